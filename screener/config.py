@@ -1,0 +1,18 @@
+"""Named defaults, in one place; each can be overridden by an environment variable of the same name."""
+import os
+from pathlib import Path
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Rule files and the reference tables they use (data only).
+SCREENER_CRITERIA_DIR = Path(os.environ.get("SCREENER_CRITERIA_DIR", _REPO_ROOT / "criteria"))
+# Cleaned source records the criteria quote, and the demo patients.
+SCREENER_SEEDS_DIR = Path(os.environ.get("SCREENER_SEEDS_DIR", _REPO_ROOT / "seeds"))
+# Which Evaluator backend screens records: "durable" (durable-rules) or "reference" (plain Python).
+SCREENER_ENGINE = os.environ.get("SCREENER_ENGINE", "durable")
+
+# Days since an event that never happened. Large enough that no day window reaches it; the engine only
+# ever sees numbers, so "never" must be one.
+NEVER_DAYS = 1_000_000
+# A record file larger than this is refused before parsing (CLI and API alike).
+MAX_RECORD_BYTES = 2 * 1024 * 1024

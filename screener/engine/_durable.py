@@ -1,0 +1,195 @@
+"""The durable-rules backend: the only module that imports durable_rules.
+
+How a rule set becomes durable-rules rules, and why:
+- Each criterion contributes rules only for its non-passing outcomes: "fail" and "unknown". The engine's work
+  (rules fired, each a Python callback) therefore grows with what fails or is missing, not with the number of
+  criteria. Pass is what remains, and a hypothesis test holds this backend to the reference evaluator.
+- Three-valued logic is compiled into positive formulas over leaf atoms: leaf true, leaf false (negated
+  operator), leaf unknown (value == None). durable-rules matches None only by == None and never by an ordered
+  comparison, which is exactly the Kleene behaviour of a missing value. Every fact carries every slot, None
+  for missing: an absent field behaves differently from None in durable-rules.
+- A rule may hold at most 15 AND/OR nodes (MAX_SEQUENCE_EXPRESSIONS = 32 in rete.c, two per node; measured).
+  Formulas are split at top-level ORs into separate rules, distributing further only where a rule is too big.
+- A sentinel rule fires for every record. delete_state on a session in which no rule fired segfaults the process,
+  and a session never deleted counts towards the 1,024 live sessions per ruleset after which every assert raises
+  MemoryError: the sentinel makes deletion always safe, and its absence is an engine fault, not a pass.
+- The Host's timer threads are disabled (_run does nothing): they only serve timers and queued actions, which
+  this synchronous use never has, and they were the source of thread errors and crashes.
+- Only numbers, 1/0 and category names reach the engine; ordered comparisons get numbers only, because
+  durable-rules compares a string with a number as a string prefix ('9' >= 50000 is true).
+"""
+import itertools
+import threading
+from typing import Mapping
+
+from durable import engine as _durable_engine
+
+from ..model.report import Status
+from .compile import NEGATED_OP, CompiledRuleSet, Leaf
+
+MAX_NODES_PER_RULE = 14  # measured limit is 15; one spare
+_DURABLE_OP = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
+
+
+class EngineFault(RuntimeError):
+    """durable-rules did something the compiled rules make impossible; the screening must not be reported."""
+
+
+class _QuietHost(_durable_engine.Host):
+    def _run(self):
+        pass
+
+
+# Formulas: ("atom", slot, op, value) with op in lt/le/gt/ge/eq/ne/none, ("and", [..]), ("or", [..]).
+def _atom(slots, leaf: Leaf, op: str):
+    return ("atom", slots[leaf.fact], op, None if op == "none" else leaf.value)
+
+
+def _join(kind: str, parts: list) -> tuple:
+    flat = []
+    for part in parts:
+        flat.extend(part[1] if part[0] == kind else [part])
+    return flat[0] if len(flat) == 1 else (kind, flat)
+
+
+class _Kleene:
+    """Positive formulas for a node being true (T), false (F), unknown (U), not true (NT), not false (NF)."""
+
+    def __init__(self, slots):
+        self.slots = slots
+
+    def T(self, n):
+        if isinstance(n, Leaf):
+            return _atom(self.slots, n, n.op)
+        if n.op == "not":
+            return self.F(n.children[0])
+        return _join("and" if n.op == "all" else "or", [self.T(c) for c in n.children])
+
+    def F(self, n):
+        if isinstance(n, Leaf):
+            return _atom(self.slots, n, NEGATED_OP[n.op])
+        if n.op == "not":
+            return self.T(n.children[0])
+        return _join("or" if n.op == "all" else "and", [self.F(c) for c in n.children])
+
+    def NT(self, n):
+        if isinstance(n, Leaf):
+            return _join("or", [self.F(n), self.U(n)])
+        if n.op == "not":
+            return self.NF(n.children[0])
+        return _join("or" if n.op == "all" else "and", [self.NT(c) for c in n.children])
+
+    def NF(self, n):
+        if isinstance(n, Leaf):
+            return _join("or", [self.T(n), self.U(n)])
+        if n.op == "not":
+            return self.NT(n.children[0])
+        return _join("and" if n.op == "all" else "or", [self.NF(c) for c in n.children])
+
+    def U(self, n):
+        if isinstance(n, Leaf):
+            return _atom(self.slots, n, "none")
+        if n.op == "not":
+            return self.U(n.children[0])
+        # all: no child false and one unknown; any: no child true and one unknown.
+        others = self.NF if n.op == "all" else self.NT
+        return _join("or", [_join("and", [self.U(c)] + [others(o) for o in n.children if o is not c]) for c in n.children])
+
+
+def _node_count(formula) -> int:
+    if formula[0] == "atom":
+        return 0
+    return 1 + sum(_node_count(part) for part in formula[1])
+
+
+def _split(formula) -> list:
+    """Disjuncts small enough for one durable-rules rule each, whose OR is the formula."""
+    if formula[0] == "or":
+        return [rule for part in formula[1] for rule in _split(part)]
+    if _node_count(formula) <= MAX_NODES_PER_RULE:
+        return [formula]
+    if formula[0] == "and":
+        for i, part in enumerate(formula[1]):
+            if part[0] == "or":  # distribute: (a or b) and rest -> (a and rest) or (b and rest)
+                rest = formula[1][:i] + formula[1][i + 1:]
+                return [rule for option in part[1] for rule in _split(_join("and", [option] + rest))]
+    raise EngineFault(f"a conjunction too large for one durable-rules rule ({_node_count(formula)} nodes)")
+
+
+def _to_durable(formula) -> dict:
+    if formula[0] == "atom":
+        _, slot, op, value = formula
+        if op == "none":
+            return {slot: None}
+        if op == "eq":
+            return {slot: value}
+        return {_DURABLE_OP[op]: {slot: value}}
+    return {"$" + formula[0]: [_to_durable(part) for part in formula[1]]}
+
+
+class _CompiledDurable:
+    def __init__(self, host: _QuietHost, rule_set: CompiledRuleSet, fired: list):
+        self.name = "screener_" + rule_set.digest.removeprefix("sha256:")[:24]
+        self.slots = {fact: f"f{i}" for i, fact in enumerate(rule_set.facts)}
+        self.ordered_slots = {self.slots[leaf.fact] for c in rule_set.criteria for leaf in c.leaves if leaf.op not in ("eq", "ne")}
+        kleene = _Kleene(self.slots)
+        rules = {"sentinel": {"all": [{"m": {"evaluated": 1}}], "run": lambda c: fired.append(None)}}
+        for index, criterion in enumerate(rule_set.criteria):
+            holds = kleene.T(criterion.tree)
+            fails = holds if criterion.is_exclusion else kleene.F(criterion.tree)
+            for outcome, formula in (("fail", fails), ("unknown", kleene.U(criterion.tree))):
+                for k, part in enumerate(_split(formula)):
+                    rules[f"c{index}.{outcome}.{k}"] = {
+                        "all": [{"m": _to_durable(part)}],
+                        "run": (lambda marker: lambda c: fired.append(marker))((index, outcome)),
+                    }
+        self.rule_count = len(rules)
+        host.register_rulesets({self.name: rules})
+
+
+class DurableEvaluator:
+    name = "durable"
+
+    def __init__(self):
+        self._host = _QuietHost()
+        self._compiled: dict[str, _CompiledDurable] = {}
+        self._fired: list = []
+        self._session_ids = itertools.count()
+        # The host and the shared fired-list are process-global: one evaluation at a time.
+        self._lock = threading.Lock()
+
+    def _prepared(self, rule_set: CompiledRuleSet) -> _CompiledDurable:
+        prepared = self._compiled.get(rule_set.digest)
+        if prepared is None:
+            prepared = self._compiled[rule_set.digest] = _CompiledDurable(self._host, rule_set, self._fired)
+        return prepared
+
+    def rule_count(self, rule_set: CompiledRuleSet) -> int:
+        with self._lock:
+            return self._prepared(rule_set).rule_count
+
+    def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[str, float | str | None]) -> dict[str, Status]:
+        with self._lock:
+            prepared = self._prepared(rule_set)
+            sid = str(next(self._session_ids))
+            fact = {"sid": sid, "evaluated": 1}
+            for key, slot in prepared.slots.items():
+                value = values[key]
+                if slot in prepared.ordered_slots and value is not None and (isinstance(value, (str, bool)) or value != value):
+                    raise TypeError(f"fact {key} must be a number for an ordered comparison")
+                fact[slot] = value
+            self._fired.clear()
+            try:
+                self._host.assert_fact(prepared.name, fact)
+            except _durable_engine.MessageNotHandledException:
+                raise EngineFault("no rule fired, not even the sentinel") from None
+            if None not in self._fired:
+                raise EngineFault("the sentinel rule did not fire")
+            self._host.delete_state(prepared.name, sid)
+            outcomes = {}
+            for marker in self._fired:
+                if marker is not None:
+                    index, outcome = marker
+                    if outcomes.setdefault(index, outcome) != outcome:
+                        raise EngineFault(f"criterion {rule_set.criteria[index].id} both failed and was unknown")
+        return {c.id: outcomes.get(i, "pass") for i, c in enumerate(rule_set.criteria)}

@@ -1,0 +1,242 @@
+"""Compile a rule set's condition trees into leaves over named facts, thresholds in canonical units.
+
+Both evaluators, the fact derivation and the report work from this one compiled form, so the durable-rules
+backend and the reference evaluator cannot disagree about what a criterion means, only about how it is
+evaluated.
+"""
+from dataclasses import dataclass
+from .. import config
+from ..facts.catalogue import catalogue
+from ..model.labs import LABS
+from ..rules import rule_set_digest
+from ..model.ruleset import (All, AnyOf, AtLeastDaysAgo, Compare, Criterion, Limit, Multiple, Not, OneOf, RuleSet,
+                             Since, Window)
+
+_OP_WORDS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
+NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
+
+
+class CompileError(ValueError):
+    """A condition that names an unknown fact, a wrong unit or an impossible comparison; path says where."""
+
+    def __init__(self, path: str, message: str):
+        self.path = path
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    fact: str
+    op: str
+    value: float | str
+    text: str
+
+    def holds(self, actual: float | str) -> bool:
+        if self.op == "eq":
+            return actual == self.value
+        if self.op == "ne":
+            return actual != self.value
+        if isinstance(actual, str) or isinstance(self.value, str):
+            raise TypeError(f"ordered comparison on a category: {self.fact}")
+        return {"lt": actual < self.value, "le": actual <= self.value,
+                "gt": actual > self.value, "ge": actual >= self.value}[self.op]
+
+
+@dataclass(frozen=True)
+class Node:
+    op: str  # "all", "any", "not"
+    children: tuple
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    criterion: Criterion
+    tree: "Node | Leaf"
+    leaves: tuple[Leaf, ...]
+
+    @property
+    def id(self) -> str:
+        return self.criterion.id
+
+    @property
+    def is_exclusion(self) -> bool:
+        return self.criterion.kind == "exclusion"
+
+
+@dataclass(frozen=True)
+class CompiledRuleSet:
+    rule_set: RuleSet
+    criteria: tuple[CompiledCriterion, ...]
+    facts: tuple[str, ...]
+    digest: str
+
+
+def since_key(since: Since) -> str:
+    """A stable, readable fact name for 'days since' an event selector."""
+    parts = [f"{name}={value}" for name, value in (
+        ("transfusion", since.transfusion), ("medication", since.medication_class),
+        ("min_prednisone_mg_kg_day", since.min_prednisone_mg_kg_day),
+        ("strengths", ",".join(sorted(since.cyp3a4_strengths)) if since.cyp3a4_strengths else None),
+        ("chemotherapy_end", "yes" if since.chemotherapy_end else None), ("transplant", since.transplant),
+    ) if value is not None]
+    return "days_since[" + ";".join(parts) + "]"
+
+
+def window_key(since: Since, within_days: int | None) -> str:
+    # The window is part of the name: an exposure of unknown dose older than the window cannot matter, and the
+    # derivation needs to know that to avoid reporting unknown where the answer is already certain.
+    key = since_key(since)
+    return key[:-1] + f";window={within_days}]" if within_days else key
+
+
+def describe_since(since: Since) -> str:
+    if since.transfusion:
+        return "platelet transfusion" if since.transfusion == "platelets" else f"{since.transfusion.replace('_', ' ')} transfusion"
+    if since.medication_class == "systemic_corticosteroid":
+        dose = f" at ≥ {since.min_prednisone_mg_kg_day:g} mg/kg/day prednisone-equivalent" if since.min_prednisone_mg_kg_day else ""
+        return "systemic corticosteroid" + dose
+    if since.medication_class == "cyp3a4_modulator":
+        return f"{' or '.join(sorted(since.cyp3a4_strengths))} CYP3A4 inhibitor or inducer"
+    if since.chemotherapy_end:
+        return "end of a chemotherapy course"
+    return f"{since.transplant} stem-cell transplant"
+
+
+def _fmt(number: float) -> str:
+    return f"{number:,.0f}" if number >= 1000 and number == int(number) else f"{number:g}"
+
+
+class _Compiler:
+    def __init__(self):
+        self.fields = catalogue()
+
+    def field(self, name: str, path: str):
+        info = self.fields.get(name)
+        if info is None:
+            raise CompileError(f"{path}.field", f"unknown field {name!r}; see `screener fields` for the catalogue")
+        return info
+
+    def condition(self, node, path: str):
+        if isinstance(node, All):
+            return Node("all", tuple(self.condition(c, f"{path}.all[{i}]") for i, c in enumerate(node.all)))
+        if isinstance(node, AnyOf):
+            return Node("any", tuple(self.condition(c, f"{path}.any[{i}]") for i, c in enumerate(node.any)))
+        if isinstance(node, Not):
+            return Node("not", (self.condition(node.not_, f"{path}.not"),))
+        if isinstance(node, OneOf):
+            return self.one_of(node, path)
+        if isinstance(node, Compare):
+            return self.compare(node, path)
+        if isinstance(node, Multiple):
+            return self.multiple(node, path)
+        if isinstance(node, Window):
+            return Leaf(window_key(node.since, node.within_days), "lt", node.within_days,
+                        f"{describe_since(node.since)} within the last {node.within_days} days")
+        if isinstance(node, AtLeastDaysAgo):
+            key = since_key(node.since)
+            what = describe_since(node.since)
+            return Node("all", (
+                Leaf(key, "ge", node.at_least_days_ago, f"{what} at least {node.at_least_days_ago} days ago"),
+                Leaf(key, "lt", config.NEVER_DAYS, f"{what} has happened"),
+            ))
+        raise CompileError(path, f"unsupported condition {type(node).__name__}")
+
+    def one_of(self, node: OneOf, path: str):
+        info = self.field(node.field, path)
+        if info.type not in ("category", "attestation"):
+            raise CompileError(f"{path}.one_of", f"one_of applies to categories; {node.field} is a {info.type}")
+        for i, value in enumerate(node.one_of):
+            if value not in info.categories:
+                raise CompileError(f"{path}.one_of[{i}]", f"{value!r} is not a value of {node.field}: {', '.join(info.categories)}")
+        leaves = tuple(Leaf(node.field, "eq", v, f"{info.description} = {v}") for v in node.one_of)
+        return leaves[0] if len(leaves) == 1 else Node("any", leaves)
+
+    def compare(self, node: Compare, path: str) -> Leaf:
+        info = self.field(node.field, path)
+        words = _OP_WORDS[node.op]
+        if info.type in ("boolean", "category", "attestation"):
+            if node.op not in ("eq", "ne"):
+                raise CompileError(f"{path}.op", f"{node.field} is a {info.type}: only eq and ne apply")
+            if node.unit is not None:
+                raise CompileError(f"{path}.unit", f"{node.field} is a {info.type} and takes no unit")
+        if info.type == "boolean":
+            if not isinstance(node.value, bool):
+                raise CompileError(f"{path}.value", f"{node.field} is a boolean: compare with true or false")
+            return Leaf(node.field, node.op, 1 if node.value else 0, f"{info.description} {words} {str(node.value).lower()}")
+        if info.type in ("category", "attestation"):
+            if not isinstance(node.value, str) or node.value not in info.categories:
+                raise CompileError(f"{path}.value", f"{node.value!r} is not a value of {node.field}: {', '.join(info.categories)}")
+            return Leaf(node.field, node.op, node.value, f"{info.description} {words} {node.value}")
+        if isinstance(node.value, (bool, str)):
+            raise CompileError(f"{path}.value", f"{node.field} is a number: compare with a number")
+        threshold = float(node.value)
+        if info.unit is not None:
+            if node.unit is None:
+                raise CompileError(f"{path}.unit", f"{node.field} is measured in {info.unit}: state the threshold's unit")
+            threshold = self.convert(node.field, threshold, node.unit, info.unit, f"{path}.unit")
+        elif node.unit is not None:
+            raise CompileError(f"{path}.unit", f"{node.field} takes no unit")
+        shown = f"{_fmt(float(node.value))} {node.unit}" if node.unit else _fmt(float(node.value))
+        return Leaf(node.field, node.op, threshold, f"{info.description} {words} {shown}")
+
+    def convert(self, field: str, value: float, unit: str, canonical: str, path: str) -> float:
+        if unit == canonical:
+            return value
+        lab = LABS.get(field.removeprefix("lab.")) if field.startswith("lab.") else None
+        if lab is None or unit not in lab.units:
+            raise CompileError(path, f"unit {unit!r} is not compatible with {field} ({canonical})")
+        return value * lab.units[unit]
+
+    def multiple(self, node: Multiple, path: str) -> Leaf:
+        info = self.field(node.field, path)
+        if not node.field.startswith("lab."):
+            raise CompileError(f"{path}.field", "multiples apply to lab values")
+        words = _OP_WORDS[node.op]
+        if isinstance(node.of, Limit):
+            limit = self.convert(node.field, node.of.value, node.of.unit, info.unit, f"{path}.of.unit")
+            threshold = node.multiple * limit
+            return Leaf(node.field, node.op, threshold,
+                        f"{info.description} {words} {node.multiple:g} × {_fmt(node.of.value)} {node.of.unit} "
+                        f"(= {_fmt(threshold)} {info.unit}; limit: {node.of.source})")
+        name = "ULN" if node.of == "uln" else "age/sex maximum"
+        return Leaf(f"{node.field}/{node.of}", node.op, node.multiple, f"{info.description} {words} {node.multiple:g} × {name}")
+
+
+def leaves_of(tree) -> tuple[Leaf, ...]:
+    if isinstance(tree, Leaf):
+        return (tree,)
+    return tuple(leaf for child in tree.children for leaf in leaves_of(child))
+
+
+def compile_criterion(criterion: Criterion, path: str, compiler: _Compiler | None = None) -> CompiledCriterion:
+    compiler = compiler or _Compiler()
+    if criterion.attestation is not None:
+        # An inclusion passes on "yes"; an exclusion's condition is the attestation being "no". Either way
+        # "not_assessed" is unknown, never a pass.
+        name, words = f"attestations.{criterion.attestation}", criterion.attestation.replace("_", " ")
+        tree = (Leaf(name, "eq", "no", f"investigator attests NOT: {words}") if criterion.kind == "exclusion"
+                else Leaf(name, "eq", "yes", f"investigator attests: {words}"))
+    else:
+        tree = compiler.condition(criterion.logic, f"{path}.logic")
+    return CompiledCriterion(criterion, tree, leaves_of(tree))
+
+
+def compile_rule_set(rule_set: RuleSet) -> CompiledRuleSet:
+    compiler = _Compiler()
+    criteria = tuple(compile_criterion(c, f"criteria[{i}]", compiler) for i, c in enumerate(rule_set.criteria))
+    facts = tuple(sorted({leaf.fact for c in criteria for leaf in c.leaves}))
+    return CompiledRuleSet(rule_set, criteria, facts, rule_set_digest(rule_set))
+
+
+_COMPILED: dict[int, tuple[RuleSet, CompiledRuleSet]] = {}
+
+
+def compiled(rule_set: RuleSet) -> CompiledRuleSet:
+    """The compiled form of a rule set, built once per process per rule-set object.
+
+    Keyed by identity and holding a reference, so the id cannot be reused by another object.
+    """
+    entry = _COMPILED.get(id(rule_set))
+    if entry is None:
+        entry = _COMPILED[id(rule_set)] = (rule_set, compile_rule_set(rule_set))
+    return entry[1]

@@ -1,0 +1,87 @@
+"""The field catalogue: every fact a criterion may name, its type, unit and meaning.
+
+Record fields are read off the pydantic models (one schema, not a second list); labs come from the lab
+catalogue; derived facts are declared here beside the code that derives them (facts/derive.py).
+"""
+import typing
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pydantic import BaseModel
+
+from ..model.labs import LABS
+from ..model.record import Attestations, Diagnosis, Findings, OrganToxicity
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    name: str
+    type: str  # "number", "boolean", "category", "attestation"
+    description: str
+    unit: str | None = None
+    categories: tuple[str, ...] = ()
+    loinc: tuple[str, ...] = ()
+    accepted_units: tuple[str, ...] = ()
+    record_path: str | None = None
+
+
+def _literal_values(annotation) -> tuple[str, ...]:
+    for arg in typing.get_args(annotation) or (annotation,):
+        if typing.get_origin(arg) is typing.Literal:
+            return tuple(typing.get_args(arg))
+    return ()
+
+
+def _model_fields(prefix: str, model: type[BaseModel]) -> list[FieldInfo]:
+    fields = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        args = set(typing.get_args(annotation)) or {annotation}
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            fields.extend(_model_fields(f"{prefix}.{name}", annotation))
+            continue
+        categories = _literal_values(annotation)
+        if model is Attestations:
+            kind = "attestation"
+        elif bool in args:
+            kind = "boolean"
+        elif categories:
+            kind = "category"
+        else:
+            kind = "number"
+        description = info.description or name.replace("_", " ")
+        if model is OrganToxicity:
+            kind, description = "number", f"worst current CTCAE v5.0 grade, {name} (0-5)"
+        fields.append(FieldInfo(f"{prefix}.{name}", kind, description, categories=categories, record_path=f"{prefix}.{name}"))
+    return fields
+
+
+_DERIVED = (
+    FieldInfo("age_years", "number", "age in completed years on the as-of date", unit="years",
+              record_path="demographics.birth_date"),
+    FieldInfo("sex", "category", "sex", categories=("female", "male", "other", "unknown"), record_path="demographics.sex"),
+    # Measured creatinine clearance or radioisotope GFR when submitted; else bedside Schwartz eGFR
+    # (0.413 x height cm / creatinine mg/dL, ages 1-17).
+    FieldInfo("gfr", "number", "GFR (measured, else bedside Schwartz eGFR)", unit="mL/min/1.73m2"),
+    FieldInfo("imaging.largest_lesion_mm", "number", "largest lesion on the most recent MRI or CT", unit="mm",
+              record_path="history.imaging"),
+    FieldInfo("imaging.mibg_avid", "boolean", "most recent I-123 MIBG scan shows avid disease", record_path="history.imaging"),
+    FieldInfo("imaging.fdg_pet_avid", "boolean", "most recent 18F-FDG PET shows avid disease", record_path="history.imaging"),
+    FieldInfo("history.autologous_hsct", "boolean", "has had an autologous stem-cell transplant", record_path="history.transplants"),
+    FieldInfo("history.allogeneic_hsct", "boolean", "has had an allogeneic stem-cell transplant", record_path="history.transplants"),
+    FieldInfo("history.haploidentical_hsct", "boolean", "has had a haploidentical stem-cell transplant",
+              record_path="history.transplants"),
+)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, FieldInfo]:
+    """Every named fact, by name."""
+    fields: list[FieldInfo] = []
+    for prefix, model in (("diagnosis", Diagnosis), ("findings", Findings), ("attestations", Attestations)):
+        fields.extend(_model_fields(prefix, model))
+    for spec in LABS.values():
+        fields.append(FieldInfo(f"lab.{spec.name}", "number", spec.description, unit=spec.canonical_unit,
+                                loinc=spec.loinc, accepted_units=tuple(spec.units), record_path="observations"))
+    fields.extend(_DERIVED)
+    return {f.name: f for f in fields}

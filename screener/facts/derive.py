@@ -1,0 +1,352 @@
+"""Derive the named facts a rule set needs from a patient record at an as-of date.
+
+Every fact carries its provenance (value as reported, unit, date, record path) and, when it cannot be
+established, why not and what would settle it. Nothing missing is ever replaced by a default.
+Window semantics (one definition, used everywhere): an event on day E is "within the last N days" of the
+as-of date A when A - E < N days; it clears on E + N.
+"""
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .. import config
+from ..model.labs import LABS, LabSpec, lab_for_test, to_canonical
+from ..model.record import Medication, Observation, PatientRecord
+from ..model.ruleset import Lookback
+from ..rules._load import Tables
+from .catalogue import catalogue
+
+
+@dataclass(frozen=True)
+class Fact:
+    value: float | str | None  # what the evaluators see: numbers, 1/0 for booleans, category names; None = unknown
+    display: str | None = None
+    unit: str | None = None
+    date: "date | None" = None
+    source: str | None = None
+    missing: str | None = None
+    settle: str | None = None
+    clears_on: "date | None" = None  # for a day window that currently holds: the first day it no longer does
+
+
+def _missing(why: str, settle: str) -> Fact:
+    return Fact(None, missing=why, settle=settle)
+
+
+def _fmt(number: float) -> str:
+    if number == int(number) and abs(number) >= 1000:
+        return f"{number:,.0f}"
+    return f"{number:.3g}" if abs(number) < 100 else f"{number:,.1f}".rstrip("0").rstrip(".")
+
+
+def completed_years(birth: date, on: date) -> int:
+    """Age in completed years: a birthday counts from its own day (29 February counts from 1 March in common years)."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def completed_months(birth: date, on: date) -> int:
+    return (on.year - birth.year) * 12 + (on.month - birth.month) - (on.day < birth.day)
+
+
+def schwartz_egfr(height_cm: float, creatinine_mg_dl: float) -> float:
+    """Bedside Schwartz eGFR, mL/min/1.73 m² (Schwartz GJ et al., J Am Soc Nephrol 2009;20:629-637)."""
+    return 0.413 * height_cm / creatinine_mg_dl
+
+
+def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
+    """Body surface area, m² (Mosteller RD, N Engl J Med 1987;317:1098)."""
+    return math.sqrt(height_cm * weight_kg / 3600)
+
+
+def medication_name_parts(name: str) -> list[str]:
+    """A medication name and each part of a combination, lower-case: 'Lopinavir/Ritonavir' -> both."""
+    whole = name.strip().lower()
+    return [whole] + [p.strip() for p in re.split(r"[/+,]| and ", whole) if p.strip() and p.strip() != whole]
+
+
+def _table_match(name: str, table: dict) -> str | None:
+    for part in medication_name_parts(name):
+        for key in table:
+            if part == key or part.startswith(key + " "):
+                return key
+    return None
+
+
+def _parse_key(key: str) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in key[key.index("[") + 1:-1].split(";"))
+
+
+class _Deriver:
+    def __init__(self, record: PatientRecord, as_of: date, lookback: Lookback, tables: Tables):
+        self.record, self.as_of, self.lookback, self.tables = record, as_of, lookback, tables
+        self._latest: dict[str, Fact | tuple[int, Observation]] = {}
+
+    # --- demographics -------------------------------------------------------------------------------------
+    def age_years(self) -> Fact:
+        birth = self.record.demographics.birth_date
+        years = completed_years(birth, self.as_of)
+        return Fact(years, f"{years} years", "years", source=f"demographics.birth_date {birth.isoformat()}")
+
+    def age_months(self) -> int:
+        return completed_months(self.record.demographics.birth_date, self.as_of)
+
+    # --- record fields ----------------------------------------------------------------------------------------
+    def record_field(self, key: str) -> Fact:
+        obj = self.record
+        for part in key.split("."):
+            obj = getattr(obj, part)
+        if obj is None or obj == "not_assessed":
+            info = catalogue()[key]
+            what = "investigator has not assessed" if info.type == "attestation" else "not recorded"
+            return _missing(f"{info.description}: {what}", f"record {key}")
+        if isinstance(obj, bool):
+            return Fact(1 if obj else 0, "yes" if obj else "no", source=key)
+        return Fact(obj, str(obj), source=key)
+
+    # --- labs ---------------------------------------------------------------------------------------------------
+    def latest(self, lab: str) -> Fact | tuple[int, Observation]:
+        """The most recent observation of a lab on or before the as-of date, or why there is none usable.
+
+        Several values on the most recent date: the one listed last wins (a correction is entered after the
+        value it corrects).
+        """
+        if lab in self._latest:
+            return self._latest[lab]
+        spec = LABS[lab]
+        best = None
+        for index, obs in enumerate(self.record.observations):
+            if obs.date <= self.as_of and lab_for_test(obs.test) is spec:
+                if best is None or obs.date >= best[1].date:
+                    best = (index, obs)
+        limit = self.lookback.labs_days
+        if best is None:
+            result = _missing(f"no {spec.description} recorded on or before {self.as_of}",
+                              f"record {spec.description} ({', '.join(spec.units)}) from the last {limit} days")
+        elif (self.as_of - best[1].date).days > limit:
+            obs = best[1]
+            result = Fact(None, f"{_fmt(obs.value)} {obs.unit}", obs.unit, obs.date, f"observations[{best[0]}]",
+                          missing=f"too old: the last {spec.description} ({obs.date}) is {(self.as_of - obs.date).days} days "
+                                  f"before {self.as_of}; this rule set uses values up to {limit} days old",
+                          settle=f"record a {spec.description} from the last {limit} days")
+        else:
+            result = best
+        self._latest[lab] = result
+        return result
+
+    def lab(self, lab: str) -> Fact:
+        found = self.latest(lab)
+        if isinstance(found, Fact):
+            return found
+        index, obs = found
+        spec = LABS[lab]
+        value = to_canonical(spec, obs.value, obs.unit)
+        shown = f"{_fmt(obs.value)} {obs.unit}"
+        if obs.unit != spec.canonical_unit:
+            shown += f" (= {_fmt(value)} {spec.canonical_unit})"
+        return Fact(value, shown, spec.canonical_unit, obs.date, self._source(index, obs))
+
+    def _source(self, index: int, obs: Observation) -> str:
+        return f"observations[{index}]" + (f" from {obs.source}" if obs.source else "") + f" test {obs.test}"
+
+    def uln(self, spec: LabSpec, obs: Observation) -> tuple[float, str] | None:
+        if obs.reference_high is not None:
+            return to_canonical(spec, obs.reference_high, obs.unit), "the reporting lab's upper limit of normal"
+        months = self.age_months()
+        for row in self.tables.uln.rows:
+            if row.lab == spec.name and row.min_age_months <= months and (row.max_age_months is None or months < row.max_age_months):
+                return to_canonical(spec, row.uln, row.unit), f"default ULN {row.uln:g} {row.unit} ({row.source.strip()})"
+        return None
+
+    def creatinine_max(self) -> tuple[float, str] | str:
+        months, sex = self.age_months(), self.record.demographics.sex
+        for row in self.tables.creatinine_max.rows:
+            if row.min_age_months <= months and (row.max_age_months is None or months < row.max_age_months):
+                if sex in ("male", "female"):
+                    limit = getattr(row, sex)
+                elif row.male == row.female:
+                    limit = row.male
+                else:
+                    return "the age/sex limit differs by sex and the record's sex is " + sex
+                flag = "" if row.verified else "; UNVERIFIED row, see criteria/tables/creatinine_max_cog.yaml"
+                age = f"{row.min_age_months // 12 if row.min_age_months >= 12 else row.min_age_months}" + (" years" if row.min_age_months >= 12 else " months")
+                return limit, f"COG maximum {limit:g} mg/dL for {sex} from {age}{flag}"
+        return "no age/sex creatinine limit below 1 month of age"
+
+    def ratio(self, key: str) -> Fact:
+        lab, reference = key.removeprefix("lab.").split("/")
+        found = self.latest(lab)
+        if isinstance(found, Fact):
+            return found
+        index, obs = found
+        spec = LABS[lab]
+        value = to_canonical(spec, obs.value, obs.unit)
+        limit = self.uln(spec, obs) if reference == "uln" else self.creatinine_max()
+        if not isinstance(limit, tuple):
+            why = limit or f"no upper limit of normal for {spec.description} at this age"
+            return Fact(None, f"{_fmt(obs.value)} {obs.unit}", obs.unit, obs.date, self._source(index, obs), missing=why,
+                        settle=f"record the reporting lab's upper limit of normal (reference_high) for {spec.description}"
+                        if reference == "uln" else "record the patient's sex")
+        multiple = value / limit[0]
+        return Fact(multiple, f"{_fmt(obs.value)} {obs.unit} = {multiple:.2f} × {_fmt(limit[0])} {spec.canonical_unit}",
+                    "× limit", obs.date, f"{self._source(index, obs)}; limit: {limit[1]}")
+
+    def gfr(self) -> Fact:
+        measured = self.latest("measured_gfr")
+        if not isinstance(measured, Fact):
+            return self.lab("measured_gfr")
+        creatinine = self.latest("creatinine")
+        height = self.record.demographics.height_cm
+        age = completed_years(self.record.demographics.birth_date, self.as_of)
+        settle = "record a measured creatinine clearance or radioisotope GFR, or a recent creatinine and the height"
+        if isinstance(creatinine, Fact) or height is None:
+            return _missing("no measured clearance/GFR, and no recent creatinine with a height for the Schwartz estimate", settle)
+        if not 1 <= age <= 17:
+            return _missing(f"bedside Schwartz applies to ages 1-17 (age {age}); no measured clearance/GFR", settle)
+        index, obs = creatinine
+        mg_dl = to_canonical(LABS["creatinine"], obs.value, obs.unit)
+        egfr = schwartz_egfr(height, mg_dl)
+        return Fact(egfr, f"{_fmt(egfr)} mL/min/1.73m2 (bedside Schwartz: 0.413 × {height:g} cm / {_fmt(mg_dl)} mg/dL)",
+                    "mL/min/1.73m2", obs.date, f"demographics.height_cm and {self._source(index, obs)}")
+
+    # --- history --------------------------------------------------------------------------------------------------
+    def imaging(self, key: str) -> Fact:
+        scans = self.record.history.imaging
+        if scans is None:
+            return _missing("imaging history not recorded", "record the recent imaging (MRI/CT, MIBG, FDG-PET)")
+        earliest = self.as_of - timedelta(days=self.lookback.imaging_days)
+        if key == "imaging.largest_lesion_mm":
+            modalities, attribute, label = ("mri", "ct"), "largest_lesion_mm", "MRI or CT with a lesion measurement"
+        else:
+            modalities = ("mibg",) if key == "imaging.mibg_avid" else ("fdg_pet",)
+            attribute, label = "avid", "MIBG scan" if key == "imaging.mibg_avid" else "FDG-PET"
+        found = None
+        for index, scan in enumerate(scans):
+            if scan.modality in modalities and earliest <= scan.date <= self.as_of and getattr(scan, attribute) is not None:
+                if found is None or scan.date >= found[1].date:
+                    found = (index, scan)
+        if found is None:
+            return _missing(f"no {label} between {earliest} and {self.as_of}",
+                            f"record a {label} from the last {self.lookback.imaging_days} days")
+        index, scan = found
+        value = getattr(scan, attribute)
+        if attribute == "avid":
+            return Fact(1 if value else 0, "avid" if value else "not avid", None, scan.date, f"history.imaging[{index}] ({scan.modality})")
+        return Fact(value, f"{value:g} mm", "mm", scan.date, f"history.imaging[{index}] ({scan.modality})")
+
+    def transplant_ever(self, key: str) -> Fact:
+        kind = key.removeprefix("history.").removesuffix("_hsct")
+        transplants = self.record.history.transplants
+        if transplants is None:
+            return _missing("transplant history not recorded", "record the transplant history (an empty list if none)")
+        dates = [t.date for t in transplants if t.type == kind and t.date <= self.as_of]
+        if dates:
+            return Fact(1, "yes (most recent)", None, max(dates), "history.transplants")
+        return Fact(0, "none recorded (history reviewed)", None, None, "history.transplants")
+
+    # --- day windows --------------------------------------------------------------------------------------------
+    def days_since(self, key: str) -> Fact:
+        params = _parse_key(key)
+        window = int(params["window"]) if "window" in params else None
+        if "transfusion" in params:
+            return self._event_days(self.record.history.transfusions, "transfusion history",
+                                    [(f"history.transfusions[{i}]", t.date, t.date) for i, t in enumerate(self.record.history.transfusions or ())
+                                     if params["transfusion"] in ("any", t.product)], window)
+        if "transplant" in params:
+            return self._event_days(self.record.history.transplants, "transplant history",
+                                    [(f"history.transplants[{i}]", t.date, t.date) for i, t in enumerate(self.record.history.transplants or ())
+                                     if t.type == params["transplant"]], window)
+        if "chemotherapy_end" in params:
+            return self._event_days(self.record.history.chemotherapy, "chemotherapy history",
+                                    [(f"history.chemotherapy[{i}]", c.start, c.end) for i, c in enumerate(self.record.history.chemotherapy or ())],
+                                    window)
+        return self._medication_days(params, window)
+
+    def _event_days(self, history, label: str, events: list[tuple[str, date, date | None]], window: int | None,
+                    uncertain: list[tuple[str, date, date | None, str]] = ()) -> Fact:
+        if history is None:
+            return _missing(f"{label} not recorded", f"record the {label} (an empty list if none)")
+        best = None
+        for path, start, end in events:
+            if start > self.as_of:
+                continue  # planned, not yet happened
+            ended = end if end is not None and end <= self.as_of else None  # None: still going on the as-of date
+            days = (self.as_of - ended).days if ended else 0
+            if best is None or days < best[0]:
+                best = (days, path, ended)
+        horizon = min(best[0] if best else math.inf, window or math.inf)
+        for path, start, end, why in uncertain:
+            if start <= self.as_of:
+                days = (self.as_of - end).days if end is not None and end <= self.as_of else 0
+                if days < horizon:
+                    return Fact(None, None, "days", end, path, missing=why, settle=f"record the dose and unit for {path}")
+        if best is None:
+            return Fact(config.NEVER_DAYS, f"none recorded ({label} reviewed)", "days", None, None)
+        days, path, ended = best
+        if ended is None:
+            return Fact(0, "ongoing on the as-of date (clears only after it stops)", "days", None, path)
+        clears = ended + timedelta(days=window) if (window and days < window) else None
+        return Fact(days, f"{days} days before the as-of date", "days", ended, path, clears_on=clears)
+
+    def _medication_days(self, params: dict[str, str], window: int | None) -> Fact:
+        medications = self.record.history.medications
+        events, uncertain = [], []
+        for i, med in enumerate(medications or ()):
+            path = f"history.medications[{i}] {med.name}"
+            if params["medication"] == "cyp3a4_modulator":
+                drug = _table_match(med.name, self.tables.cyp3a4.drugs)
+                if drug and self.tables.cyp3a4.drugs[drug].strength in params["strengths"].split(","):
+                    entry = self.tables.cyp3a4.drugs[drug]
+                    events.append((f"{path} ({entry.strength} CYP3A4 {entry.role})", med.start, med.end))
+                continue
+            drug = _table_match(med.name, self.tables.corticosteroids.drugs)
+            if drug is None or med.route not in self.tables.corticosteroids.systemic_routes:
+                continue
+            if "min_prednisone_mg_kg_day" not in params:
+                events.append((path, med.start, med.end))
+                continue
+            dose = self.prednisone_mg_kg_day(med, self.tables.corticosteroids.drugs[drug])
+            if isinstance(dose, str):
+                uncertain.append((path, med.start, med.end, dose))
+            elif dose >= float(params["min_prednisone_mg_kg_day"]):
+                events.append((f"{path} ({dose:.2f} mg/kg/day prednisone-equivalent)", med.start, med.end))
+        return self._event_days(medications, "medication history", events, window, uncertain)
+
+    def prednisone_mg_kg_day(self, med: Medication, factor: float) -> float | str:
+        """Prednisone-equivalent mg/kg/day, or why it cannot be computed."""
+        weight, height = self.record.demographics.weight_kg, self.record.demographics.height_cm
+        if med.dose is None:
+            return f"dose of {med.name} not recorded"
+        if med.dose_unit == "mg/kg/day":
+            return med.dose * factor
+        if weight is None:
+            return f"weight needed to express the {med.name} dose per kg"
+        if med.dose_unit == "mg/day":
+            return med.dose / weight * factor
+        if height is None:
+            return f"height needed to convert the {med.name} dose from mg/m2/day"
+        return med.dose * mosteller_bsa(height, weight) / weight * factor
+
+    # --- dispatch -------------------------------------------------------------------------------------------------
+    def fact(self, key: str) -> Fact:
+        if key == "age_years":
+            return self.age_years()
+        if key == "sex":
+            return Fact(self.record.demographics.sex, self.record.demographics.sex, source="demographics.sex")
+        if key == "gfr":
+            return self.gfr()
+        if key.startswith("days_since["):
+            return self.days_since(key)
+        if key.startswith("lab."):
+            return self.ratio(key) if "/" in key else self.lab(key.removeprefix("lab."))
+        if key.startswith("imaging."):
+            return self.imaging(key)
+        if key.startswith("history."):
+            return self.transplant_ever(key)
+        return self.record_field(key)
+
+
+def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables: Tables) -> dict[str, Fact]:
+    """The facts named by keys, for this record on the as-of date."""
+    deriver = _Deriver(record, as_of, lookback, tables)
+    return {key: deriver.fact(key) for key in keys}

@@ -1,0 +1,118 @@
+"""The laboratory and measurement catalogue: accepted units, conversion factors, LOINC codes, plausible ranges.
+
+Every factor converts a value in the accepted unit to the canonical unit by multiplication. They are
+checked against pint in tests/test_model_labs.py. Molar masses used: bilirubin 584.66 g/mol,
+creatinine 113.12 g/mol (88.4 umol/L per mg/dL, the Schwartz 2009 figure), hemoglobin monomer 16.114 g/mol.
+A plausible range bounds what can physically be reported; a value outside it is an input error, while a
+merely abnormal value inside it is exactly what screening judges.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    name: str
+    description: str
+    canonical_unit: str
+    units: dict[str, float]
+    plausible: tuple[float, float]
+    loinc: tuple[str, ...] = ()
+    # Per-LOINC units: a molar LOINC code only accepts molar units, a mass code only mass units.
+    loinc_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    reference_range_from_lab: bool = False
+
+
+_COUNT_PER_UL = {
+    "/uL": 1.0,
+    "/mm3": 1.0,
+    "10*3/uL": 1_000.0,
+    "10*3/mm3": 1_000.0,
+    "10*9/L": 1_000.0,
+}
+
+LABS: dict[str, LabSpec] = {
+    spec.name: spec
+    for spec in (
+        LabSpec("platelets", "Platelet count", "/uL", _COUNT_PER_UL, (0, 5_000_000), ("777-3", "26515-7")),
+        LabSpec(
+            "anc", "Absolute neutrophil count", "/uL", _COUNT_PER_UL, (0, 500_000), ("751-8", "26499-4", "753-4")
+        ),
+        LabSpec(
+            "hemoglobin",
+            "Hemoglobin",
+            "g/dL",
+            {"g/dL": 1.0, "g/L": 0.1, "mmol/L": 1.6114},
+            (0.5, 30),
+            ("718-7", "59260-0"),
+            {"718-7": ("g/dL", "g/L"), "59260-0": ("mmol/L",)},
+        ),
+        LabSpec(
+            "bilirubin",
+            "Total bilirubin",
+            "mg/dL",
+            {"mg/dL": 1.0, "umol/L": 1 / 17.104},
+            (0, 80),
+            ("1975-2", "14631-6"),
+            {"1975-2": ("mg/dL",), "14631-6": ("umol/L",)},
+            reference_range_from_lab=True,
+        ),
+        LabSpec("alt", "Alanine aminotransferase (ALT, SGPT)", "U/L",
+                {"U/L": 1.0, "IU/L": 1.0, "ukat/L": 60.0}, (0, 50_000), ("1742-6",)),
+        LabSpec("ast", "Aspartate aminotransferase (AST, SGOT)", "U/L",
+                {"U/L": 1.0, "IU/L": 1.0, "ukat/L": 60.0}, (0, 50_000), ("1920-8",)),
+        LabSpec(
+            "creatinine",
+            "Creatinine, serum or plasma",
+            "mg/dL",
+            {"mg/dL": 1.0, "umol/L": 1 / 88.4},
+            (0.05, 40),
+            ("2160-0", "38483-4", "14682-9"),
+            {"2160-0": ("mg/dL",), "38483-4": ("mg/dL",), "14682-9": ("umol/L",)},
+        ),
+        LabSpec(
+            "measured_gfr",
+            "Creatinine clearance or radioisotope GFR, normalised to body surface area",
+            "mL/min/1.73m2",
+            {"mL/min/1.73m2": 1.0, "mL/min/{1.73_m2}": 1.0},
+            (1, 300),
+            ("2164-2",),
+        ),
+        LabSpec("inr", "INR (prothrombin time)", "1", {"1": 1.0, "{INR}": 1.0}, (0.5, 20), ("6301-6", "34714-6")),
+        LabSpec(
+            "ptt_x_uln",
+            "Activated partial thromboplastin time as a multiple of the lab's upper limit of normal",
+            "x ULN",
+            {"x ULN": 1.0},
+            (0.2, 20),
+        ),
+        LabSpec("shortening_fraction", "Left ventricular shortening fraction by echocardiography", "%",
+                {"%": 1.0}, (1, 80)),
+        LabSpec("ejection_fraction", "Left ventricular ejection fraction (echo or gated radionuclide)", "%",
+                {"%": 1.0}, (1, 95), ("10230-1", "8806-2")),
+        LabSpec("spo2", "Oxygen saturation by pulse oximetry on room air", "%", {"%": 1.0}, (30, 100), ("59408-5",)),
+        LabSpec("lansky_karnofsky", "Lansky (under 16) or Karnofsky performance score", "score", {"score": 1.0},
+                (0, 100)),
+    )
+}
+
+LOINC_TO_LAB: dict[str, str] = {code: spec.name for spec in LABS.values() for code in spec.loinc}
+
+
+def lab_for_test(test: str) -> LabSpec | None:
+    """The lab a test names, by catalogue name or LOINC code."""
+    if test in LABS:
+        return LABS[test]
+    name = LOINC_TO_LAB.get(test)
+    return LABS[name] if name else None
+
+
+def accepted_units(spec: LabSpec, test: str) -> tuple[str, ...]:
+    return spec.loinc_units.get(test, tuple(spec.units))
+
+
+def to_canonical(spec: LabSpec, value: float, unit: str) -> float:
+    return value * spec.units[unit]
+
+
+def from_canonical(spec: LabSpec, value: float, unit: str) -> float:
+    return value / spec.units[unit]

@@ -1,0 +1,204 @@
+"""The patient record a coordinator, an API client or a FHIR import submits for screening.
+
+A value of None means "not recorded", which screening reports as unknown. An empty history list means
+"reviewed, none": that is different from a history that was never recorded (None).
+"""
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ._base import StrictModel
+from .labs import LABS, accepted_units, lab_for_test, to_canonical
+
+Sex = Literal["female", "male", "other", "unknown"]
+Attestation = Literal["yes", "no", "not_assessed"]
+Grade = Annotated[int, Field(ge=0, le=5)]
+# Records older than this, or dated far in the future, are typing mistakes rather than history.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2200, 1, 1)
+
+
+def _check_date_range(value: dt.date | None) -> dt.date | None:
+    if value is not None and not (EARLIEST_DATE <= value <= LATEST_DATE):
+        raise ValueError(f"date must lie between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+class Demographics(StrictModel):
+    birth_date: dt.date
+    sex: Sex
+    weight_kg: Annotated[float, Field(gt=0.3, le=300)] | None = None
+    height_cm: Annotated[float, Field(ge=25, le=250)] | None = None
+
+    _dates = field_validator("birth_date")(_check_date_range)
+
+
+DiagnosisName = Literal[
+    "neuroblastoma", "aml", "high_grade_glioma", "low_grade_glioma", "brain_tumor_other", "other"
+]
+
+
+class Diagnosis(StrictModel):
+    primary: DiagnosisName | None = None
+    pathology_confirmed: bool | None = None
+    marrow_tumor_cells: bool | None = None
+    urine_catecholamines_elevated: bool | None = None
+    risk_group: Literal["high", "intermediate", "low"] | None = None
+    mycn_amplified: bool | None = None
+    disease_status: Literal["refractory", "relapsed", "progressive", "stable", "remission", "newly_diagnosed"] | None = None
+    induction_cycles: Annotated[int, Field(ge=0, le=40)] | None = None
+    evaluable_disease: Literal["imaging_measurable", "bone_marrow_only", "catecholamines_only"] | None = None
+
+
+class Observation(StrictModel):
+    """One measured value. Field order matters: unit and value are checked against the test named first."""
+
+    test: Annotated[str, Field(min_length=1, max_length=64)]
+    unit: Annotated[str, Field(min_length=1, max_length=32)]
+    value: float
+    date: dt.date
+    reference_high: Annotated[float, Field(gt=0)] | None = None
+    source: Annotated[str, Field(max_length=200)] | None = None
+
+    @field_validator("test")
+    @classmethod
+    def _known_test(cls, test: str) -> str:
+        if lab_for_test(test) is None:
+            raise ValueError("unknown test: use a catalogue name (" + ", ".join(sorted(LABS)) + ") or its LOINC code")
+        return test
+
+    @field_validator("unit")
+    @classmethod
+    def _accepted_unit(cls, unit: str, info) -> str:
+        test = info.data.get("test")
+        if test is None:
+            return unit
+        units = accepted_units(lab_for_test(test), test)
+        if unit not in units:
+            raise ValueError(f"unit not accepted for this test; accepted: {', '.join(units)}")
+        return unit
+
+    @field_validator("value")
+    @classmethod
+    def _plausible(cls, value: float, info) -> float:
+        test, unit = info.data.get("test"), info.data.get("unit")
+        if test is None or unit is None:
+            return value
+        spec = lab_for_test(test)
+        low, high = spec.plausible
+        canonical = to_canonical(spec, value, unit)
+        if not (low <= canonical <= high):
+            raise ValueError(f"impossible value for {spec.description}: must lie between {low:g} and {high:g} {spec.canonical_unit}")
+        return value
+
+    _dates = field_validator("date")(_check_date_range)
+
+
+class Transplant(StrictModel):
+    type: Literal["autologous", "allogeneic", "haploidentical"]
+    date: dt.date
+
+    _dates = field_validator("date")(_check_date_range)
+
+
+class _Period(StrictModel):
+    start: dt.date
+    end: dt.date | None = None
+
+    _dates = field_validator("start", "end")(_check_date_range)
+
+    @model_validator(mode="after")
+    def _end_not_before_start(self):
+        if self.end is not None and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class ChemotherapyCourse(_Period):
+    regimen: Annotated[str, Field(max_length=200)] | None = None
+
+
+class Transfusion(StrictModel):
+    product: Literal["platelets", "red_cells", "plasma", "other"]
+    date: dt.date
+
+    _dates = field_validator("date")(_check_date_range)
+
+
+class Imaging(StrictModel):
+    modality: Literal["mri", "ct", "mibg", "fdg_pet"]
+    date: dt.date
+    largest_lesion_mm: Annotated[float, Field(ge=0, le=1000)] | None = None
+    avid: bool | None = None
+
+    _dates = field_validator("date")(_check_date_range)
+
+
+Route = Literal["oral", "iv", "im", "sc", "inhaled", "topical", "intrathecal", "other"]
+DoseUnit = Literal["mg/kg/day", "mg/m2/day", "mg/day"]
+
+
+class Medication(_Period):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    route: Route
+    dose: Annotated[float, Field(gt=0, le=100_000)] | None = None
+    dose_unit: DoseUnit | None = None
+
+    @model_validator(mode="after")
+    def _dose_has_unit(self):
+        if (self.dose is None) != (self.dose_unit is None):
+            raise ValueError("dose and dose_unit go together")
+        return self
+
+
+class History(StrictModel):
+    """Each list: None = not recorded; [] = reviewed, none."""
+
+    transplants: list[Transplant] | None = None
+    chemotherapy: list[ChemotherapyCourse] | None = None
+    transfusions: list[Transfusion] | None = None
+    imaging: list[Imaging] | None = None
+    medications: list[Medication] | None = None
+
+
+class OrganToxicity(StrictModel):
+    """Worst current CTCAE v5.0 grade per organ system."""
+
+    renal: Grade | None = None
+    cardiac: Grade | None = None
+    hepatic: Grade | None = None
+    neurological: Grade | None = None
+    pulmonary: Grade | None = None
+    gastrointestinal: Grade | None = None
+
+
+class Findings(StrictModel):
+    seizures: Literal["none", "controlled", "uncontrolled"] | None = None
+    dyspnea_at_rest: bool | None = None
+    exercise_intolerance: bool | None = None
+    chronic_oxygen_need: bool | None = None
+    pulse_oximetry_indicated: bool | None = None
+    pleural_or_pericardial_effusion: bool | None = None
+    hiv_status: Literal["positive", "negative"] | None = None
+    other_trial_participation: bool | None = None
+    ctcae_grades: OrganToxicity = OrganToxicity()
+
+
+class Attestations(StrictModel):
+    """Judgements no data can make; the investigator records them explicitly."""
+
+    guardian_consent_signed: Attestation = "not_assessed"
+    life_expectancy_at_least_6_months: Attestation = "not_assessed"
+    able_to_comply: Attestation = "not_assessed"
+    no_emergency_condition: Attestation = "not_assessed"
+
+
+class PatientRecord(StrictModel):
+    record_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] | None = None
+    demographics: Demographics
+    diagnosis: Diagnosis = Diagnosis()
+    observations: Annotated[list[Observation], Field(max_length=5_000)] = []
+    history: History = History()
+    findings: Findings = Findings()
+    attestations: Attestations = Attestations()

@@ -1,0 +1,191 @@
+"""The rule-file schema: trial metadata and criteria whose logic is a declarative condition tree."""
+from datetime import date
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from ._base import StrictModel
+
+Op = Literal["lt", "le", "gt", "ge", "eq", "ne"]
+OrderOp = Literal["lt", "le", "gt", "ge"]
+
+
+class Compare(StrictModel):
+    """A fact held against a threshold: numbers with a unit, booleans and categories with eq/ne."""
+
+    field: str
+    op: Op
+    value: float | bool | str
+    unit: str | None = None
+
+
+class OneOf(StrictModel):
+    """A categorical fact is one of the listed values."""
+
+    field: str
+    one_of: Annotated[list[str], Field(min_length=1)]
+
+
+class Limit(StrictModel):
+    value: Annotated[float, Field(gt=0)]
+    unit: str
+    source: str
+
+
+class Multiple(StrictModel):
+    """A lab held against a multiple of a limit: the ULN (lab's own, else the default table), a named table, or a
+    limit the trial states itself."""
+
+    field: str
+    op: OrderOp
+    multiple: Annotated[float, Field(gt=0)]
+    of: Literal["uln", "creatinine_max_for_age_sex"] | Limit
+
+
+class Since(StrictModel):
+    """What a day window counts from: exactly one kind of event."""
+
+    transfusion: Literal["platelets", "red_cells", "plasma", "any"] | None = None
+    medication_class: Literal["systemic_corticosteroid", "cyp3a4_modulator"] | None = None
+    min_prednisone_mg_kg_day: Annotated[float, Field(gt=0)] | None = None
+    cyp3a4_strengths: list[Literal["strong", "moderate", "weak"]] | None = None
+    chemotherapy_end: Literal[True] | None = None
+    transplant: Literal["autologous", "allogeneic", "haploidentical"] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_event(self):
+        kinds = [k for k in ("transfusion", "medication_class", "chemotherapy_end", "transplant") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("name exactly one of transfusion, medication_class, chemotherapy_end, transplant")
+        if self.min_prednisone_mg_kg_day is not None and self.medication_class != "systemic_corticosteroid":
+            raise ValueError("min_prednisone_mg_kg_day applies only to medication_class: systemic_corticosteroid")
+        if self.cyp3a4_strengths is not None and self.medication_class != "cyp3a4_modulator":
+            raise ValueError("cyp3a4_strengths applies only to medication_class: cyp3a4_modulator")
+        if self.medication_class == "cyp3a4_modulator" and not self.cyp3a4_strengths:
+            raise ValueError("cyp3a4_modulator needs cyp3a4_strengths: say which strengths the trial means")
+        return self
+
+
+class Window(StrictModel):
+    """The event happened within the last N days (day 0 = the as-of date; day N clears it)."""
+
+    within_days: Annotated[int, Field(ge=1, le=3650)]
+    since: Since
+
+
+class AtLeastDaysAgo(StrictModel):
+    """The event happened, and at least N days before the as-of date."""
+
+    at_least_days_ago: Annotated[int, Field(ge=0, le=36500)]
+    since: Since
+
+
+class All(StrictModel):
+    all: Annotated[list["Condition"], Field(min_length=1)]
+
+
+class AnyOf(StrictModel):
+    any: Annotated[list["Condition"], Field(min_length=1)]
+
+
+class Not(StrictModel):
+    not_: "Condition" = Field(alias="not")
+
+
+def _condition_tag(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return None if not isinstance(value, StrictModel) else type(value).__name__.lower()
+    for key, tag in (("all", "all"), ("any", "anyof"), ("not", "not"), ("within_days", "window"),
+                     ("at_least_days_ago", "atleastdaysago"), ("multiple", "multiple"), ("one_of", "oneof")):
+        if key in value:
+            return tag
+    return "compare"
+
+
+Condition = Annotated[
+    Union[
+        Annotated[All, Tag("all")],
+        Annotated[AnyOf, Tag("anyof")],
+        Annotated[Not, Tag("not")],
+        Annotated[Window, Tag("window")],
+        Annotated[AtLeastDaysAgo, Tag("atleastdaysago")],
+        Annotated[Multiple, Tag("multiple")],
+        Annotated[OneOf, Tag("oneof")],
+        Annotated[Compare, Tag("compare")],
+    ],
+    Discriminator(_condition_tag),
+]
+All.model_rebuild()
+AnyOf.model_rebuild()
+Not.model_rebuild()
+
+
+class Citation(StrictModel):
+    source: str = Field(description="seeds/ file the words are quoted from")
+    section: str
+    reference: str = Field(description="registry id or paper")
+
+
+AttestationName = Literal[
+    "guardian_consent_signed", "life_expectancy_at_least_6_months", "able_to_comply", "no_emergency_condition"
+]
+
+
+class Criterion(StrictModel):
+    id: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Za-z0-9._-]{1,40}$")]
+    kind: Literal["inclusion", "exclusion"]
+    title: Annotated[str, Field(min_length=3, max_length=120)]
+    registry_number: str | None = None
+    source_text: Annotated[str, Field(min_length=3)]
+    citation: Citation
+    basis: Literal["registry", "publication"] = "registry"
+    interpretation: str | None = None
+    logic: Condition | None = None
+    attestation: AttestationName | None = None
+
+    @model_validator(mode="after")
+    def _logic_or_attestation(self):
+        if (self.logic is None) == (self.attestation is None):
+            raise ValueError("give exactly one of logic (decidable from data) or attestation (investigator judgement)")
+        return self
+
+
+class Population(StrictModel):
+    min_age_years: Annotated[int, Field(ge=0, le=120)]
+    max_age_years: Annotated[int, Field(ge=0, le=120)]
+    sexes: list[Literal["female", "male", "other", "unknown"]]
+
+
+class Lookback(StrictModel):
+    """How old a value may be and still be used; the trial rarely says, so each rule set states its choice."""
+
+    labs_days: Annotated[int, Field(ge=1, le=365)]
+    imaging_days: Annotated[int, Field(ge=1, le=365)]
+    rationale: str
+
+
+class Coverage(StrictModel):
+    complete: bool
+    statement: str
+    unknown_from_source: list[str] = []
+
+
+class Change(StrictModel):
+    version: str
+    date: date
+    changes: str
+
+
+class RuleSet(StrictModel):
+    trial_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{3,40}$")]
+    title: str
+    registry_ids: list[str]
+    version: str
+    changelog: Annotated[list[Change], Field(min_length=1)]
+    description: str
+    source_record: str = Field(description="the cleaned source record under seeds/ the criteria quote")
+    population: Population
+    lookback: Lookback
+    coverage: Coverage
+    references: list[str] = []
+    criteria: Annotated[list[Criterion], Field(min_length=1)]

@@ -1,0 +1,154 @@
+"""`screener rules lint`: every problem in a rule file, each with its line and path, not just the first."""
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from .. import config
+from ..model.ruleset import RuleSet
+from ._load import validation_problems, yaml_to_json
+
+# durable-rules keeps at most 255 properties per fact (MAX_OBJECT_PROPERTIES, state.h); two are ours (sid, evaluated).
+MAX_FACTS_PER_RULE_SET = 250
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line or 0}: {self.path}: {self.message}"
+
+
+def _line_index(text: str) -> dict[str, int]:
+    """Path -> 1-based line of every mapping key and list item in a YAML document."""
+    lines: dict[str, int] = {}
+
+    def walk(node, path):
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = f"{path}.{key.value}" if path else key.value
+                lines[child] = key.start_mark.line + 1
+                walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, f"{path}[{i}]")
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    if root is not None:
+        walk(root, "")
+    return lines
+
+
+def _line_for(lines: dict[str, int], path: str) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
+    return None
+
+
+def _normalise(text: str) -> str:
+    # The capture escapes markdown (\> for >, \- for -); quotes and whitespace vary between copies.
+    text = text.replace("\\", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _tree_problems(tree, path: str) -> list[tuple[str, str]]:
+    """Branches that can never hold (contradictory bounds under all) and repeated comparisons."""
+    from ..engine.compile import Leaf
+
+    problems = []
+    if isinstance(tree, Leaf):
+        return problems
+    leaves = [c for c in tree.children if isinstance(c, Leaf)]
+    seen = set()
+    for leaf in leaves:
+        key = (leaf.fact, leaf.op, leaf.value)
+        if key in seen:
+            problems.append((path, f"the comparison '{leaf.text}' appears twice in the same {tree.op}"))
+        seen.add(key)
+    if tree.op == "all":
+        by_fact: dict[str, list] = {}
+        for leaf in leaves:
+            by_fact.setdefault(leaf.fact, []).append(leaf)
+        for fact, group in by_fact.items():
+            low, high, low_open, high_open = float("-inf"), float("inf"), False, False
+            equal = {leaf.value for leaf in group if leaf.op == "eq"}
+            for leaf in group:
+                if leaf.op in ("gt", "ge") and (leaf.value > low or (leaf.value == low and leaf.op == "gt")):
+                    low, low_open = leaf.value, leaf.op == "gt"
+                if leaf.op in ("lt", "le") and (leaf.value < high or (leaf.value == high and leaf.op == "lt")):
+                    high, high_open = leaf.value, leaf.op == "lt"
+            empty_interval = low > high or (low == high and (low_open or high_open))
+            if len(equal) > 1 or empty_interval:
+                problems.append((path, f"unreachable branch: the conditions on {fact} can never all hold"))
+    for i, child in enumerate(tree.children):
+        problems.extend(_tree_problems(child, f"{path}.{tree.op}[{i}]"))
+    return problems
+
+
+def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Problem]:
+    from ..engine.compile import CompileError, compile_criterion
+
+    repo_root = repo_root or config.SCREENER_CRITERIA_DIR.parent
+    lines = _line_index(text)
+    found: list[tuple[str, str]] = []
+    try:
+        rule_set = RuleSet.model_validate_json(yaml_to_json(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return [Problem(file, mark.line + 1 if mark else None, "(yaml)", str(exc).splitlines()[0])]
+    except ValidationError as exc:
+        found.extend(validation_problems(exc))
+        return [Problem(file, _line_for(lines, p), p, m) for p, m in found]
+
+    seen_ids: dict[str, int] = {}
+    source_path = repo_root / rule_set.source_record
+    source = _normalise(source_path.read_text(encoding="utf-8")) if source_path.is_file() else None
+    if source is None:
+        found.append(("source_record", f"source record {rule_set.source_record} does not exist"))
+    fact_names = set()
+    for i, criterion in enumerate(rule_set.criteria):
+        path = f"criteria[{i}]"
+        if criterion.id in seen_ids:
+            found.append((f"{path}.id", f"duplicate id {criterion.id} (first at criteria[{seen_ids[criterion.id]}])"))
+        seen_ids.setdefault(criterion.id, i)
+        if not (repo_root / criterion.citation.source).is_file():
+            found.append((f"{path}.citation.source", f"cited source {criterion.citation.source} does not exist"))
+        if source is not None and _normalise(criterion.source_text) not in source:
+            found.append((f"{path}.source_text", f"not found verbatim in {rule_set.source_record}"))
+        if criterion.basis == "publication" and "derived from publication" not in (criterion.interpretation or "").lower():
+            found.append((f"{path}.interpretation", "a criterion derived from a publication must say so: 'Derived from publication: …'"))
+        try:
+            compiled = compile_criterion(criterion, path)
+        except CompileError as exc:
+            found.append((exc.path, str(exc)))
+            continue
+        fact_names.update(leaf.fact for leaf in compiled.leaves)
+        found.extend(_tree_problems(compiled.tree, f"{path}.logic"))
+        if any(leaf.fact == "age_years" for leaf in compiled.leaves):
+            bounds = {(leaf.op, leaf.value) for leaf in compiled.leaves if leaf.fact == "age_years"}
+            expected = {("ge", float(rule_set.population.min_age_years)), ("le", float(rule_set.population.max_age_years))}
+            if bounds != expected:
+                found.append((f"{path}.logic", f"age bounds {sorted(bounds)} disagree with population "
+                              f"{rule_set.population.min_age_years}-{rule_set.population.max_age_years} years"))
+    if len(fact_names) > MAX_FACTS_PER_RULE_SET:
+        found.append(("criteria", f"{len(fact_names)} distinct facts; durable-rules holds at most {MAX_FACTS_PER_RULE_SET} per record"))
+    return [Problem(file, _line_for(lines, p), p, m) for p, m in found]
+
+
+def lint_paths(paths: list[Path]) -> list[Problem]:
+    problems = []
+    for path in paths:
+        problems.extend(lint_text(Path(path).read_text(encoding="utf-8"), str(path)))
+    return problems

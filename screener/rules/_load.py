@@ -1,0 +1,121 @@
+"""Load rule files and reference tables from YAML into the pydantic schema, with errors that name their place."""
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from .. import config
+from ..model.ruleset import RuleSet
+from ..model.tables import CorticosteroidTable, CreatinineTable, Cyp3a4Table, UlnTable
+
+
+class RuleSetError(Exception):
+    """A rule file that cannot be loaded; problems is a list of (path, message)."""
+
+    def __init__(self, file: Path, problems: list[tuple[str, str]]):
+        self.file = file
+        self.problems = problems
+        super().__init__(f"{file}: " + "; ".join(f"{p}: {m}" for p, m in problems))
+
+
+def _json_default(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot represent {type(value).__name__} in a rule file")
+
+
+def yaml_to_json(text: str) -> str:
+    """YAML text as JSON text, so that strict validation treats rule files exactly like API input."""
+    return json.dumps(yaml.safe_load(text), default=_json_default)
+
+
+_CONDITION_TAGS = {"all", "anyof", "not", "window", "atleastdaysago", "multiple", "oneof", "compare"}
+
+
+def error_path(loc: tuple) -> str:
+    """A pydantic location as a path like criteria[3].logic.any[0].value.
+
+    pydantic puts the chosen union member's tag into the location; a reader of the YAML never wrote it, so it is
+    dropped: a condition tag where a condition sits, a member type name after a union-typed field.
+    """
+    path, previous = "", None
+    for part in loc:
+        if isinstance(part, str):
+            in_condition_slot = previous in ("logic", "not") or isinstance(previous, int)
+            if in_condition_slot and part in _CONDITION_TAGS:
+                previous = "<tag>"
+                continue
+            if previous in ("value", "of") and (part in ("float", "bool", "str", "Limit") or part.startswith("literal[")):
+                continue
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        previous = part
+    return path
+
+
+def validation_problems(error: ValidationError) -> list[tuple[str, str]]:
+    return [(error_path(e["loc"]) or "(top level)", e["msg"]) for e in error.errors()]
+
+
+def parse_rule_set(text: str, file: Path) -> RuleSet:
+    try:
+        return RuleSet.model_validate_json(yaml_to_json(text))
+    except yaml.YAMLError as exc:
+        raise RuleSetError(file, [("(yaml)", str(exc))]) from None
+    except ValidationError as exc:
+        raise RuleSetError(file, validation_problems(exc)) from None
+
+
+def load_rule_set(path: Path) -> RuleSet:
+    return parse_rule_set(Path(path).read_text(encoding="utf-8"), Path(path))
+
+
+def rule_set_files(directory: Path | None = None) -> list[Path]:
+    return sorted((directory or config.SCREENER_CRITERIA_DIR).glob("*.yaml"))
+
+
+@lru_cache(maxsize=8)
+def load_rule_sets(directory: Path | None = None) -> dict[str, RuleSet]:
+    """Every rule set in the criteria directory, by trial id, in file order."""
+    rule_sets = {}
+    for path in rule_set_files(directory):
+        rule_set = load_rule_set(path)
+        rule_sets[rule_set.trial_id] = rule_set
+    return rule_sets
+
+
+def rule_set_digest(rule_set: RuleSet) -> str:
+    """SHA-256 of the rule set's canonical JSON: the same content always gives the same digest."""
+    canonical = json.dumps(rule_set.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Tables:
+    creatinine_max: CreatinineTable
+    uln: UlnTable
+    corticosteroids: CorticosteroidTable
+    cyp3a4: Cyp3a4Table
+
+
+@lru_cache(maxsize=4)
+def load_tables(directory: Path | None = None) -> Tables:
+    base = (directory or config.SCREENER_CRITERIA_DIR) / "tables"
+
+    def read(name, schema):
+        path = base / name
+        try:
+            return schema.model_validate_json(yaml_to_json(path.read_text(encoding="utf-8")))
+        except ValidationError as exc:
+            raise RuleSetError(path, validation_problems(exc)) from None
+
+    return Tables(
+        creatinine_max=read("creatinine_max_cog.yaml", CreatinineTable),
+        uln=read("uln_defaults.yaml", UlnTable),
+        corticosteroids=read("corticosteroids.yaml", CorticosteroidTable),
+        cyp3a4=read("cyp3a4.yaml", Cyp3a4Table),
+    )

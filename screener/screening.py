@@ -1,0 +1,170 @@
+"""Screen a patient record against a trial's rule set: validate, derive facts, evaluate, explain."""
+from datetime import date
+from typing import Iterable
+
+from pydantic import ValidationError
+
+from . import config
+from .engine import get_evaluator
+from .engine._reference import kleene
+from .engine.compile import CompiledCriterion, CompiledRuleSet, compiled
+from .facts.derive import Fact, derive
+from .model.record import PatientRecord
+from .model.report import Coverage, CriterionResult, Evidence, Report
+from .model.ruleset import RuleSet
+from .rules import load_rule_sets, load_tables
+from .rules._load import error_path
+
+
+class InvalidRecord(ValueError):
+    """A record that cannot be screened. errors: [{"field": path, "message": text}], never the submitted values."""
+
+    def __init__(self, errors: list[dict[str, str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+
+
+class UnknownTrial(KeyError):
+    pass
+
+
+def parse_record(text: str | bytes) -> PatientRecord:
+    """Strictly validate a JSON record; every problem is reported with its path, none echoes the input."""
+    if len(text) > config.MAX_RECORD_BYTES:
+        raise InvalidRecord([{"field": "(body)", "message": f"record larger than {config.MAX_RECORD_BYTES} bytes"}])
+    try:
+        return PatientRecord.model_validate_json(text)
+    except ValidationError as exc:
+        raise InvalidRecord([{"field": error_path(e["loc"]) or "(record)", "message": _message(e)} for e in exc.errors()]) from None
+
+
+def _message(error: dict) -> str:
+    # pydantic's JSON-error messages can quote the input ("Invalid JSON: ... at line 1 column 9"); its "type"
+    # and fixed messages cannot. Value errors raised by our validators never include the value.
+    if error["type"] == "json_invalid":
+        return "not valid JSON"
+    return error["msg"].removeprefix("Value error, ")
+
+
+def check_as_of(record: PatientRecord, as_of: date) -> None:
+    """Checks that need the as-of date: a patient not yet born on it cannot be screened."""
+    if record.demographics.birth_date > as_of:
+        raise InvalidRecord([{"field": "demographics.birth_date", "message": f"birth date is after the as-of date {as_of}"}])
+
+
+def rule_set_for(trial: str | RuleSet) -> RuleSet:
+    if isinstance(trial, RuleSet):
+        return trial
+    rule_sets = load_rule_sets()
+    if trial not in rule_sets:
+        raise UnknownTrial(trial)
+    return rule_sets[trial]
+
+
+def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None) -> Report:
+    """Screen one record against one trial on the as-of date (default: today)."""
+    as_of = as_of or date.today()
+    check_as_of(record, as_of)
+    rule_set = compiled(rule_set_for(trial))
+    facts = derive(record, as_of, rule_set.facts, rule_set.rule_set.lookback, load_tables())
+    values = {key: fact.value for key, fact in facts.items()}
+    evaluator = get_evaluator(engine or config.SCREENER_ENGINE)
+    statuses = evaluator.evaluate(rule_set, values)
+    return build_report(rule_set, facts, statuses, as_of, evaluator.name)
+
+
+_VERDICT_ORDER = {"eligible": 0, "incomplete": 1, "ineligible": 2}
+
+
+def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | None = None,
+               trials: Iterable[str] | None = None) -> list[Report]:
+    """One report per trial: eligible first, then incomplete (fewest open items first), then ineligible."""
+    as_of = as_of or date.today()
+    reports = [screen(record, trial, as_of, engine) for trial in (trials or load_rule_sets())]
+    return sorted(reports, key=lambda r: (_VERDICT_ORDER[r.verdict], r.counts["unknown"] if r.verdict == "incomplete" else 0, r.trial_id))
+
+
+def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> list[Evidence]:
+    evidence = []
+    for leaf in criterion.leaves:
+        fact = facts[leaf.fact]
+        evidence.append(Evidence(
+            fact=leaf.fact, label=leaf.fact, test=leaf.text, value=fact.display, unit=fact.unit, date=fact.date,
+            source=fact.source, holds=kleene(leaf, values), missing=fact.missing,
+        ))
+    return evidence
+
+
+def _eligible_from(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> date | None:
+    """The first day a failing criterion would pass by waiting alone, if waiting alone clears it."""
+    clearing = {leaf.fact: leaf for leaf in criterion.leaves if facts[leaf.fact].clears_on is not None}
+    if not clearing:
+        return None
+    waited = dict(values)
+    for fact, leaf in clearing.items():
+        waited[fact] = leaf.value  # a window's first day outside it
+    if kleene(criterion.tree, waited) != criterion.is_exclusion:
+        return max(facts[fact].clears_on for fact in clearing)
+    return None
+
+
+def _reason(status: str, criterion: CompiledCriterion, evidence: list[Evidence]) -> str:
+    def shown(e: Evidence) -> str:
+        if e.holds is None:
+            return f"{e.test}? unknown ({e.missing})"
+        when = f", {e.date}" if e.date else ""
+        return f"{e.test}? {'yes' if e.holds else 'no'} ({e.value}{when})"
+
+    if status == "unknown":
+        return "cannot be judged: " + "; ".join(dict.fromkeys(e.missing for e in evidence if e.missing))
+    if criterion.criterion.attestation:
+        return "investigator attests " + ("yes" if status == "pass" else "no")
+    # Show the comparisons that decided the outcome: for an exclusion that fails, those that held; for an
+    # inclusion that fails, those that did not; for a pass, all of them.
+    if status == "fail":
+        decisive = [e for e in evidence if e.holds is criterion.is_exclusion]
+        return "fails: " + "; ".join(shown(e) for e in decisive or evidence)
+    return "passes: " + "; ".join(shown(e) for e in evidence)
+
+
+def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: dict[str, str], as_of: date, engine: str) -> Report:
+    values = {key: fact.value for key, fact in facts.items()}
+    results = []
+    for criterion in rule_set.criteria:
+        status = statuses[criterion.id]
+        evidence = _evidence(criterion, facts, values)
+        settle = list(dict.fromkeys(facts[leaf.fact].settle for leaf in criterion.leaves
+                                    if facts[leaf.fact].value is None and facts[leaf.fact].settle)) if status == "unknown" else []
+        c = criterion.criterion
+        results.append(CriterionResult(
+            id=c.id, kind=c.kind, title=c.title, registry_number=c.registry_number, source_text=c.source_text,
+            citation=f"{c.citation.reference}, {c.citation.section} ({c.citation.source})", basis=c.basis,
+            interpretation=c.interpretation, attestation=c.attestation is not None, status=status,
+            reason=_reason(status, criterion, evidence), evidence=evidence, to_settle=settle,
+            eligible_from=_eligible_from(criterion, facts, values) if status == "fail" else None,
+        ))
+    counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "unknown")}
+    verdict = "ineligible" if counts["fail"] else "incomplete" if counts["unknown"] else "eligible"
+    fails = [r for r in results if r.status == "fail"]
+    eligible_from = max(r.eligible_from for r in fails) if fails and all(r.eligible_from for r in fails) else None
+    to_settle = list(dict.fromkeys(s for r in results for s in r.to_settle))
+    summary = {
+        "eligible": "every criterion passes",
+        "ineligible": f"{counts['fail']} criteria fail ({', '.join(r.id for r in fails)})",
+        "incomplete": f"no criterion fails; {counts['unknown']} cannot be judged yet",
+    }[verdict]
+    if eligible_from:
+        summary += f"; every fail clears by waiting: no fail remains from {eligible_from}" + (
+            f" ({counts['unknown']} criteria still to settle)" if counts["unknown"] else "")
+    meta = rule_set.rule_set
+    return Report(
+        trial_id=meta.trial_id, title=meta.title, rule_set_version=meta.version, rule_set_digest=rule_set.digest,
+        engine=engine, as_of=as_of, verdict=verdict, summary=summary, counts=counts, criteria=results,
+        to_settle=to_settle, eligible_from=eligible_from,
+        coverage=Coverage(
+            complete=meta.coverage.complete, statement=meta.coverage.statement,
+            criteria_from_data=sum(c.attestation is None for c in meta.criteria),
+            criteria_by_attestation=sum(c.attestation is not None for c in meta.criteria),
+            unknown_from_source=meta.coverage.unknown_from_source,
+        ),
+    )
