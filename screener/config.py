@@ -14,5 +14,8 @@ SCREENER_ENGINE = os.environ.get("SCREENER_ENGINE", "durable")
 # Days since an event that never happened. Large enough that no day window reaches it; the engine only
 # ever sees numbers, so "never" must be one.
 NEVER_DAYS = 1_000_000
+# Decimal places every fact value and threshold is carried to: finer than any clinical measurement, and the
+# grid on which the durable-rules backend compares numbers exactly (as integer micro-units).
+DECIMALS = 6
 # A record file larger than this is refused before parsing (CLI and API alike).
 MAX_RECORD_BYTES = 2 * 1024 * 1024

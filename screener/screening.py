@@ -86,7 +86,7 @@ def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | N
 
 def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> list[Evidence]:
     evidence = []
-    for leaf in criterion.leaves:
+    for leaf in dict.fromkeys(criterion.leaves):  # a comparison used in two branches is shown once
         fact = facts[leaf.fact]
         evidence.append(Evidence(
             fact=leaf.fact, label=leaf.fact, test=leaf.text, value=fact.display, unit=fact.unit, date=fact.date,

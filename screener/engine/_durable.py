@@ -17,6 +17,9 @@ How a rule set becomes durable-rules rules, and why:
   this synchronous use never has, and they were the source of thread errors and crashes.
 - Only numbers, 1/0 and category names reach the engine; ordered comparisons get numbers only, because
   durable-rules compares a string with a number as a string prefix ('9' >= 50000 is true).
+- Numbers reach it as integers in micro-units. Its JSON reader refuses a float written with an exponent but no
+  decimal point, which is how Python writes 1e-05 or 1e+16 (error 204; found by the agreement property test).
+  Facts and thresholds are carried to 6 decimal places (config.DECIMALS), so micro-units compare exactly.
 """
 import itertools
 import threading
@@ -24,6 +27,7 @@ from typing import Mapping
 
 from durable import engine as _durable_engine
 
+from .. import config
 from ..model.report import Status
 from .compile import NEGATED_OP, CompiledRuleSet, Leaf
 
@@ -40,9 +44,24 @@ class _QuietHost(_durable_engine.Host):
         pass
 
 
+_SCALE = 10 ** config.DECIMALS
+MAX_MAGNITUDE = 1e9  # far above any plausible fact (platelets top out at 5e6 /uL) and exact in micro-units
+
+
+def to_micro(value: float) -> int:
+    """A number on the 6-decimal grid as integer micro-units; off the grid is a caller's error, not a rounding."""
+    # On the grid, value * 10**6 lies within float spacing (< 0.01 below 10**15) of an integer, so rounding
+    # preserves the order and equality of any two grid values.
+    if round(value, config.DECIMALS) != value or abs(value) > MAX_MAGNITUDE:
+        raise ValueError(f"number {value!r} is not carried to {config.DECIMALS} decimal places or is out of range")
+    return round(value * _SCALE)
+
+
 # Formulas: ("atom", slot, op, value) with op in lt/le/gt/ge/eq/ne/none, ("and", [..]), ("or", [..]).
 def _atom(slots, leaf: Leaf, op: str):
-    return ("atom", slots[leaf.fact], op, None if op == "none" else leaf.value)
+    if op == "none":
+        return ("atom", slots[leaf.fact], op, None)
+    return ("atom", slots[leaf.fact], op, leaf.value if isinstance(leaf.value, str) else to_micro(leaf.value))
 
 
 def _join(kind: str, parts: list) -> tuple:
@@ -130,8 +149,10 @@ def _to_durable(formula) -> dict:
 class _CompiledDurable:
     def __init__(self, host: _QuietHost, rule_set: CompiledRuleSet, fired: list):
         self.name = "screener_" + rule_set.digest.removeprefix("sha256:")[:24]
-        self.slots = {fact: f"f{i}" for i, fact in enumerate(rule_set.facts)}
-        self.ordered_slots = {self.slots[leaf.fact] for c in rule_set.criteria for leaf in c.leaves if leaf.op not in ("eq", "ne")}
+        referenced = dict.fromkeys(leaf.fact for c in rule_set.criteria for leaf in c.leaves)
+        self.slots = {fact: f"f{i}" for i, fact in enumerate(referenced)}
+        # A slot is numeric when any comparison holds it against a number, categorical otherwise.
+        self.numeric_slots = {self.slots[leaf.fact] for c in rule_set.criteria for leaf in c.leaves if not isinstance(leaf.value, str)}
         kleene = _Kleene(self.slots)
         rules = {"sentinel": {"all": [{"m": {"evaluated": 1}}], "run": lambda c: fired.append(None)}}
         for index, criterion in enumerate(rule_set.criteria):
@@ -175,8 +196,12 @@ class DurableEvaluator:
             fact = {"sid": sid, "evaluated": 1}
             for key, slot in prepared.slots.items():
                 value = values[key]
-                if slot in prepared.ordered_slots and value is not None and (isinstance(value, (str, bool)) or value != value):
-                    raise TypeError(f"fact {key} must be a number for an ordered comparison")
+                if value is not None:
+                    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+                    if numeric != (slot in prepared.numeric_slots):
+                        raise TypeError(f"fact {key} must be a {'number' if slot in prepared.numeric_slots else 'category name'}")
+                    if numeric:
+                        value = to_micro(value)
                 fact[slot] = value
             self._fired.clear()
             try:

@@ -31,6 +31,11 @@ class Leaf:
     value: float | str
     text: str
 
+    def __post_init__(self):
+        # Thresholds live on the same decimal grid as facts (a converted unit can leave 10.000000000000002).
+        if not isinstance(self.value, str):
+            object.__setattr__(self, "value", round(float(self.value), config.DECIMALS))
+
     def holds(self, actual: float | str) -> bool:
         if self.op == "eq":
             return actual == self.value

@@ -23,10 +23,13 @@ class FieldInfo:
     loinc: tuple[str, ...] = ()
     accepted_units: tuple[str, ...] = ()
     record_path: str | None = None
+    always_known: bool = False  # derived from required record fields: can never be unknown
 
 
 def _literal_values(annotation) -> tuple[str, ...]:
-    for arg in typing.get_args(annotation) or (annotation,):
+    if typing.get_origin(annotation) is typing.Literal:
+        return tuple(typing.get_args(annotation))
+    for arg in typing.get_args(annotation):  # Optional[Literal[...]]
         if typing.get_origin(arg) is typing.Literal:
             return tuple(typing.get_args(arg))
     return ()
@@ -58,8 +61,9 @@ def _model_fields(prefix: str, model: type[BaseModel]) -> list[FieldInfo]:
 
 _DERIVED = (
     FieldInfo("age_years", "number", "age in completed years on the as-of date", unit="years",
-              record_path="demographics.birth_date"),
-    FieldInfo("sex", "category", "sex", categories=("female", "male", "other", "unknown"), record_path="demographics.sex"),
+              record_path="demographics.birth_date", always_known=True),
+    FieldInfo("sex", "category", "sex", categories=("female", "male", "other", "unknown"),
+              record_path="demographics.sex", always_known=True),
     # Measured creatinine clearance or radioisotope GFR when submitted; else bedside Schwartz eGFR
     # (0.413 x height cm / creatinine mg/dL, ages 1-17).
     FieldInfo("gfr", "number", "GFR (measured, else bedside Schwartz eGFR)", unit="mL/min/1.73m2"),

@@ -7,7 +7,7 @@ as-of date A when A - E < N days; it clears on E + N.
 """
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from .. import config
@@ -99,7 +99,7 @@ class _Deriver:
         if obj is None or obj == "not_assessed":
             info = catalogue()[key]
             what = "investigator has not assessed" if info.type == "attestation" else "not recorded"
-            return _missing(f"{info.description}: {what}", f"record {key}")
+            return _missing(f"{info.description}: {what}", f"record {info.description} ({key})")
         if isinstance(obj, bool):
             return Fact(1 if obj else 0, "yes" if obj else "no", source=key)
         return Fact(obj, str(obj), source=key)
@@ -122,13 +122,13 @@ class _Deriver:
         limit = self.lookback.labs_days
         if best is None:
             result = _missing(f"no {spec.description} recorded on or before {self.as_of}",
-                              f"record {spec.description} ({', '.join(spec.units)}) from the last {limit} days")
+                              f"record {spec.description} ({', '.join(spec.units)}) dated within the last {limit} days")
         elif (self.as_of - best[1].date).days > limit:
             obs = best[1]
             result = Fact(None, f"{_fmt(obs.value)} {obs.unit}", obs.unit, obs.date, f"observations[{best[0]}]",
                           missing=f"too old: the last {spec.description} ({obs.date}) is {(self.as_of - obs.date).days} days "
                                   f"before {self.as_of}; this rule set uses values up to {limit} days old",
-                          settle=f"record a {spec.description} from the last {limit} days")
+                          settle=f"record {spec.description} dated within the last {limit} days")
         else:
             result = best
         self._latest[lab] = result
@@ -226,8 +226,8 @@ class _Deriver:
                 if found is None or scan.date >= found[1].date:
                     found = (index, scan)
         if found is None:
-            return _missing(f"no {label} between {earliest} and {self.as_of}",
-                            f"record a {label} from the last {self.lookback.imaging_days} days")
+            return _missing(f"no {label} dated {earliest} to {self.as_of}",
+                            f"record {label} dated within the last {self.lookback.imaging_days} days")
         index, scan = found
         value = getattr(scan, attribute)
         if attribute == "avid":
@@ -349,4 +349,10 @@ class _Deriver:
 def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables: Tables) -> dict[str, Fact]:
     """The facts named by keys, for this record on the as-of date."""
     deriver = _Deriver(record, as_of, lookback, tables)
-    return {key: deriver.fact(key) for key in keys}
+    facts = {}
+    for key in keys:
+        fact = deriver.fact(key)
+        if isinstance(fact.value, float):
+            fact = replace(fact, value=round(fact.value, config.DECIMALS))
+        facts[key] = fact
+    return facts

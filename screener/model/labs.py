@@ -2,7 +2,7 @@
 
 Every factor converts a value in the accepted unit to the canonical unit by multiplication. They are
 checked against pint in tests/test_model_labs.py. Molar masses used: bilirubin 584.66 g/mol,
-creatinine 113.12 g/mol (88.4 umol/L per mg/dL, the Schwartz 2009 figure), hemoglobin monomer 16.114 g/mol.
+creatinine 113.12 g/mol (88.4 umol/L per mg/dL, the Schwartz 2009 figure), hemoglobin monomer 16,114 g/mol (1 mmol/L = 1.6114 g/dL).
 A plausible range bounds what can physically be reported; a value outside it is an input error, while a
 merely abnormal value inside it is exactly what screening judges.
 """

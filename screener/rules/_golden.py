@@ -81,16 +81,20 @@ def run_case(golden: GoldenFile, case: GoldenCase, engine: str, repo_root: Path 
     return CaseResult(golden.trial_id, case.name, engine, mismatches, statuses)
 
 
-def coverage_gaps(results: list[CaseResult], trial_criteria: dict[str, list[str]]) -> list[str]:
-    """Criteria that no golden case shows passing, failing and unknown."""
+def coverage_gaps(results: list[CaseResult], expected: dict[str, dict[str, set[str]]]) -> list[str]:
+    """Criteria that no golden case shows in every status they can take.
+
+    expected: trial id -> criterion id -> the statuses it can take (a criterion over always-known facts, such
+    as age from the required birth date, can never be unknown).
+    """
     seen: dict[tuple[str, str], set[str]] = {}
     for result in results:
         for criterion_id, status in result.statuses.items():
             seen.setdefault((result.trial_id, criterion_id), set()).add(status)
     gaps = []
-    for trial_id, criteria in trial_criteria.items():
-        for criterion_id in criteria:
-            missing = {"pass", "fail", "unknown"} - seen.get((trial_id, criterion_id), set())
+    for trial_id, criteria in expected.items():
+        for criterion_id, statuses in criteria.items():
+            missing = statuses - seen.get((trial_id, criterion_id), set())
             if missing:
                 gaps.append(f"{trial_id} {criterion_id}: no golden case shows {', '.join(sorted(missing))}")
     return gaps

@@ -1,0 +1,219 @@
+"""The `screener` command line: screen records, lint and test rule sets, list the field catalogue."""
+import json
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import config
+from .model.report import Report
+from .screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
+
+_MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
+EXIT_INVALID_INPUT = 2
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=110, initial_indent=indent, subsequent_indent=indent)
+
+
+def format_text(report: Report) -> str:
+    coverage = "" if report.coverage.complete else "  [PARTIAL RULE SET: " + report.coverage.statement.strip() + "]"
+    lines = [
+        f"{report.trial_id}: {report.title}",
+        f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, as of {report.as_of}",
+        f"  VERDICT: {report.verdict.upper()} — {report.summary}{coverage}",
+        "",
+    ]
+    for c in report.criteria:
+        kind = "INC" if c.kind == "inclusion" else "EXC"
+        lines.append(f"  [{_MARK[c.status]:7}] {kind} {c.id}: {c.title}")
+        lines.append(_wrap(c.reason, "            "))
+        if c.eligible_from:
+            lines.append(f"            clears by waiting: passes from {c.eligible_from}")
+    if report.to_settle:
+        lines += ["", "  To settle the unknowns, record:"]
+        lines += [_wrap(f"- {item}", "    ") for item in report.to_settle]
+    return "\n".join(lines)
+
+
+def _read_record(path: str):
+    raw = sys.stdin.buffer.read(config.MAX_RECORD_BYTES + 1) if path == "-" else Path(path).read_bytes()
+    return parse_record(raw)
+
+
+def _fail_input(errors: list[dict[str, str]]) -> None:
+    click.echo("The record cannot be screened:", err=True)
+    for error in errors:
+        click.echo(f"  {error['field']}: {error['message']}", err=True)
+    sys.exit(EXIT_INVALID_INPUT)
+
+
+@click.group(help=__doc__)
+def main() -> None:
+    pass
+
+
+@main.command("screen")
+@click.argument("record", type=click.Path(allow_dash=True))
+@click.option("--trial", help="Trial id, e.g. NCT06674265.")
+@click.option("--all", "all_trials", is_flag=True, help="Screen against every trial, best prospects first.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Screening date (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--engine", type=click.Choice(["durable", "reference"]), default=None, help="Evaluator backend.")
+def screen_command(record, trial, all_trials, as_of, fmt, engine):
+    """Screen a patient RECORD (a JSON file, or - for standard input)."""
+    if bool(trial) == bool(all_trials):
+        raise click.UsageError("give exactly one of --trial ID or --all")
+    if record != "-" and not Path(record).is_file():
+        _fail_input([{"field": "RECORD", "message": "no such file"}])
+    as_of_date: date = as_of.date() if as_of else date.today()
+    try:
+        patient = _read_record(record)
+        reports = screen_all(patient, as_of_date, engine) if all_trials else [screen(patient, trial, as_of_date, engine)]
+    except InvalidRecord as exc:
+        _fail_input(exc.errors)
+    except UnknownTrial:
+        from .rules import load_rule_sets
+
+        _fail_input([{"field": "--trial", "message": f"unknown trial; known: {', '.join(load_rule_sets())}"}])
+    if fmt == "json":
+        payload = [r.model_dump(mode="json") for r in reports]
+        click.echo(json.dumps(payload if all_trials else payload[0], indent=2, ensure_ascii=False))
+    else:
+        if all_trials:
+            click.echo("Trials, best prospects first:")
+            for r in reports:
+                click.echo(f"  {r.verdict.upper():10} {r.trial_id}: {r.summary}")
+            click.echo("")
+        click.echo("\n\n".join(format_text(r) for r in reports))
+
+
+@main.group("rules")
+def rules_group():
+    """Rule sets: lint, test against golden cases, show."""
+
+
+@rules_group.command("lint")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+def lint_command(files):
+    """Report every problem in the rule files (default: all of criteria/)."""
+    from .rules._lint import lint_paths
+    from .rules._load import rule_set_files
+
+    paths = [Path(f) for f in files] or rule_set_files()
+    problems = lint_paths(paths)
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"{len(paths)} rule files, {len(problems)} problems", err=bool(problems))
+    sys.exit(1 if problems else 0)
+
+
+@rules_group.command("test")
+@click.option("--engine", type=click.Choice(["durable", "reference", "both"]), default="both", show_default=True)
+def test_command(engine):
+    """Run every golden case; fail on any mismatch or any criterion not shown passing, failing and unknown."""
+    from .engine.compile import compiled
+    from .rules import load_rule_sets
+    from .rules._golden import coverage_gaps, golden_files, load_golden, run_case
+
+    engines = ["durable", "reference"] if engine == "both" else [engine]
+    results = []
+    for path in golden_files():
+        golden = load_golden(path)
+        for case in golden.cases:
+            for name in engines:
+                result = run_case(golden, case, name)
+                results.append(result)
+                if not result.ok:
+                    click.echo(f"FAIL {golden.trial_id} [{name}] {case.name}")
+                    for mismatch in result.mismatches:
+                        click.echo(f"     {mismatch}")
+    rule_sets = load_rule_sets()
+    tested = {r.trial_id for r in results}
+    gaps = [f"{trial_id}: no golden cases" for trial_id in rule_sets if trial_id not in tested]
+    gaps += coverage_gaps(results, {t: _decidable_statuses(compiled(rule_sets[t])) for t in tested if t in rule_sets})
+    for gap in gaps:
+        click.echo(f"GAP  {gap}")
+    failed = sum(not r.ok for r in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed or gaps else 0)
+
+
+def _decidable_statuses(rule_set) -> dict[str, set[str]]:
+    from .facts.catalogue import catalogue
+
+    fields = catalogue()
+    return {
+        c.id: {"pass", "fail"} | ({"unknown"} if any(not fields.get(leaf.fact) or not fields[leaf.fact].always_known
+                                                     for leaf in c.leaves) else set())
+        for c in rule_set.criteria
+    }
+
+
+@rules_group.command("show")
+@click.argument("trial_id")
+def show_command(trial_id):
+    """Show a rule set: every criterion with its source words, citation, interpretation and encoded logic."""
+    from .engine.compile import compiled
+    from .rules import load_rule_sets
+
+    rule_sets = load_rule_sets()
+    if trial_id not in rule_sets:
+        _fail_input([{"field": "TRIAL_ID", "message": f"unknown trial; known: {', '.join(rule_sets)}"}])
+    rule_set = compiled(rule_sets[trial_id])
+    meta = rule_set.rule_set
+    click.echo(f"{meta.trial_id} — {meta.title}\nversion {meta.version}, {rule_set.digest}\n"
+               f"registry ids: {', '.join(meta.registry_ids)}; source record: {meta.source_record}\n"
+               f"coverage: {'complete' if meta.coverage.complete else 'PARTIAL'} — {meta.coverage.statement.strip()}\n")
+    for c in rule_set.criteria:
+        crit = c.criterion
+        click.echo(f"{crit.id} ({crit.kind}, registry item {crit.registry_number or '-'}): {crit.title}")
+        click.echo(_wrap(f"source: \"{crit.source_text}\"", "    "))
+        click.echo(_wrap(f"citation: {crit.citation.reference}, {crit.citation.section}", "    "))
+        if crit.interpretation:
+            click.echo(_wrap(f"interpretation: {crit.interpretation.strip()}", "    "))
+        click.echo(_wrap("encoded: " + describe(c.tree), "    ") + "\n")
+
+
+def describe(tree) -> str:
+    """The encoded logic in plain words."""
+    from .engine.compile import Leaf
+
+    if isinstance(tree, Leaf):
+        return tree.text
+    if tree.op == "not":
+        return f"not ({describe(tree.children[0])})"
+    joiner = " and " if tree.op == "all" else " or "
+    return "(" + joiner.join(describe(c) for c in tree.children) + ")"
+
+
+@main.command("fields")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def fields_command(fmt):
+    """The field catalogue: every fact a criterion may use, with type, unit, accepted units and LOINC codes."""
+    from dataclasses import asdict
+
+    from .facts.catalogue import catalogue
+
+    fields = catalogue()
+    if fmt == "json":
+        click.echo(json.dumps([asdict(f) for f in fields.values()], indent=2))
+        return
+    for f in fields.values():
+        extra = []
+        if f.unit:
+            extra.append(f"unit {f.unit}")
+        if f.accepted_units:
+            extra.append("accepts " + ", ".join(f.accepted_units))
+        if f.loinc:
+            extra.append("LOINC " + ", ".join(f.loinc))
+        if f.categories:
+            extra.append("one of " + ", ".join(f.categories))
+        click.echo(f"{f.name} ({f.type}): {f.description}" + (f" [{'; '.join(extra)}]" if extra else ""))
+
+
+if __name__ == "__main__":
+    main()

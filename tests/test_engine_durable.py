@@ -1,0 +1,70 @@
+"""The durable-rules wrapper's defences against the library's measured sharp edges (regression tests)."""
+import pytest
+
+from screener.engine import get_evaluator
+from screener.engine._durable import MAX_NODES_PER_RULE, _Kleene, _node_count, _split
+from screener.engine.compile import Leaf, Node, compiled
+from screener.rules import load_rule_sets
+
+NCT = compiled(load_rule_sets()["NCT06674265"])
+DURABLE = get_evaluator("durable")
+
+
+def _all_pass_values():
+    values = {fact: None for fact in NCT.facts}
+    return values
+
+
+def test_more_evaluations_than_live_sessions_allowed():
+    # durable-rules allows 1,024 live sessions per ruleset; every session must be deleted after use.
+    values = _all_pass_values()
+    for _ in range(3000):
+        DURABLE.evaluate(NCT, values)
+
+
+def test_an_all_passing_record_still_deletes_its_session(eligible_record):
+    # Nothing but the sentinel fires for an eligible record; without it delete_state would segfault.
+    from datetime import date
+
+    from screener.screening import screen
+
+    for _ in range(1100):
+        assert screen(eligible_record, "NCT06674265", date(2026, 11, 22), "durable").verdict == "eligible"
+
+
+def test_string_never_reaches_an_ordered_comparison():
+    # durable-rules compares '9' >= 50000 as a string prefix: true. Only numbers may reach it.
+    values = _all_pass_values()
+    values["lab.platelets"] = "9"
+    with pytest.raises(TypeError):
+        DURABLE.evaluate(NCT, values)
+
+
+def test_missing_everything_is_unknown_never_pass():
+    statuses = DURABLE.evaluate(NCT, _all_pass_values())
+    assert statuses["NCT06674265-AGE"] == "unknown"
+    assert "pass" not in statuses.values()
+
+
+def test_large_formulas_split_to_the_rule_limit():
+    leaves = [Leaf(f"x{i}", "lt", 1.0, "") for i in range(12)]
+    tree = Node("any", tuple(Node("all", (leaves[i], leaves[i + 1])) for i in range(0, 12, 2)))
+    kleene = _Kleene({leaf.fact: leaf.fact for leaf in leaves})
+    for part in _split(kleene.U(tree)):
+        assert _node_count(part) <= MAX_NODES_PER_RULE
+
+
+@pytest.mark.parametrize("tiny_or_huge", [1e-05, 1e-06, 1e+08, 0.0])
+def test_numbers_python_writes_with_an_exponent_reach_the_engine(tiny_or_huge):
+    # Regression: durable-rules' JSON reader refused 1e-05 and 1e+16 (error 204); numbers now go as micro-units.
+    values = _all_pass_values()
+    values["lab.platelets"] = tiny_or_huge
+    expected = "fail" if tiny_or_huge < 50_000 else "unknown"
+    assert DURABLE.evaluate(NCT, values)["NCT06674265-E1"] == expected
+
+
+def test_a_number_off_the_decimal_grid_is_refused_not_rounded():
+    values = _all_pass_values()
+    values["lab.platelets"] = 49_999.9999999
+    with pytest.raises(ValueError):
+        DURABLE.evaluate(NCT, values)
