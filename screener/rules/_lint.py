@@ -1,4 +1,5 @@
 """`screener rules lint`: every problem in a rule file, each with its line and path, not just the first."""
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -7,7 +8,7 @@ import yaml
 from pydantic import ValidationError
 
 from .. import config
-from ..model.ruleset import RuleSet
+from ..model.ruleset import Criterion, RuleSet
 from ._load import validation_problems, yaml_to_json
 
 # durable-rules keeps at most 255 properties per fact (MAX_OBJECT_PROPERTIES, state.h); two are ours (sid, evaluated).
@@ -104,21 +105,38 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
     lines = _line_index(text)
     found: list[tuple[str, str]] = []
     try:
+        data = yaml.safe_load(text)
         rule_set = RuleSet.model_validate_json(yaml_to_json(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return [Problem(file, mark.line + 1 if mark else None, "(yaml)", str(exc).splitlines()[0])]
     except ValidationError as exc:
         found.extend(validation_problems(exc))
-        return [Problem(file, _line_for(lines, p), p, m) for p, m in found]
+        rule_set = None
+    if rule_set is not None:
+        criteria = list(enumerate(rule_set.criteria))
+        source_record = rule_set.source_record
+    else:
+        # Schema errors in one criterion must not hide the problems of the others: check each on its own.
+        criteria = []
+        items = data.get("criteria") if isinstance(data, dict) else None
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            try:
+                criteria.append((i, Criterion.model_validate_json(json.dumps(item, default=str))))
+            except ValidationError:
+                pass
+        source_record = data.get("source_record") if isinstance(data, dict) else None
 
+    source = None
+    if isinstance(source_record, str):
+        source_path = repo_root / source_record
+        if source_path.is_file():
+            source = _normalise(source_path.read_text(encoding="utf-8"))
+        else:
+            found.append(("source_record", f"source record {source_record} does not exist"))
     seen_ids: dict[str, int] = {}
-    source_path = repo_root / rule_set.source_record
-    source = _normalise(source_path.read_text(encoding="utf-8")) if source_path.is_file() else None
-    if source is None:
-        found.append(("source_record", f"source record {rule_set.source_record} does not exist"))
     fact_names = set()
-    for i, criterion in enumerate(rule_set.criteria):
+    for i, criterion in criteria:
         path = f"criteria[{i}]"
         if criterion.id in seen_ids:
             found.append((f"{path}.id", f"duplicate id {criterion.id} (first at criteria[{seen_ids[criterion.id]}])"))
@@ -126,7 +144,7 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         if not (repo_root / criterion.citation.source).is_file():
             found.append((f"{path}.citation.source", f"cited source {criterion.citation.source} does not exist"))
         if source is not None and _normalise(criterion.source_text) not in source:
-            found.append((f"{path}.source_text", f"not found verbatim in {rule_set.source_record}"))
+            found.append((f"{path}.source_text", f"not found verbatim in {source_record}"))
         if criterion.basis == "publication" and "derived from publication" not in (criterion.interpretation or "").lower():
             found.append((f"{path}.interpretation", "a criterion derived from a publication must say so: 'Derived from publication: …'"))
         try:
@@ -136,7 +154,7 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
             continue
         fact_names.update(leaf.fact for leaf in compiled.leaves)
         found.extend(_tree_problems(compiled.tree, f"{path}.logic"))
-        if any(leaf.fact == "age_years" for leaf in compiled.leaves):
+        if rule_set is not None and any(leaf.fact == "age_years" for leaf in compiled.leaves):
             bounds = {(leaf.op, leaf.value) for leaf in compiled.leaves if leaf.fact == "age_years"}
             expected = {("ge", float(rule_set.population.min_age_years)), ("le", float(rule_set.population.max_age_years))}
             if bounds != expected:

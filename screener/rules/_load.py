@@ -58,7 +58,7 @@ def error_path(loc: tuple) -> str:
 
 
 def validation_problems(error: ValidationError) -> list[tuple[str, str]]:
-    return [(error_path(e["loc"]) or "(top level)", e["msg"]) for e in error.errors()]
+    return [(error_path(e["loc"]) or "(top level)", e["msg"].removeprefix("Value error, ")) for e in error.errors()]
 
 
 def parse_rule_set(text: str, file: Path) -> RuleSet:

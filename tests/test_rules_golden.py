@@ -1,0 +1,35 @@
+"""Golden cases: every example patient gives its expected verdict and per-criterion outcomes, on both engines."""
+import pytest
+
+from screener.cli import _decidable_statuses
+from screener.engine.compile import compiled
+from screener.model.golden import Expectation
+from screener.rules import load_rule_sets
+from screener.rules._golden import coverage_gaps, golden_files, load_golden, run_case
+
+GOLDEN = [load_golden(path) for path in golden_files()]
+CASES = [(golden, case) for golden in GOLDEN for case in golden.cases]
+
+
+@pytest.mark.parametrize("engine", ["durable", "reference"])
+@pytest.mark.parametrize("golden,case", CASES, ids=[f"{g.trial_id}:{c.name}" for g, c in CASES])
+def test_golden_case(golden, case, engine):
+    result = run_case(golden, case, engine)
+    assert result.ok, "\n".join(result.mismatches)
+
+
+def test_every_rule_set_has_golden_cases_covering_every_status():
+    rule_sets = load_rule_sets()
+    assert {g.trial_id for g in GOLDEN} == set(rule_sets)
+    results = [run_case(golden, case, "reference") for golden, case in CASES]
+    expected = {t: _decidable_statuses(compiled(rule_sets[t])) for t in rule_sets}
+    assert coverage_gaps(results, expected) == []
+
+
+def test_a_wrong_expectation_is_reported():
+    golden = GOLDEN[0]
+    case = golden.cases[0].model_copy(update={"expect": Expectation(verdict="ineligible", fail=[golden.trial_id + "-AGE"])})
+    result = run_case(golden, case, "durable")
+    assert not result.ok
+    assert any("verdict eligible, expected ineligible" in m for m in result.mismatches)
+    assert any(m.startswith(golden.trial_id + "-AGE: pass, expected fail") for m in result.mismatches)

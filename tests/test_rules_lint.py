@@ -1,0 +1,53 @@
+"""`screener rules lint`: clean on the shipped rule sets, and each class of error caught with its place."""
+from pathlib import Path
+
+import pytest
+
+from screener.rules._lint import lint_paths, lint_text
+from screener.rules._load import rule_set_files
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_shipped_rule_sets_are_clean():
+    files = rule_set_files()
+    assert files, "no rule files found"
+    assert [str(p) for p in lint_paths(files)] == []
+
+
+@pytest.fixture(scope="module")
+def problems():
+    text = (FIXTURES / "broken_rules.yaml").read_text()
+    return lint_text(text, "broken_rules.yaml")
+
+
+@pytest.mark.parametrize("path,message,line", [
+    ("criteria[0].logic.field", "unknown field 'lab.plateletz'", 17),
+    ("criteria[1].logic.unit", "unit '/uL' is not compatible with lab.hemoglobin", 23),
+    ("criteria[2].source_text", "Field required", 24),
+    ("criteria[4].id", "duplicate id B-DUPLICATE (first at criteria[3])", 35),
+    ("criteria[5].logic.any[0]", "unreachable branch: the conditions on lab.platelets can never all hold", 48),
+    ("criteria[6].source_text", "not found verbatim", 55),
+    ("criteria[7].logic.threshhold", "Extra inputs are not permitted", 63),
+    ("criteria[8].logic.value", "'superhigh' is not a value of diagnosis.risk_group", 69),
+    ("criteria[9]", "give exactly one of logic", 70),
+    ("criteria[10].logic.unit", "state the threshold's unit", 82),
+])
+def test_each_class_of_error_is_reported_with_its_place(problems, path, message, line):
+    matching = [p for p in problems if p.path == path and message in p.message]
+    assert matching, f"no problem at {path} containing {message!r}; got:\n" + "\n".join(map(str, problems))
+    assert matching[0].line == line
+
+
+def test_every_problem_is_reported_not_just_the_first(problems):
+    assert len({p.path for p in problems}) >= 10
+
+
+def test_yaml_syntax_error_has_a_line():
+    problems = lint_text("trial_id: X\ncriteria: [\n  {id: a,\n", "bad.yaml")
+    assert problems[0].path == "(yaml)" and problems[0].line is not None
+
+
+def test_population_disagreeing_with_the_age_criterion_is_caught():
+    text = Path(rule_set_files()[0]).read_text().replace("max_age_years: 16", "max_age_years: 18", 1)
+    assert any("disagree with population" in p.message for p in lint_text(text, "x.yaml"))

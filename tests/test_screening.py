@@ -1,0 +1,89 @@
+"""The screening pipeline: verdict rules, as-of checks, the report's reasons and eligible-from."""
+import json
+from datetime import date
+
+import pytest
+
+from screener.screening import InvalidRecord, UnknownTrial, parse_record, screen
+
+AS_OF = date(2026, 11, 22)
+
+
+def _screen(record_json, engine="durable", as_of=AS_OF):
+    return screen(parse_record(json.dumps(record_json)), "NCT06674265", as_of, engine)
+
+
+def test_birth_date_after_as_of_is_an_input_error(eligible_json):
+    eligible_json["demographics"]["birth_date"] = "2026-11-23"
+    with pytest.raises(InvalidRecord) as caught:
+        _screen(eligible_json)
+    assert caught.value.errors == [{"field": "demographics.birth_date", "message": "birth date is after the as-of date 2026-11-22"}]
+
+
+def test_unknown_trial(eligible_record):
+    with pytest.raises(UnknownTrial):
+        screen(eligible_record, "NCT00000000", AS_OF)
+
+
+def test_one_fail_makes_ineligible_even_with_unknowns(eligible_json):
+    eligible_json["findings"]["hiv_status"] = "positive"
+    eligible_json["observations"] = []
+    report = _screen(eligible_json)
+    assert report.verdict == "ineligible"
+    assert report.counts["fail"] == 1 and report.counts["unknown"] >= 3
+
+
+def test_unknown_reports_what_would_settle_it(eligible_json):
+    eligible_json["observations"] = [o for o in eligible_json["observations"] if o["test"] != "777-3"]
+    report = _screen(eligible_json)
+    assert report.verdict == "incomplete"
+    e1 = next(c for c in report.criteria if c.id == "NCT06674265-E1")
+    assert e1.status == "unknown"
+    assert e1.to_settle == ["record Platelet count (/uL, /mm3, 10*3/uL, 10*3/mm3, 10*9/L) dated within the last 14 days"]
+    assert report.to_settle == e1.to_settle
+
+
+def test_reason_carries_value_unit_date_and_threshold(eligible_json):
+    eligible_json["observations"].append({"test": "777-3", "value": 45, "unit": "10*3/uL", "date": "2026-11-21"})
+    e1 = next(c for c in _screen(eligible_json).criteria if c.id == "NCT06674265-E1")
+    assert e1.status == "fail"
+    assert e1.reason == "fails: Platelet count < 50,000 /uL? yes (45 10*3/uL (= 45,000 /uL), 2026-11-21)"
+    platelets = next(e for e in e1.evidence if e.fact == "lab.platelets")
+    assert (platelets.unit, platelets.date, platelets.holds) == ("/uL", date(2026, 11, 21), True)
+
+
+def test_stale_value_is_unknown_with_its_date(eligible_json):
+    eligible_json["observations"] = [dict(o, date="2026-10-01") if o["test"] == "1742-6" else o for o in eligible_json["observations"]]
+    e2 = next(c for c in _screen(eligible_json).criteria if c.id == "NCT06674265-E2")
+    assert e2.status == "unknown"
+    assert "too old" in e2.reason and "2026-10-01" in e2.reason
+
+
+def test_eligible_from_only_when_waiting_clears_every_fail(eligible_json):
+    eligible_json["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})
+    report = _screen(eligible_json)
+    assert report.verdict == "ineligible" and report.eligible_from == date(2026, 11, 27)
+    eligible_json["findings"]["hiv_status"] = "positive"
+    report = _screen(eligible_json)
+    assert report.eligible_from is None
+    assert next(c for c in report.criteria if c.id == "NCT06674265-E1").eligible_from == date(2026, 11, 27)
+
+
+def test_waiting_does_not_clear_a_transfusion_if_the_count_is_also_low(eligible_json):
+    eligible_json["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})
+    eligible_json["observations"].append({"test": "777-3", "value": 30, "unit": "10*3/uL", "date": "2026-11-21"})
+    e1 = next(c for c in _screen(eligible_json).criteria if c.id == "NCT06674265-E1")
+    assert e1.status == "fail" and e1.eligible_from is None
+
+
+@pytest.mark.parametrize("engine", ["durable", "reference"])
+def test_report_is_identical_whichever_engine(eligible_json, engine):
+    eligible_json["observations"] = eligible_json["observations"][:3]
+    baseline = _screen(eligible_json, "reference").model_dump(exclude={"engine"})
+    assert _screen(eligible_json, engine).model_dump(exclude={"engine"}) == baseline
+
+
+def test_report_names_rule_set_version_and_digest(eligible_record):
+    report = screen(eligible_record, "NCT06674265", AS_OF)
+    assert report.rule_set_version == "1.0.0" and report.rule_set_digest.startswith("sha256:")
+    assert report.coverage.complete and report.coverage.criteria_by_attestation == 4
