@@ -148,15 +148,20 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
     fails = [r for r in results if r.status == "fail"]
     eligible_from = max(r.eligible_from for r in fails) if fails and all(r.eligible_from for r in fails) else None
     to_settle = list(dict.fromkeys(s for r in results for s in r.to_settle))
+    def criteria(n: int) -> str:
+        return f"{n} criterion" if n == 1 else f"{n} criteria"
+
+    meta = rule_set.rule_set
     summary = {
-        "eligible": "every criterion passes",
-        "ineligible": f"{counts['fail']} criteria fail ({', '.join(r.id for r in fails)})",
-        "incomplete": f"no criterion fails; {counts['unknown']} cannot be judged yet",
+        "eligible": "every criterion passes" if meta.coverage.complete else "every encoded criterion passes",
+        "ineligible": f"{criteria(counts['fail'])} {'fails' if counts['fail'] == 1 else 'fail'} ({', '.join(r.id for r in fails)})",
+        "incomplete": f"no criterion fails; {criteria(counts['unknown'])} cannot be judged yet",
     }[verdict]
+    if not meta.coverage.complete:
+        summary += f" — PARTIAL rule set ({criteria(len(results))} encoded; the source leaves others unknown)"
     if eligible_from:
         summary += f"; every fail clears by waiting: no fail remains from {eligible_from}" + (
             f" ({counts['unknown']} criteria still to settle)" if counts["unknown"] else "")
-    meta = rule_set.rule_set
     return Report(
         trial_id=meta.trial_id, title=meta.title, rule_set_version=meta.version, rule_set_digest=rule_set.digest,
         engine=engine, as_of=as_of, verdict=verdict, summary=summary, counts=counts, criteria=results,

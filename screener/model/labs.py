@@ -3,6 +3,10 @@
 Every factor converts a value in the accepted unit to the canonical unit by multiplication. They are
 checked against pint in tests/test_model_labs.py. Molar masses used: bilirubin 584.66 g/mol,
 creatinine 113.12 g/mol (88.4 umol/L per mg/dL, the Schwartz 2009 figure), hemoglobin monomer 16,114 g/mol (1 mmol/L = 1.6114 g/dL).
+LOINC codes: those in shared/reference/clinical-facts.md (777-3, 751-8, 718-7, 59260-0, 1975-2, 14631-6, 1742-6,
+1920-8, 2160-0, 14682-9, 38483-4, 2164-2, 10230-1, 59408-5) are verified there; the others (26515-7, 26499-4,
+753-4, 8806-2, 6301-6, 34714-6) are commonly used codes for the same measures, not checked against loinc.org
+here. No code is given where none was found (shortening fraction, PTT, granulocytes, performance score).
 A plausible range bounds what can physically be reported; a value outside it is an input error, while a
 merely abnormal value inside it is exactly what screening judges.
 """
@@ -78,13 +82,9 @@ LABS: dict[str, LabSpec] = {
             ("2164-2",),
         ),
         LabSpec("inr", "INR (prothrombin time)", "1", {"1": 1.0, "{INR}": 1.0}, (0.5, 20), ("6301-6", "34714-6")),
-        LabSpec(
-            "ptt_x_uln",
-            "Activated partial thromboplastin time as a multiple of the lab's upper limit of normal",
-            "x ULN",
-            {"x ULN": 1.0},
-            (0.2, 20),
-        ),
+        LabSpec("ptt", "Activated partial thromboplastin time (PTT)", "s", {"s": 1.0}, (5, 300),
+                reference_range_from_lab=True),
+        LabSpec("agc", "Absolute granulocyte count", "/uL", _COUNT_PER_UL, (0, 500_000)),
         LabSpec("shortening_fraction", "Left ventricular shortening fraction by echocardiography", "%",
                 {"%": 1.0}, (1, 80)),
         LabSpec("ejection_fraction", "Left ventricular ejection fraction (echo or gated radionuclide)", "%",
