@@ -157,7 +157,7 @@ def _decidable_statuses(rule_set) -> dict[str, set[str]]:
 @click.argument("trial_id")
 def show_command(trial_id):
     """Show a rule set: every criterion with its source words, citation, interpretation and encoded logic."""
-    from .engine.compile import compiled
+    from .engine.compile import compiled, describe
     from .rules import load_rule_sets
 
     rule_sets = load_rule_sets()
@@ -176,18 +176,6 @@ def show_command(trial_id):
         if crit.interpretation:
             click.echo(_wrap(f"interpretation: {crit.interpretation.strip()}", "    "))
         click.echo(_wrap("encoded: " + describe(c.tree), "    ") + "\n")
-
-
-def describe(tree) -> str:
-    """The encoded logic in plain words."""
-    from .engine.compile import Leaf
-
-    if isinstance(tree, Leaf):
-        return tree.text
-    if tree.op == "not":
-        return f"not ({describe(tree.children[0])})"
-    joiner = " and " if tree.op == "all" else " or "
-    return "(" + joiner.join(describe(c) for c in tree.children) + ")"
 
 
 @main.command("fields")

@@ -17,5 +17,7 @@ NEVER_DAYS = 1_000_000
 # Decimal places every fact value and threshold is carried to: finer than any clinical measurement, and the
 # grid on which the durable-rules backend compares numbers exactly (as integer micro-units).
 DECIMALS = 6
-# A record file larger than this is refused before parsing (CLI and API alike).
+# A native record larger than this is refused before parsing (CLI and API alike).
 MAX_RECORD_BYTES = 2 * 1024 * 1024
+# The API's body limit: FHIR bundles carry a whole history (the largest real one tested is 2.7 MB). Above it: 413.
+MAX_BODY_BYTES = 8 * 1024 * 1024

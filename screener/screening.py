@@ -35,10 +35,10 @@ def parse_record(text: str | bytes) -> PatientRecord:
     try:
         return PatientRecord.model_validate_json(text)
     except ValidationError as exc:
-        raise InvalidRecord([{"field": error_path(e["loc"]) or "(record)", "message": _message(e)} for e in exc.errors()]) from None
+        raise InvalidRecord([{"field": error_path(e["loc"]) or "(record)", "message": validation_message(e)} for e in exc.errors()]) from None
 
 
-def _message(error: dict) -> str:
+def validation_message(error: dict) -> str:
     # pydantic's JSON-error messages can quote the input ("Invalid JSON: ... at line 1 column 9"); its "type"
     # and fixed messages cannot. Value errors raised by our validators never include the value.
     if error["type"] == "json_invalid":
@@ -71,6 +71,17 @@ def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = Non
     evaluator = get_evaluator(engine or config.SCREENER_ENGINE)
     statuses = evaluator.evaluate(rule_set, values)
     return build_report(rule_set, facts, statuses, as_of, evaluator.name)
+
+
+def warm_up(engine: str | None = None) -> list[str]:
+    """Load and compile every rule set and build it in the evaluator, so the first screening pays nothing."""
+    evaluator = get_evaluator(engine or config.SCREENER_ENGINE)
+    trials = []
+    for trial_id, rule_set in load_rule_sets().items():
+        prepared = compiled(rule_set)
+        evaluator.evaluate(prepared, {fact: None for fact in prepared.facts})
+        trials.append(trial_id)
+    return trials
 
 
 _VERDICT_ORDER = {"eligible": 0, "incomplete": 1, "ineligible": 2}

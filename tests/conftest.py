@@ -18,3 +18,15 @@ def eligible_record(eligible_json):
     from screener.screening import parse_record
 
     return parse_record(json.dumps(eligible_json))
+
+
+@pytest.fixture
+def app():
+    from screener.web import create_app
+
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

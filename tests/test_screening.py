@@ -87,3 +87,26 @@ def test_report_names_rule_set_version_and_digest(eligible_record):
     report = screen(eligible_record, "NCT06674265", AS_OF)
     assert report.rule_set_version == "1.0.0" and report.rule_set_digest.startswith("sha256:")
     assert report.coverage.complete and report.coverage.criteria_by_attestation == 4
+
+
+def test_screen_all_orders_eligible_then_incomplete_then_ineligible():
+    from screener.screening import screen_all
+
+    from .conftest import PATIENTS
+
+    record = parse_record((PATIENTS / "glioma-recurrent.json").read_text())
+    reports = screen_all(record, AS_OF)
+    verdicts = [r.verdict for r in reports]
+    assert verdicts[:2] == ["eligible", "incomplete"] and set(verdicts[2:]) == {"ineligible"}
+    assert [r.trial_id for r in reports[:2]] == ["IRCT20170122032121N6", "IRCT20170122032121N7"]
+    assert "PARTIAL rule set" in reports[0].summary and not reports[0].coverage.complete
+
+
+def test_incomplete_reports_with_fewer_open_items_come_first(eligible_json):
+    from screener.screening import screen_all
+
+    eligible_json["diagnosis"]["mycn_amplified"] = None  # one unknown for IRCT20201202049568N1
+    eligible_json["findings"]["hiv_status"] = None       # one for NCT06674265 ...
+    eligible_json["attestations"]["able_to_comply"] = "not_assessed"  # ... and a second
+    reports = screen_all(parse_record(json.dumps(eligible_json)), AS_OF)
+    assert [(r.trial_id, r.counts["unknown"]) for r in reports[:2]] == [("IRCT20201202049568N1", 1), ("NCT06674265", 2)]

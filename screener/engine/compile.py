@@ -207,6 +207,16 @@ class _Compiler:
         return Leaf(f"{node.field}/{node.of}", node.op, node.multiple, f"{info.description} {words} {node.multiple:g} × {name}")
 
 
+def describe(tree) -> str:
+    """The encoded logic in plain words."""
+    if isinstance(tree, Leaf):
+        return tree.text
+    if tree.op == "not":
+        return f"not ({describe(tree.children[0])})"
+    joiner = " and " if tree.op == "all" else " or "
+    return "(" + joiner.join(describe(c) for c in tree.children) + ")"
+
+
 def leaves_of(tree) -> tuple[Leaf, ...]:
     if isinstance(tree, Leaf):
         return (tree,)

@@ -300,7 +300,12 @@ class _Deriver:
                     events.append((f"{path} ({entry.strength} CYP3A4 {entry.role})", med.start, med.end))
                 continue
             drug = _table_match(med.name, self.tables.corticosteroids.drugs)
-            if drug is None or med.route not in self.tables.corticosteroids.systemic_routes:
+            if drug is None:
+                continue
+            if med.route == "unknown":
+                uncertain.append((path, med.start, med.end, f"route of {med.name} not recorded (systemic or not?)"))
+                continue
+            if med.route not in self.tables.corticosteroids.systemic_routes:
                 continue
             if "min_prednisone_mg_kg_day" not in params:
                 events.append((path, med.start, med.end))

@@ -135,7 +135,7 @@ class Imaging(StrictModel):
     _dates = field_validator("date")(_check_date_range)
 
 
-Route = Literal["oral", "iv", "im", "sc", "inhaled", "topical", "intrathecal", "other"]
+Route = Literal["oral", "iv", "im", "sc", "inhaled", "topical", "intrathecal", "other", "unknown"]
 DoseUnit = Literal["mg/kg/day", "mg/m2/day", "mg/day"]
 
 

@@ -1,0 +1,101 @@
+"""Shapes the JSON API returns beyond the report itself: trial listings, the field catalogue, problems."""
+from typing import Literal
+
+from ._base import StrictModel
+from .report import Report
+
+
+class TrialSummary(StrictModel):
+    trial_id: str
+    title: str
+    registry_ids: list[str]
+    version: str
+    digest: str
+    complete: bool
+    criteria: int
+    links: dict[str, str]
+
+
+class CriterionView(StrictModel):
+    id: str
+    kind: Literal["inclusion", "exclusion"]
+    title: str
+    registry_number: str | None
+    source_text: str
+    citation: str
+    basis: Literal["registry", "publication"]
+    interpretation: str | None
+    attestation: str | None
+    encoded: str
+
+
+class Coverage(StrictModel):
+    complete: bool
+    statement: str
+    unknown_from_source: list[str]
+
+
+class TrialDetail(StrictModel):
+    trial_id: str
+    title: str
+    registry_ids: list[str]
+    version: str
+    digest: str
+    description: str
+    source_record: str
+    population: dict[str, int | list[str]]
+    lookback: dict[str, int | str]
+    coverage: Coverage
+    changelog: list[dict[str, str]]
+    criteria: list[CriterionView]
+
+
+class FieldView(StrictModel):
+    name: str
+    type: str
+    description: str
+    unit: str | None
+    accepted_units: list[str]
+    categories: list[str]
+    loinc: list[str]
+
+
+class ImportItem(StrictModel):
+    resource: str
+    used_as: str | None = None
+    reason: str | None = None
+    note: str | None = None
+
+
+class FhirImportView(StrictModel):
+    used: list[ImportItem]
+    ignored: list[ImportItem]
+    assumptions: list[str]
+
+
+class ScreenResponse(StrictModel):
+    screening_id: str
+    report: Report
+    fhir_import: FhirImportView | None = None
+
+
+class ScreenAllResponse(StrictModel):
+    screening_id: str
+    reports: list[Report]
+    fhir_import: FhirImportView | None = None
+
+
+class ProblemItem(StrictModel):
+    field: str
+    message: str
+
+
+class Problem(StrictModel):
+    """RFC 9457 problem details; errors lists every offending field by its path, never its value."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemItem] = []
+    incident_id: str | None = None

@@ -1,0 +1,144 @@
+"""The versioned JSON API for EHR integrations: trials, rule sets, field catalogue, screening."""
+import logging
+import re
+import time
+import uuid
+from datetime import date
+
+from flask import Blueprint, Response, current_app, request, url_for
+
+from .. import config
+from ..engine.compile import compiled, describe
+from ..facts.catalogue import catalogue
+from ..fhir import record_from_bundle
+from ..model.api import (CriterionView, FhirImportView, FieldView, ScreenAllResponse, ScreenResponse, TrialDetail,
+                         TrialSummary)
+from ..rules import load_rule_sets
+from ..screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
+from .errors import problem
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger("screener.api")
+NATIVE, FHIR = "application/json", "application/fhir+json"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _json(model, status: int = 200) -> Response:
+    return Response(model.model_dump_json(), status=status, mimetype="application/json")
+
+
+def _json_list(models) -> Response:
+    return Response("[" + ",".join(m.model_dump_json() for m in models) + "]", mimetype="application/json")
+
+
+@bp.get("/trials")
+def trials():
+    summaries = []
+    for rule_set in load_rule_sets().values():
+        c = compiled(rule_set)
+        summaries.append(TrialSummary(
+            trial_id=rule_set.trial_id, title=rule_set.title, registry_ids=rule_set.registry_ids,
+            version=rule_set.version, digest=c.digest, complete=rule_set.coverage.complete,
+            criteria=len(rule_set.criteria),
+            links={"rule_set": url_for("api.trial", trial_id=rule_set.trial_id),
+                   "screen": url_for("api.screen_one", trial_id=rule_set.trial_id)},
+        ))
+    return _json_list(summaries)
+
+
+@bp.get("/trials/<trial_id>")
+def trial(trial_id: str):
+    rule_set = load_rule_sets().get(trial_id)
+    if rule_set is None:
+        return problem(404, "Unknown Trial", f"no trial with that id; see {url_for('api.trials')}")
+    c = compiled(rule_set)
+    return _json(TrialDetail(
+        trial_id=rule_set.trial_id, title=rule_set.title, registry_ids=rule_set.registry_ids, version=rule_set.version,
+        digest=c.digest, description=rule_set.description.strip(), source_record=rule_set.source_record,
+        population=rule_set.population.model_dump(), lookback=rule_set.lookback.model_dump(),
+        coverage=rule_set.coverage.model_dump(),
+        changelog=[{"version": ch.version, "date": ch.date.isoformat(), "changes": ch.changes} for ch in rule_set.changelog],
+        criteria=[CriterionView(
+            id=cc.id, kind=cc.criterion.kind, title=cc.criterion.title, registry_number=cc.criterion.registry_number,
+            source_text=cc.criterion.source_text,
+            citation=f"{cc.criterion.citation.reference}, {cc.criterion.citation.section} ({cc.criterion.citation.source})",
+            basis=cc.criterion.basis, interpretation=(cc.criterion.interpretation or "").strip() or None,
+            attestation=cc.criterion.attestation, encoded=describe(cc.tree),
+        ) for cc in c.criteria],
+    ))
+
+
+@bp.get("/fields")
+def fields():
+    return _json_list(FieldView(name=f.name, type=f.type, description=f.description, unit=f.unit,
+                                accepted_units=list(f.accepted_units), categories=list(f.categories), loinc=list(f.loinc))
+                      for f in catalogue().values())
+
+
+def _as_of() -> date:
+    raw = request.args.get("as_of")
+    if raw is None:
+        return date.today()
+    if _ISO_DATE.fullmatch(raw):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise InvalidRecord([{"field": "as_of", "message": "must be a date written YYYY-MM-DD"}])
+
+
+def _read_record(as_of: date):
+    """The submitted record, from a native record or a FHIR R4 Bundle, with the FHIR import report."""
+    mimetype = request.mimetype
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if mimetype not in (NATIVE, FHIR) or charset not in ("utf-8", "utf8"):
+        return None, None, problem(415, "Unsupported Media Type",
+                                   f"send {NATIVE} (a patient record) or {FHIR} (a FHIR R4 Bundle), UTF-8")
+    body = request.get_data(cache=False)
+    if not body:
+        raise InvalidRecord([{"field": "(body)", "message": "the body is empty"}])
+    if mimetype == NATIVE:
+        return parse_record(body), None, None
+    record, imported = record_from_bundle(body, as_of)
+    return record, FhirImportView.model_validate(imported.as_dict()), None
+
+
+def _screening(run):
+    started = time.perf_counter()
+    screening_id = uuid.uuid4().hex
+    try:
+        as_of = _as_of()
+        record, imported, refusal = _read_record(as_of)
+        if refusal is not None:
+            return refusal
+        response, verdicts = run(screening_id, record, as_of, imported)
+    except InvalidRecord as exc:
+        log.info("screening %s refused: %d invalid fields", screening_id, len(exc.errors))
+        return problem(422, "Invalid Record", "the record cannot be screened; see errors", exc.errors)
+    except UnknownTrial:
+        return problem(404, "Unknown Trial", f"no trial with that id; see {url_for('api.trials')}")
+    # Pseudonymous id, trial and outcome only: never a value from the record.
+    log.info("screening %s %s in %.1f ms", screening_id, verdicts, (time.perf_counter() - started) * 1000)
+    return _json(response)
+
+
+@bp.post("/trials/<trial_id>/screen")
+def screen_one(trial_id: str):
+    if trial_id not in load_rule_sets():  # before reading a body that may be megabytes of FHIR
+        return problem(404, "Unknown Trial", f"no trial with that id; see {url_for('api.trials')}")
+
+    def run(screening_id, record, as_of, imported):
+        report = screen(record, trial_id, as_of, current_app.config["SCREENER_ENGINE"])
+        return ScreenResponse(screening_id=screening_id, report=report, fhir_import=imported), f"{trial_id}={report.verdict}"
+
+    return _screening(run)
+
+
+@bp.post("/screen")
+def screen_every_trial():
+    def run(screening_id, record, as_of, imported):
+        reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"])
+        verdicts = ",".join(f"{r.trial_id}={r.verdict}" for r in reports)
+        return ScreenAllResponse(screening_id=screening_id, reports=reports, fhir_import=imported), verdicts
+
+    return _screening(run)

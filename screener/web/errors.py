@@ -1,0 +1,36 @@
+"""Every error leaves as RFC 9457 application/problem+json: no stack trace, no submitted value."""
+import logging
+import uuid
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from ..model.api import Problem
+
+log = logging.getLogger("screener.web")
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict] | None = None, incident_id: str | None = None) -> Response:
+    body = Problem(type=f"https://screener.invalid/problems/{title.lower().replace(' ', '-')}", title=title,
+                   status=status, detail=detail, errors=errors or [], incident_id=incident_id)
+    return Response(body.model_dump_json(exclude_none=True), status=status, mimetype=PROBLEM_JSON)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        detail = {
+            413: f"the body is larger than the {app.config['MAX_CONTENT_LENGTH']:,}-byte limit",
+            404: "no such resource",
+            405: "method not allowed on this resource",
+        }.get(exc.code, exc.description or exc.name)
+        return problem(exc.code or 500, exc.name, detail)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        incident = uuid.uuid4().hex[:12]
+        # The exception type and incident id only: the message could quote submitted data.
+        log.error("incident %s: unhandled %s", incident, type(exc).__name__, exc_info=app.debug)
+        return problem(500, "Internal Server Error", "the screening could not be completed; quote the incident id",
+                       incident_id=incident)

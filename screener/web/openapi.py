@@ -1,0 +1,103 @@
+"""The OpenAPI 3.1 document, generated from the same pydantic models the API validates and returns, and a docs page."""
+from functools import lru_cache
+
+from flask import Blueprint, Response, json, render_template_string
+from pydantic.json_schema import models_json_schema
+
+from ..model.api import FieldView, Problem, ScreenAllResponse, ScreenResponse, TrialDetail, TrialSummary
+from ..model.record import PatientRecord
+
+bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _ok(schema: dict) -> dict:
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": _PROBLEM}
+
+
+_AS_OF = {"name": "as_of", "in": "query", "required": False, "description": "Screening date, YYYY-MM-DD (default: today).",
+          "schema": {"type": "string", "format": "date"}}
+_TRIAL_ID = {"name": "trial_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_FHIR_BUNDLE = {"type": "object", "required": ["resourceType", "entry"],
+                "description": "A FHIR R4 Bundle with one Patient; see the README for what is read.",
+                "properties": {"resourceType": {"const": "Bundle"}, "entry": {"type": "array", "items": {"type": "object"}}}}
+
+
+def _screen_operation(summary: str, response: str, parameters: list) -> dict:
+    return {
+        "summary": summary,
+        "parameters": parameters,
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/PatientRecord"}},
+            "application/fhir+json": {"schema": _FHIR_BUNDLE},
+        }},
+        "responses": {
+            "200": _ok({"$ref": f"#/components/schemas/{response}"}),
+            "404": _error("Unknown trial"),
+            "413": _error("Body larger than the limit"),
+            "415": _error("Unsupported content type"),
+            "422": _error("Invalid record: every offending field by its path"),
+            "500": _error("Unexpected failure, with an incident id"),
+        },
+    }
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    _, schemas = models_json_schema(
+        [(PatientRecord, "validation"), (ScreenResponse, "serialization"), (ScreenAllResponse, "serialization"),
+         (TrialSummary, "serialization"), (TrialDetail, "serialization"), (FieldView, "serialization"),
+         (Problem, "serialization")],
+        ref_template="#/components/schemas/{model}",
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Trial eligibility screener", "version": "1",
+                 "description": "Screen a patient record, or a FHIR R4 Bundle, against NK-cell trials: pass, fail or "
+                                "unknown for every criterion, with the value, unit, date and threshold behind it."},
+        "paths": {
+            "/api/v1/trials": {"get": {"summary": "List the trials and their rule-set versions",
+                                       "responses": {"200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/TrialSummary"}})}}},
+            "/api/v1/trials/{trial_id}": {"get": {
+                "summary": "One trial's rule set: every criterion with its source words, citation, interpretation and logic",
+                "parameters": [_TRIAL_ID],
+                "responses": {"200": _ok({"$ref": "#/components/schemas/TrialDetail"}), "404": _error("Unknown trial")}}},
+            "/api/v1/fields": {"get": {"summary": "The field catalogue: types, accepted units, LOINC codes",
+                                       "responses": {"200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/FieldView"}})}}},
+            "/api/v1/trials/{trial_id}/screen": {"post": _screen_operation("Screen a record against one trial", "ScreenResponse", [_TRIAL_ID, _AS_OF])},
+            "/api/v1/screen": {"post": _screen_operation("Screen a record against every trial, best prospects first", "ScreenAllResponse", [_AS_OF])},
+        },
+        "components": {"schemas": schemas["$defs"]},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return Response(json.dumps(openapi_document()), mimetype="application/json")
+
+
+_DOCS = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Screener API v1</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}
+code,pre{background:#f4f4f4;padding:.1rem .3rem}pre{padding:.8rem;overflow:auto}h2{border-top:1px solid #ccc;padding-top:1rem}</style></head>
+<body><h1>{{ doc.info.title }} — API v1</h1><p>{{ doc.info.description }}</p>
+<p>Machine-readable: <a href="openapi.json">openapi.json</a> (OpenAPI 3.1). Errors are <code>application/problem+json</code> (RFC 9457).</p>
+{% for path, ops in doc.paths.items() %}{% for method, op in ops.items() %}
+<h2><code>{{ method|upper }} {{ path }}</code></h2><p>{{ op.summary }}</p>
+{% if op.parameters %}<p>Parameters: {% for p in op.parameters %}<code>{{ p.name }}</code> ({{ p.in }}){% if not loop.last %}, {% endif %}{% endfor %}</p>{% endif %}
+{% if op.requestBody %}<p>Body: {% for ct in op.requestBody.content %}<code>{{ ct }}</code>{% if not loop.last %} or {% endif %}{% endfor %}</p>{% endif %}
+<p>Responses: {% for code, r in op.responses.items() %}<code>{{ code }}</code> {{ r.description }}{% if not loop.last %}; {% endif %}{% endfor %}</p>
+{% endfor %}{% endfor %}
+<h2>Example</h2><pre>curl -s -X POST 'http://127.0.0.1:8000/api/v1/trials/NCT06674265/screen?as_of=2026-11-22' \\
+  -H 'Content-Type: application/json' --data @seeds/patients/eligible.json</pre>
+</body></html>"""
+
+
+@bp.get("/docs")
+def docs():
+    return render_template_string(_DOCS, doc=openapi_document())

@@ -1,0 +1,183 @@
+"""FHIR R4 Bundle input: what is read, what is ignored and why, and malformed bundles refused with a path."""
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from screener.fhir import record_from_bundle
+from screener.screening import InvalidRecord
+
+AS_OF = date(2026, 11, 22)
+SYNTHEA = Path(__file__).resolve().parent.parent.parent / "shared" / "synthea" / "bundles"
+
+
+def _obs(id_, loinc, value, unit, day, status="final", ref_high=None, subject="urn:uuid:p1"):
+    resource = {"resourceType": "Observation", "id": id_, "status": status,
+                "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+                "subject": {"reference": subject}, "effectiveDateTime": f"{day}T08:00:00Z",
+                "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}
+    if ref_high is not None:
+        resource["referenceRange"] = [{"high": {"value": ref_high, "unit": unit, "code": unit}}]
+    return {"fullUrl": f"urn:uuid:{id_}", "resource": resource}
+
+
+def bundle(*entries, patient=True):
+    items = [{"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-03-14", "gender": "female"}}] if patient else []
+    return {"resourceType": "Bundle", "type": "collection", "entry": items + list(entries)}
+
+
+def read(b):
+    return record_from_bundle(json.dumps(b), AS_OF)
+
+
+def test_several_values_of_one_test_in_different_units_latest_wins():
+    record, imported = read(bundle(
+        _obs("o1", "777-3", 40, "10*3/uL", "2026-11-10"),
+        _obs("o2", "777-3", 150, "10*9/L", "2026-11-20"),
+        _obs("o3", "777-3", 90_000, "/uL", "2026-11-15"),
+    ))
+    assert [(o.value, o.unit) for o in record.observations] == [(40, "10*3/uL"), (150, "10*9/L"), (90_000, "/uL")]
+    from screener.facts.derive import derive
+    from screener.model.ruleset import Lookback
+    from screener.rules import load_tables
+
+    fact = derive(record, AS_OF, ["lab.platelets"], Lookback(labs_days=14, imaging_days=42, rationale="t"), load_tables())["lab.platelets"]
+    assert fact.value == 150_000 and fact.date == date(2026, 11, 20) and "o2" in fact.source
+    assert len(imported.used) == 4
+
+
+def test_entered_in_error_and_preliminary_are_ignored_with_reason():
+    record, imported = read(bundle(
+        _obs("o1", "718-7", 6.0, "g/dL", "2026-11-20", status="entered-in-error"),
+        _obs("o2", "718-7", 7.0, "g/dL", "2026-11-20", status="preliminary"),
+        _obs("o3", "718-7", 11.0, "g/dL", "2026-11-19", status="amended"),
+    ))
+    assert [o.value for o in record.observations] == [11.0]
+    reasons = {i["resource"].split("/")[-1]: i["reason"] for i in imported.ignored}
+    assert "entered-in-error" in reasons["o1"] and "preliminary" in reasons["o2"]
+
+
+def test_stale_value_is_read_and_then_reported_too_old():
+    from screener.screening import screen
+
+    record, _ = read(bundle(_obs("o1", "777-3", 150, "10*3/uL", "2026-09-01")))
+    e1 = next(c for c in screen(record, "NCT06674265", AS_OF).criteria if c.id == "NCT06674265-E1")
+    assert e1.status == "unknown" and "too old" in e1.reason and "2026-09-01" in e1.reason
+
+
+def test_unaccepted_unit_and_impossible_value_are_ignored_with_reason():
+    record, imported = read(bundle(_obs("o1", "718-7", 11, "mg/dL", "2026-11-20"), _obs("o2", "777-3", -4, "10*3/uL", "2026-11-20")))
+    assert record.observations == []
+    assert any("not accepted" in i["reason"] for i in imported.ignored)
+    assert any("impossible" in i["reason"] for i in imported.ignored)
+
+
+def test_reference_range_becomes_the_labs_uln():
+    record, _ = read(bundle(_obs("o1", "1742-6", 30, "U/L", "2026-11-20", ref_high=40)))
+    assert record.observations[0].reference_high == 40
+
+
+def test_conditions_procedures_and_medications():
+    condition = {"resource": {"resourceType": "Condition", "id": "c1", "subject": {"reference": "urn:uuid:p1"},
+                              "clinicalStatus": {"coding": [{"code": "recurrence"}]},
+                              "code": {"text": "Neuroblastoma of adrenal gland"}, "onsetDateTime": "2023-01-01"}}
+    procedure = {"resource": {"resourceType": "Procedure", "id": "pr1", "status": "completed", "subject": {"reference": "urn:uuid:p1"},
+                              "code": {"text": "Autologous hematopoietic stem cell transplant"}, "performedDateTime": "2025-09-02"}}
+    transfusion = {"resource": {"resourceType": "Procedure", "id": "pr2", "status": "completed", "subject": {"reference": "urn:uuid:p1"},
+                                "code": {"coding": [{"display": "Transfusion of platelets"}]}, "performedDateTime": "2026-11-19"}}
+    medication = {"resource": {"resourceType": "MedicationRequest", "id": "m1", "status": "active", "subject": {"reference": "urn:uuid:p1"},
+                               "medicationCodeableConcept": {"text": "Fluconazole 50 MG Oral Tablet"}, "authoredOn": "2026-11-01",
+                               "dosageInstruction": [{"route": {"text": "Oral"}}]}}
+    record, imported = read(bundle(condition, procedure, transfusion, medication))
+    assert record.diagnosis.primary == "neuroblastoma" and record.diagnosis.disease_status == "relapsed"
+    assert [t.type for t in record.history.transplants] == ["autologous"]
+    assert [t.product for t in record.history.transfusions] == ["platelets"]
+    med = record.history.medications[0]
+    assert (med.name, med.route, med.end) == ("Fluconazole 50 MG Oral Tablet", "oral", None)
+    assert len(imported.assumptions) == 2
+
+
+def test_no_medication_or_procedure_resources_means_not_recorded():
+    record, imported = read(bundle())
+    assert record.history.medications is None and record.history.transplants is None and record.history.transfusions is None
+    assert imported.assumptions == []
+
+
+@pytest.mark.parametrize("bad,field", [
+    (bundle(patient=False), "entry"),
+    (bundle({"resource": {"resourceType": "Patient", "id": "p2", "birthDate": "2019-01-01"}}), "entry[1]"),
+    (bundle(_obs("o1", "777-3", 150, "10*3/uL", "2026-11-20", subject="urn:uuid:nobody")), "entry[1].resource.subject.reference"),
+    ({"resourceType": "Patient"}, "resourceType"),
+    ({"resourceType": "Bundle"}, "entry"),
+    ({"resourceType": "Bundle", "entry": [{"resource": {}}]}, "entry[0].resource"),
+])
+def test_malformed_bundles_are_refused_naming_the_place(bad, field):
+    with pytest.raises(InvalidRecord) as caught:
+        read(bad)
+    assert caught.value.errors[0]["field"] == field
+
+
+def test_partial_birth_date_refused():
+    b = bundle()
+    b["entry"][0]["resource"]["birthDate"] = "2018"
+    with pytest.raises(InvalidRecord) as caught:
+        read(b)
+    assert caught.value.errors[0]["field"] == "entry[0].resource.birthDate"
+
+
+def test_bundle_through_the_api_reports_the_import(client):
+    b = bundle(_obs("o1", "777-3", 45, "10*3/uL", "2026-11-20"))
+    response = client.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=json.dumps(b), content_type="application/fhir+json")
+    body = response.json
+    assert response.status_code == 200 and body["report"]["verdict"] == "ineligible"
+    assert body["fhir_import"]["used"][1]["used_as"] == "observations[0]"
+    response = client.post("/api/v1/trials/NCT06674265/screen", data=json.dumps(bundle(patient=False)), content_type="application/fhir+json")
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "entry"
+
+
+def _last_observation_day(bundle_json: dict) -> str:
+    days = [e["resource"]["effectiveDateTime"][:10] for e in bundle_json["entry"]
+            if e["resource"]["resourceType"] == "Observation" and "effectiveDateTime" in e["resource"]]
+    return max(days)
+
+
+def _latest_loinc(bundle_json: dict, code: str, as_of: str):
+    best = None
+    for entry in bundle_json["entry"]:
+        r = entry["resource"]
+        if r["resourceType"] == "Observation" and any(c.get("code") == code for c in r["code"]["coding"]):
+            day = r["effectiveDateTime"][:10]
+            if day <= as_of and (best is None or day >= best[0]):
+                best = (day, r["valueQuantity"]["value"])
+    return best
+
+
+@pytest.mark.skipif(not SYNTHEA.is_dir(), reason="shared/synthea is beside the repository on this project's machines")
+def test_every_synthea_bundle_screens_against_every_trial_without_a_server_error(client):
+    files = sorted(SYNTHEA.glob("*.json"))
+    assert len(files) == 151
+    checked = stale = 0
+    for path in files:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+        # Each patient is screened as of their own last record (Synthea dates are synthetic and shifted).
+        as_of = _last_observation_day(data)
+        response = client.post(f"/api/v1/screen?as_of={as_of}", data=raw, content_type="application/fhir+json")
+        assert response.status_code == 200, (path.name, response.json)
+        reports = response.json["reports"]
+        # Synthea has no oncology diagnoses: no trial can be passed, and none may be.
+        assert len(reports) == 6 and all(r["verdict"] in ("ineligible", "incomplete") for r in reports)
+        # By hand: the hemoglobin used is the bundle's latest 718-7 on or before the as-of date, or reported stale.
+        latest = _latest_loinc(data, "718-7", as_of)
+        nct = next(r for r in reports if r["trial_id"] == "NCT06674265")
+        hb = next(e for c in nct["criteria"] for e in c["evidence"] if e["fact"] == "lab.hemoglobin")
+        if latest is None:
+            assert hb["missing"].startswith("no Hemoglobin recorded")
+        elif hb["missing"] is None:
+            assert hb["date"] == latest[0] and hb["value"] == f"{latest[1]:.3g} g/dL"
+            checked += 1
+        else:
+            assert "too old" in hb["missing"] and latest[0] in hb["missing"]
+            stale += 1
+    assert checked >= 10 and stale >= 10
