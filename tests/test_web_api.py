@@ -130,3 +130,15 @@ def test_openapi_document_validates(client):
     validate(document)
     assert document["openapi"] == "3.1.0" and "/api/v1/trials/{trial_id}/screen" in document["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_readme_curl_examples(client):
+    from .conftest import REPO
+
+    native = _post(client, (PATIENTS / "eligible.json").read_text())
+    assert native.status_code == 200 and native.json["report"]["verdict"] == "eligible"
+    fhir = client.post("/api/v1/screen?as_of=2026-11-22", data=(REPO / "tests" / "fixtures" / "fhir_bundle.json").read_bytes(),
+                       content_type="application/fhir+json")
+    assert fhir.status_code == 200
+    nct = next(r for r in fhir.json["reports"] if r["trial_id"] == "NCT06674265")
+    assert nct["verdict"] == "incomplete"  # a FHIR bundle carries no attestations, findings or imaging

@@ -9,7 +9,9 @@ from .. import config
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Configuration: defaults, then instance/config.py and SCREENER_* environment variables, then test_config."""
-    app = Flask(__name__, instance_relative_config=True)
+    # SCREENER_INSTANCE_PATH: where instance config (and, later, the database) live; an installed package's default
+    # (under sys.prefix) is not writable by the container's non-root user.
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("SCREENER_INSTANCE_PATH"))
     app.config.from_mapping(
         SCREENER_ENGINE=config.SCREENER_ENGINE,
         # FHIR bundles carry a patient's whole history; the largest real one tested is 2.7 MB.

@@ -1,0 +1,28 @@
+# Multi-stage image: durable-rules builds from source (gcc) in the build stage; the runtime is slim and non-root.
+# Python 3.11: durable-rules 2.0.28 builds and passes this project's tests on it.
+FROM python:3.11-slim-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY screener ./screener
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir .
+
+FROM python:3.11-slim-bookworm
+RUN useradd --create-home --uid 10001 screener
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY criteria ./criteria
+COPY seeds ./seeds
+COPY gunicorn.conf.py ./
+RUN mkdir -p /app/instance && chown screener /app/instance
+ENV PATH=/opt/venv/bin:$PATH \
+    SCREENER_BIND=0.0.0.0:8000 \
+    SCREENER_CRITERIA_DIR=/app/criteria \
+    SCREENER_SEEDS_DIR=/app/seeds \
+    SCREENER_INSTANCE_PATH=/app/instance \
+    PYTHONDONTWRITEBYTECODE=1
+USER screener
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
+  CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status != 200)"
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "screener.web.wsgi:app"]
