@@ -149,7 +149,7 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
         c = criterion.criterion
         results.append(CriterionResult(
             id=c.id, kind=c.kind, title=c.title, registry_number=c.registry_number, source_text=c.source_text,
-            citation=f"{c.citation.reference}, {c.citation.section} ({c.citation.source})", basis=c.basis,
+            citation=c.citation.text(), basis=c.basis,
             interpretation=c.interpretation, attestation=c.attestation is not None, status=status,
             reason=_reason(status, criterion, evidence), evidence=evidence, to_settle=settle,
             eligible_from=_eligible_from(criterion, facts, values) if status == "fail" else None,

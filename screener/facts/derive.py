@@ -134,13 +134,20 @@ class _Deriver:
         self._latest[lab] = result
         return result
 
-    def lab(self, lab: str) -> Fact:
+    def observed(self, lab: str) -> Fact | tuple[int, Observation, LabSpec, float]:
+        """The latest usable observation with its value in the canonical unit, or the Fact saying why there is none."""
         found = self.latest(lab)
         if isinstance(found, Fact):
             return found
         index, obs = found
         spec = LABS[lab]
-        value = to_canonical(spec, obs.value, obs.unit)
+        return index, obs, spec, to_canonical(spec, obs.value, obs.unit)
+
+    def lab(self, lab: str) -> Fact:
+        found = self.observed(lab)
+        if isinstance(found, Fact):
+            return found
+        index, obs, spec, value = found
         shown = f"{_fmt(obs.value)} {obs.unit}"
         if obs.unit != spec.canonical_unit:
             shown += f" (= {_fmt(value)} {spec.canonical_unit})"
@@ -175,12 +182,10 @@ class _Deriver:
 
     def ratio(self, key: str) -> Fact:
         lab, reference = key.removeprefix("lab.").split("/")
-        found = self.latest(lab)
+        found = self.observed(lab)
         if isinstance(found, Fact):
             return found
-        index, obs = found
-        spec = LABS[lab]
-        value = to_canonical(spec, obs.value, obs.unit)
+        index, obs, spec, value = found
         limit = self.uln(spec, obs) if reference == "uln" else self.creatinine_max()
         if not isinstance(limit, tuple):
             why = limit or f"no upper limit of normal for {spec.description} at this age"

@@ -2,7 +2,7 @@
 from typing import Literal
 
 from ._base import StrictModel
-from .report import Report
+from .report import CriterionInfo, Report
 
 
 class TrialSummary(StrictModel):
@@ -16,15 +16,7 @@ class TrialSummary(StrictModel):
     links: dict[str, str]
 
 
-class CriterionView(StrictModel):
-    id: str
-    kind: Literal["inclusion", "exclusion"]
-    title: str
-    registry_number: str | None
-    source_text: str
-    citation: str
-    basis: Literal["registry", "publication"]
-    interpretation: str | None
+class CriterionView(CriterionInfo):
     attestation: str | None
     encoded: str
 

@@ -22,7 +22,9 @@ class Evidence(StrictModel):
     missing: str | None = None
 
 
-class CriterionResult(StrictModel):
+class CriterionInfo(StrictModel):
+    """What a criterion is and where it comes from: shared by screening results and rule-set views."""
+
     id: str
     kind: Literal["inclusion", "exclusion"]
     title: str
@@ -31,6 +33,9 @@ class CriterionResult(StrictModel):
     citation: str
     basis: Literal["registry", "publication"]
     interpretation: str | None
+
+
+class CriterionResult(CriterionInfo):
     attestation: bool
     status: Status
     reason: str

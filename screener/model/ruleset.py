@@ -125,6 +125,9 @@ class Citation(StrictModel):
     section: str
     reference: str = Field(description="registry id or paper")
 
+    def text(self) -> str:
+        return f"{self.reference}, {self.section} ({self.source})"
+
 
 AttestationName = Literal[
     "guardian_consent_signed", "life_expectancy_at_least_6_months", "able_to_comply", "no_emergency_condition"

@@ -61,7 +61,7 @@ def trial(trial_id: str):
         criteria=[CriterionView(
             id=cc.id, kind=cc.criterion.kind, title=cc.criterion.title, registry_number=cc.criterion.registry_number,
             source_text=cc.criterion.source_text,
-            citation=f"{cc.criterion.citation.reference}, {cc.criterion.citation.section} ({cc.criterion.citation.source})",
+            citation=cc.criterion.citation.text(),
             basis=cc.criterion.basis, interpretation=(cc.criterion.interpretation or "").strip() or None,
             attestation=cc.criterion.attestation, encoded=describe(cc.tree),
         ) for cc in c.criteria],
