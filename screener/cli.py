@@ -1,4 +1,5 @@
 """The `screener` command line: screen records, lint and test rule sets, list the field catalogue."""
+import getpass
 import json
 import sys
 import textwrap
@@ -6,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import config
 from .model.report import Report
@@ -13,6 +15,7 @@ from .screening import InvalidRecord, UnknownTrial, parse_record, screen, screen
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
 EXIT_INVALID_INPUT = 2
+EXIT_NOT_RECORDED = 3
 
 
 def _wrap(text: str, indent: str) -> str:
@@ -79,6 +82,14 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         from .rules import load_rule_sets
 
         _fail_input([{"field": "--trial", "message": f"unknown trial; known: {', '.join(load_rule_sets())}"}])
+    try:
+        from .audit import open_store
+
+        _, ids = open_store().record(patient, reports, actor=f"cli:{getpass.getuser()}", channel="cli")
+    except SQLAlchemyError as exc:
+        click.echo(f"The screening could not be recorded ({type(exc).__name__}); no result is given.", err=True)
+        sys.exit(EXIT_NOT_RECORDED)
+    click.echo("Recorded as screening " + ", ".join(ids), err=True)
     if fmt == "json":
         payload = [r.model_dump(mode="json") for r in reports]
         click.echo(json.dumps(payload if all_trials else payload[0], indent=2, ensure_ascii=False))
@@ -176,6 +187,98 @@ def show_command(trial_id):
         if crit.interpretation:
             click.echo(_wrap(f"interpretation: {crit.interpretation.strip()}", "    "))
         click.echo(_wrap("encoded: " + describe(c.tree), "    ") + "\n")
+
+
+@rules_group.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+def diff_command(old, new):
+    """Criteria added, removed and changed between two rule files, old and new side by side."""
+    from .rules import load_rule_set
+    from .rules._diff import diff
+
+    before, after = load_rule_set(Path(old)), load_rule_set(Path(new))
+    click.echo(f"{before.trial_id}: version {before.version} -> {after.version}")
+    changes = diff(before, after)
+    for change in changes:
+        click.echo(f"\n{change.change.upper()} {change.id}")
+        for name, (a, b) in change.fields.items():
+            click.echo(_wrap(f"{name} (old): {a if a is not None else '-'}", "    "))
+            click.echo(_wrap(f"{name} (new): {b if b is not None else '-'}", "    "))
+    click.echo(f"\n{len(changes)} criteria differ")
+
+
+@rules_group.command("impact")
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+def impact_command(new):
+    """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why."""
+    from .audit import open_store
+    from .rules import load_rule_set
+    from .rules._diff import amendment_impact
+
+    rule_set = load_rule_set(Path(new))
+    store = open_store()
+    rescreened, impacts = amendment_impact(store, rule_set)
+    store.note(f"cli:{getpass.getuser()}", "rules.impact", rule_set.trial_id,
+               {"version": rule_set.version, "rescreened": rescreened, "changed": len(impacts)})
+    for impact in impacts:
+        click.echo(f"screening {impact.screening_id}: {impact.old_verdict} -> {impact.new_verdict}")
+        for cid, before, after, reason in impact.criteria:
+            click.echo(_wrap(f"{cid}: {before} -> {after}. {reason}", "    "))
+    verdicts = sum(i.old_verdict != i.new_verdict for i in impacts)
+    click.echo(f"{rescreened} screenings of {rule_set.trial_id} re-screened under version {rule_set.version}: "
+               f"{verdicts} verdicts would change, {len(impacts)} screenings change in some criterion")
+
+
+@main.group("audit")
+def audit_group():
+    """The audit trail: verify the chain, list and export."""
+
+
+@audit_group.command("verify")
+@click.option("--anchor", "anchors", multiple=True, metavar="SEQ:HASH",
+              help="An event hash recorded outside the database earlier (repeatable); catches a trail cut back at its tail.")
+def verify_command(anchors):
+    """Walk the hash chain; name the first bad entry. Exit 1 if the trail was tampered with.
+
+    Record the printed head (SEQ:HASH) somewhere else; pass it back with --anchor on later runs.
+    """
+    from .audit import open_store
+
+    parsed = {}
+    for anchor in anchors:
+        seq, _, digest = anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise click.BadParameter("use SEQ:HASH as printed by a previous verify", param_hint="--anchor")
+        parsed[int(seq)] = digest
+    result = open_store().verify(parsed)
+    click.echo(str(result))
+    if result.ok:
+        click.echo(f"anchor: {result.events}:{result.head}")
+    sys.exit(0 if result.ok else 1)
+
+
+@audit_group.command("events")
+@click.option("--limit", type=int, default=50, show_default=True)
+def events_command(limit):
+    """The most recent audit events."""
+    from .audit import open_store
+
+    for event in open_store().events()[-limit:]:
+        click.echo(f"{event.seq:>6} {event.recorded_at} {event.actor:24} {event.action:20} {event.subject} {event.hash[:12]}")
+
+
+@audit_group.command("export")
+@click.argument("what", type=click.Choice(["screenings", "events"]))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+def export_command(what, fmt):
+    """Export screenings or audit events (marshmallow schemas derived from the ORM models)."""
+    from .audit import open_store
+    from .audit._export import export
+
+    store = open_store()
+    rows = store.screenings(limit=10**9) if what == "screenings" else store.events()
+    click.echo(export(what, rows, fmt), nl=False)
 
 
 @main.command("fields")

@@ -8,6 +8,10 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 SCREENER_CRITERIA_DIR = Path(os.environ.get("SCREENER_CRITERIA_DIR", _REPO_ROOT / "criteria"))
 # Cleaned source records the criteria quote, and the demo patients.
 SCREENER_SEEDS_DIR = Path(os.environ.get("SCREENER_SEEDS_DIR", _REPO_ROOT / "seeds"))
+# Instance folder: the SQLite database, the audit key, instance config. Not in version control.
+SCREENER_INSTANCE_PATH = Path(os.environ.get("SCREENER_INSTANCE_PATH", _REPO_ROOT / "instance"))
+# Where screenings and the audit trail are stored; empty means SQLite in the instance folder.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # Which Evaluator backend screens records: "durable" (durable-rules) or "reference" (plain Python).
 SCREENER_ENGINE = os.environ.get("SCREENER_ENGINE", "durable")
 

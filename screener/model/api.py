@@ -72,7 +72,8 @@ class ScreenResponse(StrictModel):
 
 
 class ScreenAllResponse(StrictModel):
-    screening_id: str
+    screening_id: str  # the request: every trial's screening made by this submit
+    screening_ids: dict[str, str]  # trial id -> stored screening id
     reports: list[Report]
     fhir_import: FhirImportView | None = None
 

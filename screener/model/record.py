@@ -89,7 +89,7 @@ class Observation(StrictModel):
         low, high = spec.plausible
         canonical = to_canonical(spec, value, unit)
         if not (low <= canonical <= high):
-            raise ValueError(f"impossible value for {spec.description}: must lie between {low:g} and {high:g} {spec.canonical_unit}")
+            raise ValueError(f"impossible value for {spec.description}: must lie between {low:,.10g} and {high:,.10g} {spec.canonical_unit}")
         return value
 
     _dates = field_validator("date")(_check_date_range)

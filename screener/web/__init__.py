@@ -21,15 +21,41 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("SCREENER")
+        if os.environ.get("DATABASE_URL"):
+            app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        from ..audit import database_url
+
+        app.config["DATABASE_URL"] = database_url(app.instance_path)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from . import api, errors, health, openapi
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+
+    from flask_wtf.csrf import CSRFProtect
+
+    from . import api, audit_views, errors, form, health, openapi
 
     errors.init_app(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(openapi.bp)
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)  # the JSON API takes no cookies; browsers' form posts are what CSRF attacks
+    app.jinja_env.filters["zip_pairs"] = lambda values: [(v, v) for v in values]
+    for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp):
+        app.register_blueprint(blueprint)
     return app
+
+
+def _instance_secret(instance_path: str) -> str:
+    """The session/CSRF signing key: instance/secret_key, created once with owner-only permissions."""
+    import secrets
+
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(path) as handle:
+        return handle.read().strip()

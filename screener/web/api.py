@@ -2,10 +2,10 @@
 import logging
 import re
 import time
-import uuid
 from datetime import date
 
 from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import config
 from ..engine.compile import compiled, describe
@@ -16,10 +16,13 @@ from ..model.api import (CriterionView, FhirImportView, FieldView, ScreenAllResp
 from ..rules import load_rule_sets
 from ..screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
 from .errors import problem
+from .storage import get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("screener.api")
 NATIVE, FHIR = "application/json", "application/fhir+json"
+# Until authentication exists (issue 8) an API caller is recorded as this actor.
+ACTOR = "api:unauthenticated"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -105,21 +108,28 @@ def _read_record(as_of: date):
 
 def _screening(run):
     started = time.perf_counter()
-    screening_id = uuid.uuid4().hex
     try:
         as_of = _as_of()
         record, imported, refusal = _read_record(as_of)
         if refusal is not None:
             return refusal
-        response, verdicts = run(screening_id, record, as_of, imported)
+        response, verdicts = run(record, as_of, imported)
     except InvalidRecord as exc:
-        log.info("screening %s refused: %d invalid fields", screening_id, len(exc.errors))
+        log.info("screening refused: %d invalid fields", len(exc.errors))
         return problem(422, "Invalid Record", "the record cannot be screened; see errors", exc.errors)
     except UnknownTrial:
         return problem(404, "Unknown Trial", f"no trial with that id; see {url_for('api.trials')}")
-    # Pseudonymous id, trial and outcome only: never a value from the record.
-    log.info("screening %s %s in %.1f ms", screening_id, verdicts, (time.perf_counter() - started) * 1000)
+    except SQLAlchemyError as exc:
+        log.error("screening not recorded: database error %s", type(exc).__name__)
+        return problem(503, "Database Unavailable", "the screening could not be recorded, so no result is given; "
+                       "nothing was written; try again later")
+    # Pseudonymous ids, trial and outcome only: never a value from the record.
+    log.info("screening %s %s in %.1f ms", response.screening_id, verdicts, (time.perf_counter() - started) * 1000)
     return _json(response)
+
+
+def _record(record, reports):
+    return get_store().record(record, reports, actor=ACTOR, channel="api")
 
 
 @bp.post("/trials/<trial_id>/screen")
@@ -127,8 +137,9 @@ def screen_one(trial_id: str):
     if trial_id not in load_rule_sets():  # before reading a body that may be megabytes of FHIR
         return problem(404, "Unknown Trial", f"no trial with that id; see {url_for('api.trials')}")
 
-    def run(screening_id, record, as_of, imported):
+    def run(record, as_of, imported):
         report = screen(record, trial_id, as_of, current_app.config["SCREENER_ENGINE"])
+        _, (screening_id,) = _record(record, [report])
         return ScreenResponse(screening_id=screening_id, report=report, fhir_import=imported), f"{trial_id}={report.verdict}"
 
     return _screening(run)
@@ -136,9 +147,11 @@ def screen_one(trial_id: str):
 
 @bp.post("/screen")
 def screen_every_trial():
-    def run(screening_id, record, as_of, imported):
+    def run(record, as_of, imported):
         reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"])
+        request_id, ids = _record(record, reports)
         verdicts = ",".join(f"{r.trial_id}={r.verdict}" for r in reports)
-        return ScreenAllResponse(screening_id=screening_id, reports=reports, fhir_import=imported), verdicts
+        return ScreenAllResponse(screening_id=request_id, screening_ids={r.trial_id: i for r, i in zip(reports, ids)},
+                                 reports=reports, fhir_import=imported), verdicts
 
     return _screening(run)

@@ -18,6 +18,12 @@ def problem(status: int, title: str, detail: str, errors: list[dict] | None = No
 
 
 def init_app(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return problem(400, "CSRF Check Failed", "the form was not submitted from this service's own page, or it expired; reload the form")
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         detail = {

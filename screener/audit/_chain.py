@@ -1,0 +1,88 @@
+"""The tamper-evident chain: each event's HMAC covers its content and the previous event's hash.
+
+After 21 CFR Part 11 §11.10(e): computer-generated, time-stamped, never obscuring earlier entries. Editing,
+deleting, reordering or inserting an event breaks the chain at that point; editing a screening breaks the content
+hash its "screening.recorded" event carries. The key (instance/audit.key or SCREENER_AUDIT_KEY) keeps someone
+with write access to the database from re-computing a forged chain; anchoring the head hash elsewhere
+(`screener audit verify` prints it) guards against the key's holder too.
+"""
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+GENESIS = "0" * 64
+
+
+def canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def screening_content_hash(row) -> str:
+    """SHA-256 of every stored field of a screening except the hash itself."""
+    content = {name: getattr(row, name) for name in (
+        "id", "request_id", "recorded_at", "actor", "channel", "trial_id", "rule_set_version", "rule_set_digest",
+        "engine", "as_of", "verdict", "record_json", "report_json", "corrects_id")}
+    return hashlib.sha256(canonical(content).encode()).hexdigest()
+
+
+def event_hash(key: bytes, prev_hash: str, seq: int, recorded_at: str, actor: str, action: str, subject: str,
+               details_json: str) -> str:
+    message = canonical([prev_hash, seq, recorded_at, actor, action, subject, details_json])
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    events: int
+    screenings: int
+    head: str
+    first_bad: int | None = None
+    problem: str | None = None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"OK: {self.events} events, {self.screenings} screenings, chain head {self.head}"
+        return f"TAMPERED at event {self.first_bad}: {self.problem}"
+
+
+def verify(key: bytes, events, screenings: dict, anchors: dict[int, str] | None = None) -> Verification:
+    """Walk the events in order; the first inconsistency is named. screenings: id -> stored row.
+
+    anchors: {seq: hash} recorded outside the database earlier. A chain cut back at its tail (the last events and
+    their screenings deleted, the service writing on) is consistent in itself; only an anchor past the cut shows it.
+    """
+    anchors = dict(anchors or {})
+    previous, expected_seq, recorded = GENESIS, 1, set()
+
+    def bad(seq, problem):
+        return Verification(False, expected_seq - 1, len(screenings), previous, seq, problem)
+
+    for event in events:
+        if event.seq != expected_seq:
+            return bad(expected_seq, f"event {expected_seq} is missing (next is {event.seq}): deleted or renumbered")
+        if event.prev_hash != previous:
+            return bad(event.seq, "its previous-hash does not match the event before it: reordered, inserted or deleted")
+        if event.hash != event_hash(key, event.prev_hash, event.seq, event.recorded_at, event.actor, event.action,
+                                    event.subject, event.details_json):
+            return bad(event.seq, "its content does not match its hash: edited or forged")
+        if event.action == "screening.recorded":
+            row = screenings.get(event.subject)
+            if row is None:
+                return bad(event.seq, f"screening {event.subject} it records is gone")
+            if screening_content_hash(row) != json.loads(event.details_json)["content_hash"] or row.content_hash != json.loads(event.details_json)["content_hash"]:
+                return bad(event.seq, f"screening {event.subject} was altered after it was recorded")
+            recorded.add(event.subject)
+        if event.seq in anchors and anchors.pop(event.seq) != event.hash:
+            return bad(event.seq, "it differs from the anchored hash recorded outside the database")
+        previous, expected_seq = event.hash, expected_seq + 1
+    if anchors:
+        seq = min(anchors)
+        return Verification(False, expected_seq - 1, len(screenings), previous, seq,
+                            f"anchored event {seq} is gone: the trail was cut back")
+    unrecorded = sorted(set(screenings) - recorded)
+    if unrecorded:
+        return Verification(False, expected_seq - 1, len(screenings), previous, None,
+                            f"screening {unrecorded[0]} has no audit event: inserted outside the service")
+    return Verification(True, expected_seq - 1, len(screenings), previous)

@@ -1,0 +1,87 @@
+"""The screening log (CONSORT-style): screened, eligible, ineligible by first failing criterion, incomplete by item."""
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ._store import report_of
+
+
+@dataclass
+class ScreeningLog:
+    trial_id: str
+    screened: int = 0
+    eligible: int = 0
+    incomplete: int = 0
+    ineligible_by_first_fail: Counter = field(default_factory=Counter)  # adds up to the ineligible count
+    fails_by_criterion: Counter = field(default_factory=Counter)  # a screening counts under every criterion it fails
+    incomplete_by_item: Counter = field(default_factory=Counter)  # a screening counts under every open item
+    order: list[str] = field(default_factory=list)
+
+    @property
+    def ineligible(self) -> int:
+        return sum(self.ineligible_by_first_fail.values())
+
+    def adds_up(self) -> bool:
+        return self.eligible + self.ineligible + self.incomplete == self.screened
+
+    def rows(self) -> list[tuple[str, str, int]]:
+        rows = [("screened", "", self.screened), ("eligible", "", self.eligible)]
+        rows += [("ineligible, first failing criterion", cid, self.ineligible_by_first_fail[cid])
+                 for cid in self.order if self.ineligible_by_first_fail[cid]]
+        rows += [("incomplete", "", self.incomplete)]
+        rows += [("fails (any position)", cid, self.fails_by_criterion[cid]) for cid in self.order if self.fails_by_criterion[cid]]
+        rows += [("incomplete, open item", item, n) for item, n in self.incomplete_by_item.most_common()]
+        return rows
+
+
+def screening_log(rows, trial_id: str) -> ScreeningLog:
+    """Protocol order is the order of the criteria in each screening's own report (its rule-set version)."""
+    log = ScreeningLog(trial_id)
+    for row in rows:
+        report = report_of(row)
+        for c in report.criteria:
+            if c.id not in log.order:
+                log.order.append(c.id)
+        log.screened += 1
+        if report.verdict == "eligible":
+            log.eligible += 1
+        elif report.verdict == "incomplete":
+            log.incomplete += 1
+            log.incomplete_by_item.update(report.to_settle)
+        else:
+            fails = [c.id for c in report.criteria if c.status == "fail"]
+            log.ineligible_by_first_fail[fails[0]] += 1
+            log.fails_by_criterion.update(fails)
+    return log
+
+
+def log_csv(log: ScreeningLog) -> str:
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["trial", "group", "criterion or item", "count"])
+    for group, key, count in log.rows():
+        writer.writerow([log.trial_id, group, key, count])
+    return out.getvalue()
+
+
+def log_chart(log: ScreeningLog) -> bytes:
+    """A horizontal bar chart of the outcome groups (PNG), labelled with words and counts, not colour alone."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    labels = ["eligible"] + [f"ineligible: {cid}" for cid in log.order if log.ineligible_by_first_fail[cid]] + ["incomplete"]
+    counts = [log.eligible] + [log.ineligible_by_first_fail[cid] for cid in log.order if log.ineligible_by_first_fail[cid]] + [log.incomplete]
+    figure, axes = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.2), dpi=100)
+    bars = axes.barh(labels[::-1], counts[::-1], color="#4a6fa5", hatch="//")
+    axes.bar_label(bars, padding=3)
+    axes.set_xlabel("screenings")
+    axes.set_title(f"{log.trial_id}: {log.screened} screened")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()

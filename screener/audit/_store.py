@@ -1,0 +1,161 @@
+"""The append-only store: record screenings with their audit events in one transaction, query, verify."""
+import json
+import os
+import secrets
+import uuid
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..model.record import PatientRecord
+from ..model.report import Report
+from ._chain import GENESIS, Verification, canonical, event_hash, screening_content_hash, verify
+from ._models import AuditEvent, Screening
+
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_ADVISORY_LOCK = 727_361  # PostgreSQL: one writer of the chain at a time
+
+
+def engine_version(engine: str) -> str:
+    return f"{engine}; screener {metadata.version('trial-screener')}; durable_rules {metadata.version('durable_rules')}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    # pysqlite's own transaction handling defers BEGIN; the chain needs the write lock from the first read of
+    # its head, so every transaction starts BEGIN IMMEDIATE (SQLAlchemy's documented recipe).
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def load_key(instance_path: Path) -> bytes:
+    """The chain's HMAC key: SCREENER_AUDIT_KEY, else instance/audit.key (created once, readable by the owner only)."""
+    if os.environ.get("SCREENER_AUDIT_KEY"):
+        return os.environ["SCREENER_AUDIT_KEY"].encode()
+    path = instance_path / "audit.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+class AuditStore:
+    def __init__(self, url: str, key: bytes):
+        self.url = url
+        self.key = key
+        self.engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url, pool_pre_ping=True)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        """Bring the schema (tables, append-only triggers) to the latest migration."""
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def _lock_chain(self, session: Session) -> None:
+        if self.engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+
+    def _append(self, session: Session, actor: str, action: str, subject: str, details: dict, recorded_at: str) -> AuditEvent:
+        head = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+        seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
+        details_json = canonical(details)
+        entry = AuditEvent(seq=seq, recorded_at=recorded_at, actor=actor, action=action, subject=subject,
+                           details_json=details_json, prev_hash=prev_hash,
+                           hash=event_hash(self.key, prev_hash, seq, recorded_at, actor, action, subject, details_json))
+        session.add(entry)
+        session.flush()
+        return entry
+
+    def record(self, record: PatientRecord, reports: list[Report], *, actor: str, channel: str,
+               corrects: str | None = None) -> tuple[str, list[str]]:
+        """Store one submit's screenings and their audit events atomically; returns (request id, screening ids)."""
+        request_id = uuid.uuid4().hex
+        record_json = canonical(record.model_dump(mode="json"))
+        ids = []
+        with self.sessions.begin() as session:
+            self._lock_chain(session)
+            if corrects is not None and session.get(Screening, corrects) is None:
+                raise KeyError(corrects)
+            for report in reports:
+                recorded_at = _now()
+                row = Screening(
+                    id=uuid.uuid4().hex, request_id=request_id, recorded_at=recorded_at, actor=actor, channel=channel,
+                    trial_id=report.trial_id, rule_set_version=report.rule_set_version,
+                    rule_set_digest=report.rule_set_digest, engine=engine_version(report.engine),
+                    as_of=report.as_of.isoformat(), verdict=report.verdict, record_json=record_json,
+                    report_json=canonical(report.model_dump(mode="json")), corrects_id=corrects, content_hash="",
+                )
+                row.content_hash = screening_content_hash(row)
+                session.add(row)
+                session.flush()
+                self._append(session, actor, "screening.recorded", row.id,
+                             {"trial_id": row.trial_id, "verdict": row.verdict, "channel": channel,
+                              "content_hash": row.content_hash, "corrects": corrects}, recorded_at)
+                ids.append(row.id)
+        return request_id, ids
+
+    def note(self, actor: str, action: str, subject: str, details: dict) -> int:
+        """Append a non-screening event (an export, a verification, an amendment-impact run)."""
+        with self.sessions.begin() as session:
+            self._lock_chain(session)
+            return self._append(session, actor, action, subject, details, _now()).seq
+
+    def screenings(self, trial_id=None, verdict=None, date_from=None, date_to=None, limit=200, offset=0) -> list[Screening]:
+        query = select(Screening).order_by(Screening.recorded_at.desc(), Screening.id)
+        if trial_id:
+            query = query.where(Screening.trial_id == trial_id)
+        if verdict:
+            query = query.where(Screening.verdict == verdict)
+        if date_from:
+            query = query.where(Screening.recorded_at >= date_from.isoformat())
+        if date_to:
+            query = query.where(Screening.recorded_at < (date_to.isoformat() + "T99"))  # whole last day
+        with self.sessions() as session:
+            return list(session.scalars(query.limit(limit).offset(offset)))
+
+    def screening(self, screening_id: str) -> Screening | None:
+        with self.sessions() as session:
+            return session.get(Screening, screening_id)
+
+    def events(self, limit: int | None = None) -> list[AuditEvent]:
+        with self.sessions() as session:
+            query = select(AuditEvent).order_by(AuditEvent.seq)
+            return list(session.scalars(query.limit(limit) if limit else query))
+
+    def verify(self, anchors: dict[int, str] | None = None) -> Verification:
+        with self.sessions() as session:
+            events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
+            screenings = {row.id: row for row in session.scalars(select(Screening))}
+            return verify(self.key, events, screenings, anchors)
+
+
+def report_of(row: Screening) -> Report:
+    return Report.model_validate_json(row.report_json)
+
+
+def record_of(row: Screening) -> PatientRecord:
+    return PatientRecord.model_validate_json(row.record_json)

@@ -1,0 +1,121 @@
+"""Auditor views: rule sets beside their sources, screening history, one screening, exports, the screening log."""
+import json
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from ..audit import report_of
+from ..audit._export import export as export_rows
+from ..audit._log import log_chart, log_csv as log_to_csv, screening_log
+from ..rules import load_rule_sets
+from .storage import get_store
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+ACTOR = "web:unauthenticated"  # until authentication exists (issue 8)
+
+
+def _filters() -> tuple[dict, str | None]:
+    """Trial, verdict and date range from the query string; a malformed date is reported, not guessed."""
+    values = {"trial": request.args.get("trial") or None, "verdict": request.args.get("verdict") or None,
+              "from": request.args.get("from") or None, "to": request.args.get("to") or None}
+    error = None
+    for key in ("from", "to"):
+        if values[key]:
+            try:
+                values[key] = date.fromisoformat(values[key]).isoformat()
+            except ValueError:
+                error, values[key] = f"'{key}' must be a date (YYYY-MM-DD)", None
+    if values["verdict"] not in (None, "eligible", "incomplete", "ineligible"):
+        error, values["verdict"] = "verdict must be eligible, incomplete or ineligible", None
+    if values["trial"] and values["trial"] not in load_rule_sets():
+        error, values["trial"] = "unknown trial", None
+    return values, error
+
+
+def _query_rows(values: dict, limit: int):
+    as_date = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
+    return get_store().screenings(values["trial"], values["verdict"], as_date(values["from"]), as_date(values["to"]), limit=limit)
+
+
+@bp.get("/")
+def index():
+    return rule_sets()
+
+
+@bp.get("/rule-sets")
+def rule_sets():
+    from .api import trials
+
+    return render_template("audit/rule_sets.html", rule_sets=json.loads(trials().get_data()))
+
+
+@bp.get("/rule-sets/<trial_id>")
+def rule_set(trial_id: str):
+    from .api import trial
+
+    response = trial(trial_id)
+    if response.status_code != 200:
+        abort(404)
+    return render_template("audit/rule_set.html", d=json.loads(response.get_data()))
+
+
+@bp.get("/screenings")
+def screenings():
+    values, error = _filters()
+    return render_template("audit/screenings.html", rows=_query_rows(values, 500), f=values, error=error,
+                           trials=list(load_rule_sets()))
+
+
+@bp.get("/screenings/<screening_id>")
+def screening(screening_id: str):
+    row = get_store().screening(screening_id)
+    if row is None:
+        abort(404)
+    record_json = json.dumps(json.loads(row.record_json), indent=2)
+    return render_template("audit/screening.html", row=row, report=report_of(row), record_json=record_json)
+
+
+@bp.get("/export/<what>.<fmt>")
+def export(what: str, fmt: str):
+    if what not in ("screenings", "events") or fmt not in ("csv", "json"):
+        abort(404)
+    store = get_store()
+    rows = store.screenings(limit=10**9) if what == "screenings" else store.events()
+    body = export_rows(what, rows, fmt)
+    store.note(ACTOR, "export", what, {"format": fmt, "rows": len(rows)})
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={what}.{fmt}"})
+
+
+@bp.get("/verify")
+def verify():
+    result = get_store().verify()
+    return Response(render_template("audit/verify.html", result=result), status=200 if result.ok else 409)
+
+
+def _log():
+    values, error = _filters()
+    trials = list(load_rule_sets())
+    if not values["trial"]:
+        values["trial"] = "NCT06674265" if "NCT06674265" in trials else trials[0]
+    rows = _query_rows(values, 10**9)
+    query = {k: v for k, v in {"trial": values["trial"], "from": values["from"], "to": values["to"]}.items() if v}
+    return screening_log(rows, values["trial"]), values, error, trials, query
+
+
+@bp.get("/log")
+def log_page():
+    log, values, error, trials, query = _log()
+    return render_template("audit/log.html", log=log, f=values, error=error, trials=trials, query=query)
+
+
+@bp.get("/log.csv")
+def log_csv():
+    return Response(log_to_csv(_log()[0]), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=screening-log.csv"})
+
+
+@bp.get("/log.png")
+def log_png():
+    return Response(log_chart(_log()[0]), mimetype="image/png")
+

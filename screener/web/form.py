@@ -1,0 +1,253 @@
+"""The screening form a coordinator fills in: server-rendered, works without JavaScript, server-side validation."""
+import json
+import re
+import typing
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..audit import record_of, report_of
+from ..model.record import PatientRecord
+from ..rules import load_rule_sets
+from ..screening import InvalidRecord, parse_record, screen, screen_all
+from .form_spec import HISTORY_ROWS, form_sections
+from .storage import get_store
+
+bp = Blueprint("form", __name__)
+ACTOR = "form:unauthenticated"  # until authentication exists (issue 8)
+ALL = "all"
+_PLAIN = [
+    (re.compile(r"^Input should be a valid (number|integer).*"), "Enter a number."),
+    (re.compile(r"^Input should be a valid date.*"), "Enter a date."),
+    (re.compile(r"^Input should be greater than or equal to (.*)"), r"Must be at least \1."),
+    (re.compile(r"^Input should be greater than (.*)"), r"Must be more than \1."),
+    (re.compile(r"^Input should be less than or equal to (.*)"), r"Must be at most \1."),
+    (re.compile(r"^Input should be less than (.*)"), r"Must be less than \1."),
+    (re.compile(r"^Input should be (.*)"), r"Must be \1."),
+    (re.compile(r"^Field required$"), "Required."),
+]
+
+
+def _plain(message: str) -> str:
+    for pattern, replacement in _PLAIN:
+        if pattern.match(message):
+            return pattern.sub(replacement, message)
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+def _field_id(name: str) -> str:
+    return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+def _chosen_trials(value: str | None) -> list[str] | None:
+    trials = list(load_rule_sets())
+    if value == ALL:
+        return trials
+    return [value] if value in trials else None
+
+
+def _int_paths() -> set[str]:
+    """Record paths whose values are whole numbers (pydantic strict mode refuses 4.0 for an int)."""
+    paths = set()
+
+    def walk(model, prefix):
+        for name, info in model.model_fields.items():
+            args = typing.get_args(info.annotation) or (info.annotation,)
+            flat = [typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a for a in args]
+            if int in flat and bool not in flat:
+                paths.add(f"{prefix}{name}")
+            for a in flat:
+                if isinstance(a, type) and hasattr(a, "model_fields"):
+                    walk(a, f"{prefix}{name}.")
+
+    walk(PatientRecord, "")
+    return paths
+
+
+class _Builder:
+    """Form fields -> record JSON, remembering which input each part came from, so errors land next to it."""
+
+    def __init__(self, form, sections):
+        self.form, self.sections = form, sections
+        self.errors: dict[str, str] = {}
+        self.lab_of_observation: list[str] = []
+        self.row_of: dict[tuple[str, int], int] = {}
+        self.ints = _int_paths()
+
+    def _value(self, name: str, path: str, kind: str):
+        raw = (self.form.get(name) or "").strip()
+        if raw == "":
+            return None
+        if kind == "number":
+            try:
+                number = float(raw)
+            except ValueError:
+                self.errors[name] = "Enter a number."
+                return None
+            if path in self.ints:
+                if number != int(number):
+                    self.errors[name] = "Enter a whole number."
+                    return None
+                return int(number)
+            return number
+        if kind == "date":
+            try:
+                return date.fromisoformat(raw).isoformat()
+            except ValueError:
+                self.errors[name] = "Enter a date (YYYY-MM-DD)."
+                return None
+        if kind == "select" and raw in ("yes", "no") and not path.startswith("attestations."):
+            return raw == "yes"
+        return raw
+
+    @staticmethod
+    def _set(record: dict, path: str, value) -> None:
+        *parents, last = path.split(".")
+        node = record
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+
+    def build(self) -> dict:
+        record: dict = {}
+        for section in self.sections:
+            for field in section.inputs:
+                value = self._value(field.name, field.name, field.kind)
+                if value is not None:
+                    self._set(record, field.name, value)
+            for lab in section.labs:
+                value = self._value(f"lab.{lab.lab}.value", "observations.value", "number")
+                if value is None:
+                    continue
+                observation = {"test": lab.lab, "unit": self.form.get(f"lab.{lab.lab}.unit") or lab.units[0], "value": value}
+                day = self._value(f"lab.{lab.lab}.date", "observations.date", "date")
+                if day is None and f"lab.{lab.lab}.date" not in self.errors:
+                    self.errors[f"lab.{lab.lab}.date"] = "Enter the date of this result."
+                observation["date"] = day
+                reference = self._value(f"lab.{lab.lab}.reference_high", "observations.reference_high", "number")
+                if reference is not None:
+                    observation["reference_high"] = reference
+                self.lab_of_observation.append(lab.lab)
+                record.setdefault("observations", []).append(observation)
+            for history in section.histories:
+                rows = []
+                for i in range(rows_for(self.form, history.name)):
+                    row = {}
+                    for column in history.columns:
+                        value = self._value(f"history.{history.name}.{i}.{column.name}", column.name, column.kind)
+                        if value is not None:
+                            row[column.name] = value
+                    if row:
+                        self.row_of[(history.name, len(rows))] = i
+                        rows.append(row)
+                status = self.form.get(f"history.{history.name}.status", "not_recorded")
+                if status == "complete":
+                    record.setdefault("history", {})[history.name] = rows
+                elif rows:
+                    self.errors[f"history.{history.name}.status"] = "Rows are filled in: mark the list as complete, or clear them."
+        return record
+
+    def input_for(self, path: str) -> str:
+        """The form input a record path came from."""
+        match = re.fullmatch(r"observations\[(\d+)\](?:\.(\w+))?", path)
+        if match:
+            return f"lab.{self.lab_of_observation[int(match[1])]}.{match[2] or 'value'}"
+        match = re.fullmatch(r"history\.(\w+)\[(\d+)\](?:\.(\w+))?", path)
+        if match:
+            row = self.row_of.get((match[1], int(match[2])), int(match[2]))
+            return f"history.{match[1]}.{row}.{match[3] or ('end' if match[1] in ('medications', 'chemotherapy') else 'date')}"
+        return path
+
+
+def rows_for(form, name: str) -> int:
+    try:
+        return max(HISTORY_ROWS[name], min(int(form.get(f"rows.{name}", 0)), 50))
+    except ValueError:
+        return HISTORY_ROWS[name]
+
+
+@bp.get("/")
+def index():
+    return render_template("form/index.html", rule_sets=list(load_rule_sets().values()))
+
+
+def _render(trial: str, form, errors: dict[str, str] | None = None, status: int = 200):
+    trials = _chosen_trials(trial)
+    sections = form_sections(trials)
+    rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
+    page = render_template("form/form.html", trial=trial, trials=trials, sections=sections, values=form, rows=rows,
+                           errors=errors or {}, field_id=_field_id, today=date.today().isoformat(),
+                           rule_sets=load_rule_sets())
+    return Response(page, status=status)
+
+
+@bp.get("/screen")
+def screen_form():
+    trial = request.args.get("trial")
+    if _chosen_trials(trial) is None:
+        return redirect(url_for("form.index"))
+    return _render(trial, request.args)
+
+
+@bp.post("/screen")
+def screen_submit():
+    form = request.form
+    trial = form.get("trial")
+    trials = _chosen_trials(trial)
+    if trials is None:
+        abort(400)
+    action = form.get("action", "")
+    if action.startswith("add:"):  # one more empty row; no validation yet
+        name = action[4:]
+        copy = form.to_dict()
+        copy[f"rows.{name}"] = str(rows_for(form, name) + 1) if name in HISTORY_ROWS else copy.get(f"rows.{name}")
+        return _render(trial, copy)
+    builder = _Builder(form, form_sections(trials))
+    record_json = builder.build()
+    as_of_raw = (form.get("as_of") or "").strip()
+    try:
+        as_of = date.fromisoformat(as_of_raw)
+    except ValueError:
+        builder.errors["as_of"] = "Enter the screening date (YYYY-MM-DD)."
+    if builder.errors:
+        return _render(trial, form, builder.errors, 422)
+    try:
+        record = parse_record(json.dumps(record_json))
+        reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials) if trial == ALL else \
+            [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
+    except InvalidRecord as exc:
+        errors = {}
+        for error in exc.errors:
+            errors.setdefault(builder.input_for(error["field"]), _plain(error["message"]))
+        return _render(trial, form, errors, 422)
+    try:
+        request_id, _ = get_store().record(record, reports, actor=ACTOR, channel="form")
+    except SQLAlchemyError:
+        return _render(trial, form, {"(form)": "The screening could not be recorded, so no result is shown. Nothing was saved; try again."}, 503)
+    return redirect(url_for("form.result", request_id=request_id), code=303)
+
+
+def _request_rows(request_id: str):
+    if not re.fullmatch(r"[0-9a-f]{32}", request_id):
+        abort(404)
+    rows = [row for row in get_store().screenings(limit=10**9) if row.request_id == request_id]
+    if not rows:
+        abort(404)
+    return rows
+
+
+@bp.get("/results/<request_id>")
+def result(request_id: str):
+    rows = _request_rows(request_id)
+    order = {"eligible": 0, "incomplete": 1, "ineligible": 2}
+    pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: (order[p[1].verdict], p[1].counts["unknown"], p[1].trial_id))
+    return render_template("form/result.html", pairs=pairs, request_id=request_id)
+
+
+@bp.get("/results/<request_id>/record.json")
+def result_record(request_id: str):
+    row = _request_rows(request_id)[0]
+    body = record_of(row).model_dump_json(indent=2, exclude_none=True)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=record-{request_id[:12]}.json"})
