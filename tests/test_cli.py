@@ -20,7 +20,8 @@ def test_screen_text_report():
 def test_screen_json_report_with_eligible_from():
     result = run(main, ["screen", str(PATIENTS / "ineligible-waiting.json"), "--trial", "NCT06674265",
                         "--as-of", "2026-11-22", "--format", "json", "--engine", "reference"])
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # stderr carries "Recorded as screening …"
+    assert "Recorded as screening" in result.stderr
     assert report["verdict"] == "ineligible" and report["eligible_from"] == "2026-11-27"
     assert report["engine"] == "reference"
 
@@ -32,7 +33,7 @@ def test_screen_incomplete_lists_what_to_record():
 
 def test_screen_all_orders_best_prospects_first():
     result = run(main, ["screen", str(PATIENTS / "eligible.json"), "--all", "--as-of", "2026-11-22", "--format", "json"])
-    reports = json.loads(result.output)
+    reports = json.loads(result.stdout)
     order = {"eligible": 0, "incomplete": 1, "ineligible": 2}
     assert [order[r["verdict"]] for r in reports] == sorted(order[r["verdict"]] for r in reports)
 
@@ -73,3 +74,29 @@ def test_rules_show_and_fields():
     assert "encoded: (Platelet count < 50,000 /uL or platelet transfusion within the last 7 days" in result.output
     fields = json.loads(run(main, ["fields", "--format", "json"]).output)
     assert any(f["name"] == "lab.platelets" and "777-3" in f["loinc"] for f in fields)
+
+
+def test_every_cli_screening_is_recorded_and_the_trail_verifies():
+    from screener.audit import open_store
+
+    before = len(open_store().screenings(limit=10**6))
+    result = run(main, ["screen", str(PATIENTS / "eligible.json"), "--all", "--as-of", "2026-11-22"])
+    assert result.exit_code == 0
+    assert len(open_store().screenings(limit=10**6)) == before + 6
+    verify = run(main, ["audit", "verify"])
+    assert verify.exit_code == 0 and verify.stdout.startswith("OK:")
+    anchor = verify.stdout.splitlines()[-1].removeprefix("anchor: ")
+    assert run(main, ["audit", "verify", "--anchor", anchor]).exit_code == 0
+    assert run(main, ["audit", "verify", "--anchor", "1:" + "0" * 64]).exit_code == 1
+    exported = json.loads(run(main, ["audit", "export", "screenings"]).stdout)
+    assert len(exported) == before + 6
+
+
+def test_invalid_record_is_not_recorded(tmp_path):
+    from screener.audit import open_store
+
+    before = len(open_store().screenings(limit=10**6))
+    path = tmp_path / "bad.json"
+    path.write_text('{"demographics": {"birth_date": "2030-01-01", "sex": "female"}}')
+    assert run(main, ["screen", str(path), "--trial", "NCT06674265", "--as-of", "2026-11-22"]).exit_code == 2
+    assert len(open_store().screenings(limit=10**6)) == before

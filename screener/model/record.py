@@ -40,15 +40,16 @@ DiagnosisName = Literal[
 
 
 class Diagnosis(StrictModel):
-    primary: DiagnosisName | None = None
-    pathology_confirmed: bool | None = None
-    marrow_tumor_cells: bool | None = None
-    urine_catecholamines_elevated: bool | None = None
+    primary: DiagnosisName | None = Field(None, description="primary diagnosis")
+    pathology_confirmed: bool | None = Field(None, description="pathological diagnosis confirmed")
+    marrow_tumor_cells: bool | None = Field(None, description="tumour cells in the bone marrow")
+    urine_catecholamines_elevated: bool | None = Field(None, description="urinary catecholamines raised")
     risk_group: Literal["high", "intermediate", "low"] | None = None
-    mycn_amplified: bool | None = None
+    mycn_amplified: bool | None = Field(None, description="MYCN amplified")
     disease_status: Literal["refractory", "relapsed", "progressive", "stable", "remission", "newly_diagnosed"] | None = None
-    induction_cycles: Annotated[int, Field(ge=0, le=40)] | None = None
-    evaluable_disease: Literal["imaging_measurable", "bone_marrow_only", "catecholamines_only"] | None = None
+    induction_cycles: Annotated[int, Field(ge=0, le=40)] | None = Field(None, description="cycles of multi-drug induction chemotherapy received")
+    evaluable_disease: Literal["imaging_measurable", "bone_marrow_only", "catecholamines_only"] | None = Field(
+        None, description="evaluable disease (imaging-measurable, or only marrow, or only catecholamines)")
 
 
 class Observation(StrictModel):
@@ -174,14 +175,14 @@ class OrganToxicity(StrictModel):
 
 
 class Findings(StrictModel):
-    seizures: Literal["none", "controlled", "uncontrolled"] | None = None
+    seizures: Literal["none", "controlled", "uncontrolled"] | None = Field(None, description="seizures (none, controlled with anticonvulsants, not controlled)")
     dyspnea_at_rest: bool | None = None
     exercise_intolerance: bool | None = None
-    chronic_oxygen_need: bool | None = None
-    pulse_oximetry_indicated: bool | None = None
+    chronic_oxygen_need: bool | None = Field(None, description="chronic need for oxygen")
+    pulse_oximetry_indicated: bool | None = Field(None, description="pulse oximetry clinically indicated")
     pleural_or_pericardial_effusion: bool | None = None
-    hiv_status: Literal["positive", "negative"] | None = None
-    other_trial_participation: bool | None = None
+    hiv_status: Literal["positive", "negative"] | None = Field(None, description="HIV status (disease or serology)")
+    other_trial_participation: bool | None = Field(None, description="taking part in another clinical trial")
     ctcae_grades: OrganToxicity = OrganToxicity()
 
 

@@ -117,7 +117,10 @@ class _Builder:
                 if value is not None:
                     self._set(record, field.name, value)
             for lab in section.labs:
+                entered = (self.form.get(f"lab.{lab.lab}.value") or "").strip() != ""
                 value = self._value(f"lab.{lab.lab}.value", "observations.value", "number")
+                if entered and not (self.form.get(f"lab.{lab.lab}.date") or "").strip():
+                    self.errors[f"lab.{lab.lab}.date"] = "Enter the date of this result."
                 if value is None:
                     continue
                 observation = {"test": lab.lab, "unit": self.form.get(f"lab.{lab.lab}.unit") or lab.units[0], "value": value}
@@ -167,6 +170,21 @@ def rows_for(form, name: str) -> int:
         return HISTORY_ROWS[name]
 
 
+def _labels(sections, rows) -> dict[str, str]:
+    """The words a coordinator sees beside each input, for the error summary."""
+    labels = {"as_of": "Screening date", "(form)": "Form"}
+    parts = {"value": "value", "unit": "unit", "date": "date", "reference_high": "upper limit of normal"}
+    for section in sections:
+        labels.update({f.name: f.label for f in section.inputs})
+        for lab in section.labs:
+            labels.update({f"lab.{lab.lab}.{k}": f"{lab.label}, {v}" for k, v in parts.items()})
+        for h in section.histories:
+            labels[f"history.{h.name}.status"] = f"{h.label}: is this list complete?"
+            for i in range(rows.get(h.name, 0)):
+                labels.update({f"history.{h.name}.{i}.{c.name}": f"{h.label}, row {i + 1}, {c.label.lower()}" for c in h.columns})
+    return labels
+
+
 @bp.get("/")
 def index():
     return render_template("form/index.html", rule_sets=list(load_rule_sets().values()))
@@ -178,7 +196,7 @@ def _render(trial: str, form, errors: dict[str, str] | None = None, status: int 
     rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
     page = render_template("form/form.html", trial=trial, trials=trials, sections=sections, values=form, rows=rows,
                            errors=errors or {}, field_id=_field_id, today=date.today().isoformat(),
-                           rule_sets=load_rule_sets())
+                           rule_sets=load_rule_sets(), labels=_labels(sections, rows))
     return Response(page, status=status)
 
 
@@ -210,17 +228,21 @@ def screen_submit():
         as_of = date.fromisoformat(as_of_raw)
     except ValueError:
         builder.errors["as_of"] = "Enter the screening date (YYYY-MM-DD)."
-    if builder.errors:
-        return _render(trial, form, builder.errors, 422)
+    # Every problem in one round trip: the form's own (not a number, not a date) and the record schema's.
+    errors = dict(builder.errors)
+    record = None
     try:
         record = parse_record(json.dumps(record_json))
-        reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials) if trial == ALL else \
-            [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
     except InvalidRecord as exc:
-        errors = {}
         for error in exc.errors:
             errors.setdefault(builder.input_for(error["field"]), _plain(error["message"]))
+    if errors:
         return _render(trial, form, errors, 422)
+    try:
+        reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials) if trial == ALL else \
+            [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
+    except InvalidRecord as exc:  # checks that need the as-of date (born after it)
+        return _render(trial, form, {builder.input_for(e["field"]): _plain(e["message"]) for e in exc.errors}, 422)
     try:
         request_id, _ = get_store().record(record, reports, actor=ACTOR, channel="form")
     except SQLAlchemyError:

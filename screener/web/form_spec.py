@@ -78,17 +78,29 @@ def _record_input(key: str) -> Input:
     return Input(key, label, "number")
 
 
+# Columns in the order a chart lists them (model fields inherit the period's start/end first).
+COLUMN_ORDER = ("name", "type", "product", "modality", "route", "dose", "dose_unit", "regimen", "date", "start", "end",
+                "largest_lesion_mm", "avid")
+
+
+def _literal_options(annotation) -> tuple[tuple[str, str], ...]:
+    import typing
+
+    literal = annotation if typing.get_origin(annotation) is typing.Literal else next(
+        (a for a in typing.get_args(annotation) if typing.get_origin(a) is typing.Literal), None)
+    if literal is None:
+        return ()
+    return (("", "—"),) + tuple((v, v.replace("_", " ")) for v in typing.get_args(literal))
+
+
 def _history_columns(name: str) -> list[Input]:
     columns = []
-    for column, info in HISTORY_MODEL[name].model_fields.items():
+    fields = HISTORY_MODEL[name].model_fields
+    for column in sorted(fields, key=lambda c: COLUMN_ORDER.index(c) if c in COLUMN_ORDER else len(COLUMN_ORDER)):
+        info = fields[column]
         label = column.replace("_", " ").capitalize()
         annotation = info.annotation
-        options = ()
-        import typing
-
-        for arg in (typing.get_args(annotation) or (annotation,)):
-            if typing.get_origin(arg) is typing.Literal:
-                options = (("", "—"),) + tuple((v, v.replace("_", " ")) for v in typing.get_args(arg))
+        options = _literal_options(annotation)
         kind = "select" if options or annotation in (bool, bool | None) else (
             "date" if column in ("date", "start", "end") else "number" if column in ("dose", "largest_lesion_mm") else "text")
         if kind == "select" and not options:

@@ -1,0 +1,44 @@
+"""Auditor views: rule sets beside their sources, history with filters, one screening, exports, the log."""
+import json
+
+import pytest
+
+from .conftest import PATIENTS
+
+
+@pytest.fixture
+def screened(client):
+    for patient in ("eligible.json", "ineligible-waiting.json", "incomplete.json"):
+        assert client.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=(PATIENTS / patient).read_text(),
+                           content_type="application/json").status_code == 200
+    return client
+
+
+def test_rule_set_page_shows_words_beside_logic(client):
+    page = client.get("/audit/rule-sets/NCT06674265").get_data(as_text=True)
+    assert "Insufficient bone marrow function" in page and "Platelet count &lt; 50,000 /uL" in page and "Garbled" in page
+    assert client.get("/audit/rule-sets/NOPE").status_code == 404
+
+
+def test_history_filters_and_one_screening(screened):
+    page = screened.get("/audit/screenings?trial=NCT06674265&verdict=ineligible").get_data(as_text=True)
+    assert page.count('class="status status-fail"') == 1 and "eligible</td>" not in page.replace("ineligible</td>", "")
+    screening_id = json.loads(screened.get("/audit/export/screenings.json").data)[0]["id"]
+    one = screened.get(f"/audit/screenings/{screening_id}").get_data(as_text=True)
+    assert "The input record as screened" in one and "content hash" in one
+    assert "must be a date" in screened.get("/audit/screenings?from=yesterday").get_data(as_text=True)
+
+
+def test_exports_are_recorded_in_the_trail(screened):
+    csv_text = screened.get("/audit/export/screenings.csv").get_data(as_text=True)
+    assert csv_text.startswith("id,request_id,recorded_at") and len(csv_text.splitlines()) >= 4
+    events = json.loads(screened.get("/audit/export/events.json").data)
+    assert [e["action"] for e in events][-1] == "export"
+    assert screened.get("/audit/verify").status_code == 200
+
+
+def test_screening_log_page_csv_and_chart(screened):
+    page = screened.get("/audit/log?trial=NCT06674265").get_data(as_text=True)
+    assert "3 screened: 1 eligible, 1 ineligible, 1 incomplete" in page and "adds up" in page
+    assert screened.get("/audit/log.csv?trial=NCT06674265").get_data(as_text=True).startswith("trial,group")
+    assert screened.get("/audit/log.png?trial=NCT06674265").data[:4] == b"\x89PNG"
