@@ -10,7 +10,7 @@ from .engine._reference import kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, compiled
 from .facts.derive import Fact, derive
 from .model.record import PatientRecord
-from .model.report import Coverage, CriterionResult, Evidence, Report
+from .model.report import Report
 from .model.ruleset import RuleSet
 from .rules import load_rule_sets, load_tables
 from .rules._load import error_path
@@ -95,14 +95,13 @@ def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | N
     return sorted(reports, key=lambda r: (_VERDICT_ORDER[r.verdict], r.counts["unknown"] if r.verdict == "incomplete" else 0, r.trial_id))
 
 
-def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> list[Evidence]:
+def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> list[dict]:
     evidence = []
     for leaf in dict.fromkeys(criterion.leaves):  # a comparison used in two branches is shown once
         fact = facts[leaf.fact]
-        evidence.append(Evidence(
-            fact=leaf.fact, label=leaf.fact, test=leaf.text, value=fact.display, unit=fact.unit, date=fact.date,
-            source=fact.source, holds=kleene(leaf, values), missing=fact.missing,
-        ))
+        evidence.append({"fact": leaf.fact, "label": leaf.fact, "test": leaf.text, "value": fact.display,
+                         "unit": fact.unit, "date": fact.date, "source": fact.source,
+                         "holds": kleene(leaf, values), "missing": fact.missing})
     return evidence
 
 
@@ -119,26 +118,35 @@ def _eligible_from(criterion: CompiledCriterion, facts: dict[str, Fact], values)
     return None
 
 
-def _reason(status: str, criterion: CompiledCriterion, evidence: list[Evidence]) -> str:
-    def shown(e: Evidence) -> str:
-        if e.holds is None:
-            return f"{e.test}? unknown ({e.missing})"
-        when = f", {e.date}" if e.date else ""
-        return f"{e.test}? {'yes' if e.holds else 'no'} ({e.value}{when})"
+def _reason(status: str, criterion: CompiledCriterion, evidence: list[dict]) -> str:
+    def shown(e: dict) -> str:
+        if e["holds"] is None:
+            return f"{e['test']}? unknown ({e['missing']})"
+        when = f", {e['date']}" if e["date"] else ""
+        return f"{e['test']}? {'yes' if e['holds'] else 'no'} ({e['value']}{when})"
 
     if status == "unknown":
-        return "cannot be judged: " + "; ".join(dict.fromkeys(e.missing for e in evidence if e.missing))
+        return "cannot be judged: " + "; ".join(dict.fromkeys(e["missing"] for e in evidence if e["missing"]))
     if criterion.criterion.attestation:
         return "investigator attests " + ("yes" if status == "pass" else "no")
     # Show the comparisons that decided the outcome: for an exclusion that fails, those that held; for an
     # inclusion that fails, those that did not; for a pass, all of them.
     if status == "fail":
-        decisive = [e for e in evidence if e.holds is criterion.is_exclusion]
+        decisive = [e for e in evidence if e["holds"] is criterion.is_exclusion]
         return "fails: " + "; ".join(shown(e) for e in decisive or evidence)
     return "passes: " + "; ".join(shown(e) for e in evidence)
 
 
+def _criteria(n: int) -> str:
+    return f"{n} criterion" if n == 1 else f"{n} criteria"
+
+
 def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: dict[str, str], as_of: date, engine: str) -> Report:
+    """The report, built as plain data and validated once as a whole, in pydantic's compiled core.
+
+    Profiled: constructing each nested model separately was a quarter of a screening's time, and model_construct
+    (no validation) was slower still, being a pure-Python loop.
+    """
     values = {key: fact.value for key, fact in facts.items()}
     results = []
     for criterion in rule_set.criteria:
@@ -147,40 +155,37 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
         settle = list(dict.fromkeys(facts[leaf.fact].settle for leaf in criterion.leaves
                                     if facts[leaf.fact].value is None and facts[leaf.fact].settle)) if status == "unknown" else []
         c = criterion.criterion
-        results.append(CriterionResult(
-            id=c.id, kind=c.kind, title=c.title, registry_number=c.registry_number, source_text=c.source_text,
-            citation=c.citation.text(), basis=c.basis,
-            interpretation=c.interpretation, attestation=c.attestation is not None, status=status,
-            reason=_reason(status, criterion, evidence), evidence=evidence, to_settle=settle,
-            eligible_from=_eligible_from(criterion, facts, values) if status == "fail" else None,
-        ))
-    counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "unknown")}
+        results.append({
+            "id": c.id, "kind": c.kind, "title": c.title, "registry_number": c.registry_number,
+            "source_text": c.source_text, "citation": c.citation.text(), "basis": c.basis,
+            "interpretation": c.interpretation, "attestation": c.attestation is not None, "status": status,
+            "reason": _reason(status, criterion, evidence), "evidence": evidence, "to_settle": settle,
+            "eligible_from": _eligible_from(criterion, facts, values) if status == "fail" else None,
+        })
+    counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "unknown")}
     verdict = "ineligible" if counts["fail"] else "incomplete" if counts["unknown"] else "eligible"
-    fails = [r for r in results if r.status == "fail"]
-    eligible_from = max(r.eligible_from for r in fails) if fails and all(r.eligible_from for r in fails) else None
-    to_settle = list(dict.fromkeys(s for r in results for s in r.to_settle))
-    def criteria(n: int) -> str:
-        return f"{n} criterion" if n == 1 else f"{n} criteria"
-
+    fails = [r for r in results if r["status"] == "fail"]
+    eligible_from = max(r["eligible_from"] for r in fails) if fails and all(r["eligible_from"] for r in fails) else None
+    to_settle = list(dict.fromkeys(item for r in results for item in r["to_settle"]))
     meta = rule_set.rule_set
     summary = {
         "eligible": "every criterion passes" if meta.coverage.complete else "every encoded criterion passes",
-        "ineligible": f"{criteria(counts['fail'])} {'fails' if counts['fail'] == 1 else 'fail'} ({', '.join(r.id for r in fails)})",
-        "incomplete": f"no criterion fails; {criteria(counts['unknown'])} cannot be judged yet",
+        "ineligible": f"{_criteria(counts['fail'])} {'fails' if counts['fail'] == 1 else 'fail'} ({', '.join(r['id'] for r in fails)})",
+        "incomplete": f"no criterion fails; {_criteria(counts['unknown'])} cannot be judged yet",
     }[verdict]
     if not meta.coverage.complete:
-        summary += f" — PARTIAL rule set ({criteria(len(results))} encoded; the source leaves others unknown)"
+        summary += f" — PARTIAL rule set ({_criteria(len(results))} encoded; the source leaves others unknown)"
     if eligible_from:
         summary += f"; every fail clears by waiting: no fail remains from {eligible_from}" + (
-            f" ({counts['unknown']} criteria still to settle)" if counts["unknown"] else "")
-    return Report(
-        trial_id=meta.trial_id, title=meta.title, rule_set_version=meta.version, rule_set_digest=rule_set.digest,
-        engine=engine, as_of=as_of, verdict=verdict, summary=summary, counts=counts, criteria=results,
-        to_settle=to_settle, eligible_from=eligible_from,
-        coverage=Coverage(
-            complete=meta.coverage.complete, statement=meta.coverage.statement,
-            criteria_from_data=sum(c.attestation is None for c in meta.criteria),
-            criteria_by_attestation=sum(c.attestation is not None for c in meta.criteria),
-            unknown_from_source=meta.coverage.unknown_from_source,
-        ),
-    )
+            f" ({_criteria(counts['unknown'])} still to settle)" if counts["unknown"] else "")
+    return Report.model_validate({
+        "trial_id": meta.trial_id, "title": meta.title, "rule_set_version": meta.version,
+        "rule_set_digest": rule_set.digest, "engine": engine, "as_of": as_of, "verdict": verdict, "summary": summary,
+        "counts": counts, "criteria": results, "to_settle": to_settle, "eligible_from": eligible_from,
+        "coverage": {
+            "complete": meta.coverage.complete, "statement": meta.coverage.statement,
+            "criteria_from_data": sum(c.attestation is None for c in meta.criteria),
+            "criteria_by_attestation": sum(c.attestation is not None for c in meta.criteria),
+            "unknown_from_source": meta.coverage.unknown_from_source,
+        },
+    })

@@ -81,6 +81,15 @@ class _Deriver:
     def __init__(self, record: PatientRecord, as_of: date, lookback: Lookback, tables: Tables):
         self.record, self.as_of, self.lookback, self.tables = record, as_of, lookback, tables
         self._latest: dict[str, Fact | tuple[int, Observation]] = {}
+        # One pass over the observations: the most recent of each lab on or before the as-of date. Several on
+        # that date: the one listed last wins (a correction is entered after the value it corrects).
+        self._newest: dict[str, tuple[int, Observation]] = {}
+        for index, obs in enumerate(record.observations):
+            if obs.date <= as_of:
+                name = lab_for_test(obs.test).name
+                best = self._newest.get(name)
+                if best is None or obs.date >= best[1].date:
+                    self._newest[name] = (index, obs)
 
     # --- demographics -------------------------------------------------------------------------------------
     def age_years(self) -> Fact:
@@ -106,19 +115,11 @@ class _Deriver:
 
     # --- labs ---------------------------------------------------------------------------------------------------
     def latest(self, lab: str) -> Fact | tuple[int, Observation]:
-        """The most recent observation of a lab on or before the as-of date, or why there is none usable.
-
-        Several values on the most recent date: the one listed last wins (a correction is entered after the
-        value it corrects).
-        """
+        """The most recent observation of a lab on or before the as-of date, or why there is none usable."""
         if lab in self._latest:
             return self._latest[lab]
         spec = LABS[lab]
-        best = None
-        for index, obs in enumerate(self.record.observations):
-            if obs.date <= self.as_of and lab_for_test(obs.test) is spec:
-                if best is None or obs.date >= best[1].date:
-                    best = (index, obs)
+        best = self._newest.get(lab)
         limit = self.lookback.labs_days
         if best is None:
             result = _missing(f"no {spec.description} recorded on or before {self.as_of}",
