@@ -281,6 +281,45 @@ def export_command(what, fmt):
     click.echo(export(what, rows, fmt), nl=False)
 
 
+@main.command("batch")
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.option("--trial", "trials", multiple=True, help="Trial id (repeatable).")
+@click.option("--all", "all_trials", is_flag=True, help="Every trial.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Screening date (default: today).")
+@click.option("--scheduler", help="Address of an existing Dask scheduler (default: a local cluster).")
+@click.option("--workers", type=int, help="Local cluster size (default: one per core).")
+@click.option("--chunk-size", type=int, default=2000, show_default=True)
+def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, workers, chunk_size):
+    """Pre-screen every record in INPUT (NDJSON, CSV, or a folder of FHIR R4 Bundles) on a Dask cluster."""
+    from .batch import local_client, run_batch
+
+    if bool(trials) == bool(all_trials):
+        raise click.UsageError("give --trial ID (repeatable) or --all")
+    from .rules import load_rule_sets
+
+    unknown = [t for t in trials if t not in load_rule_sets()]
+    if unknown:
+        _fail_input([{"field": "--trial", "message": f"unknown trial; known: {', '.join(load_rule_sets())}"}])
+    from dask.distributed import Client
+
+    client = Client(scheduler) if scheduler else local_client(workers)
+    try:
+        summary = run_batch(input_path, out_dir, list(trials) or None, as_of.date() if as_of else date.today(),
+                            client=client, chunk_size=chunk_size)
+    finally:
+        client.close()
+    try:
+        from .audit import open_store
+
+        open_store().note(f"cli:{getpass.getuser()}", "batch.run", summary.input_sha256[:64],
+                          {"records": summary.records, "malformed": summary.malformed, "verdicts": summary.verdicts,
+                           "out": str(out_dir)})
+    except SQLAlchemyError as exc:
+        click.echo(f"warning: the batch run could not be noted in the audit trail ({type(exc).__name__})", err=True)
+    click.echo(json.dumps(summary.as_dict(), indent=2))
+
+
 @main.command("fields")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def fields_command(fmt):

@@ -1,0 +1,227 @@
+"""Population pre-screening: every record of a file or folder against the trials, on a Dask cluster.
+
+Inputs: NDJSON (one native record per line), CSV (one record per row; columns are record paths such as
+demographics.birth_date or lab.platelets.value / .unit / .date), or a folder of FHIR R4 Bundles (*.json).
+Each chunk of records is screened by screening.screen — the function the API calls — on a worker. Output:
+results.csv (one row per record x trial), errors.csv (malformed records by line or file) and summary.json.
+Only a bounded number of chunks is in flight, so memory is bounded by the chunk size, not by the input size.
+Batch pre-screenings are not stored one by one in the audit store (a nightly run of a registry would dwarf
+it); the run itself is recorded as one audit event with its input digest and counts.
+"""
+import csv
+import hashlib
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+from .facts.catalogue import catalogue
+
+RESULT_COLUMNS = ["source", "record_id", "trial_id", "verdict", "failing", "unknown", "eligible_from"]
+
+
+@dataclass(frozen=True)
+class Item:
+    source: str  # "line 17" or a file name: where a malformed record is reported
+    kind: str  # native, csv, fhir
+    payload: str
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+def _csv_value(path: str, raw: str):
+    info = catalogue().get(path)
+    if raw == "":
+        return None
+    if info is not None and info.type == "boolean":
+        lowered = raw.strip().lower()
+        if lowered in ("yes", "true", "1"):
+            return True
+        if lowered in ("no", "false", "0"):
+            return False
+        return raw  # left for validation to refuse, naming the field
+    if path.endswith((".value", ".reference_high", "_kg", "_cm")) or path in {"diagnosis.induction_cycles"} or ".ctcae_grades." in path:
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        return int(number) if (path == "diagnosis.induction_cycles" or ".ctcae_grades." in path) and number.is_integer() else number
+    return raw
+
+
+def csv_row_to_record(row: dict[str, str]) -> str:
+    """A flat CSV row (record paths as column names) as native record JSON."""
+    record: dict = {}
+    labs: dict[str, dict] = {}
+    for column, raw in row.items():
+        if column is None or raw is None:
+            continue
+        raw = raw.strip()
+        if column.startswith("lab."):
+            lab, part = column[4:].rsplit(".", 1)
+            if raw != "":
+                labs.setdefault(lab, {})[part] = _csv_value(column, raw) if part in ("value", "reference_high") else raw
+            continue
+        value = _csv_value(column, raw)
+        if value is None:
+            continue
+        node = record
+        *parents, last = column.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    if labs:
+        record["observations"] = [{"test": lab, **fields} for lab, fields in labs.items()]
+    return json.dumps(record)
+
+
+def read_items(path: Path) -> Iterator[Item]:
+    if path.is_dir():
+        for file in sorted(path.glob("*.json")):
+            yield Item(file.name, "fhir", file.read_text(encoding="utf-8"))
+    elif path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=2):  # line 1 is the header
+                yield Item(f"line {number}", "csv", json.dumps(row))
+    else:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield Item(f"line {number}", "native", line)
+
+
+def chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# --- screening (runs on the workers) -----------------------------------------------------------------------------
+def screen_chunk(chunk: list[Item], trials: list[str] | None, as_of: date, engine: str | None) -> tuple[list[list], list[list]]:
+    """Screen a chunk; malformed records become error rows, never exceptions that stop the run."""
+    from .fhir import record_from_bundle
+    from .screening import InvalidRecord, parse_record, screen, screen_all
+
+    rows, errors = [], []
+    for item in chunk:
+        try:
+            if item.kind == "fhir":
+                record, _ = record_from_bundle(item.payload, as_of)
+            else:
+                text = csv_row_to_record(json.loads(item.payload)) if item.kind == "csv" else item.payload
+                record = parse_record(text)
+            reports = screen_all(record, as_of, engine) if trials is None else [screen(record, t, as_of, engine) for t in trials]
+        except InvalidRecord as exc:
+            errors.extend([item.source, e["field"], e["message"]] for e in exc.errors)
+            continue
+        for report in reports:
+            rows.append([item.source, record.record_id or "", report.trial_id, report.verdict,
+                         " ".join(c.id for c in report.criteria if c.status == "fail"),
+                         " ".join(c.id for c in report.criteria if c.status == "unknown"),
+                         report.eligible_from.isoformat() if report.eligible_from else ""])
+    return rows, errors
+
+
+# --- the run -------------------------------------------------------------------------------------------------------
+@dataclass
+class BatchSummary:
+    records: int
+    malformed: int
+    screenings: int
+    verdicts: dict[str, dict[str, int]]
+    seconds: float
+    input_sha256: str
+
+    def as_dict(self) -> dict:
+        return self.__dict__ | {"records_per_second": round(self.records / self.seconds, 1) if self.seconds else None}
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    for file in files:
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _count_items(path: Path) -> int | None:
+    if path.is_dir():
+        return len(list(path.glob("*.json")))
+    with path.open("rb") as handle:
+        lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    return lines - (1 if path.suffix.lower() == ".csv" else 0)
+
+
+def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: date, *, client=None,
+              chunk_size: int = 2000, max_in_flight: int | None = None, engine: str | None = None,
+              progress: bool | None = None) -> BatchSummary:
+    """Screen every record; write results.csv, errors.csv, summary.json into out_dir."""
+    import time
+
+    from dask.distributed import as_completed
+    from tqdm import tqdm
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    total = _count_items(input_path)
+    in_flight_limit = max_in_flight or 2 * max(1, sum(client.nthreads().values()))
+    verdicts: dict[str, Counter] = {}
+    records = malformed = screenings = 0
+    with (out_dir / "results.csv").open("w", newline="") as results_file, \
+            (out_dir / "errors.csv").open("w", newline="") as errors_file, \
+            tqdm(total=total, unit="rec", disable=None if progress is None else not progress) as bar:  # None: only on a terminal
+        results, errors = csv.writer(results_file), csv.writer(errors_file)
+        results.writerow(RESULT_COLUMNS)
+        errors.writerow(["source", "field", "message"])
+        pending = as_completed()
+        sizes = {}
+        source = chunks(read_items(input_path), chunk_size)
+
+        def submit_next() -> bool:
+            chunk = next(source, None)
+            if chunk is None:
+                return False
+            future = client.submit(screen_chunk, chunk, trials, as_of, engine, pure=False)
+            sizes[future.key] = len(chunk)
+            pending.add(future)
+            return True
+
+        for _ in range(in_flight_limit):
+            if not submit_next():
+                break
+        for future in pending:
+            rows, errs = future.result()
+            results.writerows(rows)
+            errors.writerows(errs)
+            bad = len({e[0] for e in errs})
+            count = sizes.pop(future.key)
+            records += count
+            malformed += bad
+            screenings += len(rows)
+            for row in rows:
+                verdicts.setdefault(row[2], Counter())[row[3]] += 1
+            bar.update(count)
+            future.release()
+            submit_next()
+    summary = BatchSummary(records, malformed, screenings, {t: dict(c) for t, c in sorted(verdicts.items())},
+                           round(time.perf_counter() - started, 2), _digest(input_path))
+    (out_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2))
+    return summary
+
+
+def local_client(workers: int | None = None):
+    """A local Dask cluster: one single-threaded worker process per core (screening is CPU-bound, GIL-bound)."""
+    from dask.distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=40)
+    return Client(cluster)
