@@ -20,6 +20,7 @@ from typing import Iterator
 
 from .facts.catalogue import catalogue
 
+FHIR_CHUNK = 4
 RESULT_COLUMNS = ["source", "record_id", "trial_id", "verdict", "failing", "unknown", "eligible_from"]
 
 
@@ -79,8 +80,9 @@ def csv_row_to_record(row: dict[str, str]) -> str:
 
 def read_items(path: Path) -> Iterator[Item]:
     if path.is_dir():
+        # Bundles are megabytes: workers read them from the path (a remote cluster needs the folder mounted).
         for file in sorted(path.glob("*.json")):
-            yield Item(file.name, "fhir", file.read_text(encoding="utf-8"))
+            yield Item(file.name, "fhir", str(file.resolve()))
     elif path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:
             for number, row in enumerate(csv.DictReader(handle), start=2):  # line 1 is the header
@@ -113,7 +115,7 @@ def screen_chunk(chunk: list[Item], trials: list[str] | None, as_of: date, engin
     for item in chunk:
         try:
             if item.kind == "fhir":
-                record, _ = record_from_bundle(item.payload, as_of)
+                record, _ = record_from_bundle(Path(item.payload).read_bytes(), as_of)
             else:
                 text = csv_row_to_record(json.loads(item.payload)) if item.kind == "csv" else item.payload
                 record = parse_record(text)
@@ -184,7 +186,8 @@ def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: 
         errors.writerow(["source", "field", "message"])
         pending = as_completed()
         sizes = {}
-        source = chunks(read_items(input_path), chunk_size)
+        # A folder's items are whole patient histories: a few per task keeps every worker busy.
+        source = chunks(read_items(input_path), min(chunk_size, FHIR_CHUNK) if input_path.is_dir() else chunk_size)
 
         def submit_next() -> bool:
             chunk = next(source, None)

@@ -320,6 +320,97 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     click.echo(json.dumps(summary.as_dict(), indent=2))
 
 
+@main.group("users")
+def users_group():
+    """Web users: add, list, disable, enable. Every change is an audit event."""
+
+
+def _accounts():
+    from .audit import open_store
+    from .audit._accounts import Accounts
+
+    return Accounts(open_store())
+
+
+def _admin_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["screener", "auditor", "admin"]), required=True)
+def users_add(username, role):
+    """Create a user with a generated password, shown once."""
+    from .audit._accounts import AccountError
+
+    try:
+        password = _accounts().create_user(username, role, None, _admin_actor())
+    except AccountError as exc:
+        _fail_input([{"field": "USERNAME", "message": str(exc)}])
+    click.echo(f"created {username} ({role}); one-time password, shown only now: {password}")
+
+
+@users_group.command("list")
+def users_list():
+    for user in _accounts().users():
+        click.echo(f"{user.username:24} {user.role:9} {'active' if user.active else 'disabled'}  created {user.created_at}")
+
+
+@users_group.command("disable")
+@click.argument("username")
+def users_disable(username):
+    _accounts().set_active(username, False, _admin_actor())
+    click.echo(f"disabled {username}")
+
+
+@users_group.command("enable")
+@click.argument("username")
+def users_enable(username):
+    _accounts().set_active(username, True, _admin_actor())
+    click.echo(f"enabled {username}")
+
+
+@users_group.command("ensure-admin")
+def users_ensure_admin():
+    """On first start (no users yet): create 'admin' and print its one-time password."""
+    password = _accounts().ensure_first_admin()
+    if password:
+        click.echo(f"First start: created user 'admin' with one-time password {password}  (shown only now)")
+
+
+@main.group("tokens")
+def tokens_group():
+    """API tokens for integrations: create (shown once), list, revoke."""
+
+
+@tokens_group.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for, e.g. the EHR interface.")
+@click.option("--days", type=int, default=90, show_default=True)
+def tokens_create(username, name, days):
+    from .audit._accounts import AccountError
+
+    try:
+        token_id, secret = _accounts().create_token(username, name, days, _admin_actor())
+    except AccountError as exc:
+        _fail_input([{"field": "USERNAME", "message": str(exc)}])
+    click.echo(f"token {token_id} for {username}, valid {days} days; the secret, shown only now:\n{secret}")
+
+
+@tokens_group.command("list")
+def tokens_list():
+    for token, username in _accounts().tokens():
+        state = f"revoked {token.revoked_at}" if token.revoked_at else f"expires {token.expires_at}"
+        click.echo(f"{token.id}  {username:20} {token.name:30} {state}")
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id")
+def tokens_revoke(token_id):
+    _accounts().revoke_token(token_id, _admin_actor())
+    click.echo(f"revoked {token_id}")
+
+
 @main.command("fields")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def fields_command(fmt):

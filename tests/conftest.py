@@ -26,16 +26,46 @@ def eligible_record(eligible_json):
     return parse_record(json.dumps(eligible_json))
 
 
-@pytest.fixture
-def app(tmp_path):
+def make_app(tmp_path, **config):
     from screener.web import create_app
 
-    return create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}"})
+    return create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False,
+                       "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}", **config})
+
+
+def token_for(app, role: str, username: str | None = None) -> str:
+    """A user of that role and a bearer token for them."""
+    from screener.audit._accounts import Accounts
+    from screener.web.storage import get_store
+
+    username = username or f"test-{role}"
+    with app.app_context():
+        accounts = Accounts(get_store())
+        if accounts.user(username) is None:
+            accounts.create_user(username, role, None, "test")
+        return accounts.create_token(username, "tests", 30, "test")[1]
+
+
+def authorised(app, role: str = "screener", username: str | None = None):
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_for(app, role, username)}"
+    return client
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path)
 
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A screener's API client (bearer token)."""
+    return authorised(app, "screener")
+
+
+@pytest.fixture
+def auditor_client(app):
+    return authorised(app, "auditor")
 
 
 POSTGRES_URL = os.environ.get("SCREENER_TEST_POSTGRES_URL")

@@ -32,6 +32,11 @@ def server(tmp_path_factory):
 
     database = tmp_path_factory.mktemp("browser") / "b.sqlite3"
     app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{database}"})
+    from screener.audit._accounts import Accounts
+    from screener.web.storage import get_store
+
+    with app.app_context():
+        Accounts(get_store()).create_user("coordinator", "screener", PASSWORD, "test")
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -49,10 +54,18 @@ def browser():
         browser.close()
 
 
+PASSWORD = "correct horse battery staple"
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, server):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
-    yield context.new_page()
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.fill("#username", "coordinator")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    yield page
     context.close()
 
 

@@ -20,7 +20,8 @@ def test_rule_set_page_shows_words_beside_logic(client):
     assert client.get("/audit/rule-sets/NOPE").status_code == 404
 
 
-def test_history_filters_and_one_screening(screened):
+def test_history_filters_and_one_screening(screened, auditor_client):
+    screened = auditor_client
     page = screened.get("/audit/screenings?trial=NCT06674265&verdict=ineligible").get_data(as_text=True)
     assert page.count('class="status status-fail"') == 1 and "eligible</td>" not in page.replace("ineligible</td>", "")
     screening_id = json.loads(screened.get("/audit/export/screenings.json").data)[0]["id"]
@@ -29,7 +30,8 @@ def test_history_filters_and_one_screening(screened):
     assert "must be a date" in screened.get("/audit/screenings?from=yesterday").get_data(as_text=True)
 
 
-def test_exports_are_recorded_in_the_trail(screened):
+def test_exports_are_recorded_in_the_trail(screened, auditor_client):
+    screened = auditor_client
     csv_text = screened.get("/audit/export/screenings.csv").get_data(as_text=True)
     assert csv_text.startswith("id,request_id,recorded_at") and len(csv_text.splitlines()) >= 4
     events = json.loads(screened.get("/audit/export/events.json").data)
@@ -37,7 +39,8 @@ def test_exports_are_recorded_in_the_trail(screened):
     assert screened.get("/audit/verify").status_code == 200
 
 
-def test_screening_log_page_csv_and_chart(screened):
+def test_screening_log_page_csv_and_chart(screened, auditor_client):
+    screened = auditor_client
     page = screened.get("/audit/log?trial=NCT06674265").get_data(as_text=True)
     assert "3 screened: 1 eligible, 1 ineligible, 1 incomplete" in page and "adds up" in page
     assert screened.get("/audit/log.csv?trial=NCT06674265").get_data(as_text=True).startswith("trial,group")

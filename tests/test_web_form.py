@@ -3,15 +3,14 @@ import re
 
 import pytest
 
-from screener.web import create_app
+from .conftest import authorised, make_app
 
 BASE = {"as_of": "2026-11-22", "demographics.birth_date": "2018-03-14", "demographics.sex": "female"}
 
 
 @pytest.fixture
 def form_client(tmp_path):
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}"})
-    return app.test_client()
+    return authorised(make_app(tmp_path, WTF_CSRF_ENABLED=False), "screener")
 
 
 def _post(client, trial="NCT06674265", **fields):
@@ -84,8 +83,7 @@ def test_all_trials_summary(form_client):
 
 
 def test_csrf_rejects_a_post_without_the_token(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}"})
-    client = app.test_client()
+    client = authorised(make_app(tmp_path), "screener")
     response = client.post("/screen", data={"trial": "NCT06674265", **BASE})
     assert response.status_code == 400 and b"CSRF" in response.data
     page = client.get("/screen?trial=NCT06674265").get_data(as_text=True)

@@ -1,6 +1,7 @@
 """The Flask application: JSON API (and, later, the coordinator's form), built by create_app()."""
 import logging
 import os
+from datetime import timedelta
 
 from flask import Flask
 
@@ -17,6 +18,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         # FHIR bundles carry a patient's whole history; the largest real one tested is 2.7 MB.
         MAX_CONTENT_LENGTH=config.MAX_BODY_BYTES,
         JSON_SORT_KEYS=False,
+        # Sessions: not readable by scripts, not sent cross-site, over HTTPS only (browsers treat 127.0.0.1 and
+        # localhost as secure, so the local run command works), and ended after 30 idle minutes.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
+        TOKEN_RATE_PER_MINUTE=1200,
+        LOGIN_FAILURES_ALLOWED=5,
+        LOGIN_LOCKOUT_SECONDS=900,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -37,13 +47,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import api, audit_views, errors, form, health, openapi
+    from . import api, audit_views, auth, errors, form, health, openapi
 
     errors.init_app(app)
+    auth.init_app(app)
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API takes no cookies; browsers' form posts are what CSRF attacks
     app.jinja_env.filters["zip_pairs"] = lambda values: [(v, v) for v in values]
-    for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp):
+    for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -16,13 +16,12 @@ from ..model.api import (CriterionView, FhirImportView, FieldView, ScreenAllResp
 from ..rules import load_rule_sets
 from ..screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
 from .errors import problem
+from .auth import current
 from .storage import get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("screener.api")
 NATIVE, FHIR = "application/json", "application/fhir+json"
-# Until authentication exists (issue 8) an API caller is recorded as this actor.
-ACTOR = "api:unauthenticated"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -129,7 +128,7 @@ def _screening(run):
 
 
 def _record(record, reports):
-    return get_store().record(record, reports, actor=ACTOR, channel="api")
+    return get_store().record(record, reports, actor=current().actor, channel="api")
 
 
 @bp.post("/trials/<trial_id>/screen")

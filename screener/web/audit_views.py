@@ -8,10 +8,10 @@ from ..audit import report_of
 from ..audit._export import export as export_rows
 from ..audit._log import log_chart, log_csv as log_to_csv, screening_log
 from ..rules import load_rule_sets
+from .auth import current, sees_everything
 from .storage import get_store
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-ACTOR = "web:unauthenticated"  # until authentication exists (issue 8)
 
 
 def _filters() -> tuple[dict, str | None]:
@@ -34,7 +34,10 @@ def _filters() -> tuple[dict, str | None]:
 
 def _query_rows(values: dict, limit: int):
     as_date = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
-    return get_store().screenings(values["trial"], values["verdict"], as_date(values["from"]), as_date(values["to"]), limit=limit)
+    rows = get_store().screenings(values["trial"], values["verdict"], as_date(values["from"]), as_date(values["to"]), limit=limit)
+    if not sees_everything():  # a screener sees their own screenings only
+        rows = [row for row in rows if row.actor == current().actor]
+    return rows
 
 
 @bp.get("/")
@@ -69,7 +72,7 @@ def screenings():
 @bp.get("/screenings/<screening_id>")
 def screening(screening_id: str):
     row = get_store().screening(screening_id)
-    if row is None:
+    if row is None or (not sees_everything() and row.actor != current().actor):
         abort(404)
     record_json = json.dumps(json.loads(row.record_json), indent=2)
     return render_template("audit/screening.html", row=row, report=report_of(row), record_json=record_json)
@@ -82,7 +85,7 @@ def export(what: str, fmt: str):
     store = get_store()
     rows = store.screenings(limit=10**9) if what == "screenings" else store.events()
     body = export_rows(what, rows, fmt)
-    store.note(ACTOR, "export", what, {"format": fmt, "rows": len(rows)})
+    store.note(current().actor, "export", what, {"format": fmt, "rows": len(rows)})
     mimetype = "text/csv" if fmt == "csv" else "application/json"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={what}.{fmt}"})
 

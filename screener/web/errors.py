@@ -33,6 +33,15 @@ def init_app(app: Flask) -> None:
         }.get(exc.code, exc.description or exc.name)
         return problem(exc.code or 500, exc.name, detail)
 
+    from sqlalchemy.exc import SQLAlchemyError
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_unavailable(exc: SQLAlchemyError):
+        # Every write is one transaction: failing here means nothing was written.
+        log.error("database error %s", type(exc).__name__)
+        return problem(503, "Database Unavailable", "the service cannot reach its database; nothing was written; "
+                       "try again later")
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         incident = uuid.uuid4().hex[:12]

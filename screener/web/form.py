@@ -12,10 +12,10 @@ from ..model.record import PatientRecord
 from ..rules import load_rule_sets
 from ..screening import InvalidRecord, parse_record, screen, screen_all
 from .form_spec import HISTORY_ROWS, form_sections
+from .auth import current, sees_everything
 from .storage import get_store
 
 bp = Blueprint("form", __name__)
-ACTOR = "form:unauthenticated"  # until authentication exists (issue 8)
 ALL = "all"
 _PLAIN = [
     (re.compile(r"^Input should be a valid (number|integer).*"), "Enter a number."),
@@ -244,7 +244,7 @@ def screen_submit():
     except InvalidRecord as exc:  # checks that need the as-of date (born after it)
         return _render(trial, form, {builder.input_for(e["field"]): _plain(e["message"]) for e in exc.errors}, 422)
     try:
-        request_id, _ = get_store().record(record, reports, actor=ACTOR, channel="form")
+        request_id, _ = get_store().record(record, reports, actor=current().actor, channel="form")
     except SQLAlchemyError:
         return _render(trial, form, {"(form)": "The screening could not be recorded, so no result is shown. Nothing was saved; try again."}, 503)
     return redirect(url_for("form.result", request_id=request_id), code=303)
@@ -254,6 +254,8 @@ def _request_rows(request_id: str):
     if not re.fullmatch(r"[0-9a-f]{32}", request_id):
         abort(404)
     rows = [row for row in get_store().screenings(limit=10**9) if row.request_id == request_id]
+    if not sees_everything():  # a screener sees their own screenings only
+        rows = [row for row in rows if row.actor == current().actor]
     if not rows:
         abort(404)
     return rows

@@ -28,6 +28,13 @@ _FHIR_BUNDLE = {"type": "object", "required": ["resourceType", "entry"],
                 "properties": {"resourceType": {"const": "Bundle"}, "entry": {"type": "array", "items": {"type": "object"}}}}
 
 
+_ACCESS = {
+    "401": _error("No valid credentials: send Authorization: Bearer <token>"),
+    "403": _error("The token's user has a role that may not do this"),
+    "429": _error("Rate limit reached for this token"),
+}
+
+
 def _screen_operation(summary: str, response: str, parameters: list) -> dict:
     return {
         "summary": summary,
@@ -43,6 +50,8 @@ def _screen_operation(summary: str, response: str, parameters: list) -> dict:
             "415": _error("Unsupported content type"),
             "422": _error("Invalid record: every offending field by its path"),
             "500": _error("Unexpected failure, with an incident id"),
+            "503": _error("The screening could not be recorded (database unavailable); nothing was written"),
+            **_ACCESS,
         },
     }
 
@@ -62,17 +71,20 @@ def openapi_document() -> dict:
                                 "unknown for every criterion, with the value, unit, date and threshold behind it."},
         "paths": {
             "/api/v1/trials": {"get": {"summary": "List the trials and their rule-set versions",
-                                       "responses": {"200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/TrialSummary"}})}}},
+                                       "responses": {"200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/TrialSummary"}}), **_ACCESS}}},
             "/api/v1/trials/{trial_id}": {"get": {
                 "summary": "One trial's rule set: every criterion with its source words, citation, interpretation and logic",
                 "parameters": [_TRIAL_ID],
-                "responses": {"200": _ok({"$ref": "#/components/schemas/TrialDetail"}), "404": _error("Unknown trial")}}},
+                "responses": {"200": _ok({"$ref": "#/components/schemas/TrialDetail"}), "404": _error("Unknown trial"), **_ACCESS}}},
             "/api/v1/fields": {"get": {"summary": "The field catalogue: types, accepted units, LOINC codes",
-                                       "responses": {"200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/FieldView"}})}}},
+                                       "responses": {"200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/FieldView"}}), **_ACCESS}}},
             "/api/v1/trials/{trial_id}/screen": {"post": _screen_operation("Screen a record against one trial", "ScreenResponse", [_TRIAL_ID, _AS_OF])},
             "/api/v1/screen": {"post": _screen_operation("Screen a record against every trial, best prospects first", "ScreenAllResponse", [_AS_OF])},
         },
-        "components": {"schemas": schemas["$defs"]},
+        "components": {"schemas": schemas["$defs"],
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                      "description": "An API token from `screener tokens create`"}}},
+        "security": [{"bearer": []}],
     }
 
 

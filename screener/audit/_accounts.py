@@ -1,0 +1,139 @@
+"""Users and API tokens: strong password hashes, tokens shown once and stored hashed, every change audited."""
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ._models import ApiToken, User
+from ._store import AuditStore, _now
+
+ROLES = ("screener", "auditor", "admin")
+_USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
+MIN_PASSWORD = 12
+# A fixed hash to check against when the user does not exist, so a wrong username costs the same time.
+_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a signed-in user or an integration's token."""
+
+    username: str
+    role: str
+    via: str  # "session" or "token:<id>"
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.username}" if self.via == "session" else f"{self.via}({self.username})"
+
+
+class AccountError(ValueError):
+    pass
+
+
+def _token_hash(secret: str) -> str:
+    # Tokens carry 256 random bits: a fast hash is enough (no dictionary to attack), unlike passwords.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(self, store: AuditStore):
+        self.store = store
+
+    def create_user(self, username: str, role: str, password: str | None, actor: str) -> str:
+        """Create a user; returns the password (generated when none is given, to be shown once)."""
+        if not _USERNAME.fullmatch(username):
+            raise AccountError("username: 2-64 of a-z 0-9 . _ -, starting with a letter")
+        if role not in ROLES:
+            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        password = password or secrets.token_urlsafe(18)
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"password: at least {MIN_PASSWORD} characters")
+        with self.store.sessions.begin() as session:
+            if session.scalar(select(User).where(User.username == username)) is not None:
+                raise AccountError("that username exists")
+            session.add(User(username=username, password_hash=generate_password_hash(password, method="scrypt"),
+                             role=role, active=True, created_at=_now()))
+            self.store._lock_chain(session)
+            self.store._append(session, actor, "user.created", username, {"role": role}, _now())
+        return password
+
+    def users(self) -> list[User]:
+        with self.store.sessions() as session:
+            return list(session.scalars(select(User).order_by(User.username)))
+
+    def set_active(self, username: str, active: bool, actor: str) -> None:
+        with self.store.sessions.begin() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise AccountError("no such user")
+            user.active = active
+            self.store._lock_chain(session)
+            self.store._append(session, actor, "user.enabled" if active else "user.disabled", username, {}, _now())
+
+    def authenticate(self, username: str, password: str) -> Principal | None:
+        with self.store.sessions() as session:
+            user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            check_password_hash(_DUMMY_HASH, password)
+            return None
+        if not check_password_hash(user.password_hash, password):
+            return None
+        return Principal(user.username, user.role, "session")
+
+    def user(self, username: str) -> Principal | None:
+        with self.store.sessions() as session:
+            user = session.scalar(select(User).where(User.username == username))
+        return Principal(user.username, user.role, "session") if user is not None and user.active else None
+
+    def create_token(self, username: str, name: str, days: int, actor: str) -> tuple[str, str]:
+        """A new token for the user: (token id, secret). The secret is not stored and cannot be shown again."""
+        if not 1 <= days <= 366:
+            raise AccountError("days: 1 to 366")
+        token_id, secret = secrets.token_hex(8), "scr_" + secrets.token_urlsafe(32)
+        expires = (datetime.now(timezone.utc) + timedelta(days=days)).isoformat(timespec="seconds").replace("+00:00", "Z")
+        with self.store.sessions.begin() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None or not user.active:
+                raise AccountError("no such active user")
+            session.add(ApiToken(id=token_id, user_id=user.id, name=name[:100], token_hash=_token_hash(secret),
+                                 created_at=_now(), expires_at=expires, revoked_at=None))
+            self.store._lock_chain(session)
+            self.store._append(session, actor, "token.created", token_id, {"user": username, "expires_at": expires}, _now())
+        return token_id, secret
+
+    def tokens(self) -> list[tuple[ApiToken, str]]:
+        with self.store.sessions() as session:
+            rows = session.execute(select(ApiToken, User.username).join(User, User.id == ApiToken.user_id).order_by(ApiToken.created_at))
+            return [(token, username) for token, username in rows]
+
+    def revoke_token(self, token_id: str, actor: str) -> None:
+        with self.store.sessions.begin() as session:
+            token = session.get(ApiToken, token_id)
+            if token is None:
+                raise AccountError("no such token")
+            token.revoked_at = _now()
+            self.store._lock_chain(session)
+            self.store._append(session, actor, "token.revoked", token_id, {}, _now())
+
+    def token_principal(self, secret: str) -> Principal | None:
+        with self.store.sessions() as session:
+            row = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                                  .where(ApiToken.token_hash == _token_hash(secret))).first()
+        if row is None:
+            return None
+        token, user = row
+        if token.revoked_at is not None or token.expires_at <= _now() or not user.active:
+            return None
+        return Principal(user.username, user.role, f"token:{token.id}")
+
+    def ensure_first_admin(self) -> str | None:
+        """On first start, with no users: create 'admin' with a generated one-time password and return it."""
+        with self.store.sessions() as session:
+            if session.scalar(select(User.id).limit(1)) is not None:
+                return None
+        return self.create_user("admin", "admin", None, "system:first-start")

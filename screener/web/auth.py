@@ -1,0 +1,161 @@
+"""Who may do what: sign-in, bearer tokens, the route -> roles policy (deny by default), throttling, headers."""
+import time
+from collections import defaultdict, deque
+from functools import lru_cache
+
+from flask import (Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for)
+
+from ..audit._accounts import Accounts, Principal
+from .errors import problem
+from .storage import get_store
+
+bp = Blueprint("auth", __name__)
+
+PUBLIC = frozenset({"public"})
+ANYONE = frozenset({"screener", "auditor", "admin"})
+SCREENERS = frozenset({"screener", "admin"})
+AUDITORS = frozenset({"auditor", "admin"})
+ADMINS = frozenset({"admin"})
+# Every endpoint must be listed: an endpoint missing here is refused (and a test fails).
+ROUTE_ROLES = {
+    "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC,
+    "openapi.openapi_json": PUBLIC, "openapi.docs": PUBLIC, "auth.login": PUBLIC, "auth.login_submit": PUBLIC,
+    "auth.logout": ANYONE,
+    "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE,
+    "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
+    "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
+    "form.result": SCREENERS | AUDITORS, "form.result_record": SCREENERS | AUDITORS,
+    "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,
+    "audit.screenings": ANYONE, "audit.screening": ANYONE,  # a screener sees only their own
+    "audit.export": AUDITORS, "audit.verify": AUDITORS, "audit.log_page": AUDITORS, "audit.log_csv": AUDITORS,
+    "audit.log_png": AUDITORS,
+    "auth.admin": ADMINS,
+}
+_FAILED_LOGINS: dict[str, deque] = defaultdict(deque)
+_TOKEN_CALLS: dict[str, deque] = defaultdict(deque)
+
+
+def accounts() -> Accounts:
+    return Accounts(get_store())
+
+
+def current() -> Principal | None:
+    return g.get("principal")
+
+
+def sees_everything() -> bool:
+    return current() is not None and current().role in AUDITORS
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.authorization is not None
+
+
+def _too_many(window: deque, limit: int, seconds: float) -> bool:
+    now = time.monotonic()
+    while window and now - window[0] > seconds:
+        window.popleft()
+    return len(window) >= limit
+
+
+@lru_cache(maxsize=1)
+def _security_headers(secure: bool) -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                   "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Cache-Control": "no-store",
+    }
+    if secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+def init_app(app) -> None:
+    @app.before_request
+    def authenticate():
+        g.principal = None
+        roles = ROUTE_ROLES.get(request.endpoint)
+        if request.endpoint is None:
+            return None  # 404/405 follow
+        if roles is None:
+            return problem(403, "Forbidden", "this route has no access rule")
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            g.principal = accounts().token_principal(header[7:].strip())
+            if g.principal is None:
+                return _unauthorised("the token is unknown, expired or revoked")
+            calls = _TOKEN_CALLS[g.principal.via]
+            if _too_many(calls, current_app.config["TOKEN_RATE_PER_MINUTE"], 60):
+                return problem(429, "Too Many Requests", "this token's rate limit is reached; slow down")
+            calls.append(time.monotonic())
+        elif session.get("user"):
+            g.principal = accounts().user(session["user"])
+            if g.principal is None:
+                session.clear()
+            else:
+                session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME, renewed by each request
+        if roles is PUBLIC:
+            return None
+        if g.principal is None:
+            return _unauthorised("sign in, or send an API token as Authorization: Bearer <token>")
+        if g.principal.role not in roles:
+            return problem(403, "Forbidden", f"the {g.principal.role} role may not use this")
+        return None
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        for name, value in _security_headers(request.is_secure).items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def _unauthorised(detail: str):
+    if _wants_json():
+        response = problem(401, "Unauthorized", detail)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="screener"'
+        return response
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+@bp.get("/login")
+def login():
+    return render_template("login.html", error=None, next=request.args.get("next") or "")
+
+
+@bp.post("/login")
+def login_submit():
+    username = (request.form.get("username") or "").strip().lower()[:64]
+    password = request.form.get("password") or ""
+    target = request.form.get("next") or ""
+    failures = _FAILED_LOGINS[username]
+    if _too_many(failures, current_app.config["LOGIN_FAILURES_ALLOWED"], current_app.config["LOGIN_LOCKOUT_SECONDS"]):
+        return Response(render_template("login.html", error="Too many failed attempts: wait 15 minutes.", next=target), status=429)
+    principal = accounts().authenticate(username, password)
+    if principal is None:
+        failures.append(time.monotonic())
+        get_store().note(f"login:{username}", "login.failed", username, {})
+        return Response(render_template("login.html", error="Wrong username or password.", next=target), status=401)
+    failures.clear()
+    session.clear()
+    session["user"] = principal.username
+    session.permanent = True
+    get_store().note(principal.actor, "login", principal.username, {})
+    safe = target if target.startswith("/") and not target.startswith("//") else url_for("form.index")
+    return redirect(safe)
+
+
+@bp.post("/logout")
+def logout():
+    principal = current()
+    session.clear()
+    if principal is not None:
+        get_store().note(principal.actor, "logout", principal.username, {})
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/admin")
+def admin():
+    return render_template("admin.html", users=accounts().users(), tokens=accounts().tokens())

@@ -1,0 +1,167 @@
+"""Access control: every route x role, tokens and sessions, throttling, headers, attribution."""
+import re
+
+import pytest
+from sqlalchemy import text
+
+from screener.web.auth import ADMINS, AUDITORS, PUBLIC, ROUTE_ROLES, SCREENERS
+
+from .conftest import PATIENTS, authorised, make_app, token_for
+
+ROLES = ("anonymous", "screener", "auditor", "admin")
+SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0" * 32, "what": "screenings",
+          "fmt": "csv", "filename": "screener.css"}
+
+
+def _calls(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE[m[1]], rule.rule)
+
+
+@pytest.fixture(scope="module")
+def clients(tmp_path_factory):
+    app = make_app(tmp_path_factory.mktemp("auth"), WTF_CSRF_ENABLED=False)
+    return app, {"anonymous": app.test_client(), **{role: authorised(app, role) for role in ROLES[1:]}}
+
+
+def test_every_route_has_an_access_rule(clients):
+    app, _ = clients
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} <= set(ROUTE_ROLES)
+
+
+def test_route_by_role(clients):
+    app, by_role = clients
+    body = (PATIENTS / "eligible.json").read_text()
+    checked = 0
+    for endpoint, method, path in _calls(app):
+        allowed = ROUTE_ROLES[endpoint]
+        for role in ROLES:
+            client = by_role[role]
+            if method == "POST":
+                content = "application/json" if path.startswith("/api/") else "application/x-www-form-urlencoded"
+                data = body if path.startswith("/api/") else {"trial": "NCT06674265"}
+                response = client.post(path, data=data, content_type=content)
+            else:
+                response = client.get(path)
+            status = response.status_code
+            if allowed is PUBLIC:
+                # Signing in with no credentials is a 401 of its own, not an access refusal.
+                assert status != 403 and (status != 401 or endpoint == "auth.login_submit"), (endpoint, role, status)
+            elif role == "anonymous":
+                assert status == 401 or (status == 302 and "/login" in response.headers["Location"]), (endpoint, role, status)
+            elif role not in allowed:
+                assert status == 403, (endpoint, role, status)
+            else:
+                assert status not in (401, 403), (endpoint, role, status)
+            checked += 1
+    assert checked >= 4 * 28
+
+
+def test_revoked_expired_and_disabled_credentials_are_refused(tmp_path):
+    from screener.audit._accounts import Accounts
+    from screener.web.storage import get_store
+
+    app = make_app(tmp_path)
+    secret = token_for(app, "screener", "alice")
+    headers = {"Authorization": f"Bearer {secret}"}
+    client = app.test_client()
+    assert client.get("/api/v1/trials", headers=headers).status_code == 200
+    assert client.get("/api/v1/trials", headers={"Authorization": "Bearer scr_guessed"}).status_code == 401
+    with app.app_context():
+        accounts = Accounts(get_store())
+        token_id = accounts.tokens()[-1][0].id
+        accounts.revoke_token(token_id, "test")
+    assert client.get("/api/v1/trials", headers=headers).status_code == 401
+    secret = token_for(app, "screener", "alice")
+    with app.app_context():
+        with get_store().engine.begin() as connection:
+            connection.execute(text("UPDATE api_tokens SET expires_at = '2000-01-01T00:00:00Z'"))
+    assert client.get("/api/v1/trials", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    secret = token_for(app, "screener", "alice")
+    with app.app_context():
+        Accounts(get_store()).set_active("alice", False, "test")
+    response = client.get("/api/v1/trials", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_login_logout_and_failed_logins_throttled(tmp_path):
+    from screener.audit._accounts import Accounts
+    from screener.web.storage import get_store
+
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        Accounts(get_store()).create_user("bob", "auditor", "a long enough password", "test")
+    client = app.test_client()
+    assert client.get("/audit/screenings").status_code == 302
+    assert client.post("/login", data={"username": "bob", "password": "wrong"}).status_code == 401
+    response = client.post("/login", data={"username": "bob", "password": "a long enough password", "next": "/audit/screenings"})
+    assert response.status_code == 302 and response.headers["Location"] == "/audit/screenings"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/audit/screenings").status_code == 200
+    assert client.post("/logout").status_code == 302
+    assert client.get("/audit/screenings").status_code == 302
+    for _ in range(5):
+        client.post("/login", data={"username": "bob", "password": "wrong"})
+    assert client.post("/login", data={"username": "bob", "password": "a long enough password"}).status_code == 429
+    assert client.post("/login", data={"username": "x", "password": "y", "next": "//evil.example"}).status_code == 401
+
+
+def test_open_redirect_refused(tmp_path):
+    from screener.audit._accounts import Accounts
+    from screener.web.storage import get_store
+
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        Accounts(get_store()).create_user("carol", "screener", "a long enough password", "test")
+    response = app.test_client().post("/login", data={"username": "carol", "password": "a long enough password", "next": "//evil.example/x"})
+    assert response.headers["Location"] == "/"
+
+
+def test_security_headers(client):
+    response = client.get("/api/v1/trials")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["Referrer-Policy"] == "no-referrer"
+    assert "Strict-Transport-Security" not in response.headers
+    assert "Strict-Transport-Security" in client.get("/healthz", base_url="https://localhost").headers
+
+
+def test_actor_is_the_token_and_screeners_see_only_their_own(app):
+    alice, bob = authorised(app, "screener", "alice"), authorised(app, "screener", "bob")
+    auditor = authorised(app, "auditor")
+    body = (PATIENTS / "eligible.json").read_text()
+    first = alice.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=body, content_type="application/json").get_json()
+    bob.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=body, content_type="application/json")
+    rows = auditor.get("/audit/export/screenings.json").get_json()
+    assert sorted(r["actor"].split("(")[1] for r in rows) == ["alice)", "bob)"]
+    assert all(r["actor"].startswith("token:") for r in rows)
+    assert bob.get(f"/audit/screenings/{first['screening_id']}").status_code == 404
+    assert alice.get(f"/audit/screenings/{first['screening_id']}").status_code == 200
+    assert auditor.get(f"/audit/screenings/{first['screening_id']}").status_code == 200
+    assert bob.get("/audit/screenings").get_data(as_text=True).count("status-") == 1
+
+
+def test_first_start_creates_an_admin_once(tmp_path):
+    from screener.audit import open_store
+    from screener.audit._accounts import Accounts
+
+    accounts = Accounts(open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path))
+    password = accounts.ensure_first_admin()
+    assert password and len(password) >= 12 and accounts.authenticate("admin", password).role == "admin"
+    assert accounts.ensure_first_admin() is None
+    assert accounts.store.verify().ok  # account changes are in the chain too
+
+
+def test_weak_passwords_and_bad_usernames_refused(tmp_path):
+    from screener.audit import open_store
+    from screener.audit._accounts import AccountError, Accounts
+
+    accounts = Accounts(open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path))
+    with pytest.raises(AccountError):
+        accounts.create_user("dave", "screener", "short", "test")
+    with pytest.raises(AccountError):
+        accounts.create_user("Robert'); DROP TABLE users;--", "screener", None, "test")
+    with pytest.raises(AccountError):
+        accounts.create_user("erin", "superuser", None, "test")
