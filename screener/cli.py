@@ -387,14 +387,18 @@ def tokens_group():
 @click.argument("username")
 @click.option("--name", required=True, help="What the token is for, e.g. the EHR interface.")
 @click.option("--days", type=int, default=90, show_default=True)
-def tokens_create(username, name, days):
+@click.option("--quiet", is_flag=True, help="Print only the secret (for TOKEN=$(…) in scripts).")
+def tokens_create(username, name, days, quiet):
     from .audit._accounts import AccountError
 
     try:
         token_id, secret = _accounts().create_token(username, name, days, _admin_actor())
     except AccountError as exc:
         _fail_input([{"field": "USERNAME", "message": str(exc)}])
-    click.echo(f"token {token_id} for {username}, valid {days} days; the secret, shown only now:\n{secret}")
+    if quiet:
+        click.echo(secret)
+    else:
+        click.echo(f"token {token_id} for {username}, valid {days} days; the secret, shown only now:\n{secret}")
 
 
 @tokens_group.command("list")
