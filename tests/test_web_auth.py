@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from screener.web.auth import ADMINS, AUDITORS, PUBLIC, ROUTE_ROLES, SCREENERS
+from screener.web.auth import PUBLIC, ROUTE_ROLES
 
 from .conftest import PATIENTS, authorised, make_app, token_for
 

@@ -1,5 +1,4 @@
 """The append-only store: record screenings with their audit events in one transaction, query, verify."""
-import json
 import os
 import secrets
 import uuid

@@ -152,24 +152,26 @@ def _to_durable(formula) -> dict:
     return {"$" + formula[0]: [_to_durable(part) for part in formula[1]]}
 
 
+def _no_action(closure) -> None:
+    pass
+
+
 class _CompiledDurable:
-    def __init__(self, host: _QuietHost, rule_set: CompiledRuleSet, fired: list):
+    def __init__(self, host: _QuietHost, rule_set: CompiledRuleSet):
         self.name = "screener_" + rule_set.digest.removeprefix("sha256:")[:24]
         referenced = dict.fromkeys(leaf.fact for c in rule_set.criteria for leaf in c.leaves)
         self.slots = {fact: f"f{i}" for i, fact in enumerate(referenced)}
         # A slot is numeric when any comparison holds it against a number, categorical otherwise.
         self.numeric_slots = {self.slots[leaf.fact] for c in rule_set.criteria for leaf in c.leaves if not isinstance(leaf.value, str)}
         kleene = _Kleene(self.slots)
-        rules = {"sentinel": {"all": [{"m": {"evaluated": 1}}], "run": lambda c: fired.append(None)}}
+        # The Host requires an action per rule; evaluation reads fired rule names natively (_fire), so none runs.
+        rules = {"sentinel": {"all": [{"m": {"evaluated": 1}}], "run": _no_action}}
         for index, criterion in enumerate(rule_set.criteria):
             holds = kleene.T(criterion.tree)
             fails = holds if criterion.is_exclusion else kleene.F(criterion.tree)
             for outcome, formula in (("fail", fails), ("unknown", kleene.U(criterion.tree))):
                 for k, part in enumerate(_split(formula)):
-                    rules[f"c{index}.{outcome}.{k}"] = {
-                        "all": [{"m": _to_durable(part)}],
-                        "run": (lambda marker: lambda c: fired.append(marker))((index, outcome)),
-                    }
+                    rules[f"c{index}.{outcome}.{k}"] = {"all": [{"m": _to_durable(part)}], "run": _no_action}
         self.rule_count = len(rules)
         self.markers = {name: None if name == "sentinel" else (int(name[1:name.index(".")]), name.split(".")[1])
                         for name in rules}
@@ -183,7 +185,6 @@ class DurableEvaluator:
     def __init__(self):
         self._host = _QuietHost()
         self._compiled: dict[str, _CompiledDurable] = {}
-        self._fired: list = []  # only the registration-time no-op actions refer to it
         self._session_ids = itertools.count()
         # The host and the shared fired-list are process-global: one evaluation at a time.
         self._lock = threading.Lock()
@@ -191,7 +192,7 @@ class DurableEvaluator:
     def _prepared(self, rule_set: CompiledRuleSet) -> _CompiledDurable:
         prepared = self._compiled.get(rule_set.digest)
         if prepared is None:
-            prepared = self._compiled[rule_set.digest] = _CompiledDurable(self._host, rule_set, self._fired)
+            prepared = self._compiled[rule_set.digest] = _CompiledDurable(self._host, rule_set)
         return prepared
 
     @staticmethod

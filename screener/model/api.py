@@ -1,5 +1,4 @@
 """Shapes the JSON API returns beyond the report itself: trial listings, the field catalogue, problems."""
-from typing import Literal
 
 from ._base import StrictModel
 from .report import CriterionInfo, Report

@@ -7,7 +7,6 @@ from datetime import date
 from flask import Blueprint, Response, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import config
 from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..fhir import record_from_bundle

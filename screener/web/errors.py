@@ -2,7 +2,7 @@
 import logging
 import uuid
 
-from flask import Flask, Response, json
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from ..model.api import Problem
