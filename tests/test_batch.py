@@ -11,7 +11,7 @@ from screener.batch import csv_row_to_record, run_batch
 from screener.screening import parse_record, screen
 
 from .conftest import PATIENTS
-from .test_fhir import SYNTHEA
+from .test_fhir import SYNTHEA, needs_synthea
 
 AS_OF = date(2026, 11, 22)
 
@@ -79,7 +79,7 @@ def test_csv_row_types():
     assert record["observations"] == [{"test": "alt", "value": 30.0, "unit": "U/L", "date": "2026-11-20", "reference_high": 40.0}]
 
 
-@pytest.mark.skipif(not SYNTHEA.is_dir(), reason="shared/synthea is beside the repository on this project's machines")
+@needs_synthea
 def test_folder_of_fhir_bundles(client, tmp_path):
     folder = tmp_path / "bundles"
     folder.mkdir()
