@@ -143,6 +143,11 @@ class AuditStore:
         with self.sessions() as session:
             return list(session.scalars(query.limit(limit).offset(offset)))
 
+    def request(self, request_id: str) -> list[Screening]:
+        """The screenings one submit made (indexed lookup)."""
+        with self.sessions() as session:
+            return list(session.scalars(select(Screening).where(Screening.request_id == request_id).order_by(Screening.trial_id)))
+
     def screening(self, screening_id: str) -> Screening | None:
         with self.sessions() as session:
             return session.get(Screening, screening_id)
