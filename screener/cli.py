@@ -347,7 +347,7 @@ def users_add(username, role):
         password = _accounts().create_user(username, role, None, _admin_actor())
     except AccountError as exc:
         _fail_input([{"field": "USERNAME", "message": str(exc)}])
-    click.echo(f"created {username} ({role}); one-time password, shown only now: {password}")
+    click.echo(f"created {username} ({role}); generated password, shown only now: {password}")
 
 
 @users_group.command("list")
@@ -372,10 +372,10 @@ def users_enable(username):
 
 @users_group.command("ensure-admin")
 def users_ensure_admin():
-    """On first start (no users yet): create 'admin' and print its one-time password."""
+    """On first start (no users yet): create 'admin' and print its generated password, once."""
     password = _accounts().ensure_first_admin()
     if password:
-        click.echo(f"First start: created user 'admin' with one-time password {password}  (shown only now)")
+        click.echo(f"First start: created user 'admin' with generated password {password}  (shown only now; there is no default password)")
 
 
 @main.group("tokens")

@@ -132,7 +132,7 @@ class Accounts:
         return Principal(user.username, user.role, f"token:{token.id}")
 
     def ensure_first_admin(self) -> str | None:
-        """On first start, with no users: create 'admin' with a generated one-time password and return it."""
+        """On first start, with no users: create 'admin' with a generated password and return it (shown once)."""
         with self.store.sessions() as session:
             if session.scalar(select(User.id).limit(1)) is not None:
                 return None
