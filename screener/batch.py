@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-from .facts.catalogue import catalogue
+from .facts.catalogue import record_value_kinds
 
 FHIR_CHUNK = 4
 RESULT_COLUMNS = ["source", "record_id", "trial_id", "verdict", "failing", "unknown", "eligible_from"]
@@ -32,23 +32,24 @@ class Item:
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
-def _csv_value(path: str, raw: str):
-    info = catalogue().get(path)
+def _csv_value(raw: str, kind: str):
+    """A CSV cell as the value strict validation expects; anything unreadable is left for validation to refuse,
+    naming the field."""
     if raw == "":
         return None
-    if info is not None and info.type == "boolean":
+    if kind == "boolean":
         lowered = raw.strip().lower()
         if lowered in ("yes", "true", "1"):
             return True
         if lowered in ("no", "false", "0"):
             return False
-        return raw  # left for validation to refuse, naming the field
-    if path.endswith((".value", ".reference_high", "_kg", "_cm")) or path in {"diagnosis.induction_cycles"} or ".ctcae_grades." in path:
+        return raw
+    if kind in ("number", "integer"):
         try:
             number = float(raw)
         except ValueError:
             return raw
-        return int(number) if (path == "diagnosis.induction_cycles" or ".ctcae_grades." in path) and number.is_integer() else number
+        return int(number) if kind == "integer" and number.is_integer() else number
     return raw
 
 
@@ -63,9 +64,9 @@ def csv_row_to_record(row: dict[str, str]) -> str:
         if column.startswith("lab."):
             lab, part = column[4:].rsplit(".", 1)
             if raw != "":
-                labs.setdefault(lab, {})[part] = _csv_value(column, raw) if part in ("value", "reference_high") else raw
+                labs.setdefault(lab, {})[part] = _csv_value(raw, "number") if part in ("value", "reference_high") else raw
             continue
-        value = _csv_value(column, raw)
+        value = _csv_value(raw, record_value_kinds().get(column, "text"))
         if value is None:
             continue
         node = record

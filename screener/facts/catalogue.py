@@ -10,7 +10,9 @@ from functools import lru_cache
 from pydantic import BaseModel
 
 from ..model.labs import LABS
-from ..model.record import Attestations, Diagnosis, Findings, OrganToxicity
+import datetime
+
+from ..model.record import Attestations, Diagnosis, Findings, OrganToxicity, PatientRecord
 
 
 @dataclass(frozen=True)
@@ -89,3 +91,34 @@ def catalogue() -> dict[str, FieldInfo]:
                                 loinc=spec.loinc, accepted_units=tuple(spec.units), record_path="observations"))
     fields.extend(_DERIVED)
     return {f.name: f for f in fields}
+
+
+@lru_cache(maxsize=1)
+def record_value_kinds() -> dict[str, str]:
+    """Record path -> "integer", "number", "boolean", "date" or "text" for every scalar field of the record model.
+
+    What turns a flat string (a form field, a CSV cell) into the value strict validation expects: pydantic strict
+    mode refuses 4.0 for an int and "yes" for a bool.
+    """
+    kinds: dict[str, str] = {}
+
+    def walk(model, prefix):
+        for name, info in model.model_fields.items():
+            args = typing.get_args(info.annotation) or (info.annotation,)
+            flat = [typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a for a in args]
+            nested = [a for a in flat if isinstance(a, type) and issubclass(a, BaseModel)]
+            if nested:
+                walk(nested[0], f"{prefix}{name}.")
+            elif bool in flat:
+                kinds[prefix + name] = "boolean"
+            elif int in flat:
+                kinds[prefix + name] = "integer"
+            elif float in flat:
+                kinds[prefix + name] = "number"
+            elif datetime.date in flat:
+                kinds[prefix + name] = "date"
+            else:
+                kinds[prefix + name] = "text"
+
+    walk(PatientRecord, "")
+    return kinds

@@ -32,8 +32,8 @@ def _json_list(models) -> Response:
     return Response("[" + ",".join(m.model_dump_json() for m in models) + "]", mimetype="application/json")
 
 
-@bp.get("/trials")
-def trials():
+def trial_summaries() -> list[TrialSummary]:
+    """Every trial with its rule-set version and digest (the API listing and the auditor page)."""
     summaries = []
     for rule_set in load_rule_sets().values():
         c = compiled(rule_set)
@@ -44,16 +44,16 @@ def trials():
             links={"rule_set": url_for("api.trial", trial_id=rule_set.trial_id),
                    "screen": url_for("api.screen_one", trial_id=rule_set.trial_id)},
         ))
-    return _json_list(summaries)
+    return summaries
 
 
-@bp.get("/trials/<trial_id>")
-def trial(trial_id: str):
+def trial_detail(trial_id: str) -> TrialDetail | None:
+    """One rule set with every criterion's words, citation, interpretation and encoded logic; None if unknown."""
     rule_set = load_rule_sets().get(trial_id)
     if rule_set is None:
-        return problem(404, "Unknown Trial", f"no trial with that id; see {url_for('api.trials')}")
+        return None
     c = compiled(rule_set)
-    return _json(TrialDetail(
+    return TrialDetail(
         trial_id=rule_set.trial_id, title=rule_set.title, registry_ids=rule_set.registry_ids, version=rule_set.version,
         digest=c.digest, description=rule_set.description.strip(), source_record=rule_set.source_record,
         population=rule_set.population.model_dump(), lookback=rule_set.lookback.model_dump(),
@@ -66,7 +66,22 @@ def trial(trial_id: str):
             basis=cc.criterion.basis, interpretation=(cc.criterion.interpretation or "").strip() or None,
             attestation=cc.criterion.attestation, encoded=describe(cc.tree),
         ) for cc in c.criteria],
-    ))
+    )
+
+
+def _unknown_trial():
+    return problem(404, "Unknown Trial", f"no trial with that id; see {url_for('api.trials')}")
+
+
+@bp.get("/trials")
+def trials():
+    return _json_list(trial_summaries())
+
+
+@bp.get("/trials/<trial_id>")
+def trial(trial_id: str):
+    detail = trial_detail(trial_id)
+    return _unknown_trial() if detail is None else _json(detail)
 
 
 @bp.get("/fields")
@@ -116,7 +131,7 @@ def _screening(run):
         log.info("screening refused: %d invalid fields", len(exc.errors))
         return problem(422, "Invalid Record", "the record cannot be screened; see errors", exc.errors)
     except UnknownTrial:
-        return problem(404, "Unknown Trial", f"no trial with that id; see {url_for('api.trials')}")
+        return _unknown_trial()
     except SQLAlchemyError as exc:
         log.error("screening not recorded: database error %s", type(exc).__name__)
         return problem(503, "Database Unavailable", "the screening could not be recorded, so no result is given; "
@@ -133,7 +148,7 @@ def _record(record, reports):
 @bp.post("/trials/<trial_id>/screen")
 def screen_one(trial_id: str):
     if trial_id not in load_rule_sets():  # before reading a body that may be megabytes of FHIR
-        return problem(404, "Unknown Trial", f"no trial with that id; see {url_for('api.trials')}")
+        return _unknown_trial()
 
     def run(record, as_of, imported):
         report = screen(record, trial_id, as_of, current_app.config["SCREENER_ENGINE"])

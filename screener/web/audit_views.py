@@ -8,6 +8,7 @@ from ..audit import report_of
 from ..audit._export import export as export_rows
 from ..audit._log import log_chart, log_csv as log_to_csv, screening_log
 from ..rules import load_rule_sets
+from .api import trial_detail, trial_summaries
 from .auth import current, sees_everything
 from .storage import get_store
 
@@ -47,19 +48,15 @@ def index():
 
 @bp.get("/rule-sets")
 def rule_sets():
-    from .api import trials
-
-    return render_template("audit/rule_sets.html", rule_sets=json.loads(trials().get_data()))
+    return render_template("audit/rule_sets.html", rule_sets=trial_summaries())
 
 
 @bp.get("/rule-sets/<trial_id>")
 def rule_set(trial_id: str):
-    from .api import trial
-
-    response = trial(trial_id)
-    if response.status_code != 200:
+    detail = trial_detail(trial_id)
+    if detail is None:
         abort(404)
-    return render_template("audit/rule_set.html", d=json.loads(response.get_data()))
+    return render_template("audit/rule_set.html", d=detail)
 
 
 @bp.get("/screenings")

@@ -1,14 +1,13 @@
 """The screening form a coordinator fills in: server-rendered, works without JavaScript, server-side validation."""
 import json
 import re
-import typing
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit import record_of, report_of
-from ..model.record import PatientRecord
+from ..facts.catalogue import record_value_kinds
 from ..rules import load_rule_sets
 from ..screening import InvalidRecord, parse_record, screen, screen_all
 from .form_spec import HISTORY_ROWS, form_sections
@@ -47,24 +46,6 @@ def _chosen_trials(value: str | None) -> list[str] | None:
     return [value] if value in trials else None
 
 
-def _int_paths() -> set[str]:
-    """Record paths whose values are whole numbers (pydantic strict mode refuses 4.0 for an int)."""
-    paths = set()
-
-    def walk(model, prefix):
-        for name, info in model.model_fields.items():
-            args = typing.get_args(info.annotation) or (info.annotation,)
-            flat = [typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a for a in args]
-            if int in flat and bool not in flat:
-                paths.add(f"{prefix}{name}")
-            for a in flat:
-                if isinstance(a, type) and hasattr(a, "model_fields"):
-                    walk(a, f"{prefix}{name}.")
-
-    walk(PatientRecord, "")
-    return paths
-
-
 class _Builder:
     """Form fields -> record JSON, remembering which input each part came from, so errors land next to it."""
 
@@ -73,7 +54,7 @@ class _Builder:
         self.errors: dict[str, str] = {}
         self.lab_of_observation: list[str] = []
         self.row_of: dict[tuple[str, int], int] = {}
-        self.ints = _int_paths()
+        self.kinds = record_value_kinds()
 
     def _value(self, name: str, path: str, kind: str):
         raw = (self.form.get(name) or "").strip()
@@ -85,7 +66,7 @@ class _Builder:
             except ValueError:
                 self.errors[name] = "Enter a number."
                 return None
-            if path in self.ints:
+            if self.kinds.get(path) == "integer":
                 if number != int(number):
                     self.errors[name] = "Enter a whole number."
                     return None
