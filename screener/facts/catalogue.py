@@ -45,6 +45,8 @@ def _model_fields(prefix: str, model: type[BaseModel]) -> list[FieldInfo]:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             fields.extend(_model_fields(f"{prefix}.{name}", annotation))
             continue
+        if datetime.date in args:
+            continue  # when a block was assessed: it dates the block's facts, it is not a fact itself
         categories = _literal_values(annotation)
         if model is Attestations:
             kind = "attestation"

@@ -30,8 +30,11 @@ class Demographics(StrictModel):
     sex: Sex
     weight_kg: Annotated[float, Field(gt=0.3, le=300)] | None = None
     height_cm: Annotated[float, Field(ge=25, le=250)] | None = None
+    # When the weight and height were measured: a child's size from years ago does not size them today.
+    weight_date: dt.date | None = None
+    height_date: dt.date | None = None
 
-    _dates = field_validator("birth_date")(_check_date_range)
+    _dates = field_validator("birth_date", "weight_date", "height_date")(_check_date_range)
 
 
 DiagnosisName = Literal[
@@ -142,6 +145,7 @@ DoseUnit = Literal["mg/kg/day", "mg/m2/day", "mg/day"]
 
 class Medication(_Period):
     name: Annotated[str, Field(min_length=1, max_length=100)]
+    rxnorm: Annotated[str, Field(pattern=r"^[0-9]{1,12}$")] | None = Field(None, description="RxNorm concept id (RXCUI)")
     route: Route
     dose: Annotated[float, Field(gt=0, le=100_000)] | None = None
     dose_unit: DoseUnit | None = None
@@ -184,6 +188,9 @@ class Findings(StrictModel):
     hiv_status: Literal["positive", "negative"] | None = Field(None, description="HIV status (disease or serology)")
     other_trial_participation: bool | None = Field(None, description="taking part in another clinical trial")
     ctcae_grades: OrganToxicity = OrganToxicity()
+    assessed_on: dt.date | None = Field(None, description="date these findings were assessed")
+
+    _dates = field_validator("assessed_on")(_check_date_range)
 
 
 class Attestations(StrictModel):
@@ -193,6 +200,9 @@ class Attestations(StrictModel):
     life_expectancy_at_least_6_months: Attestation = "not_assessed"
     able_to_comply: Attestation = "not_assessed"
     no_emergency_condition: Attestation = "not_assessed"
+    assessed_on: dt.date | None = Field(None, description="date the investigator signed these attestations")
+
+    _dates = field_validator("assessed_on")(_check_date_range)
 
 
 class PatientRecord(StrictModel):
