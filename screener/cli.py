@@ -3,6 +3,7 @@ import getpass
 import json
 import sys
 import textwrap
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -10,12 +11,11 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import config
+from .cli_errors import EXIT_NOT_RECORDED, Commands, InputError, record_errors
 from .model.report import Report
 from .screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
-EXIT_INVALID_INPUT = 2
-EXIT_NOT_RECORDED = 3
 
 
 def _wrap(text: str, indent: str) -> str:
@@ -47,14 +47,11 @@ def _read_record(path: str):
     return parse_record(raw)
 
 
-def _fail_input(errors: list[dict[str, str]]) -> None:
-    click.echo("The record cannot be screened:", err=True)
-    for error in errors:
-        click.echo(f"  {error['field']}: {error['message']}", err=True)
-    sys.exit(EXIT_INVALID_INPUT)
+def _unknown_trial(field: str, rule_sets) -> InputError:
+    return InputError(field, f"unknown trial; known: {', '.join(rule_sets)}")
 
 
-@click.group(help=__doc__)
+@click.group(cls=Commands, help=__doc__)
 def main() -> None:
     pass
 
@@ -71,17 +68,17 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
     if bool(trial) == bool(all_trials):
         raise click.UsageError("give exactly one of --trial ID or --all")
     if record != "-" and not Path(record).is_file():
-        _fail_input([{"field": "RECORD", "message": "no such file"}])
+        raise InputError("RECORD", "no such file")
     as_of_date: date = as_of.date() if as_of else date.today()
     try:
         patient = _read_record(record)
         reports = screen_all(patient, as_of_date, engine) if all_trials else [screen(patient, trial, as_of_date, engine)]
     except InvalidRecord as exc:
-        _fail_input(exc.errors)
+        raise record_errors(exc.errors) from None
     except UnknownTrial:
         from .rules import load_rule_sets
 
-        _fail_input([{"field": "--trial", "message": f"unknown trial; known: {', '.join(load_rule_sets())}"}])
+        raise _unknown_trial("--trial", load_rule_sets()) from None
     try:
         from .audit import open_store
 
@@ -173,7 +170,7 @@ def show_command(trial_id):
 
     rule_sets = load_rule_sets()
     if trial_id not in rule_sets:
-        _fail_input([{"field": "TRIAL_ID", "message": f"unknown trial; known: {', '.join(rule_sets)}"}])
+        raise _unknown_trial("TRIAL_ID", rule_sets)
     rule_set = compiled(rule_sets[trial_id])
     meta = rule_set.rule_set
     click.echo(f"{meta.trial_id} — {meta.title}\nversion {meta.version}, {rule_set.digest}\n"
@@ -259,7 +256,7 @@ def verify_command(anchors):
 
 
 @audit_group.command("events")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 def events_command(limit):
     """The most recent audit events."""
     from .audit import open_store
@@ -288,8 +285,8 @@ def export_command(what, fmt):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Screening date (default: today).")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (default: a local cluster).")
-@click.option("--workers", type=int, help="Local cluster size (default: one per core).")
-@click.option("--chunk-size", type=int, default=2000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), help="Local cluster size (default: one per core).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=2000, show_default=True)
 def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, workers, chunk_size):
     """Pre-screen every record in INPUT (NDJSON, CSV, or a folder of FHIR R4 Bundles) on a Dask cluster."""
     from .batch import local_client, run_batch
@@ -300,10 +297,13 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
 
     unknown = [t for t in trials if t not in load_rule_sets()]
     if unknown:
-        _fail_input([{"field": "--trial", "message": f"unknown trial; known: {', '.join(load_rule_sets())}"}])
+        raise _unknown_trial("--trial", load_rule_sets())
     from dask.distributed import Client
 
-    client = Client(scheduler) if scheduler else local_client(workers)
+    try:
+        client = Client(scheduler, timeout="10s") if scheduler else local_client(workers)
+    except (OSError, TimeoutError):
+        raise InputError("--scheduler", "no Dask scheduler answered at that address") from None
     try:
         summary = run_batch(input_path, out_dir, list(trials) or None, as_of.date() if as_of else date.today(),
                             client=client, chunk_size=chunk_size)
@@ -332,6 +332,17 @@ def _accounts():
     return Accounts(open_store())
 
 
+@contextmanager
+def _account_errors(field: str):
+    """An account refusal (no such user, name taken, …) as one line naming the argument."""
+    from .audit._accounts import AccountError
+
+    try:
+        yield
+    except AccountError as exc:
+        raise InputError(field, str(exc).removeprefix("username: ")) from None
+
+
 def _admin_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
@@ -341,12 +352,8 @@ def _admin_actor() -> str:
 @click.option("--role", type=click.Choice(["screener", "auditor", "admin"]), required=True)
 def users_add(username, role):
     """Create a user with a generated password, shown once."""
-    from .audit._accounts import AccountError
-
-    try:
+    with _account_errors("USERNAME"):
         password = _accounts().create_user(username, role, None, _admin_actor())
-    except AccountError as exc:
-        _fail_input([{"field": "USERNAME", "message": str(exc)}])
     click.echo(f"created {username} ({role}); generated password, shown only now: {password}")
 
 
@@ -359,14 +366,16 @@ def users_list():
 @users_group.command("disable")
 @click.argument("username")
 def users_disable(username):
-    _accounts().set_active(username, False, _admin_actor())
+    with _account_errors("USERNAME"):
+        _accounts().set_active(username, False, _admin_actor())
     click.echo(f"disabled {username}")
 
 
 @users_group.command("enable")
 @click.argument("username")
 def users_enable(username):
-    _accounts().set_active(username, True, _admin_actor())
+    with _account_errors("USERNAME"):
+        _accounts().set_active(username, True, _admin_actor())
     click.echo(f"enabled {username}")
 
 
@@ -386,15 +395,11 @@ def tokens_group():
 @tokens_group.command("create")
 @click.argument("username")
 @click.option("--name", required=True, help="What the token is for, e.g. the EHR interface.")
-@click.option("--days", type=int, default=90, show_default=True)
+@click.option("--days", type=click.IntRange(1, 366), default=90, show_default=True)
 @click.option("--quiet", is_flag=True, help="Print only the secret (for TOKEN=$(…) in scripts).")
 def tokens_create(username, name, days, quiet):
-    from .audit._accounts import AccountError
-
-    try:
+    with _account_errors("USERNAME"):
         token_id, secret = _accounts().create_token(username, name, days, _admin_actor())
-    except AccountError as exc:
-        _fail_input([{"field": "USERNAME", "message": str(exc)}])
     if quiet:
         click.echo(secret)
     else:
@@ -411,7 +416,8 @@ def tokens_list():
 @tokens_group.command("revoke")
 @click.argument("token_id")
 def tokens_revoke(token_id):
-    _accounts().revoke_token(token_id, _admin_actor())
+    with _account_errors("TOKEN_ID"):
+        _accounts().revoke_token(token_id, _admin_actor())
     click.echo(f"revoked {token_id}")
 
 

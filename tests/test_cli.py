@@ -100,3 +100,78 @@ def test_invalid_record_is_not_recorded(tmp_path):
     path.write_text('{"demographics": {"birth_date": "2030-01-01", "sex": "female"}}')
     assert run(main, ["screen", str(path), "--trial", "NCT06674265", "--as-of", "2026-11-22"]).exit_code == 2
     assert len(open_store().screenings(limit=10**6)) == before
+
+
+def _one_line_error(result, *words):
+    """A refused command: exit 2, a single `Error:` line naming what was wrong, no traceback, no record wording."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # not an uncaught exception CliRunner swallowed
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("Error: ") and all(w in lines[-1] for w in words), result.stderr
+    assert "Traceback" not in result.output and "cannot be screened" not in result.output
+
+
+def test_unknown_token_and_user_give_one_line_and_exit_2():
+    _one_line_error(run(main, ["tokens", "revoke", "no-such-token"]), "TOKEN_ID", "no such token")
+    _one_line_error(run(main, ["users", "disable", "nobody-here"]), "USERNAME", "no such user")
+    _one_line_error(run(main, ["users", "enable", "nobody-here"]), "USERNAME", "no such user")
+    _one_line_error(run(main, ["tokens", "create", "nobody-here", "--name", "x"]), "USERNAME", "no such active user")
+    _one_line_error(run(main, ["users", "add", "Not Valid", "--role", "auditor"]), "USERNAME")
+
+
+def test_existing_user_is_refused_in_one_line():
+    assert run(main, ["users", "add", "cli-twice", "--role", "auditor"]).exit_code == 0
+    _one_line_error(run(main, ["users", "add", "cli-twice", "--role", "auditor"]), "USERNAME", "exists")
+
+
+def test_every_command_with_bad_arguments_exits_2_without_traceback(tmp_path):
+    garbled = tmp_path / "garbled.yaml"
+    garbled.write_text("criteria: [\n")
+    not_rules = tmp_path / "not_rules.yaml"
+    not_rules.write_text("a: 1\n")
+    eligible = str(PATIENTS / "eligible.json")
+    cases = [
+        ["screen", eligible], ["screen", eligible, "--trial", "NOPE"], ["screen", str(tmp_path), "--all"],
+        ["rules", "show", "NOPE"], ["rules", "show"], ["rules", "lint", "/nonexistent.yaml"],
+        ["rules", "diff", str(garbled), str(REPO / "criteria" / "NCT06674265.yaml")],
+        ["rules", "diff", str(REPO / "criteria" / "NCT06674265.yaml"), str(not_rules)],
+        ["rules", "impact", str(not_rules)], ["rules", "test", "--engine", "nope"],
+        ["audit", "verify", "--anchor", "bad"], ["audit", "events", "--limit", "0"], ["audit", "export", "nothing"],
+        ["batch", eligible, "--out", str(tmp_path / "o")], ["batch", eligible, "--trial", "NOPE", "--out", str(tmp_path / "o")],
+        ["batch", eligible, "--all", "--out", str(tmp_path / "o"), "--workers", "0"],
+        ["batch", eligible, "--all", "--out", str(tmp_path / "o"), "--chunk-size", "0"],
+        ["batch", "/nonexistent.ndjson", "--all", "--out", str(tmp_path / "o")],
+        ["users", "add", "someone", "--role", "god"], ["users", "disable"],
+        ["tokens", "create", "admin", "--name", "x", "--days", "0"], ["tokens", "revoke"],
+        ["fields", "--format", "xml"], ["no-such-command"],
+    ]
+    for args in cases:
+        result = run(main, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert isinstance(result.exception, SystemExit), (args, result.exception)
+        assert "Traceback" not in result.output, args
+        if args[0] != "screen":
+            assert "cannot be screened" not in result.output, args
+
+
+def test_unforeseen_failure_is_one_line_exit_1(monkeypatch):
+    import screener.facts.catalogue as catalogue
+
+    def broken():
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(catalogue, "catalogue", broken)
+    result = run(main, ["fields"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "RuntimeError" in result.stderr and "secret detail" not in result.output
+    monkeypatch.setenv("SCREENER_DEBUG", "1")
+    assert isinstance(run(main, ["fields"]).exception, RuntimeError)
+
+
+def test_unreachable_store_exits_3_in_one_line(monkeypatch):
+    import screener.audit as audit
+
+    monkeypatch.setattr(audit.config, "DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    result = run(main, ["users", "list"])
+    assert result.exit_code == 3 and "audit store could not be used" in result.stderr
+    assert "Traceback" not in result.output
