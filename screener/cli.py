@@ -42,9 +42,41 @@ def format_text(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _read_record(path: str):
-    raw = sys.stdin.buffer.read(config.MAX_RECORD_BYTES + 1) if path == "-" else Path(path).read_bytes()
-    return parse_record(raw)
+def _read_record(path: str, as_of: date):
+    """A native record or a FHIR R4 Bundle, told apart by resourceType (the API tells them by content type),
+    with the FHIR import report (None for a native record)."""
+    too_big = InvalidRecord([{"field": "RECORD", "message": f"larger than {config.MAX_BODY_BYTES} bytes"}])
+    if path == "-":
+        raw = sys.stdin.buffer.read(config.MAX_BODY_BYTES + 1)
+    elif Path(path).stat().st_size > config.MAX_BODY_BYTES:
+        raise too_big
+    else:
+        raw = Path(path).read_bytes()
+    if len(raw) > config.MAX_BODY_BYTES:
+        raise too_big
+    resource_type = _resource_type(raw)
+    if resource_type is None:
+        return parse_record(raw), None
+    if resource_type != "Bundle":
+        raise InvalidRecord([{"field": "resourceType", "message": "a FHIR resource must be a Bundle holding the Patient"}])
+    from .fhir import record_from_bundle
+
+    return record_from_bundle(raw, as_of)
+
+
+def _resource_type(raw: bytes) -> str | None:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None  # parse_record names the problem
+    return data.get("resourceType") if isinstance(data, dict) else None
+
+
+def _echo_import(imported) -> None:
+    """What a FHIR import used, ignored and assumed, on stderr: the report on stdout stays the same shape."""
+    click.echo(f"Read a FHIR R4 Bundle: {len(imported.used)} resources used, {len(imported.ignored)} ignored", err=True)
+    for assumption in imported.assumptions:
+        click.echo(_wrap(f"assumed: {assumption}", "  "), err=True)
 
 
 def _unknown_trial(field: str, rule_sets) -> InputError:
@@ -64,14 +96,16 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default=None, help="Evaluator backend.")
 def screen_command(record, trial, all_trials, as_of, fmt, engine):
-    """Screen a patient RECORD (a JSON file, or - for standard input)."""
+    """Screen a patient RECORD: a JSON record or a FHIR R4 Bundle (a file, or - for standard input)."""
     if bool(trial) == bool(all_trials):
         raise click.UsageError("give exactly one of --trial ID or --all")
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
     as_of_date: date = as_of.date() if as_of else date.today()
     try:
-        patient = _read_record(record)
+        patient, imported = _read_record(record, as_of_date)
+        if imported is not None:
+            _echo_import(imported)
         reports = screen_all(patient, as_of_date, engine) if all_trials else [screen(patient, trial, as_of_date, engine)]
     except InvalidRecord as exc:
         raise record_errors(exc.errors) from None

@@ -175,3 +175,33 @@ def test_unreachable_store_exits_3_in_one_line(monkeypatch):
     result = run(main, ["users", "list"])
     assert result.exit_code == 3 and "audit store could not be used" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_screen_reads_a_fhir_bundle_as_the_api_does():
+    from datetime import date
+
+    from screener.fhir import record_from_bundle
+    from screener.screening import screen
+
+    bundle = REPO / "tests" / "fixtures" / "fhir_bundle.json"
+    result = run(main, ["screen", str(bundle), "--trial", "NCT06674265", "--as-of", "2026-11-22", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "Read a FHIR R4 Bundle" in result.stderr
+    expected = screen(record_from_bundle(bundle.read_bytes(), date(2026, 11, 22))[0], "NCT06674265", date(2026, 11, 22))
+    report = json.loads(result.stdout)
+    assert report["verdict"] == expected.verdict
+    assert {c["id"]: c["status"] for c in report["criteria"]} == {c.id: c.status for c in expected.criteria}
+    from_stdin = run(main, ["screen", "-", "--all", "--as-of", "2026-11-22"], input=bundle.read_bytes())
+    assert from_stdin.exit_code == 0 and "NCT06674265" in from_stdin.stdout
+
+
+def test_screen_refuses_a_fhir_resource_that_is_not_a_bundle():
+    result = run(main, ["screen", "-", "--all", "--as-of", "2026-11-22"], input=b'{"resourceType": "Patient"}')
+    assert result.exit_code == 2 and "resourceType" in result.stderr and "Bundle" in result.stderr
+
+
+def test_screen_names_the_bundle_entry_that_is_wrong():
+    bundle = json.loads((REPO / "tests" / "fixtures" / "fhir_bundle.json").read_text())
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"]
+    result = run(main, ["screen", "-", "--all", "--as-of", "2026-11-22"], input=json.dumps(bundle).encode())
+    assert result.exit_code == 2 and "The record cannot be screened" in result.stderr and "Traceback" not in result.output
