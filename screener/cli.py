@@ -8,12 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from . import config
 from .cli_errors import EXIT_NOT_RECORDED, Commands, InputError, record_errors
-from .model.report import Report
-from .screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
+
+# Everything else is imported inside the command that needs it: `screener --help` should not pay for pydantic,
+# SQLAlchemy, the rule sets and durable-rules (about a second on this machine).
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
 
@@ -22,7 +22,8 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=110, initial_indent=indent, subsequent_indent=indent)
 
 
-def format_text(report: Report) -> str:
+def format_text(report) -> str:
+    """A screening report (model.report.Report) as the text a coordinator reads."""
     coverage = "" if report.coverage.complete else "  [PARTIAL RULE SET: " + report.coverage.statement.strip() + "]"
     lines = [
         f"{report.trial_id}: {report.title}",
@@ -45,6 +46,8 @@ def format_text(report: Report) -> str:
 def _read_record(path: str, as_of: date):
     """A native record or a FHIR R4 Bundle, told apart by resourceType (the API tells them by content type),
     with the FHIR import report (None for a native record)."""
+    from .screening import InvalidRecord, parse_record
+
     too_big = InvalidRecord([{"field": "RECORD", "message": f"larger than {config.MAX_BODY_BYTES} bytes"}])
     if path == "-":
         raw = sys.stdin.buffer.read(config.MAX_BODY_BYTES + 1)
@@ -101,6 +104,10 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         raise click.UsageError("give exactly one of --trial ID or --all")
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .screening import InvalidRecord, UnknownTrial, screen, screen_all
+
     as_of_date: date = as_of.date() if as_of else date.today()
     try:
         patient, imported = _read_record(record, as_of_date)
@@ -322,8 +329,12 @@ def export_command(what, fmt):
 @click.option("--workers", type=click.IntRange(min=1), help="Local cluster size (default: one per core).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=2000, show_default=True)
 def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, workers, chunk_size):
-    """Pre-screen every record in INPUT (NDJSON, CSV, or a folder of FHIR R4 Bundles) on a Dask cluster."""
-    from .batch import local_client, run_batch
+    """Pre-screen every record in INPUT (NDJSON, CSV, or a folder of FHIR R4 Bundles).
+
+    Small inputs run in this process; larger ones (see BATCH_IN_PROCESS_MAX_* in screener/config.py), or any run
+    given --scheduler or --workers, on a Dask cluster.
+    """
+    from .batch import in_process, local_client, run_batch
 
     if bool(trials) == bool(all_trials):
         raise click.UsageError("give --trial ID (repeatable) or --all")
@@ -332,17 +343,26 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     unknown = [t for t in trials if t not in load_rule_sets()]
     if unknown:
         raise _unknown_trial("--trial", load_rule_sets())
-    from dask.distributed import Client
+    from sqlalchemy.exc import SQLAlchemyError
 
-    try:
-        client = Client(scheduler, timeout="10s") if scheduler else local_client(workers)
-    except (OSError, TimeoutError):
-        raise InputError("--scheduler", "no Dask scheduler answered at that address") from None
+    client = None
+    if scheduler:
+        from dask.distributed import Client
+
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError):
+            raise InputError("--scheduler", "no Dask scheduler answered at that address") from None
+    elif workers is not None or not in_process(input_path):
+        client = local_client(workers)
+    click.echo(f"screening on {'the Dask cluster' if client else 'this process (a small input: no cluster started)'}",
+               err=True)
     try:
         summary = run_batch(input_path, out_dir, list(trials) or None, as_of.date() if as_of else date.today(),
                             client=client, chunk_size=chunk_size)
     finally:
-        client.close()
+        if client is not None:
+            client.close()
     try:
         from .audit import open_store
 
