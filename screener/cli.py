@@ -24,6 +24,8 @@ def _wrap(text: str, indent: str) -> str:
 
 def format_text(report) -> str:
     """A screening report (model.report.Report) as the text a coordinator reads."""
+    from .explain import registry_label
+
     coverage = "" if report.coverage.complete else "  [PARTIAL RULE SET: " + report.coverage.statement.strip() + "]"
     lines = [
         f"{report.trial_id}: {report.title}",
@@ -33,12 +35,12 @@ def format_text(report) -> str:
     ]
     for c in report.criteria:
         kind = "INC" if c.kind == "inclusion" else "EXC"
-        lines.append(f"  [{_MARK[c.status]:7}] {kind} {c.id}: {c.title}")
+        lines.append(f"  [{_MARK[c.status]:7}] {kind} {c.id}: {c.title} [{registry_label(c.kind, c.registry_number)}]")
         lines.append(_wrap(c.reason, "            "))
         if c.eligible_from:
             lines.append(f"            clears by waiting: passes from {c.eligible_from}")
     if report.to_settle:
-        lines += ["", "  To settle the unknowns, record:"]
+        lines += ["", "  To settle the unknowns:"]
         lines += [_wrap(f"- {item}", "    ") for item in report.to_settle]
     return "\n".join(lines)
 
@@ -482,6 +484,7 @@ def fields_command(fmt):
     from dataclasses import asdict
 
     from .facts.catalogue import catalogue
+    from .model.labs import unit_label
 
     fields = catalogue()
     if fmt == "json":
@@ -491,8 +494,9 @@ def fields_command(fmt):
         extra = []
         if f.unit:
             extra.append(f"unit {f.unit}")
-        if f.accepted_units:
-            extra.append("accepts " + ", ".join(f.accepted_units))
+        if f.accepted_units:  # the UCUM codes the API takes, each with the way people write it
+            extra.append("accepts " + ", ".join(code + (f" ({unit_label(code)})" if unit_label(code) not in (code, "") else "")
+                                                for code in f.accepted_units))
         if f.loinc:
             extra.append("LOINC " + ", ".join(f.loinc))
         if f.categories:

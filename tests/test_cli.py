@@ -28,7 +28,7 @@ def test_screen_json_report_with_eligible_from():
 
 def test_screen_incomplete_lists_what_to_record():
     result = run(main, ["screen", str(PATIENTS / "incomplete.json"), "--trial", "NCT06674265", "--as-of", "2026-11-22"])
-    assert "VERDICT: INCOMPLETE" in result.output and "To settle the unknowns, record:" in result.output
+    assert "VERDICT: INCOMPLETE" in result.output and "To settle the unknowns:" in result.output
 
 
 def test_screen_all_orders_best_prospects_first():
