@@ -69,7 +69,7 @@ def test_submit_records_and_shows_the_result(form_client):
     response = _post(form_client, **{"lab.platelets.value": "45", "lab.platelets.unit": "10*3/uL", "lab.platelets.date": "2026-11-20"})
     assert response.status_code == 303
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "<strong>INELIGIBLE</strong>" in page and "Platelet count &lt; 50,000 /uL? yes" in page
+    assert "<strong>INELIGIBLE</strong>" in page and "Platelet count ≤ 50,000 /uL? yes" in page
     assert "To settle this, record" in page  # only platelets were entered: the rest is open
     record = form_client.get(response.headers["Location"] + "/record.json").get_json()
     assert record["observations"][0]["value"] == 45.0 and record["demographics"]["birth_date"] == "2018-03-14"
