@@ -16,6 +16,7 @@ from .cli_errors import EXIT_NOT_RECORDED, Commands, InputError, record_errors
 # SQLAlchemy, the rule sets and durable-rules (about a second on this machine).
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
+EXIT_ENGINES_DISAGREE = 4  # the durable-rules and reference evaluators disagreed: no result, nothing recorded
 
 
 def _wrap(text: str, indent: str) -> str:
@@ -30,7 +31,7 @@ def format_text(report) -> str:
     lines = [
         f"{report.trial_id}: {report.title}",
         f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, as of {report.as_of}",
-        f"  VERDICT: {report.verdict.upper()} — {report.summary}{coverage}",
+        f"  VERDICT: {report.verdict_text} — {report.summary}{coverage}",
         "",
     ]
     for c in report.criteria:
@@ -108,6 +109,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         raise InputError("RECORD", "no such file")
     from sqlalchemy.exc import SQLAlchemyError
 
+    from .engine import EngineDisagreement
     from .screening import InvalidRecord, UnknownTrial, screen, screen_all
 
     as_of_date: date = as_of.date() if as_of else date.today()
@@ -122,6 +124,10 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         from .rules import load_rule_sets
 
         raise _unknown_trial("--trial", load_rule_sets()) from None
+    except EngineDisagreement as exc:
+        click.echo(f"Screening refused: the two rule evaluators disagreed (incident {exc.incident_id}); nothing was "
+                   "recorded. Report the incident id.", err=True)
+        sys.exit(EXIT_ENGINES_DISAGREE)
     try:
         from .audit import open_store
 
@@ -137,7 +143,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         if all_trials:
             click.echo("Trials, best prospects first:")
             for r in reports:
-                click.echo(f"  {r.verdict.upper():10} {r.trial_id}: {r.summary}")
+                click.echo(f"  {r.verdict_text:10} {r.trial_id}: {r.summary}")
             click.echo("")
         click.echo("\n\n".join(format_text(r) for r in reports))
 

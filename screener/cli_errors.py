@@ -5,6 +5,7 @@ file that does not validate). 3: the audit store could not be reached, so nothin
 failure the program did not foresee; SCREENER_DEBUG=1 shows its traceback. Messages never echo record values.
 """
 import os
+import sys
 
 import click
 
@@ -71,6 +72,11 @@ class Commands(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`screener rules diff … | head`): stop quietly, as other tools do. Python's
+            # documented recipe: point stdout at devnull so the interpreter's final flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(1) from None
         except Exception as exc:
             if os.environ.get("SCREENER_DEBUG"):
                 raise

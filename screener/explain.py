@@ -194,7 +194,7 @@ def _number_clause(key: str, fact, leaves, evidence) -> str:
         dated = f" ({scan[1].upper()}, {when(fact.date)})"
     if not (lab in LABS or base in ("age_years", "gfr")):
         label += ":"  # "Worst CTCAE v5.0 grade, renal: 0", not "… renal 0"
-    needs = [_requirement(leaf, good) for leaf, good in leaves]
+    needs = list(dict.fromkeys(_requirement(leaf, good) for leaf, good in leaves))  # "≥ 70" and "not < 70" read alike
     if len(needs) == 2 and needs[0].startswith("at least ") and needs[1].startswith("at most "):
         low, high = needs[0].removeprefix("at least "), needs[1].removeprefix("at most ")
         unit = high.split(" ", 1)[1] if " " in high else ""
@@ -296,6 +296,30 @@ def _days_clause(key: str, fact, leaves, evidence) -> str:
     return f"Last {what}{detail} {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago ({need}{clears})"
 
 
+def _lab_name(lab: str) -> str:
+    return LAB_LABELS.get(lab, LABS[lab].description if lab in LABS else lab)
+
+
+def _transfusion_free_clause(key: str, fact) -> str:
+    """Whether a count was drawn late enough after a transfusion to be the patient's own."""
+    params = dict(item.split("=", 1) for item in key[key.index("[") + 1:-1].split(";"))
+    name = _lab_name(params.get("lab", ""))
+    if fact.value is None:
+        return f"{name}: {plain(fact.missing)}"
+    note = plain(fact.display.rsplit("; ", 1)[-1]) if fact.display and "; " in fact.display else ""
+    return f"{name} of {when(fact.date)}: {note} — must be drawn at least {params.get('days', '?')} days after a transfusion"
+
+
+def _recorded_clause(key: str, fact) -> str:
+    inner = key[len("recorded["):-1]
+    name = _lab_name(inner.removeprefix("lab.")) if inner.startswith("lab.") else _upper_first(
+        catalogue()[inner].description if inner in catalogue() else inner)
+    if fact.value:
+        return f"{name} recorded: {plain(fact.display.removeprefix('recorded: '))}"
+    return f"{name}: no usable value" + (f" ({plain(fact.display.removeprefix('no usable value (').rstrip(')'))})"
+                                         if fact.display else "")
+
+
 def clause(key: str, fact, leaves: list[tuple[Leaf, bool]], evidence: dict) -> str:
     """One fact's sentence with its mark; leaves: the comparisons on it, each with its polarity."""
     if fact.value is None:
@@ -310,6 +334,10 @@ def clause(key: str, fact, leaves: list[tuple[Leaf, bool]], evidence: dict) -> s
     info = catalogue().get(_base(key))
     if key.startswith("days_since["):
         text = _days_clause(key, fact, leaves, evidence)
+    elif key.startswith("transfusion_free["):
+        text = _transfusion_free_clause(key, fact)
+    elif key.startswith("recorded["):
+        text = _recorded_clause(key, fact)
     elif info is not None and info.type in ("category", "attestation"):
         text = _category_clause(key, fact, leaves)
     elif info is not None and info.type == "boolean":
@@ -317,7 +345,7 @@ def clause(key: str, fact, leaves: list[tuple[Leaf, bool]], evidence: dict) -> s
     elif info is not None or key.startswith("lab.") or key in _NUMBER_LABELS:
         text = _number_clause(key, fact, leaves, evidence)
     else:  # a fact this module does not know yet: the rule's own words and the derivation's
-        text = f"{plain(leaves[0][0].text)}: {plain(fact.display or fact.missing)}"
+        text = f"{plain(leaves[0][0].text)}: {plain(fact.missing if fact.value is None else fact.display)}"
     return f"{text} {_mark(good)}"
 
 
@@ -328,6 +356,13 @@ def reason(status: str, criterion: CompiledCriterion, evidence: list[dict], fact
     for leaf in dict.fromkeys(criterion.leaves):
         by_fact.setdefault(leaf.fact, []).append((leaf, polarity[leaf]))
     shown = {e["fact"]: e for e in evidence}
+    # "Is X recorded" beside a comparison on X says nothing the comparison's clause does not ("none recorded").
+    # Nor does "drawn late enough after a transfusion?" when the count itself is missing.
+    by_fact = {key: leaves for key, leaves in by_fact.items()
+               if not (key.startswith("recorded[") and key[len("recorded["):-1] in by_fact)
+               and not (key.startswith("transfusion_free[") and facts[key].value is None
+                        and any(k.startswith("lab.") and facts[k].value is None and facts[k].missing == facts[key].missing
+                                for k in by_fact))}
     clauses = {key: clause(key, facts[key], leaves, shown.get(key, {})) for key, leaves in by_fact.items()}
     if status == "fail":
         failing = [text for text in clauses.values() if text.endswith(FAILS)]

@@ -11,7 +11,7 @@ from screener.model.ruleset import Lookback
 from screener.rules import load_tables
 from screener.screening import parse_record
 
-LOOKBACK = Lookback(labs_days=14, imaging_days=42, rationale="test")
+LOOKBACK = Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="test")
 AS_OF = date(2026, 11, 22)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..audit import record_of, report_of
 from ..facts.catalogue import record_value_kinds
 from ..rules import load_rule_sets
-from ..screening import InvalidRecord, parse_record, screen, screen_all
+from ..screening import InvalidRecord, parse_record, rank, screen, screen_all
 from .form_spec import HISTORY_ROWS, form_sections
 from .auth import current, sees_everything
 from .storage import get_store
@@ -245,8 +245,7 @@ def _request_rows(request_id: str):
 @bp.get("/results/<request_id>")
 def result(request_id: str):
     rows = _request_rows(request_id)
-    order = {"eligible": 0, "incomplete": 1, "ineligible": 2}
-    pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: (order[p[1].verdict], p[1].counts["unknown"], p[1].trial_id))
+    pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
     return render_template("form/result.html", pairs=pairs, request_id=request_id)
 
 
