@@ -117,3 +117,19 @@ def test_a_counted_entry_in_the_window_decides_even_beside_an_uncertain_one(elig
     assert steroid.value == 2 and steroid.clears_on is None  # holds; the day it clears depends on Zorbexal
     assert "prednisolone" in steroid.display and "Zorbexal" in steroid.display
     assert got[CYP].value is None  # Zorbexal alone decides E8
+
+
+def test_the_worst_accepted_record_screens():
+    # benchmarks/worst_case.py times it; here only that it is accepted and every entry is accounted for
+    from benchmarks.worst_case import worst_record_json
+    from screener import config
+    from screener.screening import screen_all
+
+    text = worst_record_json()
+    record = parse_record(text)
+    assert len(record.history.medications) == config.MAX_MEDICATIONS_PER_RECORD
+    assert max(len(m.name) for m in record.history.medications) == 100
+    for report in screen_all(record, AS_OF, "reference"):
+        if report.trial_id == "NCT06674265":
+            e8 = next(c for c in report.criteria if c.id == "NCT06674265-E8")
+            assert e8.status == "unknown" and record.history.medications[-1].name in e8.reason

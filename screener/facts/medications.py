@@ -43,10 +43,21 @@ def _parts(text: str) -> list[str]:
 _NO_CLASS = frozenset({"levetiracetam", "ondansetron", "acetaminophen", "paracetamol"})
 
 
+_BUILT: dict[int, tuple] = {}  # id(tables) -> (tables, what was built from them); Tables is not hashable
+
+
+def _known(tables) -> frozenset:
+    entry = _BUILT.get(id(tables))
+    if entry is None or entry[0] is not tables:
+        if len(_BUILT) >= 8:
+            _BUILT.clear()
+        entry = _BUILT[id(tables)] = (tables, frozenset(tables.corticosteroids.drugs) | frozenset(tables.cyp3a4.drugs) | _NO_CLASS)
+    return entry[1]
+
+
 @lru_cache(maxsize=4096)
-def _recognise_name(name: str, steroids: frozenset, cyp3a4: frozenset) -> tuple[str, ...]:
-    # Each part of a combination is looked up by one set access, so the cost does not depend on the tables' size.
-    known = steroids | cyp3a4 | _NO_CLASS
+def _recognise_name(name: str, known: frozenset) -> tuple[str, ...]:
+    # Each part of a combination is one set access: the cost grows with the name's length, not the tables'.
     whole = normalise(name)
     if whole in known:
         return (whole,)
@@ -57,7 +68,7 @@ def _recognise_name(name: str, steroids: frozenset, cyp3a4: frozenset) -> tuple[
 
 
 def recognise(med: Medication, tables) -> Recognition:
-    ingredients = _recognise_name(med.name, frozenset(tables.corticosteroids.drugs), frozenset(tables.cyp3a4.drugs))
+    ingredients = _recognise_name(med.name, _known(tables))
     if ingredients:
         return Recognition(med.name, ingredients)
     return Recognition(med.name, (), f"{med.name!r} is not a recognised medication name")
