@@ -77,7 +77,7 @@ def test_ongoing_course_says_so(eligible_json):
     got = facts(eligible_json, {"name": "prednisone", "route": "oral", "dose": 12.25, "dose_unit": "mg/day", "start": "2026-11-01"})
     shown = got[STEROID].display
     assert got[STEROID].value == 0
-    assert "from 2026-11-01, no end date: ongoing" in shown and "12.25 mg/day = 0.50 mg/kg/day prednisone-equivalent" in shown
+    assert "from 2026-11-01, no end date (ongoing)" in shown and "ongoing on the as-of date" in shown and "12.25 mg/day = 0.50 mg/kg/day prednisone-equivalent" in shown
 
 
 def test_below_threshold_course_is_shown_with_its_equivalent(eligible_json):
@@ -133,3 +133,17 @@ def test_the_worst_accepted_record_screens():
         if report.trial_id == "NCT06674265":
             e8 = next(c for c in report.criteria if c.id == "NCT06674265-E8")
             assert e8.status == "unknown" and record.history.medications[-1].name in e8.reason
+
+
+def test_each_entry_shows_what_it_was_recognised_as(eligible_json):
+    got = facts(eligible_json, {"name": "Decadron", "route": "oral", "dose": 0.1, "dose_unit": "mg/kg/day", "start": "2026-11-20"},
+                {"name": "Cerebyx", "route": "iv", "start": "2026-11-20"}, {"name": "Zofran", "route": "iv", "start": "2026-11-20"})
+    assert "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone" in got[STEROID].display
+    assert "Cerebyx → fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer" in got[CYP].display
+    assert "Zofran → ondansetron, not a corticosteroid" in got[STEROID].display
+    assert "Zofran → ondansetron, not a strong or moderate CYP3A4 inhibitor or inducer" in got[CYP].display
+
+
+def test_steroid_in_a_combination_product_has_no_dose_of_its_own(eligible_json):
+    got = facts(eligible_json, {"name": "ciprofloxacin/dexamethasone", "route": "oral", "dose": 1, "dose_unit": "mg/day", "start": "2026-11-20"})
+    assert got[STEROID].value is None and "combination product" in got[STEROID].missing

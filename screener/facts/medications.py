@@ -4,74 +4,35 @@ Three outcomes per entry, never two: recognised and in a class, recognised and i
 An entry that is not recognised, or whose route or dose cannot settle a class criterion, is "uncertain": the
 criterion stays unknown while it could matter, and the report names the entry and what to record.
 """
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 
 from ..model.record import Medication
+from .drug_names import Resolution, vocabulary
 
 NOT_SYSTEMIC = ("inhaled", "topical", "intrathecal")  # routes a corticosteroid does not act systemically by
 SHOWN_ENTRIES = 8  # entries listed in a class fact's display; more are counted, not listed
 
 
-@dataclass(frozen=True)
-class Recognition:
-    """One medication entry as recognised: its ingredients (empty when not recognised)."""
-
-    name: str
-    ingredients: tuple[str, ...]
-    why_not: str | None = None
-
-    @property
-    def recognised(self) -> bool:
-        return bool(self.ingredients)
+def recognise(med: Medication, tables) -> Resolution:
+    return vocabulary(tables.medications).resolve(med.name, med.rxnorm)
 
 
-def normalise(name: str) -> str:
-    """Lower case, one kind of apostrophe, single spaces: the form every vocabulary key is stored in."""
-    text = name.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    return " ".join(text.split())
-
-
-def _parts(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"\s*[/+]\s*|\s+and\s+", text) if p.strip()]
-
-
-# Stop-gap until the medication vocabulary: generic names known to be in neither class (not corticosteroids;
-# not in the FDA CYP3A4 strong/moderate table, shared/reference/clinical-facts.md), used by the demo patients.
-_NO_CLASS = frozenset({"levetiracetam", "ondansetron", "acetaminophen", "paracetamol"})
-
-
-_BUILT: dict[int, tuple] = {}  # id(tables) -> (tables, what was built from them); Tables is not hashable
-
-
-def _known(tables) -> frozenset:
-    entry = _BUILT.get(id(tables))
-    if entry is None or entry[0] is not tables:
-        if len(_BUILT) >= 8:
-            _BUILT.clear()
-        entry = _BUILT[id(tables)] = (tables, frozenset(tables.corticosteroids.drugs) | frozenset(tables.cyp3a4.drugs) | _NO_CLASS)
-    return entry[1]
-
-
-@lru_cache(maxsize=4096)
-def _recognise_name(name: str, known: frozenset) -> tuple[str, ...]:
-    # Each part of a combination is one set access: the cost grows with the name's length, not the tables'.
-    whole = normalise(name)
-    if whole in known:
-        return (whole,)
-    parts = _parts(whole)
-    if len(parts) > 1 and all(p in known for p in parts):
-        return tuple(dict.fromkeys(parts))
-    return ()
-
-
-def recognise(med: Medication, tables) -> Recognition:
-    ingredients = _recognise_name(med.name, _known(tables))
-    if ingredients:
-        return Recognition(med.name, ingredients)
-    return Recognition(med.name, (), f"{med.name!r} is not a recognised medication name")
+def recognised_as(med: Medication, found: Resolution, tables) -> str:
+    """What an entry was recognised as, with its classes: "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"."""
+    words = vocabulary(tables.medications)
+    shown = []
+    for ingredient in found.ingredients:
+        active = words.active(ingredient)
+        text = words.shown(ingredient)
+        steroid = tables.corticosteroids.drugs.get(active)
+        cyp = tables.cyp3a4.drugs.get(active)
+        if steroid:
+            text += f", systemic corticosteroid, {steroid.prednisone_factor:g} × prednisone"
+        if cyp:
+            text += f", {cyp.strength} CYP3A4 {cyp.role}"
+        shown.append(text)
+    return f"{med.name} → " + "; ".join(shown)
 
 
 def _days_since(end: date | None, as_of: date) -> int:
@@ -80,7 +41,7 @@ def _days_since(end: date | None, as_of: date) -> int:
 
 def _course(med: Medication, as_of: date) -> str:
     if med.end is None:
-        return f"from {med.start}, no end date: ongoing"
+        return f"from {med.start}, no end date (ongoing)"
     if med.end > as_of:
         return f"{med.start} to {med.end} (ongoing on {as_of})"
     return f"{med.start} to {med.end}"
@@ -123,57 +84,73 @@ class Exposures:
                                source=path, missing=None, settle=None, clears_on=None)
             return replace(fact, missing=missing, settle=settle)
         if fact.source in self.labels:
-            return replace(fact, display=f"{self.labels[fact.source]}: {fact.display}")
+            label = self.labels[fact.source]
+            others = self._listed([r for r in self.reviewed if r != label])
+            return replace(fact, display=f"{label}: {fact.display}" + (f" (other entries: {others})" if others else ""))
         if self.reviewed:
-            shown = "; ".join(self.reviewed[:SHOWN_ENTRIES])
-            more = f"; and {len(self.reviewed) - SHOWN_ENTRIES} more" if len(self.reviewed) > SHOWN_ENTRIES else ""
-            return replace(fact, display=f"no entry counts ({len(self.reviewed)} reviewed: {shown}{more})")
+            return replace(fact, display=f"no entry counts ({len(self.reviewed)} reviewed: {self._listed(self.reviewed)})")
         return fact
+
+    @staticmethod
+    def _listed(entries: list[str]) -> str:
+        more = f"; and {len(entries) - SHOWN_ENTRIES} more" if len(entries) > SHOWN_ENTRIES else ""
+        return "; ".join(entries[:SHOWN_ENTRIES]) + more
 
 
 def _recognised_entries(deriver, found: Exposures, question: str):
-    """Each recognised entry with its path, course and "name → ingredients"; the others are doubted in found."""
+    """Each recognised entry: path, entry, course, active ingredients, what it was recognised as.
+
+    The others are doubted in found: whether they are in the class is unknown.
+    """
+    words = vocabulary(deriver.tables.medications)
     for i, med in enumerate(deriver.record.history.medications or ()):
         path, course = f"history.medications[{i}]", _course(med, deriver.as_of)
         rec = recognise(med, deriver.tables)
-        if rec.recognised:
-            yield path, med, course, rec, f"{med.name} → {', '.join(rec.ingredients)}"
+        if rec.ingredients:
+            active = tuple(dict.fromkeys(words.active(i) for i in rec.ingredients))
+            yield path, med, course, rec, active, recognised_as(med, rec, deriver.tables)
         else:
             found.doubt(path, med, f"{rec.why_not}, so whether it is {question} is unknown ({course})",
                         f"record the generic name of {med.name} ({path})", f"{med.name}: not recognised ({course})")
+
+
+def _route(med: Medication, rec: Resolution) -> tuple[str, str]:
+    """The route to judge by and how it reads: a recorded other/unknown yields to a route the dose form states."""
+    if med.route in ("other", "unknown") and rec.route:
+        return rec.route, f"{rec.route} (from the dose form in the name; route recorded as {med.route})"
+    return med.route, med.route
 
 
 def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
     """Entries that count for a systemic-corticosteroid window (at or above min_dose prednisone-eq mg/kg/day)."""
     tables, found = deriver.tables, Exposures()
     factors = tables.corticosteroids.drugs
-    for path, med, course, rec, seen_as in _recognised_entries(deriver, found, "a systemic corticosteroid"):
-        steroids = [s for s in rec.ingredients if s in factors]
+    for path, med, course, rec, active, seen_as in _recognised_entries(deriver, found, "a systemic corticosteroid"):
+        steroids = [s for s in active if s in factors]
         if not steroids:
             found.reviewed.append(f"{seen_as}, not a corticosteroid")
             continue
-        steroid = steroids[0]
-        seen_as += f", systemic corticosteroid, {factors[steroid]:g} × prednisone"
-        if med.route in NOT_SYSTEMIC:
-            found.reviewed.append(f"{seen_as}, {med.route}: not systemic")
+        route, route_shown = _route(med, rec)
+        if route in NOT_SYSTEMIC:
+            found.reviewed.append(f"{seen_as}, {route_shown}: not systemic")
             continue
-        if med.route not in tables.corticosteroids.systemic_routes:
-            found.doubt(path, med, f"route of {med.name} recorded as {med.route}: systemic or not cannot be told ({course})",
+        if route not in tables.corticosteroids.systemic_routes:
+            found.doubt(path, med, f"route of {med.name} recorded as {route}: systemic or not cannot be told ({course})",
                         f"record the route of {med.name} ({path}.route: oral, iv, im, sc, inhaled, topical or intrathecal)",
-                        f"{seen_as}, route {med.route}")
+                        f"{seen_as}, route {route}")
             continue
         if min_dose is None:
-            found.count(path, med, f"{seen_as}, {med.route}, {course}")
+            found.count(path, med, f"{seen_as}, {route_shown}, {course}")
             continue
-        if len(steroids) > 1 or len(rec.ingredients) > 1:
+        if len(active) > 1:
             dose = f"{med.name} is a combination product: its dose is not the corticosteroid's own dose"
         else:
-            dose = prednisone_mg_kg_day(deriver, med, factors[steroid])
+            dose = prednisone_mg_kg_day(deriver, med, factors[steroids[0]].prednisone_factor)
         if isinstance(dose, str):
-            found.doubt(path, med, f"{dose} ({med.route}, {course})", f"record the dose and unit of {med.name} ({path}.dose, dose_unit)",
-                        f"{seen_as}, {med.route}, dose unknown")
+            found.doubt(path, med, f"{dose} ({route_shown}, {course})", f"record the dose and unit of {med.name} ({path}.dose, dose_unit)",
+                        f"{seen_as}, {route_shown}, dose unknown")
             continue
-        shown = f"{seen_as}: {med.dose:g} {med.dose_unit} = {dose:.2f} mg/kg/day prednisone-equivalent, {med.route}, {course}"
+        shown = f"{seen_as}: {med.dose:g} {med.dose_unit} = {dose:.2f} mg/kg/day prednisone-equivalent, {route_shown}, {course}"
         if dose >= min_dose:
             found.count(path, med, shown)
         else:
@@ -184,13 +161,12 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
 def cyp3a4_exposures(deriver, strengths: set[str]) -> Exposures:
     """Entries that count for a CYP3A4 window: an inhibitor or inducer of one of the given strengths."""
     found, drugs = Exposures(), deriver.tables.cyp3a4.drugs
-    for path, med, course, rec, seen_as in _recognised_entries(deriver, found, "a CYP3A4 inhibitor or inducer"):
-        modulators = [(d, drugs[d]) for d in rec.ingredients if d in drugs]
-        classes = ", ".join(f"{d}: {e.strength} CYP3A4 {e.role}" for d, e in modulators)
-        if any(e.strength in strengths for _, e in modulators):
-            found.count(path, med, f"{seen_as} ({classes}), {med.route}, {course}")
+    for path, med, course, rec, active, seen_as in _recognised_entries(deriver, found, "a CYP3A4 inhibitor or inducer"):
+        counted = [d for d in active if d in drugs and drugs[d].strength in strengths]
+        if counted:
+            found.count(path, med, f"{seen_as}, {med.route}, {course}")
         else:
-            found.reviewed.append(f"{seen_as}, " + (f"{classes}: not counted" if modulators else "not a strong or moderate CYP3A4 inhibitor or inducer"))
+            found.reviewed.append(f"{seen_as}" + ("" if any(d in drugs for d in active) else ", not a strong or moderate CYP3A4 inhibitor or inducer"))
     return found
 
 
