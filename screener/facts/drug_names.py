@@ -52,6 +52,8 @@ def library() -> tuple[dict[str, tuple[str, ...]], frozenset[str], dict[str, tup
         data = pickle.load(stream)  # the package's own data file: trusted like its code
     names = {name: tuple(canonicals) for name, canonicals in data["drug_variant_to_canonical"].items()}
     canonicals = frozenset(c for found in names.values() for c in found) | frozenset(data["drug_canonical_to_data"])
+    for canonical in canonicals:
+        names.setdefault(canonical, (canonical,))  # some canonical names ("estradiol") are not listed as names
     loose: dict[str, tuple[str, ...] | None] = {}
     for name, found in names.items():
         key = _loose(name)
