@@ -147,3 +147,51 @@ def test_each_entry_shows_what_it_was_recognised_as(eligible_json):
 def test_steroid_in_a_combination_product_has_no_dose_of_its_own(eligible_json):
     got = facts(eligible_json, {"name": "ciprofloxacin/dexamethasone", "route": "oral", "dose": 1, "dose_unit": "mg/day", "start": "2026-11-20"})
     assert got[STEROID].value is None and "combination product" in got[STEROID].missing
+
+
+# Each kind of name through the channels: (name, rxnorm, E7 status, E8 status, words the E7/E8 reasons carry)
+CHANNEL_CASES = [
+    ("Decadron", None, "fail", "pass", "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"),   # brand
+    ("dexamethasone sodium phosphate", None, "fail", "pass", "→ dexamethasone"),                                     # salt
+    ("St. John's Wort", None, "pass", "fail", "→ st. john's wort, strong CYP3A4 inducer"),                          # spelling
+    ("Kaletra", None, "pass", "fail", "ritonavir, strong CYP3A4 inhibitor"),                                         # combination
+    ("fosphenytoin", None, "pass", "fail", "fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer"),           # prodrug
+    ("Simvistatin 10 MG", "316672", "pass", "pass", "Simvistatin 10 MG → simvastatin"),                             # coded
+    ("Zorbexal", None, "unknown", "unknown", "record the generic name of Zorbexal"),                                # unknown
+]
+
+
+def _channel_record(eligible_json, name, rxnorm):
+    med = {"name": name, "route": "oral", "dose": 0.2, "dose_unit": "mg/kg/day", "start": "2026-11-20"}
+    if rxnorm:
+        med["rxnorm"] = rxnorm
+    eligible_json["history"]["medications"] = [med]
+    return eligible_json
+
+
+def _statuses_and_text(report: dict) -> tuple[str, str, str]:
+    by_id = {c["id"]: c for c in report["criteria"]}
+    e7, e8 = by_id["NCT06674265-E7"], by_id["NCT06674265-E8"]
+    return e7["status"], e8["status"], json.dumps([e7["reason"], e8["reason"], report["to_settle"]], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("name,rxnorm,e7,e8,words", CHANNEL_CASES, ids=[c[0] for c in CHANNEL_CASES])
+def test_medication_names_on_the_cli(tmp_path, eligible_json, name, rxnorm, e7, e8, words):
+    from click.testing import CliRunner
+
+    from screener.cli import main
+
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(_channel_record(eligible_json, name, rxnorm)))
+    result = CliRunner().invoke(main, ["screen", str(path), "--trial", "NCT06674265", "--as-of", "2026-11-22", "--format", "json"])
+    got7, got8, text = _statuses_and_text(json.loads(result.stdout))
+    assert (got7, got8) == (e7, e8) and words in text
+
+
+@pytest.mark.parametrize("name,rxnorm,e7,e8,words", CHANNEL_CASES, ids=[c[0] for c in CHANNEL_CASES])
+def test_medication_names_on_the_api(client, eligible_json, name, rxnorm, e7, e8, words):
+    response = client.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", content_type="application/json",
+                           data=json.dumps(_channel_record(eligible_json, name, rxnorm)))
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    got7, got8, text = _statuses_and_text(response.get_json()["report"])
+    assert (got7, got8) == (e7, e8) and words in text

@@ -183,6 +183,16 @@ class Vocabulary:
         routes = {self.route_words[w] for w in re.split(r"[^a-z]+", text) if w in self.route_words}
         return routes.pop() if len(routes) == 1 else None
 
+    def suggestions(self, class_ingredients: set[str]) -> list[str]:
+        """Names to offer on the form: our table's, and the plain library names of every class ingredient."""
+        offered = set(self.names) | set(self.table.products)
+        for name, canonicals in library()[0].items():
+            # plain words only: the library also lists chemical and foreign names nobody types into a chart
+            if len(name) <= 30 and re.fullmatch(r"[a-z][a-z' -]*[a-z]", name) and len(name.split()) <= 3:
+                if any(self.active(i) in class_ingredients for c in canonicals for i in (self.ingredients_of(c) or ())):
+                    offered.add(name)
+        return sorted(offered)
+
     # --- classes ----------------------------------------------------------------------------------------------
     def active(self, ingredient: str) -> str:
         """The ingredient whose classes count: a prodrug's active moiety, else the ingredient itself."""

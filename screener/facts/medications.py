@@ -18,6 +18,18 @@ def recognise(med: Medication, tables) -> Resolution:
     return vocabulary(tables.medications).resolve(med.name, med.rxnorm)
 
 
+_SUGGESTED: dict[int, tuple] = {}
+
+
+def suggested_names(tables) -> list[str]:
+    """Recognised names worth offering where a medication is typed (the form's datalist), built once."""
+    entry = _SUGGESTED.get(id(tables))
+    if entry is None or entry[0] is not tables:
+        classes = set(tables.corticosteroids.drugs) | set(tables.cyp3a4.drugs)
+        entry = _SUGGESTED[id(tables)] = (tables, vocabulary(tables.medications).suggestions(classes))
+    return entry[1]
+
+
 def recognised_as(med: Medication, found: Resolution, tables) -> str:
     """What an entry was recognised as, with its classes: "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"."""
     words = vocabulary(tables.medications)
