@@ -203,13 +203,19 @@ class Vocabulary:
         return ingredient if active == ingredient else f"{ingredient} (prodrug of {active})"
 
 
-_BUILT: dict[int, tuple] = {}  # id(table) -> (table, Vocabulary): tables are not hashable, and built once
+_BUILT: dict[tuple[int, object], tuple] = {}  # (id(source), factory) -> (source, built): tables are not hashable
+
+
+def built_once(source, factory):
+    """factory(source), built once per loaded source object (the loaded tables live as long as the process)."""
+    key = (id(source), factory)
+    entry = _BUILT.get(key)
+    if entry is None or entry[0] is not source:
+        if len(_BUILT) >= 32:
+            _BUILT.clear()
+        entry = _BUILT[key] = (source, factory(source))
+    return entry[1]
 
 
 def vocabulary(table: MedicationVocabulary) -> Vocabulary:
-    entry = _BUILT.get(id(table))
-    if entry is None or entry[0] is not table:
-        if len(_BUILT) >= 8:
-            _BUILT.clear()
-        entry = _BUILT[id(table)] = (table, Vocabulary(table))
-    return entry[1]
+    return built_once(table, Vocabulary)

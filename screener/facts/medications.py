@@ -6,31 +6,38 @@ criterion stays unknown while it could matter, and the report names the entry an
 """
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from ..model.record import Medication
-from .drug_names import Resolution, vocabulary
+from .drug_names import Resolution, built_once, vocabulary
 
 NOT_SYSTEMIC = ("inhaled", "topical", "intrathecal")  # routes a corticosteroid does not act systemically by
 SHOWN_ENTRIES = 8  # entries listed in a class fact's display; more are counted, not listed
 
 
-def recognise(med: Medication, tables) -> Resolution:
-    return vocabulary(tables.medications).resolve(med.name, med.rxnorm)
-
-
-_SUGGESTED: dict[int, tuple] = {}
-
-
 def suggested_names(tables) -> list[str]:
     """Recognised names worth offering where a medication is typed (the form's datalist), built once."""
-    entry = _SUGGESTED.get(id(tables))
-    if entry is None or entry[0] is not tables:
-        classes = set(tables.corticosteroids.drugs) | set(tables.cyp3a4.drugs)
-        entry = _SUGGESTED[id(tables)] = (tables, vocabulary(tables.medications).suggestions(classes))
-    return entry[1]
+    return built_once(tables, _suggestions)
 
 
-def recognised_as(med: Medication, found: Resolution, tables) -> str:
+def _suggestions(tables) -> list[str]:
+    return vocabulary(tables.medications).suggestions(set(tables.corticosteroids.drugs) | set(tables.cyp3a4.drugs))
+
+
+class _Entries:
+    """Per loaded tables: each distinct (name, code) resolved and described once per process, not per screening."""
+
+    def __init__(self, tables):
+        self.tables, self.words = tables, vocabulary(tables.medications)
+        self.view = lru_cache(maxsize=8192)(self._view)
+
+    def _view(self, name: str, rxnorm: str | None) -> tuple[Resolution, tuple[str, ...], str]:
+        rec = self.words.resolve(name, rxnorm)
+        active = tuple(dict.fromkeys(self.words.active(i) for i in rec.ingredients))
+        return rec, active, recognised_as(name, rec, self.tables) if rec.ingredients else ""
+
+
+def recognised_as(name: str, found: Resolution, tables) -> str:
     """What an entry was recognised as, with its classes: "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"."""
     words = vocabulary(tables.medications)
     shown = []
@@ -44,7 +51,7 @@ def recognised_as(med: Medication, found: Resolution, tables) -> str:
         if cyp:
             text += f", {cyp.strength} CYP3A4 {cyp.role}"
         shown.append(text)
-    return f"{med.name} → " + "; ".join(shown)
+    return f"{name} → " + "; ".join(shown)
 
 
 def _days_since(end: date | None, as_of: date) -> int:
@@ -114,13 +121,12 @@ def _recognised_entries(deriver, found: Exposures, question: str):
 
     The others are doubted in found: whether they are in the class is unknown.
     """
-    words = vocabulary(deriver.tables.medications)
+    view = built_once(deriver.tables, _Entries).view
     for i, med in enumerate(deriver.record.history.medications or ()):
         path, course = f"history.medications[{i}]", _course(med, deriver.as_of)
-        rec = recognise(med, deriver.tables)
+        rec, active, seen_as = view(med.name, med.rxnorm)
         if rec.ingredients:
-            active = tuple(dict.fromkeys(words.active(i) for i in rec.ingredients))
-            yield path, med, course, rec, active, recognised_as(med, rec, deriver.tables)
+            yield path, med, course, rec, active, seen_as
         else:
             found.doubt(path, med, f"{rec.why_not}, so whether it is {question} is unknown ({course})",
                         f"record the generic name of {med.name} ({path})", f"{med.name}: not recognised ({course})")
