@@ -116,15 +116,17 @@ def rules_group():
 @rules_group.command("lint")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 def lint_command(files):
-    """Report every problem in the rule files (default: all of criteria/)."""
+    """Report every problem in the rule files (default: all of criteria/, and its medication tables)."""
     from .rules._lint import lint_paths
+    from .rules._lint_tables import lint_tables
     from .rules._load import rule_set_files
 
     paths = [Path(f) for f in files] or rule_set_files()
-    problems = lint_paths(paths)
+    problems = lint_paths(paths) + ([] if files else lint_tables())
     for problem in problems:
         click.echo(str(problem))
-    click.echo(f"{len(paths)} rule files, {len(problems)} problems", err=bool(problems))
+    tables = "" if files else " and the medication tables"
+    click.echo(f"{len(paths)} rule files{tables}, {len(problems)} problems", err=bool(problems))
     sys.exit(1 if problems else 0)
 
 

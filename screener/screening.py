@@ -9,6 +9,7 @@ from .engine import evaluate_checked, get_evaluator
 from .engine._reference import kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, compiled
 from .facts.derive import Fact, derive
+from .facts.drug_names import vocabulary
 from .model.record import PatientRecord
 from .model.report import VERDICTS, Report
 from .model.ruleset import RuleSet
@@ -88,6 +89,7 @@ def _every_fail_clears_on(rule_set: CompiledRuleSet, facts: dict[str, Fact], sta
 def warm_up(engine: str | None = None) -> list[str]:
     """Load and compile every rule set and build it in the evaluator, so the first screening pays nothing."""
     evaluator = get_evaluator(engine or config.SCREENER_ENGINE)
+    vocabulary(load_tables().medications).resolve("warm-up")  # reads the drug-name dictionary (1-3 s) here, not in a request
     trials = []
     for trial_id, rule_set in load_rule_sets().items():
         prepared = compiled(rule_set)

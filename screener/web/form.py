@@ -8,7 +8,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit import record_of, report_of
 from ..facts.catalogue import record_value_kinds
-from ..rules import load_rule_sets
+from ..facts.medications import suggested_names
+from ..rules import load_rule_sets, load_tables
 from ..screening import InvalidRecord, parse_record, rank, screen, screen_all
 from .form_spec import HISTORY_ROWS, form_sections
 from .auth import current, sees_everything
@@ -177,7 +178,8 @@ def _render(trial: str, form, errors: dict[str, str] | None = None, status: int 
     rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
     page = render_template("form/form.html", trial=trial, trials=trials, sections=sections, values=form, rows=rows,
                            errors=errors or {}, field_id=_field_id, today=date.today().isoformat(),
-                           rule_sets=load_rule_sets(), labels=_labels(sections, rows))
+                           rule_sets=load_rule_sets(), labels=_labels(sections, rows),
+                           medication_names=suggested_names(load_tables()) if "medications" in rows else [])
     return Response(page, status=status)
 
 
