@@ -1,93 +1,23 @@
-"""Read a FHIR R4 Bundle into a patient record, reporting which resource each value came from.
-
-Only what screening needs is read: Patient (birth date, sex), Observations matched by LOINC code and UCUM unit
-(final/amended/corrected only), Conditions (diagnosis), MedicationStatement/MedicationAdministration/
-MedicationRequest (name, route, period) and Procedures (transplants, transfusions). Everything used or ignored is
-listed with the reason, so a coordinator can see why a value was used. Conditions and procedures are matched by
-the words of their code text or display (criteria/tables/fhir_terms.yaml): no verified SNOMED CT subset was
-available, and matching words keeps the rule visible.
-
-Assumptions, stated in every import: a bundle with any medication resource carries the patient's medication
-history; a bundle with any Procedure carries the transplant and transfusion history. With none of them the
-history is "not recorded" (unknown), never "none".
-"""
+"""The Bundle as a whole: entries, references, the Patient, Observations and Procedures, and the record they make."""
 import json
-from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
-import yaml
 from pydantic import ValidationError
 
-from . import config
-from .model.labs import LOINC_TO_LAB, LABS, accepted_units, to_canonical
-from .model.record import PatientRecord
-from .screening import InvalidRecord, validation_message
-from .rules._load import error_path
+from ..model.labs import LOINC_TO_LAB, LABS, accepted_units, to_canonical
+from ..model.record import PatientRecord
+from ..rules._load import error_path
+from ..screening import InvalidRecord, validation_message
+from ._common import LOINC, FhirImport, day as _day, fail as _fail, match_words as _match, table, words as _words, status_words as _status
+from ._medications import MedicationReader
 
 _USABLE_OBSERVATION_STATUS = {"final", "amended", "corrected"}
 _WEIGHT, _HEIGHT = "29463-7", "8302-2"
-_LOINC_SYSTEM = "http://loinc.org"
-_ROUTES = {"oral": "oral", "by mouth": "oral", "intravenous": "iv", "iv": "iv", "intramuscular": "im",
-           "subcutaneous": "sc", "inhalation": "inhaled", "respiratory tract": "inhaled", "topical": "topical",
-           "cutaneous": "topical", "intrathecal": "intrathecal"}
+_LOINC_SYSTEM = LOINC
 
 
-@dataclass
-class FhirImport:
-    used: list[dict] = field(default_factory=list)
-    ignored: list[dict] = field(default_factory=list)
-    assumptions: list[str] = field(default_factory=list)
-
-    def use(self, resource: str, as_: str, note: str = "") -> None:
-        self.used.append({"resource": resource, "used_as": as_, "note": note})
-
-    def ignore(self, resource: str, reason: str) -> None:
-        self.ignored.append({"resource": resource, "reason": reason})
-
-    def as_dict(self) -> dict:
-        return {"used": self.used, "ignored": self.ignored, "assumptions": self.assumptions}
-
-
-@lru_cache(maxsize=1)
 def _terms() -> dict:
-    return yaml.safe_load((config.SCREENER_CRITERIA_DIR / "tables" / "fhir_terms.yaml").read_text(encoding="utf-8"))
-
-
-def _fail(path: str, message: str):
-    raise InvalidRecord([{"field": path, "message": message}])
-
-
-def _words(concept) -> str:
-    if not isinstance(concept, dict):
-        return ""
-    parts = [concept.get("text") or ""] + [c.get("display") or "" for c in concept.get("coding") or [] if isinstance(c, dict)]
-    return " ".join(p for p in parts if isinstance(p, str)).lower()
-
-
-def _status(concept) -> str:
-    """A status concept's codes and words: FHIR status values live in coding.code (recurrence, refuted, …)."""
-    codes = [c.get("code") or "" for c in (concept or {}).get("coding") or [] if isinstance(c, dict)] if isinstance(concept, dict) else []
-    return " ".join(c for c in codes if isinstance(c, str)).lower() + " " + _words(concept)
-
-
-def _match(words: str, table: list[dict]):
-    for row in table:
-        if all(term in words for term in row["all"]) and not any(term in words for term in row.get("none", [])):
-            return row["value"]
-    return None
-
-
-def _day(value, path: str) -> date | None:
-    """The calendar day of a FHIR date/dateTime; a partial date (year or year-month only) cannot be used."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        _fail(path, "not a valid FHIR date")
+    return table("fhir_terms.yaml")
 
 
 class _Bundle:
@@ -226,49 +156,7 @@ class _Bundle:
         return diagnosis
 
     def medications(self) -> list[dict] | None:
-        medications, seen_any = [], False
-        for index, resource in self.of_type("MedicationStatement", "MedicationAdministration", "MedicationRequest"):
-            seen_any = True
-            name = self.name(index, resource)
-            status = resource.get("status")
-            if status in ("entered-in-error", "cancelled", "draft", "not-taken", "not-done"):
-                self.out.ignore(name, f"status {status!r}")
-                continue
-            concept = resource.get("medicationCodeableConcept")
-            if concept is None and isinstance(resource.get("medicationReference"), dict):
-                medication = self.by_reference.get(resource["medicationReference"].get("reference"))
-                concept = medication.get("code") if isinstance(medication, dict) else None
-            drug = (concept or {}).get("text") or next((c.get("display") for c in (concept or {}).get("coding") or [] if isinstance(c, dict) and c.get("display")), None)
-            if not isinstance(drug, str) or not drug.strip():
-                self.out.ignore(name, "no medication name")
-                continue
-            period = resource.get("effectivePeriod") or {}
-            start = _day(period.get("start") or resource.get("effectiveDateTime") or resource.get("authoredOn"),
-                         f"entry[{index}].resource.effectivePeriod.start")
-            if start is None:
-                self.out.ignore(name, "no start date")
-                continue
-            end = _day(period.get("end"), f"entry[{index}].resource.effectivePeriod.end")
-            note = ""
-            if resource["resourceType"] == "MedicationRequest":
-                validity = (resource.get("dispenseRequest") or {}).get("validityPeriod") or {}
-                end = None if status in ("active", "on-hold") else (_day(validity.get("end"), f"entry[{index}].resource.dispenseRequest") or start)
-                note = "ongoing (request active)" if end is None else f"request {status}: taken as ended {end}"
-            elif resource["resourceType"] == "MedicationAdministration" and end is None and period == {}:
-                end = start
-            if end is not None and end < start:
-                end = start
-            dosage = resource.get("dosage") or resource.get("dosageInstruction") or []
-            dosage = dosage[0] if isinstance(dosage, list) and dosage else dosage if isinstance(dosage, dict) else {}
-            route = _match_route(_words(dosage.get("route")))
-            medications.append({"name": drug.strip()[:100], "route": route, "start": start.isoformat(),
-                                "end": end.isoformat() if end else None})
-            self.out.use(name, f"history.medications[{len(medications) - 1}]",
-                         f"{drug.strip()[:60]}, route {route}, dose not read" + (f"; {note}" if note else ""))
-        if not seen_any:
-            return None
-        self.out.assumptions.append("The Bundle's medication resources are taken as the patient's medication history; doses are not read, so a corticosteroid's prednisone-equivalent dose stays unknown.")
-        return medications
+        return MedicationReader(self).read()
 
     def procedures(self) -> tuple[list[dict] | None, list[dict] | None]:
         transplants, transfusions, seen_any = [], [], False
@@ -296,13 +184,6 @@ class _Bundle:
             return None, None
         self.out.assumptions.append("The Bundle's Procedure resources are taken as the patient's transplant and transfusion history.")
         return transplants, transfusions
-
-
-def _match_route(words: str) -> str:
-    for key, route in _ROUTES.items():
-        if key in words:
-            return route
-    return "unknown"
 
 
 def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, FhirImport]:
