@@ -9,6 +9,7 @@ from ..model.record import PatientRecord
 from ..rules._load import error_path
 from ..screening import InvalidRecord, validation_message
 from ._common import LOINC, FhirImport, day as _day, fail as _fail, match_words as _match, table, words as _words, status_words as _status
+from ._conditions import ConditionReader
 from ._medications import MedicationReader
 
 _USABLE_OBSERVATION_STATUS = {"final", "amended", "corrected"}
@@ -126,34 +127,7 @@ class _Bundle:
         return observations
 
     def diagnosis(self) -> dict:
-        found = []
-        for index, resource in self.of_type("Condition"):
-            verification = _status(resource.get("verificationStatus"))
-            if "entered-in-error" in verification or "refuted" in verification:
-                continue
-            value = _match(_words(resource.get("code")), _terms()["diagnoses"])
-            if value is None:
-                continue
-            clinical = _status(resource.get("clinicalStatus"))
-            if "resolved" in clinical or "inactive" in clinical or "remission" in clinical:
-                self.out.ignore(self.name(index, resource), "condition resolved or inactive")
-                continue
-            onset = _day(resource.get("onsetDateTime") or resource.get("recordedDate"), f"entry[{index}].resource.onsetDateTime")
-            found.append((onset or date.min, value, clinical, self.name(index, resource)))
-        if not found:
-            return {}
-        values = {v for _, v, _, _ in found}
-        if len(values) > 1:
-            for _, _, _, name in found:
-                self.out.ignore(name, "more than one screened-for diagnosis in the Bundle: the primary cannot be chosen")
-            return {}
-        onset, value, clinical, name = max(found)
-        diagnosis = {"primary": value}
-        self.out.use(name, "diagnosis.primary", value)
-        if "recurrence" in clinical or "relapse" in clinical:
-            diagnosis["disease_status"] = "relapsed"
-            self.out.use(name, "diagnosis.disease_status", "clinicalStatus recurrence/relapse")
-        return diagnosis
+        return ConditionReader(self).read()
 
     def medications(self) -> list[dict] | None:
         return MedicationReader(self).read()
