@@ -187,3 +187,11 @@ def test_every_synthea_bundle_screens_against_every_trial_without_a_server_error
             assert "too old" in hb["missing"] and latest[0] in hb["missing"]
             stale += 1
     assert checked >= 10 and stale >= 10
+
+
+def test_weight_and_height_carry_their_measurement_dates():
+    record, imported = read(bundle(_obs("w1", "29463-7", 20.5, "kg", "2026-10-01"), _obs("w2", "29463-7", 21.0, "kg", "2026-11-20"),
+                                   _obs("h1", "8302-2", 118, "cm", "2020-06-30"), _obs("w3", "29463-7", 25.0, "kg", "2026-11-23")))
+    d = record.demographics
+    assert (d.weight_kg, d.weight_date, d.height_cm, d.height_date) == (21.0, date(2026, 11, 20), 118, date(2020, 6, 30))
+    assert not any(u["resource"].endswith("/w3") for u in imported.used)  # after the as-of date

@@ -123,6 +123,8 @@ class _Bundle:
             observations.append(observation)
         for target, (day, value, name) in latest_body.items():
             demographics[target] = value
+            # The measurement's date goes with it: derivation decides whether it is too old to size the child.
+            demographics[target.rsplit("_", 1)[0] + "_date"] = day.isoformat()
             self.out.use(name, f"demographics.{target}", f"most recent on or before {self.as_of}: {day}")
         return observations
 
