@@ -318,6 +318,9 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     except SQLAlchemyError as exc:
         click.echo(f"warning: the batch run could not be noted in the audit trail ({type(exc).__name__})", err=True)
     click.echo(json.dumps(summary.as_dict(), indent=2))
+    for trial, counts in summary.candidates.items():
+        click.echo(f"{trial}: {counts['candidates']} candidates / {counts['screened']} screened", err=True)
+    click.echo(f"candidates, best first, with what to record next: {out_dir / 'candidates.csv'}", err=True)
 
 
 @main.group("users")

@@ -5,6 +5,7 @@ from typing import Iterable
 from pydantic import ValidationError
 
 from . import config
+from .candidates import rank
 from .engine import get_evaluator
 from .engine._reference import kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, compiled
@@ -84,15 +85,12 @@ def warm_up(engine: str | None = None) -> list[str]:
     return trials
 
 
-_VERDICT_ORDER = {"eligible": 0, "incomplete": 1, "ineligible": 2}
-
-
 def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | None = None,
                trials: Iterable[str] | None = None) -> list[Report]:
-    """One report per trial: eligible first, then incomplete (fewest open items first), then ineligible."""
+    """One report per trial, candidates first (see candidates.rank)."""
     as_of = as_of or date.today()
     reports = [screen(record, trial, as_of, engine) for trial in (trials or load_rule_sets())]
-    return sorted(reports, key=lambda r: (_VERDICT_ORDER[r.verdict], r.counts["unknown"] if r.verdict == "incomplete" else 0, r.trial_id))
+    return sorted(reports, key=rank)
 
 
 def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> list[dict]:
