@@ -101,7 +101,21 @@ def test_conditions_procedures_and_medications():
     assert [t.product for t in record.history.transfusions] == ["platelets"]
     med = record.history.medications[0]
     assert (med.name, med.route, med.end) == ("Fluconazole 50 MG Oral Tablet", "oral", None)
-    assert len(imported.assumptions) == 2
+    assert len(imported.assumptions) == 3  # transplant history, transfusion history, medication history
+
+
+def test_procedure_histories_are_recorded_only_by_procedures_of_their_kind():
+    def proc(id_, text, status="completed"):
+        return {"resource": {"resourceType": "Procedure", "id": id_, "status": status, "subject": {"reference": "urn:uuid:p1"},
+                             "code": {"text": text}, "performedDateTime": "2026-01-05"}}
+
+    # An appendectomy says nothing about transfusions or transplants: both stay not recorded (unknown), not "none".
+    record, imported = read(bundle(proc("a", "Appendectomy")))
+    assert record.history.transplants is None and record.history.transfusions is None and imported.assumptions == []
+    # A not-done transfusion says transfusions were reviewed: none.
+    record, imported = read(bundle(proc("a", "Appendectomy"), proc("t", "Transfusion of blood product", "not-done")))
+    assert record.history.transfusions == [] and record.history.transplants is None
+    assert "transfusion history is recorded" in imported.used[-1]["note"]
 
 
 def test_no_medication_or_procedure_resources_means_not_recorded():

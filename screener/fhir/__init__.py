@@ -11,5 +11,6 @@ history is "not recorded" (unknown), never "none".
 """
 from ._common import FhirImport
 from ._read import record_from_bundle
+from ._write import NOT_CARRIED, bundle_from_record
 
-__all__ = ["FhirImport", "record_from_bundle"]
+__all__ = ["FhirImport", "NOT_CARRIED", "bundle_from_record", "record_from_bundle"]

@@ -8,7 +8,7 @@ from ..model.labs import LOINC_TO_LAB, LABS, accepted_units, to_canonical
 from ..model.record import PatientRecord
 from ..rules._load import error_path
 from ..screening import InvalidRecord, validation_message
-from ._common import LOINC, FhirImport, day as _day, fail as _fail, match_words as _match, table, words as _words, status_words as _status
+from ._common import LOINC, FhirImport, as_dict, day as _day, fail as _fail, match_words as _match, table, words as _words, status_words as _status
 from ._conditions import ConditionReader
 from ._medications import MedicationReader
 
@@ -135,31 +135,42 @@ class _Bundle:
         return MedicationReader(self).read()
 
     def procedures(self) -> tuple[list[dict] | None, list[dict] | None]:
-        transplants, transfusions, seen_any = [], [], False
+        """Transplants and transfusions. A history counts as recorded only when the Bundle has a Procedure of that
+        kind (any status: a not-done transfusion says transfusions were reviewed); a Bundle whose Procedures
+        are all of other kinds says nothing about them, so the history stays unknown rather than 'none'."""
+        found = {"transplant": [], "transfusion": []}
+        seen: set[str] = set()
         terms = _terms()
         for index, resource in self.of_type("Procedure"):
-            seen_any = True
-            if resource.get("status") not in ("completed", None):
-                continue
             words = _words(resource.get("code"))
-            day = _day(resource.get("performedDateTime") or (resource.get("performedPeriod") or {}).get("start"),
-                       f"entry[{index}].resource.performedDateTime")
+            kinds = [k for k in found if k in words]
+            status = resource.get("status")
+            if not kinds or status == "entered-in-error":
+                continue
+            seen.update(kinds)
             name = self.name(index, resource)
+            if status not in ("completed", None):
+                self.out.use(name, f"history.{kinds[0]}s", f"status {str(status)[:20]!r}: not an event, but the {kinds[0]} history is recorded")
+                continue
+            day = _day(resource.get("performedDateTime") or as_dict(resource.get("performedPeriod")).get("start"),
+                       f"entry[{index}].resource.performedDateTime")
             transplant = _match(words, terms["transplants"])
             transfusion = _match(words, terms["transfusions"])
             if (transplant or transfusion) and day is None:
                 self.out.ignore(name, "transplant or transfusion without a date")
                 continue
             if transplant:
-                transplants.append({"type": transplant, "date": day.isoformat()})
-                self.out.use(name, f"history.transplants[{len(transplants) - 1}]", transplant)
+                found["transplant"].append({"type": transplant, "date": day.isoformat()})
+                self.out.use(name, f"history.transplants[{len(found['transplant']) - 1}]", transplant)
             elif transfusion:
-                transfusions.append({"product": transfusion, "date": day.isoformat()})
-                self.out.use(name, f"history.transfusions[{len(transfusions) - 1}]", transfusion)
-        if not seen_any:
-            return None, None
-        self.out.assumptions.append("The Bundle's Procedure resources are taken as the patient's transplant and transfusion history.")
-        return transplants, transfusions
+                found["transfusion"].append({"product": transfusion, "date": day.isoformat()})
+                self.out.use(name, f"history.transfusions[{len(found['transfusion']) - 1}]", transfusion)
+            else:
+                self.out.ignore(name, f"a {kinds[0]} of a kind screening does not use")
+        for kind in sorted(seen):
+            self.out.assumptions.append(f"The Bundle's {kind} Procedures are taken as the patient's whole {kind} history.")
+        return (found["transplant"] if "transplant" in seen else None,
+                found["transfusion"] if "transfusion" in seen else None)
 
 
 def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, FhirImport]:
