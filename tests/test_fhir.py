@@ -209,3 +209,27 @@ def test_weight_and_height_carry_their_measurement_dates():
     d = record.demographics
     assert (d.weight_kg, d.weight_date, d.height_cm, d.height_date) == (21.0, date(2026, 11, 20), 118, date(2020, 6, 30))
     assert not any(u["resource"].endswith("/w3") for u in imported.used)  # after the as-of date
+
+
+@needs_synthea
+def test_no_synthea_patient_is_a_candidate_for_any_trial():
+    """None of the 151 Synthea patients has neuroblastoma, AML or a glioma: no trial may list any as a candidate."""
+    from screener.candidates import is_candidate
+    from screener.screening import screen_all
+
+    files = sorted(SYNTHEA.glob("*.json"))
+    assert len(files) == 151
+    candidates, other, unknown = [], 0, 0
+    for path in files:
+        record, imported = record_from_bundle(path.read_bytes(), AS_OF)
+        reports = screen_all(record, AS_OF)
+        assert len(reports) == 6
+        candidates += [(path.name, r.trial_id) for r in reports if is_candidate(r)]
+        if record.diagnosis.primary == "other":
+            other += 1
+            assert any("conditions in the record" in a for a in imported.assumptions)
+        else:
+            assert record.diagnosis.primary is None and not any(u["used_as"] == "diagnosis.primary" for u in imported.used)
+            unknown += 1
+    assert candidates == []
+    assert (other, unknown) == (147, 4)  # 4 bundles have no Condition at all: their diagnosis stays unknown
