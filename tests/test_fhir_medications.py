@@ -89,8 +89,9 @@ def test_daily_dose_from_dose_and_timing(dosage, expected):
        "doseAndRate": [{"doseQuantity": {"value": 4, "code": "mg"}}]}], "range of frequencies"),
     ([_dose(4, "mg")[0] | {"sequence": 1}, _dose(2, "mg")[0] | {"sequence": 2}], "taper"),
     (_dose(4, "mg", frequency=100), "implausible"),
-    (_dose("4", "mg"), "no usable dose value"),
-    (_dose(1e300, "mg"), "no usable dose value"),
+    (_dose(0, "mg"), "no usable dose value"),
+    (_dose("4", "mg"), "dosageInstruction[0].doseAndRate[0].doseQuantity.value malformed"),  # kept, dose unknown
+    (_dose(1e300, "mg"), "dosageInstruction[0].doseAndRate[0].doseQuantity.value malformed"),
 ])
 def test_unreadable_doses_stay_unknown_and_say_why(dosage, why):
     meds, imported = _one(_med(dosage=dosage))

@@ -1,4 +1,5 @@
 """What every FHIR reader shares: the import log, refusal with a path, dates, words and codes of a CodeableConcept."""
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -13,6 +14,8 @@ SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
 LOINC = "http://loinc.org"
+# FHIR R4 date and dateTime (hl7.org/fhir/R4/datatypes.html#dateTime): trailing text is not a date.
+_DATE_TIME = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?")
 
 
 @dataclass
@@ -76,7 +79,9 @@ def day(value, path: str) -> date | None:
     """The calendar day of a FHIR date/dateTime; a partial date (year or year-month only) cannot be used."""
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) < 10:
+    if not isinstance(value, str) or _DATE_TIME.fullmatch(value) is None:
+        fail(path, "not a valid FHIR date or dateTime")
+    if len(value) < 10:
         return None
     try:
         return date.fromisoformat(value[:10])

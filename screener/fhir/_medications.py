@@ -18,6 +18,7 @@ import re
 from datetime import date, timedelta
 
 from ._common import RXNORM, as_dict, codes, codings, day, table, words
+from ._models import AdministrationDosage, Dosage, Medication as MedicationModel, problem
 
 TYPES = ("MedicationStatement", "MedicationAdministration", "MedicationRequest")
 _IGNORED_STATUS = {
@@ -107,8 +108,11 @@ class MedicationReader:
             return None
         start, end, period_note = period
         dosages = self._dosages(resource)
-        route, route_note = self._route(dosages, drug_name)
-        dose = self._dose(resource, dosages, drug_name)
+        if isinstance(dosages, str):
+            (route, route_note), dose = ("unknown", " (dosage malformed)"), dosages
+        else:
+            route, route_note = self._route(dosages, drug_name)
+            dose = self._dose(resource, dosages, drug_name)
         entry = {"name": drug_name, "rxnorm": rxnorm, "route": route, "start": start.isoformat(),
                  "end": end.isoformat() if end else None, "dose": None, "dose_unit": None}
         if not isinstance(dose, str) and dose[3] and end != start:
@@ -138,7 +142,10 @@ class MedicationReader:
         else:
             medication, where = self.bundle.by_reference.get(reference), "referenced Medication"
         if not isinstance(medication, dict) or medication.get("resourceType") != "Medication":
-            return None, f"medicationReference {reference[:80]!r} does not resolve to a Medication"
+            return None, "medicationReference does not resolve to a Medication"
+        wrong = problem(MedicationModel, medication)
+        if wrong:
+            return None, f"the {where} is malformed at {wrong[0]}: {wrong[1]}"
         return medication.get("code"), where
 
     def _drug(self, index: int, resource: dict):
@@ -172,6 +179,7 @@ class MedicationReader:
         path = f"entry[{index}].resource"
         if kind == "MedicationRequest":
             dosages = self._dosages(resource)
+            dosages = dosages if isinstance(dosages, list) else []
             repeat = as_dict(as_dict(dosages[0].get("timing")).get("repeat")) if dosages else {}
             bounds = as_dict(repeat.get("boundsPeriod"))
             start = day(bounds.get("start"), f"{path}.dosageInstruction[0].timing.repeat.boundsPeriod.start") \
@@ -217,11 +225,20 @@ class MedicationReader:
         return start + timedelta(days=math.ceil(days))
 
     @staticmethod
-    def _dosages(resource: dict) -> list[dict]:
-        found = resource.get("dosageInstruction") if resource["resourceType"] == "MedicationRequest" else resource.get("dosage")
-        if isinstance(found, dict):
-            found = [found]
-        return [d for d in found if isinstance(d, dict)] if isinstance(found, list) else []
+    def _dosages(resource: dict) -> list[dict] | str:
+        """The dosage lines, each checked against its model; or what is malformed (then dose and route are unknown)."""
+        kind = resource["resourceType"]
+        found = resource.get("dosageInstruction") if kind == "MedicationRequest" else resource.get("dosage")
+        if found is None:
+            return []
+        model, key = (AdministrationDosage, "dosage") if kind == "MedicationAdministration" else (Dosage, "dosageInstruction" if kind == "MedicationRequest" else "dosage")
+        lines = [found] if kind == "MedicationAdministration" else found
+        for i, line in enumerate(lines):
+            wrong = problem(model, line)
+            if wrong:
+                where = key if kind == "MedicationAdministration" else f"{key}[{i}]"
+                return f"{where}{'.' + wrong[0] if wrong[0] else ''} malformed: {wrong[1]}"
+        return lines
 
     # --- route and dose -------------------------------------------------------------------------------------
     @staticmethod

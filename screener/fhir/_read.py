@@ -11,6 +11,7 @@ from ..screening import InvalidRecord, validation_message
 from ._common import LOINC, FhirImport, as_dict, day as _day, fail as _fail, match_words as _match, table, words as _words, status_words as _status
 from ._conditions import ConditionReader
 from ._medications import MedicationReader
+from ._models import MODELS, problem
 
 _USABLE_OBSERVATION_STATUS = {"final", "amended", "corrected"}
 _WEIGHT, _HEIGHT = "29463-7", "8302-2"
@@ -46,10 +47,14 @@ class _Bundle:
         if len(patients) > 1:
             _fail(f"entry[{patients[1][0]}]", "the Bundle has more than one Patient")
         self.patient_index, self.patient = patients[0]
+        wrong = problem(MODELS["Patient"], self.patient)
+        if wrong:
+            _fail(f"entry[{self.patient_index}].resource.{wrong[0]}", wrong[1])
         self.out = FhirImport()
 
     def name(self, index: int, resource: dict) -> str:
-        return f"entry[{index}] {resource['resourceType']}/{resource.get('id', '?')}"
+        id_ = resource.get("id")
+        return f"entry[{index}] {resource['resourceType'][:40]}/{id_[:64] if isinstance(id_, str) else '?'}"
 
     def check_subject(self, index: int, resource: dict, key: str) -> None:
         ref = resource.get(key)
@@ -62,6 +67,10 @@ class _Bundle:
     def of_type(self, *types: str):
         for index, resource in self.entries:
             if resource["resourceType"] in types:
+                wrong = problem(MODELS[resource["resourceType"]], resource)
+                if wrong:
+                    self.out.ignore(self.name(index, resource), f"malformed at {wrong[0]}: {wrong[1]}")
+                    continue
                 key = "patient" if resource["resourceType"] in ("MedicationStatement",) and "subject" not in resource else "subject"
                 self.check_subject(index, resource, key)
                 yield index, resource
