@@ -108,6 +108,29 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         click.echo("\n\n".join(format_text(r) for r in reports))
 
 
+@main.command("fhir-bundle")
+@click.argument("record", type=click.Path(allow_dash=True))
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date given to an undated weight or height (default: today); the Observation says so.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the Bundle here (default: standard output).")
+def fhir_bundle_command(record, as_of, out):
+    """Write a native patient RECORD as a FHIR R4 Bundle: coded Condition, LOINC Observations, RxNorm medications,
+    Procedures. What a Bundle cannot carry (imaging, findings, attestations, …) is left out."""
+    from .fhir import bundle_from_record
+
+    if record != "-" and not Path(record).is_file():
+        _fail_input([{"field": "RECORD", "message": "no such file"}])
+    try:
+        patient = _read_record(record)
+    except InvalidRecord as exc:
+        _fail_input(exc.errors)
+    text = json.dumps(bundle_from_record(patient, as_of.date() if as_of else date.today()), indent=1, ensure_ascii=False) + "\n"
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
 @main.group("rules")
 def rules_group():
     """Rule sets: lint, test against golden cases, show."""
@@ -326,6 +349,9 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     except SQLAlchemyError as exc:
         click.echo(f"warning: the batch run could not be noted in the audit trail ({type(exc).__name__})", err=True)
     click.echo(json.dumps(summary.as_dict(), indent=2))
+    for trial, counts in summary.candidates.items():
+        click.echo(f"{trial}: {counts['candidates']} candidates / {counts['screened']} screened", err=True)
+    click.echo(f"candidates, best first, with what to record next: {out_dir / 'candidates.csv'}", err=True)
 
 
 @main.group("users")
