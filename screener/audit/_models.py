@@ -1,5 +1,5 @@
 """ORM models of the append-only store: screenings and the hash-chained audit events."""
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -69,3 +69,18 @@ class ApiToken(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[str] = mapped_column(String(32))
     revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class RateLimit(Base):
+    """A shared counter for throttling and lockouts, so every worker and restart sees the same count.
+
+    The key is a SHA-256 of what is counted (a client address, a username with an address, a token id): a
+    username field sometimes holds a mistyped password, which must not be stored.
+    """
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[float] = mapped_column(Float)  # epoch seconds; for a lockout, the last failure
+    hits: Mapped[int] = mapped_column(Integer)  # in the window; for a lockout, consecutive failures
+    locked_until: Mapped[float] = mapped_column(Float, default=0.0)

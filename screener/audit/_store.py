@@ -32,8 +32,9 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, begin: str = "BEGIN IMMEDIATE", synchronous: str | None = None) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30})
+    synchronous = synchronous or os.environ.get("SCREENER_SQLITE_SYNCHRONOUS", "FULL")
 
     # pysqlite's own transaction handling defers BEGIN; the chain needs the write lock from the first read of
     # its head, so every transaction starts BEGIN IMMEDIATE (SQLAlchemy's documented recipe).
@@ -44,11 +45,11 @@ def _sqlite_engine(url: str) -> Engine:
         # Write-ahead log: readers never wait for the writer and a commit appends instead of rewriting pages.
         # synchronous stays FULL: when the API answers, the screening and its audit event are on disk.
         dbapi_connection.execute("PRAGMA journal_mode = WAL")
-        dbapi_connection.execute(f"PRAGMA synchronous = {os.environ.get('SCREENER_SQLITE_SYNCHRONOUS', 'FULL')}")
+        dbapi_connection.execute(f"PRAGMA synchronous = {synchronous}")
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
     return engine
 
@@ -70,7 +71,17 @@ class AuditStore:
     def __init__(self, url: str, key: bytes):
         self.url = url
         self.key = key
-        self.engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url, pool_pre_ping=True)
+        if url.startswith("sqlite"):
+            self.engine = _sqlite_engine(url)
+            # Long reads (exports, amendment impact) take a snapshot without the write lock, so screenings go on.
+            self.reader = _sqlite_engine(url, begin="BEGIN DEFERRED")
+            # Rate-limit counters: written on every sign-in and API call, worthless after a power cut, so their
+            # commits skip the fsync (WAL with synchronous NORMAL still survives a process crash).
+            self.counters = _sqlite_engine(url, synchronous="NORMAL")
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+            self.reader = self.engine.execution_options(isolation_level="REPEATABLE READ")
+            self.counters = self.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:

@@ -1,11 +1,15 @@
 """Who may do what: sign-in, bearer tokens, the route -> roles policy (deny by default), throttling, headers."""
+import fcntl
+import os
 import time
 from collections import defaultdict, deque
+from contextlib import contextmanager
 from functools import lru_cache
 
 from flask import (Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for)
 
 from ..audit._accounts import Accounts, Principal
+from ..audit._limits import Limits
 from .errors import problem
 from .storage import get_store
 
@@ -31,7 +35,6 @@ ROUTE_ROLES = {
     "audit.log_png": AUDITORS,
     "auth.admin": ADMINS,
 }
-_FAILED_LOGINS: dict[str, deque] = defaultdict(deque)
 _TOKEN_CALLS: dict[str, deque] = defaultdict(deque)
 
 
@@ -125,20 +128,66 @@ def login():
     return render_template("login.html", error=None, next=request.args.get("next") or "")
 
 
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _refused(message: str, retry_after: float, target: str, status: int = 429) -> Response:
+    response = Response(render_template("login.html", error=message, next=target), status=status)
+    response.headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
+    return response
+
+
+@contextmanager
+def _hashing_slot():
+    """True while this request holds one of the host's few password-hashing slots, False when all are taken.
+
+    scrypt is made to be slow and memory-hungry: with every worker hashing, nothing answers health checks. The
+    slots are file locks in the instance folder, so they bound every worker process of this host together;
+    a request that finds them all taken is refused at once rather than waiting and holding its worker.
+    """
+    for slot in range(current_app.config["LOGIN_CONCURRENT_HASHES"]):
+        fd = os.open(os.path.join(current_app.instance_path, f"signin-{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            yield True
+        finally:
+            os.close(fd)  # closing releases the lock
+        return
+    yield False
+
+
 @bp.post("/login")
 def login_submit():
     username = (request.form.get("username") or "").strip().lower()[:64]
     password = request.form.get("password") or ""
     target = request.form.get("next") or ""
-    failures = _FAILED_LOGINS[username]
-    if _too_many(failures, current_app.config["LOGIN_FAILURES_ALLOWED"], current_app.config["LOGIN_LOCKOUT_SECONDS"]):
-        return Response(render_template("login.html", error="Too many failed attempts: wait 15 minutes.", next=target), status=429)
-    principal = accounts().authenticate(username, password)
+    config, client = current_app.config, _client()
+    limits = Limits(get_store())
+    # Cheapest refusals first; none of them hashes a password or writes the audit trail.
+    locked = limits.locked_for(username, client)
+    if locked:
+        return _refused(f"Too many failed attempts for this username from here: wait {int(locked // 60) + 1} minutes.",
+                        locked, target)
+    for what, limit in ((f"signin:client:{client}", config["LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE"]),
+                        ("signin:all", config["LOGIN_ATTEMPTS_PER_MINUTE"])):
+        wait = limits.take(what, limit, 60, prune=what == "signin:all")
+        if wait:
+            return _refused("Too many sign-in attempts: wait a minute and try again.", wait, target)
+    with _hashing_slot() as slot:
+        if not slot:
+            return _refused("The service is busy: try again in a moment.", 1, target, status=503)
+        principal = accounts().authenticate(username, password)
     if principal is None:
-        failures.append(time.monotonic())
+        limits.failed(username, client, config["LOGIN_FAILURES_ALLOWED"], config["LOGIN_LOCKOUT_SECONDS"],
+                      config["LOGIN_LOCKOUT_MAX_SECONDS"])
         get_store().note(f"login:{username}", "login.failed", username, {})
         return Response(render_template("login.html", error="Wrong username or password.", next=target), status=401)
-    failures.clear()
+    limits.succeeded(username, client)
     session.clear()
     session["user"] = principal.username
     session.permanent = True
