@@ -147,3 +147,24 @@ def test_behind_a_proxy_the_forwarded_client_is_throttled(tmp_path):
         assert proxy.post("/login", data={"username": "a", "password": "b"}, headers={"X-Forwarded-For": "192.0.2.7"}).status_code == 401
         assert proxy.post("/login", data={"username": "a", "password": "b"}, headers={"X-Forwarded-For": "192.0.2.8"}).status_code == 401
         assert proxy.post("/login", data={"username": "a", "password": "b"}, headers={"X-Forwarded-For": "192.0.2.8"}).status_code == 429
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example/x", "/\t/evil.example", "/%09/evil.example", "/\n/evil.example", "/\\evil.example", "\\\\evil.example",
+    "https://evil.example/", "/\r\nSet-Cookie: x=1", "javascript:alert(1)", "/ /evil.example", "/\x00", "evil.example",
+    "/\u2028/evil.example", "///evil.example",
+])
+def test_sign_in_redirects_only_to_a_path_on_this_service(tmp_path, target):
+    from urllib.parse import unquote
+
+    app = _app(tmp_path)
+    response = _client(app).post("/login", data={"username": "bob", "password": PASSWORD, "next": unquote(target)})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    page = _client(app).get("/login", query_string={"next": unquote(target)})
+    assert page.status_code == 200 and 'name="next" value=""' in page.get_data(as_text=True)
+
+
+def test_sign_in_keeps_a_local_next(tmp_path):
+    app = _app(tmp_path)
+    response = _client(app).post("/login", data={"username": "bob", "password": PASSWORD, "next": "/audit/screenings?trial=NCT06674265"})
+    assert response.headers["Location"] == "/audit/screenings?trial=NCT06674265"

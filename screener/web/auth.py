@@ -5,6 +5,7 @@ import time
 from collections import defaultdict, deque
 from contextlib import contextmanager
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for)
 
@@ -123,9 +124,24 @@ def _unauthorised(detail: str):
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
+def safe_next(target: str | None) -> str | None:
+    r"""target if it is a path on this service, else None.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so "/\t/evil.example" and
+    "/\\evil.example" are both "//evil.example", another site: any control character, whitespace or backslash
+    is refused, as is anything with a scheme or a host.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch == "\\" or ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
 @bp.get("/login")
 def login():
-    return render_template("login.html", error=None, next=request.args.get("next") or "")
+    return render_template("login.html", error=None, next=safe_next(request.args.get("next")) or "")
 
 
 def _client() -> str:
@@ -165,7 +181,7 @@ def _hashing_slot():
 def login_submit():
     username = (request.form.get("username") or "").strip().lower()[:64]
     password = request.form.get("password") or ""
-    target = request.form.get("next") or ""
+    target = safe_next(request.form.get("next")) or ""
     config, client = current_app.config, _client()
     limits = Limits(get_store())
     # Cheapest refusals first; none of them hashes a password or writes the audit trail.
@@ -192,8 +208,7 @@ def login_submit():
     session["user"] = principal.username
     session.permanent = True
     get_store().note(principal.actor, "login", principal.username, {})
-    safe = target if target.startswith("/") and not target.startswith("//") else url_for("form.index")
-    return redirect(safe)
+    return redirect(target or url_for("form.index"))
 
 
 @bp.post("/logout")
