@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..model.record import PatientRecord
 from ..model.report import Report
 from ._chain import GENESIS, Verification, canonical, event_hash, screening_content_hash, verify
+from ._files import private_folder, private_sqlite_file
 from ._models import AuditEvent, Screening
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -33,6 +34,7 @@ def _now() -> str:
 
 
 def _sqlite_engine(url: str, begin: str = "BEGIN IMMEDIATE", synchronous: str | None = None) -> Engine:
+    private_sqlite_file(url)
     engine = create_engine(url, connect_args={"timeout": 30})
     synchronous = synchronous or os.environ.get("SCREENER_SQLITE_SYNCHRONOUS", "FULL")
 
@@ -58,9 +60,8 @@ def load_key(instance_path: Path) -> bytes:
     """The chain's HMAC key: SCREENER_AUDIT_KEY, else instance/audit.key (created once, readable by the owner only)."""
     if os.environ.get("SCREENER_AUDIT_KEY"):
         return os.environ["SCREENER_AUDIT_KEY"].encode()
-    path = instance_path / "audit.key"
+    path = private_folder(instance_path) / "audit.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))

@@ -45,7 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    from ..audit._files import private_folder
+
+    private_folder(app.instance_path)  # the SQLite database in it holds patient records
     if not app.config.get("DATABASE_URL"):
         from ..audit import database_url
 
