@@ -214,20 +214,22 @@ def impact_command(new):
     """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why."""
     from .audit import open_store
     from .rules import load_rule_set
-    from .rules._diff import amendment_impact
+    from .rules._diff import AmendmentImpact
 
     rule_set = load_rule_set(Path(new))
     store = open_store()
-    rescreened, impacts = amendment_impact(store, rule_set)
-    store.note(f"cli:{getpass.getuser()}", "rules.impact", rule_set.trial_id,
-               {"version": rule_set.version, "rescreened": rescreened, "changed": len(impacts)})
-    for impact in impacts:
+    run = AmendmentImpact(store, rule_set)
+    changed = verdicts = 0
+    for impact in run:  # streamed: each affected screening is printed as it is found
+        changed += 1
+        verdicts += impact.old_verdict != impact.new_verdict
         click.echo(f"screening {impact.screening_id}: {impact.old_verdict} -> {impact.new_verdict}")
         for cid, before, after, reason in impact.criteria:
             click.echo(_wrap(f"{cid}: {before} -> {after}. {reason}", "    "))
-    verdicts = sum(i.old_verdict != i.new_verdict for i in impacts)
-    click.echo(f"{rescreened} screenings of {rule_set.trial_id} re-screened under version {rule_set.version}: "
-               f"{verdicts} verdicts would change, {len(impacts)} screenings change in some criterion")
+    store.note(f"cli:{getpass.getuser()}", "rules.impact", rule_set.trial_id,
+               {"version": rule_set.version, "rescreened": run.rescreened, "changed": changed})
+    click.echo(f"{run.rescreened} screenings of {rule_set.trial_id} re-screened under version {rule_set.version}: "
+               f"{verdicts} verdicts would change, {changed} screenings change in some criterion")
 
 
 @main.group("audit")
@@ -276,9 +278,9 @@ def export_command(what, fmt):
     from .audit import open_store
     from .audit._export import export
 
-    store = open_store()
-    rows = store.screenings(limit=10**9) if what == "screenings" else store.events()
-    click.echo(export(what, rows, fmt), nl=False)
+    _, chunks = export(open_store(), what, fmt, _admin_actor())
+    for chunk in chunks:  # streamed: memory does not grow with the table
+        click.echo(chunk, nl=False)
 
 
 @main.command("batch")

@@ -142,6 +142,18 @@ class AuditStore:
             self._lock_chain(session)
             return self._append(session, actor, action, subject, details, _now()).seq
 
+    def snapshot(self) -> Session:
+        """A read session on one consistent snapshot that holds no write lock: for reads that take long (exports,
+        amendment impact). The caller closes it."""
+        return Session(self.reader, expire_on_commit=False)
+
+    def stream_screenings(self, session: Session, trial_id: str | None = None):
+        """Stored screenings of a snapshot, fetched in batches (rows with the columns as attributes)."""
+        query = select(Screening.__table__).order_by(Screening.recorded_at, Screening.id)
+        if trial_id:
+            query = query.where(Screening.trial_id == trial_id)
+        return session.execute(query.execution_options(yield_per=200))
+
     def screenings(self, trial_id=None, verdict=None, date_from=None, date_to=None, limit=200, offset=0) -> list[Screening]:
         query = select(Screening).order_by(Screening.recorded_at.desc(), Screening.id)
         if trial_id:
