@@ -168,3 +168,19 @@ def test_sign_in_keeps_a_local_next(tmp_path):
     app = _app(tmp_path)
     response = _client(app).post("/login", data={"username": "bob", "password": PASSWORD, "next": "/audit/screenings?trial=NCT06674265"})
     assert response.headers["Location"] == "/audit/screenings?trial=NCT06674265"
+
+
+def test_a_session_cookie_stops_working_after_sign_out(tmp_path):
+    app = _app(tmp_path)
+    browser = _client(app)
+    assert _login(browser, password=PASSWORD).status_code == 302
+    stolen = browser.get_cookie("session").value
+    other_device = _client(app)
+    assert _login(other_device, password=PASSWORD).status_code == 302
+    assert browser.get("/audit/screenings").status_code == 200
+    assert browser.post("/logout").status_code == 302
+    replay = _client(app)
+    replay.set_cookie("session", stolen)
+    assert replay.get("/audit/screenings").status_code == 302  # to the sign-in page
+    assert other_device.get("/audit/screenings").status_code == 302  # sign-out ends every session of the user
+    assert _login(browser, password=PASSWORD).status_code == 302 and browser.get("/audit/screenings").status_code == 200

@@ -25,6 +25,7 @@ class Principal:
     username: str
     role: str
     via: str  # "session" or "token:<id>"
+    session_generation: int = 0
 
     @property
     def actor(self) -> str:
@@ -83,12 +84,19 @@ class Accounts:
             return None
         if not check_password_hash(user.password_hash, password):
             return None
-        return Principal(user.username, user.role, "session")
+        return Principal(user.username, user.role, "session", user.session_generation)
 
     def user(self, username: str) -> Principal | None:
         with self.store.sessions() as session:
             user = session.scalar(select(User).where(User.username == username))
-        return Principal(user.username, user.role, "session") if user is not None and user.active else None
+        return Principal(user.username, user.role, "session", user.session_generation) if user is not None and user.active else None
+
+    def end_sessions(self, username: str) -> None:
+        """Invalidate every session cookie issued to the user so far (sign-out, password change)."""
+        with self.store.sessions.begin() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is not None:
+                user.session_generation += 1
 
     def create_token(self, username: str, name: str, days: int, actor: str) -> tuple[str, str]:
         """A new token for the user: (token id, secret). The secret is not stored and cannot be shown again."""

@@ -55,6 +55,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # screener, auditor, admin
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[str] = mapped_column(String(32))
+    # A session cookie names the generation it was issued in; signing out moves the user to the next one, so a
+    # copied cookie stops working although the cookie itself (signed, client-side) is still intact.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ApiToken(Base):

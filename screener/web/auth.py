@@ -97,7 +97,8 @@ def init_app(app) -> None:
             calls.append(time.monotonic())
         elif session.get("user"):
             g.principal = accounts().user(session["user"])
-            if g.principal is None:
+            if g.principal is None or session.get("generation") != g.principal.session_generation:
+                g.principal = None  # signed out (or disabled) on the server: the cookie no longer counts
                 session.clear()
             else:
                 session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME, renewed by each request
@@ -206,6 +207,7 @@ def login_submit():
     limits.succeeded(username, client)
     session.clear()
     session["user"] = principal.username
+    session["generation"] = principal.session_generation
     session.permanent = True
     get_store().note(principal.actor, "login", principal.username, {})
     return redirect(target or url_for("form.index"))
@@ -216,6 +218,7 @@ def logout():
     principal = current()
     session.clear()
     if principal is not None:
+        accounts().end_sessions(principal.username)  # a copy of the cookie must not outlive the sign-out
         get_store().note(principal.actor, "logout", principal.username, {})
     return redirect(url_for("auth.login"))
 
