@@ -184,3 +184,13 @@ def test_a_session_cookie_stops_working_after_sign_out(tmp_path):
     assert replay.get("/audit/screenings").status_code == 302  # to the sign-in page
     assert other_device.get("/audit/screenings").status_code == 302  # sign-out ends every session of the user
     assert _login(browser, password=PASSWORD).status_code == 302 and browser.get("/audit/screenings").status_code == 200
+
+
+def test_the_api_takes_bearer_tokens_only_not_session_cookies(tmp_path):
+    app = _app(tmp_path)
+    browser = _client(app)
+    assert _login(browser, password=PASSWORD).status_code == 302
+    assert browser.get("/audit/screenings").status_code == 200
+    refused = browser.get("/api/v1/trials")
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert browser.post("/api/v1/screen?as_of=2026-11-22", data="{}", content_type="application/json").status_code == 401

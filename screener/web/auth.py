@@ -95,7 +95,8 @@ def init_app(app) -> None:
             if _too_many(calls, current_app.config["TOKEN_RATE_PER_MINUTE"], 60):
                 return problem(429, "Too Many Requests", "this token's rate limit is reached; slow down")
             calls.append(time.monotonic())
-        elif session.get("user"):
+        elif session.get("user") and request.blueprint != "api":
+            # The API is CSRF-exempt, so it must not honour the browser's cookie: bearer tokens only.
             g.principal = accounts().user(session["user"])
             if g.principal is None or session.get("generation") != g.principal.session_generation:
                 g.principal = None  # signed out (or disabled) on the server: the cookie no longer counts
