@@ -54,6 +54,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"] = database_url(app.instance_path)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
+    from .body_limit import ChunkedBodyLimit
+
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
     if app.config.get("PROXY_HOPS"):
         # Behind N trusted reverse proxies the client address (sign-in throttling, lockouts) is in X-Forwarded-For.
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -7,10 +7,11 @@ from contextlib import contextmanager
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for)
+from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for)
 
 from ..audit._accounts import Accounts, Principal
 from ..audit._limits import Limits
+from .body_limit import TOO_LARGE
 from .errors import problem
 from .storage import get_store
 
@@ -81,6 +82,8 @@ def init_app(app) -> None:
     @app.before_request
     def authenticate():
         g.principal = None
+        if request.environ.get(TOO_LARGE):
+            abort(413)
         roles = ROUTE_ROLES.get(request.endpoint)
         if request.endpoint is None:
             return None  # 404/405 follow
