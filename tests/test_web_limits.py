@@ -27,3 +27,15 @@ def test_a_chunked_body_within_the_limit_is_screened(client):
     limit = client.application.config["MAX_CONTENT_LENGTH"]
     assert _chunked(client, BUNDLE).status_code == 200
     assert _chunked(client, BUNDLE + b" " * (limit - len(BUNDLE))).status_code == 200  # exactly the limit
+
+
+def test_an_invalid_record_lists_at_most_50_errors_with_a_count_and_clips_echoed_names(client, eligible_json):
+    record = dict(eligible_json, **{f"unknown_{i}": 1 for i in range(1000)})
+    record["k" * 100_000] = 1
+    response = client.post(URL, data=json.dumps(record), content_type="application/json")
+    body = response.get_json()
+    assert response.status_code == 422 and len(response.data) < 20_000
+    assert len(body["errors"]) == 50 and body["errors_total"] == 1001 and "1,001 problems" in body["detail"]
+    assert all(len(e["field"]) <= 120 for e in body["errors"])
+    one = client.post(URL, data=json.dumps({"k" * 100_000: 1, **eligible_json}), content_type="application/json").get_json()
+    assert one["errors_total"] == 1 and one["errors"][0]["field"] == "k" * 119 + "…"
