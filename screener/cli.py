@@ -54,6 +54,16 @@ def _fail_input(errors: list[dict[str, str]]) -> None:
     sys.exit(EXIT_INVALID_INPUT)
 
 
+def _as_of(value: str | None) -> date | None:
+    """--as-of through the same strict parser as the API and the form (strptime took 2026-1-5 and 9999-12-31)."""
+    from .model.dates import parse_date
+
+    try:
+        return parse_date(value) if value is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+
+
 @click.group(help=__doc__)
 def main() -> None:
     pass
@@ -63,7 +73,7 @@ def main() -> None:
 @click.argument("record", type=click.Path(allow_dash=True))
 @click.option("--trial", help="Trial id, e.g. NCT06674265.")
 @click.option("--all", "all_trials", is_flag=True, help="Screen against every trial, best prospects first.")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Screening date (default: today).")
+@click.option("--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default=None, help="Evaluator backend.")
 def screen_command(record, trial, all_trials, as_of, fmt, engine):
@@ -72,7 +82,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         raise click.UsageError("give exactly one of --trial ID or --all")
     if record != "-" and not Path(record).is_file():
         _fail_input([{"field": "RECORD", "message": "no such file"}])
-    as_of_date: date = as_of.date() if as_of else date.today()
+    as_of_date: date = as_of or date.today()
     try:
         patient = _read_record(record)
         reports = screen_all(patient, as_of_date, engine) if all_trials else [screen(patient, trial, as_of_date, engine)]
@@ -288,7 +298,7 @@ def export_command(what, fmt):
 @click.option("--trial", "trials", multiple=True, help="Trial id (repeatable).")
 @click.option("--all", "all_trials", is_flag=True, help="Every trial.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Screening date (default: today).")
+@click.option("--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today).")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (default: a local cluster).")
 @click.option("--workers", type=int, help="Local cluster size (default: one per core).")
 @click.option("--chunk-size", type=int, default=2000, show_default=True)
@@ -307,7 +317,7 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
 
     client = Client(scheduler) if scheduler else local_client(workers)
     try:
-        summary = run_batch(input_path, out_dir, list(trials) or None, as_of.date() if as_of else date.today(),
+        summary = run_batch(input_path, out_dir, list(trials) or None, as_of or date.today(),
                             client=client, chunk_size=chunk_size)
     finally:
         client.close()

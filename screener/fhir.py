@@ -20,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from . import config
+from .model.dates import parse_fhir_day
 from .model.labs import LOINC_TO_LAB, LABS, accepted_units, to_canonical
 from .model.record import PatientRecord
 from .screening import InvalidRecord, validation_message
@@ -85,7 +86,7 @@ def _day(value, path: str) -> date | None:
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:
-        return date.fromisoformat(value[:10])
+        return parse_fhir_day(value)
     except ValueError:
         _fail(path, "not a valid FHIR date")
 
