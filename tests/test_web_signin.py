@@ -194,3 +194,13 @@ def test_the_api_takes_bearer_tokens_only_not_session_cookies(tmp_path):
     refused = browser.get("/api/v1/trials")
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
     assert browser.post("/api/v1/screen?as_of=2026-11-22", data="{}", content_type="application/json").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/login", "/api/v1/docs", "/api/v1/openapi.json", "/static/screener.css"])
+def test_public_routes_ignore_credentials_they_do_not_need(tmp_path, path):
+    app = _app(tmp_path)
+    client = _client(app)
+    response = client.get(path, headers={"Authorization": "Bearer scr_revoked_or_made_up"})
+    assert response.status_code == 200
+    client.set_cookie("session", "not-a-valid-signed-cookie")
+    assert client.get(path).status_code == 200

@@ -89,6 +89,10 @@ def init_app(app) -> None:
             return None  # 404/405 follow
         if roles is None:
             return problem(403, "Forbidden", "this route has no access rule")
+        if roles is PUBLIC:
+            # Credentials are not needed here, so they are not read: a stale or wrong token must not turn a
+            # health check, the docs or the sign-in page into a 401, and probes never touch the database.
+            return None
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             g.principal = accounts().token_principal(header[7:].strip())
@@ -106,8 +110,6 @@ def init_app(app) -> None:
                 session.clear()
             else:
                 session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME, renewed by each request
-        if roles is PUBLIC:
-            return None
         if g.principal is None:
             return _unauthorised("sign in, or send an API token as Authorization: Bearer <token>")
         if g.principal.role not in roles:
