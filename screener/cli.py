@@ -1,6 +1,7 @@
 """The `screener` command line: screen records, lint and test rule sets, list the field catalogue."""
 import getpass
 import json
+import os
 import sys
 import textwrap
 from datetime import date
@@ -382,12 +383,29 @@ def users_enable(username):
     click.echo(f"enabled {username}")
 
 
+def _interactive() -> bool:
+    return sys.stdout.isatty()
+
+
 @users_group.command("ensure-admin")
 def users_ensure_admin():
     """On first start (no users yet): create 'admin' and print its generated password, once."""
     password = _accounts().ensure_first_admin()
-    if password:
-        click.echo(f"First start: created user 'admin' with generated password {password}  (shown only now; there is no default password)")
+    if not password:
+        return
+    if _interactive():
+        click.echo(f"First start: created user 'admin' with generated password {password}  (shown only now; you will "
+                   "choose your own at first sign-in)")
+        return
+    # Not a terminal: the output is probably a log (systemd, docker, CI), which must not hold a password.
+    from .audit._accounts import FIRST_ADMIN_PASSWORD_FILE
+
+    path = config.SCREENER_INSTANCE_PATH / FIRST_ADMIN_PASSWORD_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password + "\n")
+    click.echo(f"First start: created user 'admin'; its generated password is in {path} (readable by this user only; "
+               "removed when admin chooses a new password at first sign-in)")
 
 
 @main.group("tokens")

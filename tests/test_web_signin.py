@@ -204,3 +204,49 @@ def test_public_routes_ignore_credentials_they_do_not_need(tmp_path, path):
     assert response.status_code == 200
     client.set_cookie("session", "not-a-valid-signed-cookie")
     assert client.get(path).status_code == 200
+
+
+def test_first_admin_password_goes_to_a_0600_file_when_not_interactive_and_must_be_changed(tmp_path, monkeypatch):
+    import stat
+
+    from click.testing import CliRunner
+
+    from screener import config
+    from screener.cli import main
+
+    monkeypatch.setattr(config, "SCREENER_INSTANCE_PATH", tmp_path)
+    result = CliRunner().invoke(main, ["users", "ensure-admin"])  # CliRunner's output is not a terminal
+    path = tmp_path / "first-admin-password"
+    password = path.read_text().strip()
+    assert result.exit_code == 0 and str(path) in result.output and password not in result.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(password) >= 12
+    assert CliRunner().invoke(main, ["users", "ensure-admin"]).output == ""  # first start only
+
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=False, DATABASE_URL=f"sqlite:///{tmp_path / 'screener.sqlite3'}")
+    app.instance_path = str(tmp_path)
+    admin = _client(app)
+    signed_in = admin.post("/login", data={"username": "admin", "password": password, "next": "/admin"})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/password"
+    for path_ in ("/admin", "/audit/screenings", "/"):
+        assert admin.get(path_).headers.get("Location") == "/password"
+    assert "choose your own" in admin.get("/password").get_data(as_text=True)
+    change = {"current_password": password, "new_password": "short", "repeat_password": "short"}
+    assert admin.post("/password", data=change).status_code == 422
+    change = {"current_password": "wrong" * 4, "new_password": "my own long passphrase", "repeat_password": "my own long passphrase"}
+    assert admin.post("/password", data=change).status_code == 422
+    change["current_password"] = password
+    assert admin.post("/password", data=change).status_code == 302
+    assert admin.get("/admin").status_code == 200 and not path.exists()
+    assert _login(_client(app), "admin", password).status_code == 401
+    assert _login(_client(app), "admin", "my own long passphrase").headers["Location"] == "/"
+
+
+def test_first_admin_password_is_shown_on_an_interactive_terminal(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from screener import cli, config
+
+    monkeypatch.setattr(config, "SCREENER_INSTANCE_PATH", tmp_path)
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    result = CliRunner().invoke(cli.main, ["users", "ensure-admin"])
+    assert "generated password" in result.output and not (tmp_path / "first-admin-password").exists()

@@ -58,6 +58,8 @@ class User(Base):
     # A session cookie names the generation it was issued in; signing out moves the user to the next one, so a
     # copied cookie stops working although the cookie itself (signed, client-side) is still intact.
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # Set for a password someone else saw (the generated first admin's): replaced at first sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
 
 class ApiToken(Base):

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for)
 
-from ..audit._accounts import Accounts, Principal
+from ..audit._accounts import FIRST_ADMIN_PASSWORD_FILE, Accounts, Principal
 from ..audit._limits import Limits
 from .body_limit import TOO_LARGE
 from .errors import problem
@@ -26,7 +26,7 @@ ADMINS = frozenset({"admin"})
 ROUTE_ROLES = {
     "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC,
     "openapi.openapi_json": PUBLIC, "openapi.docs": PUBLIC, "auth.login": PUBLIC, "auth.login_submit": PUBLIC,
-    "auth.logout": ANYONE,
+    "auth.logout": ANYONE, "auth.password": ANYONE, "auth.password_submit": ANYONE,
     "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
@@ -38,6 +38,8 @@ ROUTE_ROLES = {
     "auth.admin": ADMINS,
 }
 _TOKEN_CALLS: dict[str, deque] = defaultdict(deque)
+# What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
+_WHILE_CHANGING = frozenset({"auth.password", "auth.password_submit", "auth.logout"})
 
 
 def accounts() -> Accounts:
@@ -110,6 +112,8 @@ def init_app(app) -> None:
                 session.clear()
             else:
                 session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME, renewed by each request
+                if g.principal.must_change_password and request.endpoint not in _WHILE_CHANGING:
+                    return redirect(url_for("auth.password"))
         if g.principal is None:
             return _unauthorised("sign in, or send an API token as Authorization: Bearer <token>")
         if g.principal.role not in roles:
@@ -216,7 +220,44 @@ def login_submit():
     session["generation"] = principal.session_generation
     session.permanent = True
     get_store().note(principal.actor, "login", principal.username, {})
+    if principal.must_change_password:
+        return redirect(url_for("auth.password"))
     return redirect(target or url_for("form.index"))
+
+
+def _password_page(error: str | None = None, status: int = 200) -> Response:
+    return Response(render_template("password.html", error=error, forced=current().must_change_password), status=status)
+
+
+@bp.get("/password")
+def password():
+    return _password_page()
+
+
+@bp.post("/password")
+def password_submit():
+    from ..audit._accounts import AccountError
+
+    principal = current()
+    wait = Limits(get_store()).take(f"password:{principal.username}", 5, 60)
+    if wait:
+        return _password_page("Too many attempts: wait a minute.", 429)
+    if request.form.get("new_password", "") != request.form.get("repeat_password", ""):
+        return _password_page("The two new passwords differ.", 422)
+    with _hashing_slot() as slot:
+        if not slot:
+            return _password_page("The service is busy: try again in a moment.", 503)
+        try:
+            changed = accounts().change_password(principal.username, request.form.get("current_password", ""),
+                                                 request.form.get("new_password", ""), principal.actor)
+        except AccountError as exc:
+            return _password_page(str(exc)[:1].upper() + str(exc)[1:] + ".", 422)
+    session["generation"] = changed.session_generation  # this session goes on; every other one ended
+    if changed.username == "admin":  # the generated first password, if it was left in a file, is now void
+        path = os.path.join(current_app.instance_path, FIRST_ADMIN_PASSWORD_FILE)
+        if os.path.exists(path):
+            os.remove(path)
+    return redirect(url_for("form.index" if changed.role != "auditor" else "audit.screenings"))
 
 
 @bp.post("/logout")
