@@ -39,3 +39,9 @@ def test_an_invalid_record_lists_at_most_50_errors_with_a_count_and_clips_echoed
     assert all(len(e["field"]) <= 120 for e in body["errors"])
     one = client.post(URL, data=json.dumps({"k" * 100_000: 1, **eligible_json}), content_type="application/json").get_json()
     assert one["errors_total"] == 1 and one["errors"][0]["field"] == "k" * 119 + "…"
+
+
+def test_405_names_the_allowed_methods(client):
+    response = client.delete("/api/v1/trials")
+    assert response.status_code == 405 and set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert client.get(URL).headers["Allow"].split(", ") == ["OPTIONS", "POST"]

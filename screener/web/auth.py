@@ -4,7 +4,6 @@ import os
 import time
 from collections import defaultdict, deque
 from contextlib import contextmanager
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for)
@@ -13,6 +12,7 @@ from ..audit._accounts import FIRST_ADMIN_PASSWORD_FILE, Accounts, Principal
 from ..audit._limits import Limits
 from .body_limit import TOO_LARGE
 from .errors import problem
+from .headers import security_headers
 from .storage import get_store
 
 bp = Blueprint("auth", __name__)
@@ -65,21 +65,6 @@ def _too_many(window: deque, limit: int, seconds: float) -> bool:
     return len(window) >= limit
 
 
-@lru_cache(maxsize=1)
-def _security_headers(secure: bool) -> dict[str, str]:
-    headers = {
-        "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                   "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "X-Frame-Options": "DENY",
-        "Cache-Control": "no-store",
-    }
-    if secure:
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    return headers
-
-
 def init_app(app) -> None:
     @app.before_request
     def authenticate():
@@ -122,8 +107,12 @@ def init_app(app) -> None:
 
     @app.after_request
     def headers(response: Response) -> Response:
-        for name, value in _security_headers(request.is_secure).items():
+        for name, value in security_headers(request.is_secure).items():
             response.headers.setdefault(name, value)
+        if response.status_code == 405 and "Allow" not in response.headers:
+            # RFC 9110 requires Allow on a 405; the problem+json error handler builds a fresh response without it.
+            allowed = current_app.create_url_adapter(request).allowed_methods()
+            response.headers["Allow"] = ", ".join(sorted(allowed))
         return response
 
 
