@@ -45,3 +45,24 @@ def test_405_names_the_allowed_methods(client):
     response = client.delete("/api/v1/trials")
     assert response.status_code == 405 and set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     assert client.get(URL).headers["Allow"].split(", ") == ["OPTIONS", "POST"]
+
+
+def test_the_per_token_rate_limit_is_shared_by_workers_and_per_token(tmp_path):
+    from freezegun import freeze_time
+
+    from .conftest import make_app, token_for
+
+    first = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=3)
+    second = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=3)  # another worker on the same database
+    assert first.config["TOKEN_RATE_PER_MINUTE"] == 3 and make_app(tmp_path / "d").config["TOKEN_RATE_PER_MINUTE"] == 600
+    busy, other = token_for(first, "screener", "busy"), token_for(first, "screener", "other")
+    with freeze_time("2026-11-22 10:00:05"):
+        statuses = [app.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {busy}"}).status_code
+                    for app in (first, second, first, second)]
+        assert statuses == [200, 200, 200, 429]
+        refused = second.test_client().get("/api/v1/fields", headers={"Authorization": f"Bearer {busy}"})
+        assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert "3 requests a minute" in refused.get_json()["detail"]
+        assert first.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {other}"}).status_code == 200
+    with freeze_time("2026-11-22 10:01:00"):
+        assert second.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {busy}"}).status_code == 200

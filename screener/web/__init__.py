@@ -24,9 +24,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
-        # Per token and worker: far above an EHR interface's normal load (1,000/s), there to stop a runaway or
-        # stolen token, not to shape traffic.
-        TOKEN_RATE_PER_MINUTE=60_000,
+        # Per token, counted in the database (so shared by every worker and kept across restarts): 10 a second
+        # is far above an EHR interface screening patients as they come, and stops a runaway or stolen token
+        # from flooding the trail. Population pre-screening belongs in `screener batch`, not the API.
+        TOKEN_RATE_PER_MINUTE=600,
         # Sign-in: each try costs a deliberately slow scrypt check (about 0.3 s of a core here). Counted in the
         # database, so the limits hold across workers and restarts.
         LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=10,

@@ -1,8 +1,6 @@
 """Who may do what: sign-in, bearer tokens, the route -> roles policy (deny by default), throttling, headers."""
 import fcntl
 import os
-import time
-from collections import defaultdict, deque
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -37,7 +35,6 @@ ROUTE_ROLES = {
     "audit.log_png": AUDITORS,
     "auth.admin": ADMINS,
 }
-_TOKEN_CALLS: dict[str, deque] = defaultdict(deque)
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
 _WHILE_CHANGING = frozenset({"auth.password", "auth.password_submit", "auth.logout"})
 
@@ -56,13 +53,6 @@ def sees_everything() -> bool:
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.authorization is not None
-
-
-def _too_many(window: deque, limit: int, seconds: float) -> bool:
-    now = time.monotonic()
-    while window and now - window[0] > seconds:
-        window.popleft()
-    return len(window) >= limit
 
 
 def init_app(app) -> None:
@@ -85,10 +75,13 @@ def init_app(app) -> None:
             g.principal = accounts().token_principal(header[7:].strip())
             if g.principal is None:
                 return _unauthorised("the token is unknown, expired or revoked")
-            calls = _TOKEN_CALLS[g.principal.via]
-            if _too_many(calls, current_app.config["TOKEN_RATE_PER_MINUTE"], 60):
-                return problem(429, "Too Many Requests", "this token's rate limit is reached; slow down")
-            calls.append(time.monotonic())
+            limit = current_app.config["TOKEN_RATE_PER_MINUTE"]
+            wait = Limits(get_store()).take(g.principal.via, limit, 60)
+            if wait:
+                response = problem(429, "Too Many Requests", f"this token's limit of {limit:,} requests a minute is "
+                                   "reached; slow down")
+                response.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+                return response
         elif session.get("user") and request.blueprint != "api":
             # The API is CSRF-exempt, so it must not honour the browser's cookie: bearer tokens only.
             g.principal = accounts().user(session["user"])
