@@ -60,15 +60,17 @@ def test_platelets_pass_and_fail_with_value_unit_date_and_threshold(eligible_jso
 
 
 def test_steroid_window_in_words_at_its_edges(eligible_json):
-    assert _criterion(eligible_json, "NCT06674265-E7").reason == \
-        "No dexamethasone (1.00 mg/kg/day prednisone-equivalent) since 24 Oct 2026 (29 days; needs 7) ✔"
+    assert _criterion(eligible_json, "NCT06674265-E7").reason.startswith(
+        "No dexamethasone since 24 Oct 2026 (29 days; needs 7): dexamethasone → dexamethasone, systemic corticosteroid, "
+        "6.67 × prednisone: 0.15 mg/kg/day = 1.00 mg/kg/day prednisone-equivalent, oral, 20 Oct 2026 to 24 Oct 2026")
     steroid = eligible_json["history"]["medications"][1]
     steroid["end"] = "2026-11-15"  # 7 days before: clears that day
-    assert _criterion(eligible_json, "NCT06674265-E7").reason.endswith("since 15 Nov 2026 (7 days; needs 7) ✔")
+    reason = _criterion(eligible_json, "NCT06674265-E7").reason
+    assert reason.startswith("No dexamethasone since 15 Nov 2026 (7 days; needs 7):") and reason.endswith("✔")
     steroid["end"] = "2026-11-16"  # 6 days before: still within the window
     reason = _criterion(eligible_json, "NCT06674265-E7").reason
-    assert reason == ("Dexamethasone (1.00 mg/kg/day prednisone-equivalent) on 16 Nov 2026, 6 days ago "
-                      "(needs 7 days without; clears on 23 Nov 2026) ✘")
+    assert reason.startswith("Dexamethasone on 16 Nov 2026, 6 days ago (needs 7 days without; clears on 23 Nov 2026):")
+    assert reason.endswith("✘") and "1.00 mg/kg/day prednisone-equivalent" in reason
 
 
 def test_transfusion_and_history_reviewed(eligible_json):

@@ -45,3 +45,25 @@ def test_screening_log_page_csv_and_chart(screened, auditor_client):
     assert "3 screened: 1 eligible, 1 ineligible, 1 incomplete" in page and "adds up" in page
     assert screened.get("/audit/log.csv?trial=NCT06674265").get_data(as_text=True).startswith("trial,group")
     assert screened.get("/audit/log.png?trial=NCT06674265").data[:4] == b"\x89PNG"
+
+
+def test_exports_stream_from_a_snapshot_without_blocking_screenings(screened, auditor_client, monkeypatch):
+    from screener.audit import _export
+
+    monkeypatch.setattr(_export, "CHUNK_CHARS", 1000)
+    response = auditor_client.get("/audit/export/screenings.csv", buffered=False)
+    assert response.is_streamed
+    chunks = iter(response.response)
+    first = next(chunks)
+    # Mid-export, screening goes on (the export holds no write lock) and the export stays on its snapshot.
+    assert screened.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=(PATIENTS / "eligible.json").read_text(),
+                         content_type="application/json").status_code == 200
+    rest = list(chunks)
+    response.close()
+    text = (first + b"".join(rest)).decode()
+    assert len(rest) >= 2 and text.startswith("id,request_id")
+    assert len(list(__import__("csv").reader(text.splitlines()))) == 4  # header + the 3 screenings of the snapshot
+    rows = json.loads(auditor_client.get("/audit/export/screenings.json").data)
+    assert len(rows) == 4
+    events = json.loads(auditor_client.get("/audit/export/events.json").data)
+    assert [json.loads(e["details_json"])["rows"] for e in events if e["action"] == "export"] == [3, 4]

@@ -6,16 +6,16 @@ Window semantics (one definition, used everywhere): an event on day E is "within
 as-of date A when A - E < N days; it clears on E + N.
 """
 import math
-import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from .. import config
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_for_test, to_canonical
-from ..model.record import Medication, Observation, PatientRecord
+from ..model.record import Observation, PatientRecord
 from ..model.ruleset import Lookback
 from ..rules._load import Tables
 from .catalogue import catalogue
+from .medications import cyp3a4_exposures, steroid_exposures
 
 
 @dataclass(frozen=True)
@@ -57,20 +57,6 @@ def schwartz_egfr(height_cm: float, creatinine_mg_dl: float) -> float:
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     """Body surface area, m² (Mosteller RD, N Engl J Med 1987;317:1098)."""
     return math.sqrt(height_cm * weight_kg / 3600)
-
-
-def medication_name_parts(name: str) -> list[str]:
-    """A medication name and each part of a combination, lower-case: 'Lopinavir/Ritonavir' -> both."""
-    whole = name.strip().lower()
-    return [whole] + [p.strip() for p in re.split(r"[/+,]| and ", whole) if p.strip() and p.strip() != whole]
-
-
-def _table_match(name: str, table: dict) -> str | None:
-    for part in medication_name_parts(name):
-        for key in table:
-            if part == key or part.startswith(key + " "):
-                return key
-    return None
 
 
 def _parse_key(key: str) -> dict[str, str]:
@@ -386,49 +372,14 @@ class _Deriver:
         return Fact(days, f"{days} days before the as-of date", "days", ended, path, clears_on=clears)
 
     def _medication_days(self, params: dict[str, str], window: int | None) -> Fact:
-        medications = self.record.history.medications
-        events, uncertain = [], []
-        for i, med in enumerate(medications or ()):
-            path = f"history.medications[{i}] {med.name}"
-            if params["medication"] == "cyp3a4_modulator":
-                drug = _table_match(med.name, self.tables.cyp3a4.drugs)
-                if drug and self.tables.cyp3a4.drugs[drug].strength in params["strengths"].split(","):
-                    entry = self.tables.cyp3a4.drugs[drug]
-                    events.append((f"{path} ({entry.strength} CYP3A4 {entry.role})", med.start, med.end))
-                continue
-            drug = _table_match(med.name, self.tables.corticosteroids.drugs)
-            if drug is None:
-                continue
-            if med.route == "unknown":
-                uncertain.append((path, med.start, med.end, f"route of {med.name} not recorded (systemic or not?)"))
-                continue
-            if med.route not in self.tables.corticosteroids.systemic_routes:
-                continue
-            if "min_prednisone_mg_kg_day" not in params:
-                events.append((path, med.start, med.end))
-                continue
-            dose = self.prednisone_mg_kg_day(med, self.tables.corticosteroids.drugs[drug])
-            if isinstance(dose, str):
-                uncertain.append((path, med.start, med.end, dose))
-            elif dose >= float(params["min_prednisone_mg_kg_day"]):
-                events.append((f"{path} ({dose:.2f} mg/kg/day prednisone-equivalent)", med.start, med.end))
-        return self._event_days(medications, "medication history", events, window, uncertain)
+        if params["medication"] == "cyp3a4_modulator":
+            found = cyp3a4_exposures(self, set(params["strengths"].split(",")))
+        else:
+            minimum = params.get("min_prednisone_mg_kg_day")
+            found = steroid_exposures(self, float(minimum) if minimum is not None else None)
+        fact = self._event_days(self.record.history.medications, "medication history", found.events, window, found.uncertain)
+        return found.explain(fact, self.as_of, window)
 
-    def prednisone_mg_kg_day(self, med: Medication, factor: float) -> float | str:
-        """Prednisone-equivalent mg/kg/day, or why it cannot be computed."""
-        if med.dose is None:
-            return f"dose of {med.name} not recorded"
-        if med.dose_unit == "mg/kg/day":
-            return med.dose * factor
-        weight = self.current_weight()
-        if isinstance(weight, str):
-            return f"a current weight is needed to express the {med.name} dose per kg ({weight})"
-        if med.dose_unit == "mg/day":
-            return med.dose / weight * factor
-        height = self.current_height()
-        if isinstance(height, str):
-            return f"a current height is needed to convert the {med.name} dose from mg/m2/day ({height})"
-        return med.dose * mosteller_bsa(height, weight) / weight * factor
 
     # --- dispatch -------------------------------------------------------------------------------------------------
     def fact(self, key: str) -> Fact:

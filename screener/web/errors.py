@@ -11,9 +11,24 @@ log = logging.getLogger("screener.web")
 PROBLEM_JSON = "application/problem+json"
 
 
+# A record with 100,000 unknown keys, or one key of a megabyte, must not come back as a 6 MB error body.
+MAX_ERRORS_LISTED = 50
+MAX_FIELD_CHARS = 120
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def problem(status: int, title: str, detail: str, errors: list[dict] | None = None, incident_id: str | None = None) -> Response:
+    errors = errors or []
+    listed = [{"field": _clip(e["field"], MAX_FIELD_CHARS), "message": _clip(e["message"], 500)}
+              for e in errors[:MAX_ERRORS_LISTED]]
+    if len(errors) > MAX_ERRORS_LISTED:
+        detail += f" ({len(errors):,} problems; the first {MAX_ERRORS_LISTED} are listed)"
     body = Problem(type=f"https://screener.invalid/problems/{title.lower().replace(' ', '-')}", title=title,
-                   status=status, detail=detail, errors=errors or [], incident_id=incident_id)
+                   status=status, detail=detail, errors=listed, errors_total=len(errors) if errors else None,
+                   incident_id=incident_id)
     return Response(body.model_dump_json(exclude_none=True), status=status, mimetype=PROBLEM_JSON)
 
 

@@ -1,5 +1,6 @@
 """The screening form a coordinator fills in: server-rendered, works without JavaScript, server-side validation."""
 import json
+import math
 import re
 from datetime import date
 
@@ -8,7 +9,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit import record_of, report_of
 from ..facts.catalogue import record_value_kinds
-from ..rules import load_rule_sets
+from ..facts.medications import suggested_names
+from ..model.dates import parse_date
+from ..rules import load_rule_sets, load_tables
 from ..screening import InvalidRecord, parse_record, rank, screen, screen_all
 from .form_spec import HISTORY_ROWS, form_sections
 from .auth import current, sees_everything
@@ -64,6 +67,8 @@ class _Builder:
             try:
                 number = float(raw)
             except ValueError:
+                number = math.nan
+            if not math.isfinite(number):  # "nan", "inf", "1e400": not a measurement
                 self.errors[name] = "Enter a number."
                 return None
             if self.kinds.get(path) == "integer":
@@ -74,9 +79,9 @@ class _Builder:
             return number
         if kind == "date":
             try:
-                return date.fromisoformat(raw).isoformat()
+                return parse_date(raw).isoformat()
             except ValueError:
-                self.errors[name] = "Enter a date (YYYY-MM-DD)."
+                self.errors[name] = "Enter a date (YYYY-MM-DD) between 1900 and 2200."
                 return None
         if kind == "select" and raw in ("yes", "no") and not path.startswith("attestations."):
             return raw == "yes"
@@ -177,7 +182,8 @@ def _render(trial: str, form, errors: dict[str, str] | None = None, status: int 
     rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
     page = render_template("form/form.html", trial=trial, trials=trials, sections=sections, values=form, rows=rows,
                            errors=errors or {}, field_id=_field_id, today=date.today().isoformat(),
-                           rule_sets=load_rule_sets(), labels=_labels(sections, rows))
+                           rule_sets=load_rule_sets(), labels=_labels(sections, rows),
+                           medication_names=suggested_names(load_tables()) if "medications" in rows else [])
     return Response(page, status=status)
 
 
@@ -206,7 +212,7 @@ def screen_submit():
     record_json = builder.build()
     as_of_raw = (form.get("as_of") or "").strip()
     try:
-        as_of = date.fromisoformat(as_of_raw)
+        as_of = parse_date(as_of_raw)
     except ValueError:
         builder.errors["as_of"] = "Enter the screening date (YYYY-MM-DD)."
     # Every problem in one round trip: the form's own (not a number, not a date) and the record schema's.
