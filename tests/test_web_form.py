@@ -24,8 +24,42 @@ def test_form_shows_only_the_fields_the_trial_needs(form_client):
     assert 'name="attestations.guardian_consent_signed"' in nct
     assert 'name="lab.platelets.value"' not in aml and 'name="diagnosis.disease_status"' in aml
     sections = re.findall(r"<legend>([^<]+)</legend>", nct)
-    assert sections == ["Patient", "Diagnosis and disease status", "Prior therapy and transplants", "Laboratory values",
-                        "Organ function", "Medications", "Investigator attestations"]
+    assert sections == ["Patient", "Diagnosis and disease status", "Imaging", "Prior therapy and transplants", "Transfusions",
+                        "Laboratory values", "Organ function", "Medications", "Findings", "Investigator attestations"]
+
+
+def test_sex_starts_empty_and_is_required(form_client):
+    page = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
+    sex = re.search(r'<select id="f-demographics-sex".*?</select>', page, re.S)[0]
+    assert re.findall(r'<option value="([^"]*)" selected', sex) == [""]
+    response = form_client.post("/screen", data={"trial": "NCT06674265", "as_of": "2026-11-22", "demographics.birth_date": "2018-03-14"})
+    assert response.status_code == 422 and 'id="f-demographics-sex-error">Required.' in response.get_data(as_text=True)
+
+
+def test_inputs_follow_the_chart_not_the_alphabet(form_client):
+    nct = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
+    names = list(dict.fromkeys(re.findall(r'name="((?:demographics|diagnosis|findings|attestations|lab)\.[\w.]+?)(?:\.value)?"', nct)))
+    chart = ["demographics.birth_date", "demographics.sex", "demographics.weight_kg", "demographics.weight_date",
+             "demographics.height_cm", "demographics.height_date", "diagnosis.primary", "diagnosis.pathology_confirmed",
+             "diagnosis.disease_status", "diagnosis.induction_cycles", "lab.platelets", "lab.anc", "lab.hemoglobin",
+             "lab.creatinine", "lab.bilirubin", "lab.alt", "lab.measured_gfr", "lab.shortening_fraction",
+             "findings.assessed_on", "findings.seizures", "findings.ctcae_grades.renal",
+             "attestations.guardian_consent_signed", "attestations.assessed_on"]
+    assert [n for n in names if n in chart] == chart
+    # Alphabetical order would put the marrow before the primary diagnosis and ALT before the platelets.
+    assert names.index("diagnosis.primary") < names.index("diagnosis.marrow_tumor_cells")
+
+
+def test_the_chart_places_every_field_a_rule_can_name():
+    from screener.facts.catalogue import catalogue
+    from screener.web.form_spec import CHART, HISTORY_ROWS
+
+    placed = [item for _, items in CHART for item in items]
+    assert len(placed) == len(set(placed))  # each item in one place only
+    record_fields = {f.record_path for f in catalogue().values() if f.record_path and f.record_path != "observations"}
+    wanted = ({p for p in record_fields if not p.startswith("demographics.")} | {f"history.{h}" for h in HISTORY_ROWS}
+              | {k for k in catalogue() if k.startswith("lab.")})
+    assert wanted - set(placed) == set()
 
 
 def test_every_input_has_a_label(form_client):
