@@ -154,6 +154,8 @@ def test_validation_error_round_trip(page, server):
     page.goto(f"{server}/screen?trial=NCT06674265")
     page.fill('[name="demographics.birth_date"]', "2018-03-14")
     page.fill('[name="lab.platelets.value"]', "-5")
+    page.select_option('[name="lab.platelets.unit"]', "/uL")
+    page.select_option('[name="lab.hemoglobin.unit"]', "g/dL")
     page.fill('[name="lab.platelets.date"]', "2026-11-20")
     page.fill('[name="lab.hemoglobin.value"]', "ten")
     page.click('button[value="screen"]')

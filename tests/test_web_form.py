@@ -36,6 +36,16 @@ def test_sex_starts_empty_and_is_required(form_client):
     assert response.status_code == 422 and 'id="f-demographics-sex-error">Required.' in response.get_data(as_text=True)
 
 
+def test_a_lab_unit_is_chosen_never_assumed(form_client):
+    page = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
+    platelets = re.search(r'<select id="f-lab-platelets-unit".*?</select>', page, re.S)[0]
+    assert re.findall(r'<option value="([^"]*)" selected', platelets) == [""]
+    page = _post(form_client, **{"lab.platelets.value": "142", "lab.platelets.date": "2026-11-18",
+                                 "lab.shortening_fraction.value": "34", "lab.shortening_fraction.date": "2026-11-12"}).get_data(as_text=True)
+    assert 'id="f-lab-platelets-unit-error">Choose the unit of this result.' in page
+    assert "f-lab-shortening_fraction-unit-error" not in page  # one unit only (%): nothing to choose
+
+
 def test_inputs_follow_the_chart_not_the_alphabet(form_client):
     nct = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
     names = list(dict.fromkeys(re.findall(r'name="((?:demographics|diagnosis|findings|attestations|lab)\.[\w.]+?)(?:\.value)?"', nct)))

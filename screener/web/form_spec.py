@@ -61,6 +61,12 @@ class LabInput:
     units: tuple[str, ...]
     with_reference: bool
 
+    @property
+    def unit_options(self) -> tuple[tuple[str, str], ...]:
+        # No preselected unit when there is a choice: 142 read as /uL instead of 10*3/uL is another patient.
+        options = tuple((u, u) for u in self.units)
+        return options if len(options) == 1 else (("", "— unit —"),) + options
+
 
 @dataclass
 class HistoryInput:
