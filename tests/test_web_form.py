@@ -104,6 +104,20 @@ def test_end_before_start_lands_next_to_the_row(form_client):
     assert 'id="f-history-medications-1-end-error">End is before start.' in response.get_data(as_text=True)
 
 
+def test_every_problem_in_one_round_trip(form_client):
+    response = form_client.post("/screen", data={
+        "trial": "NCT06674265", "as_of": "2026-11-22", "demographics.birth_date": "2026-11-23", "demographics.sex": "female",
+        "lab.platelets.value": "-5", "lab.platelets.unit": "/uL", "lab.platelets.date": "2026-11-20",
+        "history.medications.status": "complete", "history.medications.0.name": "prednisone",
+        "history.medications.0.start": "2026-11-10", "history.medications.0.end": "2026-11-01"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Please correct 4 problems" in page
+    assert 'id="f-demographics-birth_date-error">The date of birth is after the screening date (2026-11-22).' in page
+    assert 'id="f-lab-platelets-value-error">Impossible value' in page
+    assert 'id="f-history-medications-0-route-error">Required.' in page
+    assert 'id="f-history-medications-0-end-error">End is before start.' in page
+
+
 def test_add_row_without_javascript(form_client):
     page = form_client.post("/screen", data={"trial": "NCT06674265", "action": "add:medications", "rows.medications": "4"}).get_data(as_text=True)
     assert 'name="history.medications.4.name"' in page and 'name="rows.medications" value="5"' in page

@@ -17,6 +17,7 @@ from .storage import get_store
 bp = Blueprint("form", __name__)
 ALL = "all"
 _PLAIN = [
+    (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
     (re.compile(r"^Input should be a valid (number|integer).*"), "Enter a number."),
     (re.compile(r"^Input should be a valid date.*"), "Enter a date."),
     (re.compile(r"^Input should be greater than or equal to (.*)"), r"Must be at least \1."),
@@ -211,12 +212,14 @@ def screen_submit():
     try:
         as_of = date.fromisoformat(as_of_raw)
     except ValueError:
+        as_of = None
         builder.errors["as_of"] = "Enter the screening date (YYYY-MM-DD)."
-    # Every problem in one round trip: the form's own (not a number, not a date) and the record schema's.
+    # Every problem in one round trip: the form's own (not a number, not a date), the record schema's, and the
+    # checks across fields (born after the screening date, an end before its start).
     errors = dict(builder.errors)
     record = None
     try:
-        record = parse_record(json.dumps(record_json))
+        record = parse_record(json.dumps(record_json), as_of)
     except InvalidRecord as exc:
         for error in exc.errors:
             errors.setdefault(builder.input_for(error["field"]), _plain(error["message"]))
@@ -225,7 +228,7 @@ def screen_submit():
     try:
         reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials) if trial == ALL else \
             [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
-    except InvalidRecord as exc:  # checks that need the as-of date (born after it)
+    except InvalidRecord as exc:  # a backstop: parse_record has already run the checks that need the as-of date
         return _render(trial, form, {builder.input_for(e["field"]): _plain(e["message"]) for e in exc.errors}, 422)
     try:
         request_id, _ = get_store().record(record, reports, actor=current().actor, channel="form")
