@@ -47,7 +47,9 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
+        # The browser's language picks how a date input shows dates (chromium-l10n holds the formats); the page's
+        # locale alone does not.
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, env={**os.environ, **LOCALE_ENV}, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
         yield browser
@@ -55,11 +57,13 @@ def browser():
 
 
 PASSWORD = "correct horse battery staple"
+LOCALE_ENV = {"LANGUAGE": "en_GB", "LANG": "en_GB.UTF-8"}
 
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    # A coordinator whose browser writes dates day first: the form shows 22/11/2026 and still submits ISO.
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.goto(f"{server}/login")
     page.fill("#username", "coordinator")
@@ -107,7 +111,9 @@ def fill(page, fields: dict[str, str]) -> None:
         locator = page.locator(f'[name="{name}"]')
         if locator.count() == 0:
             continue  # a field this trial does not ask for
-        if locator.evaluate("e => e.tagName") == "SELECT":
+        if locator.count() > 1:  # a radio group
+            page.check(f'[name="{name}"][value="{value}"]')
+        elif locator.evaluate("e => e.tagName") == "SELECT":
             locator.select_option(value)
         else:
             locator.fill(value)
@@ -170,6 +176,47 @@ def test_validation_error_round_trip(page, server):
     expect(page.locator('[name="lab.hemoglobin.value"]')).to_have_value("ten")
     expect(page.locator('[name="lab.platelets.value"]')).to_have_attribute("aria-invalid", "true")
     page.screenshot(path=str(SHOTS / "form-validation-errors.png"), full_page=True)
+
+
+def _boxes_overlap(a, b) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_labels_never_run_into_inputs_and_radios_sit_with_their_labels(page, server, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{server}/screen?trial=all")
+    fields = page.locator(".field")
+    assert fields.count() > 30
+    for i in range(fields.count()):
+        label = fields.nth(i).locator("label").first.bounding_box()
+        control = fields.nth(i).locator("input, select").first.bounding_box()
+        assert not _boxes_overlap(label, control), fields.nth(i).inner_text()
+        assert label["x"] + label["width"] <= control["x"] or label["y"] + label["height"] <= control["y"]
+    choices = page.locator("label.choice")
+    assert choices.count() >= 8  # two per history list
+    for i in range(choices.count()):
+        label, radio = choices.nth(i).bounding_box(), choices.nth(i).locator("input[type=radio]").bounding_box()
+        words = choices.nth(i).inner_text().strip()
+        assert words and radio["x"] >= label["x"] and radio["x"] + radio["width"] <= label["x"] + label["width"]
+        assert label["y"] <= radio["y"] and radio["y"] + radio["height"] <= label["y"] + label["height"] + 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling of the page
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"form-layout-{width}.png"), full_page=True)
+
+
+def test_dates_show_in_the_locale_and_submit_iso(page, server):
+    page.goto(f"{server}/")
+    page.screenshot(path=str(SHOTS / "index.png"), full_page=True)
+    page.check("#t-NCT06674265")
+    page.click("text=Open the form")
+    birth = page.locator('[name="demographics.birth_date"]')
+    assert birth.get_attribute("type") == "date"
+    birth.fill("2018-03-14")
+    assert birth.input_value() == "2018-03-14"  # what the form submits, whatever the screen shows
+    page.locator("fieldset.section").first.screenshot(path=str(SHOTS / "form-patient-en-GB.png"))
+    page.click('button[value="screen"]')  # sex left empty: the round trip keeps the date as entered
+    expect(page.locator('[name="demographics.birth_date"]')).to_have_value("2018-03-14")
 
 
 def test_csrf_rejection(page, server):

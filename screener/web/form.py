@@ -179,9 +179,12 @@ def _render(trial: str, form, errors: dict[str, str] | None = None, status: int 
     trials = _chosen_trials(trial)
     sections = form_sections(trials)
     rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
+    labels = _labels(sections, rows)
+    place = {name: i for i, name in enumerate(labels)}  # the summary lists problems in the form's own order
+    errors = dict(sorted((errors or {}).items(), key=lambda item: place.get(item[0], len(place))))
     page = render_template("form/form.html", trial=trial, trials=trials, sections=sections, values=form, rows=rows,
-                           errors=errors or {}, field_id=_field_id, today=date.today().isoformat(),
-                           rule_sets=load_rule_sets(), labels=_labels(sections, rows))
+                           errors=errors, field_id=_field_id, today=date.today().isoformat(),
+                           rule_sets=load_rule_sets(), labels=labels)
     return Response(page, status=status)
 
 

@@ -84,6 +84,10 @@ class Section:
     histories: list[HistoryInput] = field(default_factory=list)
 
     @property
+    def note(self) -> str:
+        return SECTION_NOTES.get(self.title, "")
+
+    @property
     def empty(self) -> bool:
         return not (self.inputs or self.labs or self.histories)
 
@@ -96,7 +100,7 @@ def _record_input(key: str) -> Input:
     info = catalogue()[key]
     label = info.description[:1].upper() + info.description[1:]
     if info.type == "attestation":
-        return Input(key, label, "select", _ATTEST, hint="The investigator's judgement; not assessed counts as unknown.")
+        return Input(key, label, "select", _ATTEST)
     if info.type == "boolean":
         return Input(key, label, "select", _YES_NO)
     if info.type == "category":
@@ -136,6 +140,12 @@ def _history_columns(name: str) -> list[Input]:
             options = (("", "—"), ("yes", "yes"), ("no", "no"))
         columns.append(Input(column, label, kind, options))
     return columns
+
+SECTION_NOTES = {
+    "Laboratory values": "The most recent result on or before the screening date.",
+    "Organ function": "The most recent result on or before the screening date.",
+    "Investigator attestations": "The investigator's judgement; not assessed counts as unknown.",
+}
 
 
 # Inputs that are not facts themselves: the patient's identity and when a block of the chart was written.
