@@ -75,7 +75,7 @@ def page(browser, server):
 
 def form_fields(record: dict) -> dict[str, str]:
     """A record's values as the form's fields: what a coordinator would type from the chart."""
-    fields = {}
+    fields = {"record_id": record["record_id"]} if record.get("record_id") else {}
     for section in ("demographics", "diagnosis", "findings", "attestations"):
         for key, value in record.get(section, {}).items():
             if isinstance(value, dict):
@@ -231,17 +231,44 @@ def test_csrf_rejection(page, server):
 
 def test_all_trials_view(page, server):
     screen_patient(page, server, "all", "glioma-recurrent.json", "all-trials")
-    summary = page.locator("table").first
+    summary = page.locator("table.summary")
     expect(summary).to_contain_text("IRCT20170122032121N6")
     first_row = summary.locator("tbody tr").first
     expect(first_row).to_contain_text("ELIGIBLE")
     expect(page.locator("section[aria-labelledby='r-IRCT20170122032121N7'] .banner")).to_contain_text("INCOMPLETE")
-    page.click('a[href="#r-IRCT20170122032121N6"]')
+    # Every trial starts folded: the page is the summary and one line per trial, not 10,000 px of tables.
+    expect(page.locator("details.trial")).to_have_count(6)
+    expect(page.locator("#r-IRCT20170122032121N6")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollHeight") < 2000
+    page.click('a[href="#r-IRCT20170122032121N6"]')  # a link from the summary opens its trial
     expect(page.locator("#r-IRCT20170122032121N6")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "result-all-trials-one-open.png"), full_page=True)
+    page.emulate_media(media="print")  # the binder's copy prints every trial expanded
+    expect(page.locator("section[aria-labelledby='r-IRCT20170122032121N7'] .banner")).to_be_visible()
+    page.pdf(path=str(SHOTS / "result-all-trials-print.pdf"))
 
 
 def test_print_layout_hides_navigation(page, server):
     screen_patient(page, server, "NCT06674265", "eligible.json", "print")
+    note = page.locator("details.interpretation").first
+    expect(note.locator("summary")).to_be_visible()
+    assert not note.evaluate("d => d.open")
     page.emulate_media(media="print")
     expect(page.locator("header.site")).to_be_hidden()
+    # The binder's copy: which record, who screened it, when, which rule set; every interpretation note expanded.
+    provenance = page.locator("dl.provenance")
+    expect(provenance).to_be_visible()
+    expect(provenance).to_contain_text("DEMO-NB-001")
+    expect(provenance).to_contain_text("coordinator")
+    expect(provenance).to_contain_text("NCT06674265 version")
+    expect(provenance.locator("dt", has_text="Screened at")).to_be_visible()
+    notes = page.locator("details.interpretation")
+    assert notes.count() > 3
+    for i in range(notes.count()):
+        expect(notes.nth(i)).to_be_visible()
+    words = page.locator("tr", has_text="Inadequate bone marrow function").locator("details.interpretation")
+    text = words.inner_text()
+    box = words.bounding_box()
+    assert len(text) > 60 and box["height"] > 30  # the note's text, not just its one-line summary
+    page.screenshot(path=str(SHOTS / "result-print-media.png"), full_page=True)
     page.pdf(path=str(SHOTS / "result-print.pdf"))

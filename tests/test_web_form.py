@@ -155,3 +155,46 @@ def test_csrf_rejects_a_post_without_the_token(tmp_path):
 def test_unknown_result_is_404(form_client):
     assert form_client.get("/results/" + "0" * 32).status_code == 404
     assert form_client.get("/results/not-an-id").status_code == 404
+
+
+def test_result_names_the_record_who_screened_when_and_the_rule_set(form_client):
+    response = _post(form_client, **{"record_id": "DEMO-7", "lab.platelets.value": "45", "lab.platelets.unit": "10*3/uL",
+                                     "lab.platelets.date": "2026-11-20"})
+    page = form_client.get(response.headers["Location"]).get_data(as_text=True)
+    provenance = page[page.index('<dl class="provenance">'):page.index("</dl>")]
+    assert "<strong>DEMO-7</strong> (pseudonymous id)" in provenance
+    assert "test-screener" in provenance and re.search(r"<dd>\d{4}-\d\d-\d\d \d\d:\d\d UTC</dd>", provenance)
+    assert re.search(r"NCT06674265 version \d+\.\d+", provenance) and "<dd>2026-11-22</dd>" in provenance
+    assert 'class="small interpretation"><summary>How this was read</summary>' in page
+
+
+def test_all_trials_fold_each_trial_under_the_summary(form_client):
+    response = _post(form_client, trial="all", **{"diagnosis.primary": "high_grade_glioma", "diagnosis.disease_status": "relapsed"})
+    page = form_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.count('<details class="trial">') == 6 and "<details class=\"trial\" open" not in page
+    assert page.index('<table class="summary">') < page.index('<details class="trial">')
+
+
+def test_any_verdict_is_shown_through_the_one_mapping(app):
+    from datetime import date
+
+    from flask import render_template_string
+
+    from screener.screening import parse_record, screen
+    from screener.web.verdicts import verdict_view, verdicts
+
+    from .conftest import PATIENTS
+
+    report = screen(parse_record((PATIENTS / "eligible.json").read_text()), "AML-NK-BMC2023", date(2026, 11, 22))
+    partial = report.model_copy(update={"verdict": "no_known_exclusion"})
+    unheard = report.model_copy(update={"verdict": "some_new_verdict"})
+    template = '{% from "_report.html" import render_report %}{{ render_report(r) }}'
+    with app.test_request_context():
+        shown = render_template_string(template, r=partial)
+        assert "<strong>no known exclusion — PARTIAL, 1 criterion encoded</strong>" in shown and "banner-partial" in shown
+        shown = render_template_string(template, r=unheard)
+        assert "<strong>SOME NEW VERDICT</strong>" in shown and "banner-unknown" in shown  # never the eligible tone
+    assert verdict_view("eligible").tone == "pass" and verdict_view("ineligible").tone == "fail"
+    assert verdicts()[0] == "eligible" and set(verdicts()) >= {"eligible", "incomplete", "ineligible"}
+    ranks = [verdict_view(v).rank for v in verdicts()]
+    assert ranks == sorted(ranks)

@@ -11,6 +11,7 @@ from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries
 from .auth import current, sees_everything
 from .storage import get_store
+from .verdicts import verdicts
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -26,8 +27,8 @@ def _filters() -> tuple[dict, str | None]:
                 values[key] = date.fromisoformat(values[key]).isoformat()
             except ValueError:
                 error, values[key] = f"'{key}' must be a date (YYYY-MM-DD)", None
-    if values["verdict"] not in (None, "eligible", "incomplete", "ineligible"):
-        error, values["verdict"] = "verdict must be eligible, incomplete or ineligible", None
+    if values["verdict"] not in (None, *verdicts()):
+        error, values["verdict"] = "verdict must be one of " + ", ".join(verdicts()), None
     if values["trial"] and values["trial"] not in load_rule_sets():
         error, values["trial"] = "unknown trial", None
     return values, error
@@ -63,7 +64,7 @@ def rule_set(trial_id: str):
 def screenings():
     values, error = _filters()
     return render_template("audit/screenings.html", rows=_query_rows(values, 500), f=values, error=error,
-                           trials=list(load_rule_sets()))
+                           trials=list(load_rule_sets()), verdicts=verdicts())
 
 
 @bp.get("/screenings/<screening_id>")

@@ -13,8 +13,10 @@ from ..screening import InvalidRecord, parse_record, screen, screen_all
 from .form_spec import HISTORY_ROWS, form_sections
 from .auth import current, sees_everything
 from .storage import get_store
+from .verdicts import verdict_view
 
 bp = Blueprint("form", __name__)
+bp.add_app_template_global(verdict_view)  # every page shows verdicts through the one mapping
 ALL = "all"
 _PLAIN = [
     (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
@@ -254,9 +256,10 @@ def _request_rows(request_id: str):
 @bp.get("/results/<request_id>")
 def result(request_id: str):
     rows = _request_rows(request_id)
-    order = {"eligible": 0, "incomplete": 1, "ineligible": 2}
-    pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: (order[p[1].verdict], p[1].counts["unknown"], p[1].trial_id))
-    return render_template("form/result.html", pairs=pairs, request_id=request_id)
+    pairs = sorted(((row, report_of(row)) for row in rows),
+                   key=lambda p: (verdict_view(p[1].verdict).rank, p[1].counts["unknown"], p[1].trial_id))
+    # One submit is one record: every row of the request holds the same record, screened by the same person.
+    return render_template("form/result.html", pairs=pairs, request_id=request_id, first=rows[0], record=record_of(rows[0]))
 
 
 @bp.get("/results/<request_id>/record.json")
