@@ -4,6 +4,7 @@ Screenshots of the form and of each result page are saved under artifacts/screen
 """
 import json
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def server(tmp_path_factory):
 
     with app.app_context():
         Accounts(get_store()).create_user("coordinator", "screener", PASSWORD, "test")
+        Accounts(get_store()).create_user("inspector", "auditor", PASSWORD, "test")
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -60,15 +62,27 @@ PASSWORD = "correct horse battery staple"
 LOCALE_ENV = {"LANGUAGE": "en_GB", "LANG": "en_GB.UTF-8"}
 
 
-@pytest.fixture
-def page(browser, server):
+def _signed_in(browser, server, username):
     # A coordinator whose browser writes dates day first: the form shows 22/11/2026 and still submits ISO.
     context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.goto(f"{server}/login")
-    page.fill("#username", "coordinator")
+    page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Sign in')")
+    return context, page
+
+
+@pytest.fixture
+def page(browser, server):
+    context, page = _signed_in(browser, server, "coordinator")
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def auditor_page(browser, server):
+    context, page = _signed_in(browser, server, "inspector")
     yield page
     context.close()
 
@@ -272,3 +286,42 @@ def test_print_layout_hides_navigation(page, server):
     assert len(text) > 60 and box["height"] > 30  # the note's text, not just its one-line summary
     page.screenshot(path=str(SHOTS / "result-print-media.png"), full_page=True)
     page.pdf(path=str(SHOTS / "result-print.pdf"))
+
+
+def test_error_pages_and_navigation_for_people(page, auditor_page, server):
+    nav = page.locator("header.site nav")
+    expect(nav.locator("a", has_text="Screen a patient")).to_be_visible()
+    expect(nav.locator("a", has_text="Screening log")).to_have_count(0)  # the screener role may not open it
+    expect(nav.locator("a", has_text="Users")).to_have_count(0)
+    response = page.goto(f"{server}/audit/log")
+    assert response.status == 403
+    expect(page.locator("h1")).to_have_text("This page is not open to your role")
+    page.screenshot(path=str(SHOTS / "error-403.png"), full_page=True)
+    response = page.goto(f"{server}/results/{'0' * 32}")
+    assert response.status == 404
+    expect(page.locator("h1")).to_have_text("Page not found")
+    expect(page.locator("header.site")).to_contain_text("coordinator (screener)")
+    page.screenshot(path=str(SHOTS / "error-404.png"), full_page=True)
+    auditor_nav = auditor_page.locator("header.site nav")
+    expect(auditor_nav.locator("a", has_text="Screening log")).to_be_visible()
+    expect(auditor_nav.locator("a", has_text="Screen a patient")).to_have_count(0)
+    response = auditor_page.goto(f"{server}/screen?trial=NCT06674265")
+    assert response.status == 403
+    auditor_page.screenshot(path=str(SHOTS / "error-403-auditor.png"), full_page=True)
+
+
+def test_500_page_for_people(page, server, monkeypatch):
+    import screener.web.form as form
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret patient detail")
+
+    monkeypatch.setattr(form, "screen", boom)  # the server runs in this process: the next screening fails
+    page.goto(f"{server}/screen?trial=NCT06674265")
+    page.fill('[name="demographics.birth_date"]', "2018-03-14")
+    page.select_option('[name="demographics.sex"]', "female")
+    page.click('button[value="screen"]')
+    expect(page.locator("h1")).to_have_text("Something went wrong")
+    expect(page.locator("#incident-id")).to_have_text(re.compile(r"^[0-9a-f]{12}$"))
+    expect(page.locator("body")).not_to_contain_text("secret")
+    page.screenshot(path=str(SHOTS / "error-500.png"), full_page=True)
