@@ -325,3 +325,22 @@ def test_500_page_for_people(page, server, monkeypatch):
     expect(page.locator("#incident-id")).to_have_text(re.compile(r"^[0-9a-f]{12}$"))
     expect(page.locator("body")).not_to_contain_text("secret")
     page.screenshot(path=str(SHOTS / "error-500.png"), full_page=True)
+
+
+def test_auditor_screening_log_flow_diagram(page, auditor_page, server):
+    for patient, shot in (("eligible.json", "log-eligible"), ("ineligible-waiting.json", "log-ineligible"),
+                          ("incomplete.json", "log-incomplete")):
+        screen_patient(page, server, "NCT06674265", patient, shot)
+    auditor_page.goto(f"{server}/audit/log?trial=NCT06674265")
+    flow = auditor_page.locator("svg.consort")
+    expect(flow).to_be_visible()
+    expect(flow).to_contain_text("Screened: n =")
+    expect(flow).to_contain_text("Inadequate bone marrow function (NCT06674265-E1)")
+    table = auditor_page.locator("table.log")
+    # Beside the table on a wide screen: side by side, not overlapping.
+    drawn, listed = flow.bounding_box(), table.bounding_box()
+    assert drawn["x"] + drawn["width"] <= listed["x"] and abs(drawn["y"] - listed["y"]) < 40
+    assert auditor_page.evaluate("document.documentElement.scrollWidth") <= 1280
+    image = auditor_page.locator("img.chart")
+    assert image.evaluate("i => i.complete && i.naturalWidth > 0")
+    auditor_page.screenshot(path=str(SHOTS / "audit-log.png"), full_page=True)

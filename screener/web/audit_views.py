@@ -10,6 +10,7 @@ from ..audit._log import log_chart, log_csv as log_to_csv, screening_log
 from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries
 from .auth import current, sees_everything
+from .consort import WIDTH as FLOW_WIDTH, flow
 from .storage import get_store
 from .verdicts import verdicts
 
@@ -107,7 +108,8 @@ def _log():
 @bp.get("/log")
 def log_page():
     log, values, error, trials, query = _log()
-    return render_template("audit/log.html", log=log, f=values, error=error, trials=trials, query=query)
+    return render_template("audit/log.html", log=log, f=values, error=error, trials=trials, query=query,
+                           flow=flow(log), flow_width=FLOW_WIDTH)
 
 
 @bp.get("/log.csv")
