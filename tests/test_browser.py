@@ -344,3 +344,18 @@ def test_auditor_screening_log_flow_diagram(page, auditor_page, server):
     image = auditor_page.locator("img.chart")
     assert image.evaluate("i => i.complete && i.naturalWidth > 0")
     auditor_page.screenshot(path=str(SHOTS / "audit-log.png"), full_page=True)
+
+
+def test_sign_in_and_history_pages(browser, server, auditor_page):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 700})
+    anonymous = context.new_page()
+    anonymous.goto(f"{server}/login")
+    nav = anonymous.locator("header.site nav")
+    expect(nav.locator("a")).to_have_text(["API", "Sign in"])  # nothing a signed-out visitor cannot open
+    label, field = anonymous.locator("label[for=username]").bounding_box(), anonymous.locator("#username").bounding_box()
+    assert label["x"] + label["width"] <= field["x"]
+    anonymous.screenshot(path=str(SHOTS / "login.png"), full_page=True)
+    context.close()
+    auditor_page.goto(f"{server}/audit/screenings")
+    expect(auditor_page.locator("#f-verdict option")).to_contain_text(["any", "eligible"])
+    auditor_page.screenshot(path=str(SHOTS / "audit-screenings.png"), full_page=True)
