@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-from .candidates import VERDICT_ORDER, is_candidate, open_items
+from .candidates import is_candidate, open_items
 from .facts.catalogue import record_value_kinds
 
 FHIR_CHUNK = 4
@@ -182,7 +182,7 @@ class _CandidateBuckets:
         self.files: dict[tuple[int, int], tuple] = {}
 
     def add(self, row: list) -> None:
-        key = (VERDICT_ORDER.get(row[3], 2), int(row[4]))
+        key = (0 if row[3] == "eligible" else 1, int(row[4]))
         if key not in self.files:
             handle = (self.folder / f"{key[0]}-{key[1]}.csv").open("w", newline="")
             self.files[key] = (handle, csv.writer(handle))

@@ -1,15 +1,12 @@
 """Which screenings are worth a coordinator's time, and in what order: eligible, then incomplete with the disease.
 
-A candidate is a screening that passes every encoded criterion (eligible, or, for a partial rule set, no known
-exclusion), or is incomplete while the trial's disease is present: an inclusion criterion's comparison on
-diagnosis.primary holds. An incomplete screening whose diagnosis is unknown or other is not a candidate: at
-population scale it is most of the records and says nothing about this trial.
+A candidate is a screening that is eligible, or incomplete while the trial's disease is present: an inclusion
+criterion's comparison on diagnosis.primary holds. An incomplete screening whose diagnosis is unknown or other is
+not a candidate: at population scale it is most of the records and says nothing about this trial.
 """
 from .model.report import Report
 
-# Best first. "no_known_exclusion" is the verdict of a partial rule set whose encoded criteria all pass.
-VERDICT_ORDER = {"eligible": 0, "no_known_exclusion": 1, "incomplete": 2, "ineligible": 3}
-_PASSING = ("eligible", "no_known_exclusion")
+_VERDICT_ORDER = {"eligible": 0, "incomplete": 1, "ineligible": 2}
 
 
 def disease_present(report: Report) -> bool:
@@ -19,7 +16,7 @@ def disease_present(report: Report) -> bool:
 
 
 def is_candidate(report: Report) -> bool:
-    return report.verdict in _PASSING or (report.verdict == "incomplete" and disease_present(report))
+    return report.verdict == "eligible" or (report.verdict == "incomplete" and disease_present(report))
 
 
 def open_items(report: Report) -> int:
@@ -27,7 +24,6 @@ def open_items(report: Report) -> int:
 
 
 def rank(report: Report) -> tuple:
-    """Sort key: candidates first (eligible, no known exclusion, then incomplete with the disease present, fewest
-    open items first), then the rest by verdict; at equal verdict a complete rule set before a partial one."""
-    return (not is_candidate(report), VERDICT_ORDER.get(report.verdict, 2), not report.coverage.complete,
-            open_items(report), report.trial_id)
+    """Sort key: eligible; incomplete with the disease present, fewest open items first; then the rest by verdict."""
+    group = 0 if report.verdict == "eligible" else 1 if is_candidate(report) else 2
+    return group, _VERDICT_ORDER.get(report.verdict, 1), open_items(report), report.trial_id
