@@ -130,7 +130,7 @@ def test_submit_records_and_shows_the_result(form_client):
     response = _post(form_client, **{"lab.platelets.value": "45", "lab.platelets.unit": "10*3/uL", "lab.platelets.date": "2026-11-20"})
     assert response.status_code == 303
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "<strong>INELIGIBLE</strong>" in page and "Platelet count ≤ 50,000 /uL? yes" in page
+    assert "<strong>INELIGIBLE</strong>" in page and "Platelets 45 ×10³/µL (= 45,000 /µL) on 20 Nov 2026 — needs more than 50,000 /µL" in page  # issue 14 wording
     assert "To settle this, record" in page  # only platelets were entered: the rest is open
     record = form_client.get(response.headers["Location"] + "/record.json").get_json()
     assert record["observations"][0]["value"] == 45.0 and record["demographics"]["birth_date"] == "2018-03-14"
@@ -174,7 +174,7 @@ def test_medication_names_are_offered_without_javascript(form_client):
     ("Kaletra", "Kaletra → lopinavir, strong CYP3A4 inhibitor; ritonavir, strong CYP3A4 inhibitor"),
     ("Cerebyx", "Cerebyx → fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer"),
     ("Zofran", "Zofran → ondansetron, not a corticosteroid"),
-    ("Zorbexal", "record the generic name of Zorbexal"),
+    ("Zorbexal", "Record the generic name of Zorbexal"),
 ])
 def test_result_shows_what_each_medication_was_recognised_as(form_client, name, shown):
     response = _post(form_client, **{"history.medications.status": "complete", "history.medications.0.name": name,
