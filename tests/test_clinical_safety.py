@@ -221,3 +221,17 @@ def test_the_form_asks_for_the_assessment_dates(tmp_path):
     page = client.get("/screen?trial=NCT06674265").get_data(as_text=True)
     for name in ("findings.assessed_on", "attestations.assessed_on", "demographics.weight_date", "demographics.height_date"):
         assert f'name="{name}"' in page
+
+
+# --- corticosteroids with no cited prednisone equivalence -------------------------------------------------------
+@pytest.mark.parametrize("name,route,status", [
+    ("deflazacort", "oral", "unknown"), ("Emflaza", "oral", "unknown"), ("Entocort", "oral", "unknown"),
+    ("Florinef", "oral", "unknown"), ("budesonide", "inhaled", "pass"),
+])
+def test_a_steroid_without_an_equivalence_factor_is_unknown_never_not_a_steroid(eligible_json, name, route, status):
+    eligible_json["history"]["medications"] = [{"name": name, "route": route, "dose": 1, "dose_unit": "mg/kg/day",
+                                                "start": "2026-11-20"}]
+    e7 = _criterion(_screen(eligible_json), f"{NCT}-E7")
+    assert e7.status == status
+    if status == "unknown":
+        assert "no prednisone equivalence" in e7.reason
