@@ -33,8 +33,13 @@ def format_text(report) -> str:
         f"{report.trial_id}: {report.title}",
         f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, as of {report.as_of}",
         f"  VERDICT: {report.verdict_text} — {report.summary}{coverage}",
-        "",
     ]
+    if report.recruitment:
+        lines.append(f"  recruitment: {report.recruitment.status} (as of {report.recruitment.as_of})")
+    if report.coverage.unknown_from_source:
+        gaps = "; ".join(item.rstrip(".") for item in report.coverage.unknown_from_source)
+        lines.append(_wrap(f"{'not encoded' if not report.coverage.complete else 'not in the source'}: {gaps}", "  "))
+    lines.append("")
     for c in report.criteria:
         kind = "INC" if c.kind == "inclusion" else "EXC"
         lines.append(f"  [{_MARK[c.status]:7}] {kind} {c.id}: {c.title} [{registry_label(c.kind, c.registry_number)}]")

@@ -239,9 +239,6 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
             summary += f"; no failing criterion from {clears_on}; {open_items} item{'s' if open_items != 1 else ''} still to record"
             if expired:
                 summary += f" (to repeat by then: {', '.join(expired)})"
-    if meta.coverage.unknown_from_source:
-        gaps = "; ".join(item.rstrip(".") for item in meta.coverage.unknown_from_source)
-        summary += f". {'Not encoded' if not complete else 'Not in the source'}: {gaps}"
     verdict_text = verdict.replace("_", " ").upper() + (f" — {encoded}" if verdict == "no_known_exclusion" else "")
     return Report.model_validate({
         "trial_id": meta.trial_id, "title": meta.title,
