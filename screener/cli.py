@@ -12,11 +12,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import config
 from .model.report import Report
+from .engine import EngineDisagreement
 from .screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
 EXIT_INVALID_INPUT = 2
 EXIT_NOT_RECORDED = 3
+EXIT_ENGINES_DISAGREE = 4  # the durable-rules and reference evaluators disagreed: no result, nothing recorded
 
 
 def _wrap(text: str, indent: str) -> str:
@@ -28,7 +30,7 @@ def format_text(report: Report) -> str:
     lines = [
         f"{report.trial_id}: {report.title}",
         f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, as of {report.as_of}",
-        f"  VERDICT: {report.verdict.upper()} — {report.summary}{coverage}",
+        f"  VERDICT: {report.verdict_text} — {report.summary}{coverage}",
         "",
     ]
     for c in report.criteria:
@@ -93,6 +95,10 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         from .rules import load_rule_sets
 
         _fail_input([{"field": "--trial", "message": f"unknown trial; known: {', '.join(load_rule_sets())}"}])
+    except EngineDisagreement as exc:
+        click.echo(f"Screening refused: the two rule evaluators disagreed (incident {exc.incident_id}); nothing was "
+                   "recorded. Report the incident id.", err=True)
+        sys.exit(EXIT_ENGINES_DISAGREE)
     try:
         from .audit import open_store
 
@@ -108,9 +114,32 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         if all_trials:
             click.echo("Trials, best prospects first:")
             for r in reports:
-                click.echo(f"  {r.verdict.upper():10} {r.trial_id}: {r.summary}")
+                click.echo(f"  {r.verdict_text:10} {r.trial_id}: {r.summary}")
             click.echo("")
         click.echo("\n\n".join(format_text(r) for r in reports))
+
+
+@main.command("fhir-bundle")
+@click.argument("record", type=click.Path(allow_dash=True))
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date given to an undated weight or height (default: today); the Observation says so.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the Bundle here (default: standard output).")
+def fhir_bundle_command(record, as_of, out):
+    """Write a native patient RECORD as a FHIR R4 Bundle: coded Condition, LOINC Observations, RxNorm medications,
+    Procedures. What a Bundle cannot carry (imaging, findings, attestations, …) is left out."""
+    from .fhir import bundle_from_record
+
+    if record != "-" and not Path(record).is_file():
+        _fail_input([{"field": "RECORD", "message": "no such file"}])
+    try:
+        patient = _read_record(record)
+    except InvalidRecord as exc:
+        _fail_input(exc.errors)
+    text = json.dumps(bundle_from_record(patient, as_of.date() if as_of else date.today()), indent=1, ensure_ascii=False) + "\n"
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.group("rules")
@@ -121,15 +150,17 @@ def rules_group():
 @rules_group.command("lint")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 def lint_command(files):
-    """Report every problem in the rule files (default: all of criteria/)."""
+    """Report every problem in the rule files (default: all of criteria/, and its medication tables)."""
     from .rules._lint import lint_paths
+    from .rules._lint_tables import lint_tables
     from .rules._load import rule_set_files
 
     paths = [Path(f) for f in files] or rule_set_files()
-    problems = lint_paths(paths)
+    problems = lint_paths(paths) + ([] if files else lint_tables())
     for problem in problems:
         click.echo(str(problem))
-    click.echo(f"{len(paths)} rule files, {len(problems)} problems", err=bool(problems))
+    tables = "" if files else " and the medication tables"
+    click.echo(f"{len(paths)} rule files{tables}, {len(problems)} problems", err=bool(problems))
     sys.exit(1 if problems else 0)
 
 
@@ -331,6 +362,9 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     except SQLAlchemyError as exc:
         click.echo(f"warning: the batch run could not be noted in the audit trail ({type(exc).__name__})", err=True)
     click.echo(json.dumps(summary.as_dict(), indent=2))
+    for trial, counts in summary.candidates.items():
+        click.echo(f"{trial}: {counts['candidates']} candidates / {counts['screened']} screened", err=True)
+    click.echo(f"candidates, best first, with what to record next: {out_dir / 'candidates.csv'}", err=True)
 
 
 @main.group("users")

@@ -16,7 +16,7 @@ def screened(client):
 
 def test_rule_set_page_shows_words_beside_logic(client):
     page = client.get("/audit/rule-sets/NCT06674265").get_data(as_text=True)
-    assert "Insufficient bone marrow function" in page and "Platelet count &lt; 50,000 /uL" in page and "Garbled" in page
+    assert "Insufficient bone marrow function" in page and "Platelet count ≤ 50,000 /uL" in page and "Garbled" in page
     assert client.get("/audit/rule-sets/NOPE").status_code == 404
 
 

@@ -69,7 +69,7 @@ def test_submit_records_and_shows_the_result(form_client):
     response = _post(form_client, **{"lab.platelets.value": "45", "lab.platelets.unit": "10*3/uL", "lab.platelets.date": "2026-11-20"})
     assert response.status_code == 303
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "<strong>INELIGIBLE</strong>" in page and "Platelet count &lt; 50,000 /uL? yes" in page
+    assert "<strong>INELIGIBLE</strong>" in page and "Platelet count ≤ 50,000 /uL? yes" in page
     assert "To settle this, record" in page  # only platelets were entered: the rest is open
     record = form_client.get(response.headers["Location"] + "/record.json").get_json()
     assert record["observations"][0]["value"] == 45.0 and record["demographics"]["birth_date"] == "2018-03-14"
@@ -94,3 +94,31 @@ def test_csrf_rejects_a_post_without_the_token(tmp_path):
 def test_unknown_result_is_404(form_client):
     assert form_client.get("/results/" + "0" * 32).status_code == 404
     assert form_client.get("/results/not-an-id").status_code == 404
+
+
+def test_medication_names_are_offered_without_javascript(form_client):
+    page = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
+    assert 'name="history.medications.0.name" type="text" list="medication-names"' in page
+    datalist = re.search(r'<datalist id="medication-names">(.*?)</datalist>', page, re.S)[1]
+    for name in ("decadron", "dexamethasone", "tegretol", "cerebyx", "kaletra", "hypericum perforatum"):
+        assert f'<option value="{name}">' in datalist
+    aml = form_client.get("/screen?trial=AML-NK-BMC2023").get_data(as_text=True)
+    assert "<datalist" not in aml  # no medication field there, nothing to offer
+
+
+@pytest.mark.parametrize("name,shown", [
+    ("Decadron", "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"),
+    ("dexamethasone sodium phosphate", "dexamethasone sodium phosphate → dexamethasone"),
+    ("St Johns wort", "St Johns wort → st. john&#39;s wort, strong CYP3A4 inducer"),
+    ("Kaletra", "Kaletra → lopinavir, strong CYP3A4 inhibitor; ritonavir, strong CYP3A4 inhibitor"),
+    ("Cerebyx", "Cerebyx → fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer"),
+    ("Zofran", "Zofran → ondansetron, not a corticosteroid"),
+    ("Zorbexal", "record the generic name of Zorbexal"),
+])
+def test_result_shows_what_each_medication_was_recognised_as(form_client, name, shown):
+    response = _post(form_client, **{"history.medications.status": "complete", "history.medications.0.name": name,
+                                     "history.medications.0.route": "oral", "history.medications.0.dose": "0.2",
+                                     "history.medications.0.dose_unit": "mg/kg/day", "history.medications.0.start": "2026-11-20"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    page = form_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert shown in page

@@ -11,6 +11,7 @@ class ScreeningLog:
     trial_id: str
     screened: int = 0
     eligible: int = 0
+    no_known_exclusion: int = 0  # partial rule sets whose encoded criteria all pass: never counted as eligible
     incomplete: int = 0
     ineligible_by_first_fail: Counter = field(default_factory=Counter)  # adds up to the ineligible count
     fails_by_criterion: Counter = field(default_factory=Counter)  # a screening counts under every criterion it fails
@@ -22,10 +23,12 @@ class ScreeningLog:
         return sum(self.ineligible_by_first_fail.values())
 
     def adds_up(self) -> bool:
-        return self.eligible + self.ineligible + self.incomplete == self.screened
+        return self.eligible + self.no_known_exclusion + self.ineligible + self.incomplete == self.screened
 
     def rows(self) -> list[tuple[str, str, int]]:
         rows = [("screened", "", self.screened), ("eligible", "", self.eligible)]
+        if self.no_known_exclusion:
+            rows += [("no known exclusion (partial rule set)", "", self.no_known_exclusion)]
         rows += [("ineligible, first failing criterion", cid, self.ineligible_by_first_fail[cid])
                  for cid in self.order if self.ineligible_by_first_fail[cid]]
         rows += [("incomplete", "", self.incomplete)]
@@ -45,6 +48,8 @@ def screening_log(rows, trial_id: str) -> ScreeningLog:
         log.screened += 1
         if report.verdict == "eligible":
             log.eligible += 1
+        elif report.verdict == "no_known_exclusion":
+            log.no_known_exclusion += 1
         elif report.verdict == "incomplete":
             log.incomplete += 1
             log.incomplete_by_item.update(report.to_settle)
@@ -73,8 +78,10 @@ def log_chart(log: ScreeningLog) -> bytes:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    labels = ["eligible"] + [f"ineligible: {cid}" for cid in log.order if log.ineligible_by_first_fail[cid]] + ["incomplete"]
-    counts = [log.eligible] + [log.ineligible_by_first_fail[cid] for cid in log.order if log.ineligible_by_first_fail[cid]] + [log.incomplete]
+    partial = ["no known exclusion (partial)"] if log.no_known_exclusion else []
+    labels = ["eligible"] + partial + [f"ineligible: {cid}" for cid in log.order if log.ineligible_by_first_fail[cid]] + ["incomplete"]
+    counts = ([log.eligible] + ([log.no_known_exclusion] if partial else [])
+              + [log.ineligible_by_first_fail[cid] for cid in log.order if log.ineligible_by_first_fail[cid]] + [log.incomplete])
     figure, axes = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.2), dpi=100)
     bars = axes.barh(labels[::-1], counts[::-1], color="#4a6fa5", hatch="//")
     axes.bar_label(bars, padding=3)

@@ -9,9 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit import record_of, report_of
 from ..facts.catalogue import record_value_kinds
+from ..facts.medications import suggested_names
 from ..model.dates import parse_date
-from ..rules import load_rule_sets
-from ..screening import InvalidRecord, parse_record, screen, screen_all
+from ..rules import load_rule_sets, load_tables
+from ..screening import InvalidRecord, parse_record, rank, screen, screen_all
 from .form_spec import HISTORY_ROWS, form_sections
 from .auth import current, sees_everything
 from .storage import get_store
@@ -181,7 +182,8 @@ def _render(trial: str, form, errors: dict[str, str] | None = None, status: int 
     rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
     page = render_template("form/form.html", trial=trial, trials=trials, sections=sections, values=form, rows=rows,
                            errors=errors or {}, field_id=_field_id, today=date.today().isoformat(),
-                           rule_sets=load_rule_sets(), labels=_labels(sections, rows))
+                           rule_sets=load_rule_sets(), labels=_labels(sections, rows),
+                           medication_names=suggested_names(load_tables()) if "medications" in rows else [])
     return Response(page, status=status)
 
 
@@ -249,8 +251,7 @@ def _request_rows(request_id: str):
 @bp.get("/results/<request_id>")
 def result(request_id: str):
     rows = _request_rows(request_id)
-    order = {"eligible": 0, "incomplete": 1, "ineligible": 2}
-    pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: (order[p[1].verdict], p[1].counts["unknown"], p[1].trial_id))
+    pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
     return render_template("form/result.html", pairs=pairs, request_id=request_id)
 
 

@@ -124,6 +124,11 @@ def form_sections(trial_ids: list[str]) -> list[Section]:
     histories: set[str] = set()
     needs_body = False
     for key in facts:
+        if key.startswith("recorded["):
+            key = key[len("recorded["):-1]  # whether a value is recorded: the same input as the value itself
+        if key.startswith("transfusion_free["):
+            histories.add("transfusions")  # independence of transfusion is judged from the transfusion history
+            key = "lab." + key.split("lab=", 1)[1].split(";", 1)[0]
         if key in ("age_years", "sex"):
             continue
         if key == "gfr":
@@ -149,7 +154,16 @@ def form_sections(trial_ids: list[str]) -> list[Section]:
                        "Diagnosis and disease status" if key.startswith("diagnosis.") else "Organ function")
             sections[section].inputs.append(_record_input(key))
     if needs_body:
-        patient.inputs += [Input("demographics.weight_kg", "Weight (kg)", "number"), Input("demographics.height_cm", "Height (cm)", "number")]
+        patient.inputs += [Input("demographics.weight_kg", "Weight (kg)", "number"),
+                           Input("demographics.weight_date", "Date weighed", "date"),
+                           Input("demographics.height_cm", "Height (cm)", "number"),
+                           Input("demographics.height_date", "Date measured", "date")]
+    # Findings and attestations count only with the date they were assessed (the rule set's lookback applies).
+    for title, name, label in (("Organ function", "findings.assessed_on", "Date these findings were assessed"),
+                               ("Investigator attestations", "attestations.assessed_on",
+                                "Date the investigator signed these attestations")):
+        if any(i.name.startswith(name.split(".")[0] + ".") for i in sections[title].inputs):
+            sections[title].inputs.insert(0, Input(name, label, "date", hint="Without it these answers count as not recorded."))
     for lab, with_reference in labs.items():
         spec = LABS[lab]
         target = sections["Organ function" if lab in ORGAN_FUNCTION_LABS else "Laboratory values"]
