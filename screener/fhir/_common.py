@@ -7,6 +7,7 @@ from functools import lru_cache
 import yaml
 
 from .. import config
+from ..model.dates import parse_fhir_day
 from ..screening import InvalidRecord
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -84,7 +85,7 @@ def day(value, path: str) -> date | None:
     if len(value) < 10:
         return None
     try:
-        return date.fromisoformat(value[:10])
+        return parse_fhir_day(value)  # the one strict parser, with the plausible range of every channel
     except ValueError:
         fail(path, "not a valid FHIR date")
 

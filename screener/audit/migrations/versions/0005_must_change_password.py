@@ -1,4 +1,4 @@
-"""A per-user session generation: signing out ends every session of the user on the server side.
+"""A generated password (the first admin's) must be replaced at first sign-in.
 
 Revision ID: 0005
 Revises: 0004
@@ -14,9 +14,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("session_generation", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()))
 
 
 def downgrade():
     with op.batch_alter_table("users") as batch:
-        batch.drop_column("session_generation")
+        batch.drop_column("must_change_password")
