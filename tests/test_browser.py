@@ -32,7 +32,9 @@ def server(tmp_path_factory):
     from screener.web import create_app
 
     database = tmp_path_factory.mktemp("browser") / "b.sqlite3"
-    app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{database}"})
+    # Every test's browser signs in from 127.0.0.1 within a minute or two: more than the per-client sign-in
+    # throttle allows (10 a minute). The throttle itself is tested in test_web_signin.py.
+    app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{database}", "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000})
     from screener.audit._accounts import Accounts
     from screener.web.storage import get_store
 

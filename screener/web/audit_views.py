@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from ..audit import report_of
 from ..audit._export import export as export_rows
 from ..audit._log import log_chart, log_csv as log_to_csv, screening_log
+from ..model.dates import parse_date
 from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries
 from .auth import current, sees_everything
@@ -25,7 +26,7 @@ def _filters() -> tuple[dict, str | None]:
     for key in ("from", "to"):
         if values[key]:
             try:
-                values[key] = date.fromisoformat(values[key]).isoformat()
+                values[key] = parse_date(values[key]).isoformat()
             except ValueError:
                 error, values[key] = f"'{key}' must be a date (YYYY-MM-DD)", None
     if values["verdict"] not in (None, *verdicts()):
