@@ -11,11 +11,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import config
 from .model.report import Report
+from .engine import EngineDisagreement
 from .screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
 EXIT_INVALID_INPUT = 2
 EXIT_NOT_RECORDED = 3
+EXIT_ENGINES_DISAGREE = 4  # the durable-rules and reference evaluators disagreed: no result, nothing recorded
 
 
 def _wrap(text: str, indent: str) -> str:
@@ -27,7 +29,7 @@ def format_text(report: Report) -> str:
     lines = [
         f"{report.trial_id}: {report.title}",
         f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, as of {report.as_of}",
-        f"  VERDICT: {report.verdict.upper()} — {report.summary}{coverage}",
+        f"  VERDICT: {report.verdict_text} — {report.summary}{coverage}",
         "",
     ]
     for c in report.criteria:
@@ -82,6 +84,10 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         from .rules import load_rule_sets
 
         _fail_input([{"field": "--trial", "message": f"unknown trial; known: {', '.join(load_rule_sets())}"}])
+    except EngineDisagreement as exc:
+        click.echo(f"Screening refused: the two rule evaluators disagreed (incident {exc.incident_id}); nothing was "
+                   "recorded. Report the incident id.", err=True)
+        sys.exit(EXIT_ENGINES_DISAGREE)
     try:
         from .audit import open_store
 
@@ -97,7 +103,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         if all_trials:
             click.echo("Trials, best prospects first:")
             for r in reports:
-                click.echo(f"  {r.verdict.upper():10} {r.trial_id}: {r.summary}")
+                click.echo(f"  {r.verdict_text:10} {r.trial_id}: {r.summary}")
             click.echo("")
         click.echo("\n\n".join(format_text(r) for r in reports))
 
@@ -110,15 +116,17 @@ def rules_group():
 @rules_group.command("lint")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 def lint_command(files):
-    """Report every problem in the rule files (default: all of criteria/)."""
+    """Report every problem in the rule files (default: all of criteria/, and its medication tables)."""
     from .rules._lint import lint_paths
+    from .rules._lint_tables import lint_tables
     from .rules._load import rule_set_files
 
     paths = [Path(f) for f in files] or rule_set_files()
-    problems = lint_paths(paths)
+    problems = lint_paths(paths) + ([] if files else lint_tables())
     for problem in problems:
         click.echo(str(problem))
-    click.echo(f"{len(paths)} rule files, {len(problems)} problems", err=bool(problems))
+    tables = "" if files else " and the medication tables"
+    click.echo(f"{len(paths)} rule files{tables}, {len(problems)} problems", err=bool(problems))
     sys.exit(1 if problems else 0)
 
 

@@ -21,6 +21,10 @@ NEVER_DAYS = 1_000_000
 # Decimal places every fact value and threshold is carried to: finer than any clinical measurement, and the
 # grid on which the durable-rules backend compares numbers exactly (as integer micro-units).
 DECIMALS = 6
+# Medication entries one record may carry: far above any child's real history (a long admission lists a few
+# hundred), low enough that the worst accepted record screens in well under a second (benchmarks/worst_case.py).
+# More are refused at validation (422 / CLI exit 2) naming history.medications and this limit.
+MAX_MEDICATIONS_PER_RECORD = 500
 # A native record larger than this is refused before parsing (CLI and API alike).
 MAX_RECORD_BYTES = 2 * 1024 * 1024
 # The API's body limit: FHIR bundles carry a whole history (the largest real one tested is 2.7 MB). Above it: 413.

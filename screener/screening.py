@@ -5,12 +5,13 @@ from typing import Iterable
 from pydantic import ValidationError
 
 from . import config
-from .engine import get_evaluator
+from .engine import evaluate_checked, get_evaluator
 from .engine._reference import kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, compiled
 from .facts.derive import Fact, derive
+from .facts.drug_names import vocabulary
 from .model.record import PatientRecord
-from .model.report import Report
+from .model.report import VERDICTS, Report
 from .model.ruleset import RuleSet
 from .rules import load_rule_sets, load_tables
 from .rules._load import error_path
@@ -115,16 +116,29 @@ def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = Non
     as_of = as_of or date.today()
     check_as_of(record, as_of)
     rule_set = compiled(rule_set_for(trial))
+    engine = engine or config.SCREENER_ENGINE
+    facts, statuses = _judge(record, rule_set, as_of, engine)
+    clears_on = _every_fail_clears_on(rule_set, facts, statuses)
+    waited = _judge(record, rule_set, clears_on, engine)[1] if clears_on else None
+    return build_report(rule_set, facts, statuses, as_of, get_evaluator(engine).name, clears_on, waited)
+
+
+def _judge(record: PatientRecord, rule_set: CompiledRuleSet, as_of: date, engine: str) -> tuple[dict[str, Fact], dict[str, str]]:
     facts = derive(record, as_of, rule_set.facts, rule_set.rule_set.lookback, load_tables())
+    return facts, evaluate_checked(engine, rule_set, {key: fact.value for key, fact in facts.items()})
+
+
+def _every_fail_clears_on(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: dict[str, str]) -> date | None:
+    """The day every failing criterion clears by waiting alone, if each does."""
     values = {key: fact.value for key, fact in facts.items()}
-    evaluator = get_evaluator(engine or config.SCREENER_ENGINE)
-    statuses = evaluator.evaluate(rule_set, values)
-    return build_report(rule_set, facts, statuses, as_of, evaluator.name)
+    days = [_eligible_from(c, facts, values) for c in rule_set.criteria if statuses[c.id] == "fail"]
+    return max(days) if days and all(days) else None
 
 
 def warm_up(engine: str | None = None) -> list[str]:
     """Load and compile every rule set and build it in the evaluator, so the first screening pays nothing."""
     evaluator = get_evaluator(engine or config.SCREENER_ENGINE)
+    vocabulary(load_tables().medications).resolve("warm-up")  # reads the drug-name dictionary (1-3 s) here, not in a request
     trials = []
     for trial_id, rule_set in load_rule_sets().items():
         prepared = compiled(rule_set)
@@ -133,15 +147,18 @@ def warm_up(engine: str | None = None) -> list[str]:
     return trials
 
 
-_VERDICT_ORDER = {"eligible": 0, "incomplete": 1, "ineligible": 2}
+def rank(report: Report) -> tuple:
+    """Best prospects first: by verdict (eligible, no known exclusion, incomplete, ineligible), complete rule sets
+    before partial ones at equal verdict, then fewest open items."""
+    return (VERDICTS.index(report.verdict), not report.coverage.complete,
+            report.counts["unknown"] if report.verdict == "incomplete" else 0, report.trial_id)
 
 
 def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | None = None,
                trials: Iterable[str] | None = None) -> list[Report]:
-    """One report per trial: eligible first, then incomplete (fewest open items first), then ineligible."""
+    """One report per trial, best prospects first (see rank)."""
     as_of = as_of or date.today()
-    reports = [screen(record, trial, as_of, engine) for trial in (trials or load_rule_sets())]
-    return sorted(reports, key=lambda r: (_VERDICT_ORDER[r.verdict], r.counts["unknown"] if r.verdict == "incomplete" else 0, r.trial_id))
+    return sorted((screen(record, trial, as_of, engine) for trial in (trials or load_rule_sets())), key=rank)
 
 
 def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> list[dict]:
@@ -162,7 +179,8 @@ def _eligible_from(criterion: CompiledCriterion, facts: dict[str, Fact], values)
     waited = dict(values)
     for fact, leaf in clearing.items():
         waited[fact] = leaf.value  # a window's first day outside it
-    if kleene(criterion.tree, waited) != criterion.is_exclusion:
+    # Only a definite pass counts: a criterion that would be unknown after waiting has no date to give.
+    if kleene(criterion.tree, waited) is (not criterion.is_exclusion):
         return max(facts[fact].clears_on for fact in clearing)
     return None
 
@@ -190,9 +208,12 @@ def _criteria(n: int) -> str:
     return f"{n} criterion" if n == 1 else f"{n} criteria"
 
 
-def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: dict[str, str], as_of: date, engine: str) -> Report:
+def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: dict[str, str], as_of: date, engine: str,
+                 clears_on: date | None = None, waited: dict[str, str] | None = None) -> Report:
     """The report, built as plain data and validated once as a whole, in pydantic's compiled core.
 
+    clears_on and waited: the day every fail clears by waiting alone, and the statuses the same record gets on
+    that day (data older by then is too old there, so what must be repeated shows).
     Profiled: constructing each nested model separately was a quarter of a screening's time, and model_construct
     (no validation) was slower still, being a pure-Python loop.
     """
@@ -212,27 +233,50 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
             "eligible_from": _eligible_from(criterion, facts, values) if status == "fail" else None,
         })
     counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "unknown")}
-    verdict = "ineligible" if counts["fail"] else "incomplete" if counts["unknown"] else "eligible"
-    fails = [r for r in results if r["status"] == "fail"]
-    eligible_from = max(r["eligible_from"] for r in fails) if fails and all(r["eligible_from"] for r in fails) else None
-    to_settle = list(dict.fromkeys(item for r in results for item in r["to_settle"]))
     meta = rule_set.rule_set
+    complete = meta.coverage.complete
+    verdict = ("ineligible" if counts["fail"] else "incomplete" if counts["unknown"] else
+               "eligible" if complete else "no_known_exclusion")
+    fails = [r for r in results if r["status"] == "fail"]
+    to_settle = list(dict.fromkeys(item for r in results for item in r["to_settle"]))
+    encoded = f"PARTIAL, {_criteria(len(results))} encoded"
     summary = {
-        "eligible": "every criterion passes" if meta.coverage.complete else "every encoded criterion passes",
+        "eligible": "every criterion passes",
+        "no_known_exclusion": f"no known exclusion — {encoded}; the source's other criteria are not known, so "
+                              "eligibility cannot be judged here",
         "ineligible": f"{_criteria(counts['fail'])} {'fails' if counts['fail'] == 1 else 'fail'} ({', '.join(r['id'] for r in fails)})",
         "incomplete": f"no criterion fails; {_criteria(counts['unknown'])} cannot be judged yet",
     }[verdict]
-    if not meta.coverage.complete:
-        summary += f" — PARTIAL rule set ({_criteria(len(results))} encoded; the source leaves others unknown)"
-    if eligible_from:
-        summary += f"; every fail clears by waiting: no fail remains from {eligible_from}" + (
-            f" ({_criteria(counts['unknown'])} still to settle)" if counts["unknown"] else "")
+    if not complete and verdict != "no_known_exclusion":
+        summary += f" — {encoded}; the source leaves others unknown"
+    eligible_from, no_fail_from, to_repeat = None, None, []
+    if clears_on is not None:
+        expired = [r["id"] for r in results if r["status"] != "unknown" and waited and waited[r["id"]] == "unknown"]
+        to_repeat = [f"{r['id']} ({r['title']}): its data will be too old by {clears_on}"
+                     for r in results if r["id"] in expired]
+        if counts["unknown"] == 0 and not expired and complete and waited and all(v == "pass" for v in waited.values()):
+            eligible_from = clears_on
+            summary += f"; every fail clears by waiting: eligible from {clears_on} if nothing else changes"
+        else:
+            no_fail_from = clears_on
+            open_items = counts["unknown"] + len(expired)
+            summary += f"; no failing criterion from {clears_on}; {open_items} item{'s' if open_items != 1 else ''} still to record"
+            if expired:
+                summary += f" (to repeat by then: {', '.join(expired)})"
+    if meta.coverage.unknown_from_source:
+        gaps = "; ".join(item.rstrip(".") for item in meta.coverage.unknown_from_source)
+        summary += f". {'Not encoded' if not complete else 'Not in the source'}: {gaps}"
+    verdict_text = verdict.replace("_", " ").upper() + (f" — {encoded}" if verdict == "no_known_exclusion" else "")
     return Report.model_validate({
-        "trial_id": meta.trial_id, "title": meta.title, "rule_set_version": meta.version,
-        "rule_set_digest": rule_set.digest, "engine": engine, "as_of": as_of, "verdict": verdict, "summary": summary,
+        "trial_id": meta.trial_id, "title": meta.title,
+        "recruitment": meta.recruitment.model_dump() if meta.recruitment else None,
+        "rule_set_version": meta.version,
+        "rule_set_digest": rule_set.digest, "engine": engine, "as_of": as_of, "verdict": verdict,
+        "verdict_text": verdict_text, "summary": summary,
         "counts": counts, "criteria": results, "to_settle": to_settle, "eligible_from": eligible_from,
+        "no_fail_from": no_fail_from, "to_repeat": to_repeat,
         "coverage": {
-            "complete": meta.coverage.complete, "statement": meta.coverage.statement,
+            "complete": complete, "statement": meta.coverage.statement,
             "criteria_from_data": sum(c.attestation is None for c in meta.criteria),
             "criteria_by_attestation": sum(c.attestation is not None for c in meta.criteria),
             "unknown_from_source": meta.coverage.unknown_from_source,

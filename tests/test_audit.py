@@ -195,7 +195,7 @@ def test_amendment_impact_lists_exactly_the_affected_screenings(store, tmp_path)
         _record(store, patient, trials=["NCT06674265"])
     original = (PATIENTS.parent.parent / "criteria" / "NCT06674265.yaml").read_text()
     # Platelets 150,000: the eligible demo (142,000) now fails; ineligible-waiting already failed E1.
-    amended = original.replace("value: 50000, unit: /uL", "value: 150000, unit: /uL").replace('version: "1.0.0"', 'version: "1.1.0"', 1)
+    amended = original.replace("value: 50000, unit: /uL", "value: 150000, unit: /uL").replace('version: "2.0.0"', 'version: "2.1.0"', 1)
     path = tmp_path / "NCT06674265-1.1.yaml"
     path.write_text(amended)
     new = load_rule_set(path)
@@ -207,5 +207,5 @@ def test_amendment_impact_lists_exactly_the_affected_screenings(store, tmp_path)
     # 210,000 still passes).
     assert sorted((i.old_verdict, i.new_verdict) for i in impacts) == [("eligible", "ineligible"), ("incomplete", "ineligible")]
     # E1 alone changes, to fail: from pass (eligible demo) and from unknown (the incomplete demo's transfusion
-    # history is not recorded).
+    # history is not recorded: 142,000 could be transfusion-supported, but it is not above 150,000 either way).
     assert sorted(c[:3] for i in impacts for c in i.criteria) == [("NCT06674265-E1", "pass", "fail"), ("NCT06674265-E1", "unknown", "fail")]

@@ -84,6 +84,8 @@ API_CASES = [
     ("10 MB string", json.dumps({"demographics": {"birth_date": "2018-03-14", "sex": "female"}, "record_id": "A" * (10 * 1024 * 1024)}), None, 413, None),
     # Between the 2 MiB record limit and the 8 MiB body limit: the record limit answers, naming the body.
     ("2.5 MB record", json.dumps({**BASE, "record_id": None, "observations": BASE["observations"] * 3500}), None, 422, "(body)"),
+    ("too many medications", json.dumps({**BASE, "history": {**BASE["history"], "medications": BASE["history"]["medications"] * 251}}),
+     None, 422, "history.medications"),
     ("too many observations", json.dumps({**BASE, "observations": BASE["observations"] * 700}), None, 422, "observations"),
     ("wrong charset", _with("record_id", "A"), "application/json; charset=latin-1", 415, None),
     ("text/plain", _with("record_id", "A"), "text/plain", 415, None),
@@ -182,6 +184,7 @@ CLI_CASES = [
     ("wrong type", _with("demographics.weight_kg", "heavy")),
     ("empty file", ""),
     ("binary", "\x00\x01\x02"),
+    ("too many medications", json.dumps({**BASE, "history": {**BASE["history"], "medications": BASE["history"]["medications"] * 251}})),
 ]
 
 

@@ -66,7 +66,7 @@ def test_csv_export(client, tmp_path):
         "A-3,not-a-date,female,aml,relapsed,,,\n")
     summary = run_batch(source, tmp_path / "out", ["AML-NK-BMC2023"], AS_OF, client=client, progress=False)
     assert (summary.records, summary.malformed) == (3, 1)
-    assert {r["record_id"]: r["verdict"] for r in _rows(tmp_path / "out")} == {"A-1": "eligible", "A-2": "ineligible"}
+    assert {r["record_id"]: r["verdict"] for r in _rows(tmp_path / "out")} == {"A-1": "no_known_exclusion", "A-2": "ineligible"}
     assert "line 4,demographics.birth_date" in (tmp_path / "out" / "errors.csv").read_text()
 
 

@@ -8,6 +8,7 @@ from screener.rules import load_rule_sets
 
 NCT = compiled(load_rule_sets()["NCT06674265"])
 DURABLE = get_evaluator("durable")
+PLATELETS = "lab.platelets"
 
 
 def _all_pass_values():
@@ -35,7 +36,7 @@ def test_an_all_passing_record_still_deletes_its_session(eligible_record):
 def test_string_never_reaches_an_ordered_comparison():
     # durable-rules compares '9' >= 50000 as a string prefix: true. Only numbers may reach it.
     values = _all_pass_values()
-    values["lab.platelets"] = "9"
+    values[PLATELETS] = "9"
     with pytest.raises(TypeError):
         DURABLE.evaluate(NCT, values)
 
@@ -58,13 +59,13 @@ def test_large_formulas_split_to_the_rule_limit():
 def test_numbers_python_writes_with_an_exponent_reach_the_engine(tiny_or_huge):
     # Regression: durable-rules' JSON reader refused 1e-05 and 1e+16 (error 204); numbers now go as micro-units.
     values = _all_pass_values()
-    values["lab.platelets"] = tiny_or_huge
+    values[PLATELETS] = tiny_or_huge
     expected = "fail" if tiny_or_huge < 50_000 else "unknown"
     assert DURABLE.evaluate(NCT, values)["NCT06674265-E1"] == expected
 
 
 def test_a_number_off_the_decimal_grid_is_refused_not_rounded():
     values = _all_pass_values()
-    values["lab.platelets"] = 49_999.9999999
+    values[PLATELETS] = 49_999.9999999
     with pytest.raises(ValueError):
         DURABLE.evaluate(NCT, values)

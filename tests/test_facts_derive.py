@@ -5,13 +5,12 @@ from datetime import date
 import pytest
 from freezegun import freeze_time
 
-from screener.facts.derive import (completed_months, completed_years, derive, medication_name_parts,
-                                   mosteller_bsa, schwartz_egfr)
+from screener.facts.derive import completed_months, completed_years, derive, mosteller_bsa, schwartz_egfr
 from screener.model.ruleset import Lookback
 from screener.rules import load_tables
 from screener.screening import parse_record
 
-LOOKBACK = Lookback(labs_days=14, imaging_days=42, rationale="test")
+LOOKBACK = Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="test")
 AS_OF = date(2026, 11, 22)
 
 
@@ -156,10 +155,6 @@ def test_unknown_dose_is_unknown_only_while_it_could_matter(eligible_json):
     assert fact(eligible_json, STEROID).value is None
     meds[0]["end"] = "2026-11-10"  # ended 12 days ago: outside the 7-day window whatever the dose
     assert fact(eligible_json, STEROID).value >= 1_000_000
-
-
-def test_combination_names_split():
-    assert medication_name_parts("Lopinavir/Ritonavir") == ["lopinavir/ritonavir", "lopinavir", "ritonavir"]
 
 
 @freeze_time("2026-11-22")

@@ -47,7 +47,7 @@ def test_reason_carries_value_unit_date_and_threshold(eligible_json):
     eligible_json["observations"].append({"test": "777-3", "value": 45, "unit": "10*3/uL", "date": "2026-11-21"})
     e1 = next(c for c in _screen(eligible_json).criteria if c.id == "NCT06674265-E1")
     assert e1.status == "fail"
-    assert e1.reason == "fails: Platelet count < 50,000 /uL? yes (45 10*3/uL (= 45,000 /uL), 2026-11-21)"
+    assert e1.reason.startswith("fails: Platelet count ≤ 50,000 /uL? yes (45 10*3/uL (= 45,000 /uL), 2026-11-21)")
     platelets = next(e for e in e1.evidence if e.fact == "lab.platelets")
     assert (platelets.unit, platelets.date, platelets.holds) == ("/uL", date(2026, 11, 21), True)
 
@@ -61,6 +61,9 @@ def test_stale_value_is_unknown_with_its_date(eligible_json):
 
 def test_eligible_from_only_when_waiting_clears_every_fail(eligible_json):
     eligible_json["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})
+    # An echo that is still recent on 2026-11-27 (the demo's of 2026-11-12 would be too old by then).
+    eligible_json["observations"] += [{"test": "shortening_fraction", "value": 34, "unit": "%", "date": "2026-11-21"},
+                                      {"test": "10230-1", "value": 63, "unit": "%", "date": "2026-11-21"}]
     report = _screen(eligible_json)
     assert report.verdict == "ineligible" and report.eligible_from == date(2026, 11, 27)
     eligible_json["findings"]["hiv_status"] = "positive"
@@ -71,7 +74,8 @@ def test_eligible_from_only_when_waiting_clears_every_fail(eligible_json):
 
 def test_waiting_does_not_clear_a_transfusion_if_the_count_is_also_low(eligible_json):
     eligible_json["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})
-    eligible_json["observations"].append({"test": "777-3", "value": 30, "unit": "10*3/uL", "date": "2026-11-21"})
+    # Drawn the day before the transfusion: transfusion-independent, and low.
+    eligible_json["observations"].append({"test": "777-3", "value": 30, "unit": "10*3/uL", "date": "2026-11-19"})
     e1 = next(c for c in _screen(eligible_json).criteria if c.id == "NCT06674265-E1")
     assert e1.status == "fail" and e1.eligible_from is None
 
@@ -85,7 +89,7 @@ def test_report_is_identical_whichever_engine(eligible_json, engine):
 
 def test_report_names_rule_set_version_and_digest(eligible_record):
     report = screen(eligible_record, "NCT06674265", AS_OF)
-    assert report.rule_set_version == "1.0.0" and report.rule_set_digest.startswith("sha256:")
+    assert report.rule_set_version == "2.0.0" and report.rule_set_digest.startswith("sha256:")
     assert report.coverage.complete and report.coverage.criteria_by_attestation == 4
 
 
@@ -97,16 +101,32 @@ def test_screen_all_orders_eligible_then_incomplete_then_ineligible():
     record = parse_record((PATIENTS / "glioma-recurrent.json").read_text())
     reports = screen_all(record, AS_OF)
     verdicts = [r.verdict for r in reports]
-    assert verdicts[:2] == ["eligible", "incomplete"] and set(verdicts[2:]) == {"ineligible"}
+    # A partial rule set whose encoded criteria all pass is never "eligible".
+    assert verdicts[:2] == ["no_known_exclusion", "incomplete"] and set(verdicts[2:]) == {"ineligible"}
     assert [r.trial_id for r in reports[:2]] == ["IRCT20170122032121N6", "IRCT20170122032121N7"]
-    assert "PARTIAL rule set" in reports[0].summary and not reports[0].coverage.complete
+    assert reports[0].verdict_text == "NO KNOWN EXCLUSION — PARTIAL, 2 criteria encoded"
+    assert "no known exclusion — PARTIAL, 2 criteria encoded" in reports[0].summary and not reports[0].coverage.complete
+    assert "ELIGIBLE" not in reports[0].verdict_text.replace("INELIGIBLE", "")
 
 
 def test_incomplete_reports_with_fewer_open_items_come_first(eligible_json):
     from screener.screening import screen_all
 
-    eligible_json["diagnosis"]["mycn_amplified"] = None  # one unknown for IRCT20201202049568N1
-    eligible_json["findings"]["hiv_status"] = None       # one for NCT06674265 ...
-    eligible_json["attestations"]["able_to_comply"] = "not_assessed"  # ... and a second
-    reports = screen_all(parse_record(json.dumps(eligible_json)), AS_OF)
-    assert [(r.trial_id, r.counts["unknown"]) for r in reports[:2]] == [("IRCT20201202049568N1", 1), ("NCT06674265", 2)]
+    eligible_json["diagnosis"]["disease_status"] = None  # one unknown for IRCT20201202049568N1, three for NCT06674265
+    eligible_json["diagnosis"]["risk_group"] = "high"
+    reports = screen_all(parse_record(json.dumps(eligible_json)), AS_OF, trials=["IRCT20201202049568N1", "NCT06674265"])
+    # At equal verdict a complete rule set ranks above a partial one, whatever the open items.
+    assert [(r.trial_id, r.counts["unknown"]) for r in reports] == [("NCT06674265", 2), ("IRCT20201202049568N1", 1)]
+    eligible_json["findings"]["hiv_status"] = None
+    reports = screen_all(parse_record(json.dumps(eligible_json)), AS_OF, trials=["NCT06674265", "IRCT20201202049568N1"])
+    assert [r.trial_id for r in reports] == ["NCT06674265", "IRCT20201202049568N1"]
+
+
+def test_incomplete_reports_with_fewer_open_items_come_first_at_equal_coverage(eligible_json):
+    from screener.screening import rank, screen_all
+
+    eligible_json["findings"]["hiv_status"] = None
+    one = screen_all(parse_record(json.dumps(eligible_json)), AS_OF, trials=["NCT06674265"])[0]
+    eligible_json["attestations"]["able_to_comply"] = "not_assessed"
+    two = screen_all(parse_record(json.dumps(eligible_json)), AS_OF, trials=["NCT06674265"])[0]
+    assert (one.counts["unknown"], two.counts["unknown"]) == (1, 2) and rank(one) < rank(two)

@@ -25,7 +25,7 @@ def test_list_trials_and_rule_set(client):
     e1 = next(c for c in detail["criteria"] if c["id"] == "NCT06674265-E1")
     assert e1["source_text"].startswith("Insufficient bone marrow function")
     assert e1["interpretation"].startswith("Garbled")
-    assert "Platelet count < 50,000 /uL" in e1["encoded"]
+    assert "Platelet count ≤ 50,000 /uL" in e1["encoded"]
     assert detail["digest"].startswith("sha256:") and detail["coverage"]["complete"] is True
 
 
@@ -43,7 +43,8 @@ def test_screen_native_record(client):
 
 def test_screen_all_trials(client):
     body = _post(client, (PATIENTS / "glioma-recurrent.json").read_text(), "/api/v1/screen?as_of=2026-11-22").json
-    assert [r["verdict"] for r in body["reports"]][:2] == ["eligible", "incomplete"]
+    assert [r["verdict"] for r in body["reports"]][:2] == ["no_known_exclusion", "incomplete"]
+    assert body["reports"][0]["verdict_text"] == "NO KNOWN EXCLUSION — PARTIAL, 2 criteria encoded"
 
 
 def test_invalid_record_is_422_with_every_field_and_no_value(client, eligible_json):

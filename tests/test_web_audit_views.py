@@ -17,7 +17,7 @@ def screened(client):
 
 def test_rule_set_page_shows_words_beside_logic(client):
     page = client.get("/audit/rule-sets/NCT06674265").get_data(as_text=True)
-    assert "Insufficient bone marrow function" in page and "Platelet count &lt; 50,000 /uL" in page and "Garbled" in page
+    assert "Insufficient bone marrow function" in page and "Platelet count ≤ 50,000 /uL" in page and "Garbled" in page
     assert client.get("/audit/rule-sets/NOPE").status_code == 404
 
 
@@ -61,14 +61,14 @@ def test_screening_log_as_a_consort_flow_beside_the_table(screened, auditor_clie
     assert page.index('<svg class="consort"') < page.index('<table class="log">')
 
 
-def test_flow_and_chart_show_any_further_verdict_and_count_in_whole_numbers():
+def test_flow_and_chart_show_a_partial_verdict_and_count_in_whole_numbers():
     from collections import Counter
 
     from screener.audit._log import ScreeningLog, chart_figure
     from screener.web.consort import flow
 
     log = ScreeningLog("X", screened=4, eligible=1, incomplete=1, ineligible_by_first_fail=Counter({"X-I1": 1}),
-                       incomplete_by_item=Counter({"record the platelets": 1}), other=Counter({"no_known_exclusion": 1}),
+                       incomplete_by_item=Counter({"record the platelets": 1}), no_known_exclusion=1,
                        order=["X-I1"], titles={"X-I1": "Diagnosis"})
     drawn = flow(log)
     assert [(b.heading, b.count, b.tone) for b in drawn.exits] == [

@@ -22,7 +22,7 @@ class Screening(Base):
     rule_set_digest: Mapped[str] = mapped_column(String(80))
     engine: Mapped[str] = mapped_column(String(100))
     as_of: Mapped[str] = mapped_column(String(10))
-    verdict: Mapped[str] = mapped_column(String(12), index=True)
+    verdict: Mapped[str] = mapped_column(String(24), index=True)
     record_json: Mapped[str] = mapped_column(Text)
     report_json: Mapped[str] = mapped_column(Text)
     corrects_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("screenings.id"), nullable=True)

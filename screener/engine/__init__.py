@@ -4,6 +4,8 @@ Every backend takes the compiled rule set and the derived fact values (numbers, 
 for unknown) and returns pass/fail/unknown for every criterion. "durable" runs the criteria in durable-rules;
 "reference" is the plain-Python Kleene evaluator the engine is tested against.
 """
+import logging
+import uuid
 from typing import Mapping, Protocol
 
 from ..model.report import Status
@@ -36,4 +38,41 @@ def get_evaluator(name: str) -> Evaluator:
     return _EVALUATORS[name]
 
 
-__all__ = ["Evaluator", "get_evaluator"]
+log = logging.getLogger("screener.engine")
+
+
+class EngineDisagreement(RuntimeError):
+    """The durable-rules backend and the reference evaluator judged a criterion differently: nothing is reported."""
+
+    def __init__(self, incident_id: str, trial_id: str, criteria: list[str]):
+        self.incident_id, self.trial_id, self.criteria = incident_id, trial_id, criteria
+        super().__init__(f"incident {incident_id}: the evaluators disagree on {', '.join(criteria)} ({trial_id})")
+
+
+# Disagreements seen by this process since it started; /readyz reports the count (per worker process).
+disagreements = 0
+
+
+def evaluate_checked(name: str, rule_set: CompiledRuleSet, values: Mapping[str, float | str | None]) -> dict[str, Status]:
+    """Statuses from the named backend, refused unless the reference evaluator reaches the same on every criterion.
+
+    The backend is an unmaintained C library; the reference is a few lines of Kleene logic. A disagreement is a
+    defect in one of them, and a report built on it could show a child eligible who is not.
+    """
+    global disagreements
+    statuses = get_evaluator(name).evaluate(rule_set, values)
+    if name == "reference":
+        return statuses
+    reference = get_evaluator("reference").evaluate(rule_set, values)
+    differing = sorted(c for c in statuses.keys() | reference.keys() if statuses.get(c) != reference.get(c))
+    if differing:
+        disagreements += 1
+        incident = uuid.uuid4().hex[:12]
+        # Criterion ids and the trial only: the values could identify the patient.
+        log.error("incident %s: evaluators disagree on %s in %s (rule set %s)", incident, ",".join(differing),
+                  rule_set.rule_set.trial_id, rule_set.digest[:12])
+        raise EngineDisagreement(incident, rule_set.rule_set.trial_id, differing)
+    return statuses
+
+
+__all__ = ["EngineDisagreement", "Evaluator", "evaluate_checked", "get_evaluator"]

@@ -7,10 +7,10 @@ evaluated.
 from dataclasses import dataclass
 from .. import config
 from ..facts.catalogue import catalogue
-from ..model.labs import LABS
+from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS
 from ..rules import rule_set_digest
-from ..model.ruleset import (All, AnyOf, AtLeastDaysAgo, Compare, Criterion, Limit, Multiple, Not, OneOf, RuleSet,
-                             Since, Window)
+from ..model.ruleset import (All, AnyOf, AtLeastDaysAgo, Compare, Criterion, Limit, Multiple, Not, OneOf, Recorded,
+                             RuleSet, Since, Window)
 
 _OP_WORDS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
 NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
@@ -94,6 +94,18 @@ def window_key(since: Since, within_days: int | None) -> str:
     return key[:-1] + f";window={within_days}]" if within_days else key
 
 
+def transfusion_free_key(field: str, days: int) -> str:
+    """Whether the latest value of a lab was drawn at least N days after the last transfusion that raises it.
+
+    The fact is true or unknown, never false: a value drawn sooner may or may not be the patient's own.
+    """
+    return f"transfusion_free[lab={field.removeprefix('lab.')};days={days}]"
+
+
+def recorded_key(field: str) -> str:
+    return f"recorded[{field}]"
+
+
 def describe_since(since: Since) -> str:
     if since.transfusion:
         return "platelet transfusion" if since.transfusion == "platelets" else f"{since.transfusion.replace('_', ' ')} transfusion"
@@ -130,6 +142,13 @@ class _Compiler:
             return Node("not", (self.condition(node.not_, f"{path}.not"),))
         if isinstance(node, OneOf):
             return self.one_of(node, path)
+        if isinstance(node, Recorded):
+            info = self.fields.get(node.recorded)
+            if info is None:
+                raise CompileError(f"{path}.recorded", f"unknown field {node.recorded!r}; see `screener fields` for the catalogue")
+            if info.always_known:
+                raise CompileError(f"{path}.recorded", f"{node.recorded} is always recorded: the condition is constant")
+            return Leaf(recorded_key(node.recorded), "eq", 1, f"{info.description} recorded")
         if isinstance(node, Compare):
             return self.compare(node, path)
         if isinstance(node, Multiple):
@@ -156,7 +175,7 @@ class _Compiler:
         leaves = tuple(Leaf(node.field, "eq", v, f"{info.description} = {v}") for v in node.one_of)
         return leaves[0] if len(leaves) == 1 else Node("any", leaves)
 
-    def compare(self, node: Compare, path: str) -> Leaf:
+    def compare(self, node: Compare, path: str) -> Leaf | Node:
         info = self.field(node.field, path)
         words = _OP_WORDS[node.op]
         if info.type in ("boolean", "category", "attestation"):
@@ -182,6 +201,21 @@ class _Compiler:
         elif node.unit is not None:
             raise CompileError(f"{path}.unit", f"{node.field} takes no unit")
         shown = f"{_fmt(float(node.value))} {node.unit}" if node.unit else _fmt(float(node.value))
+        if node.transfusion_free_days is not None:
+            product = RAISED_BY_TRANSFUSION.get(node.field.removeprefix("lab.")) if node.field.startswith("lab.") else None
+            if product is None:
+                raise CompileError(f"{path}.transfusion_free_days", "transfusion independence applies to " +
+                                   ", ".join(f"lab.{lab}" for lab in sorted(RAISED_BY_TRANSFUSION)))
+            if node.op not in ("lt", "le", "gt", "ge"):
+                raise CompileError(f"{path}.op", "transfusion independence applies to ordered comparisons")
+            # A transfusion only raises the count: a low value is low whatever came before it, a high one counts
+            # only when it is the patient's own. So "low" holds on the value alone or stays open until
+            # independence is shown, and "high" needs both.
+            value = Leaf(node.field, node.op, threshold, f"{info.description} {words} {shown}")
+            free = Leaf(transfusion_free_key(node.field, node.transfusion_free_days), "eq", 1,
+                        f"{info.description} drawn at least {node.transfusion_free_days} days after any "
+                        f"{TRANSFUSION_WORDS[product]} transfusion")
+            return Node("any", (value, Node("not", (free,)))) if node.op in ("lt", "le") else Node("all", (value, free))
         return Leaf(node.field, node.op, threshold, f"{info.description} {words} {shown}")
 
     def convert(self, field: str, value: float, unit: str, canonical: str, path: str) -> float:

@@ -6,16 +6,16 @@ Window semantics (one definition, used everywhere): an event on day E is "within
 as-of date A when A - E < N days; it clears on E + N.
 """
 import math
-import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from .. import config
-from ..model.labs import LABS, LabSpec, lab_for_test, to_canonical
-from ..model.record import Medication, Observation, PatientRecord
+from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_for_test, to_canonical
+from ..model.record import Observation, PatientRecord
 from ..model.ruleset import Lookback
 from ..rules._load import Tables
 from .catalogue import catalogue
+from .medications import cyp3a4_exposures, steroid_exposures
 
 
 @dataclass(frozen=True)
@@ -59,20 +59,6 @@ def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600)
 
 
-def medication_name_parts(name: str) -> list[str]:
-    """A medication name and each part of a combination, lower-case: 'Lopinavir/Ritonavir' -> both."""
-    whole = name.strip().lower()
-    return [whole] + [p.strip() for p in re.split(r"[/+,]| and ", whole) if p.strip() and p.strip() != whole]
-
-
-def _table_match(name: str, table: dict) -> str | None:
-    for part in medication_name_parts(name):
-        for key in table:
-            if part == key or part.startswith(key + " "):
-                return key
-    return None
-
-
 def _parse_key(key: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in key[key.index("[") + 1:-1].split(";"))
 
@@ -105,13 +91,61 @@ class _Deriver:
         obj = self.record
         for part in key.split("."):
             obj = getattr(obj, part)
+        info = catalogue()[key]
         if obj is None or obj == "not_assessed":
-            info = catalogue()[key]
             what = "investigator has not assessed" if info.type == "attestation" else "not recorded"
             return _missing(f"{info.description}: {what}", f"record {info.description} ({key})")
+        dated = self._dated_block(key, info.description)
+        if isinstance(dated, Fact):
+            return dated
         if isinstance(obj, bool):
-            return Fact(1 if obj else 0, "yes" if obj else "no", source=key)
-        return Fact(obj, str(obj), source=key)
+            return Fact(1 if obj else 0, "yes" if obj else "no", date=dated, source=key)
+        return Fact(obj, str(obj), date=dated, source=key)
+
+    def _dated_block(self, key: str, description: str) -> "date | Fact | None":
+        """Findings and attestations count only with the date they were assessed, and only while it is recent.
+
+        A two-year-old "no seizures" or a consent signed for another screening does not describe the patient
+        today. Returns the assessment date, None for blocks that carry no date (diagnosis), or the unknown Fact.
+        """
+        block = key.split(".", 1)[0]
+        if block == "findings":
+            assessed, limit, what = self.record.findings.assessed_on, self.lookback.findings_days, "the findings were assessed"
+        elif block == "attestations":
+            assessed, limit, what = self.record.attestations.assessed_on, self.lookback.attestations_days, "the investigator signed the attestations"
+        else:
+            return None
+        settle = f"record {description} with the date {what} ({block}.assessed_on), within the last {limit} days"
+        if assessed is None:
+            return _missing(f"{description}: recorded without the date {what}, so its age cannot be judged", settle)
+        if assessed > self.as_of:
+            return _missing(f"{description}: dated {assessed}, after the as-of date {self.as_of}", settle)
+        age = (self.as_of - assessed).days
+        if age > limit:
+            return _missing(f"too old: {description} was assessed on {assessed}, {age} days before {self.as_of}; "
+                            f"this rule set uses assessments up to {limit} days old", settle)
+        return assessed
+
+    def current_weight(self) -> float | str:
+        """Weight in kg measured within the lookback, or why there is none: a child's size changes quickly."""
+        d = self.record.demographics
+        return self._current_size(d.weight_kg, d.weight_date, "weight")
+
+    def current_height(self) -> float | str:
+        d = self.record.demographics
+        return self._current_size(d.height_cm, d.height_date, "height")
+
+    def _current_size(self, value: float | None, measured: "date | None", what: str) -> float | str:
+        limit = self.lookback.labs_days
+        if value is None:
+            return f"{what} not recorded"
+        if measured is None:
+            return f"{what} recorded without the date it was measured (demographics.{what}_date)"
+        if measured > self.as_of:
+            return f"{what} dated {measured}, after the as-of date"
+        if (self.as_of - measured).days > limit:
+            return f"too old: the {what} was measured on {measured}, {(self.as_of - measured).days} days ago (limit {limit} days)"
+        return value
 
     # --- labs ---------------------------------------------------------------------------------------------------
     def latest(self, lab: str) -> Fact | tuple[int, Observation]:
@@ -154,19 +188,59 @@ class _Deriver:
             shown += f" (= {_fmt(value)} {spec.canonical_unit})"
         return Fact(value, shown, spec.canonical_unit, obs.date, self._source(index, obs))
 
+    def transfusion_free(self, key: str) -> Fact:
+        """Whether the latest value of a lab was drawn at least N days after the last transfusion raising it: 1 or
+        unknown, never 0.
+
+        A platelet count the day after a platelet transfusion may measure the donor's platelets: whether it is
+        the patient's own is unknown until a count drawn late enough is recorded.
+        """
+        params = _parse_key(key)
+        lab, days = params["lab"], int(params["days"])
+        fact = self.lab(lab)
+        if fact.value is None:
+            return fact
+        product = RAISED_BY_TRANSFUSION[lab]
+        words = TRANSFUSION_WORDS[product]
+        transfusions = self.record.history.transfusions
+        if transfusions is None:
+            return replace(fact, value=None, missing=f"transfusion history not recorded: cannot tell whether the "
+                           f"{LABS[lab].description} of {fact.date} is independent of transfusion",
+                           settle="record the transfusion history (an empty list if none)")
+        before = [t.date for t in transfusions if t.product == product and t.date <= fact.date]
+        if before and (fact.date - max(before)).days < days:
+            last = max(before)
+            return replace(fact, value=None, missing=(
+                f"the {LABS[lab].description} of {fact.date} was drawn {(fact.date - last).days} days after a {words} "
+                f"transfusion on {last}: it may be transfusion-supported"),
+                settle=f"repeat the {LABS[lab].description} on or after {last + timedelta(days=days)} "
+                       f"({days} days after the {words} transfusion)")
+        note = f"no {words} transfusion in the {days} days before it" if not before else \
+            f"drawn {(fact.date - max(before)).days} days after the last {words} transfusion ({max(before)})"
+        return replace(fact, value=1, display=f"{fact.display}; {note}", unit=None)
+
+    def recorded(self, key: str) -> Fact:
+        """Whether a usable value is recorded: never unknown, so a criterion can say what absence means."""
+        inner = self.fact(key[len("recorded["):-1])
+        if inner.value is None:
+            return Fact(0, f"no usable value ({inner.missing})", None, inner.date, inner.source)
+        return Fact(1, f"recorded: {inner.display}", None, inner.date, inner.source)
+
     def _source(self, index: int, obs: Observation) -> str:
         return f"observations[{index}]" + (f" from {obs.source}" if obs.source else "") + f" test {obs.test}"
 
-    def uln(self, spec: LabSpec, obs: Observation) -> tuple[float, str] | None:
+    def uln(self, spec: LabSpec, obs: Observation) -> tuple[float, str, str | None] | None:
+        """(limit, where it came from, caveat for the reader or None)."""
         if obs.reference_high is not None:
-            return to_canonical(spec, obs.reference_high, obs.unit), "the reporting lab's upper limit of normal"
+            return to_canonical(spec, obs.reference_high, obs.unit), "the reporting lab's upper limit of normal", None
         months = self.age_months()
         for row in self.tables.uln.rows:
             if row.lab == spec.name and row.min_age_months <= months and (row.max_age_months is None or months < row.max_age_months):
-                return to_canonical(spec, row.uln, row.unit), f"default ULN {row.uln:g} {row.unit} ({row.source.strip()})"
+                return (to_canonical(spec, row.uln, row.unit), f"default ULN {row.uln:g} {row.unit} ({row.source.strip()})",
+                        f"ULN {row.uln:g} {row.unit} is the project's default, not the reporting lab's: record the lab's range")
         return None
 
-    def creatinine_max(self) -> tuple[float, str] | str:
+    def creatinine_max(self) -> tuple[float, str, str | None] | str:
         months, sex = self.age_months(), self.record.demographics.sex
         for row in self.tables.creatinine_max.rows:
             if row.min_age_months <= months and (row.max_age_months is None or months < row.max_age_months):
@@ -178,7 +252,9 @@ class _Deriver:
                     return "the age/sex limit differs by sex and the record's sex is " + sex
                 flag = "" if row.verified else "; UNVERIFIED row, see criteria/tables/creatinine_max_cog.yaml"
                 age = f"{row.min_age_months // 12 if row.min_age_months >= 12 else row.min_age_months}" + (" years" if row.min_age_months >= 12 else " months")
-                return limit, f"COG maximum {limit:g} mg/dL for {sex} from {age}{flag}"
+                caveat = None if row.verified else (f"the COG limit {limit:g} mg/dL from {age} is an unverified table row "
+                                                    "(no public copy found): check it against the protocol")
+                return limit, f"COG maximum {limit:g} mg/dL for {sex} from {age}{flag}", caveat
         return "no age/sex creatinine limit below 1 month of age"
 
     def ratio(self, key: str) -> Fact:
@@ -194,7 +270,8 @@ class _Deriver:
                         settle=f"record the reporting lab's upper limit of normal (reference_high) for {spec.description}"
                         if reference == "uln" else "record the patient's sex")
         multiple = value / limit[0]
-        return Fact(multiple, f"{_fmt(obs.value)} {obs.unit} = {multiple:.2f} × {_fmt(limit[0])} {spec.canonical_unit}",
+        caveat = f" ({limit[2]})" if limit[2] else ""
+        return Fact(multiple, f"{_fmt(obs.value)} {obs.unit} = {multiple:.2f} × {_fmt(limit[0])} {spec.canonical_unit}{caveat}",
                     "× limit", obs.date, f"{self._source(index, obs)}; limit: {limit[1]}")
 
     def gfr(self) -> Fact:
@@ -202,11 +279,11 @@ class _Deriver:
         if not isinstance(measured, Fact):
             return self.lab("measured_gfr")
         creatinine = self.latest("creatinine")
-        height = self.record.demographics.height_cm
+        height = self.current_height()
         age = completed_years(self.record.demographics.birth_date, self.as_of)
-        settle = "record a measured creatinine clearance or radioisotope GFR, or a recent creatinine and the height"
-        if isinstance(creatinine, Fact) or height is None:
-            return _missing("no measured clearance/GFR, and no recent creatinine with a height for the Schwartz estimate", settle)
+        settle = "record a measured creatinine clearance or radioisotope GFR, or a recent creatinine and a dated height"
+        if isinstance(creatinine, Fact) or isinstance(height, str):
+            return _missing("no measured clearance/GFR, and no recent creatinine with a current height for the Schwartz estimate", settle)
         if not 1 <= age <= 17:
             return _missing(f"bedside Schwartz applies to ages 1-17 (age {age}); no measured clearance/GFR", settle)
         index, obs = creatinine
@@ -295,51 +372,21 @@ class _Deriver:
         return Fact(days, f"{days} days before the as-of date", "days", ended, path, clears_on=clears)
 
     def _medication_days(self, params: dict[str, str], window: int | None) -> Fact:
-        medications = self.record.history.medications
-        events, uncertain = [], []
-        for i, med in enumerate(medications or ()):
-            path = f"history.medications[{i}] {med.name}"
-            if params["medication"] == "cyp3a4_modulator":
-                drug = _table_match(med.name, self.tables.cyp3a4.drugs)
-                if drug and self.tables.cyp3a4.drugs[drug].strength in params["strengths"].split(","):
-                    entry = self.tables.cyp3a4.drugs[drug]
-                    events.append((f"{path} ({entry.strength} CYP3A4 {entry.role})", med.start, med.end))
-                continue
-            drug = _table_match(med.name, self.tables.corticosteroids.drugs)
-            if drug is None:
-                continue
-            if med.route == "unknown":
-                uncertain.append((path, med.start, med.end, f"route of {med.name} not recorded (systemic or not?)"))
-                continue
-            if med.route not in self.tables.corticosteroids.systemic_routes:
-                continue
-            if "min_prednisone_mg_kg_day" not in params:
-                events.append((path, med.start, med.end))
-                continue
-            dose = self.prednisone_mg_kg_day(med, self.tables.corticosteroids.drugs[drug])
-            if isinstance(dose, str):
-                uncertain.append((path, med.start, med.end, dose))
-            elif dose >= float(params["min_prednisone_mg_kg_day"]):
-                events.append((f"{path} ({dose:.2f} mg/kg/day prednisone-equivalent)", med.start, med.end))
-        return self._event_days(medications, "medication history", events, window, uncertain)
+        if params["medication"] == "cyp3a4_modulator":
+            found = cyp3a4_exposures(self, set(params["strengths"].split(",")))
+        else:
+            minimum = params.get("min_prednisone_mg_kg_day")
+            found = steroid_exposures(self, float(minimum) if minimum is not None else None)
+        fact = self._event_days(self.record.history.medications, "medication history", found.events, window, found.uncertain)
+        return found.explain(fact, self.as_of, window)
 
-    def prednisone_mg_kg_day(self, med: Medication, factor: float) -> float | str:
-        """Prednisone-equivalent mg/kg/day, or why it cannot be computed."""
-        weight, height = self.record.demographics.weight_kg, self.record.demographics.height_cm
-        if med.dose is None:
-            return f"dose of {med.name} not recorded"
-        if med.dose_unit == "mg/kg/day":
-            return med.dose * factor
-        if weight is None:
-            return f"weight needed to express the {med.name} dose per kg"
-        if med.dose_unit == "mg/day":
-            return med.dose / weight * factor
-        if height is None:
-            return f"height needed to convert the {med.name} dose from mg/m2/day"
-        return med.dose * mosteller_bsa(height, weight) / weight * factor
 
     # --- dispatch -------------------------------------------------------------------------------------------------
     def fact(self, key: str) -> Fact:
+        if key.startswith("recorded["):
+            return self.recorded(key)
+        if key.startswith("transfusion_free["):
+            return self.transfusion_free(key)
         if key == "age_years":
             return self.age_years()
         if key == "sex":

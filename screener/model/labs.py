@@ -98,6 +98,11 @@ LABS: dict[str, LabSpec] = {
 LOINC_TO_LAB: dict[str, str] = {code: spec.name for spec in LABS.values() for code in spec.loinc}
 
 
+# The transfusion product that raises a lab: a value drawn soon after such a transfusion may be the donor's.
+RAISED_BY_TRANSFUSION = {"platelets": "platelets", "hemoglobin": "red_cells"}
+TRANSFUSION_WORDS = {"platelets": "platelet", "red_cells": "red-cell", "plasma": "plasma", "other": "other"}
+
+
 def lab_for_test(test: str) -> LabSpec | None:
     """The lab a test names, by catalogue name or LOINC code."""
     if test in LABS:

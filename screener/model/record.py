@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .. import config
 from ._base import StrictModel
 from .labs import LABS, accepted_units, lab_for_test, to_canonical
 
@@ -164,7 +165,7 @@ class History(StrictModel):
     chemotherapy: list[ChemotherapyCourse] | None = None
     transfusions: list[Transfusion] | None = None
     imaging: list[Imaging] | None = None
-    medications: list[Medication] | None = None
+    medications: Annotated[list[Medication], Field(max_length=config.MAX_MEDICATIONS_PER_RECORD)] | None = None
 
 
 class OrganToxicity(StrictModel):

@@ -2,10 +2,15 @@
 import datetime as dt
 from typing import Literal
 
+from pydantic import model_validator
+
 from ._base import StrictModel
 
 Status = Literal["pass", "fail", "unknown"]
-Verdict = Literal["eligible", "ineligible", "incomplete"]
+# "no_known_exclusion": every criterion of a PARTIAL rule set passes. Never "eligible": the source's other
+# criteria are not encoded, so eligibility cannot be claimed.
+Verdict = Literal["eligible", "ineligible", "incomplete", "no_known_exclusion"]
+VERDICTS: tuple[str, ...] = ("eligible", "no_known_exclusion", "incomplete", "ineligible")
 
 
 class Evidence(StrictModel):
@@ -52,17 +57,34 @@ class Coverage(StrictModel):
     unknown_from_source: list[str]
 
 
+class Recruitment(StrictModel):
+    status: str
+    as_of: dt.date
+    source: str
+
+
 class Report(StrictModel):
     trial_id: str
     title: str
+    recruitment: Recruitment | None = None
     rule_set_version: str
     rule_set_digest: str
     engine: str
     as_of: dt.date
     verdict: Verdict
+    verdict_text: str | None = None  # what people read: never the bare word ELIGIBLE for a partial rule set
     summary: str
     counts: dict[Status, int]
     criteria: list[CriterionResult]
     to_settle: list[str]
-    eligible_from: dt.date | None = None
+    eligible_from: dt.date | None = None  # only when waiting alone, with the data as recorded, makes every criterion pass
+    no_fail_from: dt.date | None = None  # every fail clears by waiting from this day, but something else is open
+    to_repeat: list[str] = []  # data that will be too old by the day every fail clears
     coverage: Coverage
+
+    @model_validator(mode="after")
+    def _reports_stored_before_verdict_text(self):
+        # Reports recorded before verdict_text existed still load in the audit views, unchanged otherwise.
+        if self.verdict_text is None:
+            object.__setattr__(self, "verdict_text", self.verdict.replace("_", " ").upper())  # frozen model
+        return self

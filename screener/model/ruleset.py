@@ -17,6 +17,19 @@ class Compare(StrictModel):
     op: Op
     value: float | bool | str
     unit: str | None = None
+    # A count drawn within this many days after a transfusion of the product that raises it may be transfusion-
+    # supported: it is not taken as the patient's own value, and the comparison is unknown until it is repeated.
+    transfusion_free_days: Annotated[int, Field(ge=1, le=60)] | None = None
+
+
+class Recorded(StrictModel):
+    """A usable value of the field (within the rule set's lookback) is recorded: true or false, never unknown.
+
+    For criteria where a value's absence is itself decisive, such as "pulse oximetry < 94 % excludes; when
+    oximetry is not indicated, no value is needed".
+    """
+
+    recorded: str
 
 
 class OneOf(StrictModel):
@@ -95,7 +108,7 @@ class Not(StrictModel):
 def _condition_tag(value: Any) -> str | None:
     if not isinstance(value, dict):
         return None if not isinstance(value, StrictModel) else type(value).__name__.lower()
-    for key, tag in (("all", "all"), ("any", "anyof"), ("not", "not"), ("within_days", "window"),
+    for key, tag in (("all", "all"), ("any", "anyof"), ("not", "not"), ("within_days", "window"), ("recorded", "recorded"),
                      ("at_least_days_ago", "atleastdaysago"), ("multiple", "multiple"), ("one_of", "oneof")):
         if key in value:
             return tag
@@ -111,6 +124,7 @@ Condition = Annotated[
         Annotated[AtLeastDaysAgo, Tag("atleastdaysago")],
         Annotated[Multiple, Tag("multiple")],
         Annotated[OneOf, Tag("oneof")],
+        Annotated[Recorded, Tag("recorded")],
         Annotated[Compare, Tag("compare")],
     ],
     Discriminator(_condition_tag),
@@ -162,8 +176,11 @@ class Population(StrictModel):
 class Lookback(StrictModel):
     """How old a value may be and still be used; the trial rarely says, so each rule set states its choice."""
 
-    labs_days: Annotated[int, Field(ge=1, le=365)]
+    labs_days: Annotated[int, Field(ge=1, le=365)] = Field(description="labs, echo, oximetry, weight and height")
     imaging_days: Annotated[int, Field(ge=1, le=365)]
+    findings_days: Annotated[int, Field(ge=1, le=365)] = Field(description="clinical findings, from findings.assessed_on")
+    attestations_days: Annotated[int, Field(ge=1, le=365)] = Field(
+        description="investigator attestations, from attestations.assessed_on")
     rationale: str
 
 
@@ -171,6 +188,14 @@ class Coverage(StrictModel):
     complete: bool
     statement: str
     unknown_from_source: list[str] = []
+
+
+class RecruitmentStatus(StrictModel):
+    """What the source says of recruitment, as of the date the source was captured."""
+
+    status: str
+    as_of: date
+    source: str
 
 
 class Change(StrictModel):
@@ -190,5 +215,6 @@ class RuleSet(StrictModel):
     population: Population
     lookback: Lookback
     coverage: Coverage
+    recruitment: RecruitmentStatus | None = None
     references: list[str] = []
     criteria: Annotated[list[Criterion], Field(min_length=1)]

@@ -1,4 +1,5 @@
 """Schemas of the clinical reference tables kept as data in criteria/tables/."""
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -35,19 +36,57 @@ class UlnTable(StrictModel):
     rows: list[UlnRow]
 
 
+class CorticosteroidEntry(StrictModel):
+    prednisone_factor: Annotated[float, Field(gt=0)]  # × dose = prednisone-equivalent dose
+    source: Annotated[str, Field(min_length=1)]
+
+
 class CorticosteroidTable(StrictModel):
     description: str
     source: str
+    reviewed: dt.date
     systemic_routes: list[str]
-    drugs: dict[str, Annotated[float, Field(gt=0)]]
+    drugs: dict[str, CorticosteroidEntry]
 
 
 class Cyp3a4Entry(StrictModel):
     role: Literal["inhibitor", "inducer"]
     strength: Literal["strong", "moderate", "weak"]
+    source: Annotated[str, Field(min_length=1)]
 
 
 class Cyp3a4Table(StrictModel):
     description: str
     source: str
+    reviewed: dt.date
     drugs: dict[str, Cyp3a4Entry]
+
+
+class IngredientEntry(StrictModel):
+    """Names the drug-name library lacks or resolves otherwise, for one ingredient, with where they come from."""
+
+    names: list[str] = []
+    prodrug_of: str | None = None  # the active moiety, whose classes the prodrug takes
+    source: Annotated[str, Field(min_length=1)]
+
+
+class Product(StrictModel):
+    """A brand or product name with more than one ingredient."""
+
+    ingredients: Annotated[list[str], Field(min_length=1)]
+    source: Annotated[str, Field(min_length=1)]
+
+
+class RxNormProduct(Product):
+    display: str
+
+
+class MedicationVocabulary(StrictModel):
+    description: str
+    reviewed: dt.date
+    salt_words: list[str]
+    dose_form_words: list[str]
+    form_routes: dict[Literal["oral", "inhaled", "topical"], list[str]]
+    ingredients: dict[str, IngredientEntry]
+    products: dict[str, Product]
+    rxnorm: dict[Annotated[str, Field(pattern=r"^[0-9]{1,12}$")], RxNormProduct]

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from .. import config
 from ..model.ruleset import RuleSet
-from ..model.tables import CorticosteroidTable, CreatinineTable, Cyp3a4Table, UlnTable
+from ..model.tables import CorticosteroidTable, CreatinineTable, Cyp3a4Table, MedicationVocabulary, UlnTable
 
 
 class RuleSetError(Exception):
@@ -100,6 +100,7 @@ class Tables:
     uln: UlnTable
     corticosteroids: CorticosteroidTable
     cyp3a4: Cyp3a4Table
+    medications: MedicationVocabulary
 
 
 @lru_cache(maxsize=4)
@@ -118,4 +119,5 @@ def load_tables(directory: Path | None = None) -> Tables:
         uln=read("uln_defaults.yaml", UlnTable),
         corticosteroids=read("corticosteroids.yaml", CorticosteroidTable),
         cyp3a4=read("cyp3a4.yaml", Cyp3a4Table),
+        medications=read("medications.yaml", MedicationVocabulary),
     )

@@ -95,6 +95,14 @@ def init_app(app: Flask) -> None:
         }.get(exc.code, exc.description or exc.name)
         return problem(exc.code or 500, exc.name, detail)
 
+    from ..engine import EngineDisagreement
+
+    @app.errorhandler(EngineDisagreement)
+    def engines_disagree(exc: EngineDisagreement):
+        # Logged by the engine with the incident id (criterion ids only); nothing is reported or stored.
+        return problem(500, "Screening Refused", "the two rule evaluators disagreed on this record, so no result is "
+                       "given and nothing was recorded; quote the incident id", incident_id=exc.incident_id)
+
     from sqlalchemy.exc import SQLAlchemyError
 
     @app.errorhandler(SQLAlchemyError)

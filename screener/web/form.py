@@ -8,8 +8,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit import record_of, report_of
 from ..facts.catalogue import record_value_kinds
-from ..rules import load_rule_sets
-from ..screening import InvalidRecord, parse_record, screen, screen_all
+from ..facts.medications import suggested_names
+from ..rules import load_rule_sets, load_tables
+from ..screening import InvalidRecord, parse_record, rank, screen, screen_all
 from .form_spec import HISTORY_ROWS, form_sections
 from .auth import current, sees_everything
 from .storage import get_store
@@ -186,7 +187,8 @@ def _render(trial: str, form, errors: dict[str, str] | None = None, status: int 
     errors = dict(sorted((errors or {}).items(), key=lambda item: place.get(item[0], len(place))))
     page = render_template("form/form.html", trial=trial, trials=trials, sections=sections, values=form, rows=rows,
                            errors=errors, field_id=_field_id, today=date.today().isoformat(),
-                           rule_sets=load_rule_sets(), labels=labels)
+                           rule_sets=load_rule_sets(), labels=labels,
+                           medication_names=suggested_names(load_tables()) if "medications" in rows else [])
     return Response(page, status=status)
 
 
@@ -256,8 +258,7 @@ def _request_rows(request_id: str):
 @bp.get("/results/<request_id>")
 def result(request_id: str):
     rows = _request_rows(request_id)
-    pairs = sorted(((row, report_of(row)) for row in rows),
-                   key=lambda p: (verdict_view(p[1].verdict).rank, p[1].counts["unknown"], p[1].trial_id))
+    pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
     # One submit is one record: every row of the request holds the same record, screened by the same person.
     return render_template("form/result.html", pairs=pairs, request_id=request_id, first=rows[0], record=record_of(rows[0]))
 

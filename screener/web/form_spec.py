@@ -172,6 +172,11 @@ def _needed(facts) -> tuple[set[str], dict[str, bool]]:
     labs: dict[str, bool] = {}
     body = ("demographics.weight_kg", "demographics.weight_date", "demographics.height_cm", "demographics.height_date")
     for key in facts:
+        if key.startswith("recorded["):
+            key = key[len("recorded["):-1]  # whether a value is recorded: the same input as the value itself
+        if key.startswith("transfusion_free["):
+            items.add("history.transfusions")  # independence of transfusion is judged from the transfusion history
+            key = "lab." + key.split("lab=", 1)[1].split(";", 1)[0]
         if key in ("age_years", "sex"):
             continue
         if key == "gfr":

@@ -16,5 +16,9 @@ def readyz():
     """Ready when every rule set loads and compiles, and the engine holds it."""
     from flask import current_app
 
+    from .. import engine
+
     trials = warm_up(current_app.config["SCREENER_ENGINE"])
-    return jsonify(status="ready", trials=trials, engine=current_app.config["SCREENER_ENGINE"])
+    # Disagreements between the evaluators in this worker process since it started: each refused a screening.
+    return jsonify(status="ready", trials=trials, engine=current_app.config["SCREENER_ENGINE"],
+                   engine_disagreements=engine.disagreements)

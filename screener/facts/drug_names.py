@@ -1,0 +1,221 @@
+"""Resolve a medication name or RxNorm code to its ingredients: generics, salts, brands, spellings, combinations.
+
+Two sources, both offline: the drug-named-entity-recognition library's dictionary (about 107,000 names of
+20,000 drugs from DrugBank, MeSH, NHS and MedlinePlus; MIT licence) and our cited additions in
+criteria/tables/medications.yaml, which win where both know a name. Every look-up is a dict access on a
+normalised string and each name is resolved once per process (cached), so the cost of a name grows with its
+length, never with the size or shape of the tables. A name is recognised only when every word of it is
+accounted for (an ingredient, a salt, a strength, a dose form): a part that is not is reported, never guessed.
+"""
+import bz2
+import importlib.util
+import pickle
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..model.tables import MedicationVocabulary
+
+LIBRARY = "drug_named_entity_recognition"
+_NUMBER_LED = re.compile(r"^[\d.,/]+[a-z%/.]*$")   # 40mg, 0.15/30, 24hr, 12.5
+_CODE = re.compile(r"^nda\d+$")                    # application numbers in RxNorm names
+_UNITS = {"mg", "mcg", "g", "ml", "l", "meq", "unt", "units", "iu", "%", "hr", "actuat", "mg/ml", "mg/actuat",
+          "mg/hr", "mcg/ml", "unt/ml", "meq/ml", "mg/g", "mcg/actuat", "mcg/hr", "per"}
+
+
+def normalise(name: str) -> str:
+    """Lower case, one kind of apostrophe, single spaces: the form every key is stored and looked up in."""
+    text = name.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return " ".join(text.split())
+
+
+def _loose(text: str) -> str | None:
+    """Punctuation-blind form: "St. John's Wort", "St Johns wort" and "st johns-wort" meet here."""
+    key = " ".join(re.sub(r"[^a-z0-9 ]+", " ", text.replace("'", "")).split())
+    # Names of only punctuation or foreign script have an empty key, and very short keys collide: neither is used.
+    return key if len(key) >= 3 and re.search(r"[a-z]", key) else None
+
+
+@lru_cache(maxsize=1)
+def library() -> tuple[dict[str, tuple[str, ...]], frozenset[str], dict[str, tuple[str, ...]]]:
+    """The library's name -> canonical names, its canonical names, and an unambiguous punctuation-blind index.
+
+    Read from the package's data file without importing its module: importing it would read a pickle from the
+    user's home folder and can call a web service; the data file itself ships inside the installed package.
+    """
+    spec = importlib.util.find_spec(LIBRARY)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"the {LIBRARY} package is not installed (pyproject.toml lists it)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "drug_ner_dictionary.pkl.bz2"
+    with bz2.open(path, "rb") as stream:
+        data = pickle.load(stream)  # the package's own data file: trusted like its code
+    names = {name: tuple(canonicals) for name, canonicals in data["drug_variant_to_canonical"].items()}
+    canonicals = frozenset(c for found in names.values() for c in found) | frozenset(data["drug_canonical_to_data"])
+    for canonical in canonicals:
+        names.setdefault(canonical, (canonical,))  # some canonical names ("estradiol") are not listed as names
+    loose: dict[str, tuple[str, ...] | None] = {}
+    for name, found in names.items():
+        key = _loose(name)
+        if key:
+            loose[key] = found if loose.get(key, found) == found else None  # two drugs meet: ambiguous, dropped
+    return names, canonicals, {k: v for k, v in loose.items() if v}
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a name or code resolves to. ingredients empty: not recognised, and why_not says which part."""
+
+    ingredients: tuple[str, ...]
+    why_not: str | None = None
+    route: str | None = None  # a route the dose form states ("Metered Dose Inhaler": inhaled), if any
+
+
+class Vocabulary:
+    """Our cited additions (criteria/tables/medications.yaml) over the library, with a per-name cache."""
+
+    def __init__(self, table: MedicationVocabulary):
+        self.table = table
+        self.names: dict[str, tuple[str, ...]] = {}
+        for ingredient, entry in table.ingredients.items():
+            for name in [ingredient, *entry.names]:
+                self.names[normalise(name)] = (ingredient,)
+        for name, product in table.products.items():
+            self.names[normalise(name)] = tuple(product.ingredients)
+        self.loose = {_loose(name): found for name, found in self.names.items() if _loose(name)}
+        self.prodrugs = {i: e.prodrug_of for i, e in table.ingredients.items() if e.prodrug_of}
+        self.salts = frozenset(table.salt_words)
+        self.strippable = frozenset(table.dose_form_words) | _UNITS
+        self.route_words = {word: route for route, words in table.form_routes.items() for word in words}
+        self.resolve = lru_cache(maxsize=8192)(self._resolve)
+
+    # --- look-ups ---------------------------------------------------------------------------------------------
+    def _canonicals(self, text: str) -> tuple[str, ...] | None:
+        names, _, loose = library()
+        key = _loose(text)
+        return self.names.get(text) or names.get(text) or (key and (self.loose.get(key) or loose.get(key))) or None
+
+    def _known_ingredient(self, text: str) -> bool:
+        return text in self.table.ingredients or text in library()[1]
+
+    def ingredients_of(self, canonical: str) -> tuple[str, ...] | None:
+        """A canonical name's ingredients: combinations split, salts and esters stripped to a known base."""
+        if canonical in self.table.ingredients:
+            return (canonical,)
+        pieces = [p for p in re.split(r"\s*/\s*|,\s*and\s+|,\s*|\s+and\s+", canonical) if p]
+        if len(pieces) > 1:
+            found = [self.ingredients_of(p) or self._base(p) for p in pieces]
+            return tuple(dict.fromkeys(i for f in found if f for i in f)) if all(found) else None
+        return self._base(canonical) or (canonical,)
+
+    def _base(self, text: str) -> tuple[str, ...] | None:
+        """The known ingredient left when trailing salt/ester and dose-form words are taken off, if any."""
+        words = text.split()
+        for cut in range(1, len(words)):
+            # a salt alone is no ingredient: "sodium chloride" stays sodium chloride, not sodium
+            if all(w in self.salts or w in self.strippable for w in words[cut:]) and not all(w in self.salts for w in words[:cut]):
+                head = " ".join(words[:cut])
+                if self._known_ingredient(head):
+                    return (head,)
+        return None
+
+    def _lookup(self, text: str) -> tuple[str, ...] | None:
+        canonicals = self._canonicals(text)
+        if canonicals is None:
+            words = text.split()
+            # "dexamethasone sodium phosphate": take salt words off the end, one at a time
+            for cut in range(len(words) - 1, 0, -1):
+                if words[cut] not in self.salts or all(w in self.salts for w in words[:cut]):
+                    break
+                canonicals = self._canonicals(" ".join(words[:cut]))
+                if canonicals:
+                    break
+        if not canonicals:
+            return None
+        found = [self.ingredients_of(c) for c in canonicals]
+        return tuple(dict.fromkeys(i for f in found if f for i in f)) if all(found) else None
+
+    def _strippable(self, word: str) -> bool:
+        return word in self.strippable or bool(_NUMBER_LED.match(word)) or bool(_CODE.match(word))
+
+    # --- names ------------------------------------------------------------------------------------------------
+    def _part(self, part: str) -> tuple[str, ...] | None:
+        """One ingredient's share of a name: "24 hr metoprolol succinate 100 mg extended release oral tablet"."""
+        brand = re.search(r"\[([^\]]*)\]", part)
+        main = re.sub(r"\[[^\]]*\]", " ", part).split()
+        while main and self._strippable(main[0]):
+            main.pop(0)  # "24 HR", "120 ACTUAT", "10 ML", "NDA020800 0.3 ML"
+        for cut in range(len(main), 0, -1):
+            if all(self._strippable(w) for w in main[cut:]):
+                found = self._lookup(" ".join(main[:cut]))
+                if found:
+                    return found
+        return self._lookup(normalise(brand[1])) if brand else None
+
+    def _resolve(self, name: str, rxnorm: str | None = None) -> Resolution:
+        text = normalise(name)
+        route = self._route(text)
+        coded = self.table.rxnorm.get(rxnorm) if rxnorm else None
+        named = self._lookup(text) or self._lookup(text.strip(" .,;:"))
+        why_not = None
+        if named is None:
+            # RxNorm separates ingredients with " / "; people write "A/B", "A + B", "A and B", "A, B"
+            parts = [p for p in re.split(r"\s+/\s+|(?<=[a-z])/(?=[a-z]{3})|\s*\+\s*|\s+and\s+|,\s*", text) if p.strip()]
+            parts = [p for p in parts if not all(self._strippable(w) for w in p.split())]
+            found = [(p, self._part(p)) for p in parts]
+            missing = [p for p, f in found if not f]
+            if found and not missing:
+                named = tuple(dict.fromkeys(i for _, f in found for i in f))
+            else:
+                why_not = (f"{name!r} is not a recognised medication name" if len(found) <= 1 else
+                           f"{', '.join(repr(p) for p in missing)} in {name!r} is not a recognised medication name")
+        if coded is None:
+            if rxnorm and why_not:
+                why_not += f" (nor is RxNorm {rxnorm})"
+            return Resolution(named or (), why_not, route)
+        route = route or self._route(normalise(coded.display))
+        if named is not None and set(named) != set(coded.ingredients):
+            return Resolution((), f"RxNorm {rxnorm} is {', '.join(coded.ingredients)} but the name {name!r} reads as "
+                                  f"{', '.join(named)}: check the entry", route)
+        return Resolution(tuple(coded.ingredients), None, route)
+
+    def _route(self, text: str) -> str | None:
+        routes = {self.route_words[w] for w in re.split(r"[^a-z]+", text) if w in self.route_words}
+        return routes.pop() if len(routes) == 1 else None
+
+    def suggestions(self, class_ingredients: set[str]) -> list[str]:
+        """Names to offer on the form: our table's, and the plain library names of every class ingredient."""
+        offered = set(self.names) | set(self.table.products)
+        for name, canonicals in library()[0].items():
+            # plain words only: the library also lists chemical and foreign names nobody types into a chart
+            if len(name) <= 30 and re.fullmatch(r"[a-z][a-z' -]*[a-z]", name) and len(name.split()) <= 3:
+                if any(self.active(i) in class_ingredients for c in canonicals for i in (self.ingredients_of(c) or ())):
+                    offered.add(name)
+        return sorted(offered)
+
+    # --- classes ----------------------------------------------------------------------------------------------
+    def active(self, ingredient: str) -> str:
+        """The ingredient whose classes count: a prodrug's active moiety, else the ingredient itself."""
+        return self.prodrugs.get(ingredient, ingredient)
+
+    def shown(self, ingredient: str) -> str:
+        active = self.active(ingredient)
+        return ingredient if active == ingredient else f"{ingredient} (prodrug of {active})"
+
+
+_BUILT: dict[tuple[int, object], tuple] = {}  # (id(source), factory) -> (source, built): tables are not hashable
+
+
+def built_once(source, factory):
+    """factory(source), built once per loaded source object (the loaded tables live as long as the process)."""
+    key = (id(source), factory)
+    entry = _BUILT.get(key)
+    if entry is None or entry[0] is not source:
+        if len(_BUILT) >= 32:
+            _BUILT.clear()
+        entry = _BUILT[key] = (source, factory(source))
+    return entry[1]
+
+
+def vocabulary(table: MedicationVocabulary) -> Vocabulary:
+    return built_once(table, Vocabulary)
