@@ -2,6 +2,9 @@
 import multiprocessing
 import os
 
+import gunicorn.http.wsgi
+import gunicorn.util
+
 bind = os.environ.get("SCREENER_BIND", "127.0.0.1:8000")
 # Screening is CPU-bound and the engine is single-threaded: one sync worker per core.
 workers = int(os.environ.get("SCREENER_WORKERS", multiprocessing.cpu_count()))
@@ -25,3 +28,24 @@ def post_fork(server, worker):
 
     trials = warm_up(os.environ.get("SCREENER_ENGINE"))
     server.log.info("worker %s ready: %d rule sets built in the engine", worker.pid, len(trials))
+
+
+# gunicorn names itself in every response (Server: gunicorn) and answers malformed requests (bad request line,
+# oversized headers) with its own HTML page, written straight to the socket without the app's security headers.
+# It has no setting for either, so both are replaced here, before any worker starts.
+gunicorn.http.wsgi.SERVER = "screener"
+
+
+def _write_error(sock, status_int, reason, mesg):
+    """gunicorn's error page with the app's security headers; its message (which can quote the request) is not
+    echoed."""
+    from screener.web.headers import security_headers
+
+    body = f"<!doctype html><title>{status_int} {reason}</title><h1>{status_int} {reason}</h1>\n".encode()
+    headers = {"Connection": "close", "Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body)),
+               "Server": "screener", **security_headers(False)}
+    head = f"HTTP/1.1 {status_int} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+gunicorn.util.write_error = _write_error

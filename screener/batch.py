@@ -3,7 +3,9 @@
 Inputs: NDJSON (one native record per line), CSV (one record per row; columns are record paths such as
 demographics.birth_date or lab.platelets.value / .unit / .date), or a folder of FHIR R4 Bundles (*.json).
 Each chunk of records is screened by screening.screen — the function the API calls — on a worker. Output:
-results.csv (one row per record x trial), errors.csv (malformed records by line or file) and summary.json.
+results.csv (one row per record x trial; a record's trials candidates first), candidates.csv (each candidate:
+eligible first, then incomplete with the trial's disease present, fewest open items first, with what to record
+next), errors.csv (malformed records by line or file) and summary.json (with candidates / screened per trial).
 Only a bounded number of chunks is in flight, so memory is bounded by the chunk size, not by the input size.
 Batch pre-screenings are not stored one by one in the audit store (a nightly run of a registry would dwarf
 it); the run itself is recorded as one audit event with its input digest and counts.
@@ -18,10 +20,13 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
+from .candidates import is_candidate, open_items
+from .model.report import VERDICTS
 from .facts.catalogue import record_value_kinds
 
 FHIR_CHUNK = 4
 RESULT_COLUMNS = ["source", "record_id", "trial_id", "verdict", "failing", "unknown", "eligible_from"]
+CANDIDATE_COLUMNS = ["source", "record_id", "trial_id", "verdict", "open_items", "to_record"]
 
 
 @dataclass(frozen=True)
@@ -107,12 +112,13 @@ def chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
 
 
 # --- screening (runs on the workers) -----------------------------------------------------------------------------
-def screen_chunk(chunk: list[Item], trials: list[str] | None, as_of: date, engine: str | None) -> tuple[list[list], list[list]]:
-    """Screen a chunk; malformed records become error rows, never exceptions that stop the run."""
+def screen_chunk(chunk: list[Item], trials: list[str] | None, as_of: date, engine: str | None) -> tuple[list[list], list[list], list[list]]:
+    """Screen a chunk: result rows, error rows (malformed records, never exceptions that stop the run) and
+    candidate rows (CANDIDATE_COLUMNS)."""
     from .fhir import record_from_bundle
     from .screening import InvalidRecord, parse_record, screen, screen_all
 
-    rows, errors = [], []
+    rows, errors, candidates = [], [], []
     for item in chunk:
         try:
             if item.kind == "fhir":
@@ -129,7 +135,10 @@ def screen_chunk(chunk: list[Item], trials: list[str] | None, as_of: date, engin
                          " ".join(c.id for c in report.criteria if c.status == "fail"),
                          " ".join(c.id for c in report.criteria if c.status == "unknown"),
                          report.eligible_from.isoformat() if report.eligible_from else ""])
-    return rows, errors
+            if is_candidate(report):
+                candidates.append([item.source, record.record_id or "", report.trial_id, report.verdict,
+                                   open_items(report), "; ".join(report.to_settle)])
+    return rows, errors, candidates
 
 
 # --- the run -------------------------------------------------------------------------------------------------------
@@ -139,6 +148,7 @@ class BatchSummary:
     malformed: int
     screenings: int
     verdicts: dict[str, dict[str, int]]
+    candidates: dict[str, dict[str, int]]  # per trial: candidates and screened
     seconds: float
     input_sha256: str
 
@@ -164,10 +174,38 @@ def _count_items(path: Path) -> int | None:
     return lines - (1 if path.suffix.lower() == ".csv" else 0)
 
 
+class _CandidateBuckets:
+    """candidates.csv in rank order at constant memory: one temporary file per (verdict, open items), joined at the end."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.files: dict[tuple[int, int], tuple] = {}
+
+    def add(self, row: list) -> None:
+        key = (VERDICTS.index(row[3]), int(row[4]))  # eligible, no known exclusion, incomplete; then open items
+        if key not in self.files:
+            handle = (self.folder / f"{key[0]}-{key[1]}.csv").open("w", newline="")
+            self.files[key] = (handle, csv.writer(handle))
+        self.files[key][1].writerow(row)
+
+    def write(self, target: Path) -> None:
+        with target.open("w", newline="") as out:
+            csv.writer(out).writerow(CANDIDATE_COLUMNS)
+            for key in sorted(self.files):
+                handle = self.files[key][0]
+                handle.close()
+                with open(handle.name, newline="") as part:
+                    for block in iter(lambda: part.read(1 << 20), ""):
+                        out.write(block)
+                os.unlink(handle.name)
+        self.folder.rmdir()
+
+
 def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: date, *, client=None,
               chunk_size: int = 2000, max_in_flight: int | None = None, engine: str | None = None,
               progress: bool | None = None) -> BatchSummary:
-    """Screen every record; write results.csv, errors.csv, summary.json into out_dir."""
+    """Screen every record; write results.csv, candidates.csv, errors.csv, summary.json into out_dir."""
     import time
 
     from dask.distributed import as_completed
@@ -178,6 +216,8 @@ def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: 
     total = _count_items(input_path)
     in_flight_limit = max_in_flight or 2 * max(1, sum(client.nthreads().values()))
     verdicts: dict[str, Counter] = {}
+    candidates: Counter = Counter()
+    buckets = _CandidateBuckets(out_dir / ".candidates.tmp")
     records = malformed = screenings = 0
     with (out_dir / "results.csv").open("w", newline="") as results_file, \
             (out_dir / "errors.csv").open("w", newline="") as errors_file, \
@@ -203,8 +243,11 @@ def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: 
             if not submit_next():
                 break
         for future in pending:
-            rows, errs = future.result()
+            rows, errs, found = future.result()
             results.writerows(rows)
+            for row in found:
+                buckets.add(row)
+                candidates[row[2]] += 1
             errors.writerows(errs)
             bad = len({e[0] for e in errs})
             count = sizes.pop(future.key)
@@ -216,7 +259,9 @@ def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: 
             bar.update(count)
             future.release()
             submit_next()
+    buckets.write(out_dir / "candidates.csv")
     summary = BatchSummary(records, malformed, screenings, {t: dict(c) for t, c in sorted(verdicts.items())},
+                           {t: {"candidates": candidates[t], "screened": sum(c.values())} for t, c in sorted(verdicts.items())},
                            round(time.perf_counter() - started, 2), _digest(input_path))
     (out_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2))
     return summary

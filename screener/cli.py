@@ -1,6 +1,7 @@
 """The `screener` command line: screen records, lint and test rule sets, list the field catalogue."""
 import getpass
 import json
+import os
 import sys
 import textwrap
 from datetime import date
@@ -56,6 +57,16 @@ def _fail_input(errors: list[dict[str, str]]) -> None:
     sys.exit(EXIT_INVALID_INPUT)
 
 
+def _as_of(value: str | None) -> date | None:
+    """--as-of through the same strict parser as the API and the form (strptime took 2026-1-5 and 9999-12-31)."""
+    from .model.dates import parse_date
+
+    try:
+        return parse_date(value) if value is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+
+
 @click.group(help=__doc__)
 def main() -> None:
     pass
@@ -65,7 +76,7 @@ def main() -> None:
 @click.argument("record", type=click.Path(allow_dash=True))
 @click.option("--trial", help="Trial id, e.g. NCT06674265.")
 @click.option("--all", "all_trials", is_flag=True, help="Screen against every trial, best prospects first.")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Screening date (default: today).")
+@click.option("--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default=None, help="Evaluator backend.")
 def screen_command(record, trial, all_trials, as_of, fmt, engine):
@@ -74,7 +85,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         raise click.UsageError("give exactly one of --trial ID or --all")
     if record != "-" and not Path(record).is_file():
         _fail_input([{"field": "RECORD", "message": "no such file"}])
-    as_of_date: date = as_of.date() if as_of else date.today()
+    as_of_date: date = as_of or date.today()
     try:
         patient = _read_record(record)
         reports = screen_all(patient, as_of_date, engine) if all_trials else [screen(patient, trial, as_of_date, engine)]
@@ -106,6 +117,29 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
                 click.echo(f"  {r.verdict_text:10} {r.trial_id}: {r.summary}")
             click.echo("")
         click.echo("\n\n".join(format_text(r) for r in reports))
+
+
+@main.command("fhir-bundle")
+@click.argument("record", type=click.Path(allow_dash=True))
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date given to an undated weight or height (default: today); the Observation says so.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the Bundle here (default: standard output).")
+def fhir_bundle_command(record, as_of, out):
+    """Write a native patient RECORD as a FHIR R4 Bundle: coded Condition, LOINC Observations, RxNorm medications,
+    Procedures. What a Bundle cannot carry (imaging, findings, attestations, …) is left out."""
+    from .fhir import bundle_from_record
+
+    if record != "-" and not Path(record).is_file():
+        _fail_input([{"field": "RECORD", "message": "no such file"}])
+    try:
+        patient = _read_record(record)
+    except InvalidRecord as exc:
+        _fail_input(exc.errors)
+    text = json.dumps(bundle_from_record(patient, as_of.date() if as_of else date.today()), indent=1, ensure_ascii=False) + "\n"
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.group("rules")
@@ -222,20 +256,22 @@ def impact_command(new):
     """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why."""
     from .audit import open_store
     from .rules import load_rule_set
-    from .rules._diff import amendment_impact
+    from .rules._diff import AmendmentImpact
 
     rule_set = load_rule_set(Path(new))
     store = open_store()
-    rescreened, impacts = amendment_impact(store, rule_set)
-    store.note(f"cli:{getpass.getuser()}", "rules.impact", rule_set.trial_id,
-               {"version": rule_set.version, "rescreened": rescreened, "changed": len(impacts)})
-    for impact in impacts:
+    run = AmendmentImpact(store, rule_set)
+    changed = verdicts = 0
+    for impact in run:  # streamed: each affected screening is printed as it is found
+        changed += 1
+        verdicts += impact.old_verdict != impact.new_verdict
         click.echo(f"screening {impact.screening_id}: {impact.old_verdict} -> {impact.new_verdict}")
         for cid, before, after, reason in impact.criteria:
             click.echo(_wrap(f"{cid}: {before} -> {after}. {reason}", "    "))
-    verdicts = sum(i.old_verdict != i.new_verdict for i in impacts)
-    click.echo(f"{rescreened} screenings of {rule_set.trial_id} re-screened under version {rule_set.version}: "
-               f"{verdicts} verdicts would change, {len(impacts)} screenings change in some criterion")
+    store.note(f"cli:{getpass.getuser()}", "rules.impact", rule_set.trial_id,
+               {"version": rule_set.version, "rescreened": run.rescreened, "changed": changed})
+    click.echo(f"{run.rescreened} screenings of {rule_set.trial_id} re-screened under version {rule_set.version}: "
+               f"{verdicts} verdicts would change, {changed} screenings change in some criterion")
 
 
 @main.group("audit")
@@ -284,9 +320,9 @@ def export_command(what, fmt):
     from .audit import open_store
     from .audit._export import export
 
-    store = open_store()
-    rows = store.screenings(limit=10**9) if what == "screenings" else store.events()
-    click.echo(export(what, rows, fmt), nl=False)
+    _, chunks = export(open_store(), what, fmt, _admin_actor())
+    for chunk in chunks:  # streamed: memory does not grow with the table
+        click.echo(chunk, nl=False)
 
 
 @main.command("batch")
@@ -294,7 +330,7 @@ def export_command(what, fmt):
 @click.option("--trial", "trials", multiple=True, help="Trial id (repeatable).")
 @click.option("--all", "all_trials", is_flag=True, help="Every trial.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Screening date (default: today).")
+@click.option("--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today).")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (default: a local cluster).")
 @click.option("--workers", type=int, help="Local cluster size (default: one per core).")
 @click.option("--chunk-size", type=int, default=2000, show_default=True)
@@ -313,7 +349,7 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
 
     client = Client(scheduler) if scheduler else local_client(workers)
     try:
-        summary = run_batch(input_path, out_dir, list(trials) or None, as_of.date() if as_of else date.today(),
+        summary = run_batch(input_path, out_dir, list(trials) or None, as_of or date.today(),
                             client=client, chunk_size=chunk_size)
     finally:
         client.close()
@@ -326,6 +362,9 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     except SQLAlchemyError as exc:
         click.echo(f"warning: the batch run could not be noted in the audit trail ({type(exc).__name__})", err=True)
     click.echo(json.dumps(summary.as_dict(), indent=2))
+    for trial, counts in summary.candidates.items():
+        click.echo(f"{trial}: {counts['candidates']} candidates / {counts['screened']} screened", err=True)
+    click.echo(f"candidates, best first, with what to record next: {out_dir / 'candidates.csv'}", err=True)
 
 
 @main.group("users")
@@ -378,12 +417,29 @@ def users_enable(username):
     click.echo(f"enabled {username}")
 
 
+def _interactive() -> bool:
+    return sys.stdout.isatty()
+
+
 @users_group.command("ensure-admin")
 def users_ensure_admin():
     """On first start (no users yet): create 'admin' and print its generated password, once."""
     password = _accounts().ensure_first_admin()
-    if password:
-        click.echo(f"First start: created user 'admin' with generated password {password}  (shown only now; there is no default password)")
+    if not password:
+        return
+    if _interactive():
+        click.echo(f"First start: created user 'admin' with generated password {password}  (shown only now; you will "
+                   "choose your own at first sign-in)")
+        return
+    # Not a terminal: the output is probably a log (systemd, docker, CI), which must not hold a password.
+    from .audit._accounts import FIRST_ADMIN_PASSWORD_FILE
+
+    path = config.SCREENER_INSTANCE_PATH / FIRST_ADMIN_PASSWORD_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password + "\n")
+    click.echo(f"First start: created user 'admin'; its generated password is in {path} (readable by this user only; "
+               "removed when admin chooses a new password at first sign-in)")
 
 
 @main.group("tokens")

@@ -5,13 +5,14 @@ from typing import Iterable
 from pydantic import ValidationError
 
 from . import config
+from .candidates import rank
 from .engine import evaluate_checked, get_evaluator
 from .engine._reference import kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
 from .model.record import PatientRecord
-from .model.report import VERDICTS, Report
+from .model.report import Report
 from .model.ruleset import RuleSet
 from .rules import load_rule_sets, load_tables
 from .rules._load import error_path
@@ -147,18 +148,12 @@ def warm_up(engine: str | None = None) -> list[str]:
     return trials
 
 
-def rank(report: Report) -> tuple:
-    """Best prospects first: by verdict (eligible, no known exclusion, incomplete, ineligible), complete rule sets
-    before partial ones at equal verdict, then fewest open items."""
-    return (VERDICTS.index(report.verdict), not report.coverage.complete,
-            report.counts["unknown"] if report.verdict == "incomplete" else 0, report.trial_id)
-
-
 def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | None = None,
                trials: Iterable[str] | None = None) -> list[Report]:
-    """One report per trial, best prospects first (see rank)."""
+    """One report per trial, candidates first (see candidates.rank)."""
     as_of = as_of or date.today()
-    return sorted((screen(record, trial, as_of, engine) for trial in (trials or load_rule_sets())), key=rank)
+    reports = [screen(record, trial, as_of, engine) for trial in (trials or load_rule_sets())]
+    return sorted(reports, key=rank)
 
 
 def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> list[dict]:

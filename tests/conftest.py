@@ -1,14 +1,27 @@
 """Shared fixtures: repository paths, the demo patients, the app and its client, databases."""
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
+# Everything temporary the run makes goes under one folder removed at the end: pytest's tmp_path folders, the
+# instance folder, tempfile's folders in tests and in the servers and workers they start (TMPDIR).
+# scripts/test makes the folder (and removes it even if pytest is killed); run directly, the suite makes its own.
+_OWN_TMP = not os.environ.get("SCREENER_TEST_TMP")
+TEST_TMP = os.environ.get("SCREENER_TEST_TMP") or tempfile.mkdtemp(prefix="screener-tests-")
+os.environ["TMPDIR"] = tempfile.tempdir = TEST_TMP
 # Before anything imports screener.config: the suite never touches the repository's own instance folder.
 os.environ["SCREENER_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="screener-test-instance-")
 os.environ.pop("DATABASE_URL", None)
+
+
+def pytest_unconfigure(config):
+    # After pytest's own end-of-run work on tmp_path, which lives in this folder too.
+    if _OWN_TMP:
+        shutil.rmtree(TEST_TMP, ignore_errors=True)
 
 REPO = Path(__file__).resolve().parent.parent
 PATIENTS = REPO / "seeds" / "patients"
@@ -71,29 +84,36 @@ def auditor_client(app):
 POSTGRES_URL = os.environ.get("SCREENER_TEST_POSTGRES_URL")
 
 
-def _fresh_postgres_database() -> str:
-    """A new, empty database on the test server: every test gets its own chain."""
-    import uuid
-
+def _on_test_server(sql: str) -> None:
     import psycopg
 
-    name = "t_" + uuid.uuid4().hex[:16]
-    server = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+        connection.execute(sql)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    """The same persistence test on SQLite and on PostgreSQL (started by scripts/test)."""
+    """The same persistence test on SQLite and on PostgreSQL (started by scripts/test).
+
+    Each PostgreSQL test gets a new, empty database (its own chain), dropped when the test ends: the run once
+    left 505 MB of them behind.
+    """
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+        return
     if not POSTGRES_URL:
         if os.environ.get("CI") == "true":
             pytest.fail("SCREENER_TEST_POSTGRES_URL is not set: in CI the PostgreSQL tests must run (scripts/test starts it)")
         pytest.skip("no PostgreSQL test server (run ./scripts/test, which starts one)")
-    return _fresh_postgres_database()
+    import uuid
+
+    name = "t_" + uuid.uuid4().hex[:16]
+    _on_test_server(f"CREATE DATABASE {name}")
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        # FORCE (PostgreSQL 13+): the test's engines may still hold pooled connections.
+        _on_test_server(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

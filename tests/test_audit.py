@@ -167,9 +167,11 @@ def test_export_json_and_csv(store):
     from screener.audit._export import export
 
     _record(store, trials=["NCT06674265"])
-    data = json.loads(export("screenings", store.screenings(), "json"))
+    count, chunks = export(store, "screenings", "json", "test")
+    data = json.loads("".join(chunks))
+    assert count == len(data) == 1
     assert data[0]["trial_id"] == "NCT06674265" and set(data[0]) >= {"id", "content_hash", "report_json", "corrects_id"}
-    csv_text = export("events", store.events(), "csv")
+    csv_text = "".join(export(store, "events", "csv", "test")[1])
     assert csv_text.splitlines()[0].split(",")[:3] == ["seq", "recorded_at", "actor"] or "seq" in csv_text.splitlines()[0]
 
 
@@ -209,3 +211,15 @@ def test_amendment_impact_lists_exactly_the_affected_screenings(store, tmp_path)
     # E1 alone changes, to fail: from pass (eligible demo) and from unknown (the incomplete demo's transfusion
     # history is not recorded: 142,000 could be transfusion-supported, but it is not above 150,000 either way).
     assert sorted(c[:3] for i in impacts for c in i.criteria) == [("NCT06674265-E1", "pass", "fail"), ("NCT06674265-E1", "unknown", "fail")]
+
+
+def test_export_csv_cells_match_the_csv_module():
+    import csv
+    import io
+
+    from screener.audit._export import _csv_row
+
+    values = ["plain", 'with "quotes"', "a,b", "line\nbreak", "cr\rx", "", None, 42, 1.5, True, "'=formula", "tab\there"]
+    expected = io.StringIO()
+    csv.writer(expected).writerow(values)
+    assert _csv_row(values) == expected.getvalue()

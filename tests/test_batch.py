@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from screener.batch import csv_row_to_record, run_batch
-from screener.screening import parse_record, screen
+from screener.candidates import is_candidate, open_items
+from screener.screening import parse_record, screen, screen_all
 
 from .conftest import PATIENTS
 from .test_fhir import SYNTHEA, needs_synthea
@@ -43,7 +44,12 @@ def test_ndjson_with_malformed_lines(client, tmp_path):
     assert next(r for r in rows if r["source"] == "line 3")["eligible_from"] == "2026-11-27"
     errors = (tmp_path / "out" / "errors.csv").read_text()
     assert "line 2,demographics.sex" in errors and "line 4,(record),not valid JSON" in errors
-    assert json.loads((tmp_path / "out" / "summary.json").read_text())["verdicts"]["NCT06674265"] == {"eligible": 1, "ineligible": 1}
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["verdicts"]["NCT06674265"] == {"eligible": 1, "ineligible": 1}
+    assert summary["candidates"] == {"NCT06674265": {"candidates": 1, "screened": 2}}
+    with (tmp_path / "out" / "candidates.csv").open() as handle:
+        assert [(r["source"], r["verdict"], r["open_items"]) for r in csv.DictReader(handle)] == [("line 1", "eligible", "0")]
+    assert not (tmp_path / "out" / ".candidates.tmp").exists()
 
 
 def test_batch_gives_the_same_verdict_as_the_api_function(client, tmp_path):
@@ -52,9 +58,22 @@ def test_batch_gives_the_same_verdict_as_the_api_function(client, tmp_path):
     source.write_text("\n".join((PATIENTS / n).read_text().replace("\n", " ") for n in names) + "\n")
     run_batch(source, tmp_path / "out", None, AS_OF, client=client, chunk_size=2, progress=False)
     got = {(int(r["source"].split()[1]) - 1, r["trial_id"]): r["verdict"] for r in _rows(tmp_path / "out")}
+    expected = []
     for i, name in enumerate(names):
         record = parse_record((PATIENTS / name).read_text())
         assert got[(i, "NCT06674265")] == screen(record, "NCT06674265", AS_OF).verdict
+        for report in screen_all(record, AS_OF):
+            if is_candidate(report):
+                expected.append((f"line {i + 1}", report.trial_id, report.verdict, str(open_items(report)), "; ".join(report.to_settle)))
+    with (tmp_path / "out" / "candidates.csv").open() as handle:
+        listed = [(r["source"], r["trial_id"], r["verdict"], r["open_items"], r["to_record"]) for r in csv.DictReader(handle)]
+    # Every candidate, each once, eligible first and then by fewest open items; each says what to record next.
+    assert sorted(listed) == sorted(expected) and len(listed) > 3
+    assert [(v != "eligible", int(n)) for _, _, v, n, _ in listed] == sorted((v != "eligible", int(n)) for _, _, v, n, _ in listed)
+    assert all(to_record for _, _, v, _, to_record in listed if v == "incomplete")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert sum(c["candidates"] for c in summary["candidates"].values()) == len(listed)
+    assert all(c["screened"] == len(names) for c in summary["candidates"].values())
 
 
 def test_csv_export(client, tmp_path):

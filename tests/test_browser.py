@@ -32,7 +32,10 @@ def server(tmp_path_factory):
     from screener.web import create_app
 
     database = tmp_path_factory.mktemp("browser") / "b.sqlite3"
-    app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{database}"})
+    # Each test signs in afresh, all from 127.0.0.1: more than the 10 a minute one client may try (throttling is
+    # tested in test_web_auth, not here).
+    app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{database}", "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000,
+                      "LOGIN_ATTEMPTS_PER_MINUTE": 1000})
     from screener.audit._accounts import Accounts
     from screener.web.storage import get_store
 

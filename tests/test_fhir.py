@@ -101,7 +101,21 @@ def test_conditions_procedures_and_medications():
     assert [t.product for t in record.history.transfusions] == ["platelets"]
     med = record.history.medications[0]
     assert (med.name, med.route, med.end) == ("Fluconazole 50 MG Oral Tablet", "oral", None)
-    assert len(imported.assumptions) == 2
+    assert len(imported.assumptions) == 3  # transplant history, transfusion history, medication history
+
+
+def test_procedure_histories_are_recorded_only_by_procedures_of_their_kind():
+    def proc(id_, text, status="completed"):
+        return {"resource": {"resourceType": "Procedure", "id": id_, "status": status, "subject": {"reference": "urn:uuid:p1"},
+                             "code": {"text": text}, "performedDateTime": "2026-01-05"}}
+
+    # An appendectomy says nothing about transfusions or transplants: both stay not recorded (unknown), not "none".
+    record, imported = read(bundle(proc("a", "Appendectomy")))
+    assert record.history.transplants is None and record.history.transfusions is None and imported.assumptions == []
+    # A not-done transfusion says transfusions were reviewed: none.
+    record, imported = read(bundle(proc("a", "Appendectomy"), proc("t", "Transfusion of blood product", "not-done")))
+    assert record.history.transfusions == [] and record.history.transplants is None
+    assert "transfusion history is recorded" in imported.used[-1]["note"]
 
 
 def test_no_medication_or_procedure_resources_means_not_recorded():
@@ -187,3 +201,35 @@ def test_every_synthea_bundle_screens_against_every_trial_without_a_server_error
             assert "too old" in hb["missing"] and latest[0] in hb["missing"]
             stale += 1
     assert checked >= 10 and stale >= 10
+
+
+def test_weight_and_height_carry_their_measurement_dates():
+    record, imported = read(bundle(_obs("w1", "29463-7", 20.5, "kg", "2026-10-01"), _obs("w2", "29463-7", 21.0, "kg", "2026-11-20"),
+                                   _obs("h1", "8302-2", 118, "cm", "2020-06-30"), _obs("w3", "29463-7", 25.0, "kg", "2026-11-23")))
+    d = record.demographics
+    assert (d.weight_kg, d.weight_date, d.height_cm, d.height_date) == (21.0, date(2026, 11, 20), 118, date(2020, 6, 30))
+    assert not any(u["resource"].endswith("/w3") for u in imported.used)  # after the as-of date
+
+
+@needs_synthea
+def test_no_synthea_patient_is_a_candidate_for_any_trial():
+    """None of the 151 Synthea patients has neuroblastoma, AML or a glioma: no trial may list any as a candidate."""
+    from screener.candidates import is_candidate
+    from screener.screening import screen_all
+
+    files = sorted(SYNTHEA.glob("*.json"))
+    assert len(files) == 151
+    candidates, other, unknown = [], 0, 0
+    for path in files:
+        record, imported = record_from_bundle(path.read_bytes(), AS_OF)
+        reports = screen_all(record, AS_OF)
+        assert len(reports) == 6
+        candidates += [(path.name, r.trial_id) for r in reports if is_candidate(r)]
+        if record.diagnosis.primary == "other":
+            other += 1
+            assert any("conditions in the record" in a for a in imported.assumptions)
+        else:
+            assert record.diagnosis.primary is None and not any(u["used_as"] == "diagnosis.primary" for u in imported.used)
+            unknown += 1
+    assert candidates == []
+    assert (other, unknown) == (147, 4)  # 4 bundles have no Condition at all: their diagnosis stays unknown

@@ -77,3 +77,25 @@ def test_flow_and_chart_show_a_partial_verdict_and_count_in_whole_numbers():
     assert all(b.y >= a.y + a.height for a, b in zip(drawn.exits, drawn.exits[1:]))  # boxes never overlap
     ticks = chart_figure(log).axes[0].get_xticks()
     assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
+
+
+def test_exports_stream_from_a_snapshot_without_blocking_screenings(screened, auditor_client, monkeypatch):
+    from screener.audit import _export
+
+    monkeypatch.setattr(_export, "CHUNK_CHARS", 1000)
+    response = auditor_client.get("/audit/export/screenings.csv", buffered=False)
+    assert response.is_streamed
+    chunks = iter(response.response)
+    first = next(chunks)
+    # Mid-export, screening goes on (the export holds no write lock) and the export stays on its snapshot.
+    assert screened.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=(PATIENTS / "eligible.json").read_text(),
+                         content_type="application/json").status_code == 200
+    rest = list(chunks)
+    response.close()
+    text = (first + b"".join(rest)).decode()
+    assert len(rest) >= 2 and text.startswith("id,request_id")
+    assert len(list(__import__("csv").reader(text.splitlines()))) == 4  # header + the 3 screenings of the snapshot
+    rows = json.loads(auditor_client.get("/audit/export/screenings.json").data)
+    assert len(rows) == 4
+    events = json.loads(auditor_client.get("/audit/export/events.json").data)
+    assert [json.loads(e["details_json"])["rows"] for e in events if e["action"] == "export"] == [3, 4]

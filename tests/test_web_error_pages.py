@@ -14,7 +14,9 @@ SEES = {"screener": {"Screen a patient", "Rule sets", "Screening history", "API"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("errors"), WTF_CSRF_ENABLED=False)
+    # Every test signs in afresh from one client: more than the 10 sign-ins a minute allowed (tested elsewhere).
+    app = make_app(tmp_path_factory.mktemp("errors"), WTF_CSRF_ENABLED=False, LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=1000,
+                   LOGIN_ATTEMPTS_PER_MINUTE=1000)
     from screener.audit._accounts import Accounts
     from screener.web.storage import get_store
 
@@ -83,7 +85,9 @@ def test_500_is_a_page_with_an_incident_id_and_nothing_else(app, monkeypatch):
 
 def test_the_api_keeps_problem_json(app):
     browser = _browser(app, "screener")
-    response = browser.get("/api/v1/trials/NOPE")
+    response = browser.get("/api/v1/trials/NOPE")  # the API takes no cookies: a browser there is unauthorised
+    assert response.status_code == 401 and response.mimetype == "application/problem+json"
+    response = authorised(app, "screener").get("/api/v1/trials/NOPE", headers={"Accept": "text/html"})
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
     token_client = authorised(app, "screener")
     response = token_client.get("/audit/log")

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from .. import config
 from ._chain import Verification
+from ._files import private_folder
 from ._models import AuditEvent, Screening
 from ._store import AuditStore, load_key, record_of, report_of
 
@@ -11,8 +12,7 @@ def database_url(instance_path: Path | None = None) -> str:
     """DATABASE_URL, else a SQLite file in the instance folder (created on first use)."""
     if config.DATABASE_URL:
         return config.DATABASE_URL
-    path = Path(instance_path or config.SCREENER_INSTANCE_PATH)
-    path.mkdir(parents=True, exist_ok=True)
+    path = private_folder(instance_path or config.SCREENER_INSTANCE_PATH)
     return f"sqlite:///{path / 'screener.sqlite3'}"
 
 

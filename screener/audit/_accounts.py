@@ -14,6 +14,8 @@ from ._store import AuditStore, _now
 ROLES = ("screener", "auditor", "admin")
 _USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 MIN_PASSWORD = 12
+# Where `screener users ensure-admin` leaves the first admin's password when its output is not a terminal.
+FIRST_ADMIN_PASSWORD_FILE = "first-admin-password"
 # A fixed hash to check against when the user does not exist, so a wrong username costs the same time.
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
@@ -25,6 +27,8 @@ class Principal:
     username: str
     role: str
     via: str  # "session" or "token:<id>"
+    session_generation: int = 0
+    must_change_password: bool = False
 
     @property
     def actor(self) -> str:
@@ -33,6 +37,10 @@ class Principal:
 
 class AccountError(ValueError):
     pass
+
+
+def _session_principal(user: User) -> Principal:
+    return Principal(user.username, user.role, "session", user.session_generation, user.must_change_password)
 
 
 def _token_hash(secret: str) -> str:
@@ -44,7 +52,7 @@ class Accounts:
     def __init__(self, store: AuditStore):
         self.store = store
 
-    def create_user(self, username: str, role: str, password: str | None, actor: str) -> str:
+    def create_user(self, username: str, role: str, password: str | None, actor: str, must_change: bool = False) -> str:
         """Create a user; returns the password (generated when none is given, to be shown once)."""
         if not _USERNAME.fullmatch(username):
             raise AccountError("username: 2-64 of a-z 0-9 . _ -, starting with a letter")
@@ -57,7 +65,7 @@ class Accounts:
             if session.scalar(select(User).where(User.username == username)) is not None:
                 raise AccountError("that username exists")
             session.add(User(username=username, password_hash=generate_password_hash(password, method="scrypt"),
-                             role=role, active=True, created_at=_now()))
+                             role=role, active=True, created_at=_now(), must_change_password=must_change))
             self.store._lock_chain(session)
             self.store._append(session, actor, "user.created", username, {"role": role}, _now())
         return password
@@ -83,12 +91,36 @@ class Accounts:
             return None
         if not check_password_hash(user.password_hash, password):
             return None
-        return Principal(user.username, user.role, "session")
+        return _session_principal(user)
 
     def user(self, username: str) -> Principal | None:
         with self.store.sessions() as session:
             user = session.scalar(select(User).where(User.username == username))
-        return Principal(user.username, user.role, "session") if user is not None and user.active else None
+        return _session_principal(user) if user is not None and user.active else None
+
+    def change_password(self, username: str, current: str, new: str, actor: str) -> Principal:
+        """Replace a password after checking the current one; ends the user's other sessions."""
+        if len(new) < MIN_PASSWORD:
+            raise AccountError(f"the new password needs at least {MIN_PASSWORD} characters")
+        if new == current:
+            raise AccountError("the new password must differ from the current one")
+        if self.authenticate(username, current) is None:
+            raise AccountError("the current password is wrong")
+        with self.store.sessions.begin() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            user.password_hash = generate_password_hash(new, method="scrypt")
+            user.must_change_password = False
+            user.session_generation += 1
+            self.store._lock_chain(session)
+            self.store._append(session, actor, "user.password_changed", username, {}, _now())
+            return _session_principal(user)
+
+    def end_sessions(self, username: str) -> None:
+        """Invalidate every session cookie issued to the user so far (sign-out, password change)."""
+        with self.store.sessions.begin() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is not None:
+                user.session_generation += 1
 
     def create_token(self, username: str, name: str, days: int, actor: str) -> tuple[str, str]:
         """A new token for the user: (token id, secret). The secret is not stored and cannot be shown again."""
@@ -136,4 +168,4 @@ class Accounts:
         with self.store.sessions() as session:
             if session.scalar(select(User.id).limit(1)) is not None:
                 return None
-        return self.create_user("admin", "admin", None, "system:first-start")
+        return self.create_user("admin", "admin", None, "system:first-start", must_change=True)

@@ -1,5 +1,5 @@
 """ORM models of the append-only store: screenings and the hash-chained audit events."""
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -55,6 +55,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # screener, auditor, admin
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[str] = mapped_column(String(32))
+    # A session cookie names the generation it was issued in; signing out moves the user to the next one, so a
+    # copied cookie stops working although the cookie itself (signed, client-side) is still intact.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # Set for a password someone else saw (the generated first admin's): replaced at first sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
 
 class ApiToken(Base):
@@ -69,3 +74,18 @@ class ApiToken(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[str] = mapped_column(String(32))
     revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class RateLimit(Base):
+    """A shared counter for throttling and lockouts, so every worker and restart sees the same count.
+
+    The key is a SHA-256 of what is counted (a client address, a username with an address, a token id): a
+    username field sometimes holds a mistyped password, which must not be stored.
+    """
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[float] = mapped_column(Float)  # epoch seconds; for a lockout, the last failure
+    hits: Mapped[int] = mapped_column(Integer)  # in the window; for a lockout, consecutive failures
+    locked_until: Mapped[float] = mapped_column(Float, default=0.0)

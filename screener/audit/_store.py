@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..model.record import PatientRecord
 from ..model.report import Report
 from ._chain import GENESIS, Verification, canonical, event_hash, screening_content_hash, verify
+from ._files import private_folder, private_sqlite_file
 from ._models import AuditEvent, Screening
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -32,8 +33,10 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, begin: str = "BEGIN IMMEDIATE", synchronous: str | None = None) -> Engine:
+    private_sqlite_file(url)
     engine = create_engine(url, connect_args={"timeout": 30})
+    synchronous = synchronous or os.environ.get("SCREENER_SQLITE_SYNCHRONOUS", "FULL")
 
     # pysqlite's own transaction handling defers BEGIN; the chain needs the write lock from the first read of
     # its head, so every transaction starts BEGIN IMMEDIATE (SQLAlchemy's documented recipe).
@@ -44,11 +47,11 @@ def _sqlite_engine(url: str) -> Engine:
         # Write-ahead log: readers never wait for the writer and a commit appends instead of rewriting pages.
         # synchronous stays FULL: when the API answers, the screening and its audit event are on disk.
         dbapi_connection.execute("PRAGMA journal_mode = WAL")
-        dbapi_connection.execute(f"PRAGMA synchronous = {os.environ.get('SCREENER_SQLITE_SYNCHRONOUS', 'FULL')}")
+        dbapi_connection.execute(f"PRAGMA synchronous = {synchronous}")
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
     return engine
 
@@ -57,9 +60,8 @@ def load_key(instance_path: Path) -> bytes:
     """The chain's HMAC key: SCREENER_AUDIT_KEY, else instance/audit.key (created once, readable by the owner only)."""
     if os.environ.get("SCREENER_AUDIT_KEY"):
         return os.environ["SCREENER_AUDIT_KEY"].encode()
-    path = instance_path / "audit.key"
+    path = private_folder(instance_path) / "audit.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
@@ -70,7 +72,17 @@ class AuditStore:
     def __init__(self, url: str, key: bytes):
         self.url = url
         self.key = key
-        self.engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url, pool_pre_ping=True)
+        if url.startswith("sqlite"):
+            self.engine = _sqlite_engine(url)
+            # Long reads (exports, amendment impact) take a snapshot without the write lock, so screenings go on.
+            self.reader = _sqlite_engine(url, begin="BEGIN DEFERRED")
+            # Rate-limit counters: written on every sign-in and API call, worthless after a power cut, so their
+            # commits skip the fsync (WAL with synchronous NORMAL still survives a process crash).
+            self.counters = _sqlite_engine(url, synchronous="NORMAL")
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+            self.reader = self.engine.execution_options(isolation_level="REPEATABLE READ")
+            self.counters = self.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
@@ -129,6 +141,18 @@ class AuditStore:
         with self.sessions.begin() as session:
             self._lock_chain(session)
             return self._append(session, actor, action, subject, details, _now()).seq
+
+    def snapshot(self) -> Session:
+        """A read session on one consistent snapshot that holds no write lock: for reads that take long (exports,
+        amendment impact). The caller closes it."""
+        return Session(self.reader, expire_on_commit=False)
+
+    def stream_screenings(self, session: Session, trial_id: str | None = None):
+        """Stored screenings of a snapshot, fetched in batches (rows with the columns as attributes)."""
+        query = select(Screening.__table__).order_by(Screening.recorded_at, Screening.id)
+        if trial_id:
+            query = query.where(Screening.trial_id == trial_id)
+        return session.execute(query.execution_options(yield_per=200))
 
     def screenings(self, trial_id=None, verdict=None, date_from=None, date_to=None, limit=200, offset=0) -> list[Screening]:
         query = select(Screening).order_by(Screening.recorded_at.desc(), Screening.id)

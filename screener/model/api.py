@@ -89,5 +89,6 @@ class Problem(StrictModel):
     title: str
     status: int
     detail: str
-    errors: list[ProblemItem] = []
+    errors: list[ProblemItem] = []  # the first 50 at most
+    errors_total: int | None = None  # how many there were in all
     incident_id: str | None = None

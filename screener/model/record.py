@@ -10,30 +10,27 @@ from pydantic import Field, field_validator, model_validator
 
 from .. import config
 from ._base import StrictModel
+from .dates import IsoDate, in_range
 from .labs import LABS, accepted_units, lab_for_test, to_canonical
+from .text import FreeText
 
 Sex = Literal["female", "male", "other", "unknown"]
 Attestation = Literal["yes", "no", "not_assessed"]
 Grade = Annotated[int, Field(ge=0, le=5)]
-# Records older than this, or dated far in the future, are typing mistakes rather than history.
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2200, 1, 1)
 
 
 def _check_date_range(value: dt.date | None) -> dt.date | None:
-    if value is not None and not (EARLIEST_DATE <= value <= LATEST_DATE):
-        raise ValueError(f"date must lie between {EARLIEST_DATE} and {LATEST_DATE}")
-    return value
+    return in_range(value) if value is not None else None
 
 
 class Demographics(StrictModel):
-    birth_date: dt.date
+    birth_date: IsoDate
     sex: Sex
     weight_kg: Annotated[float, Field(gt=0.3, le=300)] | None = None
     height_cm: Annotated[float, Field(ge=25, le=250)] | None = None
     # When the weight and height were measured: a child's size from years ago does not size them today.
-    weight_date: dt.date | None = None
-    height_date: dt.date | None = None
+    weight_date: IsoDate | None = None
+    height_date: IsoDate | None = None
 
     _dates = field_validator("birth_date", "weight_date", "height_date")(_check_date_range)
 
@@ -62,9 +59,9 @@ class Observation(StrictModel):
     test: Annotated[str, Field(min_length=1, max_length=64)]
     unit: Annotated[str, Field(min_length=1, max_length=32)]
     value: float
-    date: dt.date
+    date: IsoDate
     reference_high: Annotated[float, Field(gt=0)] | None = None
-    source: Annotated[str, Field(max_length=200)] | None = None
+    source: Annotated[FreeText, Field(max_length=200)] | None = None
 
     @field_validator("test")
     @classmethod
@@ -97,19 +94,34 @@ class Observation(StrictModel):
             raise ValueError(f"impossible value for {spec.description}: must lie between {low:,.10g} and {high:,.10g} {spec.canonical_unit}")
         return value
 
+    @field_validator("reference_high")
+    @classmethod
+    def _plausible_limit(cls, limit: float | None, info) -> float | None:
+        # A limit of 1e-7 or 1e-300 makes any result a huge ULN multiple (and overflows the engine's numbers).
+        # The lab's own upper limit must be a value the test can report, and at least 1/10,000 of the highest.
+        test, unit = info.data.get("test"), info.data.get("unit")
+        if limit is None or test is None or unit is None:
+            return limit
+        spec = lab_for_test(test)
+        low, high = max(spec.plausible[0], spec.plausible[1] / 10_000), spec.plausible[1]
+        if not low <= to_canonical(spec, limit, unit) <= high:
+            raise ValueError(f"implausible upper limit of normal for {spec.description}: must lie between "
+                             f"{low:,.10g} and {high:,.10g} {spec.canonical_unit}")
+        return limit
+
     _dates = field_validator("date")(_check_date_range)
 
 
 class Transplant(StrictModel):
     type: Literal["autologous", "allogeneic", "haploidentical"]
-    date: dt.date
+    date: IsoDate
 
     _dates = field_validator("date")(_check_date_range)
 
 
 class _Period(StrictModel):
-    start: dt.date
-    end: dt.date | None = None
+    start: IsoDate
+    end: IsoDate | None = None
 
     _dates = field_validator("start", "end")(_check_date_range)
 
@@ -121,19 +133,19 @@ class _Period(StrictModel):
 
 
 class ChemotherapyCourse(_Period):
-    regimen: Annotated[str, Field(max_length=200)] | None = None
+    regimen: Annotated[FreeText, Field(max_length=200)] | None = None
 
 
 class Transfusion(StrictModel):
     product: Literal["platelets", "red_cells", "plasma", "other"]
-    date: dt.date
+    date: IsoDate
 
     _dates = field_validator("date")(_check_date_range)
 
 
 class Imaging(StrictModel):
     modality: Literal["mri", "ct", "mibg", "fdg_pet"]
-    date: dt.date
+    date: IsoDate
     largest_lesion_mm: Annotated[float, Field(ge=0, le=1000)] | None = None
     avid: bool | None = None
 
@@ -145,7 +157,7 @@ DoseUnit = Literal["mg/kg/day", "mg/m2/day", "mg/day"]
 
 
 class Medication(_Period):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[FreeText, Field(min_length=1, max_length=100)]
     rxnorm: Annotated[str, Field(pattern=r"^[0-9]{1,12}$")] | None = Field(None, description="RxNorm concept id (RXCUI)")
     route: Route
     dose: Annotated[float, Field(gt=0, le=100_000)] | None = None
@@ -189,7 +201,7 @@ class Findings(StrictModel):
     hiv_status: Literal["positive", "negative"] | None = Field(None, description="HIV status (disease or serology)")
     other_trial_participation: bool | None = Field(None, description="taking part in another clinical trial")
     ctcae_grades: OrganToxicity = OrganToxicity()
-    assessed_on: dt.date | None = Field(None, description="date these findings were assessed")
+    assessed_on: IsoDate | None = Field(None, description="date these findings were assessed")
 
     _dates = field_validator("assessed_on")(_check_date_range)
 
@@ -201,7 +213,7 @@ class Attestations(StrictModel):
     life_expectancy_at_least_6_months: Attestation = "not_assessed"
     able_to_comply: Attestation = "not_assessed"
     no_emergency_condition: Attestation = "not_assessed"
-    assessed_on: dt.date | None = Field(None, description="date the investigator signed these attestations")
+    assessed_on: IsoDate | None = Field(None, description="date the investigator signed these attestations")
 
     _dates = field_validator("assessed_on")(_check_date_range)
 

@@ -24,11 +24,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
-        # Per token and worker: far above an EHR interface's normal load (1,000/s), there to stop a runaway or
-        # stolen token, not to shape traffic.
-        TOKEN_RATE_PER_MINUTE=60_000,
+        # Per token, counted in the database (so shared by every worker and kept across restarts): 10 a second
+        # is far above an EHR interface screening patients as they come, and stops a runaway or stolen token
+        # from flooding the trail. Population pre-screening belongs in `screener batch`, not the API.
+        TOKEN_RATE_PER_MINUTE=600,
+        # Sign-in: each try costs a deliberately slow scrypt check (about 0.3 s of a core here). Counted in the
+        # database, so the limits hold across workers and restarts.
+        LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=10,
+        LOGIN_ATTEMPTS_PER_MINUTE=60,  # every client together: at most a third of one core spent hashing
+        LOGIN_CONCURRENT_HASHES=1,  # per host; with two or more workers one is always free for health checks
+        # Lockout, per username *and* client address, so nobody can lock another person out from elsewhere:
+        # after 5 failures in a row, 1 minute, doubling with each further failure up to an hour.
         LOGIN_FAILURES_ALLOWED=5,
-        LOGIN_LOCKOUT_SECONDS=900,
+        LOGIN_LOCKOUT_SECONDS=60,
+        LOGIN_LOCKOUT_MAX_SECONDS=3600,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -37,13 +46,24 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    from ..audit._files import private_folder
+
+    private_folder(app.instance_path)  # the SQLite database in it holds patient records
     if not app.config.get("DATABASE_URL"):
         from ..audit import database_url
 
         app.config["DATABASE_URL"] = database_url(app.instance_path)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
+    from .body_limit import ChunkedBodyLimit
+
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+    if app.config.get("PROXY_HOPS"):
+        # Behind N trusted reverse proxies the client address (sign-in throttling, lockouts) is in X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
 

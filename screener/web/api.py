@@ -1,6 +1,5 @@
 """The versioned JSON API for EHR integrations: trials, rule sets, field catalogue, screening."""
 import logging
-import re
 import time
 from datetime import date
 
@@ -10,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..fhir import record_from_bundle
+from ..model.dates import parse_date
 from ..model.api import (CriterionView, FhirImportView, FieldView, ScreenAllResponse, ScreenResponse, TrialDetail,
                          TrialSummary)
 from ..rules import load_rule_sets
@@ -21,7 +21,6 @@ from .storage import get_store
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("screener.api")
 NATIVE, FHIR = "application/json", "application/fhir+json"
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _json(model, status: int = 200) -> Response:
@@ -92,15 +91,15 @@ def fields():
 
 
 def _as_of() -> date:
-    raw = request.args.get("as_of")
-    if raw is None:
+    given = request.args.getlist("as_of")
+    if len(given) > 1:  # which one would be meant? Not ours to guess.
+        raise InvalidRecord([{"field": "as_of", "message": "given more than once"}])
+    if not given:
         return date.today()
-    if _ISO_DATE.fullmatch(raw):
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            pass
-    raise InvalidRecord([{"field": "as_of", "message": "must be a date written YYYY-MM-DD"}])
+    try:
+        return parse_date(given[0])
+    except ValueError as exc:
+        raise InvalidRecord([{"field": "as_of", "message": str(exc)}]) from None
 
 
 def _read_record(as_of: date):
@@ -113,6 +112,8 @@ def _read_record(as_of: date):
     body = request.get_data(cache=False)
     if not body:
         raise InvalidRecord([{"field": "(body)", "message": "the body is empty"}])
+    if body.startswith(b"\xef\xbb\xbf"):  # RFC 8259 forbids it; Python's json.loads(bytes) would skip it
+        raise InvalidRecord([{"field": "(body)", "message": "starts with a byte-order mark: send JSON without one"}])
     if mimetype == NATIVE:
         return parse_record(body), None, None
     record, imported = record_from_bundle(body, as_of)

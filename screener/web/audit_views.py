@@ -81,12 +81,9 @@ def screening(screening_id: str):
 def export(what: str, fmt: str):
     if what not in ("screenings", "events") or fmt not in ("csv", "json"):
         abort(404)
-    store = get_store()
-    rows = store.screenings(limit=10**9) if what == "screenings" else store.events()
-    body = export_rows(what, rows, fmt)
-    store.note(current().actor, "export", what, {"format": fmt, "rows": len(rows)})
+    _, chunks = export_rows(get_store(), what, fmt, current().actor)
     mimetype = "text/csv" if fmt == "csv" else "application/json"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={what}.{fmt}"})
+    return Response(chunks, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={what}.{fmt}"})
 
 
 @bp.get("/verify")

@@ -1,12 +1,16 @@
 """Who may do what: sign-in, bearer tokens, the route -> roles policy (deny by default), throttling, headers."""
-import time
-from collections import defaultdict, deque
-from functools import lru_cache
+import fcntl
+import os
+from contextlib import contextmanager
+from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for)
+from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for)
 
-from ..audit._accounts import Accounts, Principal
+from ..audit._accounts import FIRST_ADMIN_PASSWORD_FILE, Accounts, Principal
+from ..audit._limits import Limits
+from .body_limit import TOO_LARGE
 from .errors import problem
+from .headers import security_headers
 from .storage import get_store
 
 bp = Blueprint("auth", __name__)
@@ -20,7 +24,7 @@ ADMINS = frozenset({"admin"})
 ROUTE_ROLES = {
     "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC,
     "openapi.openapi_json": PUBLIC, "openapi.docs": PUBLIC, "auth.login": PUBLIC, "auth.login_submit": PUBLIC,
-    "auth.logout": ANYONE,
+    "auth.logout": ANYONE, "auth.password": ANYONE, "auth.password_submit": ANYONE,
     "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
@@ -31,8 +35,8 @@ ROUTE_ROLES = {
     "audit.log_png": AUDITORS,
     "auth.admin": ADMINS,
 }
-_FAILED_LOGINS: dict[str, deque] = defaultdict(deque)
-_TOKEN_CALLS: dict[str, deque] = defaultdict(deque)
+# What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
+_WHILE_CHANGING = frozenset({"auth.password", "auth.password_submit", "auth.logout"})
 
 
 def accounts() -> Accounts:
@@ -51,54 +55,43 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.authorization is not None
 
 
-def _too_many(window: deque, limit: int, seconds: float) -> bool:
-    now = time.monotonic()
-    while window and now - window[0] > seconds:
-        window.popleft()
-    return len(window) >= limit
-
-
-@lru_cache(maxsize=1)
-def _security_headers(secure: bool) -> dict[str, str]:
-    headers = {
-        "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                   "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "X-Frame-Options": "DENY",
-        "Cache-Control": "no-store",
-    }
-    if secure:
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    return headers
-
-
 def init_app(app) -> None:
     @app.before_request
     def authenticate():
         g.principal = None
+        if request.environ.get(TOO_LARGE):
+            abort(413)
         roles = ROUTE_ROLES.get(request.endpoint)
         if request.endpoint is None:
             return None  # 404/405 follow
         if roles is None:
             return problem(403, "Forbidden", "this route has no access rule")
+        if roles is PUBLIC:
+            # Credentials are not needed here, so they are not read: a stale or wrong token must not turn a
+            # health check, the docs or the sign-in page into a 401, and probes never touch the database.
+            return None
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             g.principal = accounts().token_principal(header[7:].strip())
             if g.principal is None:
                 return _unauthorised("the token is unknown, expired or revoked")
-            calls = _TOKEN_CALLS[g.principal.via]
-            if _too_many(calls, current_app.config["TOKEN_RATE_PER_MINUTE"], 60):
-                return problem(429, "Too Many Requests", "this token's rate limit is reached; slow down")
-            calls.append(time.monotonic())
-        elif session.get("user"):
+            limit = current_app.config["TOKEN_RATE_PER_MINUTE"]
+            wait = Limits(get_store()).take(g.principal.via, limit, 60)
+            if wait:
+                response = problem(429, "Too Many Requests", f"this token's limit of {limit:,} requests a minute is "
+                                   "reached; slow down")
+                response.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+                return response
+        elif session.get("user") and request.blueprint != "api":
+            # The API is CSRF-exempt, so it must not honour the browser's cookie: bearer tokens only.
             g.principal = accounts().user(session["user"])
-            if g.principal is None:
+            if g.principal is None or session.get("generation") != g.principal.session_generation:
+                g.principal = None  # signed out (or disabled) on the server: the cookie no longer counts
                 session.clear()
             else:
                 session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME, renewed by each request
-        if roles is PUBLIC:
-            return None
+                if g.principal.must_change_password and request.endpoint not in _WHILE_CHANGING:
+                    return redirect(url_for("auth.password"))
         if g.principal is None:
             return _unauthorised("sign in, or send an API token as Authorization: Bearer <token>")
         if g.principal.role not in roles:
@@ -107,8 +100,12 @@ def init_app(app) -> None:
 
     @app.after_request
     def headers(response: Response) -> Response:
-        for name, value in _security_headers(request.is_secure).items():
+        for name, value in security_headers(request.is_secure).items():
             response.headers.setdefault(name, value)
+        if response.status_code == 405 and "Allow" not in response.headers:
+            # RFC 9110 requires Allow on a 405; the problem+json error handler builds a fresh response without it.
+            allowed = current_app.create_url_adapter(request).allowed_methods()
+            response.headers["Allow"] = ", ".join(sorted(allowed))
         return response
 
 
@@ -120,31 +117,129 @@ def _unauthorised(detail: str):
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
+def safe_next(target: str | None) -> str | None:
+    r"""target if it is a path on this service, else None.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so "/\t/evil.example" and
+    "/\\evil.example" are both "//evil.example", another site: any control character, whitespace or backslash
+    is refused, as is anything with a scheme or a host.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch == "\\" or ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
 @bp.get("/login")
 def login():
-    return render_template("login.html", error=None, next=request.args.get("next") or "")
+    return render_template("login.html", error=None, next=safe_next(request.args.get("next")) or "")
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _refused(message: str, retry_after: float, target: str, status: int = 429) -> Response:
+    response = Response(render_template("login.html", error=message, next=target), status=status)
+    response.headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
+    return response
+
+
+@contextmanager
+def _hashing_slot():
+    """True while this request holds one of the host's few password-hashing slots, False when all are taken.
+
+    scrypt is made to be slow and memory-hungry: with every worker hashing, nothing answers health checks. The
+    slots are file locks in the instance folder, so they bound every worker process of this host together;
+    a request that finds them all taken is refused at once rather than waiting and holding its worker.
+    """
+    for slot in range(current_app.config["LOGIN_CONCURRENT_HASHES"]):
+        fd = os.open(os.path.join(current_app.instance_path, f"signin-{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            yield True
+        finally:
+            os.close(fd)  # closing releases the lock
+        return
+    yield False
 
 
 @bp.post("/login")
 def login_submit():
     username = (request.form.get("username") or "").strip().lower()[:64]
     password = request.form.get("password") or ""
-    target = request.form.get("next") or ""
-    failures = _FAILED_LOGINS[username]
-    if _too_many(failures, current_app.config["LOGIN_FAILURES_ALLOWED"], current_app.config["LOGIN_LOCKOUT_SECONDS"]):
-        return Response(render_template("login.html", error="Too many failed attempts: wait 15 minutes.", next=target), status=429)
-    principal = accounts().authenticate(username, password)
+    target = safe_next(request.form.get("next")) or ""
+    config, client = current_app.config, _client()
+    limits = Limits(get_store())
+    # Cheapest refusals first; none of them hashes a password or writes the audit trail.
+    locked = limits.locked_for(username, client)
+    if locked:
+        return _refused(f"Too many failed attempts for this username from here: wait {int(locked // 60) + 1} minutes.",
+                        locked, target)
+    for what, limit in ((f"signin:client:{client}", config["LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE"]),
+                        ("signin:all", config["LOGIN_ATTEMPTS_PER_MINUTE"])):
+        wait = limits.take(what, limit, 60, prune=what == "signin:all")
+        if wait:
+            return _refused("Too many sign-in attempts: wait a minute and try again.", wait, target)
+    with _hashing_slot() as slot:
+        if not slot:
+            return _refused("The service is busy: try again in a moment.", 1, target, status=503)
+        principal = accounts().authenticate(username, password)
     if principal is None:
-        failures.append(time.monotonic())
+        limits.failed(username, client, config["LOGIN_FAILURES_ALLOWED"], config["LOGIN_LOCKOUT_SECONDS"],
+                      config["LOGIN_LOCKOUT_MAX_SECONDS"])
         get_store().note(f"login:{username}", "login.failed", username, {})
         return Response(render_template("login.html", error="Wrong username or password.", next=target), status=401)
-    failures.clear()
+    limits.succeeded(username, client)
     session.clear()
     session["user"] = principal.username
+    session["generation"] = principal.session_generation
     session.permanent = True
     get_store().note(principal.actor, "login", principal.username, {})
-    safe = target if target.startswith("/") and not target.startswith("//") else url_for("form.index")
-    return redirect(safe)
+    if principal.must_change_password:
+        return redirect(url_for("auth.password"))
+    return redirect(target or url_for("form.index"))
+
+
+def _password_page(error: str | None = None, status: int = 200) -> Response:
+    return Response(render_template("password.html", error=error, forced=current().must_change_password), status=status)
+
+
+@bp.get("/password")
+def password():
+    return _password_page()
+
+
+@bp.post("/password")
+def password_submit():
+    from ..audit._accounts import AccountError
+
+    principal = current()
+    wait = Limits(get_store()).take(f"password:{principal.username}", 5, 60)
+    if wait:
+        return _password_page("Too many attempts: wait a minute.", 429)
+    if request.form.get("new_password", "") != request.form.get("repeat_password", ""):
+        return _password_page("The two new passwords differ.", 422)
+    with _hashing_slot() as slot:
+        if not slot:
+            return _password_page("The service is busy: try again in a moment.", 503)
+        try:
+            changed = accounts().change_password(principal.username, request.form.get("current_password", ""),
+                                                 request.form.get("new_password", ""), principal.actor)
+        except AccountError as exc:
+            return _password_page(str(exc)[:1].upper() + str(exc)[1:] + ".", 422)
+    session["generation"] = changed.session_generation  # this session goes on; every other one ended
+    if changed.username == "admin":  # the generated first password, if it was left in a file, is now void
+        path = os.path.join(current_app.instance_path, FIRST_ADMIN_PASSWORD_FILE)
+        if os.path.exists(path):
+            os.remove(path)
+    return redirect(url_for("form.index" if changed.role != "auditor" else "audit.screenings"))
 
 
 @bp.post("/logout")
@@ -152,6 +247,7 @@ def logout():
     principal = current()
     session.clear()
     if principal is not None:
+        accounts().end_sessions(principal.username)  # a copy of the cookie must not outlive the sign-out
         get_store().note(principal.actor, "logout", principal.username, {})
     return redirect(url_for("auth.login"))
 

@@ -33,9 +33,24 @@ def wants_html() -> bool:
     return best == "text/html"
 
 
+# A record with 100,000 unknown keys, or one key of a megabyte, must not come back as a 6 MB error body.
+MAX_ERRORS_LISTED = 50
+MAX_FIELD_CHARS = 120
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def problem(status: int, title: str, detail: str, errors: list[dict] | None = None, incident_id: str | None = None) -> Response:
+    errors = errors or []
+    listed = [{"field": _clip(e["field"], MAX_FIELD_CHARS), "message": _clip(e["message"], 500)}
+              for e in errors[:MAX_ERRORS_LISTED]]
+    if len(errors) > MAX_ERRORS_LISTED:
+        detail += f" ({len(errors):,} problems; the first {MAX_ERRORS_LISTED} are listed)"
     body = Problem(type=f"https://screener.invalid/problems/{title.lower().replace(' ', '-')}", title=title,
-                   status=status, detail=detail, errors=errors or [], incident_id=incident_id)
+                   status=status, detail=detail, errors=listed, errors_total=len(errors) if errors else None,
+                   incident_id=incident_id)
     if wants_html():
         page = _html(body)
         if page is not None:
@@ -55,13 +70,16 @@ def _html(body: Problem) -> str | None:
 
 def _principal_for_navigation() -> None:
     """An unknown address never reaches sign-in checks; find who is signed in so the page shows their links."""
-    if g.get("principal") is None and session.get("user"):
+    if g.get("principal") is None and session.get("user") and not request.path.startswith("/api/"):
         from .auth import accounts
 
         try:
-            g.principal = accounts().user(session["user"])
+            principal = accounts().user(session["user"])
         except Exception:  # the database may be what failed
-            g.principal = None
+            principal = None
+        # As auth.authenticate: a session signed out on the server (older generation) no longer counts.
+        if principal is not None and session.get("generation") == principal.session_generation:
+            g.principal = principal
 
 
 def may_open(endpoint: str) -> bool:

@@ -1,5 +1,6 @@
 """The screening form a coordinator fills in: server-rendered, works without JavaScript, server-side validation."""
 import json
+import math
 import re
 from datetime import date
 
@@ -9,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..audit import record_of, report_of
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
+from ..model.dates import parse_date
 from ..rules import load_rule_sets, load_tables
 from ..screening import InvalidRecord, parse_record, rank, screen, screen_all
 from .form_spec import HISTORY_ROWS, form_sections
@@ -68,6 +70,8 @@ class _Builder:
             try:
                 number = float(raw)
             except ValueError:
+                number = math.nan
+            if not math.isfinite(number):  # "nan", "inf", "1e400": not a measurement
                 self.errors[name] = "Enter a number."
                 return None
             if self.kinds.get(path) == "integer":
@@ -78,9 +82,9 @@ class _Builder:
             return number
         if kind == "date":
             try:
-                return date.fromisoformat(raw).isoformat()
+                return parse_date(raw).isoformat()
             except ValueError:
-                self.errors[name] = "Enter a date (YYYY-MM-DD)."
+                self.errors[name] = "Enter a date (YYYY-MM-DD) between 1900 and 2200."
                 return None
         if kind == "select" and raw in ("yes", "no") and not path.startswith("attestations."):
             return raw == "yes"
@@ -217,7 +221,7 @@ def screen_submit():
     record_json = builder.build()
     as_of_raw = (form.get("as_of") or "").strip()
     try:
-        as_of = date.fromisoformat(as_of_raw)
+        as_of = parse_date(as_of_raw)
     except ValueError:
         as_of = None
         builder.errors["as_of"] = "Enter the screening date (YYYY-MM-DD)."

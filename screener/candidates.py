@@ -1,0 +1,31 @@
+"""Which screenings are worth a coordinator's time, and in what order: eligible, then incomplete with the disease.
+
+A candidate is a screening that is eligible (or, for a partial rule set, has no known exclusion), or incomplete
+while the trial's disease is present: an inclusion
+criterion's comparison on diagnosis.primary holds. An incomplete screening whose diagnosis is unknown or other is
+not a candidate: at population scale it is most of the records and says nothing about this trial.
+"""
+from .model.report import VERDICTS, Report
+
+_PASSING = ("eligible", "no_known_exclusion")
+
+
+def disease_present(report: Report) -> bool:
+    """The trial's disease is established: a comparison on the primary diagnosis holds in an inclusion criterion."""
+    return any(e.fact == "diagnosis.primary" and e.holds is True
+               for c in report.criteria if c.kind == "inclusion" for e in c.evidence)
+
+
+def is_candidate(report: Report) -> bool:
+    return report.verdict in _PASSING or (report.verdict == "incomplete" and disease_present(report))
+
+
+def open_items(report: Report) -> int:
+    return report.counts["unknown"] if report.verdict == "incomplete" else 0
+
+
+def rank(report: Report) -> tuple:
+    """Sort key: eligible, then no known exclusion (partial rule set); incomplete with the disease present; then the
+    rest by verdict. At equal verdict a complete rule set ranks above a partial one, then fewest open items."""
+    group = 0 if report.verdict in _PASSING else 1 if is_candidate(report) else 2
+    return group, VERDICTS.index(report.verdict), not report.coverage.complete, open_items(report), report.trial_id
