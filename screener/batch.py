@@ -16,10 +16,12 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass
+from itertools import islice
 from datetime import date
 from pathlib import Path
 from typing import Iterator
 
+from . import config
 from .candidates import is_candidate, open_items
 from .model.report import VERDICTS
 from .facts.catalogue import record_value_kinds
@@ -205,66 +207,93 @@ class _CandidateBuckets:
 def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: date, *, client=None,
               chunk_size: int = 2000, max_in_flight: int | None = None, engine: str | None = None,
               progress: bool | None = None) -> BatchSummary:
-    """Screen every record; write results.csv, candidates.csv, errors.csv, summary.json into out_dir."""
+    """Screen every record; write results.csv, candidates.csv, errors.csv, summary.json into out_dir.
+
+    With a Dask client the chunks run on its workers; without one, in this process (see in_process).
+    """
     import time
 
-    from dask.distributed import as_completed
     from tqdm import tqdm
 
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     total = _count_items(input_path)
-    in_flight_limit = max_in_flight or 2 * max(1, sum(client.nthreads().values()))
     verdicts: dict[str, Counter] = {}
     candidates: Counter = Counter()
     buckets = _CandidateBuckets(out_dir / ".candidates.tmp")
     records = malformed = screenings = 0
+    # A folder's items are whole patient histories: a few per task keeps every worker busy.
+    source = chunks(read_items(input_path), min(chunk_size, FHIR_CHUNK) if input_path.is_dir() else chunk_size)
+    screened = (_on_cluster(client, source, trials, as_of, engine, max_in_flight) if client is not None
+                else ((len(chunk), screen_chunk(chunk, trials, as_of, engine)) for chunk in source))
     with (out_dir / "results.csv").open("w", newline="") as results_file, \
             (out_dir / "errors.csv").open("w", newline="") as errors_file, \
             tqdm(total=total, unit="rec", disable=None if progress is None else not progress) as bar:  # None: only on a terminal
         results, errors = csv.writer(results_file), csv.writer(errors_file)
         results.writerow(RESULT_COLUMNS)
         errors.writerow(["source", "field", "message"])
-        pending = as_completed()
-        sizes = {}
-        # A folder's items are whole patient histories: a few per task keeps every worker busy.
-        source = chunks(read_items(input_path), min(chunk_size, FHIR_CHUNK) if input_path.is_dir() else chunk_size)
-
-        def submit_next() -> bool:
-            chunk = next(source, None)
-            if chunk is None:
-                return False
-            future = client.submit(screen_chunk, chunk, trials, as_of, engine, pure=False)
-            sizes[future.key] = len(chunk)
-            pending.add(future)
-            return True
-
-        for _ in range(in_flight_limit):
-            if not submit_next():
-                break
-        for future in pending:
-            rows, errs, found = future.result()
+        for count, (rows, errs, found) in screened:
             results.writerows(rows)
             for row in found:
                 buckets.add(row)
                 candidates[row[2]] += 1
             errors.writerows(errs)
-            bad = len({e[0] for e in errs})
-            count = sizes.pop(future.key)
             records += count
-            malformed += bad
+            malformed += len({e[0] for e in errs})
             screenings += len(rows)
             for row in rows:
                 verdicts.setdefault(row[2], Counter())[row[3]] += 1
             bar.update(count)
-            future.release()
-            submit_next()
     buckets.write(out_dir / "candidates.csv")
     summary = BatchSummary(records, malformed, screenings, {t: dict(c) for t, c in sorted(verdicts.items())},
                            {t: {"candidates": candidates[t], "screened": sum(c.values())} for t, c in sorted(verdicts.items())},
                            round(time.perf_counter() - started, 2), _digest(input_path))
     (out_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2))
     return summary
+
+
+def _on_cluster(client, source: Iterator[list[Item]], trials, as_of: date, engine: str | None,
+                max_in_flight: int | None) -> Iterator[tuple[int, tuple[list[list], list[list], list[list]]]]:
+    """(chunk size, screened chunk) as the workers finish them, with a bounded number of chunks in flight."""
+    from dask.distributed import as_completed
+
+    in_flight_limit = max_in_flight or 2 * max(1, sum(client.nthreads().values()))
+    pending = as_completed()
+    sizes = {}
+
+    def submit_next() -> bool:
+        chunk = next(source, None)
+        if chunk is None:
+            return False
+        future = client.submit(screen_chunk, chunk, trials, as_of, engine, pure=False)
+        sizes[future.key] = len(chunk)
+        pending.add(future)
+        return True
+
+    for _ in range(in_flight_limit):
+        if not submit_next():
+            break
+    for future in pending:
+        result = future.result()
+        count = sizes.pop(future.key)
+        future.release()
+        submit_next()
+        yield count, result
+
+
+def in_process(input_path: Path) -> bool:
+    """Whether an input is small enough to screen in this process rather than start a local Dask cluster."""
+    if input_path.is_dir():
+        return sum(1 for _ in islice(input_path.glob("*.json"), config.BATCH_IN_PROCESS_MAX_BUNDLES + 1)) \
+            <= config.BATCH_IN_PROCESS_MAX_BUNDLES
+    limit = config.BATCH_IN_PROCESS_MAX_RECORDS + (input_path.suffix.lower() == ".csv")  # a CSV's header line
+    lines = 0
+    with input_path.open("rb") as handle:  # stops reading as soon as the input is known to be large
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            lines += block.count(b"\n")
+            if lines > limit:
+                return False
+    return True
 
 
 def local_client(workers: int | None = None):

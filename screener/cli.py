@@ -4,20 +4,19 @@ import json
 import os
 import sys
 import textwrap
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from . import config
-from .model.report import Report
-from .engine import EngineDisagreement
-from .screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
+from .cli_errors import EXIT_NOT_RECORDED, Commands, InputError, record_errors
+
+# Everything else is imported inside the command that needs it: `screener --help` should not pay for pydantic,
+# SQLAlchemy, the rule sets and durable-rules (about a second on this machine).
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
-EXIT_INVALID_INPUT = 2
-EXIT_NOT_RECORDED = 3
 EXIT_ENGINES_DISAGREE = 4  # the durable-rules and reference evaluators disagreed: no result, nothing recorded
 
 
@@ -25,7 +24,10 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=110, initial_indent=indent, subsequent_indent=indent)
 
 
-def format_text(report: Report) -> str:
+def format_text(report) -> str:
+    """A screening report (model.report.Report) as the text a coordinator reads."""
+    from .explain import registry_label
+
     coverage = "" if report.coverage.complete else "  [PARTIAL RULE SET: " + report.coverage.statement.strip() + "]"
     lines = [
         f"{report.trial_id}: {report.title}",
@@ -35,26 +37,46 @@ def format_text(report: Report) -> str:
     ]
     for c in report.criteria:
         kind = "INC" if c.kind == "inclusion" else "EXC"
-        lines.append(f"  [{_MARK[c.status]:7}] {kind} {c.id}: {c.title}")
+        lines.append(f"  [{_MARK[c.status]:7}] {kind} {c.id}: {c.title} [{registry_label(c.kind, c.registry_number)}]")
         lines.append(_wrap(c.reason, "            "))
         if c.eligible_from:
             lines.append(f"            clears by waiting: passes from {c.eligible_from}")
     if report.to_settle:
-        lines += ["", "  To settle the unknowns, record:"]
+        lines += ["", "  To settle the unknowns:"]
         lines += [_wrap(f"- {item}", "    ") for item in report.to_settle]
     return "\n".join(lines)
 
 
-def _read_record(path: str):
-    raw = sys.stdin.buffer.read(config.MAX_RECORD_BYTES + 1) if path == "-" else Path(path).read_bytes()
-    return parse_record(raw)
+def _read_record(path: str, as_of: date):
+    """A native record or a FHIR R4 Bundle, told apart by resourceType (the API tells them by content type),
+    with the FHIR import report (None for a native record)."""
+    from .screening import InvalidRecord, parse_record
+
+    too_big = InvalidRecord([{"field": "RECORD", "message": f"larger than {config.MAX_BODY_BYTES} bytes"}])
+    if path == "-":
+        raw = sys.stdin.buffer.read(config.MAX_BODY_BYTES + 1)
+    elif Path(path).stat().st_size > config.MAX_BODY_BYTES:
+        raise too_big
+    else:
+        raw = Path(path).read_bytes()
+    if len(raw) > config.MAX_BODY_BYTES:
+        raise too_big
+    resource_type = _resource_type(raw)
+    if resource_type is None:
+        return parse_record(raw), None
+    if resource_type != "Bundle":
+        raise InvalidRecord([{"field": "resourceType", "message": "a FHIR resource must be a Bundle holding the Patient"}])
+    from .fhir import record_from_bundle
+
+    return record_from_bundle(raw, as_of)
 
 
-def _fail_input(errors: list[dict[str, str]]) -> None:
-    click.echo("The record cannot be screened:", err=True)
-    for error in errors:
-        click.echo(f"  {error['field']}: {error['message']}", err=True)
-    sys.exit(EXIT_INVALID_INPUT)
+def _resource_type(raw: bytes) -> str | None:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None  # parse_record names the problem
+    return data.get("resourceType") if isinstance(data, dict) else None
 
 
 def _as_of(value: str | None) -> date | None:
@@ -67,7 +89,18 @@ def _as_of(value: str | None) -> date | None:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
 
 
-@click.group(help=__doc__)
+def _echo_import(imported) -> None:
+    """What a FHIR import used, ignored and assumed, on stderr: the report on stdout stays the same shape."""
+    click.echo(f"Read a FHIR R4 Bundle: {len(imported.used)} resources used, {len(imported.ignored)} ignored", err=True)
+    for assumption in imported.assumptions:
+        click.echo(_wrap(f"assumed: {assumption}", "  "), err=True)
+
+
+def _unknown_trial(field: str, rule_sets) -> InputError:
+    return InputError(field, f"unknown trial; known: {', '.join(rule_sets)}")
+
+
+@click.group(cls=Commands, help=__doc__)
 def main() -> None:
     pass
 
@@ -80,21 +113,28 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default=None, help="Evaluator backend.")
 def screen_command(record, trial, all_trials, as_of, fmt, engine):
-    """Screen a patient RECORD (a JSON file, or - for standard input)."""
+    """Screen a patient RECORD: a JSON record or a FHIR R4 Bundle (a file, or - for standard input)."""
     if bool(trial) == bool(all_trials):
         raise click.UsageError("give exactly one of --trial ID or --all")
     if record != "-" and not Path(record).is_file():
-        _fail_input([{"field": "RECORD", "message": "no such file"}])
+        raise InputError("RECORD", "no such file")
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .engine import EngineDisagreement
+    from .screening import InvalidRecord, UnknownTrial, screen, screen_all
+
     as_of_date: date = as_of or date.today()
     try:
-        patient = _read_record(record)
+        patient, imported = _read_record(record, as_of_date)
+        if imported is not None:
+            _echo_import(imported)
         reports = screen_all(patient, as_of_date, engine) if all_trials else [screen(patient, trial, as_of_date, engine)]
     except InvalidRecord as exc:
-        _fail_input(exc.errors)
+        raise record_errors(exc.errors) from None
     except UnknownTrial:
         from .rules import load_rule_sets
 
-        _fail_input([{"field": "--trial", "message": f"unknown trial; known: {', '.join(load_rule_sets())}"}])
+        raise _unknown_trial("--trial", load_rule_sets()) from None
     except EngineDisagreement as exc:
         click.echo(f"Screening refused: the two rule evaluators disagreed (incident {exc.incident_id}); nothing was "
                    "recorded. Report the incident id.", err=True)
@@ -121,21 +161,25 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
 
 @main.command("fhir-bundle")
 @click.argument("record", type=click.Path(allow_dash=True))
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Date given to an undated weight or height (default: today); the Observation says so.")
+@click.option("--as-of", callback=lambda _c, _p, value: _as_of(value),
+              help="Date given to an undated weight or height, YYYY-MM-DD (default: today); the Observation says so.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the Bundle here (default: standard output).")
 def fhir_bundle_command(record, as_of, out):
     """Write a native patient RECORD as a FHIR R4 Bundle: coded Condition, LOINC Observations, RxNorm medications,
     Procedures. What a Bundle cannot carry (imaging, findings, attestations, …) is left out."""
     from .fhir import bundle_from_record
+    from .screening import InvalidRecord
 
     if record != "-" and not Path(record).is_file():
-        _fail_input([{"field": "RECORD", "message": "no such file"}])
+        raise InputError("RECORD", "no such file")
+    as_of_date = as_of or date.today()
     try:
-        patient = _read_record(record)
+        patient, imported = _read_record(record, as_of_date)
     except InvalidRecord as exc:
-        _fail_input(exc.errors)
-    text = json.dumps(bundle_from_record(patient, as_of.date() if as_of else date.today()), indent=1, ensure_ascii=False) + "\n"
+        raise record_errors(exc.errors) from None
+    if imported is not None:
+        raise InputError("RECORD", "already a FHIR Bundle: give a native record")
+    text = json.dumps(bundle_from_record(patient, as_of_date), indent=1, ensure_ascii=False) + "\n"
     if out:
         out.write_text(text, encoding="utf-8")
     else:
@@ -215,7 +259,7 @@ def show_command(trial_id):
 
     rule_sets = load_rule_sets()
     if trial_id not in rule_sets:
-        _fail_input([{"field": "TRIAL_ID", "message": f"unknown trial; known: {', '.join(rule_sets)}"}])
+        raise _unknown_trial("TRIAL_ID", rule_sets)
     rule_set = compiled(rule_sets[trial_id])
     meta = rule_set.rule_set
     click.echo(f"{meta.trial_id} — {meta.title}\nversion {meta.version}, {rule_set.digest}\n"
@@ -303,7 +347,7 @@ def verify_command(anchors):
 
 
 @audit_group.command("events")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 def events_command(limit):
     """The most recent audit events."""
     from .audit import open_store
@@ -332,11 +376,15 @@ def export_command(what, fmt):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today).")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (default: a local cluster).")
-@click.option("--workers", type=int, help="Local cluster size (default: one per core).")
-@click.option("--chunk-size", type=int, default=2000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), help="Local cluster size (default: one per core).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=2000, show_default=True)
 def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, workers, chunk_size):
-    """Pre-screen every record in INPUT (NDJSON, CSV, or a folder of FHIR R4 Bundles) on a Dask cluster."""
-    from .batch import local_client, run_batch
+    """Pre-screen every record in INPUT (NDJSON, CSV, or a folder of FHIR R4 Bundles).
+
+    Small inputs run in this process; larger ones (see BATCH_IN_PROCESS_MAX_* in screener/config.py), or any run
+    given --scheduler or --workers, on a Dask cluster.
+    """
+    from .batch import in_process, local_client, run_batch
 
     if bool(trials) == bool(all_trials):
         raise click.UsageError("give --trial ID (repeatable) or --all")
@@ -344,15 +392,27 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
 
     unknown = [t for t in trials if t not in load_rule_sets()]
     if unknown:
-        _fail_input([{"field": "--trial", "message": f"unknown trial; known: {', '.join(load_rule_sets())}"}])
-    from dask.distributed import Client
+        raise _unknown_trial("--trial", load_rule_sets())
+    from sqlalchemy.exc import SQLAlchemyError
 
-    client = Client(scheduler) if scheduler else local_client(workers)
+    client = None
+    if scheduler:
+        from dask.distributed import Client
+
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError):
+            raise InputError("--scheduler", "no Dask scheduler answered at that address") from None
+    elif workers is not None or not in_process(input_path):
+        client = local_client(workers)
+    click.echo(f"screening on {'the Dask cluster' if client else 'this process (a small input: no cluster started)'}",
+               err=True)
     try:
         summary = run_batch(input_path, out_dir, list(trials) or None, as_of or date.today(),
                             client=client, chunk_size=chunk_size)
     finally:
-        client.close()
+        if client is not None:
+            client.close()
     try:
         from .audit import open_store
 
@@ -379,6 +439,17 @@ def _accounts():
     return Accounts(open_store())
 
 
+@contextmanager
+def _account_errors(field: str):
+    """An account refusal (no such user, name taken, …) as one line naming the argument."""
+    from .audit._accounts import AccountError
+
+    try:
+        yield
+    except AccountError as exc:
+        raise InputError(field, str(exc).removeprefix("username: ")) from None
+
+
 def _admin_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
@@ -388,12 +459,8 @@ def _admin_actor() -> str:
 @click.option("--role", type=click.Choice(["screener", "auditor", "admin"]), required=True)
 def users_add(username, role):
     """Create a user with a generated password, shown once."""
-    from .audit._accounts import AccountError
-
-    try:
+    with _account_errors("USERNAME"):
         password = _accounts().create_user(username, role, None, _admin_actor())
-    except AccountError as exc:
-        _fail_input([{"field": "USERNAME", "message": str(exc)}])
     click.echo(f"created {username} ({role}); generated password, shown only now: {password}")
 
 
@@ -406,14 +473,16 @@ def users_list():
 @users_group.command("disable")
 @click.argument("username")
 def users_disable(username):
-    _accounts().set_active(username, False, _admin_actor())
+    with _account_errors("USERNAME"):
+        _accounts().set_active(username, False, _admin_actor())
     click.echo(f"disabled {username}")
 
 
 @users_group.command("enable")
 @click.argument("username")
 def users_enable(username):
-    _accounts().set_active(username, True, _admin_actor())
+    with _account_errors("USERNAME"):
+        _accounts().set_active(username, True, _admin_actor())
     click.echo(f"enabled {username}")
 
 
@@ -450,15 +519,11 @@ def tokens_group():
 @tokens_group.command("create")
 @click.argument("username")
 @click.option("--name", required=True, help="What the token is for, e.g. the EHR interface.")
-@click.option("--days", type=int, default=90, show_default=True)
+@click.option("--days", type=click.IntRange(1, 366), default=90, show_default=True)
 @click.option("--quiet", is_flag=True, help="Print only the secret (for TOKEN=$(…) in scripts).")
 def tokens_create(username, name, days, quiet):
-    from .audit._accounts import AccountError
-
-    try:
+    with _account_errors("USERNAME"):
         token_id, secret = _accounts().create_token(username, name, days, _admin_actor())
-    except AccountError as exc:
-        _fail_input([{"field": "USERNAME", "message": str(exc)}])
     if quiet:
         click.echo(secret)
     else:
@@ -475,7 +540,8 @@ def tokens_list():
 @tokens_group.command("revoke")
 @click.argument("token_id")
 def tokens_revoke(token_id):
-    _accounts().revoke_token(token_id, _admin_actor())
+    with _account_errors("TOKEN_ID"):
+        _accounts().revoke_token(token_id, _admin_actor())
     click.echo(f"revoked {token_id}")
 
 
@@ -486,6 +552,7 @@ def fields_command(fmt):
     from dataclasses import asdict
 
     from .facts.catalogue import catalogue
+    from .model.labs import unit_label
 
     fields = catalogue()
     if fmt == "json":
@@ -495,8 +562,9 @@ def fields_command(fmt):
         extra = []
         if f.unit:
             extra.append(f"unit {f.unit}")
-        if f.accepted_units:
-            extra.append("accepts " + ", ".join(f.accepted_units))
+        if f.accepted_units:  # the UCUM codes the API takes, each with the way people write it
+            extra.append("accepts " + ", ".join(code + (f" ({unit_label(code)})" if unit_label(code) not in (code, "") else "")
+                                                for code in f.accepted_units))
         if f.loinc:
             extra.append("LOINC " + ", ".join(f.loinc))
         if f.categories:

@@ -4,7 +4,7 @@ from typing import Iterable
 
 from pydantic import ValidationError
 
-from . import config
+from . import config, explain
 from .candidates import rank
 from .engine import evaluate_checked, get_evaluator
 from .engine._reference import kleene
@@ -180,25 +180,6 @@ def _eligible_from(criterion: CompiledCriterion, facts: dict[str, Fact], values)
     return None
 
 
-def _reason(status: str, criterion: CompiledCriterion, evidence: list[dict]) -> str:
-    def shown(e: dict) -> str:
-        if e["holds"] is None:
-            return f"{e['test']}? unknown ({e['missing']})"
-        when = f", {e['date']}" if e["date"] else ""
-        return f"{e['test']}? {'yes' if e['holds'] else 'no'} ({e['value']}{when})"
-
-    if status == "unknown":
-        return "cannot be judged: " + "; ".join(dict.fromkeys(e["missing"] for e in evidence if e["missing"]))
-    if criterion.criterion.attestation:
-        return "investigator attests " + ("yes" if status == "pass" else "no")
-    # Show the comparisons that decided the outcome: for an exclusion that fails, those that held; for an
-    # inclusion that fails, those that did not; for a pass, all of them.
-    if status == "fail":
-        decisive = [e for e in evidence if e["holds"] is criterion.is_exclusion]
-        return "fails: " + "; ".join(shown(e) for e in decisive or evidence)
-    return "passes: " + "; ".join(shown(e) for e in evidence)
-
-
 def _criteria(n: int) -> str:
     return f"{n} criterion" if n == 1 else f"{n} criteria"
 
@@ -217,14 +198,14 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
     for criterion in rule_set.criteria:
         status = statuses[criterion.id]
         evidence = _evidence(criterion, facts, values)
-        settle = list(dict.fromkeys(facts[leaf.fact].settle for leaf in criterion.leaves
+        settle = list(dict.fromkeys(explain.instruction(facts[leaf.fact].settle) for leaf in criterion.leaves
                                     if facts[leaf.fact].value is None and facts[leaf.fact].settle)) if status == "unknown" else []
         c = criterion.criterion
         results.append({
             "id": c.id, "kind": c.kind, "title": c.title, "registry_number": c.registry_number,
-            "source_text": c.source_text, "citation": c.citation.text(), "basis": c.basis,
+            "source_text": c.source_text, "citation": explain.citation(c.citation.reference, c.citation.section), "basis": c.basis,
             "interpretation": c.interpretation, "attestation": c.attestation is not None, "status": status,
-            "reason": _reason(status, criterion, evidence), "evidence": evidence, "to_settle": settle,
+            "reason": explain.reason(status, criterion, evidence, facts), "evidence": evidence, "to_settle": settle,
             "eligible_from": _eligible_from(criterion, facts, values) if status == "fail" else None,
         })
     counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "unknown")}

@@ -108,3 +108,59 @@ def test_folder_of_fhir_bundles(client, tmp_path):
     summary = run_batch(folder, tmp_path / "out", None, date(2021, 4, 1), client=client, progress=False)
     assert (summary.records, summary.malformed, summary.screenings) == (7, 1, 36)
     assert "broken.json,entry,the Bundle has no Patient" in (tmp_path / "out" / "errors.csv").read_text()
+
+
+def _demo_ndjson(path: Path) -> Path:
+    names = sorted(p.name for p in PATIENTS.glob("*.json"))
+    path.write_text("\n".join((PATIENTS / n).read_text().replace("\n", " ") for n in names) + "\n{ truncated\n")
+    return path
+
+
+def test_in_process_run_writes_what_the_cluster_writes(client, tmp_path):
+    source = _demo_ndjson(tmp_path / "in.ndjson")
+    on_cluster = run_batch(source, tmp_path / "dask", None, AS_OF, client=client, chunk_size=2, progress=False)
+    here = run_batch(source, tmp_path / "here", None, AS_OF, client=None, chunk_size=2, progress=False)
+    key = lambda r: (r["source"], r["trial_id"])  # noqa: E731 - the cluster finishes chunks in any order
+    assert sorted(_rows(tmp_path / "here"), key=key) == sorted(_rows(tmp_path / "dask"), key=key)
+    assert (here.records, here.malformed, here.verdicts) == (on_cluster.records, on_cluster.malformed, on_cluster.verdicts)
+    assert (tmp_path / "here" / "errors.csv").read_text() == (tmp_path / "dask" / "errors.csv").read_text()
+
+
+def test_small_inputs_run_in_process_and_large_ones_on_dask(tmp_path, monkeypatch):
+    from screener import config
+    from screener.batch import in_process
+
+    source = _demo_ndjson(tmp_path / "in.ndjson")  # 8 lines
+    monkeypatch.setattr(config, "BATCH_IN_PROCESS_MAX_RECORDS", 8)
+    assert in_process(source)
+    monkeypatch.setattr(config, "BATCH_IN_PROCESS_MAX_RECORDS", 7)
+    assert not in_process(source)
+    table = tmp_path / "in.csv"
+    table.write_text("demographics.birth_date,demographics.sex\n2018-01-01,female\n2019-01-01,male\n")
+    monkeypatch.setattr(config, "BATCH_IN_PROCESS_MAX_RECORDS", 2)
+    assert in_process(table)  # the header is not a record
+    folder = tmp_path / "bundles"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"{i}.json").write_text("{}")
+    monkeypatch.setattr(config, "BATCH_IN_PROCESS_MAX_BUNDLES", 3)
+    assert in_process(folder)
+    monkeypatch.setattr(config, "BATCH_IN_PROCESS_MAX_BUNDLES", 2)
+    assert not in_process(folder)
+
+
+def test_cli_batch_on_a_handful_of_records_starts_no_cluster(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import screener.batch
+    from screener.cli import main
+
+    def no_cluster(*_args, **_kwargs):
+        raise AssertionError("a local cluster was started for a handful of records")
+
+    monkeypatch.setattr(screener.batch, "local_client", no_cluster)
+    source = _demo_ndjson(tmp_path / "in.ndjson")
+    result = CliRunner().invoke(main, ["batch", str(source), "--all", "--out", str(tmp_path / "out"), "--as-of", "2026-11-22"])
+    assert result.exit_code == 0, result.output
+    assert "this process" in result.stderr
+    assert json.loads(result.stdout)["records"] == 8 and json.loads(result.stdout)["malformed"] == 1

@@ -153,7 +153,7 @@ def test_eligible_case(page, server):
     expect(page.locator(".banner")).to_contain_text("ELIGIBLE — every criterion passes")
     row = page.locator("tr", has_text="Inadequate bone marrow function")
     expect(row).to_contain_text("PASS")
-    expect(row).to_contain_text("Platelet count ≤ 50,000 /uL? no (142 10*3/uL (= 142,000 /uL), 2026-11-18)")
+    expect(row).to_contain_text("Platelets 142 ×10³/µL (= 142,000 /µL) on 18 Nov 2026 — needs more than 50,000 /µL ✔")  # issue 14 wording
 
 
 def test_ineligible_case_with_eligible_from(page, server):

@@ -28,7 +28,7 @@ def test_screen_json_report_with_eligible_from():
 
 def test_screen_incomplete_lists_what_to_record():
     result = run(main, ["screen", str(PATIENTS / "incomplete.json"), "--trial", "NCT06674265", "--as-of", "2026-11-22"])
-    assert "VERDICT: INCOMPLETE" in result.output and "To settle the unknowns, record:" in result.output
+    assert "VERDICT: INCOMPLETE" in result.output and "To settle the unknowns:" in result.output
 
 
 def test_screen_all_orders_best_prospects_first():
@@ -102,3 +102,108 @@ def test_invalid_record_is_not_recorded(tmp_path):
     path.write_text('{"demographics": {"birth_date": "2030-01-01", "sex": "female"}}')
     assert run(main, ["screen", str(path), "--trial", "NCT06674265", "--as-of", "2026-11-22"]).exit_code == 2
     assert len(open_store().screenings(limit=10**6)) == before
+
+
+def _one_line_error(result, *words):
+    """A refused command: exit 2, a single `Error:` line naming what was wrong, no traceback, no record wording."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # not an uncaught exception CliRunner swallowed
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("Error: ") and all(w in lines[-1] for w in words), result.stderr
+    assert "Traceback" not in result.output and "cannot be screened" not in result.output
+
+
+def test_unknown_token_and_user_give_one_line_and_exit_2():
+    _one_line_error(run(main, ["tokens", "revoke", "no-such-token"]), "TOKEN_ID", "no such token")
+    _one_line_error(run(main, ["users", "disable", "nobody-here"]), "USERNAME", "no such user")
+    _one_line_error(run(main, ["users", "enable", "nobody-here"]), "USERNAME", "no such user")
+    _one_line_error(run(main, ["tokens", "create", "nobody-here", "--name", "x"]), "USERNAME", "no such active user")
+    _one_line_error(run(main, ["users", "add", "Not Valid", "--role", "auditor"]), "USERNAME")
+
+
+def test_existing_user_is_refused_in_one_line():
+    assert run(main, ["users", "add", "cli-twice", "--role", "auditor"]).exit_code == 0
+    _one_line_error(run(main, ["users", "add", "cli-twice", "--role", "auditor"]), "USERNAME", "exists")
+
+
+def test_every_command_with_bad_arguments_exits_2_without_traceback(tmp_path):
+    garbled = tmp_path / "garbled.yaml"
+    garbled.write_text("criteria: [\n")
+    not_rules = tmp_path / "not_rules.yaml"
+    not_rules.write_text("a: 1\n")
+    eligible = str(PATIENTS / "eligible.json")
+    cases = [
+        ["screen", eligible], ["screen", eligible, "--trial", "NOPE"], ["screen", str(tmp_path), "--all"],
+        ["rules", "show", "NOPE"], ["rules", "show"], ["rules", "lint", "/nonexistent.yaml"],
+        ["rules", "diff", str(garbled), str(REPO / "criteria" / "NCT06674265.yaml")],
+        ["rules", "diff", str(REPO / "criteria" / "NCT06674265.yaml"), str(not_rules)],
+        ["rules", "impact", str(not_rules)], ["rules", "test", "--engine", "nope"],
+        ["audit", "verify", "--anchor", "bad"], ["audit", "events", "--limit", "0"], ["audit", "export", "nothing"],
+        ["batch", eligible, "--out", str(tmp_path / "o")], ["batch", eligible, "--trial", "NOPE", "--out", str(tmp_path / "o")],
+        ["batch", eligible, "--all", "--out", str(tmp_path / "o"), "--workers", "0"],
+        ["batch", eligible, "--all", "--out", str(tmp_path / "o"), "--chunk-size", "0"],
+        ["batch", "/nonexistent.ndjson", "--all", "--out", str(tmp_path / "o")],
+        ["users", "add", "someone", "--role", "god"], ["users", "disable"],
+        ["tokens", "create", "admin", "--name", "x", "--days", "0"], ["tokens", "revoke"],
+        ["fields", "--format", "xml"], ["no-such-command"],
+    ]
+    for args in cases:
+        result = run(main, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert isinstance(result.exception, SystemExit), (args, result.exception)
+        assert "Traceback" not in result.output, args
+        if args[0] != "screen":
+            assert "cannot be screened" not in result.output, args
+
+
+def test_unforeseen_failure_is_one_line_exit_1(monkeypatch):
+    import screener.facts.catalogue as catalogue
+
+    def broken():
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(catalogue, "catalogue", broken)
+    result = run(main, ["fields"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "RuntimeError" in result.stderr and "secret detail" not in result.output
+    monkeypatch.setenv("SCREENER_DEBUG", "1")
+    assert isinstance(run(main, ["fields"]).exception, RuntimeError)
+
+
+def test_unreachable_store_exits_3_in_one_line(monkeypatch):
+    import screener.audit as audit
+
+    monkeypatch.setattr(audit.config, "DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    result = run(main, ["users", "list"])
+    assert result.exit_code == 3 and "audit store could not be used" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_screen_reads_a_fhir_bundle_as_the_api_does():
+    from datetime import date
+
+    from screener.fhir import record_from_bundle
+    from screener.screening import screen
+
+    bundle = REPO / "tests" / "fixtures" / "fhir_bundle.json"
+    result = run(main, ["screen", str(bundle), "--trial", "NCT06674265", "--as-of", "2026-11-22", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "Read a FHIR R4 Bundle" in result.stderr
+    expected = screen(record_from_bundle(bundle.read_bytes(), date(2026, 11, 22))[0], "NCT06674265", date(2026, 11, 22))
+    report = json.loads(result.stdout)
+    assert report["verdict"] == expected.verdict
+    assert {c["id"]: c["status"] for c in report["criteria"]} == {c.id: c.status for c in expected.criteria}
+    from_stdin = run(main, ["screen", "-", "--all", "--as-of", "2026-11-22"], input=bundle.read_bytes())
+    assert from_stdin.exit_code == 0 and "NCT06674265" in from_stdin.stdout
+
+
+def test_screen_refuses_a_fhir_resource_that_is_not_a_bundle():
+    result = run(main, ["screen", "-", "--all", "--as-of", "2026-11-22"], input=b'{"resourceType": "Patient"}')
+    assert result.exit_code == 2 and "resourceType" in result.stderr and "Bundle" in result.stderr
+
+
+def test_screen_names_the_bundle_entry_that_is_wrong():
+    bundle = json.loads((REPO / "tests" / "fixtures" / "fhir_bundle.json").read_text())
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"]
+    result = run(main, ["screen", "-", "--all", "--as-of", "2026-11-22"], input=json.dumps(bundle).encode())
+    assert result.exit_code == 2 and "The record cannot be screened" in result.stderr and "Traceback" not in result.output

@@ -39,12 +39,12 @@ def test_count_drawn_after_a_transfusion_asks_for_a_repeat_on_every_channel(elig
     eligible_json["history"]["transfusions"] = [{"product": "platelets", "date": "2026-11-13"}]  # count of 11-18: 5 days
     e1 = _criterion(_screen(eligible_json), f"{NCT}-E1")
     assert e1.status == "unknown"
-    assert "repeat the Platelet count on or after 2026-11-20" in " ".join(e1.to_settle)
+    assert "Repeat the Platelet count on or after 20 Nov 2026" in " ".join(e1.to_settle)  # issue 14 wording
     assert "may be transfusion-supported" in e1.reason
     body = _api(client, eligible_json).json
     assert body["report"]["verdict"] == "incomplete"
     result = _cli(tmp_path, eligible_json)
-    assert result.exit_code == 0 and "VERDICT: INCOMPLETE" in result.output and "repeat the Platelet count" in result.output
+    assert result.exit_code == 0 and "VERDICT: INCOMPLETE" in result.output and "Repeat the Platelet count" in result.output
 
 
 def test_a_repeat_count_seven_days_after_the_transfusion_settles_it(eligible_json):
@@ -106,15 +106,16 @@ def test_undated_findings_and_attestations_are_unknown_with_a_clear_message(elig
     assert report["verdict"] == "incomplete"
     e16 = next(c for c in report["criteria"] if c["id"] == f"{NCT}-E16")
     assert e16["status"] == "unknown" and "recorded without the date the findings were assessed" in e16["reason"]
-    assert any("findings.assessed_on" in item for item in report["to_settle"])
+    # Issue 14: instructions to a coordinator name the date to record in words, not by record path.
+    assert any("with the date the findings were assessed" in item for item in report["to_settle"])
     i3 = next(c for c in report["criteria"] if c["id"] == f"{NCT}-I3")
-    assert i3["status"] == "unknown" and "attestations.assessed_on" in " ".join(i3["to_settle"])
+    assert i3["status"] == "unknown" and "with the date the investigator signed the attestations" in " ".join(i3["to_settle"])
 
 
 def test_findings_older_than_the_lookback_are_too_old(eligible_json):
     eligible_json["findings"]["assessed_on"] = "2024-11-22"
     e4 = _criterion(_screen(eligible_json), f"{NCT}-E4")
-    assert e4.status == "unknown" and e4.reason.count("too old") >= 1 and "2024-11-22" in e4.reason
+    assert e4.status == "unknown" and e4.reason.count("too old") >= 1 and "22 Nov 2024" in e4.reason  # issue 14 dates
 
 
 def test_a_weight_from_years_ago_does_not_size_a_steroid_dose(eligible_json):
@@ -220,3 +221,17 @@ def test_the_form_asks_for_the_assessment_dates(tmp_path):
     page = client.get("/screen?trial=NCT06674265").get_data(as_text=True)
     for name in ("findings.assessed_on", "attestations.assessed_on", "demographics.weight_date", "demographics.height_date"):
         assert f'name="{name}"' in page
+
+
+# --- corticosteroids with no cited prednisone equivalence -------------------------------------------------------
+@pytest.mark.parametrize("name,route,status", [
+    ("deflazacort", "oral", "unknown"), ("Emflaza", "oral", "unknown"), ("Entocort", "oral", "unknown"),
+    ("Florinef", "oral", "unknown"), ("budesonide", "inhaled", "pass"),
+])
+def test_a_steroid_without_an_equivalence_factor_is_unknown_never_not_a_steroid(eligible_json, name, route, status):
+    eligible_json["history"]["medications"] = [{"name": name, "route": route, "dose": 1, "dose_unit": "mg/kg/day",
+                                                "start": "2026-11-20"}]
+    e7 = _criterion(_screen(eligible_json), f"{NCT}-E7")
+    assert e7.status == status
+    if status == "unknown":
+        assert "no prednisone equivalence" in e7.reason

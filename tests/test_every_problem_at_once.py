@@ -52,7 +52,7 @@ def test_odd_shapes_are_reported_not_crashed_on(text):
 
 
 def test_batch_errors_csv_rows_list_every_problem():
-    rows, errors, _ = screen_chunk([Item("line 1", "native", json.dumps(BAD))], ["NCT06674265"], AS_OF, "reference")
+    rows, errors, _candidates = screen_chunk([Item("line 1", "native", json.dumps(BAD))], ["NCT06674265"], AS_OF, "reference")
     assert rows == []
     fields = [field for source, field, _ in errors if source == "line 1"]
     assert {"demographics.birth_date", "demographics.sex", "observations[0].value", "history.medications[0].route",

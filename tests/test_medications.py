@@ -106,7 +106,7 @@ def test_report_reason_names_the_unrecognised_entry(eligible_json):
     by_id = {c.id: c for c in report.criteria}
     for cid in ("NCT06674265-E7", "NCT06674265-E8"):
         assert by_id[cid].status == "unknown" and "Zorbexal" in by_id[cid].reason
-    assert any("record the generic name of Zorbexal" in item for item in report.to_settle)
+    assert any("Record the generic name of Zorbexal" in item for item in report.to_settle)
 
 
 def test_a_counted_entry_in_the_window_decides_even_beside_an_uncertain_one(eligible_json):
@@ -157,7 +157,7 @@ CHANNEL_CASES = [
     ("Kaletra", None, "pass", "fail", "ritonavir, strong CYP3A4 inhibitor"),                                         # combination
     ("fosphenytoin", None, "pass", "fail", "fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer"),           # prodrug
     ("Simvistatin 10 MG", "316672", "pass", "pass", "Simvistatin 10 MG → simvastatin"),                             # coded
-    ("Zorbexal", None, "unknown", "unknown", "record the generic name of Zorbexal"),                                # unknown
+    ("Zorbexal", None, "unknown", "unknown", "Record the generic name of Zorbexal"),                                # unknown
 ]
 
 

@@ -39,7 +39,8 @@ def test_unknown_reports_what_would_settle_it(eligible_json):
     assert report.verdict == "incomplete"
     e1 = next(c for c in report.criteria if c.id == "NCT06674265-E1")
     assert e1.status == "unknown"
-    assert e1.to_settle == ["record Platelet count (/uL, /mm3, 10*3/uL, 10*3/mm3, 10*9/L) dated within the last 14 days"]
+    # Wording changed in issue 14: an instruction to a coordinator, units as people write them.
+    assert e1.to_settle == ["Record Platelet count (/µL, /mm³, ×10³/µL, ×10³/mm³, ×10⁹/L) dated within the last 14 days"]
     assert report.to_settle == e1.to_settle
 
 
@@ -47,7 +48,9 @@ def test_reason_carries_value_unit_date_and_threshold(eligible_json):
     eligible_json["observations"].append({"test": "777-3", "value": 45, "unit": "10*3/uL", "date": "2026-11-21"})
     e1 = next(c for c in _screen(eligible_json).criteria if c.id == "NCT06674265-E1")
     assert e1.status == "fail"
-    assert e1.reason.startswith("fails: Platelet count ≤ 50,000 /uL? yes (45 10*3/uL (= 45,000 /uL), 2026-11-21)")
+    # Wording changed in issue 14 (clinical sentence instead of the encoded predicate); the same value, unit,
+    # date and threshold are all still there.
+    assert e1.reason.startswith("Platelets 45 ×10³/µL (= 45,000 /µL) on 21 Nov 2026 — needs more than 50,000 /µL")
     platelets = next(e for e in e1.evidence if e.fact == "lab.platelets")
     assert (platelets.unit, platelets.date, platelets.holds) == ("/uL", date(2026, 11, 21), True)
 
@@ -56,7 +59,7 @@ def test_stale_value_is_unknown_with_its_date(eligible_json):
     eligible_json["observations"] = [dict(o, date="2026-10-01") if o["test"] == "1742-6" else o for o in eligible_json["observations"]]
     e2 = next(c for c in _screen(eligible_json).criteria if c.id == "NCT06674265-E2")
     assert e2.status == "unknown"
-    assert "too old" in e2.reason and "2026-10-01" in e2.reason
+    assert "too old" in e2.reason and "1 Oct 2026" in e2.reason  # dates as people read them (issue 14)
 
 
 def test_eligible_from_only_when_waiting_clears_every_fail(eligible_json):

@@ -85,7 +85,7 @@ def test_500_is_a_page_with_an_incident_id_and_nothing_else(app, monkeypatch):
 
 def test_the_api_keeps_problem_json(app):
     browser = _browser(app, "screener")
-    response = browser.get("/api/v1/trials/NOPE")  # the API takes no cookies: a browser there is unauthorised
+    response = browser.get("/api/v1/trials/NOPE")  # the API takes bearer tokens only: a browser session is refused
     assert response.status_code == 401 and response.mimetype == "application/problem+json"
     response = authorised(app, "screener").get("/api/v1/trials/NOPE", headers={"Accept": "text/html"})
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
@@ -97,3 +97,15 @@ def test_the_api_keeps_problem_json(app):
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     json_client = _browser(app, "auditor")
     assert json_client.get("/nope", headers={"Accept": "application/json"}).mimetype == "application/problem+json"
+
+
+def test_a_404_after_sign_out_elsewhere_shows_the_signed_out_navigation(app):
+    from screener.audit._accounts import Accounts
+    from screener.web.storage import get_store
+
+    client = _browser(app, "auditor")
+    assert "Sign out" in client.get("/no/such/page").get_data(as_text=True)
+    with app.app_context():
+        Accounts(get_store()).end_sessions("auditor-person")  # every session of this person ends on the server
+    page = client.get("/no/such/page").get_data(as_text=True)
+    assert "<h1>Page not found</h1>" in page and _nav(page) == {"API"} and "Sign out" not in page

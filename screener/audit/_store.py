@@ -1,5 +1,6 @@
 """The append-only store: record screenings with their audit events in one transaction, query, verify."""
 import os
+import re
 import secrets
 import uuid
 from functools import lru_cache
@@ -7,9 +8,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,24 @@ _ADVISORY_LOCK = 727_361  # PostgreSQL: one writer of the chain at a time
 def engine_version(engine: str) -> str:
     # Cached: reading package metadata parses files (about 1 ms, profiled), and versions cannot change in a process.
     return f"{engine}; screener {metadata.version('trial-screener')}; durable_rules {metadata.version('durable_rules')}"
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The latest migration's revision, read from the migration files without importing alembic; None when the
+    files do not form one line of revisions (then alembic decides)."""
+    revisions, parents = set(), set()
+    for path in (_MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r"^revision\s*=\s*[\"'](\w+)[\"']", source, re.M)
+        parent = re.search(r"^down_revision\s*=\s*[\"'](\w+)[\"']", source, re.M)
+        if revision is None:
+            return None
+        revisions.add(revision[1])
+        if parent:
+            parents.add(parent[1])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def _now() -> str:
@@ -87,11 +105,27 @@ class AuditStore:
 
     def migrate(self) -> None:
         """Bring the schema (tables, append-only triggers) to the latest migration."""
+        if self._at_head():
+            return  # importing alembic alone took a third of a second of every CLI command
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def _at_head(self) -> bool:
+        head = head_revision()
+        if head is None:
+            return False
+        try:
+            with self.engine.connect() as connection:
+                current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except SQLAlchemyError:
+            return False  # no schema yet: alembic creates it
+        return current == [head]
 
     def _lock_chain(self, session: Session) -> None:
         if self.engine.dialect.name == "postgresql":

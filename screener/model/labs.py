@@ -121,3 +121,38 @@ def to_canonical(spec: LabSpec, value: float, unit: str) -> float:
 
 def from_canonical(spec: LabSpec, value: float, unit: str) -> float:
     return value / spec.units[unit]
+
+
+# What people read for each accepted unit code. The API and the record keep the UCUM codes; reports, the form and
+# the command line show these. Codes for the same unit share one label (mL/min/{1.73_m2} and mL/min/1.73m2 are
+# the same unit written two ways), and a dimensionless code has no label at all (an INR is just a number).
+UNIT_LABELS: dict[str, str] = {
+    "/uL": "/µL", "/mm3": "/mm³", "10*3/uL": "×10³/µL", "10*3/mm3": "×10³/mm³", "10*9/L": "×10⁹/L",
+    "umol/L": "µmol/L", "ukat/L": "µkat/L",
+    "mL/min/1.73m2": "mL/min/1.73 m²", "mL/min/{1.73_m2}": "mL/min/1.73 m²",
+    "1": "", "{INR}": "", "score": "",
+}
+
+# Short names a coordinator uses for each measurement (the catalogue's descriptions are the full names).
+LAB_LABELS: dict[str, str] = {
+    "platelets": "Platelets", "anc": "ANC", "hemoglobin": "Hemoglobin", "bilirubin": "Total bilirubin",
+    "alt": "ALT", "ast": "AST", "creatinine": "Creatinine", "measured_gfr": "Measured GFR", "inr": "INR",
+    "ptt": "PTT", "agc": "AGC", "shortening_fraction": "Shortening fraction", "ejection_fraction": "Ejection fraction",
+    "spo2": "SpO₂ on room air", "lansky_karnofsky": "Lansky/Karnofsky score",
+}
+
+
+def unit_label(code: str | None) -> str:
+    """The unit as people write it; an unlisted code is already readable (g/dL, U/L, %, s)."""
+    return UNIT_LABELS.get(code, code) if code is not None else ""
+
+
+def unit_choices(spec: LabSpec, test: str | None = None) -> list[tuple[str, str]]:
+    """(code, label) for each unit a test accepts, one entry per label: what a unit picker offers."""
+    seen, choices = set(), []
+    for code in accepted_units(spec, test or spec.name):
+        label = unit_label(code) or "(no unit)"
+        if label not in seen:
+            seen.add(label)
+            choices.append((code, label))
+    return choices

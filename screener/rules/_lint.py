@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from .. import config
 from ..model.ruleset import Criterion, RuleSet
-from ._load import validation_problems, yaml_to_json
+from ._load import SafeLoader, safe_load, validation_problems, yaml_to_json
 
 # durable-rules keeps at most 255 properties per fact (MAX_OBJECT_PROPERTIES, state.h); two are ours (sid, evaluated).
 MAX_FACTS_PER_RULE_SET = 250
@@ -42,7 +42,7 @@ def _line_index(text: str) -> dict[str, int]:
                 walk(item, f"{path}[{i}]")
 
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError:
         return {}
     if root is not None:
@@ -105,7 +105,7 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
     lines = _line_index(text)
     found: list[tuple[str, str]] = []
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
         rule_set = RuleSet.model_validate_json(yaml_to_json(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

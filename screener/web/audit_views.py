@@ -7,12 +7,12 @@ from flask import Blueprint, Response, abort, render_template, request
 from ..audit import report_of
 from ..audit._export import export as export_rows
 from ..audit._log import log_chart, log_csv as log_to_csv, screening_log
-from ..model.report import VERDICTS
 from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries
 from .auth import current, sees_everything
 from .consort import WIDTH as FLOW_WIDTH, flow
 from .storage import get_store
+from .verdicts import verdicts
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -28,8 +28,8 @@ def _filters() -> tuple[dict, str | None]:
                 values[key] = date.fromisoformat(values[key]).isoformat()
             except ValueError:
                 error, values[key] = f"'{key}' must be a date (YYYY-MM-DD)", None
-    if values["verdict"] is not None and values["verdict"] not in VERDICTS:
-        error, values["verdict"] = f"verdict must be one of {', '.join(VERDICTS)}", None
+    if values["verdict"] not in (None, *verdicts()):
+        error, values["verdict"] = "verdict must be one of " + ", ".join(verdicts()), None
     if values["trial"] and values["trial"] not in load_rule_sets():
         error, values["trial"] = "unknown trial", None
     return values, error
@@ -64,8 +64,8 @@ def rule_set(trial_id: str):
 @bp.get("/screenings")
 def screenings():
     values, error = _filters()
-    return render_template("audit/screenings.html", rows=_query_rows(values, 500), f=values, error=error, verdicts=VERDICTS,
-                           trials=list(load_rule_sets()))
+    return render_template("audit/screenings.html", rows=_query_rows(values, 500), f=values, error=error,
+                           trials=list(load_rule_sets()), verdicts=verdicts())
 
 
 @bp.get("/screenings/<screening_id>")

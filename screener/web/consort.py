@@ -1,7 +1,7 @@
 """The screening log as a CONSORT-style flow diagram: the boxes, their words and places, drawn by audit/_consort.html.
 
 Screened at the top; the eligible at the bottom of the main line; each way out of it (ineligible by first failing
-criterion, no known exclusion on a partial rule set, incomplete by open item) in a box to the right, with counts.
+criterion, any further verdict, incomplete by open item) in a box to the right, with counts.
 """
 import textwrap
 from dataclasses import dataclass, field
@@ -62,8 +62,7 @@ def flow(log) -> Flow:
     failing = [(f"{log.titles.get(cid, cid)} ({cid})", log.ineligible_by_first_fail[cid])
                for cid in log.order if log.ineligible_by_first_fail[cid]]
     boxes = [("ineligible", log.ineligible, ["by first failing criterion, in protocol order:"] + _entries(failing))]
-    if log.no_known_exclusion:
-        boxes.append(("no_known_exclusion", log.no_known_exclusion, ["partial rule set: every encoded criterion passes"]))
+    boxes += [(verdict, n, []) for verdict, n in sorted(log.other.items())]
     boxes.append(("incomplete", log.incomplete, ["by open item (a screening counts under each of its items):"]
                   + _entries(log.incomplete_by_item.most_common())))
     for verdict, count, lines in boxes:

@@ -1,0 +1,399 @@
+"""What a coordinator reads: a criterion's evidence as clinical sentences, and what to record as instructions.
+
+The report's evidence (fact names, record paths, the encoded comparisons) stays as it is in the JSON and the
+auditor views; this module only words it. Each comparison becomes one clause: the value as entered with its unit
+and date, what the rule needs, and a mark (✔ meets it, ✘ does not, ? not known yet), e.g.
+"Platelets 142 ×10³/µL (= 142,000 /µL) on 18 Nov 2026 — needs at least 50,000 /µL ✔". Nothing the evidence says
+is dropped (values, dates, thresholds, "too old", a default ULN, an unverified table row); record paths, file
+paths and raw category codes are.
+"""
+import re
+from datetime import date
+
+from . import config
+from .engine.compile import NEGATED_OP, CompiledCriterion, Leaf, Node
+from .facts.catalogue import catalogue
+from .model.labs import LAB_LABELS, LABS, UNIT_LABELS, unit_label
+
+MEETS, FAILS, UNKNOWN = "✔", "✘", "?"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_OP_SYMBOLS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
+_OP_WORDS = {"lt": "less than", "le": "at most", "gt": "more than", "ge": "at least"}
+
+# Category codes in the words a chart uses.
+_CATEGORY_WORDS = {
+    "aml": "AML", "high_grade_glioma": "high-grade glioma", "low_grade_glioma": "low-grade glioma",
+    "brain_tumor_other": "another brain tumour", "newly_diagnosed": "newly diagnosed",
+    "imaging_measurable": "measurable on imaging", "bone_marrow_only": "bone marrow only",
+    "catecholamines_only": "catecholamines only", "not_assessed": "not assessed",
+}
+_CATEGORY_LABELS = {
+    "diagnosis.primary": "Primary diagnosis", "diagnosis.disease_status": "Disease status",
+    "diagnosis.risk_group": "Risk group", "diagnosis.evaluable_disease": "Evaluable disease",
+    "findings.seizures": "Seizures", "findings.hiv_status": "HIV status", "sex": "Sex",
+}
+# Yes/no facts: (when true, when false, what to record).
+_BOOLEANS = {
+    "diagnosis.pathology_confirmed": ("Pathology confirms the diagnosis", "Pathology does not confirm the diagnosis",
+                                      "whether pathology confirms the diagnosis"),
+    "diagnosis.marrow_tumor_cells": ("Tumour cells in the bone marrow", "No tumour cells in the bone marrow",
+                                     "whether the bone marrow shows tumour cells"),
+    "diagnosis.urine_catecholamines_elevated": ("Urinary catecholamines raised", "Urinary catecholamines not raised",
+                                                "whether urinary catecholamines are raised"),
+    "diagnosis.mycn_amplified": ("MYCN amplified", "MYCN not amplified", "whether MYCN is amplified"),
+    "findings.dyspnea_at_rest": ("Dyspnoea at rest", "No dyspnoea at rest", "whether there is dyspnoea at rest"),
+    "findings.exercise_intolerance": ("Exercise intolerance", "No exercise intolerance",
+                                      "whether there is exercise intolerance"),
+    "findings.chronic_oxygen_need": ("Needs oxygen chronically", "No chronic oxygen need",
+                                     "whether the patient needs oxygen chronically"),
+    "findings.pulse_oximetry_indicated": ("Pulse oximetry clinically indicated", "Pulse oximetry not indicated",
+                                          "whether pulse oximetry is clinically indicated"),
+    "findings.pleural_or_pericardial_effusion": ("Pleural or pericardial effusion", "No pleural or pericardial effusion",
+                                                 "whether there is a pleural or pericardial effusion"),
+    "findings.other_trial_participation": ("Taking part in another clinical trial",
+                                           "Not taking part in another clinical trial",
+                                           "whether the patient takes part in another clinical trial"),
+    "imaging.mibg_avid": ("MIBG scan shows avid disease", "MIBG scan shows no avid disease", "an MIBG scan"),
+    "imaging.fdg_pet_avid": ("FDG-PET shows avid disease", "FDG-PET shows no avid disease", "an FDG-PET"),
+    "history.autologous_hsct": ("Autologous stem-cell transplant", "No autologous stem-cell transplant",
+                                "the transplant history"),
+    "history.allogeneic_hsct": ("Allogeneic stem-cell transplant", "No allogeneic stem-cell transplant",
+                                "the transplant history"),
+    "history.haploidentical_hsct": ("Haploidentical stem-cell transplant", "No haploidentical stem-cell transplant",
+                                    "the transplant history"),
+}
+_ATTESTATIONS = {
+    "guardian_consent_signed": "the guardian's consent is signed",
+    "life_expectancy_at_least_6_months": "life expectancy is at least 6 months",
+    "able_to_comply": "the patient is able to comply with the protocol",
+    "no_emergency_condition": "there is no emergency condition",
+}
+_NUMBER_LABELS = {"age_years": "Age", "gfr": "GFR", "imaging.largest_lesion_mm": "Largest lesion on MRI/CT",
+                  "diagnosis.induction_cycles": "Induction chemotherapy cycles received"}
+
+# --- plain text ------------------------------------------------------------------------------------------------
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_UNIT_AFTER_NUMBER = re.compile(
+    r"(?<=\d) (" + "|".join(re.escape(u) for u in sorted(UNIT_LABELS, key=len, reverse=True)) + r")(?=$|[\s),;])")
+_RECORD_PATH = re.compile(
+    r"\s*\((?:demographics|diagnosis|findings|attestations|history|observations)[a-z_.\[\]0-9]*\)"
+    r"|\b(?:observations|history\.[a-z_]+)\[\d+\]\s*(?:from [^;]+? )?(?:test \S+)?"
+    r"|\s*\(reference_high\)")
+_FILE_PATH = re.compile(r"[;,]?\s*see (?:criteria|seeds)/\S+\.(?:yaml|md)|\s*\((?:criteria|seeds)/\S+\.(?:yaml|md)\)")
+
+
+def when(day: date | None) -> str:
+    """A date as people read it whatever their locale's order: 18 Nov 2026."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" if day else ""
+
+
+_UNIT_CODES = set(UNIT_LABELS) | {code for spec in LABS.values() for code in spec.units}
+
+
+def _unit_list(match: re.Match) -> str:
+    """A parenthesised list of accepted unit codes, as labels, each once."""
+    items = [item.strip() for item in match[1].split(",")]
+    if not all(item in _UNIT_CODES for item in items):
+        return match[0]
+    labels = [label for label in dict.fromkeys(unit_label(item) for item in items) if label]
+    return f" ({', '.join(labels)})" if labels else ""
+
+
+def plain(text: str | None) -> str:
+    """Text from the derivation as people read it: dates spelt out, units as written, no record or file paths."""
+    if not text:
+        return ""
+    text = _FILE_PATH.sub("", text)
+    text = _RECORD_PATH.sub("", text)
+    text = re.sub(r" \(([^()]*)\)", _unit_list, text)
+    text = _UNIT_AFTER_NUMBER.sub(lambda m: " " + unit_label(m[1]) if unit_label(m[1]) else "", text)
+    text = _ISO_DATE.sub(lambda m: when(date(int(m[1]), int(m[2]), int(m[3]))), text)
+    return re.sub(r"\s{2,}", " ", text).replace(" ;", ";").strip()
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case a label's first letter, unless it starts an acronym (HIV, ALT)."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _without_label(why: str, description: str) -> str:
+    """'X: not recorded' said after the label X: just 'not recorded'."""
+    return why[len(description) + 2:] if why.lower().startswith(description.lower() + ": ") else why
+
+
+def category(value) -> str:
+    return _CATEGORY_WORDS.get(value, str(value).replace("_", " "))
+
+
+def registry_label(kind: str, number: str | None) -> str:
+    """The registry's own item number, readable: its second list ("3-" to "16-") is a list, not a typo."""
+    if not number:
+        return kind.capitalize()
+    second = " (the registry's second list)" if number.endswith("-") else ""
+    return f"{kind.capitalize()} {number}{second}"
+
+
+def citation(reference: str, section: str) -> str:
+    """Where the words come from, without the repository file (that stays in the rule set and the audit view)."""
+    return f"{reference}, {section}"
+
+
+# --- clauses ---------------------------------------------------------------------------------------------------
+def _polarities(tree, good_when_holds: bool, out: dict) -> dict:
+    """For each comparison, whether its holding speaks for the patient (an inclusion met, an exclusion avoided)."""
+    if isinstance(tree, Leaf):
+        out.setdefault(tree, good_when_holds)
+    elif isinstance(tree, Node):
+        for child in tree.children:
+            _polarities(child, not good_when_holds if tree.op == "not" else good_when_holds, out)
+    return out
+
+
+def _mark(good: bool | None) -> str:
+    return UNKNOWN if good is None else MEETS if good else FAILS
+
+
+def _requirement(leaf: Leaf, good_when_holds: bool) -> str:
+    """What the rule needs of the value, in words, with the threshold as the rule file states it."""
+    op = leaf.op if good_when_holds else NEGATED_OP[leaf.op]
+    symbol = _OP_SYMBOLS[leaf.op]
+    stated = leaf.text.split(f" {symbol} ", 1)[1] if f" {symbol} " in leaf.text else str(leaf.value)
+    return f"{_OP_WORDS.get(op, _OP_SYMBOLS[op])} {plain(stated)}"
+
+
+def _base(fact_key: str) -> str:
+    return fact_key.split("[", 1)[0] if fact_key.startswith("lab.") else fact_key
+
+
+def _number_clause(key: str, fact, leaves, evidence) -> str:
+    base = _base(key)
+    lab = base.removeprefix("lab.").split("/")[0] if base.startswith("lab.") else None
+    info = catalogue().get(base)
+    if lab in LABS:
+        label = LAB_LABELS.get(lab, LABS[lab].description)
+    elif base.startswith("findings.ctcae_grades."):
+        label = f"Worst CTCAE v5.0 grade, {base.rsplit('.', 1)[1]}"
+    else:
+        label = _NUMBER_LABELS.get(base, _upper_first(info.description) if info else leaves[0][0].text)
+    if fact.value is None:
+        shown = f" {plain(fact.display)}" + (f" on {when(fact.date)}" if fact.date else "") if fact.display else ""
+        why = _without_label(plain(fact.missing), info.description) if info else plain(fact.missing)
+        if lab in LABS:
+            why = why.replace(f"no {LABS[lab].description} recorded", "none recorded")
+        return f"{label}{shown}: {why}"
+    value = plain(fact.display)
+    if "/" in base and evidence.get("source") and "limit: " in evidence["source"]:
+        value += f" (limit: {plain(evidence['source'].split('limit: ', 1)[1])})"
+    dated = f" on {when(fact.date)}" if fact.date else ""
+    scan = re.search(r"\((mri|ct)\)$", evidence.get("source") or "")
+    if scan:
+        dated = f" ({scan[1].upper()}, {when(fact.date)})"
+    if not (lab in LABS or base in ("age_years", "gfr")):
+        label += ":"  # "Worst CTCAE v5.0 grade, renal: 0", not "… renal 0"
+    needs = list(dict.fromkeys(_requirement(leaf, good) for leaf, good in leaves))  # "≥ 70" and "not < 70" read alike
+    if len(needs) == 2 and needs[0].startswith("at least ") and needs[1].startswith("at most "):
+        low, high = needs[0].removeprefix("at least "), needs[1].removeprefix("at most ")
+        unit = high.split(" ", 1)[1] if " " in high else ""
+        return f"{label} {value}{dated} — needs {low.removesuffix(' ' + unit) if unit else low} to {high}"
+    return f"{label} {value}{dated} — needs " + " and ".join(needs)
+
+
+def _boolean_clause(key: str, fact, leaves) -> str:
+    description = catalogue()[key].description
+    yes, no, _ = _BOOLEANS.get(key, (_upper_first(description) + ": yes", _upper_first(description) + ": no", ""))
+    if fact.value is None:
+        return f"{_upper_first(description)}: {_without_label(plain(fact.missing), description)}"
+    text = yes if fact.value == 1 else no
+    if key.startswith("history.") and fact.value == 1:
+        return f"{text}, most recent {when(fact.date)}"
+    if key.startswith("history."):
+        return f"{text} (transplant history reviewed)"
+    return text + (f" on {when(fact.date)}" if fact.date else "")
+
+
+def _category_clause(key: str, fact, leaves) -> str:
+    info = catalogue().get(key)
+    if info is not None and info.type == "attestation":
+        words = _ATTESTATIONS.get(key.split(".", 1)[1], key.split(".", 1)[1].replace("_", " "))
+        if fact.value is None:
+            return f"Investigator has not yet attested that {words}" + (
+                f" ({plain(fact.missing)})" if "not assessed" not in (fact.missing or "") else "")
+        dated = f" on {when(fact.date)}" if fact.date else ""
+        return (f"Investigator attests{dated} that {words}" if fact.value == "yes"
+                else f"Investigator answers no{dated}: {words}")
+    label = _CATEGORY_LABELS.get(key, _upper_first(info.description) if info else key)
+    if fact.value is None:
+        return f"{label}: {_without_label(plain(fact.missing), info.description if info else key)}"
+    wanted = [leaf.value for leaf, good in leaves if (leaf.op == "eq") == good]
+    refused = [leaf.value for leaf, good in leaves if (leaf.op == "eq") != good]
+    text = f"{label}: {category(fact.value)}" + (f" on {when(fact.date)}" if fact.date else "")
+    if wanted and not (len(wanted) == 1 and fact.value == wanted[0]):
+        text += " — needs " + _or([category(v) for v in wanted])
+    if refused:
+        text += " — excluded if " + _or([category(v) for v in refused])
+    return text
+
+
+def _or(words: list[str]) -> str:
+    words = list(dict.fromkeys(words))
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _event(key: str) -> str:
+    params = dict(item.split("=", 1) for item in key[key.index("[") + 1:-1].split(";"))
+    if "transfusion" in params:
+        product = params["transfusion"]
+        return "transfusion" if product == "any" else f"{'platelet' if product == 'platelets' else product.replace('_', ' ')} transfusion"
+    if "transplant" in params:
+        return f"{params['transplant']} stem-cell transplant"
+    if "chemotherapy_end" in params:
+        return "chemotherapy course"
+    if params.get("medication") == "cyp3a4_modulator":
+        return f"{' or '.join(sorted(params.get('strengths', '').split(',')))} CYP3A4 inhibitor or inducer"
+    dose = params.get("min_prednisone_mg_kg_day")
+    return "systemic corticosteroid" + (f" at ≥ {float(dose):g} mg/kg/day prednisone-equivalent" if dose else "")
+
+
+def _days_clause(key: str, fact, leaves, evidence) -> str:
+    event = _event(key)
+    source = evidence.get("source") or ""
+    named = re.match(r"history\.medications\[\d+\] (.+?)(?: \((.+)\))?$", source)
+    what = named[1] if named else event
+    detail = f" ({named[2]})" if named and named[2] else ""
+    recognised = evidence.get("value") if re.fullmatch(r"history\.medications\[\d+\]", source) else None
+    if recognised and fact.value not in (None, 0, config.NEVER_DAYS) and len(leaves) == 1:
+        # The medication vocabulary already says what the entry was recognised as, its dose, route and dates.
+        entry = re.sub(r": \d+ days? before the as-of date", "", plain(recognised))
+        window, days = leaves[0][0].value, int(fact.value)
+        clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on and days < window else ""
+        return f"{_upper_first(entry)} — last taken {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago (needs {window:g} days without{clears})"
+    if len(leaves) == 1 and leaves[0][0].op == "lt" and not leaves[0][1] and fact.value not in (None, 0, config.NEVER_DAYS):
+        # An exclusion window ("within the last N days"): the sentence a coordinator says.
+        window, days = leaves[0][0].value, int(fact.value)
+        if days >= window:
+            return f"No {what}{detail} since {when(fact.date)} ({days} days; needs {window:g})"
+        clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on else ""
+        return (f"{_upper_first(what)}{detail} on {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
+                f"(needs {window:g} days without{clears})")
+    needs = []
+    for leaf, good in leaves:
+        if leaf.value == config.NEVER_DAYS:
+            needs.append("needs one on record" if good else "needs none on record")
+        elif leaf.op == "lt":
+            needs.append(f"needs one within {leaf.value:g} days" if good else f"needs {leaf.value:g} days without")
+        else:
+            needs.append(f"needs at least {leaf.value:g} days since" if good else f"needs one within {leaf.value:g} days")
+    need = "; ".join(needs)
+    if fact.value is None:
+        return f"{_upper_first(event)}: {plain(fact.missing)}"
+    if fact.value == config.NEVER_DAYS:
+        reviewed = plain(fact.display).removeprefix("none recorded (").rstrip(")")
+        good = all(leaf.holds(fact.value) == g for leaf, g in leaves)
+        return f"No {event} recorded ({reviewed})" + ("" if good else f" — {need}")
+    if fact.value == 0:
+        return f"{_upper_first(what)}{detail}: ongoing (clears only after it stops) — {need}"
+    days = int(fact.value)
+    # A window that must hold (an inclusion: "transplant within the last 8 days") closes; one that must not, clears.
+    closes = leaves[0][1] and leaves[0][0].op == "lt"
+    clears = f"; {'the window closes' if closes else 'clears'} on {when(fact.clears_on)}" if fact.clears_on else ""
+    return f"Last {what}{detail} {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago ({need}{clears})"
+
+
+def _lab_name(lab: str) -> str:
+    return LAB_LABELS.get(lab, LABS[lab].description if lab in LABS else lab)
+
+
+def _transfusion_free_clause(key: str, fact) -> str:
+    """Whether a count was drawn late enough after a transfusion to be the patient's own."""
+    params = dict(item.split("=", 1) for item in key[key.index("[") + 1:-1].split(";"))
+    name = _lab_name(params.get("lab", ""))
+    if fact.value is None:
+        return f"{name}: {plain(fact.missing)}"
+    note = plain(fact.display.rsplit("; ", 1)[-1]) if fact.display and "; " in fact.display else ""
+    return f"{name} of {when(fact.date)}: {note} — must be drawn at least {params.get('days', '?')} days after a transfusion"
+
+
+def _recorded_clause(key: str, fact) -> str:
+    inner = key[len("recorded["):-1]
+    name = _lab_name(inner.removeprefix("lab.")) if inner.startswith("lab.") else _upper_first(
+        catalogue()[inner].description if inner in catalogue() else inner)
+    if fact.value:
+        return f"{name} recorded: {plain(fact.display.removeprefix('recorded: '))}"
+    return f"{name}: no usable value" + (f" ({plain(fact.display.removeprefix('no usable value (').rstrip(')'))})"
+                                         if fact.display else "")
+
+
+def clause(key: str, fact, leaves: list[tuple[Leaf, bool]], evidence: dict) -> str:
+    """One fact's sentence with its mark; leaves: the comparisons on it, each with its polarity."""
+    if fact.value is None:
+        good = None
+    else:
+        good = all(leaf.holds(fact.value) == good_when_holds for leaf, good_when_holds in leaves)
+        info = catalogue().get(_base(key))
+        if info is not None and info.type in ("category", "attestation"):
+            wanted = [leaf.value for leaf, g in leaves if (leaf.op == "eq") == g]
+            refused = [leaf.value for leaf, g in leaves if (leaf.op == "eq") != g]
+            good = (not wanted or fact.value in wanted) and fact.value not in refused
+    info = catalogue().get(_base(key))
+    if key.startswith("days_since["):
+        text = _days_clause(key, fact, leaves, evidence)
+    elif key.startswith("transfusion_free["):
+        text = _transfusion_free_clause(key, fact)
+    elif key.startswith("recorded["):
+        text = _recorded_clause(key, fact)
+    elif info is not None and info.type in ("category", "attestation"):
+        text = _category_clause(key, fact, leaves)
+    elif info is not None and info.type == "boolean":
+        text = _boolean_clause(key, fact, leaves)
+    elif info is not None or key.startswith("lab.") or key in _NUMBER_LABELS:
+        text = _number_clause(key, fact, leaves, evidence)
+    else:  # a fact this module does not know yet: the rule's own words and the derivation's
+        text = f"{plain(leaves[0][0].text)}: {plain(fact.missing if fact.value is None else fact.display)}"
+    return f"{text} {_mark(good)}"
+
+
+def reason(status: str, criterion: CompiledCriterion, evidence: list[dict], facts: dict) -> str:
+    """The criterion's reason: one clause per fact it uses (for a fail, the facts that make it fail)."""
+    polarity = _polarities(criterion.tree, not criterion.is_exclusion, {})
+    by_fact: dict[str, list[tuple[Leaf, bool]]] = {}
+    for leaf in dict.fromkeys(criterion.leaves):
+        by_fact.setdefault(leaf.fact, []).append((leaf, polarity[leaf]))
+    shown = {e["fact"]: e for e in evidence}
+    # "Is X recorded" beside a comparison on X says nothing the comparison's clause does not ("none recorded").
+    # Nor does "drawn late enough after a transfusion?" when the count itself is missing.
+    by_fact = {key: leaves for key, leaves in by_fact.items()
+               if not (key.startswith("recorded[") and key[len("recorded["):-1] in by_fact)
+               and not (key.startswith("transfusion_free[") and facts[key].value is None
+                        and any(k.startswith("lab.") and facts[k].value is None and facts[k].missing == facts[key].missing
+                                for k in by_fact))}
+    clauses = {key: clause(key, facts[key], leaves, shown.get(key, {})) for key, leaves in by_fact.items()}
+    if status == "fail":
+        failing = [text for text in clauses.values() if text.endswith(FAILS)]
+        return "; ".join(failing or clauses.values())
+    if status == "unknown":
+        open_items = [text for text in clauses.values() if text.endswith(UNKNOWN)]
+        settled = [text for text in clauses.values() if not text.endswith(UNKNOWN)]
+        return "; ".join(open_items + settled)
+    return "; ".join(clauses.values())
+
+
+# --- what to record ------------------------------------------------------------------------------------------------
+def instruction(settle: str) -> str:
+    """A 'settle' text from the derivation as an instruction to a coordinator: no record paths, units as written."""
+    match = re.fullmatch(r"record (.+) \(((?:[a-z0-9_]+\.)+[a-z0-9_]+)\)", settle)
+    if match:
+        key = match[2]
+        if key.startswith("attestations.") and key.split(".", 1)[1] in _ATTESTATIONS:
+            return f"Ask the investigator to attest whether {_ATTESTATIONS[key.split('.', 1)[1]]}"
+        if key in _BOOLEANS:
+            return f"Record {_BOOLEANS[key][2]}"
+        if key in _CATEGORY_LABELS:
+            return f"Record {_lower_first(_CATEGORY_LABELS[key])}: {_or([category(c) for c in catalogue()[key].categories])}"
+        return f"Record the {match[1]}"
+    text = plain(re.sub(r"\bhistory\.medications\[\d+\] ", "", settle)).replace("(an empty list if none)",
+                                                                                 "(or that there were none)")
+    return _upper_first(text)
