@@ -14,7 +14,9 @@ SEES = {"screener": {"Screen a patient", "Rule sets", "Screening history", "API"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("errors"), WTF_CSRF_ENABLED=False)
+    # Every test signs in afresh from one client: more than the 10 sign-ins a minute allowed (tested elsewhere).
+    app = make_app(tmp_path_factory.mktemp("errors"), WTF_CSRF_ENABLED=False, LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=1000,
+                   LOGIN_ATTEMPTS_PER_MINUTE=1000)
     from screener.audit._accounts import Accounts
     from screener.web.storage import get_store
 
@@ -95,3 +97,15 @@ def test_the_api_keeps_problem_json(app):
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     json_client = _browser(app, "auditor")
     assert json_client.get("/nope", headers={"Accept": "application/json"}).mimetype == "application/problem+json"
+
+
+def test_a_404_after_sign_out_elsewhere_shows_the_signed_out_navigation(app):
+    from screener.audit._accounts import Accounts
+    from screener.web.storage import get_store
+
+    client = _browser(app, "auditor")
+    assert "Sign out" in client.get("/no/such/page").get_data(as_text=True)
+    with app.app_context():
+        Accounts(get_store()).end_sessions("auditor-person")  # every session of this person ends on the server
+    page = client.get("/no/such/page").get_data(as_text=True)
+    assert "<h1>Page not found</h1>" in page and _nav(page) == {"API"} and "Sign out" not in page

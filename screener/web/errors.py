@@ -70,13 +70,16 @@ def _html(body: Problem) -> str | None:
 
 def _principal_for_navigation() -> None:
     """An unknown address never reaches sign-in checks; find who is signed in so the page shows their links."""
-    if g.get("principal") is None and session.get("user"):
+    if g.get("principal") is None and session.get("user") and not request.path.startswith("/api/"):
         from .auth import accounts
 
         try:
-            g.principal = accounts().user(session["user"])
+            principal = accounts().user(session["user"])
         except Exception:  # the database may be what failed
-            g.principal = None
+            principal = None
+        # As auth.authenticate: a session signed out on the server (older generation) no longer counts.
+        if principal is not None and session.get("generation") == principal.session_generation:
+            g.principal = principal
 
 
 def may_open(endpoint: str) -> bool:
