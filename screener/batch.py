@@ -127,7 +127,7 @@ def screen_chunk(chunk: list[Item], trials: list[str] | None, as_of: date, engin
                 record, _ = record_from_bundle(Path(item.payload).read_bytes(), as_of)
             else:
                 text = csv_row_to_record(json.loads(item.payload)) if item.kind == "csv" else item.payload
-                record = parse_record(text)
+                record = parse_record(text, as_of)  # with as_of: born-after-it errors join the field errors
             reports = screen_all(record, as_of, engine) if trials is None else [screen(record, t, as_of, engine) for t in trials]
         except InvalidRecord as exc:
             errors.extend([item.source, e["field"], e["message"]] for e in exc.errors)

@@ -33,8 +33,13 @@ def format_text(report) -> str:
         f"{report.trial_id}: {report.title}",
         f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, as of {report.as_of}",
         f"  VERDICT: {report.verdict_text} — {report.summary}{coverage}",
-        "",
     ]
+    if report.recruitment:
+        lines.append(f"  recruitment: {report.recruitment.status} (as of {report.recruitment.as_of})")
+    if report.coverage.unknown_from_source:
+        gaps = "; ".join(item.rstrip(".") for item in report.coverage.unknown_from_source)
+        lines.append(_wrap(f"{'not encoded' if not report.coverage.complete else 'not in the source'}: {gaps}", "  "))
+    lines.append("")
     for c in report.criteria:
         kind = "INC" if c.kind == "inclusion" else "EXC"
         lines.append(f"  [{_MARK[c.status]:7}] {kind} {c.id}: {c.title} [{registry_label(c.kind, c.registry_number)}]")
@@ -79,6 +84,16 @@ def _resource_type(raw: bytes) -> str | None:
     return data.get("resourceType") if isinstance(data, dict) else None
 
 
+def _as_of(value: str | None) -> date | None:
+    """--as-of through the same strict parser as the API and the form (strptime took 2026-1-5 and 9999-12-31)."""
+    from .model.dates import parse_date
+
+    try:
+        return parse_date(value) if value is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+
+
 def _echo_import(imported) -> None:
     """What a FHIR import used, ignored and assumed, on stderr: the report on stdout stays the same shape."""
     click.echo(f"Read a FHIR R4 Bundle: {len(imported.used)} resources used, {len(imported.ignored)} ignored", err=True)
@@ -88,16 +103,6 @@ def _echo_import(imported) -> None:
 
 def _unknown_trial(field: str, rule_sets) -> InputError:
     return InputError(field, f"unknown trial; known: {', '.join(rule_sets)}")
-
-
-def _as_of(value: str | None) -> date | None:
-    """--as-of through the same strict parser as the API and the form (strptime took 2026-1-5 and 9999-12-31)."""
-    from .model.dates import parse_date
-
-    try:
-        return parse_date(value) if value is not None else None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--as-of") from None
 
 
 @click.group(cls=Commands, help=__doc__)
@@ -161,23 +166,24 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
 
 @main.command("fhir-bundle")
 @click.argument("record", type=click.Path(allow_dash=True))
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Date given to an undated weight or height (default: today); the Observation says so.")
+@click.option("--as-of", callback=lambda _c, _p, value: _as_of(value),
+              help="Date given to an undated weight or height, YYYY-MM-DD (default: today); the Observation says so.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the Bundle here (default: standard output).")
 def fhir_bundle_command(record, as_of, out):
     """Write a native patient RECORD as a FHIR R4 Bundle: coded Condition, LOINC Observations, RxNorm medications,
     Procedures. What a Bundle cannot carry (imaging, findings, attestations, …) is left out."""
     from .fhir import bundle_from_record
-
     from .screening import InvalidRecord
 
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
-    as_of_date = as_of.date() if as_of else date.today()
+    as_of_date = as_of or date.today()
     try:
-        patient, _ = _read_record(record, as_of_date)
+        patient, imported = _read_record(record, as_of_date)
     except InvalidRecord as exc:
         raise record_errors(exc.errors) from None
+    if imported is not None:
+        raise InputError("RECORD", "already a FHIR Bundle: give a native record")
     text = json.dumps(bundle_from_record(patient, as_of_date), indent=1, ensure_ascii=False) + "\n"
     if out:
         out.write_text(text, encoding="utf-8")

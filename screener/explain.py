@@ -260,25 +260,25 @@ def _event(key: str) -> str:
 
 def _days_clause(key: str, fact, leaves, evidence) -> str:
     event = _event(key)
-    source, shown = evidence.get("source") or "", fact.display or ""
-    what, detail = event, ""
-    if source.startswith("history.medications[") and " → " in shown:
-        # The medication reading says which entry counted and how its dose was converted: keep all of it, minus
-        # the day count this sentence already gives.
-        what = shown.split(" → ", 1)[0]
-        detail = ": " + plain(re.sub(r": \d+ days? before the as-of date", "", shown))
-    else:
-        named = re.match(r"history\.medications\[\d+\] (.+?)(?: \((.+)\))?$", source)
-        if named:
-            what, detail = named[1], f" ({named[2]})" if named[2] else ""
+    source = evidence.get("source") or ""
+    named = re.match(r"history\.medications\[\d+\] (.+?)(?: \((.+)\))?$", source)
+    what = named[1] if named else event
+    detail = f" ({named[2]})" if named and named[2] else ""
+    recognised = evidence.get("value") if re.fullmatch(r"history\.medications\[\d+\]", source) else None
+    if recognised and fact.value not in (None, 0, config.NEVER_DAYS) and len(leaves) == 1:
+        # The medication vocabulary already says what the entry was recognised as, its dose, route and dates.
+        entry = re.sub(r": \d+ days? before the as-of date", "", plain(recognised))
+        window, days = leaves[0][0].value, int(fact.value)
+        clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on and days < window else ""
+        return f"{_upper_first(entry)} — last taken {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago (needs {window:g} days without{clears})"
     if len(leaves) == 1 and leaves[0][0].op == "lt" and not leaves[0][1] and fact.value not in (None, 0, config.NEVER_DAYS):
         # An exclusion window ("within the last N days"): the sentence a coordinator says.
         window, days = leaves[0][0].value, int(fact.value)
         if days >= window:
-            return f"No {what} since {when(fact.date)} ({days} days; needs {window:g}){detail}"
+            return f"No {what}{detail} since {when(fact.date)} ({days} days; needs {window:g})"
         clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on else ""
-        return (f"{_upper_first(what)} on {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
-                f"(needs {window:g} days without{clears}){detail}")
+        return (f"{_upper_first(what)}{detail} on {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
+                f"(needs {window:g} days without{clears})")
     needs = []
     for leaf, good in leaves:
         if leaf.value == config.NEVER_DAYS:
@@ -291,11 +291,9 @@ def _days_clause(key: str, fact, leaves, evidence) -> str:
     if fact.value is None:
         return f"{_upper_first(event)}: {plain(fact.missing)}"
     if fact.value == config.NEVER_DAYS:
-        reviewed = plain(fact.display)
+        reviewed = plain(fact.display).removeprefix("none recorded (").rstrip(")")
         good = all(leaf.holds(fact.value) == g for leaf, g in leaves)
-        text = (f"No {event} recorded ({reviewed.removeprefix('none recorded (').removesuffix(')')})"
-                if reviewed.startswith("none recorded (") else f"No {event}: {reviewed}")
-        return text + ("" if good else f" — {need}")
+        return f"No {event} recorded ({reviewed})" + ("" if good else f" — {need}")
     if fact.value == 0:
         return f"{_upper_first(what)}{detail}: ongoing (clears only after it stops) — {need}"
     days = int(fact.value)

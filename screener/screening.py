@@ -30,14 +30,62 @@ class UnknownTrial(KeyError):
     pass
 
 
-def parse_record(text: str | bytes) -> PatientRecord:
-    """Strictly validate a JSON record; every problem is reported with its path, none echoes the input."""
+def parse_record(text: str | bytes, as_of: date | None = None) -> PatientRecord:
+    """Strictly validate a JSON record; every problem is reported with its path, none echoes the input.
+
+    With as_of, the checks that need it (born after it) are reported in the same list as the field errors, so a
+    coordinator or a batch's errors.csv sees every problem at once.
+    """
     if len(text) > config.MAX_RECORD_BYTES:
         raise InvalidRecord([{"field": "(body)", "message": f"record larger than {config.MAX_RECORD_BYTES} bytes"}])
     try:
-        return PatientRecord.model_validate_json(text)
+        record = PatientRecord.model_validate_json(text)
     except ValidationError as exc:
-        raise InvalidRecord([{"field": error_path(e["loc"]) or "(record)", "message": validation_message(e)} for e in exc.errors()]) from None
+        errors = [{"field": error_path(e["loc"]) or "(record)", "message": validation_message(e)} for e in exc.errors()]
+        raise InvalidRecord(errors + _cross_field_errors(text, as_of, {e["field"] for e in errors})) from None
+    if as_of is not None:
+        check_as_of(record, as_of)
+    return record
+
+
+def _cross_field_errors(text: str | bytes, as_of: date | None, reported: set[str]) -> list[dict[str, str]]:
+    """Checks across fields that pydantic skips once another field of the same part failed, run on the raw values
+    through the same models: a birth date after the as-of date, a medication or course ending before it starts."""
+    import json
+
+    from .model.record import ChemotherapyCourse
+
+    if as_of is None and not any(f.startswith(("history.chemotherapy[", "history.medications[")) for f in reported):
+        return []
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):  # what pydantic already reported as not JSON, or nested too deep
+        return []
+    part = lambda parent, key: parent.get(key) if isinstance(parent, dict) else None  # noqa: E731
+    birth = part(part(data, "demographics"), "birth_date")
+    rows = {name: part(part(data, "history"), name) for name in ("chemotherapy", "medications")}
+    errors = []
+    if as_of is not None and "demographics.birth_date" not in reported and isinstance(birth, str):
+        try:
+            errors += _born_after(date.fromisoformat(birth), as_of)
+        except ValueError:
+            pass
+    for name, items in rows.items():
+        for i, row in enumerate(items if isinstance(items, list) else []):
+            path = f"history.{name}[{i}]"
+            if path in reported or not isinstance(row, dict) or not any(f.startswith(path + ".") for f in reported):
+                continue
+            try:
+                ChemotherapyCourse.model_validate_json(json.dumps({"start": row.get("start"), "end": row.get("end")}))
+            except ValidationError as exc:
+                errors += [{"field": path, "message": validation_message(e)} for e in exc.errors() if not e["loc"]]
+    return errors
+
+
+def _born_after(birth_date: date, as_of: date) -> list[dict[str, str]]:
+    if birth_date > as_of:
+        return [{"field": "demographics.birth_date", "message": f"birth date is after the as-of date {as_of}"}]
+    return []
 
 
 def validation_message(error: dict) -> str:
@@ -50,8 +98,9 @@ def validation_message(error: dict) -> str:
 
 def check_as_of(record: PatientRecord, as_of: date) -> None:
     """Checks that need the as-of date: a patient not yet born on it cannot be screened."""
-    if record.demographics.birth_date > as_of:
-        raise InvalidRecord([{"field": "demographics.birth_date", "message": f"birth date is after the as-of date {as_of}"}])
+    errors = _born_after(record.demographics.birth_date, as_of)
+    if errors:
+        raise InvalidRecord(errors)
 
 
 def rule_set_for(trial: str | RuleSet) -> RuleSet:
@@ -190,9 +239,6 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
             summary += f"; no failing criterion from {clears_on}; {open_items} item{'s' if open_items != 1 else ''} still to record"
             if expired:
                 summary += f" (to repeat by then: {', '.join(expired)})"
-    if meta.coverage.unknown_from_source:
-        gaps = "; ".join(item.rstrip(".") for item in meta.coverage.unknown_from_source)
-        summary += f". {'Not encoded' if not complete else 'Not in the source'}: {gaps}"
     verdict_text = verdict.replace("_", " ").upper() + (f" — {encoded}" if verdict == "no_known_exclusion" else "")
     return Report.model_validate({
         "trial_id": meta.trial_id, "title": meta.title,

@@ -1,4 +1,5 @@
 """Shared fixtures: repository paths, the demo patients, the app and its client, databases."""
+import atexit
 import json
 import os
 import shutil
@@ -11,17 +12,14 @@ import pytest
 # instance folder, tempfile's folders in tests and in the servers and workers they start (TMPDIR).
 # scripts/test makes the folder (and removes it even if pytest is killed); run directly, the suite makes its own.
 _OWN_TMP = not os.environ.get("SCREENER_TEST_TMP")
-TEST_TMP = os.environ.get("SCREENER_TEST_TMP") or tempfile.mkdtemp(prefix="screener-tests-")
-os.environ["TMPDIR"] = tempfile.tempdir = TEST_TMP
+TEST_TMP = os.environ["SCREENER_TEST_TMP"] = os.environ.get("SCREENER_TEST_TMP") or tempfile.mkdtemp(prefix="screener-tests-")
+os.environ["TMPDIR"] = tempfile.tempdir = TEST_TMP  # processes the tests start (Dask workers import this) reuse it
 # Before anything imports screener.config: the suite never touches the repository's own instance folder.
 os.environ["SCREENER_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="screener-test-instance-")
 os.environ.pop("DATABASE_URL", None)
-
-
-def pytest_unconfigure(config):
-    # After pytest's own end-of-run work on tmp_path, which lives in this folder too.
-    if _OWN_TMP:
-        shutil.rmtree(TEST_TMP, ignore_errors=True)
+if _OWN_TMP:
+    # Registered first, so it runs last: after pytest's and Dask's own exit-time clean-up inside this folder.
+    atexit.register(shutil.rmtree, TEST_TMP, ignore_errors=True)
 
 REPO = Path(__file__).resolve().parent.parent
 PATIENTS = REPO / "seeds" / "patients"

@@ -223,3 +223,15 @@ def test_export_csv_cells_match_the_csv_module():
     expected = io.StringIO()
     csv.writer(expected).writerow(values)
     assert _csv_row(values) == expected.getvalue()
+
+
+def test_the_migrations_form_one_line():
+    # Two branches each adding "0003" once gave two heads, and no store could be opened.
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from screener.audit._store import _MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1

@@ -157,10 +157,12 @@ def test_a_partial_rule_set_never_reads_eligible(client, tmp_path):
     assert [r["verdict"] for r in reports].count("eligible") == 0
 
 
-def test_the_complete_rule_set_states_what_its_source_lacks_and_its_recruitment(eligible_record, tmp_path):
-    report = screen(eligible_record, NCT, AS_OF)
-    assert "Registry exclusion items 9-11 are missing" in report.summary
+def test_the_complete_rule_set_states_what_its_source_lacks_and_its_recruitment(eligible_json, tmp_path):
+    report = _screen(eligible_json)
+    assert report.coverage.unknown_from_source == ["Registry exclusion items 9-11 are missing from the registry text itself."]
     assert report.recruitment.status == "RECRUITING"
+    text = _cli(tmp_path, eligible_json).output
+    assert "not in the source: Registry exclusion items 9-11 are missing" in text and "recruitment: RECRUITING" in text
 
 
 def test_reasons_say_when_a_uln_is_a_default_or_a_table_row_unverified(eligible_json):
@@ -221,3 +223,27 @@ def test_the_form_asks_for_the_assessment_dates(tmp_path):
     page = client.get("/screen?trial=NCT06674265").get_data(as_text=True)
     for name in ("findings.assessed_on", "attestations.assessed_on", "demographics.weight_date", "demographics.height_date"):
         assert f'name="{name}"' in page
+
+
+# --- corticosteroids with no cited prednisone equivalence -------------------------------------------------------
+@pytest.mark.parametrize("name,route,status", [
+    ("deflazacort", "oral", "unknown"), ("Emflaza", "oral", "unknown"), ("Entocort", "oral", "unknown"),
+    ("Florinef", "oral", "unknown"), ("budesonide", "inhaled", "pass"),
+])
+def test_a_steroid_without_an_equivalence_factor_is_unknown_never_not_a_steroid(eligible_json, name, route, status):
+    eligible_json["history"]["medications"] = [{"name": name, "route": route, "dose": 1, "dose_unit": "mg/kg/day",
+                                                "start": "2026-11-20"}]
+    e7 = _criterion(_screen(eligible_json), f"{NCT}-E7")
+    assert e7.status == status
+    if status == "unknown":
+        assert "no prednisone equivalence" in e7.reason
+
+
+def test_the_result_page_states_the_registry_gap_and_recruitment(tmp_path):
+    client = authorised(make_app(tmp_path, WTF_CSRF_ENABLED=False), "screener")
+    response = client.post("/screen", data={"trial": NCT, "as_of": "2026-11-22", "demographics.birth_date": "2018-03-14",
+                                            "demographics.sex": "female"})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Not in the source:</strong> Registry exclusion items 9-11 are missing" in page
+    assert "Recruitment: RECRUITING" in page

@@ -193,3 +193,14 @@ def test_a_fhir_steroid_dose_now_decides_the_steroid_exclusion():
     assert e7(1.4).status == "pass"
     record, _ = read(bundle(weight, _med(dosage=[{"asNeededBoolean": True, "route": {"text": "oral"}}])))
     assert next(c for c in screen(record, "NCT06674265", AS_OF).criteria if c.id == "NCT06674265-E7").status == "unknown"
+
+
+def test_an_unreadable_medication_makes_the_history_not_recorded():
+    # A resource whose drug cannot be read could be the excluding steroid: the history is not complete, so the
+    # medication criteria stay unknown instead of passing on the readable entries alone.
+    meds, imported = _one(_med(), _med(id_="m2", concept=False))
+    assert meds is None
+    assert any("could not be read" in a for a in imported.assumptions)
+    assert _ignored(imported, "m2")
+    meds, _ = _one(_med())
+    assert meds is not None and len(meds) == 1

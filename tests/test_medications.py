@@ -106,7 +106,7 @@ def test_report_reason_names_the_unrecognised_entry(eligible_json):
     by_id = {c.id: c for c in report.criteria}
     for cid in ("NCT06674265-E7", "NCT06674265-E8"):
         assert by_id[cid].status == "unknown" and "Zorbexal" in by_id[cid].reason
-    assert any("Record the generic name of Zorbexal" in item for item in report.to_settle)  # issue 14: an instruction
+    assert any("Record the generic name of Zorbexal" in item for item in report.to_settle)
 
 
 def test_a_counted_entry_in_the_window_decides_even_beside_an_uncertain_one(eligible_json):

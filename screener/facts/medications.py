@@ -145,12 +145,19 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
     factors = tables.corticosteroids.drugs
     for path, med, course, rec, active, seen_as in _recognised_entries(deriver, found, "a systemic corticosteroid"):
         steroids = [s for s in active if s in factors]
-        if not steroids:
+        unrated = [s for s in active if s in tables.corticosteroids.without_equivalence]
+        if not steroids and not unrated:
             found.reviewed.append(f"{seen_as}, not a corticosteroid")
             continue
         route, route_shown = _route(med, rec)
         if route in NOT_SYSTEMIC:
             found.reviewed.append(f"{seen_as}, {route_shown}: not systemic")
+            continue
+        if not steroids and min_dose is not None and route in tables.corticosteroids.systemic_routes:
+            found.doubt(path, med, f"{', '.join(unrated)} is a systemic corticosteroid with no prednisone equivalence in "
+                        f"the table, so whether the dose reaches {min_dose:g} mg/kg/day cannot be judged ({course})",
+                        f"ask the investigator whether the {med.name} dose is below {min_dose:g} mg/kg/day "
+                        f"prednisone-equivalent ({path})", f"{seen_as}, corticosteroid without a cited equivalence")
             continue
         if route not in tables.corticosteroids.systemic_routes:
             found.doubt(path, med, f"route of {med.name} recorded as {route}: systemic or not cannot be told ({course})",

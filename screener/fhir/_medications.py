@@ -52,6 +52,7 @@ class MedicationReader:
 
     def __init__(self, bundle):
         self.bundle, self.out = bundle, bundle.out
+        self.unreadable = 0  # resources that may be a given drug but whose drug or dates cannot be read
 
     def read(self) -> list[dict] | None:
         medications, given, seen_any = [], {}, False
@@ -77,6 +78,12 @@ class MedicationReader:
                 entry["dose"] = entry["dose_unit"] = None  # a sum past any real dose: say unknown, not a number
         if not seen_any:
             return None
+        if self.unreadable:
+            # An unreadable entry could be the excluding steroid or CYP3A4 drug: the history is not complete.
+            self.out.assumptions.append(
+                f"{self.unreadable} medication resource(s) could not be read (no drug or no dates), so the medication "
+                "history is taken as not recorded: criteria on medications stay unknown.")
+            return None
         self.out.assumptions.append(
             "The Bundle's medication resources are taken as the patient's medication history. A request (an order) "
             "is taken as given from its start; a course stopped or completed on a date not given is taken as "
@@ -100,11 +107,13 @@ class MedicationReader:
         drug = self._drug(index, resource)
         if isinstance(drug, str):
             self.out.ignore(name, drug)
+            self.unreadable += 1
             return None
         drug_name, rxnorm, drug_note = drug
         period = self._period(index, resource, status)
         if isinstance(period, str):
             self.out.ignore(name, period)
+            self.unreadable += 1
             return None
         start, end, period_note = period
         dosages = self._dosages(resource)

@@ -47,6 +47,9 @@ class CorticosteroidTable(StrictModel):
     reviewed: dt.date
     systemic_routes: list[str]
     drugs: dict[str, CorticosteroidEntry]
+    # Corticosteroids given systemically for which no prednisone equivalence is cited here: a systemic course of
+    # one of them leaves a dose-threshold criterion unknown, never "not a corticosteroid".
+    without_equivalence: dict[str, str] = {}
 
 
 class Cyp3a4Entry(StrictModel):

@@ -7,11 +7,13 @@ from flask import Blueprint, Response, abort, render_template, request
 from ..audit import report_of
 from ..audit._export import export as export_rows
 from ..audit._log import log_chart, log_csv as log_to_csv, screening_log
-from ..model.report import VERDICTS
+from ..model.dates import parse_date
 from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries
 from .auth import current, sees_everything
+from .consort import WIDTH as FLOW_WIDTH, flow
 from .storage import get_store
+from .verdicts import verdicts
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -24,11 +26,11 @@ def _filters() -> tuple[dict, str | None]:
     for key in ("from", "to"):
         if values[key]:
             try:
-                values[key] = date.fromisoformat(values[key]).isoformat()
+                values[key] = parse_date(values[key]).isoformat()
             except ValueError:
                 error, values[key] = f"'{key}' must be a date (YYYY-MM-DD)", None
-    if values["verdict"] is not None and values["verdict"] not in VERDICTS:
-        error, values["verdict"] = f"verdict must be one of {', '.join(VERDICTS)}", None
+    if values["verdict"] not in (None, *verdicts()):
+        error, values["verdict"] = "verdict must be one of " + ", ".join(verdicts()), None
     if values["trial"] and values["trial"] not in load_rule_sets():
         error, values["trial"] = "unknown trial", None
     return values, error
@@ -63,8 +65,8 @@ def rule_set(trial_id: str):
 @bp.get("/screenings")
 def screenings():
     values, error = _filters()
-    return render_template("audit/screenings.html", rows=_query_rows(values, 500), f=values, error=error, verdicts=VERDICTS,
-                           trials=list(load_rule_sets()))
+    return render_template("audit/screenings.html", rows=_query_rows(values, 500), f=values, error=error,
+                           trials=list(load_rule_sets()), verdicts=verdicts())
 
 
 @bp.get("/screenings/<screening_id>")
@@ -104,7 +106,8 @@ def _log():
 @bp.get("/log")
 def log_page():
     log, values, error, trials, query = _log()
-    return render_template("audit/log.html", log=log, f=values, error=error, trials=trials, query=query)
+    return render_template("audit/log.html", log=log, f=values, error=error, trials=trials, query=query,
+                           flow=flow(log), flow_width=FLOW_WIDTH)
 
 
 @bp.get("/log.csv")

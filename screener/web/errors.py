@@ -1,14 +1,36 @@
-"""Every error leaves as RFC 9457 application/problem+json: no stack trace, no submitted value."""
+"""Every error leaves without a stack trace or a submitted value: RFC 9457 application/problem+json for the API and
+API clients, an HTML page for a person in a browser (same status, same words)."""
 import logging
 import uuid
 
-from flask import Flask, Response
+from flask import Flask, Response, g, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
 from ..model.api import Problem
 
 log = logging.getLogger("screener.web")
 PROBLEM_JSON = "application/problem+json"
+# What a person reads, by status: a heading and what to do next; the problem's own detail follows.
+_PAGES = {
+    400: ("The request could not be used", "Go back, reload the page and try again."),
+    403: ("This page is not open to your role",
+          "The links above are the pages your role opens; ask an administrator if you need more."),
+    404: ("Page not found", "There is no such page, or no screening with that id that you may see. Check the address "
+                            "or use the links above."),
+    405: ("This page cannot be used that way", "Use the links above."),
+    413: ("The upload is too large", "Send a smaller file."),
+    429: ("Too many requests", "Wait a minute and try again."),
+    500: ("Something went wrong", "Whoever runs this service finds the cause in its log under this incident id."),
+    503: ("The service cannot reach its database", "Nothing was saved; try again in a few minutes."),
+}
+
+
+def wants_html() -> bool:
+    """A person's browser, not the API: /api/... and bearer-token calls always get problem+json."""
+    if request.path.startswith("/api/") or request.authorization is not None:
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_JSON], default="text/html")
+    return best == "text/html"
 
 
 # A record with 100,000 unknown keys, or one key of a megabyte, must not come back as a 6 MB error body.
@@ -29,11 +51,54 @@ def problem(status: int, title: str, detail: str, errors: list[dict] | None = No
     body = Problem(type=f"https://screener.invalid/problems/{title.lower().replace(' ', '-')}", title=title,
                    status=status, detail=detail, errors=listed, errors_total=len(errors) if errors else None,
                    incident_id=incident_id)
+    if wants_html():
+        page = _html(body)
+        if page is not None:
+            return Response(page, status=status, mimetype="text/html")
     return Response(body.model_dump_json(exclude_none=True), status=status, mimetype=PROBLEM_JSON)
+
+
+def _html(body: Problem) -> str | None:
+    try:
+        _principal_for_navigation()
+        heading, next_step = _PAGES.get(body.status, (body.title, ""))
+        return render_template("error.html", problem=body, heading=heading, next_step=next_step)
+    except Exception as exc:  # an error page must not fail in turn: the JSON body still says it all
+        log.error("error page could not be rendered: %s", type(exc).__name__)
+        return None
+
+
+def _principal_for_navigation() -> None:
+    """An unknown address never reaches sign-in checks; find who is signed in so the page shows their links."""
+    if g.get("principal") is None and session.get("user") and not request.path.startswith("/api/"):
+        from .auth import accounts
+
+        try:
+            principal = accounts().user(session["user"])
+        except Exception:  # the database may be what failed
+            principal = None
+        # As auth.authenticate: a session signed out on the server (older generation) no longer counts.
+        if principal is not None and session.get("generation") == principal.session_generation:
+            g.principal = principal
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in person's role may open an endpoint: the route policy decides what navigation shows."""
+    from .auth import PUBLIC, ROUTE_ROLES
+
+    roles = ROUTE_ROLES.get(endpoint)
+    if roles is None:
+        return False
+    if roles is PUBLIC:
+        return True
+    principal = g.get("principal")
+    return principal is not None and principal.role in roles
 
 
 def init_app(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
+
+    app.add_template_global(may_open)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

@@ -16,10 +16,13 @@ from ..screening import InvalidRecord, parse_record, rank, screen, screen_all
 from .form_spec import HISTORY_ROWS, form_sections
 from .auth import current, sees_everything
 from .storage import get_store
+from .verdicts import verdict_view
 
 bp = Blueprint("form", __name__)
+bp.add_app_template_global(verdict_view)  # every page shows verdicts through the one mapping
 ALL = "all"
 _PLAIN = [
+    (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
     (re.compile(r"^Input should be a valid (number|integer).*"), "Enter a number."),
     (re.compile(r"^Input should be a valid date.*"), "Enter a date."),
     (re.compile(r"^Input should be greater than or equal to (.*)"), r"Must be at least \1."),
@@ -107,9 +110,12 @@ class _Builder:
                 value = self._value(f"lab.{lab.lab}.value", "observations.value", "number")
                 if entered and not (self.form.get(f"lab.{lab.lab}.date") or "").strip():
                     self.errors[f"lab.{lab.lab}.date"] = "Enter the date of this result."
-                if value is None:
+                unit = self.form.get(f"lab.{lab.lab}.unit") or (lab.units[0] if len(lab.units) == 1 else None)
+                if entered and unit is None:
+                    self.errors[f"lab.{lab.lab}.unit"] = "Choose the unit of this result."
+                if value is None or unit is None:
                     continue
-                observation = {"test": lab.lab, "unit": self.form.get(f"lab.{lab.lab}.unit") or lab.units[0], "value": value}
+                observation = {"test": lab.lab, "unit": unit, "value": value}
                 day = self._value(f"lab.{lab.lab}.date", "observations.date", "date")
                 if day is None and f"lab.{lab.lab}.date" not in self.errors:
                     self.errors[f"lab.{lab.lab}.date"] = "Enter the date of this result."
@@ -180,9 +186,12 @@ def _render(trial: str, form, errors: dict[str, str] | None = None, status: int 
     trials = _chosen_trials(trial)
     sections = form_sections(trials)
     rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
+    labels = _labels(sections, rows)
+    place = {name: i for i, name in enumerate(labels)}  # the summary lists problems in the form's own order
+    errors = dict(sorted((errors or {}).items(), key=lambda item: place.get(item[0], len(place))))
     page = render_template("form/form.html", trial=trial, trials=trials, sections=sections, values=form, rows=rows,
-                           errors=errors or {}, field_id=_field_id, today=date.today().isoformat(),
-                           rule_sets=load_rule_sets(), labels=_labels(sections, rows),
+                           errors=errors, field_id=_field_id, today=date.today().isoformat(),
+                           rule_sets=load_rule_sets(), labels=labels,
                            medication_names=suggested_names(load_tables()) if "medications" in rows else [])
     return Response(page, status=status)
 
@@ -214,12 +223,14 @@ def screen_submit():
     try:
         as_of = parse_date(as_of_raw)
     except ValueError:
+        as_of = None
         builder.errors["as_of"] = "Enter the screening date (YYYY-MM-DD)."
-    # Every problem in one round trip: the form's own (not a number, not a date) and the record schema's.
+    # Every problem in one round trip: the form's own (not a number, not a date), the record schema's, and the
+    # checks across fields (born after the screening date, an end before its start).
     errors = dict(builder.errors)
     record = None
     try:
-        record = parse_record(json.dumps(record_json))
+        record = parse_record(json.dumps(record_json), as_of)
     except InvalidRecord as exc:
         for error in exc.errors:
             errors.setdefault(builder.input_for(error["field"]), _plain(error["message"]))
@@ -228,7 +239,7 @@ def screen_submit():
     try:
         reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials) if trial == ALL else \
             [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
-    except InvalidRecord as exc:  # checks that need the as-of date (born after it)
+    except InvalidRecord as exc:  # a backstop: parse_record has already run the checks that need the as-of date
         return _render(trial, form, {builder.input_for(e["field"]): _plain(e["message"]) for e in exc.errors}, 422)
     try:
         request_id, _ = get_store().record(record, reports, actor=current().actor, channel="form")
@@ -252,7 +263,8 @@ def _request_rows(request_id: str):
 def result(request_id: str):
     rows = _request_rows(request_id)
     pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
-    return render_template("form/result.html", pairs=pairs, request_id=request_id)
+    # One submit is one record: every row of the request holds the same record, screened by the same person.
+    return render_template("form/result.html", pairs=pairs, request_id=request_id, first=rows[0], record=record_of(rows[0]))
 
 
 @bp.get("/results/<request_id>/record.json")

@@ -11,13 +11,33 @@ from ..model.labs import LABS
 from ..model.record import ChemotherapyCourse, Imaging, Medication, Transfusion, Transplant
 from ..rules import load_rule_sets
 
-SECTIONS = ("Patient", "Diagnosis and disease status", "Prior therapy and transplants", "Laboratory values",
-            "Organ function", "Medications", "Investigator attestations")
-ORGAN_FUNCTION_LABS = {"shortening_fraction", "ejection_fraction", "spo2", "lansky_karnofsky", "measured_gfr"}
+# The order a coordinator reads a chart in, defined here and nowhere else: each section and its items in order.
+# An item is a record path (one input), "lab.NAME" (a row of the section's lab table) or "history.NAME" (a list).
+CHART: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Patient", ("record_id", "demographics.birth_date", "demographics.sex", "demographics.weight_kg",
+                 "demographics.weight_date", "demographics.height_cm", "demographics.height_date")),
+    ("Diagnosis and disease status", ("diagnosis.primary", "diagnosis.pathology_confirmed", "diagnosis.disease_status",
+                                      "diagnosis.risk_group", "diagnosis.mycn_amplified", "diagnosis.evaluable_disease",
+                                      "diagnosis.marrow_tumor_cells", "diagnosis.urine_catecholamines_elevated")),
+    ("Imaging", ("history.imaging",)),
+    ("Prior therapy and transplants", ("diagnosis.induction_cycles", "history.chemotherapy", "history.transplants")),
+    ("Transfusions", ("history.transfusions",)),
+    ("Laboratory values", ("lab.platelets", "lab.anc", "lab.agc", "lab.hemoglobin", "lab.inr", "lab.ptt",
+                           "lab.creatinine", "lab.bilirubin", "lab.alt", "lab.ast")),
+    ("Organ function", ("lab.measured_gfr", "lab.shortening_fraction", "lab.ejection_fraction", "lab.spo2",
+                        "lab.lansky_karnofsky")),
+    ("Medications", ("history.medications",)),
+    ("Findings", ("findings.assessed_on", "findings.seizures", "findings.dyspnea_at_rest", "findings.exercise_intolerance",
+                  "findings.chronic_oxygen_need", "findings.pulse_oximetry_indicated",
+                  "findings.pleural_or_pericardial_effusion", "findings.hiv_status", "findings.other_trial_participation",
+                  "findings.ctcae_grades.renal", "findings.ctcae_grades.cardiac", "findings.ctcae_grades.hepatic",
+                  "findings.ctcae_grades.neurological", "findings.ctcae_grades.pulmonary",
+                  "findings.ctcae_grades.gastrointestinal")),
+    ("Investigator attestations", ("attestations.guardian_consent_signed", "attestations.life_expectancy_at_least_6_months",
+                                   "attestations.able_to_comply", "attestations.no_emergency_condition",
+                                   "attestations.assessed_on")),
+)
 HISTORY_ROWS = {"transplants": 2, "chemotherapy": 2, "transfusions": 3, "imaging": 3, "medications": 4}
-HISTORY_SECTION = {"transplants": "Prior therapy and transplants", "chemotherapy": "Prior therapy and transplants",
-                   "transfusions": "Prior therapy and transplants", "imaging": "Diagnosis and disease status",
-                   "medications": "Medications"}
 HISTORY_MODEL = {"transplants": Transplant, "chemotherapy": ChemotherapyCourse, "transfusions": Transfusion,
                  "imaging": Imaging, "medications": Medication}
 HISTORY_LABEL = {"transplants": "Stem-cell transplants", "chemotherapy": "Chemotherapy courses",
@@ -41,6 +61,12 @@ class LabInput:
     units: tuple[str, ...]
     with_reference: bool
 
+    @property
+    def unit_options(self) -> tuple[tuple[str, str], ...]:
+        # No preselected unit when there is a choice: 142 read as /uL instead of 10*3/uL is another patient.
+        options = tuple((u, u) for u in self.units)
+        return options if len(options) == 1 else (("", "— unit —"),) + options
+
 
 @dataclass
 class HistoryInput:
@@ -58,6 +84,10 @@ class Section:
     histories: list[HistoryInput] = field(default_factory=list)
 
     @property
+    def note(self) -> str:
+        return SECTION_NOTES.get(self.title, "")
+
+    @property
     def empty(self) -> bool:
         return not (self.inputs or self.labs or self.histories)
 
@@ -70,7 +100,7 @@ def _record_input(key: str) -> Input:
     info = catalogue()[key]
     label = info.description[:1].upper() + info.description[1:]
     if info.type == "attestation":
-        return Input(key, label, "select", _ATTEST, hint="The investigator's judgement; not assessed counts as unknown.")
+        return Input(key, label, "select", _ATTEST)
     if info.type == "boolean":
         return Input(key, label, "select", _YES_NO)
     if info.type == "category":
@@ -79,8 +109,11 @@ def _record_input(key: str) -> Input:
 
 
 # Columns in the order a chart lists them (model fields inherit the period's start/end first).
-COLUMN_ORDER = ("name", "type", "product", "modality", "route", "dose", "dose_unit", "regimen", "date", "start", "end",
+COLUMN_ORDER = ("name", "rxnorm", "type", "product", "modality", "route", "dose", "dose_unit", "regimen", "date", "start", "end",
                 "largest_lesion_mm", "avid")
+
+COLUMN_LABEL = {"rxnorm": "RxNorm id (optional)", "largest_lesion_mm": "Largest lesion (mm)", "avid": "Avid on this scan",
+                "dose_unit": "Dose unit", "type": "Type"}
 
 
 def _literal_options(annotation) -> tuple[tuple[str, str], ...]:
@@ -98,7 +131,7 @@ def _history_columns(name: str) -> list[Input]:
     fields = HISTORY_MODEL[name].model_fields
     for column in sorted(fields, key=lambda c: COLUMN_ORDER.index(c) if c in COLUMN_ORDER else len(COLUMN_ORDER)):
         info = fields[column]
-        label = column.replace("_", " ").capitalize()
+        label = COLUMN_LABEL.get(column) or column.replace("_", " ").capitalize()
         annotation = info.annotation
         options = _literal_options(annotation)
         kind = "select" if options or annotation in (bool, bool | None) else (
@@ -108,68 +141,94 @@ def _history_columns(name: str) -> list[Input]:
         columns.append(Input(column, label, kind, options))
     return columns
 
+SECTION_NOTES = {
+    "Laboratory values": "The most recent result on or before the screening date.",
+    "Organ function": "The most recent result on or before the screening date.",
+    "Investigator attestations": "The investigator's judgement; not assessed counts as unknown.",
+}
 
-def form_sections(trial_ids: list[str]) -> list[Section]:
-    """The sections and inputs the chosen trials need, in chart order."""
-    rule_sets = load_rule_sets()
-    facts = sorted({fact for t in trial_ids for fact in compiled(rule_sets[t]).facts})
-    sections = {title: Section(title) for title in SECTIONS}
-    patient = sections["Patient"]
-    patient.inputs += [
-        Input("record_id", "Pseudonymous screening id (optional; no names or MRNs)", "text"),
-        Input("demographics.birth_date", "Date of birth", "date", required=True),
-        Input("demographics.sex", "Sex", "select", (("female", "female"), ("male", "male"), ("other", "other"), ("unknown", "unknown")), required=True),
-    ]
+
+# Inputs that are not facts themselves: the patient's identity and when a block of the chart was written.
+_PATIENT = {
+    "record_id": Input("record_id", "Pseudonymous screening id (optional; no names or MRNs)", "text"),
+    "demographics.birth_date": Input("demographics.birth_date", "Date of birth", "date", required=True),
+    # No default: a sex the coordinator did not choose would silently pick a creatinine limit.
+    "demographics.sex": Input("demographics.sex", "Sex", "select", (("", "— choose —"), ("female", "female"), ("male", "male"),
+                                                                     ("other", "other"), ("unknown", "unknown")), required=True),
+    "demographics.weight_kg": Input("demographics.weight_kg", "Weight (kg)", "number"),
+    "demographics.weight_date": Input("demographics.weight_date", "Weight measured on", "date"),
+    "demographics.height_cm": Input("demographics.height_cm", "Height (cm)", "number"),
+    "demographics.height_date": Input("demographics.height_date", "Height measured on", "date"),
+    "findings.assessed_on": Input("findings.assessed_on", "Date these findings were assessed", "date",
+                                  hint="Without it the findings below count as not recorded."),
+    "attestations.assessed_on": Input("attestations.assessed_on", "Date the investigator signed these attestations", "date",
+                                      hint="Without it the attestations count as not assessed."),
+}
+
+
+def _needed(facts) -> tuple[set[str], dict[str, bool]]:
+    """The chart items the facts need, and for each lab whether it needs the lab's upper limit of normal."""
+    items = {"record_id", "demographics.birth_date", "demographics.sex"}
     labs: dict[str, bool] = {}
-    histories: set[str] = set()
-    needs_body = False
+    body = ("demographics.weight_kg", "demographics.weight_date", "demographics.height_cm", "demographics.height_date")
     for key in facts:
         if key.startswith("recorded["):
             key = key[len("recorded["):-1]  # whether a value is recorded: the same input as the value itself
         if key.startswith("transfusion_free["):
-            histories.add("transfusions")  # independence of transfusion is judged from the transfusion history
+            items.add("history.transfusions")  # independence of transfusion is judged from the transfusion history
             key = "lab." + key.split("lab=", 1)[1].split(";", 1)[0]
         if key in ("age_years", "sex"):
             continue
         if key == "gfr":
             labs.setdefault("measured_gfr", False)
             labs.setdefault("creatinine", False)
-            needs_body = True
+            items.update(body)
         elif key.startswith("lab."):
             lab, _, reference = key.removeprefix("lab.").partition("/")
             labs[lab] = labs.get(lab, False) or reference == "uln"
         elif key.startswith("imaging."):
-            histories.add("imaging")
+            items.add("history.imaging")
         elif key.startswith("history.") or "transplant=" in key:
-            histories.add("transplants")
+            items.add("history.transplants")
         elif "transfusion=" in key:
-            histories.add("transfusions")
+            items.add("history.transfusions")
         elif "chemotherapy_end" in key:
-            histories.add("chemotherapy")
+            items.add("history.chemotherapy")
         elif "medication=" in key:
-            histories.add("medications")
-            needs_body = True
+            items.update(("history.medications",) + body)
         elif key.startswith(("diagnosis.", "findings.", "attestations.")):
-            section = ("Investigator attestations" if key.startswith("attestations.") else
-                       "Diagnosis and disease status" if key.startswith("diagnosis.") else "Organ function")
-            sections[section].inputs.append(_record_input(key))
-    if needs_body:
-        patient.inputs += [Input("demographics.weight_kg", "Weight (kg)", "number"),
-                           Input("demographics.weight_date", "Date weighed", "date"),
-                           Input("demographics.height_cm", "Height (cm)", "number"),
-                           Input("demographics.height_date", "Date measured", "date")]
-    # Findings and attestations count only with the date they were assessed (the rule set's lookback applies).
-    for title, name, label in (("Organ function", "findings.assessed_on", "Date these findings were assessed"),
-                               ("Investigator attestations", "attestations.assessed_on",
-                                "Date the investigator signed these attestations")):
-        if any(i.name.startswith(name.split(".")[0] + ".") for i in sections[title].inputs):
-            sections[title].inputs.insert(0, Input(name, label, "date", hint="Without it these answers count as not recorded."))
-    for lab, with_reference in labs.items():
-        spec = LABS[lab]
-        target = sections["Organ function" if lab in ORGAN_FUNCTION_LABS else "Laboratory values"]
-        target.labs.append(LabInput(lab, spec.description, tuple(spec.units), with_reference or spec.reference_range_from_lab))
-    for name in ("imaging", "transplants", "chemotherapy", "transfusions", "medications"):
-        if name in histories:
-            sections[HISTORY_SECTION[name]].histories.append(
-                HistoryInput(name, HISTORY_LABEL[name], _history_columns(name), HISTORY_ROWS[name]))
+            items.add(key)
+            if not key.startswith("diagnosis."):
+                items.add(key.split(".")[0] + ".assessed_on")
+    items.update(f"lab.{lab}" for lab in labs)
+    return items, labs
+
+
+def _placed(items: set[str]) -> list[tuple[str, str]]:
+    """(section, item) in chart order; an item the chart does not list yet still gets an input, at its section's end."""
+    order = [(title, item) for title, chart_items in CHART for item in chart_items if item in items]
+    listed = {item for _, item in order}
+    home = {"lab": "Laboratory values", "history": "Prior therapy and transplants", "diagnosis": "Diagnosis and disease status",
+            "findings": "Findings", "attestations": "Investigator attestations"}
+    titles = [title for title, _ in CHART]
+    extra = sorted((home.get(item.split(".")[0], "Patient"), item) for item in items - listed)
+    return sorted(order + extra, key=lambda pair: titles.index(pair[0]))  # stable: chart order within a section
+
+
+def form_sections(trial_ids: list[str]) -> list[Section]:
+    """The sections and inputs the chosen trials need, in chart order."""
+    rule_sets = load_rule_sets()
+    facts = {fact for t in trial_ids for fact in compiled(rule_sets[t]).facts}
+    items, labs = _needed(facts)
+    sections = {title: Section(title) for title, _ in CHART}
+    for title, item in _placed(items):
+        section = sections[title]
+        if item.startswith("lab."):
+            spec = LABS[item[4:]]
+            section.labs.append(LabInput(spec.name, spec.description, tuple(spec.units), labs[spec.name] or spec.reference_range_from_lab))
+        elif item.startswith("history."):
+            name = item[8:]
+            section.histories.append(HistoryInput(name, HISTORY_LABEL[name], _history_columns(name), HISTORY_ROWS[name]))
+        else:
+            section.inputs.append(_PATIENT.get(item) or _record_input(item))
     return [s for s in sections.values() if not s.empty]

@@ -1,0 +1,75 @@
+"""The screening log as a CONSORT-style flow diagram: the boxes, their words and places, drawn by audit/_consort.html.
+
+Screened at the top; the eligible at the bottom of the main line; each way out of it (ineligible by first failing
+criterion, any further verdict, incomplete by open item) in a box to the right, with counts.
+"""
+import textwrap
+from dataclasses import dataclass, field
+
+from .verdicts import verdict_view
+
+LINE = 17  # px between text lines (12.5 px type)
+PAD = 10
+MAIN_X, MAIN_W = 16, 210
+SIDE_X, SIDE_W = 290, 400
+WRAP = 52  # characters that fit SIDE_W at that type size
+WIDTH = SIDE_X + SIDE_W + 16
+
+
+@dataclass
+class Box:
+    x: int
+    y: int
+    width: int
+    heading: str
+    count: int
+    tone: str
+    lines: list[str] = field(default_factory=list)  # below the heading, already wrapped
+
+    @property
+    def height(self) -> int:
+        return PAD * 2 + LINE * (1 + len(self.lines)) + 4
+
+
+@dataclass
+class Flow:
+    screened: Box
+    eligible: Box
+    exits: list[Box]
+    note: str
+
+    @property
+    def height(self) -> int:
+        return self.eligible.y + self.eligible.height + 16
+
+    @property
+    def spine_x(self) -> int:
+        return MAIN_X + MAIN_W // 2
+
+
+def _entries(pairs: list[tuple[str, int]]) -> list[str]:
+    lines = []
+    for words, count in pairs:
+        lines += textwrap.wrap(f"{count} · {words}", WRAP, subsequent_indent="    ")
+    return lines
+
+
+def flow(log) -> Flow:
+    """Lay out a ScreeningLog; every count comes from it, criteria named by title and id."""
+    screened = Box(MAIN_X, 16, MAIN_W, "Screened", log.screened, "neutral", [log.trial_id])
+    y = screened.y + screened.height + 24
+    exits = []
+    failing = [(f"{log.titles.get(cid, cid)} ({cid})", log.ineligible_by_first_fail[cid])
+               for cid in log.order if log.ineligible_by_first_fail[cid]]
+    boxes = [("ineligible", log.ineligible, ["by first failing criterion, in protocol order:"] + _entries(failing))]
+    boxes += [(verdict, n, []) for verdict, n in sorted(log.other.items())]
+    boxes.append(("incomplete", log.incomplete, ["by open item (a screening counts under each of its items):"]
+                  + _entries(log.incomplete_by_item.most_common())))
+    for verdict, count, lines in boxes:
+        view = verdict_view(verdict)
+        box = Box(SIDE_X, y, SIDE_W, verdict.replace("_", " ").capitalize(), count, view.tone, lines)
+        exits.append(box)
+        y += box.height + 16
+    eligible = Box(MAIN_X, y + 8, MAIN_W, "Eligible", log.eligible, "pass", ["every criterion passes"])
+    note = "adds up" if log.adds_up() else "DOES NOT ADD UP"
+    return Flow(screened, eligible, exits, note)
