@@ -291,9 +291,13 @@ def _days_clause(key: str, fact, leaves, evidence) -> str:
     if fact.value is None:
         return f"{_upper_first(event)}: {plain(fact.missing)}"
     if fact.value == config.NEVER_DAYS:
-        reviewed = plain(fact.display).removeprefix("none recorded (").rstrip(")")
+        reviewed = plain(fact.display)
         good = all(leaf.holds(fact.value) == g for leaf, g in leaves)
-        return f"No {event} recorded ({reviewed})" + ("" if good else f" — {need}")
+        # "none recorded (… reviewed)" folds into the sentence; any other reading (the medication vocabulary's
+        # "no entry counts (2 reviewed: …)") follows it whole, so its parentheses stay balanced.
+        text = (f"No {event} recorded ({reviewed.removeprefix('none recorded (').removesuffix(')')})"
+                if reviewed.startswith("none recorded (") else f"No {event}: {reviewed}")
+        return text + ("" if good else f" — {need}")
     if fact.value == 0:
         return f"{_upper_first(what)}{detail}: ongoing (clears only after it stops) — {need}"
     days = int(fact.value)

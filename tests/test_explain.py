@@ -151,3 +151,10 @@ def test_registry_numbering_readable():
     assert registry_label("exclusion", "1") == "Exclusion 1"
     assert registry_label("exclusion", "3-") == "Exclusion 3- (the registry's second list)"
     assert registry_label("inclusion", None) == "Inclusion"
+
+
+def test_reasons_keep_their_parentheses_balanced():
+    for patient in sorted(PATIENTS.glob("*.json")):
+        for report in screen_all(parse_record(patient.read_text()), AS_OF, "reference"):
+            for c in report.criteria:
+                assert c.reason.count("(") == c.reason.count(")"), (patient.name, c.id, c.reason)
