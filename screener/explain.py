@@ -68,7 +68,7 @@ _ATTESTATIONS = {
     "able_to_comply": "the patient is able to comply with the protocol",
     "no_emergency_condition": "there is no emergency condition",
 }
-_NUMBER_LABELS = {"age_years": "Age", "gfr": "GFR", "imaging.largest_lesion_mm": "Largest lesion on MRI/CT",
+_NUMBER_LABELS = {"age_years": "Age", "imaging.largest_lesion_mm": "Largest lesion on MRI/CT",
                   "diagnosis.induction_cycles": "Induction chemotherapy cycles received"}
 
 # --- plain text ------------------------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def _number_clause(key: str, fact, leaves, evidence) -> str:
     scan = re.search(r"\((mri|ct)\)$", evidence.get("source") or "")
     if scan:
         dated = f" ({scan[1].upper()}, {when(fact.date)})"
-    if not (lab in LABS or base in ("age_years", "gfr")):
+    if not (lab in LABS or base == "age_years"):
         label += ":"  # "Worst CTCAE v5.0 grade, renal: 0", not "… renal 0"
     needs = list(dict.fromkeys(_requirement(leaf, good) for leaf, good in leaves))  # "≥ 70" and "not < 70" read alike
     if len(needs) == 2 and needs[0].startswith("at least ") and needs[1].startswith("at most "):

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from freezegun import freeze_time
 
-from screener.facts.derive import completed_months, completed_years, derive, mosteller_bsa, schwartz_egfr
+from screener.facts.derive import completed_months, completed_years, derive, mosteller_bsa
 from screener.model.ruleset import Lookback
 from screener.rules import load_tables
 from screener.screening import parse_record
@@ -39,9 +39,7 @@ def test_completed_months(birth, on, months):
     assert completed_months(birth, on) == months
 
 
-def test_schwartz_and_bsa():
-    assert schwartz_egfr(124, 0.45) == pytest.approx(113.81, abs=0.01)
-    assert schwartz_egfr(100, 0.413) == pytest.approx(100)
+def test_bsa():
     assert mosteller_bsa(150, 54) == pytest.approx(1.5)
 
 

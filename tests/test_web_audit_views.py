@@ -1,6 +1,5 @@
 """Auditor views: rule sets beside their sources, history with filters, one screening, exports, the log."""
 import json
-import re
 
 import pytest
 

@@ -68,9 +68,6 @@ _DERIVED = (
               record_path="demographics.birth_date", always_known=True),
     FieldInfo("sex", "category", "sex", categories=("female", "male", "other", "unknown"),
               record_path="demographics.sex", always_known=True),
-    # Measured creatinine clearance or radioisotope GFR when submitted; else bedside Schwartz eGFR
-    # (0.413 x height cm / creatinine mg/dL, ages 1-17).
-    FieldInfo("gfr", "number", "GFR (measured, else bedside Schwartz eGFR)", unit="mL/min/1.73m2"),
     FieldInfo("imaging.largest_lesion_mm", "number", "largest lesion on the most recent MRI or CT", unit="mm",
               record_path="history.imaging"),
     FieldInfo("imaging.mibg_avid", "boolean", "most recent I-123 MIBG scan shows avid disease", record_path="history.imaging"),

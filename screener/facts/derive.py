@@ -49,11 +49,6 @@ def completed_months(birth: date, on: date) -> int:
     return (on.year - birth.year) * 12 + (on.month - birth.month) - (on.day < birth.day)
 
 
-def schwartz_egfr(height_cm: float, creatinine_mg_dl: float) -> float:
-    """Bedside Schwartz eGFR, mL/min/1.73 m² (Schwartz GJ et al., J Am Soc Nephrol 2009;20:629-637)."""
-    return 0.413 * height_cm / creatinine_mg_dl
-
-
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     """Body surface area, m² (Mosteller RD, N Engl J Med 1987;317:1098)."""
     return math.sqrt(height_cm * weight_kg / 3600)
@@ -274,24 +269,6 @@ class _Deriver:
         return Fact(multiple, f"{_fmt(obs.value)} {obs.unit} = {multiple:.2f} × {_fmt(limit[0])} {spec.canonical_unit}{caveat}",
                     "× limit", obs.date, f"{self._source(index, obs)}; limit: {limit[1]}")
 
-    def gfr(self) -> Fact:
-        measured = self.latest("measured_gfr")
-        if not isinstance(measured, Fact):
-            return self.lab("measured_gfr")
-        creatinine = self.latest("creatinine")
-        height = self.current_height()
-        age = completed_years(self.record.demographics.birth_date, self.as_of)
-        settle = "record a measured creatinine clearance or radioisotope GFR, or a recent creatinine and a dated height"
-        if isinstance(creatinine, Fact) or isinstance(height, str):
-            return _missing("no measured clearance/GFR, and no recent creatinine with a current height for the Schwartz estimate", settle)
-        if not 1 <= age <= 17:
-            return _missing(f"bedside Schwartz applies to ages 1-17 (age {age}); no measured clearance/GFR", settle)
-        index, obs = creatinine
-        mg_dl = to_canonical(LABS["creatinine"], obs.value, obs.unit)
-        egfr = schwartz_egfr(height, mg_dl)
-        return Fact(egfr, f"{_fmt(egfr)} mL/min/1.73m2 (bedside Schwartz: 0.413 × {height:g} cm / {_fmt(mg_dl)} mg/dL)",
-                    "mL/min/1.73m2", obs.date, f"demographics.height_cm and {self._source(index, obs)}")
-
     # --- history --------------------------------------------------------------------------------------------------
     def imaging(self, key: str) -> Fact:
         scans = self.record.history.imaging
@@ -391,8 +368,6 @@ class _Deriver:
             return self.age_years()
         if key == "sex":
             return Fact(self.record.demographics.sex, self.record.demographics.sex, source="demographics.sex")
-        if key == "gfr":
-            return self.gfr()
         if key.startswith("days_since["):
             return self.days_since(key)
         if key.startswith("lab."):

@@ -8,7 +8,7 @@ from ..model.labs import LOINC_TO_LAB, LABS, accepted_units, to_canonical
 from ..model.record import PatientRecord
 from ..rules._load import error_path
 from ..screening import InvalidRecord, validation_message
-from ._common import LOINC, FhirImport, as_dict, day as _day, fail as _fail, match_words as _match, table, words as _words, status_words as _status
+from ._common import LOINC, FhirImport, as_dict, day as _day, fail as _fail, match_words as _match, table, words as _words
 from ._conditions import ConditionReader
 from ._medications import MedicationReader
 from ._models import MODELS, problem

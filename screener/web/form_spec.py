@@ -179,11 +179,7 @@ def _needed(facts) -> tuple[set[str], dict[str, bool]]:
             key = "lab." + key.split("lab=", 1)[1].split(";", 1)[0]
         if key in ("age_years", "sex"):
             continue
-        if key == "gfr":
-            labs.setdefault("measured_gfr", False)
-            labs.setdefault("creatinine", False)
-            items.update(body)
-        elif key.startswith("lab."):
+        if key.startswith("lab."):
             lab, _, reference = key.removeprefix("lab.").partition("/")
             labs[lab] = labs.get(lab, False) or reference == "uln"
         elif key.startswith("imaging."):
