@@ -157,3 +157,37 @@ def test_the_api_never_answers_5xx_to_a_malformed_bundle(client, data):
     _put(bundle, data.draw(st.sampled_from(PATHS)), copy.deepcopy(data.draw(WRONG)))
     response = client.post("/api/v1/screen?as_of=2026-11-22", data=json.dumps(bundle), content_type="application/fhir+json")
     assert response.status_code in (200, 422), response.status_code
+
+
+def test_a_malformed_medication_resource_leaves_the_medication_history_not_recorded():
+    # A dexamethasone statement with one bad element could be the excluding steroid: dropping it and calling the
+    # rest of the history complete could let a steroid criterion pass.
+    bundle = copy.deepcopy(TEMPLATE)
+    _put(bundle, ("entry", 7, "resource", "subject"), "Patient/p1")
+    record, imported = record_from_bundle(json.dumps(bundle), AS_OF)
+    assert record.history.medications is None
+    assert any("could not be read (malformed" in a for a in imported.assumptions)
+
+
+def test_a_malformed_medication_resource_that_says_it_was_not_taken_loses_nothing():
+    bundle = copy.deepcopy(TEMPLATE)
+    _put(bundle, ("entry", 7, "resource", "status"), "not-taken")
+    _put(bundle, ("entry", 7, "resource", "effectivePeriod"), "2026")
+    record, _ = record_from_bundle(json.dumps(bundle), AS_OF)
+    assert len(record.history.medications) == 2
+
+
+@pytest.mark.parametrize("code,unknown", [
+    ({"text": "Platelet transfusion"}, {"transfusions"}),
+    ({"text": ["platelet transfusion"]}, {"transfusions", "transplants"}),  # the code itself unreadable: either
+    ({"text": "Appendectomy"}, set()),  # readable and neither: nothing is lost
+])
+def test_a_malformed_procedure_leaves_the_histories_it_may_belong_to_not_recorded(code, unknown):
+    bundle = copy.deepcopy(TEMPLATE)
+    bundle["entry"].append({"resource": {"resourceType": "Procedure", "id": "pr2", "status": "completed", "subject": SUBJECT,
+                                         "code": code, "performedPeriod": "2026-11-20"}})
+    bundle["entry"].append({"resource": {"resourceType": "Procedure", "id": "pr3", "status": "completed", "subject": SUBJECT,
+                                         "code": {"text": "Red blood cell transfusion"}, "performedDateTime": "2026-10-01"}})
+    record, _ = record_from_bundle(json.dumps(bundle), AS_OF)
+    got = {k for k in ("transfusions", "transplants") if getattr(record.history, k) is None}
+    assert got == unknown

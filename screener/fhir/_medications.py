@@ -76,12 +76,18 @@ class MedicationReader:
         for entry in medications:
             if entry["dose"] is not None and entry["dose"] > _MAX_DOSE:
                 entry["dose"] = entry["dose_unit"] = None  # a sum past any real dose: say unknown, not a number
+        for kind in TYPES:
+            for resource in self.bundle.malformed.get(kind, []):
+                status = resource.get("status")
+                if isinstance(status, str) and status in _IGNORED_STATUS[kind]:
+                    continue  # it says itself it was not taken: nothing is lost by not reading the rest
+                seen_any, self.unreadable = True, self.unreadable + 1  # malformed: could be the excluding drug
         if not seen_any:
             return None
         if self.unreadable:
             # An unreadable entry could be the excluding steroid or CYP3A4 drug: the history is not complete.
             self.out.assumptions.append(
-                f"{self.unreadable} medication resource(s) could not be read (no drug or no dates), so the medication "
+                f"{self.unreadable} medication resource(s) could not be read (malformed, no drug or no dates), so the medication "
                 "history is taken as not recorded: criteria on medications stay unknown.")
             return None
         self.out.assumptions.append(

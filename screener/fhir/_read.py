@@ -11,7 +11,7 @@ from ..screening import InvalidRecord, validation_message
 from ._common import LOINC, FhirImport, as_dict, day as _day, fail as _fail, match_words as _match, table, words as _words
 from ._conditions import ConditionReader
 from ._medications import MedicationReader
-from ._models import MODELS, problem
+from ._models import MODELS, CodeableConcept, problem
 
 _USABLE_OBSERVATION_STATUS = {"final", "amended", "corrected"}
 _WEIGHT, _HEIGHT = "29463-7", "8302-2"
@@ -51,6 +51,9 @@ class _Bundle:
         if wrong:
             _fail(f"entry[{self.patient_index}].resource.{wrong[0]}", wrong[1])
         self.out = FhirImport()
+        # Resources of each type that were skipped as malformed: a reader whose history must be complete (every
+        # medication, every transfusion) cannot call it complete when one of its resources could not be read.
+        self.malformed: dict[str, list[dict]] = {}
 
     def name(self, index: int, resource: dict) -> str:
         id_ = resource.get("id")
@@ -70,6 +73,7 @@ class _Bundle:
                 wrong = problem(MODELS[resource["resourceType"]], resource)
                 if wrong:
                     self.out.ignore(self.name(index, resource), f"malformed at {wrong[0]}: {wrong[1]}")
+                    self.malformed.setdefault(resource["resourceType"], []).append(resource)
                     continue
                 key = "patient" if resource["resourceType"] in ("MedicationStatement",) and "subject" not in resource else "subject"
                 self.check_subject(index, resource, key)
@@ -176,10 +180,28 @@ class _Bundle:
                 self.out.use(name, f"history.transfusions[{len(found['transfusion']) - 1}]", transfusion)
             else:
                 self.out.ignore(name, f"a {kinds[0]} of a kind screening does not use")
-        for kind in sorted(seen):
+        unreadable = self._unreadable_procedure_kinds(list(found))
+        for kind in sorted(unreadable):
+            self.out.assumptions.append(
+                f"A Procedure that may be a {kind} could not be read (see ignored), so the {kind} history is taken as "
+                "not recorded: criteria on it stay unknown.")
+        for kind in sorted(seen - unreadable):
             self.out.assumptions.append(f"The Bundle's {kind} Procedures are taken as the patient's whole {kind} history.")
-        return (found["transplant"] if "transplant" in seen else None,
-                found["transfusion"] if "transfusion" in seen else None)
+        return (found["transplant"] if "transplant" in seen - unreadable else None,
+                found["transfusion"] if "transfusion" in seen - unreadable else None)
+
+    def _unreadable_procedure_kinds(self, kinds: list[str]) -> set[str]:
+        """The histories a malformed Procedure may belong to: its kind by its words when its code can be read, else
+        every kind (a dropped transfusion could be the one that makes a platelet count unusable)."""
+        unreadable = set()
+        for resource in self.malformed.get("Procedure", []):
+            if resource.get("status") == "entered-in-error":
+                continue
+            code = resource.get("code")
+            if code is not None and problem(CodeableConcept, code) is not None:
+                return set(kinds)
+            unreadable.update(k for k in kinds if k in _words(code))
+        return unreadable
 
 
 def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, FhirImport]:
