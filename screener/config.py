@@ -25,6 +25,20 @@ DECIMALS = 6
 # hundred), low enough that the worst accepted record screens in well under a second (benchmarks/worst_case.py).
 # More are refused at validation (422 / CLI exit 2) naming history.medications and this limit.
 MAX_MEDICATIONS_PER_RECORD = 500
+# The other lists of a record, each far above a real child's history and each refused above its limit (422 / CLI
+# exit 2 / a line of the batch's errors.csv) naming the list and the limit. Observations: a child on treatment for
+# years has a blood count and chemistry most days (a dozen screened labs a draw, ~4,000 a year), so the limit
+# holds several years; a lab list this long screens in about a second (benchmarks/worst_case.py).
+MAX_OBSERVATIONS_PER_RECORD = 20_000
+MAX_TRANSFUSIONS_PER_RECORD = 2_000  # intensive AML therapy needs a few hundred at most
+MAX_TRANSPLANTS_PER_RECORD = 20
+MAX_CHEMOTHERAPY_COURSES_PER_RECORD = 500
+MAX_IMAGING_PER_RECORD = 1_000
+# Entries one FHIR Bundle may hold. The 8 MiB body limit already keeps real bundles to a few thousand entries
+# (Synthea's average resource is ~3 KB; the largest of the 151 test bundles has 589 entries); this bounds a
+# bundle of tiny entries too, so reading and screening the worst accepted bundle stays in seconds
+# (benchmarks/worst_case.py) far inside the worker timeout. More: 422 naming `entry` and this limit.
+MAX_BUNDLE_ENTRIES = 20_000
 # A native record larger than this is refused before parsing (CLI and API alike).
 MAX_RECORD_BYTES = 2 * 1024 * 1024
 # The API's body limit: FHIR bundles carry a whole history (the largest real one tested is 2.7 MB). Above it: 413.

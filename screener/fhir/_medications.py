@@ -17,6 +17,7 @@ import math
 import re
 from datetime import date, timedelta
 
+from .. import config
 from ._common import RXNORM, as_dict, codes, codings, day, table, words
 from ._models import AdministrationDosage, Dosage, Medication as MedicationModel, problem
 
@@ -72,6 +73,8 @@ class MedicationReader:
             if key is not None:
                 given[key] = len(medications)
             medications.append(entry)
+            self.bundle.within_limit(index, len(medications), config.MAX_MEDICATIONS_PER_RECORD,
+                                     "medication entries (MAX_MEDICATIONS_PER_RECORD)")
             self.out.use(name, f"history.medications[{len(medications) - 1}]", note)
         for entry in medications:
             if entry["dose"] is not None and entry["dose"] > _MAX_DOSE:

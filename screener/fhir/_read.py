@@ -4,6 +4,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from .. import config
 from ..model.labs import LOINC_TO_LAB, LABS, accepted_units, to_canonical
 from ..model.record import PatientRecord
 from ..rules._load import error_path
@@ -29,6 +30,10 @@ class _Bundle:
         entries = bundle.get("entry")
         if not isinstance(entries, list):
             _fail("entry", "a Bundle needs an entry list")
+        if len(entries) > config.MAX_BUNDLE_ENTRIES:
+            # Before anything is read: each entry costs time, and the limit keeps the worst bundle in seconds.
+            _fail("entry", f"the Bundle has {len(entries):,} entries; at most {config.MAX_BUNDLE_ENTRIES:,} are read "
+                           "(MAX_BUNDLE_ENTRIES)")
         self.as_of = as_of
         self.entries = []
         self.by_reference = {}
@@ -58,6 +63,11 @@ class _Bundle:
     def name(self, index: int, resource: dict) -> str:
         id_ = resource.get("id")
         return f"entry[{index}] {resource['resourceType'][:40]}/{id_[:64] if isinstance(id_, str) else '?'}"
+
+    def within_limit(self, index: int, count: int, limit: int, what: str) -> None:
+        """Refuse, at the entry that goes past it, a Bundle whose record list would be longer than the record allows."""
+        if count > limit:
+            _fail(f"entry[{index}]", f"the Bundle gives more than {limit:,} {what}; at most {limit:,} are screened")
 
     def check_subject(self, index: int, resource: dict, key: str) -> None:
         ref = resource.get(key)
@@ -134,6 +144,8 @@ class _Bundle:
                 observation["reference_high"] = float(high_ref["value"])
             self.out.use(name, f"observations[{len(observations)}]", f"LOINC {code} {value} {unit} on {day}")
             observations.append(observation)
+            self.within_limit(index, len(observations), config.MAX_OBSERVATIONS_PER_RECORD,
+                              "lab observations (MAX_OBSERVATIONS_PER_RECORD)")
         for target, (day, value, name) in latest_body.items():
             demographics[target] = value
             # The measurement's date goes with it: derivation decides whether it is too old to size the child.
@@ -174,9 +186,13 @@ class _Bundle:
                 continue
             if transplant:
                 found["transplant"].append({"type": transplant, "date": day.isoformat()})
+                self.within_limit(index, len(found["transplant"]), config.MAX_TRANSPLANTS_PER_RECORD,
+                                  "transplants (MAX_TRANSPLANTS_PER_RECORD)")
                 self.out.use(name, f"history.transplants[{len(found['transplant']) - 1}]", transplant)
             elif transfusion:
                 found["transfusion"].append({"product": transfusion, "date": day.isoformat()})
+                self.within_limit(index, len(found["transfusion"]), config.MAX_TRANSFUSIONS_PER_RECORD,
+                                  "transfusions (MAX_TRANSFUSIONS_PER_RECORD)")
                 self.out.use(name, f"history.transfusions[{len(found['transfusion']) - 1}]", transfusion)
             else:
                 self.out.ignore(name, f"a {kinds[0]} of a kind screening does not use")

@@ -173,10 +173,10 @@ class Medication(_Period):
 class History(StrictModel):
     """Each list: None = not recorded; [] = reviewed, none."""
 
-    transplants: list[Transplant] | None = None
-    chemotherapy: list[ChemotherapyCourse] | None = None
-    transfusions: list[Transfusion] | None = None
-    imaging: list[Imaging] | None = None
+    transplants: Annotated[list[Transplant], Field(max_length=config.MAX_TRANSPLANTS_PER_RECORD)] | None = None
+    chemotherapy: Annotated[list[ChemotherapyCourse], Field(max_length=config.MAX_CHEMOTHERAPY_COURSES_PER_RECORD)] | None = None
+    transfusions: Annotated[list[Transfusion], Field(max_length=config.MAX_TRANSFUSIONS_PER_RECORD)] | None = None
+    imaging: Annotated[list[Imaging], Field(max_length=config.MAX_IMAGING_PER_RECORD)] | None = None
     medications: Annotated[list[Medication], Field(max_length=config.MAX_MEDICATIONS_PER_RECORD)] | None = None
 
 
@@ -222,7 +222,7 @@ class PatientRecord(StrictModel):
     record_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] | None = None
     demographics: Demographics
     diagnosis: Diagnosis = Diagnosis()
-    observations: Annotated[list[Observation], Field(max_length=5_000)] = []
+    observations: Annotated[list[Observation], Field(max_length=config.MAX_OBSERVATIONS_PER_RECORD)] = []
     history: History = History()
     findings: Findings = Findings()
     attestations: Attestations = Attestations()
