@@ -7,9 +7,11 @@ malformed Patient is a 422 naming the path; any other malformed resource is list
 what was wrong, and the rest of the Bundle is read. A medication resource's dosage is checked line by line: a
 bad line leaves the dose and route unknown but keeps the medication (dropping it could hide an excluding drug).
 """
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, ValidationError
+
+from .. import config
 
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 Number = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
@@ -19,6 +21,12 @@ MAX_LIST = 1_000
 
 def _list(item):
     return Annotated[list[item], Field(max_length=MAX_LIST)]
+
+
+def _checked_later(model):
+    """Any value here, described as `model` in the OpenAPI document: the reader checks it on its own (a bad dosage
+    line, a bad resource is ignored with its reason rather than refusing the Bundle)."""
+    return Annotated[Any, PlainValidator(lambda value: value, json_schema_input_type=model)]
 
 
 class _Element(BaseModel):
@@ -99,6 +107,7 @@ class _Resource(_Element):
 
 
 class Patient(_Resource):
+    resourceType: Literal["Patient"]
     birthDate: Text | None = None
     gender: Text | None = None
 
@@ -108,6 +117,7 @@ class ReferenceRange(_Element):
 
 
 class Observation(_Resource):
+    resourceType: Literal["Observation"]
     status: Text | None = None
     code: CodeableConcept | None = None
     effectiveDateTime: Text | None = None
@@ -118,6 +128,7 @@ class Observation(_Resource):
 
 
 class Condition(_Resource):
+    resourceType: Literal["Condition"]
     code: CodeableConcept | None = None
     clinicalStatus: CodeableConcept | None = None
     verificationStatus: CodeableConcept | None = None
@@ -127,6 +138,7 @@ class Condition(_Resource):
 
 
 class Procedure(_Resource):
+    resourceType: Literal["Procedure"]
     status: Text | None = None
     code: CodeableConcept | None = None
     performedDateTime: Text | None = None
@@ -134,6 +146,7 @@ class Procedure(_Resource):
 
 
 class Medication(_Resource):
+    resourceType: Literal["Medication"]
     code: CodeableConcept | None = None
 
 
@@ -141,18 +154,20 @@ class _MedicationUse(_Resource):
     status: Text | None = None
     medicationCodeableConcept: CodeableConcept | None = None
     medicationReference: Reference | None = None
-    contained: _list(dict) | None = None
+    contained: _list(_checked_later(Medication)) | None = None
     effectiveDateTime: Text | None = None
     effectivePeriod: Period | None = None
 
 
 class MedicationStatement(_MedicationUse):
+    resourceType: Literal["MedicationStatement"]
     patient: Reference | None = None
-    dosage: _list(Any) | None = None  # each line checked on its own (Dosage)
+    dosage: _list(_checked_later(Dosage)) | None = None
 
 
 class MedicationAdministration(_MedicationUse):
-    dosage: Any = None  # checked on its own (AdministrationDosage)
+    resourceType: Literal["MedicationAdministration"]
+    dosage: _checked_later(AdministrationDosage) = None
 
 
 class DispenseRequest(_Element):
@@ -162,14 +177,58 @@ class DispenseRequest(_Element):
 
 
 class MedicationRequest(_MedicationUse):
+    resourceType: Literal["MedicationRequest"]
     intent: Text | None = None
     authoredOn: Text | None = None
-    dosageInstruction: _list(Any) | None = None  # each line checked on its own (Dosage)
+    dosageInstruction: _list(_checked_later(Dosage)) | None = None
     dispenseRequest: DispenseRequest | None = None
 
 
 MODELS: dict[str, type[_Resource]] = {m.__name__: m for m in (
     Patient, Observation, Condition, Procedure, Medication, MedicationStatement, MedicationAdministration, MedicationRequest)}
+
+
+class OtherResource(_Resource):
+    """Any other resource (Encounter, Claim, …): not read, and a resource of a type above that does not fit its
+    model is read as this one, listed as ignored with the path and the reason."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def _a_resource(value):
+    if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
+        raise ValueError("each entry needs a resource with a resourceType")
+    return value
+
+
+class BundleEntry(_Element):
+    fullUrl: Text | None = None
+    # Each resource is checked against its own model as it is read (a malformed Patient is refused, any other
+    # malformed resource ignored), so here only that it is a resource.
+    resource: Annotated[dict, PlainValidator(_a_resource, json_schema_input_type=Union[tuple(MODELS.values()) + (OtherResource,)])]
+
+
+_EXAMPLE = {"resourceType": "Bundle", "type": "collection", "entry": [
+    {"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-03-14", "gender": "female"}},
+    {"resource": {"resourceType": "Observation", "status": "final", "subject": {"reference": "urn:uuid:p1"},
+                  "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]}, "effectiveDateTime": "2026-11-18",
+                  "valueQuantity": {"value": 142, "unit": "10*3/uL", "code": "10*3/uL"}}},
+    {"resource": {"resourceType": "MedicationStatement", "status": "active", "subject": {"reference": "urn:uuid:p1"},
+                  "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "3264",
+                                                            "display": "dexamethasone"}]},
+                  "effectivePeriod": {"start": "2026-10-20", "end": "2026-10-24"},
+                  "dosage": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                              "doseAndRate": [{"doseQuantity": {"value": 4, "unit": "mg", "code": "mg"}}]}]}},
+]}
+
+
+class Bundle(_Element):
+    """A FHIR R4 Bundle with exactly one Patient; the resources screening reads are described by their models."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+    resourceType: Literal["Bundle"]
+    type: Text | None = None
+    entry: Annotated[list[BundleEntry], Field(max_length=config.MAX_BUNDLE_ENTRIES)]
 
 
 def path_of(loc: tuple) -> str:

@@ -12,7 +12,7 @@ from ..screening import InvalidRecord, validation_message
 from ._common import LOINC, FhirImport, as_dict, day as _day, fail as _fail, match_words as _match, table, words as _words
 from ._conditions import ConditionReader
 from ._medications import MedicationReader
-from ._models import MODELS, CodeableConcept, problem
+from ._models import MODELS, Bundle as BundleModel, CodeableConcept, problem
 
 _USABLE_OBSERVATION_STATUS = {"final", "amended", "corrected"}
 _WEIGHT, _HEIGHT = "29463-7", "8302-2"
@@ -28,19 +28,18 @@ class _Bundle:
         if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
             _fail("resourceType", "expected a FHIR Bundle")
         entries = bundle.get("entry")
-        if not isinstance(entries, list):
-            _fail("entry", "a Bundle needs an entry list")
-        if len(entries) > config.MAX_BUNDLE_ENTRIES:
+        if isinstance(entries, list) and len(entries) > config.MAX_BUNDLE_ENTRIES:
             # Before anything is read: each entry costs time, and the limit keeps the worst bundle in seconds.
             _fail("entry", f"the Bundle has {len(entries):,} entries; at most {config.MAX_BUNDLE_ENTRIES:,} are read "
                            "(MAX_BUNDLE_ENTRIES)")
+        wrong = problem(BundleModel, bundle)  # the envelope; each resource is checked against its model when read
+        if wrong:
+            _fail(wrong[0], wrong[1].removeprefix("Value error, "))
         self.as_of = as_of
         self.entries = []
         self.by_reference = {}
         for i, entry in enumerate(entries):
-            resource = entry.get("resource") if isinstance(entry, dict) else None
-            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-                _fail(f"entry[{i}].resource", "each entry needs a resource with a resourceType")
+            resource = entry["resource"]
             self.entries.append((i, resource))
             if isinstance(entry.get("fullUrl"), str):
                 self.by_reference[entry["fullUrl"]] = resource

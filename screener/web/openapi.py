@@ -4,6 +4,7 @@ from functools import lru_cache
 from flask import Blueprint, Response, json, render_template_string
 from pydantic.json_schema import models_json_schema
 
+from ..fhir import Bundle
 from ..model.api import FieldView, Problem, ScreenAllResponse, ScreenResponse, TrialDetail, TrialSummary
 from ..model.record import PatientRecord
 
@@ -23,9 +24,6 @@ def _error(description: str) -> dict:
 _AS_OF = {"name": "as_of", "in": "query", "required": False, "description": "Screening date, YYYY-MM-DD (default: today).",
           "schema": {"type": "string", "format": "date"}}
 _TRIAL_ID = {"name": "trial_id", "in": "path", "required": True, "schema": {"type": "string"}}
-_FHIR_BUNDLE = {"type": "object", "required": ["resourceType", "entry"],
-                "description": "A FHIR R4 Bundle with one Patient; see the README for what is read.",
-                "properties": {"resourceType": {"const": "Bundle"}, "entry": {"type": "array", "items": {"type": "object"}}}}
 
 
 _ACCESS = {
@@ -41,7 +39,7 @@ def _screen_operation(summary: str, response: str, parameters: list) -> dict:
         "parameters": parameters,
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/PatientRecord"}},
-            "application/fhir+json": {"schema": _FHIR_BUNDLE},
+            "application/fhir+json": {"schema": {"$ref": "#/components/schemas/FhirBundle"}},
         }},
         "responses": {
             "200": _ok({"$ref": f"#/components/schemas/{response}"}),
@@ -64,6 +62,10 @@ def openapi_document() -> dict:
          (Problem, "serialization")],
         ref_template="#/components/schemas/{model}",
     )
+    # The FHIR subset the reader reads, from the models it checks each resource against; prefixed, because FHIR's
+    # names (Observation, Medication, Period) are also the native record's.
+    _, fhir = models_json_schema([(Bundle, "validation")], ref_template="#/components/schemas/Fhir{model}")
+    schemas["$defs"].update({f"Fhir{name}": schema for name, schema in fhir["$defs"].items()})
     return {
         "openapi": "3.1.0",
         "info": {"title": "Trial eligibility screener", "version": "1",
