@@ -97,7 +97,8 @@ def test_login_logout_and_failed_logins_throttled(tmp_path):
     assert client.post("/login", data={"username": "bob", "password": "wrong"}).status_code == 401
     response = client.post("/login", data={"username": "bob", "password": "a long enough password", "next": "/audit/screenings"})
     assert response.status_code == 302 and response.headers["Location"] == "/audit/screenings"
-    cookie = response.headers["Set-Cookie"]
+    # The session cookie (sign-in also sets the known-browser cookie, see test_web_signin.py)
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert client.get("/audit/screenings").status_code == 200
     assert client.post("/logout").status_code == 302

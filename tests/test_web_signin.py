@@ -81,6 +81,81 @@ def test_password_hashing_is_bounded_across_workers(tmp_path):
     assert _login(_client(app), password=PASSWORD).status_code == 302
 
 
+@pytest.fixture
+def fast_flood(monkeypatch):
+    """Flood usernames fail at once instead of running scrypt: the throttles under test come before the hash."""
+    from screener.audit._accounts import Accounts
+
+    real = Accounts.authenticate
+    monkeypatch.setattr(Accounts, "authenticate", lambda self, u, p: None if u.startswith("flood") else real(self, u, p))
+
+
+def _flood(app, addresses: int = 20, each: int = 10) -> list[int]:
+    return [_login(_client(app, f"198.51.100.{i}"), username=f"flood{i}-{n}").status_code
+            for i in range(addresses) for n in range(each)]
+
+
+def test_a_flood_from_twenty_addresses_does_not_stop_a_known_user_signing_in(tmp_path, fast_flood):
+    app = _app(tmp_path)  # the default limits: 10 a minute per address, 60 a minute overall
+    bob = _client(app, "192.0.2.1")
+    with freeze_time("2026-11-22 09:00:00"):
+        assert _login(bob, password=PASSWORD).status_code == 302  # signed in before: this browser is known
+        assert bob.post("/logout").status_code == 302  # signing out does not forget it
+    with freeze_time("2026-11-22 10:00:05"):
+        statuses = _flood(app)
+        assert statuses.count(401) == 60 and statuses.count(429) == 140  # everyone's budget is spent
+        assert _login(_client(app, "192.0.2.77"), username="bob", password=PASSWORD).status_code == 429  # unknown browser
+        assert _login(bob, password=PASSWORD).status_code == 302
+        bob.environ_base["REMOTE_ADDR"] = "203.0.113.50"  # the same browser from another network
+        assert _login(bob, password=PASSWORD).status_code == 302
+        assert _login(bob, username="carol", password=PASSWORD).status_code == 429  # known as bob, not as carol
+
+
+def test_a_known_browser_has_its_own_budget_and_hashing_slot(tmp_path, fast_flood):
+    app = _app(tmp_path, LOGIN_KNOWN_ATTEMPTS_PER_MINUTE=3)
+    bob = _client(app, "192.0.2.1")
+    with freeze_time("2026-11-22 10:00:05"):
+        assert _login(bob, password=PASSWORD).status_code == 302
+        # The flood holds the only general hashing slot (another worker hashing): a known browser takes the reserved one.
+        fd = os.open(os.path.join(app.instance_path, "signin-0.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            assert _login(_client(app, "192.0.2.9"), password=PASSWORD).status_code == 503
+            assert _login(bob, password=PASSWORD).status_code == 302
+        finally:
+            os.close(fd)
+        assert _login(bob).status_code == 401 and _login(bob).status_code == 401
+        assert _login(bob, password=PASSWORD).status_code == 429  # its own budget (3 a minute here) is bounded too
+
+
+@pytest.mark.parametrize("cookie", ["made-up", "signed with another key"])
+def test_a_made_up_known_browser_cookie_counts_for_nothing(tmp_path, fast_flood, cookie):
+    from itsdangerous import URLSafeTimedSerializer
+
+    from screener.web.auth import KNOWN_COOKIE
+
+    app = _app(tmp_path, LOGIN_ATTEMPTS_PER_MINUTE=1)
+    value = "made-up" if cookie == "made-up" else URLSafeTimedSerializer("another key", salt="screener-signin-known").dumps("bob")
+    with freeze_time("2026-11-22 10:00:05"):
+        _login(_client(app), username="flood")
+        attacker = _client(app, "198.51.100.1")
+        attacker.set_cookie(KNOWN_COOKIE, value, path="/login")
+        assert _login(attacker, password=PASSWORD).status_code == 429
+
+
+def test_a_browser_is_known_for_30_days(tmp_path, fast_flood):
+    app = _app(tmp_path, LOGIN_ATTEMPTS_PER_MINUTE=1)
+    bob = _client(app, "192.0.2.1")
+    with freeze_time("2026-10-01 10:00:05"):
+        assert _login(bob, password=PASSWORD).status_code == 302
+    with freeze_time("2026-10-31 10:00:00"):  # 29 days 23 h 59 min later: still known
+        _login(_client(app), username="flood")
+        assert _login(bob, password=PASSWORD).status_code == 302
+    with freeze_time("2026-11-30 10:00:10"):  # 30 days and 10 s after that sign-in renewed it: no longer known
+        _login(_client(app), username="flood")
+        assert _login(bob, password=PASSWORD).status_code == 429
+
+
 def test_lockout_is_per_username_and_client_so_nobody_locks_out_another(tmp_path):
     attacker, owner = "203.0.113.9", "192.0.2.1"
     app = _app(tmp_path)

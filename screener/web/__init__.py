@@ -33,6 +33,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=10,
         LOGIN_ATTEMPTS_PER_MINUTE=60,  # every client together: at most a third of one core spent hashing
         LOGIN_CONCURRENT_HASHES=1,  # per host; with two or more workers one is always free for health checks
+        # A browser that signed in as a user within LOGIN_KNOWN_DAYS carries a signed cookie saying so; its tries
+        # for that username have their own budget and hashing slot, outside the two limits above, so a flood from
+        # any number of addresses cannot lock people out who have signed in before (auth.py, README).
+        LOGIN_KNOWN_ATTEMPTS_PER_MINUTE=10,  # per username, for browsers known to it
+        LOGIN_KNOWN_DAYS=30,
+        LOGIN_RESERVED_HASHES=1,
         # Lockout, per username *and* client address, so nobody can lock another person out from elsewhere:
         # after 5 failures in a row, 1 minute, doubling with each further failure up to an hour.
         LOGIN_FAILURES_ALLOWED=5,

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for)
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..audit._accounts import FIRST_ADMIN_PASSWORD_FILE, Accounts, Principal
 from ..audit._limits import Limits
@@ -147,16 +148,48 @@ def _refused(message: str, retry_after: float, target: str, status: int = 429) -
     return response
 
 
+# The "known browser" cookie: which user last signed in from this browser. It grants no access, only a place in
+# a reserved sign-in budget for that username; signed with the app's key, so it cannot be made up.
+KNOWN_COOKIE = "signin_known"
+_KNOWN_SALT = "screener-signin-known"
+
+
+def _known_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_KNOWN_SALT)
+
+
+def _known_browser(username: str) -> bool:
+    """Whether this browser signed in as `username` within LOGIN_KNOWN_DAYS."""
+    cookie = request.cookies.get(KNOWN_COOKIE)
+    if not cookie or not username or len(cookie) > 500:
+        return False
+    try:
+        known = _known_serializer().loads(cookie, max_age=current_app.config["LOGIN_KNOWN_DAYS"] * 86400)
+    except BadSignature:  # also an expired one (SignatureExpired is a BadSignature)
+        return False
+    return known == username
+
+
+def _remember_browser(response: Response, username: str) -> None:
+    response.set_cookie(KNOWN_COOKIE, _known_serializer().dumps(username), max_age=current_app.config["LOGIN_KNOWN_DAYS"] * 86400,
+                        path=url_for("auth.login"), secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
+                        samesite="Strict")
+
+
 @contextmanager
-def _hashing_slot():
+def _hashing_slot(known: bool = False):
     """True while this request holds one of the host's few password-hashing slots, False when all are taken.
 
     scrypt is made to be slow and memory-hungry: with every worker hashing, nothing answers health checks. The
     slots are file locks in the instance folder, so they bound every worker process of this host together;
-    a request that finds them all taken is refused at once rather than waiting and holding its worker.
+    a request that finds them all taken is refused at once rather than waiting and holding its worker. A known
+    browser (see _known_browser) may also take a reserved slot, which a flood of unknown clients never holds.
     """
-    for slot in range(current_app.config["LOGIN_CONCURRENT_HASHES"]):
-        fd = os.open(os.path.join(current_app.instance_path, f"signin-{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    names = [f"signin-{slot}" for slot in range(current_app.config["LOGIN_CONCURRENT_HASHES"])]
+    if known:
+        names = [f"signin-known-{slot}" for slot in range(current_app.config["LOGIN_RESERVED_HASHES"])] + names
+    for name in names:
+        fd = os.open(os.path.join(current_app.instance_path, f"{name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -182,12 +215,17 @@ def login_submit():
     if locked:
         return _refused(f"Too many failed attempts for this username from here: wait {int(locked // 60) + 1} minutes.",
                         locked, target)
-    for what, limit in ((f"signin:client:{client}", config["LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE"]),
-                        ("signin:all", config["LOGIN_ATTEMPTS_PER_MINUTE"])):
+    # A browser that signed in as this user before has the username's own budget instead of its address's and
+    # everyone's: a flood from many addresses can spend those, but not this one (it needs the signed cookie).
+    known = _known_browser(username)
+    budgets = ((f"signin:known:{username}", config["LOGIN_KNOWN_ATTEMPTS_PER_MINUTE"]),) if known else (
+        (f"signin:client:{client}", config["LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE"]),
+        ("signin:all", config["LOGIN_ATTEMPTS_PER_MINUTE"]))
+    for what, limit in budgets:
         wait = limits.take(what, limit, 60, prune=what == "signin:all")
         if wait:
             return _refused("Too many sign-in attempts: wait a minute and try again.", wait, target)
-    with _hashing_slot() as slot:
+    with _hashing_slot(known) as slot:
         if not slot:
             return _refused("The service is busy: try again in a moment.", 1, target, status=503)
         principal = accounts().authenticate(username, password)
@@ -202,9 +240,9 @@ def login_submit():
     session["generation"] = principal.session_generation
     session.permanent = True
     get_store().note(principal.actor, "login", principal.username, {})
-    if principal.must_change_password:
-        return redirect(url_for("auth.password"))
-    return redirect(target or url_for("form.index"))
+    response = redirect(url_for("auth.password") if principal.must_change_password else target or url_for("form.index"))
+    _remember_browser(response, principal.username)
+    return response
 
 
 def _password_page(error: str | None = None, status: int = 200) -> Response:
