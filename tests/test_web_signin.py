@@ -75,7 +75,7 @@ def test_password_hashing_is_bounded_across_workers(tmp_path):
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         busy = _login(_client(app), password=PASSWORD)
-        assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+        assert busy.status_code == 429 and busy.headers["Retry-After"] == "1"
     finally:
         os.close(fd)
     assert _login(_client(app), password=PASSWORD).status_code == 302
@@ -120,7 +120,7 @@ def test_a_known_browser_has_its_own_budget_and_hashing_slot(tmp_path, fast_floo
         fd = os.open(os.path.join(app.instance_path, "signin-0.lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            assert _login(_client(app, "192.0.2.9"), password=PASSWORD).status_code == 503
+            assert _login(_client(app, "192.0.2.9"), password=PASSWORD).status_code == 429
             assert _login(bob, password=PASSWORD).status_code == 302
         finally:
             os.close(fd)

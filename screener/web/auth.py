@@ -227,7 +227,8 @@ def login_submit():
             return _refused("Too many sign-in attempts: wait a minute and try again.", wait, target)
     with _hashing_slot(known) as slot:
         if not slot:
-            return _refused("The service is busy: try again in a moment.", 1, target, status=503)
+            # 429, not 503: the service is up; what is refused is one more sign-in while others are being checked.
+            return _refused("Too many sign-ins at this moment: try again in a second.", 1, target)
         principal = accounts().authenticate(username, password)
     if principal is None:
         limits.failed(username, client, config["LOGIN_FAILURES_ALLOWED"], config["LOGIN_LOCKOUT_SECONDS"],
@@ -266,7 +267,7 @@ def password_submit():
         return _password_page("The two new passwords differ.", 422)
     with _hashing_slot() as slot:
         if not slot:
-            return _password_page("The service is busy: try again in a moment.", 503)
+            return _password_page("Too many sign-ins at this moment: try again in a second.", 429)
         try:
             changed = accounts().change_password(principal.username, request.form.get("current_password", ""),
                                                  request.form.get("new_password", ""), principal.actor)
