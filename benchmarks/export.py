@@ -18,18 +18,11 @@ from datetime import date
 from pathlib import Path
 
 
-def _rss_peak_mb() -> float:
+def _status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (VmRSS now, VmHWM its high-water mark), in MB."""
     with open("/proc/self/status") as handle:
         for line in handle:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -38,7 +31,7 @@ def _reset_rss_peak() -> float:
     """Reset the resident high-water mark (Linux) and return the resident size it starts from."""
     with open("/proc/self/clear_refs", "w") as handle:
         handle.write("5")
-    return _rss_mb()
+    return _status_mb("VmRSS")
 
 
 def _fill(store, rows: int) -> None:
@@ -70,7 +63,7 @@ def _measure(label: str, run) -> None:
     start_rss = _reset_rss_peak()
     started = time.perf_counter()
     result = run()
-    peak = _rss_peak_mb()
+    peak = _status_mb("VmHWM")
     print(f"{label}: {time.perf_counter() - started:.1f} s, {result}; peak RSS {peak:.0f} MB "
           f"(+{peak - start_rss:.0f} MB over the {start_rss:.0f} MB it started at)")
 
