@@ -195,6 +195,19 @@ def test_validation_error_round_trip(page, server):
     page.screenshot(path=str(SHOTS / "form-validation-errors.png"), full_page=True)
 
 
+def test_lab_units_are_picked_as_people_write_them_and_submit_the_code(page, server):
+    page.goto(f"{server}/screen?trial=NCT06674265")
+    page.select_option('[name="lab.platelets.unit"]', label="×10³/µL")
+    expect(page.locator('[name="lab.platelets.unit"]')).to_have_value("10*3/uL")
+    page.select_option('[name="lab.bilirubin.unit"]', label="µmol/L")
+    expect(page.locator('[name="lab.bilirubin.unit"]')).to_have_value("umol/L")
+    assert page.locator('[name="lab.platelets.unit"] option').all_inner_texts() == [
+        "— unit —", "/µL", "/mm³", "×10³/µL", "×10³/mm³", "×10⁹/L"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("fieldset.section", has=page.locator('[name="lab.platelets.unit"]')).screenshot(
+        path=str(SHOTS / "form-lab-units.png"))
+
+
 def _boxes_overlap(a, b) -> bool:
     return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
 

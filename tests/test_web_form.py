@@ -46,6 +46,21 @@ def test_a_lab_unit_is_chosen_never_assumed(form_client):
     assert "f-lab-shortening_fraction-unit-error" not in page  # one unit only (%): nothing to choose
 
 
+def test_the_unit_picker_offers_the_units_the_api_accepts_as_people_write_them(form_client):
+    page = form_client.get("/screen?trial=all").get_data(as_text=True)
+
+    def options(lab):
+        select = re.search(rf'<select id="f-lab-{lab}-unit".*?</select>', page, re.S)[0]
+        return re.findall(r'<option value="([^"]*)" [^>]*>([^<]*)</option>', select)
+
+    assert options("platelets") == [("", "— unit —"), ("/uL", "/µL"), ("/mm3", "/mm³"), ("10*3/uL", "×10³/µL"),
+                                    ("10*3/mm3", "×10³/mm³"), ("10*9/L", "×10⁹/L")]
+    assert ("umol/L", "µmol/L") in options("creatinine")
+    # two codes for one unit are offered once; a unitless result offers no unit to pick wrongly
+    assert options("measured_gfr") == [("mL/min/1.73m2", "mL/min/1.73 m²")]
+    assert options("inr") == [("1", "(no unit)")]
+
+
 def test_inputs_follow_the_chart_not_the_alphabet(form_client):
     nct = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
     names = list(dict.fromkeys(re.findall(r'name="((?:demographics|diagnosis|findings|attestations|lab)\.[\w.]+?)(?:\.value)?"', nct)))

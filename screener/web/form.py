@@ -110,7 +110,7 @@ class _Builder:
                 value = self._value(f"lab.{lab.lab}.value", "observations.value", "number")
                 if entered and not (self.form.get(f"lab.{lab.lab}.date") or "").strip():
                     self.errors[f"lab.{lab.lab}.date"] = "Enter the date of this result."
-                unit = self.form.get(f"lab.{lab.lab}.unit") or (lab.units[0] if len(lab.units) == 1 else None)
+                unit = self.form.get(f"lab.{lab.lab}.unit") or (lab.units[0][0] if len(lab.units) == 1 else None)
                 if entered and unit is None:
                     self.errors[f"lab.{lab.lab}.unit"] = "Choose the unit of this result."
                 if value is None or unit is None:
