@@ -26,13 +26,13 @@ def _wrap(text: str, indent: str) -> str:
 
 def format_text(report) -> str:
     """A screening report (model.report.Report) as the text a coordinator reads."""
-    from .explain import registry_label
+    from .explain import registry_label, spell_dates
 
     coverage = "" if report.coverage.complete else "  [PARTIAL RULE SET: " + report.coverage.statement.strip() + "]"
     lines = [
         f"{report.trial_id}: {report.title}",
         f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, as of {report.as_of}",
-        f"  VERDICT: {report.verdict_text} — {report.summary}{coverage}",
+        f"  VERDICT: {report.verdict_text} — {spell_dates(report.summary)}{coverage}",
     ]
     if report.recruitment:
         lines.append(f"  recruitment: {report.recruitment.status} (as of {report.recruitment.as_of})")
@@ -45,7 +45,7 @@ def format_text(report) -> str:
         lines.append(f"  [{_MARK[c.status]:7}] {kind} {c.id}: {c.title} [{registry_label(c.kind, c.registry_number)}]")
         lines.append(_wrap(c.reason, "            "))
         if c.eligible_from:
-            lines.append(f"            clears by waiting: passes from {c.eligible_from}")
+            lines.append(f"            clears by waiting: passes from {spell_dates(c.eligible_from)}")
     if report.to_settle:
         lines += ["", "  To settle the unknowns:"]
         lines += [_wrap(f"- {item}", "    ") for item in report.to_settle]

@@ -159,17 +159,17 @@ def test_eligible_case(page, server):
 def test_ineligible_case_with_eligible_from(page, server):
     screen_patient(page, server, "NCT06674265", "ineligible-waiting.json", "ineligible")
     expect(page.locator(".banner")).to_contain_text("INELIGIBLE")
-    expect(page.locator(".banner")).to_contain_text("Eligible from 2026-11-27")
+    expect(page.locator(".banner")).to_contain_text("Eligible from 27 Nov 2026")
     e7 = page.locator("tr", has_text="Systemic corticosteroids ≥ 0.5 mg/kg/day")
     expect(e7).to_contain_text("FAIL")
-    expect(e7).to_contain_text("Clears by waiting: passes from 2026-11-27")
+    expect(e7).to_contain_text("Clears by waiting: passes from 27 Nov 2026")
 
 
 def test_incomplete_case_lists_what_to_record(page, server):
     screen_patient(page, server, "NCT06674265", "incomplete.json", "incomplete")
     expect(page.locator(".banner")).to_contain_text("INCOMPLETE")
     expect(page.locator(".banner")).to_contain_text("5 open items")
-    expect(page.locator("h3", has_text="To settle this, record")).to_be_visible()
+    expect(page.locator("h3", has_text="What to record next")).to_be_visible()
     expect(page.locator("li", has_text="record the transfusion history")).to_be_visible()
 
 

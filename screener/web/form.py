@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit import record_of, report_of
+from ..explain import spell_dates
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
 from ..model.dates import parse_date
@@ -20,6 +21,7 @@ from .verdicts import verdict_view
 
 bp = Blueprint("form", __name__)
 bp.add_app_template_global(verdict_view)  # every page shows verdicts through the one mapping
+bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people read them (24 Nov 2026); JSON keeps ISO
 ALL = "all"
 _PLAIN = [
     (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
