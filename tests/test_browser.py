@@ -154,6 +154,8 @@ def test_eligible_case(page, server):
     row = page.locator("tr", has_text="Inadequate bone marrow function")
     expect(row).to_contain_text("PASS")
     expect(row).to_contain_text("Platelets 142 ×10³/µL (= 142,000 /µL) on 18 Nov 2026 — needs more than 50,000 /µL ✔")  # issue 14 wording
+    cardiac = page.locator("tr", has_text="Inadequate cardiac function")
+    expect(cardiac.locator("td").first).to_contain_text("Exclusion 3- (the registry's second list)")
 
 
 def test_ineligible_case_with_eligible_from(page, server):

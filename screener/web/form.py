@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit import record_of, report_of
-from ..explain import spell_dates
+from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
 from ..model.dates import parse_date
@@ -21,7 +21,9 @@ from .verdicts import verdict_view
 
 bp = Blueprint("form", __name__)
 bp.add_app_template_global(verdict_view)  # every page shows verdicts through the one mapping
+bp.add_app_template_global(registry_label)  # "Exclusion 3- (the registry's second list)", as the CLI says it
 bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people read them (24 Nov 2026); JSON keeps ISO
+bp.add_app_template_filter(plain, "plain")  # the same, and no repository file paths (those stay in the JSON)
 ALL = "all"
 _PLAIN = [
     (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
