@@ -284,19 +284,28 @@ def show_command(trial_id):
 @click.argument("old", type=click.Path(exists=True, dir_okay=False))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
 def diff_command(old, new):
-    """Criteria added, removed and changed between two rule files, old and new side by side."""
+    """What changed between two rule files, old and new side by side: the rule set's own fields (version,
+    population, lookbacks, coverage, recruitment, changelog entries), then criteria added, removed and changed."""
     from .rules import load_rule_set
-    from .rules._diff import diff
+    from .rules._diff import diff, rule_set_diff
 
     before, after = load_rule_set(Path(old)), load_rule_set(Path(new))
     click.echo(f"{before.trial_id}: version {before.version} -> {after.version}")
+    whole = rule_set_diff(before, after)
+    if whole:
+        click.echo("\nRULE SET")
+        _echo_sides(whole)
     changes = diff(before, after)
     for change in changes:
         click.echo(f"\n{change.change.upper()} {change.id}")
-        for name, (a, b) in change.fields.items():
-            click.echo(_wrap(f"{name} (old): {a if a is not None else '-'}", "    "))
-            click.echo(_wrap(f"{name} (new): {b if b is not None else '-'}", "    "))
-    click.echo(f"\n{len(changes)} criteria differ")
+        _echo_sides(change.fields)
+    click.echo(f"\n{len(whole)} rule-set field{'s' if len(whole) != 1 else ''} and {len(changes)} criteria differ")
+
+
+def _echo_sides(fields: dict) -> None:
+    for name, (a, b) in fields.items():
+        click.echo(_wrap(f"{name} (old): {a if a not in (None, '') else '-'}", "    "))
+        click.echo(_wrap(f"{name} (new): {b if b not in (None, '') else '-'}", "    "))
 
 
 @rules_group.command("impact")
