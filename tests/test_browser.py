@@ -210,6 +210,16 @@ def test_lab_units_are_picked_as_people_write_them_and_submit_the_code(page, ser
         path=str(SHOTS / "form-lab-units.png"))
 
 
+def test_ctcae_grades_are_selects_of_the_allowed_grades(page, server):
+    page.goto(f"{server}/screen?trial=NCT06674265")
+    renal = page.locator('[name="findings.ctcae_grades.renal"]')
+    assert renal.evaluate("e => e.tagName") == "SELECT"
+    assert renal.locator("option").all_inner_texts() == ["not recorded", "0", "1", "2", "3", "4", "5"]
+    renal.select_option("2")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("fieldset.section", has=renal).screenshot(path=str(SHOTS / "form-findings-ctcae.png"))
+
+
 def _boxes_overlap(a, b) -> bool:
     return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
 

@@ -241,3 +241,14 @@ def test_any_verdict_is_shown_through_the_one_mapping(app):
     assert verdicts()[0] == "eligible" and set(verdicts()) >= {"eligible", "incomplete", "ineligible"}
     ranks = [verdict_view(v).rank for v in verdicts()]
     assert ranks == sorted(ranks)
+
+
+def test_ctcae_grades_are_picked_from_the_grades_the_schema_allows(form_client):
+    page = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
+    for organ in ("renal", "cardiac", "hepatic", "neurological", "pulmonary", "gastrointestinal"):
+        select = re.search(rf'<select id="f-findings-ctcae_grades-{organ}".*?</select>', page, re.S)[0]
+        assert re.findall(r'<option value="([^"]*)"', select) == ["", "0", "1", "2", "3", "4", "5"], organ
+        assert re.findall(r'<option value="([^"]*)" selected', select) == [""]  # not recorded until chosen
+    response = _post(form_client, **{"findings.assessed_on": "2026-11-18", "findings.ctcae_grades.renal": "3"})
+    record = form_client.get(response.headers["Location"] + "/record.json").get_json()
+    assert record["findings"]["ctcae_grades"]["renal"] == 3  # an integer, as the API takes it

@@ -70,7 +70,7 @@ class _Builder:
         raw = (self.form.get(name) or "").strip()
         if raw == "":
             return None
-        if kind == "number":
+        if kind == "number" or self.kinds.get(path) == "integer":  # a grade's select posts "2": the record wants 2
             try:
                 number = float(raw)
             except ValueError:

@@ -104,6 +104,8 @@ def _record_input(key: str) -> Input:
         return Input(key, label, "select", _YES_NO)
     if info.type == "category":
         return Input(key, label, "select", (("", "not recorded"),) + tuple((c, c.replace("_", " ")) for c in info.categories))
+    if info.choices:  # a grade: pick among the values the schema allows, never type one it refuses
+        return Input(key, label, "select", (("", "not recorded"),) + tuple((str(v), str(v)) for v in info.choices))
     return Input(key, label, "number")
 
 
