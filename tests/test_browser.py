@@ -220,6 +220,18 @@ def test_ctcae_grades_are_selects_of_the_allowed_grades(page, server):
     page.locator("fieldset.section", has=renal).screenshot(path=str(SHOTS / "form-findings-ctcae.png"))
 
 
+def test_medication_suggestions_are_real_names(page, server):
+    page.goto(f"{server}/screen?trial=NCT06674265")
+    offered = page.locator("#medication-names option").evaluate_all("options => options.map(o => o.value)")
+    assert {"decadron", "medrol", "tegretol", "kaletra"} <= set(offered)
+    assert not {"ears and nose", "and veldex", "sone", "carbamazepina"} & set(offered)
+    name = page.locator('[name="history.medications.0.name"]')
+    assert name.get_attribute("list") == "medication-names"
+    name.fill("Decadron")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("fieldset.section", has=name).screenshot(path=str(SHOTS / "form-medications.png"))
+
+
 def _boxes_overlap(a, b) -> bool:
     return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
 

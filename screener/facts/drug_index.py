@@ -46,8 +46,13 @@ def data_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / DATA_FILE
 
 
-def from_library(path: Path | None = None) -> tuple[dict[str, tuple[str, ...]], frozenset[str], dict[str, tuple[str, ...]]]:
-    """The library's name -> canonical names, its canonical names, and an unambiguous punctuation-blind index.
+Library = tuple[dict[str, tuple[str, ...]], frozenset[str], dict[str, tuple[str, ...]], frozenset[str]]
+
+
+def from_library(path: Path | None = None) -> Library:
+    """The library's name -> canonical names, its canonical names, an unambiguous punctuation-blind index, and
+    the names its consumer lists carry (MedlinePlus/NHS generics and brands, marked with variant data: the
+    other names are DrugBank/MeSH synonyms, foreign spellings and fragments, fit to recognise but not to offer).
 
     Read from the package's data file without importing its module: importing it would read a pickle from the
     user's home folder and can call a web service; the data file itself ships inside the installed package.
@@ -63,7 +68,8 @@ def from_library(path: Path | None = None) -> tuple[dict[str, tuple[str, ...]], 
         key = loose(name)
         if key:
             loose_index[key] = found if loose_index.get(key, found) == found else None  # two drugs meet: dropped
-    return names, canonicals, {k: v for k, v in loose_index.items() if v}
+    listed = frozenset(data["drug_variant_to_variant_data"]) & frozenset(names)
+    return names, canonicals, {k: v for k, v in loose_index.items() if v}, listed
 
 
 def _version() -> str:
@@ -82,16 +88,17 @@ def cache_key(path: Path) -> str:
 
 
 def _write(connection: sqlite3.Connection, key: str, source: Path) -> None:
-    names, canonicals, loose_index = from_library(source)
+    names, canonicals, loose_index, listed = from_library(source)
     if any(_SEP in c for found in names.values() for c in found):
         raise RuntimeError("a canonical drug name contains the index's separator")
     connection.executescript("""
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-        CREATE TABLE name (name TEXT PRIMARY KEY, canonicals TEXT NOT NULL, canonical INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE name (name TEXT PRIMARY KEY, canonicals TEXT NOT NULL, canonical INTEGER NOT NULL,
+                           listed INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE loose (key TEXT PRIMARY KEY, canonicals TEXT NOT NULL) WITHOUT ROWID;
     """)
-    connection.executemany("INSERT INTO name VALUES (?, ?, ?)",
-                           ((n, _SEP.join(c), int(n in canonicals)) for n, c in names.items()))
+    connection.executemany("INSERT INTO name VALUES (?, ?, ?, ?)",
+                           ((n, _SEP.join(c), int(n in canonicals), int(n in listed)) for n, c in names.items()))
     connection.executemany("INSERT INTO loose VALUES (?, ?)", ((k, _SEP.join(c)) for k, c in loose_index.items()))
     ordered = sorted(names)
     sentinels = [ordered[i * (len(ordered) - 1) // (_SENTINELS - 1)] for i in range(_SENTINELS)]
@@ -225,9 +232,9 @@ class DrugIndex:
     def is_canonical(self, name: str) -> bool:
         return bool(self._query("SELECT 1 FROM name WHERE name = ? AND canonical = 1", (name,)))
 
-    def items(self) -> list[tuple[str, tuple[str, ...]]]:
-        """Every name with its canonical names (the form's suggestions read them all, once)."""
-        return [(n, tuple(c.split(_SEP))) for n, c in self._query("SELECT name, canonicals FROM name")]
+    def listed(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The names of the library's consumer lists with their canonical names (the form's suggestions)."""
+        return [(n, tuple(c.split(_SEP))) for n, c in self._query("SELECT name, canonicals FROM name WHERE listed = 1")]
 
 
 INDEX = DrugIndex()

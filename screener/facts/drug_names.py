@@ -149,14 +149,20 @@ class Vocabulary:
         routes = {self.route_words[w] for w in re.split(r"[^a-z]+", text) if w in self.route_words}
         return routes.pop() if len(routes) == 1 else None
 
-    def suggestions(self, class_ingredients: set[str]) -> list[str]:
-        """Names to offer on the form: our table's, and the plain library names of every class ingredient."""
-        offered = set(self.names) | set(self.table.products)
-        for name, canonicals in INDEX.items():
-            # plain words only: the library also lists chemical and foreign names nobody types into a chart
+    def suggestions(self, class_ingredients: set[str], brands: tuple[str, ...] = ()) -> list[str]:
+        """Real drug names to offer on the form (facts/brand_names.py says why not every recognised name), each
+        naming a class ingredient: the class ingredients themselves, our table's names of one, the library's
+        consumer-list names of one, and the curated brands that resolve to one."""
+        def in_class(ingredients) -> bool:
+            return any(self.active(i) in class_ingredients for i in ingredients)
+
+        offered = set(class_ingredients) | {n for n, found in self.names.items() if in_class(found)}
+        for name, canonicals in INDEX.listed():
+            # plain words only: the lists also hold multi-ingredient generic names with commas
             if len(name) <= 30 and re.fullmatch(r"[a-z][a-z' -]*[a-z]", name) and len(name.split()) <= 3:
-                if any(self.active(i) in class_ingredients for c in canonicals for i in (self.ingredients_of(c) or ())):
+                if in_class(i for c in canonicals for i in (self.ingredients_of(c) or ())):
                     offered.add(name)
+        offered.update(b for b in brands if in_class(self.resolve(b).ingredients))
         return sorted(offered)
 
     # --- classes ----------------------------------------------------------------------------------------------
