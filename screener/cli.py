@@ -26,13 +26,13 @@ def _wrap(text: str, indent: str) -> str:
 
 def format_text(report) -> str:
     """A screening report (model.report.Report) as the text a coordinator reads."""
-    from .explain import registry_label
+    from .explain import registry_label, spell_dates
 
     coverage = "" if report.coverage.complete else "  [PARTIAL RULE SET: " + report.coverage.statement.strip() + "]"
     lines = [
         f"{report.trial_id}: {report.title}",
         f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, as of {report.as_of}",
-        f"  VERDICT: {report.verdict_text} — {report.summary}{coverage}",
+        f"  VERDICT: {report.verdict_text} — {spell_dates(report.summary)}{coverage}",
     ]
     if report.recruitment:
         lines.append(f"  recruitment: {report.recruitment.status} (as of {report.recruitment.as_of})")
@@ -45,7 +45,7 @@ def format_text(report) -> str:
         lines.append(f"  [{_MARK[c.status]:7}] {kind} {c.id}: {c.title} [{registry_label(c.kind, c.registry_number)}]")
         lines.append(_wrap(c.reason, "            "))
         if c.eligible_from:
-            lines.append(f"            clears by waiting: passes from {c.eligible_from}")
+            lines.append(f"            clears by waiting: passes from {spell_dates(c.eligible_from)}")
     if report.to_settle:
         lines += ["", "  To settle the unknowns:"]
         lines += [_wrap(f"- {item}", "    ") for item in report.to_settle]
@@ -284,19 +284,28 @@ def show_command(trial_id):
 @click.argument("old", type=click.Path(exists=True, dir_okay=False))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
 def diff_command(old, new):
-    """Criteria added, removed and changed between two rule files, old and new side by side."""
+    """What changed between two rule files, old and new side by side: the rule set's own fields (version,
+    population, lookbacks, coverage, recruitment, changelog entries), then criteria added, removed and changed."""
     from .rules import load_rule_set
-    from .rules._diff import diff
+    from .rules._diff import diff, rule_set_diff
 
     before, after = load_rule_set(Path(old)), load_rule_set(Path(new))
     click.echo(f"{before.trial_id}: version {before.version} -> {after.version}")
+    whole = rule_set_diff(before, after)
+    if whole:
+        click.echo("\nRULE SET")
+        _echo_sides(whole)
     changes = diff(before, after)
     for change in changes:
         click.echo(f"\n{change.change.upper()} {change.id}")
-        for name, (a, b) in change.fields.items():
-            click.echo(_wrap(f"{name} (old): {a if a is not None else '-'}", "    "))
-            click.echo(_wrap(f"{name} (new): {b if b is not None else '-'}", "    "))
-    click.echo(f"\n{len(changes)} criteria differ")
+        _echo_sides(change.fields)
+    click.echo(f"\n{len(whole)} rule-set field{'s' if len(whole) != 1 else ''} and {len(changes)} criteria differ")
+
+
+def _echo_sides(fields: dict) -> None:
+    for name, (a, b) in fields.items():
+        click.echo(_wrap(f"{name} (old): {a if a not in (None, '') else '-'}", "    "))
+        click.echo(_wrap(f"{name} (new): {b if b not in (None, '') else '-'}", "    "))
 
 
 @rules_group.command("impact")

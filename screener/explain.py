@@ -87,6 +87,13 @@ def when(day: date | None) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" if day else ""
 
 
+def spell_dates(text) -> str:
+    """Every ISO date in a text (or a date itself) as people read it; the JSON the text comes from keeps ISO."""
+    if isinstance(text, date):
+        return when(text)
+    return _ISO_DATE.sub(lambda m: when(date(int(m[1]), int(m[2]), int(m[3]))), str(text or ""))
+
+
 _UNIT_CODES = set(UNIT_LABELS) | {code for spec in LABS.values() for code in spec.units}
 
 
@@ -107,7 +114,7 @@ def plain(text: str | None) -> str:
     text = _RECORD_PATH.sub("", text)
     text = re.sub(r" \(([^()]*)\)", _unit_list, text)
     text = _UNIT_AFTER_NUMBER.sub(lambda m: " " + unit_label(m[1]) if unit_label(m[1]) else "", text)
-    text = _ISO_DATE.sub(lambda m: when(date(int(m[1]), int(m[2]), int(m[3]))), text)
+    text = spell_dates(text)
     return re.sub(r"\s{2,}", " ", text).replace(" ;", ";").strip()
 
 

@@ -139,7 +139,7 @@ def _every_fail_clears_on(rule_set: CompiledRuleSet, facts: dict[str, Fact], sta
 def warm_up(engine: str | None = None) -> list[str]:
     """Load and compile every rule set and build it in the evaluator, so the first screening pays nothing."""
     evaluator = get_evaluator(engine or config.SCREENER_ENGINE)
-    vocabulary(load_tables().medications).resolve("warm-up")  # reads the drug-name dictionary (1-3 s) here, not in a request
+    vocabulary(load_tables().medications).resolve("warm-up")  # opens the drug-name index (built once, ~2 s, if missing)
     trials = []
     for trial_id, rule_set in load_rule_sets().items():
         prepared = compiled(rule_set)

@@ -154,22 +154,24 @@ def test_eligible_case(page, server):
     row = page.locator("tr", has_text="Inadequate bone marrow function")
     expect(row).to_contain_text("PASS")
     expect(row).to_contain_text("Platelets 142 ×10³/µL (= 142,000 /µL) on 18 Nov 2026 — needs more than 50,000 /µL ✔")  # issue 14 wording
+    cardiac = page.locator("tr", has_text="Inadequate cardiac function")
+    expect(cardiac.locator("td").first).to_contain_text("Exclusion 3- (the registry's second list)")
 
 
 def test_ineligible_case_with_eligible_from(page, server):
     screen_patient(page, server, "NCT06674265", "ineligible-waiting.json", "ineligible")
     expect(page.locator(".banner")).to_contain_text("INELIGIBLE")
-    expect(page.locator(".banner")).to_contain_text("Eligible from 2026-11-27")
+    expect(page.locator(".banner")).to_contain_text("Eligible from 27 Nov 2026")
     e7 = page.locator("tr", has_text="Systemic corticosteroids ≥ 0.5 mg/kg/day")
     expect(e7).to_contain_text("FAIL")
-    expect(e7).to_contain_text("Clears by waiting: passes from 2026-11-27")
+    expect(e7).to_contain_text("Clears by waiting: passes from 27 Nov 2026")
 
 
 def test_incomplete_case_lists_what_to_record(page, server):
     screen_patient(page, server, "NCT06674265", "incomplete.json", "incomplete")
     expect(page.locator(".banner")).to_contain_text("INCOMPLETE")
     expect(page.locator(".banner")).to_contain_text("5 open items")
-    expect(page.locator("h3", has_text="To settle this, record")).to_be_visible()
+    expect(page.locator("h3", has_text="What to record next")).to_be_visible()
     expect(page.locator("li", has_text="record the transfusion history")).to_be_visible()
 
 
@@ -193,6 +195,41 @@ def test_validation_error_round_trip(page, server):
     expect(page.locator('[name="lab.hemoglobin.value"]')).to_have_value("ten")
     expect(page.locator('[name="lab.platelets.value"]')).to_have_attribute("aria-invalid", "true")
     page.screenshot(path=str(SHOTS / "form-validation-errors.png"), full_page=True)
+
+
+def test_lab_units_are_picked_as_people_write_them_and_submit_the_code(page, server):
+    page.goto(f"{server}/screen?trial=NCT06674265")
+    page.select_option('[name="lab.platelets.unit"]', label="×10³/µL")
+    expect(page.locator('[name="lab.platelets.unit"]')).to_have_value("10*3/uL")
+    page.select_option('[name="lab.bilirubin.unit"]', label="µmol/L")
+    expect(page.locator('[name="lab.bilirubin.unit"]')).to_have_value("umol/L")
+    assert page.locator('[name="lab.platelets.unit"] option').all_inner_texts() == [
+        "— unit —", "/µL", "/mm³", "×10³/µL", "×10³/mm³", "×10⁹/L"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("fieldset.section", has=page.locator('[name="lab.platelets.unit"]')).screenshot(
+        path=str(SHOTS / "form-lab-units.png"))
+
+
+def test_ctcae_grades_are_selects_of_the_allowed_grades(page, server):
+    page.goto(f"{server}/screen?trial=NCT06674265")
+    renal = page.locator('[name="findings.ctcae_grades.renal"]')
+    assert renal.evaluate("e => e.tagName") == "SELECT"
+    assert renal.locator("option").all_inner_texts() == ["not recorded", "0", "1", "2", "3", "4", "5"]
+    renal.select_option("2")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("fieldset.section", has=renal).screenshot(path=str(SHOTS / "form-findings-ctcae.png"))
+
+
+def test_medication_suggestions_are_real_names(page, server):
+    page.goto(f"{server}/screen?trial=NCT06674265")
+    offered = page.locator("#medication-names option").evaluate_all("options => options.map(o => o.value)")
+    assert {"decadron", "medrol", "tegretol", "kaletra"} <= set(offered)
+    assert not {"ears and nose", "and veldex", "sone", "carbamazepina"} & set(offered)
+    name = page.locator('[name="history.medications.0.name"]')
+    assert name.get_attribute("list") == "medication-names"
+    name.fill("Decadron")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("fieldset.section", has=name).screenshot(path=str(SHOTS / "form-medications.png"))
 
 
 def _boxes_overlap(a, b) -> bool:

@@ -207,3 +207,34 @@ def test_screen_names_the_bundle_entry_that_is_wrong():
     bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"]
     result = run(main, ["screen", "-", "--all", "--as-of", "2026-11-22"], input=json.dumps(bundle).encode())
     assert result.exit_code == 2 and "The record cannot be screened" in result.stderr and "Traceback" not in result.output
+
+
+def test_rules_diff_reports_rule_set_level_changes_too(tmp_path):
+    original = (REPO / "criteria" / "NCT06674265.yaml").read_text()
+    amended = (original.replace('version: "2.0.0"\n', 'version: "2.1.0"\n', 1)
+               .replace("changelog:\n", 'changelog:\n  - version: "2.1.0"\n    date: 2026-11-24\n    changes: Labs may be 21 days old.\n', 1)
+               .replace("  labs_days: 14\n", "  labs_days: 21\n", 1)
+               .replace("  findings_days: 14\n", "  findings_days: 7\n", 1)
+               .replace("  max_age_years: 16\n", "  max_age_years: 18\n", 1)
+               .replace("  status: RECRUITING\n", "  status: COMPLETED\n", 1)
+               .replace("  complete: true\n", "  complete: false\n", 1))
+    path = tmp_path / "amended.yaml"
+    path.write_text(amended)
+    result = run(main, ["rules", "diff", str(REPO / "criteria" / "NCT06674265.yaml"), str(path)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "NCT06674265: version 2.0.0 -> 2.1.0" in out and "\nRULE SET\n" in out
+    for field, old, new in [("version", "2.0.0", "2.1.0"), ("lookback.labs_days", "14", "21"),
+                            ("lookback.findings_days", "14", "7"), ("population.max_age_years", "16", "18"),
+                            ("recruitment.status", "RECRUITING", "COMPLETED"), ("coverage.complete", "True", "False"),
+                            ("changelog", "-", "2.1.0 (2026-11-24): Labs may be 21 days old.")]:
+        assert f"    {field} (old): {old}\n    {field} (new): {new}\n" in out, field
+    assert "imaging_days" not in out  # unchanged fields are not listed
+    assert out.rstrip().endswith("7 rule-set fields and 0 criteria differ")
+
+
+def test_rules_diff_of_a_file_with_itself_finds_nothing():
+    same = str(REPO / "criteria" / "NCT06674265.yaml")
+    result = run(main, ["rules", "diff", same, same])
+    assert result.exit_code == 0 and "RULE SET" not in result.output
+    assert result.output.rstrip().endswith("0 rule-set fields and 0 criteria differ")

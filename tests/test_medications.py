@@ -195,3 +195,38 @@ def test_medication_names_on_the_api(client, eligible_json, name, rxnorm, e7, e8
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     got7, got8, text = _statuses_and_text(response.get_json()["report"])
     assert (got7, got8) == (e7, e8) and words in text
+
+
+# --- the form's suggestions ---------------------------------------------------------------------------------------
+def test_every_curated_brand_resolves_to_a_class_ingredient():
+    from screener.facts.brand_names import BRANDS
+    from screener.facts.drug_names import vocabulary
+
+    tables = load_tables()
+    words = vocabulary(tables.medications)
+    classes = set(tables.corticosteroids.drugs) | set(tables.cyp3a4.drugs)
+    assert len(set(BRANDS)) == len(BRANDS)
+    for brand in BRANDS:
+        assert any(words.active(i) in classes for i in words.resolve(brand).ingredients), brand
+
+
+def test_the_form_offers_only_real_names_of_class_drugs():
+    from screener.facts.drug_names import vocabulary
+    from screener.facts.medications import suggested_names
+
+    tables = load_tables()
+    words = vocabulary(tables.medications)
+    classes = set(tables.corticosteroids.drugs) | set(tables.cyp3a4.drugs)
+    offered = suggested_names(tables)
+    for name in offered:  # each one is recognised, and as a drug of a class the criteria count
+        assert any(words.active(i) in classes for i in words.resolve(name).ingredients), name
+    for real in ("decadron", "dexamethasone", "medrol", "solu-medrol", "orapred", "tegretol", "rifampin", "kaletra",
+                 "voriconazole", "cresemba", "hypericum perforatum", "grapefruit juice"):
+        assert real in offered, real
+    # what the library recognises but nobody should be offered: fragments, foreign and Latin spellings, chemical
+    # synonyms, veterinary products, regional generics; and drugs of no class (they are still recognised when typed)
+    for junk in ("ears and nose", "and veldex", "sone", "prdl", "t stat", "carbamazepina", "dexamethasonum",
+                 "betametasona", "kendall's compound e", "beuthanasia-d special", "otomax", "fluconazol ratiopharm",
+                 "diadresonf", "guanyejinsitao", "simvistatin", "nicotine", "yaz"):
+        assert junk not in offered, junk
+        assert words.resolve(junk).ingredients or junk in ("diadresonf",), junk  # recognising is unchanged

@@ -99,7 +99,7 @@ FORM = {"trial": "NCT06674265", "as_of": "2026-11-22", "demographics.birth_date"
 
 @pytest.mark.parametrize("field, typed", [
     ("demographics.birth_date", "2026-W47-7"), ("demographics.birth_date", "20180314"), ("as_of", "9999-12-31"),
-    ("diagnosis.induction_cycles", "nan"), ("diagnosis.induction_cycles", "inf"), ("findings.ctcae_grades.renal", "-inf"),
+    ("diagnosis.induction_cycles", "nan"), ("diagnosis.induction_cycles", "inf"), ("demographics.weight_kg", "-inf"),
     ("diagnosis.induction_cycles", "1e400"),
 ])
 def test_the_form_refuses_lenient_values_and_keeps_what_was_typed(form_client, field, typed):
@@ -107,6 +107,13 @@ def test_the_form_refuses_lenient_values_and_keeps_what_was_typed(form_client, f
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and f'value="{typed}"' in page
     assert 'id="f-' + field.replace(".", "-") + '-error"' in page
+
+
+@pytest.mark.parametrize("posted", ["-inf", "2.5", "9", "two"])
+def test_a_grade_select_refuses_a_posted_value_it_does_not_offer(form_client, posted):
+    # The grade is a select now (nothing to type); a crafted post is still refused next to it.
+    response = form_client.post("/screen", data={**FORM, "findings.ctcae_grades.renal": posted})
+    assert response.status_code == 422 and 'id="f-findings-ctcae_grades-renal-error"' in response.get_data(as_text=True)
 
 
 def test_the_cli_as_of_is_the_same_strict_date():

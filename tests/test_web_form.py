@@ -46,6 +46,21 @@ def test_a_lab_unit_is_chosen_never_assumed(form_client):
     assert "f-lab-shortening_fraction-unit-error" not in page  # one unit only (%): nothing to choose
 
 
+def test_the_unit_picker_offers_the_units_the_api_accepts_as_people_write_them(form_client):
+    page = form_client.get("/screen?trial=all").get_data(as_text=True)
+
+    def options(lab):
+        select = re.search(rf'<select id="f-lab-{lab}-unit".*?</select>', page, re.S)[0]
+        return re.findall(r'<option value="([^"]*)" [^>]*>([^<]*)</option>', select)
+
+    assert options("platelets") == [("", "— unit —"), ("/uL", "/µL"), ("/mm3", "/mm³"), ("10*3/uL", "×10³/µL"),
+                                    ("10*3/mm3", "×10³/mm³"), ("10*9/L", "×10⁹/L")]
+    assert ("umol/L", "µmol/L") in options("creatinine")
+    # two codes for one unit are offered once; a unitless result offers no unit to pick wrongly
+    assert options("measured_gfr") == [("mL/min/1.73m2", "mL/min/1.73 m²")]
+    assert options("inr") == [("1", "(no unit)")]
+
+
 def test_inputs_follow_the_chart_not_the_alphabet(form_client):
     nct = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
     names = list(dict.fromkeys(re.findall(r'name="((?:demographics|diagnosis|findings|attestations|lab)\.[\w.]+?)(?:\.value)?"', nct)))
@@ -131,7 +146,7 @@ def test_submit_records_and_shows_the_result(form_client):
     assert response.status_code == 303
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "<strong>INELIGIBLE</strong>" in page and "Platelets 45 ×10³/µL (= 45,000 /µL) on 20 Nov 2026 — needs more than 50,000 /µL" in page  # issue 14 wording
-    assert "To settle this, record" in page  # only platelets were entered: the rest is open
+    assert "What to record next" in page  # only platelets were entered: the rest is open
     record = form_client.get(response.headers["Location"] + "/record.json").get_json()
     assert record["observations"][0]["value"] == 45.0 and record["demographics"]["birth_date"] == "2018-03-14"
 
@@ -191,8 +206,8 @@ def test_result_names_the_record_who_screened_when_and_the_rule_set(form_client)
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
     provenance = page[page.index('<dl class="provenance">'):page.index("</dl>")]
     assert "<strong>DEMO-7</strong> (pseudonymous id)" in provenance
-    assert "test-screener" in provenance and re.search(r"<dd>\d{4}-\d\d-\d\d \d\d:\d\d UTC</dd>", provenance)
-    assert re.search(r"NCT06674265 version \d+\.\d+", provenance) and "<dd>2026-11-22</dd>" in provenance
+    assert "test-screener" in provenance and re.search(r"<dd>\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC</dd>", provenance)
+    assert re.search(r"NCT06674265 version \d+\.\d+", provenance) and "<dd>22 Nov 2026</dd>" in provenance
     assert 'class="small interpretation"><summary>How this was read</summary>' in page
 
 
@@ -226,3 +241,14 @@ def test_any_verdict_is_shown_through_the_one_mapping(app):
     assert verdicts()[0] == "eligible" and set(verdicts()) >= {"eligible", "incomplete", "ineligible"}
     ranks = [verdict_view(v).rank for v in verdicts()]
     assert ranks == sorted(ranks)
+
+
+def test_ctcae_grades_are_picked_from_the_grades_the_schema_allows(form_client):
+    page = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
+    for organ in ("renal", "cardiac", "hepatic", "neurological", "pulmonary", "gastrointestinal"):
+        select = re.search(rf'<select id="f-findings-ctcae_grades-{organ}".*?</select>', page, re.S)[0]
+        assert re.findall(r'<option value="([^"]*)"', select) == ["", "0", "1", "2", "3", "4", "5"], organ
+        assert re.findall(r'<option value="([^"]*)" selected', select) == [""]  # not recorded until chosen
+    response = _post(form_client, **{"findings.assessed_on": "2026-11-18", "findings.ctcae_grades.renal": "3"})
+    record = form_client.get(response.headers["Location"] + "/record.json").get_json()
+    assert record["findings"]["ctcae_grades"]["renal"] == 3  # an integer, as the API takes it

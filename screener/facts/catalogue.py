@@ -26,6 +26,7 @@ class FieldInfo:
     accepted_units: tuple[str, ...] = ()
     record_path: str | None = None
     always_known: bool = False  # derived from required record fields: can never be unknown
+    choices: tuple[int, ...] = ()  # every value a small bounded integer may take (a CTCAE grade: 0-5), from the schema
 
 
 def _literal_values(annotation) -> tuple[str, ...]:
@@ -34,6 +35,16 @@ def _literal_values(annotation) -> tuple[str, ...]:
     for arg in typing.get_args(annotation):  # Optional[Literal[...]]
         if typing.get_origin(arg) is typing.Literal:
             return tuple(typing.get_args(arg))
+    return ()
+
+
+def _integer_choices(annotation) -> tuple[int, ...]:
+    """The values of an integer the schema bounds to a short range (Grade: ge=0, le=5), else ()."""
+    for arg in (annotation, *typing.get_args(annotation)):  # Optional[Annotated[int, ...]]
+        if typing.get_origin(arg) is typing.Annotated and typing.get_args(arg)[0] is int:
+            bounds = {type(m).__name__: m for info in arg.__metadata__ for m in getattr(info, "metadata", [info])}
+            if "Ge" in bounds and "Le" in bounds and bounds["Le"].le - bounds["Ge"].ge <= 10:
+                return tuple(range(bounds["Ge"].ge, bounds["Le"].le + 1))
     return ()
 
 
@@ -57,9 +68,11 @@ def _model_fields(prefix: str, model: type[BaseModel]) -> list[FieldInfo]:
         else:
             kind = "number"
         description = info.description or name.replace("_", " ")
+        choices = _integer_choices(annotation)
         if model is OrganToxicity:
-            kind, description = "number", f"worst current CTCAE v5.0 grade, {name} (0-5)"
-        fields.append(FieldInfo(f"{prefix}.{name}", kind, description, categories=categories, record_path=f"{prefix}.{name}"))
+            kind, description = "number", f"worst current CTCAE v5.0 grade, {name} ({choices[0]}-{choices[-1]})"
+        fields.append(FieldInfo(f"{prefix}.{name}", kind, description, categories=categories, record_path=f"{prefix}.{name}",
+                                choices=choices))
     return fields
 
 

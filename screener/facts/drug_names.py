@@ -3,21 +3,19 @@
 Two sources, both offline: the drug-named-entity-recognition library's dictionary (about 107,000 names of
 20,000 drugs from DrugBank, MeSH, NHS and MedlinePlus; MIT licence) and our cited additions in
 criteria/tables/medications.yaml, which win where both know a name. Every look-up is a dict access on a
-normalised string and each name is resolved once per process (cached), so the cost of a name grows with its
+normalised string (the library's in an on-disk index, drug_index.py, that a process reads only where it
+looks) and each name is resolved once per process (cached), so the cost of a name grows with its
 length, never with the size or shape of the tables. A name is recognised only when every word of it is
 accounted for (an ingredient, a salt, a strength, a dose form): a part that is not is reported, never guessed.
 """
-import bz2
-import importlib.util
-import pickle
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from ..model.tables import MedicationVocabulary
+from .drug_index import INDEX
+from .drug_index import loose as _loose
 
-LIBRARY = "drug_named_entity_recognition"
 _NUMBER_LED = re.compile(r"^[\d.,/]+[a-z%/.]*$")   # 40mg, 0.15/30, 24hr, 12.5
 _CODE = re.compile(r"^nda\d+$")                    # application numbers in RxNorm names
 _UNITS = {"mg", "mcg", "g", "ml", "l", "meq", "unt", "units", "iu", "%", "hr", "actuat", "mg/ml", "mg/actuat",
@@ -28,38 +26,6 @@ def normalise(name: str) -> str:
     """Lower case, one kind of apostrophe, single spaces: the form every key is stored and looked up in."""
     text = name.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     return " ".join(text.split())
-
-
-def _loose(text: str) -> str | None:
-    """Punctuation-blind form: "St. John's Wort", "St Johns wort" and "st johns-wort" meet here."""
-    key = " ".join(re.sub(r"[^a-z0-9 ]+", " ", text.replace("'", "")).split())
-    # Names of only punctuation or foreign script have an empty key, and very short keys collide: neither is used.
-    return key if len(key) >= 3 and re.search(r"[a-z]", key) else None
-
-
-@lru_cache(maxsize=1)
-def library() -> tuple[dict[str, tuple[str, ...]], frozenset[str], dict[str, tuple[str, ...]]]:
-    """The library's name -> canonical names, its canonical names, and an unambiguous punctuation-blind index.
-
-    Read from the package's data file without importing its module: importing it would read a pickle from the
-    user's home folder and can call a web service; the data file itself ships inside the installed package.
-    """
-    spec = importlib.util.find_spec(LIBRARY)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"the {LIBRARY} package is not installed (pyproject.toml lists it)")
-    path = Path(next(iter(spec.submodule_search_locations))) / "drug_ner_dictionary.pkl.bz2"
-    with bz2.open(path, "rb") as stream:
-        data = pickle.load(stream)  # the package's own data file: trusted like its code
-    names = {name: tuple(canonicals) for name, canonicals in data["drug_variant_to_canonical"].items()}
-    canonicals = frozenset(c for found in names.values() for c in found) | frozenset(data["drug_canonical_to_data"])
-    for canonical in canonicals:
-        names.setdefault(canonical, (canonical,))  # some canonical names ("estradiol") are not listed as names
-    loose: dict[str, tuple[str, ...] | None] = {}
-    for name, found in names.items():
-        key = _loose(name)
-        if key:
-            loose[key] = found if loose.get(key, found) == found else None  # two drugs meet: ambiguous, dropped
-    return names, canonicals, {k: v for k, v in loose.items() if v}
 
 
 @dataclass(frozen=True)
@@ -91,12 +57,12 @@ class Vocabulary:
 
     # --- look-ups ---------------------------------------------------------------------------------------------
     def _canonicals(self, text: str) -> tuple[str, ...] | None:
-        names, _, loose = library()
         key = _loose(text)
-        return self.names.get(text) or names.get(text) or (key and (self.loose.get(key) or loose.get(key))) or None
+        return (self.names.get(text) or INDEX.canonicals(text)
+                or (key and (self.loose.get(key) or INDEX.loose(key))) or None)
 
     def _known_ingredient(self, text: str) -> bool:
-        return text in self.table.ingredients or text in library()[1]
+        return text in self.table.ingredients or INDEX.is_canonical(text)
 
     def ingredients_of(self, canonical: str) -> tuple[str, ...] | None:
         """A canonical name's ingredients: combinations split, salts and esters stripped to a known base."""
@@ -183,14 +149,20 @@ class Vocabulary:
         routes = {self.route_words[w] for w in re.split(r"[^a-z]+", text) if w in self.route_words}
         return routes.pop() if len(routes) == 1 else None
 
-    def suggestions(self, class_ingredients: set[str]) -> list[str]:
-        """Names to offer on the form: our table's, and the plain library names of every class ingredient."""
-        offered = set(self.names) | set(self.table.products)
-        for name, canonicals in library()[0].items():
-            # plain words only: the library also lists chemical and foreign names nobody types into a chart
+    def suggestions(self, class_ingredients: set[str], brands: tuple[str, ...] = ()) -> list[str]:
+        """Real drug names to offer on the form (facts/brand_names.py says why not every recognised name), each
+        naming a class ingredient: the class ingredients themselves, our table's names of one, the library's
+        consumer-list names of one, and the curated brands that resolve to one."""
+        def in_class(ingredients) -> bool:
+            return any(self.active(i) in class_ingredients for i in ingredients)
+
+        offered = set(class_ingredients) | {n for n, found in self.names.items() if in_class(found)}
+        for name, canonicals in INDEX.listed():
+            # plain words only: the lists also hold multi-ingredient generic names with commas
             if len(name) <= 30 and re.fullmatch(r"[a-z][a-z' -]*[a-z]", name) and len(name.split()) <= 3:
-                if any(self.active(i) in class_ingredients for c in canonicals for i in (self.ingredients_of(c) or ())):
+                if in_class(i for c in canonicals for i in (self.ingredients_of(c) or ())):
                     offered.add(name)
+        offered.update(b for b in brands if in_class(self.resolve(b).ingredients))
         return sorted(offered)
 
     # --- classes ----------------------------------------------------------------------------------------------

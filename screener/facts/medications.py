@@ -9,6 +9,7 @@ from datetime import date
 from functools import lru_cache
 
 from ..model.record import Medication
+from .brand_names import BRANDS
 from .drug_names import Resolution, built_once, vocabulary
 
 NOT_SYSTEMIC = ("inhaled", "topical", "intrathecal")  # routes a corticosteroid does not act systemically by
@@ -21,7 +22,8 @@ def suggested_names(tables) -> list[str]:
 
 
 def _suggestions(tables) -> list[str]:
-    return vocabulary(tables.medications).suggestions(set(tables.corticosteroids.drugs) | set(tables.cyp3a4.drugs))
+    classes = set(tables.corticosteroids.drugs) | set(tables.cyp3a4.drugs)
+    return vocabulary(tables.medications).suggestions(classes, BRANDS)
 
 
 class _Entries:

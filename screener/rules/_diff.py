@@ -12,8 +12,34 @@ class CriterionChange:
     fields: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # name -> (old, new)
 
 
+def _flat(value, path: str = "") -> dict[str, str]:
+    """A model dump as dotted paths to printable values: lists joined, nested models opened."""
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in _flat(item, f"{path}.{key}" if path else key).items()}
+    if isinstance(value, list):
+        return {path: "; ".join(str(item) for item in value)}
+    return {path: "" if value is None else str(value).strip()}
+
+
+def rule_set_diff(old: RuleSet, new: RuleSet) -> dict[str, tuple[str | None, str | None]]:
+    """Rule-set-level fields that differ (version, population, lookbacks, coverage, recruitment, ...), by dotted
+    path -> (old, new). Every field but the criteria is compared, so a field added to the schema is never
+    missed; the changelog lists only its entries that are new (or gone)."""
+    skip = {"criteria", "changelog"}
+    before, after = (_flat(r.model_dump(mode="json", exclude=skip)) for r in (old, new))
+    changes = {key: (before.get(key), after.get(key)) for key in [*before, *(k for k in after if k not in before)]
+               if before.get(key) != after.get(key)}
+    old_entries, new_entries = ([f"{c.version} ({c.date}): {c.changes.strip()}" for c in r.changelog] for r in (old, new))
+    added = [e for e in new_entries if e not in old_entries]
+    removed = [e for e in old_entries if e not in new_entries]
+    if added or removed:
+        changes["changelog"] = ("; ".join(removed) or None, "; ".join(added) or None)
+    return changes
+
+
 def diff(old: RuleSet, new: RuleSet) -> list[CriterionChange]:
-    """Criteria added, removed or changed (logic in plain words, source text, interpretation, kind, attestation)."""
+    """Criteria added, removed or changed (logic in plain words, source text, interpretation, kind, title,
+    registry number, basis, citation); rule_set_diff covers the rest of the file."""
     before = {c.id: c for c in compiled(old).criteria}
     after = {c.id: c for c in compiled(new).criteria}
     changes = []
@@ -27,7 +53,9 @@ def diff(old: RuleSet, new: RuleSet) -> list[CriterionChange]:
             fields = {}
             for name, get in (("logic", lambda c: describe(c.tree)), ("source_text", lambda c: c.criterion.source_text),
                               ("interpretation", lambda c: (c.criterion.interpretation or "").strip()),
-                              ("kind", lambda c: c.criterion.kind), ("citation", lambda c: c.criterion.citation.text())):
+                              ("kind", lambda c: c.criterion.kind), ("citation", lambda c: c.criterion.citation.text()),
+                              ("title", lambda c: c.criterion.title), ("basis", lambda c: c.criterion.basis),
+                              ("registry_number", lambda c: c.criterion.registry_number)):
                 if get(a) != get(b):
                     fields[name] = (get(a), get(b))
             if fields:

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit import record_of, report_of
+from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
 from ..model.dates import parse_date
@@ -20,6 +21,9 @@ from .verdicts import verdict_view
 
 bp = Blueprint("form", __name__)
 bp.add_app_template_global(verdict_view)  # every page shows verdicts through the one mapping
+bp.add_app_template_global(registry_label)  # "Exclusion 3- (the registry's second list)", as the CLI says it
+bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people read them (24 Nov 2026); JSON keeps ISO
+bp.add_app_template_filter(plain, "plain")  # the same, and no repository file paths (those stay in the JSON)
 ALL = "all"
 _PLAIN = [
     (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
@@ -66,7 +70,7 @@ class _Builder:
         raw = (self.form.get(name) or "").strip()
         if raw == "":
             return None
-        if kind == "number":
+        if kind == "number" or self.kinds.get(path) == "integer":  # a grade's select posts "2": the record wants 2
             try:
                 number = float(raw)
             except ValueError:
@@ -110,7 +114,7 @@ class _Builder:
                 value = self._value(f"lab.{lab.lab}.value", "observations.value", "number")
                 if entered and not (self.form.get(f"lab.{lab.lab}.date") or "").strip():
                     self.errors[f"lab.{lab.lab}.date"] = "Enter the date of this result."
-                unit = self.form.get(f"lab.{lab.lab}.unit") or (lab.units[0] if len(lab.units) == 1 else None)
+                unit = self.form.get(f"lab.{lab.lab}.unit") or (lab.units[0][0] if len(lab.units) == 1 else None)
                 if entered and unit is None:
                     self.errors[f"lab.{lab.lab}.unit"] = "Choose the unit of this result."
                 if value is None or unit is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..engine.compile import compiled
 from ..facts.catalogue import catalogue
-from ..model.labs import LABS
+from ..model.labs import LABS, unit_choices
 from ..model.record import ChemotherapyCourse, Imaging, Medication, Transfusion, Transplant
 from ..rules import load_rule_sets
 
@@ -58,14 +58,13 @@ class Input:
 class LabInput:
     lab: str
     label: str
-    units: tuple[str, ...]
+    units: tuple[tuple[str, str], ...]  # (code the API accepts, label as people write it), one per label
     with_reference: bool
 
     @property
     def unit_options(self) -> tuple[tuple[str, str], ...]:
         # No preselected unit when there is a choice: 142 read as /uL instead of 10*3/uL is another patient.
-        options = tuple((u, u) for u in self.units)
-        return options if len(options) == 1 else (("", "— unit —"),) + options
+        return self.units if len(self.units) == 1 else (("", "— unit —"),) + self.units
 
 
 @dataclass
@@ -105,6 +104,8 @@ def _record_input(key: str) -> Input:
         return Input(key, label, "select", _YES_NO)
     if info.type == "category":
         return Input(key, label, "select", (("", "not recorded"),) + tuple((c, c.replace("_", " ")) for c in info.categories))
+    if info.choices:  # a grade: pick among the values the schema allows, never type one it refuses
+        return Input(key, label, "select", (("", "not recorded"),) + tuple((str(v), str(v)) for v in info.choices))
     return Input(key, label, "number")
 
 
@@ -221,7 +222,7 @@ def form_sections(trial_ids: list[str]) -> list[Section]:
         section = sections[title]
         if item.startswith("lab."):
             spec = LABS[item[4:]]
-            section.labs.append(LabInput(spec.name, spec.description, tuple(spec.units), labs[spec.name] or spec.reference_range_from_lab))
+            section.labs.append(LabInput(spec.name, spec.description, tuple(unit_choices(spec)), labs[spec.name] or spec.reference_range_from_lab))
         elif item.startswith("history."):
             name = item[8:]
             section.histories.append(HistoryInput(name, HISTORY_LABEL[name], _history_columns(name), HISTORY_ROWS[name]))

@@ -1,0 +1,38 @@
+"""The report pages (result, print, audit) word dates and registry numbers as people read them; the JSON keeps ISO."""
+import html
+import json
+import re
+
+from .conftest import PATIENTS
+
+NCT = "NCT06674265"
+
+
+def test_dates_on_the_report_page_read_as_people_write_them_while_the_json_keeps_iso(client, auditor_client):
+    record = json.loads((PATIENTS / "eligible.json").read_text())
+    record["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})  # E1 fails until 11-27
+    response = client.post(f"/api/v1/trials/{NCT}/screen?as_of=2026-11-22", data=json.dumps(record),
+                           content_type="application/json").get_json()
+    report = response["report"]
+    assert report["no_fail_from"] == "2026-11-27" and report["as_of"] == "2026-11-22"
+    assert report["to_repeat"] == [f"{NCT}-E3b (Inadequate cardiac function): its data will be too old by 2026-11-27"]
+    page = auditor_client.get(f"/audit/screenings/{response['screening_id']}").get_data(as_text=True)
+    banner = re.search(r'<div class="banner.*?</div>', page, re.S)[0]
+    assert "No failing criterion from <strong>27 Nov 2026</strong>" in banner
+    assert "its data will be too old by 27 Nov 2026" in banner
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", banner)
+    assert "As of 22 Nov 2026" in page
+    assert "(as of 9 Apr 2025, ClinicalTrials.gov record, last updated 9 Apr 2025)" in page  # no file path
+    e1 = re.search(r"<tr>\s*<td>Exclusion 1<.*?</tr>", page, re.S)[0]
+    assert "Clears by waiting: passes from 27 Nov 2026." in e1
+
+
+def test_each_criterion_shows_the_registrys_number_readably(client, auditor_client):
+    response = client.post(f"/api/v1/trials/{NCT}/screen?as_of=2026-11-22", data=(PATIENTS / "eligible.json").read_text(),
+                           content_type="application/json").get_json()
+    assert {c["id"]: c["registry_number"] for c in response["report"]["criteria"]}[f"{NCT}-E3b"] == "3-"  # JSON as was
+    page = auditor_client.get(f"/audit/screenings/{response['screening_id']}").get_data(as_text=True)
+    first = [html.unescape(re.sub(r"\s+", " ", cell)) for cell in re.findall(r"<tr>\s*<td>(.*?)<br>", page, re.S)]
+    assert first[:3] == ["Inclusion", "Inclusion 1", "Inclusion 2"]
+    assert "Exclusion 3" in first and "Exclusion 3- (the registry's second list)" in first
+    assert "Exclusion 16- (the registry's second list)" in first
