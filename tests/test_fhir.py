@@ -59,9 +59,12 @@ def test_entered_in_error_and_preliminary_are_ignored_with_reason():
         _obs("o2", "718-7", 7.0, "g/dL", "2026-11-20", status="preliminary"),
         _obs("o3", "718-7", 11.0, "g/dL", "2026-11-19", status="amended"),
     ))
-    assert [o.value for o in record.observations] == [11.0]
+    # The preliminary 7.0 g/dL is newer than the amended 11.0: the older value must not decide Hb > 10 (it used to),
+    # so hemoglobin is left unrecorded. The entered-in-error result never existed and unsettles nothing.
+    assert record.observations == []
     reasons = {i["resource"].split("/")[-1]: i["reason"] for i in imported.ignored}
     assert "entered-in-error" in reasons["o1"] and "preliminary" in reasons["o2"]
+    assert "as recent or more recent could not be used" in reasons["o3"]
 
 
 def test_stale_value_is_read_and_then_reported_too_old():

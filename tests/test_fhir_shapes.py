@@ -191,3 +191,50 @@ def test_a_malformed_procedure_leaves_the_histories_it_may_belong_to_not_recorde
     record, _ = record_from_bundle(json.dumps(bundle), AS_OF)
     got = {k for k in ("transfusions", "transplants") if getattr(record.history, k) is None}
     assert got == unknown
+
+
+def _with_second_alt(bundle, **changes):
+    """The template plus a second ALT result (entry o2), changed as given; returns the record's ALT observations."""
+    second = copy.deepcopy(bundle["entry"][1])
+    second["fullUrl"], second["resource"]["id"] = "urn:uuid:o2", "o2"
+    for key in ("effectivePeriod", "issued"):
+        second["resource"].pop(key)
+    second["resource"].update(changes)
+    bundle["entry"].insert(2, second)
+    record, imported = record_from_bundle(json.dumps(bundle), AS_OF)
+    return [o for o in record.observations if o.test == "1742-6"], imported
+
+
+@pytest.mark.parametrize("changes", [
+    {"effectiveDateTime": "2026-11-21", "valueQuantity": {"value": "high", "unit": "U/L"}},  # no number
+    {"effectiveDateTime": "2026-11-21", "valueQuantity": {"value": 300, "unit": "furlongs", "code": "furlongs"}},
+    {"effectiveDateTime": "2026-11-21", "status": "preliminary"},
+    {"effectiveDateTime": "2026-11-21", "subject": "Patient/p1"},  # malformed: fails the Observation model
+    {"effectiveDateTime": "2026-11-20", "valueQuantity": {"value": -5, "unit": "U/L", "code": "U/L"}},  # same day
+    {"effectiveDateTime": 20261121},  # no readable date: could be the latest
+], ids=["no-number", "unit", "preliminary", "malformed", "same-day-impossible", "undated"])
+def test_an_unusable_result_as_recent_as_the_latest_leaves_that_lab_unrecorded(changes):
+    # Regression: the reader used to drop such a result and let the older ALT of 30 U/L decide the liver criterion,
+    # though the newer (unreadable) result may be the one above the threshold.
+    alt, imported = _with_second_alt(copy.deepcopy(TEMPLATE), **changes)
+    assert alt == []
+    assert any("Alanine" in a or "ALT" in a for a in imported.assumptions), imported.assumptions
+
+
+@pytest.mark.parametrize("changes", [
+    {"effectiveDateTime": "2026-11-10", "valueQuantity": {"value": "high", "unit": "U/L"}},  # older than the used one
+    {"effectiveDateTime": "2026-11-21", "status": "entered-in-error"},  # never a result
+    {"effectiveDateTime": "2026-11-30", "status": "preliminary"},  # after the as-of date: not yet the patient's value
+], ids=["older", "entered-in-error", "after-as-of"])
+def test_an_unusable_result_older_than_the_latest_or_never_a_result_changes_nothing(changes):
+    alt, _ = _with_second_alt(copy.deepcopy(TEMPLATE), **changes)
+    assert [o.value for o in alt] == [30.0]
+
+
+def test_a_malformed_observation_whose_code_cannot_be_read_may_be_any_lab():
+    bundle = copy.deepcopy(TEMPLATE)
+    bundle["entry"].insert(2, {"fullUrl": "urn:uuid:o3", "resource": {
+        "resourceType": "Observation", "id": "o3", "status": "final", "subject": SUBJECT, "code": "platelets",
+        "effectiveDateTime": "2026-11-21", "valueQuantity": {"value": 20000, "unit": "/uL"}}})
+    record, _ = record_from_bundle(json.dumps(bundle), AS_OF)
+    assert record.observations == []

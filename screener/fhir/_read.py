@@ -15,6 +15,9 @@ from ._medications import MedicationReader
 from ._models import MODELS, Bundle as BundleModel, CodeableConcept, problem
 
 _USABLE_OBSERVATION_STATUS = {"final", "amended", "corrected"}
+# A result in these states never existed as a value; any other unusable result (pending, malformed, an odd unit,
+# an impossible number) may be the patient's latest value of that test.
+_NO_RESULT_STATUS = {"entered-in-error", "cancelled"}
 _WEIGHT, _HEIGHT = "29463-7", "8302-2"
 _LOINC_SYSTEM = LOINC
 
@@ -104,6 +107,8 @@ class _Bundle:
 
     def observations(self, demographics: dict) -> list[dict]:
         observations, latest_body = [], {}
+        # Lab results of a screened test that could not be used, by lab: (their day or None, the entry's name).
+        unread: dict[str, list[tuple[date | None, str]]] = {}
         for index, resource in self.of_type("Observation"):
             name = self.name(index, resource)
             codes = [c.get("code") for c in (resource.get("code") or {}).get("coding") or []
@@ -112,6 +117,9 @@ class _Bundle:
             if code is None:
                 continue  # not something screening uses; not worth listing
             status = resource.get("status")
+            if code in LOINC_TO_LAB and status not in _NO_RESULT_STATUS:
+                # Noted now, forgotten below if the result is used.
+                unread.setdefault(LOINC_TO_LAB[code], []).append((_day_or_none(resource), name))
             if status not in _USABLE_OBSERVATION_STATUS:
                 self.out.ignore(name, f"status {status!r} (only final, amended or corrected results are used)")
                 continue
@@ -141,16 +149,52 @@ class _Bundle:
             high_ref = ranges[0].get("high") if ranges and isinstance(ranges[0], dict) else None
             if isinstance(high_ref, dict) and (high_ref.get("code") or high_ref.get("unit")) == unit and isinstance(high_ref.get("value"), (int, float)) and high_ref["value"] > 0:
                 observation["reference_high"] = float(high_ref["value"])
-            self.out.use(name, f"observations[{len(observations)}]", f"LOINC {code} {value} {unit} on {day}")
-            observations.append(observation)
+            unread[LOINC_TO_LAB[code]].pop()
+            observations.append((observation, name, f"LOINC {code} {value} {unit} on {day}"))
             self.within_limit(index, len(observations), config.MAX_OBSERVATIONS_PER_RECORD,
                               "lab observations (MAX_OBSERVATIONS_PER_RECORD)")
+        for resource in self.malformed.get("Observation", []):
+            status = resource.get("status")
+            if not (isinstance(status, str) and status in _NO_RESULT_STATUS):
+                for lab in _labs_it_may_be(resource):
+                    unread.setdefault(lab, []).append((_day_or_none(resource), "a malformed Observation"))
+        observations = self._without_unsettled_labs(observations, unread)
         for target, (day, value, name) in latest_body.items():
             demographics[target] = value
             # The measurement's date goes with it: derivation decides whether it is too old to size the child.
             demographics[target.rsplit("_", 1)[0] + "_date"] = day.isoformat()
             self.out.use(name, f"demographics.{target}", f"most recent on or before {self.as_of}: {day}")
         return observations
+
+    def _without_unsettled_labs(self, found: list[tuple[dict, str, str]],
+                                unread: dict[str, list[tuple[date | None, str]]]) -> list[dict]:
+        """The usable results, less every result of a lab whose latest result may be one that could not be read.
+
+        Screening decides on the latest value of a test: if an unreadable result is as recent as the latest readable
+        one (or has no readable date), the older value must not decide a threshold it may no longer meet (a platelet
+        count that fell, a bilirubin that rose). That lab is left unrecorded, so its criteria are unknown.
+        """
+        latest: dict[str, date] = {}
+        for observation, _, _ in found:
+            lab, day = LOINC_TO_LAB[observation["test"]], date.fromisoformat(observation["date"])
+            if day <= self.as_of and (lab not in latest or day > latest[lab]):
+                latest[lab] = day
+        unsettled = {lab for lab, results in unread.items() if lab in latest
+                     and any(day is None or latest[lab] <= day <= self.as_of for day, _ in results)}
+        for lab in sorted(unsettled):
+            self.out.assumptions.append(
+                f"A {LABS[lab].description} result as recent as the latest readable one ({latest[lab]}) or undated "
+                "could not be used (see ignored), so the patient's current value is not known: that test is taken as "
+                "not recorded and criteria on it stay unknown.")
+        observations = []
+        for observation, name, note in found:
+            if LOINC_TO_LAB[observation["test"]] in unsettled:
+                self.out.ignore(name, "a result of the same test as recent or more recent could not be used")
+                continue
+            self.out.use(name, f"observations[{len(observations)}]", note)
+            observations.append(observation)
+        return observations
+
 
     def diagnosis(self) -> dict:
         return ConditionReader(self).read()
@@ -217,6 +261,28 @@ class _Bundle:
                 return set(kinds)
             unreadable.update(k for k in kinds if k in _words(code))
         return unreadable
+
+
+def _day_or_none(resource: dict) -> date | None:
+    """An Observation's day if it can be read at all; None when it cannot (the caller treats it as possibly latest)."""
+    period = resource.get("effectivePeriod")
+    for value in (resource.get("effectiveDateTime"), period.get("start") if isinstance(period, dict) else None,
+                  resource.get("issued")):
+        if isinstance(value, str):
+            try:
+                return _day(value, "")
+            except InvalidRecord:
+                return None
+    return None
+
+
+def _labs_it_may_be(resource: dict) -> set[str]:
+    """The screened labs a malformed Observation may report: by its LOINC codes, or every lab if its code is unreadable."""
+    code = resource.get("code")
+    if problem(CodeableConcept, code) is not None:
+        return set(LABS)
+    return {LOINC_TO_LAB[c["code"]] for c in code.get("coding") or []
+            if c.get("system") == _LOINC_SYSTEM and c.get("code") in LOINC_TO_LAB}
 
 
 def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, FhirImport]:
