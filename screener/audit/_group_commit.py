@@ -10,6 +10,7 @@ durable. If the process dies mid-batch the transaction is rolled back by the dat
 requests has been answered: an acknowledged screening is never lost, an unacknowledged one may be (the client
 saw no answer and retries).
 """
+import hashlib
 import os
 import queue
 import threading
@@ -23,7 +24,7 @@ from types import SimpleNamespace
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ._chain import GENESIS, canonical, event_hash, screening_content_hash
+from ._chain import GENESIS, canonical, event_hash, screening_content
 from ._models import AuditEvent, Screening
 from ._store import _now, engine_version
 
@@ -39,6 +40,11 @@ class RecordingFailed(SQLAlchemyError):
     """The batch holding a screening was not committed (or not within WAIT_SECONDS): nothing is acknowledged."""
 
 
+# Stands for the recording time in a screening's content while it is prepared (a control character cannot occur
+# in a stored field: free text refuses them, so its JSON form is found exactly once).
+_LATER = "\x00recorded_at\x00"
+
+
 @dataclass
 class Submission:
     """One submit's screenings, prepared outside the chain's lock; resolved to (request id, screening ids)."""
@@ -49,10 +55,27 @@ class Submission:
     corrects: str | None
     rows: list[dict]
     future: Future = field(default_factory=Future)
+    # Per row: the content hash fed up to the recording time, and the content's bytes after it. Hashing the
+    # ~40 KB of canonical JSON outside the lock keeps the lock (which other processes wait for) short.
+    hashing: list[tuple] = field(default_factory=list)
 
     @property
     def ids(self) -> list[str]:
         return [row["id"] for row in self.rows]
+
+
+def _content_hash_parts(row: dict) -> tuple:
+    before, found, after = screening_content(SimpleNamespace(**row, recorded_at=_LATER)).partition(canonical(_LATER))
+    if not found or _LATER in after:
+        raise ValueError("a stored field holds a control character")
+    return hashlib.sha256(before.encode()), after.encode()
+
+
+def _content_hash(parts: tuple, recorded_at: str) -> str:
+    digest = parts[0].copy()
+    digest.update(canonical(recorded_at).encode())
+    digest.update(parts[1])
+    return digest.hexdigest()
 
 
 def prepare(record, reports, *, actor: str, channel: str, corrects: str | None = None) -> Submission:
@@ -65,7 +88,7 @@ def prepare(record, reports, *, actor: str, channel: str, corrects: str | None =
              "as_of": report.as_of.isoformat(), "verdict": report.verdict, "record_json": record_json,
              "report_json": canonical(report.model_dump(mode="json")), "corrects_id": corrects}
             for report in reports]
-    return Submission(request_id, actor, channel, corrects, rows)
+    return Submission(request_id, actor, channel, corrects, rows, hashing=[_content_hash_parts(row) for row in rows])
 
 
 def append(connection, key: bytes, submissions: list[Submission], now) -> list[Submission]:
@@ -80,9 +103,9 @@ def append(connection, key: bytes, submissions: list[Submission], now) -> list[S
                 select(Screening.id).where(Screening.id == submission.corrects)).first() is None:
             refused.append(submission)
             continue
-        for row in submission.rows:
+        for row, parts in zip(submission.rows, submission.hashing):
             row["recorded_at"] = now()
-            row["content_hash"] = screening_content_hash(SimpleNamespace(**row))
+            row["content_hash"] = _content_hash(parts, row["recorded_at"])
             details = canonical({"trial_id": row["trial_id"], "verdict": row["verdict"], "channel": submission.channel,
                                  "content_hash": row["content_hash"], "corrects": submission.corrects})
             seq += 1
