@@ -8,7 +8,9 @@ it, or a new database on the PostgreSQL server that is dropped afterwards), crea
 N concurrent clients (keep-alive connections, spread over 4 client processes) post the demo patients to the
 one-trial screening endpoint for the given seconds. Every screening is authenticated and recorded, as in
 production. Prints requests/s, p50/p95/p99, errors, whether every answered screening is stored and the chain
-verifies, and the target met or not. --before REF runs the same load first against that git revision (exported
+verifies, and the target met or not. --store-only measures the recording path alone (prepared screenings recorded
+from --clients threads in --workers processes, no HTTP, no screening): one transaction per screening as before,
+then the group commit. --before REF runs the same load first against that git revision (exported
 with `git archive` into a temporary folder, served with its own gunicorn.conf.py), for before/after in one run.
 
 PostgreSQL: DATABASE_URL's server, else the test server of scripts/postgres-test-server (127.0.0.1:54329),
@@ -179,6 +181,90 @@ def run_load(code: Path, label: str, args, database_url: str | None) -> dict:
         shutil.rmtree(instance, ignore_errors=True)
 
 
+def _store_process(database_url: str, instance: str, threads: int, deadline: float, grouped: bool, results) -> None:
+    """One worker process recording prepared screenings from its threads: the recording path alone."""
+    from datetime import date
+
+    from screener.audit import open_store
+    from screener.audit._group_commit import GroupCommit
+    from screener.screening import parse_record, screen
+
+    store = open_store(database_url, Path(instance))
+    record = parse_record((ROOT / "seeds" / "patients" / "eligible.json").read_bytes())
+    report = screen(record, "NCT06674265", date(2026, 11, 22), "reference")
+    recorder = GroupCommit(store) if grouped else store
+    latencies, errors, lock = [], {}, threading.Lock()
+
+    def one_client() -> None:
+        while time.time() < deadline:
+            start = time.perf_counter()
+            try:
+                recorder.record(record, [report], actor="benchmark", channel="api")
+                failed = None
+            except Exception as exc:  # noqa: BLE001 - counted and printed
+                failed = type(exc).__name__
+            with lock:
+                latencies.append(time.perf_counter() - start)
+                if failed:
+                    errors[failed] = errors.get(failed, 0) + 1
+
+    pool = [threading.Thread(target=one_client) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    results.put((latencies, errors, []))
+
+
+def run_store_only(label: str, args, database_url: str | None, grouped: bool) -> dict:
+    """--store-only: the recording path without HTTP or screening (the part this issue's group commit changes)."""
+    instance = Path(tempfile.mkdtemp(prefix="screener-store-bench-"))
+    url = database_url or f"sqlite:///{instance / 'screener.sqlite3'}"
+    try:
+        from screener.audit import open_store
+
+        open_store(url, instance)  # migrated once, before the writers start
+        results = multiprocessing.get_context("spawn").Queue()
+        load_before = os.getloadavg()[0]
+        deadline = time.time() + args.seconds + 3  # the spawned processes take a moment to import
+        per_process = [args.clients // args.workers + (i < args.clients % args.workers) for i in range(args.workers)]
+        context = multiprocessing.get_context("spawn")
+        procs = [context.Process(target=_store_process, args=(url, str(instance), n, deadline, grouped, results))
+                 for n in per_process if n]
+        for p in procs:
+            p.start()
+        gathered = [results.get() for _ in procs]
+        for p in procs:
+            p.join()
+        store = open_store(url, instance)
+        verified = store.verify()
+        latencies = sorted(x for ls, _, _ in gathered for x in ls)
+        errors = {k: v for _, errs, _ in gathered for k, v in errs.items()}
+        n = len(latencies)
+        # Throughput over the busy interval: recorded rows over the time between the first and last recording.
+        with store.sessions() as session:
+            from sqlalchemy import func, select
+
+            from screener.audit import Screening
+
+            first, last = session.execute(select(func.min(Screening.recorded_at), func.max(Screening.recorded_at))).one()
+        from datetime import datetime
+
+        span = (datetime.fromisoformat(last.rstrip("Z")) - datetime.fromisoformat(first.rstrip("Z"))).total_seconds()
+        pct = lambda q: round(latencies[min(n - 1, int(n * q))] * 1000, 1)  # noqa: E731
+        result = {"run": label, "database": "postgresql" if database_url else "sqlite", "workers": args.workers,
+                  "clients": args.clients, "requests": n, "seconds": round(span, 1),
+                  "requests_per_s": round(verified.screenings / span) if span else 0, "p50_ms": pct(0.5),
+                  "p95_ms": pct(0.95), "p99_ms": pct(0.99), "errors": errors,
+                  "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+                  "chain_ok": verified.ok, "stored": verified.screenings, "answered_missing": max(0, n - verified.screenings)}
+        result["target_met"] = (result["requests_per_s"] >= TARGET_PER_S and result["p99_ms"] <= TARGET_P99_MS
+                                and not errors and verified.ok)
+        return result
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
+
+
 def _export(ref: str) -> Path:
     """The tree of a git revision in a temporary folder (the repository itself is only read)."""
     folder = Path(tempfile.mkdtemp(prefix=f"screener-{ref.replace('/', '-')}-"))
@@ -240,6 +326,9 @@ def main() -> None:
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--database", default="sqlite,postgresql")
     parser.add_argument("--before", metavar="REF", help="also run this git revision first (e.g. main)")
+    parser.add_argument("--store-only", action="store_true",
+                        help="only the recording path, no HTTP and no screening: one transaction per screening "
+                             "(as before) and the group commit, from --clients threads over --workers processes")
     args = parser.parse_args()
     if args.seconds > 60:
         raise SystemExit("--seconds: at most 60 (a shared machine)")
@@ -249,6 +338,12 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores",
           file=sys.stderr)
     rows = []
+
+    def runs(url):
+        if args.store_only:
+            return [run_store_only("one per commit", args, url, False), run_store_only("group commit", args, url, True)]
+        return [run_load(code, label, args, url) for label, code in codes]
+
     try:
         for database in args.database.split(","):
             if database == "postgresql":
@@ -256,9 +351,9 @@ def main() -> None:
                     if url is None:
                         print("postgresql: skipped (no DATABASE_URL and the test server could not start)", file=sys.stderr)
                         continue
-                    rows += [run_load(code, label, args, url) for label, code in codes]
+                    rows += runs(url)
             else:
-                rows += [run_load(code, label, args, None) for label, code in codes]
+                rows += runs(None)
     finally:
         for label, code in codes:
             if code != ROOT:
