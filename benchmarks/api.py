@@ -292,10 +292,14 @@ class _PostgresServer:
                 print(f"PostgreSQL not available: {done.stderr.strip()[-200:]}", file=sys.stderr)
                 return None
             url = done.stdout.strip().splitlines()[-1]
-        self.name = "bench_" + uuid.uuid4().hex[:12]
-        self.admin = url
-        self._sql(f"CREATE DATABASE {self.name}")
-        return url.rsplit("/", 1)[0] + "/" + self.name
+        self.admin, self.names = url, []
+        return self.new_database
+
+    def new_database(self) -> str:
+        """A new, empty database for one run (each run has its own chain and users), dropped at the end."""
+        self.names.append("bench_" + uuid.uuid4().hex[:12])
+        self._sql(f"CREATE DATABASE {self.names[-1]}")
+        return self.admin.rsplit("/", 1)[0] + "/" + self.names[-1]
 
     def _sql(self, statement: str) -> None:
         import psycopg
@@ -304,8 +308,8 @@ class _PostgresServer:
             c.execute(statement)
 
     def __exit__(self, *exc):
-        if getattr(self, "name", None):
-            self._sql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        for name in getattr(self, "names", []):
+            self._sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         if self.lock is not None:
             started_here = (PG_DATA / "started-by").exists() and (PG_DATA / "started-by").read_text().strip() == self.run_id
             if started_here:
@@ -339,21 +343,22 @@ def main() -> None:
           file=sys.stderr)
     rows = []
 
-    def runs(url):
+    def runs(database=lambda: None):
         if args.store_only:
-            return [run_store_only("one per commit", args, url, False), run_store_only("group commit", args, url, True)]
-        return [run_load(code, label, args, url) for label, code in codes]
+            return [run_store_only("one per commit", args, database(), False),
+                    run_store_only("group commit", args, database(), True)]
+        return [run_load(code, label, args, database()) for label, code in codes]
 
     try:
         for database in args.database.split(","):
             if database == "postgresql":
-                with _PostgresServer() as url:
-                    if url is None:
+                with _PostgresServer() as new_database:
+                    if new_database is None:
                         print("postgresql: skipped (no DATABASE_URL and the test server could not start)", file=sys.stderr)
                         continue
-                    rows += runs(url)
+                    rows += runs(new_database)
             else:
-                rows += runs(None)
+                rows += runs()
     finally:
         for label, code in codes:
             if code != ROOT:
