@@ -6,9 +6,13 @@ import gunicorn.http.wsgi
 import gunicorn.util
 
 bind = os.environ.get("SCREENER_BIND", "127.0.0.1:8000")
-# Screening is CPU-bound and the engine is single-threaded: one sync worker per core.
+# Screening is CPU-bound (and the GIL keeps a process to one core): one worker process per core. Recording waits
+# for the disk: each process runs a few request threads (gthread), so that while some wait for their group commit
+# (screener/audit/_group_commit.py) others screen, and the requests waiting together share one transaction and
+# one sync. With sync workers each process has one request at a time: one sync per screening, the old ceiling.
 workers = int(os.environ.get("SCREENER_WORKERS", multiprocessing.cpu_count()))
-worker_class = "sync"
+worker_class = os.environ.get("SCREENER_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("SCREENER_THREADS", 4))
 # Load the app (rule files, schemas) once in the master; each worker builds its own engine after fork, because
 # durable-rules' host lives in C memory that must not be shared between processes.
 preload_app = True

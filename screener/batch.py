@@ -14,6 +14,7 @@ import csv
 import hashlib
 import json
 import os
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from itertools import islice
@@ -96,10 +97,43 @@ def read_items(path: Path) -> Iterator[Item]:
             for number, row in enumerate(csv.DictReader(handle), start=2):  # line 1 is the header
                 yield Item(f"line {number}", "csv", json.dumps(row))
     else:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield Item(f"line {number}", "native", line)
+        for chunk in ndjson_chunks(path, 1000, hashlib.sha256()):
+            yield from chunk.items()
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A chunk of NDJSON as the bytes read: serialised between processes as one buffer, not one object per record,
+    and split into records on the worker. first: the number of its first line; records: its non-blank lines."""
+
+    first: int
+    data: bytes
+    records: int
+
+    def items(self) -> Iterator[Item]:
+        for number, line in enumerate(self.data.split(b"\n"), start=self.first):
+            if line.strip():
+                yield Item(f"line {number}", "native", line)
+
+
+def ndjson_chunks(path: Path, size: int, digest) -> Iterator[Lines]:
+    """Chunks of `size` records of an NDJSON file, feeding every byte read to digest (the run's input SHA-256), so
+    the file is read once."""
+    with path.open("rb") as handle:
+        lines, records, first, number = [], 0, 1, 0
+        for number, line in enumerate(handle, start=1):
+            lines.append(line)
+            records += bool(line.strip())
+            if records == size:
+                data = b"".join(lines)
+                digest.update(data)
+                yield Lines(first, data.removesuffix(b"\n"), records)
+                lines, records, first = [], 0, number + 1
+        if lines:
+            data = b"".join(lines)
+            digest.update(data)
+            if records:
+                yield Lines(first, data.removesuffix(b"\n"), records)
 
 
 def chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
@@ -114,14 +148,14 @@ def chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
 
 
 # --- screening (runs on the workers) -----------------------------------------------------------------------------
-def screen_chunk(chunk: list[Item], trials: list[str] | None, as_of: date, engine: str | None) -> tuple[list[list], list[list], list[list]]:
+def screen_chunk(chunk: list[Item] | Lines, trials: list[str] | None, as_of: date, engine: str | None) -> tuple[list[list], list[list], list[list]]:
     """Screen a chunk: result rows, error rows (malformed records, never exceptions that stop the run) and
     candidate rows (CANDIDATE_COLUMNS)."""
     from .fhir import record_from_bundle
     from .screening import InvalidRecord, parse_record, screen, screen_all
 
     rows, errors, candidates = [], [], []
-    for item in chunk:
+    for item in (chunk.items() if isinstance(chunk, Lines) else chunk):
         try:
             if item.kind == "fhir":
                 record, _ = record_from_bundle(Path(item.payload).read_bytes(), as_of)
@@ -156,6 +190,14 @@ class BatchSummary:
 
     def as_dict(self) -> dict:
         return self.__dict__ | {"records_per_second": round(self.records / self.seconds, 1) if self.seconds else None}
+
+
+def _is_ndjson(path: Path) -> bool:
+    return not path.is_dir() and path.suffix.lower() != ".csv"
+
+
+def _size(chunk: list[Item] | Lines) -> int:
+    return chunk.records if isinstance(chunk, Lines) else len(chunk)
 
 
 def _digest(path: Path) -> str:
@@ -217,18 +259,24 @@ def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: 
 
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    total = _count_items(input_path)
+    # The total only feeds a progress bar: counting is a pass over the whole input, made only when one is shown.
+    shown = sys.stderr.isatty() if progress is None else progress
+    total = _count_items(input_path) if shown else None
     verdicts: dict[str, Counter] = {}
     candidates: Counter = Counter()
     buckets = _CandidateBuckets(out_dir / ".candidates.tmp")
     records = malformed = screenings = 0
     # A folder's items are whole patient histories: a few per task keeps every worker busy.
-    source = chunks(read_items(input_path), min(chunk_size, FHIR_CHUNK) if input_path.is_dir() else chunk_size)
+    digest = hashlib.sha256()
+    if _is_ndjson(input_path):
+        source = ndjson_chunks(input_path, chunk_size, digest)
+    else:
+        source = chunks(read_items(input_path), min(chunk_size, FHIR_CHUNK) if input_path.is_dir() else chunk_size)
     screened = (_on_cluster(client, source, trials, as_of, engine, max_in_flight) if client is not None
-                else ((len(chunk), screen_chunk(chunk, trials, as_of, engine)) for chunk in source))
+                else ((_size(chunk), screen_chunk(chunk, trials, as_of, engine)) for chunk in source))
     with (out_dir / "results.csv").open("w", newline="") as results_file, \
             (out_dir / "errors.csv").open("w", newline="") as errors_file, \
-            tqdm(total=total, unit="rec", disable=None if progress is None else not progress) as bar:  # None: only on a terminal
+            tqdm(total=total, unit="rec", disable=not shown) as bar:
         results, errors = csv.writer(results_file), csv.writer(errors_file)
         results.writerow(RESULT_COLUMNS)
         errors.writerow(["source", "field", "message"])
@@ -247,7 +295,8 @@ def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: 
     buckets.write(out_dir / "candidates.csv")
     summary = BatchSummary(records, malformed, screenings, {t: dict(c) for t, c in sorted(verdicts.items())},
                            {t: {"candidates": candidates[t], "screened": sum(c.values())} for t, c in sorted(verdicts.items())},
-                           round(time.perf_counter() - started, 2), _digest(input_path))
+                           round(time.perf_counter() - started, 2),
+                           digest.hexdigest() if _is_ndjson(input_path) else _digest(input_path))
     (out_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2))
     return summary
 
@@ -266,7 +315,7 @@ def _on_cluster(client, source: Iterator[list[Item]], trials, as_of: date, engin
         if chunk is None:
             return False
         future = client.submit(screen_chunk, chunk, trials, as_of, engine, pure=False)
-        sizes[future.key] = len(chunk)
+        sizes[future.key] = _size(chunk)
         pending.add(future)
         return True
 
@@ -300,6 +349,11 @@ def local_client(workers: int | None = None):
     """A local Dask cluster: one single-threaded worker process per core (screening is CPU-bound, GIL-bound)."""
     from dask.distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+    import dask
+
+    # Dask's statistical profiler samples each worker's thread every 10 ms for its dashboard, which a local
+    # batch run never shows: off, so the cores screen.
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
     return Client(cluster)

@@ -164,3 +164,25 @@ def test_cli_batch_on_a_handful_of_records_starts_no_cluster(tmp_path, monkeypat
     assert result.exit_code == 0, result.output
     assert "this process" in result.stderr
     assert json.loads(result.stdout)["records"] == 8 and json.loads(result.stdout)["malformed"] == 1
+
+
+def test_ndjson_is_read_once_as_chunks_of_bytes_with_its_line_numbers_and_digest(tmp_path):
+    """The cluster gets each chunk as one buffer; line numbers, blank lines, CRLF and the input digest are kept, and a
+    line that is not UTF-8 is one malformed record, not the end of the run."""
+    import hashlib
+
+    from screener.batch import ndjson_chunks, screen_chunk
+
+    eligible = (PATIENTS / "eligible.json").read_text().replace("\n", " ").encode()
+    source = tmp_path / "in.ndjson"
+    source.write_bytes(eligible + b"\r\n\n   \n" + b'{"record_id": "\xff"}\n' + eligible)  # no final newline
+    digest = hashlib.sha256()
+    chunks = list(ndjson_chunks(source, 2, digest))
+    assert digest.hexdigest() == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert [(c.first, c.records) for c in chunks] == [(1, 2), (5, 1)]
+    assert [i.source for c in chunks for i in c.items()] == ["line 1", "line 4", "line 5"]
+    rows, errors, _ = screen_chunk(chunks[0], ["NCT06674265"], AS_OF, "reference")
+    assert [(r[0], r[3]) for r in rows] == [("line 1", "eligible")] and {e[0] for e in errors} == {"line 4"}
+    summary = run_batch(source, tmp_path / "out", ["NCT06674265"], AS_OF, chunk_size=2, progress=False)
+    assert (summary.records, summary.malformed) == (3, 1)
+    assert summary.input_sha256 == hashlib.sha256(source.read_bytes()).hexdigest()

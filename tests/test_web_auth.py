@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import text
 
 from screener.web.auth import PUBLIC, ROUTE_ROLES
@@ -63,16 +64,23 @@ def test_revoked_expired_and_disabled_credentials_are_refused(tmp_path):
     from screener.web.storage import get_store
 
     app = make_app(tmp_path)
+    ttl = app.config["TOKEN_CACHE_SECONDS"]
     secret = token_for(app, "screener", "alice")
     headers = {"Authorization": f"Bearer {secret}"}
     client = app.test_client()
-    assert client.get("/api/v1/trials", headers=headers).status_code == 200
-    assert client.get("/api/v1/trials", headers={"Authorization": "Bearer scr_guessed"}).status_code == 401
-    with app.app_context():
-        accounts = Accounts(get_store())
-        token_id = accounts.tokens()[-1][0].id
-        accounts.revoke_token(token_id, "test")
-    assert client.get("/api/v1/trials", headers=headers).status_code == 401
+    with freeze_time() as clock:
+        assert client.get("/api/v1/trials", headers=headers).status_code == 200
+        assert client.get("/api/v1/trials", headers={"Authorization": "Bearer scr_guessed"}).status_code == 401
+        with app.app_context():
+            accounts = Accounts(get_store())
+            token_id = accounts.tokens()[-1][0].id
+            accounts.revoke_token(token_id, "test")
+        # Token look-ups are cached per process for TOKEN_CACHE_SECONDS (no database read per call): a revocation
+        # takes effect within that time, in every worker.
+        clock.tick(ttl - 0.5)
+        assert client.get("/api/v1/trials", headers=headers).status_code == 200
+        clock.tick(0.5)
+        assert client.get("/api/v1/trials", headers=headers).status_code == 401
     secret = token_for(app, "screener", "alice")
     with app.app_context():
         with get_store().engine.begin() as connection:

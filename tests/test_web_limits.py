@@ -47,8 +47,17 @@ def test_405_names_the_allowed_methods(client):
     assert client.get(URL).headers["Allow"].split(", ") == ["OPTIONS", "POST"]
 
 
+def _flushed(app) -> None:
+    from screener.web.storage import get_committer
+
+    with app.app_context():
+        get_committer().sync()
+
+
 def test_the_per_token_rate_limit_is_shared_by_workers_and_per_token(tmp_path):
     from freezegun import freeze_time
+
+    from screener.audit._meter import REFRESH_SECONDS
 
     from .conftest import make_app, token_for
 
@@ -56,9 +65,14 @@ def test_the_per_token_rate_limit_is_shared_by_workers_and_per_token(tmp_path):
     second = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=3)  # another worker on the same database
     assert first.config["TOKEN_RATE_PER_MINUTE"] == 3 and make_app(tmp_path / "d").config["TOKEN_RATE_PER_MINUTE"] == 600
     busy, other = token_for(first, "screener", "busy"), token_for(first, "screener", "other")
-    with freeze_time("2026-11-22 10:00:05"):
-        statuses = [app.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {busy}"}).status_code
-                    for app in (first, second, first, second)]
+    with freeze_time("2026-11-22 10:00:05") as clock:
+        statuses = []
+        for app in (first, second, first, second):
+            statuses.append(app.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {busy}"}).status_code)
+            # Each worker counts in memory and adds its count to the shared one at its next commit (within
+            # 0.1 s); the other worker reads the shared count again once its view is REFRESH_SECONDS old.
+            _flushed(app)
+            clock.tick(REFRESH_SECONDS + 0.01)
         assert statuses == [200, 200, 200, 429]
         refused = second.test_client().get("/api/v1/fields", headers={"Authorization": f"Bearer {busy}"})
         assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
@@ -66,3 +80,18 @@ def test_the_per_token_rate_limit_is_shared_by_workers_and_per_token(tmp_path):
         assert first.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {other}"}).status_code == 200
     with freeze_time("2026-11-22 10:01:00"):
         assert second.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {busy}"}).status_code == 200
+
+
+def test_one_worker_never_exceeds_the_per_token_limit_before_its_count_is_flushed(tmp_path):
+    """Its own unflushed calls count at once; only other workers' calls can be seen late (audit/_meter.py)."""
+    from freezegun import freeze_time
+
+    from .conftest import make_app, token_for
+
+    app = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=5)
+    secret = token_for(app, "screener", "busy")
+    with freeze_time("2026-11-22 10:00:05"):
+        client = app.test_client()
+        statuses = [client.get("/api/v1/trials", headers={"Authorization": f"Bearer {secret}"}).status_code
+                    for _ in range(7)]
+    assert statuses == [200] * 5 + [429] * 2

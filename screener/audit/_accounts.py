@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ._models import ApiToken, User
@@ -153,15 +154,19 @@ class Accounts:
             self.store._append(session, actor, "token.revoked", token_id, {}, _now())
 
     def token_principal(self, secret: str) -> Principal | None:
-        with self.store.sessions() as session:
-            row = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        found = self.token_lookup(secret)
+        return found[0] if found is not None else None
+
+    def token_lookup(self, secret: str) -> tuple[Principal, str] | None:
+        """The token's principal and its expiry (ISO 8601 UTC), or None when unknown, expired, revoked or its user
+        disabled. A read on the reader engine: checking a token takes no write lock."""
+        with Session(self.store.reader) as session:
+            row = session.execute(select(ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, User.username, User.role,
+                                         User.active).join(User, User.id == ApiToken.user_id)
                                   .where(ApiToken.token_hash == _token_hash(secret))).first()
-        if row is None:
+        if row is None or row.revoked_at is not None or row.expires_at <= _now() or not row.active:
             return None
-        token, user = row
-        if token.revoked_at is not None or token.expires_at <= _now() or not user.active:
-            return None
-        return Principal(user.username, user.role, f"token:{token.id}")
+        return Principal(row.username, row.role, f"token:{row.id}"), row.expires_at
 
     def ensure_first_admin(self) -> str | None:
         """On first start, with no users: create 'admin' with a generated password and return it (shown once)."""

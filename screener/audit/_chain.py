@@ -18,12 +18,16 @@ def canonical(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def screening_content(row) -> str:
+    """The text a screening's content hash covers: every stored field except the hash itself, canonical JSON."""
+    return canonical({name: getattr(row, name) for name in (
+        "id", "request_id", "recorded_at", "actor", "channel", "trial_id", "rule_set_version", "rule_set_digest",
+        "engine", "as_of", "verdict", "record_json", "report_json", "corrects_id")})
+
+
 def screening_content_hash(row) -> str:
     """SHA-256 of every stored field of a screening except the hash itself."""
-    content = {name: getattr(row, name) for name in (
-        "id", "request_id", "recorded_at", "actor", "channel", "trial_id", "rule_set_version", "rule_set_digest",
-        "engine", "as_of", "verdict", "record_json", "report_json", "corrects_id")}
-    return hashlib.sha256(canonical(content).encode()).hexdigest()
+    return hashlib.sha256(screening_content(row).encode()).hexdigest()
 
 
 def event_hash(key: bytes, prev_hash: str, seq: int, recorded_at: str, actor: str, action: str, subject: str,

@@ -2,7 +2,6 @@
 import os
 import re
 import secrets
-import uuid
 from functools import lru_cache
 from datetime import datetime, timezone
 from importlib import metadata
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..model.record import PatientRecord
 from ..model.report import Report
-from ._chain import GENESIS, Verification, canonical, event_hash, screening_content_hash, verify
+from ._chain import GENESIS, Verification, canonical, event_hash, verify
 from ._files import private_folder, private_sqlite_file
 from ._models import AuditEvent, Screening
 
@@ -144,31 +143,16 @@ class AuditStore:
 
     def record(self, record: PatientRecord, reports: list[Report], *, actor: str, channel: str,
                corrects: str | None = None) -> tuple[str, list[str]]:
-        """Store one submit's screenings and their audit events atomically; returns (request id, screening ids)."""
-        request_id = uuid.uuid4().hex
-        record_json = canonical(record.model_dump(mode="json"))
-        ids = []
-        with self.sessions.begin() as session:
-            self._lock_chain(session)
-            if corrects is not None and session.get(Screening, corrects) is None:
+        """Store one submit's screenings and their audit events atomically; returns (request id, screening ids).
+        (The web app batches many submits into one transaction instead: _group_commit.GroupCommit.)"""
+        from ._group_commit import append, prepare
+
+        submission = prepare(record, reports, actor=actor, channel=channel, corrects=corrects)
+        with self.engine.begin() as connection:
+            self._lock_chain(connection)
+            if append(connection, self.key, [submission], _now):
                 raise KeyError(corrects)
-            for report in reports:
-                recorded_at = _now()
-                row = Screening(
-                    id=uuid.uuid4().hex, request_id=request_id, recorded_at=recorded_at, actor=actor, channel=channel,
-                    trial_id=report.trial_id, rule_set_version=report.rule_set_version,
-                    rule_set_digest=report.rule_set_digest, engine=engine_version(report.engine),
-                    as_of=report.as_of.isoformat(), verdict=report.verdict, record_json=record_json,
-                    report_json=canonical(report.model_dump(mode="json")), corrects_id=corrects, content_hash="",
-                )
-                row.content_hash = screening_content_hash(row)
-                session.add(row)
-                session.flush()
-                self._append(session, actor, "screening.recorded", row.id,
-                             {"trial_id": row.trial_id, "verdict": row.verdict, "channel": channel,
-                              "content_hash": row.content_hash, "corrects": corrects}, recorded_at)
-                ids.append(row.id)
-        return request_id, ids
+        return submission.request_id, submission.ids
 
     def note(self, actor: str, action: str, subject: str, details: dict) -> int:
         """Append a non-screening event (an export, a verification, an amendment-impact run)."""

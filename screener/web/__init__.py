@@ -28,6 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # is far above an EHR interface screening patients as they come, and stops a runaway or stolen token
         # from flooding the trail. Population pre-screening belongs in `screener batch`, not the API.
         TOKEN_RATE_PER_MINUTE=600,
+        # Token look-ups are remembered per process this long: a revoked token (or a disabled user's) is refused
+        # by every worker within it; an expired one at once. See audit/_token_cache.py.
+        TOKEN_CACHE_SECONDS=5.0,
         # Sign-in: each try costs a deliberately slow scrypt check (about 0.3 s of a core here). Counted in the
         # database, so the limits hold across workers and restarts.
         LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=10,

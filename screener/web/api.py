@@ -16,7 +16,7 @@ from ..rules import load_rule_sets
 from ..screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
 from .errors import problem
 from .auth import current
-from .storage import get_store
+from .storage import get_committer
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("screener.api")
@@ -143,7 +143,8 @@ def _screening(run):
 
 
 def _record(record, reports):
-    return get_store().record(record, reports, actor=current().actor, channel="api")
+    # Answered only once the batch holding these screenings is committed (audit/_group_commit.py).
+    return get_committer().record(record, reports, actor=current().actor, channel="api")
 
 
 @bp.post("/trials/<trial_id>/screen")

@@ -1,0 +1,378 @@
+"""Recorded API screenings per second against the target (issue 16: >= 1,000/s, p99 <= 25 ms), SQLite and PostgreSQL.
+
+    python -m benchmarks.api [--clients 16] [--seconds 15] [--workers 2] [--threads 4] [--database sqlite,postgresql]
+                             [--before main] [--worker-class gthread]
+
+For each database, starts gunicorn (gunicorn.conf.py) on a free loopback port with a temporary instance (SQLite in
+it, or a new database on the PostgreSQL server that is dropped afterwards), creates a screener and a token, then
+N concurrent clients (keep-alive connections, spread over 4 client processes) post the demo patients to the
+one-trial screening endpoint for the given seconds. Every screening is authenticated and recorded, as in
+production. Prints requests/s, p50/p95/p99, errors, whether every answered screening is stored and the chain
+verifies, and the target met or not. --store-only measures the recording path alone (prepared screenings recorded
+from --clients threads in --workers processes, no HTTP, no screening): one transaction per screening as before,
+then the group commit. --before REF runs the same load first against that git revision (exported
+with `git archive` into a temporary folder, served with its own gunicorn.conf.py), for before/after in one run.
+
+PostgreSQL: DATABASE_URL's server, else the test server of scripts/postgres-test-server (127.0.0.1:54329),
+started if needed with the protocol scripts/test uses (a shared lock while in use; stopped afterwards only if
+this run started it and nobody else uses it). The test server runs with fsync=off: its figures do not include
+the disk's sync. Keep --seconds small on a shared machine: each database (and each --before) is one run.
+"""
+import argparse
+import fcntl
+import http.client
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PATH = "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22"
+TARGET_PER_S, TARGET_P99_MS = 1000, 25.0
+CLIENT_PROCESSES = 4
+PG_DATA = Path(os.environ.get("SCREENER_PG_DIR", "/tmp/screener-test-pg"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _client_process(port: int, threads: int, deadline: float, bodies: list[bytes], token: str, results) -> None:
+    latencies, errors, ids = [], {}, []
+    lock = threading.Lock()
+
+    def one_client(offset: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        i = offset
+        while time.time() < deadline:
+            start = time.perf_counter()
+            try:
+                connection.request("POST", PATH, body=bodies[i % len(bodies)], headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException) as exc:
+                status, body = type(exc).__name__, b""
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+                if status == 200:
+                    ids.append(json.loads(body)["screening_id"])
+                else:
+                    errors[str(status)] = errors.get(str(status), 0) + 1
+            i += 1
+
+    workers = [threading.Thread(target=one_client, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    results.put((latencies, errors, ids))
+
+
+def _wait_ready(port: int, server: subprocess.Popen) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited at start")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/readyz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server did not become ready")
+
+
+def _prepare(code: Path, instance: Path, database_url: str | None) -> str:
+    """A screener user and token in the instance (through the served code's own accounts module)."""
+    script = ("import sys\nfrom screener.audit import open_store\nfrom screener.audit._accounts import Accounts\n"
+              "a = Accounts(open_store())\na.create_user('loadtest', 'screener', None, 'benchmark')\n"
+              "print(a.create_token('loadtest', 'benchmark', 1, 'benchmark')[1])\n")
+    env = _env(code, instance, database_url)
+    return subprocess.run([sys.executable, "-c", script], cwd=code, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip().splitlines()[-1]
+
+
+def _env(code: Path, instance: Path, database_url: str | None) -> dict:
+    env = dict(os.environ, SCREENER_INSTANCE_PATH=str(instance), PYTHONPATH=str(code), PYTHONDONTWRITEBYTECODE="1",
+               SCREENER_TOKEN_RATE_PER_MINUTE=str(10**9))  # measuring throughput, not the per-token brake
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def _verify(code: Path, instance: Path, database_url: str | None, ids: list[str]) -> dict:
+    """Whether every answered screening is stored and the chain verifies (through the served code)."""
+    script = ("import json, sys\nfrom sqlalchemy import select\nfrom screener.audit import open_store, Screening\n"
+              "s = open_store()\nids = set(json.load(sys.stdin))\nr = s.verify()\n"
+              "with s.sessions() as session:\n    stored = set(session.scalars(select(Screening.id)))\n"
+              "print(json.dumps({'chain_ok': r.ok, 'stored': len(stored), 'answered_missing': len(ids - stored)}))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=code, env=_env(code, instance, database_url),
+                          input=json.dumps(ids), check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_load(code: Path, label: str, args, database_url: str | None) -> dict:
+    port = _free_port()
+    instance = Path(tempfile.mkdtemp(prefix="screener-api-bench-"))
+    try:
+        token = _prepare(code, instance, database_url)
+        env = _env(code, instance, database_url) | {
+            "SCREENER_BIND": f"127.0.0.1:{port}", "SCREENER_WORKERS": str(args.workers),
+            "SCREENER_THREADS": str(args.threads), "SCREENER_WORKER_CLASS": args.worker_class}
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile",
+                                   "/dev/null", "--log-level", "warning", "screener.web.wsgi:app"],
+                                  cwd=code, env=env, stderr=subprocess.DEVNULL)
+        try:
+            _wait_ready(port, server)
+            bodies = [p.read_bytes() for p in sorted((ROOT / "seeds" / "patients").glob("*.json"))]
+            results = multiprocessing.Queue()
+            per_process = [args.clients // CLIENT_PROCESSES + (i < args.clients % CLIENT_PROCESSES)
+                           for i in range(CLIENT_PROCESSES)]
+            load_before = os.getloadavg()[0]
+            deadline = time.time() + args.seconds
+            clients = [multiprocessing.Process(target=_client_process, args=(port, n, deadline, bodies, token, results))
+                       for n in per_process if n]
+            start = time.perf_counter()
+            for c in clients:
+                c.start()
+            gathered = [results.get() for _ in clients]
+            elapsed = time.perf_counter() - start
+            for c in clients:
+                c.join()
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        latencies = sorted(x for ls, _, _ in gathered for x in ls)
+        ids = [i for _, _, got in gathered for i in got]
+        errors: dict[str, int] = {}
+        for _, errs, _ in gathered:
+            for key, n in errs.items():
+                errors[key] = errors.get(key, 0) + n
+        n = len(latencies)
+        pct = lambda q: round(latencies[min(n - 1, int(n * q))] * 1000, 1)  # noqa: E731
+        result = {"run": label, "database": "postgresql" if database_url else "sqlite", "workers": args.workers,
+                  "clients": args.clients, "requests": n, "seconds": round(elapsed, 1),
+                  "requests_per_s": round(len(ids) / elapsed), "p50_ms": pct(0.5), "p95_ms": pct(0.95),
+                  "p99_ms": pct(0.99), "errors": errors, "load_average_1min": [round(load_before, 1),
+                                                                               round(os.getloadavg()[0], 1)]}
+        result |= _verify(code, instance, database_url, ids)
+        result["target_met"] = (result["requests_per_s"] >= TARGET_PER_S and result["p99_ms"] <= TARGET_P99_MS
+                                and not errors and result["chain_ok"] and not result["answered_missing"])
+        return result
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+def _store_process(database_url: str, instance: str, threads: int, deadline: float, grouped: bool, results) -> None:
+    """One worker process recording prepared screenings from its threads: the recording path alone."""
+    from datetime import date
+
+    from screener.audit import open_store
+    from screener.audit._group_commit import GroupCommit
+    from screener.screening import parse_record, screen
+
+    store = open_store(database_url, Path(instance))
+    record = parse_record((ROOT / "seeds" / "patients" / "eligible.json").read_bytes())
+    report = screen(record, "NCT06674265", date(2026, 11, 22), "reference")
+    recorder = GroupCommit(store) if grouped else store
+    latencies, errors, lock = [], {}, threading.Lock()
+
+    def one_client() -> None:
+        while time.time() < deadline:
+            start = time.perf_counter()
+            try:
+                recorder.record(record, [report], actor="benchmark", channel="api")
+                failed = None
+            except Exception as exc:  # noqa: BLE001 - counted and printed
+                failed = type(exc).__name__
+            with lock:
+                latencies.append(time.perf_counter() - start)
+                if failed:
+                    errors[failed] = errors.get(failed, 0) + 1
+
+    pool = [threading.Thread(target=one_client) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    results.put((latencies, errors, []))
+
+
+def run_store_only(label: str, args, database_url: str | None, grouped: bool) -> dict:
+    """--store-only: the recording path without HTTP or screening (the part this issue's group commit changes)."""
+    instance = Path(tempfile.mkdtemp(prefix="screener-store-bench-"))
+    url = database_url or f"sqlite:///{instance / 'screener.sqlite3'}"
+    try:
+        from screener.audit import open_store
+
+        open_store(url, instance)  # migrated once, before the writers start
+        results = multiprocessing.get_context("spawn").Queue()
+        load_before = os.getloadavg()[0]
+        deadline = time.time() + args.seconds + 3  # the spawned processes take a moment to import
+        per_process = [args.clients // args.workers + (i < args.clients % args.workers) for i in range(args.workers)]
+        context = multiprocessing.get_context("spawn")
+        procs = [context.Process(target=_store_process, args=(url, str(instance), n, deadline, grouped, results))
+                 for n in per_process if n]
+        for p in procs:
+            p.start()
+        gathered = [results.get() for _ in procs]
+        for p in procs:
+            p.join()
+        store = open_store(url, instance)
+        verified = store.verify()
+        latencies = sorted(x for ls, _, _ in gathered for x in ls)
+        errors = {k: v for _, errs, _ in gathered for k, v in errs.items()}
+        n = len(latencies)
+        # Throughput over the busy interval: recorded rows over the time between the first and last recording.
+        with store.sessions() as session:
+            from sqlalchemy import func, select
+
+            from screener.audit import Screening
+
+            first, last = session.execute(select(func.min(Screening.recorded_at), func.max(Screening.recorded_at))).one()
+        from datetime import datetime
+
+        span = (datetime.fromisoformat(last.rstrip("Z")) - datetime.fromisoformat(first.rstrip("Z"))).total_seconds()
+        pct = lambda q: round(latencies[min(n - 1, int(n * q))] * 1000, 1)  # noqa: E731
+        result = {"run": label, "database": "postgresql" if database_url else "sqlite", "workers": args.workers,
+                  "clients": args.clients, "requests": n, "seconds": round(span, 1),
+                  "requests_per_s": round(verified.screenings / span) if span else 0, "p50_ms": pct(0.5),
+                  "p95_ms": pct(0.95), "p99_ms": pct(0.99), "errors": errors,
+                  "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+                  "chain_ok": verified.ok, "stored": verified.screenings, "answered_missing": max(0, n - verified.screenings)}
+        result["target_met"] = (result["requests_per_s"] >= TARGET_PER_S and result["p99_ms"] <= TARGET_P99_MS
+                                and not errors and verified.ok)
+        return result
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+def _export(ref: str) -> Path:
+    """The tree of a git revision in a temporary folder (the repository itself is only read)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"screener-{ref.replace('/', '-')}-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+class _PostgresServer:
+    """A PostgreSQL server URL for a benchmark database; starts the test server the way scripts/test does."""
+
+    def __enter__(self):
+        self.lock = self.run_id = None
+        url = os.environ.get("DATABASE_URL")
+        if not url:
+            script = ROOT / "scripts" / "postgres-test-server"
+            if not script.exists():
+                return None
+            self.lock = open(f"{PG_DATA}.lock", "a")
+            fcntl.flock(self.lock, fcntl.LOCK_SH)  # in use: no scripts/test run stops it meanwhile
+            self.run_id = f"bench-{os.getpid()}-{time.time_ns()}"
+            done = subprocess.run([str(script)], env=dict(os.environ, SCREENER_TEST_RUN=self.run_id),
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                print(f"PostgreSQL not available: {done.stderr.strip()[-200:]}", file=sys.stderr)
+                return None
+            url = done.stdout.strip().splitlines()[-1]
+        self.admin, self.names = url, []
+        return self.new_database
+
+    def new_database(self) -> str:
+        """A new, empty database for one run (each run has its own chain and users), dropped at the end."""
+        self.names.append("bench_" + uuid.uuid4().hex[:12])
+        self._sql(f"CREATE DATABASE {self.names[-1]}")
+        return self.admin.rsplit("/", 1)[0] + "/" + self.names[-1]
+
+    def _sql(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as c:
+            c.execute(statement)
+
+    def __exit__(self, *exc):
+        for name in getattr(self, "names", []):
+            self._sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if self.lock is not None:
+            started_here = (PG_DATA / "started-by").exists() and (PG_DATA / "started-by").read_text().strip() == self.run_id
+            if started_here:
+                try:
+                    fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody else is using it
+                    subprocess.run([str(ROOT / "scripts" / "postgres-test-server"), "stop"], check=False)
+                except BlockingIOError:
+                    pass
+            self.lock.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="request threads per worker (gthread)")
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--database", default="sqlite,postgresql")
+    parser.add_argument("--before", metavar="REF", help="also run this git revision first (e.g. main)")
+    parser.add_argument("--store-only", action="store_true",
+                        help="only the recording path, no HTTP and no screening: one transaction per screening "
+                             "(as before) and the group commit, from --clients threads over --workers processes")
+    args = parser.parse_args()
+    if args.seconds > 60:
+        raise SystemExit("--seconds: at most 60 (a shared machine)")
+    codes = [("after", ROOT)]
+    if args.before:
+        codes.insert(0, (f"before ({args.before})", _export(args.before)))
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores",
+          file=sys.stderr)
+    rows = []
+
+    def runs(database=lambda: None):
+        if args.store_only:
+            return [run_store_only("one per commit", args, database(), False),
+                    run_store_only("group commit", args, database(), True)]
+        return [run_load(code, label, args, database()) for label, code in codes]
+
+    try:
+        for database in args.database.split(","):
+            if database == "postgresql":
+                with _PostgresServer() as new_database:
+                    if new_database is None:
+                        print("postgresql: skipped (no DATABASE_URL and the test server could not start)", file=sys.stderr)
+                        continue
+                    rows += runs(new_database)
+            else:
+                rows += runs()
+    finally:
+        for label, code in codes:
+            if code != ROOT:
+                shutil.rmtree(code, ignore_errors=True)
+    for row in rows:
+        print(json.dumps(row))
+    print(f"target: >= {TARGET_PER_S:,} recorded screenings/s with p99 <= {TARGET_P99_MS:g} ms, {args.workers} workers")
+    for row in rows:
+        print(f"{row['run']:>14} {row['database']:>10}: {row['requests_per_s']:>5}/s  p50 {row['p50_ms']:>6} ms  "
+              f"p95 {row['p95_ms']:>6} ms  p99 {row['p99_ms']:>6} ms  errors {sum(row['errors'].values())}  "
+              f"chain {'ok' if row['chain_ok'] else 'BROKEN'}  answered-not-stored {row['answered_missing']}  "
+              f"load {row['load_average_1min'][0]}->{row['load_average_1min'][1]}  "
+              f"target {'met' if row['target_met'] else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Group commit (audit/_group_commit.py) on SQLite and PostgreSQL: batches keep the chain's order and validity, and
+a writer killed in the middle of a batch loses no acknowledged screening."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+
+from sqlalchemy import select
+
+from screener.audit import AuditEvent, Screening
+from screener.audit._group_commit import GroupCommit, prepare
+from screener.screening import parse_record, screen
+
+from .conftest import PATIENTS, REPO
+
+AS_OF = date(2026, 11, 22)
+
+
+def _screened():
+    record = parse_record((PATIENTS / "eligible.json").read_text())
+    return record, screen(record, "NCT06674265", AS_OF, "reference")
+
+
+def test_screenings_waiting_together_share_one_transaction_in_the_order_they_came(store):
+    record, report = _screened()
+    committer = GroupCommit(store)
+    with committer._lock:  # every submission is waiting when the writer starts
+        submissions = [prepare(record, [report], actor=f"client-{i}", channel="api") for i in range(20)]
+        for submission in submissions:
+            committer._queue.put(submission)
+    committer.submit(None)
+    for submission in submissions:
+        submission.future.result(30)
+    assert committer.batches == 1 and committer.committed == 20
+    with store.sessions() as session:
+        subjects = session.scalars(select(AuditEvent.subject).order_by(AuditEvent.seq)).all()
+    assert subjects == [s.ids[0] for s in submissions]
+    result = store.verify()
+    assert result.ok and result.events == 20 and result.screenings == 20
+
+
+def test_many_threads_recording_at_once_keep_the_chain_valid(store):
+    record, report = _screened()
+    committer = GroupCommit(store)
+    ids, errors = [], []
+
+    def client():
+        try:
+            for _ in range(10):
+                ids.extend(committer.record(record, [report], actor="client", channel="api")[1])
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors and len(set(ids)) == 80
+    result = store.verify()
+    assert result.ok and result.screenings == 80
+
+
+def test_a_correction_of_an_unknown_screening_is_refused_alone(store):
+    record, report = _screened()
+    committer = GroupCommit(store)
+    good = prepare(record, [report], actor="a", channel="api")
+    bad = prepare(record, [report], actor="b", channel="api", corrects="no-such-screening")
+    with committer._lock:
+        committer._queue.put(bad)
+        committer._queue.put(good)
+    committer.submit(None)
+    good.future.result(30)
+    assert isinstance(bad.future.exception(30), KeyError)
+    assert store.screening(good.ids[0]) is not None and store.screening(bad.ids[0]) is None
+    assert store.verify().ok
+
+
+# --- a writer killed mid-batch -------------------------------------------------------------------------------------
+_CHILD = """
+import sys, threading, time
+from screener.audit import open_store
+from screener.audit._group_commit import GroupCommit
+from tests.test_group_commit import _screened
+
+store = open_store(sys.argv[1], sys.argv[2])
+record, report = _screened()
+print_lock = threading.Lock()
+batches = []
+
+def say(line):
+    with print_lock:
+        sys.stdout.write(line + "\\n")
+        sys.stdout.flush()
+
+def before_commit(batch):
+    batches.append(batch)
+    if len(batches) == 6:  # inside the open transaction of the sixth batch: its rows are written, not committed
+        say("IN-BATCH " + " ".join(i for s in batch for i in s.ids))
+        time.sleep(120)
+
+committer = GroupCommit(store, before_commit=before_commit)
+
+def client():
+    while True:
+        _, ids = committer.record(record, [report], actor="client", channel="api")
+        say("ACK " + ids[0])
+
+for _ in range(6):
+    threading.Thread(target=client, daemon=True).start()
+time.sleep(120)
+"""
+
+
+def test_a_writer_killed_mid_batch_loses_no_acknowledged_screening(store, database_url, tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, database_url, str(tmp_path)], cwd=REPO,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO)})
+    lines, reached = [], threading.Event()
+
+    def read():
+        for line in child.stdout:
+            lines.append(line.split())
+            if line.startswith("IN-BATCH"):
+                reached.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        reached.wait(90)
+        time.sleep(1)  # any answer given while the batch is open would be read in this second
+    finally:
+        child.send_signal(signal.SIGKILL)  # no clean-up, no rollback by the process: the database's own recovery
+        child.wait(30)
+        reader.join(30)
+    acknowledged = [words[1] for words in lines if words[0] == "ACK"]
+    in_flight = next((words[1:] for words in lines if words[0] == "IN-BATCH"), [])
+    assert acknowledged and in_flight, "the writer never reached its sixth batch"
+    with store.sessions() as session:
+        stored = set(session.scalars(select(Screening.id)))
+    assert set(acknowledged) <= stored  # every screening a client was told about is there
+    assert not set(in_flight) & stored  # the batch that was open when the process died was rolled back
+    assert not set(in_flight) & set(acknowledged)
+    result = store.verify()
+    assert result.ok and result.screenings == len(stored)
+    # The chain goes on after the crash.
+    record, report = _screened()
+    GroupCommit(store).record(record, [report], actor="after", channel="api")
+    assert store.verify().ok
