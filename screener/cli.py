@@ -245,11 +245,10 @@ def test_command(engine):
 
 
 def _decidable_statuses(rule_set) -> dict[str, set[str]]:
-    from .facts.catalogue import catalogue
+    from .facts.catalogue import info_for
 
-    fields = catalogue()
     return {
-        c.id: {"pass", "fail"} | ({"unknown"} if any(not fields.get(leaf.fact) or not fields[leaf.fact].always_known
+        c.id: {"pass", "fail"} | ({"unknown"} if any(not info_for(leaf.fact) or not info_for(leaf.fact).always_known
                                                      for leaf in c.leaves) else set())
         for c in rule_set.criteria
     }
@@ -554,14 +553,15 @@ def tokens_revoke(token_id):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def fields_command(fmt):
     """The field catalogue: every fact a criterion may use, with type, unit, accepted units and LOINC codes."""
-    from dataclasses import asdict
-
     from .facts.catalogue import catalogue
     from .model.labs import unit_label
 
     fields = catalogue()
     if fmt == "json":
-        click.echo(json.dumps([asdict(f) for f in fields.values()], indent=2))
+        click.echo(json.dumps([{"name": f.name, "type": f.type, "description": f.description, "unit": f.unit,
+                                "categories": list(f.categories), "loinc": list(f.loinc),
+                                "accepted_units": list(f.accepted_units), "always_known": f.always_known}
+                               for f in fields.values()], indent=2))
         return
     for f in fields.values():
         extra = []

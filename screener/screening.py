@@ -160,7 +160,8 @@ def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> l
     evidence = []
     for leaf in dict.fromkeys(criterion.leaves):  # a comparison used in two branches is shown once
         fact = facts[leaf.fact]
-        evidence.append({"fact": leaf.fact, "label": leaf.fact, "test": leaf.text, "value": fact.display,
+        name = leaf.fact.slot
+        evidence.append({"fact": name, "label": name, "test": leaf.text, "value": fact.display,
                          "unit": fact.unit, "date": fact.date, "source": fact.source,
                          "holds": kleene(leaf, values), "missing": fact.missing})
     return evidence

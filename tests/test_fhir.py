@@ -45,10 +45,11 @@ def test_several_values_of_one_test_in_different_units_latest_wins():
     ))
     assert [(o.value, o.unit) for o in record.observations] == [(40, "10*3/uL"), (150, "10*9/L"), (90_000, "/uL")]
     from screener.facts.derive import derive
+    from screener.facts.keys import LabFact
     from screener.model.ruleset import Lookback
     from screener.rules import load_tables
 
-    fact = derive(record, AS_OF, ["lab.platelets"], Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="t"), load_tables())["lab.platelets"]
+    fact = derive(record, AS_OF, [LabFact("platelets")], Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="t"), load_tables())[LabFact("platelets")]
     assert fact.value == 150_000 and fact.date == date(2026, 11, 20) and "o2" in fact.source
     assert len(imported.used) == 4
 

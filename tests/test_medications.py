@@ -5,14 +5,15 @@ from datetime import date
 import pytest
 
 from screener.facts.derive import derive
+from screener.facts.keys import DaysSinceFact, Event
 from screener.model.ruleset import Lookback
 from screener.rules import load_tables
 from screener.screening import parse_record, screen
 
 LOOKBACK = Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="test")
 AS_OF = date(2026, 11, 22)
-STEROID = "days_since[medication=systemic_corticosteroid;min_prednisone_mg_kg_day=0.5;window=7]"
-CYP = "days_since[medication=cyp3a4_modulator;strengths=moderate,strong;window=7]"
+STEROID = DaysSinceFact(Event(medication_class="systemic_corticosteroid", min_prednisone_mg_kg_day=0.5), 7)
+CYP = DaysSinceFact(Event(medication_class="cyp3a4_modulator", cyp3a4_strengths=("moderate", "strong")), 7)
 
 
 def facts(record_json: dict, *meds: dict) -> dict:

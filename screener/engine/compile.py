@@ -7,10 +7,12 @@ evaluated.
 from dataclasses import dataclass
 from .. import config
 from ..facts.catalogue import catalogue
+from ..facts.keys import (AnyFactKey, DaysSinceFact, Event, LabFact, LabMultipleFact, RecordedFact,
+                          TransfusionFreeFact)
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS
 from ..rules import rule_set_digest
 from ..model.ruleset import (All, AnyOf, AtLeastDaysAgo, Compare, Criterion, Limit, Multiple, Not, OneOf, Recorded,
-                             RuleSet, Since, Window)
+                             RuleSet, Window)
 
 _OP_WORDS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
 NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
@@ -26,7 +28,7 @@ class CompileError(ValueError):
 
 @dataclass(frozen=True)
 class Leaf:
-    fact: str
+    fact: AnyFactKey
     op: str
     value: float | str
     text: str
@@ -72,51 +74,8 @@ class CompiledCriterion:
 class CompiledRuleSet:
     rule_set: RuleSet
     criteria: tuple[CompiledCriterion, ...]
-    facts: tuple[str, ...]
+    facts: tuple[AnyFactKey, ...]
     digest: str
-
-
-def since_key(since: Since) -> str:
-    """A stable, readable fact name for 'days since' an event selector."""
-    parts = [f"{name}={value}" for name, value in (
-        ("transfusion", since.transfusion), ("medication", since.medication_class),
-        ("min_prednisone_mg_kg_day", since.min_prednisone_mg_kg_day),
-        ("strengths", ",".join(sorted(since.cyp3a4_strengths)) if since.cyp3a4_strengths else None),
-        ("chemotherapy_end", "yes" if since.chemotherapy_end else None), ("transplant", since.transplant),
-    ) if value is not None]
-    return "days_since[" + ";".join(parts) + "]"
-
-
-def window_key(since: Since, within_days: int | None) -> str:
-    # The window is part of the name: an exposure of unknown dose older than the window cannot matter, and the
-    # derivation needs to know that to avoid reporting unknown where the answer is already certain.
-    key = since_key(since)
-    return key[:-1] + f";window={within_days}]" if within_days else key
-
-
-def transfusion_free_key(field: str, days: int) -> str:
-    """Whether the latest value of a lab was drawn at least N days after the last transfusion that raises it.
-
-    The fact is true or unknown, never false: a value drawn sooner may or may not be the patient's own.
-    """
-    return f"transfusion_free[lab={field.removeprefix('lab.')};days={days}]"
-
-
-def recorded_key(field: str) -> str:
-    return f"recorded[{field}]"
-
-
-def describe_since(since: Since) -> str:
-    if since.transfusion:
-        return "platelet transfusion" if since.transfusion == "platelets" else f"{since.transfusion.replace('_', ' ')} transfusion"
-    if since.medication_class == "systemic_corticosteroid":
-        dose = f" at ≥ {since.min_prednisone_mg_kg_day:g} mg/kg/day prednisone-equivalent" if since.min_prednisone_mg_kg_day else ""
-        return "systemic corticosteroid" + dose
-    if since.medication_class == "cyp3a4_modulator":
-        return f"{' or '.join(sorted(since.cyp3a4_strengths))} CYP3A4 inhibitor or inducer"
-    if since.chemotherapy_end:
-        return "end of a chemotherapy course"
-    return f"{since.transplant} stem-cell transplant"
 
 
 def _fmt(number: float) -> str:
@@ -148,17 +107,18 @@ class _Compiler:
                 raise CompileError(f"{path}.recorded", f"unknown field {node.recorded!r}; see `screener fields` for the catalogue")
             if info.always_known:
                 raise CompileError(f"{path}.recorded", f"{node.recorded} is always recorded: the condition is constant")
-            return Leaf(recorded_key(node.recorded), "eq", 1, f"{info.description} recorded")
+            return Leaf(RecordedFact(info.key), "eq", 1, f"{info.description} recorded")
         if isinstance(node, Compare):
             return self.compare(node, path)
         if isinstance(node, Multiple):
             return self.multiple(node, path)
         if isinstance(node, Window):
-            return Leaf(window_key(node.since, node.within_days), "lt", node.within_days,
-                        f"{describe_since(node.since)} within the last {node.within_days} days")
+            event = Event.from_since(node.since)
+            return Leaf(DaysSinceFact(event, node.within_days), "lt", node.within_days,
+                        f"{event.describe()} within the last {node.within_days} days")
         if isinstance(node, AtLeastDaysAgo):
-            key = since_key(node.since)
-            what = describe_since(node.since)
+            event = Event.from_since(node.since)
+            key, what = DaysSinceFact(event), event.describe()
             return Node("all", (
                 Leaf(key, "ge", node.at_least_days_ago, f"{what} at least {node.at_least_days_ago} days ago"),
                 Leaf(key, "lt", config.NEVER_DAYS, f"{what} has happened"),
@@ -172,7 +132,7 @@ class _Compiler:
         for i, value in enumerate(node.one_of):
             if value not in info.categories:
                 raise CompileError(f"{path}.one_of[{i}]", f"{value!r} is not a value of {node.field}: {', '.join(info.categories)}")
-        leaves = tuple(Leaf(node.field, "eq", v, f"{info.description} = {v}") for v in node.one_of)
+        leaves = tuple(Leaf(info.key, "eq", v, f"{info.description} = {v}") for v in node.one_of)
         return leaves[0] if len(leaves) == 1 else Node("any", leaves)
 
     def compare(self, node: Compare, path: str) -> Leaf | Node:
@@ -186,23 +146,23 @@ class _Compiler:
         if info.type == "boolean":
             if not isinstance(node.value, bool):
                 raise CompileError(f"{path}.value", f"{node.field} is a boolean: compare with true or false")
-            return Leaf(node.field, node.op, 1 if node.value else 0, f"{info.description} {words} {str(node.value).lower()}")
+            return Leaf(info.key, node.op, 1 if node.value else 0, f"{info.description} {words} {str(node.value).lower()}")
         if info.type in ("category", "attestation"):
             if not isinstance(node.value, str) or node.value not in info.categories:
                 raise CompileError(f"{path}.value", f"{node.value!r} is not a value of {node.field}: {', '.join(info.categories)}")
-            return Leaf(node.field, node.op, node.value, f"{info.description} {words} {node.value}")
+            return Leaf(info.key, node.op, node.value, f"{info.description} {words} {node.value}")
         if isinstance(node.value, (bool, str)):
             raise CompileError(f"{path}.value", f"{node.field} is a number: compare with a number")
         threshold = float(node.value)
         if info.unit is not None:
             if node.unit is None:
                 raise CompileError(f"{path}.unit", f"{node.field} is measured in {info.unit}: state the threshold's unit")
-            threshold = self.convert(node.field, threshold, node.unit, info.unit, f"{path}.unit")
+            threshold = self.convert(info.key, threshold, node.unit, info.unit, f"{path}.unit")
         elif node.unit is not None:
             raise CompileError(f"{path}.unit", f"{node.field} takes no unit")
         shown = f"{_fmt(float(node.value))} {node.unit}" if node.unit else _fmt(float(node.value))
         if node.transfusion_free_days is not None:
-            product = RAISED_BY_TRANSFUSION.get(node.field.removeprefix("lab.")) if node.field.startswith("lab.") else None
+            product = RAISED_BY_TRANSFUSION.get(info.key.lab) if isinstance(info.key, LabFact) else None
             if product is None:
                 raise CompileError(f"{path}.transfusion_free_days", "transfusion independence applies to " +
                                    ", ".join(f"lab.{lab}" for lab in sorted(RAISED_BY_TRANSFUSION)))
@@ -211,34 +171,34 @@ class _Compiler:
             # A transfusion only raises the count: a low value is low whatever came before it, a high one counts
             # only when it is the patient's own. So "low" holds on the value alone or stays open until
             # independence is shown, and "high" needs both.
-            value = Leaf(node.field, node.op, threshold, f"{info.description} {words} {shown}")
-            free = Leaf(transfusion_free_key(node.field, node.transfusion_free_days), "eq", 1,
+            value = Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}")
+            free = Leaf(TransfusionFreeFact(info.key.lab, node.transfusion_free_days), "eq", 1,
                         f"{info.description} drawn at least {node.transfusion_free_days} days after any "
                         f"{TRANSFUSION_WORDS[product]} transfusion")
             return Node("any", (value, Node("not", (free,)))) if node.op in ("lt", "le") else Node("all", (value, free))
-        return Leaf(node.field, node.op, threshold, f"{info.description} {words} {shown}")
+        return Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}")
 
-    def convert(self, field: str, value: float, unit: str, canonical: str, path: str) -> float:
+    def convert(self, key, value: float, unit: str, canonical: str, path: str) -> float:
         if unit == canonical:
             return value
-        lab = LABS.get(field.removeprefix("lab.")) if field.startswith("lab.") else None
+        lab = LABS.get(key.lab) if isinstance(key, LabFact) else None
         if lab is None or unit not in lab.units:
-            raise CompileError(path, f"unit {unit!r} is not compatible with {field} ({canonical})")
+            raise CompileError(path, f"unit {unit!r} is not compatible with {key} ({canonical})")
         return value * lab.units[unit]
 
     def multiple(self, node: Multiple, path: str) -> Leaf:
         info = self.field(node.field, path)
-        if not node.field.startswith("lab."):
+        if not isinstance(info.key, LabFact):
             raise CompileError(f"{path}.field", "multiples apply to lab values")
         words = _OP_WORDS[node.op]
         if isinstance(node.of, Limit):
-            limit = self.convert(node.field, node.of.value, node.of.unit, info.unit, f"{path}.of.unit")
+            limit = self.convert(info.key, node.of.value, node.of.unit, info.unit, f"{path}.of.unit")
             threshold = node.multiple * limit
-            return Leaf(node.field, node.op, threshold,
+            return Leaf(info.key, node.op, threshold,
                         f"{info.description} {words} {node.multiple:g} × {_fmt(node.of.value)} {node.of.unit} "
                         f"(= {_fmt(threshold)} {info.unit}; limit: {node.of.source})")
         name = "ULN" if node.of == "uln" else "age/sex maximum"
-        return Leaf(f"{node.field}/{node.of}", node.op, node.multiple, f"{info.description} {words} {node.multiple:g} × {name}")
+        return Leaf(LabMultipleFact(info.key.lab, node.of), node.op, node.multiple, f"{info.description} {words} {node.multiple:g} × {name}")
 
 
 def describe(tree) -> str:
@@ -262,7 +222,7 @@ def compile_criterion(criterion: Criterion, path: str, compiler: _Compiler | Non
     if criterion.attestation is not None:
         # An inclusion passes on "yes"; an exclusion's condition is the attestation being "no". Either way
         # "not_assessed" is unknown, never a pass.
-        name, words = f"attestations.{criterion.attestation}", criterion.attestation.replace("_", " ")
+        name, words = compiler.fields[f"attestations.{criterion.attestation}"].key, criterion.attestation.replace("_", " ")
         tree = (Leaf(name, "eq", "no", f"investigator attests NOT: {words}") if criterion.kind == "exclusion"
                 else Leaf(name, "eq", "yes", f"investigator attests: {words}"))
     else:

@@ -15,6 +15,8 @@ from ..model.record import Observation, PatientRecord
 from ..model.ruleset import Lookback
 from ..rules._load import Tables
 from .catalogue import catalogue
+from .keys import (AnyFactKey, DaysSinceFact, DerivedFact, Event, LabFact, LabMultipleFact, RecordedFact, RecordFact,
+                   TransfusionFreeFact)
 from .medications import cyp3a4_exposures, steroid_exposures
 
 
@@ -54,10 +56,6 @@ def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600)
 
 
-def _parse_key(key: str) -> dict[str, str]:
-    return dict(item.split("=", 1) for item in key[key.index("[") + 1:-1].split(";"))
-
-
 class _Deriver:
     def __init__(self, record: PatientRecord, as_of: date, lookback: Lookback, tables: Tables):
         self.record, self.as_of, self.lookback, self.tables = record, as_of, lookback, tables
@@ -82,7 +80,8 @@ class _Deriver:
         return completed_months(self.record.demographics.birth_date, self.as_of)
 
     # --- record fields ----------------------------------------------------------------------------------------
-    def record_field(self, key: str) -> Fact:
+    def record_field(self, fact: RecordFact) -> Fact:
+        key = fact.name
         obj = self.record
         for part in key.split("."):
             obj = getattr(obj, part)
@@ -183,15 +182,14 @@ class _Deriver:
             shown += f" (= {_fmt(value)} {spec.canonical_unit})"
         return Fact(value, shown, spec.canonical_unit, obs.date, self._source(index, obs))
 
-    def transfusion_free(self, key: str) -> Fact:
+    def transfusion_free(self, key: TransfusionFreeFact) -> Fact:
         """Whether the latest value of a lab was drawn at least N days after the last transfusion raising it: 1 or
         unknown, never 0.
 
         A platelet count the day after a platelet transfusion may measure the donor's platelets: whether it is
         the patient's own is unknown until a count drawn late enough is recorded.
         """
-        params = _parse_key(key)
-        lab, days = params["lab"], int(params["days"])
+        lab, days = key.lab, key.days
         fact = self.lab(lab)
         if fact.value is None:
             return fact
@@ -214,9 +212,9 @@ class _Deriver:
             f"drawn {(fact.date - max(before)).days} days after the last {words} transfusion ({max(before)})"
         return replace(fact, value=1, display=f"{fact.display}; {note}", unit=None)
 
-    def recorded(self, key: str) -> Fact:
+    def recorded(self, key: RecordedFact) -> Fact:
         """Whether a usable value is recorded: never unknown, so a criterion can say what absence means."""
-        inner = self.fact(key[len("recorded["):-1])
+        inner = self.fact(key.of)
         if inner.value is None:
             return Fact(0, f"no usable value ({inner.missing})", None, inner.date, inner.source)
         return Fact(1, f"recorded: {inner.display}", None, inner.date, inner.source)
@@ -252,8 +250,8 @@ class _Deriver:
                 return limit, f"COG maximum {limit:g} mg/dL for {sex} from {age}{flag}", caveat
         return "no age/sex creatinine limit below 1 month of age"
 
-    def ratio(self, key: str) -> Fact:
-        lab, reference = key.removeprefix("lab.").split("/")
+    def ratio(self, key: LabMultipleFact) -> Fact:
+        lab, reference = key.lab, key.of
         found = self.observed(lab)
         if isinstance(found, Fact):
             return found
@@ -271,6 +269,7 @@ class _Deriver:
 
     # --- history --------------------------------------------------------------------------------------------------
     def imaging(self, key: str) -> Fact:
+        """The most recent scan of the kind the derived fact names, within the imaging lookback."""
         scans = self.record.history.imaging
         if scans is None:
             return _missing("imaging history not recorded", "record the recent imaging (MRI/CT, MIBG, FDG-PET)")
@@ -305,22 +304,22 @@ class _Deriver:
         return Fact(0, "none recorded (history reviewed)", None, None, "history.transplants")
 
     # --- day windows --------------------------------------------------------------------------------------------
-    def days_since(self, key: str) -> Fact:
-        params = _parse_key(key)
-        window = int(params["window"]) if "window" in params else None
-        if "transfusion" in params:
-            return self._event_days(self.record.history.transfusions, "transfusion history",
-                                    [(f"history.transfusions[{i}]", t.date, t.date) for i, t in enumerate(self.record.history.transfusions or ())
-                                     if params["transfusion"] in ("any", t.product)], window)
-        if "transplant" in params:
-            return self._event_days(self.record.history.transplants, "transplant history",
-                                    [(f"history.transplants[{i}]", t.date, t.date) for i, t in enumerate(self.record.history.transplants or ())
-                                     if t.type == params["transplant"]], window)
-        if "chemotherapy_end" in params:
-            return self._event_days(self.record.history.chemotherapy, "chemotherapy history",
-                                    [(f"history.chemotherapy[{i}]", c.start, c.end) for i, c in enumerate(self.record.history.chemotherapy or ())],
+    def days_since(self, key: DaysSinceFact) -> Fact:
+        event, window = key.event, key.window
+        history = self.record.history
+        if event.transfusion:
+            return self._event_days(history.transfusions, "transfusion history",
+                                    [(f"history.transfusions[{i}]", t.date, t.date) for i, t in enumerate(history.transfusions or ())
+                                     if event.transfusion in ("any", t.product)], window)
+        if event.transplant:
+            return self._event_days(history.transplants, "transplant history",
+                                    [(f"history.transplants[{i}]", t.date, t.date) for i, t in enumerate(history.transplants or ())
+                                     if t.type == event.transplant], window)
+        if event.chemotherapy_end:
+            return self._event_days(history.chemotherapy, "chemotherapy history",
+                                    [(f"history.chemotherapy[{i}]", c.start, c.end) for i, c in enumerate(history.chemotherapy or ())],
                                     window)
-        return self._medication_days(params, window)
+        return self._medication_days(event, window)
 
     def _event_days(self, history, label: str, events: list[tuple[str, date, date | None]], window: int | None,
                     uncertain: list[tuple[str, date, date | None, str]] = ()) -> Fact:
@@ -348,38 +347,41 @@ class _Deriver:
         clears = ended + timedelta(days=window) if (window and days < window) else None
         return Fact(days, f"{days} days before the as-of date", "days", ended, path, clears_on=clears)
 
-    def _medication_days(self, params: dict[str, str], window: int | None) -> Fact:
-        if params["medication"] == "cyp3a4_modulator":
-            found = cyp3a4_exposures(self, set(params["strengths"].split(",")))
+    def _medication_days(self, event: Event, window: int | None) -> Fact:
+        if event.medication_class == "cyp3a4_modulator":
+            found = cyp3a4_exposures(self, set(event.cyp3a4_strengths))
         else:
-            minimum = params.get("min_prednisone_mg_kg_day")
-            found = steroid_exposures(self, float(minimum) if minimum is not None else None)
+            found = steroid_exposures(self, event.min_prednisone_mg_kg_day)
         fact = self._event_days(self.record.history.medications, "medication history", found.events, window, found.uncertain)
         return found.explain(fact, self.as_of, window)
 
-
     # --- dispatch -------------------------------------------------------------------------------------------------
-    def fact(self, key: str) -> Fact:
-        if key.startswith("recorded["):
-            return self.recorded(key)
-        if key.startswith("transfusion_free["):
-            return self.transfusion_free(key)
-        if key == "age_years":
+    def derived(self, key: DerivedFact) -> Fact:
+        name = key.name
+        if name == "age_years":
             return self.age_years()
-        if key == "sex":
+        if name == "sex":
             return Fact(self.record.demographics.sex, self.record.demographics.sex, source="demographics.sex")
-        if key.startswith("days_since["):
-            return self.days_since(key)
-        if key.startswith("lab."):
-            return self.ratio(key) if "/" in key else self.lab(key.removeprefix("lab."))
-        if key.startswith("imaging."):
-            return self.imaging(key)
-        if key.startswith("history."):
-            return self.transplant_ever(key)
-        return self.record_field(key)
+        if name.startswith("imaging."):
+            return self.imaging(name)
+        return self.transplant_ever(name)
+
+    def fact(self, key: AnyFactKey) -> Fact:
+        return _BY_KIND[type(key)](self, key)
 
 
-def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables: Tables) -> dict[str, Fact]:
+_BY_KIND = {
+    RecordFact: _Deriver.record_field,
+    DerivedFact: _Deriver.derived,
+    LabFact: lambda deriver, key: deriver.lab(key.lab),
+    LabMultipleFact: _Deriver.ratio,
+    DaysSinceFact: _Deriver.days_since,
+    TransfusionFreeFact: _Deriver.transfusion_free,
+    RecordedFact: _Deriver.recorded,
+}
+
+
+def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables: Tables) -> dict[AnyFactKey, Fact]:
     """The facts named by keys, for this record on the as-of date."""
     deriver = _Deriver(record, as_of, lookback, tables)
     facts = {}

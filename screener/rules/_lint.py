@@ -100,6 +100,9 @@ def _tree_problems(tree, path: str) -> list[tuple[str, str]]:
 
 def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Problem]:
     from ..engine.compile import CompileError, compile_criterion
+    from ..facts.keys import DerivedFact
+
+    age = DerivedFact("age_years")
 
     repo_root = repo_root or config.SCREENER_CRITERIA_DIR.parent
     lines = _line_index(text)
@@ -154,8 +157,8 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
             continue
         fact_names.update(leaf.fact for leaf in compiled.leaves)
         found.extend(_tree_problems(compiled.tree, f"{path}.logic"))
-        if rule_set is not None and any(leaf.fact == "age_years" for leaf in compiled.leaves):
-            bounds = {(leaf.op, leaf.value) for leaf in compiled.leaves if leaf.fact == "age_years"}
+        if rule_set is not None and any(leaf.fact == age for leaf in compiled.leaves):
+            bounds = {(leaf.op, leaf.value) for leaf in compiled.leaves if leaf.fact == age}
             expected = {("ge", float(rule_set.population.min_age_years)), ("le", float(rule_set.population.max_age_years))}
             if bounds != expected:
                 found.append((f"{path}.logic", f"age bounds {sorted(bounds)} disagree with population "
