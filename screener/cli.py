@@ -123,7 +123,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         raise click.UsageError("give exactly one of --trial ID or --all")
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
-    from sqlalchemy.exc import SQLAlchemyError
+    from .audit import StoreError
 
     from .engine import EngineDisagreement
     from .screening import InvalidRecord, UnknownTrial, screen, screen_all
@@ -148,7 +148,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         from .audit import open_store
 
         _, ids = open_store().record(patient, reports, actor=f"cli:{getpass.getuser()}", channel="cli")
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         click.echo(f"The screening could not be recorded ({type(exc).__name__}); no result is given.", err=True)
         sys.exit(EXIT_NOT_RECORDED)
     click.echo("Recorded as screening " + ", ".join(ids), err=True)
@@ -200,9 +200,9 @@ def rules_group():
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 def lint_command(files):
     """Report every problem in the rule files (default: all of criteria/, and its medication tables)."""
-    from .rules._lint import lint_paths
-    from .rules._lint_tables import lint_tables
-    from .rules._load import rule_set_files
+    from .authoring.lint import lint_paths
+    from .authoring.lint_tables import lint_tables
+    from .rules import rule_set_files
 
     paths = [Path(f) for f in files] or rule_set_files()
     problems = lint_paths(paths) + ([] if files else lint_tables())
@@ -219,7 +219,7 @@ def test_command(engine):
     """Run every golden case; fail on any mismatch or any criterion not shown passing, failing and unknown."""
     from .engine.compile import compiled
     from .rules import load_rule_sets
-    from .rules._golden import coverage_gaps, golden_files, load_golden, run_case
+    from .authoring.golden import coverage_gaps, golden_files, load_golden, run_case
 
     engines = ["durable", "reference"] if engine == "both" else [engine]
     results = []
@@ -285,7 +285,7 @@ def show_command(trial_id):
 def diff_command(old, new):
     """Criteria added, removed and changed between two rule files, old and new side by side."""
     from .rules import load_rule_set
-    from .rules._diff import diff
+    from .authoring.diff import diff
 
     before, after = load_rule_set(Path(old)), load_rule_set(Path(new))
     click.echo(f"{before.trial_id}: version {before.version} -> {after.version}")
@@ -304,7 +304,7 @@ def impact_command(new):
     """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why."""
     from .audit import open_store
     from .rules import load_rule_set
-    from .rules._diff import AmendmentImpact
+    from .audit import AmendmentImpact
 
     rule_set = load_rule_set(Path(new))
     store = open_store()
@@ -366,7 +366,7 @@ def events_command(limit):
 def export_command(what, fmt):
     """Export screenings or audit events (marshmallow schemas derived from the ORM models)."""
     from .audit import open_store
-    from .audit._export import export
+    from .audit import export
 
     _, chunks = export(open_store(), what, fmt, _admin_actor())
     for chunk in chunks:  # streamed: memory does not grow with the table
@@ -397,7 +397,7 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     unknown = [t for t in trials if t not in load_rule_sets()]
     if unknown:
         raise _unknown_trial("--trial", load_rule_sets())
-    from sqlalchemy.exc import SQLAlchemyError
+    from .audit import StoreError
 
     client = None
     if scheduler:
@@ -423,7 +423,7 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
         open_store().note(f"cli:{getpass.getuser()}", "batch.run", summary.input_sha256[:64],
                           {"records": summary.records, "malformed": summary.malformed, "verdicts": summary.verdicts,
                            "out": str(out_dir)})
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         click.echo(f"warning: the batch run could not be noted in the audit trail ({type(exc).__name__})", err=True)
     click.echo(json.dumps(summary.as_dict(), indent=2))
     for trial, counts in summary.candidates.items():
@@ -438,7 +438,7 @@ def users_group():
 
 def _accounts():
     from .audit import open_store
-    from .audit._accounts import Accounts
+    from .audit import Accounts
 
     return Accounts(open_store())
 
@@ -446,7 +446,7 @@ def _accounts():
 @contextmanager
 def _account_errors(field: str):
     """An account refusal (no such user, name taken, …) as one line naming the argument."""
-    from .audit._accounts import AccountError
+    from .audit import AccountError
 
     try:
         yield
@@ -505,7 +505,7 @@ def users_ensure_admin():
                    "choose your own at first sign-in)")
         return
     # Not a terminal: the output is probably a log (systemd, docker, CI), which must not hold a password.
-    from .audit._accounts import FIRST_ADMIN_PASSWORD_FILE
+    from .audit import FIRST_ADMIN_PASSWORD_FILE
 
     path = config.SCREENER_INSTANCE_PATH / FIRST_ADMIN_PASSWORD_FILE
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -41,9 +41,7 @@ def record_errors(errors: list[dict[str, str]]) -> InputError:
 
 def translate(exc: Exception) -> click.ClickException:
     """The one-line report for an exception a command let through."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .audit._accounts import AccountError
+    from .audit import AccountError, StoreError
     from .rules import RuleSetError
     from .screening import InvalidRecord
 
@@ -57,7 +55,7 @@ def translate(exc: Exception) -> click.ClickException:
         return InputError(*first, *rest, heading=f"The rule file {exc.file} cannot be loaded:")
     if isinstance(exc, AccountError):
         return InputError("account", str(exc))
-    if isinstance(exc, SQLAlchemyError):
+    if isinstance(exc, StoreError):
         return StoreUnavailable(f"the audit store could not be used ({type(exc).__name__}); nothing was changed")
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
         return InputError(exc.filename or "file", exc.strerror or type(exc).__name__)

@@ -6,24 +6,15 @@ from pydantic import ValidationError
 
 from . import config, explain
 from .candidates import rank
-from .engine import evaluate_checked, get_evaluator
-from .engine._reference import kleene
+from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
+from .model.errors import InvalidRecord, error_path, validation_message
 from .model.record import PatientRecord
 from .model.report import Report
 from .model.ruleset import RuleSet
 from .rules import load_rule_sets, load_tables
-from .rules._load import error_path
-
-
-class InvalidRecord(ValueError):
-    """A record that cannot be screened. errors: [{"field": path, "message": text}], never the submitted values."""
-
-    def __init__(self, errors: list[dict[str, str]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
 
 
 class UnknownTrial(KeyError):
@@ -86,14 +77,6 @@ def _born_after(birth_date: date, as_of: date) -> list[dict[str, str]]:
     if birth_date > as_of:
         return [{"field": "demographics.birth_date", "message": f"birth date is after the as-of date {as_of}"}]
     return []
-
-
-def validation_message(error: dict) -> str:
-    # pydantic's JSON-error messages can quote the input ("Invalid JSON: ... at line 1 column 9"); its "type"
-    # and fixed messages cannot. Value errors raised by our validators never include the value.
-    if error["type"] == "json_invalid":
-        return "not valid JSON"
-    return error["msg"].removeprefix("Value error, ")
 
 
 def check_as_of(record: PatientRecord, as_of: date) -> None:

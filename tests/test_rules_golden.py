@@ -5,7 +5,7 @@ from screener.cli import _decidable_statuses
 from screener.engine.compile import compiled
 from screener.model.golden import Expectation
 from screener.rules import load_rule_sets
-from screener.rules._golden import coverage_gaps, golden_files, load_golden, run_case
+from screener.authoring.golden import coverage_gaps, golden_files, load_golden, run_case
 
 GOLDEN = [load_golden(path) for path in golden_files()]
 CASES = [(golden, case) for golden in GOLDEN for case in golden.cases]

@@ -59,7 +59,7 @@ def test_route_by_role(clients):
 
 
 def test_revoked_expired_and_disabled_credentials_are_refused(tmp_path):
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     app = make_app(tmp_path)
@@ -86,7 +86,7 @@ def test_revoked_expired_and_disabled_credentials_are_refused(tmp_path):
 
 
 def test_login_logout_and_failed_logins_throttled(tmp_path):
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
@@ -109,7 +109,7 @@ def test_login_logout_and_failed_logins_throttled(tmp_path):
 
 
 def test_open_redirect_refused(tmp_path):
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
@@ -145,7 +145,7 @@ def test_actor_is_the_token_and_screeners_see_only_their_own(app):
 
 def test_first_start_creates_an_admin_once(tmp_path):
     from screener.audit import open_store
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
 
     accounts = Accounts(open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path))
     password = accounts.ensure_first_admin()
@@ -156,7 +156,7 @@ def test_first_start_creates_an_admin_once(tmp_path):
 
 def test_weak_passwords_and_bad_usernames_refused(tmp_path):
     from screener.audit import open_store
-    from screener.audit._accounts import AccountError, Accounts
+    from screener.audit import AccountError, Accounts
 
     accounts = Accounts(open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path))
     with pytest.raises(AccountError):

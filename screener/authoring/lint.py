@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from .. import config
 from ..model.ruleset import Criterion, RuleSet
-from ._load import SafeLoader, safe_load, validation_problems, yaml_to_json
+from ..rules import SafeLoader, safe_load, validation_problems, yaml_to_json
 
 # durable-rules keeps at most 255 properties per fact (MAX_OBJECT_PROPERTIES, state.h); two are ours (sid, evaluated).
 MAX_FACTS_PER_RULE_SET = 250

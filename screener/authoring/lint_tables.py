@@ -6,8 +6,8 @@ from pydantic import ValidationError
 
 from .. import config
 from ..model.tables import CorticosteroidTable, Cyp3a4Table, MedicationVocabulary
-from ._lint import Problem, _line_for, _line_index
-from ._load import validation_problems, yaml_to_json
+from ..rules import validation_problems, yaml_to_json
+from .lint import Problem, _line_for, _line_index
 
 CLASS_TABLES = {"corticosteroids.yaml": CorticosteroidTable, "cyp3a4.yaml": Cyp3a4Table}
 

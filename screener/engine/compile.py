@@ -10,7 +10,6 @@ from ..facts.catalogue import catalogue
 from ..facts.keys import (AnyFactKey, DaysSinceFact, Event, LabFact, LabMultipleFact, RecordedFact,
                           TransfusionFreeFact)
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS
-from ..rules import rule_set_digest
 from ..model.ruleset import (All, AnyOf, AtLeastDaysAgo, Compare, Criterion, Limit, Multiple, Not, OneOf, Recorded,
                              RuleSet, Window)
 
@@ -234,7 +233,7 @@ def compile_rule_set(rule_set: RuleSet) -> CompiledRuleSet:
     compiler = _Compiler()
     criteria = tuple(compile_criterion(c, f"criteria[{i}]", compiler) for i, c in enumerate(rule_set.criteria))
     facts = tuple(sorted({leaf.fact for c in criteria for leaf in c.leaves}))
-    return CompiledRuleSet(rule_set, criteria, facts, rule_set_digest(rule_set))
+    return CompiledRuleSet(rule_set, criteria, facts, rule_set.digest())
 
 
 _COMPILED: dict[int, tuple[RuleSet, CompiledRuleSet]] = {}

@@ -13,7 +13,7 @@ from .. import config
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_for_test, to_canonical
 from ..model.record import Observation, PatientRecord
 from ..model.ruleset import Lookback
-from ..rules._load import Tables
+from ..model.tables import Tables
 from .catalogue import catalogue
 from .keys import (AnyFactKey, DaysSinceFact, DerivedFact, Event, LabFact, LabMultipleFact, RecordedFact, RecordFact,
                    TransfusionFreeFact)

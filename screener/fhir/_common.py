@@ -8,7 +8,7 @@ import yaml
 
 from .. import config
 from ..model.dates import parse_fhir_day
-from ..screening import InvalidRecord
+from ..model.errors import InvalidRecord
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"

@@ -6,8 +6,7 @@ from pydantic import ValidationError
 
 from ..model.labs import LOINC_TO_LAB, LABS, accepted_units, to_canonical
 from ..model.record import PatientRecord
-from ..rules._load import error_path
-from ..screening import InvalidRecord, validation_message
+from ..model.errors import InvalidRecord, error_path, validation_message
 from ._common import LOINC, FhirImport, as_dict, day as _day, fail as _fail, match_words as _match, table, words as _words
 from ._conditions import ConditionReader
 from ._medications import MedicationReader

@@ -4,8 +4,8 @@ import time
 from datetime import date
 
 from flask import Blueprint, Response, current_app, request, url_for
-from sqlalchemy.exc import SQLAlchemyError
 
+from ..audit import StoreError
 from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..fhir import record_from_bundle
@@ -133,7 +133,7 @@ def _screening(run):
         return problem(422, "Invalid Record", "the record cannot be screened; see errors", exc.errors)
     except UnknownTrial:
         return _unknown_trial()
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         log.error("screening not recorded: database error %s", type(exc).__name__)
         return problem(503, "Database Unavailable", "the screening could not be recorded, so no result is given; "
                        "nothing was written; try again later")

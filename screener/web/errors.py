@@ -121,10 +121,10 @@ def init_app(app: Flask) -> None:
         return problem(500, "Screening Refused", "the two rule evaluators disagreed on this record, so no result is "
                        "given and nothing was recorded; quote the incident id", incident_id=exc.incident_id)
 
-    from sqlalchemy.exc import SQLAlchemyError
+    from ..audit import StoreError
 
-    @app.errorhandler(SQLAlchemyError)
-    def database_unavailable(exc: SQLAlchemyError):
+    @app.errorhandler(StoreError)
+    def database_unavailable(exc: StoreError):
         # Every write is one transaction: failing here means nothing was written.
         log.error("database error %s", type(exc).__name__)
         return problem(503, "Database Unavailable", "the service cannot reach its database; nothing was written; "

@@ -5,9 +5,8 @@ import re
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy.exc import SQLAlchemyError
 
-from ..audit import record_of, report_of
+from ..audit import StoreError, record_of, report_of
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
 from ..model.dates import parse_date
@@ -243,7 +242,7 @@ def screen_submit():
         return _render(trial, form, {builder.input_for(e["field"]): _plain(e["message"]) for e in exc.errors}, 422)
     try:
         request_id, _ = get_store().record(record, reports, actor=current().actor, channel="form")
-    except SQLAlchemyError:
+    except StoreError:
         return _render(trial, form, {"(form)": "The screening could not be recorded, so no result is shown. Nothing was saved; try again."}, 503)
     return redirect(url_for("form.result", request_id=request_id), code=303)
 
