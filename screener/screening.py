@@ -146,7 +146,8 @@ def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> l
         name = leaf.fact.slot
         evidence.append({"fact": name, "label": name, "test": leaf.text, "value": fact.display,
                          "unit": fact.unit, "date": fact.date, "source": fact.source,
-                         "holds": kleene(leaf, values), "missing": fact.missing})
+                         "holds": kleene(leaf, values), "missing": fact.missing,
+                         "unknown": fact.unknown})
     return evidence
 
 

@@ -105,7 +105,7 @@ def test_lab_lookback_first_and_last_day(eligible_json, lab_date, known):
     result = fact(eligible_json, LabFact("platelets"))
     assert (result.value is not None) is known
     if not known:
-        assert result.missing.startswith("too old") and result.date == date(2026, 11, 7)
+        assert result.unknown == "too_old" and result.date == date(2026, 11, 7)
 
 
 WINDOW = DaysSinceFact(Event(transfusion="platelets"), 7)

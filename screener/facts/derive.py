@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from .. import config
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_for_test, to_canonical
 from ..model.record import Observation, PatientRecord
+from ..model.report import UnknownReason
 from ..model.ruleset import Lookback
 from ..model.tables import Tables
 from .catalogue import catalogue
@@ -30,10 +31,11 @@ class Fact:
     missing: str | None = None
     settle: str | None = None
     clears_on: "date | None" = None  # for a day window that currently holds: the first day it no longer does
+    unknown: UnknownReason | None = None  # why the value is None, as a code (model/report.py)
 
 
-def _missing(why: str, settle: str) -> Fact:
-    return Fact(None, missing=why, settle=settle)
+def _missing(why: str, settle: str, unknown: UnknownReason = "not_recorded") -> Fact:
+    return Fact(None, missing=why, settle=settle, unknown=unknown)
 
 
 def _fmt(number: float) -> str:
@@ -88,7 +90,8 @@ class _Deriver:
         info = catalogue()[key]
         if obj is None or obj == "not_assessed":
             what = "investigator has not assessed" if info.type == "attestation" else "not recorded"
-            return _missing(f"{info.description}: {what}", f"record {info.description} ({key})")
+            return _missing(f"{info.description}: {what}", f"record {info.description} ({key})",
+                            "not_assessed" if info.type == "attestation" else "not_recorded")
         dated = self._dated_block(key, info.description)
         if isinstance(dated, Fact):
             return dated
@@ -111,13 +114,13 @@ class _Deriver:
             return None
         settle = f"record {description} with the date {what} ({block}.assessed_on), within the last {limit} days"
         if assessed is None:
-            return _missing(f"{description}: recorded without the date {what}, so its age cannot be judged", settle)
+            return _missing(f"{description}: recorded without the date {what}, so its age cannot be judged", settle, "undated")
         if assessed > self.as_of:
-            return _missing(f"{description}: dated {assessed}, after the as-of date {self.as_of}", settle)
+            return _missing(f"{description}: dated {assessed}, after the as-of date {self.as_of}", settle, "after_as_of")
         age = (self.as_of - assessed).days
         if age > limit:
             return _missing(f"too old: {description} was assessed on {assessed}, {age} days before {self.as_of}; "
-                            f"this rule set uses assessments up to {limit} days old", settle)
+                            f"this rule set uses assessments up to {limit} days old", settle, "too_old")
         return assessed
 
     def current_weight(self) -> float | str:
@@ -157,7 +160,7 @@ class _Deriver:
             result = Fact(None, f"{_fmt(obs.value)} {obs.unit}", obs.unit, obs.date, f"observations[{best[0]}]",
                           missing=f"too old: the last {spec.description} ({obs.date}) is {(self.as_of - obs.date).days} days "
                                   f"before {self.as_of}; this rule set uses values up to {limit} days old",
-                          settle=f"record {spec.description} dated within the last {limit} days")
+                          settle=f"record {spec.description} dated within the last {limit} days", unknown="too_old")
         else:
             result = best
         self._latest[lab] = result
@@ -199,7 +202,7 @@ class _Deriver:
         if transfusions is None:
             return replace(fact, value=None, missing=f"transfusion history not recorded: cannot tell whether the "
                            f"{LABS[lab].description} of {fact.date} is independent of transfusion",
-                           settle="record the transfusion history (an empty list if none)")
+                           settle="record the transfusion history (an empty list if none)", unknown="not_recorded")
         before = [t.date for t in transfusions if t.product == product and t.date <= fact.date]
         if before and (fact.date - max(before)).days < days:
             last = max(before)
@@ -207,7 +210,7 @@ class _Deriver:
                 f"the {LABS[lab].description} of {fact.date} was drawn {(fact.date - last).days} days after a {words} "
                 f"transfusion on {last}: it may be transfusion-supported"),
                 settle=f"repeat the {LABS[lab].description} on or after {last + timedelta(days=days)} "
-                       f"({days} days after the {words} transfusion)")
+                       f"({days} days after the {words} transfusion)", unknown="transfusion_supported")
         note = f"no {words} transfusion in the {days} days before it" if not before else \
             f"drawn {(fact.date - max(before)).days} days after the last {words} transfusion ({max(before)})"
         return replace(fact, value=1, display=f"{fact.display}; {note}", unit=None)
@@ -261,7 +264,7 @@ class _Deriver:
             why = limit or f"no upper limit of normal for {spec.description} at this age"
             return Fact(None, f"{_fmt(obs.value)} {obs.unit}", obs.unit, obs.date, self._source(index, obs), missing=why,
                         settle=f"record the reporting lab's upper limit of normal (reference_high) for {spec.description}"
-                        if reference == "uln" else "record the patient's sex")
+                        if reference == "uln" else "record the patient's sex", unknown="no_limit")
         multiple = value / limit[0]
         caveat = f" ({limit[2]})" if limit[2] else ""
         return Fact(multiple, f"{_fmt(obs.value)} {obs.unit} = {multiple:.2f} × {_fmt(limit[0])} {spec.canonical_unit}{caveat}",
@@ -322,7 +325,7 @@ class _Deriver:
         return self._medication_days(event, window)
 
     def _event_days(self, history, label: str, events: list[tuple[str, date, date | None]], window: int | None,
-                    uncertain: list[tuple[str, date, date | None, str]] = ()) -> Fact:
+                    uncertain: list[tuple[str, date, date | None, str, UnknownReason]] = ()) -> Fact:
         if history is None:
             return _missing(f"{label} not recorded", f"record the {label} (an empty list if none)")
         best = None
@@ -334,11 +337,12 @@ class _Deriver:
             if best is None or days < best[0]:
                 best = (days, path, ended)
         horizon = min(best[0] if best else math.inf, window or math.inf)
-        for path, start, end, why in uncertain:
+        for path, start, end, why, unknown in uncertain:
             if start <= self.as_of:
                 days = (self.as_of - end).days if end is not None and end <= self.as_of else 0
                 if days < horizon:
-                    return Fact(None, None, "days", end, path, missing=why, settle=f"record the dose and unit for {path}")
+                    return Fact(None, None, "days", end, path, missing=why, settle=f"record the dose and unit for {path}",
+                                unknown=unknown)
         if best is None:
             return Fact(config.NEVER_DAYS, f"none recorded ({label} reviewed)", "days", None, None)
         days, path, ended = best
