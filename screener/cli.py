@@ -55,9 +55,10 @@ def format_text(report) -> str:
 def _read_record(path: str, as_of: date):
     """A native record or a FHIR R4 Bundle, told apart by resourceType (the API tells them by content type),
     with the FHIR import report (None for a native record)."""
+    from .model.errors import FieldError
     from .screening import InvalidRecord, parse_record
 
-    too_big = InvalidRecord([{"field": "RECORD", "message": f"larger than {config.MAX_BODY_BYTES} bytes"}])
+    too_big = InvalidRecord([FieldError(("RECORD",), f"larger than {config.MAX_BODY_BYTES} bytes")])
     if path == "-":
         raw = sys.stdin.buffer.read(config.MAX_BODY_BYTES + 1)
     elif Path(path).stat().st_size > config.MAX_BODY_BYTES:
@@ -70,7 +71,7 @@ def _read_record(path: str, as_of: date):
     if resource_type is None:
         return parse_record(raw), None
     if resource_type != "Bundle":
-        raise InvalidRecord([{"field": "resourceType", "message": "a FHIR resource must be a Bundle holding the Patient"}])
+        raise InvalidRecord([FieldError(("resourceType",), "a FHIR resource must be a Bundle holding the Patient")])
     from .fhir import record_from_bundle
 
     return record_from_bundle(raw, as_of)

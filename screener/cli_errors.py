@@ -35,7 +35,7 @@ class StoreUnavailable(click.ClickException):
 
 def record_errors(errors: list[dict[str, str]]) -> InputError:
     """A record that cannot be screened, every offending field named (never its value)."""
-    pairs = [(e["field"], e["message"]) for e in errors] or [("(record)", "cannot be read")]
+    pairs = [(e.field, e.message) for e in errors] or [("(record)", "cannot be read")]
     return InputError(*pairs[0], *pairs[1:], heading="The record cannot be screened:")
 
 
@@ -51,7 +51,7 @@ def translate(exc: Exception) -> click.ClickException:
         # A YAML error's later lines draw the offending text with a caret; its position is the line worth keeping.
         first, *rest = [(path, "; ".join(line.strip() for i, line in enumerate(message.splitlines())
                                          if i == 0 or line.strip().startswith("in ")).replace('in "<unicode string>", ', "at ").rstrip(":"))
-                        for path, message in exc.problems]
+                        for path, message in ((p.field, p.message) for p in exc.problems)]
         return InputError(*first, *rest, heading=f"The rule file {exc.file} cannot be loaded:")
     if isinstance(exc, AccountError):
         return InputError("account", str(exc))

@@ -10,7 +10,7 @@ from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
-from .model.errors import InvalidRecord, error_path, validation_message
+from .model.errors import FieldError, InvalidRecord, field_errors, render_path, validation_message
 from .model.record import PatientRecord
 from .model.report import Report
 from .model.ruleset import RuleSet
@@ -28,18 +28,18 @@ def parse_record(text: str | bytes, as_of: date | None = None) -> PatientRecord:
     coordinator or a batch's errors.csv sees every problem at once.
     """
     if len(text) > config.MAX_RECORD_BYTES:
-        raise InvalidRecord([{"field": "(body)", "message": f"record larger than {config.MAX_RECORD_BYTES} bytes"}])
+        raise InvalidRecord([FieldError(("(body)",), f"record larger than {config.MAX_RECORD_BYTES} bytes")])
     try:
         record = PatientRecord.model_validate_json(text)
     except ValidationError as exc:
-        errors = [{"field": error_path(e["loc"]) or "(record)", "message": validation_message(e)} for e in exc.errors()]
-        raise InvalidRecord(errors + _cross_field_errors(text, as_of, {e["field"] for e in errors})) from None
+        errors = field_errors(exc, "(record)")
+        raise InvalidRecord(errors + _cross_field_errors(text, as_of, {e.field for e in errors})) from None
     if as_of is not None:
         check_as_of(record, as_of)
     return record
 
 
-def _cross_field_errors(text: str | bytes, as_of: date | None, reported: set[str]) -> list[dict[str, str]]:
+def _cross_field_errors(text: str | bytes, as_of: date | None, reported: set[str]) -> list[FieldError]:
     """Checks across fields that pydantic skips once another field of the same part failed, run on the raw values
     through the same models: a birth date after the as-of date, a medication or course ending before it starts."""
     import json
@@ -63,19 +63,20 @@ def _cross_field_errors(text: str | bytes, as_of: date | None, reported: set[str
             pass
     for name, items in rows.items():
         for i, row in enumerate(items if isinstance(items, list) else []):
-            path = f"history.{name}[{i}]"
+            where = ("history", name, i)
+            path = render_path(where)
             if path in reported or not isinstance(row, dict) or not any(f.startswith(path + ".") for f in reported):
                 continue
             try:
                 ChemotherapyCourse.model_validate_json(json.dumps({"start": row.get("start"), "end": row.get("end")}))
             except ValidationError as exc:
-                errors += [{"field": path, "message": validation_message(e)} for e in exc.errors() if not e["loc"]]
+                errors += [FieldError(where, validation_message(e)) for e in exc.errors() if not e["loc"]]
     return errors
 
 
-def _born_after(birth_date: date, as_of: date) -> list[dict[str, str]]:
+def _born_after(birth_date: date, as_of: date) -> list[FieldError]:
     if birth_date > as_of:
-        return [{"field": "demographics.birth_date", "message": f"birth date is after the as-of date {as_of}"}]
+        return [FieldError(("demographics", "birth_date"), f"birth date is after the as-of date {as_of}")]
     return []
 
 

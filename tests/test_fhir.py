@@ -136,7 +136,7 @@ def test_no_medication_or_procedure_resources_means_not_recorded():
 def test_malformed_bundles_are_refused_naming_the_place(bad, field):
     with pytest.raises(InvalidRecord) as caught:
         read(bad)
-    assert caught.value.errors[0]["field"] == field
+    assert caught.value.errors[0].field == field
 
 
 def test_partial_birth_date_refused():
@@ -144,7 +144,7 @@ def test_partial_birth_date_refused():
     b["entry"][0]["resource"]["birthDate"] = "2018"
     with pytest.raises(InvalidRecord) as caught:
         read(b)
-    assert caught.value.errors[0]["field"] == "entry[0].resource.birthDate"
+    assert caught.value.errors[0].field == "entry[0].resource.birthDate"
 
 
 def test_bundle_through_the_api_reports_the_import(client):

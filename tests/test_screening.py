@@ -17,7 +17,7 @@ def test_birth_date_after_as_of_is_an_input_error(eligible_json):
     eligible_json["demographics"]["birth_date"] = "2026-11-23"
     with pytest.raises(InvalidRecord) as caught:
         _screen(eligible_json)
-    assert caught.value.errors == [{"field": "demographics.birth_date", "message": "birth date is after the as-of date 2026-11-22"}]
+    assert [(e.field, e.message) for e in caught.value.errors] == [("demographics.birth_date", "birth date is after the as-of date 2026-11-22")]
 
 
 def test_unknown_trial(eligible_record):

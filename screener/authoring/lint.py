@@ -114,7 +114,7 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         mark = getattr(exc, "problem_mark", None)
         return [Problem(file, mark.line + 1 if mark else None, "(yaml)", str(exc).splitlines()[0])]
     except ValidationError as exc:
-        found.extend(validation_problems(exc))
+        found.extend((e.field, e.message) for e in validation_problems(exc))
         rule_set = None
     if rule_set is not None:
         criteria = list(enumerate(rule_set.criteria))
@@ -151,9 +151,9 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         if criterion.basis == "publication" and "derived from publication" not in (criterion.interpretation or "").lower():
             found.append((f"{path}.interpretation", "a criterion derived from a publication must say so: 'Derived from publication: …'"))
         try:
-            compiled = compile_criterion(criterion, path)
+            compiled = compile_criterion(criterion, ("criteria", i))
         except CompileError as exc:
-            found.append((exc.path, str(exc)))
+            found.append((exc.error.field, exc.error.message))
             continue
         fact_names.update(leaf.fact for leaf in compiled.leaves)
         found.extend(_tree_problems(compiled.tree, f"{path}.logic"))

@@ -8,18 +8,18 @@ import yaml
 from pydantic import ValidationError
 
 from .. import config
-from ..model.errors import error_path
+from ..model.errors import FieldError, field_errors
 from ..model.ruleset import RuleSet
 from ..model.tables import CorticosteroidTable, CreatinineTable, Cyp3a4Table, MedicationVocabulary, Tables, UlnTable
 
 
 class RuleSetError(Exception):
-    """A rule file that cannot be loaded; problems is a list of (path, message)."""
+    """A rule file or table that cannot be loaded: every problem, as FieldErrors."""
 
-    def __init__(self, file: Path, problems: list[tuple[str, str]]):
+    def __init__(self, file: Path, problems: list[FieldError]):
         self.file = file
         self.problems = problems
-        super().__init__(f"{file}: " + "; ".join(f"{p}: {m}" for p, m in problems))
+        super().__init__(f"{file}: " + "; ".join(f"{p.field}: {p.message}" for p in problems))
 
 
 def _json_default(value):
@@ -43,15 +43,15 @@ def yaml_to_json(text: str) -> str:
     return json.dumps(safe_load(text), default=_json_default)
 
 
-def validation_problems(error: ValidationError) -> list[tuple[str, str]]:
-    return [(error_path(e["loc"]) or "(top level)", e["msg"].removeprefix("Value error, ")) for e in error.errors()]
+def validation_problems(error: ValidationError) -> list[FieldError]:
+    return field_errors(error, "(top level)")
 
 
 def parse_rule_set(text: str, file: Path) -> RuleSet:
     try:
         return RuleSet.model_validate_json(yaml_to_json(text))
     except yaml.YAMLError as exc:
-        raise RuleSetError(file, [("(yaml)", str(exc))]) from None
+        raise RuleSetError(file, [FieldError(("(yaml)",), str(exc))]) from None
     except ValidationError as exc:
         raise RuleSetError(file, validation_problems(exc)) from None
 

@@ -10,6 +10,7 @@ from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..fhir import record_from_bundle
 from ..model.dates import parse_date
+from ..model.errors import FieldError
 from ..model.api import (CriterionView, FhirImportView, FieldView, ScreenAllResponse, ScreenResponse, TrialDetail,
                          TrialSummary)
 from ..rules import load_rule_sets
@@ -93,13 +94,13 @@ def fields():
 def _as_of() -> date:
     given = request.args.getlist("as_of")
     if len(given) > 1:  # which one would be meant? Not ours to guess.
-        raise InvalidRecord([{"field": "as_of", "message": "given more than once"}])
+        raise InvalidRecord([FieldError(("as_of",), "given more than once")])
     if not given:
         return date.today()
     try:
         return parse_date(given[0])
     except ValueError as exc:
-        raise InvalidRecord([{"field": "as_of", "message": str(exc)}]) from None
+        raise InvalidRecord([FieldError(("as_of",), str(exc))]) from None
 
 
 def _read_record(as_of: date):
@@ -111,9 +112,9 @@ def _read_record(as_of: date):
                                    f"send {NATIVE} (a patient record) or {FHIR} (a FHIR R4 Bundle), UTF-8")
     body = request.get_data(cache=False)
     if not body:
-        raise InvalidRecord([{"field": "(body)", "message": "the body is empty"}])
+        raise InvalidRecord([FieldError(("(body)",), "the body is empty")])
     if body.startswith(b"\xef\xbb\xbf"):  # RFC 8259 forbids it; Python's json.loads(bytes) would skip it
-        raise InvalidRecord([{"field": "(body)", "message": "starts with a byte-order mark: send JSON without one"}])
+        raise InvalidRecord([FieldError(("(body)",), "starts with a byte-order mark: send JSON without one")])
     if mimetype == NATIVE:
         return parse_record(body), None, None
     record, imported = record_from_bundle(body, as_of)

@@ -232,14 +232,14 @@ def screen_submit():
         record = parse_record(json.dumps(record_json), as_of)
     except InvalidRecord as exc:
         for error in exc.errors:
-            errors.setdefault(builder.input_for(error["field"]), _plain(error["message"]))
+            errors.setdefault(builder.input_for(error.field), _plain(error.message))
     if errors:
         return _render(trial, form, errors, 422)
     try:
         reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials) if trial == ALL else \
             [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
     except InvalidRecord as exc:  # a backstop: parse_record has already run the checks that need the as-of date
-        return _render(trial, form, {builder.input_for(e["field"]): _plain(e["message"]) for e in exc.errors}, 422)
+        return _render(trial, form, {builder.input_for(e.field): _plain(e.message) for e in exc.errors}, 422)
     try:
         request_id, _ = get_store().record(record, reports, actor=current().actor, channel="form")
     except StoreError:
