@@ -4,6 +4,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import config
+from ..lazy import lazy_exports
 from ._chain import Verification
 from ._files import private_folder
 from ._models import AuditEvent, Screening
@@ -40,16 +41,7 @@ _LAZY = {
     "amendment_impact": ".impact",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 __all__ = ["AuditEvent", "AuditStore", "Screening", "StoreError", "Verification", "database_url", "open_store", "private_folder",
            "record_of", "report_of", *_LAZY]
