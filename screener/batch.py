@@ -164,7 +164,7 @@ def screen_chunk(chunk: list[Item] | Lines, trials: list[str] | None, as_of: dat
                 record = parse_record(text, as_of)  # with as_of: born-after-it errors join the field errors
             reports = screen_all(record, as_of, engine) if trials is None else [screen(record, t, as_of, engine) for t in trials]
         except InvalidRecord as exc:
-            errors.extend([item.source, e["field"], e["message"]] for e in exc.errors)
+            errors.extend([item.source, e.field, e.message] for e in exc.errors)
             continue
         for report in reports:
             rows.append([item.source, record.record_id or "", report.trial_id, report.verdict,

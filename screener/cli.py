@@ -55,9 +55,10 @@ def format_text(report) -> str:
 def _read_record(path: str, as_of: date):
     """A native record or a FHIR R4 Bundle, told apart by resourceType (the API tells them by content type),
     with the FHIR import report (None for a native record)."""
+    from .model.errors import FieldError
     from .screening import InvalidRecord, parse_record
 
-    too_big = InvalidRecord([{"field": "RECORD", "message": f"larger than {config.MAX_BODY_BYTES} bytes"}])
+    too_big = InvalidRecord([FieldError(("RECORD",), f"larger than {config.MAX_BODY_BYTES} bytes")])
     if path == "-":
         raw = sys.stdin.buffer.read(config.MAX_BODY_BYTES + 1)
     elif Path(path).stat().st_size > config.MAX_BODY_BYTES:
@@ -70,7 +71,7 @@ def _read_record(path: str, as_of: date):
     if resource_type is None:
         return parse_record(raw), None
     if resource_type != "Bundle":
-        raise InvalidRecord([{"field": "resourceType", "message": "a FHIR resource must be a Bundle holding the Patient"}])
+        raise InvalidRecord([FieldError(("resourceType",), "a FHIR resource must be a Bundle holding the Patient")])
     from .fhir import record_from_bundle
 
     return record_from_bundle(raw, as_of)
@@ -123,7 +124,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         raise click.UsageError("give exactly one of --trial ID or --all")
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
-    from sqlalchemy.exc import SQLAlchemyError
+    from .audit import StoreError
 
     from .engine import EngineDisagreement
     from .screening import InvalidRecord, UnknownTrial, screen, screen_all
@@ -148,7 +149,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         from .audit import open_store
 
         _, ids = open_store().record(patient, reports, actor=f"cli:{getpass.getuser()}", channel="cli")
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         click.echo(f"The screening could not be recorded ({type(exc).__name__}); no result is given.", err=True)
         sys.exit(EXIT_NOT_RECORDED)
     click.echo("Recorded as screening " + ", ".join(ids), err=True)
@@ -200,9 +201,9 @@ def rules_group():
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 def lint_command(files):
     """Report every problem in the rule files (default: all of criteria/, and its medication tables)."""
-    from .rules._lint import lint_paths
-    from .rules._lint_tables import lint_tables
-    from .rules._load import rule_set_files
+    from .authoring.lint import lint_paths
+    from .authoring.lint_tables import lint_tables
+    from .rules import rule_set_files
 
     paths = [Path(f) for f in files] or rule_set_files()
     problems = lint_paths(paths) + ([] if files else lint_tables())
@@ -219,7 +220,7 @@ def test_command(engine):
     """Run every golden case; fail on any mismatch or any criterion not shown passing, failing and unknown."""
     from .engine.compile import compiled
     from .rules import load_rule_sets
-    from .rules._golden import coverage_gaps, golden_files, load_golden, run_case
+    from .authoring.golden import coverage_gaps, golden_files, load_golden, run_case
 
     engines = ["durable", "reference"] if engine == "both" else [engine]
     results = []
@@ -245,11 +246,10 @@ def test_command(engine):
 
 
 def _decidable_statuses(rule_set) -> dict[str, set[str]]:
-    from .facts.catalogue import catalogue
+    from .facts.catalogue import info_for
 
-    fields = catalogue()
     return {
-        c.id: {"pass", "fail"} | ({"unknown"} if any(not fields.get(leaf.fact) or not fields[leaf.fact].always_known
+        c.id: {"pass", "fail"} | ({"unknown"} if any(not info_for(leaf.fact) or not info_for(leaf.fact).always_known
                                                      for leaf in c.leaves) else set())
         for c in rule_set.criteria
     }
@@ -287,7 +287,7 @@ def diff_command(old, new):
     """What changed between two rule files, old and new side by side: the rule set's own fields (version,
     population, lookbacks, coverage, recruitment, changelog entries), then criteria added, removed and changed."""
     from .rules import load_rule_set
-    from .rules._diff import diff, rule_set_diff
+    from .authoring.diff import diff, rule_set_diff
 
     before, after = load_rule_set(Path(old)), load_rule_set(Path(new))
     click.echo(f"{before.trial_id}: version {before.version} -> {after.version}")
@@ -314,7 +314,7 @@ def impact_command(new):
     """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why."""
     from .audit import open_store
     from .rules import load_rule_set
-    from .rules._diff import AmendmentImpact
+    from .audit import AmendmentImpact
 
     rule_set = load_rule_set(Path(new))
     store = open_store()
@@ -376,7 +376,7 @@ def events_command(limit):
 def export_command(what, fmt):
     """Export screenings or audit events (marshmallow schemas derived from the ORM models)."""
     from .audit import open_store
-    from .audit._export import export
+    from .audit import export
 
     _, chunks = export(open_store(), what, fmt, _admin_actor())
     for chunk in chunks:  # streamed: memory does not grow with the table
@@ -407,7 +407,7 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     unknown = [t for t in trials if t not in load_rule_sets()]
     if unknown:
         raise _unknown_trial("--trial", load_rule_sets())
-    from sqlalchemy.exc import SQLAlchemyError
+    from .audit import StoreError
 
     client = None
     if scheduler:
@@ -433,7 +433,7 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
         open_store().note(f"cli:{getpass.getuser()}", "batch.run", summary.input_sha256[:64],
                           {"records": summary.records, "malformed": summary.malformed, "verdicts": summary.verdicts,
                            "out": str(out_dir)})
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         click.echo(f"warning: the batch run could not be noted in the audit trail ({type(exc).__name__})", err=True)
     click.echo(json.dumps(summary.as_dict(), indent=2))
     for trial, counts in summary.candidates.items():
@@ -448,7 +448,7 @@ def users_group():
 
 def _accounts():
     from .audit import open_store
-    from .audit._accounts import Accounts
+    from .audit import Accounts
 
     return Accounts(open_store())
 
@@ -456,7 +456,7 @@ def _accounts():
 @contextmanager
 def _account_errors(field: str):
     """An account refusal (no such user, name taken, …) as one line naming the argument."""
-    from .audit._accounts import AccountError
+    from .audit import AccountError
 
     try:
         yield
@@ -515,7 +515,7 @@ def users_ensure_admin():
                    "choose your own at first sign-in)")
         return
     # Not a terminal: the output is probably a log (systemd, docker, CI), which must not hold a password.
-    from .audit._accounts import FIRST_ADMIN_PASSWORD_FILE
+    from .audit import FIRST_ADMIN_PASSWORD_FILE
 
     path = config.SCREENER_INSTANCE_PATH / FIRST_ADMIN_PASSWORD_FILE
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -563,14 +563,15 @@ def tokens_revoke(token_id):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def fields_command(fmt):
     """The field catalogue: every fact a criterion may use, with type, unit, accepted units and LOINC codes."""
-    from dataclasses import asdict
-
     from .facts.catalogue import catalogue
     from .model.labs import unit_label
 
     fields = catalogue()
     if fmt == "json":
-        click.echo(json.dumps([asdict(f) for f in fields.values()], indent=2))
+        click.echo(json.dumps([{"name": f.name, "type": f.type, "description": f.description, "unit": f.unit,
+                                "categories": list(f.categories), "loinc": list(f.loinc),
+                                "accepted_units": list(f.accepted_units), "always_known": f.always_known}
+                               for f in fields.values()], indent=2))
         return
     for f in fields.values():
         extra = []

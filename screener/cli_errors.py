@@ -35,15 +35,13 @@ class StoreUnavailable(click.ClickException):
 
 def record_errors(errors: list[dict[str, str]]) -> InputError:
     """A record that cannot be screened, every offending field named (never its value)."""
-    pairs = [(e["field"], e["message"]) for e in errors] or [("(record)", "cannot be read")]
+    pairs = [(e.field, e.message) for e in errors] or [("(record)", "cannot be read")]
     return InputError(*pairs[0], *pairs[1:], heading="The record cannot be screened:")
 
 
 def translate(exc: Exception) -> click.ClickException:
     """The one-line report for an exception a command let through."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .audit._accounts import AccountError
+    from .audit import AccountError, StoreError
     from .rules import RuleSetError
     from .screening import InvalidRecord
 
@@ -53,11 +51,11 @@ def translate(exc: Exception) -> click.ClickException:
         # A YAML error's later lines draw the offending text with a caret; its position is the line worth keeping.
         first, *rest = [(path, "; ".join(line.strip() for i, line in enumerate(message.splitlines())
                                          if i == 0 or line.strip().startswith("in ")).replace('in "<unicode string>", ', "at ").rstrip(":"))
-                        for path, message in exc.problems]
+                        for path, message in ((p.field, p.message) for p in exc.problems)]
         return InputError(*first, *rest, heading=f"The rule file {exc.file} cannot be loaded:")
     if isinstance(exc, AccountError):
         return InputError("account", str(exc))
-    if isinstance(exc, SQLAlchemyError):
+    if isinstance(exc, StoreError):
         return StoreUnavailable(f"the audit store could not be used ({type(exc).__name__}); nothing was changed")
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
         return InputError(exc.filename or "file", exc.strerror or type(exc).__name__)

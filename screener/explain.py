@@ -12,7 +12,8 @@ from datetime import date
 
 from . import config
 from .engine.compile import NEGATED_OP, CompiledCriterion, Leaf, Node
-from .facts.catalogue import catalogue
+from .facts.catalogue import catalogue, info_for
+from .facts.keys import DaysSinceFact, DerivedFact, LabFact, LabMultipleFact, RecordedFact, TransfusionFreeFact
 from .model.labs import LAB_LABELS, LABS, UNIT_LABELS, unit_label
 
 MEETS, FAILS, UNKNOWN = "✔", "✘", "?"
@@ -172,14 +173,10 @@ def _requirement(leaf: Leaf, good_when_holds: bool) -> str:
     return f"{_OP_WORDS.get(op, _OP_SYMBOLS[op])} {plain(stated)}"
 
 
-def _base(fact_key: str) -> str:
-    return fact_key.split("[", 1)[0] if fact_key.startswith("lab.") else fact_key
-
-
-def _number_clause(key: str, fact, leaves, evidence) -> str:
-    base = _base(key)
-    lab = base.removeprefix("lab.").split("/")[0] if base.startswith("lab.") else None
-    info = catalogue().get(base)
+def _number_clause(key, fact, leaves, evidence) -> str:
+    base = key.slot
+    lab = key.lab if isinstance(key, (LabFact, LabMultipleFact)) else None
+    info = info_for(key)
     if lab in LABS:
         label = LAB_LABELS.get(lab, LABS[lab].description)
     elif base.startswith("findings.ctcae_grades."):
@@ -193,7 +190,7 @@ def _number_clause(key: str, fact, leaves, evidence) -> str:
             why = why.replace(f"no {LABS[lab].description} recorded", "none recorded")
         return f"{label}{shown}: {why}"
     value = plain(fact.display)
-    if "/" in base and evidence.get("source") and "limit: " in evidence["source"]:
+    if isinstance(key, LabMultipleFact) and evidence.get("source") and "limit: " in evidence["source"]:
         value += f" (limit: {plain(evidence['source'].split('limit: ', 1)[1])})"
     dated = f" on {when(fact.date)}" if fact.date else ""
     scan = re.search(r"\((mri|ct)\)$", evidence.get("source") or "")
@@ -209,32 +206,35 @@ def _number_clause(key: str, fact, leaves, evidence) -> str:
     return f"{label} {value}{dated} — needs " + " and ".join(needs)
 
 
-def _boolean_clause(key: str, fact, leaves) -> str:
-    description = catalogue()[key].description
-    yes, no, _ = _BOOLEANS.get(key, (_upper_first(description) + ": yes", _upper_first(description) + ": no", ""))
+def _boolean_clause(key, fact, leaves) -> str:
+    description = info_for(key).description
+    name = key.name
+    yes, no, _ = _BOOLEANS.get(name, (_upper_first(description) + ": yes", _upper_first(description) + ": no", ""))
     if fact.value is None:
         return f"{_upper_first(description)}: {_without_label(plain(fact.missing), description)}"
     text = yes if fact.value == 1 else no
-    if key.startswith("history.") and fact.value == 1:
+    transplants = isinstance(key, DerivedFact) and name.startswith("history.")
+    if transplants and fact.value == 1:
         return f"{text}, most recent {when(fact.date)}"
-    if key.startswith("history."):
+    if transplants:
         return f"{text} (transplant history reviewed)"
     return text + (f" on {when(fact.date)}" if fact.date else "")
 
 
-def _category_clause(key: str, fact, leaves) -> str:
-    info = catalogue().get(key)
+def _category_clause(key, fact, leaves) -> str:
+    info = info_for(key)
+    name = key.name
     if info is not None and info.type == "attestation":
-        words = _ATTESTATIONS.get(key.split(".", 1)[1], key.split(".", 1)[1].replace("_", " "))
+        words = _ATTESTATIONS.get(name.split(".", 1)[1], name.split(".", 1)[1].replace("_", " "))
         if fact.value is None:
             return f"Investigator has not yet attested that {words}" + (
                 f" ({plain(fact.missing)})" if "not assessed" not in (fact.missing or "") else "")
         dated = f" on {when(fact.date)}" if fact.date else ""
         return (f"Investigator attests{dated} that {words}" if fact.value == "yes"
                 else f"Investigator answers no{dated}: {words}")
-    label = _CATEGORY_LABELS.get(key, _upper_first(info.description) if info else key)
+    label = _CATEGORY_LABELS.get(name, _upper_first(info.description) if info else name)
     if fact.value is None:
-        return f"{label}: {_without_label(plain(fact.missing), info.description if info else key)}"
+        return f"{label}: {_without_label(plain(fact.missing), info.description if info else name)}"
     wanted = [leaf.value for leaf, good in leaves if (leaf.op == "eq") == good]
     refused = [leaf.value for leaf, good in leaves if (leaf.op == "eq") != good]
     text = f"{label}: {category(fact.value)}" + (f" on {when(fact.date)}" if fact.date else "")
@@ -250,22 +250,22 @@ def _or(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _event(key: str) -> str:
-    params = dict(item.split("=", 1) for item in key[key.index("[") + 1:-1].split(";"))
-    if "transfusion" in params:
-        product = params["transfusion"]
+def _event(key: DaysSinceFact) -> str:
+    event = key.event
+    if event.transfusion:
+        product = event.transfusion
         return "transfusion" if product == "any" else f"{'platelet' if product == 'platelets' else product.replace('_', ' ')} transfusion"
-    if "transplant" in params:
-        return f"{params['transplant']} stem-cell transplant"
-    if "chemotherapy_end" in params:
+    if event.transplant:
+        return f"{event.transplant} stem-cell transplant"
+    if event.chemotherapy_end:
         return "chemotherapy course"
-    if params.get("medication") == "cyp3a4_modulator":
-        return f"{' or '.join(sorted(params.get('strengths', '').split(',')))} CYP3A4 inhibitor or inducer"
-    dose = params.get("min_prednisone_mg_kg_day")
-    return "systemic corticosteroid" + (f" at ≥ {float(dose):g} mg/kg/day prednisone-equivalent" if dose else "")
+    if event.medication_class == "cyp3a4_modulator":
+        return f"{' or '.join(event.cyp3a4_strengths)} CYP3A4 inhibitor or inducer"
+    dose = event.min_prednisone_mg_kg_day
+    return "systemic corticosteroid" + (f" at ≥ {dose:g} mg/kg/day prednisone-equivalent" if dose else "")
 
 
-def _days_clause(key: str, fact, leaves, evidence) -> str:
+def _days_clause(key: DaysSinceFact, fact, leaves, evidence) -> str:
     event = _event(key)
     source = evidence.get("source") or ""
     named = re.match(r"history\.medications\[\d+\] (.+?)(?: \((.+)\))?$", source)
@@ -318,49 +318,47 @@ def _lab_name(lab: str) -> str:
     return LAB_LABELS.get(lab, LABS[lab].description if lab in LABS else lab)
 
 
-def _transfusion_free_clause(key: str, fact) -> str:
+def _transfusion_free_clause(key: TransfusionFreeFact, fact) -> str:
     """Whether a count was drawn late enough after a transfusion to be the patient's own."""
-    params = dict(item.split("=", 1) for item in key[key.index("[") + 1:-1].split(";"))
-    name = _lab_name(params.get("lab", ""))
+    name = _lab_name(key.lab)
     if fact.value is None:
         return f"{name}: {plain(fact.missing)}"
     note = plain(fact.display.rsplit("; ", 1)[-1]) if fact.display and "; " in fact.display else ""
-    return f"{name} of {when(fact.date)}: {note} — must be drawn at least {params.get('days', '?')} days after a transfusion"
+    return f"{name} of {when(fact.date)}: {note} — must be drawn at least {key.days} days after a transfusion"
 
 
-def _recorded_clause(key: str, fact) -> str:
-    inner = key[len("recorded["):-1]
-    name = _lab_name(inner.removeprefix("lab.")) if inner.startswith("lab.") else _upper_first(
-        catalogue()[inner].description if inner in catalogue() else inner)
+def _recorded_clause(key: RecordedFact, fact) -> str:
+    inner = key.of
+    name = _lab_name(inner.lab) if isinstance(inner, LabFact) else _upper_first(info_for(inner).description)
     if fact.value:
         return f"{name} recorded: {plain(fact.display.removeprefix('recorded: '))}"
     return f"{name}: no usable value" + (f" ({plain(fact.display.removeprefix('no usable value (').rstrip(')'))})"
                                          if fact.display else "")
 
 
-def clause(key: str, fact, leaves: list[tuple[Leaf, bool]], evidence: dict) -> str:
-    """One fact's sentence with its mark; leaves: the comparisons on it, each with its polarity."""
+def clause(key, fact, leaves: list[tuple[Leaf, bool]], evidence: dict) -> str:
+    """One fact's sentence with its mark; key: a fact key (facts/keys.py); leaves: the comparisons on it, each with
+    its polarity."""
+    info = info_for(key)
     if fact.value is None:
         good = None
     else:
         good = all(leaf.holds(fact.value) == good_when_holds for leaf, good_when_holds in leaves)
-        info = catalogue().get(_base(key))
         if info is not None and info.type in ("category", "attestation"):
             wanted = [leaf.value for leaf, g in leaves if (leaf.op == "eq") == g]
             refused = [leaf.value for leaf, g in leaves if (leaf.op == "eq") != g]
             good = (not wanted or fact.value in wanted) and fact.value not in refused
-    info = catalogue().get(_base(key))
-    if key.startswith("days_since["):
+    if isinstance(key, DaysSinceFact):
         text = _days_clause(key, fact, leaves, evidence)
-    elif key.startswith("transfusion_free["):
+    elif isinstance(key, TransfusionFreeFact):
         text = _transfusion_free_clause(key, fact)
-    elif key.startswith("recorded["):
+    elif isinstance(key, RecordedFact):
         text = _recorded_clause(key, fact)
     elif info is not None and info.type in ("category", "attestation"):
         text = _category_clause(key, fact, leaves)
     elif info is not None and info.type == "boolean":
         text = _boolean_clause(key, fact, leaves)
-    elif info is not None or key.startswith("lab.") or key in _NUMBER_LABELS:
+    elif info is not None or isinstance(key, (LabFact, LabMultipleFact)) or key.slot in _NUMBER_LABELS:
         text = _number_clause(key, fact, leaves, evidence)
     else:  # a fact this module does not know yet: the rule's own words and the derivation's
         text = f"{plain(leaves[0][0].text)}: {plain(fact.missing if fact.value is None else fact.display)}"
@@ -370,18 +368,18 @@ def clause(key: str, fact, leaves: list[tuple[Leaf, bool]], evidence: dict) -> s
 def reason(status: str, criterion: CompiledCriterion, evidence: list[dict], facts: dict) -> str:
     """The criterion's reason: one clause per fact it uses (for a fail, the facts that make it fail)."""
     polarity = _polarities(criterion.tree, not criterion.is_exclusion, {})
-    by_fact: dict[str, list[tuple[Leaf, bool]]] = {}
+    by_fact: dict = {}
     for leaf in dict.fromkeys(criterion.leaves):
         by_fact.setdefault(leaf.fact, []).append((leaf, polarity[leaf]))
     shown = {e["fact"]: e for e in evidence}
     # "Is X recorded" beside a comparison on X says nothing the comparison's clause does not ("none recorded").
     # Nor does "drawn late enough after a transfusion?" when the count itself is missing.
     by_fact = {key: leaves for key, leaves in by_fact.items()
-               if not (key.startswith("recorded[") and key[len("recorded["):-1] in by_fact)
-               and not (key.startswith("transfusion_free[") and facts[key].value is None
-                        and any(k.startswith("lab.") and facts[k].value is None and facts[k].missing == facts[key].missing
-                                for k in by_fact))}
-    clauses = {key: clause(key, facts[key], leaves, shown.get(key, {})) for key, leaves in by_fact.items()}
+               if not (isinstance(key, RecordedFact) and key.of in by_fact)
+               and not (isinstance(key, TransfusionFreeFact) and facts[key].value is None
+                        and any(isinstance(k, (LabFact, LabMultipleFact)) and facts[k].value is None
+                                and facts[k].missing == facts[key].missing for k in by_fact))}
+    clauses = {key: clause(key, facts[key], leaves, shown.get(key.slot, {})) for key, leaves in by_fact.items()}
     if status == "fail":
         failing = [text for text in clauses.values() if text.endswith(FAILS)]
         return "; ".join(failing or clauses.values())

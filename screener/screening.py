@@ -6,24 +6,15 @@ from pydantic import ValidationError
 
 from . import config, explain
 from .candidates import rank
-from .engine import evaluate_checked, get_evaluator
-from .engine._reference import kleene
+from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
+from .model.errors import FieldError, InvalidRecord, field_errors, render_path, validation_message
 from .model.record import PatientRecord
 from .model.report import Report
 from .model.ruleset import RuleSet
 from .rules import load_rule_sets, load_tables
-from .rules._load import error_path
-
-
-class InvalidRecord(ValueError):
-    """A record that cannot be screened. errors: [{"field": path, "message": text}], never the submitted values."""
-
-    def __init__(self, errors: list[dict[str, str]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
 
 
 class UnknownTrial(KeyError):
@@ -37,18 +28,18 @@ def parse_record(text: str | bytes, as_of: date | None = None) -> PatientRecord:
     coordinator or a batch's errors.csv sees every problem at once.
     """
     if len(text) > config.MAX_RECORD_BYTES:
-        raise InvalidRecord([{"field": "(body)", "message": f"record larger than {config.MAX_RECORD_BYTES} bytes"}])
+        raise InvalidRecord([FieldError(("(body)",), f"record larger than {config.MAX_RECORD_BYTES} bytes")])
     try:
         record = PatientRecord.model_validate_json(text)
     except ValidationError as exc:
-        errors = [{"field": error_path(e["loc"]) or "(record)", "message": validation_message(e)} for e in exc.errors()]
-        raise InvalidRecord(errors + _cross_field_errors(text, as_of, {e["field"] for e in errors})) from None
+        errors = field_errors(exc, "(record)")
+        raise InvalidRecord(errors + _cross_field_errors(text, as_of, {e.field for e in errors})) from None
     if as_of is not None:
         check_as_of(record, as_of)
     return record
 
 
-def _cross_field_errors(text: str | bytes, as_of: date | None, reported: set[str]) -> list[dict[str, str]]:
+def _cross_field_errors(text: str | bytes, as_of: date | None, reported: set[str]) -> list[FieldError]:
     """Checks across fields that pydantic skips once another field of the same part failed, run on the raw values
     through the same models: a birth date after the as-of date, a medication or course ending before it starts."""
     import json
@@ -72,28 +63,21 @@ def _cross_field_errors(text: str | bytes, as_of: date | None, reported: set[str
             pass
     for name, items in rows.items():
         for i, row in enumerate(items if isinstance(items, list) else []):
-            path = f"history.{name}[{i}]"
+            where = ("history", name, i)
+            path = render_path(where)
             if path in reported or not isinstance(row, dict) or not any(f.startswith(path + ".") for f in reported):
                 continue
             try:
                 ChemotherapyCourse.model_validate_json(json.dumps({"start": row.get("start"), "end": row.get("end")}))
             except ValidationError as exc:
-                errors += [{"field": path, "message": validation_message(e)} for e in exc.errors() if not e["loc"]]
+                errors += [FieldError(where, validation_message(e)) for e in exc.errors() if not e["loc"]]
     return errors
 
 
-def _born_after(birth_date: date, as_of: date) -> list[dict[str, str]]:
+def _born_after(birth_date: date, as_of: date) -> list[FieldError]:
     if birth_date > as_of:
-        return [{"field": "demographics.birth_date", "message": f"birth date is after the as-of date {as_of}"}]
+        return [FieldError(("demographics", "birth_date"), f"birth date is after the as-of date {as_of}")]
     return []
-
-
-def validation_message(error: dict) -> str:
-    # pydantic's JSON-error messages can quote the input ("Invalid JSON: ... at line 1 column 9"); its "type"
-    # and fixed messages cannot. Value errors raised by our validators never include the value.
-    if error["type"] == "json_invalid":
-        return "not valid JSON"
-    return error["msg"].removeprefix("Value error, ")
 
 
 def check_as_of(record: PatientRecord, as_of: date) -> None:
@@ -160,9 +144,11 @@ def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> l
     evidence = []
     for leaf in dict.fromkeys(criterion.leaves):  # a comparison used in two branches is shown once
         fact = facts[leaf.fact]
-        evidence.append({"fact": leaf.fact, "label": leaf.fact, "test": leaf.text, "value": fact.display,
+        name = leaf.fact.slot
+        evidence.append({"fact": name, "label": name, "test": leaf.text, "value": fact.display,
                          "unit": fact.unit, "date": fact.date, "source": fact.source,
-                         "holds": kleene(leaf, values), "missing": fact.missing})
+                         "holds": kleene(leaf, values), "missing": fact.missing,
+                         "unknown": fact.unknown})
     return evidence
 
 

@@ -46,7 +46,7 @@ def make_app(tmp_path, **config):
 
 def token_for(app, role: str, username: str | None = None) -> str:
     """A user of that role and a bearer token for them."""
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     username = username or f"test-{role}"

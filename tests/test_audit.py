@@ -191,7 +191,8 @@ def test_screening_log_adds_up(store):
 
 def test_amendment_impact_lists_exactly_the_affected_screenings(store, tmp_path):
     from screener.rules import load_rule_set
-    from screener.rules._diff import amendment_impact, diff
+    from screener.audit import amendment_impact
+    from screener.authoring.diff import diff
 
     for patient in ("eligible.json", "ineligible-waiting.json", "incomplete.json", "glioma-adult-complete.json"):
         _record(store, patient, trials=["NCT06674265"])

@@ -36,7 +36,7 @@ def server(tmp_path_factory):
     # tested in test_web_auth, not here).
     app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{database}", "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000,
                       "LOGIN_ATTEMPTS_PER_MINUTE": 1000})
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     with app.app_context():

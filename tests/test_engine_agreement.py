@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from screener.engine import get_evaluator
 from screener.engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, Node, compiled, leaves_of
-from screener.facts.catalogue import catalogue
+from screener.facts.catalogue import info_for
 from screener.model.ruleset import Criterion
 from screener.rules import load_rule_sets
 
@@ -15,9 +15,9 @@ EXAMPLES = int(os.environ.get("SCREENER_AGREEMENT_EXAMPLES", "3000"))
 DURABLE, REFERENCE = get_evaluator("durable"), get_evaluator("reference")
 
 
-def _value_strategy(fact: str, leaves: list[Leaf]):
+def _value_strategy(fact, leaves: list[Leaf]):
     """None, or values on, just below and just above every threshold the rule set holds this fact against."""
-    info = catalogue().get(fact)
+    info = info_for(fact)
     if info is not None and info.type in ("category", "attestation"):
         return st.one_of(st.none(), st.sampled_from(list(info.categories)))
     if info is not None and info.type == "boolean":

@@ -4,11 +4,12 @@ import pytest
 from screener.engine import get_evaluator
 from screener.engine._durable import MAX_NODES_PER_RULE, _Kleene, _node_count, _split
 from screener.engine.compile import Leaf, Node, compiled
+from screener.facts.keys import LabFact
 from screener.rules import load_rule_sets
 
 NCT = compiled(load_rule_sets()["NCT06674265"])
 DURABLE = get_evaluator("durable")
-PLATELETS = "lab.platelets"
+PLATELETS = LabFact("platelets")
 
 
 def _all_pass_values():

@@ -17,7 +17,7 @@ BAD = {"demographics": {"birth_date": "2026-11-23", "sex": "x"},
 def _errors(record: dict, as_of=AS_OF) -> list[tuple[str, str]]:
     with pytest.raises(InvalidRecord) as caught:
         parse_record(json.dumps(record), as_of)
-    return [(e["field"], e["message"]) for e in caught.value.errors]
+    return [(e.field, e.message) for e in caught.value.errors]
 
 
 def test_field_and_cross_field_errors_come_together():

@@ -6,6 +6,7 @@ import pytest
 from freezegun import freeze_time
 
 from screener.facts.derive import completed_months, completed_years, derive, mosteller_bsa
+from screener.facts.keys import DaysSinceFact, Event, FactKey, LabFact, LabMultipleFact
 from screener.model.ruleset import Lookback
 from screener.rules import load_tables
 from screener.screening import parse_record
@@ -14,7 +15,7 @@ LOOKBACK = Lookback(labs_days=14, imaging_days=42, findings_days=14, attestation
 AS_OF = date(2026, 11, 22)
 
 
-def fact(record_json: dict, key: str, as_of: date = AS_OF):
+def fact(record_json: dict, key: FactKey, as_of: date = AS_OF):
     return derive(parse_record(json.dumps(record_json)), as_of, [key], LOOKBACK, load_tables())[key]
 
 
@@ -54,33 +55,33 @@ def test_bsa():
 def test_creatinine_limit_by_age_and_sex(eligible_json, birth, sex, creatinine, expected_ratio):
     eligible_json["demographics"].update(birth_date=birth, sex=sex)
     eligible_json["observations"].append({"test": "2160-0", "value": creatinine, "unit": "mg/dL", "date": "2026-11-21"})
-    result = fact(eligible_json, "lab.creatinine/creatinine_max_for_age_sex")
+    result = fact(eligible_json, LabMultipleFact("creatinine", "creatinine_max_for_age_sex"))
     assert result.value == pytest.approx(expected_ratio)
 
 
 def test_unverified_creatinine_row_is_flagged(eligible_json):
     eligible_json["demographics"].update(birth_date="2012-01-01", sex="male")
-    assert "UNVERIFIED" in fact(eligible_json, "lab.creatinine/creatinine_max_for_age_sex").source
+    assert "UNVERIFIED" in fact(eligible_json, LabMultipleFact("creatinine", "creatinine_max_for_age_sex")).source
 
 
 def test_creatinine_limit_needs_sex_only_where_rows_differ(eligible_json):
     eligible_json["demographics"].update(birth_date="2012-01-01", sex="unknown")
-    assert fact(eligible_json, "lab.creatinine/creatinine_max_for_age_sex").value is None
+    assert fact(eligible_json, LabMultipleFact("creatinine", "creatinine_max_for_age_sex")).value is None
     eligible_json["demographics"].update(birth_date="2018-01-01")
-    assert fact(eligible_json, "lab.creatinine/creatinine_max_for_age_sex").value == pytest.approx(0.45)
+    assert fact(eligible_json, LabMultipleFact("creatinine", "creatinine_max_for_age_sex")).value == pytest.approx(0.45)
 
 
 def test_bilirubin_uln_prefers_the_labs_own_range(eligible_json):
-    assert fact(eligible_json, "lab.bilirubin/uln").value == pytest.approx(0.6 / 1.0)
+    assert fact(eligible_json, LabMultipleFact("bilirubin", "uln")).value == pytest.approx(0.6 / 1.0)
     del eligible_json["observations"][3]["reference_high"]
-    result = fact(eligible_json, "lab.bilirubin/uln")
+    result = fact(eligible_json, LabMultipleFact("bilirubin", "uln"))
     assert result.value == pytest.approx(0.6 / 1.2)
     assert "default ULN 1.2 mg/dL" in result.source
 
 
 def test_lab_without_default_uln_is_unknown_without_the_labs_range(eligible_json):
     eligible_json["observations"].append({"test": "1920-8", "value": 40, "unit": "U/L", "date": "2026-11-21"})
-    result = fact(eligible_json, "lab.ast/uln")
+    result = fact(eligible_json, LabMultipleFact("ast", "uln"))
     assert result.value is None and "reference_high" in result.settle
 
 
@@ -89,25 +90,25 @@ def test_latest_value_wins_and_future_values_are_ignored(eligible_json):
         {"test": "777-3", "value": 90, "unit": "10*3/uL", "date": "2026-11-20"},
         {"test": "777-3", "value": 10, "unit": "10*3/uL", "date": "2026-11-23"},  # after the as-of date
     ]
-    result = fact(eligible_json, "lab.platelets")
+    result = fact(eligible_json, LabFact("platelets"))
     assert result.value == 90_000 and result.date == date(2026, 11, 20)
 
 
 def test_same_day_values_last_listed_wins(eligible_json):
     eligible_json["observations"].append({"test": "777-3", "value": 99, "unit": "10*3/uL", "date": "2026-11-18"})
-    assert fact(eligible_json, "lab.platelets").value == 99_000
+    assert fact(eligible_json, LabFact("platelets")).value == 99_000
 
 
 @pytest.mark.parametrize("lab_date,known", [("2026-11-08", True), ("2026-11-07", False)])
 def test_lab_lookback_first_and_last_day(eligible_json, lab_date, known):
     eligible_json["observations"] = [{"test": "777-3", "value": 90, "unit": "10*3/uL", "date": lab_date}]
-    result = fact(eligible_json, "lab.platelets")
+    result = fact(eligible_json, LabFact("platelets"))
     assert (result.value is not None) is known
     if not known:
-        assert result.missing.startswith("too old") and result.date == date(2026, 11, 7)
+        assert result.unknown == "too_old" and result.date == date(2026, 11, 7)
 
 
-WINDOW = "days_since[transfusion=platelets;window=7]"
+WINDOW = DaysSinceFact(Event(transfusion="platelets"), 7)
 
 
 @pytest.mark.parametrize("when,days,clears", [
@@ -128,7 +129,7 @@ def test_never_transfused_is_far_outside_any_window(eligible_json):
     assert fact(eligible_json, WINDOW).value is None
 
 
-STEROID = "days_since[medication=systemic_corticosteroid;min_prednisone_mg_kg_day=0.5;window=7]"
+STEROID = DaysSinceFact(Event(medication_class="systemic_corticosteroid", min_prednisone_mg_kg_day=0.5), 7)
 
 
 @pytest.mark.parametrize("med,qualifies", [

@@ -39,7 +39,7 @@ def test_bundle_screens_like_the_native_record_for_every_criterion_it_carries(na
     by_trial = {r.trial_id: r for r in screen_all(record, AS_OF)}
     for ours in screen_all(native, AS_OF):
         theirs = by_trial[ours.trial_id]
-        facts = {c.id: {leaf.fact for leaf in c.leaves} for c in compiled(rule_set_for(ours.trial_id)).criteria}
+        facts = {c.id: {leaf.fact.slot for leaf in c.leaves} for c in compiled(rule_set_for(ours.trial_id)).criteria}
         for a, b in zip(ours.criteria, theirs.criteria):
             if a.attestation:
                 continue

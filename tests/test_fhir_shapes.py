@@ -93,7 +93,7 @@ def _read(bundle):
     try:
         return record_from_bundle(json.dumps(bundle), AS_OF)
     except InvalidRecord as exc:
-        assert exc.errors and all(e["field"] and e["message"] for e in exc.errors)
+        assert exc.errors and all(e.field and e.message for e in exc.errors)
         return None
 
 
@@ -147,7 +147,7 @@ def test_a_malformed_patient_is_refused_naming_the_path(birth, field):
     bundle["entry"][0]["resource"]["birthDate"] = birth
     with pytest.raises(InvalidRecord) as caught:
         record_from_bundle(json.dumps(bundle), AS_OF)
-    assert caught.value.errors[0]["field"] == field
+    assert caught.value.errors[0].field == field
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -9,6 +9,7 @@ from benchmarks import worst_case
 from screener import config
 from screener.cli import main
 from screener.fhir import record_from_bundle
+from screener.model.errors import FieldError
 from screener.screening import InvalidRecord, parse_record, screen_all
 
 from .conftest import PATIENTS
@@ -64,7 +65,7 @@ LISTS = [("observations", "observations", config.MAX_OBSERVATIONS_PER_RECORD),
 def test_a_native_list_past_its_limit_is_refused_naming_it(eligible_json, key, field, limit):
     with pytest.raises(InvalidRecord) as caught:
         parse_record(_native_with(eligible_json, key, limit))
-    assert any(e["field"] == field and f"at most {limit}" in e["message"] for e in caught.value.errors), caught.value.errors
+    assert any(e.field == field and f"at most {limit}" in e.message for e in caught.value.errors), caught.value.errors
 
 
 def _claims(count: int) -> str:
@@ -76,8 +77,8 @@ def _claims(count: int) -> str:
 def test_a_bundle_past_the_entry_limit_is_refused_before_it_is_read():
     with pytest.raises(InvalidRecord) as caught:
         record_from_bundle(_claims(config.MAX_BUNDLE_ENTRIES), AS_OF)
-    assert caught.value.errors == [{"field": "entry", "message": f"the Bundle has {config.MAX_BUNDLE_ENTRIES + 1:,} entries; "
-                                    f"at most {config.MAX_BUNDLE_ENTRIES:,} are read (MAX_BUNDLE_ENTRIES)"}]
+    assert caught.value.errors == [FieldError(("entry",), f"the Bundle has {config.MAX_BUNDLE_ENTRIES + 1:,} entries; "
+                                              f"at most {config.MAX_BUNDLE_ENTRIES:,} are read (MAX_BUNDLE_ENTRIES)")]
     record_from_bundle(_claims(config.MAX_BUNDLE_ENTRIES - 1), AS_OF)  # at the limit: read
 
 
@@ -93,7 +94,7 @@ def test_a_bundle_giving_a_list_past_its_limit_is_refused_at_the_entry_that_pass
     with pytest.raises(InvalidRecord) as caught:
         record_from_bundle(json.dumps(bundle), AS_OF)
     (error,) = caught.value.errors
-    assert error["field"] == "entry[4]" and "more than 3 " in error["message"] and setting in error["message"]
+    assert error.field == "entry[4]" and "more than 3 " in error.message and setting in error.message
 
 
 def test_the_api_refuses_too_many_entries_with_422_naming_the_limit(client):

@@ -5,14 +5,15 @@ from datetime import date
 import pytest
 
 from screener.facts.derive import derive
+from screener.facts.keys import DaysSinceFact, Event
 from screener.model.ruleset import Lookback
 from screener.rules import load_tables
 from screener.screening import parse_record, screen
 
 LOOKBACK = Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="test")
 AS_OF = date(2026, 11, 22)
-STEROID = "days_since[medication=systemic_corticosteroid;min_prednisone_mg_kg_day=0.5;window=7]"
-CYP = "days_since[medication=cyp3a4_modulator;strengths=moderate,strong;window=7]"
+STEROID = DaysSinceFact(Event(medication_class="systemic_corticosteroid", min_prednisone_mg_kg_day=0.5), 7)
+CYP = DaysSinceFact(Event(medication_class="cyp3a4_modulator", cyp3a4_strengths=("moderate", "strong")), 7)
 
 
 def facts(record_json: dict, *meds: dict) -> dict:
@@ -24,7 +25,7 @@ def test_unrecognised_name_in_the_window_is_unknown_and_named(eligible_json):
     got = facts(eligible_json, {"name": "Zorbexal", "route": "oral", "start": "2026-11-20"})
     for key in (STEROID, CYP):
         assert got[key].value is None
-        assert "Zorbexal" in got[key].missing and "not a recognised medication name" in got[key].missing
+        assert got[key].unknown == "unrecognised" and "Zorbexal" in got[key].missing
         assert "record the generic name of Zorbexal" in got[key].settle
 
 
@@ -47,7 +48,7 @@ def test_every_unrecognised_entry_is_named(eligible_json):
 @pytest.mark.parametrize("route", ["other", "unknown"])
 def test_steroid_route_that_cannot_be_classified_is_unknown(eligible_json, route):
     got = facts(eligible_json, {"name": "prednisone", "route": route, "dose": 1, "dose_unit": "mg/kg/day", "start": "2026-11-20"})
-    assert got[STEROID].value is None
+    assert got[STEROID].value is None and got[STEROID].unknown == "unclassifiable"
     assert f"recorded as {route}" in got[STEROID].missing and "record the route of prednisone" in got[STEROID].settle
 
 
@@ -89,7 +90,7 @@ def test_below_threshold_course_is_shown_with_its_equivalent(eligible_json):
 def test_weight_needed_for_a_mg_per_day_dose(eligible_json):
     eligible_json["demographics"]["weight_kg"] = None
     got = facts(eligible_json, {"name": "prednisone", "route": "oral", "dose": 10, "dose_unit": "mg/day", "start": "2026-11-20"})
-    assert got[STEROID].value is None and "weight not recorded" in got[STEROID].missing
+    assert got[STEROID].unknown == "dose_unknown" and "weight not recorded" in got[STEROID].missing
 
 
 def test_cyp3a4_display_names_drug_class_route_and_dates(eligible_json):
@@ -146,7 +147,7 @@ def test_each_entry_shows_what_it_was_recognised_as(eligible_json):
 
 def test_steroid_in_a_combination_product_has_no_dose_of_its_own(eligible_json):
     got = facts(eligible_json, {"name": "ciprofloxacin/dexamethasone", "route": "oral", "dose": 1, "dose_unit": "mg/day", "start": "2026-11-20"})
-    assert got[STEROID].value is None and "combination product" in got[STEROID].missing
+    assert got[STEROID].unknown == "dose_unknown" and "combination product" in got[STEROID].missing
 
 
 # Each kind of name through the channels: (name, rxnorm, E7 status, E8 status, words the E7/E8 reasons carry)

@@ -5,7 +5,9 @@ from screener.cli import _decidable_statuses
 from screener.engine.compile import compiled
 from screener.model.golden import Expectation
 from screener.rules import load_rule_sets
-from screener.rules._golden import coverage_gaps, golden_files, load_golden, run_case
+from screener.authoring.golden import coverage_gaps, golden_files, load_golden, run_case
+
+from .conftest import REPO
 
 GOLDEN = [load_golden(path) for path in golden_files()]
 CASES = [(golden, case) for golden in GOLDEN for case in golden.cases]
@@ -33,3 +35,19 @@ def test_a_wrong_expectation_is_reported():
     assert not result.ok
     assert any("verdict eligible, expected ineligible" in m for m in result.mismatches)
     assert any(m.startswith(golden.trial_id + "-AGE: pass, expected fail") for m in result.mismatches)
+
+
+def test_an_unknown_comparison_always_says_why_as_a_code():
+    """Evidence.unknown is set exactly when the value is unknown, so programs need not read the prose."""
+    from screener.authoring.golden import case_record
+    from screener.screening import parse_record, screen
+
+    reasons = set()
+    for golden in GOLDEN:
+        for case in golden.cases:
+            report = screen(parse_record(case_record(golden, case, REPO)), golden.trial_id, case.as_of or golden.as_of)
+            for criterion in report.criteria:
+                for evidence in criterion.evidence:
+                    assert (evidence.holds is None) == (evidence.unknown is not None), (case.name, evidence.fact)
+                    reasons.add(evidence.unknown)
+    assert {"not_recorded", "not_assessed", "undated", "too_old", "transfusion_supported", "unrecognised"} <= reasons

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from screener.rules._lint import lint_paths, lint_text
-from screener.rules._load import rule_set_files
+from screener.authoring.lint import lint_paths, lint_text
+from screener.rules import rule_set_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -54,7 +54,7 @@ def test_population_disagreeing_with_the_age_criterion_is_caught():
 
 
 def test_shipped_medication_tables_are_clean():
-    from screener.rules._lint_tables import lint_tables
+    from screener.authoring.lint_tables import lint_tables
 
     assert [str(p) for p in lint_tables()] == []
 
@@ -63,7 +63,7 @@ def test_medication_table_problems_are_each_reported(tmp_path):
     import shutil
 
     from screener.config import SCREENER_CRITERIA_DIR
-    from screener.rules._lint_tables import lint_tables
+    from screener.authoring.lint_tables import lint_tables
 
     tables = tmp_path / "tables"
     shutil.copytree(SCREENER_CRITERIA_DIR / "tables", tables)

@@ -7,7 +7,7 @@ import sys
 
 import yaml
 
-from screener.rules._load import SafeLoader, rule_set_files, safe_load
+from screener.rules import SafeLoader, rule_set_files, safe_load
 
 from .conftest import REPO
 

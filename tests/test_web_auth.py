@@ -60,7 +60,7 @@ def test_route_by_role(clients):
 
 
 def test_revoked_expired_and_disabled_credentials_are_refused(tmp_path):
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     app = make_app(tmp_path)
@@ -94,7 +94,7 @@ def test_revoked_expired_and_disabled_credentials_are_refused(tmp_path):
 
 
 def test_login_logout_and_failed_logins_throttled(tmp_path):
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
@@ -118,7 +118,7 @@ def test_login_logout_and_failed_logins_throttled(tmp_path):
 
 
 def test_open_redirect_refused(tmp_path):
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
@@ -154,7 +154,7 @@ def test_actor_is_the_token_and_screeners_see_only_their_own(app):
 
 def test_first_start_creates_an_admin_once(tmp_path):
     from screener.audit import open_store
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
 
     accounts = Accounts(open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path))
     password = accounts.ensure_first_admin()
@@ -165,7 +165,7 @@ def test_first_start_creates_an_admin_once(tmp_path):
 
 def test_weak_passwords_and_bad_usernames_refused(tmp_path):
     from screener.audit import open_store
-    from screener.audit._accounts import AccountError, Accounts
+    from screener.audit import AccountError, Accounts
 
     accounts = Accounts(open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path))
     with pytest.raises(AccountError):

@@ -17,7 +17,7 @@ def app(tmp_path_factory):
     # Every test signs in afresh from one client: more than the 10 sign-ins a minute allowed (tested elsewhere).
     app = make_app(tmp_path_factory.mktemp("errors"), WTF_CSRF_ENABLED=False, LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=1000,
                    LOGIN_ATTEMPTS_PER_MINUTE=1000)
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     with app.app_context():
@@ -100,7 +100,7 @@ def test_the_api_keeps_problem_json(app):
 
 
 def test_a_404_after_sign_out_elsewhere_shows_the_signed_out_navigation(app):
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     client = _browser(app, "auditor")

@@ -81,7 +81,9 @@ def test_the_chart_places_every_field_a_rule_can_name():
 
     placed = [item for _, items in CHART for item in items]
     assert len(placed) == len(set(placed))  # each item in one place only
-    record_fields = {f.record_path for f in catalogue().values() if f.record_path and f.record_path != "observations"}
+    from screener.facts.keys import RecordFact
+
+    record_fields = {f.record_path or f.name for f in catalogue().values() if f.record_path or isinstance(f.key, RecordFact)}
     wanted = ({p for p in record_fields if not p.startswith("demographics.")} | {f"history.{h}" for h in HISTORY_ROWS}
               | {k for k in catalogue() if k.startswith("lab.")})
     assert wanted - set(placed) == set()

@@ -11,7 +11,7 @@ PASSWORD = "a long enough password"
 
 
 def _app(tmp_path, **config):
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     app = make_app(tmp_path, WTF_CSRF_ENABLED=False, **config)
@@ -54,7 +54,7 @@ def test_sign_in_flood_is_throttled_overall(tmp_path):
 
 
 def test_refused_attempts_hash_nothing_and_write_no_audit_event(tmp_path, monkeypatch):
-    from screener.audit._accounts import Accounts
+    from screener.audit import Accounts
     from screener.web.storage import get_store
 
     app = _app(tmp_path, LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=1)
@@ -199,7 +199,7 @@ def test_usernames_are_not_stored_in_the_counters(tmp_path):
 
 
 def test_counters_and_lockouts_on_both_databases(store):
-    from screener.audit._limits import Limits
+    from screener.audit import Limits
 
     now = [1_800_000_000.0]
     limits = Limits(store, clock=lambda: now[0])

@@ -1,11 +1,19 @@
 """Auditing: every screening stored append-only with a tamper-evident, hash-chained audit trail."""
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .. import config
+from ..lazy import lazy_exports
 from ._chain import Verification
 from ._files import private_folder
 from ._models import AuditEvent, Screening
 from ._store import AuditStore, load_key, record_of, report_of
+
+
+# The one name outside this package for "the database failed" (unreachable, locked, refused): the web layer and
+# the CLI catch StoreError and never import the database library.
+StoreError = SQLAlchemyError
 
 
 def database_url(instance_path: Path | None = None) -> str:
@@ -24,4 +32,16 @@ def open_store(url: str | None = None, instance_path: Path | None = None) -> Aud
     return store
 
 
-__all__ = ["AuditEvent", "AuditStore", "Screening", "Verification", "database_url", "open_store", "record_of", "report_of"]
+# Loaded on first use: accounts need werkzeug's hashing, exports marshmallow, the log's chart matplotlib, the
+# amendment impact the whole screening pipeline; a CLI screening that only records needs none of them.
+_LAZY = {
+    "Accounts": "._accounts", "AccountError": "._accounts", "FIRST_ADMIN_PASSWORD_FILE": "._accounts",
+    "Principal": "._accounts", "Limits": "._limits", "export": "._export", "screening_log": "._log",
+    "log_csv": "._log", "log_chart": "._log", "AmendmentImpact": ".impact", "Impact": ".impact",
+    "amendment_impact": ".impact",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+
+__all__ = ["AuditEvent", "AuditStore", "Screening", "StoreError", "Verification", "database_url", "open_store", "private_folder",
+           "record_of", "report_of", *_LAZY]

@@ -67,8 +67,7 @@ class Accounts:
                 raise AccountError("that username exists")
             session.add(User(username=username, password_hash=generate_password_hash(password, method="scrypt"),
                              role=role, active=True, created_at=_now(), must_change_password=must_change))
-            self.store._lock_chain(session)
-            self.store._append(session, actor, "user.created", username, {"role": role}, _now())
+            self.store.append(session, actor, "user.created", username, {"role": role})
         return password
 
     def users(self) -> list[User]:
@@ -81,8 +80,7 @@ class Accounts:
             if user is None:
                 raise AccountError("no such user")
             user.active = active
-            self.store._lock_chain(session)
-            self.store._append(session, actor, "user.enabled" if active else "user.disabled", username, {}, _now())
+            self.store.append(session, actor, "user.enabled" if active else "user.disabled", username, {})
 
     def authenticate(self, username: str, password: str) -> Principal | None:
         with self.store.sessions() as session:
@@ -112,8 +110,7 @@ class Accounts:
             user.password_hash = generate_password_hash(new, method="scrypt")
             user.must_change_password = False
             user.session_generation += 1
-            self.store._lock_chain(session)
-            self.store._append(session, actor, "user.password_changed", username, {}, _now())
+            self.store.append(session, actor, "user.password_changed", username, {})
             return _session_principal(user)
 
     def end_sessions(self, username: str) -> None:
@@ -135,8 +132,7 @@ class Accounts:
                 raise AccountError("no such active user")
             session.add(ApiToken(id=token_id, user_id=user.id, name=name[:100], token_hash=_token_hash(secret),
                                  created_at=_now(), expires_at=expires, revoked_at=None))
-            self.store._lock_chain(session)
-            self.store._append(session, actor, "token.created", token_id, {"user": username, "expires_at": expires}, _now())
+            self.store.append(session, actor, "token.created", token_id, {"user": username, "expires_at": expires})
         return token_id, secret
 
     def tokens(self) -> list[tuple[ApiToken, str]]:
@@ -150,8 +146,7 @@ class Accounts:
             if token is None:
                 raise AccountError("no such token")
             token.revoked_at = _now()
-            self.store._lock_chain(session)
-            self.store._append(session, actor, "token.revoked", token_id, {}, _now())
+            self.store.append(session, actor, "token.revoked", token_id, {})
 
     def token_principal(self, secret: str) -> Principal | None:
         found = self.token_lookup(secret)

@@ -141,6 +141,11 @@ class AuditStore:
         session.flush()
         return entry
 
+    def append(self, session: Session, actor: str, action: str, subject: str, details: dict) -> AuditEvent:
+        """Append an event to the chain inside the caller's transaction (with the change it records, atomically)."""
+        self._lock_chain(session)
+        return self._append(session, actor, action, subject, details, _now())
+
     def record(self, record: PatientRecord, reports: list[Report], *, actor: str, channel: str,
                corrects: str | None = None) -> tuple[str, list[str]]:
         """Store one submit's screenings and their audit events atomically; returns (request id, screening ids).

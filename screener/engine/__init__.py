@@ -9,6 +9,7 @@ import uuid
 from typing import Mapping, Protocol
 
 from ..model.report import Status
+from ._reference import kleene
 from .compile import CompiledRuleSet
 
 
@@ -75,4 +76,4 @@ def evaluate_checked(name: str, rule_set: CompiledRuleSet, values: Mapping[str, 
     return statuses
 
 
-__all__ = ["EngineDisagreement", "Evaluator", "evaluate_checked", "get_evaluator"]
+__all__ = ["EngineDisagreement", "Evaluator", "evaluate_checked", "get_evaluator", "kleene"]

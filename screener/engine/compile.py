@@ -7,26 +7,29 @@ evaluated.
 from dataclasses import dataclass
 from .. import config
 from ..facts.catalogue import catalogue
+from ..facts.keys import (AnyFactKey, DaysSinceFact, Event, LabFact, LabMultipleFact, RecordedFact,
+                          TransfusionFreeFact)
+from ..model.errors import FieldError
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS
-from ..rules import rule_set_digest
 from ..model.ruleset import (All, AnyOf, AtLeastDaysAgo, Compare, Criterion, Limit, Multiple, Not, OneOf, Recorded,
-                             RuleSet, Since, Window)
+                             RuleSet, Window)
 
+Where = tuple[str | int, ...]  # a place in the rule file, as in model/errors.FieldError
 _OP_WORDS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
 NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
 
 
 class CompileError(ValueError):
-    """A condition that names an unknown fact, a wrong unit or an impossible comparison; path says where."""
+    """A condition that names an unknown fact, a wrong unit or an impossible comparison; error says where."""
 
-    def __init__(self, path: str, message: str):
-        self.path = path
+    def __init__(self, path: tuple[str | int, ...], message: str):
+        self.error = FieldError(path, message)
         super().__init__(message)
 
 
 @dataclass(frozen=True)
 class Leaf:
-    fact: str
+    fact: AnyFactKey
     op: str
     value: float | str
     text: str
@@ -72,51 +75,8 @@ class CompiledCriterion:
 class CompiledRuleSet:
     rule_set: RuleSet
     criteria: tuple[CompiledCriterion, ...]
-    facts: tuple[str, ...]
+    facts: tuple[AnyFactKey, ...]
     digest: str
-
-
-def since_key(since: Since) -> str:
-    """A stable, readable fact name for 'days since' an event selector."""
-    parts = [f"{name}={value}" for name, value in (
-        ("transfusion", since.transfusion), ("medication", since.medication_class),
-        ("min_prednisone_mg_kg_day", since.min_prednisone_mg_kg_day),
-        ("strengths", ",".join(sorted(since.cyp3a4_strengths)) if since.cyp3a4_strengths else None),
-        ("chemotherapy_end", "yes" if since.chemotherapy_end else None), ("transplant", since.transplant),
-    ) if value is not None]
-    return "days_since[" + ";".join(parts) + "]"
-
-
-def window_key(since: Since, within_days: int | None) -> str:
-    # The window is part of the name: an exposure of unknown dose older than the window cannot matter, and the
-    # derivation needs to know that to avoid reporting unknown where the answer is already certain.
-    key = since_key(since)
-    return key[:-1] + f";window={within_days}]" if within_days else key
-
-
-def transfusion_free_key(field: str, days: int) -> str:
-    """Whether the latest value of a lab was drawn at least N days after the last transfusion that raises it.
-
-    The fact is true or unknown, never false: a value drawn sooner may or may not be the patient's own.
-    """
-    return f"transfusion_free[lab={field.removeprefix('lab.')};days={days}]"
-
-
-def recorded_key(field: str) -> str:
-    return f"recorded[{field}]"
-
-
-def describe_since(since: Since) -> str:
-    if since.transfusion:
-        return "platelet transfusion" if since.transfusion == "platelets" else f"{since.transfusion.replace('_', ' ')} transfusion"
-    if since.medication_class == "systemic_corticosteroid":
-        dose = f" at ≥ {since.min_prednisone_mg_kg_day:g} mg/kg/day prednisone-equivalent" if since.min_prednisone_mg_kg_day else ""
-        return "systemic corticosteroid" + dose
-    if since.medication_class == "cyp3a4_modulator":
-        return f"{' or '.join(sorted(since.cyp3a4_strengths))} CYP3A4 inhibitor or inducer"
-    if since.chemotherapy_end:
-        return "end of a chemotherapy course"
-    return f"{since.transplant} stem-cell transplant"
 
 
 def _fmt(number: float) -> str:
@@ -127,118 +87,119 @@ class _Compiler:
     def __init__(self):
         self.fields = catalogue()
 
-    def field(self, name: str, path: str):
+    def field(self, name: str, path: Where):
         info = self.fields.get(name)
         if info is None:
-            raise CompileError(f"{path}.field", f"unknown field {name!r}; see `screener fields` for the catalogue")
+            raise CompileError(path + ("field",), f"unknown field {name!r}; see `screener fields` for the catalogue")
         return info
 
-    def condition(self, node, path: str):
+    def condition(self, node, path: Where):
         if isinstance(node, All):
-            return Node("all", tuple(self.condition(c, f"{path}.all[{i}]") for i, c in enumerate(node.all)))
+            return Node("all", tuple(self.condition(c, path + ("all", i)) for i, c in enumerate(node.all)))
         if isinstance(node, AnyOf):
-            return Node("any", tuple(self.condition(c, f"{path}.any[{i}]") for i, c in enumerate(node.any)))
+            return Node("any", tuple(self.condition(c, path + ("any", i)) for i, c in enumerate(node.any)))
         if isinstance(node, Not):
-            return Node("not", (self.condition(node.not_, f"{path}.not"),))
+            return Node("not", (self.condition(node.not_, path + ("not",)),))
         if isinstance(node, OneOf):
             return self.one_of(node, path)
         if isinstance(node, Recorded):
             info = self.fields.get(node.recorded)
             if info is None:
-                raise CompileError(f"{path}.recorded", f"unknown field {node.recorded!r}; see `screener fields` for the catalogue")
+                raise CompileError(path + ("recorded",), f"unknown field {node.recorded!r}; see `screener fields` for the catalogue")
             if info.always_known:
-                raise CompileError(f"{path}.recorded", f"{node.recorded} is always recorded: the condition is constant")
-            return Leaf(recorded_key(node.recorded), "eq", 1, f"{info.description} recorded")
+                raise CompileError(path + ("recorded",), f"{node.recorded} is always recorded: the condition is constant")
+            return Leaf(RecordedFact(info.key), "eq", 1, f"{info.description} recorded")
         if isinstance(node, Compare):
             return self.compare(node, path)
         if isinstance(node, Multiple):
             return self.multiple(node, path)
         if isinstance(node, Window):
-            return Leaf(window_key(node.since, node.within_days), "lt", node.within_days,
-                        f"{describe_since(node.since)} within the last {node.within_days} days")
+            event = Event.from_since(node.since)
+            return Leaf(DaysSinceFact(event, node.within_days), "lt", node.within_days,
+                        f"{event.describe()} within the last {node.within_days} days")
         if isinstance(node, AtLeastDaysAgo):
-            key = since_key(node.since)
-            what = describe_since(node.since)
+            event = Event.from_since(node.since)
+            key, what = DaysSinceFact(event), event.describe()
             return Node("all", (
                 Leaf(key, "ge", node.at_least_days_ago, f"{what} at least {node.at_least_days_ago} days ago"),
                 Leaf(key, "lt", config.NEVER_DAYS, f"{what} has happened"),
             ))
         raise CompileError(path, f"unsupported condition {type(node).__name__}")
 
-    def one_of(self, node: OneOf, path: str):
+    def one_of(self, node: OneOf, path: Where):
         info = self.field(node.field, path)
         if info.type not in ("category", "attestation"):
-            raise CompileError(f"{path}.one_of", f"one_of applies to categories; {node.field} is a {info.type}")
+            raise CompileError(path + ("one_of",), f"one_of applies to categories; {node.field} is a {info.type}")
         for i, value in enumerate(node.one_of):
             if value not in info.categories:
-                raise CompileError(f"{path}.one_of[{i}]", f"{value!r} is not a value of {node.field}: {', '.join(info.categories)}")
-        leaves = tuple(Leaf(node.field, "eq", v, f"{info.description} = {v}") for v in node.one_of)
+                raise CompileError(path + ("one_of", i), f"{value!r} is not a value of {node.field}: {', '.join(info.categories)}")
+        leaves = tuple(Leaf(info.key, "eq", v, f"{info.description} = {v}") for v in node.one_of)
         return leaves[0] if len(leaves) == 1 else Node("any", leaves)
 
-    def compare(self, node: Compare, path: str) -> Leaf | Node:
+    def compare(self, node: Compare, path: Where) -> Leaf | Node:
         info = self.field(node.field, path)
         words = _OP_WORDS[node.op]
         if info.type in ("boolean", "category", "attestation"):
             if node.op not in ("eq", "ne"):
-                raise CompileError(f"{path}.op", f"{node.field} is a {info.type}: only eq and ne apply")
+                raise CompileError(path + ("op",), f"{node.field} is a {info.type}: only eq and ne apply")
             if node.unit is not None:
-                raise CompileError(f"{path}.unit", f"{node.field} is a {info.type} and takes no unit")
+                raise CompileError(path + ("unit",), f"{node.field} is a {info.type} and takes no unit")
         if info.type == "boolean":
             if not isinstance(node.value, bool):
-                raise CompileError(f"{path}.value", f"{node.field} is a boolean: compare with true or false")
-            return Leaf(node.field, node.op, 1 if node.value else 0, f"{info.description} {words} {str(node.value).lower()}")
+                raise CompileError(path + ("value",), f"{node.field} is a boolean: compare with true or false")
+            return Leaf(info.key, node.op, 1 if node.value else 0, f"{info.description} {words} {str(node.value).lower()}")
         if info.type in ("category", "attestation"):
             if not isinstance(node.value, str) or node.value not in info.categories:
-                raise CompileError(f"{path}.value", f"{node.value!r} is not a value of {node.field}: {', '.join(info.categories)}")
-            return Leaf(node.field, node.op, node.value, f"{info.description} {words} {node.value}")
+                raise CompileError(path + ("value",), f"{node.value!r} is not a value of {node.field}: {', '.join(info.categories)}")
+            return Leaf(info.key, node.op, node.value, f"{info.description} {words} {node.value}")
         if isinstance(node.value, (bool, str)):
-            raise CompileError(f"{path}.value", f"{node.field} is a number: compare with a number")
+            raise CompileError(path + ("value",), f"{node.field} is a number: compare with a number")
         threshold = float(node.value)
         if info.unit is not None:
             if node.unit is None:
-                raise CompileError(f"{path}.unit", f"{node.field} is measured in {info.unit}: state the threshold's unit")
-            threshold = self.convert(node.field, threshold, node.unit, info.unit, f"{path}.unit")
+                raise CompileError(path + ("unit",), f"{node.field} is measured in {info.unit}: state the threshold's unit")
+            threshold = self.convert(info.key, threshold, node.unit, info.unit, path + ("unit",))
         elif node.unit is not None:
-            raise CompileError(f"{path}.unit", f"{node.field} takes no unit")
+            raise CompileError(path + ("unit",), f"{node.field} takes no unit")
         shown = f"{_fmt(float(node.value))} {node.unit}" if node.unit else _fmt(float(node.value))
         if node.transfusion_free_days is not None:
-            product = RAISED_BY_TRANSFUSION.get(node.field.removeprefix("lab.")) if node.field.startswith("lab.") else None
+            product = RAISED_BY_TRANSFUSION.get(info.key.lab) if isinstance(info.key, LabFact) else None
             if product is None:
-                raise CompileError(f"{path}.transfusion_free_days", "transfusion independence applies to " +
+                raise CompileError(path + ("transfusion_free_days",), "transfusion independence applies to " +
                                    ", ".join(f"lab.{lab}" for lab in sorted(RAISED_BY_TRANSFUSION)))
             if node.op not in ("lt", "le", "gt", "ge"):
-                raise CompileError(f"{path}.op", "transfusion independence applies to ordered comparisons")
+                raise CompileError(path + ("op",), "transfusion independence applies to ordered comparisons")
             # A transfusion only raises the count: a low value is low whatever came before it, a high one counts
             # only when it is the patient's own. So "low" holds on the value alone or stays open until
             # independence is shown, and "high" needs both.
-            value = Leaf(node.field, node.op, threshold, f"{info.description} {words} {shown}")
-            free = Leaf(transfusion_free_key(node.field, node.transfusion_free_days), "eq", 1,
+            value = Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}")
+            free = Leaf(TransfusionFreeFact(info.key.lab, node.transfusion_free_days), "eq", 1,
                         f"{info.description} drawn at least {node.transfusion_free_days} days after any "
                         f"{TRANSFUSION_WORDS[product]} transfusion")
             return Node("any", (value, Node("not", (free,)))) if node.op in ("lt", "le") else Node("all", (value, free))
-        return Leaf(node.field, node.op, threshold, f"{info.description} {words} {shown}")
+        return Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}")
 
-    def convert(self, field: str, value: float, unit: str, canonical: str, path: str) -> float:
+    def convert(self, key, value: float, unit: str, canonical: str, path: Where) -> float:
         if unit == canonical:
             return value
-        lab = LABS.get(field.removeprefix("lab.")) if field.startswith("lab.") else None
+        lab = LABS.get(key.lab) if isinstance(key, LabFact) else None
         if lab is None or unit not in lab.units:
-            raise CompileError(path, f"unit {unit!r} is not compatible with {field} ({canonical})")
+            raise CompileError(path, f"unit {unit!r} is not compatible with {key} ({canonical})")
         return value * lab.units[unit]
 
-    def multiple(self, node: Multiple, path: str) -> Leaf:
+    def multiple(self, node: Multiple, path: Where) -> Leaf:
         info = self.field(node.field, path)
-        if not node.field.startswith("lab."):
-            raise CompileError(f"{path}.field", "multiples apply to lab values")
+        if not isinstance(info.key, LabFact):
+            raise CompileError(path + ("field",), "multiples apply to lab values")
         words = _OP_WORDS[node.op]
         if isinstance(node.of, Limit):
-            limit = self.convert(node.field, node.of.value, node.of.unit, info.unit, f"{path}.of.unit")
+            limit = self.convert(info.key, node.of.value, node.of.unit, info.unit, path + ("of", "unit"))
             threshold = node.multiple * limit
-            return Leaf(node.field, node.op, threshold,
+            return Leaf(info.key, node.op, threshold,
                         f"{info.description} {words} {node.multiple:g} × {_fmt(node.of.value)} {node.of.unit} "
                         f"(= {_fmt(threshold)} {info.unit}; limit: {node.of.source})")
         name = "ULN" if node.of == "uln" else "age/sex maximum"
-        return Leaf(f"{node.field}/{node.of}", node.op, node.multiple, f"{info.description} {words} {node.multiple:g} × {name}")
+        return Leaf(LabMultipleFact(info.key.lab, node.of), node.op, node.multiple, f"{info.description} {words} {node.multiple:g} × {name}")
 
 
 def describe(tree) -> str:
@@ -257,24 +218,24 @@ def leaves_of(tree) -> tuple[Leaf, ...]:
     return tuple(leaf for child in tree.children for leaf in leaves_of(child))
 
 
-def compile_criterion(criterion: Criterion, path: str, compiler: _Compiler | None = None) -> CompiledCriterion:
+def compile_criterion(criterion: Criterion, path: Where, compiler: _Compiler | None = None) -> CompiledCriterion:
     compiler = compiler or _Compiler()
     if criterion.attestation is not None:
         # An inclusion passes on "yes"; an exclusion's condition is the attestation being "no". Either way
         # "not_assessed" is unknown, never a pass.
-        name, words = f"attestations.{criterion.attestation}", criterion.attestation.replace("_", " ")
+        name, words = compiler.fields[f"attestations.{criterion.attestation}"].key, criterion.attestation.replace("_", " ")
         tree = (Leaf(name, "eq", "no", f"investigator attests NOT: {words}") if criterion.kind == "exclusion"
                 else Leaf(name, "eq", "yes", f"investigator attests: {words}"))
     else:
-        tree = compiler.condition(criterion.logic, f"{path}.logic")
+        tree = compiler.condition(criterion.logic, path + ("logic",))
     return CompiledCriterion(criterion, tree, leaves_of(tree))
 
 
 def compile_rule_set(rule_set: RuleSet) -> CompiledRuleSet:
     compiler = _Compiler()
-    criteria = tuple(compile_criterion(c, f"criteria[{i}]", compiler) for i, c in enumerate(rule_set.criteria))
+    criteria = tuple(compile_criterion(c, ("criteria", i), compiler) for i, c in enumerate(rule_set.criteria))
     facts = tuple(sorted({leaf.fact for c in criteria for leaf in c.leaves}))
-    return CompiledRuleSet(rule_set, criteria, facts, rule_set_digest(rule_set))
+    return CompiledRuleSet(rule_set, criteria, facts, rule_set.digest())
 
 
 _COMPILED: dict[int, tuple[RuleSet, CompiledRuleSet]] = {}

@@ -3,6 +3,7 @@
 Record fields are read off the pydantic models (one schema, not a second list); labs come from the lab
 catalogue; derived facts are declared here beside the code that derives them (facts/derive.py).
 """
+import datetime
 import typing
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,23 +11,27 @@ from functools import lru_cache
 from pydantic import BaseModel
 
 from ..model.labs import LABS
-import datetime
-
 from ..model.record import Attestations, Diagnosis, Findings, OrganToxicity, PatientRecord
+from .keys import DerivedFact, FieldKey, LabFact, RecordFact
 
 
 @dataclass(frozen=True)
 class FieldInfo:
-    name: str
+    key: FieldKey  # what a comparison on this field reads; key.slot is the name a rule file uses
     type: str  # "number", "boolean", "category", "attestation"
     description: str
     unit: str | None = None
     categories: tuple[str, ...] = ()
     loinc: tuple[str, ...] = ()
     accepted_units: tuple[str, ...] = ()
+    # A derived fact's record input (the form offers it when a rule needs the fact); a record field is its own.
     record_path: str | None = None
     always_known: bool = False  # derived from required record fields: can never be unknown
     choices: tuple[int, ...] = ()  # every value a small bounded integer may take (a CTCAE grade: 0-5), from the schema
+
+    @property
+    def name(self) -> str:
+        return self.key.slot
 
 
 def _literal_values(annotation) -> tuple[str, ...]:
@@ -71,23 +76,22 @@ def _model_fields(prefix: str, model: type[BaseModel]) -> list[FieldInfo]:
         choices = _integer_choices(annotation)
         if model is OrganToxicity:
             kind, description = "number", f"worst current CTCAE v5.0 grade, {name} ({choices[0]}-{choices[-1]})"
-        fields.append(FieldInfo(f"{prefix}.{name}", kind, description, categories=categories, record_path=f"{prefix}.{name}",
-                                choices=choices))
+        fields.append(FieldInfo(RecordFact(f"{prefix}.{name}"), kind, description, categories=categories, choices=choices))
     return fields
 
 
 _DERIVED = (
-    FieldInfo("age_years", "number", "age in completed years on the as-of date", unit="years",
+    FieldInfo(DerivedFact("age_years"), "number", "age in completed years on the as-of date", unit="years",
               record_path="demographics.birth_date", always_known=True),
-    FieldInfo("sex", "category", "sex", categories=("female", "male", "other", "unknown"),
+    FieldInfo(DerivedFact("sex"), "category", "sex", categories=("female", "male", "other", "unknown"),
               record_path="demographics.sex", always_known=True),
-    FieldInfo("imaging.largest_lesion_mm", "number", "largest lesion on the most recent MRI or CT", unit="mm",
+    FieldInfo(DerivedFact("imaging.largest_lesion_mm"), "number", "largest lesion on the most recent MRI or CT", unit="mm",
               record_path="history.imaging"),
-    FieldInfo("imaging.mibg_avid", "boolean", "most recent I-123 MIBG scan shows avid disease", record_path="history.imaging"),
-    FieldInfo("imaging.fdg_pet_avid", "boolean", "most recent 18F-FDG PET shows avid disease", record_path="history.imaging"),
-    FieldInfo("history.autologous_hsct", "boolean", "has had an autologous stem-cell transplant", record_path="history.transplants"),
-    FieldInfo("history.allogeneic_hsct", "boolean", "has had an allogeneic stem-cell transplant", record_path="history.transplants"),
-    FieldInfo("history.haploidentical_hsct", "boolean", "has had a haploidentical stem-cell transplant",
+    FieldInfo(DerivedFact("imaging.mibg_avid"), "boolean", "most recent I-123 MIBG scan shows avid disease", record_path="history.imaging"),
+    FieldInfo(DerivedFact("imaging.fdg_pet_avid"), "boolean", "most recent 18F-FDG PET shows avid disease", record_path="history.imaging"),
+    FieldInfo(DerivedFact("history.autologous_hsct"), "boolean", "has had an autologous stem-cell transplant", record_path="history.transplants"),
+    FieldInfo(DerivedFact("history.allogeneic_hsct"), "boolean", "has had an allogeneic stem-cell transplant", record_path="history.transplants"),
+    FieldInfo(DerivedFact("history.haploidentical_hsct"), "boolean", "has had a haploidentical stem-cell transplant",
               record_path="history.transplants"),
 )
 
@@ -99,10 +103,16 @@ def catalogue() -> dict[str, FieldInfo]:
     for prefix, model in (("diagnosis", Diagnosis), ("findings", Findings), ("attestations", Attestations)):
         fields.extend(_model_fields(prefix, model))
     for spec in LABS.values():
-        fields.append(FieldInfo(f"lab.{spec.name}", "number", spec.description, unit=spec.canonical_unit,
-                                loinc=spec.loinc, accepted_units=tuple(spec.units), record_path="observations"))
+        fields.append(FieldInfo(LabFact(spec.name), "number", spec.description, unit=spec.canonical_unit,
+                                loinc=spec.loinc, accepted_units=tuple(spec.units)))
     fields.extend(_DERIVED)
     return {f.name: f for f in fields}
+
+
+def info_for(key) -> FieldInfo | None:
+    """The catalogue entry a key reads directly (a record field, derived fact or lab), else None."""
+    name = getattr(key, "name", None)
+    return catalogue().get(name) if isinstance(name, str) else None
 
 
 @lru_cache(maxsize=1)

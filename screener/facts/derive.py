@@ -12,9 +12,12 @@ from datetime import date, timedelta
 from .. import config
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_for_test, to_canonical
 from ..model.record import Observation, PatientRecord
+from ..model.report import UnknownReason
 from ..model.ruleset import Lookback
-from ..rules._load import Tables
+from ..model.tables import Tables
 from .catalogue import catalogue
+from .keys import (AnyFactKey, DaysSinceFact, DerivedFact, Event, LabFact, LabMultipleFact, RecordedFact, RecordFact,
+                   TransfusionFreeFact)
 from .medications import cyp3a4_exposures, steroid_exposures
 
 
@@ -28,10 +31,11 @@ class Fact:
     missing: str | None = None
     settle: str | None = None
     clears_on: "date | None" = None  # for a day window that currently holds: the first day it no longer does
+    unknown: UnknownReason | None = None  # why the value is None, as a code (model/report.py)
 
 
-def _missing(why: str, settle: str) -> Fact:
-    return Fact(None, missing=why, settle=settle)
+def _missing(why: str, settle: str, unknown: UnknownReason = "not_recorded") -> Fact:
+    return Fact(None, missing=why, settle=settle, unknown=unknown)
 
 
 def _fmt(number: float) -> str:
@@ -52,10 +56,6 @@ def completed_months(birth: date, on: date) -> int:
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     """Body surface area, m² (Mosteller RD, N Engl J Med 1987;317:1098)."""
     return math.sqrt(height_cm * weight_kg / 3600)
-
-
-def _parse_key(key: str) -> dict[str, str]:
-    return dict(item.split("=", 1) for item in key[key.index("[") + 1:-1].split(";"))
 
 
 class _Deriver:
@@ -82,14 +82,16 @@ class _Deriver:
         return completed_months(self.record.demographics.birth_date, self.as_of)
 
     # --- record fields ----------------------------------------------------------------------------------------
-    def record_field(self, key: str) -> Fact:
+    def record_field(self, fact: RecordFact) -> Fact:
+        key = fact.name
         obj = self.record
         for part in key.split("."):
             obj = getattr(obj, part)
         info = catalogue()[key]
         if obj is None or obj == "not_assessed":
             what = "investigator has not assessed" if info.type == "attestation" else "not recorded"
-            return _missing(f"{info.description}: {what}", f"record {info.description} ({key})")
+            return _missing(f"{info.description}: {what}", f"record {info.description} ({key})",
+                            "not_assessed" if info.type == "attestation" else "not_recorded")
         dated = self._dated_block(key, info.description)
         if isinstance(dated, Fact):
             return dated
@@ -112,13 +114,13 @@ class _Deriver:
             return None
         settle = f"record {description} with the date {what} ({block}.assessed_on), within the last {limit} days"
         if assessed is None:
-            return _missing(f"{description}: recorded without the date {what}, so its age cannot be judged", settle)
+            return _missing(f"{description}: recorded without the date {what}, so its age cannot be judged", settle, "undated")
         if assessed > self.as_of:
-            return _missing(f"{description}: dated {assessed}, after the as-of date {self.as_of}", settle)
+            return _missing(f"{description}: dated {assessed}, after the as-of date {self.as_of}", settle, "after_as_of")
         age = (self.as_of - assessed).days
         if age > limit:
             return _missing(f"too old: {description} was assessed on {assessed}, {age} days before {self.as_of}; "
-                            f"this rule set uses assessments up to {limit} days old", settle)
+                            f"this rule set uses assessments up to {limit} days old", settle, "too_old")
         return assessed
 
     def current_weight(self) -> float | str:
@@ -158,7 +160,7 @@ class _Deriver:
             result = Fact(None, f"{_fmt(obs.value)} {obs.unit}", obs.unit, obs.date, f"observations[{best[0]}]",
                           missing=f"too old: the last {spec.description} ({obs.date}) is {(self.as_of - obs.date).days} days "
                                   f"before {self.as_of}; this rule set uses values up to {limit} days old",
-                          settle=f"record {spec.description} dated within the last {limit} days")
+                          settle=f"record {spec.description} dated within the last {limit} days", unknown="too_old")
         else:
             result = best
         self._latest[lab] = result
@@ -183,15 +185,14 @@ class _Deriver:
             shown += f" (= {_fmt(value)} {spec.canonical_unit})"
         return Fact(value, shown, spec.canonical_unit, obs.date, self._source(index, obs))
 
-    def transfusion_free(self, key: str) -> Fact:
+    def transfusion_free(self, key: TransfusionFreeFact) -> Fact:
         """Whether the latest value of a lab was drawn at least N days after the last transfusion raising it: 1 or
         unknown, never 0.
 
         A platelet count the day after a platelet transfusion may measure the donor's platelets: whether it is
         the patient's own is unknown until a count drawn late enough is recorded.
         """
-        params = _parse_key(key)
-        lab, days = params["lab"], int(params["days"])
+        lab, days = key.lab, key.days
         fact = self.lab(lab)
         if fact.value is None:
             return fact
@@ -201,7 +202,7 @@ class _Deriver:
         if transfusions is None:
             return replace(fact, value=None, missing=f"transfusion history not recorded: cannot tell whether the "
                            f"{LABS[lab].description} of {fact.date} is independent of transfusion",
-                           settle="record the transfusion history (an empty list if none)")
+                           settle="record the transfusion history (an empty list if none)", unknown="not_recorded")
         before = [t.date for t in transfusions if t.product == product and t.date <= fact.date]
         if before and (fact.date - max(before)).days < days:
             last = max(before)
@@ -209,14 +210,14 @@ class _Deriver:
                 f"the {LABS[lab].description} of {fact.date} was drawn {(fact.date - last).days} days after a {words} "
                 f"transfusion on {last}: it may be transfusion-supported"),
                 settle=f"repeat the {LABS[lab].description} on or after {last + timedelta(days=days)} "
-                       f"({days} days after the {words} transfusion)")
+                       f"({days} days after the {words} transfusion)", unknown="transfusion_supported")
         note = f"no {words} transfusion in the {days} days before it" if not before else \
             f"drawn {(fact.date - max(before)).days} days after the last {words} transfusion ({max(before)})"
         return replace(fact, value=1, display=f"{fact.display}; {note}", unit=None)
 
-    def recorded(self, key: str) -> Fact:
+    def recorded(self, key: RecordedFact) -> Fact:
         """Whether a usable value is recorded: never unknown, so a criterion can say what absence means."""
-        inner = self.fact(key[len("recorded["):-1])
+        inner = self.fact(key.of)
         if inner.value is None:
             return Fact(0, f"no usable value ({inner.missing})", None, inner.date, inner.source)
         return Fact(1, f"recorded: {inner.display}", None, inner.date, inner.source)
@@ -252,8 +253,8 @@ class _Deriver:
                 return limit, f"COG maximum {limit:g} mg/dL for {sex} from {age}{flag}", caveat
         return "no age/sex creatinine limit below 1 month of age"
 
-    def ratio(self, key: str) -> Fact:
-        lab, reference = key.removeprefix("lab.").split("/")
+    def ratio(self, key: LabMultipleFact) -> Fact:
+        lab, reference = key.lab, key.of
         found = self.observed(lab)
         if isinstance(found, Fact):
             return found
@@ -263,7 +264,7 @@ class _Deriver:
             why = limit or f"no upper limit of normal for {spec.description} at this age"
             return Fact(None, f"{_fmt(obs.value)} {obs.unit}", obs.unit, obs.date, self._source(index, obs), missing=why,
                         settle=f"record the reporting lab's upper limit of normal (reference_high) for {spec.description}"
-                        if reference == "uln" else "record the patient's sex")
+                        if reference == "uln" else "record the patient's sex", unknown="no_limit")
         multiple = value / limit[0]
         caveat = f" ({limit[2]})" if limit[2] else ""
         return Fact(multiple, f"{_fmt(obs.value)} {obs.unit} = {multiple:.2f} × {_fmt(limit[0])} {spec.canonical_unit}{caveat}",
@@ -271,6 +272,7 @@ class _Deriver:
 
     # --- history --------------------------------------------------------------------------------------------------
     def imaging(self, key: str) -> Fact:
+        """The most recent scan of the kind the derived fact names, within the imaging lookback."""
         scans = self.record.history.imaging
         if scans is None:
             return _missing("imaging history not recorded", "record the recent imaging (MRI/CT, MIBG, FDG-PET)")
@@ -305,25 +307,25 @@ class _Deriver:
         return Fact(0, "none recorded (history reviewed)", None, None, "history.transplants")
 
     # --- day windows --------------------------------------------------------------------------------------------
-    def days_since(self, key: str) -> Fact:
-        params = _parse_key(key)
-        window = int(params["window"]) if "window" in params else None
-        if "transfusion" in params:
-            return self._event_days(self.record.history.transfusions, "transfusion history",
-                                    [(f"history.transfusions[{i}]", t.date, t.date) for i, t in enumerate(self.record.history.transfusions or ())
-                                     if params["transfusion"] in ("any", t.product)], window)
-        if "transplant" in params:
-            return self._event_days(self.record.history.transplants, "transplant history",
-                                    [(f"history.transplants[{i}]", t.date, t.date) for i, t in enumerate(self.record.history.transplants or ())
-                                     if t.type == params["transplant"]], window)
-        if "chemotherapy_end" in params:
-            return self._event_days(self.record.history.chemotherapy, "chemotherapy history",
-                                    [(f"history.chemotherapy[{i}]", c.start, c.end) for i, c in enumerate(self.record.history.chemotherapy or ())],
+    def days_since(self, key: DaysSinceFact) -> Fact:
+        event, window = key.event, key.window
+        history = self.record.history
+        if event.transfusion:
+            return self._event_days(history.transfusions, "transfusion history",
+                                    [(f"history.transfusions[{i}]", t.date, t.date) for i, t in enumerate(history.transfusions or ())
+                                     if event.transfusion in ("any", t.product)], window)
+        if event.transplant:
+            return self._event_days(history.transplants, "transplant history",
+                                    [(f"history.transplants[{i}]", t.date, t.date) for i, t in enumerate(history.transplants or ())
+                                     if t.type == event.transplant], window)
+        if event.chemotherapy_end:
+            return self._event_days(history.chemotherapy, "chemotherapy history",
+                                    [(f"history.chemotherapy[{i}]", c.start, c.end) for i, c in enumerate(history.chemotherapy or ())],
                                     window)
-        return self._medication_days(params, window)
+        return self._medication_days(event, window)
 
     def _event_days(self, history, label: str, events: list[tuple[str, date, date | None]], window: int | None,
-                    uncertain: list[tuple[str, date, date | None, str]] = ()) -> Fact:
+                    uncertain: list[tuple[str, date, date | None, str, UnknownReason]] = ()) -> Fact:
         if history is None:
             return _missing(f"{label} not recorded", f"record the {label} (an empty list if none)")
         best = None
@@ -335,11 +337,12 @@ class _Deriver:
             if best is None or days < best[0]:
                 best = (days, path, ended)
         horizon = min(best[0] if best else math.inf, window or math.inf)
-        for path, start, end, why in uncertain:
+        for path, start, end, why, unknown in uncertain:
             if start <= self.as_of:
                 days = (self.as_of - end).days if end is not None and end <= self.as_of else 0
                 if days < horizon:
-                    return Fact(None, None, "days", end, path, missing=why, settle=f"record the dose and unit for {path}")
+                    return Fact(None, None, "days", end, path, missing=why, settle=f"record the dose and unit for {path}",
+                                unknown=unknown)
         if best is None:
             return Fact(config.NEVER_DAYS, f"none recorded ({label} reviewed)", "days", None, None)
         days, path, ended = best
@@ -348,38 +351,41 @@ class _Deriver:
         clears = ended + timedelta(days=window) if (window and days < window) else None
         return Fact(days, f"{days} days before the as-of date", "days", ended, path, clears_on=clears)
 
-    def _medication_days(self, params: dict[str, str], window: int | None) -> Fact:
-        if params["medication"] == "cyp3a4_modulator":
-            found = cyp3a4_exposures(self, set(params["strengths"].split(",")))
+    def _medication_days(self, event: Event, window: int | None) -> Fact:
+        if event.medication_class == "cyp3a4_modulator":
+            found = cyp3a4_exposures(self, set(event.cyp3a4_strengths))
         else:
-            minimum = params.get("min_prednisone_mg_kg_day")
-            found = steroid_exposures(self, float(minimum) if minimum is not None else None)
+            found = steroid_exposures(self, event.min_prednisone_mg_kg_day)
         fact = self._event_days(self.record.history.medications, "medication history", found.events, window, found.uncertain)
         return found.explain(fact, self.as_of, window)
 
-
     # --- dispatch -------------------------------------------------------------------------------------------------
-    def fact(self, key: str) -> Fact:
-        if key.startswith("recorded["):
-            return self.recorded(key)
-        if key.startswith("transfusion_free["):
-            return self.transfusion_free(key)
-        if key == "age_years":
+    def derived(self, key: DerivedFact) -> Fact:
+        name = key.name
+        if name == "age_years":
             return self.age_years()
-        if key == "sex":
+        if name == "sex":
             return Fact(self.record.demographics.sex, self.record.demographics.sex, source="demographics.sex")
-        if key.startswith("days_since["):
-            return self.days_since(key)
-        if key.startswith("lab."):
-            return self.ratio(key) if "/" in key else self.lab(key.removeprefix("lab."))
-        if key.startswith("imaging."):
-            return self.imaging(key)
-        if key.startswith("history."):
-            return self.transplant_ever(key)
-        return self.record_field(key)
+        if name.startswith("imaging."):
+            return self.imaging(name)
+        return self.transplant_ever(name)
+
+    def fact(self, key: AnyFactKey) -> Fact:
+        return _BY_KIND[type(key)](self, key)
 
 
-def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables: Tables) -> dict[str, Fact]:
+_BY_KIND = {
+    RecordFact: _Deriver.record_field,
+    DerivedFact: _Deriver.derived,
+    LabFact: lambda deriver, key: deriver.lab(key.lab),
+    LabMultipleFact: _Deriver.ratio,
+    DaysSinceFact: _Deriver.days_since,
+    TransfusionFreeFact: _Deriver.transfusion_free,
+    RecordedFact: _Deriver.recorded,
+}
+
+
+def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables: Tables) -> dict[AnyFactKey, Fact]:
     """The facts named by keys, for this record on the as-of date."""
     deriver = _Deriver(record, as_of, lookback, tables)
     facts = {}

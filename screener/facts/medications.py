@@ -73,7 +73,7 @@ class Exposures:
     """What a medication window sees: qualifying events, uncertain entries, and how to describe each entry."""
 
     events: list = field(default_factory=list)      # (path, start, end) for _event_days
-    uncertain: list = field(default_factory=list)   # (path, start, end, why)
+    uncertain: list = field(default_factory=list)   # (path, start, end, why, unknown reason)
     labels: dict = field(default_factory=dict)      # path -> description of the qualifying entry
     settle: dict = field(default_factory=dict)      # path -> what to record for an uncertain entry
     reviewed: list = field(default_factory=list)    # description of every entry, in record order
@@ -83,8 +83,8 @@ class Exposures:
         self.labels[path] = label
         self.reviewed.append(label)
 
-    def doubt(self, path: str, med: Medication, why: str, settle: str, shown: str) -> None:
-        self.uncertain.append((path, med.start, med.end, why))
+    def doubt(self, path: str, med: Medication, why: str, settle: str, shown: str, unknown: str) -> None:
+        self.uncertain.append((path, med.start, med.end, why, unknown))
         self.settle[path] = settle
         self.reviewed.append(shown)
 
@@ -92,18 +92,19 @@ class Exposures:
         """The window's Fact, its display naming the deciding entry (or every entry reviewed)."""
         if fact.value is None and fact.source in self.settle:
             # Every uncertain entry that could still matter is named, not only the first.
-            open_items = [(path, why) for path, start, end, why in self.uncertain
+            open_items = [(path, why, unknown) for path, start, end, why, unknown in self.uncertain
                           if start <= as_of and (end is None or window is None or _days_since(end, as_of) < window)]
-            missing = "; ".join(dict.fromkeys(why for _, why in open_items)) or fact.missing
-            settle = "; ".join(dict.fromkeys(self.settle[path] for path, _ in open_items)) or self.settle[fact.source]
+            missing = "; ".join(dict.fromkeys(why for _, why, _ in open_items)) or fact.missing
+            settle = "; ".join(dict.fromkeys(self.settle[path] for path, _, _ in open_items)) or self.settle[fact.source]
+            unknown = open_items[0][2] if open_items else fact.unknown
             certain = [(_days_since(end, as_of), path) for path, start, end in self.events if start <= as_of]
             if window is not None and certain and min(certain)[0] < window:
                 # A counted entry already lies in the window: the criterion holds whatever the uncertain ones
                 # are; only the day it clears is unknown, so no clearing date is given.
                 days, path = min(certain)
                 return replace(fact, value=days, display=f"{self.labels[path]}; clearing date unknown: {missing}",
-                               source=path, missing=None, settle=None, clears_on=None)
-            return replace(fact, missing=missing, settle=settle)
+                               source=path, missing=None, settle=None, clears_on=None, unknown=None)
+            return replace(fact, missing=missing, settle=settle, unknown=unknown)
         if fact.source in self.labels:
             label = self.labels[fact.source]
             others = self._listed([r for r in self.reviewed if r != label])
@@ -131,7 +132,8 @@ def _recognised_entries(deriver, found: Exposures, question: str):
             yield path, med, course, rec, active, seen_as
         else:
             found.doubt(path, med, f"{rec.why_not}, so whether it is {question} is unknown ({course})",
-                        f"record the generic name of {med.name} ({path})", f"{med.name}: not recognised ({course})")
+                        f"record the generic name of {med.name} ({path})", f"{med.name}: not recognised ({course})",
+                        "unrecognised")
 
 
 def _route(med: Medication, rec: Resolution) -> tuple[str, str]:
@@ -159,12 +161,13 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
             found.doubt(path, med, f"{', '.join(unrated)} is a systemic corticosteroid with no prednisone equivalence in "
                         f"the table, so whether the dose reaches {min_dose:g} mg/kg/day cannot be judged ({course})",
                         f"ask the investigator whether the {med.name} dose is below {min_dose:g} mg/kg/day "
-                        f"prednisone-equivalent ({path})", f"{seen_as}, corticosteroid without a cited equivalence")
+                        f"prednisone-equivalent ({path})", f"{seen_as}, corticosteroid without a cited equivalence",
+                        "dose_unknown")
             continue
         if route not in tables.corticosteroids.systemic_routes:
             found.doubt(path, med, f"route of {med.name} recorded as {route}: systemic or not cannot be told ({course})",
                         f"record the route of {med.name} ({path}.route: oral, iv, im, sc, inhaled, topical or intrathecal)",
-                        f"{seen_as}, route {route}")
+                        f"{seen_as}, route {route}", "unclassifiable")
             continue
         if min_dose is None:
             found.count(path, med, f"{seen_as}, {route_shown}, {course}")
@@ -175,7 +178,7 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
             dose = prednisone_mg_kg_day(deriver, med, factors[steroids[0]].prednisone_factor)
         if isinstance(dose, str):
             found.doubt(path, med, f"{dose} ({route_shown}, {course})", f"record the dose and unit of {med.name} ({path}.dose, dose_unit)",
-                        f"{seen_as}, {route_shown}, dose unknown")
+                        f"{seen_as}, {route_shown}, dose unknown", "dose_unknown")
             continue
         shown = f"{seen_as}: {med.dose:g} {med.dose_unit} = {dose:.2f} mg/kg/day prednisone-equivalent, {route_shown}, {course}"
         if dose >= min_dose:

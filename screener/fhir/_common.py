@@ -8,7 +8,7 @@ import yaml
 
 from .. import config
 from ..model.dates import parse_fhir_day
-from ..screening import InvalidRecord
+from ..model.errors import FieldError, InvalidRecord
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"
@@ -42,7 +42,7 @@ def table(name: str) -> dict:
 
 
 def fail(path: str, message: str):
-    raise InvalidRecord([{"field": path, "message": message}])
+    raise InvalidRecord([FieldError((path,), message)])  # FHIR paths are built as text (entry[3].resource...)
 
 
 def codings(concept) -> list[dict]:

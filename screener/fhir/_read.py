@@ -7,8 +7,7 @@ from pydantic import ValidationError
 from .. import config
 from ..model.labs import LOINC_TO_LAB, LABS, accepted_units, to_canonical
 from ..model.record import PatientRecord
-from ..rules._load import error_path
-from ..screening import InvalidRecord, validation_message
+from ..model.errors import FieldError, InvalidRecord, error_path, validation_message
 from ._common import LOINC, FhirImport, as_dict, day as _day, fail as _fail, match_words as _match, table, words as _words
 from ._conditions import ConditionReader
 from ._medications import MedicationReader
@@ -290,7 +289,7 @@ def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, Fh
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
-        raise InvalidRecord([{"field": "(body)", "message": "not valid JSON"}]) from None
+        raise InvalidRecord([FieldError(("(body)",), "not valid JSON")]) from None
     bundle = _Bundle(data, as_of)
     demographics = bundle.demographics()
     observations = bundle.observations(demographics)
@@ -304,5 +303,6 @@ def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, Fh
     try:
         return PatientRecord.model_validate_json(json.dumps(record)), bundle.out
     except ValidationError as exc:
-        raise InvalidRecord([{"field": "(derived record) " + (error_path(e["loc"]) or ""), "message": validation_message(e)}
+        # Pre-rendered: the prefix says the path is in the record derived from the Bundle, not in the Bundle.
+        raise InvalidRecord([FieldError(("(derived record) " + (error_path(e["loc"]) or ""),), validation_message(e))
                              for e in exc.errors()]) from None

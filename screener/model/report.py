@@ -13,6 +13,14 @@ Verdict = Literal["eligible", "ineligible", "incomplete", "no_known_exclusion"]
 VERDICTS: tuple[str, ...] = ("eligible", "no_known_exclusion", "incomplete", "ineligible")
 
 
+# Why a fact is unknown, for programs (the words are in `missing`): absent, an attestation not yet assessed,
+# recorded without the date that says how old it is, dated after the as-of date, older than the rule set's
+# lookback, possibly transfusion-supported, no limit to hold a lab against, a medication entry not recognised,
+# its route unclassifiable, or its dose not convertible.
+UnknownReason = Literal["not_recorded", "not_assessed", "undated", "after_as_of", "too_old", "transfusion_supported",
+                        "no_limit", "unrecognised", "unclassifiable", "dose_unknown"]
+
+
 class Evidence(StrictModel):
     """One comparison inside a criterion: the value used, where it came from, and what it was held against."""
 
@@ -25,6 +33,7 @@ class Evidence(StrictModel):
     source: str | None = None
     holds: bool | None  # did the comparison hold; None: the value is missing
     missing: str | None = None
+    unknown: UnknownReason | None = None  # set exactly when the value is unknown
 
 
 class CriterionInfo(StrictModel):

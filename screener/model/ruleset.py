@@ -1,4 +1,6 @@
 """The rule-file schema: trial metadata and criteria whose logic is a declarative condition tree."""
+import hashlib
+import json
 from datetime import date
 from typing import Annotated, Any, Literal, Union
 
@@ -218,3 +220,8 @@ class RuleSet(StrictModel):
     recruitment: RecruitmentStatus | None = None
     references: list[str] = []
     criteria: Annotated[list[Criterion], Field(min_length=1)]
+
+    def digest(self) -> str:
+        """SHA-256 of the rule set's canonical JSON: the same content always gives the same digest."""
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()

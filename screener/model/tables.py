@@ -1,5 +1,6 @@
 """Schemas of the clinical reference tables kept as data in criteria/tables/."""
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -93,3 +94,14 @@ class MedicationVocabulary(StrictModel):
     ingredients: dict[str, IngredientEntry]
     products: dict[str, Product]
     rxnorm: dict[Annotated[str, Field(pattern=r"^[0-9]{1,12}$")], RxNormProduct]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Every reference table a screening reads, loaded together (rules.load_tables)."""
+
+    creatinine_max: CreatinineTable
+    uln: UlnTable
+    corticosteroids: CorticosteroidTable
+    cyp3a4: Cyp3a4Table
+    medications: MedicationVocabulary

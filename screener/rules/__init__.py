@@ -1,4 +1,6 @@
-"""Rule sets: loading, linting and golden cases."""
-from ._load import RuleSetError, load_rule_set, load_rule_sets, load_tables, rule_set_digest
+"""Rule sets and reference tables: loaded from YAML into the schema (authoring tools: screener.authoring)."""
+from ._load import (RuleSetError, SafeLoader, load_rule_set, load_rule_sets, load_tables, rule_set_files, safe_load,
+                    validation_problems, yaml_to_json)
 
-__all__ = ["RuleSetError", "load_rule_set", "load_rule_sets", "load_tables", "rule_set_digest"]
+__all__ = ["RuleSetError", "SafeLoader", "load_rule_set", "load_rule_sets", "load_tables", "rule_set_files", "safe_load",
+           "validation_problems", "yaml_to_json"]

@@ -1,7 +1,5 @@
 """Load rule files and reference tables from YAML into the pydantic schema, with errors that name their place."""
-import hashlib
 import json
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -10,17 +8,18 @@ import yaml
 from pydantic import ValidationError
 
 from .. import config
+from ..model.errors import FieldError, field_errors
 from ..model.ruleset import RuleSet
-from ..model.tables import CorticosteroidTable, CreatinineTable, Cyp3a4Table, MedicationVocabulary, UlnTable
+from ..model.tables import CorticosteroidTable, CreatinineTable, Cyp3a4Table, MedicationVocabulary, Tables, UlnTable
 
 
 class RuleSetError(Exception):
-    """A rule file that cannot be loaded; problems is a list of (path, message)."""
+    """A rule file or table that cannot be loaded: every problem, as FieldErrors."""
 
-    def __init__(self, file: Path, problems: list[tuple[str, str]]):
+    def __init__(self, file: Path, problems: list[FieldError]):
         self.file = file
         self.problems = problems
-        super().__init__(f"{file}: " + "; ".join(f"{p}: {m}" for p, m in problems))
+        super().__init__(f"{file}: " + "; ".join(f"{p.field}: {p.message}" for p in problems))
 
 
 def _json_default(value):
@@ -44,38 +43,15 @@ def yaml_to_json(text: str) -> str:
     return json.dumps(safe_load(text), default=_json_default)
 
 
-_CONDITION_TAGS = {"all", "anyof", "not", "window", "atleastdaysago", "multiple", "oneof", "compare"}
-
-
-def error_path(loc: tuple) -> str:
-    """A pydantic location as a path like criteria[3].logic.any[0].value.
-
-    pydantic puts the chosen union member's tag into the location; a reader of the YAML never wrote it, so it is
-    dropped: a condition tag where a condition sits, a member type name after a union-typed field.
-    """
-    path, previous = "", None
-    for part in loc:
-        if isinstance(part, str):
-            in_condition_slot = previous in ("logic", "not") or isinstance(previous, int)
-            if in_condition_slot and part in _CONDITION_TAGS:
-                previous = "<tag>"
-                continue
-            if previous in ("value", "of") and (part in ("float", "bool", "str", "Limit") or part.startswith("literal[")):
-                continue
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        previous = part
-    return path
-
-
-def validation_problems(error: ValidationError) -> list[tuple[str, str]]:
-    return [(error_path(e["loc"]) or "(top level)", e["msg"].removeprefix("Value error, ")) for e in error.errors()]
+def validation_problems(error: ValidationError) -> list[FieldError]:
+    return field_errors(error, "(top level)")
 
 
 def parse_rule_set(text: str, file: Path) -> RuleSet:
     try:
         return RuleSet.model_validate_json(yaml_to_json(text))
     except yaml.YAMLError as exc:
-        raise RuleSetError(file, [("(yaml)", str(exc))]) from None
+        raise RuleSetError(file, [FieldError(("(yaml)",), str(exc))]) from None
     except ValidationError as exc:
         raise RuleSetError(file, validation_problems(exc)) from None
 
@@ -96,21 +72,6 @@ def load_rule_sets(directory: Path | None = None) -> dict[str, RuleSet]:
         rule_set = load_rule_set(path)
         rule_sets[rule_set.trial_id] = rule_set
     return rule_sets
-
-
-def rule_set_digest(rule_set: RuleSet) -> str:
-    """SHA-256 of the rule set's canonical JSON: the same content always gives the same digest."""
-    canonical = json.dumps(rule_set.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Tables:
-    creatinine_max: CreatinineTable
-    uln: UlnTable
-    corticosteroids: CorticosteroidTable
-    cyp3a4: Cyp3a4Table
-    medications: MedicationVocabulary
 
 
 @lru_cache(maxsize=4)

@@ -55,7 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(test_config)
-    from ..audit._files import private_folder
+    from ..audit import private_folder
 
     private_folder(app.instance_path)  # the SQLite database in it holds patient records
     if not app.config.get("DATABASE_URL"):

@@ -4,12 +4,13 @@ import time
 from datetime import date
 
 from flask import Blueprint, Response, current_app, request, url_for
-from sqlalchemy.exc import SQLAlchemyError
 
+from ..audit import StoreError
 from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..fhir import record_from_bundle
 from ..model.dates import parse_date
+from ..model.errors import FieldError
 from ..model.api import (CriterionView, FhirImportView, FieldView, ScreenAllResponse, ScreenResponse, TrialDetail,
                          TrialSummary)
 from ..rules import load_rule_sets
@@ -93,13 +94,13 @@ def fields():
 def _as_of() -> date:
     given = request.args.getlist("as_of")
     if len(given) > 1:  # which one would be meant? Not ours to guess.
-        raise InvalidRecord([{"field": "as_of", "message": "given more than once"}])
+        raise InvalidRecord([FieldError(("as_of",), "given more than once")])
     if not given:
         return date.today()
     try:
         return parse_date(given[0])
     except ValueError as exc:
-        raise InvalidRecord([{"field": "as_of", "message": str(exc)}]) from None
+        raise InvalidRecord([FieldError(("as_of",), str(exc))]) from None
 
 
 def _read_record(as_of: date):
@@ -111,9 +112,9 @@ def _read_record(as_of: date):
                                    f"send {NATIVE} (a patient record) or {FHIR} (a FHIR R4 Bundle), UTF-8")
     body = request.get_data(cache=False)
     if not body:
-        raise InvalidRecord([{"field": "(body)", "message": "the body is empty"}])
+        raise InvalidRecord([FieldError(("(body)",), "the body is empty")])
     if body.startswith(b"\xef\xbb\xbf"):  # RFC 8259 forbids it; Python's json.loads(bytes) would skip it
-        raise InvalidRecord([{"field": "(body)", "message": "starts with a byte-order mark: send JSON without one"}])
+        raise InvalidRecord([FieldError(("(body)",), "starts with a byte-order mark: send JSON without one")])
     if mimetype == NATIVE:
         return parse_record(body), None, None
     record, imported = record_from_bundle(body, as_of)
@@ -133,7 +134,7 @@ def _screening(run):
         return problem(422, "Invalid Record", "the record cannot be screened; see errors", exc.errors)
     except UnknownTrial:
         return _unknown_trial()
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         log.error("screening not recorded: database error %s", type(exc).__name__)
         return problem(503, "Database Unavailable", "the screening could not be recorded, so no result is given; "
                        "nothing was written; try again later")

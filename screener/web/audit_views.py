@@ -4,9 +4,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from ..audit import report_of
-from ..audit._export import export as export_rows
-from ..audit._log import log_chart, log_csv as log_to_csv, screening_log
+from ..audit import export as export_rows, log_chart, log_csv as log_to_csv, report_of, screening_log
 from ..model.dates import parse_date
 from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries

@@ -7,8 +7,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for)
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ..audit._accounts import FIRST_ADMIN_PASSWORD_FILE, Accounts, Principal
-from ..audit._limits import Limits
+from ..audit import FIRST_ADMIN_PASSWORD_FILE, Accounts, Limits, Principal
 from .body_limit import TOO_LARGE
 from .errors import problem
 from .headers import security_headers
@@ -259,7 +258,7 @@ def password():
 
 @bp.post("/password")
 def password_submit():
-    from ..audit._accounts import AccountError
+    from ..audit import AccountError
 
     principal = current()
     wait = Limits(get_store()).take(f"password:{principal.username}", 5, 60)

@@ -7,6 +7,7 @@ from flask import Flask, Response, g, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
 from ..model.api import Problem
+from ..model.errors import FieldError
 
 log = logging.getLogger("screener.web")
 PROBLEM_JSON = "application/problem+json"
@@ -42,9 +43,11 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def problem(status: int, title: str, detail: str, errors: list[dict] | None = None, incident_id: str | None = None) -> Response:
+def problem(status: int, title: str, detail: str, errors: list[FieldError] | None = None,
+            incident_id: str | None = None) -> Response:
+    """The one place FieldErrors become RFC 9457 items ({"field", "message"}), clipped and counted."""
     errors = errors or []
-    listed = [{"field": _clip(e["field"], MAX_FIELD_CHARS), "message": _clip(e["message"], 500)}
+    listed = [{"field": _clip(e.field, MAX_FIELD_CHARS), "message": _clip(e.message, 500)}
               for e in errors[:MAX_ERRORS_LISTED]]
     if len(errors) > MAX_ERRORS_LISTED:
         detail += f" ({len(errors):,} problems; the first {MAX_ERRORS_LISTED} are listed)"
@@ -121,10 +124,10 @@ def init_app(app: Flask) -> None:
         return problem(500, "Screening Refused", "the two rule evaluators disagreed on this record, so no result is "
                        "given and nothing was recorded; quote the incident id", incident_id=exc.incident_id)
 
-    from sqlalchemy.exc import SQLAlchemyError
+    from ..audit import StoreError
 
-    @app.errorhandler(SQLAlchemyError)
-    def database_unavailable(exc: SQLAlchemyError):
+    @app.errorhandler(StoreError)
+    def database_unavailable(exc: StoreError):
         # Every write is one transaction: failing here means nothing was written.
         log.error("database error %s", type(exc).__name__)
         return problem(503, "Database Unavailable", "the service cannot reach its database; nothing was written; "

@@ -5,9 +5,8 @@ import re
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy.exc import SQLAlchemyError
 
-from ..audit import record_of, report_of
+from ..audit import StoreError, record_of, report_of
 from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
@@ -237,17 +236,17 @@ def screen_submit():
         record = parse_record(json.dumps(record_json), as_of)
     except InvalidRecord as exc:
         for error in exc.errors:
-            errors.setdefault(builder.input_for(error["field"]), _plain(error["message"]))
+            errors.setdefault(builder.input_for(error.field), _plain(error.message))
     if errors:
         return _render(trial, form, errors, 422)
     try:
         reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials) if trial == ALL else \
             [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
     except InvalidRecord as exc:  # a backstop: parse_record has already run the checks that need the as-of date
-        return _render(trial, form, {builder.input_for(e["field"]): _plain(e["message"]) for e in exc.errors}, 422)
+        return _render(trial, form, {builder.input_for(e.field): _plain(e.message) for e in exc.errors}, 422)
     try:
         request_id, _ = get_store().record(record, reports, actor=current().actor, channel="form")
-    except SQLAlchemyError:
+    except StoreError:
         return _render(trial, form, {"(form)": "The screening could not be recorded, so no result is shown. Nothing was saved; try again."}, 503)
     return redirect(url_for("form.result", request_id=request_id), code=303)
 

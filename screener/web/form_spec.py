@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..engine.compile import compiled
 from ..facts.catalogue import catalogue
+from ..facts.keys import DaysSinceFact, DerivedFact, LabFact, LabMultipleFact, RecordedFact, RecordFact, TransfusionFreeFact
 from ..model.labs import LABS, unit_choices
 from ..model.record import ChemotherapyCourse, Imaging, Medication, Transfusion, Transplant
 from ..rules import load_rule_sets
@@ -173,30 +174,23 @@ def _needed(facts) -> tuple[set[str], dict[str, bool]]:
     labs: dict[str, bool] = {}
     body = ("demographics.weight_kg", "demographics.weight_date", "demographics.height_cm", "demographics.height_date")
     for key in facts:
-        if key.startswith("recorded["):
-            key = key[len("recorded["):-1]  # whether a value is recorded: the same input as the value itself
-        if key.startswith("transfusion_free["):
+        if isinstance(key, RecordedFact):
+            key = key.of  # whether a value is recorded: the same input as the value itself
+        if isinstance(key, TransfusionFreeFact):
             items.add("history.transfusions")  # independence of transfusion is judged from the transfusion history
-            key = "lab." + key.split("lab=", 1)[1].split(";", 1)[0]
-        if key in ("age_years", "sex"):
-            continue
-        if key.startswith("lab."):
-            lab, _, reference = key.removeprefix("lab.").partition("/")
-            labs[lab] = labs.get(lab, False) or reference == "uln"
-        elif key.startswith("imaging."):
-            items.add("history.imaging")
-        elif key.startswith("history.") or "transplant=" in key:
-            items.add("history.transplants")
-        elif "transfusion=" in key:
-            items.add("history.transfusions")
-        elif "chemotherapy_end" in key:
-            items.add("history.chemotherapy")
-        elif "medication=" in key:
-            items.update(("history.medications",) + body)
-        elif key.startswith(("diagnosis.", "findings.", "attestations.")):
-            items.add(key)
-            if not key.startswith("diagnosis."):
-                items.add(key.split(".")[0] + ".assessed_on")
+            key = LabFact(key.lab)
+        if isinstance(key, (LabFact, LabMultipleFact)):
+            labs[key.lab] = labs.get(key.lab, False) or (isinstance(key, LabMultipleFact) and key.of == "uln")
+        elif isinstance(key, DerivedFact):
+            items.add(catalogue()[key.name].record_path)  # age and sex read the patient inputs, always shown
+        elif isinstance(key, DaysSinceFact):
+            items.add(f"history.{key.event.history}")
+            if key.event.history == "medications":
+                items.update(body)  # doses per kg or m² need the weight and height
+        elif isinstance(key, RecordFact):
+            items.add(key.name)
+            if not key.name.startswith("diagnosis."):
+                items.add(key.name.split(".")[0] + ".assessed_on")
     items.update(f"lab.{lab}" for lab in labs)
     return items, labs
 

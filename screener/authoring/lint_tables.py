@@ -6,8 +6,8 @@ from pydantic import ValidationError
 
 from .. import config
 from ..model.tables import CorticosteroidTable, Cyp3a4Table, MedicationVocabulary
-from ._lint import Problem, _line_for, _line_index
-from ._load import validation_problems, yaml_to_json
+from ..rules import validation_problems, yaml_to_json
+from .lint import Problem, _line_for, _line_index
 
 CLASS_TABLES = {"corticosteroids.yaml": CorticosteroidTable, "cyp3a4.yaml": Cyp3a4Table}
 
@@ -37,7 +37,8 @@ def _read(path: Path, schema, problems: list[Problem]):
     try:
         table = schema.model_validate_json(yaml_to_json(text))
     except (yaml.YAMLError, ValidationError) as exc:
-        found.extend(validation_problems(exc) if isinstance(exc, ValidationError) else [("(yaml)", str(exc).splitlines()[0])])
+        found.extend([(e.field, e.message) for e in validation_problems(exc)] if isinstance(exc, ValidationError)
+                     else [("(yaml)", str(exc).splitlines()[0])])
     problems.extend(Problem(str(path), _line_for(lines, p), p, m) for p, m in found)
     return table, lines
 

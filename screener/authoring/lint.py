@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from .. import config
 from ..model.ruleset import Criterion, RuleSet
-from ._load import SafeLoader, safe_load, validation_problems, yaml_to_json
+from ..rules import SafeLoader, safe_load, validation_problems, yaml_to_json
 
 # durable-rules keeps at most 255 properties per fact (MAX_OBJECT_PROPERTIES, state.h); two are ours (sid, evaluated).
 MAX_FACTS_PER_RULE_SET = 250
@@ -100,6 +100,9 @@ def _tree_problems(tree, path: str) -> list[tuple[str, str]]:
 
 def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Problem]:
     from ..engine.compile import CompileError, compile_criterion
+    from ..facts.keys import DerivedFact
+
+    age = DerivedFact("age_years")
 
     repo_root = repo_root or config.SCREENER_CRITERIA_DIR.parent
     lines = _line_index(text)
@@ -111,7 +114,7 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         mark = getattr(exc, "problem_mark", None)
         return [Problem(file, mark.line + 1 if mark else None, "(yaml)", str(exc).splitlines()[0])]
     except ValidationError as exc:
-        found.extend(validation_problems(exc))
+        found.extend((e.field, e.message) for e in validation_problems(exc))
         rule_set = None
     if rule_set is not None:
         criteria = list(enumerate(rule_set.criteria))
@@ -148,14 +151,14 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         if criterion.basis == "publication" and "derived from publication" not in (criterion.interpretation or "").lower():
             found.append((f"{path}.interpretation", "a criterion derived from a publication must say so: 'Derived from publication: …'"))
         try:
-            compiled = compile_criterion(criterion, path)
+            compiled = compile_criterion(criterion, ("criteria", i))
         except CompileError as exc:
-            found.append((exc.path, str(exc)))
+            found.append((exc.error.field, exc.error.message))
             continue
         fact_names.update(leaf.fact for leaf in compiled.leaves)
         found.extend(_tree_problems(compiled.tree, f"{path}.logic"))
-        if rule_set is not None and any(leaf.fact == "age_years" for leaf in compiled.leaves):
-            bounds = {(leaf.op, leaf.value) for leaf in compiled.leaves if leaf.fact == "age_years"}
+        if rule_set is not None and any(leaf.fact == age for leaf in compiled.leaves):
+            bounds = {(leaf.op, leaf.value) for leaf in compiled.leaves if leaf.fact == age}
             expected = {("ge", float(rule_set.population.min_age_years)), ("le", float(rule_set.population.max_age_years))}
             if bounds != expected:
                 found.append((f"{path}.logic", f"age bounds {sorted(bounds)} disagree with population "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .. import config
 from ..model.golden import GoldenCase, GoldenFile
-from ._load import yaml_to_json
+from ..rules import yaml_to_json
 
 
 @dataclass
