@@ -6,8 +6,6 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Rule files and the reference tables they use (data only).
 SCREENER_CRITERIA_DIR = Path(os.environ.get("SCREENER_CRITERIA_DIR", _REPO_ROOT / "criteria"))
-# Cleaned source records the criteria quote, and the demo patients.
-SCREENER_SEEDS_DIR = Path(os.environ.get("SCREENER_SEEDS_DIR", _REPO_ROOT / "seeds"))
 # Instance folder: the SQLite database, the audit key, instance config. Not in version control.
 SCREENER_INSTANCE_PATH = Path(os.environ.get("SCREENER_INSTANCE_PATH", _REPO_ROOT / "instance"))
 # Where screenings and the audit trail are stored; empty means SQLite in the instance folder.

@@ -1,4 +1,4 @@
-"""The Flask application: JSON API (and, later, the coordinator's form), built by create_app()."""
+"""The Flask application: the JSON API, the coordinator's form and the auditor views, built by create_app()."""
 import logging
 import os
 from datetime import timedelta
@@ -10,7 +10,7 @@ from .. import config
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Configuration: defaults, then instance/config.py and SCREENER_* environment variables, then test_config."""
-    # SCREENER_INSTANCE_PATH: where instance config (and, later, the database) live; an installed package's default
+    # SCREENER_INSTANCE_PATH: where instance config, keys and the SQLite database live; an installed package's default
     # (under sys.prefix) is not writable by the container's non-root user.
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("SCREENER_INSTANCE_PATH"))
     app.config.from_mapping(
