@@ -103,7 +103,7 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    latencies = sorted(l for ls, _ in gathered for l in ls)
+    latencies = sorted(latency for batch, _ in gathered for latency in batch)
     errors = {}
     for _, errs in gathered:
         for key, n in errs.items():

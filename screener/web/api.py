@@ -166,7 +166,7 @@ def screen_every_trial():
         reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"])
         request_id, ids = _record(record, reports)
         verdicts = ",".join(f"{r.trial_id}={r.verdict}" for r in reports)
-        return ScreenAllResponse(screening_id=request_id, screening_ids={r.trial_id: i for r, i in zip(reports, ids)},
+        return ScreenAllResponse(screening_id=request_id, screening_ids={r.trial_id: i for r, i in zip(reports, ids, strict=True)},
                                  reports=reports, fhir_import=imported), verdicts
 
     return _screening(run)
