@@ -68,8 +68,7 @@ def main() -> None:
                SCREENER_INSTANCE_PATH=str(instance),
                SCREENER_TOKEN_RATE_PER_MINUTE=str(10**9))  # measuring throughput, not the per-token brake
     os.environ["SCREENER_INSTANCE_PATH"] = str(instance)
-    from screener.audit import open_store
-    from screener.audit import Accounts
+    from screener.audit import Accounts, open_store
 
     accounts = Accounts(open_store(instance_path=instance))
     accounts.create_user("loadtest", "screener", None, "benchmark")

@@ -13,7 +13,7 @@ import time
 from screener import config
 from screener.screening import parse_record, screen_all
 
-from .records import AS_OF, _BASE
+from .records import _BASE, AS_OF
 
 NAME_LIMIT = 100
 

@@ -16,15 +16,15 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass
-from itertools import islice
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
 from . import config
 from .candidates import is_candidate, open_items
-from .model.report import VERDICTS
 from .facts.catalogue import record_value_kinds
+from .model.report import VERDICTS
 
 FHIR_CHUNK = 4
 RESULT_COLUMNS = ["source", "record_id", "trial_id", "verdict", "failing", "unknown", "eligible_from"]

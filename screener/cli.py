@@ -125,7 +125,6 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
     from .audit import StoreError
-
     from .engine import EngineDisagreement
     from .screening import InvalidRecord, UnknownTrial, screen, screen_all
 
@@ -218,9 +217,9 @@ def lint_command(files):
 @click.option("--engine", type=click.Choice(["durable", "reference", "both"]), default="both", show_default=True)
 def test_command(engine):
     """Run every golden case; fail on any mismatch or any criterion not shown passing, failing and unknown."""
+    from .authoring.golden import coverage_gaps, golden_files, load_golden, run_case
     from .engine.compile import compiled
     from .rules import load_rule_sets
-    from .authoring.golden import coverage_gaps, golden_files, load_golden, run_case
 
     engines = ["durable", "reference"] if engine == "both" else [engine]
     results = []
@@ -285,8 +284,8 @@ def show_command(trial_id):
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
 def diff_command(old, new):
     """Criteria added, removed and changed between two rule files, old and new side by side."""
-    from .rules import load_rule_set
     from .authoring.diff import diff
+    from .rules import load_rule_set
 
     before, after = load_rule_set(Path(old)), load_rule_set(Path(new))
     click.echo(f"{before.trial_id}: version {before.version} -> {after.version}")
@@ -303,9 +302,8 @@ def diff_command(old, new):
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
 def impact_command(new):
     """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why."""
-    from .audit import open_store
+    from .audit import AmendmentImpact, open_store
     from .rules import load_rule_set
-    from .audit import AmendmentImpact
 
     rule_set = load_rule_set(Path(new))
     store = open_store()
@@ -366,8 +364,7 @@ def events_command(limit):
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 def export_command(what, fmt):
     """Export screenings or audit events (marshmallow schemas derived from the ORM models)."""
-    from .audit import open_store
-    from .audit import export
+    from .audit import export, open_store
 
     _, chunks = export(open_store(), what, fmt, _admin_actor())
     for chunk in chunks:  # streamed: memory does not grow with the table
@@ -438,8 +435,7 @@ def users_group():
 
 
 def _accounts():
-    from .audit import open_store
-    from .audit import Accounts
+    from .audit import Accounts, open_store
 
     return Accounts(open_store())
 

@@ -190,9 +190,9 @@ def test_screening_log_adds_up(store):
 
 
 def test_amendment_impact_lists_exactly_the_affected_screenings(store, tmp_path):
-    from screener.rules import load_rule_set
     from screener.audit import amendment_impact
     from screener.authoring.diff import diff
+    from screener.rules import load_rule_set
 
     for patient in ("eligible.json", "ineligible-waiting.json", "incomplete.json", "glioma-adult-complete.json"):
         _record(store, patient, trials=["NCT06674265"])

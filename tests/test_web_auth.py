@@ -144,8 +144,7 @@ def test_actor_is_the_token_and_screeners_see_only_their_own(app):
 
 
 def test_first_start_creates_an_admin_once(tmp_path):
-    from screener.audit import open_store
-    from screener.audit import Accounts
+    from screener.audit import Accounts, open_store
 
     accounts = Accounts(open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path))
     password = accounts.ensure_first_admin()
@@ -155,8 +154,7 @@ def test_first_start_creates_an_admin_once(tmp_path):
 
 
 def test_weak_passwords_and_bad_usernames_refused(tmp_path):
-    from screener.audit import open_store
-    from screener.audit import AccountError, Accounts
+    from screener.audit import AccountError, Accounts, open_store
 
     accounts = Accounts(open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path))
     with pytest.raises(AccountError):

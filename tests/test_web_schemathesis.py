@@ -1,11 +1,15 @@
 """schemathesis over the whole API, in process: no 5xx, and every response conforms to the OpenAPI document."""
-import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
-                                 status_code_conformance)
-
 import tempfile
 from pathlib import Path
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from .conftest import make_app, token_for
 

@@ -10,7 +10,6 @@ from ._files import private_folder
 from ._models import AuditEvent, Screening
 from ._store import AuditStore, load_key, record_of, report_of
 
-
 # The one name outside this package for "the database failed" (unreachable, locked, refused): the web layer and
 # the CLI catch StoreError and never import the database library.
 StoreError = SQLAlchemyError

@@ -3,14 +3,14 @@ import os
 import re
 import secrets
 import uuid
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, select, text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..model.record import PatientRecord

@@ -9,14 +9,21 @@ from ..audit import StoreError
 from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..fhir import record_from_bundle
+from ..model.api import (
+    CriterionView,
+    FhirImportView,
+    FieldView,
+    ScreenAllResponse,
+    ScreenResponse,
+    TrialDetail,
+    TrialSummary,
+)
 from ..model.dates import parse_date
 from ..model.errors import FieldError
-from ..model.api import (CriterionView, FhirImportView, FieldView, ScreenAllResponse, ScreenResponse, TrialDetail,
-                         TrialSummary)
 from ..rules import load_rule_sets
 from ..screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
-from .errors import problem
 from .auth import current
+from .errors import problem
 from .storage import get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

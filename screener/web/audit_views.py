@@ -4,12 +4,15 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from ..audit import export as export_rows, log_chart, log_csv as log_to_csv, report_of, screening_log
+from ..audit import export as export_rows
+from ..audit import log_chart, report_of, screening_log
+from ..audit import log_csv as log_to_csv
 from ..model.dates import parse_date
 from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries
 from .auth import current, sees_everything
-from .consort import WIDTH as FLOW_WIDTH, flow
+from .consort import WIDTH as FLOW_WIDTH
+from .consort import flow
 from .storage import get_store
 from .verdicts import verdicts
 

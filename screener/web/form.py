@@ -12,8 +12,8 @@ from ..facts.medications import suggested_names
 from ..model.dates import parse_date
 from ..rules import load_rule_sets, load_tables
 from ..screening import InvalidRecord, parse_record, rank, screen, screen_all
-from .form_spec import HISTORY_ROWS, form_sections
 from .auth import current, sees_everything
+from .form_spec import HISTORY_ROWS, form_sections
 from .storage import get_store
 from .verdicts import verdict_view
 
