@@ -119,3 +119,30 @@ def store(database_url, tmp_path):
     from screener.audit import open_store
 
     return open_store(database_url, tmp_path)
+
+
+# --- markers: a plain local `pytest` leaves these out (pyproject addopts); ./scripts/test and CI run everything ---
+# Slow: each of these takes seconds here (measured with --durations), together about half of a run's time.
+SLOW = {
+    "test_engine_agreement.py::test_engines_agree_on_nct06674265", "test_web_schemathesis.py", "test_gunicorn.py",
+    "test_fhir.py::test_every_synthea_bundle_screens_against_every_trial_without_a_server_error",
+    "test_fhir.py::test_no_synthea_patient_is_a_candidate_for_any_trial",
+    "test_drug_names.py::test_every_medication_in_the_synthea_bundles_resolves",
+    "test_audit.py::test_two_processes_writing_at_once_keep_the_chain_valid",
+    "test_engine_durable.py::test_more_evaluations_than_live_sessions_allowed",
+    "test_engine_durable.py::test_an_all_passing_record_still_deletes_its_session",
+    "test_scripts_cleanup.py",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module, _, name = item.nodeid.rpartition("/")[2].partition("::")
+        if module in SLOW or f"{module}::{name.split('[')[0]}" in SLOW:
+            item.add_marker("slow")
+        if module == "test_browser.py":
+            item.add_marker("browser")
+        # The PostgreSQL half of every persistence test, and the tests that start the test server themselves.
+        callspec = getattr(item, "callspec", None)
+        if module == "test_scripts_cleanup.py" or (callspec and callspec.params.get("database_url") == "postgresql"):
+            item.add_marker("postgres")
