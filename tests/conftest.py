@@ -1,12 +1,13 @@
-"""Shared fixtures: repository paths, the demo patients, the app and its client, databases."""
+"""Shared fixtures: the demo patient, the app and its clients, databases (helpers to import: tests/helpers.py)."""
 import atexit
 import json
 import os
 import shutil
 import tempfile
-from pathlib import Path
 
 import pytest
+
+from .helpers import PATIENTS, authorised, make_app
 
 # Everything temporary the run makes goes under one folder removed at the end: pytest's tmp_path folders, the
 # instance folder, tempfile's folders in tests and in the servers and workers they start (TMPDIR).
@@ -21,8 +22,6 @@ if _OWN_TMP:
     # Registered first, so it runs last: after pytest's and Dask's own exit-time clean-up inside this folder.
     atexit.register(shutil.rmtree, TEST_TMP, ignore_errors=True)
 
-REPO = Path(__file__).resolve().parent.parent
-PATIENTS = REPO / "seeds" / "patients"
 
 
 @pytest.fixture
@@ -35,32 +34,6 @@ def eligible_record(eligible_json):
     from screener.screening import parse_record
 
     return parse_record(json.dumps(eligible_json))
-
-
-def make_app(tmp_path, **config):
-    from screener.web import create_app
-
-    return create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False,
-                       "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}", **config})
-
-
-def token_for(app, role: str, username: str | None = None) -> str:
-    """A user of that role and a bearer token for them."""
-    from screener.audit import Accounts
-    from screener.web.storage import get_store
-
-    username = username or f"test-{role}"
-    with app.app_context():
-        accounts = Accounts(get_store())
-        if accounts.user(username) is None:
-            accounts.create_user(username, role, None, "test")
-        return accounts.create_token(username, "tests", 30, "test")[1]
-
-
-def authorised(app, role: str = "screener", username: str | None = None):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_for(app, role, username)}"
-    return client
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from screener.engine.compile import compiled
 from screener.fhir import bundle_from_record, record_from_bundle
 from screener.screening import parse_record, rule_set_for, screen_all
 
-from .conftest import PATIENTS, REPO
+from .helpers import PATIENTS, REPO
 
 AS_OF = date(2026, 11, 22)
 SHIPPED = REPO / "seeds" / "fhir"

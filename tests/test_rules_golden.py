@@ -7,7 +7,7 @@ from screener.engine.compile import compiled
 from screener.model.golden import Expectation
 from screener.rules import load_rule_sets
 
-from .conftest import REPO
+from .helpers import REPO
 
 GOLDEN = [load_golden(path) for path in golden_files()]
 CASES = [(golden, case) for golden in GOLDEN for case in golden.cases]

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from .conftest import PATIENTS
+from .helpers import PATIENTS
 
 SCREEN = "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22"
 
@@ -134,7 +134,7 @@ def test_openapi_document_validates(client):
 
 
 def test_readme_curl_examples(client):
-    from .conftest import REPO
+    from .helpers import REPO
 
     native = _post(client, (PATIENTS / "eligible.json").read_text())
     assert native.status_code == 200 and native.json["report"]["verdict"] == "eligible"

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from .conftest import PATIENTS
+from .helpers import PATIENTS
 
 
 @pytest.fixture

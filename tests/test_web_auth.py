@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from screener.web.auth import PUBLIC, ROUTE_ROLES
 
-from .conftest import PATIENTS, authorised, make_app, token_for
+from .helpers import PATIENTS, authorised, make_app, token_for
 
 ROLES = ("anonymous", "screener", "auditor", "admin")
 SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0" * 32, "what": "screenings",

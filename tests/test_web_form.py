@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from .conftest import authorised, make_app
+from .helpers import authorised, make_app
 
 BASE = {"as_of": "2026-11-22", "demographics.birth_date": "2018-03-14", "demographics.sex": "female"}
 
@@ -213,7 +213,7 @@ def test_any_verdict_is_shown_through_the_one_mapping(app):
     from screener.screening import parse_record, screen
     from screener.web.verdicts import verdict_view, verdicts
 
-    from .conftest import PATIENTS
+    from .helpers import PATIENTS
 
     report = screen(parse_record((PATIENTS / "eligible.json").read_text()), "AML-NK-BMC2023", date(2026, 11, 22))
     partial = report.model_copy(update={"verdict": "no_known_exclusion"})

@@ -2,7 +2,7 @@
 import io
 import json
 
-from .conftest import REPO
+from .helpers import REPO
 
 BUNDLE = (REPO / "tests" / "fixtures" / "fhir_bundle.json").read_bytes()
 URL = "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22"
@@ -50,7 +50,7 @@ def test_405_names_the_allowed_methods(client):
 def test_the_per_token_rate_limit_is_shared_by_workers_and_per_token(tmp_path):
     from freezegun import freeze_time
 
-    from .conftest import make_app, token_for
+    from .helpers import make_app, token_for
 
     first = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=3)
     second = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=3)  # another worker on the same database

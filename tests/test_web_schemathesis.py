@@ -11,7 +11,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from .conftest import make_app, token_for
+from .helpers import make_app, token_for
 
 # A rate limit above what a fuzzing run sends: the run is about conformance, not throttling (tested elsewhere).
 app = make_app(Path(tempfile.mkdtemp()), TOKEN_RATE_PER_MINUTE=10**6)
