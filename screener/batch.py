@@ -26,7 +26,6 @@ from .candidates import is_candidate, open_items
 from .facts.catalogue import record_value_kinds
 from .model.report import VERDICTS
 
-FHIR_CHUNK = 4
 RESULT_COLUMNS = ["source", "record_id", "trial_id", "verdict", "failing", "unknown", "eligible_from"]
 CANDIDATE_COLUMNS = ["source", "record_id", "trial_id", "verdict", "open_items", "to_record"]
 
@@ -205,7 +204,7 @@ class _CandidateBuckets:
 
 
 def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: date, *, client=None,
-              chunk_size: int = 2000, max_in_flight: int | None = None, engine: str | None = None,
+              chunk_size: int = config.BATCH_CHUNK_RECORDS, max_in_flight: int | None = None, engine: str | None = None,
               progress: bool | None = None) -> BatchSummary:
     """Screen every record; write results.csv, candidates.csv, errors.csv, summary.json into out_dir.
 
@@ -223,7 +222,7 @@ def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: 
     buckets = _CandidateBuckets(out_dir / ".candidates.tmp")
     records = malformed = screenings = 0
     # A folder's items are whole patient histories: a few per task keeps every worker busy.
-    source = chunks(read_items(input_path), min(chunk_size, FHIR_CHUNK) if input_path.is_dir() else chunk_size)
+    source = chunks(read_items(input_path), min(chunk_size, config.BATCH_CHUNK_BUNDLES) if input_path.is_dir() else chunk_size)
     screened = (_on_cluster(client, source, trials, as_of, engine, max_in_flight) if client is not None
                 else ((len(chunk), screen_chunk(chunk, trials, as_of, engine)) for chunk in source))
     with (out_dir / "results.csv").open("w", newline="") as results_file, \

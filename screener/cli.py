@@ -379,7 +379,7 @@ def export_command(what, fmt):
 @click.option("--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today).")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (default: a local cluster).")
 @click.option("--workers", type=click.IntRange(min=1), help="Local cluster size (default: one per core).")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--chunk-size", type=click.IntRange(min=1), default=config.BATCH_CHUNK_RECORDS, show_default=True)
 def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, workers, chunk_size):
     """Pre-screen every record in INPUT (NDJSON, CSV, or a folder of FHIR R4 Bundles).
 

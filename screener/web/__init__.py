@@ -23,27 +23,21 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
-        # Per token, counted in the database (so shared by every worker and kept across restarts): 10 a second
-        # is far above an EHR interface screening patients as they come, and stops a runaway or stolen token
-        # from flooding the trail. Population pre-screening belongs in `screener batch`, not the API.
-        TOKEN_RATE_PER_MINUTE=600,
-        # Sign-in: each try costs a deliberately slow scrypt check (about 0.3 s of a core here). Counted in the
-        # database, so the limits hold across workers and restarts.
-        LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=10,
-        LOGIN_ATTEMPTS_PER_MINUTE=60,  # every client together: at most a third of one core spent hashing
-        LOGIN_CONCURRENT_HASHES=1,  # per host; with two or more workers one is always free for health checks
-        # Lockout, per username *and* client address, so nobody can lock another person out from elsewhere:
-        # after 5 failures in a row, 1 minute, doubling with each further failure up to an hour.
-        LOGIN_FAILURES_ALLOWED=5,
-        LOGIN_LOCKOUT_SECONDS=60,
-        LOGIN_LOCKOUT_MAX_SECONDS=3600,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=config.SESSION_IDLE_MINUTES),
+        # Rate limits and lockout: why each value, in config.py.
+        TOKEN_RATE_PER_MINUTE=config.TOKEN_RATE_PER_MINUTE,
+        LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=config.LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE,
+        LOGIN_ATTEMPTS_PER_MINUTE=config.LOGIN_ATTEMPTS_PER_MINUTE,
+        LOGIN_CONCURRENT_HASHES=config.LOGIN_CONCURRENT_HASHES,
+        LOGIN_FAILURES_ALLOWED=config.LOGIN_FAILURES_ALLOWED,
+        LOGIN_LOCKOUT_SECONDS=config.LOGIN_LOCKOUT_SECONDS,
+        LOGIN_LOCKOUT_MAX_SECONDS=config.LOGIN_LOCKOUT_MAX_SECONDS,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("SCREENER")
-        if os.environ.get("DATABASE_URL"):
-            app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        if config.DATABASE_URL:
+            app.config["DATABASE_URL"] = config.DATABASE_URL
     else:
         app.config.from_mapping(test_config)
     from ..audit import private_folder
