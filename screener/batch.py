@@ -24,6 +24,7 @@ from typing import Iterator
 from . import config
 from .candidates import is_candidate, open_items
 from .facts.catalogue import record_value_kinds
+from .model.flat import flat_value, set_path
 from .model.report import VERDICTS
 
 RESULT_COLUMNS = ["source", "record_id", "trial_id", "verdict", "failing", "unknown", "eligible_from"]
@@ -41,22 +42,10 @@ class Item:
 def _csv_value(raw: str, kind: str):
     """A CSV cell as the value strict validation expects; anything unreadable is left for validation to refuse,
     naming the field."""
-    if raw == "":
-        return None
-    if kind == "boolean":
-        lowered = raw.strip().lower()
-        if lowered in ("yes", "true", "1"):
-            return True
-        if lowered in ("no", "false", "0"):
-            return False
+    try:
+        return flat_value(raw, kind)
+    except ValueError:
         return raw
-    if kind in ("number", "integer"):
-        try:
-            number = float(raw)
-        except ValueError:
-            return raw
-        return int(number) if kind == "integer" and number.is_integer() else number
-    return raw
 
 
 def csv_row_to_record(row: dict[str, str]) -> str:
@@ -75,11 +64,7 @@ def csv_row_to_record(row: dict[str, str]) -> str:
         value = _csv_value(raw, record_value_kinds().get(column, "text"))
         if value is None:
             continue
-        node = record
-        *parents, last = column.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
+        set_path(record, column, value)
     if labs:
         record["observations"] = [{"test": lab, **fields} for lab, fields in labs.items()]
     return json.dumps(record)
