@@ -360,7 +360,7 @@ def main() -> None:
             else:
                 rows += runs()
     finally:
-        for label, code in codes:
+        for _label, code in codes:
             if code != ROOT:
                 shutil.rmtree(code, ignore_errors=True)
     for row in rows:

@@ -69,10 +69,8 @@ def _measure(label: str, run) -> None:
 
 
 def main() -> None:
-    from screener.audit import open_store
-    from screener.audit import export
+    from screener.audit import AmendmentImpact, export, open_store
     from screener.rules import load_rule_sets
-    from screener.audit import AmendmentImpact
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)

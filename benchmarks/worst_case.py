@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from screener import config
 
-from .records import AS_OF, _BASE
+from .records import _BASE, AS_OF
 
 NAME_LIMIT = 100
 RXNORM, SNOMED, LOINC = "http://www.nlm.nih.gov/research/umls/rxnorm", "http://snomed.info/sct", "http://loinc.org"

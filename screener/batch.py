@@ -17,17 +17,17 @@ import os
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from itertools import islice
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
 from . import config
 from .candidates import is_candidate, open_items
-from .model.report import VERDICTS
 from .facts.catalogue import record_value_kinds
+from .model.flat import flat_value, set_path
+from .model.report import VERDICTS
 
-FHIR_CHUNK = 4
 RESULT_COLUMNS = ["source", "record_id", "trial_id", "verdict", "failing", "unknown", "eligible_from"]
 CANDIDATE_COLUMNS = ["source", "record_id", "trial_id", "verdict", "open_items", "to_record"]
 
@@ -43,22 +43,10 @@ class Item:
 def _csv_value(raw: str, kind: str):
     """A CSV cell as the value strict validation expects; anything unreadable is left for validation to refuse,
     naming the field."""
-    if raw == "":
-        return None
-    if kind == "boolean":
-        lowered = raw.strip().lower()
-        if lowered in ("yes", "true", "1"):
-            return True
-        if lowered in ("no", "false", "0"):
-            return False
+    try:
+        return flat_value(raw, kind)
+    except ValueError:
         return raw
-    if kind in ("number", "integer"):
-        try:
-            number = float(raw)
-        except ValueError:
-            return raw
-        return int(number) if kind == "integer" and number.is_integer() else number
-    return raw
 
 
 def csv_row_to_record(row: dict[str, str]) -> str:
@@ -77,11 +65,7 @@ def csv_row_to_record(row: dict[str, str]) -> str:
         value = _csv_value(raw, record_value_kinds().get(column, "text"))
         if value is None:
             continue
-        node = record
-        *parents, last = column.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
+        set_path(record, column, value)
     if labs:
         record["observations"] = [{"test": lab, **fields} for lab, fields in labs.items()]
     return json.dumps(record)
@@ -247,7 +231,7 @@ class _CandidateBuckets:
 
 
 def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: date, *, client=None,
-              chunk_size: int = 2000, max_in_flight: int | None = None, engine: str | None = None,
+              chunk_size: int = config.BATCH_CHUNK_RECORDS, max_in_flight: int | None = None, engine: str | None = None,
               progress: bool | None = None) -> BatchSummary:
     """Screen every record; write results.csv, candidates.csv, errors.csv, summary.json into out_dir.
 
@@ -271,7 +255,7 @@ def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: 
     if _is_ndjson(input_path):
         source = ndjson_chunks(input_path, chunk_size, digest)
     else:
-        source = chunks(read_items(input_path), min(chunk_size, FHIR_CHUNK) if input_path.is_dir() else chunk_size)
+        source = chunks(read_items(input_path), min(chunk_size, config.BATCH_CHUNK_BUNDLES) if input_path.is_dir() else chunk_size)
     screened = (_on_cluster(client, source, trials, as_of, engine, max_in_flight) if client is not None
                 else ((_size(chunk), screen_chunk(chunk, trials, as_of, engine)) for chunk in source))
     with (out_dir / "results.csv").open("w", newline="") as results_file, \
@@ -347,9 +331,8 @@ def in_process(input_path: Path) -> bool:
 
 def local_client(workers: int | None = None):
     """A local Dask cluster: one single-threaded worker process per core (screening is CPU-bound, GIL-bound)."""
-    from dask.distributed import Client, LocalCluster
-
     import dask
+    from dask.distributed import Client, LocalCluster
 
     # Dask's statistical profiler samples each worker's thread every 10 ms for its dashboard, which a local
     # batch run never shows: off, so the cores screen.

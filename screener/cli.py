@@ -125,7 +125,6 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
     from .audit import StoreError
-
     from .engine import EngineDisagreement
     from .screening import InvalidRecord, UnknownTrial, screen, screen_all
 
@@ -218,9 +217,9 @@ def lint_command(files):
 @click.option("--engine", type=click.Choice(["durable", "reference", "both"]), default="both", show_default=True)
 def test_command(engine):
     """Run every golden case; fail on any mismatch or any criterion not shown passing, failing and unknown."""
+    from .authoring.golden import coverage_gaps, golden_files, load_golden, run_case
     from .engine.compile import compiled
     from .rules import load_rule_sets
-    from .authoring.golden import coverage_gaps, golden_files, load_golden, run_case
 
     engines = ["durable", "reference"] if engine == "both" else [engine]
     results = []
@@ -286,8 +285,8 @@ def show_command(trial_id):
 def diff_command(old, new):
     """What changed between two rule files, old and new side by side: the rule set's own fields (version,
     population, lookbacks, coverage, recruitment, changelog entries), then criteria added, removed and changed."""
-    from .rules import load_rule_set
     from .authoring.diff import diff, rule_set_diff
+    from .rules import load_rule_set
 
     before, after = load_rule_set(Path(old)), load_rule_set(Path(new))
     click.echo(f"{before.trial_id}: version {before.version} -> {after.version}")
@@ -312,9 +311,8 @@ def _echo_sides(fields: dict) -> None:
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
 def impact_command(new):
     """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why."""
-    from .audit import open_store
+    from .audit import AmendmentImpact, open_store
     from .rules import load_rule_set
-    from .audit import AmendmentImpact
 
     rule_set = load_rule_set(Path(new))
     store = open_store()
@@ -375,8 +373,7 @@ def events_command(limit):
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 def export_command(what, fmt):
     """Export screenings or audit events (marshmallow schemas derived from the ORM models)."""
-    from .audit import open_store
-    from .audit import export
+    from .audit import export, open_store
 
     _, chunks = export(open_store(), what, fmt, _admin_actor())
     for chunk in chunks:  # streamed: memory does not grow with the table
@@ -391,7 +388,7 @@ def export_command(what, fmt):
 @click.option("--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today).")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (default: a local cluster).")
 @click.option("--workers", type=click.IntRange(min=1), help="Local cluster size (default: one per core).")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--chunk-size", type=click.IntRange(min=1), default=config.BATCH_CHUNK_RECORDS, show_default=True)
 def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, workers, chunk_size):
     """Pre-screen every record in INPUT (NDJSON, CSV, or a folder of FHIR R4 Bundles).
 
@@ -447,8 +444,7 @@ def users_group():
 
 
 def _accounts():
-    from .audit import open_store
-    from .audit import Accounts
+    from .audit import Accounts, open_store
 
     return Accounts(open_store())
 

@@ -6,8 +6,6 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Rule files and the reference tables they use (data only).
 SCREENER_CRITERIA_DIR = Path(os.environ.get("SCREENER_CRITERIA_DIR", _REPO_ROOT / "criteria"))
-# Cleaned source records the criteria quote, and the demo patients.
-SCREENER_SEEDS_DIR = Path(os.environ.get("SCREENER_SEEDS_DIR", _REPO_ROOT / "seeds"))
 # Instance folder: the SQLite database, the audit key, instance config. Not in version control.
 SCREENER_INSTANCE_PATH = Path(os.environ.get("SCREENER_INSTANCE_PATH", _REPO_ROOT / "instance"))
 # Where screenings and the audit trail are stored; empty means SQLite in the instance folder.
@@ -50,3 +48,45 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 # add well under 2x; so below these sizes the cluster would finish later than the single process.
 BATCH_IN_PROCESS_MAX_RECORDS = int(os.environ.get("BATCH_IN_PROCESS_MAX_RECORDS", 5_000))
 BATCH_IN_PROCESS_MAX_BUNDLES = int(os.environ.get("BATCH_IN_PROCESS_MAX_BUNDLES", 300))
+
+# --- the audit store ------------------------------------------------------------------------------------------
+# The hash chain's HMAC key; empty: instance/audit.key, created once, readable by the owner only.
+SCREENER_AUDIT_KEY = os.environ.get("SCREENER_AUDIT_KEY", "")
+# SQLite's synchronous mode for screenings and the chain: FULL syncs every commit, so a power cut loses nothing
+# acknowledged. (Rate-limit counters always use NORMAL: worthless after a power cut.)
+SCREENER_SQLITE_SYNCHRONOUS = os.environ.get("SCREENER_SQLITE_SYNCHRONOUS", "FULL")
+
+# --- the web service: defaults of its Flask config (instance/config.py and SCREENER_<NAME> override each) ------
+# Per token, counted in the database (shared by every worker, kept across restarts): 10 a second is far above an
+# EHR interface screening patients as they come, and stops a runaway or stolen token from flooding the trail.
+# Population pre-screening belongs in `screener batch`, not the API.
+TOKEN_RATE_PER_MINUTE = 600
+# Token look-ups are remembered per process this long: a revoked token (or a disabled user's) is refused by every
+# worker within it; an expired one at once. See audit/_token_cache.py.
+TOKEN_CACHE_SECONDS = 5.0
+# Sign-in: each try costs a deliberately slow scrypt check (about 0.3 s of a core here), counted in the database.
+LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE = 10
+LOGIN_ATTEMPTS_PER_MINUTE = 60  # every client together: at most a third of one core spent hashing
+LOGIN_CONCURRENT_HASHES = 1  # per host; with two or more workers one is always free for health checks
+# A browser that signed in as a user within LOGIN_KNOWN_DAYS carries a signed cookie saying so; its tries for that
+# username have their own budget and hashing slot, outside the two limits above, so a flood from any number of
+# addresses cannot lock out people who have signed in before (web/auth.py, README).
+LOGIN_KNOWN_ATTEMPTS_PER_MINUTE = 10  # per username, for browsers known to it
+LOGIN_KNOWN_DAYS = 30
+LOGIN_RESERVED_HASHES = 1
+# Lockout, per username *and* client address, so nobody can lock another person out from elsewhere: after 5
+# failures in a row, 1 minute, doubling with each further failure up to an hour.
+LOGIN_FAILURES_ALLOWED = 5
+LOGIN_LOCKOUT_SECONDS = 60
+LOGIN_LOCKOUT_MAX_SECONDS = 3600
+SESSION_IDLE_MINUTES = 30  # a signed-in session ends after this long without a request
+# Auditor views: screenings listed on the history page (newest first; the exports hold them all), and the trial
+# the screening log opens on when none is chosen (the first complete rule set).
+AUDIT_HISTORY_ROWS = 500
+AUDIT_LOG_DEFAULT_TRIAL = "NCT06674265"
+
+# --- batch ----------------------------------------------------------------------------------------------------
+# Records per chunk sent to a worker (`screener batch --chunk-size`), and FHIR Bundles per chunk: a bundle is a
+# whole history (up to megabytes), so a few at a time keep a worker's memory flat.
+BATCH_CHUNK_RECORDS = 2000
+BATCH_CHUNK_BUNDLES = 4

@@ -1,12 +1,13 @@
-"""Shared fixtures: repository paths, the demo patients, the app and its client, databases."""
+"""Shared fixtures: the demo patient, the app and its clients, databases (helpers to import: tests/helpers.py)."""
 import atexit
 import json
 import os
 import shutil
 import tempfile
-from pathlib import Path
 
 import pytest
+
+from .helpers import PATIENTS, authorised, make_app
 
 # Everything temporary the run makes goes under one folder removed at the end: pytest's tmp_path folders, the
 # instance folder, tempfile's folders in tests and in the servers and workers they start (TMPDIR).
@@ -21,8 +22,6 @@ if _OWN_TMP:
     # Registered first, so it runs last: after pytest's and Dask's own exit-time clean-up inside this folder.
     atexit.register(shutil.rmtree, TEST_TMP, ignore_errors=True)
 
-REPO = Path(__file__).resolve().parent.parent
-PATIENTS = REPO / "seeds" / "patients"
 
 
 @pytest.fixture
@@ -35,32 +34,6 @@ def eligible_record(eligible_json):
     from screener.screening import parse_record
 
     return parse_record(json.dumps(eligible_json))
-
-
-def make_app(tmp_path, **config):
-    from screener.web import create_app
-
-    return create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False,
-                       "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}", **config})
-
-
-def token_for(app, role: str, username: str | None = None) -> str:
-    """A user of that role and a bearer token for them."""
-    from screener.audit import Accounts
-    from screener.web.storage import get_store
-
-    username = username or f"test-{role}"
-    with app.app_context():
-        accounts = Accounts(get_store())
-        if accounts.user(username) is None:
-            accounts.create_user(username, role, None, "test")
-        return accounts.create_token(username, "tests", 30, "test")[1]
-
-
-def authorised(app, role: str = "screener", username: str | None = None):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_for(app, role, username)}"
-    return client
 
 
 @pytest.fixture
@@ -119,3 +92,30 @@ def store(database_url, tmp_path):
     from screener.audit import open_store
 
     return open_store(database_url, tmp_path)
+
+
+# --- markers: a plain local `pytest` leaves these out (pyproject addopts); ./scripts/test and CI run everything ---
+# Slow: each of these takes seconds here (measured with --durations), together about half of a run's time.
+SLOW = {
+    "test_engine_agreement.py::test_engines_agree_on_nct06674265", "test_web_schemathesis.py", "test_gunicorn.py",
+    "test_fhir.py::test_every_synthea_bundle_screens_against_every_trial_without_a_server_error",
+    "test_fhir.py::test_no_synthea_patient_is_a_candidate_for_any_trial",
+    "test_drug_names.py::test_every_medication_in_the_synthea_bundles_resolves",
+    "test_audit.py::test_two_processes_writing_at_once_keep_the_chain_valid",
+    "test_engine_durable.py::test_more_evaluations_than_live_sessions_allowed",
+    "test_engine_durable.py::test_an_all_passing_record_still_deletes_its_session",
+    "test_scripts_cleanup.py",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module, _, name = item.nodeid.rpartition("/")[2].partition("::")
+        if module in SLOW or f"{module}::{name.split('[')[0]}" in SLOW:
+            item.add_marker("slow")
+        if module == "test_browser.py":
+            item.add_marker("browser")
+        # The PostgreSQL half of every persistence test, and the tests that start the test server themselves.
+        callspec = getattr(item, "callspec", None)
+        if module == "test_scripts_cleanup.py" or (callspec and callspec.params.get("database_url") == "postgresql"):
+            item.add_marker("postgres")

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from screener.audit._log import screening_log
 from screener.screening import parse_record, screen, screen_all
 
-from .conftest import PATIENTS
+from .helpers import PATIENTS
 
 AS_OF = date(2026, 11, 22)
 
@@ -171,8 +171,10 @@ def test_export_json_and_csv(store):
     data = json.loads("".join(chunks))
     assert count == len(data) == 1
     assert data[0]["trial_id"] == "NCT06674265" and set(data[0]) >= {"id", "content_hash", "report_json", "corrects_id"}
-    csv_text = "".join(export(store, "events", "csv", "test")[1])
-    assert csv_text.splitlines()[0].split(",")[:3] == ["seq", "recorded_at", "actor"] or "seq" in csv_text.splitlines()[0]
+    count, chunks = export(store, "events", "csv", "test")
+    lines = "".join(chunks).splitlines()
+    assert lines[0] == "seq,recorded_at,actor,action,subject,details_json,prev_hash,hash"  # the chain's columns, in order
+    assert len(lines) == count + 1 and lines[1].startswith("1,")
 
 
 def test_screening_log_adds_up(store):
@@ -190,9 +192,9 @@ def test_screening_log_adds_up(store):
 
 
 def test_amendment_impact_lists_exactly_the_affected_screenings(store, tmp_path):
-    from screener.rules import load_rule_set
     from screener.audit import amendment_impact
     from screener.authoring.diff import diff
+    from screener.rules import load_rule_set
 
     for patient in ("eligible.json", "ineligible-waiting.json", "incomplete.json", "glioma-adult-complete.json"):
         _record(store, patient, trials=["NCT06674265"])

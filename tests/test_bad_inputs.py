@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from screener.cli import main
 
-from .conftest import PATIENTS, authorised, make_app
+from .helpers import PATIENTS, authorised, make_app
 
 MARKER = "Zq7MarkerX"  # put into inputs: it must never come back in a response
 BASE = json.loads((PATIENTS / "eligible.json").read_text())

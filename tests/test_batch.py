@@ -11,7 +11,7 @@ from screener.batch import csv_row_to_record, run_batch
 from screener.candidates import is_candidate, open_items
 from screener.screening import parse_record, screen, screen_all
 
-from .conftest import PATIENTS
+from .helpers import PATIENTS
 from .test_fhir import SYNTHEA, needs_synthea
 
 AS_OF = date(2026, 11, 22)

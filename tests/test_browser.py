@@ -12,7 +12,7 @@ import pytest
 
 from screener.model.labs import lab_for_test
 
-from .conftest import PATIENTS, REPO
+from .helpers import PATIENTS, REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "artifacts" / "screenshots"

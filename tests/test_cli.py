@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from screener.cli import main
 
-from .conftest import PATIENTS, REPO
+from .helpers import PATIENTS, REPO
 
 run = CliRunner().invoke
 

@@ -9,7 +9,7 @@ from screener import engine
 from screener.cli import main
 from screener.screening import parse_record, screen
 
-from .conftest import PATIENTS, authorised, make_app
+from .helpers import PATIENTS, authorised, make_app
 
 AS_OF = date(2026, 11, 22)
 NCT = "NCT06674265"

@@ -20,8 +20,10 @@ def _all_pass_values():
 def test_more_evaluations_than_live_sessions_allowed():
     # durable-rules allows 1,024 live sessions per ruleset; every session must be deleted after use.
     values = _all_pass_values()
+    first = DURABLE.evaluate(NCT, values)
+    assert set(first) == {c.id for c in NCT.criteria} and "pass" not in first.values()  # nothing known: no pass
     for _ in range(3000):
-        DURABLE.evaluate(NCT, values)
+        assert DURABLE.evaluate(NCT, values) == first  # the 1,025th session and beyond answer like the first
 
 
 def test_an_all_passing_record_still_deletes_its_session(eligible_record):

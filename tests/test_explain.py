@@ -10,7 +10,7 @@ from screener.explain import citation, instruction, plain, registry_label, when
 from screener.model.labs import LABS, unit_choices, unit_label
 from screener.screening import parse_record, screen, screen_all
 
-from .conftest import PATIENTS
+from .helpers import PATIENTS
 
 AS_OF = date(2026, 11, 22)
 # What must never reach the reader: record paths, repository files, UCUM codes, raw category codes, predicates.

@@ -2,8 +2,18 @@
 import pickle
 
 from screener.engine.compile import compiled
-from screener.facts.keys import (DaysSinceFact, DerivedFact, Event, FactKey, LabFact, LabMultipleFact, RecordedFact,
-                                 RecordFact, TransfusionFreeFact, slot_name)
+from screener.facts.keys import (
+    DaysSinceFact,
+    DerivedFact,
+    Event,
+    FactKey,
+    LabFact,
+    LabMultipleFact,
+    RecordedFact,
+    RecordFact,
+    TransfusionFreeFact,
+    slot_name,
+)
 from screener.rules import load_rule_sets
 
 NCT = compiled(load_rule_sets()["NCT06674265"])

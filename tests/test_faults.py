@@ -7,7 +7,7 @@ from datetime import date
 
 from screener.screening import parse_record, screen
 
-from .conftest import PATIENTS, make_app, token_for
+from .helpers import PATIENTS, make_app, token_for
 
 
 def test_database_unreachable_is_503_and_the_probe_still_answers(tmp_path):

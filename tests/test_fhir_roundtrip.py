@@ -11,7 +11,7 @@ from screener.engine.compile import compiled
 from screener.fhir import bundle_from_record, record_from_bundle
 from screener.screening import parse_record, rule_set_for, screen_all
 
-from .conftest import PATIENTS, REPO
+from .helpers import PATIENTS, REPO
 
 AS_OF = date(2026, 11, 22)
 SHIPPED = REPO / "seeds" / "fhir"
@@ -40,7 +40,7 @@ def test_bundle_screens_like_the_native_record_for_every_criterion_it_carries(na
     for ours in screen_all(native, AS_OF):
         theirs = by_trial[ours.trial_id]
         facts = {c.id: {leaf.fact.slot for leaf in c.leaves} for c in compiled(rule_set_for(ours.trial_id)).criteria}
-        for a, b in zip(ours.criteria, theirs.criteria):
+        for a, b in zip(ours.criteria, theirs.criteria, strict=True):  # same rule set: same criteria
             if a.attestation:
                 continue
             if any(_not_carried(f, native) for f in facts[a.id]):

@@ -14,7 +14,7 @@ from screener.audit import AuditEvent, Screening
 from screener.audit._group_commit import GroupCommit, prepare
 from screener.screening import parse_record, screen
 
-from .conftest import PATIENTS, REPO
+from .helpers import PATIENTS, REPO
 
 AS_OF = date(2026, 11, 22)
 

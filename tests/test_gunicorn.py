@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from .conftest import REPO
+from .helpers import REPO
 
 BUNDLE = (REPO / "tests" / "fixtures" / "fhir_bundle.json").read_bytes()
 

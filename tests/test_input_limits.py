@@ -12,7 +12,7 @@ from screener.fhir import record_from_bundle
 from screener.model.errors import FieldError
 from screener.screening import InvalidRecord, parse_record, screen_all
 
-from .conftest import PATIENTS
+from .helpers import PATIENTS
 from .test_fhir import AS_OF
 
 

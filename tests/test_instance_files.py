@@ -2,7 +2,7 @@
 import os
 import stat
 
-from .conftest import PATIENTS
+from .helpers import PATIENTS
 
 
 def _mode(path) -> int:
@@ -12,7 +12,7 @@ def _mode(path) -> int:
 def test_instance_folder_is_0700_and_every_file_in_it_0600(tmp_path, monkeypatch):
     from screener.web import create_app
 
-    from .conftest import authorised
+    from .helpers import authorised
 
     instance = tmp_path / "instance"
     instance.mkdir(mode=0o755)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from screener.cli import main
 
-from .conftest import REPO
+from .helpers import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -1,13 +1,13 @@
 """Golden cases: every example patient gives its expected verdict and per-criterion outcomes, on both engines."""
 import pytest
 
+from screener.authoring.golden import coverage_gaps, golden_files, load_golden, run_case
 from screener.cli import _decidable_statuses
 from screener.engine.compile import compiled
 from screener.model.golden import Expectation
 from screener.rules import load_rule_sets
-from screener.authoring.golden import coverage_gaps, golden_files, load_golden, run_case
 
-from .conftest import REPO
+from .helpers import REPO
 
 GOLDEN = [load_golden(path) for path in golden_files()]
 CASES = [(golden, case) for golden in GOLDEN for case in golden.cases]

@@ -62,8 +62,8 @@ def test_shipped_medication_tables_are_clean():
 def test_medication_table_problems_are_each_reported(tmp_path):
     import shutil
 
-    from screener.config import SCREENER_CRITERIA_DIR
     from screener.authoring.lint_tables import lint_tables
+    from screener.config import SCREENER_CRITERIA_DIR
 
     tables = tmp_path / "tables"
     shutil.copytree(SCREENER_CRITERIA_DIR / "tables", tables)

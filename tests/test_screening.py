@@ -100,7 +100,7 @@ def test_report_names_rule_set_version_and_digest(eligible_record):
 def test_screen_all_orders_eligible_then_incomplete_then_ineligible():
     from screener.screening import screen_all
 
-    from .conftest import PATIENTS
+    from .helpers import PATIENTS
 
     record = parse_record((PATIENTS / "glioma-recurrent.json").read_text())
     reports = screen_all(record, AS_OF)

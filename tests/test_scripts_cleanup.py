@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from .conftest import REPO
+from .helpers import REPO
 
 # A quick test that creates (and should drop) a PostgreSQL database; not this module, or the runs would nest.
 INNER = ["-q", "-p", "no:cacheprovider", "tests/test_web_signin.py", "-k", "both"]

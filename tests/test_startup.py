@@ -9,7 +9,7 @@ import yaml
 
 from screener.rules import SafeLoader, rule_set_files, safe_load
 
-from .conftest import REPO
+from .helpers import REPO
 
 
 def _modules_after(code: str, env_path: str) -> set[str]:

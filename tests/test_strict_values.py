@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from screener.model.dates import parse_date, parse_fhir_day
 
-from .conftest import PATIENTS, REPO, authorised, make_app
+from .helpers import PATIENTS, REPO, authorised, make_app
 
 URL = "/api/v1/trials/NCT06674265/screen"
 BASE = json.loads((PATIENTS / "eligible.json").read_text())

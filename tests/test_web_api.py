@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from .conftest import PATIENTS
+from .helpers import PATIENTS
 
 SCREEN = "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22"
 
@@ -134,7 +134,7 @@ def test_openapi_document_validates(client):
 
 
 def test_readme_curl_examples(client):
-    from .conftest import REPO
+    from .helpers import REPO
 
     native = _post(client, (PATIENTS / "eligible.json").read_text())
     assert native.status_code == 200 and native.json["report"]["verdict"] == "eligible"
@@ -143,3 +143,10 @@ def test_readme_curl_examples(client):
     assert fhir.status_code == 200
     nct = next(r for r in fhir.json["reports"] if r["trial_id"] == "NCT06674265")
     assert nct["verdict"] == "incomplete"  # a FHIR bundle carries no attestations, findings or imaging
+
+
+def test_the_docs_page_obeys_our_csp_and_its_example_sends_a_token(app):
+    page = app.test_client().get("/api/v1/docs").get_data(as_text=True)
+    assert "<style" not in page and "style=" not in page  # the CSP allows no inline style
+    assert "Authorization: Bearer" in page
+    assert app.test_client().get("/static/docs.css").status_code == 200

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from .conftest import PATIENTS
+from .helpers import PATIENTS
 
 
 @pytest.fixture
@@ -95,6 +95,6 @@ def test_flow_and_chart_show_any_further_verdict_and_count_in_whole_numbers():
     assert [(b.heading, b.count, b.tone) for b in drawn.exits] == [
         ("Ineligible", 1, "fail"), ("No known exclusion", 1, "partial"), ("Incomplete", 1, "unknown")]
     assert "1 · Diagnosis (X-I1)" in drawn.exits[0].lines and drawn.note == "adds up"
-    assert all(b.y >= a.y + a.height for a, b in zip(drawn.exits, drawn.exits[1:]))  # boxes never overlap
+    assert all(b.y >= a.y + a.height for a, b in zip(drawn.exits, drawn.exits[1:], strict=False))  # boxes never overlap
     ticks = chart_figure(log).axes[0].get_xticks()
     assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)

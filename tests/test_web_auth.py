@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from screener.web.auth import PUBLIC, ROUTE_ROLES
 
-from .conftest import PATIENTS, authorised, make_app, token_for
+from .helpers import PATIENTS, authorised, make_app, token_for
 
 ROLES = ("anonymous", "screener", "auditor", "admin")
 SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0" * 32, "what": "screenings",
@@ -153,8 +153,7 @@ def test_actor_is_the_token_and_screeners_see_only_their_own(app):
 
 
 def test_first_start_creates_an_admin_once(tmp_path):
-    from screener.audit import open_store
-    from screener.audit import Accounts
+    from screener.audit import Accounts, open_store
 
     accounts = Accounts(open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path))
     password = accounts.ensure_first_admin()
@@ -164,8 +163,7 @@ def test_first_start_creates_an_admin_once(tmp_path):
 
 
 def test_weak_passwords_and_bad_usernames_refused(tmp_path):
-    from screener.audit import open_store
-    from screener.audit import AccountError, Accounts
+    from screener.audit import AccountError, Accounts, open_store
 
     accounts = Accounts(open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path))
     with pytest.raises(AccountError):

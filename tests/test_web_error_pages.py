@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from .conftest import authorised, make_app
+from .helpers import authorised, make_app
 
 PASSWORD = "a long enough password"
 NAV = ("Screen a patient", "Rule sets", "Screening history", "Screening log", "Users", "API")

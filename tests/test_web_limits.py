@@ -2,7 +2,7 @@
 import io
 import json
 
-from .conftest import REPO
+from .helpers import REPO
 
 BUNDLE = (REPO / "tests" / "fixtures" / "fhir_bundle.json").read_bytes()
 URL = "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22"
@@ -59,7 +59,7 @@ def test_the_per_token_rate_limit_is_shared_by_workers_and_per_token(tmp_path):
 
     from screener.audit._meter import REFRESH_SECONDS
 
-    from .conftest import make_app, token_for
+    from .helpers import make_app, token_for
 
     first = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=3)
     second = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=3)  # another worker on the same database
@@ -86,7 +86,7 @@ def test_one_worker_never_exceeds_the_per_token_limit_before_its_count_is_flushe
     """Its own unflushed calls count at once; only other workers' calls can be seen late (audit/_meter.py)."""
     from freezegun import freeze_time
 
-    from .conftest import make_app, token_for
+    from .helpers import make_app, token_for
 
     app = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=5)
     secret = token_for(app, "screener", "busy")

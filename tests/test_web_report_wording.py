@@ -3,7 +3,7 @@ import html
 import json
 import re
 
-from .conftest import PATIENTS
+from .helpers import PATIENTS
 
 NCT = "NCT06674265"
 

@@ -1,13 +1,17 @@
 """schemathesis over the whole API, in process: no 5xx, and every response conforms to the OpenAPI document."""
-import schemathesis
-from hypothesis import HealthCheck, assume, settings
-from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
-                                 status_code_conformance)
-
 import tempfile
 from pathlib import Path
 
-from .conftest import make_app, token_for
+import schemathesis
+from hypothesis import HealthCheck, assume, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from .helpers import make_app, token_for
 
 # A rate limit above what a fuzzing run sends: the run is about conformance, not throttling (tested elsewhere).
 app = make_app(Path(tempfile.mkdtemp()), TOKEN_RATE_PER_MINUTE=10**6)

@@ -5,7 +5,7 @@ import os
 import pytest
 from freezegun import freeze_time
 
-from .conftest import make_app
+from .helpers import make_app
 
 PASSWORD = "a long enough password"
 

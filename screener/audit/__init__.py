@@ -10,7 +10,6 @@ from ._files import private_folder
 from ._models import AuditEvent, Screening
 from ._store import AuditStore, load_key, record_of, report_of
 
-
 # The one name outside this package for "the database failed" (unreachable, locked, refused): the web layer and
 # the CLI catch StoreError and never import the database library.
 StoreError = SQLAlchemyError
@@ -38,7 +37,7 @@ _LAZY = {
     "Accounts": "._accounts", "AccountError": "._accounts", "FIRST_ADMIN_PASSWORD_FILE": "._accounts",
     "Principal": "._accounts", "Limits": "._limits", "export": "._export", "screening_log": "._log",
     "log_csv": "._log", "log_chart": "._log", "AmendmentImpact": ".impact", "Impact": ".impact",
-    "amendment_impact": ".impact",
+    "amendment_impact": ".impact", "GroupCommit": "._group_commit", "TokenMeter": "._meter", "TokenCache": "._token_cache",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -104,7 +104,7 @@ def append(connection, key: bytes, submissions: list[Submission], now) -> list[S
                 select(Screening.id).where(Screening.id == submission.corrects)).first() is None:
             refused.append(submission)
             continue
-        for row, parts in zip(submission.rows, submission.hashing):
+        for row, parts in zip(submission.rows, submission.hashing, strict=True):
             row["recorded_at"] = now()
             row["content_hash"] = _content_hash(parts, row["recorded_at"])
             details = canonical({"trial_id": row["trial_id"], "verdict": row["verdict"], "channel": submission.channel,

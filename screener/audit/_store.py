@@ -2,16 +2,17 @@
 import os
 import re
 import secrets
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, select, text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import config
 from ..model.record import PatientRecord
 from ..model.report import Report
 from ._chain import GENESIS, Verification, canonical, event_hash, verify
@@ -53,7 +54,7 @@ def _now() -> str:
 def _sqlite_engine(url: str, begin: str = "BEGIN IMMEDIATE", synchronous: str | None = None) -> Engine:
     private_sqlite_file(url)
     engine = create_engine(url, connect_args={"timeout": 30})
-    synchronous = synchronous or os.environ.get("SCREENER_SQLITE_SYNCHRONOUS", "FULL")
+    synchronous = synchronous or config.SCREENER_SQLITE_SYNCHRONOUS
 
     # pysqlite's own transaction handling defers BEGIN; the chain needs the write lock from the first read of
     # its head, so every transaction starts BEGIN IMMEDIATE (SQLAlchemy's documented recipe).
@@ -75,8 +76,8 @@ def _sqlite_engine(url: str, begin: str = "BEGIN IMMEDIATE", synchronous: str | 
 
 def load_key(instance_path: Path) -> bytes:
     """The chain's HMAC key: SCREENER_AUDIT_KEY, else instance/audit.key (created once, readable by the owner only)."""
-    if os.environ.get("SCREENER_AUDIT_KEY"):
-        return os.environ["SCREENER_AUDIT_KEY"].encode()
+    if config.SCREENER_AUDIT_KEY:
+        return config.SCREENER_AUDIT_KEY.encode()
     path = private_folder(instance_path) / "audit.key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

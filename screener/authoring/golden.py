@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import config
+from ..model.flat import set_path
 from ..model.golden import GoldenCase, GoldenFile
 from ..rules import yaml_to_json
 
@@ -31,14 +32,15 @@ def load_golden(path: Path) -> GoldenFile:
 
 
 def _set_path(record: dict, dotted: str, value) -> None:
+    """A case's change: set the value, or with None remove the field."""
+    if value is not None:
+        set_path(record, dotted, value)
+        return
     *parents, last = dotted.split(".")
     node = record
     for part in parents:
         node = node.setdefault(part, {})
-    if value is None:
-        node.pop(last, None)
-    else:
-        node[last] = value
+    node.pop(last, None)
 
 
 def case_record(golden: GoldenFile, case: GoldenCase, repo_root: Path) -> str:

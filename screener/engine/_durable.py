@@ -172,7 +172,6 @@ class _CompiledDurable:
             for outcome, formula in (("fail", fails), ("unknown", kleene.U(criterion.tree))):
                 for k, part in enumerate(_split(formula)):
                     rules[f"c{index}.{outcome}.{k}"] = {"all": [{"m": _to_durable(part)}], "run": _no_action}
-        self.rule_count = len(rules)
         self.markers = {name: None if name == "sentinel" else (int(name[1:name.index(".")]), name.split(".")[1])
                         for name in rules}
         host.register_rulesets({self.name: rules})
@@ -186,7 +185,7 @@ class DurableEvaluator:
         self._host = _QuietHost()
         self._compiled: dict[str, _CompiledDurable] = {}
         self._session_ids = itertools.count()
-        # The host and the shared fired-list are process-global: one evaluation at a time.
+        # The durable-rules host and its native rulesets are process-global state: one evaluation at a time.
         self._lock = threading.Lock()
 
     def _prepared(self, rule_set: CompiledRuleSet) -> _CompiledDurable:
@@ -209,10 +208,6 @@ class DurableEvaluator:
                 fired.append(prepared.markers[rule_name])
             result = _native.complete_and_start_action(prepared.handle, state_handle)
         return fired
-
-    def rule_count(self, rule_set: CompiledRuleSet) -> int:
-        with self._lock:
-            return self._prepared(rule_set).rule_count
 
     def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[str, float | str | None]) -> dict[str, Status]:
         with self._lock:

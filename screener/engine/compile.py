@@ -5,14 +5,26 @@ backend and the reference evaluator cannot disagree about what a criterion means
 evaluated.
 """
 from dataclasses import dataclass
+
 from .. import config
 from ..facts.catalogue import catalogue
-from ..facts.keys import (AnyFactKey, DaysSinceFact, Event, LabFact, LabMultipleFact, RecordedFact,
-                          TransfusionFreeFact)
+from ..facts.keys import AnyFactKey, DaysSinceFact, Event, LabFact, LabMultipleFact, RecordedFact, TransfusionFreeFact
 from ..model.errors import FieldError
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS
-from ..model.ruleset import (All, AnyOf, AtLeastDaysAgo, Compare, Criterion, Limit, Multiple, Not, OneOf, Recorded,
-                             RuleSet, Window)
+from ..model.ruleset import (
+    All,
+    AnyOf,
+    AtLeastDaysAgo,
+    Compare,
+    Criterion,
+    Limit,
+    Multiple,
+    Not,
+    OneOf,
+    Recorded,
+    RuleSet,
+    Window,
+)
 
 Where = tuple[str | int, ...]  # a place in the rule file, as in model/errors.FieldError
 _OP_WORDS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}

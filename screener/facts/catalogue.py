@@ -53,11 +53,16 @@ def _integer_choices(annotation) -> tuple[int, ...]:
     return ()
 
 
+def _unannotated(annotation):
+    return typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
+
+
 def _model_fields(prefix: str, model: type[BaseModel]) -> list[FieldInfo]:
     fields = []
     for name, info in model.model_fields.items():
         annotation = info.annotation
-        args = set(typing.get_args(annotation)) or {annotation}
+        # Annotated types (IsoDate) unwrapped: the date test below missed `IsoDate | None` until it was.
+        args = {_unannotated(a) for a in typing.get_args(annotation)} or {annotation}
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             fields.extend(_model_fields(f"{prefix}.{name}", annotation))
             continue

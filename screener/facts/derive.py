@@ -16,8 +16,17 @@ from ..model.report import UnknownReason
 from ..model.ruleset import Lookback
 from ..model.tables import Tables
 from .catalogue import catalogue
-from .keys import (AnyFactKey, DaysSinceFact, DerivedFact, Event, LabFact, LabMultipleFact, RecordedFact, RecordFact,
-                   TransfusionFreeFact)
+from .keys import (
+    AnyFactKey,
+    DaysSinceFact,
+    DerivedFact,
+    Event,
+    LabFact,
+    LabMultipleFact,
+    RecordedFact,
+    RecordFact,
+    TransfusionFreeFact,
+)
 from .medications import cyp3a4_exposures, steroid_exposures
 
 

@@ -191,7 +191,7 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
 def cyp3a4_exposures(deriver, strengths: set[str]) -> Exposures:
     """Entries that count for a CYP3A4 window: an inhibitor or inducer of one of the given strengths."""
     found, drugs = Exposures(), deriver.tables.cyp3a4.drugs
-    for path, med, course, rec, active, seen_as in _recognised_entries(deriver, found, "a CYP3A4 inhibitor or inducer"):
+    for path, med, course, _rec, active, seen_as in _recognised_entries(deriver, found, "a CYP3A4 inhibitor or inducer"):
         counted = [d for d in active if d in drugs and drugs[d].strength in strengths]
         if counted:
             found.count(path, med, f"{seen_as}, {med.route}, {course}")

@@ -19,7 +19,8 @@ from datetime import date, timedelta
 
 from .. import config
 from ._common import RXNORM, as_dict, codes, codings, day, table, words
-from ._models import AdministrationDosage, Dosage, Medication as MedicationModel, problem
+from ._models import AdministrationDosage, Dosage, problem
+from ._models import Medication as MedicationModel
 
 TYPES = ("MedicationStatement", "MedicationAdministration", "MedicationRequest")
 _IGNORED_STATUS = {

@@ -5,13 +5,18 @@ from datetime import date
 from pydantic import ValidationError
 
 from .. import config
-from ..model.labs import LOINC_TO_LAB, LABS, accepted_units, to_canonical
-from ..model.record import PatientRecord
 from ..model.errors import FieldError, InvalidRecord, error_path, validation_message
-from ._common import LOINC, FhirImport, as_dict, day as _day, fail as _fail, match_words as _match, table, words as _words
+from ..model.labs import LABS, LOINC_TO_LAB, accepted_units, to_canonical
+from ..model.record import PatientRecord
+from ._common import LOINC, FhirImport, as_dict, table
+from ._common import day as _day
+from ._common import fail as _fail
+from ._common import match_words as _match
+from ._common import words as _words
 from ._conditions import ConditionReader
 from ._medications import MedicationReader
-from ._models import MODELS, Bundle as BundleModel, CodeableConcept, problem
+from ._models import MODELS, CodeableConcept, problem
+from ._models import Bundle as BundleModel
 
 _USABLE_OBSERVATION_STATUS = {"final", "amended", "corrected"}
 # A result in these states never existed as a value; any other unusable result (pending, malformed, an odd unit,

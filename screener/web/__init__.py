@@ -1,4 +1,4 @@
-"""The Flask application: JSON API (and, later, the coordinator's form), built by create_app()."""
+"""The Flask application: the JSON API, the coordinator's form and the auditor views, built by create_app()."""
 import logging
 import os
 from datetime import timedelta
@@ -10,7 +10,7 @@ from .. import config
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Configuration: defaults, then instance/config.py and SCREENER_* environment variables, then test_config."""
-    # SCREENER_INSTANCE_PATH: where instance config (and, later, the database) live; an installed package's default
+    # SCREENER_INSTANCE_PATH: where instance config, keys and the SQLite database live; an installed package's default
     # (under sys.prefix) is not writable by the container's non-root user.
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("SCREENER_INSTANCE_PATH"))
     app.config.from_mapping(
@@ -23,36 +23,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
-        # Per token, counted in the database (so shared by every worker and kept across restarts): 10 a second
-        # is far above an EHR interface screening patients as they come, and stops a runaway or stolen token
-        # from flooding the trail. Population pre-screening belongs in `screener batch`, not the API.
-        TOKEN_RATE_PER_MINUTE=600,
-        # Token look-ups are remembered per process this long: a revoked token (or a disabled user's) is refused
-        # by every worker within it; an expired one at once. See audit/_token_cache.py.
-        TOKEN_CACHE_SECONDS=5.0,
-        # Sign-in: each try costs a deliberately slow scrypt check (about 0.3 s of a core here). Counted in the
-        # database, so the limits hold across workers and restarts.
-        LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=10,
-        LOGIN_ATTEMPTS_PER_MINUTE=60,  # every client together: at most a third of one core spent hashing
-        LOGIN_CONCURRENT_HASHES=1,  # per host; with two or more workers one is always free for health checks
-        # A browser that signed in as a user within LOGIN_KNOWN_DAYS carries a signed cookie saying so; its tries
-        # for that username have their own budget and hashing slot, outside the two limits above, so a flood from
-        # any number of addresses cannot lock people out who have signed in before (auth.py, README).
-        LOGIN_KNOWN_ATTEMPTS_PER_MINUTE=10,  # per username, for browsers known to it
-        LOGIN_KNOWN_DAYS=30,
-        LOGIN_RESERVED_HASHES=1,
-        # Lockout, per username *and* client address, so nobody can lock another person out from elsewhere:
-        # after 5 failures in a row, 1 minute, doubling with each further failure up to an hour.
-        LOGIN_FAILURES_ALLOWED=5,
-        LOGIN_LOCKOUT_SECONDS=60,
-        LOGIN_LOCKOUT_MAX_SECONDS=3600,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=config.SESSION_IDLE_MINUTES),
+        # Rate limits and lockout: why each value, in config.py.
+        TOKEN_RATE_PER_MINUTE=config.TOKEN_RATE_PER_MINUTE,
+        TOKEN_CACHE_SECONDS=config.TOKEN_CACHE_SECONDS,
+        LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=config.LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE,
+        LOGIN_ATTEMPTS_PER_MINUTE=config.LOGIN_ATTEMPTS_PER_MINUTE,
+        LOGIN_CONCURRENT_HASHES=config.LOGIN_CONCURRENT_HASHES,
+        LOGIN_KNOWN_ATTEMPTS_PER_MINUTE=config.LOGIN_KNOWN_ATTEMPTS_PER_MINUTE,
+        LOGIN_KNOWN_DAYS=config.LOGIN_KNOWN_DAYS,
+        LOGIN_RESERVED_HASHES=config.LOGIN_RESERVED_HASHES,
+        LOGIN_FAILURES_ALLOWED=config.LOGIN_FAILURES_ALLOWED,
+        LOGIN_LOCKOUT_SECONDS=config.LOGIN_LOCKOUT_SECONDS,
+        LOGIN_LOCKOUT_MAX_SECONDS=config.LOGIN_LOCKOUT_MAX_SECONDS,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("SCREENER")
-        if os.environ.get("DATABASE_URL"):
-            app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        if config.DATABASE_URL:
+            app.config["DATABASE_URL"] = config.DATABASE_URL
     else:
         app.config.from_mapping(test_config)
     from ..audit import private_folder

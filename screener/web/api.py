@@ -9,14 +9,21 @@ from ..audit import StoreError
 from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..fhir import record_from_bundle
+from ..model.api import (
+    CriterionView,
+    FhirImportView,
+    FieldView,
+    ScreenAllResponse,
+    ScreenResponse,
+    TrialDetail,
+    TrialSummary,
+)
 from ..model.dates import parse_date
 from ..model.errors import FieldError
-from ..model.api import (CriterionView, FhirImportView, FieldView, ScreenAllResponse, ScreenResponse, TrialDetail,
-                         TrialSummary)
 from ..rules import load_rule_sets
 from ..screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
-from .errors import problem
 from .auth import current
+from .errors import problem
 from .storage import get_committer
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -167,7 +174,7 @@ def screen_every_trial():
         reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"])
         request_id, ids = _record(record, reports)
         verdicts = ",".join(f"{r.trial_id}={r.verdict}" for r in reports)
-        return ScreenAllResponse(screening_id=request_id, screening_ids={r.trial_id: i for r, i in zip(reports, ids)},
+        return ScreenAllResponse(screening_id=request_id, screening_ids={r.trial_id: i for r, i in zip(reports, ids, strict=True)},
                                  reports=reports, fhir_import=imported), verdicts
 
     return _screening(run)

@@ -4,12 +4,16 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from ..audit import export as export_rows, log_chart, log_csv as log_to_csv, report_of, screening_log
+from .. import config
+from ..audit import export as export_rows
+from ..audit import log_chart, report_of, screening_log
+from ..audit import log_csv as log_to_csv
 from ..model.dates import parse_date
 from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries
 from .auth import current, sees_everything
-from .consort import WIDTH as FLOW_WIDTH, flow
+from .consort import WIDTH as FLOW_WIDTH
+from .consort import flow
 from .storage import get_store
 from .verdicts import verdicts
 
@@ -34,7 +38,7 @@ def _filters() -> tuple[dict, str | None]:
     return values, error
 
 
-def _query_rows(values: dict, limit: int):
+def _query_rows(values: dict, limit: int | None):
     as_date = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
     rows = get_store().screenings(values["trial"], values["verdict"], as_date(values["from"]), as_date(values["to"]), limit=limit)
     if not sees_everything():  # a screener sees their own screenings only
@@ -63,7 +67,7 @@ def rule_set(trial_id: str):
 @bp.get("/screenings")
 def screenings():
     values, error = _filters()
-    return render_template("audit/screenings.html", rows=_query_rows(values, 500), f=values, error=error,
+    return render_template("audit/screenings.html", rows=_query_rows(values, config.AUDIT_HISTORY_ROWS), f=values, error=error,
                            trials=list(load_rule_sets()), verdicts=verdicts())
 
 
@@ -95,8 +99,8 @@ def _log():
     values, error = _filters()
     trials = list(load_rule_sets())
     if not values["trial"]:
-        values["trial"] = "NCT06674265" if "NCT06674265" in trials else trials[0]
-    rows = _query_rows(values, 10**9)
+        values["trial"] = config.AUDIT_LOG_DEFAULT_TRIAL if config.AUDIT_LOG_DEFAULT_TRIAL in trials else trials[0]
+    rows = _query_rows(values, None)  # the log counts every screening of the period
     query = {k: v for k, v in {"trial": values["trial"], "from": values["from"], "to": values["to"]}.items() if v}
     return screening_log(rows, values["trial"]), values, error, trials, query
 

@@ -4,7 +4,7 @@ import os
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for)
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..audit import FIRST_ADMIN_PASSWORD_FILE, Accounts, Limits, Principal

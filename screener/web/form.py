@@ -11,10 +11,11 @@ from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
 from ..model.dates import parse_date
+from ..model.flat import flat_value, set_path
 from ..rules import load_rule_sets, load_tables
 from ..screening import InvalidRecord, parse_record, rank, screen, screen_all
-from .form_spec import HISTORY_ROWS, form_sections
 from .auth import current, sees_everything
+from .form_spec import HISTORY_ROWS, form_sections
 from .storage import get_store
 from .verdicts import verdict_view
 
@@ -69,19 +70,18 @@ class _Builder:
         raw = (self.form.get(name) or "").strip()
         if raw == "":
             return None
-        if kind == "number" or self.kinds.get(path) == "integer":  # a grade's select posts "2": the record wants 2
+        integer = self.kinds.get(path) == "integer"
+        if kind == "number" or integer:  # a grade's select posts "2": the record wants 2
             try:
-                number = float(raw)
+                number = flat_value(raw, "integer" if integer else "number")
             except ValueError:
                 number = math.nan
             if not math.isfinite(number):  # "nan", "inf", "1e400": not a measurement
                 self.errors[name] = "Enter a number."
                 return None
-            if self.kinds.get(path) == "integer":
-                if number != int(number):
-                    self.errors[name] = "Enter a whole number."
-                    return None
-                return int(number)
+            if integer and not isinstance(number, int):
+                self.errors[name] = "Enter a whole number."
+                return None
             return number
         if kind == "date":
             try:
@@ -90,16 +90,8 @@ class _Builder:
                 self.errors[name] = "Enter a date (YYYY-MM-DD) between 1900 and 2200."
                 return None
         if kind == "select" and raw in ("yes", "no") and not path.startswith("attestations."):
-            return raw == "yes"
+            return flat_value(raw, "boolean")
         return raw
-
-    @staticmethod
-    def _set(record: dict, path: str, value) -> None:
-        *parents, last = path.split(".")
-        node = record
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
 
     def build(self) -> dict:
         record: dict = {}
@@ -107,7 +99,7 @@ class _Builder:
             for field in section.inputs:
                 value = self._value(field.name, field.name, field.kind)
                 if value is not None:
-                    self._set(record, field.name, value)
+                    set_path(record, field.name, value)
             for lab in section.labs:
                 entered = (self.form.get(f"lab.{lab.lab}.value") or "").strip() != ""
                 value = self._value(f"lab.{lab.lab}.value", "observations.value", "number")

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 
 from ..engine.compile import compiled
 from ..facts.catalogue import catalogue
-from ..facts.keys import DaysSinceFact, DerivedFact, LabFact, LabMultipleFact, RecordedFact, RecordFact, TransfusionFreeFact
+from ..facts.keys import (
+    DaysSinceFact,
+    DerivedFact,
+    LabFact,
+    LabMultipleFact,
+    RecordedFact,
+    RecordFact,
+    TransfusionFreeFact,
+)
 from ..model.labs import LABS, unit_choices
 from ..model.record import ChemotherapyCourse, Imaging, Medication, Transfusion, Transplant
 from ..rules import load_rule_sets

@@ -97,8 +97,7 @@ def openapi_json():
 
 _DOCS = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Screener API v1</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.45}
-code,pre{background:#f4f4f4;padding:.1rem .3rem}pre{padding:.8rem;overflow:auto}h2{border-top:1px solid #ccc;padding-top:1rem}</style></head>
+<link rel="stylesheet" href="{{ url_for('static', filename='docs.css') }}"></head>
 <body><h1>{{ doc.info.title }} — API v1</h1><p>{{ doc.info.description }}</p>
 <p>Machine-readable: <a href="openapi.json">openapi.json</a> (OpenAPI 3.1). Errors are <code>application/problem+json</code> (RFC 9457).</p>
 {% for path, ops in doc.paths.items() %}{% for method, op in ops.items() %}
@@ -107,7 +106,10 @@ code,pre{background:#f4f4f4;padding:.1rem .3rem}pre{padding:.8rem;overflow:auto}
 {% if op.requestBody %}<p>Body: {% for ct in op.requestBody.content %}<code>{{ ct }}</code>{% if not loop.last %} or {% endif %}{% endfor %}</p>{% endif %}
 <p>Responses: {% for code, r in op.responses.items() %}<code>{{ code }}</code> {{ r.description }}{% if not loop.last %}; {% endif %}{% endfor %}</p>
 {% endfor %}{% endfor %}
-<h2>Example</h2><pre>curl -s -X POST 'http://127.0.0.1:8000/api/v1/trials/NCT06674265/screen?as_of=2026-11-22' \\
+<h2>Example</h2><p>Every call but this page, <code>/healthz</code> and <code>/readyz</code> needs a token from
+<code>screener tokens create NAME --name "EHR interface"</code>.</p>
+<pre>curl -s -X POST 'http://127.0.0.1:8000/api/v1/trials/NCT06674265/screen?as_of=2026-11-22' \\
+  -H "Authorization: Bearer $SCREENER_TOKEN" \\
   -H 'Content-Type: application/json' --data @seeds/patients/eligible.json</pre>
 </body></html>"""
 

@@ -4,10 +4,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..audit import AuditStore, open_store
-from ..audit._group_commit import GroupCommit
-from ..audit._meter import TokenMeter
-from ..audit._token_cache import TokenCache
+from ..audit import AuditStore, GroupCommit, TokenCache, TokenMeter, open_store
 
 
 def get_store() -> AuditStore:

@@ -2,35 +2,34 @@
 import typing
 from dataclasses import dataclass
 
-from ..model.report import Verdict
+from ..model.report import VERDICTS, Verdict
 
 
 @dataclass(frozen=True)
 class VerdictView:
     label: str  # the words on the banner and in tables
     tone: str  # the CSS tone: pass, fail, unknown or partial (words and a symbol carry it too, never colour alone)
-    rank: int  # best prospects first
 
 
 _VIEWS = {
-    "eligible": VerdictView("ELIGIBLE", "pass", 0),
-    "no_known_exclusion": VerdictView("NO KNOWN EXCLUSION — PARTIAL", "partial", 1),
-    "incomplete": VerdictView("INCOMPLETE", "unknown", 2),
-    "ineligible": VerdictView("INELIGIBLE", "fail", 3),
+    "eligible": VerdictView("ELIGIBLE", "pass"),
+    "no_known_exclusion": VerdictView("NO KNOWN EXCLUSION — PARTIAL", "partial"),
+    "incomplete": VerdictView("INCOMPLETE", "unknown"),
+    "ineligible": VerdictView("INELIGIBLE", "fail"),
 }
 # A verdict this table does not know yet is shown by its name and never in the eligible tone.
-_UNLISTED = VerdictView("", "unknown", 2)
+_UNLISTED_TONE = "unknown"
 
 
 def verdict_view(verdict: str, report=None) -> VerdictView:
     """The view of a verdict; given the report, a partial verdict also says how many criteria were encoded."""
-    view = _VIEWS.get(verdict) or VerdictView(verdict.replace("_", " ").upper(), _UNLISTED.tone, _UNLISTED.rank)
+    view = _VIEWS.get(verdict) or VerdictView(verdict.replace("_", " ").upper(), _UNLISTED_TONE)
     if view.tone == "partial" and report is not None:
         count = len(report.criteria)
-        view = VerdictView(f"{view.label}, {count} criteri{'on' if count == 1 else 'a'} encoded", view.tone, view.rank)
+        view = VerdictView(f"{view.label}, {count} criteri{'on' if count == 1 else 'a'} encoded", view.tone)
     return view
 
 
 def verdicts() -> list[str]:
-    """Every verdict the report model allows, best first: what a filter offers."""
-    return sorted(typing.get_args(Verdict), key=lambda v: (verdict_view(v).rank, v))
+    """Every verdict the report model allows, best first (the one order, model.report.VERDICTS): what a filter offers."""
+    return sorted(typing.get_args(Verdict), key=lambda v: (VERDICTS.index(v) if v in VERDICTS else len(VERDICTS), v))
