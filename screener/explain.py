@@ -9,6 +9,7 @@ paths and raw category codes are.
 """
 import re
 from datetime import date
+from functools import lru_cache
 
 from . import config
 from .engine.compile import NEGATED_OP, CompiledCriterion, Leaf, Node
@@ -109,8 +110,13 @@ def _unit_list(match: re.Match) -> str:
 
 def plain(text: str | None) -> str:
     """Text from the derivation as people read it: dates spelt out, units as written, no record or file paths."""
-    if not text:
-        return ""
+    return _plain(text) if text else ""
+
+
+@lru_cache(maxsize=8192)
+def _plain(text: str) -> str:
+    # Memoised: the same texts (a lab's "none recorded", a threshold, a date) recur from screening to screening,
+    # and each is five regular-expression passes.
     text = _FILE_PATH.sub("", text)
     text = _RECORD_PATH.sub("", text)
     text = re.sub(r" \(([^()]*)\)", _unit_list, text)
@@ -151,6 +157,15 @@ def citation(reference: str, section: str) -> str:
 
 
 # --- clauses ---------------------------------------------------------------------------------------------------
+# What a clause says that the rule set alone decides (its label, what the rule needs, which clauses a criterion
+# shows) is worded once per compiled criterion (_plan); a screening then only words its values. Profiled: wording
+# every comparison from scratch on every screening, regular expressions included, was half of a screening's time.
+_SCAN = re.compile(r"\((mri|ct)\)$")
+_NAMED_MEDICATION = re.compile(r"history\.medications\[\d+\] (.+?)(?: \((.+)\))?$")
+_MEDICATION_PATH = re.compile(r"history\.medications\[\d+\]")
+_DAYS_BEFORE = re.compile(r": \d+ days? before the as-of date")
+
+
 def _polarities(tree, good_when_holds: bool, out: dict) -> dict:
     """For each comparison, whether its holding speaks for the patient (an inclusion met, an exclusion avoided)."""
     if isinstance(tree, Leaf):
@@ -173,7 +188,11 @@ def _requirement(leaf: Leaf, good_when_holds: bool) -> str:
     return f"{_OP_WORDS.get(op, _OP_SYMBOLS[op])} {plain(stated)}"
 
 
-def _number_clause(key, fact, leaves, evidence) -> str:
+def _dated(fact) -> str:
+    return f" on {when(fact.date)}" if fact.date else ""
+
+
+def _number_words(key, leaves):
     base = key.slot
     lab = key.lab if isinstance(key, (LabFact, LabMultipleFact)) else None
     info = info_for(key)
@@ -183,66 +202,80 @@ def _number_clause(key, fact, leaves, evidence) -> str:
         label = f"Worst CTCAE v5.0 grade, {base.rsplit('.', 1)[1]}"
     else:
         label = _NUMBER_LABELS.get(base, _upper_first(info.description) if info else leaves[0][0].text)
-    if fact.value is None:
-        shown = f" {plain(fact.display)}" + (f" on {when(fact.date)}" if fact.date else "") if fact.display else ""
-        why = _without_label(plain(fact.missing), info.description) if info else plain(fact.missing)
-        if lab in LABS:
-            why = why.replace(f"no {LABS[lab].description} recorded", "none recorded")
-        return f"{label}{shown}: {why}"
-    value = plain(fact.display)
-    if isinstance(key, LabMultipleFact) and evidence.get("source") and "limit: " in evidence["source"]:
-        value += f" (limit: {plain(evidence['source'].split('limit: ', 1)[1])})"
-    dated = f" on {when(fact.date)}" if fact.date else ""
-    scan = re.search(r"\((mri|ct)\)$", evidence.get("source") or "")
-    if scan:
-        dated = f" ({scan[1].upper()}, {when(fact.date)})"
-    if not (lab in LABS or base == "age_years"):
-        label += ":"  # "Worst CTCAE v5.0 grade, renal: 0", not "… renal 0"
+    none_recorded = f"no {LABS[lab].description} recorded" if lab in LABS else None
+    # "Worst CTCAE v5.0 grade, renal: 0", not "… renal 0"
+    labelled = label if lab in LABS or base == "age_years" else label + ":"
     needs = list(dict.fromkeys(_requirement(leaf, good) for leaf, good in leaves))  # "≥ 70" and "not < 70" read alike
     if len(needs) == 2 and needs[0].startswith("at least ") and needs[1].startswith("at most "):
         low, high = needs[0].removeprefix("at least "), needs[1].removeprefix("at most ")
         unit = high.split(" ", 1)[1] if " " in high else ""
-        return f"{label} {value}{dated} — needs {low.removesuffix(' ' + unit) if unit else low} to {high}"
-    return f"{label} {value}{dated} — needs " + " and ".join(needs)
+        need = f" — needs {low.removesuffix(' ' + unit) if unit else low} to {high}"
+    else:
+        need = " — needs " + " and ".join(needs)
+    multiple = isinstance(key, LabMultipleFact)
+
+    def words(fact, evidence: dict) -> str:
+        if fact.value is None:
+            shown = f" {plain(fact.display)}" + _dated(fact) if fact.display else ""
+            why = _without_label(plain(fact.missing), info.description) if info else plain(fact.missing)
+            if none_recorded:
+                why = why.replace(none_recorded, "none recorded")
+            return f"{label}{shown}: {why}"
+        value = plain(fact.display)
+        source = evidence.get("source")
+        if multiple and source and "limit: " in source:
+            value += f" (limit: {plain(source.split('limit: ', 1)[1])})"
+        scan = _SCAN.search(source or "")
+        dated = f" ({scan[1].upper()}, {when(fact.date)})" if scan else _dated(fact)
+        return f"{labelled} {value}{dated}{need}"
+    return words
 
 
-def _boolean_clause(key, fact, leaves) -> str:
+def _boolean_words(key, leaves):
     description = info_for(key).description
     name = key.name
     yes, no, _ = _BOOLEANS.get(name, (_upper_first(description) + ": yes", _upper_first(description) + ": no", ""))
-    if fact.value is None:
-        return f"{_upper_first(description)}: {_without_label(plain(fact.missing), description)}"
-    text = yes if fact.value == 1 else no
     transplants = isinstance(key, DerivedFact) and name.startswith("history.")
-    if transplants and fact.value == 1:
-        return f"{text}, most recent {when(fact.date)}"
-    if transplants:
-        return f"{text} (transplant history reviewed)"
-    return text + (f" on {when(fact.date)}" if fact.date else "")
+
+    def words(fact, evidence: dict) -> str:
+        if fact.value is None:
+            return f"{_upper_first(description)}: {_without_label(plain(fact.missing), description)}"
+        text = yes if fact.value == 1 else no
+        if transplants and fact.value == 1:
+            return f"{text}, most recent {when(fact.date)}"
+        if transplants:
+            return f"{text} (transplant history reviewed)"
+        return text + _dated(fact)
+    return words
 
 
-def _category_clause(key, fact, leaves) -> str:
+def _category_words(key, leaves):
     info = info_for(key)
     name = key.name
     if info is not None and info.type == "attestation":
-        words = _ATTESTATIONS.get(name.split(".", 1)[1], name.split(".", 1)[1].replace("_", " "))
-        if fact.value is None:
-            return f"Investigator has not yet attested that {words}" + (
-                f" ({plain(fact.missing)})" if "not assessed" not in (fact.missing or "") else "")
-        dated = f" on {when(fact.date)}" if fact.date else ""
-        return (f"Investigator attests{dated} that {words}" if fact.value == "yes"
-                else f"Investigator answers no{dated}: {words}")
+        attested = _ATTESTATIONS.get(name.split(".", 1)[1], name.split(".", 1)[1].replace("_", " "))
+
+        def attestation(fact, evidence: dict) -> str:
+            if fact.value is None:
+                return f"Investigator has not yet attested that {attested}" + (
+                    f" ({plain(fact.missing)})" if "not assessed" not in (fact.missing or "") else "")
+            return (f"Investigator attests{_dated(fact)} that {attested}" if fact.value == "yes"
+                    else f"Investigator answers no{_dated(fact)}: {attested}")
+        return attestation
     label = _CATEGORY_LABELS.get(name, _upper_first(info.description) if info else name)
-    if fact.value is None:
-        return f"{label}: {_without_label(plain(fact.missing), info.description if info else name)}"
     wanted = [leaf.value for leaf, good in leaves if (leaf.op == "eq") == good]
     refused = [leaf.value for leaf, good in leaves if (leaf.op == "eq") != good]
-    text = f"{label}: {category(fact.value)}" + (f" on {when(fact.date)}" if fact.date else "")
-    if wanted and not (len(wanted) == 1 and fact.value == wanted[0]):
-        text += " — needs " + _or([category(v) for v in wanted])
-    if refused:
-        text += " — excluded if " + _or([category(v) for v in refused])
-    return text
+    needs = " — needs " + _or([category(v) for v in wanted]) if wanted else ""
+    excluded = " — excluded if " + _or([category(v) for v in refused]) if refused else ""
+
+    def words(fact, evidence: dict) -> str:
+        if fact.value is None:
+            return f"{label}: {_without_label(plain(fact.missing), info.description if info else name)}"
+        text = f"{label}: {category(fact.value)}" + _dated(fact)
+        if wanted and not (len(wanted) == 1 and fact.value == wanted[0]):
+            text += needs
+        return text + excluded
+    return words
 
 
 def _or(words: list[str]) -> str:
@@ -265,27 +298,11 @@ def _event(key: DaysSinceFact) -> str:
     return "systemic corticosteroid" + (f" at ≥ {dose:g} mg/kg/day prednisone-equivalent" if dose else "")
 
 
-def _days_clause(key: DaysSinceFact, fact, leaves, evidence) -> str:
+def _days_words(key: DaysSinceFact, leaves):
     event = _event(key)
-    source = evidence.get("source") or ""
-    named = re.match(r"history\.medications\[\d+\] (.+?)(?: \((.+)\))?$", source)
-    what = named[1] if named else event
-    detail = f" ({named[2]})" if named and named[2] else ""
-    recognised = evidence.get("value") if re.fullmatch(r"history\.medications\[\d+\]", source) else None
-    if recognised and fact.value not in (None, 0, config.NEVER_DAYS) and len(leaves) == 1:
-        # The medication vocabulary already says what the entry was recognised as, its dose, route and dates.
-        entry = re.sub(r": \d+ days? before the as-of date", "", plain(recognised))
-        window, days = leaves[0][0].value, int(fact.value)
-        clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on and days < window else ""
-        return f"{_upper_first(entry)} — last taken {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago (needs {window:g} days without{clears})"
-    if len(leaves) == 1 and leaves[0][0].op == "lt" and not leaves[0][1] and fact.value not in (None, 0, config.NEVER_DAYS):
-        # An exclusion window ("within the last N days"): the sentence a coordinator says.
-        window, days = leaves[0][0].value, int(fact.value)
-        if days >= window:
-            return f"No {what}{detail} since {when(fact.date)} ({days} days; needs {window:g})"
-        clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on else ""
-        return (f"{_upper_first(what)}{detail} on {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
-                f"(needs {window:g} days without{clears})")
+    (first, first_good), single = leaves[0], len(leaves) == 1
+    # An exclusion window ("within the last N days"): the sentence a coordinator says.
+    exclusion_window = single and first.op == "lt" and not first_good
     needs = []
     for leaf, good in leaves:
         if leaf.value == config.NEVER_DAYS:
@@ -295,102 +312,173 @@ def _days_clause(key: DaysSinceFact, fact, leaves, evidence) -> str:
         else:
             needs.append(f"needs at least {leaf.value:g} days since" if good else f"needs one within {leaf.value:g} days")
     need = "; ".join(needs)
-    if fact.value is None:
-        return f"{_upper_first(event)}: {plain(fact.missing)}"
-    if fact.value == config.NEVER_DAYS:
-        reviewed = plain(fact.display)
-        good = all(leaf.holds(fact.value) == g for leaf, g in leaves)
-        # "none recorded (… reviewed)" folds into the sentence; any other reading (the medication vocabulary's
-        # "no entry counts (2 reviewed: …)") follows it whole, so its parentheses stay balanced.
-        text = (f"No {event} recorded ({reviewed.removeprefix('none recorded (').removesuffix(')')})"
-                if reviewed.startswith("none recorded (") else f"No {event}: {reviewed}")
-        return text + ("" if good else f" — {need}")
-    if fact.value == 0:
-        return f"{_upper_first(what)}{detail}: ongoing (clears only after it stops) — {need}"
-    days = int(fact.value)
     # A window that must hold (an inclusion: "transplant within the last 8 days") closes; one that must not, clears.
-    closes = leaves[0][1] and leaves[0][0].op == "lt"
-    clears = f"; {'the window closes' if closes else 'clears'} on {when(fact.clears_on)}" if fact.clears_on else ""
-    return f"Last {what}{detail} {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago ({need}{clears})"
+    closing = "the window closes" if first_good and first.op == "lt" else "clears"
+
+    def words(fact, evidence: dict) -> str:
+        source = evidence.get("source") or ""
+        named = _NAMED_MEDICATION.match(source)
+        what = named[1] if named else event
+        detail = f" ({named[2]})" if named and named[2] else ""
+        recognised = evidence.get("value") if _MEDICATION_PATH.fullmatch(source) else None
+        counted = fact.value not in (None, 0, config.NEVER_DAYS)
+        if recognised and counted and single:
+            # The medication vocabulary already says what the entry was recognised as, its dose, route and dates.
+            entry = _DAYS_BEFORE.sub("", plain(recognised))
+            window, days = first.value, int(fact.value)
+            clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on and days < window else ""
+            return f"{_upper_first(entry)} — last taken {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago (needs {window:g} days without{clears})"
+        if exclusion_window and counted:
+            window, days = first.value, int(fact.value)
+            if days >= window:
+                return f"No {what}{detail} since {when(fact.date)} ({days} days; needs {window:g})"
+            clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on else ""
+            return (f"{_upper_first(what)}{detail} on {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
+                    f"(needs {window:g} days without{clears})")
+        if fact.value is None:
+            return f"{_upper_first(event)}: {plain(fact.missing)}"
+        if fact.value == config.NEVER_DAYS:
+            reviewed = plain(fact.display)
+            good = all(leaf.holds(fact.value) == g for leaf, g in leaves)
+            # "none recorded (… reviewed)" folds into the sentence; any other reading (the medication vocabulary's
+            # "no entry counts (2 reviewed: …)") follows it whole, so its parentheses stay balanced.
+            text = (f"No {event} recorded ({reviewed.removeprefix('none recorded (').removesuffix(')')})"
+                    if reviewed.startswith("none recorded (") else f"No {event}: {reviewed}")
+            return text + ("" if good else f" — {need}")
+        if fact.value == 0:
+            return f"{_upper_first(what)}{detail}: ongoing (clears only after it stops) — {need}"
+        days = int(fact.value)
+        clears = f"; {closing} on {when(fact.clears_on)}" if fact.clears_on else ""
+        return f"Last {what}{detail} {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago ({need}{clears})"
+    return words
 
 
 def _lab_name(lab: str) -> str:
     return LAB_LABELS.get(lab, LABS[lab].description if lab in LABS else lab)
 
 
-def _transfusion_free_clause(key: TransfusionFreeFact, fact) -> str:
+def _transfusion_free_words(key: TransfusionFreeFact, leaves):
     """Whether a count was drawn late enough after a transfusion to be the patient's own."""
     name = _lab_name(key.lab)
-    if fact.value is None:
-        return f"{name}: {plain(fact.missing)}"
-    note = plain(fact.display.rsplit("; ", 1)[-1]) if fact.display and "; " in fact.display else ""
-    return f"{name} of {when(fact.date)}: {note} — must be drawn at least {key.days} days after a transfusion"
+
+    def words(fact, evidence: dict) -> str:
+        if fact.value is None:
+            return f"{name}: {plain(fact.missing)}"
+        note = plain(fact.display.rsplit("; ", 1)[-1]) if fact.display and "; " in fact.display else ""
+        return f"{name} of {when(fact.date)}: {note} — must be drawn at least {key.days} days after a transfusion"
+    return words
 
 
-def _recorded_clause(key: RecordedFact, fact) -> str:
+def _recorded_words(key: RecordedFact, leaves):
     inner = key.of
     name = _lab_name(inner.lab) if isinstance(inner, LabFact) else _upper_first(info_for(inner).description)
-    if fact.value:
-        return f"{name} recorded: {plain(fact.display.removeprefix('recorded: '))}"
-    return f"{name}: no usable value" + (f" ({plain(fact.display.removeprefix('no usable value (').rstrip(')'))})"
-                                         if fact.display else "")
+
+    def words(fact, evidence: dict) -> str:
+        if fact.value:
+            return f"{name} recorded: {plain(fact.display.removeprefix('recorded: '))}"
+        return f"{name}: no usable value" + (f" ({plain(fact.display.removeprefix('no usable value (').rstrip(')'))})"
+                                             if fact.display else "")
+    return words
+
+
+def _unknown_fact_words(key, leaves):
+    rule = plain(leaves[0][0].text)  # a fact this module does not know yet: the rule's own words and the derivation's
+
+    def words(fact, evidence: dict) -> str:
+        return f"{rule}: {plain(fact.missing if fact.value is None else fact.display)}"
+    return words
+
+
+class _Clause:
+    """One fact's sentence in one criterion: its wording prepared from the comparisons on it, each with its polarity."""
+
+    __slots__ = ("key", "leaves", "category", "wanted", "refused", "words")
+
+    def __init__(self, key, leaves: list[tuple[Leaf, bool]]):
+        info = info_for(key)
+        self.key, self.leaves = key, tuple(leaves)
+        self.category = info is not None and info.type in ("category", "attestation")
+        self.wanted = [leaf.value for leaf, g in leaves if (leaf.op == "eq") == g]
+        self.refused = [leaf.value for leaf, g in leaves if (leaf.op == "eq") != g]
+        if isinstance(key, DaysSinceFact):
+            self.words = _days_words(key, leaves)
+        elif isinstance(key, TransfusionFreeFact):
+            self.words = _transfusion_free_words(key, leaves)
+        elif isinstance(key, RecordedFact):
+            self.words = _recorded_words(key, leaves)
+        elif self.category:
+            self.words = _category_words(key, leaves)
+        elif info is not None and info.type == "boolean":
+            self.words = _boolean_words(key, leaves)
+        elif info is not None or isinstance(key, (LabFact, LabMultipleFact)) or key.slot in _NUMBER_LABELS:
+            self.words = _number_words(key, leaves)
+        else:
+            self.words = _unknown_fact_words(key, leaves)
+
+    def __call__(self, fact, evidence: dict) -> str:
+        """The sentence with its mark, for this fact's value."""
+        if fact.value is None:
+            good = None
+        else:
+            good = all(leaf.holds(fact.value) == good_when_holds for leaf, good_when_holds in self.leaves)
+            if self.category:
+                good = (not self.wanted or fact.value in self.wanted) and fact.value not in self.refused
+        return f"{self.words(fact, evidence)} {_mark(good)}"
 
 
 def clause(key, fact, leaves: list[tuple[Leaf, bool]], evidence: dict) -> str:
     """One fact's sentence with its mark; key: a fact key (facts/keys.py); leaves: the comparisons on it, each with
     its polarity."""
-    info = info_for(key)
-    if fact.value is None:
-        good = None
-    else:
-        good = all(leaf.holds(fact.value) == good_when_holds for leaf, good_when_holds in leaves)
-        if info is not None and info.type in ("category", "attestation"):
-            wanted = [leaf.value for leaf, g in leaves if (leaf.op == "eq") == g]
-            refused = [leaf.value for leaf, g in leaves if (leaf.op == "eq") != g]
-            good = (not wanted or fact.value in wanted) and fact.value not in refused
-    if isinstance(key, DaysSinceFact):
-        text = _days_clause(key, fact, leaves, evidence)
-    elif isinstance(key, TransfusionFreeFact):
-        text = _transfusion_free_clause(key, fact)
-    elif isinstance(key, RecordedFact):
-        text = _recorded_clause(key, fact)
-    elif info is not None and info.type in ("category", "attestation"):
-        text = _category_clause(key, fact, leaves)
-    elif info is not None and info.type == "boolean":
-        text = _boolean_clause(key, fact, leaves)
-    elif info is not None or isinstance(key, (LabFact, LabMultipleFact)) or key.slot in _NUMBER_LABELS:
-        text = _number_clause(key, fact, leaves, evidence)
-    else:  # a fact this module does not know yet: the rule's own words and the derivation's
-        text = f"{plain(leaves[0][0].text)}: {plain(fact.missing if fact.value is None else fact.display)}"
-    return f"{text} {_mark(good)}"
+    return _Clause(key, leaves)(fact, evidence)
 
 
-def reason(status: str, criterion: CompiledCriterion, evidence: list[dict], facts: dict) -> str:
-    """The criterion's reason: one clause per fact it uses (for a fail, the facts that make it fail)."""
+def _clauses(criterion: CompiledCriterion) -> tuple[tuple[_Clause, tuple], ...]:
+    """The criterion's clauses in order, each with the lab keys whose missing value makes it redundant (see reason)."""
     polarity = _polarities(criterion.tree, not criterion.is_exclusion, {})
     by_fact: dict = {}
     for leaf in dict.fromkeys(criterion.leaves):
         by_fact.setdefault(leaf.fact, []).append((leaf, polarity[leaf]))
-    shown = {e["fact"]: e for e in evidence}
+    labs = tuple(k for k in by_fact if isinstance(k, (LabFact, LabMultipleFact)))
     # "Is X recorded" beside a comparison on X says nothing the comparison's clause does not ("none recorded").
-    # Nor does "drawn late enough after a transfusion?" when the count itself is missing.
-    by_fact = {key: leaves for key, leaves in by_fact.items()
-               if not (isinstance(key, RecordedFact) and key.of in by_fact)
-               and not (isinstance(key, TransfusionFreeFact) and facts[key].value is None
-                        and any(isinstance(k, (LabFact, LabMultipleFact)) and facts[k].value is None
-                                and facts[k].missing == facts[key].missing for k in by_fact))}
-    clauses = {key: clause(key, facts[key], leaves, shown.get(key.slot, {})) for key, leaves in by_fact.items()}
+    return tuple((_Clause(key, leaves), labs if isinstance(key, TransfusionFreeFact) else ())
+                 for key, leaves in by_fact.items() if not (isinstance(key, RecordedFact) and key.of in by_fact))
+
+
+_PLANS: dict[int, tuple[CompiledCriterion, tuple]] = {}
+
+
+def _plan(criterion: CompiledCriterion) -> tuple[tuple[_Clause, tuple], ...]:
+    """The criterion's prepared clauses, once per compiled criterion (keyed by identity, holding a reference so the
+    id cannot be reused, as engine.compile.compiled does)."""
+    entry = _PLANS.get(id(criterion))
+    if entry is None:
+        entry = _PLANS[id(criterion)] = (criterion, _clauses(criterion))
+    return entry[1]
+
+
+def reason(status: str, criterion: CompiledCriterion, evidence: list[dict], facts: dict) -> str:
+    """The criterion's reason: one clause per fact it uses (for a fail, the facts that make it fail)."""
+    shown = {e["fact"]: e for e in evidence}
+    clauses = []
+    for prepared, labs in _plan(criterion):
+        key = prepared.key
+        fact = facts[key]
+        # "Drawn late enough after a transfusion?" says nothing when the count itself is missing for the same reason.
+        if labs and fact.value is None and any(facts[k].value is None and facts[k].missing == fact.missing for k in labs):
+            continue
+        clauses.append(prepared(fact, shown.get(key.slot, {})))
     if status == "fail":
-        failing = [text for text in clauses.values() if text.endswith(FAILS)]
-        return "; ".join(failing or clauses.values())
+        failing = [text for text in clauses if text.endswith(FAILS)]
+        return "; ".join(failing or clauses)
     if status == "unknown":
-        open_items = [text for text in clauses.values() if text.endswith(UNKNOWN)]
-        settled = [text for text in clauses.values() if not text.endswith(UNKNOWN)]
+        open_items = [text for text in clauses if text.endswith(UNKNOWN)]
+        settled = [text for text in clauses if not text.endswith(UNKNOWN)]
         return "; ".join(open_items + settled)
-    return "; ".join(clauses.values())
+    return "; ".join(clauses)
 
 
 # --- what to record ------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
 def instruction(settle: str) -> str:
     """A 'settle' text from the derivation as an instruction to a coordinator: no record paths, units as written."""
     match = re.fullmatch(r"record (.+) \(((?:[a-z0-9_]+\.)+[a-z0-9_]+)\)", settle)

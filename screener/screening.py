@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from . import config, explain
 from .candidates import rank
 from .engine import evaluate_checked, get_evaluator, kleene
-from .engine.compile import CompiledCriterion, CompiledRuleSet, compiled
+from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
 from .model.errors import FieldError, InvalidRecord, field_errors, render_path, validation_message
@@ -102,22 +102,21 @@ def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = Non
     check_as_of(record, as_of)
     rule_set = compiled(rule_set_for(trial))
     engine = engine or config.SCREENER_ENGINE
-    facts, statuses = _judge(record, rule_set, as_of, engine)
-    clears_on = _every_fail_clears_on(rule_set, facts, statuses)
-    waited = _judge(record, rule_set, clears_on, engine)[1] if clears_on else None
-    return build_report(rule_set, facts, statuses, as_of, get_evaluator(engine).name, clears_on, waited)
+    facts, values, statuses = _judge(record, rule_set, as_of, engine)
+    # The first day each failing criterion clears by waiting alone, if it does; the day every fail clears, if each
+    # does, and the statuses the same record gets on that day (a second judgement only then).
+    clearing = {c.id: _eligible_from(c, facts, values) for c in rule_set.criteria if statuses[c.id] == "fail"}
+    days = list(clearing.values())
+    clears_on = max(days) if days and all(days) else None
+    waited = _judge(record, rule_set, clears_on, engine)[2] if clears_on else None
+    return build_report(rule_set, facts, statuses, clearing, as_of, get_evaluator(engine).name, clears_on, waited)
 
 
-def _judge(record: PatientRecord, rule_set: CompiledRuleSet, as_of: date, engine: str) -> tuple[dict[str, Fact], dict[str, str]]:
+def _judge(record: PatientRecord, rule_set: CompiledRuleSet, as_of: date, engine: str):
+    """The facts, their values and every criterion's status, checked against the reference evaluator."""
     facts = derive(record, as_of, rule_set.facts, rule_set.rule_set.lookback, load_tables())
-    return facts, evaluate_checked(engine, rule_set, {key: fact.value for key, fact in facts.items()})
-
-
-def _every_fail_clears_on(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: dict[str, str]) -> date | None:
-    """The day every failing criterion clears by waiting alone, if each does."""
     values = {key: fact.value for key, fact in facts.items()}
-    days = [_eligible_from(c, facts, values) for c in rule_set.criteria if statuses[c.id] == "fail"]
-    return max(days) if days and all(days) else None
+    return facts, values, evaluate_checked(engine, rule_set, values)
 
 
 def warm_up(engine: str | None = None) -> list[str]:
@@ -140,16 +139,54 @@ def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | N
     return sorted(reports, key=rank)
 
 
-def _evidence(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> list[dict]:
+def _evidence(leaves: tuple[Leaf, ...], facts: dict[str, Fact]) -> list[dict]:
     evidence = []
-    for leaf in dict.fromkeys(criterion.leaves):  # a comparison used in two branches is shown once
+    for leaf in leaves:
         fact = facts[leaf.fact]
         name = leaf.fact.slot
+        value = fact.value
         evidence.append({"fact": name, "label": name, "test": leaf.text, "value": fact.display,
                          "unit": fact.unit, "date": fact.date, "source": fact.source,
-                         "holds": kleene(leaf, values), "missing": fact.missing,
+                         "holds": None if value is None else leaf.holds(value), "missing": fact.missing,
                          "unknown": fact.unknown})
     return evidence
+
+
+class _Parts:
+    """What a rule set's reports share, prepared once per compiled rule set: each criterion's fixed fields and its
+    comparisons each once (a comparison used in two branches is shown once), the rule set's fixed fields."""
+
+    def __init__(self, rule_set: CompiledRuleSet):
+        self.criteria = []
+        for criterion in rule_set.criteria:
+            c = criterion.criterion
+            fixed = {"id": c.id, "kind": c.kind, "title": c.title, "registry_number": c.registry_number,
+                     "source_text": c.source_text, "citation": explain.citation(c.citation.reference, c.citation.section),
+                     "basis": c.basis, "interpretation": c.interpretation, "attestation": c.attestation is not None}
+            self.criteria.append((criterion, fixed, tuple(dict.fromkeys(criterion.leaves))))
+        meta = rule_set.rule_set
+        self.report = {
+            "trial_id": meta.trial_id, "title": meta.title,
+            "recruitment": meta.recruitment.model_dump() if meta.recruitment else None,
+            "rule_set_version": meta.version, "rule_set_digest": rule_set.digest,
+        }
+        self.coverage = {
+            "complete": meta.coverage.complete, "statement": meta.coverage.statement,
+            "criteria_from_data": sum(c.attestation is None for c in meta.criteria),
+            "criteria_by_attestation": sum(c.attestation is not None for c in meta.criteria),
+            "unknown_from_source": meta.coverage.unknown_from_source,
+        }
+
+
+_PARTS: dict[int, tuple[CompiledRuleSet, _Parts]] = {}
+
+
+def _parts(rule_set: CompiledRuleSet) -> _Parts:
+    """Keyed by identity and holding a reference, as engine.compile.compiled is."""
+    entry = _PARTS.get(id(rule_set))
+    if entry is None:
+        entry = _PARTS[id(rule_set)] = (rule_set, _Parts(rule_set))
+    return entry[1]
 
 
 def _eligible_from(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> date | None:
@@ -170,29 +207,27 @@ def _criteria(n: int) -> str:
     return f"{n} criterion" if n == 1 else f"{n} criteria"
 
 
-def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: dict[str, str], as_of: date, engine: str,
+def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: dict[str, str],
+                 clearing: dict[str, date | None], as_of: date, engine: str,
                  clears_on: date | None = None, waited: dict[str, str] | None = None) -> Report:
     """The report, built as plain data and validated once as a whole, in pydantic's compiled core.
 
+    clearing: each failing criterion's first day it clears by waiting alone (None if waiting does not clear it).
     clears_on and waited: the day every fail clears by waiting alone, and the statuses the same record gets on
     that day (data older by then is too old there, so what must be repeated shows).
     Profiled: constructing each nested model separately was a quarter of a screening's time, and model_construct
     (no validation) was slower still, being a pure-Python loop.
     """
-    values = {key: fact.value for key, fact in facts.items()}
+    parts = _parts(rule_set)
     results = []
-    for criterion in rule_set.criteria:
+    for criterion, fixed, leaves in parts.criteria:
         status = statuses[criterion.id]
-        evidence = _evidence(criterion, facts, values)
-        settle = list(dict.fromkeys(explain.instruction(facts[leaf.fact].settle) for leaf in criterion.leaves
+        evidence = _evidence(leaves, facts)
+        settle = list(dict.fromkeys(explain.instruction(facts[leaf.fact].settle) for leaf in leaves
                                     if facts[leaf.fact].value is None and facts[leaf.fact].settle)) if status == "unknown" else []
-        c = criterion.criterion
         results.append({
-            "id": c.id, "kind": c.kind, "title": c.title, "registry_number": c.registry_number,
-            "source_text": c.source_text, "citation": explain.citation(c.citation.reference, c.citation.section), "basis": c.basis,
-            "interpretation": c.interpretation, "attestation": c.attestation is not None, "status": status,
-            "reason": explain.reason(status, criterion, evidence, facts), "evidence": evidence, "to_settle": settle,
-            "eligible_from": _eligible_from(criterion, facts, values) if status == "fail" else None,
+            **fixed, "status": status, "reason": explain.reason(status, criterion, evidence, facts),
+            "evidence": evidence, "to_settle": settle, "eligible_from": clearing.get(criterion.id),
         })
     counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "unknown")}
     meta = rule_set.rule_set
@@ -227,17 +262,8 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
                 summary += f" (to repeat by then: {', '.join(expired)})"
     verdict_text = verdict.replace("_", " ").upper() + (f" — {encoded}" if verdict == "no_known_exclusion" else "")
     return Report.model_validate({
-        "trial_id": meta.trial_id, "title": meta.title,
-        "recruitment": meta.recruitment.model_dump() if meta.recruitment else None,
-        "rule_set_version": meta.version,
-        "rule_set_digest": rule_set.digest, "engine": engine, "as_of": as_of, "verdict": verdict,
-        "verdict_text": verdict_text, "summary": summary,
-        "counts": counts, "criteria": results, "to_settle": to_settle, "eligible_from": eligible_from,
-        "no_fail_from": no_fail_from, "to_repeat": to_repeat,
-        "coverage": {
-            "complete": complete, "statement": meta.coverage.statement,
-            "criteria_from_data": sum(c.attestation is None for c in meta.criteria),
-            "criteria_by_attestation": sum(c.attestation is not None for c in meta.criteria),
-            "unknown_from_source": meta.coverage.unknown_from_source,
-        },
+        **parts.report, "engine": engine, "as_of": as_of, "verdict": verdict, "verdict_text": verdict_text,
+        "summary": summary, "counts": counts, "criteria": results, "to_settle": to_settle,
+        "eligible_from": eligible_from, "no_fail_from": no_fail_from, "to_repeat": to_repeat,
+        "coverage": parts.coverage,
     })

@@ -4,6 +4,7 @@ Both evaluators, the fact derivation and the report work from this one compiled 
 backend and the reference evaluator cannot disagree about what a criterion means, only about how it is
 evaluated.
 """
+import operator
 from dataclasses import dataclass
 
 from .. import config
@@ -29,6 +30,7 @@ from ..model.ruleset import (
 Where = tuple[str | int, ...]  # a place in the rule file, as in model/errors.FieldError
 _OP_WORDS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
 NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
+_ORDERED = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 
 class CompileError(ValueError):
@@ -58,8 +60,7 @@ class Leaf:
             return actual != self.value
         if isinstance(actual, str) or isinstance(self.value, str):
             raise TypeError(f"ordered comparison on a category: {self.fact}")
-        return {"lt": actual < self.value, "le": actual <= self.value,
-                "gt": actual > self.value, "ge": actual >= self.value}[self.op]
+        return _ORDERED[self.op](actual, self.value)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ..model.record import Observation, PatientRecord
 from ..model.report import UnknownReason
 from ..model.ruleset import Lookback
 from ..model.tables import Tables
-from .catalogue import catalogue
+from .catalogue import FieldInfo, catalogue
 from .keys import (
     AnyFactKey,
     DaysSinceFact,
@@ -67,10 +67,24 @@ def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600)
 
 
+_DATED_BLOCKS = ("findings", "attestations")
+_FIELDS: dict[RecordFact, tuple[str, tuple[str, ...], FieldInfo]] = {}
+
+
+def _field(fact: RecordFact) -> tuple[str, tuple[str, ...], FieldInfo]:
+    """A record field's block, attribute path and catalogue entry, looked up once per key (keys are interned)."""
+    found = _FIELDS.get(fact)
+    if found is None:
+        path = tuple(fact.name.split("."))
+        found = _FIELDS[fact] = (path[0], path, catalogue()[fact.name])
+    return found
+
+
 class _Deriver:
     def __init__(self, record: PatientRecord, as_of: date, lookback: Lookback, tables: Tables):
         self.record, self.as_of, self.lookback, self.tables = record, as_of, lookback, tables
         self._latest: dict[str, Fact | tuple[int, Observation]] = {}
+        self._blocks: dict[str, "date | tuple[str, str, UnknownReason]"] = {}
         # One pass over the observations: the most recent of each lab on or before the as-of date. Several on
         # that date: the one listed last wins (a correction is entered after the value it corrects).
         self._newest: dict[str, tuple[int, Observation]] = {}
@@ -93,43 +107,50 @@ class _Deriver:
     # --- record fields ----------------------------------------------------------------------------------------
     def record_field(self, fact: RecordFact) -> Fact:
         key = fact.name
+        block, path, info = _field(fact)
         obj = self.record
-        for part in key.split("."):
+        for part in path:
             obj = getattr(obj, part)
-        info = catalogue()[key]
         if obj is None or obj == "not_assessed":
             what = "investigator has not assessed" if info.type == "attestation" else "not recorded"
             return _missing(f"{info.description}: {what}", f"record {info.description} ({key})",
                             "not_assessed" if info.type == "attestation" else "not_recorded")
-        dated = self._dated_block(key, info.description)
+        dated = self._dated_block(block, info.description) if block in _DATED_BLOCKS else None
         if isinstance(dated, Fact):
             return dated
         if isinstance(obj, bool):
             return Fact(1 if obj else 0, "yes" if obj else "no", date=dated, source=key)
         return Fact(obj, str(obj), date=dated, source=key)
 
-    def _dated_block(self, key: str, description: str) -> "date | Fact | None":
+    def _dated_block(self, block: str, description: str) -> "date | Fact":
         """Findings and attestations count only with the date they were assessed, and only while it is recent.
 
         A two-year-old "no seizures" or a consent signed for another screening does not describe the patient
-        today. Returns the assessment date, None for blocks that carry no date (diagnosis), or the unknown Fact.
+        today. Returns the assessment date or the unknown Fact.
         """
-        block = key.split(".", 1)[0]
+        judged = self._blocks.get(block)
+        if judged is None:  # judged once per block and record; only the words differ from field to field
+            judged = self._blocks[block] = self._judge_block(block)
+        if isinstance(judged, date):
+            return judged
+        why, settle, unknown = judged
+        return _missing(why.format(description=description), settle.format(description=description), unknown)
+
+    def _judge_block(self, block: str) -> "date | tuple[str, str, UnknownReason]":
+        """The block's assessment date if recent enough, else (why, settle, code) with {description} to fill in."""
         if block == "findings":
             assessed, limit, what = self.record.findings.assessed_on, self.lookback.findings_days, "the findings were assessed"
-        elif block == "attestations":
-            assessed, limit, what = self.record.attestations.assessed_on, self.lookback.attestations_days, "the investigator signed the attestations"
         else:
-            return None
-        settle = f"record {description} with the date {what} ({block}.assessed_on), within the last {limit} days"
+            assessed, limit, what = self.record.attestations.assessed_on, self.lookback.attestations_days, "the investigator signed the attestations"
+        settle = f"record {{description}} with the date {what} ({block}.assessed_on), within the last {limit} days"
         if assessed is None:
-            return _missing(f"{description}: recorded without the date {what}, so its age cannot be judged", settle, "undated")
+            return f"{{description}}: recorded without the date {what}, so its age cannot be judged", settle, "undated"
         if assessed > self.as_of:
-            return _missing(f"{description}: dated {assessed}, after the as-of date {self.as_of}", settle, "after_as_of")
+            return f"{{description}}: dated {assessed}, after the as-of date {self.as_of}", settle, "after_as_of"
         age = (self.as_of - assessed).days
         if age > limit:
-            return _missing(f"too old: {description} was assessed on {assessed}, {age} days before {self.as_of}; "
-                            f"this rule set uses assessments up to {limit} days old", settle, "too_old")
+            return (f"too old: {{description}} was assessed on {assessed}, {age} days before {self.as_of}; "
+                    f"this rule set uses assessments up to {limit} days old", settle, "too_old")
         return assessed
 
     def current_weight(self) -> float | str:
@@ -193,6 +214,9 @@ class _Deriver:
         if obs.unit != spec.canonical_unit:
             shown += f" (= {_fmt(value)} {spec.canonical_unit})"
         return Fact(value, shown, spec.canonical_unit, obs.date, self._source(index, obs))
+
+    def lab_fact(self, key: LabFact) -> Fact:
+        return self.lab(key.lab)
 
     def transfusion_free(self, key: TransfusionFreeFact) -> Fact:
         """Whether the latest value of a lab was drawn at least N days after the last transfusion raising it: 1 or
@@ -386,7 +410,7 @@ class _Deriver:
 _BY_KIND = {
     RecordFact: _Deriver.record_field,
     DerivedFact: _Deriver.derived,
-    LabFact: lambda deriver, key: deriver.lab(key.lab),
+    LabFact: _Deriver.lab_fact,
     LabMultipleFact: _Deriver.ratio,
     DaysSinceFact: _Deriver.days_since,
     TransfusionFreeFact: _Deriver.transfusion_free,
@@ -399,8 +423,11 @@ def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables:
     deriver = _Deriver(record, as_of, lookback, tables)
     facts = {}
     for key in keys:
-        fact = deriver.fact(key)
-        if isinstance(fact.value, float):
-            fact = replace(fact, value=round(fact.value, config.DECIMALS))
+        fact = _BY_KIND[type(key)](deriver, key)
+        value = fact.value
+        if isinstance(value, float):
+            rounded = round(value, config.DECIMALS)
+            if rounded != value:
+                fact = replace(fact, value=rounded)
         facts[key] = fact
     return facts
