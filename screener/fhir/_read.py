@@ -111,8 +111,8 @@ class _Bundle:
 
     def observations(self, demographics: dict) -> list[dict]:
         observations, latest_body = [], {}
-        # Lab results of a screened test that could not be used, by lab: (their day or None, the entry's name).
-        unread: dict[str, list[tuple[date | None, str]]] = {}
+        # Days of the lab results of a screened test that could not be used, by lab (None: no readable day).
+        unread: dict[str, list[date | None]] = {}
         for index, resource in self.of_type("Observation"):
             name = self.name(index, resource)
             codes = [c.get("code") for c in (resource.get("code") or {}).get("coding") or []
@@ -120,12 +120,14 @@ class _Bundle:
             code = next((c for c in codes if c in LOINC_TO_LAB or c in (_WEIGHT, _HEIGHT)), None)
             if code is None:
                 continue  # not something screening uses; not worth listing
+            lab = LOINC_TO_LAB.get(code)  # None for weight and height
             status = resource.get("status")
-            if code in LOINC_TO_LAB and status not in _NO_RESULT_STATUS:
-                # Noted now, forgotten below if the result is used.
-                unread.setdefault(LOINC_TO_LAB[code], []).append((_day_or_none(resource), name))
             if status not in _USABLE_OBSERVATION_STATUS:
-                self.out.ignore(name, f"status {status!r} (only final, amended or corrected results are used)")
+                reason = f"status {status!r} (only final, amended or corrected results are used)"
+                if isinstance(status, str) and status in _NO_RESULT_STATUS:
+                    self.out.ignore(name, reason)  # never a result, so it cannot be the latest value
+                else:
+                    self._unusable(unread, lab, name, reason, _day_or_none(resource))
                 continue
             quantity = resource.get("valueQuantity")
             value = quantity.get("value") if isinstance(quantity, dict) else None
@@ -133,27 +135,26 @@ class _Bundle:
             day = _day(resource.get("effectiveDateTime") or (resource.get("effectivePeriod") or {}).get("start")
                        or resource.get("issued"), f"entry[{index}].resource.effectiveDateTime")
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not isinstance(unit, str) or day is None:
-                self.out.ignore(name, "no numeric valueQuantity with a unit and a date")
+                self._unusable(unread, lab, name, "no numeric valueQuantity with a unit and a date", day)
                 continue
             if code in (_WEIGHT, _HEIGHT):
                 target, expected = ("weight_kg", "kg") if code == _WEIGHT else ("height_cm", "cm")
                 if unit == expected and day <= self.as_of and (target not in latest_body or day >= latest_body[target][0]):
                     latest_body[target] = (day, float(value), name)
                 continue
-            spec = LABS[LOINC_TO_LAB[code]]
+            spec = LABS[lab]
             if unit not in accepted_units(spec, code):
-                self.out.ignore(name, f"unit {unit!r} is not accepted for LOINC {code}")
+                self._unusable(unread, lab, name, f"unit {unit!r} is not accepted for LOINC {code}", day)
                 continue
             low, high = spec.plausible
             if not low <= to_canonical(spec, float(value), unit) <= high:
-                self.out.ignore(name, f"impossible value for {spec.description}")
+                self._unusable(unread, lab, name, f"impossible value for {spec.description}", day)
                 continue
             observation = {"test": code, "unit": unit, "value": float(value), "date": day.isoformat(), "source": name[:200]}
             ranges = resource.get("referenceRange") or []
             high_ref = ranges[0].get("high") if ranges and isinstance(ranges[0], dict) else None
             if isinstance(high_ref, dict) and (high_ref.get("code") or high_ref.get("unit")) == unit and isinstance(high_ref.get("value"), (int, float)) and high_ref["value"] > 0:
                 observation["reference_high"] = float(high_ref["value"])
-            unread[LOINC_TO_LAB[code]].pop()
             observations.append((observation, name, f"LOINC {code} {value} {unit} on {day}"))
             self.within_limit(index, len(observations), config.MAX_OBSERVATIONS_PER_RECORD,
                               "lab observations (MAX_OBSERVATIONS_PER_RECORD)")
@@ -161,7 +162,7 @@ class _Bundle:
             status = resource.get("status")
             if not (isinstance(status, str) and status in _NO_RESULT_STATUS):
                 for lab in _labs_it_may_be(resource):
-                    unread.setdefault(lab, []).append((_day_or_none(resource), "a malformed Observation"))
+                    unread.setdefault(lab, []).append(_day_or_none(resource))
         observations = self._without_unsettled_labs(observations, unread)
         for target, (day, value, name) in latest_body.items():
             demographics[target] = value
@@ -170,8 +171,15 @@ class _Bundle:
             self.out.use(name, f"demographics.{target}", f"most recent on or before {self.as_of}: {day}")
         return observations
 
+    def _unusable(self, unread: dict[str, list[date | None]], lab: str | None, name: str, reason: str,
+                  day: date | None) -> None:
+        """List a result as ignored and, when it is a screened lab's, keep its day: it may be the latest value."""
+        self.out.ignore(name, reason)
+        if lab is not None:
+            unread.setdefault(lab, []).append(day)
+
     def _without_unsettled_labs(self, found: list[tuple[dict, str, str]],
-                                unread: dict[str, list[tuple[date | None, str]]]) -> list[dict]:
+                                unread: dict[str, list[date | None]]) -> list[dict]:
         """The usable results, less every result of a lab whose latest result may be one that could not be read.
 
         Screening decides on the latest value of a test: if an unreadable result is as recent as the latest readable
@@ -183,8 +191,8 @@ class _Bundle:
             lab, day = LOINC_TO_LAB[observation["test"]], date.fromisoformat(observation["date"])
             if day <= self.as_of and (lab not in latest or day > latest[lab]):
                 latest[lab] = day
-        unsettled = {lab for lab, results in unread.items() if lab in latest
-                     and any(day is None or latest[lab] <= day <= self.as_of for day, _ in results)}
+        unsettled = {lab for lab, days in unread.items() if lab in latest
+                     and any(day is None or latest[lab] <= day <= self.as_of for day in days)}
         for lab in sorted(unsettled):
             self.out.assumptions.append(
                 f"A {LABS[lab].description} result as recent as the latest readable one ({latest[lab]}) or undated "
