@@ -237,3 +237,17 @@ def test_no_synthea_patient_is_a_candidate_for_any_trial():
             unknown += 1
     assert candidates == []
     assert (other, unknown) == (147, 4)  # 4 bundles have no Condition at all: their diagnosis stays unknown
+
+
+@pytest.mark.parametrize("value,status,shown", [(50, "fail", "(= 50,000 /µL)"), (50.001, "unknown", "(= 50,001 /µL)")])
+def test_thousands_per_microliter_written_k_per_ul_is_read_as_thousands(value, status, shown):
+    # Synthea and many US laboratories write K/uL (UCUM would read K as kelvin): 50 K/uL is 50,000/µL, which
+    # the registry's "> 50,000/µL" excludes; a hair above it passes the count itself, and E1 stays unknown only
+    # because the transfusion history, ANC and hemoglobin are not in this bundle.
+    from screener.screening import screen
+
+    record, _ = read(bundle(_obs("o1", "26515-7", value, "K/uL", "2026-11-20")))
+    assert [(o.value, o.unit) for o in record.observations] == [(value, "K/uL")]
+    e1 = next(c for c in screen(record, "NCT06674265", AS_OF).criteria if c.id == "NCT06674265-E1")
+    assert e1.status == status and shown in e1.reason
+    assert ("needs more than 50,000 /µL ✘" in e1.reason) == (status == "fail")

@@ -12,7 +12,7 @@ MOLAR_MASS = {"bilirubin": 584.66, "creatinine": 113.12, "hemoglobin": 16_114.0}
 # Each accepted unit written as a pint quantity, with the molar mass where the unit is molar.
 PINT_UNITS = {
     "/uL": "1/microliter", "/mm3": "1/millimeter**3", "10*3/uL": "1e3/microliter", "10*3/mm3": "1e3/millimeter**3",
-    "10*9/L": "1e9/liter", "g/dL": "gram/deciliter", "g/L": "gram/liter", "mg/dL": "milligram/deciliter",
+    "10*9/L": "1e9/liter", "K/uL": "1e3/microliter", "g/dL": "gram/deciliter", "g/L": "gram/liter", "mg/dL": "milligram/deciliter",
     "umol/L": "micromole/liter", "mmol/L": "millimole/liter", "U/L": "1/liter", "IU/L": "1/liter",
 }
 

@@ -33,7 +33,7 @@ def test_unknown_unit_rejected(eligible_json):
     eligible_json["observations"][0]["unit"] = "mg/dL"
     errors = _errors(eligible_json)
     assert errors[0].field == "observations[0].unit"
-    assert errors[0].message == "unit not accepted for this test; accepted: /uL, /mm3, 10*3/uL, 10*3/mm3, 10*9/L"
+    assert errors[0].message == "unit not accepted for this test; accepted: /uL, /mm3, 10*3/uL, 10*3/mm3, 10*9/L, K/uL"
 
 
 def test_molar_loinc_code_refuses_mass_unit(eligible_json):

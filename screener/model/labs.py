@@ -32,6 +32,9 @@ _COUNT_PER_UL = {
     "10*3/uL": 1_000.0,
     "10*3/mm3": 1_000.0,
     "10*9/L": 1_000.0,
+    # Not UCUM (there K is kelvin), but how US laboratories and Synthea write thousands per microliter; a
+    # temperature per volume cannot be a count, so this is the only reading.
+    "K/uL": 1_000.0,
 }
 
 LABS: dict[str, LabSpec] = {
@@ -128,7 +131,7 @@ def from_canonical(spec: LabSpec, value: float, unit: str) -> float:
 # the same unit written two ways), and a dimensionless code has no label at all (an INR is just a number).
 UNIT_LABELS: dict[str, str] = {
     "/uL": "/µL", "/mm3": "/mm³", "10*3/uL": "×10³/µL", "10*3/mm3": "×10³/mm³", "10*9/L": "×10⁹/L",
-    "umol/L": "µmol/L", "ukat/L": "µkat/L",
+    "K/uL": "×10³/µL", "umol/L": "µmol/L", "ukat/L": "µkat/L",
     "mL/min/1.73m2": "mL/min/1.73 m²", "mL/min/{1.73_m2}": "mL/min/1.73 m²",
     "1": "", "{INR}": "", "score": "",
 }
