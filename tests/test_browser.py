@@ -161,7 +161,7 @@ def test_eligible_case(page, server):
 def test_ineligible_case_with_eligible_from(page, server):
     screen_patient(page, server, "NCT06674265", "ineligible-waiting.json", "ineligible")
     expect(page.locator(".banner")).to_contain_text("INELIGIBLE")
-    expect(page.locator(".banner")).to_contain_text("Eligible from 27 Nov 2026")
+    expect(page.locator(".banner")).to_contain_text("every fail clears by waiting: eligible from 27 Nov 2026 if nothing else changes")
     e7 = page.locator("tr", has_text="Systemic corticosteroids ≥ 0.5 mg/kg/day")
     expect(e7).to_contain_text("FAIL")
     expect(e7).to_contain_text("Clears by waiting: passes from 27 Nov 2026")
