@@ -31,11 +31,12 @@ def format_text(report) -> str:
     coverage = "" if report.coverage.complete else "  [PARTIAL RULE SET: " + report.coverage.statement.strip() + "]"
     lines = [
         f"{report.trial_id}: {report.title}",
-        f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, as of {report.as_of}",
+        f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, "
+        f"as of {spell_dates(report.as_of)}",
         f"  VERDICT: {report.verdict_text} — {spell_dates(report.summary)}{coverage}",
     ]
     if report.recruitment:
-        lines.append(f"  recruitment: {report.recruitment.status} (as of {report.recruitment.as_of})")
+        lines.append(f"  recruitment: {report.recruitment.status} (as of {spell_dates(report.recruitment.as_of)})")
     if report.coverage.unknown_from_source:
         gaps = "; ".join(item.rstrip(".") for item in report.coverage.unknown_from_source)
         lines.append(_wrap(f"{'not encoded' if not report.coverage.complete else 'not in the source'}: {gaps}", "  "))

@@ -1,5 +1,6 @@
 """The `screener` command line, as a coordinator or a CI job uses it."""
 import json
+import re
 
 from click.testing import CliRunner
 
@@ -15,6 +16,9 @@ def test_screen_text_report():
     assert result.exit_code == 0, result.output
     assert "VERDICT: ELIGIBLE" in result.output
     assert "[PASS   ] EXC NCT06674265-E1: Inadequate bone marrow function" in result.output
+    # dates as people read them, the header and the recruitment line included (the JSON keeps ISO)
+    assert "as of 22 Nov 2026" in result.output and "recruitment: RECRUITING (as of 9 Apr 2025)" in result.output
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", result.output)
 
 
 def test_screen_json_report_with_eligible_from():
