@@ -8,6 +8,7 @@ from .. import config
 from ..model.errors import FieldError, InvalidRecord, error_path, validation_message
 from ..model.labs import LABS, LOINC_TO_LAB, accepted_units, to_canonical
 from ..model.record import PatientRecord
+from ..model.validate import validate_data
 from ._common import LOINC, FhirImport, as_dict, table
 from ._common import day as _day
 from ._common import fail as _fail
@@ -314,7 +315,7 @@ def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, Fh
         "history": {"medications": bundle.medications(), "transplants": transplants, "transfusions": transfusions},
     }
     try:
-        return PatientRecord.model_validate_json(json.dumps(record)), bundle.out
+        return validate_data(PatientRecord, record), bundle.out
     except ValidationError as exc:
         # Pre-rendered: the prefix says the path is in the record derived from the Bundle, not in the Bundle.
         raise InvalidRecord([FieldError(("(derived record) " + (error_path(e["loc"]) or ""),), validation_message(e))
