@@ -83,6 +83,29 @@ def test_unaccepted_unit_and_impossible_value_are_ignored_with_reason():
     assert any("impossible" in i["reason"] for i in imported.ignored)
 
 
+def test_a_result_is_judged_by_the_records_own_observation_model():
+    # The reader no longer has its own unit and plausibility checks: the reason is the record model's, so the FHIR
+    # and native channels refuse the same values in the same words.
+    from pydantic import ValidationError
+
+    from screener.model.record import Observation
+
+    _, imported = read(bundle(_obs("o1", "777-3", -4, "10*3/uL", "2026-11-20")))
+    with pytest.raises(ValidationError) as caught:
+        Observation(test="777-3", unit="10*3/uL", value=-4, date="2026-11-20")
+    reason = next(i["reason"] for i in imported.ignored if i["resource"].endswith("/o1"))
+    assert reason == "valueQuantity.value: " + caught.value.errors()[0]["msg"].removeprefix("Value error, ")
+
+
+def test_an_impossible_upper_limit_refuses_the_bundle_at_its_fhir_path_unless_the_result_is_unusable():
+    with pytest.raises(InvalidRecord) as caught:
+        read(bundle(_obs("o1", "1742-6", 30, "U/L", "2026-11-20", ref_high=1e-7)))
+    assert caught.value.errors[0].field == "entry[1].resource.referenceRange[0].high.value"
+    assert "upper limit of normal" in caught.value.errors[0].message
+    record, imported = read(bundle(_obs("o1", "1742-6", -30, "U/L", "2026-11-20", ref_high=1e-7)))
+    assert record.observations == [] and any("impossible" in i["reason"] for i in imported.ignored)
+
+
 def test_reference_range_becomes_the_labs_uln():
     record, _ = read(bundle(_obs("o1", "1742-6", 30, "U/L", "2026-11-20", ref_high=40)))
     assert record.observations[0].reference_high == 40

@@ -6,7 +6,8 @@ from pydantic import ValidationError
 
 from .. import config
 from ..model.errors import FieldError, InvalidRecord, error_path, validation_message
-from ..model.labs import LABS, LOINC_TO_LAB, accepted_units, to_canonical
+from ..model.labs import LABS, LOINC_TO_LAB
+from ..model.record import Observation as RecordObservation
 from ..model.record import PatientRecord
 from ..model.validate import validate_data
 from ._common import LOINC, FhirImport, as_dict, table
@@ -25,6 +26,9 @@ _USABLE_OBSERVATION_STATUS = {"final", "amended", "corrected"}
 _NO_RESULT_STATUS = {"entered-in-error", "cancelled"}
 _WEIGHT, _HEIGHT = "29463-7", "8302-2"
 _LOINC_SYSTEM = LOINC
+# Where in the FHIR Observation each field of the record's Observation comes from, for the reason a result is unusable.
+_RESULT_PATHS = {"test": "code", "unit": "valueQuantity.code", "value": "valueQuantity.value", "date": "effectiveDateTime"}
+_REFUSES_THE_BUNDLE = {"reference_high": "referenceRange[0].high.value", "source": "id"}
 
 
 def _terms() -> dict:
@@ -110,7 +114,7 @@ class _Bundle:
         self.out.use(name, "demographics.birth_date, demographics.sex")
         return {"birth_date": day.isoformat(), "sex": sex}
 
-    def observations(self, demographics: dict) -> list[dict]:
+    def observations(self, demographics: dict) -> list[RecordObservation]:
         observations, latest_body = [], {}
         # Days of the lab results of a screened test that could not be used, by lab (None: no readable day).
         unread: dict[str, list[date | None]] = {}
@@ -143,20 +147,16 @@ class _Bundle:
                 if unit == expected and day <= self.as_of and (target not in latest_body or day >= latest_body[target][0]):
                     latest_body[target] = (day, float(value), name)
                 continue
-            spec = LABS[lab]
-            if unit not in accepted_units(spec, code):
-                self._unusable(unread, lab, name, f"unit {unit!r} is not accepted for LOINC {code}", day)
-                continue
-            low, high = spec.plausible
-            if not low <= to_canonical(spec, float(value), unit) <= high:
-                self._unusable(unread, lab, name, f"impossible value for {spec.description}", day)
-                continue
             observation = {"test": code, "unit": unit, "value": float(value), "date": day.isoformat(), "source": name[:200]}
             ranges = resource.get("referenceRange") or []
             high_ref = ranges[0].get("high") if ranges and isinstance(ranges[0], dict) else None
             if isinstance(high_ref, dict) and (high_ref.get("code") or high_ref.get("unit")) == unit and isinstance(high_ref.get("value"), (int, float)) and high_ref["value"] > 0:
                 observation["reference_high"] = float(high_ref["value"])
-            observations.append((observation, name, f"LOINC {code} {value} {unit} on {day}"))
+            checked = self._as_record_observation(index, observation)
+            if isinstance(checked, str):
+                self._unusable(unread, lab, name, checked, day)
+                continue
+            observations.append((checked, name, f"LOINC {code} {value} {unit} on {day}"))
             self.within_limit(index, len(observations), config.MAX_OBSERVATIONS_PER_RECORD,
                               "lab observations (MAX_OBSERVATIONS_PER_RECORD)")
         for resource in self.malformed.get("Observation", []):
@@ -172,6 +172,21 @@ class _Bundle:
             self.out.use(name, f"demographics.{target}", f"most recent on or before {self.as_of}: {day}")
         return observations
 
+    def _as_record_observation(self, index: int, observation: dict) -> RecordObservation | str:
+        """The result as the record's own Observation model checks it (test, accepted unit, possible value), or why
+        it cannot be used. A lab's upper limit or the source name that the model refuses refuses the Bundle, as an
+        impossible value anywhere else in the derived record does; when the result itself cannot be used, it is
+        only ignored, as before the model checked it."""
+        try:
+            return validate_data(RecordObservation, observation)
+        except ValidationError as exc:
+            errors = exc.errors()
+        fields = [e["loc"][0] if e["loc"] else None for e in errors]
+        if all(field in _REFUSES_THE_BUNDLE for field in fields):
+            _fail(f"entry[{index}].resource.{_REFUSES_THE_BUNDLE[fields[0]]}", validation_message(errors[0]))
+        return "; ".join(f"{_RESULT_PATHS.get(field, 'valueQuantity')}: {validation_message(e)}"
+                         for field, e in zip(fields, errors, strict=True) if field not in _REFUSES_THE_BUNDLE)
+
     def _unusable(self, unread: dict[str, list[date | None]], lab: str | None, name: str, reason: str,
                   day: date | None) -> None:
         """List a result as ignored and, when it is a screened lab's, keep its day: it may be the latest value."""
@@ -179,8 +194,8 @@ class _Bundle:
         if lab is not None:
             unread.setdefault(lab, []).append(day)
 
-    def _without_unsettled_labs(self, found: list[tuple[dict, str, str]],
-                                unread: dict[str, list[date | None]]) -> list[dict]:
+    def _without_unsettled_labs(self, found: list[tuple[RecordObservation, str, str]],
+                                unread: dict[str, list[date | None]]) -> list[RecordObservation]:
         """The usable results, less every result of a lab whose latest result may be one that could not be read.
 
         Screening decides on the latest value of a test: if an unreadable result is as recent as the latest readable
@@ -189,7 +204,7 @@ class _Bundle:
         """
         latest: dict[str, date] = {}
         for observation, _, _ in found:
-            lab, day = LOINC_TO_LAB[observation["test"]], date.fromisoformat(observation["date"])
+            lab, day = LOINC_TO_LAB[observation.test], observation.date
             if day <= self.as_of and (lab not in latest or day > latest[lab]):
                 latest[lab] = day
         unsettled = {lab for lab, days in unread.items() if lab in latest
@@ -201,7 +216,7 @@ class _Bundle:
                 "not recorded and criteria on it stay unknown.")
         observations = []
         for observation, name, note in found:
-            if LOINC_TO_LAB[observation["test"]] in unsettled:
+            if LOINC_TO_LAB[observation.test] in unsettled:
                 self.out.ignore(name, "a result of the same test as recent or more recent could not be used")
                 continue
             self.out.use(name, f"observations[{len(observations)}]", note)
