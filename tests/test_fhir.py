@@ -165,6 +165,28 @@ def test_malformed_bundles_are_refused_naming_the_place(bad, field):
     assert caught.value.errors[0].field == field
 
 
+@pytest.mark.parametrize("bad,path", [
+    (bundle(_obs("o1", "777-3", 150, "10*3/uL", "2026-11-20", subject="urn:uuid:nobody")),
+     ("entry", 1, "resource", "subject", "reference")),
+    ({"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": 2018}}]},
+     ("entry", 0, "resource", "birthDate")),
+    (bundle(_obs("o1", "1742-6", 30, "U/L", "2026-11-20", ref_high=1e-7)), ("entry", 1, "resource", "referenceRange", 0,
+                                                                          "high", "value")),
+    # A weight no child has: the record derived from the Bundle refuses it, and the path says so.
+    (bundle(_obs("w", "29463-7", 500, "kg", "2026-11-20")), ("(derived record)", "demographics", "weight_kg")),
+])
+def test_a_bundles_error_path_is_a_structured_path_like_a_records(bad, path):
+    with pytest.raises(InvalidRecord) as caught:
+        read(bad)
+    assert caught.value.errors[0].path == path
+
+
+def test_a_derived_record_path_renders_after_its_pseudo_field_with_a_space():
+    with pytest.raises(InvalidRecord) as caught:
+        read(bundle(_obs("w", "29463-7", 500, "kg", "2026-11-20")))
+    assert caught.value.errors[0].field == "(derived record) demographics.weight_kg"  # as it was when pre-rendered
+
+
 def test_partial_birth_date_refused():
     b = bundle()
     b["entry"][0]["resource"]["birthDate"] = "2018"

@@ -5,7 +5,7 @@ from datetime import date
 from pydantic import ValidationError
 
 from .. import config
-from ..model.errors import FieldError, InvalidRecord, error_path, validation_message
+from ..model.errors import FieldError, InvalidRecord, clean_loc, render_path, validation_message
 from ..model.labs import LABS, LOINC_TO_LAB
 from ..model.record import Observation as RecordObservation
 from ..model.record import PatientRecord
@@ -28,7 +28,7 @@ _WEIGHT, _HEIGHT = "29463-7", "8302-2"
 _LOINC_SYSTEM = LOINC
 # Where in the FHIR Observation each field of the record's Observation comes from, for the reason a result is unusable.
 _RESULT_PATHS = {"test": "code", "unit": "valueQuantity.code", "value": "valueQuantity.value", "date": "effectiveDateTime"}
-_REFUSES_THE_BUNDLE = {"reference_high": "referenceRange[0].high.value", "source": "id"}
+_REFUSES_THE_BUNDLE = {"reference_high": ("referenceRange", 0, "high", "value"), "source": ("id",)}
 
 
 def _terms() -> dict:
@@ -38,11 +38,11 @@ def _terms() -> dict:
 class _Bundle:
     def __init__(self, bundle, as_of: date):
         if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-            _fail("resourceType", "expected a FHIR Bundle")
+            _fail(("resourceType",), "expected a FHIR Bundle")
         entries = bundle.get("entry")
         if isinstance(entries, list) and len(entries) > config.MAX_BUNDLE_ENTRIES:
             # Before anything is read: each entry costs time, and the limit keeps the worst bundle in seconds.
-            _fail("entry", f"the Bundle has {len(entries):,} entries; at most {config.MAX_BUNDLE_ENTRIES:,} are read "
+            _fail(("entry",), f"the Bundle has {len(entries):,} entries; at most {config.MAX_BUNDLE_ENTRIES:,} are read "
                            "(MAX_BUNDLE_ENTRIES)")
         wrong = problem(BundleModel, bundle)  # the envelope; each resource is checked against its model when read
         if wrong:
@@ -59,13 +59,13 @@ class _Bundle:
                 self.by_reference[f"{resource['resourceType']}/{resource['id']}"] = resource
         patients = [(i, r) for i, r in self.entries if r["resourceType"] == "Patient"]
         if not patients:
-            _fail("entry", "the Bundle has no Patient")
+            _fail(("entry",), "the Bundle has no Patient")
         if len(patients) > 1:
-            _fail(f"entry[{patients[1][0]}]", "the Bundle has more than one Patient")
+            _fail(("entry", patients[1][0]), "the Bundle has more than one Patient")
         self.patient_index, self.patient = patients[0]
         wrong = problem(MODELS["Patient"], self.patient)
         if wrong:
-            _fail(f"entry[{self.patient_index}].resource.{wrong[0]}", wrong[1])
+            _fail(("entry", self.patient_index, "resource", *wrong[0]), wrong[1])
         self.out = FhirImport()
         # Resources of each type that were skipped as malformed: a reader whose history must be complete (every
         # medication, every transfusion) cannot call it complete when one of its resources could not be read.
@@ -78,7 +78,7 @@ class _Bundle:
     def within_limit(self, index: int, count: int, limit: int, what: str) -> None:
         """Refuse, at the entry that goes past it, a Bundle whose record list would be longer than the record allows."""
         if count > limit:
-            _fail(f"entry[{index}]", f"the Bundle gives more than {limit:,} {what}; at most {limit:,} are screened")
+            _fail(("entry", index), f"the Bundle gives more than {limit:,} {what}; at most {limit:,} are screened")
 
     def check_subject(self, index: int, resource: dict, key: str) -> None:
         ref = resource.get(key)
@@ -86,14 +86,14 @@ class _Bundle:
         if reference is None:
             return
         if self.by_reference.get(reference) is not self.patient:
-            _fail(f"entry[{index}].resource.{key}.reference", "does not resolve to the Bundle's Patient")
+            _fail(("entry", index, "resource", key, "reference"), "does not resolve to the Bundle's Patient")
 
     def of_type(self, *types: str):
         for index, resource in self.entries:
             if resource["resourceType"] in types:
                 wrong = problem(MODELS[resource["resourceType"]], resource)
                 if wrong:
-                    self.out.ignore(self.name(index, resource), f"malformed at {wrong[0]}: {wrong[1]}")
+                    self.out.ignore(self.name(index, resource), f"malformed at {render_path(wrong[0])}: {wrong[1]}")
                     self.malformed.setdefault(resource["resourceType"], []).append(resource)
                     continue
                 key = "patient" if resource["resourceType"] in ("MedicationStatement",) and "subject" not in resource else "subject"
@@ -103,7 +103,7 @@ class _Bundle:
     # --- resources ------------------------------------------------------------------------------------------
     def demographics(self) -> dict:
         birth = self.patient.get("birthDate")
-        path = f"entry[{self.patient_index}].resource.birthDate"
+        path = ("entry", self.patient_index, "resource", "birthDate")
         if birth is None:
             _fail(path, "the Patient has no birth date")
         day = _day(birth, path)
@@ -138,7 +138,7 @@ class _Bundle:
             value = quantity.get("value") if isinstance(quantity, dict) else None
             unit = (quantity.get("code") or quantity.get("unit")) if isinstance(quantity, dict) else None
             day = _day(resource.get("effectiveDateTime") or (resource.get("effectivePeriod") or {}).get("start")
-                       or resource.get("issued"), f"entry[{index}].resource.effectiveDateTime")
+                       or resource.get("issued"), ("entry", index, "resource", "effectiveDateTime"))
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not isinstance(unit, str) or day is None:
                 self._unusable(unread, lab, name, "no numeric valueQuantity with a unit and a date", day)
                 continue
@@ -183,7 +183,7 @@ class _Bundle:
             errors = exc.errors()
         fields = [e["loc"][0] if e["loc"] else None for e in errors]
         if all(field in _REFUSES_THE_BUNDLE for field in fields):
-            _fail(f"entry[{index}].resource.{_REFUSES_THE_BUNDLE[fields[0]]}", validation_message(errors[0]))
+            _fail(("entry", index, "resource", *_REFUSES_THE_BUNDLE[fields[0]]), validation_message(errors[0]))
         return "; ".join(f"{_RESULT_PATHS.get(field, 'valueQuantity')}: {validation_message(e)}"
                          for field, e in zip(fields, errors, strict=True) if field not in _REFUSES_THE_BUNDLE)
 
@@ -249,7 +249,7 @@ class _Bundle:
                 self.out.use(name, f"history.{kinds[0]}s", f"status {str(status)[:20]!r}: not an event, but the {kinds[0]} history is recorded")
                 continue
             day = _day(resource.get("performedDateTime") or as_dict(resource.get("performedPeriod")).get("start"),
-                       f"entry[{index}].resource.performedDateTime")
+                       ("entry", index, "resource", "performedDateTime"))
             transplant = _match(words, terms["transplants"])
             transfusion = _match(words, terms["transfusions"])
             if (transplant or transfusion) and day is None:
@@ -298,7 +298,7 @@ def _day_or_none(resource: dict) -> date | None:
                   resource.get("issued")):
         if isinstance(value, str):
             try:
-                return _day(value, "")
+                return _day(value, ())
             except InvalidRecord:
                 return None
     return None
@@ -332,6 +332,6 @@ def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, Fh
     try:
         return validate_data(PatientRecord, record), bundle.out
     except ValidationError as exc:
-        # Pre-rendered: the prefix says the path is in the record derived from the Bundle, not in the Bundle.
-        raise InvalidRecord([FieldError(("(derived record) " + (error_path(e["loc"]) or ""),), validation_message(e))
+        # The pseudo-field says the path is in the record derived from the Bundle, not in the Bundle.
+        raise InvalidRecord([FieldError(("(derived record)", *clean_loc(e["loc"])), validation_message(e))
                              for e in exc.errors()]) from None
