@@ -559,14 +559,15 @@ def tokens_revoke(token_id):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def fields_command(fmt):
     """The field catalogue: every fact a criterion may use, with type, unit, accepted units and LOINC codes."""
-    from .facts.catalogue import catalogue
+    from .facts.catalogue import catalogue, record_path_of
     from .model.labs import unit_label
 
     fields = catalogue()
     if fmt == "json":
         click.echo(json.dumps([{"name": f.name, "type": f.type, "description": f.description, "unit": f.unit,
                                 "categories": list(f.categories), "loinc": list(f.loinc),
-                                "accepted_units": list(f.accepted_units), "always_known": f.always_known}
+                                "accepted_units": list(f.accepted_units), "always_known": f.always_known,
+                                "record_path": record_path_of(f)}
                                for f in fields.values()], indent=2))
         return
     for f in fields.values():
