@@ -150,7 +150,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
 
         _, ids = open_store().record(patient, reports, actor=f"cli:{getpass.getuser()}", channel="cli")
     except StoreError as exc:
-        click.echo(f"The screening could not be recorded ({type(exc).__name__}); no result is given.", err=True)
+        click.echo(f"The screening could not be recorded ({exc.kind}); no result is given.", err=True)
         sys.exit(EXIT_NOT_RECORDED)
     click.echo("Recorded as screening " + ", ".join(ids), err=True)
     if fmt == "json":
@@ -432,7 +432,7 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
                           {"records": summary.records, "malformed": summary.malformed, "verdicts": summary.verdicts,
                            "out": str(out_dir)})
     except StoreError as exc:
-        click.echo(f"warning: the batch run could not be noted in the audit trail ({type(exc).__name__})", err=True)
+        click.echo(f"warning: the batch run could not be noted in the audit trail ({exc.kind})", err=True)
     click.echo(json.dumps(summary.as_dict(), indent=2))
     for trial, counts in summary.candidates.items():
         click.echo(f"{trial}: {counts['candidates']} candidates / {counts['screened']} screened", err=True)
@@ -560,14 +560,15 @@ def tokens_revoke(token_id):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def fields_command(fmt):
     """The field catalogue: every fact a criterion may use, with type, unit, accepted units and LOINC codes."""
-    from .facts.catalogue import catalogue
+    from .facts.catalogue import catalogue, record_path_of
     from .model.labs import unit_label
 
     fields = catalogue()
     if fmt == "json":
         click.echo(json.dumps([{"name": f.name, "type": f.type, "description": f.description, "unit": f.unit,
                                 "categories": list(f.categories), "loinc": list(f.loinc),
-                                "accepted_units": list(f.accepted_units), "always_known": f.always_known}
+                                "accepted_units": list(f.accepted_units), "always_known": f.always_known,
+                                "record_path": record_path_of(f)}
                                for f in fields.values()], indent=2))
         return
     for f in fields.values():

@@ -56,7 +56,7 @@ def translate(exc: Exception) -> click.ClickException:
     if isinstance(exc, AccountError):
         return InputError("account", str(exc))
     if isinstance(exc, StoreError):
-        return StoreUnavailable(f"the audit store could not be used ({type(exc).__name__}); nothing was changed")
+        return StoreUnavailable(f"the audit store could not be used ({exc.kind}); nothing was changed")
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
         return InputError(exc.filename or "file", exc.strerror or type(exc).__name__)
     return click.ClickException(f"unexpected failure ({type(exc).__name__}); SCREENER_DEBUG=1 shows the traceback")

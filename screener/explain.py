@@ -283,23 +283,8 @@ def _or(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _event(key: DaysSinceFact) -> str:
-    event = key.event
-    if event.transfusion:
-        product = event.transfusion
-        return "transfusion" if product == "any" else f"{'platelet' if product == 'platelets' else product.replace('_', ' ')} transfusion"
-    if event.transplant:
-        return f"{event.transplant} stem-cell transplant"
-    if event.chemotherapy_end:
-        return "chemotherapy course"
-    if event.medication_class == "cyp3a4_modulator":
-        return f"{' or '.join(event.cyp3a4_strengths)} CYP3A4 inhibitor or inducer"
-    dose = event.min_prednisone_mg_kg_day
-    return "systemic corticosteroid" + (f" at ≥ {dose:g} mg/kg/day prednisone-equivalent" if dose else "")
-
-
 def _days_words(key: DaysSinceFact, leaves):
-    event = _event(key)
+    event = key.event.noun()
     (first, first_good), single = leaves[0], len(leaves) == 1
     # An exclusion window ("within the last N days"): the sentence a coordinator says.
     exclusion_window = single and first.op == "lt" and not first_good

@@ -14,6 +14,7 @@ from .model.errors import FieldError, InvalidRecord, field_errors, render_path, 
 from .model.record import PatientRecord
 from .model.report import Report
 from .model.ruleset import RuleSet
+from .model.validate import validate_data
 from .rules import load_rule_sets, load_tables
 
 
@@ -29,19 +30,29 @@ def parse_record(text: str | bytes, as_of: date | None = None) -> PatientRecord:
     """
     if len(text) > config.MAX_RECORD_BYTES:
         raise InvalidRecord([FieldError(("(body)",), f"record larger than {config.MAX_RECORD_BYTES} bytes")])
+    return _checked(PatientRecord.model_validate_json, text, as_of)
+
+
+def parse_data(data, as_of: date | None = None) -> PatientRecord:
+    """parse_record for a record already built as data (the form's): the same checks and errors, no JSON text."""
+    return _checked(lambda raw: validate_data(PatientRecord, raw), data, as_of)
+
+
+def _checked(validate, raw, as_of: date | None) -> PatientRecord:
     try:
-        record = PatientRecord.model_validate_json(text)
+        record = validate(raw)
     except ValidationError as exc:
         errors = field_errors(exc, "(record)")
-        raise InvalidRecord(errors + _cross_field_errors(text, as_of, {e.field for e in errors})) from None
+        raise InvalidRecord(errors + _cross_field_errors(raw, as_of, {e.field for e in errors})) from None
     if as_of is not None:
         check_as_of(record, as_of)
     return record
 
 
-def _cross_field_errors(text: str | bytes, as_of: date | None, reported: set[str]) -> list[FieldError]:
+def _cross_field_errors(raw, as_of: date | None, reported: set[str]) -> list[FieldError]:
     """Checks across fields that pydantic skips once another field of the same part failed, run on the raw values
-    through the same models: a birth date after the as-of date, a medication or course ending before it starts."""
+    (JSON text, or the data parse_data was given) through the same models: a birth date after the as-of date, a
+    medication or course ending before it starts."""
     import json
 
     from .model.record import ChemotherapyCourse
@@ -49,7 +60,7 @@ def _cross_field_errors(text: str | bytes, as_of: date | None, reported: set[str
     if as_of is None and not any(f.startswith(("history.chemotherapy[", "history.medications[")) for f in reported):
         return []
     try:
-        data = json.loads(text)
+        data = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
     except (ValueError, RecursionError):  # what pydantic already reported as not JSON, or nested too deep
         return []
     part = lambda parent, key: parent.get(key) if isinstance(parent, dict) else None  # noqa: E731
@@ -68,7 +79,7 @@ def _cross_field_errors(text: str | bytes, as_of: date | None, reported: set[str
             if path in reported or not isinstance(row, dict) or not any(f.startswith(path + ".") for f in reported):
                 continue
             try:
-                ChemotherapyCourse.model_validate_json(json.dumps({"start": row.get("start"), "end": row.get("end")}))
+                validate_data(ChemotherapyCourse, {"start": row.get("start"), "end": row.get("end")})
             except ValidationError as exc:
                 errors += [FieldError(where, validation_message(e)) for e in exc.errors() if not e["loc"]]
     return errors

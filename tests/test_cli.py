@@ -82,6 +82,21 @@ def test_rules_show_and_fields():
     assert any(f["name"] == "lab.platelets" and "777-3" in f["loinc"] for f in fields)
 
 
+def test_fields_json_says_where_in_the_record_each_field_comes_from():
+    from screener.model.record import PatientRecord
+
+    fields = {f["name"]: f["record_path"] for f in json.loads(run(main, ["fields", "--format", "json"]).output)}
+    assert fields["diagnosis.primary"] == "diagnosis.primary"  # a record field: its own path
+    assert fields["lab.platelets"] == "observations"
+    assert fields["age_years"] == "demographics.birth_date" and fields["imaging.mibg_avid"] == "history.imaging"
+    for name, path in fields.items():  # every one a real place in the record schema
+        model = PatientRecord
+        for part in path.split("."):
+            assert part in model.model_fields, (name, path)
+            model = model.model_fields[part].annotation
+            model = model if isinstance(model, type) else None
+
+
 def test_every_cli_screening_is_recorded_and_the_trail_verifies():
     from screener.audit import open_store
 

@@ -83,6 +83,29 @@ def test_unaccepted_unit_and_impossible_value_are_ignored_with_reason():
     assert any("impossible" in i["reason"] for i in imported.ignored)
 
 
+def test_a_result_is_judged_by_the_records_own_observation_model():
+    # The reader no longer has its own unit and plausibility checks: the reason is the record model's, so the FHIR
+    # and native channels refuse the same values in the same words.
+    from pydantic import ValidationError
+
+    from screener.model.record import Observation
+
+    _, imported = read(bundle(_obs("o1", "777-3", -4, "10*3/uL", "2026-11-20")))
+    with pytest.raises(ValidationError) as caught:
+        Observation(test="777-3", unit="10*3/uL", value=-4, date="2026-11-20")
+    reason = next(i["reason"] for i in imported.ignored if i["resource"].endswith("/o1"))
+    assert reason == "valueQuantity.value: " + caught.value.errors()[0]["msg"].removeprefix("Value error, ")
+
+
+def test_an_impossible_upper_limit_refuses_the_bundle_at_its_fhir_path_unless_the_result_is_unusable():
+    with pytest.raises(InvalidRecord) as caught:
+        read(bundle(_obs("o1", "1742-6", 30, "U/L", "2026-11-20", ref_high=1e-7)))
+    assert caught.value.errors[0].field == "entry[1].resource.referenceRange[0].high.value"
+    assert "upper limit of normal" in caught.value.errors[0].message
+    record, imported = read(bundle(_obs("o1", "1742-6", -30, "U/L", "2026-11-20", ref_high=1e-7)))
+    assert record.observations == [] and any("impossible" in i["reason"] for i in imported.ignored)
+
+
 def test_reference_range_becomes_the_labs_uln():
     record, _ = read(bundle(_obs("o1", "1742-6", 30, "U/L", "2026-11-20", ref_high=40)))
     assert record.observations[0].reference_high == 40
@@ -140,6 +163,28 @@ def test_malformed_bundles_are_refused_naming_the_place(bad, field):
     with pytest.raises(InvalidRecord) as caught:
         read(bad)
     assert caught.value.errors[0].field == field
+
+
+@pytest.mark.parametrize("bad,path", [
+    (bundle(_obs("o1", "777-3", 150, "10*3/uL", "2026-11-20", subject="urn:uuid:nobody")),
+     ("entry", 1, "resource", "subject", "reference")),
+    ({"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": 2018}}]},
+     ("entry", 0, "resource", "birthDate")),
+    (bundle(_obs("o1", "1742-6", 30, "U/L", "2026-11-20", ref_high=1e-7)), ("entry", 1, "resource", "referenceRange", 0,
+                                                                          "high", "value")),
+    # A weight no child has: the record derived from the Bundle refuses it, and the path says so.
+    (bundle(_obs("w", "29463-7", 500, "kg", "2026-11-20")), ("(derived record)", "demographics", "weight_kg")),
+])
+def test_a_bundles_error_path_is_a_structured_path_like_a_records(bad, path):
+    with pytest.raises(InvalidRecord) as caught:
+        read(bad)
+    assert caught.value.errors[0].path == path
+
+
+def test_a_derived_record_path_renders_after_its_pseudo_field_with_a_space():
+    with pytest.raises(InvalidRecord) as caught:
+        read(bundle(_obs("w", "29463-7", 500, "kg", "2026-11-20")))
+    assert caught.value.errors[0].field == "(derived record) demographics.weight_kg"  # as it was when pre-rendered
 
 
 def test_partial_birth_date_refused():

@@ -1,18 +1,13 @@
 """Auditing: every screening stored append-only with a tamper-evident, hash-chained audit trail."""
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from .. import config
 from ..lazy import lazy_exports
 from ._chain import Verification
+from ._errors import StoreError, store_boundary
 from ._files import private_folder
 from ._models import AuditEvent, Screening
 from ._store import AuditStore, load_key, record_of, report_of
-
-# The one name outside this package for "the database failed" (unreachable, locked, refused): the web layer and
-# the CLI catch StoreError and never import the database library.
-StoreError = SQLAlchemyError
 
 
 def database_url(instance_path: Path | None = None) -> str:
@@ -23,6 +18,7 @@ def database_url(instance_path: Path | None = None) -> str:
     return f"sqlite:///{path / 'screener.sqlite3'}"
 
 
+@store_boundary
 def open_store(url: str | None = None, instance_path: Path | None = None) -> AuditStore:
     """The store at url (default: database_url()), migrated to the latest schema."""
     instance = Path(instance_path or config.SCREENER_INSTANCE_PATH)

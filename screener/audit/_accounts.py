@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ._errors import store_boundary
 from ._models import ApiToken, User
 from ._store import AuditStore, _now
 
@@ -49,6 +50,7 @@ def _token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@store_boundary
 class Accounts:
     def __init__(self, store: AuditStore):
         self.store = store

@@ -9,6 +9,7 @@ from typing import Iterator
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 from sqlalchemy import func, select
 
+from ._errors import store_boundary
 from ._models import AuditEvent, Screening
 
 CHUNK_CHARS = 256 * 1024
@@ -30,6 +31,7 @@ _ORDER = {"screenings": (Screening.recorded_at.desc(), Screening.id), "events": 
 _MODELS = {"screenings": Screening, "events": AuditEvent}
 
 
+@store_boundary
 def export(store, what: str, fmt: str, actor: str) -> tuple[int, Iterator[str]]:
     """(row count, text chunks) of one snapshot; the export is noted in the trail (with the count) before any
     chunk is produced, and the snapshot closes when the chunks are exhausted or closed."""
@@ -43,6 +45,7 @@ def export(store, what: str, fmt: str, actor: str) -> tuple[int, Iterator[str]]:
         session.close()
         raise
 
+    @store_boundary
     def chunks() -> Iterator[str]:
         try:
             yield from _chunked((_json_lines if fmt == "json" else _csv_lines)(what, rows))

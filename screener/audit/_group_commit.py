@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ._chain import GENESIS, canonical, event_hash, screening_content
+from ._errors import store_boundary
 from ._models import AuditEvent, Screening
 from ._store import _now, engine_version
 
@@ -124,6 +125,7 @@ def append(connection, key: bytes, submissions: list[Submission], now) -> list[S
     return refused
 
 
+@store_boundary  # a failed commit (RecordingFailed or the database's own error) leaves as StoreError
 class GroupCommit:
     """A process's writer thread and its queue. meter: counters flushed in the same transactions (optional)."""
 

@@ -6,6 +6,7 @@ import time
 from sqlalchemy import case, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ._errors import store_boundary
 from ._models import RateLimit
 
 # A counter or a failure streak untouched for a day is forgotten.
@@ -16,6 +17,7 @@ def _key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+@store_boundary
 class Limits:
     """Fixed-window counters and growing lockouts; clock is injectable so tests need no sleeping."""
 

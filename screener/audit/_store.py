@@ -16,6 +16,7 @@ from .. import config
 from ..model.record import PatientRecord
 from ..model.report import Report
 from ._chain import GENESIS, Verification, canonical, event_hash, verify
+from ._errors import store_boundary
 from ._files import private_folder, private_sqlite_file
 from ._models import AuditEvent, Screening
 
@@ -86,6 +87,7 @@ def load_key(instance_path: Path) -> bytes:
     return path.read_text().strip().encode()
 
 
+@store_boundary
 class AuditStore:
     def __init__(self, url: str, key: bytes):
         self.url = url

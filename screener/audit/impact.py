@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from ..model.ruleset import RuleSet
+from ._errors import store_boundary
 from ._store import record_of, report_of
 
 
@@ -13,6 +14,7 @@ class Impact:
     criteria: list[tuple[str, str, str, str]]  # (criterion id, old status, new status, new reason)
 
 
+@store_boundary
 class AmendmentImpact:
     """Re-screen every stored screening of the trial under the new rule set (same record, same as-of date).
 
@@ -43,6 +45,7 @@ class AmendmentImpact:
                     yield Impact(row.id, old_report.verdict, new_report.verdict, changed)
 
 
+@store_boundary
 def amendment_impact(store, new: RuleSet, engine: str | None = None) -> tuple[int, list[Impact]]:
     """(re-screened, impacts) as a list: for callers that want them all at once."""
     run = AmendmentImpact(store, new, engine)

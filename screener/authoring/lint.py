@@ -1,5 +1,4 @@
 """`screener rules lint`: every problem in a rule file, each with its line and path, not just the first."""
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +8,7 @@ from pydantic import ValidationError
 
 from .. import config
 from ..model.ruleset import Criterion, RuleSet
+from ..model.validate import validate_data
 from ..rules import SafeLoader, safe_load, validation_problems, yaml_to_json
 
 # durable-rules keeps at most 255 properties per fact (MAX_OBJECT_PROPERTIES, state.h); two are ours (sid, evaluated).
@@ -125,7 +125,7 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         items = data.get("criteria") if isinstance(data, dict) else None
         for i, item in enumerate(items if isinstance(items, list) else []):
             try:
-                criteria.append((i, Criterion.model_validate_json(json.dumps(item, default=str))))
+                criteria.append((i, validate_data(Criterion, item)))
             except ValidationError:
                 pass
         source_record = data.get("source_record") if isinstance(data, dict) else None

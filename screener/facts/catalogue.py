@@ -114,6 +114,16 @@ def catalogue() -> dict[str, FieldInfo]:
     return {f.name: f for f in fields}
 
 
+def record_path_of(info: FieldInfo) -> str | None:
+    """Where in the record a field's value comes from, by its key's type: a record field is its own path, a lab
+    is read from the observations, a derived fact from the input its entry names."""
+    if isinstance(info.key, RecordFact):
+        return info.key.name
+    if isinstance(info.key, LabFact):
+        return "observations"
+    return info.record_path
+
+
 def info_for(key) -> FieldInfo | None:
     """The catalogue entry a key reads directly (a record field, derived fact or lab), else None."""
     name = getattr(key, "name", None)

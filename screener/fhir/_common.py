@@ -41,8 +41,11 @@ def table(name: str) -> dict:
     return yaml.safe_load((config.SCREENER_CRITERIA_DIR / "tables" / name).read_text(encoding="utf-8"))
 
 
-def fail(path: str, message: str):
-    raise InvalidRecord([FieldError((path,), message)])  # FHIR paths are built as text (entry[3].resource...)
+Path = tuple[str | int, ...]  # ("entry", 3, "resource", "valueQuantity"): rendered like a record's paths
+
+
+def fail(path: Path, message: str):
+    raise InvalidRecord([FieldError(path, message)])
 
 
 def codings(concept) -> list[dict]:
@@ -76,7 +79,7 @@ def match_words(text: str, rows: list[dict]):
     return None
 
 
-def day(value, path: str) -> date | None:
+def day(value, path: Path) -> date | None:
     """The calendar day of a FHIR date/dateTime; a partial date (year or year-month only) cannot be used."""
     if value is None:
         return None

@@ -89,7 +89,7 @@ class ConditionReader:
             self.out.ignore(name, "verificationStatus entered-in-error")
             return None
         onset = day(resource.get("onsetDateTime") or as_dict(resource.get("onsetPeriod")).get("start")
-                    or resource.get("recordedDate"), f"entry[{index}].resource.onsetDateTime")
+                    or resource.get("recordedDate"), ("entry", index, "resource", "onsetDateTime"))
         if onset is not None and onset > self.bundle.as_of:
             self.out.ignore(name, f"onset or record date {onset} is after the as-of date")
             return None

@@ -18,6 +18,7 @@ import re
 from datetime import date, timedelta
 
 from .. import config
+from ..model.errors import render_path
 from ._common import RXNORM, as_dict, codes, codings, day, table, words
 from ._models import AdministrationDosage, Dosage, problem
 from ._models import Medication as MedicationModel
@@ -164,7 +165,7 @@ class MedicationReader:
             return None, "medicationReference does not resolve to a Medication"
         wrong = problem(MedicationModel, medication)
         if wrong:
-            return None, f"the {where} is malformed at {wrong[0]}: {wrong[1]}"
+            return None, f"the {where} is malformed at {render_path(wrong[0])}: {wrong[1]}"
         return medication.get("code"), where
 
     def _drug(self, index: int, resource: dict):
@@ -195,17 +196,17 @@ class MedicationReader:
     def _period(self, index: int, resource: dict, status: str | None):
         """(start, end or None for ongoing, how it was read), or why no start date is known."""
         kind = resource["resourceType"]
-        path = f"entry[{index}].resource"
+        path = ("entry", index, "resource")
         if kind == "MedicationRequest":
             dosages = self._dosages(resource)
             dosages = dosages if isinstance(dosages, list) else []
             repeat = as_dict(as_dict(dosages[0].get("timing")).get("repeat")) if dosages else {}
             bounds = as_dict(repeat.get("boundsPeriod"))
-            start = day(bounds.get("start"), f"{path}.dosageInstruction[0].timing.repeat.boundsPeriod.start") \
-                or day(resource.get("authoredOn"), f"{path}.authoredOn")
+            start = day(bounds.get("start"), (*path, "dosageInstruction", 0, "timing", "repeat", "boundsPeriod", "start")) \
+                or day(resource.get("authoredOn"), (*path, "authoredOn"))
             if start is None:
                 return "no start date (authoredOn or dosage bounds)"
-            end = day(bounds.get("end"), f"{path}.dosageInstruction[0].timing.repeat.boundsPeriod.end")
+            end = day(bounds.get("end"), (*path, "dosageInstruction", 0, "timing", "repeat", "boundsPeriod", "end"))
             how = "bounds end"
             if end is None:
                 end, how = self._duration_end(start, repeat.get("boundsDuration"), 1), "bounds duration"
@@ -221,11 +222,11 @@ class MedicationReader:
             end = max(end, start)
             return start, end, f"taken from {start} to {end} ({how})"
         period = as_dict(resource.get("effectivePeriod"))
-        point = day(resource.get("effectiveDateTime"), f"{path}.effectiveDateTime")
-        start = point or day(period.get("start"), f"{path}.effectivePeriod.start")
+        point = day(resource.get("effectiveDateTime"), (*path, "effectiveDateTime"))
+        start = point or day(period.get("start"), (*path, "effectivePeriod", "start"))
         if start is None:
             return "no start date (effectiveDateTime or effectivePeriod.start)"
-        end = start if point is not None else day(period.get("end"), f"{path}.effectivePeriod.end")
+        end = start if point is not None else day(period.get("end"), (*path, "effectivePeriod", "end"))
         if end is None:
             return start, None, ("ongoing from " if status not in _ENDED else
                                  f"{status} on a date not given: taken as ongoing from ") + str(start)
@@ -255,8 +256,8 @@ class MedicationReader:
         for i, line in enumerate(lines):
             wrong = problem(model, line)
             if wrong:
-                where = key if kind == "MedicationAdministration" else f"{key}[{i}]"
-                return f"{where}{'.' + wrong[0] if wrong[0] else ''} malformed: {wrong[1]}"
+                where = (key,) if kind == "MedicationAdministration" else (key, i)
+                return f"{render_path((*where, *wrong[0]))} malformed: {wrong[1]}"
         return lines
 
     # --- route and dose -------------------------------------------------------------------------------------

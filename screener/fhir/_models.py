@@ -231,19 +231,13 @@ class Bundle(_Element):
     entry: Annotated[list[BundleEntry], Field(max_length=config.MAX_BUNDLE_ENTRIES)]
 
 
-def path_of(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
-
-
-def problem(model: type[_Element], data) -> tuple[str, str] | None:
-    """None when data fits the model, else the first offending path and what is wrong there (never the value)."""
+def problem(model: type[_Element], data) -> tuple[tuple[str | int, ...], str] | None:
+    """None when data fits the model, else the first offending path (within data) and what is wrong there (never
+    the value)."""
     try:
         model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return path_of(errors[0]["loc"]), errors[0]["msg"] + more
+        return tuple(errors[0]["loc"]), errors[0]["msg"] + more
     return None

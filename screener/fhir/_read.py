@@ -5,9 +5,11 @@ from datetime import date
 from pydantic import ValidationError
 
 from .. import config
-from ..model.errors import FieldError, InvalidRecord, error_path, validation_message
-from ..model.labs import LABS, LOINC_TO_LAB, accepted_units, to_canonical
+from ..model.errors import FieldError, InvalidRecord, clean_loc, render_path, validation_message
+from ..model.labs import LABS, LOINC_TO_LAB
+from ..model.record import Observation as RecordObservation
 from ..model.record import PatientRecord
+from ..model.validate import validate_data
 from ._common import LOINC, FhirImport, as_dict, table
 from ._common import day as _day
 from ._common import fail as _fail
@@ -24,6 +26,9 @@ _USABLE_OBSERVATION_STATUS = {"final", "amended", "corrected"}
 _NO_RESULT_STATUS = {"entered-in-error", "cancelled"}
 _WEIGHT, _HEIGHT = "29463-7", "8302-2"
 _LOINC_SYSTEM = LOINC
+# Where in the FHIR Observation each field of the record's Observation comes from, for the reason a result is unusable.
+_RESULT_PATHS = {"test": "code", "unit": "valueQuantity.code", "value": "valueQuantity.value", "date": "effectiveDateTime"}
+_REFUSES_THE_BUNDLE = {"reference_high": ("referenceRange", 0, "high", "value"), "source": ("id",)}
 
 
 def _terms() -> dict:
@@ -33,11 +38,11 @@ def _terms() -> dict:
 class _Bundle:
     def __init__(self, bundle, as_of: date):
         if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-            _fail("resourceType", "expected a FHIR Bundle")
+            _fail(("resourceType",), "expected a FHIR Bundle")
         entries = bundle.get("entry")
         if isinstance(entries, list) and len(entries) > config.MAX_BUNDLE_ENTRIES:
             # Before anything is read: each entry costs time, and the limit keeps the worst bundle in seconds.
-            _fail("entry", f"the Bundle has {len(entries):,} entries; at most {config.MAX_BUNDLE_ENTRIES:,} are read "
+            _fail(("entry",), f"the Bundle has {len(entries):,} entries; at most {config.MAX_BUNDLE_ENTRIES:,} are read "
                            "(MAX_BUNDLE_ENTRIES)")
         wrong = problem(BundleModel, bundle)  # the envelope; each resource is checked against its model when read
         if wrong:
@@ -54,13 +59,13 @@ class _Bundle:
                 self.by_reference[f"{resource['resourceType']}/{resource['id']}"] = resource
         patients = [(i, r) for i, r in self.entries if r["resourceType"] == "Patient"]
         if not patients:
-            _fail("entry", "the Bundle has no Patient")
+            _fail(("entry",), "the Bundle has no Patient")
         if len(patients) > 1:
-            _fail(f"entry[{patients[1][0]}]", "the Bundle has more than one Patient")
+            _fail(("entry", patients[1][0]), "the Bundle has more than one Patient")
         self.patient_index, self.patient = patients[0]
         wrong = problem(MODELS["Patient"], self.patient)
         if wrong:
-            _fail(f"entry[{self.patient_index}].resource.{wrong[0]}", wrong[1])
+            _fail(("entry", self.patient_index, "resource", *wrong[0]), wrong[1])
         self.out = FhirImport()
         # Resources of each type that were skipped as malformed: a reader whose history must be complete (every
         # medication, every transfusion) cannot call it complete when one of its resources could not be read.
@@ -73,7 +78,7 @@ class _Bundle:
     def within_limit(self, index: int, count: int, limit: int, what: str) -> None:
         """Refuse, at the entry that goes past it, a Bundle whose record list would be longer than the record allows."""
         if count > limit:
-            _fail(f"entry[{index}]", f"the Bundle gives more than {limit:,} {what}; at most {limit:,} are screened")
+            _fail(("entry", index), f"the Bundle gives more than {limit:,} {what}; at most {limit:,} are screened")
 
     def check_subject(self, index: int, resource: dict, key: str) -> None:
         ref = resource.get(key)
@@ -81,14 +86,14 @@ class _Bundle:
         if reference is None:
             return
         if self.by_reference.get(reference) is not self.patient:
-            _fail(f"entry[{index}].resource.{key}.reference", "does not resolve to the Bundle's Patient")
+            _fail(("entry", index, "resource", key, "reference"), "does not resolve to the Bundle's Patient")
 
     def of_type(self, *types: str):
         for index, resource in self.entries:
             if resource["resourceType"] in types:
                 wrong = problem(MODELS[resource["resourceType"]], resource)
                 if wrong:
-                    self.out.ignore(self.name(index, resource), f"malformed at {wrong[0]}: {wrong[1]}")
+                    self.out.ignore(self.name(index, resource), f"malformed at {render_path(wrong[0])}: {wrong[1]}")
                     self.malformed.setdefault(resource["resourceType"], []).append(resource)
                     continue
                 key = "patient" if resource["resourceType"] in ("MedicationStatement",) and "subject" not in resource else "subject"
@@ -98,7 +103,7 @@ class _Bundle:
     # --- resources ------------------------------------------------------------------------------------------
     def demographics(self) -> dict:
         birth = self.patient.get("birthDate")
-        path = f"entry[{self.patient_index}].resource.birthDate"
+        path = ("entry", self.patient_index, "resource", "birthDate")
         if birth is None:
             _fail(path, "the Patient has no birth date")
         day = _day(birth, path)
@@ -109,7 +114,7 @@ class _Bundle:
         self.out.use(name, "demographics.birth_date, demographics.sex")
         return {"birth_date": day.isoformat(), "sex": sex}
 
-    def observations(self, demographics: dict) -> list[dict]:
+    def observations(self, demographics: dict) -> list[RecordObservation]:
         observations, latest_body = [], {}
         # Days of the lab results of a screened test that could not be used, by lab (None: no readable day).
         unread: dict[str, list[date | None]] = {}
@@ -133,7 +138,7 @@ class _Bundle:
             value = quantity.get("value") if isinstance(quantity, dict) else None
             unit = (quantity.get("code") or quantity.get("unit")) if isinstance(quantity, dict) else None
             day = _day(resource.get("effectiveDateTime") or (resource.get("effectivePeriod") or {}).get("start")
-                       or resource.get("issued"), f"entry[{index}].resource.effectiveDateTime")
+                       or resource.get("issued"), ("entry", index, "resource", "effectiveDateTime"))
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not isinstance(unit, str) or day is None:
                 self._unusable(unread, lab, name, "no numeric valueQuantity with a unit and a date", day)
                 continue
@@ -142,20 +147,16 @@ class _Bundle:
                 if unit == expected and day <= self.as_of and (target not in latest_body or day >= latest_body[target][0]):
                     latest_body[target] = (day, float(value), name)
                 continue
-            spec = LABS[lab]
-            if unit not in accepted_units(spec, code):
-                self._unusable(unread, lab, name, f"unit {unit!r} is not accepted for LOINC {code}", day)
-                continue
-            low, high = spec.plausible
-            if not low <= to_canonical(spec, float(value), unit) <= high:
-                self._unusable(unread, lab, name, f"impossible value for {spec.description}", day)
-                continue
             observation = {"test": code, "unit": unit, "value": float(value), "date": day.isoformat(), "source": name[:200]}
             ranges = resource.get("referenceRange") or []
             high_ref = ranges[0].get("high") if ranges and isinstance(ranges[0], dict) else None
             if isinstance(high_ref, dict) and (high_ref.get("code") or high_ref.get("unit")) == unit and isinstance(high_ref.get("value"), (int, float)) and high_ref["value"] > 0:
                 observation["reference_high"] = float(high_ref["value"])
-            observations.append((observation, name, f"LOINC {code} {value} {unit} on {day}"))
+            checked = self._as_record_observation(index, observation)
+            if isinstance(checked, str):
+                self._unusable(unread, lab, name, checked, day)
+                continue
+            observations.append((checked, name, f"LOINC {code} {value} {unit} on {day}"))
             self.within_limit(index, len(observations), config.MAX_OBSERVATIONS_PER_RECORD,
                               "lab observations (MAX_OBSERVATIONS_PER_RECORD)")
         for resource in self.malformed.get("Observation", []):
@@ -171,6 +172,21 @@ class _Bundle:
             self.out.use(name, f"demographics.{target}", f"most recent on or before {self.as_of}: {day}")
         return observations
 
+    def _as_record_observation(self, index: int, observation: dict) -> RecordObservation | str:
+        """The result as the record's own Observation model checks it (test, accepted unit, possible value), or why
+        it cannot be used. A lab's upper limit or the source name that the model refuses refuses the Bundle, as an
+        impossible value anywhere else in the derived record does; when the result itself cannot be used, it is
+        only ignored, as before the model checked it."""
+        try:
+            return validate_data(RecordObservation, observation)
+        except ValidationError as exc:
+            errors = exc.errors()
+        fields = [e["loc"][0] if e["loc"] else None for e in errors]
+        if all(field in _REFUSES_THE_BUNDLE for field in fields):
+            _fail(("entry", index, "resource", *_REFUSES_THE_BUNDLE[fields[0]]), validation_message(errors[0]))
+        return "; ".join(f"{_RESULT_PATHS.get(field, 'valueQuantity')}: {validation_message(e)}"
+                         for field, e in zip(fields, errors, strict=True) if field not in _REFUSES_THE_BUNDLE)
+
     def _unusable(self, unread: dict[str, list[date | None]], lab: str | None, name: str, reason: str,
                   day: date | None) -> None:
         """List a result as ignored and, when it is a screened lab's, keep its day: it may be the latest value."""
@@ -178,8 +194,8 @@ class _Bundle:
         if lab is not None:
             unread.setdefault(lab, []).append(day)
 
-    def _without_unsettled_labs(self, found: list[tuple[dict, str, str]],
-                                unread: dict[str, list[date | None]]) -> list[dict]:
+    def _without_unsettled_labs(self, found: list[tuple[RecordObservation, str, str]],
+                                unread: dict[str, list[date | None]]) -> list[RecordObservation]:
         """The usable results, less every result of a lab whose latest result may be one that could not be read.
 
         Screening decides on the latest value of a test: if an unreadable result is as recent as the latest readable
@@ -188,7 +204,7 @@ class _Bundle:
         """
         latest: dict[str, date] = {}
         for observation, _, _ in found:
-            lab, day = LOINC_TO_LAB[observation["test"]], date.fromisoformat(observation["date"])
+            lab, day = LOINC_TO_LAB[observation.test], observation.date
             if day <= self.as_of and (lab not in latest or day > latest[lab]):
                 latest[lab] = day
         unsettled = {lab for lab, days in unread.items() if lab in latest
@@ -200,7 +216,7 @@ class _Bundle:
                 "not recorded and criteria on it stay unknown.")
         observations = []
         for observation, name, note in found:
-            if LOINC_TO_LAB[observation["test"]] in unsettled:
+            if LOINC_TO_LAB[observation.test] in unsettled:
                 self.out.ignore(name, "a result of the same test as recent or more recent could not be used")
                 continue
             self.out.use(name, f"observations[{len(observations)}]", note)
@@ -233,7 +249,7 @@ class _Bundle:
                 self.out.use(name, f"history.{kinds[0]}s", f"status {str(status)[:20]!r}: not an event, but the {kinds[0]} history is recorded")
                 continue
             day = _day(resource.get("performedDateTime") or as_dict(resource.get("performedPeriod")).get("start"),
-                       f"entry[{index}].resource.performedDateTime")
+                       ("entry", index, "resource", "performedDateTime"))
             transplant = _match(words, terms["transplants"])
             transfusion = _match(words, terms["transfusions"])
             if (transplant or transfusion) and day is None:
@@ -282,7 +298,7 @@ def _day_or_none(resource: dict) -> date | None:
                   resource.get("issued")):
         if isinstance(value, str):
             try:
-                return _day(value, "")
+                return _day(value, ())
             except InvalidRecord:
                 return None
     return None
@@ -314,8 +330,8 @@ def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, Fh
         "history": {"medications": bundle.medications(), "transplants": transplants, "transfusions": transfusions},
     }
     try:
-        return PatientRecord.model_validate_json(json.dumps(record)), bundle.out
+        return validate_data(PatientRecord, record), bundle.out
     except ValidationError as exc:
-        # Pre-rendered: the prefix says the path is in the record derived from the Bundle, not in the Bundle.
-        raise InvalidRecord([FieldError(("(derived record) " + (error_path(e["loc"]) or ""),), validation_message(e))
+        # The pseudo-field says the path is in the record derived from the Bundle, not in the Bundle.
+        raise InvalidRecord([FieldError(("(derived record)", *clean_loc(e["loc"])), validation_message(e))
                              for e in exc.errors()]) from None

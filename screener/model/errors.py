@@ -18,9 +18,15 @@ class FieldError:
 
 
 def render_path(path: tuple[str | int, ...]) -> str:
+    """history.medications[2].dose; after a pseudo-field a space: "(derived record) observations[0].value"."""
     text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif i == 0:
+            text = str(part)
+        else:
+            text += (" " if i == 1 and text.startswith("(") else ".") + part
     return text
 
 
@@ -53,11 +59,6 @@ def clean_loc(loc: tuple) -> tuple[str | int, ...]:
         path.append(part)
         previous = part
     return tuple(path)
-
-
-def error_path(loc: tuple) -> str:
-    """A pydantic location as a path like criteria[3].logic.any[0].value."""
-    return render_path(clean_loc(loc))
 
 
 def field_errors(error, fallback: str) -> list[FieldError]:

@@ -142,7 +142,7 @@ def _screening(run):
     except UnknownTrial:
         return _unknown_trial()
     except StoreError as exc:
-        log.error("screening not recorded: database error %s", type(exc).__name__)
+        log.error("screening not recorded: database error %s", exc.kind)
         return problem(503, "Database Unavailable", "the screening could not be recorded, so no result is given; "
                        "nothing was written; try again later")
     # Pseudonymous ids, trial and outcome only: never a value from the record.

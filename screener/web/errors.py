@@ -129,7 +129,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(StoreError)
     def database_unavailable(exc: StoreError):
         # Every write is one transaction: failing here means nothing was written.
-        log.error("database error %s", type(exc).__name__)
+        log.error("database error %s", exc.kind)
         return problem(503, "Database Unavailable", "the service cannot reach its database; nothing was written; "
                        "try again later")
 

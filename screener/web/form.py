@@ -1,5 +1,4 @@
 """The screening form a coordinator fills in: server-rendered, works without JavaScript, server-side validation."""
-import json
 import math
 import re
 from datetime import date
@@ -13,7 +12,7 @@ from ..facts.medications import suggested_names
 from ..model.dates import parse_date
 from ..model.flat import flat_value, set_path
 from ..rules import load_rule_sets, load_tables
-from ..screening import InvalidRecord, parse_record, rank, screen, screen_all
+from ..screening import InvalidRecord, parse_data, rank, screen, screen_all
 from .auth import current, sees_everything
 from .form_spec import HISTORY_ROWS, form_sections
 from .storage import get_store
@@ -225,7 +224,7 @@ def screen_submit():
     errors = dict(builder.errors)
     record = None
     try:
-        record = parse_record(json.dumps(record_json), as_of)
+        record = parse_data(record_json, as_of)
     except InvalidRecord as exc:
         for error in exc.errors:
             errors.setdefault(builder.input_for(error.field), _plain(error.message))
@@ -234,7 +233,7 @@ def screen_submit():
     try:
         reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials) if trial == ALL else \
             [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
-    except InvalidRecord as exc:  # a backstop: parse_record has already run the checks that need the as-of date
+    except InvalidRecord as exc:  # a backstop: parse_data has already run the checks that need the as-of date
         return _render(trial, form, {builder.input_for(e.field): _plain(e.message) for e in exc.errors}, 422)
     try:
         request_id, _ = get_store().record(record, reports, actor=current().actor, channel="form")
