@@ -1,11 +1,12 @@
 """Screen a patient record against a trial's rule set: validate, derive facts, evaluate, explain."""
+from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
 from pydantic import ValidationError
 
 from . import config, explain
-from .candidates import rank
+from .candidates import PASSING, order, rank
 from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
 from .facts.derive import Fact, derive
@@ -100,6 +101,13 @@ def rule_set_for(trial: str | RuleSet) -> RuleSet:
 def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None) -> Report:
     """Screen one record against one trial on the as-of date (default: today)."""
     as_of = as_of or date.today()
+    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine)
+    return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited)
+
+
+def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None):
+    """Everything a report is built from: the rule set, facts, statuses, each fail's clearing day, the day every
+    fail clears and the statuses on that day, and the evaluator's name."""
     check_as_of(record, as_of)
     rule_set = compiled(rule_set_for(trial))
     engine = engine or config.SCREENER_ENGINE
@@ -110,7 +118,7 @@ def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = Non
     days = list(clearing.values())
     clears_on = max(days) if days and all(days) else None
     waited = _judge(record, rule_set, clears_on, engine)[2] if clears_on else None
-    return build_report(rule_set, facts, statuses, clearing, as_of, get_evaluator(engine).name, clears_on, waited)
+    return rule_set, facts, statuses, clearing, clears_on, waited, get_evaluator(engine).name
 
 
 def _judge(record: PatientRecord, rule_set: CompiledRuleSet, as_of: date, engine: str):
@@ -205,6 +213,84 @@ def _eligible_from(criterion: CompiledCriterion, facts: dict[str, Fact], values)
     return None
 
 
+def _counts(statuses: dict[str, str]) -> dict[str, int]:
+    values = list(statuses.values())
+    return {s: values.count(s) for s in ("pass", "fail", "unknown")}
+
+
+def _verdict(counts: dict[str, int], complete: bool) -> str:
+    return ("ineligible" if counts["fail"] else "incomplete" if counts["unknown"] else
+            "eligible" if complete else "no_known_exclusion")
+
+
+def _expired(statuses: dict[str, str], waited: dict[str, str] | None) -> list[str]:
+    """Criteria settled today whose data will be too old on the day every fail clears."""
+    return [c for c, status in statuses.items() if status != "unknown" and waited and waited[c] == "unknown"]
+
+
+def _clears_to_eligible(counts: dict[str, int], expired: list[str], complete: bool,
+                        waited: dict[str, str] | None) -> bool:
+    """Waiting alone makes every criterion pass: the day every fail clears is an eligible-from date."""
+    return (counts["unknown"] == 0 and not expired and complete and bool(waited)
+            and all(v == "pass" for v in waited.values()))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a batch row needs of a screening (batch.RESULT_COLUMNS), without the report's explanation text; the
+    full report only for a candidate, whose row lists what to record next (candidates.csv)."""
+
+    trial_id: str
+    verdict: str
+    failing: tuple[str, ...]
+    unknown: tuple[str, ...]
+    eligible_from: date | None
+    complete: bool
+    candidate: bool
+    report: Report | None
+
+    @property
+    def rank(self) -> tuple:
+        """candidates.rank's key, without a report."""
+        return order(self.verdict, self.candidate, self.complete,
+                     len(self.unknown) if self.verdict == "incomplete" else 0, self.trial_id)
+
+
+def screen_outcome(record: PatientRecord, trial: str | RuleSet, as_of: date | None = None,
+                   engine: str | None = None) -> Outcome:
+    """screen() for population pre-screening: the same judgement (facts, both evaluators, the clearing day), the
+    report built only for a candidate. tests/test_screen_outcome.py holds it to screen() on every pinned case."""
+    as_of = as_of or date.today()
+    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine)
+    complete = rule_set.rule_set.coverage.complete
+    counts = _counts(statuses)
+    verdict = _verdict(counts, complete)
+    candidate = verdict in PASSING or (verdict == "incomplete" and _disease_present(rule_set, facts))
+    report = build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited) if candidate else None
+    eligible = clears_on is not None and _clears_to_eligible(counts, _expired(statuses, waited), complete, waited)
+    return Outcome(rule_set.rule_set.trial_id, verdict, tuple(c for c, s in statuses.items() if s == "fail"),
+                   tuple(c for c, s in statuses.items() if s == "unknown"), clears_on if eligible else None,
+                   complete, candidate, report)
+
+
+def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None = None) -> list[Outcome]:
+    """screen_all's order (candidates first), as outcomes."""
+    return sorted((screen_outcome(record, trial, as_of, engine) for trial in load_rule_sets()), key=lambda o: o.rank)
+
+
+def _disease_present(rule_set: CompiledRuleSet, facts: dict[str, Fact]) -> bool:
+    """candidates.disease_present on the facts instead of the report's evidence: a comparison on the primary
+    diagnosis holds in an inclusion criterion."""
+    for criterion in rule_set.criteria:
+        if criterion.criterion.kind == "inclusion":
+            for leaf in criterion.leaves:
+                if leaf.fact.slot == "diagnosis.primary":
+                    value = facts[leaf.fact].value
+                    if value is not None and leaf.holds(value) is True:
+                        return True
+    return False
+
+
 def _criteria(n: int) -> str:
     return f"{n} criterion" if n == 1 else f"{n} criteria"
 
@@ -232,11 +318,10 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
             "evidence": [trusted(Evidence, e) for e in evidence], "to_settle": settle,
             "eligible_from": clearing.get(criterion.id),
         })
-    counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "unknown")}
+    counts = _counts(statuses)
     meta = rule_set.rule_set
     complete = meta.coverage.complete
-    verdict = ("ineligible" if counts["fail"] else "incomplete" if counts["unknown"] else
-               "eligible" if complete else "no_known_exclusion")
+    verdict = _verdict(counts, complete)
     fails = [r for r in results if r["status"] == "fail"]
     to_settle = list(dict.fromkeys(item for r in results for item in r["to_settle"]))
     encoded = f"PARTIAL, {_criteria(len(results))} encoded"
@@ -251,10 +336,10 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
         summary += f" — {encoded}; the source leaves others unknown"
     eligible_from, no_fail_from, to_repeat = None, None, []
     if clears_on is not None:
-        expired = [r["id"] for r in results if r["status"] != "unknown" and waited and waited[r["id"]] == "unknown"]
+        expired = _expired(statuses, waited)
         to_repeat = [f"{r['id']} ({r['title']}): its data will be too old by {clears_on}"
                      for r in results if r["id"] in expired]
-        if counts["unknown"] == 0 and not expired and complete and waited and all(v == "pass" for v in waited.values()):
+        if _clears_to_eligible(counts, expired, complete, waited):
             eligible_from = clears_on
             summary += f"; every fail clears by waiting: eligible from {clears_on} if nothing else changes"
         else:
