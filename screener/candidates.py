@@ -7,7 +7,7 @@ not a candidate: at population scale it is most of the records and says nothing 
 """
 from .model.report import VERDICTS, Report
 
-_PASSING = ("eligible", "no_known_exclusion")
+PASSING = ("eligible", "no_known_exclusion")
 
 
 def disease_present(report: Report) -> bool:
@@ -17,7 +17,7 @@ def disease_present(report: Report) -> bool:
 
 
 def is_candidate(report: Report) -> bool:
-    return report.verdict in _PASSING or (report.verdict == "incomplete" and disease_present(report))
+    return report.verdict in PASSING or (report.verdict == "incomplete" and disease_present(report))
 
 
 def open_items(report: Report) -> int:
@@ -27,5 +27,10 @@ def open_items(report: Report) -> int:
 def rank(report: Report) -> tuple:
     """Sort key: eligible, then no known exclusion (partial rule set); incomplete with the disease present; then the
     rest by verdict. At equal verdict a complete rule set ranks above a partial one, then fewest open items."""
-    group = 0 if report.verdict in _PASSING else 1 if is_candidate(report) else 2
-    return group, VERDICTS.index(report.verdict), not report.coverage.complete, open_items(report), report.trial_id
+    return order(report.verdict, is_candidate(report), report.coverage.complete, open_items(report), report.trial_id)
+
+
+def order(verdict: str, candidate: bool, complete: bool, items: int, trial_id: str) -> tuple:
+    """rank's key from its parts (a batch ranks screenings it built no report for)."""
+    group = 0 if verdict in PASSING else 1 if candidate else 2
+    return group, VERDICTS.index(verdict), not complete, items, trial_id

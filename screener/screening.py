@@ -1,19 +1,21 @@
 """Screen a patient record against a trial's rule set: validate, derive facts, evaluate, explain."""
+from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
 from pydantic import ValidationError
 
 from . import config, explain
-from .candidates import rank
+from .candidates import PASSING, order, rank
 from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
 from .model.errors import FieldError, InvalidRecord, field_errors, render_path, validation_message
 from .model.record import PatientRecord
-from .model.report import Report
+from .model.report import Coverage, CriterionResult, Evidence, Recruitment, Report
 from .model.ruleset import RuleSet
+from .model.trusted import trusted
 from .model.validate import validate_data
 from .rules import load_rule_sets, load_tables
 
@@ -110,6 +112,13 @@ def rule_set_for(trial: str | RuleSet) -> RuleSet:
 def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None) -> Report:
     """Screen one record against one trial on the as-of date (default: today)."""
     as_of = as_of or date.today()
+    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine)
+    return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited)
+
+
+def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None):
+    """Everything a report is built from: the rule set, facts, statuses, each fail's clearing day, the day every
+    fail clears and the statuses on that day, and the evaluator's name."""
     check_as_of(record, as_of)
     rule_set = compiled(rule_set_for(trial))
     engine = engine or config.SCREENER_ENGINE
@@ -120,7 +129,7 @@ def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = Non
     days = list(clearing.values())
     clears_on = max(days) if days and all(days) else None
     waited = _judge(record, rule_set, clears_on, engine)[2] if clears_on else None
-    return build_report(rule_set, facts, statuses, clearing, as_of, get_evaluator(engine).name, clears_on, waited)
+    return rule_set, facts, statuses, clearing, clears_on, waited, get_evaluator(engine).name
 
 
 def _judge(record: PatientRecord, rule_set: CompiledRuleSet, as_of: date, engine: str):
@@ -178,15 +187,16 @@ class _Parts:
         meta = rule_set.rule_set
         self.report = {
             "trial_id": meta.trial_id, "title": meta.title,
-            "recruitment": meta.recruitment.model_dump() if meta.recruitment else None,
+            "recruitment": Recruitment.model_validate(meta.recruitment.model_dump()) if meta.recruitment else None,
             "rule_set_version": meta.version, "rule_set_digest": rule_set.digest,
         }
-        self.coverage = {
+        # Validated here, once per rule set, and shared by its reports (frozen models).
+        self.coverage = Coverage.model_validate({
             "complete": meta.coverage.complete, "statement": meta.coverage.statement,
             "criteria_from_data": sum(c.attestation is None for c in meta.criteria),
             "criteria_by_attestation": sum(c.attestation is not None for c in meta.criteria),
-            "unknown_from_source": meta.coverage.unknown_from_source,
-        }
+            "unknown_from_source": list(meta.coverage.unknown_from_source),
+        })
 
 
 _PARTS: dict[int, tuple[CompiledRuleSet, _Parts]] = {}
@@ -214,6 +224,84 @@ def _eligible_from(criterion: CompiledCriterion, facts: dict[str, Fact], values)
     return None
 
 
+def _counts(statuses: dict[str, str]) -> dict[str, int]:
+    values = list(statuses.values())
+    return {s: values.count(s) for s in ("pass", "fail", "unknown")}
+
+
+def _verdict(counts: dict[str, int], complete: bool) -> str:
+    return ("ineligible" if counts["fail"] else "incomplete" if counts["unknown"] else
+            "eligible" if complete else "no_known_exclusion")
+
+
+def _expired(statuses: dict[str, str], waited: dict[str, str] | None) -> list[str]:
+    """Criteria settled today whose data will be too old on the day every fail clears."""
+    return [c for c, status in statuses.items() if status != "unknown" and waited and waited[c] == "unknown"]
+
+
+def _clears_to_eligible(counts: dict[str, int], expired: list[str], complete: bool,
+                        waited: dict[str, str] | None) -> bool:
+    """Waiting alone makes every criterion pass: the day every fail clears is an eligible-from date."""
+    return (counts["unknown"] == 0 and not expired and complete and bool(waited)
+            and all(v == "pass" for v in waited.values()))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a batch row needs of a screening (batch.RESULT_COLUMNS), without the report's explanation text; the
+    full report only for a candidate, whose row lists what to record next (candidates.csv)."""
+
+    trial_id: str
+    verdict: str
+    failing: tuple[str, ...]
+    unknown: tuple[str, ...]
+    eligible_from: date | None
+    complete: bool
+    candidate: bool
+    report: Report | None
+
+    @property
+    def rank(self) -> tuple:
+        """candidates.rank's key, without a report."""
+        return order(self.verdict, self.candidate, self.complete,
+                     len(self.unknown) if self.verdict == "incomplete" else 0, self.trial_id)
+
+
+def screen_outcome(record: PatientRecord, trial: str | RuleSet, as_of: date | None = None,
+                   engine: str | None = None) -> Outcome:
+    """screen() for population pre-screening: the same judgement (facts, both evaluators, the clearing day), the
+    report built only for a candidate. tests/test_screen_outcome.py holds it to screen() on every pinned case."""
+    as_of = as_of or date.today()
+    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine)
+    complete = rule_set.rule_set.coverage.complete
+    counts = _counts(statuses)
+    verdict = _verdict(counts, complete)
+    candidate = verdict in PASSING or (verdict == "incomplete" and _disease_present(rule_set, facts))
+    report = build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited) if candidate else None
+    eligible = clears_on is not None and _clears_to_eligible(counts, _expired(statuses, waited), complete, waited)
+    return Outcome(rule_set.rule_set.trial_id, verdict, tuple(c for c, s in statuses.items() if s == "fail"),
+                   tuple(c for c, s in statuses.items() if s == "unknown"), clears_on if eligible else None,
+                   complete, candidate, report)
+
+
+def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None = None) -> list[Outcome]:
+    """screen_all's order (candidates first), as outcomes."""
+    return sorted((screen_outcome(record, trial, as_of, engine) for trial in load_rule_sets()), key=lambda o: o.rank)
+
+
+def _disease_present(rule_set: CompiledRuleSet, facts: dict[str, Fact]) -> bool:
+    """candidates.disease_present on the facts instead of the report's evidence: a comparison on the primary
+    diagnosis holds in an inclusion criterion."""
+    for criterion in rule_set.criteria:
+        if criterion.criterion.kind == "inclusion":
+            for leaf in criterion.leaves:
+                if leaf.fact.slot == "diagnosis.primary":
+                    value = facts[leaf.fact].value
+                    if value is not None and leaf.holds(value) is True:
+                        return True
+    return False
+
+
 def _criteria(n: int) -> str:
     return f"{n} criterion" if n == 1 else f"{n} criteria"
 
@@ -221,13 +309,13 @@ def _criteria(n: int) -> str:
 def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: dict[str, str],
                  clearing: dict[str, date | None], as_of: date, engine: str,
                  clears_on: date | None = None, waited: dict[str, str] | None = None) -> Report:
-    """The report, built as plain data and validated once as a whole, in pydantic's compiled core.
+    """The report, built from parts the compiler and the derivation already checked, not validated a second time.
 
     clearing: each failing criterion's first day it clears by waiting alone (None if waiting does not clear it).
     clears_on and waited: the day every fail clears by waiting alone, and the statuses the same record gets on
     that day (data older by then is too old there, so what must be repeated shows).
-    Profiled: constructing each nested model separately was a quarter of a screening's time, and model_construct
-    (no validation) was slower still, being a pure-Python loop.
+    Profiled: validating the whole report in pydantic's core was 130-210 µs a screening, model_construct slower
+    still; model.trusted builds the same instances in ~55 µs (tests/test_report_trusted.py holds them to the schema).
     """
     parts = _parts(rule_set)
     results = []
@@ -238,13 +326,13 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
                                     if facts[leaf.fact].value is None and facts[leaf.fact].settle)) if status == "unknown" else []
         results.append({
             **fixed, "status": status, "reason": explain.reason(status, criterion, evidence, facts),
-            "evidence": evidence, "to_settle": settle, "eligible_from": clearing.get(criterion.id),
+            "evidence": [trusted(Evidence, e) for e in evidence], "to_settle": settle,
+            "eligible_from": clearing.get(criterion.id),
         })
-    counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "unknown")}
+    counts = _counts(statuses)
     meta = rule_set.rule_set
     complete = meta.coverage.complete
-    verdict = ("ineligible" if counts["fail"] else "incomplete" if counts["unknown"] else
-               "eligible" if complete else "no_known_exclusion")
+    verdict = _verdict(counts, complete)
     fails = [r for r in results if r["status"] == "fail"]
     to_settle = list(dict.fromkeys(item for r in results for item in r["to_settle"]))
     encoded = f"PARTIAL, {_criteria(len(results))} encoded"
@@ -259,10 +347,10 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
         summary += f" — {encoded}; the source leaves others unknown"
     eligible_from, no_fail_from, to_repeat = None, None, []
     if clears_on is not None:
-        expired = [r["id"] for r in results if r["status"] != "unknown" and waited and waited[r["id"]] == "unknown"]
+        expired = _expired(statuses, waited)
         to_repeat = [f"{r['id']} ({r['title']}): its data will be too old by {clears_on}"
                      for r in results if r["id"] in expired]
-        if counts["unknown"] == 0 and not expired and complete and waited and all(v == "pass" for v in waited.values()):
+        if _clears_to_eligible(counts, expired, complete, waited):
             eligible_from = clears_on
             summary += f"; every fail clears by waiting: eligible from {clears_on} if nothing else changes"
         else:
@@ -272,9 +360,10 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
             if expired:
                 summary += f" (to repeat by then: {', '.join(expired)})"
     verdict_text = verdict.replace("_", " ").upper() + (f" — {encoded}" if verdict == "no_known_exclusion" else "")
-    return Report.model_validate({
+    return trusted(Report, {
         **parts.report, "engine": engine, "as_of": as_of, "verdict": verdict, "verdict_text": verdict_text,
-        "summary": summary, "counts": counts, "criteria": results, "to_settle": to_settle,
+        "summary": summary, "counts": counts, "criteria": [trusted(CriterionResult, r) for r in results],
+        "to_settle": to_settle,
         "eligible_from": eligible_from, "no_fail_from": no_fail_from, "to_repeat": to_repeat,
         "coverage": parts.coverage,
     })

@@ -72,3 +72,23 @@ def test_a_number_off_the_decimal_grid_is_refused_not_rounded():
     values[PLATELETS] = 49_999.9999999
     with pytest.raises(ValueError):
         DURABLE.evaluate(NCT, values)
+
+
+def test_a_fired_rule_is_read_by_its_name_and_an_unknown_name_is_a_fault(monkeypatch):
+    # The wrapper slices the rule name out of each action message instead of parsing the whole fact.
+    from types import SimpleNamespace
+
+    from screener.engine import _durable
+
+    messages = []
+    native = SimpleNamespace(assert_fact=lambda handle, fact: (0, 7),
+                             start_action_for_state=lambda handle, state: ("{}", messages.pop(0)) if messages else None,
+                             complete_and_start_action=lambda handle, state: messages.pop(0) if messages else None)
+    monkeypatch.setattr(_durable, "_native", native)
+    prepared = SimpleNamespace(handle=1, markers={"sentinel": None, "c3.fail.0": (3, "fail")})
+    messages[:] = ['{"sentinel":{"m":{"sid": "0", "f1": "a\\"b"}}}', '{"c3.fail.0":{"m":{"sid": "0"}}}']
+    assert _durable.DurableEvaluator._fire(prepared, {"sid": "0"}) == [None, (3, "fail")]
+    for unknown in ('{"c4.fail.0":{"m":{}}}', '{"sentinel2":{}}', '["sentinel"]'):
+        messages[:] = ['{"sentinel":{"m":{}}}', unknown]
+        with pytest.raises(_durable.EngineFault):
+            _durable.DurableEvaluator._fire(prepared, {"sid": "0"})

@@ -152,6 +152,9 @@ def _to_durable(formula) -> dict:
     return {"$" + formula[0]: [_to_durable(part) for part in formula[1]]}
 
 
+_UNKNOWN = object()
+
+
 def _no_action(closure) -> None:
     pass
 
@@ -201,11 +204,19 @@ class DurableEvaluator:
         if code != 0:  # 1: not handled (no rule matched), 2: observed before; the sentinel makes both impossible
             raise EngineFault(f"durable-rules returned {code} for a fact: no rule fired, not even the sentinel")
         fired = []
+        markers = prepared.markers
         result = _native.start_action_for_state(prepared.handle, state_handle)
         while result:
             message = result[1] if isinstance(result, tuple) else result
-            for rule_name in json.loads(message):
-                fired.append(prepared.markers[rule_name])
+            # An action's message is {"<rule name>":{"m":<the whole fact>}}, one rule per action (durable's own
+            # Ruleset._flush_actions reads only the first key). Only the name is needed: slicing it out instead of
+            # json.loads of the whole fact, 6-7 times a screening, measured in the commit. Our rule names hold no
+            # quote; a name that is not one of ours is a fault, never skipped.
+            end = message.find('"', 2)
+            marker = markers.get(message[2:end], _UNKNOWN) if message.startswith('{"') else _UNKNOWN
+            if marker is _UNKNOWN:
+                raise EngineFault("durable-rules named a rule that is not in the compiled rule set")
+            fired.append(marker)
             result = _native.complete_and_start_action(prepared.handle, state_handle)
         return fired
 

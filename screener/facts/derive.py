@@ -8,6 +8,9 @@ as-of date A when A - E < N days; it clears on E + N.
 import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
+from operator import attrgetter
+from typing import Callable
 
 from .. import config
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_for_test, to_canonical
@@ -418,12 +421,84 @@ _BY_KIND = {
 }
 
 
+def _record_step(key: RecordFact) -> Callable[[_Deriver], Fact]:
+    """_Deriver.record_field prepared for one field: its getter, its unknown Fact and its block decided once."""
+    block, path, info = _field(key)
+    get, name, description = attrgetter(key.name), key.name, info.description
+    attestation = info.type == "attestation"
+    what = "investigator has not assessed" if attestation else "not recorded"
+    absent = _missing(f"{description}: {what}", f"record {description} ({name})",
+                      "not_assessed" if attestation else "not_recorded")  # frozen: one Fact serves every record
+    dated = block in _DATED_BLOCKS
+    undated: dict = {}  # an undated field's few values (categories, yes/no), each Fact made once
+
+    def step(deriver: _Deriver) -> Fact:
+        obj = get(deriver.record)
+        if obj is None or obj == "not_assessed":
+            return absent
+        if dated:
+            when = deriver._dated_block(block, description)
+            if isinstance(when, Fact):
+                return when
+        else:
+            fact = undated.get((type(obj), obj))
+            if fact is not None:
+                return fact
+            when = None
+        if isinstance(obj, bool):
+            fact = Fact(1 if obj else 0, "yes" if obj else "no", date=when, source=name)
+        else:
+            fact = Fact(obj, str(obj), date=when, source=name)
+        if not dated and len(undated) < 64 and isinstance(obj, (bool, str)):
+            undated[(type(obj), obj)] = fact
+        return fact
+
+    return step
+
+
+def _step(key: AnyFactKey) -> Callable[[_Deriver], Fact]:
+    """How one fact is derived, decided once per key instead of per record."""
+    if isinstance(key, RecordFact):
+        return _record_step(key)
+    if isinstance(key, DerivedFact):
+        if key.name == "age_years":
+            return _Deriver.age_years
+        if key.name.startswith("imaging."):
+            return partial(_call, _Deriver.imaging, key.name)
+        if key.name != "sex":
+            return partial(_call, _Deriver.transplant_ever, key.name)
+    if isinstance(key, LabFact):
+        return partial(_call, _Deriver.lab, key.lab)
+    return partial(_call, _BY_KIND[type(key)], key)
+
+
+def _call(method, argument, deriver: _Deriver) -> Fact:
+    return method(deriver, argument)
+
+
+_STEPS: dict[AnyFactKey, Callable[[_Deriver], Fact]] = {}
+_PLANS: dict[tuple, tuple] = {}
+
+
+def fact_plan(keys) -> tuple[tuple[AnyFactKey, Callable[[_Deriver], Fact]], ...]:
+    """The prepared derivation of exactly these facts (a compiled rule set's: none it does not use), made once per key
+    set; keys are interned, so the tuple hashes by identity."""
+    keys = tuple(keys)
+    plan = _PLANS.get(keys)
+    if plan is None:
+        for key in keys:
+            if key not in _STEPS:
+                _STEPS[key] = _step(key)
+        plan = _PLANS[keys] = tuple((key, _STEPS[key]) for key in keys)
+    return plan
+
+
 def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables: Tables) -> dict[AnyFactKey, Fact]:
     """The facts named by keys, for this record on the as-of date."""
     deriver = _Deriver(record, as_of, lookback, tables)
     facts = {}
-    for key in keys:
-        fact = _BY_KIND[type(key)](deriver, key)
+    for key, step in fact_plan(keys):
+        fact = step(deriver)
         value = fact.value
         if isinstance(value, float):
             rounded = round(value, config.DECIMALS)
