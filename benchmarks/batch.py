@@ -72,26 +72,39 @@ def main() -> None:
                 batch = generated_records(min(10_000, args.records - written), seed=written)
                 handle.write("\n".join(batch) + "\n")
                 written += len(batch)
-        print(f"generated {written:,} records ({source.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - started:.0f} s")
+        print(
+            f"generated {written:,} records ({source.stat().st_size / 1e6:,.0f} MB) "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
     started, load = time.perf_counter(), os.getloadavg()[0]
     client = local_client(args.workers)
     try:
         cluster_s, cpu_before = time.perf_counter() - started, _cpu_s()
-        summary = run_batch(source, work / "out", trials, as_of, client=client, chunk_size=args.chunk_size, progress=False)
+        summary = run_batch(
+            source, work / "out", trials, as_of, client=client, chunk_size=args.chunk_size, progress=False
+        )
         client_cpu = _cpu_s() - cpu_before
         workers = client.run(_peak_rss_mb)
         worker_cpu = client.run(_cpu_s)
     finally:
         client.close()
-    print(json.dumps({"records": summary.records, "malformed": summary.malformed, "seconds": summary.seconds,
-                      "records_per_s": round(summary.records / summary.seconds),
-                      "wall_s_with_cluster_start": round(time.perf_counter() - started, 1),
-                      "cluster_start_s": round(cluster_s, 1),
-                      "client_and_scheduler_cpu_s": round(client_cpu, 1),
-                      "worker_cpu_s": sorted(round(v, 1) for v in worker_cpu.values()),
-                      "client_peak_rss_mb": round(_peak_rss_mb()),
-                      "worker_peak_rss_mb": sorted(round(v) for v in workers.values()),
-                      "load_average_1min": [round(load, 1), round(os.getloadavg()[0], 1)]}))
+    print(
+        json.dumps(
+            {
+                "records": summary.records,
+                "malformed": summary.malformed,
+                "seconds": summary.seconds,
+                "records_per_s": round(summary.records / summary.seconds),
+                "wall_s_with_cluster_start": round(time.perf_counter() - started, 1),
+                "cluster_start_s": round(cluster_s, 1),
+                "client_and_scheduler_cpu_s": round(client_cpu, 1),
+                "worker_cpu_s": sorted(round(v, 1) for v in worker_cpu.values()),
+                "client_peak_rss_mb": round(_peak_rss_mb()),
+                "worker_peak_rss_mb": sorted(round(v) for v in workers.values()),
+                "load_average_1min": [round(load, 1), round(os.getloadavg()[0], 1)],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -45,17 +45,34 @@ def _fill(store, rows: int) -> None:
     batch = []
     with store.engine.begin() as connection:
         for n in range(rows):
-            batch.append({"id": uuid.uuid4().hex, "request_id": uuid.uuid4().hex, "recorded_at": f"2026-11-22T{n:012d}Z",
-                          "actor": "bench", "channel": "api", "trial_id": "NCT06674265", "rule_set_version": report.rule_set_version,
-                          "rule_set_digest": report.rule_set_digest, "engine": "bench", "as_of": "2026-11-22",
-                          "verdict": report.verdict, "record_json": record_json, "report_json": report_json,
-                          "corrects_id": None, "content_hash": "0" * 64})
+            batch.append(
+                {
+                    "id": uuid.uuid4().hex,
+                    "request_id": uuid.uuid4().hex,
+                    "recorded_at": f"2026-11-22T{n:012d}Z",
+                    "actor": "bench",
+                    "channel": "api",
+                    "trial_id": "NCT06674265",
+                    "rule_set_version": report.rule_set_version,
+                    "rule_set_digest": report.rule_set_digest,
+                    "engine": "bench",
+                    "as_of": "2026-11-22",
+                    "verdict": report.verdict,
+                    "record_json": record_json,
+                    "report_json": report_json,
+                    "corrects_id": None,
+                    "content_hash": "0" * 64,
+                }
+            )
             if len(batch) == 2000:
                 connection.execute(Screening.__table__.insert(), batch)
                 batch = []
         if batch:
             connection.execute(Screening.__table__.insert(), batch)
-    print(f"store: {rows:,} screenings, report {len(report_json) / 1024:.1f} KB, record {len(record_json) / 1024:.1f} KB each")
+    print(
+        f"store: {rows:,} screenings, report {len(report_json) / 1024:.1f} KB, "
+        f"record {len(record_json) / 1024:.1f} KB each"
+    )
 
 
 def _measure(label: str, run) -> None:
@@ -64,8 +81,10 @@ def _measure(label: str, run) -> None:
     started = time.perf_counter()
     result = run()
     peak = _status_mb("VmHWM")
-    print(f"{label}: {time.perf_counter() - started:.1f} s, {result}; peak RSS {peak:.0f} MB "
-          f"(+{peak - start_rss:.0f} MB over the {start_rss:.0f} MB it started at)")
+    print(
+        f"{label}: {time.perf_counter() - started:.1f} s, {result}; peak RSS {peak:.0f} MB "
+        f"(+{peak - start_rss:.0f} MB over the {start_rss:.0f} MB it started at)"
+    )
 
 
 def main() -> None:
@@ -87,12 +106,16 @@ def main() -> None:
         _fill(store, args.rows)
         print(f"filled in {time.perf_counter() - started:.1f} s")
         for fmt in ("csv", "json"):
+
             def run(fmt=fmt):
                 count, chunks = export(store, "screenings", fmt, "bench")
                 size = sum(len(chunk.encode()) for chunk in chunks)
                 return f"{count:,} rows, {size / 2**20:,.0f} MB"
+
             _measure(f"export screenings.{fmt}", run)
-        _measure("export events.csv", lambda: f"{sum(len(c) for c in export(store, 'events', 'csv', 'bench')[1]):,} chars")
+        _measure(
+            "export events.csv", lambda: f"{sum(len(c) for c in export(store, 'events', 'csv', 'bench')[1]):,} chars"
+        )
         impact_store = open_store(f"sqlite:///{folder}/impact.sqlite3", Path(folder))
         _fill(impact_store, args.impact_rows)
 
@@ -100,6 +123,7 @@ def main() -> None:
             run = AmendmentImpact(impact_store, load_rule_sets()["NCT06674265"])
             changed = sum(1 for _ in run)
             return f"{run.rescreened:,} re-screened, {changed} changed"
+
         _measure("amendment impact", impact)
 
 

@@ -28,8 +28,15 @@ def main() -> None:
     parser.add_argument("--evaluations", type=int, default=1_000_000)
     args = parser.parse_args()
     rule_set = compiled(load_rule_sets()["NCT06674265"])
-    values = [{k: f.value for k, f in derive(parse_record(t), AS_OF, rule_set.facts, rule_set.rule_set.lookback, load_tables()).items()}
-              for t in generated_records(1000)]
+    values = [
+        {
+            k: f.value
+            for k, f in derive(
+                parse_record(t), AS_OF, rule_set.facts, rule_set.rule_set.lookback, load_tables()
+            ).items()
+        }
+        for t in generated_records(1000)
+    ]
     durable = get_evaluator("durable")
     durable.evaluate(rule_set, values[0])
     rng = random.Random(1)

@@ -124,7 +124,10 @@ def native_inputs() -> list[tuple[str, bytes]]:
         ("native 1e308 lab value", changed(lambda r: r["observations"][0].update(value=1e308))),
         ("native reference_high 1e-300", changed(lambda r: r["observations"][3].update(reference_high=1e-300))),
         ("native NUL in record_id", changed(lambda r: r.update(record_id="A\u0000B"))),
-        ("native control chars in a name", changed(lambda r: r["history"]["medications"][0].update(name="dexa\u0007\u202emethasone"))),
+        (
+            "native control chars in a name",
+            changed(lambda r: r["history"]["medications"][0].update(name="dexa\u0007\u202emethasone")),
+        ),
         ("native as_of far future", changed(lambda r: r["demographics"].update(birth_date="9999-12-31"))),
         ("native week date", changed(lambda r: r["demographics"].update(birth_date="2018-W11-3"))),
         ("native nan", json.dumps(base).replace('"value": 142', '"value": NaN').encode()),
@@ -143,12 +146,24 @@ def capped_inputs() -> list[tuple[str, str, bytes]]:
     """The worst accepted input at every limit, and one past the entry limit."""
     inputs = [(label, NATIVE, make().encode()) for label, make in worst_case.NATIVE.items()]
     inputs += [(label, FHIR, make().encode()) for label, make in worst_case.FHIR.items()]
-    past = {"resourceType": "Bundle", "entry": [worst_case._patient()] + [{"resource": {"resourceType": "Claim"}}] * config.MAX_BUNDLE_ENTRIES}
+    past = {
+        "resourceType": "Bundle",
+        "entry": [worst_case._patient()] + [{"resource": {"resourceType": "Claim"}}] * config.MAX_BUNDLE_ENTRIES,
+    }
     return inputs + [("FHIR one entry past the limit", FHIR, json.dumps(past).encode())]
 
 
-REDIRECTS = ["//evil.example/x", "/\t/evil.example", "/\n/evil.example", "/\\evil.example",
-             "https://evil.example/", "/\r\nSet-Cookie: x=1", "javascript:alert(1)", "///evil.example", "/\u2028/evil.example"]
+REDIRECTS = [
+    "//evil.example/x",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\\evil.example",
+    "https://evil.example/",
+    "/\r\nSet-Cookie: x=1",
+    "javascript:alert(1)",
+    "///evil.example",
+    "/\u2028/evil.example",
+]
 PUBLIC = ["/healthz", "/readyz", "/login", "/api/v1/docs", "/api/v1/openapi.json", "/static/screener.css"]
 
 
@@ -178,9 +193,12 @@ class Browser:
         return found.group(1).decode() if found else ""
 
     def sign_in(self, label: str, username: str, password: str, next_: str = "") -> tuple[int, str]:
-        form = urlencode({"csrf_token": self.csrf(label + " (page)"), "username": username, "password": password, "next": next_})
-        status, headers, _ = self.probe.send(label, "POST", "/login", form.encode(),
-                                             self._headers({"Content-Type": "application/x-www-form-urlencoded"}))
+        form = urlencode(
+            {"csrf_token": self.csrf(label + " (page)"), "username": username, "password": password, "next": next_}
+        )
+        status, headers, _ = self.probe.send(
+            label, "POST", "/login", form.encode(), self._headers({"Content-Type": "application/x-www-form-urlencoded"})
+        )
         self._keep(headers)
         return status, next((value for name, value in headers if name.lower() == "location"), "")
 
@@ -203,8 +221,13 @@ def main() -> int:
     rng = random.Random(20261122)
     folder = Path(tempfile.mkdtemp(prefix="screener-probe-"))
     port = _free_port()
-    env = {**os.environ, "SCREENER_INSTANCE_PATH": str(folder / "instance"), "SCREENER_BIND": f"127.0.0.1:{port}",
-           "SCREENER_WORKERS": str(args.workers), "SCREENER_PROXY_HOPS": "1"}
+    env = {
+        **os.environ,
+        "SCREENER_INSTANCE_PATH": str(folder / "instance"),
+        "SCREENER_BIND": f"127.0.0.1:{port}",
+        "SCREENER_WORKERS": str(args.workers),
+        "SCREENER_PROXY_HOPS": "1",
+    }
     env.pop("DATABASE_URL", None)
     _cli(env, "users", "ensure-admin")
     _cli(env, "users", "add", "prober", "--role", "screener")
@@ -212,8 +235,13 @@ def main() -> int:
     keeper_password = _cli(env, "users", "add", "keeper", "--role", "auditor").rsplit(": ", 1)[1].strip()
     log_path = folder / "gunicorn.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "screener.web.wsgi:app"],
-                                  cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "screener.web.wsgi:app"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     probe = Probe(port)
     started = time.perf_counter()
     try:
@@ -231,15 +259,16 @@ def main() -> int:
         server.wait(timeout=30)
     elapsed = time.perf_counter() - started
     log_text = log_path.read_text(errors="replace")
-    verify = subprocess.run([SCREENER, "audit", "verify"], cwd=REPO, env=env,
-                            capture_output=True, text=True)
+    verify = subprocess.run([SCREENER, "audit", "verify"], cwd=REPO, env=env, capture_output=True, text=True)
     return _report(probe, elapsed, log_text, verify, redirects_ok, args.workers, folder, args.keep)
 
 
 def _run(probe: Probe, tokens: list[str], rng: random.Random, keeper_password: str) -> dict:
     checks = {}
     keeper = Browser(probe, "192.0.2.10")
-    checks["known user signs in before the flood"] = keeper.sign_in("sign-in keeper", "keeper", keeper_password)[0] == 302
+    checks["known user signs in before the flood"] = (
+        keeper.sign_in("sign-in keeper", "keeper", keeper_password)[0] == 302
+    )
     jobs = []
     token = iter(tokens * 10_000).__next__
     for label, body in malformed_bundles(rng):
@@ -247,31 +276,62 @@ def _run(probe: Probe, tokens: list[str], rng: random.Random, keeper_password: s
     for label, body in native_inputs():
         jobs.append(lambda label=label, body=body: probe.send(label, "POST", SCREEN, body, _api(token())))
     for path in PUBLIC:
-        jobs.append(lambda path=path: probe.send(f"bad token on {path}", "GET", path, headers={"Authorization": "Bearer scr_junk"}))
+        jobs.append(
+            lambda path=path: probe.send(
+                f"bad token on {path}", "GET", path, headers={"Authorization": "Bearer scr_junk"}
+            )
+        )
     for path in ("/api/v1/trials", "/audit/screenings", "/api/v1/trials/" + "x" * 3000):
-        jobs.append(lambda path=path: probe.send(f"bad token on {path[:30]}", "GET", path, headers={"Authorization": "Bearer scr_junk"}))
+        jobs.append(
+            lambda path=path: probe.send(
+                f"bad token on {path[:30]}", "GET", path, headers={"Authorization": "Bearer scr_junk"}
+            )
+        )
     jobs += [
         lambda: probe.send("as_of twice", "POST", SCREEN + "&as_of=2026-01-01", b"{}", _api(token())),
         lambda: probe.send("as_of NUL", "POST", "/api/v1/screen?as_of=2026-11-22%00", b"{}", _api(token())),
         lambda: probe.send("as_of 9999", "POST", "/api/v1/screen?as_of=9999-12-31", b"{}", _api(token())),
         lambda: probe.send("wrong charset", "POST", SCREEN, b"{}", _api(token(), "application/json; charset=latin-1")),
-        lambda: probe.send("form to the API", "POST", SCREEN, b"a=1", _api(token(), "application/x-www-form-urlencoded")),
+        lambda: probe.send(
+            "form to the API", "POST", SCREEN, b"a=1", _api(token(), "application/x-www-form-urlencoded")
+        ),
         lambda: probe.send("405", "DELETE", "/api/v1/trials"),
         lambda: probe.send("traversal", "GET", "/static/../../etc/passwd"),
-        lambda: probe.raw("oversize body", f"POST {SCREEN} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token()}\r\n"
-                          f"Content-Type: application/json\r\nContent-Length: {config.MAX_BODY_BYTES + 2}\r\n\r\n".encode(),
-                          b"{" + b" " * config.MAX_BODY_BYTES + b"}"),
-        lambda: probe.send("oversize chunked body", "POST", SCREEN, b" " * (config.MAX_BODY_BYTES + 10), _api(token(), FHIR), chunked=True),
-        lambda: probe.send("chunked bundle", "POST", SCREEN, (REPO / "seeds/fhir/eligible.json").read_bytes(), _api(token(), FHIR), chunked=True),
-        lambda: probe.raw("bad Content-Length", b"POST /api/v1/screen HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
+        lambda: probe.raw(
+            "oversize body",
+            f"POST {SCREEN} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token()}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {config.MAX_BODY_BYTES + 2}\r\n\r\n".encode(),
+            b"{" + b" " * config.MAX_BODY_BYTES + b"}",
+        ),
+        lambda: probe.send(
+            "oversize chunked body",
+            "POST",
+            SCREEN,
+            b" " * (config.MAX_BODY_BYTES + 10),
+            _api(token(), FHIR),
+            chunked=True,
+        ),
+        lambda: probe.send(
+            "chunked bundle",
+            "POST",
+            SCREEN,
+            (REPO / "seeds/fhir/eligible.json").read_bytes(),
+            _api(token(), FHIR),
+            chunked=True,
+        ),
+        lambda: probe.raw(
+            "bad Content-Length", b"POST /api/v1/screen HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"
+        ),
         lambda: probe.raw("huge header", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 20000 + b"\r\n\r\n"),
         lambda: probe.raw("bad request line", b"GARBAGE\r\n\r\n"),
         lambda: probe.raw("NUL in path", b"GET /log\x00in HTTP/1.1\r\nHost: x\r\n\r\n"),
     ]
     for target in REDIRECTS:
+
         def page(target=target):
             status, _, body = probe.send(f"next={target!r}", "GET", "/login?next=" + quote(target, safe=""))
             checks[f"login page drops next={target!r}"] = status == 200 and b"evil.example" not in body
+
         jobs.append(page)
     # A sign-in flood from 20 addresses, each with its own session and CSRF token.
     flooders = [Browser(probe, f"198.51.100.{i}") for i in range(20)]
@@ -284,14 +344,20 @@ def _run(probe: Probe, tokens: list[str], rng: random.Random, keeper_password: s
     # The known user, while the overall budget is spent: signs in, and `next` stays on this service.
     for target in REDIRECTS[:4]:
         status, location = keeper.sign_in("sign-in keeper with next", "keeper", keeper_password, target)
-        checks[f"known user signs in during the flood, next={target!r} not followed"] = status == 302 and "evil" not in location
+        checks[f"known user signs in during the flood, next={target!r} not followed"] = (
+            status == 302 and "evil" not in location
+        )
     stranger = Browser(probe, "192.0.2.99")
-    checks["an unknown browser is throttled, not failed (< 500)"] = 0 < stranger.sign_in("sign-in stranger", "keeper", keeper_password)[0] < 500
+    checks["an unknown browser is throttled, not failed (< 500)"] = (
+        0 < stranger.sign_in("sign-in stranger", "keeper", keeper_password)[0] < 500
+    )
     # The worst accepted inputs at every limit, two at a time, with health checks beside them.
     capped = capped_inputs()
     with ThreadPoolExecutor(3) as pool:
-        futures = [pool.submit(probe.send, f"at the limit: {label}", "POST", SCREEN, body, _api(token(), kind))
-                   for label, kind, body in capped]
+        futures = [
+            pool.submit(probe.send, f"at the limit: {label}", "POST", SCREEN, body, _api(token(), kind))
+            for label, kind, body in capped
+        ]
         while not all(f.done() for f in futures):
             probe.send("healthz beside the worst inputs", "GET", "/healthz")
             time.sleep(0.2)
@@ -301,7 +367,9 @@ def _run(probe: Probe, tokens: list[str], rng: random.Random, keeper_password: s
     return checks
 
 
-def _report(probe: Probe, elapsed: float, log_text: str, verify, checks: dict, workers: int, folder: Path, keep: bool) -> int:
+def _report(
+    probe: Probe, elapsed: float, log_text: str, verify, checks: dict, workers: int, folder: Path, keep: bool
+) -> int:
     results = probe.results
     errors = [r for r in results if r[1] >= 500]
     lost = [r for r in results if r[1] == 0]
@@ -320,8 +388,13 @@ def _report(probe: Probe, elapsed: float, log_text: str, verify, checks: dict, w
         print(f"/healthz beside the worst inputs: {len(health)} checks, max {max(health):.2f} s")
     print(f"workers killed or timed out: {killed}; workers booted: {booted} (started with {workers})")
     failed_checks = [name for name, ok in checks.items() if not ok]
-    print(f"checks: {len(checks) - len(failed_checks)} of {len(checks)} hold" + "".join(f"\n  FAILED {n}" for n in failed_checks))
-    print(f"screener audit verify: exit {verify.returncode}: {verify.stdout.strip()[:200] or verify.stderr.strip()[:200]}")
+    print(
+        f"checks: {len(checks) - len(failed_checks)} of {len(checks)} hold"
+        + "".join(f"\n  FAILED {n}" for n in failed_checks)
+    )
+    print(
+        f"screener audit verify: exit {verify.returncode}: {verify.stdout.strip()[:200] or verify.stderr.strip()[:200]}"
+    )
     if keep:
         print(f"kept: {folder}")
     else:

@@ -23,10 +23,14 @@ def generated_record(rng: random.Random) -> dict:
     for test, (low, high, unit) in values.items():
         if rng.random() < 0.9:
             day = AS_OF - timedelta(days=rng.randrange(0, 20))
-            observations.append({"test": test, "value": round(rng.uniform(low, high), 2), "unit": unit, "date": day.isoformat()})
+            observations.append(
+                {"test": test, "value": round(rng.uniform(low, high), 2), "unit": unit, "date": day.isoformat()}
+            )
     record["observations"] = observations
     if rng.random() < 0.3:
-        record["history"]["transfusions"] = [{"product": "platelets", "date": (AS_OF - timedelta(days=rng.randrange(0, 20))).isoformat()}]
+        record["history"]["transfusions"] = [
+            {"product": "platelets", "date": (AS_OF - timedelta(days=rng.randrange(0, 20))).isoformat()}
+        ]
     if rng.random() < 0.1:
         record["findings"]["seizures"] = rng.choice(["controlled", "uncontrolled", None])
     if rng.random() < 0.1:

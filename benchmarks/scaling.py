@@ -45,7 +45,9 @@ def record_with_observations(count: int, seed: int = 1) -> str:
         test = tests[i % len(tests)]
         low, high, unit = _LABS[test]
         day = AS_OF - timedelta(days=rng.randrange(0, 60))
-        observations.append({"test": test, "value": round(rng.uniform(low, high), 2), "unit": unit, "date": day.isoformat()})
+        observations.append(
+            {"test": test, "value": round(rng.uniform(low, high), 2), "unit": unit, "date": day.isoformat()}
+        )
     record["observations"] = observations
     return json.dumps(record)
 
@@ -85,8 +87,10 @@ def by_observations(repeat: int) -> list[tuple[int, float]]:
         text = record_with_observations(count)
         screen(parse_record(text), trial, AS_OF, "durable")
         runs = max(1, 200 // count)  # enough screenings per timing to be above the clock's grain
-        seconds = _best(repeat, lambda text=text, runs=runs: [screen(parse_record(text), trial, AS_OF, "durable")
-                                                           for _ in range(runs)])
+        seconds = _best(
+            repeat,
+            lambda text=text, runs=runs: [screen(parse_record(text), trial, AS_OF, "durable") for _ in range(runs)],
+        )
         figures.append((count, seconds / runs))
     return figures
 
@@ -121,19 +125,30 @@ def main() -> None:
     trials = by_trials(args.repeat)
     print("one record (the eligible demo patient) against N trials, durable-rules, full reports, CPU time:")
     for count, seconds in trials:
-        print(f"  {count:>4} trials  {1000 * seconds:9.1f} ms  {1e6 * seconds / count:7.0f} us a trial"
-              f"  ({seconds / trials[0][1]:6.1f}x the time of {trials[0][0]}; linear would be {count / trials[0][0]:.0f}x)")
+        print(
+            f"  {count:>4} trials  {1000 * seconds:9.1f} ms  {1e6 * seconds / count:7.0f} us a trial"
+            f"  ({seconds / trials[0][1]:6.1f}x the time of {trials[0][0]}; "
+            f"linear would be {count / trials[0][0]:.0f}x)"
+        )
     observations = by_observations(args.repeat)
     print("one record with N lab observations against NCT06674265, durable-rules, full report, CPU time:")
     for count, seconds in observations:
-        print(f"  {count:>4} observation{'s' if count != 1 else ' '}  {1000 * seconds:7.2f} ms"
-              f"  ({seconds / observations[0][1]:5.2f}x the time of {observations[0][0]}; linear would be "
-              f"{count / observations[0][0]:.0f}x)")
+        print(
+            f"  {count:>4} observation{'s' if count != 1 else ' '}  {1000 * seconds:7.2f} ms"
+            f"  ({seconds / observations[0][1]:5.2f}x the time of {observations[0][0]}; linear would be "
+            f"{count / observations[0][0]:.0f}x)"
+        )
     _plot(args.out / "scaling_trials.png", trials, "trials screened", "One record against N trials")
-    _plot(args.out / "scaling_observations.png", observations, "observations in the record",
-          "One record with N observations, NCT06674265")
-    print(f"plots: {args.out / 'scaling_trials.png'}, {args.out / 'scaling_observations.png'}; "
-          f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    _plot(
+        args.out / "scaling_observations.png",
+        observations,
+        "observations in the record",
+        "One record with N observations, NCT06674265",
+    )
+    print(
+        f"plots: {args.out / 'scaling_trials.png'}, {args.out / 'scaling_observations.png'}; "
+        f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}"
+    )
 
 
 if __name__ == "__main__":

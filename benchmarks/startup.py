@@ -2,13 +2,15 @@
 
     python -m benchmarks.startup [--runs 5]
 
-Each command runs in a fresh process (wall time and CPU time, user + system, are both printed) against a throwaway instance folder (its SQLite database is created and
-migrated by a first, untimed screening, which also builds the drug-name index there). The "drug index cold" row
-removes that index before each run, so it shows what the first screening after an install or a library
-upgrade pays once; every other row is the warm case, as every later process meets it. Targets from issue 14: `--help` ≤ 0.3 s, one `screen` ≤ 1 s; `batch`
+Each command runs in a fresh process (wall time and CPU time, user + system, are both printed) against a
+throwaway instance folder (its SQLite database is created and migrated by a first, untimed screening, which also
+builds the drug-name index there). The "drug index cold" row removes that index before each run, so it shows what
+the first screening after an install or a library upgrade pays once; every other row is the warm case, as every
+later process meets it. Targets from issue 14: `--help` ≤ 0.3 s, one `screen` ≤ 1 s; `batch`
 on the seven demo patients should not start a Dask cluster. Prints the load average too: other work on the
 machine stretches every figure.
 """
+
 import argparse
 import os
 import resource
@@ -62,10 +64,22 @@ def main() -> None:
         "screener --help": ["--help"],
         "screener screen (one trial)": one_trial,
         "screener screen --all (six trials)": ["screen", eligible, "--all", "--as-of", "2026-11-22"],
-        "screener screen FHIR Bundle --all": ["screen", str(REPO / "tests" / "fixtures" / "fhir_bundle.json"), "--all",
-                                              "--as-of", "2026-11-22"],
-        "screener batch, 7 demo patients --all": ["batch", str(ndjson), "--all", "--out", str(work / "out"),
-                                                  "--as-of", "2026-11-22"],
+        "screener screen FHIR Bundle --all": [
+            "screen",
+            str(REPO / "tests" / "fixtures" / "fhir_bundle.json"),
+            "--all",
+            "--as-of",
+            "2026-11-22",
+        ],
+        "screener batch, 7 demo patients --all": [
+            "batch",
+            str(ndjson),
+            "--all",
+            "--out",
+            str(work / "out"),
+            "--as-of",
+            "2026-11-22",
+        ],
     }
     for name, command in commands.items():
         _report(name, [_timed(command, env) for _ in range(args.runs)])
@@ -74,8 +88,10 @@ def main() -> None:
 
 def _report(name: str, runs: list[tuple[float, float]]) -> None:
     wall, cpu = [w for w, _ in runs], [c for _, c in runs]
-    print(f"{name:46} median of {len(runs)}: wall {statistics.median(wall):5.2f} s (min {min(wall):.2f}, "
-          f"max {max(wall):.2f});  CPU {statistics.median(cpu):5.2f} s")
+    print(
+        f"{name:46} median of {len(runs)}: wall {statistics.median(wall):5.2f} s (min {min(wall):.2f}, "
+        f"max {max(wall):.2f});  CPU {statistics.median(cpu):5.2f} s"
+    )
 
 
 if __name__ == "__main__":

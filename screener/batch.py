@@ -60,7 +60,9 @@ def csv_row_to_record(row: dict[str, str]) -> str:
         if column.startswith("lab."):
             lab, part = column[4:].rsplit(".", 1)
             if raw != "":
-                labs.setdefault(lab, {})[part] = _csv_value(raw, "number") if part in ("value", "reference_high") else raw
+                labs.setdefault(lab, {})[part] = (
+                    _csv_value(raw, "number") if part in ("value", "reference_high") else raw
+                )
             continue
         value = _csv_value(raw, record_value_kinds().get(column, "text"))
         if value is None:
@@ -132,14 +134,16 @@ def chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
 
 
 # --- screening (runs on the workers) -----------------------------------------------------------------------------
-def screen_chunk(chunk: list[Item] | Lines, trials: list[str] | None, as_of: date, engine: str | None) -> tuple[list[list], list[list], list[list]]:
+def screen_chunk(
+    chunk: list[Item] | Lines, trials: list[str] | None, as_of: date, engine: str | None
+) -> tuple[list[list], list[list], list[list]]:
     """Screen a chunk: result rows, error rows (malformed records, never exceptions that stop the run) and
     candidate rows (CANDIDATE_COLUMNS)."""
     from .fhir import record_from_bundle
     from .screening import InvalidRecord, parse_record, screen_all_outcomes, screen_outcome
 
     rows, errors, candidates = [], [], []
-    for item in (chunk.items() if isinstance(chunk, Lines) else chunk):
+    for item in chunk.items() if isinstance(chunk, Lines) else chunk:
         try:
             if item.kind == "fhir":
                 record, _ = record_from_bundle(Path(item.payload).read_bytes(), as_of)
@@ -147,19 +151,38 @@ def screen_chunk(chunk: list[Item] | Lines, trials: list[str] | None, as_of: dat
                 text = csv_row_to_record(json.loads(item.payload)) if item.kind == "csv" else item.payload
                 record = parse_record(text, as_of)  # with as_of: born-after-it errors join the field errors
             # No report's explanation text for a row that shows none: the full report only for a candidate.
-            outcomes = (screen_all_outcomes(record, as_of, engine) if trials is None
-                        else [screen_outcome(record, t, as_of, engine) for t in trials])
+            outcomes = (
+                screen_all_outcomes(record, as_of, engine)
+                if trials is None
+                else [screen_outcome(record, t, as_of, engine) for t in trials]
+            )
         except InvalidRecord as exc:
             errors.extend([item.source, e.field, e.message] for e in exc.errors)
             continue
         for outcome in outcomes:
-            rows.append([item.source, record.record_id or "", outcome.trial_id, outcome.verdict,
-                         " ".join(outcome.failing), " ".join(outcome.unknown),
-                         outcome.eligible_from.isoformat() if outcome.eligible_from else ""])
+            rows.append(
+                [
+                    item.source,
+                    record.record_id or "",
+                    outcome.trial_id,
+                    outcome.verdict,
+                    " ".join(outcome.failing),
+                    " ".join(outcome.unknown),
+                    outcome.eligible_from.isoformat() if outcome.eligible_from else "",
+                ]
+            )
             if outcome.report is not None:
                 report = outcome.report
-                candidates.append([item.source, record.record_id or "", report.trial_id, report.verdict,
-                                   open_items(report), "; ".join(report.to_settle)])
+                candidates.append(
+                    [
+                        item.source,
+                        record.record_id or "",
+                        report.trial_id,
+                        report.verdict,
+                        open_items(report),
+                        "; ".join(report.to_settle),
+                    ]
+                )
     return rows, errors, candidates
 
 
@@ -205,7 +228,7 @@ def _count_items(path: Path) -> int | None:
 
 
 class _CandidateBuckets:
-    """candidates.csv in rank order at constant memory: one temporary file per (verdict, open items), joined at the end."""
+    """candidates.csv in rank order at constant memory: a temporary file per (verdict, open items), joined last."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -232,9 +255,18 @@ class _CandidateBuckets:
         self.folder.rmdir()
 
 
-def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: date, *, client=None,
-              chunk_size: int = config.BATCH_CHUNK_RECORDS, max_in_flight: int | None = None, engine: str | None = None,
-              progress: bool | None = None) -> BatchSummary:
+def run_batch(
+    input_path: Path,
+    out_dir: Path,
+    trials: list[str] | None,
+    as_of: date,
+    *,
+    client=None,
+    chunk_size: int = config.BATCH_CHUNK_RECORDS,
+    max_in_flight: int | None = None,
+    engine: str | None = None,
+    progress: bool | None = None,
+) -> BatchSummary:
     """Screen every record; write results.csv, candidates.csv, errors.csv, summary.json into out_dir.
 
     With a Dask client the chunks run on its workers; without one, in this process (see in_process).
@@ -257,12 +289,19 @@ def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: 
     if _is_ndjson(input_path):
         source = ndjson_chunks(input_path, chunk_size, digest)
     else:
-        source = chunks(read_items(input_path), min(chunk_size, config.BATCH_CHUNK_BUNDLES) if input_path.is_dir() else chunk_size)
-    screened = (_on_cluster(client, source, trials, as_of, engine, max_in_flight) if client is not None
-                else ((_size(chunk), screen_chunk(chunk, trials, as_of, engine)) for chunk in source))
-    with (out_dir / "results.csv").open("w", newline="") as results_file, \
-            (out_dir / "errors.csv").open("w", newline="") as errors_file, \
-            tqdm(total=total, unit="rec", disable=not shown) as bar:
+        source = chunks(
+            read_items(input_path), min(chunk_size, config.BATCH_CHUNK_BUNDLES) if input_path.is_dir() else chunk_size
+        )
+    screened = (
+        _on_cluster(client, source, trials, as_of, engine, max_in_flight)
+        if client is not None
+        else ((_size(chunk), screen_chunk(chunk, trials, as_of, engine)) for chunk in source)
+    )
+    with (
+        (out_dir / "results.csv").open("w", newline="") as results_file,
+        (out_dir / "errors.csv").open("w", newline="") as errors_file,
+        tqdm(total=total, unit="rec", disable=not shown) as bar,
+    ):
         results, errors = csv.writer(results_file), csv.writer(errors_file)
         results.writerow(RESULT_COLUMNS)
         errors.writerow(["source", "field", "message"])
@@ -279,16 +318,22 @@ def run_batch(input_path: Path, out_dir: Path, trials: list[str] | None, as_of: 
                 verdicts.setdefault(row[2], Counter())[row[3]] += 1
             bar.update(count)
     buckets.write(out_dir / "candidates.csv")
-    summary = BatchSummary(records, malformed, screenings, {t: dict(c) for t, c in sorted(verdicts.items())},
-                           {t: {"candidates": candidates[t], "screened": sum(c.values())} for t, c in sorted(verdicts.items())},
-                           round(time.perf_counter() - started, 2),
-                           digest.hexdigest() if _is_ndjson(input_path) else _digest(input_path))
+    summary = BatchSummary(
+        records,
+        malformed,
+        screenings,
+        {t: dict(c) for t, c in sorted(verdicts.items())},
+        {t: {"candidates": candidates[t], "screened": sum(c.values())} for t, c in sorted(verdicts.items())},
+        round(time.perf_counter() - started, 2),
+        digest.hexdigest() if _is_ndjson(input_path) else _digest(input_path),
+    )
     (out_dir / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2))
     return summary
 
 
-def _on_cluster(client, source: Iterator[list[Item]], trials, as_of: date, engine: str | None,
-                max_in_flight: int | None) -> Iterator[tuple[int, tuple[list[list], list[list], list[list]]]]:
+def _on_cluster(
+    client, source: Iterator[list[Item]], trials, as_of: date, engine: str | None, max_in_flight: int | None
+) -> Iterator[tuple[int, tuple[list[list], list[list], list[list]]]]:
     """(chunk size, screened chunk) as the workers finish them, with a bounded number of chunks in flight."""
     from dask.distributed import as_completed
 
@@ -319,8 +364,10 @@ def _on_cluster(client, source: Iterator[list[Item]], trials, as_of: date, engin
 def in_process(input_path: Path) -> bool:
     """Whether an input is small enough to screen in this process rather than start a local Dask cluster."""
     if input_path.is_dir():
-        return sum(1 for _ in islice(input_path.glob("*.json"), config.BATCH_IN_PROCESS_MAX_BUNDLES + 1)) \
+        return (
+            sum(1 for _ in islice(input_path.glob("*.json"), config.BATCH_IN_PROCESS_MAX_BUNDLES + 1))
             <= config.BATCH_IN_PROCESS_MAX_BUNDLES
+        )
     limit = config.BATCH_IN_PROCESS_MAX_RECORDS + (input_path.suffix.lower() == ".csv")  # a CSV's header line
     lines = 0
     with input_path.open("rb") as handle:  # stops reading as soon as the input is known to be large
@@ -342,8 +389,17 @@ def local_client(workers: int | None = None):
     # (1,500-1,800 µs a record on a worker vs 800-900 µs in a plain process, the same in a plain process given that
     # variable), as every report's short-lived allocations go back and forth to the kernel. Unset, glibc's own
     # adaptive threshold applies; memory stays bounded by the chunks in flight (peak RSS in the commit).
-    with dask.config.set({"distributed.worker.profile.enabled": False,
-                          "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+    with dask.config.set(
+        {
+            "distributed.worker.profile.enabled": False,
+            "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+        }
+    ):
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=40,
+        )
     return Client(cluster)

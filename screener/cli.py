@@ -116,7 +116,9 @@ def main() -> None:
 @click.argument("record", type=click.Path(allow_dash=True))
 @click.option("--trial", help="Trial id, e.g. NCT06674265.")
 @click.option("--all", "all_trials", is_flag=True, help="Screen against every trial, best prospects first.")
-@click.option("--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today).")
+@click.option(
+    "--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today)."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default=None, help="Evaluator backend.")
 def screen_command(record, trial, all_trials, as_of, fmt, engine):
@@ -134,7 +136,9 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         patient, imported = _read_record(record, as_of_date)
         if imported is not None:
             _echo_import(imported)
-        reports = screen_all(patient, as_of_date, engine) if all_trials else [screen(patient, trial, as_of_date, engine)]
+        reports = (
+            screen_all(patient, as_of_date, engine) if all_trials else [screen(patient, trial, as_of_date, engine)]
+        )
     except InvalidRecord as exc:
         raise record_errors(exc.errors) from None
     except UnknownTrial:
@@ -142,8 +146,11 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
 
         raise _unknown_trial("--trial", load_rule_sets()) from None
     except EngineDisagreement as exc:
-        click.echo(f"Screening refused: the two rule evaluators disagreed (incident {exc.incident_id}); nothing was "
-                   "recorded. Report the incident id.", err=True)
+        click.echo(
+            f"Screening refused: the two rule evaluators disagreed (incident {exc.incident_id}); nothing was "
+            "recorded. Report the incident id.",
+            err=True,
+        )
         sys.exit(EXIT_ENGINES_DISAGREE)
     try:
         from .audit import open_store
@@ -167,9 +174,14 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
 
 @main.command("fhir-bundle")
 @click.argument("record", type=click.Path(allow_dash=True))
-@click.option("--as-of", callback=lambda _c, _p, value: _as_of(value),
-              help="Date given to an undated weight or height, YYYY-MM-DD (default: today); the Observation says so.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the Bundle here (default: standard output).")
+@click.option(
+    "--as-of",
+    callback=lambda _c, _p, value: _as_of(value),
+    help="Date given to an undated weight or height, YYYY-MM-DD (default: today); the Observation says so.",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the Bundle here (default: standard output)."
+)
 def fhir_bundle_command(record, as_of, out):
     """Write a native patient RECORD as a FHIR R4 Bundle: coded Condition, LOINC Observations, RxNorm medications,
     Procedures. What a Bundle cannot carry (imaging, findings, attestations, …) is left out."""
@@ -249,8 +261,12 @@ def _decidable_statuses(rule_set) -> dict[str, set[str]]:
     from .facts.catalogue import info_for
 
     return {
-        c.id: {"pass", "fail"} | ({"unknown"} if any(not info_for(leaf.fact) or not info_for(leaf.fact).always_known
-                                                     for leaf in c.leaves) else set())
+        c.id: {"pass", "fail"}
+        | (
+            {"unknown"}
+            if any(not info_for(leaf.fact) or not info_for(leaf.fact).always_known for leaf in c.leaves)
+            else set()
+        )
         for c in rule_set.criteria
     }
 
@@ -267,13 +283,15 @@ def show_command(trial_id):
         raise _unknown_trial("TRIAL_ID", rule_sets)
     rule_set = compiled(rule_sets[trial_id])
     meta = rule_set.rule_set
-    click.echo(f"{meta.trial_id} — {meta.title}\nversion {meta.version}, {rule_set.digest}\n"
-               f"registry ids: {', '.join(meta.registry_ids)}; source record: {meta.source_record}\n"
-               f"coverage: {'complete' if meta.coverage.complete else 'PARTIAL'} — {meta.coverage.statement.strip()}\n")
+    click.echo(
+        f"{meta.trial_id} — {meta.title}\nversion {meta.version}, {rule_set.digest}\n"
+        f"registry ids: {', '.join(meta.registry_ids)}; source record: {meta.source_record}\n"
+        f"coverage: {'complete' if meta.coverage.complete else 'PARTIAL'} — {meta.coverage.statement.strip()}\n"
+    )
     for c in rule_set.criteria:
         crit = c.criterion
         click.echo(f"{crit.id} ({crit.kind}, registry item {crit.registry_number or '-'}): {crit.title}")
-        click.echo(_wrap(f"source: \"{crit.source_text}\"", "    "))
+        click.echo(_wrap(f'source: "{crit.source_text}"', "    "))
         click.echo(_wrap(f"citation: {crit.citation.reference}, {crit.citation.section}", "    "))
         if crit.interpretation:
             click.echo(_wrap(f"interpretation: {crit.interpretation.strip()}", "    "))
@@ -325,10 +343,16 @@ def impact_command(new):
         click.echo(f"screening {impact.screening_id}: {impact.old_verdict} -> {impact.new_verdict}")
         for cid, before, after, reason in impact.criteria:
             click.echo(_wrap(f"{cid}: {before} -> {after}. {reason}", "    "))
-    store.note(f"cli:{getpass.getuser()}", "rules.impact", rule_set.trial_id,
-               {"version": rule_set.version, "rescreened": run.rescreened, "changed": changed})
-    click.echo(f"{run.rescreened} screenings of {rule_set.trial_id} re-screened under version {rule_set.version}: "
-               f"{verdicts} verdicts would change, {changed} screenings change in some criterion")
+    store.note(
+        f"cli:{getpass.getuser()}",
+        "rules.impact",
+        rule_set.trial_id,
+        {"version": rule_set.version, "rescreened": run.rescreened, "changed": changed},
+    )
+    click.echo(
+        f"{run.rescreened} screenings of {rule_set.trial_id} re-screened under version {rule_set.version}: "
+        f"{verdicts} verdicts would change, {changed} screenings change in some criterion"
+    )
 
 
 @main.group("audit")
@@ -337,8 +361,13 @@ def audit_group():
 
 
 @audit_group.command("verify")
-@click.option("--anchor", "anchors", multiple=True, metavar="SEQ:HASH",
-              help="An event hash recorded outside the database earlier (repeatable); catches a trail cut back at its tail.")
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="An event hash recorded outside the database earlier (repeatable); catches a trail cut back at its tail.",
+)
 def verify_command(anchors):
     """Walk the hash chain; name the first bad entry. Exit 1 if the trail was tampered with.
 
@@ -366,7 +395,9 @@ def events_command(limit):
     from .audit import open_store
 
     for event in open_store().events()[-limit:]:
-        click.echo(f"{event.seq:>6} {event.recorded_at} {event.actor:24} {event.action:20} {event.subject} {event.hash[:12]}")
+        click.echo(
+            f"{event.seq:>6} {event.recorded_at} {event.actor:24} {event.action:20} {event.subject} {event.hash[:12]}"
+        )
 
 
 @audit_group.command("export")
@@ -386,7 +417,9 @@ def export_command(what, fmt):
 @click.option("--trial", "trials", multiple=True, help="Trial id (repeatable).")
 @click.option("--all", "all_trials", is_flag=True, help="Every trial.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
-@click.option("--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today).")
+@click.option(
+    "--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today)."
+)
 @click.option("--scheduler", help="Address of an existing Dask scheduler (default: a local cluster).")
 @click.option("--workers", type=click.IntRange(min=1), help="Local cluster size (default: one per core).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=config.BATCH_CHUNK_RECORDS, show_default=True)
@@ -417,20 +450,30 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
             raise InputError("--scheduler", "no Dask scheduler answered at that address") from None
     elif workers is not None or not in_process(input_path):
         client = local_client(workers)
-    click.echo(f"screening on {'the Dask cluster' if client else 'this process (a small input: no cluster started)'}",
-               err=True)
+    click.echo(
+        f"screening on {'the Dask cluster' if client else 'this process (a small input: no cluster started)'}", err=True
+    )
     try:
-        summary = run_batch(input_path, out_dir, list(trials) or None, as_of or date.today(),
-                            client=client, chunk_size=chunk_size)
+        summary = run_batch(
+            input_path, out_dir, list(trials) or None, as_of or date.today(), client=client, chunk_size=chunk_size
+        )
     finally:
         if client is not None:
             client.close()
     try:
         from .audit import open_store
 
-        open_store().note(f"cli:{getpass.getuser()}", "batch.run", summary.input_sha256[:64],
-                          {"records": summary.records, "malformed": summary.malformed, "verdicts": summary.verdicts,
-                           "out": str(out_dir)})
+        open_store().note(
+            f"cli:{getpass.getuser()}",
+            "batch.run",
+            summary.input_sha256[:64],
+            {
+                "records": summary.records,
+                "malformed": summary.malformed,
+                "verdicts": summary.verdicts,
+                "out": str(out_dir),
+            },
+        )
     except StoreError as exc:
         click.echo(f"warning: the batch run could not be noted in the audit trail ({exc.kind})", err=True)
     click.echo(json.dumps(summary.as_dict(), indent=2))
@@ -478,7 +521,9 @@ def users_add(username, role):
 @users_group.command("list")
 def users_list():
     for user in _accounts().users():
-        click.echo(f"{user.username:24} {user.role:9} {'active' if user.active else 'disabled'}  created {user.created_at}")
+        click.echo(
+            f"{user.username:24} {user.role:9} {'active' if user.active else 'disabled'}  created {user.created_at}"
+        )
 
 
 @users_group.command("disable")
@@ -508,8 +553,10 @@ def users_ensure_admin():
     if not password:
         return
     if _interactive():
-        click.echo(f"First start: created user 'admin' with generated password {password}  (shown only now; you will "
-                   "choose your own at first sign-in)")
+        click.echo(
+            f"First start: created user 'admin' with generated password {password}  (shown only now; you will "
+            "choose your own at first sign-in)"
+        )
         return
     # Not a terminal: the output is probably a log (systemd, docker, CI), which must not hold a password.
     from .audit import FIRST_ADMIN_PASSWORD_FILE
@@ -518,8 +565,10 @@ def users_ensure_admin():
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(password + "\n")
-    click.echo(f"First start: created user 'admin'; its generated password is in {path} (readable by this user only; "
-               "removed when admin chooses a new password at first sign-in)")
+    click.echo(
+        f"First start: created user 'admin'; its generated password is in {path} (readable by this user only; "
+        "removed when admin chooses a new password at first sign-in)"
+    )
 
 
 @main.group("tokens")
@@ -565,19 +614,38 @@ def fields_command(fmt):
 
     fields = catalogue()
     if fmt == "json":
-        click.echo(json.dumps([{"name": f.name, "type": f.type, "description": f.description, "unit": f.unit,
-                                "categories": list(f.categories), "loinc": list(f.loinc),
-                                "accepted_units": list(f.accepted_units), "always_known": f.always_known,
-                                "record_path": record_path_of(f)}
-                               for f in fields.values()], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "name": f.name,
+                        "type": f.type,
+                        "description": f.description,
+                        "unit": f.unit,
+                        "categories": list(f.categories),
+                        "loinc": list(f.loinc),
+                        "accepted_units": list(f.accepted_units),
+                        "always_known": f.always_known,
+                        "record_path": record_path_of(f),
+                    }
+                    for f in fields.values()
+                ],
+                indent=2,
+            )
+        )
         return
     for f in fields.values():
         extra = []
         if f.unit:
             extra.append(f"unit {f.unit}")
         if f.accepted_units:  # the UCUM codes the API takes, each with the way people write it
-            extra.append("accepts " + ", ".join(code + (f" ({unit_label(code)})" if unit_label(code) not in (code, "") else "")
-                                                for code in f.accepted_units))
+            extra.append(
+                "accepts "
+                + ", ".join(
+                    code + (f" ({unit_label(code)})" if unit_label(code) not in (code, "") else "")
+                    for code in f.accepted_units
+                )
+            )
         if f.loinc:
             extra.append("LOINC " + ", ".join(f.loinc))
         if f.categories:

@@ -49,9 +49,19 @@ def translate(exc: Exception) -> click.ClickException:
         return record_errors(exc.errors)
     if isinstance(exc, RuleSetError):
         # A YAML error's later lines draw the offending text with a caret; its position is the line worth keeping.
-        first, *rest = [(path, "; ".join(line.strip() for i, line in enumerate(message.splitlines())
-                                         if i == 0 or line.strip().startswith("in ")).replace('in "<unicode string>", ', "at ").rstrip(":"))
-                        for path, message in ((p.field, p.message) for p in exc.problems)]
+        first, *rest = [
+            (
+                path,
+                "; ".join(
+                    line.strip()
+                    for i, line in enumerate(message.splitlines())
+                    if i == 0 or line.strip().startswith("in ")
+                )
+                .replace('in "<unicode string>", ', "at ")
+                .rstrip(":"),
+            )
+            for path, message in ((p.field, p.message) for p in exc.problems)
+        ]
         return InputError(*first, *rest, heading=f"The rule file {exc.file} cannot be loaded:")
     if isinstance(exc, AccountError):
         return InputError("account", str(exc))

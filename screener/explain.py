@@ -36,33 +36,65 @@ _CATEGORY_LABELS = {
 }
 # Yes/no facts: (when true, when false, what to record).
 _BOOLEANS = {
-    "diagnosis.pathology_confirmed": ("Pathology confirms the diagnosis", "Pathology does not confirm the diagnosis",
-                                      "whether pathology confirms the diagnosis"),
-    "diagnosis.marrow_tumor_cells": ("Tumour cells in the bone marrow", "No tumour cells in the bone marrow",
-                                     "whether the bone marrow shows tumour cells"),
-    "diagnosis.urine_catecholamines_elevated": ("Urinary catecholamines raised", "Urinary catecholamines not raised",
-                                                "whether urinary catecholamines are raised"),
+    "diagnosis.pathology_confirmed": (
+        "Pathology confirms the diagnosis",
+        "Pathology does not confirm the diagnosis",
+        "whether pathology confirms the diagnosis",
+    ),
+    "diagnosis.marrow_tumor_cells": (
+        "Tumour cells in the bone marrow",
+        "No tumour cells in the bone marrow",
+        "whether the bone marrow shows tumour cells",
+    ),
+    "diagnosis.urine_catecholamines_elevated": (
+        "Urinary catecholamines raised",
+        "Urinary catecholamines not raised",
+        "whether urinary catecholamines are raised",
+    ),
     "diagnosis.mycn_amplified": ("MYCN amplified", "MYCN not amplified", "whether MYCN is amplified"),
     "findings.dyspnea_at_rest": ("Dyspnoea at rest", "No dyspnoea at rest", "whether there is dyspnoea at rest"),
-    "findings.exercise_intolerance": ("Exercise intolerance", "No exercise intolerance",
-                                      "whether there is exercise intolerance"),
-    "findings.chronic_oxygen_need": ("Needs oxygen chronically", "No chronic oxygen need",
-                                     "whether the patient needs oxygen chronically"),
-    "findings.pulse_oximetry_indicated": ("Pulse oximetry clinically indicated", "Pulse oximetry not indicated",
-                                          "whether pulse oximetry is clinically indicated"),
-    "findings.pleural_or_pericardial_effusion": ("Pleural or pericardial effusion", "No pleural or pericardial effusion",
-                                                 "whether there is a pleural or pericardial effusion"),
-    "findings.other_trial_participation": ("Taking part in another clinical trial",
-                                           "Not taking part in another clinical trial",
-                                           "whether the patient takes part in another clinical trial"),
+    "findings.exercise_intolerance": (
+        "Exercise intolerance",
+        "No exercise intolerance",
+        "whether there is exercise intolerance",
+    ),
+    "findings.chronic_oxygen_need": (
+        "Needs oxygen chronically",
+        "No chronic oxygen need",
+        "whether the patient needs oxygen chronically",
+    ),
+    "findings.pulse_oximetry_indicated": (
+        "Pulse oximetry clinically indicated",
+        "Pulse oximetry not indicated",
+        "whether pulse oximetry is clinically indicated",
+    ),
+    "findings.pleural_or_pericardial_effusion": (
+        "Pleural or pericardial effusion",
+        "No pleural or pericardial effusion",
+        "whether there is a pleural or pericardial effusion",
+    ),
+    "findings.other_trial_participation": (
+        "Taking part in another clinical trial",
+        "Not taking part in another clinical trial",
+        "whether the patient takes part in another clinical trial",
+    ),
     "imaging.mibg_avid": ("MIBG scan shows avid disease", "MIBG scan shows no avid disease", "an MIBG scan"),
     "imaging.fdg_pet_avid": ("FDG-PET shows avid disease", "FDG-PET shows no avid disease", "an FDG-PET"),
-    "history.autologous_hsct": ("Autologous stem-cell transplant", "No autologous stem-cell transplant",
-                                "the transplant history"),
-    "history.allogeneic_hsct": ("Allogeneic stem-cell transplant", "No allogeneic stem-cell transplant",
-                                "the transplant history"),
-    "history.haploidentical_hsct": ("Haploidentical stem-cell transplant", "No haploidentical stem-cell transplant",
-                                    "the transplant history"),
+    "history.autologous_hsct": (
+        "Autologous stem-cell transplant",
+        "No autologous stem-cell transplant",
+        "the transplant history",
+    ),
+    "history.allogeneic_hsct": (
+        "Allogeneic stem-cell transplant",
+        "No allogeneic stem-cell transplant",
+        "the transplant history",
+    ),
+    "history.haploidentical_hsct": (
+        "Haploidentical stem-cell transplant",
+        "No haploidentical stem-cell transplant",
+        "the transplant history",
+    ),
 }
 _ATTESTATIONS = {
     "guardian_consent_signed": "the guardian's consent is signed",
@@ -70,17 +102,22 @@ _ATTESTATIONS = {
     "able_to_comply": "the patient is able to comply with the protocol",
     "no_emergency_condition": "there is no emergency condition",
 }
-_NUMBER_LABELS = {"age_years": "Age", "imaging.largest_lesion_mm": "Largest lesion on MRI/CT",
-                  "diagnosis.induction_cycles": "Induction chemotherapy cycles received"}
+_NUMBER_LABELS = {
+    "age_years": "Age",
+    "imaging.largest_lesion_mm": "Largest lesion on MRI/CT",
+    "diagnosis.induction_cycles": "Induction chemotherapy cycles received",
+}
 
 # --- plain text ------------------------------------------------------------------------------------------------
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _UNIT_AFTER_NUMBER = re.compile(
-    r"(?<=\d) (" + "|".join(re.escape(u) for u in sorted(UNIT_LABELS, key=len, reverse=True)) + r")(?=$|[\s),;])")
+    r"(?<=\d) (" + "|".join(re.escape(u) for u in sorted(UNIT_LABELS, key=len, reverse=True)) + r")(?=$|[\s),;])"
+)
 _RECORD_PATH = re.compile(
     r"\s*\((?:demographics|diagnosis|findings|attestations|history|observations)[a-z_.\[\]0-9]*\)"
     r"|\b(?:observations|history\.[a-z_]+)\[\d+\]\s*(?:from [^;]+? )?(?:test \S+)?"
-    r"|\s*\(reference_high\)")
+    r"|\s*\(reference_high\)"
+)
 _FILE_PATH = re.compile(r"[;,]?\s*see (?:criteria|seeds)/\S+\.(?:yaml|md)|\s*\((?:criteria|seeds)/\S+\.(?:yaml|md)\)")
 
 
@@ -136,7 +173,7 @@ def _lower_first(text: str) -> str:
 
 def _without_label(why: str, description: str) -> str:
     """'X: not recorded' said after the label X: just 'not recorded'."""
-    return why[len(description) + 2:] if why.lower().startswith(description.lower() + ": ") else why
+    return why[len(description) + 2 :] if why.lower().startswith(description.lower() + ": ") else why
 
 
 def category(value) -> str:
@@ -228,6 +265,7 @@ def _number_words(key, leaves):
         scan = _SCAN.search(source or "")
         dated = f" ({scan[1].upper()}, {when(fact.date)})" if scan else _dated(fact)
         return f"{labelled} {value}{dated}{need}"
+
     return words
 
 
@@ -246,6 +284,7 @@ def _boolean_words(key, leaves):
         if transplants:
             return f"{text} (transplant history reviewed)"
         return text + _dated(fact)
+
     return words
 
 
@@ -258,9 +297,14 @@ def _category_words(key, leaves):
         def attestation(fact, evidence: dict) -> str:
             if fact.value is None:
                 return f"Investigator has not yet attested that {attested}" + (
-                    f" ({plain(fact.missing)})" if "not assessed" not in (fact.missing or "") else "")
-            return (f"Investigator attests{_dated(fact)} that {attested}" if fact.value == "yes"
-                    else f"Investigator answers no{_dated(fact)}: {attested}")
+                    f" ({plain(fact.missing)})" if "not assessed" not in (fact.missing or "") else ""
+                )
+            return (
+                f"Investigator attests{_dated(fact)} that {attested}"
+                if fact.value == "yes"
+                else f"Investigator answers no{_dated(fact)}: {attested}"
+            )
+
         return attestation
     label = _CATEGORY_LABELS.get(name, _upper_first(info.description) if info else name)
     wanted = [leaf.value for leaf, good in leaves if (leaf.op == "eq") == good]
@@ -275,6 +319,7 @@ def _category_words(key, leaves):
         if wanted and not (len(wanted) == 1 and fact.value == wanted[0]):
             text += needs
         return text + excluded
+
     return words
 
 
@@ -295,7 +340,9 @@ def _days_words(key: DaysSinceFact, leaves):
         elif leaf.op == "lt":
             needs.append(f"needs one within {leaf.value:g} days" if good else f"needs {leaf.value:g} days without")
         else:
-            needs.append(f"needs at least {leaf.value:g} days since" if good else f"needs one within {leaf.value:g} days")
+            needs.append(
+                f"needs at least {leaf.value:g} days since" if good else f"needs one within {leaf.value:g} days"
+            )
     need = "; ".join(needs)
     # A window that must hold (an inclusion: "transplant within the last 8 days") closes; one that must not, clears.
     closing = "the window closes" if first_good and first.op == "lt" else "clears"
@@ -312,14 +359,17 @@ def _days_words(key: DaysSinceFact, leaves):
             entry = _DAYS_BEFORE.sub("", plain(recognised))
             window, days = first.value, int(fact.value)
             clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on and days < window else ""
-            return f"{_upper_first(entry)} — last taken {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago (needs {window:g} days without{clears})"
+            return (f"{_upper_first(entry)} — last taken {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
+                    f"(needs {window:g} days without{clears})")
         if exclusion_window and counted:
             window, days = first.value, int(fact.value)
             if days >= window:
                 return f"No {what}{detail} since {when(fact.date)} ({days} days; needs {window:g})"
             clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on else ""
-            return (f"{_upper_first(what)}{detail} on {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
-                    f"(needs {window:g} days without{clears})")
+            return (
+                f"{_upper_first(what)}{detail} on {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
+                f"(needs {window:g} days without{clears})"
+            )
         if fact.value is None:
             return f"{_upper_first(event)}: {plain(fact.missing)}"
         if fact.value == config.NEVER_DAYS:
@@ -327,14 +377,18 @@ def _days_words(key: DaysSinceFact, leaves):
             good = all(leaf.holds(fact.value) == g for leaf, g in leaves)
             # "none recorded (… reviewed)" folds into the sentence; any other reading (the medication vocabulary's
             # "no entry counts (2 reviewed: …)") follows it whole, so its parentheses stay balanced.
-            text = (f"No {event} recorded ({reviewed.removeprefix('none recorded (').removesuffix(')')})"
-                    if reviewed.startswith("none recorded (") else f"No {event}: {reviewed}")
+            text = (
+                f"No {event} recorded ({reviewed.removeprefix('none recorded (').removesuffix(')')})"
+                if reviewed.startswith("none recorded (")
+                else f"No {event}: {reviewed}"
+            )
             return text + ("" if good else f" — {need}")
         if fact.value == 0:
             return f"{_upper_first(what)}{detail}: ongoing (clears only after it stops) — {need}"
         days = int(fact.value)
         clears = f"; {closing} on {when(fact.clears_on)}" if fact.clears_on else ""
         return f"Last {what}{detail} {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago ({need}{clears})"
+
     return words
 
 
@@ -351,6 +405,7 @@ def _transfusion_free_words(key: TransfusionFreeFact, leaves):
             return f"{name}: {plain(fact.missing)}"
         note = plain(fact.display.rsplit("; ", 1)[-1]) if fact.display and "; " in fact.display else ""
         return f"{name} of {when(fact.date)}: {note} — must be drawn at least {key.days} days after a transfusion"
+
     return words
 
 
@@ -361,8 +416,10 @@ def _recorded_words(key: RecordedFact, leaves):
     def words(fact, evidence: dict) -> str:
         if fact.value:
             return f"{name} recorded: {plain(fact.display.removeprefix('recorded: '))}"
-        return f"{name}: no usable value" + (f" ({plain(fact.display.removeprefix('no usable value (').rstrip(')'))})"
-                                             if fact.display else "")
+        return f"{name}: no usable value" + (
+            f" ({plain(fact.display.removeprefix('no usable value (').rstrip(')'))})" if fact.display else ""
+        )
+
     return words
 
 
@@ -371,6 +428,7 @@ def _unknown_fact_words(key, leaves):
 
     def words(fact, evidence: dict) -> str:
         return f"{rule}: {plain(fact.missing if fact.value is None else fact.display)}"
+
     return words
 
 
@@ -425,8 +483,11 @@ def _clauses(criterion: CompiledCriterion) -> tuple[tuple[_Clause, tuple], ...]:
         by_fact.setdefault(leaf.fact, []).append((leaf, polarity[leaf]))
     labs = tuple(k for k in by_fact if isinstance(k, (LabFact, LabMultipleFact)))
     # "Is X recorded" beside a comparison on X says nothing the comparison's clause does not ("none recorded").
-    return tuple((_Clause(key, leaves), labs if isinstance(key, TransfusionFreeFact) else ())
-                 for key, leaves in by_fact.items() if not (isinstance(key, RecordedFact) and key.of in by_fact))
+    return tuple(
+        (_Clause(key, leaves), labs if isinstance(key, TransfusionFreeFact) else ())
+        for key, leaves in by_fact.items()
+        if not (isinstance(key, RecordedFact) and key.of in by_fact)
+    )
 
 
 _PLANS: dict[int, tuple[CompiledCriterion, tuple]] = {}
@@ -449,7 +510,11 @@ def reason(status: str, criterion: CompiledCriterion, evidence: list[dict], fact
         key = prepared.key
         fact = facts[key]
         # "Drawn late enough after a transfusion?" says nothing when the count itself is missing for the same reason.
-        if labs and fact.value is None and any(facts[k].value is None and facts[k].missing == fact.missing for k in labs):
+        if (
+            labs
+            and fact.value is None
+            and any(facts[k].value is None and facts[k].missing == fact.missing for k in labs)
+        ):
             continue
         clauses.append(prepared(fact, shown.get(key.slot, {})))
     if status == "fail":
@@ -474,8 +539,10 @@ def instruction(settle: str) -> str:
         if key in _BOOLEANS:
             return f"Record {_BOOLEANS[key][2]}"
         if key in _CATEGORY_LABELS:
-            return f"Record {_lower_first(_CATEGORY_LABELS[key])}: {_or([category(c) for c in catalogue()[key].categories])}"
+            categories = [category(c) for c in catalogue()[key].categories]
+            return f"Record {_lower_first(_CATEGORY_LABELS[key])}: {_or(categories)}"
         return f"Record the {match[1]}"
-    text = plain(re.sub(r"\bhistory\.medications\[\d+\] ", "", settle)).replace("(an empty list if none)",
-                                                                                 "(or that there were none)")
+    text = plain(re.sub(r"\bhistory\.medications\[\d+\] ", "", settle)).replace(
+        "(an empty list if none)", "(or that there were none)"
+    )
     return _upper_first(text)

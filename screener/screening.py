@@ -180,23 +180,36 @@ class _Parts:
         self.criteria = []
         for criterion in rule_set.criteria:
             c = criterion.criterion
-            fixed = {"id": c.id, "kind": c.kind, "title": c.title, "registry_number": c.registry_number,
-                     "source_text": c.source_text, "citation": explain.citation(c.citation.reference, c.citation.section),
-                     "basis": c.basis, "interpretation": c.interpretation, "attestation": c.attestation is not None}
+            fixed = {
+                "id": c.id,
+                "kind": c.kind,
+                "title": c.title,
+                "registry_number": c.registry_number,
+                "source_text": c.source_text,
+                "citation": explain.citation(c.citation.reference, c.citation.section),
+                "basis": c.basis,
+                "interpretation": c.interpretation,
+                "attestation": c.attestation is not None,
+            }
             self.criteria.append((criterion, fixed, tuple(dict.fromkeys(criterion.leaves))))
         meta = rule_set.rule_set
         self.report = {
-            "trial_id": meta.trial_id, "title": meta.title,
+            "trial_id": meta.trial_id,
+            "title": meta.title,
             "recruitment": Recruitment.model_validate(meta.recruitment.model_dump()) if meta.recruitment else None,
-            "rule_set_version": meta.version, "rule_set_digest": rule_set.digest,
+            "rule_set_version": meta.version,
+            "rule_set_digest": rule_set.digest,
         }
         # Validated here, once per rule set, and shared by its reports (frozen models).
-        self.coverage = Coverage.model_validate({
-            "complete": meta.coverage.complete, "statement": meta.coverage.statement,
-            "criteria_from_data": sum(c.attestation is None for c in meta.criteria),
-            "criteria_by_attestation": sum(c.attestation is not None for c in meta.criteria),
-            "unknown_from_source": list(meta.coverage.unknown_from_source),
-        })
+        self.coverage = Coverage.model_validate(
+            {
+                "complete": meta.coverage.complete,
+                "statement": meta.coverage.statement,
+                "criteria_from_data": sum(c.attestation is None for c in meta.criteria),
+                "criteria_by_attestation": sum(c.attestation is not None for c in meta.criteria),
+                "unknown_from_source": list(meta.coverage.unknown_from_source),
+            }
+        )
 
 
 _PARTS: dict[int, tuple[CompiledRuleSet, _Parts]] = {}
@@ -230,8 +243,15 @@ def _counts(statuses: dict[str, str]) -> dict[str, int]:
 
 
 def _verdict(counts: dict[str, int], complete: bool) -> str:
-    return ("ineligible" if counts["fail"] else "incomplete" if counts["unknown"] else
-            "eligible" if complete else "no_known_exclusion")
+    return (
+        "ineligible"
+        if counts["fail"]
+        else "incomplete"
+        if counts["unknown"]
+        else "eligible"
+        if complete
+        else "no_known_exclusion"
+    )
 
 
 def _expired(statuses: dict[str, str], waited: dict[str, str] | None) -> list[str]:
@@ -239,11 +259,17 @@ def _expired(statuses: dict[str, str], waited: dict[str, str] | None) -> list[st
     return [c for c, status in statuses.items() if status != "unknown" and waited and waited[c] == "unknown"]
 
 
-def _clears_to_eligible(counts: dict[str, int], expired: list[str], complete: bool,
-                        waited: dict[str, str] | None) -> bool:
+def _clears_to_eligible(
+    counts: dict[str, int], expired: list[str], complete: bool, waited: dict[str, str] | None
+) -> bool:
     """Waiting alone makes every criterion pass: the day every fail clears is an eligible-from date."""
-    return (counts["unknown"] == 0 and not expired and complete and bool(waited)
-            and all(v == "pass" for v in waited.values()))
+    return (
+        counts["unknown"] == 0
+        and not expired
+        and complete
+        and bool(waited)
+        and all(v == "pass" for v in waited.values())
+    )
 
 
 @dataclass(frozen=True)
@@ -263,12 +289,18 @@ class Outcome:
     @property
     def rank(self) -> tuple:
         """candidates.rank's key, without a report."""
-        return order(self.verdict, self.candidate, self.complete,
-                     len(self.unknown) if self.verdict == "incomplete" else 0, self.trial_id)
+        return order(
+            self.verdict,
+            self.candidate,
+            self.complete,
+            len(self.unknown) if self.verdict == "incomplete" else 0,
+            self.trial_id,
+        )
 
 
-def screen_outcome(record: PatientRecord, trial: str | RuleSet, as_of: date | None = None,
-                   engine: str | None = None) -> Outcome:
+def screen_outcome(
+    record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None
+) -> Outcome:
     """screen() for population pre-screening: the same judgement (facts, both evaluators, the clearing day), the
     report built only for a candidate. tests/test_screen_outcome.py holds it to screen() on every pinned case."""
     as_of = as_of or date.today()
@@ -279,9 +311,16 @@ def screen_outcome(record: PatientRecord, trial: str | RuleSet, as_of: date | No
     candidate = verdict in PASSING or (verdict == "incomplete" and _disease_present(rule_set, facts))
     report = build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited) if candidate else None
     eligible = clears_on is not None and _clears_to_eligible(counts, _expired(statuses, waited), complete, waited)
-    return Outcome(rule_set.rule_set.trial_id, verdict, tuple(c for c, s in statuses.items() if s == "fail"),
-                   tuple(c for c, s in statuses.items() if s == "unknown"), clears_on if eligible else None,
-                   complete, candidate, report)
+    return Outcome(
+        rule_set.rule_set.trial_id,
+        verdict,
+        tuple(c for c, s in statuses.items() if s == "fail"),
+        tuple(c for c, s in statuses.items() if s == "unknown"),
+        clears_on if eligible else None,
+        complete,
+        candidate,
+        report,
+    )
 
 
 def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None = None) -> list[Outcome]:
@@ -306,9 +345,16 @@ def _criteria(n: int) -> str:
     return f"{n} criterion" if n == 1 else f"{n} criteria"
 
 
-def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: dict[str, str],
-                 clearing: dict[str, date | None], as_of: date, engine: str,
-                 clears_on: date | None = None, waited: dict[str, str] | None = None) -> Report:
+def build_report(
+    rule_set: CompiledRuleSet,
+    facts: dict[str, Fact],
+    statuses: dict[str, str],
+    clearing: dict[str, date | None],
+    as_of: date,
+    engine: str,
+    clears_on: date | None = None,
+    waited: dict[str, str] | None = None,
+) -> Report:
     """The report, built from parts the compiler and the derivation already checked, not validated a second time.
 
     clearing: each failing criterion's first day it clears by waiting alone (None if waiting does not clear it).
@@ -322,13 +368,27 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
     for criterion, fixed, leaves in parts.criteria:
         status = statuses[criterion.id]
         evidence = _evidence(leaves, facts)
-        settle = list(dict.fromkeys(explain.instruction(facts[leaf.fact].settle) for leaf in leaves
-                                    if facts[leaf.fact].value is None and facts[leaf.fact].settle)) if status == "unknown" else []
-        results.append({
-            **fixed, "status": status, "reason": explain.reason(status, criterion, evidence, facts),
-            "evidence": [trusted(Evidence, e) for e in evidence], "to_settle": settle,
-            "eligible_from": clearing.get(criterion.id),
-        })
+        settle = (
+            list(
+                dict.fromkeys(
+                    explain.instruction(facts[leaf.fact].settle)
+                    for leaf in leaves
+                    if facts[leaf.fact].value is None and facts[leaf.fact].settle
+                )
+            )
+            if status == "unknown"
+            else []
+        )
+        results.append(
+            {
+                **fixed,
+                "status": status,
+                "reason": explain.reason(status, criterion, evidence, facts),
+                "evidence": [trusted(Evidence, e) for e in evidence],
+                "to_settle": settle,
+                "eligible_from": clearing.get(criterion.id),
+            }
+        )
     counts = _counts(statuses)
     meta = rule_set.rule_set
     complete = meta.coverage.complete
@@ -339,8 +399,9 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
     summary = {
         "eligible": "every criterion passes",
         "no_known_exclusion": f"no known exclusion — {encoded}; the source's other criteria are not known, so "
-                              "eligibility cannot be judged here",
-        "ineligible": f"{_criteria(counts['fail'])} {'fails' if counts['fail'] == 1 else 'fail'} ({', '.join(r['id'] for r in fails)})",
+        "eligibility cannot be judged here",
+        "ineligible": f"{_criteria(counts['fail'])} {'fails' if counts['fail'] == 1 else 'fail'} "
+        f"({', '.join(r['id'] for r in fails)})",
         "incomplete": f"no criterion fails; {_criteria(counts['unknown'])} cannot be judged yet",
     }[verdict]
     if not complete and verdict != "no_known_exclusion":
@@ -348,22 +409,35 @@ def build_report(rule_set: CompiledRuleSet, facts: dict[str, Fact], statuses: di
     eligible_from, no_fail_from, to_repeat = None, None, []
     if clears_on is not None:
         expired = _expired(statuses, waited)
-        to_repeat = [f"{r['id']} ({r['title']}): its data will be too old by {clears_on}"
-                     for r in results if r["id"] in expired]
+        to_repeat = [
+            f"{r['id']} ({r['title']}): its data will be too old by {clears_on}" for r in results if r["id"] in expired
+        ]
         if _clears_to_eligible(counts, expired, complete, waited):
             eligible_from = clears_on
             summary += f"; every fail clears by waiting: eligible from {clears_on} if nothing else changes"
         else:
             no_fail_from = clears_on
             open_items = counts["unknown"] + len(expired)
-            summary += f"; no failing criterion from {clears_on}; {open_items} item{'s' if open_items != 1 else ''} still to record"
+            summary += (f"; no failing criterion from {clears_on}; "
+                        f"{open_items} item{'s' if open_items != 1 else ''} still to record")
             if expired:
                 summary += f" (to repeat by then: {', '.join(expired)})"
     verdict_text = verdict.replace("_", " ").upper() + (f" — {encoded}" if verdict == "no_known_exclusion" else "")
-    return trusted(Report, {
-        **parts.report, "engine": engine, "as_of": as_of, "verdict": verdict, "verdict_text": verdict_text,
-        "summary": summary, "counts": counts, "criteria": [trusted(CriterionResult, r) for r in results],
-        "to_settle": to_settle,
-        "eligible_from": eligible_from, "no_fail_from": no_fail_from, "to_repeat": to_repeat,
-        "coverage": parts.coverage,
-    })
+    return trusted(
+        Report,
+        {
+            **parts.report,
+            "engine": engine,
+            "as_of": as_of,
+            "verdict": verdict,
+            "verdict_text": verdict_text,
+            "summary": summary,
+            "counts": counts,
+            "criteria": [trusted(CriterionResult, r) for r in results],
+            "to_settle": to_settle,
+            "eligible_from": eligible_from,
+            "no_fail_from": no_fail_from,
+            "to_repeat": to_repeat,
+            "coverage": parts.coverage,
+        },
+    )

@@ -91,9 +91,12 @@ def amended() -> str:
         raise SystemExit(f"{RULE_FILE.name}: criterion NCT06674265-E7 not found")
     block = _once(r"in the last 7 days", "in the last 14 days", e7[0])
     block = _once(r"^(    logic:\n      within_days: )7$", r"\g<1>14", block)
-    block = _once(r"^(    interpretation: >\n(?:      .*\n)+)", r"\g<1>      EXAMPLE AMENDMENT: read as a 14-day washout, clearing 14 days after the last such dose.\n",
-                  block)
-    return text[:e7.start()] + block + text[e7.end():]
+    block = _once(
+        r"^(    interpretation: >\n(?:      .*\n)+)",
+        r"\g<1>      EXAMPLE AMENDMENT: read as a 14-day washout, clearing 14 days after the last such dose.\n",
+        block,
+    )
+    return text[: e7.start()] + block + text[e7.end() :]
 
 
 def examples() -> dict[str, str]:

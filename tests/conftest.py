@@ -13,7 +13,9 @@ from .helpers import PATIENTS, authorised, make_app
 # instance folder, tempfile's folders in tests and in the servers and workers they start (TMPDIR).
 # scripts/test makes the folder (and removes it even if pytest is killed); run directly, the suite makes its own.
 _OWN_TMP = not os.environ.get("SCREENER_TEST_TMP")
-TEST_TMP = os.environ["SCREENER_TEST_TMP"] = os.environ.get("SCREENER_TEST_TMP") or tempfile.mkdtemp(prefix="screener-tests-")
+TEST_TMP = os.environ["SCREENER_TEST_TMP"] = os.environ.get("SCREENER_TEST_TMP") or tempfile.mkdtemp(
+    prefix="screener-tests-"
+)
 os.environ["TMPDIR"] = tempfile.tempdir = TEST_TMP  # processes the tests start (Dask workers import this) reuse it
 # Before anything imports screener.config: the suite never touches the repository's own instance folder.
 os.environ["SCREENER_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="screener-test-instance-")
@@ -21,7 +23,6 @@ os.environ.pop("DATABASE_URL", None)
 if _OWN_TMP:
     # Registered first, so it runs last: after pytest's and Dask's own exit-time clean-up inside this folder.
     atexit.register(shutil.rmtree, TEST_TMP, ignore_errors=True)
-
 
 
 @pytest.fixture
@@ -74,7 +75,9 @@ def database_url(request, tmp_path):
         return
     if not POSTGRES_URL:
         if os.environ.get("CI") == "true":
-            pytest.fail("SCREENER_TEST_POSTGRES_URL is not set: in CI the PostgreSQL tests must run (scripts/test starts it)")
+            pytest.fail(
+                "SCREENER_TEST_POSTGRES_URL is not set: in CI the PostgreSQL tests must run (scripts/test starts it)"
+            )
         pytest.skip("no PostgreSQL test server (run ./scripts/test, which starts one)")
     import uuid
 
@@ -97,7 +100,9 @@ def store(database_url, tmp_path):
 # --- markers: a plain local `pytest` leaves these out (pyproject addopts); ./scripts/test and CI run everything ---
 # Slow: each of these takes seconds here (measured with --durations), together about half of a run's time.
 SLOW = {
-    "test_engine_agreement.py::test_engines_agree_on_nct06674265", "test_web_schemathesis.py", "test_gunicorn.py",
+    "test_engine_agreement.py::test_engines_agree_on_nct06674265",
+    "test_web_schemathesis.py",
+    "test_gunicorn.py",
     "test_fhir.py::test_every_synthea_bundle_screens_against_every_trial_without_a_server_error",
     "test_fhir.py::test_no_synthea_patient_is_a_candidate_for_any_trial",
     "test_drug_names.py::test_every_medication_in_the_synthea_bundles_resolves",

@@ -60,7 +60,10 @@ def test_database_refuses_update_and_delete(store, statement):
 
 def test_tamper_edit_screening_is_caught(store):
     _, ids = _record(store)
-    _tamper(store, f"UPDATE screenings SET report_json = replace(report_json, 'ineligible', 'eligible') WHERE id = '{ids[3]}'")
+    _tamper(
+        store,
+        f"UPDATE screenings SET report_json = replace(report_json, 'ineligible', 'eligible') WHERE id = '{ids[3]}'",
+    )
     result = store.verify()
     assert not result.ok and result.first_bad == 4 and "altered" in result.problem
 
@@ -102,18 +105,29 @@ def test_tamper_cut_back_at_the_tail_is_caught_only_against_an_anchor(store):
 
 def test_tamper_reorder_events_is_caught(store):
     _record(store)
-    _tamper(store, "UPDATE audit_events SET seq = -1 WHERE seq = 2", "UPDATE audit_events SET seq = 2 WHERE seq = 3",
-            "UPDATE audit_events SET seq = 3 WHERE seq = -1")
+    _tamper(
+        store,
+        "UPDATE audit_events SET seq = -1 WHERE seq = 2",
+        "UPDATE audit_events SET seq = 2 WHERE seq = 3",
+        "UPDATE audit_events SET seq = 3 WHERE seq = -1",
+    )
     result = store.verify()
     assert not result.ok and result.first_bad == 2
 
 
 def test_tamper_insert_screening_without_event_is_caught(store):
     _, ids = _record(store, trials=["NCT06674265"])
-    columns = "id, request_id, recorded_at, actor, channel, trial_id, rule_set_version, rule_set_digest, engine, as_of, verdict, record_json, report_json, corrects_id, content_hash"
-    _tamper(store, f"INSERT INTO screenings ({columns}) SELECT '00000000000000000000000000000000', request_id, recorded_at, actor, channel, trial_id, "
-                   f"rule_set_version, rule_set_digest, engine, as_of, 'eligible', record_json, report_json, corrects_id, content_hash "
-                   f"FROM screenings WHERE id = '{ids[0]}'")
+    columns = (
+        "id, request_id, recorded_at, actor, channel, trial_id, rule_set_version, rule_set_digest, engine, as_of, "
+        "verdict, record_json, report_json, corrects_id, content_hash"
+    )
+    _tamper(
+        store,
+        f"INSERT INTO screenings ({columns}) SELECT '00000000000000000000000000000000', request_id, recorded_at, "
+        "actor, channel, trial_id, rule_set_version, rule_set_digest, engine, as_of, 'eligible', record_json, "
+        "report_json, corrects_id, content_hash "
+        f"FROM screenings WHERE id = '{ids[0]}'",
+    )
     result = store.verify()
     assert not result.ok and "inserted outside the service" in result.problem
 
@@ -124,8 +138,11 @@ def test_tamper_insert_forged_event_is_caught(store):
     _record(store, trials=["NCT06674265"])
     head = store.events()[-1]
     forged = hashlib.sha256(b"no key").hexdigest()
-    _tamper(store, "INSERT INTO audit_events (seq, recorded_at, actor, action, subject, details_json, prev_hash, hash) "
-                   f"VALUES (2, '2026-11-23T00:00:00Z', 'intruder', 'export', 'screenings', '{{}}', '{head.hash}', '{forged}')")
+    _tamper(
+        store,
+        "INSERT INTO audit_events (seq, recorded_at, actor, action, subject, details_json, prev_hash, hash) "
+        f"VALUES (2, '2026-11-23T00:00:00Z', 'intruder', 'export', 'screenings', '{{}}', '{head.hash}', '{forged}')",
+    )
     result = store.verify()
     assert not result.ok and result.first_bad == 2 and "forged" in result.problem
 
@@ -157,7 +174,9 @@ def test_two_processes_writing_at_once_keep_the_chain_valid(store, database_url,
 def test_a_correction_references_the_screening_it_corrects(store):
     _, (first,) = _record(store, trials=["NCT06674265"])
     record = parse_record((PATIENTS / "eligible.json").read_text())
-    _, (second,) = store.record(record, [screen(record, "NCT06674265", AS_OF)], actor="test", channel="cli", corrects=first)
+    _, (second,) = store.record(
+        record, [screen(record, "NCT06674265", AS_OF)], actor="test", channel="cli", corrects=first
+    )
     assert store.screening(second).corrects_id == first and store.verify().ok
     with pytest.raises(KeyError):
         store.record(record, [screen(record, "NCT06674265", AS_OF)], actor="test", channel="cli", corrects="0" * 32)
@@ -173,12 +192,20 @@ def test_export_json_and_csv(store):
     assert data[0]["trial_id"] == "NCT06674265" and set(data[0]) >= {"id", "content_hash", "report_json", "corrects_id"}
     count, chunks = export(store, "events", "csv", "test")
     lines = "".join(chunks).splitlines()
-    assert lines[0] == "seq,recorded_at,actor,action,subject,details_json,prev_hash,hash"  # the chain's columns, in order
+    assert (
+        lines[0] == "seq,recorded_at,actor,action,subject,details_json,prev_hash,hash"
+    )  # the chain's columns, in order
     assert len(lines) == count + 1 and lines[1].startswith("1,")
 
 
 def test_screening_log_adds_up(store):
-    for patient in ("eligible.json", "ineligible-waiting.json", "incomplete.json", "aml-relapsed.json", "glioma-recurrent.json"):
+    for patient in (
+        "eligible.json",
+        "ineligible-waiting.json",
+        "incomplete.json",
+        "aml-relapsed.json",
+        "glioma-recurrent.json",
+    ):
         _record(store, patient, trials=["NCT06674265"])
     log = screening_log(store.screenings(trial_id="NCT06674265"), "NCT06674265")
     assert log.screened == 5 and log.eligible == 1 and log.incomplete == 1 and log.ineligible == 3
@@ -200,7 +227,9 @@ def test_amendment_impact_lists_exactly_the_affected_screenings(store, tmp_path)
         _record(store, patient, trials=["NCT06674265"])
     original = (PATIENTS.parent.parent / "criteria" / "NCT06674265.yaml").read_text()
     # Platelets 150,000: the eligible demo (142,000) now fails; ineligible-waiting already failed E1.
-    amended = original.replace("value: 50000, unit: /uL", "value: 150000, unit: /uL").replace('version: "2.0.0"', 'version: "2.1.0"', 1)
+    amended = original.replace("value: 50000, unit: /uL", "value: 150000, unit: /uL").replace(
+        'version: "2.0.0"', 'version: "2.1.0"', 1
+    )
     path = tmp_path / "NCT06674265-1.1.yaml"
     path.write_text(amended)
     new = load_rule_set(path)
@@ -210,10 +239,16 @@ def test_amendment_impact_lists_exactly_the_affected_screenings(store, tmp_path)
     assert rescreened == 4
     # Both demos with platelets of 142,000 turn ineligible; the others are unchanged (62,000 already failed E1,
     # 210,000 still passes).
-    assert sorted((i.old_verdict, i.new_verdict) for i in impacts) == [("eligible", "ineligible"), ("incomplete", "ineligible")]
+    assert sorted((i.old_verdict, i.new_verdict) for i in impacts) == [
+        ("eligible", "ineligible"),
+        ("incomplete", "ineligible"),
+    ]
     # E1 alone changes, to fail: from pass (eligible demo) and from unknown (the incomplete demo's transfusion
     # history is not recorded: 142,000 could be transfusion-supported, but it is not above 150,000 either way).
-    assert sorted(c[:3] for i in impacts for c in i.criteria) == [("NCT06674265-E1", "pass", "fail"), ("NCT06674265-E1", "unknown", "fail")]
+    assert sorted(c[:3] for i in impacts for c in i.criteria) == [
+        ("NCT06674265-E1", "pass", "fail"),
+        ("NCT06674265-E1", "unknown", "fail"),
+    ]
 
 
 def test_export_csv_cells_match_the_csv_module():
@@ -222,7 +257,20 @@ def test_export_csv_cells_match_the_csv_module():
 
     from screener.audit._export import _csv_row
 
-    values = ["plain", 'with "quotes"', "a,b", "line\nbreak", "cr\rx", "", None, 42, 1.5, True, "'=formula", "tab\there"]
+    values = [
+        "plain",
+        'with "quotes"',
+        "a,b",
+        "line\nbreak",
+        "cr\rx",
+        "",
+        None,
+        42,
+        1.5,
+        True,
+        "'=formula",
+        "tab\there",
+    ]
     expected = io.StringIO()
     csv.writer(expected).writerow(values)
     assert _csv_row(values) == expected.getvalue()

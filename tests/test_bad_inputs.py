@@ -42,10 +42,28 @@ def _without(path: str):
 API_CASES = [
     ("negative platelets", _with("observations[0].value", -5), None, 422, "observations[0].value"),
     ("platelets absurdly high", _with("observations[0].value", 1e12), None, 422, "observations[0].value"),
-    ("huge number", '{"demographics": {"birth_date": "2018-03-14", "sex": "female", "weight_kg": 1e400}}', None, 422, "demographics.weight_kg"),
+    (
+        "huge number",
+        '{"demographics": {"birth_date": "2018-03-14", "sex": "female", "weight_kg": 1e400}}',
+        None,
+        422,
+        "demographics.weight_kg",
+    ),
     ("NaN", _with("demographics.weight_kg", 1).replace('"weight_kg": 1', '"weight_kg": NaN'), None, 422, None),
-    ("Infinity", _with("demographics.weight_kg", 1).replace('"weight_kg": 1', '"weight_kg": Infinity'), None, 422, None),
-    ("-Infinity", _with("demographics.weight_kg", 1).replace('"weight_kg": 1', '"weight_kg": -Infinity'), None, 422, None),
+    (
+        "Infinity",
+        _with("demographics.weight_kg", 1).replace('"weight_kg": 1', '"weight_kg": Infinity'),
+        None,
+        422,
+        None,
+    ),
+    (
+        "-Infinity",
+        _with("demographics.weight_kg", 1).replace('"weight_kg": 1', '"weight_kg": -Infinity'),
+        None,
+        422,
+        None,
+    ),
     ("bool for number", _with("demographics.weight_kg", True), None, 422, "demographics.weight_kg"),
     ("string for number", _with("observations[0].value", "142"), None, 422, "observations[0].value"),
     ("number for date", _with("demographics.birth_date", 20180314), None, 422, "demographics.birth_date"),
@@ -56,12 +74,24 @@ API_CASES = [
     ("zero weight", _with("demographics.weight_kg", 0), None, 422, "demographics.weight_kg"),
     ("unknown sex", _with("demographics.sex", MARKER), None, 422, "demographics.sex"),
     ("unknown unit", _with("observations[0].unit", "furlongs"), None, 422, "observations[0].unit"),
-    ("unit with injection text", _with("observations[0].unit", "10*3/uL'; DROP TABLE screenings;--"), None, 422, "observations[0].unit"),
+    (
+        "unit with injection text",
+        _with("observations[0].unit", "10*3/uL'; DROP TABLE screenings;--"),
+        None,
+        422,
+        "observations[0].unit",
+    ),
     ("unit with HTML", _with("observations[0].unit", "<script>alert(1)</script>"), None, 422, "observations[0].unit"),
     ("unicode confusable unit", _with("observations[0].unit", "10*3/\u03bcL"), None, 422, "observations[0].unit"),
     ("unknown test", _with("observations[0].test", MARKER), None, 422, "observations[0].test"),
     ("empty test", _with("observations[0].test", ""), None, 422, "observations[0].test"),
-    ("observation without date", json.dumps({**BASE, "observations": [{"test": "777-3", "unit": "/uL", "value": 1}]}), None, 422, "observations[0].date"),
+    (
+        "observation without date",
+        json.dumps({**BASE, "observations": [{"test": "777-3", "unit": "/uL", "value": 1}]}),
+        None,
+        422,
+        "observations[0].date",
+    ),
     ("end before start", _with("history.chemotherapy[0].end", "2026-01-01"), None, 422, "history.chemotherapy[0]"),
     ("dose without unit", _with("history.medications[0].dose_unit", None), None, 422, "history.medications[0]"),
     ("negative dose", _with("history.medications[0].dose", -1), None, 422, "history.medications[0].dose"),
@@ -80,14 +110,45 @@ API_CASES = [
     ("empty body", "", None, 422, "(body)"),
     ("truncated body", _with("record_id", "A")[:-40], None, 422, None),
     ("deeply nested", "[" * 5000 + "]" * 5000, None, 422, None),
-    ("duplicate keys", '{"demographics": {"birth_date": "2018-03-14", "sex": "female", "sex": "' + MARKER + '"}}', None, 422, "demographics.sex"),
-    ("10 MB string", json.dumps({"demographics": {"birth_date": "2018-03-14", "sex": "female"}, "record_id": "A" * (10 * 1024 * 1024)}), None, 413, None),
+    (
+        "duplicate keys",
+        '{"demographics": {"birth_date": "2018-03-14", "sex": "female", "sex": "' + MARKER + '"}}',
+        None,
+        422,
+        "demographics.sex",
+    ),
+    (
+        "10 MB string",
+        json.dumps(
+            {"demographics": {"birth_date": "2018-03-14", "sex": "female"}, "record_id": "A" * (10 * 1024 * 1024)}
+        ),
+        None,
+        413,
+        None,
+    ),
     # Between the 2 MiB record limit and the 8 MiB body limit: the record limit answers, naming the body.
-    ("2.5 MB record", json.dumps({**BASE, "record_id": None, "observations": BASE["observations"] * 3500}), None, 422, "(body)"),
-    ("too many medications", json.dumps({**BASE, "history": {**BASE["history"], "medications": BASE["history"]["medications"] * 251}}),
-     None, 422, "history.medications"),
+    (
+        "2.5 MB record",
+        json.dumps({**BASE, "record_id": None, "observations": BASE["observations"] * 3500}),
+        None,
+        422,
+        "(body)",
+    ),
+    (
+        "too many medications",
+        json.dumps({**BASE, "history": {**BASE["history"], "medications": BASE["history"]["medications"] * 251}}),
+        None,
+        422,
+        "history.medications",
+    ),
     # Past MAX_OBSERVATIONS_PER_RECORD (raised from 5,000 to 20,000: years of a child's labs) and under 2 MiB.
-    ("too many observations", json.dumps({**BASE, "observations": BASE["observations"] * 2501}), None, 422, "observations"),
+    (
+        "too many observations",
+        json.dumps({**BASE, "observations": BASE["observations"] * 2501}),
+        None,
+        422,
+        "observations",
+    ),
     ("wrong charset", _with("record_id", "A"), "application/json; charset=latin-1", 415, None),
     ("text/plain", _with("record_id", "A"), "text/plain", 415, None),
     ("form-encoded", "a=1", "application/x-www-form-urlencoded", 415, None),
@@ -98,18 +159,52 @@ API_CASES = [
 
 FHIR_CASES = [
     ("bundle without patient", {"resourceType": "Bundle", "entry": []}, "entry"),
-    ("two patients", {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": "2018-01-01"}}] * 2}, "entry[1]"),
+    (
+        "two patients",
+        {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": "2018-01-01"}}] * 2},
+        "entry[1]",
+    ),
     ("not a bundle", {"resourceType": "Patient"}, "resourceType"),
     ("entry not a list", {"resourceType": "Bundle", "entry": {"a": 1}}, "entry"),
     ("entry without resource", {"resourceType": "Bundle", "entry": [{"fullUrl": MARKER}]}, "entry[0].resource"),
-    ("partial birth date", {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": "2018"}}]}, "entry[0].resource.birthDate"),
-    ("no birth date", {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient"}}]}, "entry[0].resource.birthDate"),
-    ("garbage birth date", {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": "2018-99-99"}}]}, "entry[0].resource.birthDate"),
-    ("dangling reference", {"resourceType": "Bundle", "entry": [
-        {"fullUrl": "urn:uuid:p", "resource": {"resourceType": "Patient", "birthDate": "2018-01-01"}},
-        {"resource": {"resourceType": "Observation", "status": "final", "subject": {"reference": "urn:uuid:" + MARKER},
-                      "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]}}}]}, "entry[1].resource.subject.reference"),
-    ("future birth date", {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": "2031-01-01"}}]}, "demographics.birth_date"),
+    (
+        "partial birth date",
+        {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": "2018"}}]},
+        "entry[0].resource.birthDate",
+    ),
+    (
+        "no birth date",
+        {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient"}}]},
+        "entry[0].resource.birthDate",
+    ),
+    (
+        "garbage birth date",
+        {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": "2018-99-99"}}]},
+        "entry[0].resource.birthDate",
+    ),
+    (
+        "dangling reference",
+        {
+            "resourceType": "Bundle",
+            "entry": [
+                {"fullUrl": "urn:uuid:p", "resource": {"resourceType": "Patient", "birthDate": "2018-01-01"}},
+                {
+                    "resource": {
+                        "resourceType": "Observation",
+                        "status": "final",
+                        "subject": {"reference": "urn:uuid:" + MARKER},
+                        "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]},
+                    }
+                },
+            ],
+        },
+        "entry[1].resource.subject.reference",
+    ),
+    (
+        "future birth date",
+        {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": "2031-01-01"}}]},
+        "demographics.birth_date",
+    ),
     ("not JSON", "{" + MARKER, "(body)"),
     ("bundle is a list", [], "resourceType"),
 ]
@@ -154,10 +249,18 @@ def test_fhir_bad_input(api, name, bundle, field):
 
 
 FORM_CASES = [
-    ("letters for a number", {"lab.platelets.value": MARKER, "lab.platelets.date": "2026-11-20"}, "f-lab-platelets-value-error"),
+    (
+        "letters for a number",
+        {"lab.platelets.value": MARKER, "lab.platelets.date": "2026-11-20"},
+        "f-lab-platelets-value-error",
+    ),
     ("impossible date", {"demographics.birth_date": "2018-02-30"}, "f-demographics-birth_date-error"),
     ("birth after screening", {"demographics.birth_date": "2027-01-01"}, "f-demographics-birth_date-error"),
-    ("unknown unit", {"lab.platelets.value": "45", "lab.platelets.unit": "furlongs", "lab.platelets.date": "2026-11-20"}, "f-lab-platelets-unit-error"),
+    (
+        "unknown unit",
+        {"lab.platelets.value": "45", "lab.platelets.unit": "furlongs", "lab.platelets.date": "2026-11-20"},
+        "f-lab-platelets-unit-error",
+    ),
     ("value without date", {"lab.hemoglobin.value": "9"}, "f-lab-hemoglobin-date-error"),
     ("script in a select", {"demographics.sex": "<script>" + MARKER}, "f-demographics-sex-error"),
     ("fractional cycles", {"diagnosis.induction_cycles": "4.5"}, "f-diagnosis-induction_cycles-error"),
@@ -169,8 +272,13 @@ FORM_CASES = [
 def test_form_bad_input(tmp_path, name, fields, error_id):
     app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
     client, auditor = authorised(app, "screener"), authorised(app, "auditor")
-    data = {"trial": "NCT06674265", "as_of": "2026-11-22", "demographics.birth_date": "2018-03-14",
-            "demographics.sex": "female", **fields}
+    data = {
+        "trial": "NCT06674265",
+        "as_of": "2026-11-22",
+        "demographics.birth_date": "2018-03-14",
+        "demographics.sex": "female",
+        **fields,
+    }
     response = client.post("/screen", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and f'id="{error_id}"' in page
@@ -185,7 +293,10 @@ CLI_CASES = [
     ("wrong type", _with("demographics.weight_kg", "heavy")),
     ("empty file", ""),
     ("binary", "\x00\x01\x02"),
-    ("too many medications", json.dumps({**BASE, "history": {**BASE["history"], "medications": BASE["history"]["medications"] * 251}})),
+    (
+        "too many medications",
+        json.dumps({**BASE, "history": {**BASE["history"], "medications": BASE["history"]["medications"] * 251}}),
+    ),
 ]
 
 

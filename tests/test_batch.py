@@ -40,7 +40,10 @@ def test_ndjson_with_malformed_lines(client, tmp_path):
     summary = run_batch(source, tmp_path / "out", ["NCT06674265"], AS_OF, client=client, chunk_size=1, progress=False)
     assert (summary.records, summary.malformed, summary.screenings) == (4, 2, 2)
     rows = _rows(tmp_path / "out")
-    assert [(r["source"], r["verdict"]) for r in sorted(rows, key=lambda r: r["source"])] == [("line 1", "eligible"), ("line 3", "ineligible")]
+    assert [(r["source"], r["verdict"]) for r in sorted(rows, key=lambda r: r["source"])] == [
+        ("line 1", "eligible"),
+        ("line 3", "ineligible"),
+    ]
     assert next(r for r in rows if r["source"] == "line 3")["eligible_from"] == "2026-11-27"
     errors = (tmp_path / "out" / "errors.csv").read_text()
     assert "line 2,demographics.sex" in errors and "line 4,(record),not valid JSON" in errors
@@ -48,7 +51,9 @@ def test_ndjson_with_malformed_lines(client, tmp_path):
     assert summary["verdicts"]["NCT06674265"] == {"eligible": 1, "ineligible": 1}
     assert summary["candidates"] == {"NCT06674265": {"candidates": 1, "screened": 2}}
     with (tmp_path / "out" / "candidates.csv").open() as handle:
-        assert [(r["source"], r["verdict"], r["open_items"]) for r in csv.DictReader(handle)] == [("line 1", "eligible", "0")]
+        assert [(r["source"], r["verdict"], r["open_items"]) for r in csv.DictReader(handle)] == [
+            ("line 1", "eligible", "0")
+        ]
     assert not (tmp_path / "out" / ".candidates.tmp").exists()
 
 
@@ -64,12 +69,24 @@ def test_batch_gives_the_same_verdict_as_the_api_function(client, tmp_path):
         assert got[(i, "NCT06674265")] == screen(record, "NCT06674265", AS_OF).verdict
         for report in screen_all(record, AS_OF):
             if is_candidate(report):
-                expected.append((f"line {i + 1}", report.trial_id, report.verdict, str(open_items(report)), "; ".join(report.to_settle)))
+                expected.append(
+                    (
+                        f"line {i + 1}",
+                        report.trial_id,
+                        report.verdict,
+                        str(open_items(report)),
+                        "; ".join(report.to_settle),
+                    )
+                )
     with (tmp_path / "out" / "candidates.csv").open() as handle:
-        listed = [(r["source"], r["trial_id"], r["verdict"], r["open_items"], r["to_record"]) for r in csv.DictReader(handle)]
+        listed = [
+            (r["source"], r["trial_id"], r["verdict"], r["open_items"], r["to_record"]) for r in csv.DictReader(handle)
+        ]
     # Every candidate, each once, eligible first and then by fewest open items; each says what to record next.
     assert sorted(listed) == sorted(expected) and len(listed) > 3
-    assert [(v != "eligible", int(n)) for _, _, v, n, _ in listed] == sorted((v != "eligible", int(n)) for _, _, v, n, _ in listed)
+    assert [(v != "eligible", int(n)) for _, _, v, n, _ in listed] == sorted(
+        (v != "eligible", int(n)) for _, _, v, n, _ in listed
+    )
     assert all(to_record for _, _, v, _, to_record in listed if v == "incomplete")
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert sum(c["candidates"] for c in summary["candidates"].values()) == len(listed)
@@ -82,20 +99,37 @@ def test_csv_export(client, tmp_path):
         "record_id,demographics.birth_date,demographics.sex,diagnosis.primary,diagnosis.disease_status,lab.platelets.value,lab.platelets.unit,lab.platelets.date\n"
         "A-1,2014-02-20,female,aml,relapsed,35,10*3/uL,2026-11-20\n"
         "A-2,2014-02-20,female,aml,remission,,,\n"
-        "A-3,not-a-date,female,aml,relapsed,,,\n")
+        "A-3,not-a-date,female,aml,relapsed,,,\n"
+    )
     summary = run_batch(source, tmp_path / "out", ["AML-NK-BMC2023"], AS_OF, client=client, progress=False)
     assert (summary.records, summary.malformed) == (3, 1)
-    assert {r["record_id"]: r["verdict"] for r in _rows(tmp_path / "out")} == {"A-1": "no_known_exclusion", "A-2": "ineligible"}
+    assert {r["record_id"]: r["verdict"] for r in _rows(tmp_path / "out")} == {
+        "A-1": "no_known_exclusion",
+        "A-2": "ineligible",
+    }
     assert "line 4,demographics.birth_date" in (tmp_path / "out" / "errors.csv").read_text()
 
 
 def test_csv_row_types():
-    record = json.loads(csv_row_to_record({"diagnosis.pathology_confirmed": "yes", "diagnosis.induction_cycles": "4",
-                                           "findings.ctcae_grades.renal": "2", "lab.alt.value": "30", "lab.alt.unit": "U/L",
-                                           "lab.alt.date": "2026-11-20", "lab.alt.reference_high": "40", "demographics.weight_kg": ""}))
+    record = json.loads(
+        csv_row_to_record(
+            {
+                "diagnosis.pathology_confirmed": "yes",
+                "diagnosis.induction_cycles": "4",
+                "findings.ctcae_grades.renal": "2",
+                "lab.alt.value": "30",
+                "lab.alt.unit": "U/L",
+                "lab.alt.date": "2026-11-20",
+                "lab.alt.reference_high": "40",
+                "demographics.weight_kg": "",
+            }
+        )
+    )
     assert record["diagnosis"] == {"pathology_confirmed": True, "induction_cycles": 4}
     assert record["findings"]["ctcae_grades"]["renal"] == 2
-    assert record["observations"] == [{"test": "alt", "value": 30.0, "unit": "U/L", "date": "2026-11-20", "reference_high": 40.0}]
+    assert record["observations"] == [
+        {"test": "alt", "value": 30.0, "unit": "U/L", "date": "2026-11-20", "reference_high": 40.0}
+    ]
 
 
 @needs_synthea
@@ -122,7 +156,11 @@ def test_in_process_run_writes_what_the_cluster_writes(client, tmp_path):
     here = run_batch(source, tmp_path / "here", None, AS_OF, client=None, chunk_size=2, progress=False)
     key = lambda r: (r["source"], r["trial_id"])  # noqa: E731 - the cluster finishes chunks in any order
     assert sorted(_rows(tmp_path / "here"), key=key) == sorted(_rows(tmp_path / "dask"), key=key)
-    assert (here.records, here.malformed, here.verdicts) == (on_cluster.records, on_cluster.malformed, on_cluster.verdicts)
+    assert (here.records, here.malformed, here.verdicts) == (
+        on_cluster.records,
+        on_cluster.malformed,
+        on_cluster.verdicts,
+    )
     assert (tmp_path / "here" / "errors.csv").read_text() == (tmp_path / "dask" / "errors.csv").read_text()
 
 
@@ -160,7 +198,9 @@ def test_cli_batch_on_a_handful_of_records_starts_no_cluster(tmp_path, monkeypat
 
     monkeypatch.setattr(screener.batch, "local_client", no_cluster)
     source = _demo_ndjson(tmp_path / "in.ndjson")
-    result = CliRunner().invoke(main, ["batch", str(source), "--all", "--out", str(tmp_path / "out"), "--as-of", "2026-11-22"])
+    result = CliRunner().invoke(
+        main, ["batch", str(source), "--all", "--out", str(tmp_path / "out"), "--as-of", "2026-11-22"]
+    )
     assert result.exit_code == 0, result.output
     assert "this process" in result.stderr
     assert json.loads(result.stdout)["records"] == 8 and json.loads(result.stdout)["malformed"] == 1

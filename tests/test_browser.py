@@ -34,8 +34,14 @@ def server(tmp_path_factory):
     database = tmp_path_factory.mktemp("browser") / "b.sqlite3"
     # Each test signs in afresh, all from 127.0.0.1: more than the 10 a minute one client may try (throttling is
     # tested in test_web_auth, not here).
-    app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{database}", "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000,
-                      "LOGIN_ATTEMPTS_PER_MINUTE": 1000})
+    app = create_app(
+        {
+            "TESTING": False,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000,
+            "LOGIN_ATTEMPTS_PER_MINUTE": 1000,
+        }
+    )
     from screener.audit import Accounts
     from screener.web.storage import get_store
 
@@ -54,9 +60,20 @@ def browser():
     with sync_playwright() as p:
         # The browser's language picks how a date input shows dates (chromium-l10n holds the formats); the page's
         # locale alone does not.
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, env={**os.environ, **LOCALE_ENV}, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            env={**os.environ, **LOCALE_ENV},
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -103,7 +120,9 @@ def form_fields(record: dict) -> dict[str, str]:
                 fields[f"{section}.{key}"] = ("yes" if value else "no") if isinstance(value, bool) else str(value)
     for obs in record.get("observations", []):
         lab = lab_for_test(obs["test"]).name
-        fields.update({f"lab.{lab}.value": str(obs["value"]), f"lab.{lab}.unit": obs["unit"], f"lab.{lab}.date": obs["date"]})
+        fields.update(
+            {f"lab.{lab}.value": str(obs["value"]), f"lab.{lab}.unit": obs["unit"], f"lab.{lab}.date": obs["date"]}
+        )
         if "reference_high" in obs:
             fields[f"lab.{lab}.reference_high"] = str(obs["reference_high"])
     for name, rows in (record.get("history") or {}).items():
@@ -119,8 +138,12 @@ def form_fields(record: dict) -> dict[str, str]:
 
 # When the chart's blocks were written, for demo records that do not say: a screening reads findings and attestations
 # without a date as not recorded, and a weight without a date as undated.
-CHART_DATES = {"demographics.weight_date": "2026-11-18", "demographics.height_date": "2026-11-18",
-               "findings.assessed_on": "2026-11-19", "attestations.assessed_on": "2026-11-20"}
+CHART_DATES = {
+    "demographics.weight_date": "2026-11-18",
+    "demographics.height_date": "2026-11-18",
+    "findings.assessed_on": "2026-11-19",
+    "attestations.assessed_on": "2026-11-20",
+}
 
 
 def fill(page, fields: dict[str, str]) -> None:
@@ -153,7 +176,9 @@ def test_eligible_case(page, server):
     expect(page.locator(".banner")).to_contain_text("ELIGIBLE — every criterion passes")
     row = page.locator("tr", has_text="Inadequate bone marrow function")
     expect(row).to_contain_text("PASS")
-    expect(row).to_contain_text("Platelets 142 ×10³/µL (= 142,000 /µL) on 18 Nov 2026 — needs more than 50,000 /µL ✔")  # issue 14 wording
+    expect(row).to_contain_text(
+        "Platelets 142 ×10³/µL (= 142,000 /µL) on 18 Nov 2026 — needs more than 50,000 /µL ✔"
+    )  # issue 14 wording
     cardiac = page.locator("tr", has_text="Inadequate cardiac function")
     expect(cardiac.locator("td").first).to_contain_text("Exclusion 3- (the registry's second list)")
 
@@ -161,7 +186,9 @@ def test_eligible_case(page, server):
 def test_ineligible_case_with_eligible_from(page, server):
     screen_patient(page, server, "NCT06674265", "ineligible-waiting.json", "ineligible")
     expect(page.locator(".banner")).to_contain_text("INELIGIBLE")
-    expect(page.locator(".banner")).to_contain_text("every fail clears by waiting: eligible from 27 Nov 2026 if nothing else changes")
+    expect(page.locator(".banner")).to_contain_text(
+        "every fail clears by waiting: eligible from 27 Nov 2026 if nothing else changes"
+    )
     e7 = page.locator("tr", has_text="Systemic corticosteroids ≥ 0.5 mg/kg/day")
     expect(e7).to_contain_text("FAIL")
     expect(e7).to_contain_text("Clears by waiting: passes from 27 Nov 2026")
@@ -204,10 +231,17 @@ def test_lab_units_are_picked_as_people_write_them_and_submit_the_code(page, ser
     page.select_option('[name="lab.bilirubin.unit"]', label="µmol/L")
     expect(page.locator('[name="lab.bilirubin.unit"]')).to_have_value("umol/L")
     assert page.locator('[name="lab.platelets.unit"] option').all_inner_texts() == [
-        "— unit —", "/µL", "/mm³", "×10³/µL", "×10³/mm³", "×10⁹/L"]
+        "— unit —",
+        "/µL",
+        "/mm³",
+        "×10³/µL",
+        "×10³/mm³",
+        "×10⁹/L",
+    ]
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("fieldset.section", has=page.locator('[name="lab.platelets.unit"]')).screenshot(
-        path=str(SHOTS / "form-lab-units.png"))
+        path=str(SHOTS / "form-lab-units.png")
+    )
 
 
 def test_ctcae_grades_are_selects_of_the_allowed_grades(page, server):
@@ -233,7 +267,12 @@ def test_medication_suggestions_are_real_names(page, server):
 
 
 def _boxes_overlap(a, b) -> bool:
-    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
 
 
 @pytest.mark.parametrize("width", [1280, 800])
@@ -369,8 +408,11 @@ def test_500_page_for_people(page, server, monkeypatch):
 
 
 def test_auditor_screening_log_flow_diagram(page, auditor_page, server):
-    for patient, shot in (("eligible.json", "log-eligible"), ("ineligible-waiting.json", "log-ineligible"),
-                          ("incomplete.json", "log-incomplete")):
+    for patient, shot in (
+        ("eligible.json", "log-eligible"),
+        ("ineligible-waiting.json", "log-ineligible"),
+        ("incomplete.json", "log-incomplete"),
+    ):
         screen_patient(page, server, "NCT06674265", patient, shot)
     auditor_page.goto(f"{server}/audit/log?trial=NCT06674265")
     flow = auditor_page.locator("svg.consort")
@@ -393,7 +435,10 @@ def test_sign_in_and_history_pages(browser, server, auditor_page):
     anonymous.goto(f"{server}/login")
     nav = anonymous.locator("header.site nav")
     expect(nav.locator("a")).to_have_text(["API", "Sign in"])  # nothing a signed-out visitor cannot open
-    label, field = anonymous.locator("label[for=username]").bounding_box(), anonymous.locator("#username").bounding_box()
+    label, field = (
+        anonymous.locator("label[for=username]").bounding_box(),
+        anonymous.locator("#username").bounding_box(),
+    )
     assert label["x"] + label["width"] <= field["x"]
     anonymous.screenshot(path=str(SHOTS / "login.png"), full_page=True)
     context.close()

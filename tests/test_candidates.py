@@ -1,4 +1,5 @@
-"""Candidates first: eligible, then incomplete with the trial's disease present (fewest open items first), then the rest."""
+"""Candidates first: eligible, then incomplete with the trial's disease present (fewest open items first), the rest."""
+
 from datetime import date
 
 from screener.candidates import disease_present, is_candidate, rank
@@ -8,8 +9,10 @@ AS_OF = date(2026, 11, 22)
 
 
 def _record(**diagnosis):
-    return parse_record('{"demographics": {"birth_date": "2018-03-14", "sex": "female"}, "diagnosis": %s}'
-                        % str(diagnosis).replace("'", '"'))
+    return parse_record(
+        '{"demographics": {"birth_date": "2018-03-14", "sex": "female"}, "diagnosis": %s}'
+        % str(diagnosis).replace("'", '"')
+    )
 
 
 def test_incomplete_with_the_disease_ranks_before_incomplete_without_it_whatever_the_open_items():
@@ -33,8 +36,12 @@ def test_screen_all_puts_candidates_first():
     reports = screen_all(_record(primary="aml", disease_status="relapsed"), AS_OF)
     groups = [rank(r)[0] for r in reports]
     assert groups == sorted(groups)
-    # AML-NK: its one criterion passes (a partial rule set: no known exclusion); AML-HAPLO: AML present, risk group open.
-    assert [(r.trial_id, r.verdict) for r in reports if is_candidate(r)] == [("AML-NK-BMC2023", "no_known_exclusion"), ("AML-HAPLO-NK-CRTM2025", "incomplete")]
+    # AML-NK: its one criterion passes (a partial rule set: no known exclusion);
+    # AML-HAPLO: AML present, risk group open.
+    assert [(r.trial_id, r.verdict) for r in reports if is_candidate(r)] == [
+        ("AML-NK-BMC2023", "no_known_exclusion"),
+        ("AML-HAPLO-NK-CRTM2025", "incomplete"),
+    ]
     rest = [r.verdict for r in reports[2:]]
     assert rest == sorted(rest, key=["incomplete", "ineligible"].index)  # disease absent: incomplete, then ineligible
 

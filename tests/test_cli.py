@@ -36,7 +36,9 @@ def test_screen_incomplete_lists_what_to_record():
 
 
 def test_screen_all_orders_best_prospects_first():
-    result = run(main, ["screen", str(PATIENTS / "eligible.json"), "--all", "--as-of", "2026-11-22", "--format", "json"])
+    result = run(
+        main, ["screen", str(PATIENTS / "eligible.json"), "--all", "--as-of", "2026-11-22", "--format", "json"]
+    )
     reports = json.loads(result.stdout)
     from screener.model.report import VERDICTS
 
@@ -77,7 +79,10 @@ def test_rules_test_passes():
 def test_rules_show_and_fields():
     result = run(main, ["rules", "show", "NCT06674265"])
     assert result.exit_code == 0 and "interpretation: Garbled" in result.output
-    assert "encoded: ((Platelet count ≤ 50,000 /uL or not (Platelet count drawn at least 7 days after any platelet" in result.output
+    assert (
+        "encoded: ((Platelet count ≤ 50,000 /uL or not (Platelet count drawn at least 7 days after any platelet"
+        in result.output
+    )
     fields = json.loads(run(main, ["fields", "--format", "json"]).output)
     assert any(f["name"] == "lab.platelets" and "777-3" in f["loinc"] for f in fields)
 
@@ -152,19 +157,30 @@ def test_every_command_with_bad_arguments_exits_2_without_traceback(tmp_path):
     not_rules.write_text("a: 1\n")
     eligible = str(PATIENTS / "eligible.json")
     cases = [
-        ["screen", eligible], ["screen", eligible, "--trial", "NOPE"], ["screen", str(tmp_path), "--all"],
-        ["rules", "show", "NOPE"], ["rules", "show"], ["rules", "lint", "/nonexistent.yaml"],
+        ["screen", eligible],
+        ["screen", eligible, "--trial", "NOPE"],
+        ["screen", str(tmp_path), "--all"],
+        ["rules", "show", "NOPE"],
+        ["rules", "show"],
+        ["rules", "lint", "/nonexistent.yaml"],
         ["rules", "diff", str(garbled), str(REPO / "criteria" / "NCT06674265.yaml")],
         ["rules", "diff", str(REPO / "criteria" / "NCT06674265.yaml"), str(not_rules)],
-        ["rules", "impact", str(not_rules)], ["rules", "test", "--engine", "nope"],
-        ["audit", "verify", "--anchor", "bad"], ["audit", "events", "--limit", "0"], ["audit", "export", "nothing"],
-        ["batch", eligible, "--out", str(tmp_path / "o")], ["batch", eligible, "--trial", "NOPE", "--out", str(tmp_path / "o")],
+        ["rules", "impact", str(not_rules)],
+        ["rules", "test", "--engine", "nope"],
+        ["audit", "verify", "--anchor", "bad"],
+        ["audit", "events", "--limit", "0"],
+        ["audit", "export", "nothing"],
+        ["batch", eligible, "--out", str(tmp_path / "o")],
+        ["batch", eligible, "--trial", "NOPE", "--out", str(tmp_path / "o")],
         ["batch", eligible, "--all", "--out", str(tmp_path / "o"), "--workers", "0"],
         ["batch", eligible, "--all", "--out", str(tmp_path / "o"), "--chunk-size", "0"],
         ["batch", "/nonexistent.ndjson", "--all", "--out", str(tmp_path / "o")],
-        ["users", "add", "someone", "--role", "god"], ["users", "disable"],
-        ["tokens", "create", "admin", "--name", "x", "--days", "0"], ["tokens", "revoke"],
-        ["fields", "--format", "xml"], ["no-such-command"],
+        ["users", "add", "someone", "--role", "god"],
+        ["users", "disable"],
+        ["tokens", "create", "admin", "--name", "x", "--days", "0"],
+        ["tokens", "revoke"],
+        ["fields", "--format", "xml"],
+        ["no-such-command"],
     ]
     for args in cases:
         result = run(main, args)
@@ -225,28 +241,41 @@ def test_screen_names_the_bundle_entry_that_is_wrong():
     bundle = json.loads((REPO / "tests" / "fixtures" / "fhir_bundle.json").read_text())
     bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"]
     result = run(main, ["screen", "-", "--all", "--as-of", "2026-11-22"], input=json.dumps(bundle).encode())
-    assert result.exit_code == 2 and "The record cannot be screened" in result.stderr and "Traceback" not in result.output
+    assert (
+        result.exit_code == 2 and "The record cannot be screened" in result.stderr and "Traceback" not in result.output
+    )
 
 
 def test_rules_diff_reports_rule_set_level_changes_too(tmp_path):
     original = (REPO / "criteria" / "NCT06674265.yaml").read_text()
-    amended = (original.replace('version: "2.0.0"\n', 'version: "2.1.0"\n', 1)
-               .replace("changelog:\n", 'changelog:\n  - version: "2.1.0"\n    date: 2026-11-24\n    changes: Labs may be 21 days old.\n', 1)
-               .replace("  labs_days: 14\n", "  labs_days: 21\n", 1)
-               .replace("  findings_days: 14\n", "  findings_days: 7\n", 1)
-               .replace("  max_age_years: 16\n", "  max_age_years: 18\n", 1)
-               .replace("  status: RECRUITING\n", "  status: COMPLETED\n", 1)
-               .replace("  complete: true\n", "  complete: false\n", 1))
+    amended = (
+        original.replace('version: "2.0.0"\n', 'version: "2.1.0"\n', 1)
+        .replace(
+            "changelog:\n",
+            'changelog:\n  - version: "2.1.0"\n    date: 2026-11-24\n    changes: Labs may be 21 days old.\n',
+            1,
+        )
+        .replace("  labs_days: 14\n", "  labs_days: 21\n", 1)
+        .replace("  findings_days: 14\n", "  findings_days: 7\n", 1)
+        .replace("  max_age_years: 16\n", "  max_age_years: 18\n", 1)
+        .replace("  status: RECRUITING\n", "  status: COMPLETED\n", 1)
+        .replace("  complete: true\n", "  complete: false\n", 1)
+    )
     path = tmp_path / "amended.yaml"
     path.write_text(amended)
     result = run(main, ["rules", "diff", str(REPO / "criteria" / "NCT06674265.yaml"), str(path)])
     assert result.exit_code == 0, result.output
     out = result.output
     assert "NCT06674265: version 2.0.0 -> 2.1.0" in out and "\nRULE SET\n" in out
-    for field, old, new in [("version", "2.0.0", "2.1.0"), ("lookback.labs_days", "14", "21"),
-                            ("lookback.findings_days", "14", "7"), ("population.max_age_years", "16", "18"),
-                            ("recruitment.status", "RECRUITING", "COMPLETED"), ("coverage.complete", "True", "False"),
-                            ("changelog", "-", "2.1.0 (2026-11-24): Labs may be 21 days old.")]:
+    for field, old, new in [
+        ("version", "2.0.0", "2.1.0"),
+        ("lookback.labs_days", "14", "21"),
+        ("lookback.findings_days", "14", "7"),
+        ("population.max_age_years", "16", "18"),
+        ("recruitment.status", "RECRUITING", "COMPLETED"),
+        ("coverage.complete", "True", "False"),
+        ("changelog", "-", "2.1.0 (2026-11-24): Labs may be 21 days old."),
+    ]:
         assert f"    {field} (old): {old}\n    {field} (new): {new}\n" in out, field
     assert "imaging_days" not in out  # unchanged fields are not listed
     assert out.rstrip().endswith("7 rule-set fields and 0 criteria differ")

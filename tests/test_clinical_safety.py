@@ -36,7 +36,9 @@ def _cli(tmp_path, record: dict, *args):
 
 # --- transfusion-supported platelets ----------------------------------------------------------------------------
 def test_count_drawn_after_a_transfusion_asks_for_a_repeat_on_every_channel(eligible_json, client, tmp_path):
-    eligible_json["history"]["transfusions"] = [{"product": "platelets", "date": "2026-11-13"}]  # count of 11-18: 5 days
+    eligible_json["history"]["transfusions"] = [
+        {"product": "platelets", "date": "2026-11-13"}
+    ]  # count of 11-18: 5 days
     e1 = _criterion(_screen(eligible_json), f"{NCT}-E1")
     assert e1.status == "unknown"
     assert "Repeat the Platelet count on or after 20 Nov 2026" in " ".join(e1.to_settle)  # issue 14 wording
@@ -45,7 +47,11 @@ def test_count_drawn_after_a_transfusion_asks_for_a_repeat_on_every_channel(elig
     body = _api(client, eligible_json).json
     assert body["report"]["verdict"] == "incomplete"
     result = _cli(tmp_path, eligible_json)
-    assert result.exit_code == 0 and "VERDICT: INCOMPLETE" in result.output and "Repeat the Platelet count" in result.output
+    assert (
+        result.exit_code == 0
+        and "VERDICT: INCOMPLETE" in result.output
+        and "Repeat the Platelet count" in result.output
+    )
 
 
 def test_a_repeat_count_seven_days_after_the_transfusion_settles_it(eligible_json):
@@ -57,11 +63,17 @@ def test_a_repeat_count_seven_days_after_the_transfusion_settles_it(eligible_jso
 
 
 # --- boundaries read from the source's words --------------------------------------------------------------------
-@pytest.mark.parametrize("test,value,unit,status", [
-    ("777-3", 50000, "/uL", "fail"), ("777-3", 50001, "/uL", "pass"),
-    ("718-7", 10.0, "g/dL", "fail"), ("718-7", 10.01, "g/dL", "pass"),
-    ("751-8", 500, "/uL", "fail"), ("751-8", 501, "/uL", "pass"),
-])
+@pytest.mark.parametrize(
+    "test,value,unit,status",
+    [
+        ("777-3", 50000, "/uL", "fail"),
+        ("777-3", 50001, "/uL", "pass"),
+        ("718-7", 10.0, "g/dL", "fail"),
+        ("718-7", 10.01, "g/dL", "pass"),
+        ("751-8", 500, "/uL", "fail"),
+        ("751-8", 501, "/uL", "pass"),
+    ],
+)
 def test_e1_boundaries_both_sides(eligible_json, test, value, unit, status):
     eligible_json["observations"].append({"test": test, "value": value, "unit": unit, "date": "2026-11-21"})
     assert _criterion(_screen(eligible_json), f"{NCT}-E1").status == status
@@ -83,8 +95,12 @@ def test_low_spo2_excludes_even_when_oximetry_is_recorded_as_not_indicated(eligi
 
 
 # --- kidney: COG structure ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("birth,sex,height,creatinine", [("2018-03-14", "female", 124, 0.9), ("2010-06-01", "male", 175, 1.1)])
-def test_creatinine_within_the_cog_maximum_passes_whatever_the_schwartz_estimate(eligible_json, client, birth, sex, height, creatinine):
+@pytest.mark.parametrize(
+    "birth,sex,height,creatinine", [("2018-03-14", "female", 124, 0.9), ("2010-06-01", "male", 175, 1.1)]
+)
+def test_creatinine_within_the_cog_maximum_passes_whatever_the_schwartz_estimate(
+    eligible_json, client, birth, sex, height, creatinine
+):
     eligible_json["demographics"].update(birth_date=birth, sex=sex, height_cm=height)
     eligible_json["observations"].append({"test": "2160-0", "value": creatinine, "unit": "mg/dL", "date": "2026-11-21"})
     report = _api(client, eligible_json).json["report"]
@@ -110,7 +126,9 @@ def test_undated_findings_and_attestations_are_unknown_with_a_clear_message(elig
     # Issue 14: instructions to a coordinator name the date to record in words, not by record path.
     assert any("with the date the findings were assessed" in item for item in report["to_settle"])
     i3 = next(c for c in report["criteria"] if c["id"] == f"{NCT}-I3")
-    assert i3["status"] == "unknown" and "with the date the investigator signed the attestations" in " ".join(i3["to_settle"])
+    assert i3["status"] == "unknown" and "with the date the investigator signed the attestations" in " ".join(
+        i3["to_settle"]
+    )
 
 
 def test_findings_older_than_the_lookback_are_too_old(eligible_json):
@@ -121,8 +139,9 @@ def test_findings_older_than_the_lookback_are_too_old(eligible_json):
 
 
 def test_a_weight_from_years_ago_does_not_size_a_steroid_dose(eligible_json):
-    eligible_json["history"]["medications"] = [{"name": "prednisone", "route": "oral", "dose": 20, "dose_unit": "mg/day",
-                                                "start": "2026-11-01"}]
+    eligible_json["history"]["medications"] = [
+        {"name": "prednisone", "route": "oral", "dose": 20, "dose_unit": "mg/day", "start": "2026-11-01"}
+    ]
     eligible_json["demographics"]["weight_date"] = "2020-11-22"
     e7 = _criterion(_screen(eligible_json), f"{NCT}-E7")
     assert e7.status == "unknown" and "too old" in e7.reason
@@ -155,13 +174,17 @@ def test_a_partial_rule_set_never_reads_eligible(client, tmp_path):
     text = CliRunner().invoke(main, ["screen", str(path), "--all", "--as-of", "2026-11-22"]).output
     assert "NO KNOWN EXCLUSION — PARTIAL, 2 criteria encoded" in text
     assert "VERDICT: ELIGIBLE" not in text
-    reports = client.post("/api/v1/screen?as_of=2026-11-22", data=json.dumps(record), content_type="application/json").json["reports"]
+    reports = client.post(
+        "/api/v1/screen?as_of=2026-11-22", data=json.dumps(record), content_type="application/json"
+    ).json["reports"]
     assert [r["verdict"] for r in reports].count("eligible") == 0
 
 
 def test_the_complete_rule_set_states_what_its_source_lacks_and_its_recruitment(eligible_json, tmp_path):
     report = _screen(eligible_json)
-    assert report.coverage.unknown_from_source == ["Registry exclusion items 9-11 are missing from the registry text itself."]
+    assert report.coverage.unknown_from_source == [
+        "Registry exclusion items 9-11 are missing from the registry text itself."
+    ]
     assert report.recruitment.status == "RECRUITING"
     text = _cli(tmp_path, eligible_json).output
     assert "not in the source: Registry exclusion items 9-11 are missing" in text and "recruitment: RECRUITING" in text
@@ -223,18 +246,30 @@ def test_a_disagreement_exits_the_cli_with_4(tmp_path, disagreeing_durable):
 def test_the_form_asks_for_the_assessment_dates(tmp_path):
     client = authorised(make_app(tmp_path, WTF_CSRF_ENABLED=False), "screener")
     page = client.get("/screen?trial=NCT06674265").get_data(as_text=True)
-    for name in ("findings.assessed_on", "attestations.assessed_on", "demographics.weight_date", "demographics.height_date"):
+    for name in (
+        "findings.assessed_on",
+        "attestations.assessed_on",
+        "demographics.weight_date",
+        "demographics.height_date",
+    ):
         assert f'name="{name}"' in page
 
 
 # --- corticosteroids with no cited prednisone equivalence -------------------------------------------------------
-@pytest.mark.parametrize("name,route,status", [
-    ("deflazacort", "oral", "unknown"), ("Emflaza", "oral", "unknown"), ("Entocort", "oral", "unknown"),
-    ("Florinef", "oral", "unknown"), ("budesonide", "inhaled", "pass"),
-])
+@pytest.mark.parametrize(
+    "name,route,status",
+    [
+        ("deflazacort", "oral", "unknown"),
+        ("Emflaza", "oral", "unknown"),
+        ("Entocort", "oral", "unknown"),
+        ("Florinef", "oral", "unknown"),
+        ("budesonide", "inhaled", "pass"),
+    ],
+)
 def test_a_steroid_without_an_equivalence_factor_is_unknown_never_not_a_steroid(eligible_json, name, route, status):
-    eligible_json["history"]["medications"] = [{"name": name, "route": route, "dose": 1, "dose_unit": "mg/kg/day",
-                                                "start": "2026-11-20"}]
+    eligible_json["history"]["medications"] = [
+        {"name": name, "route": route, "dose": 1, "dose_unit": "mg/kg/day", "start": "2026-11-20"}
+    ]
     e7 = _criterion(_screen(eligible_json), f"{NCT}-E7")
     assert e7.status == status
     if status == "unknown":
@@ -243,8 +278,15 @@ def test_a_steroid_without_an_equivalence_factor_is_unknown_never_not_a_steroid(
 
 def test_the_result_page_states_the_registry_gap_and_recruitment(tmp_path):
     client = authorised(make_app(tmp_path, WTF_CSRF_ENABLED=False), "screener")
-    response = client.post("/screen", data={"trial": NCT, "as_of": "2026-11-22", "demographics.birth_date": "2018-03-14",
-                                            "demographics.sex": "female"})
+    response = client.post(
+        "/screen",
+        data={
+            "trial": NCT,
+            "as_of": "2026-11-22",
+            "demographics.birth_date": "2018-03-14",
+            "demographics.sex": "female",
+        },
+    )
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Not in the source:</strong> Registry exclusion items 9-11 are missing" in page

@@ -33,12 +33,20 @@ def test_thresholds_are_converted_to_the_canonical_unit():
 
 
 def test_a_transfusion_free_count_needs_both_the_value_and_independence_to_be_high():
-    high = _compiled({"field": "lab.platelets", "op": "gt", "value": 50, "unit": "10*3/uL", "transfusion_free_days": 7}).tree
-    assert high.op == "all" and [leaf.fact for leaf in high.children] == [LabFact("platelets"), TransfusionFreeFact("platelets", 7)]
-    low = _compiled({"field": "lab.platelets", "op": "le", "value": 50, "unit": "10*3/uL", "transfusion_free_days": 7}).tree
+    high = _compiled(
+        {"field": "lab.platelets", "op": "gt", "value": 50, "unit": "10*3/uL", "transfusion_free_days": 7}
+    ).tree
+    assert high.op == "all" and [leaf.fact for leaf in high.children] == [
+        LabFact("platelets"),
+        TransfusionFreeFact("platelets", 7),
+    ]
+    low = _compiled(
+        {"field": "lab.platelets", "op": "le", "value": 50, "unit": "10*3/uL", "transfusion_free_days": 7}
+    ).tree
     # Low is low whatever came before: the value alone, or open until independence is shown.
-    assert low.op == "any" and low.children[1] == Node("not", (Leaf(TransfusionFreeFact("platelets", 7), "eq", 1,
-                                                                     low.children[1].children[0].text),))
+    assert low.op == "any" and low.children[1] == Node(
+        "not", (Leaf(TransfusionFreeFact("platelets", 7), "eq", 1, low.children[1].children[0].text),)
+    )
 
 
 def test_windows_and_at_least_days_ago_compile_to_day_counts():
@@ -50,19 +58,28 @@ def test_windows_and_at_least_days_ago_compile_to_day_counts():
 
 
 def test_multiples_and_recorded_get_their_own_keys():
-    assert _compiled({"field": "lab.alt", "op": "gt", "multiple": 5, "of": "uln"}).tree.fact == LabMultipleFact("alt", "uln")
+    assert _compiled({"field": "lab.alt", "op": "gt", "multiple": 5, "of": "uln"}).tree.fact == LabMultipleFact(
+        "alt", "uln"
+    )
     assert _compiled({"recorded": "lab.spo2"}).tree.fact == RecordedFact(LabFact("spo2"))
-    assert _compiled({"field": "diagnosis.mycn_amplified", "op": "eq", "value": True}).tree.fact == \
-        RecordFact("diagnosis.mycn_amplified")
+    assert _compiled({"field": "diagnosis.mycn_amplified", "op": "eq", "value": True}).tree.fact == RecordFact(
+        "diagnosis.mycn_amplified"
+    )
 
 
-@pytest.mark.parametrize("logic,path,words", [
-    ({"field": "lab.nonsense", "op": "lt", "value": 1}, ("criteria", 0, "logic", "field"), "unknown field"),
-    ({"any": [{"field": "lab.platelets", "op": "lt", "value": 1, "unit": "g/dL"}]},
-     ("criteria", 0, "logic", "any", 0, "unit"), "not compatible"),
-    ({"field": "diagnosis.primary", "op": "lt", "value": "aml"}, ("criteria", 0, "logic", "op"), "only eq and ne"),
-    ({"recorded": "age_years"}, ("criteria", 0, "logic", "recorded"), "always recorded"),
-])
+@pytest.mark.parametrize(
+    "logic,path,words",
+    [
+        ({"field": "lab.nonsense", "op": "lt", "value": 1}, ("criteria", 0, "logic", "field"), "unknown field"),
+        (
+            {"any": [{"field": "lab.platelets", "op": "lt", "value": 1, "unit": "g/dL"}]},
+            ("criteria", 0, "logic", "any", 0, "unit"),
+            "not compatible",
+        ),
+        ({"field": "diagnosis.primary", "op": "lt", "value": "aml"}, ("criteria", 0, "logic", "op"), "only eq and ne"),
+        ({"recorded": "age_years"}, ("criteria", 0, "logic", "recorded"), "always recorded"),
+    ],
+)
 def test_compile_errors_say_where_as_a_path(logic, path, words):
     with pytest.raises(CompileError) as caught:
         _compiled(logic)
@@ -88,17 +105,37 @@ def test_record_fields_derived_facts_and_attestations_are_typed():
 
 def test_record_value_kinds_turn_flat_text_into_what_strict_validation_expects():
     kinds = record_value_kinds()
-    assert (kinds["demographics.birth_date"], kinds["demographics.weight_kg"], kinds["diagnosis.induction_cycles"],
-            kinds["diagnosis.mycn_amplified"], kinds["record_id"]) == ("date", "number", "integer", "boolean", "text")
+    assert (
+        kinds["demographics.birth_date"],
+        kinds["demographics.weight_kg"],
+        kinds["diagnosis.induction_cycles"],
+        kinds["diagnosis.mycn_amplified"],
+        kinds["record_id"],
+    ) == ("date", "number", "integer", "boolean", "text")
 
 
 # --- the form's inputs ----------------------------------------------------------------------------------------
 def test_the_form_offers_the_inputs_each_kind_of_key_needs():
-    items, labs = _needed([LabMultipleFact("alt", "uln"), TransfusionFreeFact("platelets", 7),
-                           RecordedFact(LabFact("spo2")), DerivedFact("imaging.mibg_avid"),
-                           DaysSinceFact(Event(medication_class="systemic_corticosteroid"), 7),
-                           DaysSinceFact(Event(chemotherapy_end=True), 14), RecordFact("findings.seizures")])
+    items, labs = _needed(
+        [
+            LabMultipleFact("alt", "uln"),
+            TransfusionFreeFact("platelets", 7),
+            RecordedFact(LabFact("spo2")),
+            DerivedFact("imaging.mibg_avid"),
+            DaysSinceFact(Event(medication_class="systemic_corticosteroid"), 7),
+            DaysSinceFact(Event(chemotherapy_end=True), 14),
+            RecordFact("findings.seizures"),
+        ]
+    )
     assert labs == {"alt": True, "platelets": False, "spo2": False}  # the ULN only where a multiple needs it
-    assert {"history.transfusions", "history.imaging", "history.medications", "history.chemotherapy",
-            "findings.seizures", "findings.assessed_on", "demographics.weight_kg", "demographics.height_cm"} <= items
+    assert {
+        "history.transfusions",
+        "history.imaging",
+        "history.medications",
+        "history.chemotherapy",
+        "findings.seizures",
+        "findings.assessed_on",
+        "demographics.weight_kg",
+        "demographics.height_cm",
+    } <= items
     assert "history.transplants" not in items and "attestations.assessed_on" not in items

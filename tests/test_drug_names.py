@@ -80,7 +80,11 @@ def test_every_medication_in_the_synthea_bundles_resolves(words):
     for path in sorted(SYNTHEA.glob("*.json")):
         for entry in json.loads(path.read_text()).get("entry", []):
             resource = entry.get("resource", {})
-            if resource.get("resourceType") not in ("MedicationRequest", "MedicationStatement", "MedicationAdministration"):
+            if resource.get("resourceType") not in (
+                "MedicationRequest",
+                "MedicationStatement",
+                "MedicationAdministration",
+            ):
                 continue
             resources += 1
             for coding in (resource.get("medicationCodeableConcept") or {}).get("coding", []):

@@ -24,7 +24,11 @@ def test_field_and_cross_field_errors_come_together():
     errors = _errors(BAD)
     assert ("demographics.birth_date", "birth date is after the as-of date 2026-11-22") in errors
     assert ("history.medications[0]", "end is before start") in errors
-    assert {field for field, _ in errors} >= {"demographics.sex", "observations[0].value", "history.medications[0].route"}
+    assert {field for field, _ in errors} >= {
+        "demographics.sex",
+        "observations[0].value",
+        "history.medications[0].route",
+    }
 
 
 def test_born_on_the_screening_date_is_not_an_error_the_day_after_is():
@@ -44,16 +48,32 @@ def test_an_end_on_its_start_day_is_fine():
     assert "history.medications[0]" not in {field for field, _ in _errors(same_day)}
 
 
-@pytest.mark.parametrize("text", ["[]", "{ truncated", "[" * 5000 + "]" * 5000, '{"demographics": []}', '{"history": {"medications": {"a": 1}}}',
-                                  '{"history": {"chemotherapy": [5, {"start": 3}]}, "demographics": {"birth_date": 7}}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        "{ truncated",
+        "[" * 5000 + "]" * 5000,
+        '{"demographics": []}',
+        '{"history": {"medications": {"a": 1}}}',
+        '{"history": {"chemotherapy": [5, {"start": 3}]}, "demographics": {"birth_date": 7}}',
+    ],
+)
 def test_odd_shapes_are_reported_not_crashed_on(text):
     with pytest.raises(InvalidRecord):
         parse_record(text, AS_OF)
 
 
 def test_batch_errors_csv_rows_list_every_problem():
-    rows, errors, _candidates = screen_chunk([Item("line 1", "native", json.dumps(BAD))], ["NCT06674265"], AS_OF, "reference")
+    rows, errors, _candidates = screen_chunk(
+        [Item("line 1", "native", json.dumps(BAD))], ["NCT06674265"], AS_OF, "reference"
+    )
     assert rows == []
     fields = [field for source, field, _ in errors if source == "line 1"]
-    assert {"demographics.birth_date", "demographics.sex", "observations[0].value", "history.medications[0].route",
-            "history.medications[0]"} <= set(fields)
+    assert {
+        "demographics.birth_date",
+        "demographics.sex",
+        "observations[0].value",
+        "history.medications[0].route",
+        "history.medications[0]",
+    } <= set(fields)

@@ -67,7 +67,9 @@ def test_steroid_window_in_words_at_its_edges(eligible_json):
         "corticosteroid) — last taken 24 Oct 2026, 29 days ago (needs 7 days without) ✔")
     steroid = eligible_json["history"]["medications"][1]
     steroid["end"] = "2026-11-15"  # 7 days before: clears that day
-    assert _criterion(eligible_json, "NCT06674265-E7").reason.endswith("last taken 15 Nov 2026, 7 days ago (needs 7 days without) ✔")
+    assert _criterion(eligible_json, "NCT06674265-E7").reason.endswith(
+        "last taken 15 Nov 2026, 7 days ago (needs 7 days without) ✔"
+    )
     steroid["end"] = "2026-11-16"  # 6 days before: still within the window
     reason = _criterion(eligible_json, "NCT06674265-E7").reason
     assert reason.endswith("last taken 16 Nov 2026, 6 days ago (needs 7 days without; clears on 23 Nov 2026) ✘")
@@ -77,9 +79,14 @@ def test_transfusion_and_history_reviewed(eligible_json):
     eligible_json["history"]["transfusions"] = [{"product": "platelets", "date": "2026-11-19"}]
     e1 = _criterion(eligible_json, "NCT06674265-E1")
     assert e1.status == "fail"
-    assert e1.reason == "Platelet transfusion on 19 Nov 2026, 3 days ago (needs 7 days without; clears on 26 Nov 2026) ✘"
+    assert (
+        e1.reason == "Platelet transfusion on 19 Nov 2026, 3 days ago (needs 7 days without; clears on 26 Nov 2026) ✘"
+    )
     eligible_json["history"]["transfusions"] = []
-    assert "No platelet transfusion recorded (transfusion history reviewed) ✔" in _criterion(eligible_json, "NCT06674265-E1").reason
+    assert (
+        "No platelet transfusion recorded (transfusion history reviewed) ✔"
+        in _criterion(eligible_json, "NCT06674265-E1").reason
+    )
     del eligible_json["history"]["transfusions"]
     e1 = _criterion(eligible_json, "NCT06674265-E1")
     assert e1.status == "unknown" and "Platelet transfusion: transfusion history not recorded ?" in e1.reason
@@ -87,13 +94,22 @@ def test_transfusion_and_history_reviewed(eligible_json):
 
 
 def test_yes_no_categories_and_attestations_in_words(eligible_json):
-    assert _criterion(eligible_json, "NCT06674265-I4").reason == \
-        "Pathology confirms the diagnosis ✔; Tumour cells in the bone marrow ✔; Urinary catecholamines raised ✔"
-    assert _criterion(eligible_json, "NCT06674265-E4").reason == "Seizures: none on 18 Nov 2026 — excluded if uncontrolled ✔"
-    assert _criterion(eligible_json, "N7-DIAG", "IRCT20170122032121N7").reason == \
-        "Primary diagnosis: neuroblastoma — needs high-grade glioma ✘"
-    assert _criterion(eligible_json, "NCT06674265-E14").reason == \
-        "Investigator attests on 18 Nov 2026 that the patient is able to comply with the protocol ✔"
+    assert (
+        _criterion(eligible_json, "NCT06674265-I4").reason
+        == "Pathology confirms the diagnosis ✔; Tumour cells in the bone marrow ✔; Urinary catecholamines raised ✔"
+    )
+    assert (
+        _criterion(eligible_json, "NCT06674265-E4").reason
+        == "Seizures: none on 18 Nov 2026 — excluded if uncontrolled ✔"
+    )
+    assert (
+        _criterion(eligible_json, "N7-DIAG", "IRCT20170122032121N7").reason
+        == "Primary diagnosis: neuroblastoma — needs high-grade glioma ✘"
+    )
+    assert (
+        _criterion(eligible_json, "NCT06674265-E14").reason
+        == "Investigator attests on 18 Nov 2026 that the patient is able to comply with the protocol ✔"
+    )
     eligible_json["attestations"]["able_to_comply"] = "not_assessed"
     e14 = _criterion(eligible_json, "NCT06674265-E14")
     assert e14.reason == "Investigator has not yet attested that the patient is able to comply with the protocol ?"
@@ -105,11 +121,14 @@ def test_yes_no_categories_and_attestations_in_words(eligible_json):
 
 
 def test_too_old_default_uln_and_unverified_row_are_kept(eligible_json):
-    eligible_json["observations"] = [dict(o, date="2026-10-01") if o["test"] == "1742-6" else o
-                                     for o in eligible_json["observations"]]
+    eligible_json["observations"] = [
+        dict(o, date="2026-10-01") if o["test"] == "1742-6" else o for o in eligible_json["observations"]
+    ]
     e2 = _criterion(eligible_json, "NCT06674265-E2")
-    assert ("ALT 38 U/L on 1 Oct 2026: too old: the last Alanine aminotransferase (ALT, SGPT) (1 Oct 2026) is 52 days "
-            "before 22 Nov 2026; this rule set uses values up to 14 days old ?") in e2.reason
+    assert (
+        "ALT 38 U/L on 1 Oct 2026: too old: the last Alanine aminotransferase (ALT, SGPT) (1 Oct 2026) is 52 days "
+        "before 22 Nov 2026; this rule set uses values up to 14 days old ?"
+    ) in e2.reason
     bilirubin = next(o for o in eligible_json["observations"] if o["test"] == "1975-2")
     del bilirubin["reference_high"]
     n7 = _criterion(eligible_json, "N7-BILI", "IRCT20170122032121N7")
@@ -124,26 +143,35 @@ def test_units_as_people_write_them_while_the_api_keeps_ucum(eligible_json):
     assert unit_label("mL/min/{1.73_m2}") == unit_label("mL/min/1.73m2") == "mL/min/1.73 m²"
     assert unit_choices(LABS["measured_gfr"]) == [("mL/min/1.73m2", "mL/min/1.73 m²")]  # one label per unit
     assert [label for _, label in unit_choices(LABS["bilirubin"])] == ["mg/dL", "µmol/L"]
-    eligible_json["observations"].append({"test": "14631-6", "value": 10.3, "unit": "umol/L", "date": "2026-11-21",
-                                          "reference_high": 17.1})  # the API takes the UCUM code
+    eligible_json["observations"].append(
+        {"test": "14631-6", "value": 10.3, "unit": "umol/L", "date": "2026-11-21", "reference_high": 17.1}
+    )  # the API takes the UCUM code
     e2 = _criterion(eligible_json, "NCT06674265-E2")
-    assert e2.reason.startswith("Total bilirubin 10.3 µmol/L = 0.60 × 1 mg/dL (limit: the reporting lab's upper limit "
-                                "of normal) on 21 Nov 2026 — needs at most 1.5 × ULN ✔")
+    assert e2.reason.startswith(
+        "Total bilirubin 10.3 µmol/L = 0.60 × 1 mg/dL (limit: the reporting lab's upper limit "
+        "of normal) on 21 Nov 2026 — needs at most 1.5 × ULN ✔"
+    )
     assert next(e for e in e2.evidence if e.fact == "lab.bilirubin/uln").value.startswith("10.3 umol/L")  # JSON: codes
 
 
 def test_plain_text_helpers():
     assert when(date(2026, 3, 1)) == "1 Mar 2026"
-    assert plain("record Hemoglobin (g/dL, g/L, mmol/L) dated 2026-11-01") == \
-        "record Hemoglobin (g/dL, g/L, mmol/L) dated 1 Nov 2026"
+    assert (
+        plain("record Hemoglobin (g/dL, g/L, mmol/L) dated 2026-11-01")
+        == "record Hemoglobin (g/dL, g/L, mmol/L) dated 1 Nov 2026"
+    )
     assert plain("Platelet count (/uL, /mm3, 10*3/uL)") == "Platelet count (/µL, /mm³, ×10³/µL)"
     assert plain("INR (1, {INR})") == "INR"
     assert plain("Alanine aminotransferase (ALT, SGPT)") == "Alanine aminotransferase (ALT, SGPT)"
-    assert plain("COG maximum 1.4 mg/dL; UNVERIFIED row, see criteria/tables/creatinine_max_cog.yaml") == \
-        "COG maximum 1.4 mg/dL; UNVERIFIED row"
+    assert (
+        plain("COG maximum 1.4 mg/dL; UNVERIFIED row, see criteria/tables/creatinine_max_cog.yaml")
+        == "COG maximum 1.4 mg/dL; UNVERIFIED row"
+    )
     assert instruction("record MYCN amplified (diagnosis.mycn_amplified)") == "Record whether MYCN is amplified"
-    assert instruction("record the dose and unit for history.medications[2] dexamethasone") == \
-        "Record the dose and unit for dexamethasone"
+    assert (
+        instruction("record the dose and unit for history.medications[2] dexamethasone")
+        == "Record the dose and unit for dexamethasone"
+    )
     assert citation("NCT06674265", "Exclusion Criteria 1") == "NCT06674265, Exclusion Criteria 1"
 
 

@@ -22,10 +22,14 @@ NCT = compiled(load_rule_sets()["NCT06674265"])
 def test_slot_names_are_the_ones_stored_reports_carry():
     # Stored screenings name their evidence by these strings: a changed format would orphan the audit history.
     assert slot_name(DaysSinceFact(Event(transfusion="platelets"), 7)) == "days_since[transfusion=platelets;window=7]"
-    assert slot_name(DaysSinceFact(Event(medication_class="systemic_corticosteroid", min_prednisone_mg_kg_day=0.5), 7)) == \
-        "days_since[medication=systemic_corticosteroid;min_prednisone_mg_kg_day=0.5;window=7]"
-    assert slot_name(DaysSinceFact(Event(medication_class="cyp3a4_modulator", cyp3a4_strengths=("moderate", "strong")), 7)) \
+    assert (
+        slot_name(DaysSinceFact(Event(medication_class="systemic_corticosteroid", min_prednisone_mg_kg_day=0.5), 7))
+        == "days_since[medication=systemic_corticosteroid;min_prednisone_mg_kg_day=0.5;window=7]"
+    )
+    assert (
+        slot_name(DaysSinceFact(Event(medication_class="cyp3a4_modulator", cyp3a4_strengths=("moderate", "strong")), 7))
         == "days_since[medication=cyp3a4_modulator;strengths=moderate,strong;window=7]"
+    )
     assert slot_name(DaysSinceFact(Event(transplant="autologous"))) == "days_since[transplant=autologous]"
     assert slot_name(DaysSinceFact(Event(chemotherapy_end=True), 14)) == "days_since[chemotherapy_end=yes;window=14]"
     assert slot_name(LabMultipleFact("bilirubin", "uln")) == "lab.bilirubin/uln"
@@ -39,7 +43,15 @@ def test_the_compiler_makes_typed_keys_for_every_kind_the_rule_sets_use():
     keys = {key for rule_set in load_rule_sets().values() for key in compiled(rule_set).facts}
     assert all(isinstance(key, FactKey) for key in keys)
     kinds = {type(key) for key in keys}
-    assert kinds == {RecordFact, DerivedFact, LabFact, LabMultipleFact, DaysSinceFact, TransfusionFreeFact, RecordedFact}
+    assert kinds == {
+        RecordFact,
+        DerivedFact,
+        LabFact,
+        LabMultipleFact,
+        DaysSinceFact,
+        TransfusionFreeFact,
+        RecordedFact,
+    }
     assert len({key.slot for key in keys}) == len(keys)  # one slot name per key
     assert DaysSinceFact(Event(transfusion="platelets"), 7) in NCT.facts
     assert TransfusionFreeFact("platelets", 7) in NCT.facts

@@ -150,7 +150,8 @@ def test_prednisone_equivalent_threshold(eligible_json, med, qualifies):
 
 
 def test_unknown_dose_is_unknown_only_while_it_could_matter(eligible_json):
-    meds = eligible_json["history"]["medications"] = [{"name": "prednisone", "route": "oral", "start": "2026-11-01", "end": "2026-11-20"}]
+    prednisone = {"name": "prednisone", "route": "oral", "start": "2026-11-01", "end": "2026-11-20"}
+    meds = eligible_json["history"]["medications"] = [prednisone]
     assert fact(eligible_json, STEROID).value is None
     meds[0]["end"] = "2026-11-10"  # ended 12 days ago: outside the 7-day window whatever the dose
     assert fact(eligible_json, STEROID).value >= 1_000_000

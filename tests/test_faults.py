@@ -17,8 +17,12 @@ def test_database_unreachable_is_503_and_the_probe_still_answers(tmp_path):
     app.config["DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"
     app.extensions.pop("audit_store", None)
     client = app.test_client()
-    response = client.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=(PATIENTS / "eligible.json").read_text(),
-                           content_type="application/json", headers={"Authorization": f"Bearer {secret}"})
+    response = client.post(
+        "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22",
+        data=(PATIENTS / "eligible.json").read_text(),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
     assert response.status_code == 503 and response.content_type == "application/problem+json"
     assert b"nothing was written" in response.data and b"Traceback" not in response.data
     assert client.get("/healthz").status_code == 200

@@ -29,7 +29,16 @@ def _obs(id_, loinc, value, unit, day, status="final", ref_high=None, subject="u
 
 
 def bundle(*entries, patient=True):
-    items = [{"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-03-14", "gender": "female"}}] if patient else []
+    items = (
+        [
+            {
+                "fullUrl": "urn:uuid:p1",
+                "resource": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-03-14", "gender": "female"},
+            }
+        ]
+        if patient
+        else []
+    )
     return {"resourceType": "Bundle", "type": "collection", "entry": items + list(entries)}
 
 
@@ -38,28 +47,38 @@ def read(b):
 
 
 def test_several_values_of_one_test_in_different_units_latest_wins():
-    record, imported = read(bundle(
-        _obs("o1", "777-3", 40, "10*3/uL", "2026-11-10"),
-        _obs("o2", "777-3", 150, "10*9/L", "2026-11-20"),
-        _obs("o3", "777-3", 90_000, "/uL", "2026-11-15"),
-    ))
+    record, imported = read(
+        bundle(
+            _obs("o1", "777-3", 40, "10*3/uL", "2026-11-10"),
+            _obs("o2", "777-3", 150, "10*9/L", "2026-11-20"),
+            _obs("o3", "777-3", 90_000, "/uL", "2026-11-15"),
+        )
+    )
     assert [(o.value, o.unit) for o in record.observations] == [(40, "10*3/uL"), (150, "10*9/L"), (90_000, "/uL")]
     from screener.facts.derive import derive
     from screener.facts.keys import LabFact
     from screener.model.ruleset import Lookback
     from screener.rules import load_tables
 
-    fact = derive(record, AS_OF, [LabFact("platelets")], Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="t"), load_tables())[LabFact("platelets")]
+    fact = derive(
+        record,
+        AS_OF,
+        [LabFact("platelets")],
+        Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="t"),
+        load_tables(),
+    )[LabFact("platelets")]
     assert fact.value == 150_000 and fact.date == date(2026, 11, 20) and "o2" in fact.source
     assert len(imported.used) == 4
 
 
 def test_entered_in_error_and_preliminary_are_ignored_with_reason():
-    record, imported = read(bundle(
-        _obs("o1", "718-7", 6.0, "g/dL", "2026-11-20", status="entered-in-error"),
-        _obs("o2", "718-7", 7.0, "g/dL", "2026-11-20", status="preliminary"),
-        _obs("o3", "718-7", 11.0, "g/dL", "2026-11-19", status="amended"),
-    ))
+    record, imported = read(
+        bundle(
+            _obs("o1", "718-7", 6.0, "g/dL", "2026-11-20", status="entered-in-error"),
+            _obs("o2", "718-7", 7.0, "g/dL", "2026-11-20", status="preliminary"),
+            _obs("o3", "718-7", 11.0, "g/dL", "2026-11-19", status="amended"),
+        )
+    )
     # The preliminary 7.0 g/dL is newer than the amended 11.0: the older value must not decide Hb > 10 (it used to),
     # so hemoglobin is left unrecorded. The entered-in-error result never existed and unsettles nothing.
     assert record.observations == []
@@ -77,7 +96,9 @@ def test_stale_value_is_read_and_then_reported_too_old():
 
 
 def test_unaccepted_unit_and_impossible_value_are_ignored_with_reason():
-    record, imported = read(bundle(_obs("o1", "718-7", 11, "mg/dL", "2026-11-20"), _obs("o2", "777-3", -4, "10*3/uL", "2026-11-20")))
+    record, imported = read(
+        bundle(_obs("o1", "718-7", 11, "mg/dL", "2026-11-20"), _obs("o2", "777-3", -4, "10*3/uL", "2026-11-20"))
+    )
     assert record.observations == []
     assert any("not accepted" in i["reason"] for i in imported.ignored)
     assert any("impossible" in i["reason"] for i in imported.ignored)
@@ -112,16 +133,47 @@ def test_reference_range_becomes_the_labs_uln():
 
 
 def test_conditions_procedures_and_medications():
-    condition = {"resource": {"resourceType": "Condition", "id": "c1", "subject": {"reference": "urn:uuid:p1"},
-                              "clinicalStatus": {"coding": [{"code": "recurrence"}]},
-                              "code": {"text": "Neuroblastoma of adrenal gland"}, "onsetDateTime": "2023-01-01"}}
-    procedure = {"resource": {"resourceType": "Procedure", "id": "pr1", "status": "completed", "subject": {"reference": "urn:uuid:p1"},
-                              "code": {"text": "Autologous hematopoietic stem cell transplant"}, "performedDateTime": "2025-09-02"}}
-    transfusion = {"resource": {"resourceType": "Procedure", "id": "pr2", "status": "completed", "subject": {"reference": "urn:uuid:p1"},
-                                "code": {"coding": [{"display": "Transfusion of platelets"}]}, "performedDateTime": "2026-11-19"}}
-    medication = {"resource": {"resourceType": "MedicationRequest", "id": "m1", "status": "active", "subject": {"reference": "urn:uuid:p1"},
-                               "medicationCodeableConcept": {"text": "Fluconazole 50 MG Oral Tablet"}, "authoredOn": "2026-11-01",
-                               "dosageInstruction": [{"route": {"text": "Oral"}}]}}
+    condition = {
+        "resource": {
+            "resourceType": "Condition",
+            "id": "c1",
+            "subject": {"reference": "urn:uuid:p1"},
+            "clinicalStatus": {"coding": [{"code": "recurrence"}]},
+            "code": {"text": "Neuroblastoma of adrenal gland"},
+            "onsetDateTime": "2023-01-01",
+        }
+    }
+    procedure = {
+        "resource": {
+            "resourceType": "Procedure",
+            "id": "pr1",
+            "status": "completed",
+            "subject": {"reference": "urn:uuid:p1"},
+            "code": {"text": "Autologous hematopoietic stem cell transplant"},
+            "performedDateTime": "2025-09-02",
+        }
+    }
+    transfusion = {
+        "resource": {
+            "resourceType": "Procedure",
+            "id": "pr2",
+            "status": "completed",
+            "subject": {"reference": "urn:uuid:p1"},
+            "code": {"coding": [{"display": "Transfusion of platelets"}]},
+            "performedDateTime": "2026-11-19",
+        }
+    }
+    medication = {
+        "resource": {
+            "resourceType": "MedicationRequest",
+            "id": "m1",
+            "status": "active",
+            "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": {"text": "Fluconazole 50 MG Oral Tablet"},
+            "authoredOn": "2026-11-01",
+            "dosageInstruction": [{"route": {"text": "Oral"}}],
+        }
+    }
     record, imported = read(bundle(condition, procedure, transfusion, medication))
     assert record.diagnosis.primary == "neuroblastoma" and record.diagnosis.disease_status == "relapsed"
     assert [t.type for t in record.history.transplants] == ["autologous"]
@@ -133,8 +185,16 @@ def test_conditions_procedures_and_medications():
 
 def test_procedure_histories_are_recorded_only_by_procedures_of_their_kind():
     def proc(id_, text, status="completed"):
-        return {"resource": {"resourceType": "Procedure", "id": id_, "status": status, "subject": {"reference": "urn:uuid:p1"},
-                             "code": {"text": text}, "performedDateTime": "2026-01-05"}}
+        return {
+            "resource": {
+                "resourceType": "Procedure",
+                "id": id_,
+                "status": status,
+                "subject": {"reference": "urn:uuid:p1"},
+                "code": {"text": text},
+                "performedDateTime": "2026-01-05",
+            }
+        }
 
     # An appendectomy says nothing about transfusions or transplants: both stay not recorded (unknown), not "none".
     record, imported = read(bundle(proc("a", "Appendectomy")))
@@ -147,34 +207,53 @@ def test_procedure_histories_are_recorded_only_by_procedures_of_their_kind():
 
 def test_no_medication_or_procedure_resources_means_not_recorded():
     record, imported = read(bundle())
-    assert record.history.medications is None and record.history.transplants is None and record.history.transfusions is None
+    assert (
+        record.history.medications is None
+        and record.history.transplants is None
+        and record.history.transfusions is None
+    )
     assert imported.assumptions == []
 
 
-@pytest.mark.parametrize("bad,field", [
-    (bundle(patient=False), "entry"),
-    (bundle({"resource": {"resourceType": "Patient", "id": "p2", "birthDate": "2019-01-01"}}), "entry[1]"),
-    (bundle(_obs("o1", "777-3", 150, "10*3/uL", "2026-11-20", subject="urn:uuid:nobody")), "entry[1].resource.subject.reference"),
-    ({"resourceType": "Patient"}, "resourceType"),
-    ({"resourceType": "Bundle"}, "entry"),
-    ({"resourceType": "Bundle", "entry": [{"resource": {}}]}, "entry[0].resource"),
-])
+@pytest.mark.parametrize(
+    "bad,field",
+    [
+        (bundle(patient=False), "entry"),
+        (bundle({"resource": {"resourceType": "Patient", "id": "p2", "birthDate": "2019-01-01"}}), "entry[1]"),
+        (
+            bundle(_obs("o1", "777-3", 150, "10*3/uL", "2026-11-20", subject="urn:uuid:nobody")),
+            "entry[1].resource.subject.reference",
+        ),
+        ({"resourceType": "Patient"}, "resourceType"),
+        ({"resourceType": "Bundle"}, "entry"),
+        ({"resourceType": "Bundle", "entry": [{"resource": {}}]}, "entry[0].resource"),
+    ],
+)
 def test_malformed_bundles_are_refused_naming_the_place(bad, field):
     with pytest.raises(InvalidRecord) as caught:
         read(bad)
     assert caught.value.errors[0].field == field
 
 
-@pytest.mark.parametrize("bad,path", [
-    (bundle(_obs("o1", "777-3", 150, "10*3/uL", "2026-11-20", subject="urn:uuid:nobody")),
-     ("entry", 1, "resource", "subject", "reference")),
-    ({"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": 2018}}]},
-     ("entry", 0, "resource", "birthDate")),
-    (bundle(_obs("o1", "1742-6", 30, "U/L", "2026-11-20", ref_high=1e-7)), ("entry", 1, "resource", "referenceRange", 0,
-                                                                          "high", "value")),
-    # A weight no child has: the record derived from the Bundle refuses it, and the path says so.
-    (bundle(_obs("w", "29463-7", 500, "kg", "2026-11-20")), ("(derived record)", "demographics", "weight_kg")),
-])
+@pytest.mark.parametrize(
+    "bad,path",
+    [
+        (
+            bundle(_obs("o1", "777-3", 150, "10*3/uL", "2026-11-20", subject="urn:uuid:nobody")),
+            ("entry", 1, "resource", "subject", "reference"),
+        ),
+        (
+            {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": 2018}}]},
+            ("entry", 0, "resource", "birthDate"),
+        ),
+        (
+            bundle(_obs("o1", "1742-6", 30, "U/L", "2026-11-20", ref_high=1e-7)),
+            ("entry", 1, "resource", "referenceRange", 0, "high", "value"),
+        ),
+        # A weight no child has: the record derived from the Bundle refuses it, and the path says so.
+        (bundle(_obs("w", "29463-7", 500, "kg", "2026-11-20")), ("(derived record)", "demographics", "weight_kg")),
+    ],
+)
 def test_a_bundles_error_path_is_a_structured_path_like_a_records(bad, path):
     with pytest.raises(InvalidRecord) as caught:
         read(bad)
@@ -197,17 +276,26 @@ def test_partial_birth_date_refused():
 
 def test_bundle_through_the_api_reports_the_import(client):
     b = bundle(_obs("o1", "777-3", 45, "10*3/uL", "2026-11-20"))
-    response = client.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=json.dumps(b), content_type="application/fhir+json")
+    response = client.post(
+        "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=json.dumps(b), content_type="application/fhir+json"
+    )
     body = response.json
     assert response.status_code == 200 and body["report"]["verdict"] == "ineligible"
     assert body["fhir_import"]["used"][1]["used_as"] == "observations[0]"
-    response = client.post("/api/v1/trials/NCT06674265/screen", data=json.dumps(bundle(patient=False)), content_type="application/fhir+json")
+    response = client.post(
+        "/api/v1/trials/NCT06674265/screen",
+        data=json.dumps(bundle(patient=False)),
+        content_type="application/fhir+json",
+    )
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "entry"
 
 
 def _last_observation_day(bundle_json: dict) -> str:
-    days = [e["resource"]["effectiveDateTime"][:10] for e in bundle_json["entry"]
-            if e["resource"]["resourceType"] == "Observation" and "effectiveDateTime" in e["resource"]]
+    days = [
+        e["resource"]["effectiveDateTime"][:10]
+        for e in bundle_json["entry"]
+        if e["resource"]["resourceType"] == "Observation" and "effectiveDateTime" in e["resource"]
+    ]
     return max(days)
 
 
@@ -253,10 +341,21 @@ def test_every_synthea_bundle_screens_against_every_trial_without_a_server_error
 
 
 def test_weight_and_height_carry_their_measurement_dates():
-    record, imported = read(bundle(_obs("w1", "29463-7", 20.5, "kg", "2026-10-01"), _obs("w2", "29463-7", 21.0, "kg", "2026-11-20"),
-                                   _obs("h1", "8302-2", 118, "cm", "2020-06-30"), _obs("w3", "29463-7", 25.0, "kg", "2026-11-23")))
+    record, imported = read(
+        bundle(
+            _obs("w1", "29463-7", 20.5, "kg", "2026-10-01"),
+            _obs("w2", "29463-7", 21.0, "kg", "2026-11-20"),
+            _obs("h1", "8302-2", 118, "cm", "2020-06-30"),
+            _obs("w3", "29463-7", 25.0, "kg", "2026-11-23"),
+        )
+    )
     d = record.demographics
-    assert (d.weight_kg, d.weight_date, d.height_cm, d.height_date) == (21.0, date(2026, 11, 20), 118, date(2020, 6, 30))
+    assert (d.weight_kg, d.weight_date, d.height_cm, d.height_date) == (
+        21.0,
+        date(2026, 11, 20),
+        118,
+        date(2020, 6, 30),
+    )
     assert not any(u["resource"].endswith("/w3") for u in imported.used)  # after the as-of date
 
 
@@ -278,7 +377,9 @@ def test_no_synthea_patient_is_a_candidate_for_any_trial():
             other += 1
             assert any("conditions in the record" in a for a in imported.assumptions)
         else:
-            assert record.diagnosis.primary is None and not any(u["used_as"] == "diagnosis.primary" for u in imported.used)
+            assert record.diagnosis.primary is None and not any(
+                u["used_as"] == "diagnosis.primary" for u in imported.used
+            )
             unknown += 1
     assert candidates == []
     assert (other, unknown) == (147, 4)  # 4 bundles have no Condition at all: their diagnosis stays unknown

@@ -1,4 +1,5 @@
-"""FHIR Conditions by code (SNOMED CT, ICD-10-CM, ICD-O-3), their statuses, and the problem list as evidence of absence."""
+"""FHIR Conditions by code (SNOMED CT, ICD-10-CM, ICD-O-3), their statuses, the problem list as evidence of absence."""
+
 import pytest
 import simple_icd_10_cm as icd10cm
 import yaml
@@ -8,7 +9,11 @@ from screener.screening import screen
 
 from .test_fhir import AS_OF, bundle, read
 
-SNOMED, ICD10, ICDO = "http://snomed.info/sct", "http://hl7.org/fhir/sid/icd-10-cm", "http://terminology.hl7.org/CodeSystem/icd-o-3"
+SNOMED, ICD10, ICDO = (
+    "http://snomed.info/sct",
+    "http://hl7.org/fhir/sid/icd-10-cm",
+    "http://terminology.hl7.org/CodeSystem/icd-o-3",
+)
 TABLE = yaml.safe_load((config.SCREENER_CRITERIA_DIR / "tables" / "fhir_conditions.yaml").read_text())
 
 
@@ -16,12 +21,21 @@ def _cond(id_="c1", *codes, text=None, clinical=None, verification=None, onset="
     code = {"coding": [{"system": s, "code": c} for s, c in codes]}
     if text:
         code["text"] = text
-    resource = {"resourceType": "Condition", "id": id_, "subject": {"reference": "urn:uuid:p1"}, "code": code,
-                "onsetDateTime": onset}
+    resource = {
+        "resourceType": "Condition",
+        "id": id_,
+        "subject": {"reference": "urn:uuid:p1"},
+        "code": code,
+        "onsetDateTime": onset,
+    }
     if clinical:
-        resource["clinicalStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}]}
+        resource["clinicalStatus"] = {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}]
+        }
     if verification:
-        resource["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}]}
+        resource["verificationStatus"] = {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}]
+        }
     return {"fullUrl": f"urn:uuid:{id_}", "resource": resource}
 
 
@@ -38,51 +52,69 @@ def test_every_icd10cm_row_is_a_real_code_with_its_title(row):
 
 def test_code_table_shape():
     names = {"neuroblastoma", "aml", "high_grade_glioma", "low_grade_glioma", "possible"}
-    assert all(r["value"] in names and r["system"] in TABLE["systems"] and isinstance(r["verified"], bool) for r in TABLE["codes"])
+    assert all(
+        r["value"] in names and r["system"] in TABLE["systems"] and isinstance(r["verified"], bool)
+        for r in TABLE["codes"]
+    )
     assert all(r.get("could_be") for r in TABLE["codes"] if r["value"] == "possible")
     assert len({(r["system"], r["code"]) for r in TABLE["codes"]}) == len(TABLE["codes"])
 
 
-@pytest.mark.parametrize("codes,clinical,expected", [
-    ([(SNOMED, "432328008")], "recurrence", ("neuroblastoma", "relapsed")),
-    ([(SNOMED, "432328008")], "active", ("neuroblastoma", None)),
-    ([(SNOMED, "432328008")], "remission", ("neuroblastoma", "remission")),
-    ([(SNOMED, "432328008")], "resolved", ("neuroblastoma", "remission")),
-    ([(ICD10, "C92.02")], None, ("aml", "relapsed")),
-    ([(ICD10, "C9202")], None, ("aml", "relapsed")),            # written without the dot
-    ([(ICD10, "C92.01")], None, ("aml", "remission")),
-    ([(ICD10, "C92.00")], None, ("aml", None)),                # "not having achieved remission": new or refractory
-    ([(ICD10, "C92.A2")], None, ("aml", "relapsed")),
-    ([(ICD10, "C92.02")], "remission", ("aml", None)),         # code and status disagree: state unknown
-    ([(ICD10, "C92.00")], "relapse", ("aml", "relapsed")),
-    ([(ICDO, "9500/3")], None, ("neuroblastoma", None)),
-    ([(ICDO, "M9401/3")], None, ("high_grade_glioma", None)),
-    ([(ICDO, "9421/1")], None, ("low_grade_glioma", None)),
-    ([(SNOMED, "91861009"), (ICD10, "C92.02")], None, ("aml", "relapsed")),
-])
+@pytest.mark.parametrize(
+    "codes,clinical,expected",
+    [
+        ([(SNOMED, "432328008")], "recurrence", ("neuroblastoma", "relapsed")),
+        ([(SNOMED, "432328008")], "active", ("neuroblastoma", None)),
+        ([(SNOMED, "432328008")], "remission", ("neuroblastoma", "remission")),
+        ([(SNOMED, "432328008")], "resolved", ("neuroblastoma", "remission")),
+        ([(ICD10, "C92.02")], None, ("aml", "relapsed")),
+        ([(ICD10, "C9202")], None, ("aml", "relapsed")),  # written without the dot
+        ([(ICD10, "C92.01")], None, ("aml", "remission")),
+        ([(ICD10, "C92.00")], None, ("aml", None)),  # "not having achieved remission": new or refractory
+        ([(ICD10, "C92.A2")], None, ("aml", "relapsed")),
+        ([(ICD10, "C92.02")], "remission", ("aml", None)),  # code and status disagree: state unknown
+        ([(ICD10, "C92.00")], "relapse", ("aml", "relapsed")),
+        ([(ICDO, "9500/3")], None, ("neuroblastoma", None)),
+        ([(ICDO, "M9401/3")], None, ("high_grade_glioma", None)),
+        ([(ICDO, "9421/1")], None, ("low_grade_glioma", None)),
+        ([(SNOMED, "91861009"), (ICD10, "C92.02")], None, ("aml", "relapsed")),
+    ],
+)
 def test_disease_and_state_by_code(codes, clinical, expected):
     primary, status, _ = _diagnosis(_cond("c1", *codes, clinical=clinical))
     assert (primary, status) == expected
 
 
-@pytest.mark.parametrize("codes,text", [
-    ([(ICD10, "C71.9")], "Malignant neoplasm of brain"),            # a brain tumour of any kind and grade
-    ([(ICD10, "C74.90")], None),                                    # adrenal: neuroblastoma or another tumour
-    ([(ICD10, "C95.00")], None),                                    # acute leukaemia, type not given
-    ([(SNOMED, "999999999")], "Anaplastic astrocytoma"),            # code not in the table, words say glioma
-    ([(SNOMED, "91861009"), (SNOMED, "432328008")], None),         # two diseases in one concept
-])
+@pytest.mark.parametrize(
+    "codes,text",
+    [
+        ([(ICD10, "C71.9")], "Malignant neoplasm of brain"),  # a brain tumour of any kind and grade
+        ([(ICD10, "C74.90")], None),  # adrenal: neuroblastoma or another tumour
+        ([(ICD10, "C95.00")], None),  # acute leukaemia, type not given
+        ([(SNOMED, "999999999")], "Anaplastic astrocytoma"),  # code not in the table, words say glioma
+        ([(SNOMED, "91861009"), (SNOMED, "432328008")], None),  # two diseases in one concept
+    ],
+)
 def test_possible_codes_leave_the_diagnosis_unknown_and_never_other(codes, text):
-    primary, status, imported = _diagnosis(_cond("c1", *codes, text=text), _cond("c2", (SNOMED, "444814009"), text="Viral sinusitis"))
+    primary, status, imported = _diagnosis(
+        _cond("c1", *codes, text=text), _cond("c2", (SNOMED, "444814009"), text="Viral sinusitis")
+    )
     assert primary is None and status is None
     assert any("c1" in i["resource"] and "may be" in i["reason"] for i in imported.ignored)
     assert any("may be a screened disease" in a for a in imported.assumptions)
 
 
-@pytest.mark.parametrize("verification,expected", [
-    ("confirmed", "neuroblastoma"), (None, "neuroblastoma"), ("provisional", None), ("differential", None),
-    ("unconfirmed", None), ("refuted", "other"),
-])
+@pytest.mark.parametrize(
+    "verification,expected",
+    [
+        ("confirmed", "neuroblastoma"),
+        (None, "neuroblastoma"),
+        ("provisional", None),
+        ("differential", None),
+        ("unconfirmed", None),
+        ("refuted", "other"),
+    ],
+)
 def test_verification_status(verification, expected):
     primary, _, _ = _diagnosis(_cond("c1", (SNOMED, "432328008"), verification=verification))
     assert primary == expected
@@ -99,7 +131,7 @@ def test_words_decide_only_without_a_coding():
     assert _diagnosis(_cond("c1", text="Neuroblastoma of adrenal gland"))[0] == "neuroblastoma"
     assert _diagnosis(_cond("c1", text="Olfactory neuroblastoma"))[0] == "other"
     assert _diagnosis(_cond("c1", text="Family history of neuroblastoma"))[0] == "other"
-    assert _diagnosis(_cond("c1", text="Glioma of brain stem"))[0] is None          # grade not stated
+    assert _diagnosis(_cond("c1", text="Glioma of brain stem"))[0] is None  # grade not stated
     assert _diagnosis(_cond("c1", ("http://example.org/local", "NB1"), text="Neuroblastoma"))[0] == "neuroblastoma"
 
 
@@ -112,7 +144,11 @@ def test_problem_list_without_the_disease_fails_the_diagnosis_with_a_checkable_r
     assert any("among the 3 conditions in the record" in a for a in imported.assumptions)
     used = next(u for u in imported.used if u["used_as"] == "diagnosis.primary")
     assert used["resource"] == "3 Condition resources" and "viral sinusitis" in used["note"]
-    for trial, criterion in (("NCT06674265", "NCT06674265-I1"), ("AML-NK-BMC2023", "AML23-DIAG"), ("IRCT20170122032121N6", "N6-DIAG")):
+    for trial, criterion in (
+        ("NCT06674265", "NCT06674265-I1"),
+        ("AML-NK-BMC2023", "AML23-DIAG"),
+        ("IRCT20170122032121N6", "N6-DIAG"),
+    ):
         report = screen(record, trial, AS_OF)
         assert report.verdict == "ineligible" and next(c for c in report.criteria if c.id == criterion).status == "fail"
 

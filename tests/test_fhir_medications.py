@@ -1,4 +1,5 @@
-"""FHIR medications: RxNorm code and name, route, daily dose from dosage and timing, status and period, what is ignored."""
+"""FHIR medications: RxNorm code and name, route, daily dose from dosage and timing, status, period, what is ignored."""
+
 import pytest
 
 from .test_fhir import AS_OF, bundle, read
@@ -13,7 +14,9 @@ def _med(kind="MedicationRequest", id_="m1", *, concept=None, dosage=None, statu
     else:
         resource["effectiveDateTime"] = "2026-11-18T09:00:00Z"
     if concept is not False:
-        resource["medicationCodeableConcept"] = concept or {"coding": [{"system": RX, "code": "197582", "display": "Dexamethasone 4 MG Oral Tablet"}]}
+        resource["medicationCodeableConcept"] = concept or {
+            "coding": [{"system": RX, "code": "197582", "display": "Dexamethasone 4 MG Oral Tablet"}]
+        }
     if dosage is not None:
         resource["dosageInstruction" if kind == "MedicationRequest" else "dosage"] = dosage
     resource |= extra
@@ -21,8 +24,12 @@ def _med(kind="MedicationRequest", id_="m1", *, concept=None, dosage=None, statu
 
 
 def _dose(value, unit, frequency=1, period=1, period_unit="d", **more):
-    line = {"timing": {"repeat": {"frequency": frequency, "period": period, "periodUnit": period_unit}},
-            "doseAndRate": [{"doseQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}]}
+    line = {
+        "timing": {"repeat": {"frequency": frequency, "period": period, "periodUnit": period_unit}},
+        "doseAndRate": [
+            {"doseQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}
+        ],
+    }
     return [line | more]
 
 
@@ -49,50 +56,89 @@ def test_text_when_no_coding_and_rxnorm_without_display():
 
 
 def test_contained_and_referenced_medication():
-    contained = _med(concept=False, medicationReference={"reference": "#med"},
-                     contained=[{"resourceType": "Medication", "id": "med", "code": {"coding": [{"system": RX, "code": "312617", "display": "predniSONE 5 MG Oral Tablet"}]}}])
+    contained = _med(
+        concept=False,
+        medicationReference={"reference": "#med"},
+        contained=[
+            {
+                "resourceType": "Medication",
+                "id": "med",
+                "code": {"coding": [{"system": RX, "code": "312617", "display": "predniSONE 5 MG Oral Tablet"}]},
+            }
+        ],
+    )
     meds, imported = _one(contained)
     assert (meds[0].rxnorm, meds[0].name) == ("312617", "predniSONE 5 MG Oral Tablet")
     assert "contained Medication" in imported.used[-1]["note"]
-    medication = {"fullUrl": "urn:uuid:med2", "resource": {"resourceType": "Medication", "id": "med2",
-                                                          "code": {"coding": [{"system": RX, "code": "8640", "display": "prednisone"}]}}}
+    medication = {
+        "fullUrl": "urn:uuid:med2",
+        "resource": {
+            "resourceType": "Medication",
+            "id": "med2",
+            "code": {"coding": [{"system": RX, "code": "8640", "display": "prednisone"}]},
+        },
+    }
     meds, _ = _one(medication, _med(concept=False, medicationReference={"reference": "Medication/med2"}))
     assert (meds[0].rxnorm, meds[0].name) == ("8640", "prednisone")
     _, imported = _one(_med(concept=False, medicationReference={"reference": "Medication/nowhere"}))
     assert "does not resolve" in _ignored(imported)[0]
 
 
-@pytest.mark.parametrize("dosage,expected", [
-    (_dose(0.15, "mg/kg", frequency=2), (0.3, "mg/kg/day")),           # twice a day
-    (_dose(2, "mg", frequency=1, period=8, period_unit="h"), (6, "mg/day")),  # every 8 hours
-    (_dose(6, "mg/m2"), (6, "mg/m2/day")),
-    (_dose(0.5, "g"), (500, "mg/day")),
-    (_dose(500, "ug", frequency=2), (1, "mg/day")),
-    (_dose(10, "mg/d", frequency=3), (10, "mg/day")),                    # already a daily dose: timing not applied
-    (_dose(2, "{tablet}", frequency=2), (16, "mg/day")),                 # 2 tablets × 4 mg from the name, twice a day
-    ([{"timing": {"code": {"coding": [{"code": "TID"}]}}, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "mg", "code": "mg"}}]}], (3, "mg/day")),
-    ([_dose(2, "mg")[0] | {"sequence": 1}, _dose(1, "mg")[0] | {"sequence": 1}], (3, "mg/day")),  # concurrent lines
-])
+@pytest.mark.parametrize(
+    "dosage,expected",
+    [
+        (_dose(0.15, "mg/kg", frequency=2), (0.3, "mg/kg/day")),  # twice a day
+        (_dose(2, "mg", frequency=1, period=8, period_unit="h"), (6, "mg/day")),  # every 8 hours
+        (_dose(6, "mg/m2"), (6, "mg/m2/day")),
+        (_dose(0.5, "g"), (500, "mg/day")),
+        (_dose(500, "ug", frequency=2), (1, "mg/day")),
+        (_dose(10, "mg/d", frequency=3), (10, "mg/day")),  # already a daily dose: timing not applied
+        (_dose(2, "{tablet}", frequency=2), (16, "mg/day")),  # 2 tablets × 4 mg from the name, twice a day
+        (
+            [
+                {
+                    "timing": {"code": {"coding": [{"code": "TID"}]}},
+                    "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "mg", "code": "mg"}}],
+                }
+            ],
+            (3, "mg/day"),
+        ),
+        ([_dose(2, "mg")[0] | {"sequence": 1}, _dose(1, "mg")[0] | {"sequence": 1}], (3, "mg/day")),  # concurrent lines
+    ],
+)
 def test_daily_dose_from_dose_and_timing(dosage, expected):
     meds, _ = _one(_med(dosage=dosage))
     assert meds[0].dose == pytest.approx(expected[0]) and meds[0].dose_unit == expected[1]
 
 
-@pytest.mark.parametrize("dosage,why", [
-    ([{"asNeededBoolean": True, "doseAndRate": [{"doseQuantity": {"value": 4, "code": "mg"}}]}], "as needed"),
-    (_dose(4, "mg", period=1, period_unit="wk"), "less often than daily"),
-    (_dose(4, "mg", period=36, period_unit="h"), "less often than daily"),
-    ([{"doseAndRate": [{"doseRange": {"low": {"value": 1, "code": "mg"}, "high": {"value": 4, "code": "mg"}}}]}], "range"),
-    ([{"doseAndRate": [{"doseQuantity": {"value": 4, "code": "mg"}}]}], "without timing"),
-    (_dose(5, "mL"), "not a mass"),
-    ([{"timing": {"repeat": {"frequency": 1, "frequencyMax": 4, "period": 1, "periodUnit": "d"}},
-       "doseAndRate": [{"doseQuantity": {"value": 4, "code": "mg"}}]}], "range of frequencies"),
-    ([_dose(4, "mg")[0] | {"sequence": 1}, _dose(2, "mg")[0] | {"sequence": 2}], "taper"),
-    (_dose(4, "mg", frequency=100), "implausible"),
-    (_dose(0, "mg"), "no usable dose value"),
-    (_dose("4", "mg"), "dosageInstruction[0].doseAndRate[0].doseQuantity.value malformed"),  # kept, dose unknown
-    (_dose(1e300, "mg"), "dosageInstruction[0].doseAndRate[0].doseQuantity.value malformed"),
-])
+@pytest.mark.parametrize(
+    "dosage,why",
+    [
+        ([{"asNeededBoolean": True, "doseAndRate": [{"doseQuantity": {"value": 4, "code": "mg"}}]}], "as needed"),
+        (_dose(4, "mg", period=1, period_unit="wk"), "less often than daily"),
+        (_dose(4, "mg", period=36, period_unit="h"), "less often than daily"),
+        (
+            [{"doseAndRate": [{"doseRange": {"low": {"value": 1, "code": "mg"}, "high": {"value": 4, "code": "mg"}}}]}],
+            "range",
+        ),
+        ([{"doseAndRate": [{"doseQuantity": {"value": 4, "code": "mg"}}]}], "without timing"),
+        (_dose(5, "mL"), "not a mass"),
+        (
+            [
+                {
+                    "timing": {"repeat": {"frequency": 1, "frequencyMax": 4, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": [{"doseQuantity": {"value": 4, "code": "mg"}}],
+                }
+            ],
+            "range of frequencies",
+        ),
+        ([_dose(4, "mg")[0] | {"sequence": 1}, _dose(2, "mg")[0] | {"sequence": 2}], "taper"),
+        (_dose(4, "mg", frequency=100), "implausible"),
+        (_dose(0, "mg"), "no usable dose value"),
+        (_dose("4", "mg"), "dosageInstruction[0].doseAndRate[0].doseQuantity.value malformed"),  # kept, dose unknown
+        (_dose(1e300, "mg"), "dosageInstruction[0].doseAndRate[0].doseQuantity.value malformed"),
+    ],
+)
 def test_unreadable_doses_stay_unknown_and_say_why(dosage, why):
     meds, imported = _one(_med(dosage=dosage))
     assert meds[0].dose is None and meds[0].dose_unit is None
@@ -100,57 +146,141 @@ def test_unreadable_doses_stay_unknown_and_say_why(dosage, why):
 
 
 def test_unitless_tablet_needs_a_single_strength_in_the_name():
-    combo = {"coding": [{"system": RX, "code": "857005", "display": "Acetaminophen 325 MG / HYDROcodone Bitartrate 7.5 MG Oral Tablet"}]}
-    meds, imported = _one(_med(concept=combo, dosage=[{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
-                                                       "doseAndRate": [{"doseQuantity": {"value": 1}}]}]))
+    combo = {
+        "coding": [
+            {
+                "system": RX,
+                "code": "857005",
+                "display": "Acetaminophen 325 MG / HYDROcodone Bitartrate 7.5 MG Oral Tablet",
+            }
+        ]
+    }
+    meds, imported = _one(
+        _med(
+            concept=combo,
+            dosage=[
+                {
+                    "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": [{"doseQuantity": {"value": 1}}],
+                }
+            ],
+        )
+    )
     assert meds[0].dose is None and "no single strength" in _ignored(imported)[0]
 
 
 def test_administrations_of_one_drug_on_one_day_add_up():
-    dose = {"dose": {"value": 4, "unit": "mg", "code": "mg"}, "route": {"coding": [{"system": "http://snomed.info/sct", "code": "47625008"}]}}
-    meds, imported = _one(_med("MedicationAdministration", "a1", status="completed", dosage=dose),
-                          _med("MedicationAdministration", "a2", status="completed", dosage=dose),
-                          _med("MedicationAdministration", "a3", status="completed", dosage=dose, effectiveDateTime="2026-11-19T09:00:00Z"))
-    assert [(m.start.isoformat(), m.dose, m.dose_unit, m.route) for m in meds] == [("2026-11-18", 8, "mg/day", "iv"), ("2026-11-19", 4, "mg/day", "iv")]
+    dose = {
+        "dose": {"value": 4, "unit": "mg", "code": "mg"},
+        "route": {"coding": [{"system": "http://snomed.info/sct", "code": "47625008"}]},
+    }
+    meds, imported = _one(
+        _med("MedicationAdministration", "a1", status="completed", dosage=dose),
+        _med("MedicationAdministration", "a2", status="completed", dosage=dose),
+        _med(
+            "MedicationAdministration", "a3", status="completed", dosage=dose, effectiveDateTime="2026-11-19T09:00:00Z"
+        ),
+    )
+    assert [(m.start.isoformat(), m.dose, m.dose_unit, m.route) for m in meds] == [
+        ("2026-11-18", 8, "mg/day", "iv"),
+        ("2026-11-19", 4, "mg/day", "iv"),
+    ]
     assert "now 8 mg/day" in imported.used[-2]["note"]
 
 
 def test_administration_over_several_days_has_no_daily_dose():
-    entry = _med("MedicationAdministration", "m1", status="completed", dosage={"dose": {"value": 40, "code": "mg"}},
-                 effectivePeriod={"start": "2026-11-15", "end": "2026-11-18"})
+    entry = _med(
+        "MedicationAdministration",
+        "m1",
+        status="completed",
+        dosage={"dose": {"value": 40, "code": "mg"}},
+        effectivePeriod={"start": "2026-11-15", "end": "2026-11-18"},
+    )
     del entry["resource"]["effectiveDateTime"]
     meds, imported = _one(entry)
     assert meds[0].dose is None and (meds[0].start.isoformat(), meds[0].end.isoformat()) == ("2026-11-15", "2026-11-18")
     assert any("several days" in r for r in _ignored(imported))
 
 
-@pytest.mark.parametrize("kind,status,extra,ignored", [
-    ("MedicationStatement", "intended", {}, "not yet taken"),
-    ("MedicationStatement", "not-taken", {}, "not taken"),
-    ("MedicationStatement", "entered-in-error", {}, "entered in error"),
-    ("MedicationAdministration", "not-done", {}, "not given"),
-    ("MedicationRequest", "cancelled", {}, "cancelled"),
-    ("MedicationRequest", "draft", {}, "draft"),
-    ("MedicationRequest", "active", {"intent": "plan"}, "not an order"),
-    ("MedicationRequest", "active", {"intent": "proposal"}, "not an order"),
-])
+@pytest.mark.parametrize(
+    "kind,status,extra,ignored",
+    [
+        ("MedicationStatement", "intended", {}, "not yet taken"),
+        ("MedicationStatement", "not-taken", {}, "not taken"),
+        ("MedicationStatement", "entered-in-error", {}, "entered in error"),
+        ("MedicationAdministration", "not-done", {}, "not given"),
+        ("MedicationRequest", "cancelled", {}, "cancelled"),
+        ("MedicationRequest", "draft", {}, "draft"),
+        ("MedicationRequest", "active", {"intent": "plan"}, "not an order"),
+        ("MedicationRequest", "active", {"intent": "proposal"}, "not an order"),
+    ],
+)
 def test_statuses_that_mean_not_taken_are_ignored_with_the_reason(kind, status, extra, ignored):
     meds, imported = _one(_med(kind, status=status, **extra))
     assert meds == [] and ignored in _ignored(imported)[0]
 
 
-@pytest.mark.parametrize("kind,status,extra,end,note", [
-    ("MedicationRequest", "active", {}, None, "ongoing from 2026-11-18"),
-    ("MedicationRequest", "stopped", {}, None, "stopped on a date not given: taken as ongoing"),
-    ("MedicationRequest", "completed", {"dosageInstruction": [{"timing": {"repeat": {"boundsDuration": {"value": 5, "code": "d"}}}}]}, "2026-11-23", "bounds duration"),
-    ("MedicationRequest", "completed", {"dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-11-01", "end": "2026-11-05"}}}}]}, "2026-11-05", "bounds end"),
-    ("MedicationRequest", "stopped", {"dispenseRequest": {"expectedSupplyDuration": {"value": 7, "code": "d"}, "numberOfRepeatsAllowed": 1}}, "2026-12-02", "expected supply"),
-    ("MedicationStatement", "completed", {}, "2026-11-18", "on 2026-11-18"),
-    ("MedicationStatement", "active", {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-10"}}, None, "ongoing from 2026-11-10"),
-    ("MedicationStatement", "completed", {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-10"}}, None, "completed on a date not given"),
-    ("MedicationStatement", "stopped", {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-10", "end": "2026-11-12"}}, "2026-11-12", "2026-11-10 to 2026-11-12"),
-    ("MedicationAdministration", "in-progress", {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-21"}}, None, "ongoing"),
-])
+@pytest.mark.parametrize(
+    "kind,status,extra,end,note",
+    [
+        ("MedicationRequest", "active", {}, None, "ongoing from 2026-11-18"),
+        ("MedicationRequest", "stopped", {}, None, "stopped on a date not given: taken as ongoing"),
+        (
+            "MedicationRequest",
+            "completed",
+            {"dosageInstruction": [{"timing": {"repeat": {"boundsDuration": {"value": 5, "code": "d"}}}}]},
+            "2026-11-23",
+            "bounds duration",
+        ),
+        (
+            "MedicationRequest",
+            "completed",
+            {
+                "dosageInstruction": [
+                    {"timing": {"repeat": {"boundsPeriod": {"start": "2026-11-01", "end": "2026-11-05"}}}}
+                ]
+            },
+            "2026-11-05",
+            "bounds end",
+        ),
+        (
+            "MedicationRequest",
+            "stopped",
+            {"dispenseRequest": {"expectedSupplyDuration": {"value": 7, "code": "d"}, "numberOfRepeatsAllowed": 1}},
+            "2026-12-02",
+            "expected supply",
+        ),
+        ("MedicationStatement", "completed", {}, "2026-11-18", "on 2026-11-18"),
+        (
+            "MedicationStatement",
+            "active",
+            {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-10"}},
+            None,
+            "ongoing from 2026-11-10",
+        ),
+        (
+            "MedicationStatement",
+            "completed",
+            {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-10"}},
+            None,
+            "completed on a date not given",
+        ),
+        (
+            "MedicationStatement",
+            "stopped",
+            {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-10", "end": "2026-11-12"}},
+            "2026-11-12",
+            "2026-11-10 to 2026-11-12",
+        ),
+        (
+            "MedicationAdministration",
+            "in-progress",
+            {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-21"}},
+            None,
+            "ongoing",
+        ),
+    ],
+)
 def test_status_and_period(kind, status, extra, end, note):
     extra = {k: v for k, v in extra.items() if v is not None}
     entry = _med(kind, status=status, **extra)
@@ -161,15 +291,18 @@ def test_status_and_period(kind, status, extra, end, note):
     assert note in imported.used[-1]["note"]
 
 
-@pytest.mark.parametrize("route,name,expected", [
-    ({"coding": [{"system": "http://snomed.info/sct", "code": "26643006"}]}, "x", "oral"),
-    ({"coding": [{"system": "http://snomed.info/sct", "code": "72607000"}]}, "x", "intrathecal"),
-    ({"text": "Intravenous"}, "x", "iv"),
-    (None, "Hydrocortisone 10 MG/ML Topical Cream", "topical"),
-    (None, "120 ACTUAT Fluticasone propionate 0.044 MG/ACTUAT Metered Dose Inhaler", "inhaled"),
-    (None, "1 ML Dexamethasone 4 MG/ML Injection", "unknown"),
-    (None, "Hydrochlorothiazide 25 MG", "unknown"),
-])
+@pytest.mark.parametrize(
+    "route,name,expected",
+    [
+        ({"coding": [{"system": "http://snomed.info/sct", "code": "26643006"}]}, "x", "oral"),
+        ({"coding": [{"system": "http://snomed.info/sct", "code": "72607000"}]}, "x", "intrathecal"),
+        ({"text": "Intravenous"}, "x", "iv"),
+        (None, "Hydrocortisone 10 MG/ML Topical Cream", "topical"),
+        (None, "120 ACTUAT Fluticasone propionate 0.044 MG/ACTUAT Metered Dose Inhaler", "inhaled"),
+        (None, "1 ML Dexamethasone 4 MG/ML Injection", "unknown"),
+        (None, "Hydrochlorothiazide 25 MG", "unknown"),
+    ],
+)
 def test_route_from_code_words_or_dose_form(route, name, expected):
     dosage = [{"route": route}] if route else None
     meds, _ = _one(_med(concept={"coding": [{"system": RX, "code": "1", "display": name}]}, dosage=dosage))
@@ -179,10 +312,18 @@ def test_route_from_code_words_or_dose_form(route, name, expected):
 def test_a_fhir_steroid_dose_now_decides_the_steroid_exclusion():
     from screener.screening import screen
 
-    weight = {"fullUrl": "urn:uuid:w", "resource": {
-        "resourceType": "Observation", "id": "w", "status": "final", "subject": {"reference": "urn:uuid:p1"},
-        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]}, "effectiveDateTime": "2026-11-15",
-        "valueQuantity": {"value": 20, "unit": "kg", "code": "kg"}}}
+    weight = {
+        "fullUrl": "urn:uuid:w",
+        "resource": {
+            "resourceType": "Observation",
+            "id": "w",
+            "status": "final",
+            "subject": {"reference": "urn:uuid:p1"},
+            "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+            "effectiveDateTime": "2026-11-15",
+            "valueQuantity": {"value": 20, "unit": "kg", "code": "kg"},
+        },
+    }
 
     def e7(value):
         record, _ = read(bundle(weight, _med(dosage=_dose(value, "mg", frequency=1, route={"text": "oral"}))))
@@ -192,7 +333,9 @@ def test_a_fhir_steroid_dose_now_decides_the_steroid_exclusion():
     assert e7(1.5).status == "fail"
     assert e7(1.4).status == "pass"
     record, _ = read(bundle(weight, _med(dosage=[{"asNeededBoolean": True, "route": {"text": "oral"}}])))
-    assert next(c for c in screen(record, "NCT06674265", AS_OF).criteria if c.id == "NCT06674265-E7").status == "unknown"
+    assert (
+        next(c for c in screen(record, "NCT06674265", AS_OF).criteria if c.id == "NCT06674265-E7").status == "unknown"
+    )
 
 
 def test_an_unreadable_medication_makes_the_history_not_recorded():

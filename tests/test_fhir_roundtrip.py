@@ -16,9 +16,22 @@ from .helpers import PATIENTS, REPO
 AS_OF = date(2026, 11, 22)
 SHIPPED = REPO / "seeds" / "fhir"
 # Facts the reader takes from no FHIR resource (screener.fhir.NOT_CARRIED, as fact names).
-NOT_CARRIED = ("diagnosis.pathology_confirmed", "diagnosis.marrow_tumor_cells", "diagnosis.urine_catecholamines_elevated",
-               "diagnosis.risk_group", "diagnosis.mycn_amplified", "diagnosis.induction_cycles", "diagnosis.evaluable_disease",
-               "imaging.", "findings.", "attestations.", "lab.shortening_fraction", "lab.ptt", "lab.agc", "lab.lansky_karnofsky")
+NOT_CARRIED = (
+    "diagnosis.pathology_confirmed",
+    "diagnosis.marrow_tumor_cells",
+    "diagnosis.urine_catecholamines_elevated",
+    "diagnosis.risk_group",
+    "diagnosis.mycn_amplified",
+    "diagnosis.induction_cycles",
+    "diagnosis.evaluable_disease",
+    "imaging.",
+    "findings.",
+    "attestations.",
+    "lab.shortening_fraction",
+    "lab.ptt",
+    "lab.agc",
+    "lab.lansky_karnofsky",
+)
 SEEDS = sorted(p.name for p in PATIENTS.glob("*.json"))
 
 
@@ -58,15 +71,32 @@ def test_the_bundle_is_coded():
     native = parse_record((PATIENTS / "eligible.json").read_text())
     resources = [e["resource"] for e in bundle_from_record(native, AS_OF)["entry"]]
     condition = next(r for r in resources if r["resourceType"] == "Condition")
-    assert {c["system"] for c in condition["code"]["coding"]} == {"http://snomed.info/sct", "http://terminology.hl7.org/CodeSystem/icd-o-3"}
+    assert {c["system"] for c in condition["code"]["coding"]} == {
+        "http://snomed.info/sct",
+        "http://terminology.hl7.org/CodeSystem/icd-o-3",
+    }
     assert condition["clinicalStatus"]["coding"][0]["code"] == "recurrence"
-    assert all(r["code"]["coding"][0]["system"] == "http://loinc.org" for r in resources if r["resourceType"] == "Observation")
+    assert all(
+        r["code"]["coding"][0]["system"] == "http://loinc.org" for r in resources if r["resourceType"] == "Observation"
+    )
     meds = [r for r in resources if r["resourceType"] == "MedicationStatement"]
     assert [m["medicationCodeableConcept"]["coding"][0]["code"] for m in meds] == ["26225", "3264"]
-    assert {r["resourceType"] for r in resources} >= {"Patient", "Condition", "Observation", "MedicationStatement", "Procedure"}
+    assert {r["resourceType"] for r in resources} >= {
+        "Patient",
+        "Condition",
+        "Observation",
+        "MedicationStatement",
+        "Procedure",
+    }
     aml = parse_record((PATIENTS / "aml-relapsed.json").read_text())
-    condition = next(e["resource"] for e in bundle_from_record(aml, AS_OF)["entry"] if e["resource"]["resourceType"] == "Condition")
-    assert {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C92.02", "display": "Acute myeloblastic leukemia"} in condition["code"]["coding"]
+    condition = next(
+        e["resource"] for e in bundle_from_record(aml, AS_OF)["entry"] if e["resource"]["resourceType"] == "Condition"
+    )
+    assert {
+        "system": "http://hl7.org/fhir/sid/icd-10-cm",
+        "code": "C92.02",
+        "display": "Acute myeloblastic leukemia",
+    } in condition["code"]["coding"]
 
 
 @pytest.mark.parametrize("name", SEEDS)
@@ -79,8 +109,12 @@ def test_shipped_example_bundles_screen_and_carry_the_diagnosis(name):
 
 def test_cli_writes_the_bundle(tmp_path):
     out = tmp_path / "b.json"
-    result = CliRunner().invoke(main, ["fhir-bundle", str(PATIENTS / "eligible.json"), "--as-of", "2026-11-22", "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["fhir-bundle", str(PATIENTS / "eligible.json"), "--as-of", "2026-11-22", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
-    assert json.loads(out.read_text()) == bundle_from_record(parse_record((PATIENTS / "eligible.json").read_text()), AS_OF)
+    assert json.loads(out.read_text()) == bundle_from_record(
+        parse_record((PATIENTS / "eligible.json").read_text()), AS_OF
+    )
     result = CliRunner().invoke(main, ["fhir-bundle", str(tmp_path / "missing.json")])
     assert result.exit_code == 2 and "RECORD: no such file" in result.output

@@ -15,46 +15,138 @@ from .test_fhir import AS_OF
 RX, SCT = "http://www.nlm.nih.gov/research/umls/rxnorm", "http://snomed.info/sct"
 SUBJECT = {"reference": "urn:uuid:p1"}
 QTY = {"value": 4, "unit": "mg", "code": "mg", "system": "http://unitsofmeasure.org"}
-DOSAGE = {"sequence": 1, "asNeededBoolean": False, "route": {"coding": [{"system": SCT, "code": "26643006"}], "text": "oral"},
-          "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d", "boundsPeriod": {"start": "2026-11-01", "end": "2026-11-30"},
-                                "boundsDuration": {"value": 5, "code": "d"}, "timeOfDay": ["08:00:00"]},
-                     "code": {"coding": [{"code": "BID"}]}},
-          "doseAndRate": [{"type": {"coding": [{"code": "ordered"}]}, "doseQuantity": QTY}]}
+DOSAGE = {
+    "sequence": 1,
+    "asNeededBoolean": False,
+    "route": {"coding": [{"system": SCT, "code": "26643006"}], "text": "oral"},
+    "timing": {
+        "repeat": {
+            "frequency": 2,
+            "period": 1,
+            "periodUnit": "d",
+            "boundsPeriod": {"start": "2026-11-01", "end": "2026-11-30"},
+            "boundsDuration": {"value": 5, "code": "d"},
+            "timeOfDay": ["08:00:00"],
+        },
+        "code": {"coding": [{"code": "BID"}]},
+    },
+    "doseAndRate": [{"type": {"coding": [{"code": "ordered"}]}, "doseQuantity": QTY}],
+}
 # One resource of every kind the reader uses, with every element it reads.
-TEMPLATE = {"resourceType": "Bundle", "type": "collection", "entry": [
-    {"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-03-14", "gender": "female"}},
-    {"fullUrl": "urn:uuid:o1", "resource": {
-        "resourceType": "Observation", "id": "o1", "status": "final", "subject": SUBJECT,
-        "code": {"coding": [{"system": "http://loinc.org", "code": "1742-6"}]}, "effectiveDateTime": "2026-11-20T08:00:00Z",
-        "effectivePeriod": {"start": "2026-11-20"}, "issued": "2026-11-20T09:00:00Z",
-        "valueQuantity": {"value": 30, "unit": "U/L", "code": "U/L"}, "referenceRange": [{"high": {"value": 40, "unit": "U/L", "code": "U/L"}}]}},
-    {"fullUrl": "urn:uuid:w1", "resource": {
-        "resourceType": "Observation", "id": "w1", "status": "final", "subject": SUBJECT,
-        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]}, "effectiveDateTime": "2026-11-20",
-        "valueQuantity": {"value": 20, "unit": "kg", "code": "kg"}}},
-    {"fullUrl": "urn:uuid:c1", "resource": {
-        "resourceType": "Condition", "id": "c1", "subject": SUBJECT, "onsetDateTime": "2024-01-01", "recordedDate": "2024-01-02",
-        "onsetPeriod": {"start": "2024-01-01"}, "code": {"coding": [{"system": SCT, "code": "432328008", "display": "Neuroblastoma"}], "text": "NB"},
-        "clinicalStatus": {"coding": [{"code": "recurrence"}]}, "verificationStatus": {"coding": [{"code": "confirmed"}]}}},
-    {"fullUrl": "urn:uuid:pr1", "resource": {
-        "resourceType": "Procedure", "id": "pr1", "status": "completed", "subject": SUBJECT, "performedDateTime": "2025-09-02",
-        "performedPeriod": {"start": "2025-09-02"}, "code": {"text": "Autologous hematopoietic stem cell transplant"}}},
-    {"fullUrl": "urn:uuid:med", "resource": {"resourceType": "Medication", "id": "med",
-                                              "code": {"coding": [{"system": RX, "code": "3264", "display": "dexamethasone"}]}}},
-    {"fullUrl": "urn:uuid:m1", "resource": {
-        "resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order", "subject": SUBJECT,
-        "authoredOn": "2026-11-01", "medicationReference": {"reference": "urn:uuid:med"}, "dosageInstruction": [DOSAGE],
-        "dispenseRequest": {"validityPeriod": {"start": "2026-11-01"}, "numberOfRepeatsAllowed": 1,
-                            "expectedSupplyDuration": {"value": 7, "code": "d"}}}},
-    {"fullUrl": "urn:uuid:m2", "resource": {
-        "resourceType": "MedicationStatement", "id": "m2", "status": "active", "subject": SUBJECT,
-        "effectivePeriod": {"start": "2026-11-10", "end": "2026-11-12"}, "medicationReference": {"reference": "#c"},
-        "contained": [{"resourceType": "Medication", "id": "c", "code": {"text": "prednisone"}}], "dosage": [DOSAGE]}},
-    {"fullUrl": "urn:uuid:m3", "resource": {
-        "resourceType": "MedicationAdministration", "id": "m3", "status": "completed", "subject": SUBJECT,
-        "effectiveDateTime": "2026-11-18T10:00:00Z", "medicationCodeableConcept": {"coding": [{"system": RX, "code": "3264"}], "text": "dex"},
-        "dosage": {"route": {"text": "IV"}, "dose": QTY, "rateQuantity": QTY}}},
-]}
+TEMPLATE = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [
+        {
+            "fullUrl": "urn:uuid:p1",
+            "resource": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-03-14", "gender": "female"},
+        },
+        {
+            "fullUrl": "urn:uuid:o1",
+            "resource": {
+                "resourceType": "Observation",
+                "id": "o1",
+                "status": "final",
+                "subject": SUBJECT,
+                "code": {"coding": [{"system": "http://loinc.org", "code": "1742-6"}]},
+                "effectiveDateTime": "2026-11-20T08:00:00Z",
+                "effectivePeriod": {"start": "2026-11-20"},
+                "issued": "2026-11-20T09:00:00Z",
+                "valueQuantity": {"value": 30, "unit": "U/L", "code": "U/L"},
+                "referenceRange": [{"high": {"value": 40, "unit": "U/L", "code": "U/L"}}],
+            },
+        },
+        {
+            "fullUrl": "urn:uuid:w1",
+            "resource": {
+                "resourceType": "Observation",
+                "id": "w1",
+                "status": "final",
+                "subject": SUBJECT,
+                "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+                "effectiveDateTime": "2026-11-20",
+                "valueQuantity": {"value": 20, "unit": "kg", "code": "kg"},
+            },
+        },
+        {
+            "fullUrl": "urn:uuid:c1",
+            "resource": {
+                "resourceType": "Condition",
+                "id": "c1",
+                "subject": SUBJECT,
+                "onsetDateTime": "2024-01-01",
+                "recordedDate": "2024-01-02",
+                "onsetPeriod": {"start": "2024-01-01"},
+                "code": {"coding": [{"system": SCT, "code": "432328008", "display": "Neuroblastoma"}], "text": "NB"},
+                "clinicalStatus": {"coding": [{"code": "recurrence"}]},
+                "verificationStatus": {"coding": [{"code": "confirmed"}]},
+            },
+        },
+        {
+            "fullUrl": "urn:uuid:pr1",
+            "resource": {
+                "resourceType": "Procedure",
+                "id": "pr1",
+                "status": "completed",
+                "subject": SUBJECT,
+                "performedDateTime": "2025-09-02",
+                "performedPeriod": {"start": "2025-09-02"},
+                "code": {"text": "Autologous hematopoietic stem cell transplant"},
+            },
+        },
+        {
+            "fullUrl": "urn:uuid:med",
+            "resource": {
+                "resourceType": "Medication",
+                "id": "med",
+                "code": {"coding": [{"system": RX, "code": "3264", "display": "dexamethasone"}]},
+            },
+        },
+        {
+            "fullUrl": "urn:uuid:m1",
+            "resource": {
+                "resourceType": "MedicationRequest",
+                "id": "m1",
+                "status": "active",
+                "intent": "order",
+                "subject": SUBJECT,
+                "authoredOn": "2026-11-01",
+                "medicationReference": {"reference": "urn:uuid:med"},
+                "dosageInstruction": [DOSAGE],
+                "dispenseRequest": {
+                    "validityPeriod": {"start": "2026-11-01"},
+                    "numberOfRepeatsAllowed": 1,
+                    "expectedSupplyDuration": {"value": 7, "code": "d"},
+                },
+            },
+        },
+        {
+            "fullUrl": "urn:uuid:m2",
+            "resource": {
+                "resourceType": "MedicationStatement",
+                "id": "m2",
+                "status": "active",
+                "subject": SUBJECT,
+                "effectivePeriod": {"start": "2026-11-10", "end": "2026-11-12"},
+                "medicationReference": {"reference": "#c"},
+                "contained": [{"resourceType": "Medication", "id": "c", "code": {"text": "prednisone"}}],
+                "dosage": [DOSAGE],
+            },
+        },
+        {
+            "fullUrl": "urn:uuid:m3",
+            "resource": {
+                "resourceType": "MedicationAdministration",
+                "id": "m3",
+                "status": "completed",
+                "subject": SUBJECT,
+                "effectiveDateTime": "2026-11-18T10:00:00Z",
+                "medicationCodeableConcept": {"coding": [{"system": RX, "code": "3264"}], "text": "dex"},
+                "dosage": {"route": {"text": "IV"}, "dose": QTY, "rateQuantity": QTY},
+            },
+        },
+    ],
+}
 
 
 def _paths(node, prefix=()):
@@ -71,10 +163,20 @@ def _paths(node, prefix=()):
 
 PATHS = [p for p in _paths(TEMPLATE) if p[:1] == ("entry",) and p[-1] != "resourceType"]
 WRONG = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-10**400, max_value=10**400), st.floats(),
-    st.text(max_size=12), st.just(""), st.just([]), st.just({}), st.lists(st.integers(), max_size=2),
-    st.dictionaries(st.sampled_from(["value", "code", "coding", "reference", "start", "text", "x"]),
-                    st.one_of(st.integers(), st.text(max_size=4), st.just([]), st.just({})), max_size=3),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(),
+    st.text(max_size=12),
+    st.just(""),
+    st.just([]),
+    st.just({}),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(
+        st.sampled_from(["value", "code", "coding", "reference", "start", "text", "x"]),
+        st.one_of(st.integers(), st.text(max_size=4), st.just([]), st.just({})),
+        max_size=3,
+    ),
 )
 
 
@@ -113,23 +215,28 @@ def test_wrong_types_at_every_read_path_never_raise(data):
     _read(bundle)
 
 
-@pytest.mark.parametrize("path,value,where", [
-    (("entry", 1, "resource", "status"), ["final"], "status"),
-    (("entry", 1, "resource", "code"), "1742-6", "code"),
-    (("entry", 1, "resource", "code", "coding"), 5, "code.coding"),
-    (("entry", 1, "resource", "subject"), {"reference": {"x": 1}}, "subject.reference"),
-    (("entry", 1, "resource", "effectivePeriod"), "2026", "effectivePeriod"),
-    (("entry", 1, "resource", "referenceRange"), {}, "referenceRange"),
-    (("entry", 1, "resource", "valueQuantity", "value"), 10**400, "valueQuantity.value"),
-    (("entry", 4, "resource", "performedPeriod"), "2025", "performedPeriod"),
-    (("entry", 3, "resource", "code", "coding", 0, "code"), 432328008, "code.coding[0].code"),
-])
+@pytest.mark.parametrize(
+    "path,value,where",
+    [
+        (("entry", 1, "resource", "status"), ["final"], "status"),
+        (("entry", 1, "resource", "code"), "1742-6", "code"),
+        (("entry", 1, "resource", "code", "coding"), 5, "code.coding"),
+        (("entry", 1, "resource", "subject"), {"reference": {"x": 1}}, "subject.reference"),
+        (("entry", 1, "resource", "effectivePeriod"), "2026", "effectivePeriod"),
+        (("entry", 1, "resource", "referenceRange"), {}, "referenceRange"),
+        (("entry", 1, "resource", "valueQuantity", "value"), 10**400, "valueQuantity.value"),
+        (("entry", 4, "resource", "performedPeriod"), "2025", "performedPeriod"),
+        (("entry", 3, "resource", "code", "coding", 0, "code"), 432328008, "code.coding[0].code"),
+    ],
+)
 def test_named_malformed_shapes_are_ignored_with_their_path(path, value, where):
     bundle = copy.deepcopy(TEMPLATE)
     _put(bundle, path, value)
     _, imported = record_from_bundle(json.dumps(bundle), AS_OF)
     entry = f"entry[{path[1]}]"
-    assert any(i["resource"].startswith(entry) and f"malformed at {where}" in i["reason"] for i in imported.ignored), imported.ignored
+    assert any(i["resource"].startswith(entry) and f"malformed at {where}" in i["reason"] for i in imported.ignored), (
+        imported.ignored
+    )
 
 
 def test_a_malformed_dosage_keeps_the_medication_with_its_dose_unknown():
@@ -141,7 +248,9 @@ def test_a_malformed_dosage_keeps_the_medication_with_its_dose_unknown():
     assert any("dosage[0].timing malformed" in i["reason"] for i in imported.ignored)
 
 
-@pytest.mark.parametrize("birth,field", [({"d": 1}, "entry[0].resource.birthDate"), ("2018-03-14garbage", "entry[0].resource.birthDate")])
+@pytest.mark.parametrize(
+    "birth,field", [({"d": 1}, "entry[0].resource.birthDate"), ("2018-03-14garbage", "entry[0].resource.birthDate")]
+)
 def test_a_malformed_patient_is_refused_naming_the_path(birth, field):
     bundle = copy.deepcopy(TEMPLATE)
     bundle["entry"][0]["resource"]["birthDate"] = birth
@@ -150,12 +259,16 @@ def test_a_malformed_patient_is_refused_naming_the_path(birth, field):
     assert caught.value.errors[0].field == field
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.data())
 def test_the_api_never_answers_5xx_to_a_malformed_bundle(client, data):
     bundle = copy.deepcopy(TEMPLATE)
     _put(bundle, data.draw(st.sampled_from(PATHS)), copy.deepcopy(data.draw(WRONG)))
-    response = client.post("/api/v1/screen?as_of=2026-11-22", data=json.dumps(bundle), content_type="application/fhir+json")
+    response = client.post(
+        "/api/v1/screen?as_of=2026-11-22", data=json.dumps(bundle), content_type="application/fhir+json"
+    )
     assert response.status_code in (200, 422), response.status_code
 
 
@@ -177,17 +290,40 @@ def test_a_malformed_medication_resource_that_says_it_was_not_taken_loses_nothin
     assert len(record.history.medications) == 2
 
 
-@pytest.mark.parametrize("code,unknown", [
-    ({"text": "Platelet transfusion"}, {"transfusions"}),
-    ({"text": ["platelet transfusion"]}, {"transfusions", "transplants"}),  # the code itself unreadable: either
-    ({"text": "Appendectomy"}, set()),  # readable and neither: nothing is lost
-])
+@pytest.mark.parametrize(
+    "code,unknown",
+    [
+        ({"text": "Platelet transfusion"}, {"transfusions"}),
+        ({"text": ["platelet transfusion"]}, {"transfusions", "transplants"}),  # the code itself unreadable: either
+        ({"text": "Appendectomy"}, set()),  # readable and neither: nothing is lost
+    ],
+)
 def test_a_malformed_procedure_leaves_the_histories_it_may_belong_to_not_recorded(code, unknown):
     bundle = copy.deepcopy(TEMPLATE)
-    bundle["entry"].append({"resource": {"resourceType": "Procedure", "id": "pr2", "status": "completed", "subject": SUBJECT,
-                                         "code": code, "performedPeriod": "2026-11-20"}})
-    bundle["entry"].append({"resource": {"resourceType": "Procedure", "id": "pr3", "status": "completed", "subject": SUBJECT,
-                                         "code": {"text": "Red blood cell transfusion"}, "performedDateTime": "2026-10-01"}})
+    bundle["entry"].append(
+        {
+            "resource": {
+                "resourceType": "Procedure",
+                "id": "pr2",
+                "status": "completed",
+                "subject": SUBJECT,
+                "code": code,
+                "performedPeriod": "2026-11-20",
+            }
+        }
+    )
+    bundle["entry"].append(
+        {
+            "resource": {
+                "resourceType": "Procedure",
+                "id": "pr3",
+                "status": "completed",
+                "subject": SUBJECT,
+                "code": {"text": "Red blood cell transfusion"},
+                "performedDateTime": "2026-10-01",
+            }
+        }
+    )
     record, _ = record_from_bundle(json.dumps(bundle), AS_OF)
     got = {k for k in ("transfusions", "transplants") if getattr(record.history, k) is None}
     assert got == unknown
@@ -205,14 +341,18 @@ def _with_second_alt(bundle, **changes):
     return [o for o in record.observations if o.test == "1742-6"], imported
 
 
-@pytest.mark.parametrize("changes", [
-    {"effectiveDateTime": "2026-11-21", "valueQuantity": {"value": "high", "unit": "U/L"}},  # no number
-    {"effectiveDateTime": "2026-11-21", "valueQuantity": {"value": 300, "unit": "furlongs", "code": "furlongs"}},
-    {"effectiveDateTime": "2026-11-21", "status": "preliminary"},
-    {"effectiveDateTime": "2026-11-21", "subject": "Patient/p1"},  # malformed: fails the Observation model
-    {"effectiveDateTime": "2026-11-20", "valueQuantity": {"value": -5, "unit": "U/L", "code": "U/L"}},  # same day
-    {"effectiveDateTime": 20261121},  # no readable date: could be the latest
-], ids=["no-number", "unit", "preliminary", "malformed", "same-day-impossible", "undated"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"effectiveDateTime": "2026-11-21", "valueQuantity": {"value": "high", "unit": "U/L"}},  # no number
+        {"effectiveDateTime": "2026-11-21", "valueQuantity": {"value": 300, "unit": "furlongs", "code": "furlongs"}},
+        {"effectiveDateTime": "2026-11-21", "status": "preliminary"},
+        {"effectiveDateTime": "2026-11-21", "subject": "Patient/p1"},  # malformed: fails the Observation model
+        {"effectiveDateTime": "2026-11-20", "valueQuantity": {"value": -5, "unit": "U/L", "code": "U/L"}},  # same day
+        {"effectiveDateTime": 20261121},  # no readable date: could be the latest
+    ],
+    ids=["no-number", "unit", "preliminary", "malformed", "same-day-impossible", "undated"],
+)
 def test_an_unusable_result_as_recent_as_the_latest_leaves_that_lab_unrecorded(changes):
     # Regression: the reader used to drop such a result and let the older ALT of 30 U/L decide the liver criterion,
     # though the newer (unreadable) result may be the one above the threshold.
@@ -221,11 +361,21 @@ def test_an_unusable_result_as_recent_as_the_latest_leaves_that_lab_unrecorded(c
     assert any("Alanine" in a or "ALT" in a for a in imported.assumptions), imported.assumptions
 
 
-@pytest.mark.parametrize("changes", [
-    {"effectiveDateTime": "2026-11-10", "valueQuantity": {"value": "high", "unit": "U/L"}},  # older than the used one
-    {"effectiveDateTime": "2026-11-21", "status": "entered-in-error"},  # never a result
-    {"effectiveDateTime": "2026-11-30", "status": "preliminary"},  # after the as-of date: not yet the patient's value
-], ids=["older", "entered-in-error", "after-as-of"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {
+            "effectiveDateTime": "2026-11-10",
+            "valueQuantity": {"value": "high", "unit": "U/L"},
+        },  # older than the used one
+        {"effectiveDateTime": "2026-11-21", "status": "entered-in-error"},  # never a result
+        {
+            "effectiveDateTime": "2026-11-30",
+            "status": "preliminary",
+        },  # after the as-of date: not yet the patient's value
+    ],
+    ids=["older", "entered-in-error", "after-as-of"],
+)
 def test_an_unusable_result_older_than_the_latest_or_never_a_result_changes_nothing(changes):
     alt, _ = _with_second_alt(copy.deepcopy(TEMPLATE), **changes)
     assert [o.value for o in alt] == [30.0]
@@ -233,8 +383,20 @@ def test_an_unusable_result_older_than_the_latest_or_never_a_result_changes_noth
 
 def test_a_malformed_observation_whose_code_cannot_be_read_may_be_any_lab():
     bundle = copy.deepcopy(TEMPLATE)
-    bundle["entry"].insert(2, {"fullUrl": "urn:uuid:o3", "resource": {
-        "resourceType": "Observation", "id": "o3", "status": "final", "subject": SUBJECT, "code": "platelets",
-        "effectiveDateTime": "2026-11-21", "valueQuantity": {"value": 20000, "unit": "/uL"}}})
+    bundle["entry"].insert(
+        2,
+        {
+            "fullUrl": "urn:uuid:o3",
+            "resource": {
+                "resourceType": "Observation",
+                "id": "o3",
+                "status": "final",
+                "subject": SUBJECT,
+                "code": "platelets",
+                "effectiveDateTime": "2026-11-21",
+                "valueQuantity": {"value": 20000, "unit": "/uL"},
+            },
+        },
+    )
     record, _ = record_from_bundle(json.dumps(bundle), AS_OF)
     assert record.observations == []

@@ -58,11 +58,17 @@ def _headers(response: bytes) -> dict[str, str]:
 
 def test_gunicorn_error_pages_carry_the_security_headers_and_do_not_name_gunicorn(server):
     port, _ = server
-    for request in (b"NOT A REQUEST LINE\r\n\r\n", b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Many: y\r\n" * 60 + b"\r\n"):
+    for request in (
+        b"NOT A REQUEST LINE\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Many: y\r\n" * 60 + b"\r\n",
+    ):
         response = _raw(port, request)
         headers = _headers(response)
         assert response.startswith(b"HTTP/1.1 4"), response[:60]
-        assert "frame-ancestors 'none'" in headers["content-security-policy"] and headers["x-content-type-options"] == "nosniff"
+        assert (
+            "frame-ancestors 'none'" in headers["content-security-policy"]
+            and headers["x-content-type-options"] == "nosniff"
+        )
         assert b"gunicorn" not in response.lower()
     ok = _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert b" 200 " in ok.split(b"\r\n", 1)[0] and "gunicorn" not in _headers(ok).get("server", "").lower()
@@ -72,8 +78,12 @@ def test_gunicorn_refuses_a_chunked_body_over_the_limit(server):
     port, _ = server
     limit = 8 * 1024 * 1024
     padded = BUNDLE + b" " * (limit + 1 - len(BUNDLE))
-    chunks = b"".join(b"%x\r\n%s\r\n" % (len(padded[i:i + 65536]), padded[i:i + 65536]) for i in range(0, len(padded), 65536))
-    request = (b"POST /api/v1/trials/NCT06674265/screen?as_of=2026-11-22 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-               b"Content-Type: application/fhir+json\r\nAuthorization: Bearer scr_not_checked_before_the_size\r\n"
-               b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
+    chunks = b"".join(
+        b"%x\r\n%s\r\n" % (len(padded[i : i + 65536]), padded[i : i + 65536]) for i in range(0, len(padded), 65536)
+    )
+    request = (
+        b"POST /api/v1/trials/NCT06674265/screen?as_of=2026-11-22 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Type: application/fhir+json\r\nAuthorization: Bearer scr_not_checked_before_the_size\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+    )
     assert _raw(port, request).startswith(b"HTTP/1.1 413")

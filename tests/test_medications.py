@@ -47,49 +47,86 @@ def test_every_unrecognised_entry_is_named(eligible_json):
 
 @pytest.mark.parametrize("route", ["other", "unknown"])
 def test_steroid_route_that_cannot_be_classified_is_unknown(eligible_json, route):
-    got = facts(eligible_json, {"name": "prednisone", "route": route, "dose": 1, "dose_unit": "mg/kg/day", "start": "2026-11-20"})
+    got = facts(
+        eligible_json,
+        {"name": "prednisone", "route": route, "dose": 1, "dose_unit": "mg/kg/day", "start": "2026-11-20"},
+    )
     assert got[STEROID].value is None and got[STEROID].unknown == "unclassifiable"
     assert f"recorded as {route}" in got[STEROID].missing and "record the route of prednisone" in got[STEROID].settle
 
 
 @pytest.mark.parametrize("route", ["inhaled", "topical", "intrathecal"])
 def test_non_systemic_routes_do_not_count(eligible_json, route):
-    got = facts(eligible_json, {"name": "dexamethasone", "route": route, "dose": 1, "dose_unit": "mg/kg/day", "start": "2026-11-20"})
+    got = facts(
+        eligible_json,
+        {"name": "dexamethasone", "route": route, "dose": 1, "dose_unit": "mg/kg/day", "start": "2026-11-20"},
+    )
     assert got[STEROID].value >= 1_000_000
     assert f"{route}: not systemic" in got[STEROID].display
 
 
 @pytest.mark.parametrize("route", ["oral", "iv", "im", "sc"])
 def test_systemic_routes_count(eligible_json, route):
-    got = facts(eligible_json, {"name": "dexamethasone", "route": route, "dose": 1, "dose_unit": "mg/kg/day", "start": "2026-11-20"})
+    got = facts(
+        eligible_json,
+        {"name": "dexamethasone", "route": route, "dose": 1, "dose_unit": "mg/kg/day", "start": "2026-11-20"},
+    )
     assert got[STEROID].value == 0
 
 
 def test_steroid_display_names_drug_dose_equivalent_route_and_dates(eligible_json):
-    got = facts(eligible_json, {"name": "Dexamethasone", "route": "oral", "dose": 0.1, "dose_unit": "mg/kg/day",
-                                "start": "2026-11-01", "end": "2026-11-16"})
+    got = facts(
+        eligible_json,
+        {
+            "name": "Dexamethasone",
+            "route": "oral",
+            "dose": 0.1,
+            "dose_unit": "mg/kg/day",
+            "start": "2026-11-01",
+            "end": "2026-11-16",
+        },
+    )
     shown = got[STEROID].display
-    for part in ("Dexamethasone → dexamethasone", "systemic corticosteroid, 6.67 × prednisone", "0.1 mg/kg/day",
-                 "0.67 mg/kg/day prednisone-equivalent", "oral", "2026-11-01 to 2026-11-16", "6 days before"):
+    for part in (
+        "Dexamethasone → dexamethasone",
+        "systemic corticosteroid, 6.67 × prednisone",
+        "0.1 mg/kg/day",
+        "0.67 mg/kg/day prednisone-equivalent",
+        "oral",
+        "2026-11-01 to 2026-11-16",
+        "6 days before",
+    ):
         assert part in shown, part
 
 
 def test_ongoing_course_says_so(eligible_json):
-    got = facts(eligible_json, {"name": "prednisone", "route": "oral", "dose": 12.25, "dose_unit": "mg/day", "start": "2026-11-01"})
+    got = facts(
+        eligible_json,
+        {"name": "prednisone", "route": "oral", "dose": 12.25, "dose_unit": "mg/day", "start": "2026-11-01"},
+    )
     shown = got[STEROID].display
     assert got[STEROID].value == 0
-    assert "from 2026-11-01, no end date (ongoing)" in shown and "ongoing on the as-of date" in shown and "12.25 mg/day = 0.50 mg/kg/day prednisone-equivalent" in shown
+    assert (
+        "from 2026-11-01, no end date (ongoing)" in shown
+        and "ongoing on the as-of date" in shown
+        and "12.25 mg/day = 0.50 mg/kg/day prednisone-equivalent" in shown
+    )
 
 
 def test_below_threshold_course_is_shown_with_its_equivalent(eligible_json):
-    got = facts(eligible_json, {"name": "prednisone", "route": "oral", "dose": 0.49, "dose_unit": "mg/kg/day", "start": "2026-11-01"})
+    got = facts(
+        eligible_json,
+        {"name": "prednisone", "route": "oral", "dose": 0.49, "dose_unit": "mg/kg/day", "start": "2026-11-01"},
+    )
     assert got[STEROID].value >= 1_000_000
     assert "0.49 mg/kg/day prednisone-equivalent" in got[STEROID].display and "below 0.5" in got[STEROID].display
 
 
 def test_weight_needed_for_a_mg_per_day_dose(eligible_json):
     eligible_json["demographics"]["weight_kg"] = None
-    got = facts(eligible_json, {"name": "prednisone", "route": "oral", "dose": 10, "dose_unit": "mg/day", "start": "2026-11-20"})
+    got = facts(
+        eligible_json, {"name": "prednisone", "route": "oral", "dose": 10, "dose_unit": "mg/day", "start": "2026-11-20"}
+    )
     assert got[STEROID].unknown == "dose_unknown" and "weight not recorded" in got[STEROID].missing
 
 
@@ -111,9 +148,18 @@ def test_report_reason_names_the_unrecognised_entry(eligible_json):
 
 
 def test_a_counted_entry_in_the_window_decides_even_beside_an_uncertain_one(eligible_json):
-    got = facts(eligible_json, {"name": "prednisolone", "route": "oral", "dose": 1, "dose_unit": "mg/kg/day",
-                                "start": "2026-11-10", "end": "2026-11-20"},
-                {"name": "Zorbexal", "route": "oral", "start": "2026-11-01"})
+    got = facts(
+        eligible_json,
+        {
+            "name": "prednisolone",
+            "route": "oral",
+            "dose": 1,
+            "dose_unit": "mg/kg/day",
+            "start": "2026-11-10",
+            "end": "2026-11-20",
+        },
+        {"name": "Zorbexal", "route": "oral", "start": "2026-11-01"},
+    )
     steroid = got[STEROID]
     assert steroid.value == 2 and steroid.clears_on is None  # holds; the day it clears depends on Zorbexal
     assert "prednisolone" in steroid.display and "Zorbexal" in steroid.display
@@ -137,8 +183,12 @@ def test_the_worst_accepted_record_screens():
 
 
 def test_each_entry_shows_what_it_was_recognised_as(eligible_json):
-    got = facts(eligible_json, {"name": "Decadron", "route": "oral", "dose": 0.1, "dose_unit": "mg/kg/day", "start": "2026-11-20"},
-                {"name": "Cerebyx", "route": "iv", "start": "2026-11-20"}, {"name": "Zofran", "route": "iv", "start": "2026-11-20"})
+    got = facts(
+        eligible_json,
+        {"name": "Decadron", "route": "oral", "dose": 0.1, "dose_unit": "mg/kg/day", "start": "2026-11-20"},
+        {"name": "Cerebyx", "route": "iv", "start": "2026-11-20"},
+        {"name": "Zofran", "route": "iv", "start": "2026-11-20"},
+    )
     assert "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone" in got[STEROID].display
     assert "Cerebyx → fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer" in got[CYP].display
     assert "Zofran → ondansetron, not a corticosteroid" in got[STEROID].display
@@ -146,19 +196,28 @@ def test_each_entry_shows_what_it_was_recognised_as(eligible_json):
 
 
 def test_steroid_in_a_combination_product_has_no_dose_of_its_own(eligible_json):
-    got = facts(eligible_json, {"name": "ciprofloxacin/dexamethasone", "route": "oral", "dose": 1, "dose_unit": "mg/day", "start": "2026-11-20"})
+    got = facts(
+        eligible_json,
+        {
+            "name": "ciprofloxacin/dexamethasone",
+            "route": "oral",
+            "dose": 1,
+            "dose_unit": "mg/day",
+            "start": "2026-11-20",
+        },
+    )
     assert got[STEROID].unknown == "dose_unknown" and "combination product" in got[STEROID].missing
 
 
 # Each kind of name through the channels: (name, rxnorm, E7 status, E8 status, words the E7/E8 reasons carry)
 CHANNEL_CASES = [
-    ("Decadron", None, "fail", "pass", "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"),   # brand
-    ("dexamethasone sodium phosphate", None, "fail", "pass", "→ dexamethasone"),                                     # salt
-    ("St. John's Wort", None, "pass", "fail", "→ st. john's wort, strong CYP3A4 inducer"),                          # spelling
-    ("Kaletra", None, "pass", "fail", "ritonavir, strong CYP3A4 inhibitor"),                                         # combination
-    ("fosphenytoin", None, "pass", "fail", "fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer"),           # prodrug
-    ("Simvistatin 10 MG", "316672", "pass", "pass", "Simvistatin 10 MG → simvastatin"),                             # coded
-    ("Zorbexal", None, "unknown", "unknown", "Record the generic name of Zorbexal"),                                # unknown
+    ("Decadron", None, "fail", "pass", "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"),  # brand
+    ("dexamethasone sodium phosphate", None, "fail", "pass", "→ dexamethasone"),  # salt
+    ("St. John's Wort", None, "pass", "fail", "→ st. john's wort, strong CYP3A4 inducer"),  # spelling
+    ("Kaletra", None, "pass", "fail", "ritonavir, strong CYP3A4 inhibitor"),  # combination
+    ("fosphenytoin", None, "pass", "fail", "fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer"),  # prodrug
+    ("Simvistatin 10 MG", "316672", "pass", "pass", "Simvistatin 10 MG → simvastatin"),  # coded
+    ("Zorbexal", None, "unknown", "unknown", "Record the generic name of Zorbexal"),  # unknown
 ]
 
 
@@ -184,15 +243,20 @@ def test_medication_names_on_the_cli(tmp_path, eligible_json, name, rxnorm, e7, 
 
     path = tmp_path / "record.json"
     path.write_text(json.dumps(_channel_record(eligible_json, name, rxnorm)))
-    result = CliRunner().invoke(main, ["screen", str(path), "--trial", "NCT06674265", "--as-of", "2026-11-22", "--format", "json"])
+    result = CliRunner().invoke(
+        main, ["screen", str(path), "--trial", "NCT06674265", "--as-of", "2026-11-22", "--format", "json"]
+    )
     got7, got8, text = _statuses_and_text(json.loads(result.stdout))
     assert (got7, got8) == (e7, e8) and words in text
 
 
 @pytest.mark.parametrize("name,rxnorm,e7,e8,words", CHANNEL_CASES, ids=[c[0] for c in CHANNEL_CASES])
 def test_medication_names_on_the_api(client, eligible_json, name, rxnorm, e7, e8, words):
-    response = client.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", content_type="application/json",
-                           data=json.dumps(_channel_record(eligible_json, name, rxnorm)))
+    response = client.post(
+        "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22",
+        content_type="application/json",
+        data=json.dumps(_channel_record(eligible_json, name, rxnorm)),
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     got7, got8, text = _statuses_and_text(response.get_json()["report"])
     assert (got7, got8) == (e7, e8) and words in text
@@ -221,13 +285,41 @@ def test_the_form_offers_only_real_names_of_class_drugs():
     offered = suggested_names(tables)
     for name in offered:  # each one is recognised, and as a drug of a class the criteria count
         assert any(words.active(i) in classes for i in words.resolve(name).ingredients), name
-    for real in ("decadron", "dexamethasone", "medrol", "solu-medrol", "orapred", "tegretol", "rifampin", "kaletra",
-                 "voriconazole", "cresemba", "hypericum perforatum", "grapefruit juice"):
+    for real in (
+        "decadron",
+        "dexamethasone",
+        "medrol",
+        "solu-medrol",
+        "orapred",
+        "tegretol",
+        "rifampin",
+        "kaletra",
+        "voriconazole",
+        "cresemba",
+        "hypericum perforatum",
+        "grapefruit juice",
+    ):
         assert real in offered, real
     # what the library recognises but nobody should be offered: fragments, foreign and Latin spellings, chemical
     # synonyms, veterinary products, regional generics; and drugs of no class (they are still recognised when typed)
-    for junk in ("ears and nose", "and veldex", "sone", "prdl", "t stat", "carbamazepina", "dexamethasonum",
-                 "betametasona", "kendall's compound e", "beuthanasia-d special", "otomax", "fluconazol ratiopharm",
-                 "diadresonf", "guanyejinsitao", "simvistatin", "nicotine", "yaz"):
+    for junk in (
+        "ears and nose",
+        "and veldex",
+        "sone",
+        "prdl",
+        "t stat",
+        "carbamazepina",
+        "dexamethasonum",
+        "betametasona",
+        "kendall's compound e",
+        "beuthanasia-d special",
+        "otomax",
+        "fluconazol ratiopharm",
+        "diadresonf",
+        "guanyejinsitao",
+        "simvistatin",
+        "nicotine",
+        "yaz",
+    ):
         assert junk not in offered, junk
         assert words.resolve(junk).ingredients or junk in ("diadresonf",), junk  # recognising is unchanged

@@ -11,9 +11,19 @@ MOLAR_MASS = {"bilirubin": 584.66, "creatinine": 113.12, "hemoglobin": 16_114.0}
 
 # Each accepted unit written as a pint quantity, with the molar mass where the unit is molar.
 PINT_UNITS = {
-    "/uL": "1/microliter", "/mm3": "1/millimeter**3", "10*3/uL": "1e3/microliter", "10*3/mm3": "1e3/millimeter**3",
-    "10*9/L": "1e9/liter", "K/uL": "1e3/microliter", "g/dL": "gram/deciliter", "g/L": "gram/liter", "mg/dL": "milligram/deciliter",
-    "umol/L": "micromole/liter", "mmol/L": "millimole/liter", "U/L": "1/liter", "IU/L": "1/liter",
+    "/uL": "1/microliter",
+    "/mm3": "1/millimeter**3",
+    "10*3/uL": "1e3/microliter",
+    "10*3/mm3": "1e3/millimeter**3",
+    "10*9/L": "1e9/liter",
+    "K/uL": "1e3/microliter",
+    "g/dL": "gram/deciliter",
+    "g/L": "gram/liter",
+    "mg/dL": "milligram/deciliter",
+    "umol/L": "micromole/liter",
+    "mmol/L": "millimole/liter",
+    "U/L": "1/liter",
+    "IU/L": "1/liter",
 }
 
 
@@ -26,9 +36,9 @@ def _pint_to_canonical(lab: str, value: float, unit: str) -> float:
     return quantity.to(target.units).magnitude / target.magnitude
 
 
-@pytest.mark.parametrize("lab,unit", [
-    (lab, unit) for lab, spec in LABS.items() for unit in spec.units if unit in PINT_UNITS
-])
+@pytest.mark.parametrize(
+    "lab,unit", [(lab, unit) for lab, spec in LABS.items() for unit in spec.units if unit in PINT_UNITS]
+)
 def test_factor_matches_pint(lab, unit):
     expected = _pint_to_canonical(lab, 1.0, unit)
     assert math.isclose(to_canonical(LABS[lab], 1.0, unit), expected, rel_tol=2e-3), (lab, unit)
@@ -40,9 +50,15 @@ def test_enzyme_katal_factor_matches_pint():
     assert to_canonical(LABS["alt"], 1.0, "ukat/L") == pytest.approx(one_ukat)
 
 
-@pytest.mark.parametrize("lab,unit,value", [
-    ("platelets", "10*9/L", 50), ("hemoglobin", "mmol/L", 6.2), ("bilirubin", "umol/L", 31), ("creatinine", "umol/L", 88.4),
-])
+@pytest.mark.parametrize(
+    "lab,unit,value",
+    [
+        ("platelets", "10*9/L", 50),
+        ("hemoglobin", "mmol/L", 6.2),
+        ("bilirubin", "umol/L", 31),
+        ("creatinine", "umol/L", 88.4),
+    ],
+)
 def test_conversion_round_trips(lab, unit, value):
     spec = LABS[lab]
     assert from_canonical(spec, to_canonical(spec, value, unit), unit) == pytest.approx(value)

@@ -82,14 +82,21 @@ def test_every_problem_reported_not_just_the_first(eligible_json):
     assert set(_fields(eligible_json)) == {"observations[0].value", "demographics.sex", "findings.seizures"}
 
 
-@pytest.mark.parametrize("text", ['{"demographics": {"birth_date": "2018-03-14", "sex": "female", "weight_kg": NaN}}',
-                                  '{"demographics": {"birth_date": "2018-03-14", "sex": "female", "weight_kg": Infinity}}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"demographics": {"birth_date": "2018-03-14", "sex": "female", "weight_kg": NaN}}',
+        '{"demographics": {"birth_date": "2018-03-14", "sex": "female", "weight_kg": Infinity}}',
+    ],
+)
 def test_nan_and_infinity_rejected(text):
     with pytest.raises(InvalidRecord) as caught:
         parse_record(text)
     # Strict JSON parsing reads NaN and Infinity and the finite-number check names the field (it once could
     # have been "(record)" for unparseable JSON; today the answer is exact).
-    assert [(e.path, e.message) for e in caught.value.errors] == [(("demographics", "weight_kg"), "Input should be a finite number")]
+    assert [(e.path, e.message) for e in caught.value.errors] == [
+        (("demographics", "weight_kg"), "Input should be a finite number")
+    ]
 
 
 def test_malformed_json_does_not_echo_input():

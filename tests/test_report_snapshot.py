@@ -33,4 +33,6 @@ def test_reports_match_the_pinned_ones(engine):
             ours = json.dumps(json.loads(report), indent=1, sort_keys=True, ensure_ascii=False).splitlines()
             pinned = json.dumps(DEMO[name], indent=1, sort_keys=True, ensure_ascii=False).splitlines()
             diff = "\n".join(list(difflib.unified_diff(pinned, ours, "pinned", "now", lineterm=""))[:80])
-        pytest.fail(f"{len(differing)} of {len(CASES)} reports differ, e.g. {', '.join(n for n, _ in differing[:5])}\n{diff}")
+        pytest.fail(
+            f"{len(differing)} of {len(CASES)} reports differ, e.g. {', '.join(n for n, _ in differing[:5])}\n{diff}"
+        )

@@ -30,7 +30,9 @@ def test_every_rule_set_has_golden_cases_covering_every_status():
 
 def test_a_wrong_expectation_is_reported():
     golden = next(g for g in GOLDEN if g.trial_id == "NCT06674265")
-    case = golden.cases[0].model_copy(update={"expect": Expectation(verdict="ineligible", fail=[golden.trial_id + "-AGE"])})
+    case = golden.cases[0].model_copy(
+        update={"expect": Expectation(verdict="ineligible", fail=[golden.trial_id + "-AGE"])}
+    )
     result = run_case(golden, case, "durable")
     assert not result.ok
     assert any("verdict eligible, expected ineligible" in m for m in result.mismatches)

@@ -49,7 +49,11 @@ def test_yaml_syntax_error_has_a_line():
 
 
 def test_population_disagreeing_with_the_age_criterion_is_caught():
-    text = next(p for p in rule_set_files() if p.name == "NCT06674265.yaml").read_text().replace("max_age_years: 16", "max_age_years: 18", 1)
+    text = (
+        next(p for p in rule_set_files() if p.name == "NCT06674265.yaml")
+        .read_text()
+        .replace("max_age_years: 16", "max_age_years: 18", 1)
+    )
     assert any("disagree with population" in p.message for p in lint_text(text, "x.yaml"))
 
 
@@ -68,15 +72,20 @@ def test_medication_table_problems_are_each_reported(tmp_path):
     tables = tmp_path / "tables"
     shutil.copytree(SCREENER_CRITERIA_DIR / "tables", tables)
     with (tables / "cyp3a4.yaml").open("a") as out:
-        out.write('  rifampicin: {role: inducer, strength: strong, source: "a synonym"}\n'
-                  '  fosphenytoin: {role: inducer, strength: strong, source: "a prodrug"}\n'
-                  '  zorbexal: {role: inhibitor, strength: strong, source: "invented"}\n'
-                  '  ketoconazole: {role: inhibitor, strength: strong, source: "twice"}\n')
+        out.write(
+            '  rifampicin: {role: inducer, strength: strong, source: "a synonym"}\n'
+            '  fosphenytoin: {role: inducer, strength: strong, source: "a prodrug"}\n'
+            '  zorbexal: {role: inhibitor, strength: strong, source: "invented"}\n'
+            '  ketoconazole: {role: inhibitor, strength: strong, source: "twice"}\n'
+        )
     with (tables / "corticosteroids.yaml").open("a") as out:
-        out.write("  deflazacort: {prednisone_factor: 0.83}\n  budesonide: {source: \"no factor\"}\n")
+        out.write('  deflazacort: {prednisone_factor: 0.83}\n  budesonide: {source: "no factor"}\n')
     found = {(p.path, p.message.split(" (")[0]) for p in lint_tables(tmp_path)}
     assert ("drugs.rifampicin", "'rifampicin' is not an ingredient known to the medication vocabulary") in found
-    assert ("drugs.fosphenytoin", "'fosphenytoin' is a prodrug of phenytoin: its classes come from phenytoin's row, not its own") in found
+    assert (
+        "drugs.fosphenytoin",
+        "'fosphenytoin' is a prodrug of phenytoin: its classes come from phenytoin's row, not its own",
+    ) in found
     assert ("drugs.zorbexal", "'zorbexal' is not an ingredient known to the medication vocabulary") in found
     assert ("drugs.ketoconazole", "'ketoconazole' is listed twice") in found
     assert ("drugs.deflazacort.source", "Field required") in found

@@ -17,7 +17,9 @@ def test_birth_date_after_as_of_is_an_input_error(eligible_json):
     eligible_json["demographics"]["birth_date"] = "2026-11-23"
     with pytest.raises(InvalidRecord) as caught:
         _screen(eligible_json)
-    assert [(e.field, e.message) for e in caught.value.errors] == [("demographics.birth_date", "birth date is after the as-of date 2026-11-22")]
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("demographics.birth_date", "birth date is after the as-of date 2026-11-22")
+    ]
 
 
 def test_unknown_trial(eligible_record):
@@ -40,7 +42,9 @@ def test_unknown_reports_what_would_settle_it(eligible_json):
     e1 = next(c for c in report.criteria if c.id == "NCT06674265-E1")
     assert e1.status == "unknown"
     # Wording changed in issue 14: an instruction to a coordinator, units as people write them.
-    assert e1.to_settle == ["Record Platelet count (/µL, /mm³, ×10³/µL, ×10³/mm³, ×10⁹/L) dated within the last 14 days"]
+    assert e1.to_settle == [
+        "Record Platelet count (/µL, /mm³, ×10³/µL, ×10³/mm³, ×10⁹/L) dated within the last 14 days"
+    ]
     assert report.to_settle == e1.to_settle
 
 
@@ -56,7 +60,9 @@ def test_reason_carries_value_unit_date_and_threshold(eligible_json):
 
 
 def test_stale_value_is_unknown_with_its_date(eligible_json):
-    eligible_json["observations"] = [dict(o, date="2026-10-01") if o["test"] == "1742-6" else o for o in eligible_json["observations"]]
+    eligible_json["observations"] = [
+        dict(o, date="2026-10-01") if o["test"] == "1742-6" else o for o in eligible_json["observations"]
+    ]
     e2 = next(c for c in _screen(eligible_json).criteria if c.id == "NCT06674265-E2")
     assert e2.status == "unknown"
     assert "1 Oct 2026" in e2.reason  # dates as people read them (issue 14)
@@ -66,8 +72,10 @@ def test_stale_value_is_unknown_with_its_date(eligible_json):
 def test_eligible_from_only_when_waiting_clears_every_fail(eligible_json):
     eligible_json["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})
     # An echo that is still recent on 2026-11-27 (the demo's of 2026-11-12 would be too old by then).
-    eligible_json["observations"] += [{"test": "shortening_fraction", "value": 34, "unit": "%", "date": "2026-11-21"},
-                                      {"test": "10230-1", "value": 63, "unit": "%", "date": "2026-11-21"}]
+    eligible_json["observations"] += [
+        {"test": "shortening_fraction", "value": 34, "unit": "%", "date": "2026-11-21"},
+        {"test": "10230-1", "value": 63, "unit": "%", "date": "2026-11-21"},
+    ]
     report = _screen(eligible_json)
     assert report.verdict == "ineligible" and report.eligible_from == date(2026, 11, 27)
     eligible_json["findings"]["hiv_status"] = "positive"

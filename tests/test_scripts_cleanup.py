@@ -41,7 +41,9 @@ def private_server(tmp_path):
 
 
 def _databases(env) -> list[str]:
-    url = subprocess.run([REPO / "scripts" / "postgres-test-server"], env=env, check=True, capture_output=True, text=True).stdout
+    url = subprocess.run(
+        [REPO / "scripts" / "postgres-test-server"], env=env, check=True, capture_output=True, text=True
+    ).stdout
     import psycopg
 
     with psycopg.connect(url.strip().replace("postgresql+psycopg://", "postgresql://")) as connection:
@@ -50,7 +52,9 @@ def _databases(env) -> list[str]:
 
 def test_a_run_stops_the_server_it_started_and_removes_its_folders(private_server):
     env, temp = private_server
-    run = subprocess.run([REPO / "scripts" / "test", *INNER], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [REPO / "scripts" / "test", *INNER], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "2 passed" in run.stdout
     assert not _listening(int(env["SCREENER_PG_PORT"]))
@@ -61,7 +65,9 @@ def test_a_run_stops_the_server_it_started_and_removes_its_folders(private_serve
 def test_a_run_leaves_a_server_it_did_not_start_running_without_its_databases(private_server):
     env, temp = private_server
     assert _databases(env) == []  # starts the server, as another user of it would have
-    run = subprocess.run([REPO / "scripts" / "test", *INNER], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [REPO / "scripts" / "test", *INNER], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert _listening(int(env["SCREENER_PG_PORT"]))
     assert _databases(env) == [] and os.listdir(temp) == []

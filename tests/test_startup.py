@@ -26,7 +26,11 @@ def test_importing_the_cli_loads_no_heavy_library(tmp_path):
 
 def test_rule_files_read_the_same_with_the_c_parser():
     assert SafeLoader is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    files = rule_set_files() + sorted((REPO / "criteria" / "tables").glob("*.yaml")) + sorted((REPO / "criteria" / "golden").glob("*.yaml"))
+    files = (
+        rule_set_files()
+        + sorted((REPO / "criteria" / "tables").glob("*.yaml"))
+        + sorted((REPO / "criteria" / "golden").glob("*.yaml"))
+    )
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert safe_load(text) == yaml.safe_load(text), path

@@ -9,7 +9,9 @@ SCREEN = "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22"
 
 
 def _post(client, body, url=SCREEN, content_type="application/json"):
-    return client.post(url, data=body if isinstance(body, (str, bytes)) else json.dumps(body), content_type=content_type)
+    return client.post(
+        url, data=body if isinstance(body, (str, bytes)) else json.dumps(body), content_type=content_type
+    )
 
 
 def test_health_and_readiness(client):
@@ -63,17 +65,22 @@ def test_strict_types_on_raw_json(client, eligible_json):
     assert fields == {"demographics.weight_kg", "diagnosis.induction_cycles"}
 
 
-@pytest.mark.parametrize("url,field", [
-    ("/api/v1/trials/NCT06674265/screen?as_of=2026-13-01", "as_of"),
-    ("/api/v1/trials/NCT06674265/screen?as_of=20261122", "as_of"),
-])
+@pytest.mark.parametrize(
+    "url,field",
+    [
+        ("/api/v1/trials/NCT06674265/screen?as_of=2026-13-01", "as_of"),
+        ("/api/v1/trials/NCT06674265/screen?as_of=20261122", "as_of"),
+    ],
+)
 def test_bad_as_of(client, url, field):
     response = _post(client, (PATIENTS / "eligible.json").read_text(), url)
     assert response.status_code == 422 and response.json["errors"][0]["field"] == field
 
 
 def test_birth_after_as_of(client):
-    response = _post(client, (PATIENTS / "eligible.json").read_text(), "/api/v1/trials/NCT06674265/screen?as_of=2010-01-01")
+    response = _post(
+        client, (PATIENTS / "eligible.json").read_text(), "/api/v1/trials/NCT06674265/screen?as_of=2010-01-01"
+    )
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "demographics.birth_date"
 
 
@@ -138,8 +145,11 @@ def test_readme_curl_examples(client):
 
     native = _post(client, (PATIENTS / "eligible.json").read_text())
     assert native.status_code == 200 and native.json["report"]["verdict"] == "eligible"
-    fhir = client.post("/api/v1/screen?as_of=2026-11-22", data=(REPO / "tests" / "fixtures" / "fhir_bundle.json").read_bytes(),
-                       content_type="application/fhir+json")
+    fhir = client.post(
+        "/api/v1/screen?as_of=2026-11-22",
+        data=(REPO / "tests" / "fixtures" / "fhir_bundle.json").read_bytes(),
+        content_type="application/fhir+json",
+    )
     assert fhir.status_code == 200
     nct = next(r for r in fhir.json["reports"] if r["trial_id"] == "NCT06674265")
     assert nct["verdict"] == "incomplete"  # a FHIR bundle carries no attestations, findings or imaging

@@ -56,8 +56,14 @@ def test_exports_stream_from_a_snapshot_without_blocking_screenings(screened, au
     chunks = iter(response.response)
     first = next(chunks)
     # Mid-export, screening goes on (the export holds no write lock) and the export stays on its snapshot.
-    assert screened.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=(PATIENTS / "eligible.json").read_text(),
-                         content_type="application/json").status_code == 200
+    assert (
+        screened.post(
+            "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22",
+            data=(PATIENTS / "eligible.json").read_text(),
+            content_type="application/json",
+        ).status_code
+        == 200
+    )
     rest = list(chunks)
     response.close()
     text = (first + b"".join(rest)).decode()
@@ -71,13 +77,13 @@ def test_exports_stream_from_a_snapshot_without_blocking_screenings(screened, au
 
 def test_screening_log_as_a_consort_flow_beside_the_table(screened, auditor_client):
     page = auditor_client.get("/audit/log?trial=NCT06674265").get_data(as_text=True)
-    svg = page[page.index('<svg class="consort"'):page.index("</svg>")]
+    svg = page[page.index('<svg class="consort"') : page.index("</svg>")]
     for box in ("Screened: n = 3", "Ineligible: n = 1", "Incomplete: n = 1", "Eligible: n = 1"):
         assert box in svg
     # The waiting patient's first failing criterion in protocol order, named by title and id, with its count.
     assert ">1 · Inadequate bone marrow function (NCT06674265-E1)</text>" in svg
-    assert "by open item" in svg and "<title id=\"consort-title\">Screening flow for NCT06674265" in svg
-    table = page[page.index('<table class="log">'):]
+    assert "by open item" in svg and '<title id="consort-title">Screening flow for NCT06674265' in svg
+    table = page[page.index('<table class="log">') :]
     assert '<td>Inadequate bone marrow function<br><span class="small">NCT06674265-E1</span></td><td>1</td>' in table
     assert page.index('<svg class="consort"') < page.index('<table class="log">')
 
@@ -88,12 +94,23 @@ def test_flow_and_chart_show_any_further_verdict_and_count_in_whole_numbers():
     from screener.audit._log import ScreeningLog, chart_figure
     from screener.web.consort import flow
 
-    log = ScreeningLog("X", screened=4, eligible=1, incomplete=1, ineligible_by_first_fail=Counter({"X-I1": 1}),
-                       incomplete_by_item=Counter({"record the platelets": 1}), other=Counter({"no_known_exclusion": 1}),
-                       order=["X-I1"], titles={"X-I1": "Diagnosis"})
+    log = ScreeningLog(
+        "X",
+        screened=4,
+        eligible=1,
+        incomplete=1,
+        ineligible_by_first_fail=Counter({"X-I1": 1}),
+        incomplete_by_item=Counter({"record the platelets": 1}),
+        other=Counter({"no_known_exclusion": 1}),
+        order=["X-I1"],
+        titles={"X-I1": "Diagnosis"},
+    )
     drawn = flow(log)
     assert [(b.heading, b.count, b.tone) for b in drawn.exits] == [
-        ("Ineligible", 1, "fail"), ("No known exclusion", 1, "partial"), ("Incomplete", 1, "unknown")]
+        ("Ineligible", 1, "fail"),
+        ("No known exclusion", 1, "partial"),
+        ("Incomplete", 1, "unknown"),
+    ]
     assert "1 · Diagnosis (X-I1)" in drawn.exits[0].lines and drawn.note == "adds up"
     assert all(b.y >= a.y + a.height for a, b in zip(drawn.exits, drawn.exits[1:], strict=False))  # boxes never overlap
     ticks = chart_figure(log).axes[0].get_xticks()

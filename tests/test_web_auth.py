@@ -50,7 +50,11 @@ def test_route_by_role(clients):
                 # Signing in with no credentials is a 401 of its own, not an access refusal.
                 assert status != 403 and (status != 401 or endpoint == "auth.login_submit"), (endpoint, role, status)
             elif role == "anonymous":
-                assert status == 401 or (status == 302 and "/login" in response.headers["Location"]), (endpoint, role, status)
+                assert status == 401 or (status == 302 and "/login" in response.headers["Location"]), (
+                    endpoint,
+                    role,
+                    status,
+                )
             elif role not in allowed:
                 assert status == 403, (endpoint, role, status)
             else:
@@ -103,7 +107,9 @@ def test_login_logout_and_failed_logins_throttled(tmp_path):
     client = app.test_client()
     assert client.get("/audit/screenings").status_code == 302
     assert client.post("/login", data={"username": "bob", "password": "wrong"}).status_code == 401
-    response = client.post("/login", data={"username": "bob", "password": "a long enough password", "next": "/audit/screenings"})
+    response = client.post(
+        "/login", data={"username": "bob", "password": "a long enough password", "next": "/audit/screenings"}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/audit/screenings"
     # The session cookie (sign-in also sets the known-browser cookie, see test_web_signin.py)
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
@@ -124,7 +130,9 @@ def test_open_redirect_refused(tmp_path):
     app = make_app(tmp_path, WTF_CSRF_ENABLED=False)
     with app.app_context():
         Accounts(get_store()).create_user("carol", "screener", "a long enough password", "test")
-    response = app.test_client().post("/login", data={"username": "carol", "password": "a long enough password", "next": "//evil.example/x"})
+    response = app.test_client().post(
+        "/login", data={"username": "carol", "password": "a long enough password", "next": "//evil.example/x"}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -132,7 +140,9 @@ def test_security_headers(client):
     response = client.get("/api/v1/trials")
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
-    assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["Referrer-Policy"] == "no-referrer"
+    assert (
+        response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["Referrer-Policy"] == "no-referrer"
+    )
     assert "Strict-Transport-Security" not in response.headers
     assert "Strict-Transport-Security" in client.get("/healthz", base_url="https://localhost").headers
 
@@ -141,7 +151,9 @@ def test_actor_is_the_token_and_screeners_see_only_their_own(app):
     alice, bob = authorised(app, "screener", "alice"), authorised(app, "screener", "bob")
     auditor = authorised(app, "auditor")
     body = (PATIENTS / "eligible.json").read_text()
-    first = alice.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=body, content_type="application/json").get_json()
+    first = alice.post(
+        "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=body, content_type="application/json"
+    ).get_json()
     bob.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=body, content_type="application/json")
     rows = auditor.get("/audit/export/screenings.json").get_json()
     assert sorted(r["actor"].split("(")[1] for r in rows) == ["alice)", "bob)"]

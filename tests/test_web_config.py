@@ -5,7 +5,9 @@ from datetime import timedelta
 from screener import config
 
 
-def test_create_app_without_test_config_takes_config_py_then_the_instance_file_then_the_environment(tmp_path, monkeypatch):
+def test_create_app_without_test_config_takes_config_py_then_the_instance_file_then_the_environment(
+    tmp_path, monkeypatch
+):
     from screener.web import create_app
 
     instance = tmp_path / "instance"

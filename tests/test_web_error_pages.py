@@ -75,8 +75,15 @@ def test_500_is_a_page_with_an_incident_id_and_nothing_else(app, monkeypatch):
         raise RuntimeError("secret patient detail")
 
     monkeypatch.setattr(form, "screen", boom)
-    response = _browser(app, "screener").post("/screen", data={
-        "trial": "NCT06674265", "as_of": "2026-11-22", "demographics.birth_date": "2018-03-14", "demographics.sex": "female"})
+    response = _browser(app, "screener").post(
+        "/screen",
+        data={
+            "trial": "NCT06674265",
+            "as_of": "2026-11-22",
+            "demographics.birth_date": "2018-03-14",
+            "demographics.sex": "female",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 500 and response.mimetype == "text/html"
     assert "<h1>Something went wrong</h1>" in page and re.search(r'id="incident-id">[0-9a-f]{12}<', page)
@@ -92,8 +99,12 @@ def test_the_api_keeps_problem_json(app):
     token_client = authorised(app, "screener")
     response = token_client.get("/audit/log")
     assert response.status_code == 403 and response.mimetype == "application/problem+json"
-    response = token_client.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data="{",
-                                 content_type="application/json", headers={"Accept": "text/html"})
+    response = token_client.post(
+        "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22",
+        data="{",
+        content_type="application/json",
+        headers={"Accept": "text/html"},
+    )
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     json_client = _browser(app, "auditor")
     assert json_client.get("/nope", headers={"Accept": "application/json"}).mimetype == "application/problem+json"

@@ -24,15 +24,27 @@ def test_form_shows_only_the_fields_the_trial_needs(form_client):
     assert 'name="attestations.guardian_consent_signed"' in nct
     assert 'name="lab.platelets.value"' not in aml and 'name="diagnosis.disease_status"' in aml
     sections = re.findall(r'<fieldset class="section"><legend>([^<]+)</legend>', nct)
-    assert sections == ["Patient", "Diagnosis and disease status", "Imaging", "Prior therapy and transplants", "Transfusions",
-                        "Laboratory values", "Organ function", "Medications", "Findings", "Investigator attestations"]
+    assert sections == [
+        "Patient",
+        "Diagnosis and disease status",
+        "Imaging",
+        "Prior therapy and transplants",
+        "Transfusions",
+        "Laboratory values",
+        "Organ function",
+        "Medications",
+        "Findings",
+        "Investigator attestations",
+    ]
 
 
 def test_sex_starts_empty_and_is_required(form_client):
     page = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
     sex = re.search(r'<select id="f-demographics-sex".*?</select>', page, re.S)[0]
     assert re.findall(r'<option value="([^"]*)" selected', sex) == [""]
-    response = form_client.post("/screen", data={"trial": "NCT06674265", "as_of": "2026-11-22", "demographics.birth_date": "2018-03-14"})
+    response = form_client.post(
+        "/screen", data={"trial": "NCT06674265", "as_of": "2026-11-22", "demographics.birth_date": "2018-03-14"}
+    )
     assert response.status_code == 422 and 'id="f-demographics-sex-error">Required.' in response.get_data(as_text=True)
 
 
@@ -40,8 +52,15 @@ def test_a_lab_unit_is_chosen_never_assumed(form_client):
     page = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
     platelets = re.search(r'<select id="f-lab-platelets-unit".*?</select>', page, re.S)[0]
     assert re.findall(r'<option value="([^"]*)" selected', platelets) == [""]
-    page = _post(form_client, **{"lab.platelets.value": "142", "lab.platelets.date": "2026-11-18",
-                                 "lab.shortening_fraction.value": "34", "lab.shortening_fraction.date": "2026-11-12"}).get_data(as_text=True)
+    page = _post(
+        form_client,
+        **{
+            "lab.platelets.value": "142",
+            "lab.platelets.date": "2026-11-18",
+            "lab.shortening_fraction.value": "34",
+            "lab.shortening_fraction.date": "2026-11-12",
+        },
+    ).get_data(as_text=True)
     assert 'id="f-lab-platelets-unit-error">Choose the unit of this result.' in page
     assert "f-lab-shortening_fraction-unit-error" not in page  # one unit only (%): nothing to choose
 
@@ -53,8 +72,14 @@ def test_the_unit_picker_offers_the_units_the_api_accepts_as_people_write_them(f
         select = re.search(rf'<select id="f-lab-{lab}-unit".*?</select>', page, re.S)[0]
         return re.findall(r'<option value="([^"]*)" [^>]*>([^<]*)</option>', select)
 
-    assert options("platelets") == [("", "— unit —"), ("/uL", "/µL"), ("/mm3", "/mm³"), ("10*3/uL", "×10³/µL"),
-                                    ("10*3/mm3", "×10³/mm³"), ("10*9/L", "×10⁹/L")]
+    assert options("platelets") == [
+        ("", "— unit —"),
+        ("/uL", "/µL"),
+        ("/mm3", "/mm³"),
+        ("10*3/uL", "×10³/µL"),
+        ("10*3/mm3", "×10³/mm³"),
+        ("10*9/L", "×10⁹/L"),
+    ]
     assert ("umol/L", "µmol/L") in options("creatinine")
     # two codes for one unit are offered once; a unitless result offers no unit to pick wrongly
     assert options("measured_gfr") == [("mL/min/1.73m2", "mL/min/1.73 m²")]
@@ -63,13 +88,36 @@ def test_the_unit_picker_offers_the_units_the_api_accepts_as_people_write_them(f
 
 def test_inputs_follow_the_chart_not_the_alphabet(form_client):
     nct = form_client.get("/screen?trial=NCT06674265").get_data(as_text=True)
-    names = list(dict.fromkeys(re.findall(r'name="((?:demographics|diagnosis|findings|attestations|lab)\.[\w.]+?)(?:\.value)?"', nct)))
-    chart = ["demographics.birth_date", "demographics.sex", "demographics.weight_kg", "demographics.weight_date",
-             "demographics.height_cm", "demographics.height_date", "diagnosis.primary", "diagnosis.pathology_confirmed",
-             "diagnosis.disease_status", "diagnosis.induction_cycles", "lab.platelets", "lab.anc", "lab.hemoglobin",
-             "lab.creatinine", "lab.bilirubin", "lab.alt", "lab.measured_gfr", "lab.shortening_fraction",
-             "findings.assessed_on", "findings.seizures", "findings.ctcae_grades.renal",
-             "attestations.guardian_consent_signed", "attestations.assessed_on"]
+    names = list(
+        dict.fromkeys(
+            re.findall(r'name="((?:demographics|diagnosis|findings|attestations|lab)\.[\w.]+?)(?:\.value)?"', nct)
+        )
+    )
+    chart = [
+        "demographics.birth_date",
+        "demographics.sex",
+        "demographics.weight_kg",
+        "demographics.weight_date",
+        "demographics.height_cm",
+        "demographics.height_date",
+        "diagnosis.primary",
+        "diagnosis.pathology_confirmed",
+        "diagnosis.disease_status",
+        "diagnosis.induction_cycles",
+        "lab.platelets",
+        "lab.anc",
+        "lab.hemoglobin",
+        "lab.creatinine",
+        "lab.bilirubin",
+        "lab.alt",
+        "lab.measured_gfr",
+        "lab.shortening_fraction",
+        "findings.assessed_on",
+        "findings.seizures",
+        "findings.ctcae_grades.renal",
+        "attestations.guardian_consent_signed",
+        "attestations.assessed_on",
+    ]
     assert [n for n in names if n in chart] == chart
     # Alphabetical order would put the marrow before the primary diagnosis and ALT before the platelets.
     assert names.index("diagnosis.primary") < names.index("diagnosis.marrow_tumor_cells")
@@ -83,9 +131,14 @@ def test_the_chart_places_every_field_a_rule_can_name():
     assert len(placed) == len(set(placed))  # each item in one place only
     from screener.facts.keys import RecordFact
 
-    record_fields = {f.record_path or f.name for f in catalogue().values() if f.record_path or isinstance(f.key, RecordFact)}
-    wanted = ({p for p in record_fields if not p.startswith("demographics.")} | {f"history.{h}" for h in HISTORY_ROWS}
-              | {k for k in catalogue() if k.startswith("lab.")})
+    record_fields = {
+        f.record_path or f.name for f in catalogue().values() if f.record_path or isinstance(f.key, RecordFact)
+    }
+    wanted = (
+        {p for p in record_fields if not p.startswith("demographics.")}
+        | {f"history.{h}" for h in HISTORY_ROWS}
+        | {k for k in catalogue() if k.startswith("lab.")}
+    )
     assert wanted - set(placed) == set()
 
 
@@ -93,68 +146,115 @@ def test_every_input_has_a_label(form_client):
     page = form_client.get("/screen?trial=all").get_data(as_text=True)
     ids = re.findall(r'<(?:input|select)[^>]*id="([^"]+)"', page)
     labelled = set(re.findall(r'<label[^>]* for="([^"]+)"', page)) | set(
-        re.findall(r'<(?:input|select)[^>]*id="([^"]+)"[^>]*aria-label=', page))
+        re.findall(r'<(?:input|select)[^>]*id="([^"]+)"[^>]*aria-label=', page)
+    )
     assert ids and not [i for i in ids if i not in labelled]
 
 
 def test_validation_error_round_trip_keeps_what_was_entered(form_client):
-    response = _post(form_client, **{"lab.platelets.value": "-5", "lab.platelets.unit": "/uL", "lab.platelets.date": "2026-11-20",
-                                     "lab.hemoglobin.value": "ten", "diagnosis.risk_group": "high"})
+    response = _post(
+        form_client,
+        **{
+            "lab.platelets.value": "-5",
+            "lab.platelets.unit": "/uL",
+            "lab.platelets.date": "2026-11-20",
+            "lab.hemoglobin.value": "ten",
+            "diagnosis.risk_group": "high",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'id="f-lab-platelets-value-error">Impossible value for Platelet count: must lie between 0 and 5,000,000 /uL.' in page
+    assert (
+        'id="f-lab-platelets-value-error">Impossible value for Platelet count: must lie between 0 and 5,000,000 /uL.'
+        in page
+    )
     assert 'id="f-lab-hemoglobin-value-error">Enter a number.' in page
     assert 'value="-5"' in page and 'value="ten"' in page and '<option value="high" selected>' in page
     assert 'href="#f-lab-platelets-value"' in page  # the error summary links to the field
 
 
 def test_history_rows_need_the_list_marked_complete(form_client):
-    response = _post(form_client, **{"history.transfusions.0.product": "platelets", "history.transfusions.0.date": "2026-11-20"})
+    response = _post(
+        form_client, **{"history.transfusions.0.product": "platelets", "history.transfusions.0.date": "2026-11-20"}
+    )
     assert response.status_code == 422
     assert "mark the list as complete" in response.get_data(as_text=True)
 
 
 def test_end_before_start_lands_next_to_the_row(form_client):
-    response = _post(form_client, **{"history.medications.status": "complete", "history.medications.1.name": "prednisone",
-                                     "history.medications.1.route": "oral", "history.medications.1.start": "2026-11-10",
-                                     "history.medications.1.end": "2026-11-01"})
+    response = _post(
+        form_client,
+        **{
+            "history.medications.status": "complete",
+            "history.medications.1.name": "prednisone",
+            "history.medications.1.route": "oral",
+            "history.medications.1.start": "2026-11-10",
+            "history.medications.1.end": "2026-11-01",
+        },
+    )
     assert 'id="f-history-medications-1-end-error">End is before start.' in response.get_data(as_text=True)
 
 
 def test_every_problem_in_one_round_trip(form_client):
-    response = form_client.post("/screen", data={
-        "trial": "NCT06674265", "as_of": "2026-11-22", "demographics.birth_date": "2026-11-23", "demographics.sex": "female",
-        "lab.platelets.value": "-5", "lab.platelets.unit": "/uL", "lab.platelets.date": "2026-11-20",
-        "history.medications.status": "complete", "history.medications.0.name": "prednisone",
-        "history.medications.0.start": "2026-11-10", "history.medications.0.end": "2026-11-01"})
+    response = form_client.post(
+        "/screen",
+        data={
+            "trial": "NCT06674265",
+            "as_of": "2026-11-22",
+            "demographics.birth_date": "2026-11-23",
+            "demographics.sex": "female",
+            "lab.platelets.value": "-5",
+            "lab.platelets.unit": "/uL",
+            "lab.platelets.date": "2026-11-20",
+            "history.medications.status": "complete",
+            "history.medications.0.name": "prednisone",
+            "history.medications.0.start": "2026-11-10",
+            "history.medications.0.end": "2026-11-01",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "Please correct 4 problems" in page
     assert 'id="f-demographics-birth_date-error">The date of birth is after the screening date (2026-11-22).' in page
     assert 'id="f-lab-platelets-value-error">Impossible value' in page
     assert 'id="f-history-medications-0-route-error">Required.' in page
     assert 'id="f-history-medications-0-end-error">End is before start.' in page
-    summary = page[page.index('id="error-summary"'):page.index("</ul>")]
+    summary = page[page.index('id="error-summary"') : page.index("</ul>")]
     links = re.findall(r'href="#f-([^"]+)"', summary)
-    assert links == ["demographics-birth_date", "lab-platelets-value", "history-medications-0-route", "history-medications-0-end"]
+    assert links == [
+        "demographics-birth_date",
+        "lab-platelets-value",
+        "history-medications-0-route",
+        "history-medications-0-end",
+    ]
 
 
 def test_add_row_without_javascript(form_client):
-    page = form_client.post("/screen", data={"trial": "NCT06674265", "action": "add:medications", "rows.medications": "4"}).get_data(as_text=True)
+    page = form_client.post(
+        "/screen", data={"trial": "NCT06674265", "action": "add:medications", "rows.medications": "4"}
+    ).get_data(as_text=True)
     assert 'name="history.medications.4.name"' in page and 'name="rows.medications" value="5"' in page
 
 
 def test_submit_records_and_shows_the_result(form_client):
-    response = _post(form_client, **{"lab.platelets.value": "45", "lab.platelets.unit": "10*3/uL", "lab.platelets.date": "2026-11-20"})
+    response = _post(
+        form_client,
+        **{"lab.platelets.value": "45", "lab.platelets.unit": "10*3/uL", "lab.platelets.date": "2026-11-20"},
+    )
     assert response.status_code == 303
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "<strong>INELIGIBLE</strong>" in page and "Platelets 45 ×10³/µL (= 45,000 /µL) on 20 Nov 2026 — needs more than 50,000 /µL" in page  # issue 14 wording
+    assert (
+        "<strong>INELIGIBLE</strong>" in page
+        and "Platelets 45 ×10³/µL (= 45,000 /µL) on 20 Nov 2026 — needs more than 50,000 /µL" in page
+    )  # issue 14 wording
     assert "What to record next" in page  # only platelets were entered: the rest is open
     record = form_client.get(response.headers["Location"] + "/record.json").get_json()
     assert record["observations"][0]["value"] == 45.0 and record["demographics"]["birth_date"] == "2018-03-14"
 
 
 def test_all_trials_summary(form_client):
-    response = _post(form_client, trial="all", **{"diagnosis.primary": "high_grade_glioma", "diagnosis.disease_status": "relapsed"})
+    response = _post(
+        form_client, trial="all", **{"diagnosis.primary": "high_grade_glioma", "diagnosis.disease_status": "relapsed"}
+    )
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "All trials, best prospects first" in page
     assert page.index('href="#r-IRCT20170122032121N6"') < page.index('href="#r-NCT06674265"')
@@ -184,39 +284,61 @@ def test_medication_names_are_offered_without_javascript(form_client):
     assert "<datalist" not in aml  # no medication field there, nothing to offer
 
 
-@pytest.mark.parametrize("name,shown", [
-    ("Decadron", "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"),
-    ("dexamethasone sodium phosphate", "dexamethasone sodium phosphate → dexamethasone"),
-    ("St Johns wort", "St Johns wort → st. john&#39;s wort, strong CYP3A4 inducer"),
-    ("Kaletra", "Kaletra → lopinavir, strong CYP3A4 inhibitor; ritonavir, strong CYP3A4 inhibitor"),
-    ("Cerebyx", "Cerebyx → fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer"),
-    ("Zofran", "Zofran → ondansetron, not a corticosteroid"),
-    ("Zorbexal", "Record the generic name of Zorbexal"),
-])
+@pytest.mark.parametrize(
+    "name,shown",
+    [
+        ("Decadron", "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"),
+        ("dexamethasone sodium phosphate", "dexamethasone sodium phosphate → dexamethasone"),
+        ("St Johns wort", "St Johns wort → st. john&#39;s wort, strong CYP3A4 inducer"),
+        ("Kaletra", "Kaletra → lopinavir, strong CYP3A4 inhibitor; ritonavir, strong CYP3A4 inhibitor"),
+        ("Cerebyx", "Cerebyx → fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer"),
+        ("Zofran", "Zofran → ondansetron, not a corticosteroid"),
+        ("Zorbexal", "Record the generic name of Zorbexal"),
+    ],
+)
 def test_result_shows_what_each_medication_was_recognised_as(form_client, name, shown):
-    response = _post(form_client, **{"history.medications.status": "complete", "history.medications.0.name": name,
-                                     "history.medications.0.route": "oral", "history.medications.0.dose": "0.2",
-                                     "history.medications.0.dose_unit": "mg/kg/day", "history.medications.0.start": "2026-11-20"})
+    response = _post(
+        form_client,
+        **{
+            "history.medications.status": "complete",
+            "history.medications.0.name": name,
+            "history.medications.0.route": "oral",
+            "history.medications.0.dose": "0.2",
+            "history.medications.0.dose_unit": "mg/kg/day",
+            "history.medications.0.start": "2026-11-20",
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
     assert shown in page
 
 
 def test_result_names_the_record_who_screened_when_and_the_rule_set(form_client):
-    response = _post(form_client, **{"record_id": "DEMO-7", "lab.platelets.value": "45", "lab.platelets.unit": "10*3/uL",
-                                     "lab.platelets.date": "2026-11-20"})
+    response = _post(
+        form_client,
+        **{
+            "record_id": "DEMO-7",
+            "lab.platelets.value": "45",
+            "lab.platelets.unit": "10*3/uL",
+            "lab.platelets.date": "2026-11-20",
+        },
+    )
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
-    provenance = page[page.index('<dl class="provenance">'):page.index("</dl>")]
+    provenance = page[page.index('<dl class="provenance">') : page.index("</dl>")]
     assert "<strong>DEMO-7</strong> (pseudonymous id)" in provenance
-    assert "test-screener" in provenance and re.search(r"<dd>\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC</dd>", provenance)
+    assert "test-screener" in provenance and re.search(
+        r"<dd>\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC</dd>", provenance
+    )
     assert re.search(r"NCT06674265 version \d+\.\d+", provenance) and "<dd>22 Nov 2026</dd>" in provenance
     assert 'class="small interpretation"><summary>How this was read</summary>' in page
 
 
 def test_all_trials_fold_each_trial_under_the_summary(form_client):
-    response = _post(form_client, trial="all", **{"diagnosis.primary": "high_grade_glioma", "diagnosis.disease_status": "relapsed"})
+    response = _post(
+        form_client, trial="all", **{"diagnosis.primary": "high_grade_glioma", "diagnosis.disease_status": "relapsed"}
+    )
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert page.count('<details class="trial">') == 6 and "<details class=\"trial\" open" not in page
+    assert page.count('<details class="trial">') == 6 and '<details class="trial" open' not in page
     assert page.index('<table class="summary">') < page.index('<details class="trial">')
 
 
@@ -236,7 +358,9 @@ def test_any_verdict_is_shown_through_the_one_mapping(app):
     template = '{% from "_report.html" import render_report %}{{ render_report(r) }}'
     with app.test_request_context():
         shown = render_template_string(template, r=partial)
-        assert "<strong>NO KNOWN EXCLUSION — PARTIAL, 1 criterion encoded</strong>" in shown and "banner-partial" in shown
+        assert (
+            "<strong>NO KNOWN EXCLUSION — PARTIAL, 1 criterion encoded</strong>" in shown and "banner-partial" in shown
+        )
         shown = render_template_string(template, r=unheard)
         assert "<strong>SOME NEW VERDICT</strong>" in shown and "banner-unknown" in shown  # never the eligible tone
     assert verdict_view("eligible").tone == "pass" and verdict_view("ineligible").tone == "fail"

@@ -37,7 +37,9 @@ def test_an_invalid_record_lists_at_most_50_errors_with_a_count_and_clips_echoed
     assert response.status_code == 422 and len(response.data) < 20_000
     assert len(body["errors"]) == 50 and body["errors_total"] == 1001 and "1,001 problems" in body["detail"]
     assert all(len(e["field"]) <= 120 for e in body["errors"])
-    one = client.post(URL, data=json.dumps({"k" * 100_000: 1, **eligible_json}), content_type="application/json").get_json()
+    one = client.post(
+        URL, data=json.dumps({"k" * 100_000: 1, **eligible_json}), content_type="application/json"
+    ).get_json()
     assert one["errors_total"] == 1 and one["errors"][0]["field"] == "k" * 119 + "…"
 
 
@@ -63,12 +65,16 @@ def test_the_per_token_rate_limit_is_shared_by_workers_and_per_token(tmp_path):
 
     first = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=3)
     second = make_app(tmp_path, TOKEN_RATE_PER_MINUTE=3)  # another worker on the same database
-    assert first.config["TOKEN_RATE_PER_MINUTE"] == 3 and make_app(tmp_path / "d").config["TOKEN_RATE_PER_MINUTE"] == 600
+    assert (
+        first.config["TOKEN_RATE_PER_MINUTE"] == 3 and make_app(tmp_path / "d").config["TOKEN_RATE_PER_MINUTE"] == 600
+    )
     busy, other = token_for(first, "screener", "busy"), token_for(first, "screener", "other")
     with freeze_time("2026-11-22 10:00:05") as clock:
         statuses = []
         for app in (first, second, first, second):
-            statuses.append(app.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {busy}"}).status_code)
+            statuses.append(
+                app.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {busy}"}).status_code
+            )
             # Each worker counts in memory and adds its count to the shared one at its next commit (within
             # 0.1 s); the other worker reads the shared count again once its view is REFRESH_SECONDS old.
             _flushed(app)
@@ -77,9 +83,13 @@ def test_the_per_token_rate_limit_is_shared_by_workers_and_per_token(tmp_path):
         refused = second.test_client().get("/api/v1/fields", headers={"Authorization": f"Bearer {busy}"})
         assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
         assert "3 requests a minute" in refused.get_json()["detail"]
-        assert first.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {other}"}).status_code == 200
+        assert (
+            first.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {other}"}).status_code == 200
+        )
     with freeze_time("2026-11-22 10:01:00"):
-        assert second.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {busy}"}).status_code == 200
+        assert (
+            second.test_client().get("/api/v1/trials", headers={"Authorization": f"Bearer {busy}"}).status_code == 200
+        )
 
 
 def test_one_worker_never_exceeds_the_per_token_limit_before_its_count_is_flushed(tmp_path):
@@ -92,6 +102,7 @@ def test_one_worker_never_exceeds_the_per_token_limit_before_its_count_is_flushe
     secret = token_for(app, "screener", "busy")
     with freeze_time("2026-11-22 10:00:05"):
         client = app.test_client()
-        statuses = [client.get("/api/v1/trials", headers={"Authorization": f"Bearer {secret}"}).status_code
-                    for _ in range(7)]
+        statuses = [
+            client.get("/api/v1/trials", headers={"Authorization": f"Bearer {secret}"}).status_code for _ in range(7)
+        ]
     assert statuses == [200] * 5 + [429] * 2

@@ -19,7 +19,9 @@ def test_dates_on_the_report_page_read_as_people_write_them_while_the_json_keeps
     page = auditor_client.get(f"/audit/screenings/{response['screening_id']}").get_data(as_text=True)
     banner = re.search(r'<div class="banner.*?</div>', page, re.S)[0]
     assert "no failing criterion from 27 Nov 2026; 1 item still to record" in banner
-    assert banner.lower().count("failing criterion from") == 1  # said once: it used to be in the summary and again below
+    assert (
+        banner.lower().count("failing criterion from") == 1
+    )  # said once: it used to be in the summary and again below
     assert "its data will be too old by 27 Nov 2026" in banner
     assert not re.search(r"\d{4}-\d{2}-\d{2}", banner)
     assert "As of 22 Nov 2026" in page
@@ -29,8 +31,11 @@ def test_dates_on_the_report_page_read_as_people_write_them_while_the_json_keeps
 
 
 def test_each_criterion_shows_the_registrys_number_readably(client, auditor_client):
-    response = client.post(f"/api/v1/trials/{NCT}/screen?as_of=2026-11-22", data=(PATIENTS / "eligible.json").read_text(),
-                           content_type="application/json").get_json()
+    response = client.post(
+        f"/api/v1/trials/{NCT}/screen?as_of=2026-11-22",
+        data=(PATIENTS / "eligible.json").read_text(),
+        content_type="application/json",
+    ).get_json()
     assert {c["id"]: c["registry_number"] for c in response["report"]["criteria"]}[f"{NCT}-E3b"] == "3-"  # JSON as was
     page = auditor_client.get(f"/audit/screenings/{response['screening_id']}").get_data(as_text=True)
     first = [html.unescape(re.sub(r"\s+", " ", cell)) for cell in re.findall(r"<tr>\s*<td>(.*?)<br>", page, re.S)]

@@ -50,6 +50,8 @@ def test_the_fhir_body_is_described_by_the_readers_models():
     assert body == {"$ref": "#/components/schemas/FhirBundle"}
     schemas = document["components"]["schemas"]
     entry = schemas["FhirBundleEntry"]["properties"]["resource"]["anyOf"]
-    assert {ref["$ref"].rsplit("/", 1)[1] for ref in entry} == {f"Fhir{name}" for name in MODELS} | {"FhirOtherResource"}
+    assert {ref["$ref"].rsplit("/", 1)[1] for ref in entry} == {f"Fhir{name}" for name in MODELS} | {
+        "FhirOtherResource"
+    }
     for name, model in MODELS.items():
         assert set(schemas[f"Fhir{name}"]["properties"]) == set(model.model_fields), name

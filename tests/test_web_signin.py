@@ -34,7 +34,10 @@ def _login(client, username="bob", password="wrong"):
 
 def test_sign_in_flood_is_throttled_per_client_shared_across_workers_and_restarts(tmp_path):
     # Two app objects on one database stand for two gunicorn workers, or a worker before and after a restart.
-    first, second = _app(tmp_path, LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=3), _app(tmp_path, LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=3)
+    first, second = (
+        _app(tmp_path, LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=3),
+        _app(tmp_path, LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=3),
+    )
     with freeze_time("2026-11-22 10:00:05"):
         assert _login(_client(first), username="random1").status_code == 401
         assert _login(_client(second), username="random2").status_code == 401
@@ -87,12 +90,17 @@ def fast_flood(monkeypatch):
     from screener.audit._accounts import Accounts
 
     real = Accounts.authenticate
-    monkeypatch.setattr(Accounts, "authenticate", lambda self, u, p: None if u.startswith("flood") else real(self, u, p))
+    monkeypatch.setattr(
+        Accounts, "authenticate", lambda self, u, p: None if u.startswith("flood") else real(self, u, p)
+    )
 
 
 def _flood(app, addresses: int = 20, each: int = 10) -> list[int]:
-    return [_login(_client(app, f"198.51.100.{i}"), username=f"flood{i}-{n}").status_code
-            for i in range(addresses) for n in range(each)]
+    return [
+        _login(_client(app, f"198.51.100.{i}"), username=f"flood{i}-{n}").status_code
+        for i in range(addresses)
+        for n in range(each)
+    ]
 
 
 def test_a_flood_from_twenty_addresses_does_not_stop_a_known_user_signing_in(tmp_path, fast_flood):
@@ -104,7 +112,9 @@ def test_a_flood_from_twenty_addresses_does_not_stop_a_known_user_signing_in(tmp
     with freeze_time("2026-11-22 10:00:05"):
         statuses = _flood(app)
         assert statuses.count(401) == 60 and statuses.count(429) == 140  # everyone's budget is spent
-        assert _login(_client(app, "192.0.2.77"), username="bob", password=PASSWORD).status_code == 429  # unknown browser
+        assert (
+            _login(_client(app, "192.0.2.77"), username="bob", password=PASSWORD).status_code == 429
+        )  # unknown browser
         assert _login(bob, password=PASSWORD).status_code == 302
         bob.environ_base["REMOTE_ADDR"] = "203.0.113.50"  # the same browser from another network
         assert _login(bob, password=PASSWORD).status_code == 302
@@ -116,7 +126,8 @@ def test_a_known_browser_has_its_own_budget_and_hashing_slot(tmp_path, fast_floo
     bob = _client(app, "192.0.2.1")
     with freeze_time("2026-11-22 10:00:05"):
         assert _login(bob, password=PASSWORD).status_code == 302
-        # The flood holds the only general hashing slot (another worker hashing): a known browser takes the reserved one.
+        # The flood holds the only general hashing slot (another worker hashing): a known browser takes the
+        # reserved one.
         fd = os.open(os.path.join(app.instance_path, "signin-0.lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -135,7 +146,11 @@ def test_a_made_up_known_browser_cookie_counts_for_nothing(tmp_path, fast_flood,
     from screener.web.auth import KNOWN_COOKIE
 
     app = _app(tmp_path, LOGIN_ATTEMPTS_PER_MINUTE=1)
-    value = "made-up" if cookie == "made-up" else URLSafeTimedSerializer("another key", salt="screener-signin-known").dumps("bob")
+    value = (
+        "made-up"
+        if cookie == "made-up"
+        else URLSafeTimedSerializer("another key", salt="screener-signin-known").dumps("bob")
+    )
     with freeze_time("2026-11-22 10:00:05"):
         _login(_client(app), username="flood")
         attacker = _client(app, "198.51.100.1")
@@ -219,16 +234,45 @@ def test_behind_a_proxy_the_forwarded_client_is_throttled(tmp_path):
     app = _app(tmp_path, LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE=1, PROXY_HOPS=1)
     with freeze_time("2026-11-22 10:00:05"):
         proxy = _client(app, "10.0.0.1")
-        assert proxy.post("/login", data={"username": "a", "password": "b"}, headers={"X-Forwarded-For": "192.0.2.7"}).status_code == 401
-        assert proxy.post("/login", data={"username": "a", "password": "b"}, headers={"X-Forwarded-For": "192.0.2.8"}).status_code == 401
-        assert proxy.post("/login", data={"username": "a", "password": "b"}, headers={"X-Forwarded-For": "192.0.2.8"}).status_code == 429
+        assert (
+            proxy.post(
+                "/login", data={"username": "a", "password": "b"}, headers={"X-Forwarded-For": "192.0.2.7"}
+            ).status_code
+            == 401
+        )
+        assert (
+            proxy.post(
+                "/login", data={"username": "a", "password": "b"}, headers={"X-Forwarded-For": "192.0.2.8"}
+            ).status_code
+            == 401
+        )
+        assert (
+            proxy.post(
+                "/login", data={"username": "a", "password": "b"}, headers={"X-Forwarded-For": "192.0.2.8"}
+            ).status_code
+            == 429
+        )
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example/x", "/\t/evil.example", "/%09/evil.example", "/\n/evil.example", "/\\evil.example", "\\\\evil.example",
-    "https://evil.example/", "/\r\nSet-Cookie: x=1", "javascript:alert(1)", "/ /evil.example", "/\x00", "evil.example",
-    "/\u2028/evil.example", "///evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "/\t/evil.example",
+        "/%09/evil.example",
+        "/\n/evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https://evil.example/",
+        "/\r\nSet-Cookie: x=1",
+        "javascript:alert(1)",
+        "/ /evil.example",
+        "/\x00",
+        "evil.example",
+        "/\u2028/evil.example",
+        "///evil.example",
+    ],
+)
 def test_sign_in_redirects_only_to_a_path_on_this_service(tmp_path, target):
     from urllib.parse import unquote
 
@@ -241,7 +285,9 @@ def test_sign_in_redirects_only_to_a_path_on_this_service(tmp_path, target):
 
 def test_sign_in_keeps_a_local_next(tmp_path):
     app = _app(tmp_path)
-    response = _client(app).post("/login", data={"username": "bob", "password": PASSWORD, "next": "/audit/screenings?trial=NCT06674265"})
+    response = _client(app).post(
+        "/login", data={"username": "bob", "password": PASSWORD, "next": "/audit/screenings?trial=NCT06674265"}
+    )
     assert response.headers["Location"] == "/audit/screenings?trial=NCT06674265"
 
 
@@ -268,10 +314,14 @@ def test_the_api_takes_bearer_tokens_only_not_session_cookies(tmp_path):
     assert browser.get("/audit/screenings").status_code == 200
     refused = browser.get("/api/v1/trials")
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
-    assert browser.post("/api/v1/screen?as_of=2026-11-22", data="{}", content_type="application/json").status_code == 401
+    assert (
+        browser.post("/api/v1/screen?as_of=2026-11-22", data="{}", content_type="application/json").status_code == 401
+    )
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/login", "/api/v1/docs", "/api/v1/openapi.json", "/static/screener.css"])
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/readyz", "/login", "/api/v1/docs", "/api/v1/openapi.json", "/static/screener.css"]
+)
 def test_public_routes_ignore_credentials_they_do_not_need(tmp_path, path):
     app = _app(tmp_path)
     client = _client(app)
@@ -307,7 +357,11 @@ def test_first_admin_password_goes_to_a_0600_file_when_not_interactive_and_must_
     assert "choose your own" in admin.get("/password").get_data(as_text=True)
     change = {"current_password": password, "new_password": "short", "repeat_password": "short"}
     assert admin.post("/password", data=change).status_code == 422
-    change = {"current_password": "wrong" * 4, "new_password": "my own long passphrase", "repeat_password": "my own long passphrase"}
+    change = {
+        "current_password": "wrong" * 4,
+        "new_password": "my own long passphrase",
+        "repeat_password": "my own long passphrase",
+    }
     assert admin.post("/password", data=change).status_code == 422
     change["current_password"] = password
     assert admin.post("/password", data=change).status_code == 302

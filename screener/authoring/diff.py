@@ -29,7 +29,9 @@ def rule_set_diff(old: RuleSet, new: RuleSet) -> dict[str, tuple[str | None, str
     before, after = (_flat(r.model_dump(mode="json", exclude=skip)) for r in (old, new))
     changes = {key: (before.get(key), after.get(key)) for key in [*before, *(k for k in after if k not in before)]
                if before.get(key) != after.get(key)}
-    old_entries, new_entries = ([f"{c.version} ({c.date}): {c.changes.strip()}" for c in r.changelog] for r in (old, new))
+    old_entries, new_entries = (
+        [f"{c.version} ({c.date}): {c.changes.strip()}" for c in r.changelog] for r in (old, new)
+    )
     added = [e for e in new_entries if e not in old_entries]
     removed = [e for e in old_entries if e not in new_entries]
     if added or removed:
@@ -51,11 +53,16 @@ def diff(old: RuleSet, new: RuleSet) -> list[CriterionChange]:
         else:
             a, b = before[cid], after[cid]
             fields = {}
-            for name, get in (("logic", lambda c: describe(c.tree)), ("source_text", lambda c: c.criterion.source_text),
-                              ("interpretation", lambda c: (c.criterion.interpretation or "").strip()),
-                              ("kind", lambda c: c.criterion.kind), ("citation", lambda c: c.criterion.citation.text()),
-                              ("title", lambda c: c.criterion.title), ("basis", lambda c: c.criterion.basis),
-                              ("registry_number", lambda c: c.criterion.registry_number)):
+            for name, get in (
+                ("logic", lambda c: describe(c.tree)),
+                ("source_text", lambda c: c.criterion.source_text),
+                ("interpretation", lambda c: (c.criterion.interpretation or "").strip()),
+                ("kind", lambda c: c.criterion.kind),
+                ("citation", lambda c: c.criterion.citation.text()),
+                ("title", lambda c: c.criterion.title),
+                ("basis", lambda c: c.criterion.basis),
+                ("registry_number", lambda c: c.criterion.registry_number),
+            ):
                 if get(a) != get(b):
                     fields[name] = (get(a), get(b))
             if fields:

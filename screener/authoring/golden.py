@@ -74,7 +74,9 @@ def run_case(golden: GoldenFile, case: GoldenCase, engine: str, repo_root: Path 
         if criterion_id not in statuses:
             mismatches.append(f"{criterion_id}: no such criterion in {golden.trial_id}")
     for criterion_id, status in statuses.items():
-        expected = "fail" if criterion_id in case.expect.fail else "unknown" if criterion_id in case.expect.unknown else "pass"
+        expected = (
+            "fail" if criterion_id in case.expect.fail else "unknown" if criterion_id in case.expect.unknown else "pass"
+        )
         if status != expected:
             reason = next(c.reason for c in report.criteria if c.id == criterion_id)
             mismatches.append(f"{criterion_id}: {status}, expected {expected} ({reason})")

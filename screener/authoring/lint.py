@@ -148,8 +148,14 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
             found.append((f"{path}.citation.source", f"cited source {criterion.citation.source} does not exist"))
         if source is not None and _normalise(criterion.source_text) not in source:
             found.append((f"{path}.source_text", f"not found verbatim in {source_record}"))
-        if criterion.basis == "publication" and "derived from publication" not in (criterion.interpretation or "").lower():
-            found.append((f"{path}.interpretation", "a criterion derived from a publication must say so: 'Derived from publication: …'"))
+        interpretation = (criterion.interpretation or "").lower()
+        if criterion.basis == "publication" and "derived from publication" not in interpretation:
+            found.append(
+                (
+                    f"{path}.interpretation",
+                    "a criterion derived from a publication must say so: 'Derived from publication: …'",
+                )
+            )
         try:
             compiled = compile_criterion(criterion, ("criteria", i))
         except CompileError as exc:
@@ -159,12 +165,25 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         found.extend(_tree_problems(compiled.tree, f"{path}.logic"))
         if rule_set is not None and any(leaf.fact == age for leaf in compiled.leaves):
             bounds = {(leaf.op, leaf.value) for leaf in compiled.leaves if leaf.fact == age}
-            expected = {("ge", float(rule_set.population.min_age_years)), ("le", float(rule_set.population.max_age_years))}
+            expected = {
+                ("ge", float(rule_set.population.min_age_years)),
+                ("le", float(rule_set.population.max_age_years)),
+            }
             if bounds != expected:
-                found.append((f"{path}.logic", f"age bounds {sorted(bounds)} disagree with population "
-                              f"{rule_set.population.min_age_years}-{rule_set.population.max_age_years} years"))
+                found.append(
+                    (
+                        f"{path}.logic",
+                        f"age bounds {sorted(bounds)} disagree with population "
+                        f"{rule_set.population.min_age_years}-{rule_set.population.max_age_years} years",
+                    )
+                )
     if len(fact_names) > MAX_FACTS_PER_RULE_SET:
-        found.append(("criteria", f"{len(fact_names)} distinct facts; durable-rules holds at most {MAX_FACTS_PER_RULE_SET} per record"))
+        found.append(
+            (
+                "criteria",
+                f"{len(fact_names)} distinct facts; durable-rules holds at most {MAX_FACTS_PER_RULE_SET} per record",
+            )
+        )
     return [Problem(file, _line_for(lines, p), p, m) for p, m in found]
 
 

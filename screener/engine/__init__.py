@@ -54,7 +54,9 @@ class EngineDisagreement(RuntimeError):
 disagreements = 0
 
 
-def evaluate_checked(name: str, rule_set: CompiledRuleSet, values: Mapping[str, float | str | None]) -> dict[str, Status]:
+def evaluate_checked(
+    name: str, rule_set: CompiledRuleSet, values: Mapping[str, float | str | None]
+) -> dict[str, Status]:
     """Statuses from the named backend, refused unless the reference evaluator reaches the same on every criterion.
 
     The backend is an unmaintained C library; the reference is a few lines of Kleene logic. A disagreement is a
@@ -70,8 +72,13 @@ def evaluate_checked(name: str, rule_set: CompiledRuleSet, values: Mapping[str, 
         disagreements += 1
         incident = uuid.uuid4().hex[:12]
         # Criterion ids and the trial only: the values could identify the patient.
-        log.error("incident %s: evaluators disagree on %s in %s (rule set %s)", incident, ",".join(differing),
-                  rule_set.rule_set.trial_id, rule_set.digest[:12])
+        log.error(
+            "incident %s: evaluators disagree on %s in %s (rule set %s)",
+            incident,
+            ",".join(differing),
+            rule_set.rule_set.trial_id,
+            rule_set.digest[:12],
+        )
         raise EngineDisagreement(incident, rule_set.rule_set.trial_id, differing)
     return statuses
 

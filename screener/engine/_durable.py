@@ -118,7 +118,9 @@ class _Kleene:
             return self.U(n.children[0])
         # all: no child false and one unknown; any: no child true and one unknown.
         others = self.NF if n.op == "all" else self.NT
-        return _join("or", [_join("and", [self.U(c)] + [others(o) for o in n.children if o is not c]) for c in n.children])
+        return _join(
+            "or", [_join("and", [self.U(c)] + [others(o) for o in n.children if o is not c]) for c in n.children]
+        )
 
 
 def _node_count(formula) -> int:
@@ -136,7 +138,7 @@ def _split(formula) -> list:
     if formula[0] == "and":
         for i, part in enumerate(formula[1]):
             if part[0] == "or":  # distribute: (a or b) and rest -> (a and rest) or (b and rest)
-                rest = formula[1][:i] + formula[1][i + 1:]
+                rest = formula[1][:i] + formula[1][i + 1 :]
                 return [rule for option in part[1] for rule in _split(_join("and", [option] + rest))]
     raise EngineFault(f"a conjunction too large for one durable-rules rule ({_node_count(formula)} nodes)")
 
@@ -165,7 +167,9 @@ class _CompiledDurable:
         referenced = dict.fromkeys(leaf.fact for c in rule_set.criteria for leaf in c.leaves)
         self.slots = {fact: f"f{i}" for i, fact in enumerate(referenced)}
         # A slot is numeric when any comparison holds it against a number, categorical otherwise.
-        self.numeric_slots = {self.slots[leaf.fact] for c in rule_set.criteria for leaf in c.leaves if not isinstance(leaf.value, str)}
+        self.numeric_slots = {
+            self.slots[leaf.fact] for c in rule_set.criteria for leaf in c.leaves if not isinstance(leaf.value, str)
+        }
         kleene = _Kleene(self.slots)
         # The Host requires an action per rule; evaluation reads fired rule names natively (_fire), so none runs.
         rules = {"sentinel": {"all": [{"m": {"evaluated": 1}}], "run": _no_action}}
@@ -175,8 +179,9 @@ class _CompiledDurable:
             for outcome, formula in (("fail", fails), ("unknown", kleene.U(criterion.tree))):
                 for k, part in enumerate(_split(formula)):
                     rules[f"c{index}.{outcome}.{k}"] = {"all": [{"m": _to_durable(part)}], "run": _no_action}
-        self.markers = {name: None if name == "sentinel" else (int(name[1:name.index(".")]), name.split(".")[1])
-                        for name in rules}
+        self.markers = {
+            name: None if name == "sentinel" else (int(name[1 : name.index(".")]), name.split(".")[1]) for name in rules
+        }
         host.register_rulesets({self.name: rules})
         self.handle = host.get_ruleset(self.name)._handle
 
@@ -230,7 +235,9 @@ class DurableEvaluator:
                 if value is not None:
                     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
                     if numeric != (slot in prepared.numeric_slots):
-                        raise TypeError(f"fact {key} must be a {'number' if slot in prepared.numeric_slots else 'category name'}")
+                        raise TypeError(
+                            f"fact {key} must be a {'number' if slot in prepared.numeric_slots else 'category name'}"
+                        )
                     if numeric:
                         value = to_micro(value)
                 fact[slot] = value

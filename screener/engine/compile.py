@@ -118,9 +118,13 @@ class _Compiler:
         if isinstance(node, Recorded):
             info = self.fields.get(node.recorded)
             if info is None:
-                raise CompileError(path + ("recorded",), f"unknown field {node.recorded!r}; see `screener fields` for the catalogue")
+                raise CompileError(
+                    path + ("recorded",), f"unknown field {node.recorded!r}; see `screener fields` for the catalogue"
+                )
             if info.always_known:
-                raise CompileError(path + ("recorded",), f"{node.recorded} is always recorded: the condition is constant")
+                raise CompileError(
+                    path + ("recorded",), f"{node.recorded} is always recorded: the condition is constant"
+                )
             return Leaf(RecordedFact(info.key), "eq", 1, f"{info.description} recorded")
         if isinstance(node, Compare):
             return self.compare(node, path)
@@ -128,15 +132,22 @@ class _Compiler:
             return self.multiple(node, path)
         if isinstance(node, Window):
             event = Event.from_since(node.since)
-            return Leaf(DaysSinceFact(event, node.within_days), "lt", node.within_days,
-                        f"{event.describe()} within the last {node.within_days} days")
+            return Leaf(
+                DaysSinceFact(event, node.within_days),
+                "lt",
+                node.within_days,
+                f"{event.describe()} within the last {node.within_days} days",
+            )
         if isinstance(node, AtLeastDaysAgo):
             event = Event.from_since(node.since)
             key, what = DaysSinceFact(event), event.describe()
-            return Node("all", (
-                Leaf(key, "ge", node.at_least_days_ago, f"{what} at least {node.at_least_days_ago} days ago"),
-                Leaf(key, "lt", config.NEVER_DAYS, f"{what} has happened"),
-            ))
+            return Node(
+                "all",
+                (
+                    Leaf(key, "ge", node.at_least_days_ago, f"{what} at least {node.at_least_days_ago} days ago"),
+                    Leaf(key, "lt", config.NEVER_DAYS, f"{what} has happened"),
+                ),
+            )
         raise CompileError(path, f"unsupported condition {type(node).__name__}")
 
     def one_of(self, node: OneOf, path: Where):
@@ -145,7 +156,9 @@ class _Compiler:
             raise CompileError(path + ("one_of",), f"one_of applies to categories; {node.field} is a {info.type}")
         for i, value in enumerate(node.one_of):
             if value not in info.categories:
-                raise CompileError(path + ("one_of", i), f"{value!r} is not a value of {node.field}: {', '.join(info.categories)}")
+                raise CompileError(
+                    path + ("one_of", i), f"{value!r} is not a value of {node.field}: {', '.join(info.categories)}"
+                )
         leaves = tuple(Leaf(info.key, "eq", v, f"{info.description} = {v}") for v in node.one_of)
         return leaves[0] if len(leaves) == 1 else Node("any", leaves)
 
@@ -160,17 +173,23 @@ class _Compiler:
         if info.type == "boolean":
             if not isinstance(node.value, bool):
                 raise CompileError(path + ("value",), f"{node.field} is a boolean: compare with true or false")
-            return Leaf(info.key, node.op, 1 if node.value else 0, f"{info.description} {words} {str(node.value).lower()}")
+            return Leaf(
+                info.key, node.op, 1 if node.value else 0, f"{info.description} {words} {str(node.value).lower()}"
+            )
         if info.type in ("category", "attestation"):
             if not isinstance(node.value, str) or node.value not in info.categories:
-                raise CompileError(path + ("value",), f"{node.value!r} is not a value of {node.field}: {', '.join(info.categories)}")
+                raise CompileError(
+                    path + ("value",), f"{node.value!r} is not a value of {node.field}: {', '.join(info.categories)}"
+                )
             return Leaf(info.key, node.op, node.value, f"{info.description} {words} {node.value}")
         if isinstance(node.value, (bool, str)):
             raise CompileError(path + ("value",), f"{node.field} is a number: compare with a number")
         threshold = float(node.value)
         if info.unit is not None:
             if node.unit is None:
-                raise CompileError(path + ("unit",), f"{node.field} is measured in {info.unit}: state the threshold's unit")
+                raise CompileError(
+                    path + ("unit",), f"{node.field} is measured in {info.unit}: state the threshold's unit"
+                )
             threshold = self.convert(info.key, threshold, node.unit, info.unit, path + ("unit",))
         elif node.unit is not None:
             raise CompileError(path + ("unit",), f"{node.field} takes no unit")
@@ -178,17 +197,24 @@ class _Compiler:
         if node.transfusion_free_days is not None:
             product = RAISED_BY_TRANSFUSION.get(info.key.lab) if isinstance(info.key, LabFact) else None
             if product is None:
-                raise CompileError(path + ("transfusion_free_days",), "transfusion independence applies to " +
-                                   ", ".join(f"lab.{lab}" for lab in sorted(RAISED_BY_TRANSFUSION)))
+                raise CompileError(
+                    path + ("transfusion_free_days",),
+                    "transfusion independence applies to "
+                    + ", ".join(f"lab.{lab}" for lab in sorted(RAISED_BY_TRANSFUSION)),
+                )
             if node.op not in ("lt", "le", "gt", "ge"):
                 raise CompileError(path + ("op",), "transfusion independence applies to ordered comparisons")
             # A transfusion only raises the count: a low value is low whatever came before it, a high one counts
             # only when it is the patient's own. So "low" holds on the value alone or stays open until
             # independence is shown, and "high" needs both.
             value = Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}")
-            free = Leaf(TransfusionFreeFact(info.key.lab, node.transfusion_free_days), "eq", 1,
-                        f"{info.description} drawn at least {node.transfusion_free_days} days after any "
-                        f"{TRANSFUSION_WORDS[product]} transfusion")
+            free = Leaf(
+                TransfusionFreeFact(info.key.lab, node.transfusion_free_days),
+                "eq",
+                1,
+                f"{info.description} drawn at least {node.transfusion_free_days} days after any "
+                f"{TRANSFUSION_WORDS[product]} transfusion",
+            )
             return Node("any", (value, Node("not", (free,)))) if node.op in ("lt", "le") else Node("all", (value, free))
         return Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}")
 
@@ -208,11 +234,20 @@ class _Compiler:
         if isinstance(node.of, Limit):
             limit = self.convert(info.key, node.of.value, node.of.unit, info.unit, path + ("of", "unit"))
             threshold = node.multiple * limit
-            return Leaf(info.key, node.op, threshold,
-                        f"{info.description} {words} {node.multiple:g} × {_fmt(node.of.value)} {node.of.unit} "
-                        f"(= {_fmt(threshold)} {info.unit}; limit: {node.of.source})")
+            return Leaf(
+                info.key,
+                node.op,
+                threshold,
+                f"{info.description} {words} {node.multiple:g} × {_fmt(node.of.value)} {node.of.unit} "
+                f"(= {_fmt(threshold)} {info.unit}; limit: {node.of.source})",
+            )
         name = "ULN" if node.of == "uln" else "age/sex maximum"
-        return Leaf(LabMultipleFact(info.key.lab, node.of), node.op, node.multiple, f"{info.description} {words} {node.multiple:g} × {name}")
+        return Leaf(
+            LabMultipleFact(info.key.lab, node.of),
+            node.op,
+            node.multiple,
+            f"{info.description} {words} {node.multiple:g} × {name}",
+        )
 
 
 def describe(tree) -> str:
@@ -236,9 +271,15 @@ def compile_criterion(criterion: Criterion, path: Where, compiler: _Compiler | N
     if criterion.attestation is not None:
         # An inclusion passes on "yes"; an exclusion's condition is the attestation being "no". Either way
         # "not_assessed" is unknown, never a pass.
-        name, words = compiler.fields[f"attestations.{criterion.attestation}"].key, criterion.attestation.replace("_", " ")
-        tree = (Leaf(name, "eq", "no", f"investigator attests NOT: {words}") if criterion.kind == "exclusion"
-                else Leaf(name, "eq", "yes", f"investigator attests: {words}"))
+        name, words = (
+            compiler.fields[f"attestations.{criterion.attestation}"].key,
+            criterion.attestation.replace("_", " "),
+        )
+        tree = (
+            Leaf(name, "eq", "no", f"investigator attests NOT: {words}")
+            if criterion.kind == "exclusion"
+            else Leaf(name, "eq", "yes", f"investigator attests: {words}")
+        )
     else:
         tree = compiler.condition(criterion.logic, path + ("logic",))
     return CompiledCriterion(criterion, tree, leaves_of(tree))

@@ -81,23 +81,66 @@ def _model_fields(prefix: str, model: type[BaseModel]) -> list[FieldInfo]:
         choices = _integer_choices(annotation)
         if model is OrganToxicity:
             kind, description = "number", f"worst current CTCAE v5.0 grade, {name} ({choices[0]}-{choices[-1]})"
-        fields.append(FieldInfo(RecordFact(f"{prefix}.{name}"), kind, description, categories=categories, choices=choices))
+        fields.append(
+            FieldInfo(RecordFact(f"{prefix}.{name}"), kind, description, categories=categories, choices=choices)
+        )
     return fields
 
 
 _DERIVED = (
-    FieldInfo(DerivedFact("age_years"), "number", "age in completed years on the as-of date", unit="years",
-              record_path="demographics.birth_date", always_known=True),
-    FieldInfo(DerivedFact("sex"), "category", "sex", categories=("female", "male", "other", "unknown"),
-              record_path="demographics.sex", always_known=True),
-    FieldInfo(DerivedFact("imaging.largest_lesion_mm"), "number", "largest lesion on the most recent MRI or CT", unit="mm",
-              record_path="history.imaging"),
-    FieldInfo(DerivedFact("imaging.mibg_avid"), "boolean", "most recent I-123 MIBG scan shows avid disease", record_path="history.imaging"),
-    FieldInfo(DerivedFact("imaging.fdg_pet_avid"), "boolean", "most recent 18F-FDG PET shows avid disease", record_path="history.imaging"),
-    FieldInfo(DerivedFact("history.autologous_hsct"), "boolean", "has had an autologous stem-cell transplant", record_path="history.transplants"),
-    FieldInfo(DerivedFact("history.allogeneic_hsct"), "boolean", "has had an allogeneic stem-cell transplant", record_path="history.transplants"),
-    FieldInfo(DerivedFact("history.haploidentical_hsct"), "boolean", "has had a haploidentical stem-cell transplant",
-              record_path="history.transplants"),
+    FieldInfo(
+        DerivedFact("age_years"),
+        "number",
+        "age in completed years on the as-of date",
+        unit="years",
+        record_path="demographics.birth_date",
+        always_known=True,
+    ),
+    FieldInfo(
+        DerivedFact("sex"),
+        "category",
+        "sex",
+        categories=("female", "male", "other", "unknown"),
+        record_path="demographics.sex",
+        always_known=True,
+    ),
+    FieldInfo(
+        DerivedFact("imaging.largest_lesion_mm"),
+        "number",
+        "largest lesion on the most recent MRI or CT",
+        unit="mm",
+        record_path="history.imaging",
+    ),
+    FieldInfo(
+        DerivedFact("imaging.mibg_avid"),
+        "boolean",
+        "most recent I-123 MIBG scan shows avid disease",
+        record_path="history.imaging",
+    ),
+    FieldInfo(
+        DerivedFact("imaging.fdg_pet_avid"),
+        "boolean",
+        "most recent 18F-FDG PET shows avid disease",
+        record_path="history.imaging",
+    ),
+    FieldInfo(
+        DerivedFact("history.autologous_hsct"),
+        "boolean",
+        "has had an autologous stem-cell transplant",
+        record_path="history.transplants",
+    ),
+    FieldInfo(
+        DerivedFact("history.allogeneic_hsct"),
+        "boolean",
+        "has had an allogeneic stem-cell transplant",
+        record_path="history.transplants",
+    ),
+    FieldInfo(
+        DerivedFact("history.haploidentical_hsct"),
+        "boolean",
+        "has had a haploidentical stem-cell transplant",
+        record_path="history.transplants",
+    ),
 )
 
 
@@ -108,8 +151,16 @@ def catalogue() -> dict[str, FieldInfo]:
     for prefix, model in (("diagnosis", Diagnosis), ("findings", Findings), ("attestations", Attestations)):
         fields.extend(_model_fields(prefix, model))
     for spec in LABS.values():
-        fields.append(FieldInfo(LabFact(spec.name), "number", spec.description, unit=spec.canonical_unit,
-                                loinc=spec.loinc, accepted_units=tuple(spec.units)))
+        fields.append(
+            FieldInfo(
+                LabFact(spec.name),
+                "number",
+                spec.description,
+                unit=spec.canonical_unit,
+                loinc=spec.loinc,
+                accepted_units=tuple(spec.units),
+            )
+        )
     fields.extend(_DERIVED)
     return {f.name: f for f in fields}
 

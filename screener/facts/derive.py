@@ -142,9 +142,14 @@ class _Deriver:
     def _judge_block(self, block: str) -> "date | tuple[str, str, UnknownReason]":
         """The block's assessment date if recent enough, else (why, settle, code) with {description} to fill in."""
         if block == "findings":
-            assessed, limit, what = self.record.findings.assessed_on, self.lookback.findings_days, "the findings were assessed"
+            assessed, limit = self.record.findings.assessed_on, self.lookback.findings_days
+            what = "the findings were assessed"
         else:
-            assessed, limit, what = self.record.attestations.assessed_on, self.lookback.attestations_days, "the investigator signed the attestations"
+            assessed, limit, what = (
+                self.record.attestations.assessed_on,
+                self.lookback.attestations_days,
+                "the investigator signed the attestations",
+            )
         settle = f"record {{description}} with the date {what} ({block}.assessed_on), within the last {limit} days"
         if assessed is None:
             return f"{{description}}: recorded without the date {what}, so its age cannot be judged", settle, "undated"
@@ -152,8 +157,12 @@ class _Deriver:
             return f"{{description}}: dated {assessed}, after the as-of date {self.as_of}", settle, "after_as_of"
         age = (self.as_of - assessed).days
         if age > limit:
-            return (f"too old: {{description}} was assessed on {assessed}, {age} days before {self.as_of}; "
-                    f"this rule set uses assessments up to {limit} days old", settle, "too_old")
+            return (
+                f"too old: {{description}} was assessed on {assessed}, {age} days before {self.as_of}; "
+                f"this rule set uses assessments up to {limit} days old",
+                settle,
+                "too_old",
+            )
         return assessed
 
     def current_weight(self) -> float | str:
@@ -174,7 +183,8 @@ class _Deriver:
         if measured > self.as_of:
             return f"{what} dated {measured}, after the as-of date"
         if (self.as_of - measured).days > limit:
-            return f"too old: the {what} was measured on {measured}, {(self.as_of - measured).days} days ago (limit {limit} days)"
+            days = (self.as_of - measured).days
+            return f"too old: the {what} was measured on {measured}, {days} days ago (limit {limit} days)"
         return value
 
     # --- labs ---------------------------------------------------------------------------------------------------
@@ -186,14 +196,23 @@ class _Deriver:
         best = self._newest.get(lab)
         limit = self.lookback.labs_days
         if best is None:
-            result = _missing(f"no {spec.description} recorded on or before {self.as_of}",
-                              f"record {spec.description} ({', '.join(spec.units)}) dated within the last {limit} days")
+            result = _missing(
+                f"no {spec.description} recorded on or before {self.as_of}",
+                f"record {spec.description} ({', '.join(spec.units)}) dated within the last {limit} days",
+            )
         elif (self.as_of - best[1].date).days > limit:
             obs = best[1]
-            result = Fact(None, f"{_fmt(obs.value)} {obs.unit}", obs.unit, obs.date, f"observations[{best[0]}]",
-                          missing=f"too old: the last {spec.description} ({obs.date}) is {(self.as_of - obs.date).days} days "
-                                  f"before {self.as_of}; this rule set uses values up to {limit} days old",
-                          settle=f"record {spec.description} dated within the last {limit} days", unknown="too_old")
+            result = Fact(
+                None,
+                f"{_fmt(obs.value)} {obs.unit}",
+                obs.unit,
+                obs.date,
+                f"observations[{best[0]}]",
+                missing=f"too old: the last {spec.description} ({obs.date}) is {(self.as_of - obs.date).days} days "
+                f"before {self.as_of}; this rule set uses values up to {limit} days old",
+                settle=f"record {spec.description} dated within the last {limit} days",
+                unknown="too_old",
+            )
         else:
             result = best
         self._latest[lab] = result
@@ -236,19 +255,33 @@ class _Deriver:
         words = TRANSFUSION_WORDS[product]
         transfusions = self.record.history.transfusions
         if transfusions is None:
-            return replace(fact, value=None, missing=f"transfusion history not recorded: cannot tell whether the "
-                           f"{LABS[lab].description} of {fact.date} is independent of transfusion",
-                           settle="record the transfusion history (an empty list if none)", unknown="not_recorded")
+            return replace(
+                fact,
+                value=None,
+                missing=f"transfusion history not recorded: cannot tell whether the "
+                f"{LABS[lab].description} of {fact.date} is independent of transfusion",
+                settle="record the transfusion history (an empty list if none)",
+                unknown="not_recorded",
+            )
         before = [t.date for t in transfusions if t.product == product and t.date <= fact.date]
         if before and (fact.date - max(before)).days < days:
             last = max(before)
-            return replace(fact, value=None, missing=(
-                f"the {LABS[lab].description} of {fact.date} was drawn {(fact.date - last).days} days after a {words} "
-                f"transfusion on {last}: it may be transfusion-supported"),
+            return replace(
+                fact,
+                value=None,
+                missing=(
+                    f"the {LABS[lab].description} of {fact.date} was drawn {(fact.date - last).days} days after "
+                    f"a {words} transfusion on {last}: it may be transfusion-supported"
+                ),
                 settle=f"repeat the {LABS[lab].description} on or after {last + timedelta(days=days)} "
-                       f"({days} days after the {words} transfusion)", unknown="transfusion_supported")
-        note = f"no {words} transfusion in the {days} days before it" if not before else \
-            f"drawn {(fact.date - max(before)).days} days after the last {words} transfusion ({max(before)})"
+                f"({days} days after the {words} transfusion)",
+                unknown="transfusion_supported",
+            )
+        note = (
+            f"no {words} transfusion in the {days} days before it"
+            if not before
+            else f"drawn {(fact.date - max(before)).days} days after the last {words} transfusion ({max(before)})"
+        )
         return replace(fact, value=1, display=f"{fact.display}; {note}", unit=None)
 
     def recorded(self, key: RecordedFact) -> Fact:
@@ -267,9 +300,17 @@ class _Deriver:
             return to_canonical(spec, obs.reference_high, obs.unit), "the reporting lab's upper limit of normal", None
         months = self.age_months()
         for row in self.tables.uln.rows:
-            if row.lab == spec.name and row.min_age_months <= months and (row.max_age_months is None or months < row.max_age_months):
-                return (to_canonical(spec, row.uln, row.unit), f"default ULN {row.uln:g} {row.unit} ({row.source.strip()})",
-                        f"ULN {row.uln:g} {row.unit} is the project's default, not the reporting lab's: record the lab's range")
+            if (
+                row.lab == spec.name
+                and row.min_age_months <= months
+                and (row.max_age_months is None or months < row.max_age_months)
+            ):
+                return (
+                    to_canonical(spec, row.uln, row.unit),
+                    f"default ULN {row.uln:g} {row.unit} ({row.source.strip()})",
+                    f"ULN {row.uln:g} {row.unit} is the project's default, not the reporting lab's: "
+                    "record the lab's range",
+                )
         return None
 
     def creatinine_max(self) -> tuple[float, str, str | None] | str:
@@ -283,9 +324,17 @@ class _Deriver:
                 else:
                     return "the age/sex limit differs by sex and the record's sex is " + sex
                 flag = "" if row.verified else "; UNVERIFIED row, see criteria/tables/creatinine_max_cog.yaml"
-                age = f"{row.min_age_months // 12 if row.min_age_months >= 12 else row.min_age_months}" + (" years" if row.min_age_months >= 12 else " months")
-                caveat = None if row.verified else (f"the COG limit {limit:g} mg/dL from {age} is an unverified table row "
-                                                    "(no public copy found): check it against the protocol")
+                age = f"{row.min_age_months // 12 if row.min_age_months >= 12 else row.min_age_months}" + (
+                    " years" if row.min_age_months >= 12 else " months"
+                )
+                caveat = (
+                    None
+                    if row.verified
+                    else (
+                        f"the COG limit {limit:g} mg/dL from {age} is an unverified table row "
+                        "(no public copy found): check it against the protocol"
+                    )
+                )
                 return limit, f"COG maximum {limit:g} mg/dL for {sex} from {age}{flag}", caveat
         return "no age/sex creatinine limit below 1 month of age"
 
@@ -298,13 +347,27 @@ class _Deriver:
         limit = self.uln(spec, obs) if reference == "uln" else self.creatinine_max()
         if not isinstance(limit, tuple):
             why = limit or f"no upper limit of normal for {spec.description} at this age"
-            return Fact(None, f"{_fmt(obs.value)} {obs.unit}", obs.unit, obs.date, self._source(index, obs), missing=why,
-                        settle=f"record the reporting lab's upper limit of normal (reference_high) for {spec.description}"
-                        if reference == "uln" else "record the patient's sex", unknown="no_limit")
+            return Fact(
+                None,
+                f"{_fmt(obs.value)} {obs.unit}",
+                obs.unit,
+                obs.date,
+                self._source(index, obs),
+                missing=why,
+                settle=f"record the reporting lab's upper limit of normal (reference_high) for {spec.description}"
+                if reference == "uln"
+                else "record the patient's sex",
+                unknown="no_limit",
+            )
         multiple = value / limit[0]
         caveat = f" ({limit[2]})" if limit[2] else ""
-        return Fact(multiple, f"{_fmt(obs.value)} {obs.unit} = {multiple:.2f} × {_fmt(limit[0])} {spec.canonical_unit}{caveat}",
-                    "× limit", obs.date, f"{self._source(index, obs)}; limit: {limit[1]}")
+        return Fact(
+            multiple,
+            f"{_fmt(obs.value)} {obs.unit} = {multiple:.2f} × {_fmt(limit[0])} {spec.canonical_unit}{caveat}",
+            "× limit",
+            obs.date,
+            f"{self._source(index, obs)}; limit: {limit[1]}",
+        )
 
     # --- history --------------------------------------------------------------------------------------------------
     def imaging(self, key: str) -> Fact:
@@ -320,16 +383,28 @@ class _Deriver:
             attribute, label = "avid", "MIBG scan" if key == "imaging.mibg_avid" else "FDG-PET"
         found = None
         for index, scan in enumerate(scans):
-            if scan.modality in modalities and earliest <= scan.date <= self.as_of and getattr(scan, attribute) is not None:
+            if (
+                scan.modality in modalities
+                and earliest <= scan.date <= self.as_of
+                and getattr(scan, attribute) is not None
+            ):
                 if found is None or scan.date >= found[1].date:
                     found = (index, scan)
         if found is None:
-            return _missing(f"no {label} dated {earliest} to {self.as_of}",
-                            f"record {label} dated within the last {self.lookback.imaging_days} days")
+            return _missing(
+                f"no {label} dated {earliest} to {self.as_of}",
+                f"record {label} dated within the last {self.lookback.imaging_days} days",
+            )
         index, scan = found
         value = getattr(scan, attribute)
         if attribute == "avid":
-            return Fact(1 if value else 0, "avid" if value else "not avid", None, scan.date, f"history.imaging[{index}] ({scan.modality})")
+            return Fact(
+                1 if value else 0,
+                "avid" if value else "not avid",
+                None,
+                scan.date,
+                f"history.imaging[{index}] ({scan.modality})",
+            )
         return Fact(value, f"{value:g} mm", "mm", scan.date, f"history.imaging[{index}] ({scan.modality})")
 
     def transplant_ever(self, key: str) -> Fact:
@@ -347,21 +422,44 @@ class _Deriver:
         event, window = key.event, key.window
         history = self.record.history
         if event.transfusion:
-            return self._event_days(history.transfusions, "transfusion history",
-                                    [(f"history.transfusions[{i}]", t.date, t.date) for i, t in enumerate(history.transfusions or ())
-                                     if event.transfusion in ("any", t.product)], window)
+            return self._event_days(
+                history.transfusions,
+                "transfusion history",
+                [
+                    (f"history.transfusions[{i}]", t.date, t.date)
+                    for i, t in enumerate(history.transfusions or ())
+                    if event.transfusion in ("any", t.product)
+                ],
+                window,
+            )
         if event.transplant:
-            return self._event_days(history.transplants, "transplant history",
-                                    [(f"history.transplants[{i}]", t.date, t.date) for i, t in enumerate(history.transplants or ())
-                                     if t.type == event.transplant], window)
+            return self._event_days(
+                history.transplants,
+                "transplant history",
+                [
+                    (f"history.transplants[{i}]", t.date, t.date)
+                    for i, t in enumerate(history.transplants or ())
+                    if t.type == event.transplant
+                ],
+                window,
+            )
         if event.chemotherapy_end:
-            return self._event_days(history.chemotherapy, "chemotherapy history",
-                                    [(f"history.chemotherapy[{i}]", c.start, c.end) for i, c in enumerate(history.chemotherapy or ())],
-                                    window)
+            return self._event_days(
+                history.chemotherapy,
+                "chemotherapy history",
+                [(f"history.chemotherapy[{i}]", c.start, c.end) for i, c in enumerate(history.chemotherapy or ())],
+                window,
+            )
         return self._medication_days(event, window)
 
-    def _event_days(self, history, label: str, events: list[tuple[str, date, date | None]], window: int | None,
-                    uncertain: list[tuple[str, date, date | None, str, UnknownReason]] = ()) -> Fact:
+    def _event_days(
+        self,
+        history,
+        label: str,
+        events: list[tuple[str, date, date | None]],
+        window: int | None,
+        uncertain: list[tuple[str, date, date | None, str, UnknownReason]] = (),
+    ) -> Fact:
         if history is None:
             return _missing(f"{label} not recorded", f"record the {label} (an empty list if none)")
         best = None
@@ -377,8 +475,16 @@ class _Deriver:
             if start <= self.as_of:
                 days = (self.as_of - end).days if end is not None and end <= self.as_of else 0
                 if days < horizon:
-                    return Fact(None, None, "days", end, path, missing=why, settle=f"record the dose and unit for {path}",
-                                unknown=unknown)
+                    return Fact(
+                        None,
+                        None,
+                        "days",
+                        end,
+                        path,
+                        missing=why,
+                        settle=f"record the dose and unit for {path}",
+                        unknown=unknown,
+                    )
         if best is None:
             return Fact(config.NEVER_DAYS, f"none recorded ({label} reviewed)", "days", None, None)
         days, path, ended = best
@@ -392,7 +498,9 @@ class _Deriver:
             found = cyp3a4_exposures(self, set(event.cyp3a4_strengths))
         else:
             found = steroid_exposures(self, event.min_prednisone_mg_kg_day)
-        fact = self._event_days(self.record.history.medications, "medication history", found.events, window, found.uncertain)
+        fact = self._event_days(
+            self.record.history.medications, "medication history", found.events, window, found.uncertain
+        )
         return found.explain(fact, self.as_of, window)
 
     # --- dispatch -------------------------------------------------------------------------------------------------
@@ -427,8 +535,9 @@ def _record_step(key: RecordFact) -> Callable[[_Deriver], Fact]:
     get, name, description = attrgetter(key.name), key.name, info.description
     attestation = info.type == "attestation"
     what = "investigator has not assessed" if attestation else "not recorded"
-    absent = _missing(f"{description}: {what}", f"record {description} ({name})",
-                      "not_assessed" if attestation else "not_recorded")  # frozen: one Fact serves every record
+    absent = _missing(
+        f"{description}: {what}", f"record {description} ({name})", "not_assessed" if attestation else "not_recorded"
+    )  # frozen: one Fact serves every record
     dated = block in _DATED_BLOCKS
     undated: dict = {}  # an undated field's few values (categories, yes/no), each Fact made once
 

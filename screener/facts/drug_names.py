@@ -79,7 +79,9 @@ class Vocabulary:
         words = text.split()
         for cut in range(1, len(words)):
             # a salt alone is no ingredient: "sodium chloride" stays sodium chloride, not sodium
-            if all(w in self.salts or w in self.strippable for w in words[cut:]) and not all(w in self.salts for w in words[:cut]):
+            if all(w in self.salts or w in self.strippable for w in words[cut:]) and not all(
+                w in self.salts for w in words[:cut]
+            ):
                 head = " ".join(words[:cut])
                 if self._known_ingredient(head):
                     return (head,)
@@ -133,16 +135,23 @@ class Vocabulary:
             if found and not missing:
                 named = tuple(dict.fromkeys(i for _, f in found for i in f))
             else:
-                why_not = (f"{name!r} is not a recognised medication name" if len(found) <= 1 else
-                           f"{', '.join(repr(p) for p in missing)} in {name!r} is not a recognised medication name")
+                why_not = (
+                    f"{name!r} is not a recognised medication name"
+                    if len(found) <= 1
+                    else f"{', '.join(repr(p) for p in missing)} in {name!r} is not a recognised medication name"
+                )
         if coded is None:
             if rxnorm and why_not:
                 why_not += f" (nor is RxNorm {rxnorm})"
             return Resolution(named or (), why_not, route)
         route = route or self._route(normalise(coded.display))
         if named is not None and set(named) != set(coded.ingredients):
-            return Resolution((), f"RxNorm {rxnorm} is {', '.join(coded.ingredients)} but the name {name!r} reads as "
-                                  f"{', '.join(named)}: check the entry", route)
+            return Resolution(
+                (),
+                f"RxNorm {rxnorm} is {', '.join(coded.ingredients)} but the name {name!r} reads as "
+                f"{', '.join(named)}: check the entry",
+                route,
+            )
         return Resolution(tuple(coded.ingredients), None, route)
 
     def _route(self, text: str) -> str | None:
@@ -153,6 +162,7 @@ class Vocabulary:
         """Real drug names to offer on the form (facts/brand_names.py says why not every recognised name), each
         naming a class ingredient: the class ingredients themselves, our table's names of one, the library's
         consumer-list names of one, and the curated brands that resolve to one."""
+
         def in_class(ingredients) -> bool:
             return any(self.active(i) in class_ingredients for i in ingredients)
 

@@ -126,10 +126,17 @@ class Event:
     def describe(self) -> str:
         """The event in the words of the compiled comparison ("platelet transfusion within the last 7 days")."""
         if self.transfusion:
-            return "platelet transfusion" if self.transfusion == "platelets" else f"{self.transfusion.replace('_', ' ')} transfusion"
+            return (
+                "platelet transfusion"
+                if self.transfusion == "platelets"
+                else f"{self.transfusion.replace('_', ' ')} transfusion"
+            )
         if self.medication_class == "systemic_corticosteroid":
-            dose = (f" at ≥ {self.min_prednisone_mg_kg_day:g} mg/kg/day prednisone-equivalent"
-                    if self.min_prednisone_mg_kg_day else "")
+            dose = (
+                f" at ≥ {self.min_prednisone_mg_kg_day:g} mg/kg/day prednisone-equivalent"
+                if self.min_prednisone_mg_kg_day
+                else ""
+            )
             return "systemic corticosteroid" + dose
         if self.medication_class == "cyp3a4_modulator":
             return f"{' or '.join(self.cyp3a4_strengths)} CYP3A4 inhibitor or inducer"
@@ -142,8 +149,11 @@ class Event:
         new kind of event is worded in this one file."""
         if self.transfusion:
             product = self.transfusion
-            return "transfusion" if product == "any" else \
-                f"{'platelet' if product == 'platelets' else product.replace('_', ' ')} transfusion"
+            return (
+                "transfusion"
+                if product == "any"
+                else f"{'platelet' if product == 'platelets' else product.replace('_', ' ')} transfusion"
+            )
         if self.transplant:
             return f"{self.transplant} stem-cell transplant"
         if self.chemotherapy_end:
@@ -154,12 +164,18 @@ class Event:
         return "systemic corticosteroid" + (f" at ≥ {dose:g} mg/kg/day prednisone-equivalent" if dose else "")
 
     def render(self) -> str:
-        parts = [f"{name}={value}" for name, value in (
-            ("transfusion", self.transfusion), ("medication", self.medication_class),
-            ("min_prednisone_mg_kg_day", self.min_prednisone_mg_kg_day),
-            ("strengths", ",".join(self.cyp3a4_strengths) if self.cyp3a4_strengths else None),
-            ("chemotherapy_end", "yes" if self.chemotherapy_end else None), ("transplant", self.transplant),
-        ) if value is not None]
+        parts = [
+            f"{name}={value}"
+            for name, value in (
+                ("transfusion", self.transfusion),
+                ("medication", self.medication_class),
+                ("min_prednisone_mg_kg_day", self.min_prednisone_mg_kg_day),
+                ("strengths", ",".join(self.cyp3a4_strengths) if self.cyp3a4_strengths else None),
+                ("chemotherapy_end", "yes" if self.chemotherapy_end else None),
+                ("transplant", self.transplant),
+            )
+            if value is not None
+        ]
         return ";".join(parts)
 
 

@@ -40,7 +40,10 @@ class _Entries:
 
 
 def recognised_as(name: str, found: Resolution, tables) -> str:
-    """What an entry was recognised as, with its classes: "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"."""
+    """What an entry was recognised as, with its classes.
+
+    For example "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone".
+    """
     words = vocabulary(tables.medications)
     shown = []
     for ingredient in found.ingredients:
@@ -72,11 +75,11 @@ def _course(med: Medication, as_of: date) -> str:
 class Exposures:
     """What a medication window sees: qualifying events, uncertain entries, and how to describe each entry."""
 
-    events: list = field(default_factory=list)      # (path, start, end) for _event_days
-    uncertain: list = field(default_factory=list)   # (path, start, end, why, unknown reason)
-    labels: dict = field(default_factory=dict)      # path -> description of the qualifying entry
-    settle: dict = field(default_factory=dict)      # path -> what to record for an uncertain entry
-    reviewed: list = field(default_factory=list)    # description of every entry, in record order
+    events: list = field(default_factory=list)  # (path, start, end) for _event_days
+    uncertain: list = field(default_factory=list)  # (path, start, end, why, unknown reason)
+    labels: dict = field(default_factory=dict)  # path -> description of the qualifying entry
+    settle: dict = field(default_factory=dict)  # path -> what to record for an uncertain entry
+    reviewed: list = field(default_factory=list)  # description of every entry, in record order
 
     def count(self, path: str, med: Medication, label: str) -> None:
         self.events.append((path, med.start, med.end))
@@ -92,25 +95,40 @@ class Exposures:
         """The window's Fact, its display naming the deciding entry (or every entry reviewed)."""
         if fact.value is None and fact.source in self.settle:
             # Every uncertain entry that could still matter is named, not only the first.
-            open_items = [(path, why, unknown) for path, start, end, why, unknown in self.uncertain
-                          if start <= as_of and (end is None or window is None or _days_since(end, as_of) < window)]
+            open_items = [
+                (path, why, unknown)
+                for path, start, end, why, unknown in self.uncertain
+                if start <= as_of and (end is None or window is None or _days_since(end, as_of) < window)
+            ]
             missing = "; ".join(dict.fromkeys(why for _, why, _ in open_items)) or fact.missing
-            settle = "; ".join(dict.fromkeys(self.settle[path] for path, _, _ in open_items)) or self.settle[fact.source]
+            settle = (
+                "; ".join(dict.fromkeys(self.settle[path] for path, _, _ in open_items)) or self.settle[fact.source]
+            )
             unknown = open_items[0][2] if open_items else fact.unknown
             certain = [(_days_since(end, as_of), path) for path, start, end in self.events if start <= as_of]
             if window is not None and certain and min(certain)[0] < window:
                 # A counted entry already lies in the window: the criterion holds whatever the uncertain ones
                 # are; only the day it clears is unknown, so no clearing date is given.
                 days, path = min(certain)
-                return replace(fact, value=days, display=f"{self.labels[path]}; clearing date unknown: {missing}",
-                               source=path, missing=None, settle=None, clears_on=None, unknown=None)
+                return replace(
+                    fact,
+                    value=days,
+                    display=f"{self.labels[path]}; clearing date unknown: {missing}",
+                    source=path,
+                    missing=None,
+                    settle=None,
+                    clears_on=None,
+                    unknown=None,
+                )
             return replace(fact, missing=missing, settle=settle, unknown=unknown)
         if fact.source in self.labels:
             label = self.labels[fact.source]
             others = self._listed([r for r in self.reviewed if r != label])
             return replace(fact, display=f"{label}: {fact.display}" + (f" (other entries: {others})" if others else ""))
         if self.reviewed:
-            return replace(fact, display=f"no entry counts ({len(self.reviewed)} reviewed: {self._listed(self.reviewed)})")
+            return replace(
+                fact, display=f"no entry counts ({len(self.reviewed)} reviewed: {self._listed(self.reviewed)})"
+            )
         return fact
 
     @staticmethod
@@ -131,9 +149,14 @@ def _recognised_entries(deriver, found: Exposures, question: str):
         if rec.ingredients:
             yield path, med, course, rec, active, seen_as
         else:
-            found.doubt(path, med, f"{rec.why_not}, so whether it is {question} is unknown ({course})",
-                        f"record the generic name of {med.name} ({path})", f"{med.name}: not recognised ({course})",
-                        "unrecognised")
+            found.doubt(
+                path,
+                med,
+                f"{rec.why_not}, so whether it is {question} is unknown ({course})",
+                f"record the generic name of {med.name} ({path})",
+                f"{med.name}: not recognised ({course})",
+                "unrecognised",
+            )
 
 
 def _route(med: Medication, rec: Resolution) -> tuple[str, str]:
@@ -158,16 +181,26 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
             found.reviewed.append(f"{seen_as}, {route_shown}: not systemic")
             continue
         if not steroids and min_dose is not None and route in tables.corticosteroids.systemic_routes:
-            found.doubt(path, med, f"{', '.join(unrated)} is a systemic corticosteroid with no prednisone equivalence in "
-                        f"the table, so whether the dose reaches {min_dose:g} mg/kg/day cannot be judged ({course})",
-                        f"ask the investigator whether the {med.name} dose is below {min_dose:g} mg/kg/day "
-                        f"prednisone-equivalent ({path})", f"{seen_as}, corticosteroid without a cited equivalence",
-                        "dose_unknown")
+            found.doubt(
+                path,
+                med,
+                f"{', '.join(unrated)} is a systemic corticosteroid with no prednisone equivalence in "
+                f"the table, so whether the dose reaches {min_dose:g} mg/kg/day cannot be judged ({course})",
+                f"ask the investigator whether the {med.name} dose is below {min_dose:g} mg/kg/day "
+                f"prednisone-equivalent ({path})",
+                f"{seen_as}, corticosteroid without a cited equivalence",
+                "dose_unknown",
+            )
             continue
         if route not in tables.corticosteroids.systemic_routes:
-            found.doubt(path, med, f"route of {med.name} recorded as {route}: systemic or not cannot be told ({course})",
-                        f"record the route of {med.name} ({path}.route: oral, iv, im, sc, inhaled, topical or intrathecal)",
-                        f"{seen_as}, route {route}", "unclassifiable")
+            found.doubt(
+                path,
+                med,
+                f"route of {med.name} recorded as {route}: systemic or not cannot be told ({course})",
+                f"record the route of {med.name} ({path}.route: oral, iv, im, sc, inhaled, topical or intrathecal)",
+                f"{seen_as}, route {route}",
+                "unclassifiable",
+            )
             continue
         if min_dose is None:
             found.count(path, med, f"{seen_as}, {route_shown}, {course}")
@@ -177,10 +210,17 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
         else:
             dose = prednisone_mg_kg_day(deriver, med, factors[steroids[0]].prednisone_factor)
         if isinstance(dose, str):
-            found.doubt(path, med, f"{dose} ({route_shown}, {course})", f"record the dose and unit of {med.name} ({path}.dose, dose_unit)",
-                        f"{seen_as}, {route_shown}, dose unknown", "dose_unknown")
+            found.doubt(
+                path,
+                med,
+                f"{dose} ({route_shown}, {course})",
+                f"record the dose and unit of {med.name} ({path}.dose, dose_unit)",
+                f"{seen_as}, {route_shown}, dose unknown",
+                "dose_unknown",
+            )
             continue
-        shown = f"{seen_as}: {med.dose:g} {med.dose_unit} = {dose:.2f} mg/kg/day prednisone-equivalent, {route_shown}, {course}"
+        shown = (f"{seen_as}: {med.dose:g} {med.dose_unit} = {dose:.2f} mg/kg/day prednisone-equivalent, "
+                 f"{route_shown}, {course}")
         if dose >= min_dose:
             found.count(path, med, shown)
         else:
@@ -191,12 +231,17 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
 def cyp3a4_exposures(deriver, strengths: set[str]) -> Exposures:
     """Entries that count for a CYP3A4 window: an inhibitor or inducer of one of the given strengths."""
     found, drugs = Exposures(), deriver.tables.cyp3a4.drugs
-    for path, med, course, _rec, active, seen_as in _recognised_entries(deriver, found, "a CYP3A4 inhibitor or inducer"):
+    for path, med, course, _rec, active, seen_as in _recognised_entries(
+        deriver, found, "a CYP3A4 inhibitor or inducer"
+    ):
         counted = [d for d in active if d in drugs and drugs[d].strength in strengths]
         if counted:
             found.count(path, med, f"{seen_as}, {med.route}, {course}")
         else:
-            found.reviewed.append(f"{seen_as}" + ("" if any(d in drugs for d in active) else ", not a strong or moderate CYP3A4 inhibitor or inducer"))
+            found.reviewed.append(
+                f"{seen_as}"
+                + ("" if any(d in drugs for d in active) else ", not a strong or moderate CYP3A4 inhibitor or inducer")
+            )
     return found
 
 

@@ -17,8 +17,12 @@ from functools import lru_cache
 
 from ._common import as_dict, codings, day, status_words, table, words
 
-_DISEASES = {"neuroblastoma": "neuroblastoma", "aml": "acute myeloid leukaemia", "high_grade_glioma": "high-grade glioma",
-             "low_grade_glioma": "low-grade glioma"}
+_DISEASES = {
+    "neuroblastoma": "neuroblastoma",
+    "aml": "acute myeloid leukaemia",
+    "high_grade_glioma": "high-grade glioma",
+    "low_grade_glioma": "low-grade glioma",
+}
 _UNCONFIRMED = ("unconfirmed", "provisional", "differential")
 
 
@@ -88,8 +92,12 @@ class ConditionReader:
         if "entered-in-error" in verification:
             self.out.ignore(name, "verificationStatus entered-in-error")
             return None
-        onset = day(resource.get("onsetDateTime") or as_dict(resource.get("onsetPeriod")).get("start")
-                    or resource.get("recordedDate"), ("entry", index, "resource", "onsetDateTime"))
+        onset = day(
+            resource.get("onsetDateTime")
+            or as_dict(resource.get("onsetPeriod")).get("start")
+            or resource.get("recordedDate"),
+            ("entry", index, "resource", "onsetDateTime"),
+        )
         if onset is not None and onset > self.bundle.as_of:
             self.out.ignore(name, f"onset or record date {onset} is after the as-of date")
             return None
@@ -112,7 +120,9 @@ class ConditionReader:
             if covered and kind != "other":
                 # Coded, but not with a code the table knows: words alone may not settle a coded diagnosis.
                 reading.kind, reading.value = "possible", _DISEASES.get(value, value)
-                reading.how = f"its code is not in the code table, but its words ({text[:60]!r}) suggest {reading.value}"
+                reading.how = (
+                    f"its code is not in the code table, but its words ({text[:60]!r}) suggest {reading.value}"
+                )
             elif not covered and kind != "other":
                 reading.kind, reading.value = kind, value
                 reading.how = f"no SNOMED CT, ICD-10-CM or ICD-O-3 coding; words {text[:60]!r}"
@@ -125,11 +135,18 @@ class ConditionReader:
             reading.kind, reading.how = "possible", reading.how + "; verificationStatus not confirmed"
             reading.value = _DISEASES[reading.value]
         clinical = status_words(resource.get("clinicalStatus"))
-        clinical_state = "relapsed" if ("recurrence" in clinical or "relapse" in clinical) else \
-            "remission" if any(s in clinical for s in ("remission", "inactive", "resolved")) else None
+        clinical_state = (
+            "relapsed"
+            if ("recurrence" in clinical or "relapse" in clinical)
+            else "remission"
+            if any(s in clinical for s in ("remission", "inactive", "resolved"))
+            else None
+        )
         if reading.kind == "disease" and clinical_state:
             if reading.state and reading.state != clinical_state:
-                reading.how += f"; the code says {reading.state} but clinicalStatus says {clinical_state}: state left unknown"
+                reading.how += (
+                    f"; the code says {reading.state} but clinicalStatus says {clinical_state}: state left unknown"
+                )
                 reading.state = None
             else:
                 reading.state = clinical_state
@@ -147,7 +164,9 @@ class ConditionReader:
         possible = [r for r in readings if r.kind == "possible"]
         if len({r.value for r in diseases}) > 1:
             for r in diseases:
-                self.out.ignore(r.name, "more than one screened-for diagnosis in the Bundle: the primary cannot be chosen")
+                self.out.ignore(
+                    r.name, "more than one screened-for diagnosis in the Bundle: the primary cannot be chosen"
+                )
             return {}
         if diseases:
             latest = max(diseases, key=lambda r: r.onset)
@@ -157,20 +176,27 @@ class ConditionReader:
                 diagnosis["disease_status"] = latest.state
                 self.out.use(latest.name, "diagnosis.disease_status", latest.state)
             for r in possible:
-                self.out.ignore(r.name, f"may be {r.value} ({r.how}); the primary diagnosis is taken from {latest.name}")
+                self.out.ignore(
+                    r.name, f"may be {r.value} ({r.how}); the primary diagnosis is taken from {latest.name}"
+                )
             return diagnosis
         if possible:
             for r in possible:
                 self.out.ignore(r.name, f"may be {r.value} but does not settle it ({r.how}): diagnosis left unknown")
             self.out.assumptions.append(
                 f"{len(possible)} of the {len(readings)} conditions in the record may be a screened disease without "
-                "saying which (see ignored): the diagnosis is left unknown, to be recorded by the coordinator.")
+                "saying which (see ignored): the diagnosis is left unknown, to be recorded by the coordinator."
+            )
             return {}
         shown = "; ".join(dict.fromkeys(r.how for r in readings[:5])) + ("; …" if len(readings) > 5 else "")
-        self.out.use(f"{len(readings)} Condition resources", "diagnosis.primary",
-                     f"other: no {', '.join(list(_DISEASES.values())[:-2])} or glioma among them ({shown})")
+        self.out.use(
+            f"{len(readings)} Condition resources",
+            "diagnosis.primary",
+            f"other: no {', '.join(list(_DISEASES.values())[:-2])} or glioma among them ({shown})",
+        )
         self.out.assumptions.append(
-            f"No neuroblastoma, acute myeloid leukaemia or glioma among the {len(readings)} conditions in the record: the "
-            "Bundle's Conditions are taken as the patient's problem list, so the diagnosis is recorded as other (not a "
-            "screened disease). A Bundle without Conditions leaves the diagnosis unknown.")
+            f"No neuroblastoma, acute myeloid leukaemia or glioma among the {len(readings)} conditions in the "
+            "record: the Bundle's Conditions are taken as the patient's problem list, so the diagnosis is recorded "
+            "as other (not a screened disease). A Bundle without Conditions leaves the diagnosis unknown."
+        )
         return {"primary": "other"}

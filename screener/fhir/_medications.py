@@ -1,4 +1,4 @@
-"""FHIR medication resources as the record's medication history: the drug (RxNorm code and name), route, daily dose, period.
+"""FHIR medication resources as the record's medication history: drug (RxNorm code and name), route, daily dose, period.
 
 How each status is used (a course counts as taken unless the resource says it was not):
 - MedicationStatement (what the patient takes or took): active, on-hold, unknown, completed and stopped are taken;
@@ -13,6 +13,7 @@ supply duration) is read as ongoing: taking its start as its end could clear a 7
 cleared. Doses are read only where they are stated in mg (or mg/kg, mg/m²) with a daily timing; anything else
 leaves the dose unknown and lists why, so a corticosteroid criterion stays unknown rather than passing.
 """
+
 import math
 import re
 from datetime import date, timedelta
@@ -25,9 +26,17 @@ from ._models import Medication as MedicationModel
 
 TYPES = ("MedicationStatement", "MedicationAdministration", "MedicationRequest")
 _IGNORED_STATUS = {
-    "MedicationStatement": {"intended": "intended, not yet taken", "not-taken": "not taken", "entered-in-error": "entered in error"},
+    "MedicationStatement": {
+        "intended": "intended, not yet taken",
+        "not-taken": "not taken",
+        "entered-in-error": "entered in error",
+    },
     "MedicationAdministration": {"not-done": "not given", "entered-in-error": "entered in error"},
-    "MedicationRequest": {"cancelled": "cancelled", "draft": "a draft, not an order", "entered-in-error": "entered in error"},
+    "MedicationRequest": {
+        "cancelled": "cancelled",
+        "draft": "a draft, not an order",
+        "entered-in-error": "entered in error",
+    },
 }
 _ORDER_INTENTS = {"order", "original-order", "reflex-order", "filler-order", "instance-order"}
 _ENDED = {"completed", "stopped"}
@@ -70,13 +79,21 @@ class MedicationReader:
                 # Several doses of one drug on one day are that day's dose: each alone would understate it.
                 merged = medications[given[key]]
                 merged["dose"] = round(merged["dose"] + entry["dose"], 6)
-                self.out.use(name, f"history.medications[{given[key]}]", note + f"; added to that day's dose, now {merged['dose']:g} {merged['dose_unit']}")
+                self.out.use(
+                    name,
+                    f"history.medications[{given[key]}]",
+                    note + f"; added to that day's dose, now {merged['dose']:g} {merged['dose_unit']}",
+                )
                 continue
             if key is not None:
                 given[key] = len(medications)
             medications.append(entry)
-            self.bundle.within_limit(index, len(medications), config.MAX_MEDICATIONS_PER_RECORD,
-                                     "medication entries (MAX_MEDICATIONS_PER_RECORD)")
+            self.bundle.within_limit(
+                index,
+                len(medications),
+                config.MAX_MEDICATIONS_PER_RECORD,
+                "medication entries (MAX_MEDICATIONS_PER_RECORD)",
+            )
             self.out.use(name, f"history.medications[{len(medications) - 1}]", note)
         for entry in medications:
             if entry["dose"] is not None and entry["dose"] > _MAX_DOSE:
@@ -92,13 +109,15 @@ class MedicationReader:
         if self.unreadable:
             # An unreadable entry could be the excluding steroid or CYP3A4 drug: the history is not complete.
             self.out.assumptions.append(
-                f"{self.unreadable} medication resource(s) could not be read (malformed, no drug or no dates), so the medication "
-                "history is taken as not recorded: criteria on medications stay unknown.")
+                f"{self.unreadable} medication resource(s) could not be read (malformed, no drug or no dates), "
+                "so the medication history is taken as not recorded: criteria on medications stay unknown."
+            )
             return None
         self.out.assumptions.append(
             "The Bundle's medication resources are taken as the patient's medication history. A request (an order) "
             "is taken as given from its start; a course stopped or completed on a date not given is taken as "
-            "ongoing; doses are read where stated in mg, mg/kg or mg/m² with a daily timing, else left unknown.")
+            "ongoing; doses are read where stated in mg, mg/kg or mg/m² with a daily timing, else left unknown."
+        )
         return medications
 
     # --- one resource ---------------------------------------------------------------------------------------
@@ -133,8 +152,15 @@ class MedicationReader:
         else:
             route, route_note = self._route(dosages, drug_name)
             dose = self._dose(resource, dosages, drug_name)
-        entry = {"name": drug_name, "rxnorm": rxnorm, "route": route, "start": start.isoformat(),
-                 "end": end.isoformat() if end else None, "dose": None, "dose_unit": None}
+        entry = {
+            "name": drug_name,
+            "rxnorm": rxnorm,
+            "route": route,
+            "start": start.isoformat(),
+            "end": end.isoformat() if end else None,
+            "dose": None,
+            "dose_unit": None,
+        }
         if not isinstance(dose, str) and dose[3] and end != start:
             dose = "a dose given over several days, not a daily dose"
         if isinstance(dose, str):
@@ -144,8 +170,13 @@ class MedicationReader:
             entry["dose"], entry["dose_unit"], dose_note, per_administration = dose
             if per_administration:
                 entry["_same_day"] = (rxnorm or drug_name.lower(), route, start, entry["dose_unit"])
-        parts = [f"{drug_name[:60]}" + (f" (RxNorm {rxnorm})" if rxnorm else ""), drug_note, f"route {route}{route_note}",
-                 dose_note, f"{kind.removeprefix('Medication').lower()} {status or 'without status'}: {period_note}"]
+        parts = [
+            f"{drug_name[:60]}" + (f" (RxNorm {rxnorm})" if rxnorm else ""),
+            drug_note,
+            f"route {route}{route_note}",
+            dose_note,
+            f"{kind.removeprefix('Medication').lower()} {status or 'without status'}: {period_note}",
+        ]
         return entry, "; ".join(p for p in parts if p), name
 
     def _concept(self, resource: dict):
@@ -156,8 +187,11 @@ class MedicationReader:
             return None, ""
         if reference.startswith("#"):
             contained = resource.get("contained")
-            medication = next((r for r in contained if isinstance(r, dict) and r.get("id") == reference[1:]), None) \
-                if isinstance(contained, list) else None
+            medication = (
+                next((r for r in contained if isinstance(r, dict) and r.get("id") == reference[1:]), None)
+                if isinstance(contained, list)
+                else None
+            )
             where = "contained Medication"
         else:
             medication, where = self.bundle.by_reference.get(reference), "referenced Medication"
@@ -175,10 +209,19 @@ class MedicationReader:
             return where or "no medication code or name"
         rxnorm_codes = [c for c in codes(concept, RXNORM) if re.fullmatch(r"[0-9]{1,12}", c)]
         rxnorm = rxnorm_codes[0] if rxnorm_codes else None
-        rx_display = next((c.get("display") for c in codings(concept)
-                           if c.get("system") == RXNORM and isinstance(c.get("display"), str) and c["display"].strip()), None)
+        rx_display = next(
+            (
+                c.get("display")
+                for c in codings(concept)
+                if c.get("system") == RXNORM and isinstance(c.get("display"), str) and c["display"].strip()
+            ),
+            None,
+        )
         text = as_dict(concept).get("text")
-        other = next((c.get("display") for c in codings(concept) if isinstance(c.get("display"), str) and c["display"].strip()), None)
+        other = next(
+            (c.get("display") for c in codings(concept) if isinstance(c.get("display"), str) and c["display"].strip()),
+            None,
+        )
         names = [n.strip() for n in (rx_display, text, other) if isinstance(n, str) and n.strip()]
         if not names and rxnorm is None:
             return "no medication name or RxNorm code"
@@ -202,8 +245,9 @@ class MedicationReader:
             dosages = dosages if isinstance(dosages, list) else []
             repeat = as_dict(as_dict(dosages[0].get("timing")).get("repeat")) if dosages else {}
             bounds = as_dict(repeat.get("boundsPeriod"))
-            start = day(bounds.get("start"), (*path, "dosageInstruction", 0, "timing", "repeat", "boundsPeriod", "start")) \
-                or day(resource.get("authoredOn"), (*path, "authoredOn"))
+            start = day(
+                bounds.get("start"), (*path, "dosageInstruction", 0, "timing", "repeat", "boundsPeriod", "start")
+            ) or day(resource.get("authoredOn"), (*path, "authoredOn"))
             if start is None:
                 return "no start date (authoredOn or dosage bounds)"
             end = day(bounds.get("end"), (*path, "dosageInstruction", 0, "timing", "repeat", "boundsPeriod", "end"))
@@ -217,8 +261,16 @@ class MedicationReader:
                     end = self._duration_end(start, supply.get("expectedSupplyDuration"), 1 + int(repeats))
                 how = "end of the expected supply, refills included"
             if end is None:
-                return start, None, ("ongoing from " if status not in _ENDED else
-                                     f"{status} on a date not given: taken as ongoing from ") + str(start)
+                return (
+                    start,
+                    None,
+                    (
+                        "ongoing from "
+                        if status not in _ENDED
+                        else f"{status} on a date not given: taken as ongoing from "
+                    )
+                    + str(start),
+                )
             end = max(end, start)
             return start, end, f"taken from {start} to {end} ({how})"
         period = as_dict(resource.get("effectivePeriod"))
@@ -228,8 +280,12 @@ class MedicationReader:
             return "no start date (effectiveDateTime or effectivePeriod.start)"
         end = start if point is not None else day(period.get("end"), (*path, "effectivePeriod", "end"))
         if end is None:
-            return start, None, ("ongoing from " if status not in _ENDED else
-                                 f"{status} on a date not given: taken as ongoing from ") + str(start)
+            return (
+                start,
+                None,
+                ("ongoing from " if status not in _ENDED else f"{status} on a date not given: taken as ongoing from ")
+                + str(start),
+            )
         end = max(end, start)
         return start, end, f"{start} to {end}" if end != start else f"on {start}"
 
@@ -251,7 +307,11 @@ class MedicationReader:
         found = resource.get("dosageInstruction") if kind == "MedicationRequest" else resource.get("dosage")
         if found is None:
             return []
-        model, key = (AdministrationDosage, "dosage") if kind == "MedicationAdministration" else (Dosage, "dosageInstruction" if kind == "MedicationRequest" else "dosage")
+        model, key = (
+            (AdministrationDosage, "dosage")
+            if kind == "MedicationAdministration"
+            else (Dosage, "dosageInstruction" if kind == "MedicationRequest" else "dosage")
+        )
         lines = [found] if kind == "MedicationAdministration" else found
         for i, line in enumerate(lines):
             wrong = problem(model, line)
@@ -285,7 +345,9 @@ class MedicationReader:
         if resource["resourceType"] == "MedicationAdministration":
             dosage = dosages[0]
             if "dose" not in dosage:
-                return "no dose given" + (" (a rate, not a dose, is given)" if "rateQuantity" in dosage or "rateRatio" in dosage else "")
+                return "no dose given" + (
+                    " (a rate, not a dose, is given)" if "rateQuantity" in dosage or "rateRatio" in dosage else ""
+                )
             amount = _amount(dosage.get("dose"), drug_name)
             if isinstance(amount, str):
                 return amount
@@ -328,7 +390,8 @@ def _amount(quantity, drug_name: str):
     if unit in _COUNT_UNITS:
         strength = _STRENGTH.match(drug_name)
         if strength is None:
-            return f"dose {value:g} {unit or '(no unit)'}: no mass unit, and the name gives no single strength per tablet or capsule"
+            return (f"dose {value:g} {unit or '(no unit)'}: no mass unit, "
+                    "and the name gives no single strength per tablet or capsule")
         mg = value * float(strength.group(1))
         return mg, "", f"{value:g} × {float(strength.group(1)):g} mg (strength from the name)"
     parts = unit.split("/")
@@ -351,9 +414,14 @@ def _per_day(timing) -> float | str | None:
     repeat = as_dict(timing.get("repeat"))
     if not repeat:
         code = next(iter(codes(timing.get("code"), "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation")), None)
-        code = code or next((c.get("code") for c in codings(timing.get("code")) if isinstance(c.get("code"), str)), None)
-        return _TIMING_CODES.get(code.upper()) if isinstance(code, str) and code.upper() in _TIMING_CODES else (
-            f"timing code {code[:12]!r} is not a daily count" if isinstance(code, str) else None)
+        code = code or next(
+            (c.get("code") for c in codings(timing.get("code")) if isinstance(c.get("code"), str)), None
+        )
+        return (
+            _TIMING_CODES.get(code.upper())
+            if isinstance(code, str) and code.upper() in _TIMING_CODES
+            else (f"timing code {code[:12]!r} is not a daily count" if isinstance(code, str) else None)
+        )
     if "frequencyMax" in repeat or "periodMax" in repeat:
         return "a range of frequencies (frequencyMax/periodMax), not one schedule"
     frequency, period, unit = repeat.get("frequency"), repeat.get("period"), repeat.get("periodUnit")
@@ -365,7 +433,9 @@ def _per_day(timing) -> float | str | None:
     if frequency is None or frequency <= 0 or period is None or period <= 0:
         return "timing without a usable frequency and period"
     if unit not in _SECONDS:
-        return f"given every {period:g} {unit if isinstance(unit, str) else '?'}: less often than daily, so no daily dose"
+        return (
+            f"given every {period:g} {unit if isinstance(unit, str) else '?'}: less often than daily, so no daily dose"
+        )
     per_day = frequency * 86400 / (period * _SECONDS[unit])
     if per_day < 1:
         return "given less often than daily, so no daily dose"
@@ -378,7 +448,11 @@ def _daily(dosage: dict, drug_name: str):
     """One dosage line as (daily dose, unit, how), or why not."""
     if dosage.get("asNeededBoolean") is True or "asNeededCodeableConcept" in dosage:
         return "taken as needed: the dose taken is not known"
-    lines = [d for d in dosage.get("doseAndRate") or [] if isinstance(d, dict)] if isinstance(dosage.get("doseAndRate"), list) else []
+    lines = (
+        [d for d in dosage.get("doseAndRate") or [] if isinstance(d, dict)]
+        if isinstance(dosage.get("doseAndRate"), list)
+        else []
+    )
     quantities = [d["doseQuantity"] for d in lines if "doseQuantity" in d]
     if not quantities:
         return "a dose range, not a dose" if any("doseRange" in d for d in lines) else "no dose quantity"

@@ -185,7 +185,9 @@ class MedicationRequest(_MedicationUse):
 
 
 MODELS: dict[str, type[_Resource]] = {m.__name__: m for m in (
-    Patient, Observation, Condition, Procedure, Medication, MedicationStatement, MedicationAdministration, MedicationRequest)}
+    Patient, Observation, Condition, Procedure,
+    Medication, MedicationStatement, MedicationAdministration, MedicationRequest,
+)}
 
 
 class OtherResource(_Resource):
@@ -205,21 +207,54 @@ class BundleEntry(_Element):
     fullUrl: Text | None = None
     # Each resource is checked against its own model as it is read (a malformed Patient is refused, any other
     # malformed resource ignored), so here only that it is a resource.
-    resource: Annotated[dict, PlainValidator(_a_resource, json_schema_input_type=Union[tuple(MODELS.values()) + (OtherResource,)])]
+    resource: Annotated[
+        dict, PlainValidator(_a_resource, json_schema_input_type=Union[tuple(MODELS.values()) + (OtherResource,)])
+    ]
 
 
-_EXAMPLE = {"resourceType": "Bundle", "type": "collection", "entry": [
-    {"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-03-14", "gender": "female"}},
-    {"resource": {"resourceType": "Observation", "status": "final", "subject": {"reference": "urn:uuid:p1"},
-                  "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]}, "effectiveDateTime": "2026-11-18",
-                  "valueQuantity": {"value": 142, "unit": "10*3/uL", "code": "10*3/uL"}}},
-    {"resource": {"resourceType": "MedicationStatement", "status": "active", "subject": {"reference": "urn:uuid:p1"},
-                  "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "3264",
-                                                            "display": "dexamethasone"}]},
-                  "effectivePeriod": {"start": "2026-10-20", "end": "2026-10-24"},
-                  "dosage": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
-                              "doseAndRate": [{"doseQuantity": {"value": 4, "unit": "mg", "code": "mg"}}]}]}},
-]}
+_EXAMPLE = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [
+        {
+            "fullUrl": "urn:uuid:p1",
+            "resource": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-03-14", "gender": "female"},
+        },
+        {
+            "resource": {
+                "resourceType": "Observation",
+                "status": "final",
+                "subject": {"reference": "urn:uuid:p1"},
+                "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]},
+                "effectiveDateTime": "2026-11-18",
+                "valueQuantity": {"value": 142, "unit": "10*3/uL", "code": "10*3/uL"},
+            }
+        },
+        {
+            "resource": {
+                "resourceType": "MedicationStatement",
+                "status": "active",
+                "subject": {"reference": "urn:uuid:p1"},
+                "medicationCodeableConcept": {
+                    "coding": [
+                        {
+                            "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                            "code": "3264",
+                            "display": "dexamethasone",
+                        }
+                    ]
+                },
+                "effectivePeriod": {"start": "2026-10-20", "end": "2026-10-24"},
+                "dosage": [
+                    {
+                        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                        "doseAndRate": [{"doseQuantity": {"value": 4, "unit": "mg", "code": "mg"}}],
+                    }
+                ],
+            }
+        },
+    ],
+}
 
 
 class Bundle(_Element):

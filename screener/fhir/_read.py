@@ -27,7 +27,12 @@ _NO_RESULT_STATUS = {"entered-in-error", "cancelled"}
 _WEIGHT, _HEIGHT = "29463-7", "8302-2"
 _LOINC_SYSTEM = LOINC
 # Where in the FHIR Observation each field of the record's Observation comes from, for the reason a result is unusable.
-_RESULT_PATHS = {"test": "code", "unit": "valueQuantity.code", "value": "valueQuantity.value", "date": "effectiveDateTime"}
+_RESULT_PATHS = {
+    "test": "code",
+    "unit": "valueQuantity.code",
+    "value": "valueQuantity.value",
+    "date": "effectiveDateTime",
+}
 _REFUSES_THE_BUNDLE = {"reference_high": ("referenceRange", 0, "high", "value"), "source": ("id",)}
 
 
@@ -42,8 +47,11 @@ class _Bundle:
         entries = bundle.get("entry")
         if isinstance(entries, list) and len(entries) > config.MAX_BUNDLE_ENTRIES:
             # Before anything is read: each entry costs time, and the limit keeps the worst bundle in seconds.
-            _fail(("entry",), f"the Bundle has {len(entries):,} entries; at most {config.MAX_BUNDLE_ENTRIES:,} are read "
-                           "(MAX_BUNDLE_ENTRIES)")
+            _fail(
+                ("entry",),
+                f"the Bundle has {len(entries):,} entries; at most {config.MAX_BUNDLE_ENTRIES:,} are read "
+                "(MAX_BUNDLE_ENTRIES)",
+            )
         wrong = problem(BundleModel, bundle)  # the envelope; each resource is checked against its model when read
         if wrong:
             _fail(wrong[0], wrong[1].removeprefix("Value error, "))
@@ -96,7 +104,11 @@ class _Bundle:
                     self.out.ignore(self.name(index, resource), f"malformed at {render_path(wrong[0])}: {wrong[1]}")
                     self.malformed.setdefault(resource["resourceType"], []).append(resource)
                     continue
-                key = "patient" if resource["resourceType"] in ("MedicationStatement",) and "subject" not in resource else "subject"
+                key = (
+                    "patient"
+                    if resource["resourceType"] in ("MedicationStatement",) and "subject" not in resource
+                    else "subject"
+                )
                 self.check_subject(index, resource, key)
                 yield index, resource
 
@@ -109,7 +121,11 @@ class _Bundle:
         day = _day(birth, path)
         if day is None:
             _fail(path, "a full birth date (YYYY-MM-DD) is needed to compute age")
-        sex = self.patient.get("gender") if self.patient.get("gender") in ("male", "female", "other", "unknown") else "unknown"
+        sex = (
+            self.patient.get("gender")
+            if self.patient.get("gender") in ("male", "female", "other", "unknown")
+            else "unknown"
+        )
         name = self.name(self.patient_index, self.patient)
         self.out.use(name, "demographics.birth_date, demographics.sex")
         return {"birth_date": day.isoformat(), "sex": sex}
@@ -120,8 +136,11 @@ class _Bundle:
         unread: dict[str, list[date | None]] = {}
         for index, resource in self.of_type("Observation"):
             name = self.name(index, resource)
-            codes = [c.get("code") for c in (resource.get("code") or {}).get("coding") or []
-                     if isinstance(c, dict) and c.get("system") == _LOINC_SYSTEM]
+            codes = [
+                c.get("code")
+                for c in (resource.get("code") or {}).get("coding") or []
+                if isinstance(c, dict) and c.get("system") == _LOINC_SYSTEM
+            ]
             code = next((c for c in codes if c in LOINC_TO_LAB or c in (_WEIGHT, _HEIGHT)), None)
             if code is None:
                 continue  # not something screening uses; not worth listing
@@ -137,28 +156,56 @@ class _Bundle:
             quantity = resource.get("valueQuantity")
             value = quantity.get("value") if isinstance(quantity, dict) else None
             unit = (quantity.get("code") or quantity.get("unit")) if isinstance(quantity, dict) else None
-            day = _day(resource.get("effectiveDateTime") or (resource.get("effectivePeriod") or {}).get("start")
-                       or resource.get("issued"), ("entry", index, "resource", "effectiveDateTime"))
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not isinstance(unit, str) or day is None:
+            day = _day(
+                resource.get("effectiveDateTime")
+                or (resource.get("effectivePeriod") or {}).get("start")
+                or resource.get("issued"),
+                ("entry", index, "resource", "effectiveDateTime"),
+            )
+            if (
+                not isinstance(value, (int, float))
+                or isinstance(value, bool)
+                or not isinstance(unit, str)
+                or day is None
+            ):
                 self._unusable(unread, lab, name, "no numeric valueQuantity with a unit and a date", day)
                 continue
             if code in (_WEIGHT, _HEIGHT):
                 target, expected = ("weight_kg", "kg") if code == _WEIGHT else ("height_cm", "cm")
-                if unit == expected and day <= self.as_of and (target not in latest_body or day >= latest_body[target][0]):
+                if (
+                    unit == expected
+                    and day <= self.as_of
+                    and (target not in latest_body or day >= latest_body[target][0])
+                ):
                     latest_body[target] = (day, float(value), name)
                 continue
-            observation = {"test": code, "unit": unit, "value": float(value), "date": day.isoformat(), "source": name[:200]}
+            observation = {
+                "test": code,
+                "unit": unit,
+                "value": float(value),
+                "date": day.isoformat(),
+                "source": name[:200],
+            }
             ranges = resource.get("referenceRange") or []
             high_ref = ranges[0].get("high") if ranges and isinstance(ranges[0], dict) else None
-            if isinstance(high_ref, dict) and (high_ref.get("code") or high_ref.get("unit")) == unit and isinstance(high_ref.get("value"), (int, float)) and high_ref["value"] > 0:
+            if (
+                isinstance(high_ref, dict)
+                and (high_ref.get("code") or high_ref.get("unit")) == unit
+                and isinstance(high_ref.get("value"), (int, float))
+                and high_ref["value"] > 0
+            ):
                 observation["reference_high"] = float(high_ref["value"])
             checked = self._as_record_observation(index, observation)
             if isinstance(checked, str):
                 self._unusable(unread, lab, name, checked, day)
                 continue
             observations.append((checked, name, f"LOINC {code} {value} {unit} on {day}"))
-            self.within_limit(index, len(observations), config.MAX_OBSERVATIONS_PER_RECORD,
-                              "lab observations (MAX_OBSERVATIONS_PER_RECORD)")
+            self.within_limit(
+                index,
+                len(observations),
+                config.MAX_OBSERVATIONS_PER_RECORD,
+                "lab observations (MAX_OBSERVATIONS_PER_RECORD)",
+            )
         for resource in self.malformed.get("Observation", []):
             status = resource.get("status")
             if not (isinstance(status, str) and status in _NO_RESULT_STATUS):
@@ -184,18 +231,23 @@ class _Bundle:
         fields = [e["loc"][0] if e["loc"] else None for e in errors]
         if all(field in _REFUSES_THE_BUNDLE for field in fields):
             _fail(("entry", index, "resource", *_REFUSES_THE_BUNDLE[fields[0]]), validation_message(errors[0]))
-        return "; ".join(f"{_RESULT_PATHS.get(field, 'valueQuantity')}: {validation_message(e)}"
-                         for field, e in zip(fields, errors, strict=True) if field not in _REFUSES_THE_BUNDLE)
+        return "; ".join(
+            f"{_RESULT_PATHS.get(field, 'valueQuantity')}: {validation_message(e)}"
+            for field, e in zip(fields, errors, strict=True)
+            if field not in _REFUSES_THE_BUNDLE
+        )
 
-    def _unusable(self, unread: dict[str, list[date | None]], lab: str | None, name: str, reason: str,
-                  day: date | None) -> None:
+    def _unusable(
+        self, unread: dict[str, list[date | None]], lab: str | None, name: str, reason: str, day: date | None
+    ) -> None:
         """List a result as ignored and, when it is a screened lab's, keep its day: it may be the latest value."""
         self.out.ignore(name, reason)
         if lab is not None:
             unread.setdefault(lab, []).append(day)
 
-    def _without_unsettled_labs(self, found: list[tuple[RecordObservation, str, str]],
-                                unread: dict[str, list[date | None]]) -> list[RecordObservation]:
+    def _without_unsettled_labs(
+        self, found: list[tuple[RecordObservation, str, str]], unread: dict[str, list[date | None]]
+    ) -> list[RecordObservation]:
         """The usable results, less every result of a lab whose latest result may be one that could not be read.
 
         Screening decides on the latest value of a test: if an unreadable result is as recent as the latest readable
@@ -207,13 +259,17 @@ class _Bundle:
             lab, day = LOINC_TO_LAB[observation.test], observation.date
             if day <= self.as_of and (lab not in latest or day > latest[lab]):
                 latest[lab] = day
-        unsettled = {lab for lab, days in unread.items() if lab in latest
-                     and any(day is None or latest[lab] <= day <= self.as_of for day in days)}
+        unsettled = {
+            lab
+            for lab, days in unread.items()
+            if lab in latest and any(day is None or latest[lab] <= day <= self.as_of for day in days)
+        }
         for lab in sorted(unsettled):
             self.out.assumptions.append(
                 f"A {LABS[lab].description} result as recent as the latest readable one ({latest[lab]}) or undated "
                 "could not be used (see ignored), so the patient's current value is not known: that test is taken as "
-                "not recorded and criteria on it stay unknown.")
+                "not recorded and criteria on it stay unknown."
+            )
         observations = []
         for observation, name, note in found:
             if LOINC_TO_LAB[observation.test] in unsettled:
@@ -222,7 +278,6 @@ class _Bundle:
             self.out.use(name, f"observations[{len(observations)}]", note)
             observations.append(observation)
         return observations
-
 
     def diagnosis(self) -> dict:
         return ConditionReader(self).read()
@@ -246,10 +301,16 @@ class _Bundle:
             seen.update(kinds)
             name = self.name(index, resource)
             if status not in ("completed", None):
-                self.out.use(name, f"history.{kinds[0]}s", f"status {str(status)[:20]!r}: not an event, but the {kinds[0]} history is recorded")
+                self.out.use(
+                    name,
+                    f"history.{kinds[0]}s",
+                    f"status {str(status)[:20]!r}: not an event, but the {kinds[0]} history is recorded",
+                )
                 continue
-            day = _day(resource.get("performedDateTime") or as_dict(resource.get("performedPeriod")).get("start"),
-                       ("entry", index, "resource", "performedDateTime"))
+            day = _day(
+                resource.get("performedDateTime") or as_dict(resource.get("performedPeriod")).get("start"),
+                ("entry", index, "resource", "performedDateTime"),
+            )
             transplant = _match(words, terms["transplants"])
             transfusion = _match(words, terms["transfusions"])
             if (transplant or transfusion) and day is None:
@@ -257,13 +318,21 @@ class _Bundle:
                 continue
             if transplant:
                 found["transplant"].append({"type": transplant, "date": day.isoformat()})
-                self.within_limit(index, len(found["transplant"]), config.MAX_TRANSPLANTS_PER_RECORD,
-                                  "transplants (MAX_TRANSPLANTS_PER_RECORD)")
+                self.within_limit(
+                    index,
+                    len(found["transplant"]),
+                    config.MAX_TRANSPLANTS_PER_RECORD,
+                    "transplants (MAX_TRANSPLANTS_PER_RECORD)",
+                )
                 self.out.use(name, f"history.transplants[{len(found['transplant']) - 1}]", transplant)
             elif transfusion:
                 found["transfusion"].append({"product": transfusion, "date": day.isoformat()})
-                self.within_limit(index, len(found["transfusion"]), config.MAX_TRANSFUSIONS_PER_RECORD,
-                                  "transfusions (MAX_TRANSFUSIONS_PER_RECORD)")
+                self.within_limit(
+                    index,
+                    len(found["transfusion"]),
+                    config.MAX_TRANSFUSIONS_PER_RECORD,
+                    "transfusions (MAX_TRANSFUSIONS_PER_RECORD)",
+                )
                 self.out.use(name, f"history.transfusions[{len(found['transfusion']) - 1}]", transfusion)
             else:
                 self.out.ignore(name, f"a {kinds[0]} of a kind screening does not use")
@@ -271,11 +340,16 @@ class _Bundle:
         for kind in sorted(unreadable):
             self.out.assumptions.append(
                 f"A Procedure that may be a {kind} could not be read (see ignored), so the {kind} history is taken as "
-                "not recorded: criteria on it stay unknown.")
+                "not recorded: criteria on it stay unknown."
+            )
         for kind in sorted(seen - unreadable):
-            self.out.assumptions.append(f"The Bundle's {kind} Procedures are taken as the patient's whole {kind} history.")
-        return (found["transplant"] if "transplant" in seen - unreadable else None,
-                found["transfusion"] if "transfusion" in seen - unreadable else None)
+            self.out.assumptions.append(
+                f"The Bundle's {kind} Procedures are taken as the patient's whole {kind} history."
+            )
+        return (
+            found["transplant"] if "transplant" in seen - unreadable else None,
+            found["transfusion"] if "transfusion" in seen - unreadable else None,
+        )
 
     def _unreadable_procedure_kinds(self, kinds: list[str]) -> set[str]:
         """The histories a malformed Procedure may belong to: its kind by its words when its code can be read, else
@@ -294,8 +368,11 @@ class _Bundle:
 def _day_or_none(resource: dict) -> date | None:
     """An Observation's day if it can be read at all; None when it cannot (the caller treats it as possibly latest)."""
     period = resource.get("effectivePeriod")
-    for value in (resource.get("effectiveDateTime"), period.get("start") if isinstance(period, dict) else None,
-                  resource.get("issued")):
+    for value in (
+        resource.get("effectiveDateTime"),
+        period.get("start") if isinstance(period, dict) else None,
+        resource.get("issued"),
+    ):
         if isinstance(value, str):
             try:
                 return _day(value, ())
@@ -305,12 +382,15 @@ def _day_or_none(resource: dict) -> date | None:
 
 
 def _labs_it_may_be(resource: dict) -> set[str]:
-    """The screened labs a malformed Observation may report: by its LOINC codes, or every lab if its code is unreadable."""
+    """The screened labs a malformed Observation may report: by its LOINC codes, or every lab if its code is unread."""
     code = resource.get("code")
     if problem(CodeableConcept, code) is not None:
         return set(LABS)
-    return {LOINC_TO_LAB[c["code"]] for c in code.get("coding") or []
-            if c.get("system") == _LOINC_SYSTEM and c.get("code") in LOINC_TO_LAB}
+    return {
+        LOINC_TO_LAB[c["code"]]
+        for c in code.get("coding") or []
+        if c.get("system") == _LOINC_SYSTEM and c.get("code") in LOINC_TO_LAB
+    }
 
 
 def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, FhirImport]:
@@ -333,5 +413,6 @@ def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, Fh
         return validate_data(PatientRecord, record), bundle.out
     except ValidationError as exc:
         # The pseudo-field says the path is in the record derived from the Bundle, not in the Bundle.
-        raise InvalidRecord([FieldError(("(derived record)", *clean_loc(e["loc"])), validation_message(e))
-                             for e in exc.errors()]) from None
+        raise InvalidRecord(
+            [FieldError(("(derived record)", *clean_loc(e["loc"])), validation_message(e)) for e in exc.errors()]
+        ) from None

@@ -15,21 +15,42 @@ from ..model.record import PatientRecord
 from ._common import ICD10CM, ICDO3, LOINC, RXNORM, SNOMED, table
 
 # Record fields the reader takes from no FHIR resource (criteria on them are unknown from a Bundle).
-NOT_CARRIED = ("diagnosis.pathology_confirmed", "diagnosis.marrow_tumor_cells", "diagnosis.urine_catecholamines_elevated",
-               "diagnosis.risk_group", "diagnosis.mycn_amplified", "diagnosis.induction_cycles",
-               "diagnosis.evaluable_disease", "history.imaging", "history.chemotherapy", "findings", "attestations",
-               "labs without a LOINC code (shortening fraction, PTT, AGC, Lansky/Karnofsky)",
-               "diagnosis.disease_status other than relapsed or remission (FHIR clinicalStatus has no refractory, progressive or stable)")
+NOT_CARRIED = (
+    "diagnosis.pathology_confirmed",
+    "diagnosis.marrow_tumor_cells",
+    "diagnosis.urine_catecholamines_elevated",
+    "diagnosis.risk_group",
+    "diagnosis.mycn_amplified",
+    "diagnosis.induction_cycles",
+    "diagnosis.evaluable_disease",
+    "history.imaging",
+    "history.chemotherapy",
+    "findings",
+    "attestations",
+    "labs without a LOINC code (shortening fraction, PTT, AGC, Lansky/Karnofsky)",
+    "diagnosis.disease_status other than relapsed or remission "
+    "(FHIR clinicalStatus has no refractory, progressive or stable)",
+)
 _CLINICAL = {"relapsed": "recurrence", "remission": "remission"}
-_ROUTE_CODES = {"oral": ("26643006", "Oral route"), "iv": ("47625008", "Intravenous route"), "im": ("78421000", "Intramuscular route"),
-                "sc": ("34206005", "Subcutaneous route"), "inhaled": ("447694001", "Respiratory tract route"),
-                "topical": ("6064005", "Topical route"), "intrathecal": ("72607000", "Intrathecal route")}
+_ROUTE_CODES = {
+    "oral": ("26643006", "Oral route"),
+    "iv": ("47625008", "Intravenous route"),
+    "im": ("78421000", "Intramuscular route"),
+    "sc": ("34206005", "Subcutaneous route"),
+    "inhaled": ("447694001", "Respiratory tract route"),
+    "topical": ("6064005", "Topical route"),
+    "intrathecal": ("72607000", "Intrathecal route"),
+}
 _DOSE_UCUM = {"mg/day": "mg/d", "mg/kg/day": "mg/kg/d", "mg/m2/day": "mg/m2/d"}
-_PROCEDURE_TEXT = {"autologous": "Autologous hematopoietic stem cell transplant",
-                   "allogeneic": "Allogeneic hematopoietic stem cell transplant",
-                   "haploidentical": "Haploidentical hematopoietic stem cell transplant",
-                   "platelets": "Transfusion of platelets", "red_cells": "Transfusion of red blood cells",
-                   "plasma": "Transfusion of plasma", "other": "Transfusion of blood product"}
+_PROCEDURE_TEXT = {
+    "autologous": "Autologous hematopoietic stem cell transplant",
+    "allogeneic": "Allogeneic hematopoietic stem cell transplant",
+    "haploidentical": "Haploidentical hematopoietic stem cell transplant",
+    "platelets": "Transfusion of platelets",
+    "red_cells": "Transfusion of red blood cells",
+    "plasma": "Transfusion of plasma",
+    "other": "Transfusion of blood product",
+}
 _NONE_TEXT = {"transplant": "Hematopoietic stem cell transplant", "transfusion": "Transfusion of blood product"}
 _NAMESPACE = uuid.UUID("6f1c1d4e-3b7a-4c53-9a43-3f0b8f4a5e21")  # stable ids: the same record gives the same bundle
 
@@ -39,8 +60,13 @@ class _Writer:
         self.record, self.undated = record, undated
         self.seed = record.record_id or "record"
         self.entries: list[dict] = []
-        self.patient_ref = self.add({"resourceType": "Patient", "birthDate": record.demographics.birth_date.isoformat(),
-                                     "gender": record.demographics.sex})
+        self.patient_ref = self.add(
+            {
+                "resourceType": "Patient",
+                "birthDate": record.demographics.birth_date.isoformat(),
+                "gender": record.demographics.sex,
+            }
+        )
 
     def add(self, resource: dict) -> str:
         key = f"{self.seed}/{len(self.entries)}"
@@ -67,37 +93,73 @@ class _Writer:
                 states = {v: k for k, v in rows["icd10cm_last_character_states"].items()}
                 code += states.get(diagnosis.disease_status, "0")
             coding.append({"system": systems[system], "code": code, "display": row["title"]})
-        text = {"neuroblastoma": "Neuroblastoma", "aml": "Acute myeloid leukemia", "high_grade_glioma": "High-grade glioma",
-                "low_grade_glioma": "Low-grade glioma", "brain_tumor_other": "Brain tumour other than glioma",
-                "other": "Other condition"}[diagnosis.primary]
-        resource = {"resourceType": "Condition", "code": {"coding": coding, "text": text},
-                    "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                                   "code": _CLINICAL.get(diagnosis.disease_status, "active")}]}}
+        text = {
+            "neuroblastoma": "Neuroblastoma",
+            "aml": "Acute myeloid leukemia",
+            "high_grade_glioma": "High-grade glioma",
+            "low_grade_glioma": "Low-grade glioma",
+            "brain_tumor_other": "Brain tumour other than glioma",
+            "other": "Other condition",
+        }[diagnosis.primary]
+        resource = {
+            "resourceType": "Condition",
+            "code": {"coding": coding, "text": text},
+            "clinicalStatus": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                        "code": _CLINICAL.get(diagnosis.disease_status, "active"),
+                    }
+                ]
+            },
+        }
         if diagnosis.pathology_confirmed:
-            resource["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]}
+            resource["verificationStatus"] = {
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}
+                ]
+            }
         self.add(resource)
 
-    def observation(self, loinc: str, value: float, unit: str, day: date, reference_high: float | None = None, note: str = "") -> None:
-        resource = {"resourceType": "Observation", "status": "final",
-                    "code": {"coding": [{"system": LOINC, "code": loinc}]}, "effectiveDateTime": day.isoformat(),
-                    "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}
+    def observation(
+        self, loinc: str, value: float, unit: str, day: date, reference_high: float | None = None, note: str = ""
+    ) -> None:
+        resource = {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": LOINC, "code": loinc}]},
+            "effectiveDateTime": day.isoformat(),
+            "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit},
+        }
         if reference_high is not None:
-            resource["referenceRange"] = [{"high": {"value": reference_high, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}]
+            resource["referenceRange"] = [
+                {"high": {"value": reference_high, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}
+            ]
         if note:
             resource["note"] = [{"text": note}]
         self.add(resource)
 
     def observations(self) -> None:
         demographics = self.record.demographics
-        for loinc, value, unit, day in (("29463-7", demographics.weight_kg, "kg", demographics.weight_date),
-                                         ("8302-2", demographics.height_cm, "cm", demographics.height_date)):
+        for loinc, value, unit, day in (
+            ("29463-7", demographics.weight_kg, "kg", demographics.weight_date),
+            ("8302-2", demographics.height_cm, "cm", demographics.height_date),
+        ):
             if value is not None:
-                self.observation(loinc, value, unit, day or self.undated,
-                                 note="" if day else "undated in the native record: dated on the conversion's as-of date")
+                self.observation(
+                    loinc,
+                    value,
+                    unit,
+                    day or self.undated,
+                    note="" if day else "undated in the native record: dated on the conversion's as-of date",
+                )
         for obs in self.record.observations:
             spec = lab_for_test(obs.test)
-            loinc = obs.test if obs.test in LOINC_TO_LAB else next(
-                (code for code in spec.loinc if obs.unit in accepted_units(spec, code)), None)
+            loinc = (
+                obs.test
+                if obs.test in LOINC_TO_LAB
+                else next((code for code in spec.loinc if obs.unit in accepted_units(spec, code)), None)
+            )
             if loinc is not None:
                 self.observation(loinc, obs.value, obs.unit, obs.date, obs.reference_high)
 
@@ -114,10 +176,23 @@ class _Writer:
                 dosage["route"] = {"coding": [{"system": SNOMED, "code": code, "display": display}]}
             if med.dose is not None:
                 unit = _DOSE_UCUM[med.dose_unit]
-                dosage["doseAndRate"] = [{"doseQuantity": {"value": med.dose, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}]
+                dosage["doseAndRate"] = [
+                    {
+                        "doseQuantity": {
+                            "value": med.dose,
+                            "unit": unit,
+                            "system": "http://unitsofmeasure.org",
+                            "code": unit,
+                        }
+                    }
+                ]
             period = {"start": med.start.isoformat()} | ({"end": med.end.isoformat()} if med.end else {})
-            resource = {"resourceType": "MedicationStatement", "status": "completed" if med.end else "active",
-                        "medicationCodeableConcept": concept, "effectivePeriod": period}
+            resource = {
+                "resourceType": "MedicationStatement",
+                "status": "completed" if med.end else "active",
+                "medicationCodeableConcept": concept,
+                "effectivePeriod": period,
+            }
             if dosage:
                 resource["dosage"] = [dosage]
             self.add(resource)
@@ -127,12 +202,24 @@ class _Writer:
         for kind, items in (("transplant", history.transplants), ("transfusion", history.transfusions)):
             if items == []:
                 # Reviewed, none: a not-done Procedure of the kind says the history was looked at.
-                self.add({"resourceType": "Procedure", "status": "not-done", "code": {"text": _NONE_TEXT[kind]},
-                          "statusReason": {"text": "none in the patient's history"}})
+                self.add(
+                    {
+                        "resourceType": "Procedure",
+                        "status": "not-done",
+                        "code": {"text": _NONE_TEXT[kind]},
+                        "statusReason": {"text": "none in the patient's history"},
+                    }
+                )
             for item in items or ():
                 text = _PROCEDURE_TEXT[item.type if kind == "transplant" else item.product]
-                self.add({"resourceType": "Procedure", "status": "completed", "code": {"text": text},
-                          "performedDateTime": item.date.isoformat()})
+                self.add(
+                    {
+                        "resourceType": "Procedure",
+                        "status": "completed",
+                        "code": {"text": text},
+                        "performedDateTime": item.date.isoformat(),
+                    }
+                )
 
 
 def bundle_from_record(record: PatientRecord, undated: date) -> dict:

@@ -54,7 +54,9 @@ def clean_loc(loc: tuple) -> tuple[str | int, ...]:
             if in_condition_slot and part in _CONDITION_TAGS:
                 previous = "<tag>"
                 continue
-            if previous in ("value", "of") and (part in ("float", "bool", "str", "Limit") or part.startswith("literal[")):
+            if previous in ("value", "of") and (
+                part in ("float", "bool", "str", "Limit") or part.startswith("literal[")
+            ):
                 continue
         path.append(part)
         previous = part

@@ -2,7 +2,8 @@
 
 Every factor converts a value in the accepted unit to the canonical unit by multiplication. They are
 checked against pint in tests/test_model_labs.py. Molar masses used: bilirubin 584.66 g/mol,
-creatinine 113.12 g/mol (88.4 umol/L per mg/dL, the Schwartz 2009 figure), hemoglobin monomer 16,114 g/mol (1 mmol/L = 1.6114 g/dL).
+creatinine 113.12 g/mol (88.4 umol/L per mg/dL, the Schwartz 2009 figure), hemoglobin monomer 16,114 g/mol
+(1 mmol/L = 1.6114 g/dL).
 LOINC codes: those in shared/reference/clinical-facts.md (777-3, 751-8, 718-7, 59260-0, 1975-2, 14631-6, 1742-6,
 1920-8, 2160-0, 14682-9, 38483-4, 2164-2, 10230-1, 59408-5) are verified there; the others (26515-7, 26499-4,
 753-4, 8806-2, 6301-6, 34714-6) are commonly used codes for the same measures, not checked against loinc.org
@@ -10,6 +11,7 @@ here. No code is given where none was found (shortening fraction, PTT, granulocy
 A plausible range bounds what can physically be reported; a value outside it is an input error, while a
 merely abnormal value inside it is exactly what screening judges.
 """
+
 from dataclasses import dataclass, field
 
 
@@ -41,9 +43,7 @@ LABS: dict[str, LabSpec] = {
     spec.name: spec
     for spec in (
         LabSpec("platelets", "Platelet count", "/uL", _COUNT_PER_UL, (0, 5_000_000), ("777-3", "26515-7")),
-        LabSpec(
-            "anc", "Absolute neutrophil count", "/uL", _COUNT_PER_UL, (0, 500_000), ("751-8", "26499-4", "753-4")
-        ),
+        LabSpec("anc", "Absolute neutrophil count", "/uL", _COUNT_PER_UL, (0, 500_000), ("751-8", "26499-4", "753-4")),
         LabSpec(
             "hemoglobin",
             "Hemoglobin",
@@ -63,10 +63,22 @@ LABS: dict[str, LabSpec] = {
             {"1975-2": ("mg/dL",), "14631-6": ("umol/L",)},
             reference_range_from_lab=True,
         ),
-        LabSpec("alt", "Alanine aminotransferase (ALT, SGPT)", "U/L",
-                {"U/L": 1.0, "IU/L": 1.0, "ukat/L": 60.0}, (0, 50_000), ("1742-6",)),
-        LabSpec("ast", "Aspartate aminotransferase (AST, SGOT)", "U/L",
-                {"U/L": 1.0, "IU/L": 1.0, "ukat/L": 60.0}, (0, 50_000), ("1920-8",)),
+        LabSpec(
+            "alt",
+            "Alanine aminotransferase (ALT, SGPT)",
+            "U/L",
+            {"U/L": 1.0, "IU/L": 1.0, "ukat/L": 60.0},
+            (0, 50_000),
+            ("1742-6",),
+        ),
+        LabSpec(
+            "ast",
+            "Aspartate aminotransferase (AST, SGOT)",
+            "U/L",
+            {"U/L": 1.0, "IU/L": 1.0, "ukat/L": 60.0},
+            (0, 50_000),
+            ("1920-8",),
+        ),
         LabSpec(
             "creatinine",
             "Creatinine, serum or plasma",
@@ -85,16 +97,30 @@ LABS: dict[str, LabSpec] = {
             ("2164-2",),
         ),
         LabSpec("inr", "INR (prothrombin time)", "1", {"1": 1.0, "{INR}": 1.0}, (0.5, 20), ("6301-6", "34714-6")),
-        LabSpec("ptt", "Activated partial thromboplastin time (PTT)", "s", {"s": 1.0}, (5, 300),
-                reference_range_from_lab=True),
+        LabSpec(
+            "ptt",
+            "Activated partial thromboplastin time (PTT)",
+            "s",
+            {"s": 1.0},
+            (5, 300),
+            reference_range_from_lab=True,
+        ),
         LabSpec("agc", "Absolute granulocyte count", "/uL", _COUNT_PER_UL, (0, 500_000)),
-        LabSpec("shortening_fraction", "Left ventricular shortening fraction by echocardiography", "%",
-                {"%": 1.0}, (1, 80)),
-        LabSpec("ejection_fraction", "Left ventricular ejection fraction (echo or gated radionuclide)", "%",
-                {"%": 1.0}, (1, 95), ("10230-1", "8806-2")),
+        LabSpec(
+            "shortening_fraction", "Left ventricular shortening fraction by echocardiography", "%", {"%": 1.0}, (1, 80)
+        ),
+        LabSpec(
+            "ejection_fraction",
+            "Left ventricular ejection fraction (echo or gated radionuclide)",
+            "%",
+            {"%": 1.0},
+            (1, 95),
+            ("10230-1", "8806-2"),
+        ),
         LabSpec("spo2", "Oxygen saturation by pulse oximetry on room air", "%", {"%": 1.0}, (30, 100), ("59408-5",)),
-        LabSpec("lansky_karnofsky", "Lansky (under 16) or Karnofsky performance score", "score", {"score": 1.0},
-                (0, 100)),
+        LabSpec(
+            "lansky_karnofsky", "Lansky (under 16) or Karnofsky performance score", "score", {"score": 1.0}, (0, 100)
+        ),
     )
 }
 
@@ -130,18 +156,38 @@ def from_canonical(spec: LabSpec, value: float, unit: str) -> float:
 # the command line show these. Codes for the same unit share one label (mL/min/{1.73_m2} and mL/min/1.73m2 are
 # the same unit written two ways), and a dimensionless code has no label at all (an INR is just a number).
 UNIT_LABELS: dict[str, str] = {
-    "/uL": "/µL", "/mm3": "/mm³", "10*3/uL": "×10³/µL", "10*3/mm3": "×10³/mm³", "10*9/L": "×10⁹/L",
-    "K/uL": "×10³/µL", "umol/L": "µmol/L", "ukat/L": "µkat/L",
-    "mL/min/1.73m2": "mL/min/1.73 m²", "mL/min/{1.73_m2}": "mL/min/1.73 m²",
-    "1": "", "{INR}": "", "score": "",
+    "/uL": "/µL",
+    "/mm3": "/mm³",
+    "10*3/uL": "×10³/µL",
+    "10*3/mm3": "×10³/mm³",
+    "10*9/L": "×10⁹/L",
+    "K/uL": "×10³/µL",
+    "umol/L": "µmol/L",
+    "ukat/L": "µkat/L",
+    "mL/min/1.73m2": "mL/min/1.73 m²",
+    "mL/min/{1.73_m2}": "mL/min/1.73 m²",
+    "1": "",
+    "{INR}": "",
+    "score": "",
 }
 
 # Short names a coordinator uses for each measurement (the catalogue's descriptions are the full names).
 LAB_LABELS: dict[str, str] = {
-    "platelets": "Platelets", "anc": "ANC", "hemoglobin": "Hemoglobin", "bilirubin": "Total bilirubin",
-    "alt": "ALT", "ast": "AST", "creatinine": "Creatinine", "measured_gfr": "Measured GFR", "inr": "INR",
-    "ptt": "PTT", "agc": "AGC", "shortening_fraction": "Shortening fraction", "ejection_fraction": "Ejection fraction",
-    "spo2": "SpO₂ on room air", "lansky_karnofsky": "Lansky/Karnofsky score",
+    "platelets": "Platelets",
+    "anc": "ANC",
+    "hemoglobin": "Hemoglobin",
+    "bilirubin": "Total bilirubin",
+    "alt": "ALT",
+    "ast": "AST",
+    "creatinine": "Creatinine",
+    "measured_gfr": "Measured GFR",
+    "inr": "INR",
+    "ptt": "PTT",
+    "agc": "AGC",
+    "shortening_fraction": "Shortening fraction",
+    "ejection_fraction": "Ejection fraction",
+    "spo2": "SpO₂ on room air",
+    "lansky_karnofsky": "Lansky/Karnofsky score",
 }
 
 

@@ -47,10 +47,15 @@ class Diagnosis(StrictModel):
     urine_catecholamines_elevated: bool | None = Field(None, description="urinary catecholamines raised")
     risk_group: Literal["high", "intermediate", "low"] | None = None
     mycn_amplified: bool | None = Field(None, description="MYCN amplified")
-    disease_status: Literal["refractory", "relapsed", "progressive", "stable", "remission", "newly_diagnosed"] | None = None
-    induction_cycles: Annotated[int, Field(ge=0, le=40)] | None = Field(None, description="cycles of multi-drug induction chemotherapy received")
+    disease_status: (
+        Literal["refractory", "relapsed", "progressive", "stable", "remission", "newly_diagnosed"] | None
+    ) = None
+    induction_cycles: Annotated[int, Field(ge=0, le=40)] | None = Field(
+        None, description="cycles of multi-drug induction chemotherapy received"
+    )
     evaluable_disease: Literal["imaging_measurable", "bone_marrow_only", "catecholamines_only"] | None = Field(
-        None, description="evaluable disease (imaging-measurable, or only marrow, or only catecholamines)")
+        None, description="evaluable disease (imaging-measurable, or only marrow, or only catecholamines)"
+    )
 
 
 class Observation(StrictModel):
@@ -91,7 +96,10 @@ class Observation(StrictModel):
         low, high = spec.plausible
         canonical = to_canonical(spec, value, unit)
         if not (low <= canonical <= high):
-            raise ValueError(f"impossible value for {spec.description}: must lie between {low:,.10g} and {high:,.10g} {spec.canonical_unit}")
+            raise ValueError(
+                f"impossible value for {spec.description}: "
+                f"must lie between {low:,.10g} and {high:,.10g} {spec.canonical_unit}"
+            )
         return value
 
     @field_validator("reference_high")
@@ -105,8 +113,10 @@ class Observation(StrictModel):
         spec = lab_for_test(test)
         low, high = max(spec.plausible[0], spec.plausible[1] / 10_000), spec.plausible[1]
         if not low <= to_canonical(spec, limit, unit) <= high:
-            raise ValueError(f"implausible upper limit of normal for {spec.description}: must lie between "
-                             f"{low:,.10g} and {high:,.10g} {spec.canonical_unit}")
+            raise ValueError(
+                f"implausible upper limit of normal for {spec.description}: must lie between "
+                f"{low:,.10g} and {high:,.10g} {spec.canonical_unit}"
+            )
         return limit
 
     _dates = field_validator("date")(_check_date_range)
@@ -158,7 +168,9 @@ DoseUnit = Literal["mg/kg/day", "mg/m2/day", "mg/day"]
 
 class Medication(_Period):
     name: Annotated[FreeText, Field(min_length=1, max_length=100)]
-    rxnorm: Annotated[str, Field(pattern=r"^[0-9]{1,12}$")] | None = Field(None, description="RxNorm concept id (RXCUI)")
+    rxnorm: Annotated[str, Field(pattern=r"^[0-9]{1,12}$")] | None = Field(
+        None, description="RxNorm concept id (RXCUI)"
+    )
     route: Route
     dose: Annotated[float, Field(gt=0, le=100_000)] | None = None
     dose_unit: DoseUnit | None = None
@@ -174,7 +186,9 @@ class History(StrictModel):
     """Each list: None = not recorded; [] = reviewed, none."""
 
     transplants: Annotated[list[Transplant], Field(max_length=config.MAX_TRANSPLANTS_PER_RECORD)] | None = None
-    chemotherapy: Annotated[list[ChemotherapyCourse], Field(max_length=config.MAX_CHEMOTHERAPY_COURSES_PER_RECORD)] | None = None
+    chemotherapy: (
+        Annotated[list[ChemotherapyCourse], Field(max_length=config.MAX_CHEMOTHERAPY_COURSES_PER_RECORD)] | None
+    ) = None
     transfusions: Annotated[list[Transfusion], Field(max_length=config.MAX_TRANSFUSIONS_PER_RECORD)] | None = None
     imaging: Annotated[list[Imaging], Field(max_length=config.MAX_IMAGING_PER_RECORD)] | None = None
     medications: Annotated[list[Medication], Field(max_length=config.MAX_MEDICATIONS_PER_RECORD)] | None = None
@@ -192,7 +206,9 @@ class OrganToxicity(StrictModel):
 
 
 class Findings(StrictModel):
-    seizures: Literal["none", "controlled", "uncontrolled"] | None = Field(None, description="seizures (none, controlled with anticonvulsants, not controlled)")
+    seizures: Literal["none", "controlled", "uncontrolled"] | None = Field(
+        None, description="seizures (none, controlled with anticonvulsants, not controlled)"
+    )
     dyspnea_at_rest: bool | None = None
     exercise_intolerance: bool | None = None
     chronic_oxygen_need: bool | None = Field(None, description="chronic need for oxygen")

@@ -86,7 +86,7 @@ class Report(StrictModel):
     counts: dict[Status, int]
     criteria: list[CriterionResult]
     to_settle: list[str]
-    eligible_from: dt.date | None = None  # only when waiting alone, with the data as recorded, makes every criterion pass
+    eligible_from: dt.date | None = None
     no_fail_from: dt.date | None = None  # every fail clears by waiting from this day, but something else is open
     to_repeat: list[str] = []  # data that will be too old by the day every fail clears
     coverage: Coverage

@@ -69,7 +69,11 @@ class Since(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one_event(self):
-        kinds = [k for k in ("transfusion", "medication_class", "chemotherapy_end", "transplant") if getattr(self, k) is not None]
+        kinds = [
+            k
+            for k in ("transfusion", "medication_class", "chemotherapy_end", "transplant")
+            if getattr(self, k) is not None
+        ]
         if len(kinds) != 1:
             raise ValueError("name exactly one of transfusion, medication_class, chemotherapy_end, transplant")
         if self.min_prednisone_mg_kg_day is not None and self.medication_class != "systemic_corticosteroid":
@@ -110,8 +114,16 @@ class Not(StrictModel):
 def _condition_tag(value: Any) -> str | None:
     if not isinstance(value, dict):
         return None if not isinstance(value, StrictModel) else type(value).__name__.lower()
-    for key, tag in (("all", "all"), ("any", "anyof"), ("not", "not"), ("within_days", "window"), ("recorded", "recorded"),
-                     ("at_least_days_ago", "atleastdaysago"), ("multiple", "multiple"), ("one_of", "oneof")):
+    for key, tag in (
+        ("all", "all"),
+        ("any", "anyof"),
+        ("not", "not"),
+        ("within_days", "window"),
+        ("recorded", "recorded"),
+        ("at_least_days_ago", "atleastdaysago"),
+        ("multiple", "multiple"),
+        ("one_of", "oneof"),
+    ):
         if key in value:
             return tag
     return "compare"
@@ -180,9 +192,12 @@ class Lookback(StrictModel):
 
     labs_days: Annotated[int, Field(ge=1, le=365)] = Field(description="labs, echo, oximetry, weight and height")
     imaging_days: Annotated[int, Field(ge=1, le=365)]
-    findings_days: Annotated[int, Field(ge=1, le=365)] = Field(description="clinical findings, from findings.assessed_on")
+    findings_days: Annotated[int, Field(ge=1, le=365)] = Field(
+        description="clinical findings, from findings.assessed_on"
+    )
     attestations_days: Annotated[int, Field(ge=1, le=365)] = Field(
-        description="investigator attestations, from attestations.assessed_on")
+        description="investigator attestations, from attestations.assessed_on"
+    )
     rationale: str
 
 
