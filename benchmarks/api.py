@@ -48,6 +48,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _screening_id(body: bytes) -> str:
+    """The answer's first field, read without parsing its ~40 KB (json.loads of it was a quarter of the load
+    generator's CPU, on the cores the server uses); any other shape is parsed whole."""
+    prefix = b'{"screening_id":"'
+    if body.startswith(prefix) and body[len(prefix) + 32:len(prefix) + 33] == b'"':
+        return body[len(prefix):len(prefix) + 32].decode()
+    return json.loads(body)["screening_id"]
+
+
 def _client_process(port: int, threads: int, deadline: float, bodies: list[bytes], token: str, results) -> None:
     latencies, errors, ids = [], {}, []
     lock = threading.Lock()
@@ -71,7 +80,7 @@ def _client_process(port: int, threads: int, deadline: float, bodies: list[bytes
             with lock:
                 latencies.append(elapsed)
                 if status == 200:
-                    ids.append(json.loads(body)["screening_id"])
+                    ids.append(_screening_id(body))
                 else:
                     errors[str(status)] = errors.get(str(status), 0) + 1
             i += 1
@@ -81,7 +90,25 @@ def _client_process(port: int, threads: int, deadline: float, bodies: list[bytes
         w.start()
     for w in workers:
         w.join()
-    results.put((latencies, errors, ids))
+    used = os.times()
+    results.put((latencies, errors, ids, used.user + used.system))
+
+
+def _cpu_seconds(pids) -> float:
+    """User + system CPU seconds the processes have used so far (Linux /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _workers(server: subprocess.Popen) -> list[int]:
+    path = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [int(pid) for pid in path.read_text().split()] if path.exists() else []
 
 
 def _wait_ready(port: int, server: subprocess.Popen) -> None:
@@ -147,6 +174,8 @@ def run_load(code: Path, label: str, args, database_url: str | None) -> dict:
             per_process = [args.clients // CLIENT_PROCESSES + (i < args.clients % CLIENT_PROCESSES)
                            for i in range(CLIENT_PROCESSES)]
             load_before = os.getloadavg()[0]
+            served_by = [server.pid, *_workers(server)]
+            served_cpu = _cpu_seconds(served_by)
             deadline = time.time() + args.seconds
             clients = [multiprocessing.Process(target=_client_process, args=(port, n, deadline, bodies, token, results))
                        for n in per_process if n]
@@ -155,15 +184,17 @@ def run_load(code: Path, label: str, args, database_url: str | None) -> dict:
                 c.start()
             gathered = [results.get() for _ in clients]
             elapsed = time.perf_counter() - start
+            served_cpu = _cpu_seconds(served_by) - served_cpu
             for c in clients:
                 c.join()
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-        latencies = sorted(x for ls, _, _ in gathered for x in ls)
-        ids = [i for _, _, got in gathered for i in got]
+        latencies = sorted(x for ls, *_ in gathered for x in ls)
+        ids = [i for _, _, got, _ in gathered for i in got]
+        client_cpu = sum(cpu for *_, cpu in gathered)
         errors: dict[str, int] = {}
-        for _, errs, _ in gathered:
+        for _, errs, *_ in gathered:
             for key, n in errs.items():
                 errors[key] = errors.get(key, 0) + n
         n = len(latencies)
@@ -171,7 +202,11 @@ def run_load(code: Path, label: str, args, database_url: str | None) -> dict:
         result = {"run": label, "database": "postgresql" if database_url else "sqlite", "workers": args.workers,
                   "clients": args.clients, "requests": n, "seconds": round(elapsed, 1),
                   "requests_per_s": round(len(ids) / elapsed), "p50_ms": pct(0.5), "p95_ms": pct(0.95),
-                  "p99_ms": pct(0.99), "errors": errors, "load_average_1min": [round(load_before, 1),
+                  "p99_ms": pct(0.99), "errors": errors,
+                  # CPU a request: the server's (master and workers, group-commit writers included) and the load
+                  # generator's own, which shares the same cores
+                  "server_cpu_ms": round(served_cpu * 1000 / max(1, n), 2),
+                  "client_cpu_ms": round(client_cpu * 1000 / max(1, n), 2), "load_average_1min": [round(load_before, 1),
                                                                                round(os.getloadavg()[0], 1)]}
         result |= _verify(code, instance, database_url, ids)
         result["target_met"] = (result["requests_per_s"] >= TARGET_PER_S and result["p99_ms"] <= TARGET_P99_MS
@@ -265,6 +300,130 @@ def run_store_only(label: str, args, database_url: str | None, grouped: bool) ->
         shutil.rmtree(instance, ignore_errors=True)
 
 
+def _timed(n: int, bodies: list, step) -> float:
+    """Microseconds per call of step(i, body), wall clock, over n calls cycling the bodies."""
+    start = time.perf_counter()
+    for i in range(n):
+        step(i, bodies[i % len(bodies)])
+    return (time.perf_counter() - start) / n * 1e6
+
+
+def run_profile(args) -> None:
+    """--profile N: one recorded API request end to end in this process (the WSGI app as gunicorn calls it, a real
+    SQLite store with synchronous FULL, one request at a time), N times under cProfile, then each part alone."""
+    import cProfile
+    import io
+    import logging
+    import pstats
+    from datetime import date
+
+    instance = Path(tempfile.mkdtemp(prefix="screener-api-profile-"))
+    os.environ.update(SCREENER_INSTANCE_PATH=str(instance), SCREENER_TOKEN_RATE_PER_MINUTE=str(10**9))
+    os.environ.pop("DATABASE_URL", None)
+    try:
+        from screener.audit import Accounts
+        from screener.audit._chain import canonical
+        from screener.audit._group_commit import prepare
+        from screener.engine import get_evaluator
+        from screener.screening import _judged, parse_record, screen, warm_up
+        from screener.web import create_app
+        from screener.web.storage import get_committer, get_store, get_token_cache
+
+        app = create_app()
+        for handler in logging.getLogger().handlers:  # as gunicorn's workers: the log goes to a stream
+            handler.setStream(open(os.devnull, "w"))
+        with app.app_context():
+            accounts = Accounts(get_store())
+            accounts.create_user("profile", "screener", None, "benchmark")
+            token = accounts.create_token("profile", "benchmark", 1, "benchmark")[1]
+        engine = app.config["SCREENER_ENGINE"]
+        warm_up(engine)
+        bodies = [p.read_bytes() for p in sorted((ROOT / "seeds" / "patients").glob("*.json"))]
+        path, query = PATH.split("?")
+        base = {"REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
+                "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+                "CONTENT_TYPE": "application/json", "HTTP_AUTHORIZATION": f"Bearer {token}",
+                "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "wsgi.multithread": True,
+                "wsgi.multiprocess": True, "wsgi.run_once": False, "REMOTE_ADDR": "127.0.0.1"}
+        statuses = []
+
+        def request_once(_i, body):
+            environ = dict(base, CONTENT_LENGTH=str(len(body)), **{"wsgi.input": io.BytesIO(body)})
+            chunks = app(environ, lambda status, headers, exc=None: statuses.append(status))
+            b"".join(chunks)
+            getattr(chunks, "close", lambda: None)()
+
+        n = args.profile
+        _timed(20, bodies, request_once)  # warm: the store opened, the writer thread started
+        cpu, own, wall = time.process_time(), time.thread_time(), time.perf_counter()
+        _timed(n, bodies, request_once)
+        cpu, own = (time.process_time() - cpu) / n * 1e6, (time.thread_time() - own) / n * 1e6
+        wall = (time.perf_counter() - wall) / n * 1e6
+        profiler = cProfile.Profile()
+        profiler.enable()
+        _timed(n, bodies, request_once)
+        profiler.disable()
+        if any(not s.startswith("200") for s in statuses):
+            raise SystemExit(f"a request failed: {sorted(set(statuses))}")
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(25)
+        print(out.getvalue(), file=sys.stderr)
+
+        as_of = date(2026, 11, 22)
+        trial = "NCT06674265"
+        records = [parse_record(b) for b in bodies]
+        reports = [screen(r, trial, as_of, engine) for r in records]
+        texts = [r.model_dump_json() for r in reports]
+        with app.app_context():
+            cache, committer = get_token_cache(), get_committer()
+        reference = get_evaluator("reference")
+        judged = [_judged(r, trial, as_of, engine) for r in records]
+        log = logging.getLogger("screener.api")
+        parts = {
+            "auth (token cache + rate count)": lambda i, b: (cache.principal(token), committer.meter.take(
+                "token:x", 10**9, 60)),
+            "body parsing and validation": lambda i, b: parse_record(b),
+            "screening incl. reference check": lambda i, b: screen(records[i % 7], trial, as_of, engine),
+            "  of it: the reference check": lambda i, b: reference.evaluate(
+                judged[i % 7][0], {k: f.value for k, f in judged[i % 7][1].items()}),
+            "report JSON, stored and answered": lambda i, b: reports[i % 7].model_dump_json(),
+            "record JSON, stored": lambda i, b: records[i % 7].model_dump_json(),
+            "prepare rows + content hash (JSON given)": lambda i, b: prepare(
+                records[i % 7], [reports[i % 7]], actor="a", channel="api", report_texts=[texts[i % 7]]),
+            "  before perf4: the report's sorted-key JSON": lambda i, b: canonical(reports[i % 7].model_dump(
+                mode="json")),
+            "recording (prepare + group commit wait)": lambda i, b: committer.record(
+                records[i % 7], [reports[i % 7]], actor="a", channel="api"),
+            "logging one line": lambda i, b: log.info("screening %s %s in %.1f ms", "x" * 32, "t=eligible", 1.0),
+        }
+        m = max(50, n // 2)
+        print(f"in process, {n} requests one at a time, load average {os.getloadavg()[0]:.1f}: "
+              f"{wall:,.0f} µs wall, {cpu:,.0f} µs CPU a request ({1e6 / wall:,.0f}/s), of it {own:,.0f} µs in the "
+              f"request's thread and {cpu - own:,.0f} µs in the group-commit writer's")
+        # The same requests with recording left out (the committer answers at once): what the request thread
+        # spends on everything else, in place (the parts below, timed alone in a loop, run with warm caches).
+        committer.record = lambda record, reports, **kw: ("r" * 32, ["s" * 32] * len(reports))
+        own = time.thread_time()
+        _timed(m, bodies, request_once)
+        del committer.record
+        print(f"  {'request without recording (thread CPU)':<42} {(time.thread_time() - own) / m * 1e6:>8,.0f} µs")
+        health = dict(base, REQUEST_METHOD="GET", PATH_INFO="/healthz", QUERY_STRING="")
+        own = time.thread_time()
+        for _ in range(m):
+            b"".join(app(dict(health, **{"wsgi.input": io.BytesIO()}), lambda *a: None))
+        print(f"  {'Flask alone: GET /healthz (thread CPU)':<42} {(time.thread_time() - own) / m * 1e6:>8,.0f} µs")
+        for name, step in parts.items():
+            _timed(5, bodies, step)
+            print(f"  {name:<42} {_timed(m, bodies, step):>8,.0f} µs")
+        sizes = [len(t.encode()) for t in texts]
+        print(f"  stored report JSON {min(sizes):,}-{max(sizes):,} bytes; "
+              f"record JSON {min(len(r.model_dump_json()) for r in records):,}+ bytes")
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
+
+
 def _export(ref: str) -> Path:
     """The tree of a git revision in a temporary folder (the repository itself is only read)."""
     folder = Path(tempfile.mkdtemp(prefix=f"screener-{ref.replace('/', '-')}-"))
@@ -333,7 +492,11 @@ def main() -> None:
     parser.add_argument("--store-only", action="store_true",
                         help="only the recording path, no HTTP and no screening: one transaction per screening "
                              "(as before) and the group commit, from --clients threads over --workers processes")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="profile N recorded requests in this process (cProfile, then each part alone) and stop")
     args = parser.parse_args()
+    if args.profile:
+        return run_profile(args)
     if args.seconds > 60:
         raise SystemExit("--seconds: at most 60 (a shared machine)")
     codes = [("after", ROOT)]
@@ -371,6 +534,8 @@ def main() -> None:
               f"p95 {row['p95_ms']:>6} ms  p99 {row['p99_ms']:>6} ms  errors {sum(row['errors'].values())}  "
               f"chain {'ok' if row['chain_ok'] else 'BROKEN'}  answered-not-stored {row['answered_missing']}  "
               f"load {row['load_average_1min'][0]}->{row['load_average_1min'][1]}  "
+              + (f"CPU/request server {row['server_cpu_ms']} ms client {row['client_cpu_ms']} ms  "
+                 if "server_cpu_ms" in row else "") +
               f"target {'met' if row['target_met'] else 'NOT met'}")
 
 

@@ -1,4 +1,5 @@
 """The versioned JSON API for EHR integrations: trials, rule sets, field catalogue, screening."""
+import json
 import logging
 import time
 from datetime import date
@@ -13,8 +14,6 @@ from ..model.api import (
     CriterionView,
     FhirImportView,
     FieldView,
-    ScreenAllResponse,
-    ScreenResponse,
     TrialDetail,
     TrialSummary,
 )
@@ -33,6 +32,20 @@ NATIVE, FHIR = "application/json", "application/fhir+json"
 
 def _json(model, status: int = 200) -> Response:
     return Response(model.model_dump_json(), status=status, mimetype="application/json")
+
+
+def _screened(screening_id: str, report_text: str, imported) -> str:
+    """ScreenResponse's JSON around a report already serialised (the same text is stored): byte for byte what
+    ScreenResponse(...).model_dump_json() writes (tests/test_web_api.py holds them equal)."""
+    fhir = "null" if imported is None else imported.model_dump_json()
+    return f'{{"screening_id":"{screening_id}","report":{report_text},"fhir_import":{fhir}}}'
+
+
+def _screened_all(request_id: str, ids: dict[str, str], report_texts: list[str], imported) -> str:
+    """ScreenAllResponse's JSON likewise (ids and trial ids are plain ASCII: hex and registry numbers)."""
+    fhir = "null" if imported is None else imported.model_dump_json()
+    return (f'{{"screening_id":"{request_id}","screening_ids":{json.dumps(ids, separators=(",", ":"))},'
+            f'"reports":[{",".join(report_texts)}],"fhir_import":{fhir}}}')
 
 
 def _json_list(models) -> Response:
@@ -135,7 +148,7 @@ def _screening(run):
         record, imported, refusal = _read_record(as_of)
         if refusal is not None:
             return refusal
-        response, verdicts = run(record, as_of, imported)
+        screening_id, body, verdicts = run(record, as_of, imported)
     except InvalidRecord as exc:
         log.info("screening refused: %d invalid fields", len(exc.errors))
         return problem(422, "Invalid Record", "the record cannot be screened; see errors", exc.errors)
@@ -146,13 +159,13 @@ def _screening(run):
         return problem(503, "Database Unavailable", "the screening could not be recorded, so no result is given; "
                        "nothing was written; try again later")
     # Pseudonymous ids, trial and outcome only: never a value from the record.
-    log.info("screening %s %s in %.1f ms", response.screening_id, verdicts, (time.perf_counter() - started) * 1000)
-    return _json(response)
+    log.info("screening %s %s in %.1f ms", screening_id, verdicts, (time.perf_counter() - started) * 1000)
+    return Response(body, mimetype="application/json")
 
 
-def _record(record, reports):
+def _record(record, reports, texts):
     # Answered only once the batch holding these screenings is committed (audit/_group_commit.py).
-    return get_committer().record(record, reports, actor=current().actor, channel="api")
+    return get_committer().record(record, reports, actor=current().actor, channel="api", report_texts=texts)
 
 
 @bp.post("/trials/<trial_id>/screen")
@@ -162,8 +175,9 @@ def screen_one(trial_id: str):
 
     def run(record, as_of, imported):
         report = screen(record, trial_id, as_of, current_app.config["SCREENER_ENGINE"])
-        _, (screening_id,) = _record(record, [report])
-        return ScreenResponse(screening_id=screening_id, report=report, fhir_import=imported), f"{trial_id}={report.verdict}"
+        text = report.model_dump_json()  # once: stored and answered
+        _, (screening_id,) = _record(record, [report], [text])
+        return screening_id, _screened(screening_id, text, imported), f"{trial_id}={report.verdict}"
 
     return _screening(run)
 
@@ -172,9 +186,10 @@ def screen_one(trial_id: str):
 def screen_every_trial():
     def run(record, as_of, imported):
         reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"])
-        request_id, ids = _record(record, reports)
+        texts = [report.model_dump_json() for report in reports]
+        request_id, ids = _record(record, reports, texts)
         verdicts = ",".join(f"{r.trial_id}={r.verdict}" for r in reports)
-        return ScreenAllResponse(screening_id=request_id, screening_ids={r.trial_id: i for r, i in zip(reports, ids, strict=True)},
-                                 reports=reports, fhir_import=imported), verdicts
+        by_trial = {r.trial_id: i for r, i in zip(reports, ids, strict=True)}
+        return request_id, _screened_all(request_id, by_trial, texts, imported), verdicts
 
     return _screening(run)
