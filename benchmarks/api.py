@@ -282,19 +282,35 @@ def run_store_only(label: str, args, database_url: str | None, grouped: bool) ->
 
             from screener.audit import Screening
 
-            first, last = session.execute(select(func.min(Screening.recorded_at), func.max(Screening.recorded_at))).one()
+            span = select(func.min(Screening.recorded_at), func.max(Screening.recorded_at))
+            first, last = session.execute(span).one()
         from datetime import datetime
 
         span = (datetime.fromisoformat(last.rstrip("Z")) - datetime.fromisoformat(first.rstrip("Z"))).total_seconds()
         pct = lambda q: round(latencies[min(n - 1, int(n * q))] * 1000, 1)  # noqa: E731
-        result = {"run": label, "database": "postgresql" if database_url else "sqlite", "workers": args.workers,
-                  "clients": args.clients, "requests": n, "seconds": round(span, 1),
-                  "requests_per_s": round(verified.screenings / span) if span else 0, "p50_ms": pct(0.5),
-                  "p95_ms": pct(0.95), "p99_ms": pct(0.99), "errors": errors,
-                  "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
-                  "chain_ok": verified.ok, "stored": verified.screenings, "answered_missing": max(0, n - verified.screenings)}
-        result["target_met"] = (result["requests_per_s"] >= TARGET_PER_S and result["p99_ms"] <= TARGET_P99_MS
-                                and not errors and verified.ok)
+        result = {
+            "run": label,
+            "database": "postgresql" if database_url else "sqlite",
+            "workers": args.workers,
+            "clients": args.clients,
+            "requests": n,
+            "seconds": round(span, 1),
+            "requests_per_s": round(verified.screenings / span) if span else 0,
+            "p50_ms": pct(0.5),
+            "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99),
+            "errors": errors,
+            "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+            "chain_ok": verified.ok,
+            "stored": verified.screenings,
+            "answered_missing": max(0, n - verified.screenings),
+        }
+        result["target_met"] = (
+            result["requests_per_s"] >= TARGET_PER_S
+            and result["p99_ms"] <= TARGET_P99_MS
+            and not errors
+            and verified.ok
+        )
         return result
     finally:
         shutil.rmtree(instance, ignore_errors=True)
@@ -340,11 +356,23 @@ def run_profile(args) -> None:
         warm_up(engine)
         bodies = [p.read_bytes() for p in sorted((ROOT / "seeds" / "patients").glob("*.json"))]
         path, query = PATH.split("?")
-        base = {"REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
-                "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
-                "CONTENT_TYPE": "application/json", "HTTP_AUTHORIZATION": f"Bearer {token}",
-                "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "wsgi.multithread": True,
-                "wsgi.multiprocess": True, "wsgi.run_once": False, "REMOTE_ADDR": "127.0.0.1"}
+        base = {
+            "REQUEST_METHOD": "POST",
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_TYPE": "application/json",
+            "HTTP_AUTHORIZATION": f"Bearer {token}",
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "REMOTE_ADDR": "127.0.0.1",
+        }
         statuses = []
 
         def request_once(_i, body):
@@ -382,26 +410,34 @@ def run_profile(args) -> None:
         judged = [_judged(r, trial, as_of, engine) for r in records]
         log = logging.getLogger("screener.api")
         parts = {
-            "auth (token cache + rate count)": lambda i, b: (cache.principal(token), committer.meter.take(
-                "token:x", 10**9, 60)),
+            "auth (token cache + rate count)": lambda i, b: (
+                cache.principal(token),
+                committer.meter.take("token:x", 10**9, 60),
+            ),
             "body parsing and validation": lambda i, b: parse_record(b),
             "screening incl. reference check": lambda i, b: screen(records[i % 7], trial, as_of, engine),
             "  of it: the reference check": lambda i, b: reference.evaluate(
-                judged[i % 7][0], {k: f.value for k, f in judged[i % 7][1].items()}),
+                judged[i % 7][0], {k: f.value for k, f in judged[i % 7][1].items()}
+            ),
             "report JSON, stored and answered": lambda i, b: reports[i % 7].model_dump_json(),
             "record JSON, stored": lambda i, b: records[i % 7].model_dump_json(),
             "prepare rows + content hash (JSON given)": lambda i, b: prepare(
-                records[i % 7], [reports[i % 7]], actor="a", channel="api", report_texts=[texts[i % 7]]),
-            "  before perf4: the report's sorted-key JSON": lambda i, b: canonical(reports[i % 7].model_dump(
-                mode="json")),
+                records[i % 7], [reports[i % 7]], actor="a", channel="api", report_texts=[texts[i % 7]]
+            ),
+            "  before perf4: the report's sorted-key JSON": lambda i, b: canonical(
+                reports[i % 7].model_dump(mode="json")
+            ),
             "recording (prepare + group commit wait)": lambda i, b: committer.record(
-                records[i % 7], [reports[i % 7]], actor="a", channel="api"),
+                records[i % 7], [reports[i % 7]], actor="a", channel="api"
+            ),
             "logging one line": lambda i, b: log.info("screening %s %s in %.1f ms", "x" * 32, "t=eligible", 1.0),
         }
         m = max(50, n // 2)
-        print(f"in process, {n} requests one at a time, load average {os.getloadavg()[0]:.1f}: "
-              f"{wall:,.0f} µs wall, {cpu:,.0f} µs CPU a request ({1e6 / wall:,.0f}/s), of it {own:,.0f} µs in the "
-              f"request's thread and {cpu - own:,.0f} µs in the group-commit writer's")
+        print(
+            f"in process, {n} requests one at a time, load average {os.getloadavg()[0]:.1f}: "
+            f"{wall:,.0f} µs wall, {cpu:,.0f} µs CPU a request ({1e6 / wall:,.0f}/s), of it {own:,.0f} µs in the "
+            f"request's thread and {cpu - own:,.0f} µs in the group-commit writer's"
+        )
         # The same requests with recording left out (the committer answers at once): what the request thread
         # spends on everything else, in place (the parts below, timed alone in a loop, run with warm caches).
         committer.record = lambda record, reports, **kw: ("r" * 32, ["s" * 32] * len(reports))
@@ -418,8 +454,10 @@ def run_profile(args) -> None:
             _timed(5, bodies, step)
             print(f"  {name:<42} {_timed(m, bodies, step):>8,.0f} µs")
         sizes = [len(t.encode()) for t in texts]
-        print(f"  stored report JSON {min(sizes):,}-{max(sizes):,} bytes; "
-              f"record JSON {min(len(r.model_dump_json()) for r in records):,}+ bytes")
+        print(
+            f"  stored report JSON {min(sizes):,}-{max(sizes):,} bytes; "
+            f"record JSON {min(len(r.model_dump_json()) for r in records):,}+ bytes"
+        )
     finally:
         shutil.rmtree(instance, ignore_errors=True)
 
@@ -445,8 +483,9 @@ class _PostgresServer:
             self.lock = open(f"{PG_DATA}.lock", "a")
             fcntl.flock(self.lock, fcntl.LOCK_SH)  # in use: no scripts/test run stops it meanwhile
             self.run_id = f"bench-{os.getpid()}-{time.time_ns()}"
-            done = subprocess.run([str(script)], env=dict(os.environ, SCREENER_TEST_RUN=self.run_id),
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [str(script)], env=dict(os.environ, SCREENER_TEST_RUN=self.run_id), capture_output=True, text=True
+            )
             if done.returncode != 0:
                 print(f"PostgreSQL not available: {done.stderr.strip()[-200:]}", file=sys.stderr)
                 return None
@@ -470,7 +509,9 @@ class _PostgresServer:
         for name in getattr(self, "names", []):
             self._sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         if self.lock is not None:
-            started_here = (PG_DATA / "started-by").exists() and (PG_DATA / "started-by").read_text().strip() == self.run_id
+            started_here = (PG_DATA / "started-by").exists() and (
+                PG_DATA / "started-by"
+            ).read_text().strip() == self.run_id
             if started_here:
                 try:
                     fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody else is using it
@@ -489,11 +530,18 @@ def main() -> None:
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--database", default="sqlite,postgresql")
     parser.add_argument("--before", metavar="REF", help="also run this git revision first (e.g. main)")
-    parser.add_argument("--store-only", action="store_true",
-                        help="only the recording path, no HTTP and no screening: one transaction per screening "
-                             "(as before) and the group commit, from --clients threads over --workers processes")
-    parser.add_argument("--profile", type=int, metavar="N",
-                        help="profile N recorded requests in this process (cProfile, then each part alone) and stop")
+    parser.add_argument(
+        "--store-only",
+        action="store_true",
+        help="only the recording path, no HTTP and no screening: one transaction per screening "
+        "(as before) and the group commit, from --clients threads over --workers processes",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        help="profile N recorded requests in this process (cProfile, then each part alone) and stop",
+    )
     args = parser.parse_args()
     if args.profile:
         return run_profile(args)
@@ -502,14 +550,18 @@ def main() -> None:
     codes = [("after", ROOT)]
     if args.before:
         codes.insert(0, (f"before ({args.before})", _export(args.before)))
-    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores",
-          file=sys.stderr)
+    print(
+        f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores",
+        file=sys.stderr,
+    )
     rows = []
 
     def runs(database=lambda: None):
         if args.store_only:
-            return [run_store_only("one per commit", args, database(), False),
-                    run_store_only("group commit", args, database(), True)]
+            return [
+                run_store_only("one per commit", args, database(), False),
+                run_store_only("group commit", args, database(), True),
+            ]
         return [run_load(code, label, args, database()) for label, code in codes]
 
     try:
@@ -517,7 +569,9 @@ def main() -> None:
             if database == "postgresql":
                 with _PostgresServer() as new_database:
                     if new_database is None:
-                        print("postgresql: skipped (no DATABASE_URL and the test server could not start)", file=sys.stderr)
+                        print(
+                            "postgresql: skipped (no DATABASE_URL and the test server could not start)", file=sys.stderr
+                        )
                         continue
                     rows += runs(new_database)
             else:
@@ -530,13 +584,18 @@ def main() -> None:
         print(json.dumps(row))
     print(f"target: >= {TARGET_PER_S:,} recorded screenings/s with p99 <= {TARGET_P99_MS:g} ms, {args.workers} workers")
     for row in rows:
-        print(f"{row['run']:>14} {row['database']:>10}: {row['requests_per_s']:>5}/s  p50 {row['p50_ms']:>6} ms  "
-              f"p95 {row['p95_ms']:>6} ms  p99 {row['p99_ms']:>6} ms  errors {sum(row['errors'].values())}  "
-              f"chain {'ok' if row['chain_ok'] else 'BROKEN'}  answered-not-stored {row['answered_missing']}  "
-              f"load {row['load_average_1min'][0]}->{row['load_average_1min'][1]}  "
-              + (f"CPU/request server {row['server_cpu_ms']} ms client {row['client_cpu_ms']} ms  "
-                 if "server_cpu_ms" in row else "") +
-              f"target {'met' if row['target_met'] else 'NOT met'}")
+        print(
+            f"{row['run']:>14} {row['database']:>10}: {row['requests_per_s']:>5}/s  p50 {row['p50_ms']:>6} ms  "
+            f"p95 {row['p95_ms']:>6} ms  p99 {row['p99_ms']:>6} ms  errors {sum(row['errors'].values())}  "
+            f"chain {'ok' if row['chain_ok'] else 'BROKEN'}  answered-not-stored {row['answered_missing']}  "
+            f"load {row['load_average_1min'][0]}->{row['load_average_1min'][1]}  "
+            + (
+                f"CPU/request server {row['server_cpu_ms']} ms client {row['client_cpu_ms']} ms  "
+                if "server_cpu_ms" in row
+                else ""
+            )
+            + f"target {'met' if row['target_met'] else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

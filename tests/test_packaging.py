@@ -1,4 +1,4 @@
-"""The installed package (a wheel, as the Dockerfile's `pip install .` builds it) carries every file the service reads."""
+"""The installed package (a wheel, as the Dockerfile's `pip install .` builds it) carries every file it reads."""
 import shutil
 import subprocess
 import sys

@@ -30,13 +30,35 @@ def open_store(url: str | None = None, instance_path: Path | None = None) -> Aud
 # Loaded on first use: accounts need werkzeug's hashing, exports marshmallow, the log's chart matplotlib, the
 # amendment impact the whole screening pipeline; a CLI screening that only records needs none of them.
 _LAZY = {
-    "Accounts": "._accounts", "AccountError": "._accounts", "FIRST_ADMIN_PASSWORD_FILE": "._accounts",
-    "Principal": "._accounts", "Limits": "._limits", "export": "._export", "screening_log": "._log",
-    "log_csv": "._log", "log_chart": "._log", "AmendmentImpact": ".impact", "Impact": ".impact",
-    "amendment_impact": ".impact", "GroupCommit": "._group_commit", "TokenMeter": "._meter", "TokenCache": "._token_cache",
+    "Accounts": "._accounts",
+    "AccountError": "._accounts",
+    "FIRST_ADMIN_PASSWORD_FILE": "._accounts",
+    "Principal": "._accounts",
+    "Limits": "._limits",
+    "export": "._export",
+    "screening_log": "._log",
+    "log_csv": "._log",
+    "log_chart": "._log",
+    "AmendmentImpact": ".impact",
+    "Impact": ".impact",
+    "amendment_impact": ".impact",
+    "GroupCommit": "._group_commit",
+    "TokenMeter": "._meter",
+    "TokenCache": "._token_cache",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
-__all__ = ["AuditEvent", "AuditStore", "Screening", "StoreError", "Verification", "database_url", "open_store", "private_folder",
-           "record_of", "report_of", *_LAZY]
+__all__ = [
+    "AuditEvent",
+    "AuditStore",
+    "Screening",
+    "StoreError",
+    "Verification",
+    "database_url",
+    "open_store",
+    "private_folder",
+    "record_of",
+    "report_of",
+    *_LAZY,
+]

@@ -127,19 +127,31 @@ class Accounts:
         if not 1 <= days <= 366:
             raise AccountError("days: 1 to 366")
         token_id, secret = secrets.token_hex(8), "scr_" + secrets.token_urlsafe(32)
-        expires = (datetime.now(timezone.utc) + timedelta(days=days)).isoformat(timespec="seconds").replace("+00:00", "Z")
+        expires = datetime.now(timezone.utc) + timedelta(days=days)
+        expires = expires.isoformat(timespec="seconds").replace("+00:00", "Z")
         with self.store.sessions.begin() as session:
             user = session.scalar(select(User).where(User.username == username))
             if user is None or not user.active:
                 raise AccountError("no such active user")
-            session.add(ApiToken(id=token_id, user_id=user.id, name=name[:100], token_hash=_token_hash(secret),
-                                 created_at=_now(), expires_at=expires, revoked_at=None))
+            session.add(
+                ApiToken(
+                    id=token_id,
+                    user_id=user.id,
+                    name=name[:100],
+                    token_hash=_token_hash(secret),
+                    created_at=_now(),
+                    expires_at=expires,
+                    revoked_at=None,
+                )
+            )
             self.store.append(session, actor, "token.created", token_id, {"user": username, "expires_at": expires})
         return token_id, secret
 
     def tokens(self) -> list[tuple[ApiToken, str]]:
         with self.store.sessions() as session:
-            rows = session.execute(select(ApiToken, User.username).join(User, User.id == ApiToken.user_id).order_by(ApiToken.created_at))
+            rows = session.execute(
+                select(ApiToken, User.username).join(User, User.id == ApiToken.user_id).order_by(ApiToken.created_at)
+            )
             return [(token, username) for token, username in rows]
 
     def revoke_token(self, token_id: str, actor: str) -> None:
@@ -158,9 +170,11 @@ class Accounts:
         """The token's principal and its expiry (ISO 8601 UTC), or None when unknown, expired, revoked or its user
         disabled. A read on the reader engine: checking a token takes no write lock."""
         with Session(self.store.reader) as session:
-            row = session.execute(select(ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, User.username, User.role,
-                                         User.active).join(User, User.id == ApiToken.user_id)
-                                  .where(ApiToken.token_hash == _token_hash(secret))).first()
+            row = session.execute(
+                select(ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, User.username, User.role, User.active)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == _token_hash(secret))
+            ).first()
         if row is None or row.revoked_at is not None or row.expires_at <= _now() or not row.active:
             return None
         return Principal(row.username, row.role, f"token:{row.id}"), row.expires_at

@@ -67,15 +67,28 @@ def verify(key: bytes, events, screenings: dict, anchors: dict[int, str] | None 
         if event.seq != expected_seq:
             return bad(expected_seq, f"event {expected_seq} is missing (next is {event.seq}): deleted or renumbered")
         if event.prev_hash != previous:
-            return bad(event.seq, "its previous-hash does not match the event before it: reordered, inserted or deleted")
-        if event.hash != event_hash(key, event.prev_hash, event.seq, event.recorded_at, event.actor, event.action,
-                                    event.subject, event.details_json):
+            return bad(
+                event.seq, "its previous-hash does not match the event before it: reordered, inserted or deleted"
+            )
+        if event.hash != event_hash(
+            key,
+            event.prev_hash,
+            event.seq,
+            event.recorded_at,
+            event.actor,
+            event.action,
+            event.subject,
+            event.details_json,
+        ):
             return bad(event.seq, "its content does not match its hash: edited or forged")
         if event.action == "screening.recorded":
             row = screenings.get(event.subject)
             if row is None:
                 return bad(event.seq, f"screening {event.subject} it records is gone")
-            if screening_content_hash(row) != json.loads(event.details_json)["content_hash"] or row.content_hash != json.loads(event.details_json)["content_hash"]:
+            if (
+                screening_content_hash(row) != json.loads(event.details_json)["content_hash"]
+                or row.content_hash != json.loads(event.details_json)["content_hash"]
+            ):
                 return bad(event.seq, f"screening {event.subject} was altered after it was recorded")
             recorded.add(event.subject)
         if event.seq in anchors and anchors.pop(event.seq) != event.hash:
@@ -83,10 +96,22 @@ def verify(key: bytes, events, screenings: dict, anchors: dict[int, str] | None 
         previous, expected_seq = event.hash, expected_seq + 1
     if anchors:
         seq = min(anchors)
-        return Verification(False, expected_seq - 1, len(screenings), previous, seq,
-                            f"anchored event {seq} is gone: the trail was cut back")
+        return Verification(
+            False,
+            expected_seq - 1,
+            len(screenings),
+            previous,
+            seq,
+            f"anchored event {seq} is gone: the trail was cut back",
+        )
     unrecorded = sorted(set(screenings) - recorded)
     if unrecorded:
-        return Verification(False, expected_seq - 1, len(screenings), previous, None,
-                            f"screening {unrecorded[0]} has no audit event: inserted outside the service")
+        return Verification(
+            False,
+            expected_seq - 1,
+            len(screenings),
+            previous,
+            None,
+            f"screening {unrecorded[0]} has no audit event: inserted outside the service",
+        )
     return Verification(True, expected_seq - 1, len(screenings), previous)

@@ -37,8 +37,9 @@ class Limits:
         dialect = self.store.counters.dialect.name
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RateLimit)
         stmt = insert.values(key=key, window_start=start, hits=1, locked_until=locked_until)
-        return stmt.on_conflict_do_update(index_elements=[RateLimit.key],
-                                          set_={"hits": hits_when_existing, "window_start": start}).returning(RateLimit.hits)
+        return stmt.on_conflict_do_update(
+            index_elements=[RateLimit.key], set_={"hits": hits_when_existing, "window_start": start}
+        ).returning(RateLimit.hits)
 
     def _begin(self):
         connection = self.store.counters.connect()
@@ -58,11 +59,13 @@ class Limits:
             return start + window - now
         connection, transaction = self._begin()
         with connection, transaction:
-            hits = connection.execute(self._upsert(
-                key, start, case((RateLimit.window_start == start, RateLimit.hits + 1), else_=1))).scalar_one()
+            hits = connection.execute(
+                self._upsert(key, start, case((RateLimit.window_start == start, RateLimit.hits + 1), else_=1))
+            ).scalar_one()
             if prune and hits == 1:  # at most once per window of this counter
-                connection.execute(delete(RateLimit).where(RateLimit.window_start < now - FORGET_AFTER,
-                                                           RateLimit.locked_until < now))
+                connection.execute(
+                    delete(RateLimit).where(RateLimit.window_start < now - FORGET_AFTER, RateLimit.locked_until < now)
+                )
         return start + window - now if hits > limit else 0.0
 
     def locked_for(self, username: str, client: str) -> float:
@@ -76,8 +79,9 @@ class Limits:
         key = _key("lock", username, client)
         connection, transaction = self._begin()
         with connection, transaction:
-            failures = connection.execute(self._upsert(
-                key, now, case((RateLimit.window_start < now - FORGET_AFTER, 1), else_=RateLimit.hits + 1))).scalar_one()
+            failures = connection.execute(
+                self._upsert(key, now, case((RateLimit.window_start < now - FORGET_AFTER, 1), else_=RateLimit.hits + 1))
+            ).scalar_one()
             delay = 0.0 if failures < allowed else min(max_delay, first_delay * 2 ** min(failures - allowed, 40))
             connection.execute(update(RateLimit).where(RateLimit.key == key).values(locked_until=now + delay))
         return delay

@@ -32,7 +32,11 @@ class ScreeningLog:
                  for cid in self.order if self.ineligible_by_first_fail[cid]]
         rows += [(verdict.replace("_", " "), "", n) for verdict, n in sorted(self.other.items())]
         rows += [("incomplete", "", self.incomplete)]
-        rows += [("fails (any position)", cid, self.fails_by_criterion[cid]) for cid in self.order if self.fails_by_criterion[cid]]
+        rows += [
+            ("fails (any position)", cid, self.fails_by_criterion[cid])
+            for cid in self.order
+            if self.fails_by_criterion[cid]
+        ]
         rows += [("incomplete, open item", item, n) for item, n in self.incomplete_by_item.most_common()]
         return rows
 
@@ -95,8 +99,18 @@ def chart_figure(log: ScreeningLog):
 
     failing = [cid for cid in log.order if log.ineligible_by_first_fail[cid]]
     named = lambda cid: textwrap.shorten(f"ineligible: {cid} {log.titles.get(cid, '')}", 60)  # noqa: E731
-    labels = ["eligible"] + [named(cid) for cid in failing] + [v.replace("_", " ") for v in sorted(log.other)] + ["incomplete"]
-    counts = [log.eligible] + [log.ineligible_by_first_fail[cid] for cid in failing] + [log.other[v] for v in sorted(log.other)] + [log.incomplete]
+    labels = (
+        ["eligible"]
+        + [named(cid) for cid in failing]
+        + [v.replace("_", " ") for v in sorted(log.other)]
+        + ["incomplete"]
+    )
+    counts = (
+        [log.eligible]
+        + [log.ineligible_by_first_fail[cid] for cid in failing]
+        + [log.other[v] for v in sorted(log.other)]
+        + [log.incomplete]
+    )
     figure, axes = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.2), dpi=100)
     bars = axes.barh(labels[::-1], counts[::-1], color="#4a6fa5", hatch="//")
     axes.bar_label(bars, padding=3)

@@ -104,8 +104,15 @@ def _flush_statement(dialect: str):
     key for it) was half the group-commit writer's CPU under load (py-spy)."""
     start, calls = bindparam("start", type_=Float), bindparam("calls", type_=Integer)
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RateLimit)
-    return insert.values(key=bindparam("key"), window_start=start, hits=calls, locked_until=0.0).on_conflict_do_update(
-        index_elements=[RateLimit.key],
-        set_={"hits": case((RateLimit.window_start == start, RateLimit.hits + calls), else_=calls), "window_start": start},
-        where=RateLimit.window_start <= start,  # never move a counter back to an older window
-    ).returning(RateLimit.hits)
+    return (
+        insert.values(key=bindparam("key"), window_start=start, hits=calls, locked_until=0.0)
+        .on_conflict_do_update(
+            index_elements=[RateLimit.key],
+            set_={
+                "hits": case((RateLimit.window_start == start, RateLimit.hits + calls), else_=calls),
+                "window_start": start,
+            },
+            where=RateLimit.window_start <= start,  # never move a counter back to an older window
+        )
+        .returning(RateLimit.hits)
+    )

@@ -13,7 +13,9 @@ class Screening(Base):
     __tablename__ = "screenings"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    request_id: Mapped[str] = mapped_column(String(32), index=True)  # screenings made together (one submit, "all trials")
+    request_id: Mapped[str] = mapped_column(
+        String(32), index=True
+    )  # screenings made together (one submit, "all trials")
     recorded_at: Mapped[str] = mapped_column(String(32), index=True)  # ISO 8601 UTC, exact in every database
     actor: Mapped[str] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(10))  # api, form, cli, batch

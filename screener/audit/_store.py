@@ -133,13 +133,22 @@ class AuditStore:
         if self.engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
 
-    def _append(self, session: Session, actor: str, action: str, subject: str, details: dict, recorded_at: str) -> AuditEvent:
+    def _append(
+        self, session: Session, actor: str, action: str, subject: str, details: dict, recorded_at: str
+    ) -> AuditEvent:
         head = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
         seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
         details_json = canonical(details)
-        entry = AuditEvent(seq=seq, recorded_at=recorded_at, actor=actor, action=action, subject=subject,
-                           details_json=details_json, prev_hash=prev_hash,
-                           hash=event_hash(self.key, prev_hash, seq, recorded_at, actor, action, subject, details_json))
+        entry = AuditEvent(
+            seq=seq,
+            recorded_at=recorded_at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            details_json=details_json,
+            prev_hash=prev_hash,
+            hash=event_hash(self.key, prev_hash, seq, recorded_at, actor, action, subject, details_json),
+        )
         session.add(entry)
         session.flush()
         return entry
@@ -149,8 +158,9 @@ class AuditStore:
         self._lock_chain(session)
         return self._append(session, actor, action, subject, details, _now())
 
-    def record(self, record: PatientRecord, reports: list[Report], *, actor: str, channel: str,
-               corrects: str | None = None) -> tuple[str, list[str]]:
+    def record(
+        self, record: PatientRecord, reports: list[Report], *, actor: str, channel: str, corrects: str | None = None
+    ) -> tuple[str, list[str]]:
         """Store one submit's screenings and their audit events atomically; returns (request id, screening ids).
         (The web app batches many submits into one transaction instead: _group_commit.GroupCommit.)"""
         from ._group_commit import append, prepare
@@ -180,7 +190,9 @@ class AuditStore:
             query = query.where(Screening.trial_id == trial_id)
         return session.execute(query.execution_options(yield_per=200))
 
-    def screenings(self, trial_id=None, verdict=None, date_from=None, date_to=None, limit=200, offset=0) -> list[Screening]:
+    def screenings(
+        self, trial_id=None, verdict=None, date_from=None, date_to=None, limit=200, offset=0
+    ) -> list[Screening]:
         query = select(Screening).order_by(Screening.recorded_at.desc(), Screening.id)
         if trial_id:
             query = query.where(Screening.trial_id == trial_id)
@@ -196,7 +208,11 @@ class AuditStore:
     def request(self, request_id: str) -> list[Screening]:
         """The screenings one submit made (indexed lookup)."""
         with self.sessions() as session:
-            return list(session.scalars(select(Screening).where(Screening.request_id == request_id).order_by(Screening.trial_id)))
+            return list(
+                session.scalars(
+                    select(Screening).where(Screening.request_id == request_id).order_by(Screening.trial_id)
+                )
+            )
 
     def screening(self, screening_id: str) -> Screening | None:
         with self.sessions() as session:

@@ -74,18 +74,34 @@ def trial_detail(trial_id: str) -> TrialDetail | None:
         return None
     c = compiled(rule_set)
     return TrialDetail(
-        trial_id=rule_set.trial_id, title=rule_set.title, registry_ids=rule_set.registry_ids, version=rule_set.version,
-        digest=c.digest, description=rule_set.description.strip(), source_record=rule_set.source_record,
-        population=rule_set.population.model_dump(), lookback=rule_set.lookback.model_dump(),
+        trial_id=rule_set.trial_id,
+        title=rule_set.title,
+        registry_ids=rule_set.registry_ids,
+        version=rule_set.version,
+        digest=c.digest,
+        description=rule_set.description.strip(),
+        source_record=rule_set.source_record,
+        population=rule_set.population.model_dump(),
+        lookback=rule_set.lookback.model_dump(),
         coverage=rule_set.coverage.model_dump(),
-        changelog=[{"version": ch.version, "date": ch.date.isoformat(), "changes": ch.changes} for ch in rule_set.changelog],
-        criteria=[CriterionView(
-            id=cc.id, kind=cc.criterion.kind, title=cc.criterion.title, registry_number=cc.criterion.registry_number,
-            source_text=cc.criterion.source_text,
-            citation=cc.criterion.citation.text(),
-            basis=cc.criterion.basis, interpretation=(cc.criterion.interpretation or "").strip() or None,
-            attestation=cc.criterion.attestation, encoded=describe(cc.tree),
-        ) for cc in c.criteria],
+        changelog=[
+            {"version": ch.version, "date": ch.date.isoformat(), "changes": ch.changes} for ch in rule_set.changelog
+        ],
+        criteria=[
+            CriterionView(
+                id=cc.id,
+                kind=cc.criterion.kind,
+                title=cc.criterion.title,
+                registry_number=cc.criterion.registry_number,
+                source_text=cc.criterion.source_text,
+                citation=cc.criterion.citation.text(),
+                basis=cc.criterion.basis,
+                interpretation=(cc.criterion.interpretation or "").strip() or None,
+                attestation=cc.criterion.attestation,
+                encoded=describe(cc.tree),
+            )
+            for cc in c.criteria
+        ],
     )
 
 
@@ -106,9 +122,18 @@ def trial(trial_id: str):
 
 @bp.get("/fields")
 def fields():
-    return _json_list(FieldView(name=f.name, type=f.type, description=f.description, unit=f.unit,
-                                accepted_units=list(f.accepted_units), categories=list(f.categories), loinc=list(f.loinc))
-                      for f in catalogue().values())
+    return _json_list(
+        FieldView(
+            name=f.name,
+            type=f.type,
+            description=f.description,
+            unit=f.unit,
+            accepted_units=list(f.accepted_units),
+            categories=list(f.categories),
+            loinc=list(f.loinc),
+        )
+        for f in catalogue().values()
+    )
 
 
 def _as_of() -> date:
@@ -128,8 +153,13 @@ def _read_record(as_of: date):
     mimetype = request.mimetype
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if mimetype not in (NATIVE, FHIR) or charset not in ("utf-8", "utf8"):
-        return None, None, problem(415, "Unsupported Media Type",
-                                   f"send {NATIVE} (a patient record) or {FHIR} (a FHIR R4 Bundle), UTF-8")
+        return (
+            None,
+            None,
+            problem(
+                415, "Unsupported Media Type", f"send {NATIVE} (a patient record) or {FHIR} (a FHIR R4 Bundle), UTF-8"
+            ),
+        )
     body = request.get_data(cache=False)
     if not body:
         raise InvalidRecord([FieldError(("(body)",), "the body is empty")])
@@ -156,8 +186,11 @@ def _screening(run):
         return _unknown_trial()
     except StoreError as exc:
         log.error("screening not recorded: database error %s", exc.kind)
-        return problem(503, "Database Unavailable", "the screening could not be recorded, so no result is given; "
-                       "nothing was written; try again later")
+        return problem(
+            503,
+            "Database Unavailable",
+            "the screening could not be recorded, so no result is given; nothing was written; try again later",
+        )
     # Pseudonymous ids, trial and outcome only: never a value from the record.
     log.info("screening %s %s in %.1f ms", screening_id, verdicts, (time.perf_counter() - started) * 1000)
     return Response(body, mimetype="application/json")

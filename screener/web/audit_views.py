@@ -40,7 +40,9 @@ def _filters() -> tuple[dict, str | None]:
 
 def _query_rows(values: dict, limit: int | None):
     as_date = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
-    rows = get_store().screenings(values["trial"], values["verdict"], as_date(values["from"]), as_date(values["to"]), limit=limit)
+    rows = get_store().screenings(
+        values["trial"], values["verdict"], as_date(values["from"]), as_date(values["to"]), limit=limit
+    )
     if not sees_everything():  # a screener sees their own screenings only
         rows = [row for row in rows if row.actor == current().actor]
     return rows
@@ -67,8 +69,14 @@ def rule_set(trial_id: str):
 @bp.get("/screenings")
 def screenings():
     values, error = _filters()
-    return render_template("audit/screenings.html", rows=_query_rows(values, config.AUDIT_HISTORY_ROWS), f=values, error=error,
-                           trials=list(load_rule_sets()), verdicts=verdicts())
+    return render_template(
+        "audit/screenings.html",
+        rows=_query_rows(values, config.AUDIT_HISTORY_ROWS),
+        f=values,
+        error=error,
+        trials=list(load_rule_sets()),
+        verdicts=verdicts(),
+    )
 
 
 @bp.get("/screenings/<screening_id>")
@@ -108,17 +116,27 @@ def _log():
 @bp.get("/log")
 def log_page():
     log, values, error, trials, query = _log()
-    return render_template("audit/log.html", log=log, f=values, error=error, trials=trials, query=query,
-                           flow=flow(log), flow_width=FLOW_WIDTH)
+    return render_template(
+        "audit/log.html",
+        log=log,
+        f=values,
+        error=error,
+        trials=trials,
+        query=query,
+        flow=flow(log),
+        flow_width=FLOW_WIDTH,
+    )
 
 
 @bp.get("/log.csv")
 def log_csv():
-    return Response(log_to_csv(_log()[0]), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=screening-log.csv"})
+    return Response(
+        log_to_csv(_log()[0]),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=screening-log.csv"},
+    )
 
 
 @bp.get("/log.png")
 def log_png():
     return Response(log_chart(_log()[0]), mimetype="image/png")
-

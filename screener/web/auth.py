@@ -172,9 +172,15 @@ def _known_browser(username: str) -> bool:
 
 
 def _remember_browser(response: Response, username: str) -> None:
-    response.set_cookie(KNOWN_COOKIE, _known_serializer().dumps(username), max_age=current_app.config["LOGIN_KNOWN_DAYS"] * 86400,
-                        path=url_for("auth.login"), secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
-                        samesite="Strict")
+    response.set_cookie(
+        KNOWN_COOKIE,
+        _known_serializer().dumps(username),
+        max_age=current_app.config["LOGIN_KNOWN_DAYS"] * 86400,
+        path=url_for("auth.login"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
 
 
 @contextmanager
@@ -214,14 +220,22 @@ def login_submit():
     # Cheapest refusals first; none of them hashes a password or writes the audit trail.
     locked = limits.locked_for(username, client)
     if locked:
-        return _refused(f"Too many failed attempts for this username from here: wait {int(locked // 60) + 1} minutes.",
-                        locked, target)
+        return _refused(
+            f"Too many failed attempts for this username from here: wait {int(locked // 60) + 1} minutes.",
+            locked,
+            target,
+        )
     # A browser that signed in as this user before has the username's own budget instead of its address's and
     # everyone's: a flood from many addresses can spend those, but not this one (it needs the signed cookie).
     known = _known_browser(username)
-    budgets = ((f"signin:known:{username}", config["LOGIN_KNOWN_ATTEMPTS_PER_MINUTE"]),) if known else (
-        (f"signin:client:{client}", config["LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE"]),
-        ("signin:all", config["LOGIN_ATTEMPTS_PER_MINUTE"]))
+    budgets = (
+        ((f"signin:known:{username}", config["LOGIN_KNOWN_ATTEMPTS_PER_MINUTE"]),)
+        if known
+        else (
+            (f"signin:client:{client}", config["LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE"]),
+            ("signin:all", config["LOGIN_ATTEMPTS_PER_MINUTE"]),
+        )
+    )
     for what, limit in budgets:
         wait = limits.take(what, limit, 60, prune=what == "signin:all")
         if wait:
@@ -232,8 +246,13 @@ def login_submit():
             return _refused("Too many sign-ins at this moment: try again in a second.", 1, target)
         principal = accounts().authenticate(username, password)
     if principal is None:
-        limits.failed(username, client, config["LOGIN_FAILURES_ALLOWED"], config["LOGIN_LOCKOUT_SECONDS"],
-                      config["LOGIN_LOCKOUT_MAX_SECONDS"])
+        limits.failed(
+            username,
+            client,
+            config["LOGIN_FAILURES_ALLOWED"],
+            config["LOGIN_LOCKOUT_SECONDS"],
+            config["LOGIN_LOCKOUT_MAX_SECONDS"],
+        )
         get_store().note(f"login:{username}", "login.failed", username, {})
         return Response(render_template("login.html", error="Wrong username or password.", next=target), status=401)
     limits.succeeded(username, client)
@@ -270,8 +289,12 @@ def password_submit():
         if not slot:
             return _password_page("Too many sign-ins at this moment: try again in a second.", 429)
         try:
-            changed = accounts().change_password(principal.username, request.form.get("current_password", ""),
-                                                 request.form.get("new_password", ""), principal.actor)
+            changed = accounts().change_password(
+                principal.username,
+                request.form.get("current_password", ""),
+                request.form.get("new_password", ""),
+                principal.actor,
+            )
         except AccountError as exc:
             return _password_page(str(exc)[:1].upper() + str(exc)[1:] + ".", 422)
     session["generation"] = changed.session_generation  # this session goes on; every other one ended

@@ -105,7 +105,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return problem(400, "CSRF Check Failed", "the form was not submitted from this service's own page, or it expired; reload the form")
+        return problem(
+            400,
+            "CSRF Check Failed",
+            "the form was not submitted from this service's own page, or it expired; reload the form",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -121,8 +125,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(EngineDisagreement)
     def engines_disagree(exc: EngineDisagreement):
         # Logged by the engine with the incident id (criterion ids only); nothing is reported or stored.
-        return problem(500, "Screening Refused", "the two rule evaluators disagreed on this record, so no result is "
-                       "given and nothing was recorded; quote the incident id", incident_id=exc.incident_id)
+        return problem(
+            500,
+            "Screening Refused",
+            "the two rule evaluators disagreed on this record, so no result is "
+            "given and nothing was recorded; quote the incident id",
+            incident_id=exc.incident_id,
+        )
 
     from ..audit import StoreError
 
@@ -130,13 +139,18 @@ def init_app(app: Flask) -> None:
     def database_unavailable(exc: StoreError):
         # Every write is one transaction: failing here means nothing was written.
         log.error("database error %s", exc.kind)
-        return problem(503, "Database Unavailable", "the service cannot reach its database; nothing was written; "
-                       "try again later")
+        return problem(
+            503, "Database Unavailable", "the service cannot reach its database; nothing was written; try again later"
+        )
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         incident = uuid.uuid4().hex[:12]
         # The exception type and incident id only: the message could quote submitted data.
         log.error("incident %s: unhandled %s", incident, type(exc).__name__, exc_info=app.debug)
-        return problem(500, "Internal Server Error", "the screening could not be completed; quote the incident id",
-                       incident_id=incident)
+        return problem(
+            500,
+            "Internal Server Error",
+            "the screening could not be completed; quote the incident id",
+            incident_id=incident,
+        )

@@ -134,7 +134,9 @@ class _Builder:
                 if status == "complete":
                     record.setdefault("history", {})[history.name] = rows
                 elif rows:
-                    self.errors[f"history.{history.name}.status"] = "Rows are filled in: mark the list as complete, or clear them."
+                    self.errors[f"history.{history.name}.status"] = (
+                        "Rows are filled in: mark the list as complete, or clear them."
+                    )
         return record
 
     def input_for(self, path: str) -> str:
@@ -145,7 +147,8 @@ class _Builder:
         match = re.fullmatch(r"history\.(\w+)\[(\d+)\](?:\.(\w+))?", path)
         if match:
             row = self.row_of.get((match[1], int(match[2])), int(match[2]))
-            return f"history.{match[1]}.{row}.{match[3] or ('end' if match[1] in ('medications', 'chemotherapy') else 'date')}"
+            field = match[3] or ("end" if match[1] in ("medications", "chemotherapy") else "date")
+            return f"history.{match[1]}.{row}.{field}"
         return path
 
 
@@ -167,7 +170,9 @@ def _labels(sections, rows) -> dict[str, str]:
         for h in section.histories:
             labels[f"history.{h.name}.status"] = f"{h.label}: is this list complete?"
             for i in range(rows.get(h.name, 0)):
-                labels.update({f"history.{h.name}.{i}.{c.name}": f"{h.label}, row {i + 1}, {c.label.lower()}" for c in h.columns})
+                labels.update(
+                    {f"history.{h.name}.{i}.{c.name}": f"{h.label}, row {i + 1}, {c.label.lower()}" for c in h.columns}
+                )
     return labels
 
 
@@ -183,10 +188,20 @@ def _render(trial: str, form, errors: dict[str, str] | None = None, status: int 
     labels = _labels(sections, rows)
     place = {name: i for i, name in enumerate(labels)}  # the summary lists problems in the form's own order
     errors = dict(sorted((errors or {}).items(), key=lambda item: place.get(item[0], len(place))))
-    page = render_template("form/form.html", trial=trial, trials=trials, sections=sections, values=form, rows=rows,
-                           errors=errors, field_id=_field_id, today=date.today().isoformat(),
-                           rule_sets=load_rule_sets(), labels=labels,
-                           medication_names=suggested_names(load_tables()) if "medications" in rows else [])
+    page = render_template(
+        "form/form.html",
+        trial=trial,
+        trials=trials,
+        sections=sections,
+        values=form,
+        rows=rows,
+        errors=errors,
+        field_id=_field_id,
+        today=date.today().isoformat(),
+        rule_sets=load_rule_sets(),
+        labels=labels,
+        medication_names=suggested_names(load_tables()) if "medications" in rows else [],
+    )
     return Response(page, status=status)
 
 
@@ -231,14 +246,22 @@ def screen_submit():
     if errors:
         return _render(trial, form, errors, 422)
     try:
-        reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials) if trial == ALL else \
-            [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
+        reports = (
+            screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials)
+            if trial == ALL
+            else [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
+        )
     except InvalidRecord as exc:  # a backstop: parse_data has already run the checks that need the as-of date
         return _render(trial, form, {builder.input_for(e.field): _plain(e.message) for e in exc.errors}, 422)
     try:
         request_id, _ = get_store().record(record, reports, actor=current().actor, channel="form")
     except StoreError:
-        return _render(trial, form, {"(form)": "The screening could not be recorded, so no result is shown. Nothing was saved; try again."}, 503)
+        return _render(
+            trial,
+            form,
+            {"(form)": "The screening could not be recorded, so no result is shown. Nothing was saved; try again."},
+            503,
+        )
     return redirect(url_for("form.result", request_id=request_id), code=303)
 
 
@@ -258,12 +281,17 @@ def result(request_id: str):
     rows = _request_rows(request_id)
     pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
     # One submit is one record: every row of the request holds the same record, screened by the same person.
-    return render_template("form/result.html", pairs=pairs, request_id=request_id, first=rows[0], record=record_of(rows[0]))
+    return render_template(
+        "form/result.html", pairs=pairs, request_id=request_id, first=rows[0], record=record_of(rows[0])
+    )
 
 
 @bp.get("/results/<request_id>/record.json")
 def result_record(request_id: str):
     row = _request_rows(request_id)[0]
     body = record_of(row).model_dump_json(indent=2, exclude_none=True)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": f"attachment; filename=record-{request_id[:12]}.json"})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=record-{request_id[:12]}.json"},
+    )

@@ -23,34 +23,100 @@ from ..rules import load_rule_sets
 # The order a coordinator reads a chart in, defined here and nowhere else: each section and its items in order.
 # An item is a record path (one input), "lab.NAME" (a row of the section's lab table) or "history.NAME" (a list).
 CHART: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Patient", ("record_id", "demographics.birth_date", "demographics.sex", "demographics.weight_kg",
-                 "demographics.weight_date", "demographics.height_cm", "demographics.height_date")),
-    ("Diagnosis and disease status", ("diagnosis.primary", "diagnosis.pathology_confirmed", "diagnosis.disease_status",
-                                      "diagnosis.risk_group", "diagnosis.mycn_amplified", "diagnosis.evaluable_disease",
-                                      "diagnosis.marrow_tumor_cells", "diagnosis.urine_catecholamines_elevated")),
+    (
+        "Patient",
+        (
+            "record_id",
+            "demographics.birth_date",
+            "demographics.sex",
+            "demographics.weight_kg",
+            "demographics.weight_date",
+            "demographics.height_cm",
+            "demographics.height_date",
+        ),
+    ),
+    (
+        "Diagnosis and disease status",
+        (
+            "diagnosis.primary",
+            "diagnosis.pathology_confirmed",
+            "diagnosis.disease_status",
+            "diagnosis.risk_group",
+            "diagnosis.mycn_amplified",
+            "diagnosis.evaluable_disease",
+            "diagnosis.marrow_tumor_cells",
+            "diagnosis.urine_catecholamines_elevated",
+        ),
+    ),
     ("Imaging", ("history.imaging",)),
     ("Prior therapy and transplants", ("diagnosis.induction_cycles", "history.chemotherapy", "history.transplants")),
     ("Transfusions", ("history.transfusions",)),
-    ("Laboratory values", ("lab.platelets", "lab.anc", "lab.agc", "lab.hemoglobin", "lab.inr", "lab.ptt",
-                           "lab.creatinine", "lab.bilirubin", "lab.alt", "lab.ast")),
-    ("Organ function", ("lab.measured_gfr", "lab.shortening_fraction", "lab.ejection_fraction", "lab.spo2",
-                        "lab.lansky_karnofsky")),
+    (
+        "Laboratory values",
+        (
+            "lab.platelets",
+            "lab.anc",
+            "lab.agc",
+            "lab.hemoglobin",
+            "lab.inr",
+            "lab.ptt",
+            "lab.creatinine",
+            "lab.bilirubin",
+            "lab.alt",
+            "lab.ast",
+        ),
+    ),
+    (
+        "Organ function",
+        ("lab.measured_gfr", "lab.shortening_fraction", "lab.ejection_fraction", "lab.spo2", "lab.lansky_karnofsky"),
+    ),
     ("Medications", ("history.medications",)),
-    ("Findings", ("findings.assessed_on", "findings.seizures", "findings.dyspnea_at_rest", "findings.exercise_intolerance",
-                  "findings.chronic_oxygen_need", "findings.pulse_oximetry_indicated",
-                  "findings.pleural_or_pericardial_effusion", "findings.hiv_status", "findings.other_trial_participation",
-                  "findings.ctcae_grades.renal", "findings.ctcae_grades.cardiac", "findings.ctcae_grades.hepatic",
-                  "findings.ctcae_grades.neurological", "findings.ctcae_grades.pulmonary",
-                  "findings.ctcae_grades.gastrointestinal")),
-    ("Investigator attestations", ("attestations.guardian_consent_signed", "attestations.life_expectancy_at_least_6_months",
-                                   "attestations.able_to_comply", "attestations.no_emergency_condition",
-                                   "attestations.assessed_on")),
+    (
+        "Findings",
+        (
+            "findings.assessed_on",
+            "findings.seizures",
+            "findings.dyspnea_at_rest",
+            "findings.exercise_intolerance",
+            "findings.chronic_oxygen_need",
+            "findings.pulse_oximetry_indicated",
+            "findings.pleural_or_pericardial_effusion",
+            "findings.hiv_status",
+            "findings.other_trial_participation",
+            "findings.ctcae_grades.renal",
+            "findings.ctcae_grades.cardiac",
+            "findings.ctcae_grades.hepatic",
+            "findings.ctcae_grades.neurological",
+            "findings.ctcae_grades.pulmonary",
+            "findings.ctcae_grades.gastrointestinal",
+        ),
+    ),
+    (
+        "Investigator attestations",
+        (
+            "attestations.guardian_consent_signed",
+            "attestations.life_expectancy_at_least_6_months",
+            "attestations.able_to_comply",
+            "attestations.no_emergency_condition",
+            "attestations.assessed_on",
+        ),
+    ),
 )
 HISTORY_ROWS = {"transplants": 2, "chemotherapy": 2, "transfusions": 3, "imaging": 3, "medications": 4}
-HISTORY_MODEL = {"transplants": Transplant, "chemotherapy": ChemotherapyCourse, "transfusions": Transfusion,
-                 "imaging": Imaging, "medications": Medication}
-HISTORY_LABEL = {"transplants": "Stem-cell transplants", "chemotherapy": "Chemotherapy courses",
-                 "transfusions": "Transfusions", "imaging": "Imaging studies", "medications": "Medications (generic names)"}
+HISTORY_MODEL = {
+    "transplants": Transplant,
+    "chemotherapy": ChemotherapyCourse,
+    "transfusions": Transfusion,
+    "imaging": Imaging,
+    "medications": Medication,
+}
+HISTORY_LABEL = {
+    "transplants": "Stem-cell transplants",
+    "chemotherapy": "Chemotherapy courses",
+    "transfusions": "Transfusions",
+    "imaging": "Imaging studies",
+    "medications": "Medications (generic names)",
+}
 
 
 @dataclass
@@ -112,25 +178,49 @@ def _record_input(key: str) -> Input:
     if info.type == "boolean":
         return Input(key, label, "select", _YES_NO)
     if info.type == "category":
-        return Input(key, label, "select", (("", "not recorded"),) + tuple((c, c.replace("_", " ")) for c in info.categories))
+        return Input(
+            key, label, "select", (("", "not recorded"),) + tuple((c, c.replace("_", " ")) for c in info.categories)
+        )
     if info.choices:  # a grade: pick among the values the schema allows, never type one it refuses
         return Input(key, label, "select", (("", "not recorded"),) + tuple((str(v), str(v)) for v in info.choices))
     return Input(key, label, "number")
 
 
 # Columns in the order a chart lists them (model fields inherit the period's start/end first).
-COLUMN_ORDER = ("name", "rxnorm", "type", "product", "modality", "route", "dose", "dose_unit", "regimen", "date", "start", "end",
-                "largest_lesion_mm", "avid")
+COLUMN_ORDER = (
+    "name",
+    "rxnorm",
+    "type",
+    "product",
+    "modality",
+    "route",
+    "dose",
+    "dose_unit",
+    "regimen",
+    "date",
+    "start",
+    "end",
+    "largest_lesion_mm",
+    "avid",
+)
 
-COLUMN_LABEL = {"rxnorm": "RxNorm id (optional)", "largest_lesion_mm": "Largest lesion (mm)", "avid": "Avid on this scan",
-                "dose_unit": "Dose unit", "type": "Type"}
+COLUMN_LABEL = {
+    "rxnorm": "RxNorm id (optional)",
+    "largest_lesion_mm": "Largest lesion (mm)",
+    "avid": "Avid on this scan",
+    "dose_unit": "Dose unit",
+    "type": "Type",
+}
 
 
 def _literal_options(annotation) -> tuple[tuple[str, str], ...]:
     import typing
 
-    literal = annotation if typing.get_origin(annotation) is typing.Literal else next(
-        (a for a in typing.get_args(annotation) if typing.get_origin(a) is typing.Literal), None)
+    literal = (
+        annotation
+        if typing.get_origin(annotation) is typing.Literal
+        else next((a for a in typing.get_args(annotation) if typing.get_origin(a) is typing.Literal), None)
+    )
     if literal is None:
         return ()
     return (("", "—"),) + tuple((v, v.replace("_", " ")) for v in typing.get_args(literal))
@@ -144,12 +234,22 @@ def _history_columns(name: str) -> list[Input]:
         label = COLUMN_LABEL.get(column) or column.replace("_", " ").capitalize()
         annotation = info.annotation
         options = _literal_options(annotation)
-        kind = "select" if options or annotation in (bool, bool | None) else (
-            "date" if column in ("date", "start", "end") else "number" if column in ("dose", "largest_lesion_mm") else "text")
+        kind = (
+            "select"
+            if options or annotation in (bool, bool | None)
+            else (
+                "date"
+                if column in ("date", "start", "end")
+                else "number"
+                if column in ("dose", "largest_lesion_mm")
+                else "text"
+            )
+        )
         if kind == "select" and not options:
             options = (("", "—"), ("yes", "yes"), ("no", "no"))
         columns.append(Input(column, label, kind, options))
     return columns
+
 
 SECTION_NOTES = {
     "Laboratory values": "The most recent result on or before the screening date.",
@@ -163,16 +263,29 @@ _PATIENT = {
     "record_id": Input("record_id", "Pseudonymous screening id (optional; no names or MRNs)", "text"),
     "demographics.birth_date": Input("demographics.birth_date", "Date of birth", "date", required=True),
     # No default: a sex the coordinator did not choose would silently pick a creatinine limit.
-    "demographics.sex": Input("demographics.sex", "Sex", "select", (("", "— choose —"), ("female", "female"), ("male", "male"),
-                                                                     ("other", "other"), ("unknown", "unknown")), required=True),
+    "demographics.sex": Input(
+        "demographics.sex",
+        "Sex",
+        "select",
+        (("", "— choose —"), ("female", "female"), ("male", "male"), ("other", "other"), ("unknown", "unknown")),
+        required=True,
+    ),
     "demographics.weight_kg": Input("demographics.weight_kg", "Weight (kg)", "number"),
     "demographics.weight_date": Input("demographics.weight_date", "Weight measured on", "date"),
     "demographics.height_cm": Input("demographics.height_cm", "Height (cm)", "number"),
     "demographics.height_date": Input("demographics.height_date", "Height measured on", "date"),
-    "findings.assessed_on": Input("findings.assessed_on", "Date these findings were assessed", "date",
-                                  hint="Without it the findings below count as not recorded."),
-    "attestations.assessed_on": Input("attestations.assessed_on", "Date the investigator signed these attestations", "date",
-                                      hint="Without it the attestations count as not assessed."),
+    "findings.assessed_on": Input(
+        "findings.assessed_on",
+        "Date these findings were assessed",
+        "date",
+        hint="Without it the findings below count as not recorded.",
+    ),
+    "attestations.assessed_on": Input(
+        "attestations.assessed_on",
+        "Date the investigator signed these attestations",
+        "date",
+        hint="Without it the attestations count as not assessed.",
+    ),
 }
 
 
@@ -207,8 +320,13 @@ def _placed(items: set[str]) -> list[tuple[str, str]]:
     """(section, item) in chart order; an item the chart does not list yet still gets an input, at its section's end."""
     order = [(title, item) for title, chart_items in CHART for item in chart_items if item in items]
     listed = {item for _, item in order}
-    home = {"lab": "Laboratory values", "history": "Prior therapy and transplants", "diagnosis": "Diagnosis and disease status",
-            "findings": "Findings", "attestations": "Investigator attestations"}
+    home = {
+        "lab": "Laboratory values",
+        "history": "Prior therapy and transplants",
+        "diagnosis": "Diagnosis and disease status",
+        "findings": "Findings",
+        "attestations": "Investigator attestations",
+    }
     titles = [title for title, _ in CHART]
     extra = sorted((home.get(item.split(".")[0], "Patient"), item) for item in items - listed)
     return sorted(order + extra, key=lambda pair: titles.index(pair[0]))  # stable: chart order within a section
@@ -224,10 +342,19 @@ def form_sections(trial_ids: list[str]) -> list[Section]:
         section = sections[title]
         if item.startswith("lab."):
             spec = LABS[item[4:]]
-            section.labs.append(LabInput(spec.name, spec.description, tuple(unit_choices(spec)), labs[spec.name] or spec.reference_range_from_lab))
+            section.labs.append(
+                LabInput(
+                    spec.name,
+                    spec.description,
+                    tuple(unit_choices(spec)),
+                    labs[spec.name] or spec.reference_range_from_lab,
+                )
+            )
         elif item.startswith("history."):
             name = item[8:]
-            section.histories.append(HistoryInput(name, HISTORY_LABEL[name], _history_columns(name), HISTORY_ROWS[name]))
+            section.histories.append(
+                HistoryInput(name, HISTORY_LABEL[name], _history_columns(name), HISTORY_ROWS[name])
+            )
         else:
             section.inputs.append(_PATIENT.get(item) or _record_input(item))
     return [s for s in sections.values() if not s.empty]

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document, generated from the same pydantic models the API validates and returns, and a docs page."""
 from functools import lru_cache
 
-from flask import Blueprint, Response, json, render_template_string
+from flask import Blueprint, Response, json, render_template
 from pydantic.json_schema import models_json_schema
 
 from ..fhir import Bundle
@@ -21,8 +21,13 @@ def _error(description: str) -> dict:
     return {"description": description, "content": _PROBLEM}
 
 
-_AS_OF = {"name": "as_of", "in": "query", "required": False, "description": "Screening date, YYYY-MM-DD (default: today).",
-          "schema": {"type": "string", "format": "date"}}
+_AS_OF = {
+    "name": "as_of",
+    "in": "query",
+    "required": False,
+    "description": "Screening date, YYYY-MM-DD (default: today).",
+    "schema": {"type": "string", "format": "date"},
+}
 _TRIAL_ID = {"name": "trial_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -37,10 +42,13 @@ def _screen_operation(summary: str, response: str, parameters: list) -> dict:
     return {
         "summary": summary,
         "parameters": parameters,
-        "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/PatientRecord"}},
-            "application/fhir+json": {"schema": {"$ref": "#/components/schemas/FhirBundle"}},
-        }},
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/PatientRecord"}},
+                "application/fhir+json": {"schema": {"$ref": "#/components/schemas/FhirBundle"}},
+            },
+        },
         "responses": {
             "200": _ok({"$ref": f"#/components/schemas/{response}"}),
             "404": _error("Unknown trial"),
@@ -57,9 +65,15 @@ def _screen_operation(summary: str, response: str, parameters: list) -> dict:
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
     _, schemas = models_json_schema(
-        [(PatientRecord, "validation"), (ScreenResponse, "serialization"), (ScreenAllResponse, "serialization"),
-         (TrialSummary, "serialization"), (TrialDetail, "serialization"), (FieldView, "serialization"),
-         (Problem, "serialization")],
+        [
+            (PatientRecord, "validation"),
+            (ScreenResponse, "serialization"),
+            (ScreenAllResponse, "serialization"),
+            (TrialSummary, "serialization"),
+            (TrialDetail, "serialization"),
+            (FieldView, "serialization"),
+            (Problem, "serialization"),
+        ],
         ref_template="#/components/schemas/{model}",
     )
     # The FHIR subset the reader reads, from the models it checks each resource against; prefixed, because FHIR's
@@ -68,24 +82,64 @@ def openapi_document() -> dict:
     schemas["$defs"].update({f"Fhir{name}": schema for name, schema in fhir["$defs"].items()})
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Trial eligibility screener", "version": "1",
-                 "description": "Screen a patient record, or a FHIR R4 Bundle, against NK-cell trials: pass, fail or "
-                                "unknown for every criterion, with the value, unit, date and threshold behind it."},
-        "paths": {
-            "/api/v1/trials": {"get": {"summary": "List the trials and their rule-set versions",
-                                       "responses": {"200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/TrialSummary"}}), **_ACCESS}}},
-            "/api/v1/trials/{trial_id}": {"get": {
-                "summary": "One trial's rule set: every criterion with its source words, citation, interpretation and logic",
-                "parameters": [_TRIAL_ID],
-                "responses": {"200": _ok({"$ref": "#/components/schemas/TrialDetail"}), "404": _error("Unknown trial"), **_ACCESS}}},
-            "/api/v1/fields": {"get": {"summary": "The field catalogue: types, accepted units, LOINC codes",
-                                       "responses": {"200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/FieldView"}}), **_ACCESS}}},
-            "/api/v1/trials/{trial_id}/screen": {"post": _screen_operation("Screen a record against one trial", "ScreenResponse", [_TRIAL_ID, _AS_OF])},
-            "/api/v1/screen": {"post": _screen_operation("Screen a record against every trial, best prospects first", "ScreenAllResponse", [_AS_OF])},
+        "info": {
+            "title": "Trial eligibility screener",
+            "version": "1",
+            "description": "Screen a patient record, or a FHIR R4 Bundle, against NK-cell trials: pass, fail or "
+            "unknown for every criterion, with the value, unit, date and threshold behind it.",
         },
-        "components": {"schemas": schemas["$defs"],
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                                      "description": "An API token from `screener tokens create`"}}},
+        "paths": {
+            "/api/v1/trials": {
+                "get": {
+                    "summary": "List the trials and their rule-set versions",
+                    "responses": {
+                        "200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/TrialSummary"}}),
+                        **_ACCESS,
+                    },
+                }
+            },
+            "/api/v1/trials/{trial_id}": {
+                "get": {
+                    "summary": (
+                        "One trial's rule set: every criterion with its source words, citation, interpretation "
+                        "and logic"
+                    ),
+                    "parameters": [_TRIAL_ID],
+                    "responses": {
+                        "200": _ok({"$ref": "#/components/schemas/TrialDetail"}),
+                        "404": _error("Unknown trial"),
+                        **_ACCESS,
+                    },
+                }
+            },
+            "/api/v1/fields": {
+                "get": {
+                    "summary": "The field catalogue: types, accepted units, LOINC codes",
+                    "responses": {
+                        "200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/FieldView"}}),
+                        **_ACCESS,
+                    },
+                }
+            },
+            "/api/v1/trials/{trial_id}/screen": {
+                "post": _screen_operation("Screen a record against one trial", "ScreenResponse", [_TRIAL_ID, _AS_OF])
+            },
+            "/api/v1/screen": {
+                "post": _screen_operation(
+                    "Screen a record against every trial, best prospects first", "ScreenAllResponse", [_AS_OF]
+                )
+            },
+        },
+        "components": {
+            "schemas": schemas["$defs"],
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token from `screener tokens create`",
+                }
+            },
+        },
         "security": [{"bearer": []}],
     }
 
@@ -95,25 +149,6 @@ def openapi_json():
     return Response(json.dumps(openapi_document()), mimetype="application/json")
 
 
-_DOCS = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Screener API v1</title>
-<link rel="stylesheet" href="{{ url_for('static', filename='docs.css') }}"></head>
-<body><h1>{{ doc.info.title }} — API v1</h1><p>{{ doc.info.description }}</p>
-<p>Machine-readable: <a href="openapi.json">openapi.json</a> (OpenAPI 3.1). Errors are <code>application/problem+json</code> (RFC 9457).</p>
-{% for path, ops in doc.paths.items() %}{% for method, op in ops.items() %}
-<h2><code>{{ method|upper }} {{ path }}</code></h2><p>{{ op.summary }}</p>
-{% if op.parameters %}<p>Parameters: {% for p in op.parameters %}<code>{{ p.name }}</code> ({{ p.in }}){% if not loop.last %}, {% endif %}{% endfor %}</p>{% endif %}
-{% if op.requestBody %}<p>Body: {% for ct in op.requestBody.content %}<code>{{ ct }}</code>{% if not loop.last %} or {% endif %}{% endfor %}</p>{% endif %}
-<p>Responses: {% for code, r in op.responses.items() %}<code>{{ code }}</code> {{ r.description }}{% if not loop.last %}; {% endif %}{% endfor %}</p>
-{% endfor %}{% endfor %}
-<h2>Example</h2><p>Every call but this page, <code>/healthz</code> and <code>/readyz</code> needs a token from
-<code>screener tokens create NAME --name "EHR interface"</code>.</p>
-<pre>curl -s -X POST 'http://127.0.0.1:8000/api/v1/trials/NCT06674265/screen?as_of=2026-11-22' \\
-  -H "Authorization: Bearer $SCREENER_TOKEN" \\
-  -H 'Content-Type: application/json' --data @seeds/patients/eligible.json</pre>
-</body></html>"""
-
-
 @bp.get("/docs")
 def docs():
-    return render_template_string(_DOCS, doc=openapi_document())
+    return render_template("api_docs.html", doc=openapi_document())

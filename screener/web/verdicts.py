@@ -31,5 +31,5 @@ def verdict_view(verdict: str, report=None) -> VerdictView:
 
 
 def verdicts() -> list[str]:
-    """Every verdict the report model allows, best first (the one order, model.report.VERDICTS): what a filter offers."""
+    """Every verdict the report model allows, best first (model.report.VERDICTS, the one order): a filter's choices."""
     return sorted(typing.get_args(Verdict), key=lambda v: (VERDICTS.index(v) if v in VERDICTS else len(VERDICTS), v))
