@@ -109,21 +109,8 @@ class _Deriver:
 
     # --- record fields ----------------------------------------------------------------------------------------
     def record_field(self, fact: RecordFact) -> Fact:
-        key = fact.name
-        block, path, info = _field(fact)
-        obj = self.record
-        for part in path:
-            obj = getattr(obj, part)
-        if obj is None or obj == "not_assessed":
-            what = "investigator has not assessed" if info.type == "attestation" else "not recorded"
-            return _missing(f"{info.description}: {what}", f"record {info.description} ({key})",
-                            "not_assessed" if info.type == "attestation" else "not_recorded")
-        dated = self._dated_block(block, info.description) if block in _DATED_BLOCKS else None
-        if isinstance(dated, Fact):
-            return dated
-        if isinstance(obj, bool):
-            return Fact(1 if obj else 0, "yes" if obj else "no", date=dated, source=key)
-        return Fact(obj, str(obj), date=dated, source=key)
+        # The one implementation is the prepared step (its unknown Fact and getter made once per field).
+        return _prepared(fact)(self)
 
     def _dated_block(self, block: str, description: str) -> "date | Fact":
         """Findings and attestations count only with the date they were assessed, and only while it is recent.
@@ -569,15 +556,6 @@ def _step(key: AnyFactKey) -> Callable[[_Deriver], Fact]:
     """How one fact is derived, decided once per key instead of per record."""
     if isinstance(key, RecordFact):
         return _record_step(key)
-    if isinstance(key, DerivedFact):
-        if key.name == "age_years":
-            return _Deriver.age_years
-        if key.name.startswith("imaging."):
-            return partial(_call, _Deriver.imaging, key.name)
-        if key.name != "sex":
-            return partial(_call, _Deriver.transplant_ever, key.name)
-    if isinstance(key, LabFact):
-        return partial(_call, _Deriver.lab, key.lab)
     return partial(_call, _BY_KIND[type(key)], key)
 
 
@@ -595,11 +573,15 @@ def fact_plan(keys) -> tuple[tuple[AnyFactKey, Callable[[_Deriver], Fact]], ...]
     keys = tuple(keys)
     plan = _PLANS.get(keys)
     if plan is None:
-        for key in keys:
-            if key not in _STEPS:
-                _STEPS[key] = _step(key)
-        plan = _PLANS[keys] = tuple((key, _STEPS[key]) for key in keys)
+        plan = _PLANS[keys] = tuple((key, _prepared(key)) for key in keys)
     return plan
+
+
+def _prepared(key: AnyFactKey) -> Callable[[_Deriver], Fact]:
+    step = _STEPS.get(key)
+    if step is None:
+        step = _STEPS[key] = _step(key)
+    return step
 
 
 def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables: Tables) -> dict[AnyFactKey, Fact]:
