@@ -17,7 +17,12 @@ def disease_present(report: Report) -> bool:
 
 
 def is_candidate(report: Report) -> bool:
-    return report.verdict in PASSING or (report.verdict == "incomplete" and disease_present(report))
+    return candidate_by_verdict(report.verdict, lambda: disease_present(report))
+
+
+def candidate_by_verdict(verdict: str, disease_is_present) -> bool:
+    """The rule itself, for a report or a batch screening without one (disease_is_present called only if needed)."""
+    return verdict in PASSING or (verdict == "incomplete" and disease_is_present())
 
 
 def open_items(report: Report) -> int:

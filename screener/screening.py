@@ -6,7 +6,7 @@ from typing import Iterable
 from pydantic import ValidationError
 
 from . import config, explain
-from .candidates import PASSING, order, rank
+from .candidates import candidate_by_verdict, order, rank
 from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
 from .facts.derive import Fact, derive
@@ -308,7 +308,7 @@ def screen_outcome(
     complete = rule_set.rule_set.coverage.complete
     counts = _counts(statuses)
     verdict = _verdict(counts, complete)
-    candidate = verdict in PASSING or (verdict == "incomplete" and _disease_present(rule_set, facts))
+    candidate = candidate_by_verdict(verdict, lambda: _disease_present(rule_set, facts))
     report = build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited) if candidate else None
     eligible = clears_on is not None and _clears_to_eligible(counts, _expired(statuses, waited), complete, waited)
     return Outcome(
