@@ -384,6 +384,9 @@ def _days_words(key: DaysSinceFact, leaves):
             )
             return text + ("" if good else f" — {need}")
         if fact.value == 0:
+            if recognised:
+                # The entry (or the entries whose daily doses add up) and the day's sum: why it counts.
+                return f"{_upper_first(plain(recognised))} — {need}"
             return f"{_upper_first(what)}{detail}: ongoing (clears only after it stops) — {need}"
         days = int(fact.value)
         clears = f"; {closing} on {when(fact.clears_on)}" if fact.clears_on else ""

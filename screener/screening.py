@@ -1,7 +1,7 @@
 """Screen a patient record against a trial's rule set: validate, derive facts, evaluate, explain."""
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from pydantic import ValidationError
 
@@ -125,9 +125,9 @@ def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: st
     facts, values, statuses = _judge(record, rule_set, as_of, engine)
     # The first day each failing criterion clears by waiting alone, if it does; the day every fail clears, if each
     # does, and the statuses the same record gets on that day (a second judgement only then).
-    clearing = {c.id: _eligible_from(c, facts, values) for c in rule_set.criteria if statuses[c.id] == "fail"}
+    clearing = {c.id: _clearing(c, facts, values) for c in rule_set.criteria if statuses[c.id] == "fail"}
     days = list(clearing.values())
-    clears_on = max(days) if days and all(days) else None
+    clears_on = max(c.day for c in days) if days and all(days) else None
     waited = _judge(record, rule_set, clears_on, engine)[2] if clears_on else None
     return rule_set, facts, statuses, clearing, clears_on, waited, get_evaluator(engine).name
 
@@ -223,18 +223,26 @@ def _parts(rule_set: CompiledRuleSet) -> _Parts:
     return entry[1]
 
 
-def _eligible_from(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> date | None:
-    """The first day a failing criterion would pass by waiting alone, if waiting alone clears it."""
+class Clearing(NamedTuple):
+    """The first day a failing criterion stops failing by waiting alone, and whether it then passes (it may be
+    unknown instead: a platelet count drawn inside a transfusion window must still be repeated)."""
+
+    day: date
+    passes: bool
+
+
+def _clearing(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> Clearing | None:
+    """When a failing criterion would stop failing by waiting alone, if waiting alone stops it failing."""
     clearing = {leaf.fact: leaf for leaf in criterion.leaves if facts[leaf.fact].clears_on is not None}
     if not clearing:
         return None
     waited = dict(values)
     for fact, leaf in clearing.items():
         waited[fact] = leaf.value  # a window's first day outside it
-    # Only a definite pass counts: a criterion that would be unknown after waiting has no date to give.
-    if kleene(criterion.tree, waited) is (not criterion.is_exclusion):
-        return max(facts[fact].clears_on for fact in clearing)
-    return None
+    holds = kleene(criterion.tree, waited)
+    if holds is criterion.is_exclusion:  # still fails after waiting: no day to give
+        return None
+    return Clearing(max(facts[fact].clears_on for fact in clearing), holds is (not criterion.is_exclusion))
 
 
 def _counts(statuses: dict[str, str]) -> dict[str, int]:
@@ -254,9 +262,17 @@ def _verdict(counts: dict[str, int], complete: bool) -> str:
     )
 
 
-def _expired(statuses: dict[str, str], waited: dict[str, str] | None) -> list[str]:
-    """Criteria settled today whose data will be too old on the day every fail clears."""
-    return [c for c, status in statuses.items() if status != "unknown" and waited and waited[c] == "unknown"]
+def _expired(statuses: dict[str, str], waited: dict[str, str] | None, clearing) -> list[str]:
+    """Criteria settled today whose data will be too old on the day every fail clears.
+
+    A fail that waiting turns into an unknown (a count inside a transfusion window) is not one: what settles it is
+    in its to_settle, not an age.
+    """
+    return [
+        c
+        for c, status in statuses.items()
+        if status != "unknown" and waited and waited[c] == "unknown" and (clearing.get(c) is None or clearing[c].passes)
+    ]
 
 
 def _clears_to_eligible(
@@ -310,7 +326,8 @@ def screen_outcome(
     verdict = _verdict(counts, complete)
     candidate = candidate_by_verdict(verdict, lambda: _disease_present(rule_set, facts))
     report = build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited) if candidate else None
-    eligible = clears_on is not None and _clears_to_eligible(counts, _expired(statuses, waited), complete, waited)
+    expired = _expired(statuses, waited, clearing)
+    eligible = clears_on is not None and _clears_to_eligible(counts, expired, complete, waited)
     return Outcome(
         rule_set.rule_set.trial_id,
         verdict,
@@ -349,7 +366,7 @@ def build_report(
     rule_set: CompiledRuleSet,
     facts: dict[str, Fact],
     statuses: dict[str, str],
-    clearing: dict[str, date | None],
+    clearing: "dict[str, Clearing | None]",
     as_of: date,
     engine: str,
     clears_on: date | None = None,
@@ -368,6 +385,9 @@ def build_report(
     for criterion, fixed, leaves in parts.criteria:
         status = statuses[criterion.id]
         evidence = _evidence(leaves, facts)
+        cleared = clearing.get(criterion.id)
+        # An unknown criterion says what settles it; so does a fail that waiting turns into an unknown, at once:
+        # during a transfusion window, the day to repeat the count is known now.
         settle = (
             list(
                 dict.fromkeys(
@@ -376,7 +396,7 @@ def build_report(
                     if facts[leaf.fact].value is None and facts[leaf.fact].settle
                 )
             )
-            if status == "unknown"
+            if status == "unknown" or (cleared and not cleared.passes)
             else []
         )
         results.append(
@@ -386,7 +406,7 @@ def build_report(
                 "reason": explain.reason(status, criterion, evidence, facts),
                 "evidence": [trusted(Evidence, e) for e in evidence],
                 "to_settle": settle,
-                "eligible_from": clearing.get(criterion.id),
+                "eligible_from": cleared.day if cleared and cleared.passes else None,
             }
         )
     counts = _counts(statuses)
@@ -408,16 +428,16 @@ def build_report(
         summary += f" — {encoded}; the source leaves others unknown"
     eligible_from, no_fail_from, to_repeat = None, None, []
     if clears_on is not None:
-        expired = _expired(statuses, waited)
+        expired = _expired(statuses, waited, clearing)
         to_repeat = [
             f"{r['id']} ({r['title']}): its data will be too old by {clears_on}" for r in results if r["id"] in expired
         ]
         if _clears_to_eligible(counts, expired, complete, waited):
             eligible_from = clears_on
             summary += f"; every fail clears by waiting: eligible from {clears_on} if nothing else changes"
-        else:
+        elif "fail" not in waited.values():  # a limit crossed while waiting (an age) gives no such day
             no_fail_from = clears_on
-            open_items = counts["unknown"] + len(expired)
+            open_items = list(waited.values()).count("unknown")
             summary += (f"; no failing criterion from {clears_on}; "
                         f"{open_items} item{'s' if open_items != 1 else ''} still to record")
             if expired:

@@ -347,3 +347,45 @@ def test_an_unreadable_medication_makes_the_history_not_recorded():
     assert _ignored(imported, "m2")
     meds, _ = _one(_med())
     assert meds is not None and len(meds) == 1
+
+
+def test_split_morning_and_evening_orders_are_one_daily_exposure():
+    # Issue 22: prednisone 10 mg every morning and 5 mg every evening, two active MedicationRequests, 27.5 kg:
+    # 15 mg/day = 0.55 mg/kg/day prednisone-equivalent. Each alone is below 0.5; the child is excluded.
+    from screener.screening import screen
+
+    weight = {
+        "fullUrl": "urn:uuid:w",
+        "resource": {
+            "resourceType": "Observation",
+            "id": "w",
+            "status": "final",
+            "subject": {"reference": "urn:uuid:p1"},
+            "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+            "effectiveDateTime": "2026-11-15",
+            "valueQuantity": {"value": 27.5, "unit": "kg", "code": "kg"},
+        },
+    }
+    prednisone = {"coding": [{"system": RX, "code": "8640", "display": "prednisone"}]}
+
+    def order(id_, mg, when):
+        dosage = [{
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d", "when": [when]}},
+            "route": {"text": "oral"},
+            "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg", "system": "http://unitsofmeasure.org",
+                                              "code": "mg"}}],
+        }]
+        return _med(id_=id_, concept=prednisone, dosage=dosage)
+
+    def e7(*orders):
+        record, _ = read(bundle(weight, *orders))
+        return next(c for c in screen(record, "NCT06674265", AS_OF).criteria if c.id == "NCT06674265-E7")
+
+    both = e7(order("m1", 10, "MORN"), order("m2", 5, "EVE"))
+    assert both.status == "fail"
+    assert "prednisone 0.36 + prednisone 0.18 = 0.55 mg/kg/day prednisone-equivalent" in both.reason
+    for engine in ("durable", "reference"):
+        record, _ = read(bundle(weight, order("m1", 10, "MORN"), order("m2", 5, "EVE")))
+        assert screen(record, "NCT06674265", AS_OF, engine).verdict == "ineligible"
+    assert e7(order("m1", 10, "MORN")).status == "pass"  # 0.36 alone
+    assert e7(order("m1", 10, "MORN"), order("m2", 3.5, "EVE")).status == "pass"  # 13.5 mg: 0.49

@@ -379,3 +379,34 @@ def test_ctcae_grades_are_picked_from_the_grades_the_schema_allows(form_client):
     response = _post(form_client, **{"findings.assessed_on": "2026-11-18", "findings.ctcae_grades.renal": "3"})
     record = form_client.get(response.headers["Location"] + "/record.json").get_json()
     assert record["findings"]["ctcae_grades"]["renal"] == 3  # an integer, as the API takes it
+
+
+def _result_page(client, response) -> str:
+    assert response.status_code == 303, response.status_code  # screened: the result page is its own address
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def _result_row(page: str, criterion_id: str) -> str:
+    return re.search(rf"<tr>\s*<td>[^<]*<br><span class=\"small\">{criterion_id}</span>.*?</tr>", page, re.S)[0]
+
+
+def test_split_steroid_entries_are_added_up_on_the_form(form_client):
+    # Issue 22: prednisone 0.3 mg/kg/day twice (morning and evening), both ongoing: 0.6 a day.
+    rows = {}
+    for i in (0, 1):
+        rows |= {f"history.medications.{i}.name": "prednisone", f"history.medications.{i}.route": "oral",
+                 f"history.medications.{i}.dose": "0.3", f"history.medications.{i}.dose_unit": "mg/kg/day",
+                 f"history.medications.{i}.start": "2026-11-10"}
+    page = _result_page(form_client, _post(form_client, **{"history.medications.status": "complete", **rows}))
+    row = _result_row(page, "NCT06674265-E7")
+    assert ">FAIL<" in row and "prednisone 0.30 + prednisone 0.30 = 0.60 mg/kg/day" in row
+
+
+def test_a_transfusion_seven_days_before_the_count_asks_for_a_repeat_on_the_form(form_client):
+    page = _result_page(form_client, _post(form_client, **{
+        "lab.platelets.value": "142", "lab.platelets.unit": "10*3/uL", "lab.platelets.date": "2026-11-18",
+        "history.transfusions.status": "complete",
+        "history.transfusions.0.product": "platelets", "history.transfusions.0.date": "2026-11-11",
+    }))
+    row = _result_row(page, "NCT06674265-E1")
+    assert ">UNKNOWN<" in row and "Repeat the Platelet count on or after 19 Nov 2026" in row
