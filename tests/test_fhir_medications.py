@@ -389,3 +389,43 @@ def test_split_morning_and_evening_orders_are_one_daily_exposure():
         assert screen(record, "NCT06674265", AS_OF, engine).verdict == "ineligible"
     assert e7(order("m1", 10, "MORN")).status == "pass"  # 0.36 alone
     assert e7(order("m1", 10, "MORN"), order("m2", 3.5, "EVE")).status == "pass"  # 13.5 mg: 0.49
+
+
+def _prednisone_order(id_, mg, start="2026-11-10", **extra):
+    dosage = [{
+        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+        "route": {"text": "oral"},
+        "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg", "system": "http://unitsofmeasure.org",
+                                          "code": "mg"}}],
+    }]
+    concept = {"coding": [{"system": RX, "code": "8640", "display": "prednisone"}]}
+    return _med(id_=id_, concept=concept, dosage=dosage, authoredOn=start, **extra)
+
+
+def _given(id_, mg, day="2026-11-18", order="m1"):
+    concept = {"coding": [{"system": RX, "code": "8640", "display": "prednisone"}]}
+    extra = {"request": {"reference": f"urn:uuid:{order}"}} if order else {}
+    return _med("MedicationAdministration", id_, concept=concept, status="completed",
+                effectiveDateTime=f"{day}T08:00:00Z",
+                dosage={"route": {"text": "oral"}, "dose": {"value": mg, "unit": "mg",
+                                                             "system": "http://unitsofmeasure.org", "code": "mg"}},
+                **extra)
+
+
+def test_doses_given_under_their_own_order_are_not_a_second_exposure():
+    # The order (8 mg/day) and its administrations are one exposure: summing them would exclude a child whose
+    # dose is below the threshold. Each administration names its order and gives no more than it.
+    meds, imported = _one(_prednisone_order("m1", 8), _given("a1", 8), _given("a2", 4, day="2026-11-19"),
+                          _given("a3", 4, day="2026-11-19"))
+    assert [(m.name, m.dose) for m in meds] == [("prednisone", 8)]
+    assert all("given under its own order" in _ignored(imported, a)[0] for a in ("a1", "a2", "a3"))
+
+
+@pytest.mark.parametrize("given", [
+    _given("a1", 12),  # more than the order's daily dose: what was given counts beside it (the strict side)
+    _given("a1", 8, order=None),  # names no order: a second exposure as far as the record can tell
+    _given("a1", 8, day="2026-11-05"),  # before the order's start: not given under it
+])
+def test_doses_not_accounted_for_by_their_order_are_added(given):
+    meds, _ = _one(_prednisone_order("m1", 8), given)
+    assert len(meds) == 2
