@@ -33,12 +33,23 @@ _CATEGORY_LABELS = {
     "diagnosis.primary": "Primary diagnosis", "diagnosis.disease_status": "Disease status",
     "diagnosis.risk_group": "Risk group", "diagnosis.evaluable_disease": "Evaluable disease",
     "findings.seizures": "Seizures", "findings.hiv_status": "HIV status", "sex": "Sex",
+    "history.latest_hsct": "Most recent stem-cell transplant",
 }
 # Yes/no facts: (when true, when false, what to record).
 _BOOLEANS = {
     "diagnosis.pathology_confirmed": (
         "Pathology confirms the diagnosis",
         "Pathology does not confirm the diagnosis",
+        "whether pathology confirms the diagnosis",
+    ),
+    "diagnosis.newly_diagnosed": (
+        "Newly diagnosed",
+        "Not newly diagnosed",
+        "whether the disease is newly diagnosed",
+    ),
+    "diagnosis.tissue_confirmed": (
+        "Diagnosis confirmed on tissue (pathology)",
+        "Diagnosis not confirmed on tissue",
         "whether pathology confirms the diagnosis",
     ),
     "diagnosis.marrow_tumor_cells": (
