@@ -48,7 +48,7 @@ _BOOLEANS = {
         "whether the disease is newly diagnosed",
     ),
     "diagnosis.tissue_confirmed": (
-        "Diagnosis confirmed on tissue (pathology)",
+        "Diagnosis confirmed on tissue",
         "Diagnosis not confirmed on tissue",
         "whether pathology confirms the diagnosis",
     ),
@@ -290,6 +290,8 @@ def _boolean_words(key, leaves):
         if fact.value is None:
             return f"{_upper_first(description)}: {_without_label(plain(fact.missing), description)}"
         text = yes if fact.value == 1 else no
+        if isinstance(key, DerivedFact) and not transplants and " (" in (fact.display or ""):
+            text += " (" + fact.display.split(" (", 1)[1]  # what it was derived from: "(disease status: relapsed)"
         if transplants and fact.value == 1:
             return f"{text}, most recent {when(fact.date)}"
         if transplants:

@@ -126,7 +126,7 @@ _DERIVED = (
     FieldInfo(
         DerivedFact("diagnosis.newly_diagnosed"),
         "boolean",
-        "newly diagnosed (a relapse or progression is not)",
+        "disease newly diagnosed",
         record_path="diagnosis.disease_status",
     ),
     FieldInfo(
