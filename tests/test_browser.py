@@ -328,7 +328,8 @@ def test_all_trials_view(page, server):
     expect(summary).to_contain_text("IRCT20170122032121N6")
     first_row = summary.locator("tbody tr").first
     expect(first_row).to_contain_text("NO KNOWN EXCLUSION — PARTIAL, 2 criteria encoded")  # never a bare ELIGIBLE
-    expect(page.locator("section[aria-labelledby='r-IRCT20170122032121N7'] .banner")).to_contain_text("INCOMPLETE")
+    # Relapsed: not N7's population (newly diagnosed grade 3-4 glioma).
+    expect(page.locator("section[aria-labelledby='r-IRCT20170122032121N7'] .banner")).to_contain_text("INELIGIBLE")
     # Every trial starts folded: the page is the summary and one line per trial, not 10,000 px of tables (the
     # partial rule sets' summaries say at length what they leave out, hence 2,500 px rather than less).
     expect(page.locator("details.trial")).to_have_count(6)

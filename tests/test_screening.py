@@ -110,8 +110,10 @@ def test_screen_all_orders_eligible_then_incomplete_then_ineligible():
 
     from .helpers import PATIENTS
 
-    record = parse_record((PATIENTS / "glioma-recurrent.json").read_text())
-    reports = screen_all(record, AS_OF)
+    glioma = json.loads((PATIENTS / "glioma-recurrent.json").read_text())
+    # Refractory: IRCT20170122032121N6's population, while N7's (newly diagnosed) stays open (relapsed fails it).
+    glioma["diagnosis"]["disease_status"] = "refractory"
+    reports = screen_all(parse_record(json.dumps(glioma)), AS_OF)
     verdicts = [r.verdict for r in reports]
     # A partial rule set whose encoded criteria all pass is never "eligible".
     assert verdicts[:2] == ["no_known_exclusion", "incomplete"] and set(verdicts[2:]) == {"ineligible"}

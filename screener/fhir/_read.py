@@ -291,6 +291,7 @@ class _Bundle:
         are all of other kinds says nothing about them, so the history stays unknown rather than 'none'."""
         found = {"transplant": [], "transfusion": []}
         seen: set[str] = set()
+        untyped = False  # a stem-cell transplant of unstated type: the history it belongs to cannot be read
         terms = _terms()
         for index, resource in self.of_type("Procedure"):
             words = _words(resource.get("code"))
@@ -334,6 +335,11 @@ class _Bundle:
                     "transfusions (MAX_TRANSFUSIONS_PER_RECORD)",
                 )
                 self.out.use(name, f"history.transfusions[{len(found['transfusion']) - 1}]", transfusion)
+            elif _match(words, terms["untyped_transplants"]):
+                untyped = True
+                self.out.ignore(
+                    name, "a stem-cell transplant whose type (autologous, allogeneic or haploidentical) is not stated"
+                )
             else:
                 self.out.ignore(name, f"a {kinds[0]} of a kind screening does not use")
         unreadable = self._unreadable_procedure_kinds(list(found))
@@ -341,6 +347,12 @@ class _Bundle:
             self.out.assumptions.append(
                 f"A Procedure that may be a {kind} could not be read (see ignored), so the {kind} history is taken as "
                 "not recorded: criteria on it stay unknown."
+            )
+        if untyped and "transplant" not in unreadable:
+            unreadable.add("transplant")
+            self.out.assumptions.append(
+                "A stem-cell transplant Procedure does not say its type (see ignored), so the transplant history is "
+                "taken as not recorded: criteria on it stay unknown."
             )
         for kind in sorted(seen - unreadable):
             self.out.assumptions.append(
