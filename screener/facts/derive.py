@@ -183,9 +183,15 @@ class _Deriver:
         best = self._newest.get(lab)
         limit = self.lookback.labs_days
         if best is None:
-            result = _missing(
-                f"no {spec.description} recorded on or before {self.as_of}",
-                f"record {spec.description} ({', '.join(spec.units)}) dated within the last {limit} days",
+            settle = f"record {spec.description} ({', '.join(spec.units)}) dated within the last {limit} days"
+            later = [o.date for o in self.record.observations if o.date > self.as_of and lab_for_test(o.test) is spec]
+            # A retrospective screening leaves out what was measured after its date, and says so: "none recorded"
+            # would read as if the value had never been entered.
+            result = (
+                _missing(f"{spec.description}: the result of {min(later)} is left out, dated after the screening "
+                         f"date {self.as_of}", settle, "after_as_of")
+                if later
+                else _missing(f"no {spec.description} recorded on or before {self.as_of}", settle)
             )
         elif (self.as_of - best[1].date).days > limit:
             obs = best[1]
