@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from ..model.dates import today
 from ..model.errors import FieldError
 from ..model.labs import LAB_LABELS, LABS, lab_for_test, unit_label
-from ..model.record import PatientRecord
+from ..model.record import Observation, PatientRecord
 from ..model.tables import ConfirmTable, ImpossibleTable, Tables, ValueLimit
 
 
@@ -130,3 +130,10 @@ def impossible_values(record: PatientRecord, tables: Tables, as_of: date | None 
 def values_to_confirm(record: PatientRecord, table: ConfirmTable) -> list[FieldError]:
     """Values a real child can have that are usually a slip, each with the question to ask (never refused)."""
     return _lab_rows(record, table.labs, confirm_message)
+
+
+def question_for(obs: Observation, table: ConfirmTable) -> str | None:
+    """values_to_confirm for one observation (the form asks beside each lab, even while other fields are wrong)."""
+    lab = lab_for_test(obs.test).name
+    rows = (row for row in table.labs if row.lab == lab and holds(row, obs.value, obs.unit))
+    return next((confirm_message(row, obs.unit) for row in rows), None)
