@@ -144,8 +144,11 @@ def rule_set_for(trial: str | RuleSet) -> RuleSet:
 
 def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None) -> Report:
     """Screen one record against one trial on the as-of date (default: today)."""
-    as_of = as_of or today()
-    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine)
+    return _screen(record, trial, as_of or today(), engine)
+
+
+def _screen(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None, checked: bool = False):
+    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
     return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings_for(record))
 
 
@@ -156,10 +159,12 @@ def warnings_for(record: PatientRecord) -> list[InputWarning]:
     ]
 
 
-def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None):
+def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None, checked: bool = False):
     """Everything a report is built from: the rule set, facts, statuses, each fail's clearing day, the day every
-    fail clears and the statuses on that day, and the evaluator's name."""
-    check_as_of(record, as_of)
+    fail clears and the statuses on that day, and the evaluator's name. checked: check_as_of has already run on
+    this record and date (once for all trials)."""
+    if not checked:
+        check_as_of(record, as_of)
     rule_set = compiled(rule_set_for(trial))
     engine = engine or config.SCREENER_ENGINE
     facts, values, statuses = _judge(record, rule_set, as_of, engine)
@@ -195,7 +200,8 @@ def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | N
                trials: Iterable[str] | None = None) -> list[Report]:
     """One report per trial, candidates first (see candidates.rank)."""
     as_of = as_of or today()
-    reports = [screen(record, trial, as_of, engine) for trial in (trials or load_rule_sets())]
+    check_as_of(record, as_of)  # once, not once per trial
+    reports = [_screen(record, trial, as_of, engine, checked=True) for trial in (trials or load_rule_sets())]
     return sorted(reports, key=rank)
 
 
@@ -355,12 +361,16 @@ class Outcome:
 
 
 def screen_outcome(
-    record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None
+    record: PatientRecord,
+    trial: str | RuleSet,
+    as_of: date | None = None,
+    engine: str | None = None,
+    checked: bool = False,
 ) -> Outcome:
     """screen() for population pre-screening: the same judgement (facts, both evaluators, the clearing day), the
     report built only for a candidate. tests/test_screen_outcome.py holds it to screen() on every pinned case."""
     as_of = as_of or today()
-    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine)
+    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
     complete = rule_set.rule_set.coverage.complete
     counts = _counts(statuses)
     verdict = _verdict(counts, complete)
@@ -386,7 +396,9 @@ def screen_outcome(
 
 def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None = None) -> list[Outcome]:
     """screen_all's order (candidates first), as outcomes."""
-    return sorted((screen_outcome(record, trial, as_of, engine) for trial in load_rule_sets()), key=lambda o: o.rank)
+    check_as_of(record, as_of)  # once, not once per trial
+    outcomes = (screen_outcome(record, trial, as_of, engine, checked=True) for trial in load_rule_sets())
+    return sorted(outcomes, key=lambda o: o.rank)
 
 
 def _disease_present(rule_set: CompiledRuleSet, facts: dict[str, Fact]) -> bool:

@@ -239,7 +239,7 @@ def test_api_warns_of_a_value_to_check_and_screens_it(api):
     assert report["warnings"] == [
         {
             "field": f"observations[{_index_of(record, 'platelets')}].value",
-            "message": "Platelets below 5,000 /µL: possible, but usually a slip; check the value and confirm it",
+            "message": "Platelets below 5,000 /µL: possible, but usually a slip; check the value",
         }
     ]
     assert _stored(api) == 1

@@ -455,7 +455,7 @@ def test_a_value_usually_a_slip_is_confirmed_before_anything_is_screened(form_cl
     assert "Check 1 value before screening" in page and "Nothing has been screened yet" in page
     box = re.search(r'<input type="checkbox" id="f-confirm-lab-platelets-value"[^>]*>', page)[0]
     assert 'name="confirm.lab.platelets.value" value="3000"' in box and "checked" not in box
-    assert "Platelets below 5,000 /µL: possible, but usually a slip; check the value and confirm it" in page
+    assert "Platelets below 5,000 /µL: possible, but usually a slip; check the value" in page
 
     # ticked, but another field still wrong: the question and the tick stay; still nothing screened
     confirm = {"confirm.lab.platelets.value": "3000"}

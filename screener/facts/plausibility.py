@@ -17,7 +17,7 @@ from ..model.tables import ConfirmTable, ImpossibleTable, Tables, ValueLimit
 
 
 def _number(value: float) -> str:
-    return f"{value:,.10g}" if abs(value) < 1e16 else f"{value:g}"
+    return f"{value:,.10g}"
 
 
 def _in_row_unit(row: ValueLimit, value: float, unit: str) -> float:
@@ -57,25 +57,21 @@ def impossible_message(row: ValueLimit, unit: str) -> str:
 
 def confirm_message(row: ValueLimit, unit: str) -> str:
     slip = f" (did you mean {unit_label(row.did_you_mean)}?)" if row.did_you_mean else ""
-    return f"{_lab(row)}: possible, but usually a slip{slip}; check the value and confirm it"
+    return f"{_lab(row)}: possible, but usually a slip{slip}; check the value"
 
 
-def _rows_by_lab(rows: list[ValueLimit]) -> dict[str, list[ValueLimit]]:
-    by_lab: dict[str, list[ValueLimit]] = {}
-    for row in rows:
-        by_lab.setdefault(row.lab, []).append(row)
-    return by_lab
+def _first(rows: list[ValueLimit], obs: Observation, message) -> str | None:
+    """The message of the first row an observation falls in, if any."""
+    lab = lab_for_test(obs.test).name
+    return next((message(row, obs.unit) for row in rows if row.lab == lab and holds(row, obs.value, obs.unit)), None)
 
 
 def _lab_rows(record: PatientRecord, rows: list[ValueLimit], message) -> list[FieldError]:
-    by_lab = _rows_by_lab(rows)
-    found = []
-    for index, obs in enumerate(record.observations):
-        for row in by_lab.get(lab_for_test(obs.test).name, ()):
-            if holds(row, obs.value, obs.unit):
-                found.append(FieldError(("observations", index, "value"), message(row, obs.unit)))
-                break
-    return found
+    return [
+        FieldError(("observations", index, "value"), found)
+        for index, obs in enumerate(record.observations)
+        if (found := _first(rows, obs, message)) is not None
+    ]
 
 
 def slip_for(table: ImpossibleTable, test: str, unit: str, value: float) -> str | None:
@@ -89,17 +85,18 @@ def slip_for(table: ImpossibleTable, test: str, unit: str, value: float) -> str 
     return None
 
 
-def _dates(model: BaseModel, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], date]]:
-    """Every date in a record, with its path; the schema's own fields, so a date field added later is checked too."""
-    for name, value in model:
+def _after(model: BaseModel, now: date, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """The path of every date in a record after `now`: the schema's own fields, so a date field added later is
+    checked too. Read from the instances' dicts (pydantic's own iteration took ~200 µs a record, profiled)."""
+    for name, value in model.__dict__.items():
         if isinstance(value, date):
-            yield (*path, name), value
+            if value > now:
+                yield (*path, name)
         elif isinstance(value, BaseModel):
-            yield from _dates(value, (*path, name))
-        elif isinstance(value, list):
+            yield from _after(value, now, (*path, name))
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
             for i, item in enumerate(value):
-                if isinstance(item, BaseModel):
-                    yield from _dates(item, (*path, name, i))
+                yield from _after(item, now, (*path, name, i))
 
 
 def as_of_problem(table: ImpossibleTable, as_of: date) -> FieldError | None:
@@ -121,8 +118,8 @@ def impossible_values(record: PatientRecord, tables: Tables, as_of: date | None 
     if as_of is not None and (problem := as_of_problem(table, as_of)) is not None:
         errors.append(problem)
     exempt = table.dates.exempt
-    for path, day in _dates(record):
-        if day > now and ".".join(p for p in path if isinstance(p, str)) not in exempt:
+    for path in _after(record, now):
+        if ".".join(p for p in path if isinstance(p, str)) not in exempt:
             errors.append(FieldError(path, f"after today ({now}): it cannot have happened yet; check the year"))
     return errors + _lab_rows(record, table.labs, impossible_message)
 
@@ -134,6 +131,4 @@ def values_to_confirm(record: PatientRecord, table: ConfirmTable) -> list[FieldE
 
 def question_for(obs: Observation, table: ConfirmTable) -> str | None:
     """values_to_confirm for one observation (the form asks beside each lab, even while other fields are wrong)."""
-    lab = lab_for_test(obs.test).name
-    rows = (row for row in table.labs if row.lab == lab and holds(row, obs.value, obs.unit))
-    return next((confirm_message(row, obs.unit) for row in rows), None)
+    return _first(table.labs, obs, confirm_message)
