@@ -147,6 +147,12 @@ def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = Non
     return _screen(record, trial, as_of or today(), engine)
 
 
+def rescreen(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None = None) -> Report:
+    """screen() for a record already stored: its input checks ran when it was accepted, or predate it, so an
+    amendment's impact re-judges it as stored rather than refusing it for a check added since."""
+    return _screen(record, trial, as_of, engine, checked=True)
+
+
 def _screen(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None, checked: bool = False):
     rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
     return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings_for(record))

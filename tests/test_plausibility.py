@@ -295,3 +295,18 @@ def test_cli_text_and_json_carry_the_warning(tmp_path):
     assert "Platelets below 5,000 /µL: possible, but usually a slip" in text.stdout
     as_json = run(main, ["screen", str(path), "--trial", "NCT06674265", "--as-of", "2026-11-22", "--format", "json"])
     assert json.loads(as_json.stdout)["warnings"][0]["message"].startswith("Platelets below 5,000 /µL")
+
+
+@freeze_time(TODAY)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_amendment_re_screens_stored_records_accepted_before_a_check_was_added(store):
+    """A screening stored before a plausibility limit existed is re-judged as stored, never refused mid-run."""
+    from screener.audit import amendment_impact
+    from screener.rules import load_rule_sets
+    from screener.screening import rescreen
+
+    record = parse_record(json.dumps(_with_lab("platelets", 142, "/uL")))  # refused today by screen()
+    report = rescreen(record, "NCT06674265", AS_OF)
+    store.record(record, [report], actor="user:test", channel="api")
+    rescreened, impacts = amendment_impact(store, load_rule_sets()["NCT06674265"])
+    assert rescreened == 1 and impacts == []
