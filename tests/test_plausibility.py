@@ -191,6 +191,7 @@ def test_a_lab_after_the_screening_date_but_not_after_today_is_left_out_and_says
     record = _eligible()
     alt = next(o for o in record["observations"] if o["test"] == "1742-6")
     alt["date"] = "2026-11-24"
+    record["observations"].insert(0, {**alt, "date": "2026-11-30"})  # the earliest of those left out is named
     report = screen(parse_record(json.dumps(record), AS_OF), "NCT06674265", AS_OF)
     liver = next(c for c in report.criteria if "ALT" in c.reason)
     assert liver.status == "unknown"
