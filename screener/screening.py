@@ -11,9 +11,11 @@ from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
+from .facts.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
+from .model.dates import today
 from .model.errors import FieldError, InvalidRecord, field_errors, render_path, validation_message
 from .model.record import PatientRecord
-from .model.report import Coverage, CriterionResult, Evidence, Recruitment, Report
+from .model.report import Coverage, CriterionResult, Evidence, InputWarning, Recruitment, Report
 from .model.ruleset import RuleSet
 from .model.trusted import trusted
 from .model.validate import validate_data
@@ -45,7 +47,10 @@ def _checked(validate, raw, as_of: date | None) -> PatientRecord:
         record = validate(raw)
     except ValidationError as exc:
         errors = field_errors(exc, "(record)")
-        raise InvalidRecord(errors + _cross_field_errors(raw, as_of, {e.field for e in errors})) from None
+        errors = _with_slips(errors, raw) + _cross_field_errors(raw, as_of, {e.field for e in errors})
+        if as_of is not None and (problem := as_of_problem(load_tables().impossible, as_of)) is not None:
+            errors.append(problem)
+        raise InvalidRecord(errors) from None
     if as_of is not None:
         check_as_of(record, as_of)
     return record
@@ -87,6 +92,32 @@ def _cross_field_errors(raw, as_of: date | None, reported: set[str]) -> list[Fie
     return errors
 
 
+def _with_slips(errors: list[FieldError], raw) -> list[FieldError]:
+    """A lab value the schema refused as impossible, reworded with the likely slip where the impossible-values
+    table names one (a platelet count of 250,000 given in ×10³/µL: did you mean /µL?)."""
+    import json
+
+    if not any(len(e.path) == 3 and e.path[0] == "observations" and e.path[2] == "value" for e in errors):
+        return errors
+    try:
+        data = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    except (ValueError, RecursionError):
+        return errors
+    rows = data.get("observations") if isinstance(data, dict) else None
+    table = load_tables().impossible
+    out = []
+    for error in errors:
+        path = error.path
+        if len(path) == 3 and path[0] == "observations" and path[2] == "value" and isinstance(rows, list):
+            row = rows[path[1]] if isinstance(path[1], int) and path[1] < len(rows) else None
+            if isinstance(row, dict):
+                message = slip_for(table, row.get("test"), row.get("unit"), row.get("value"))
+                if message is not None:
+                    error = FieldError(path, message)
+        out.append(error)
+    return out
+
+
 def _born_after(birth_date: date, as_of: date) -> list[FieldError]:
     if birth_date > as_of:
         return [FieldError(("demographics", "birth_date"), f"birth date is after the as-of date {as_of}")]
@@ -94,8 +125,10 @@ def _born_after(birth_date: date, as_of: date) -> list[FieldError]:
 
 
 def check_as_of(record: PatientRecord, as_of: date) -> None:
-    """Checks that need the as-of date: a patient not yet born on it cannot be screened."""
-    errors = _born_after(record.demographics.birth_date, as_of)
+    """Checks that need the as-of date (a patient not yet born on it cannot be screened) and every value no living
+    child can have (criteria/tables/impossible_values.yaml: dates after today, slipped units, a screening date
+    too far ahead)."""
+    errors = _born_after(record.demographics.birth_date, as_of) + impossible_values(record, load_tables(), as_of)
     if errors:
         raise InvalidRecord(errors)
 
@@ -111,15 +144,33 @@ def rule_set_for(trial: str | RuleSet) -> RuleSet:
 
 def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None) -> Report:
     """Screen one record against one trial on the as-of date (default: today)."""
-    as_of = as_of or date.today()
-    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine)
-    return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited)
+    return _screen(record, trial, as_of or today(), engine)
 
 
-def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None):
+def rescreen(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None = None) -> Report:
+    """screen() for a record already stored: its input checks ran when it was accepted, or predate it, so an
+    amendment's impact re-judges it as stored rather than refusing it for a check added since."""
+    return _screen(record, trial, as_of, engine, checked=True)
+
+
+def _screen(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None, checked: bool = False):
+    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
+    return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings_for(record))
+
+
+def warnings_for(record: PatientRecord) -> list[InputWarning]:
+    """The report's warnings: values a real child can have but that are usually a slip, screened as given."""
+    return [
+        InputWarning(field=w.field, message=w.message) for w in values_to_confirm(record, load_tables().to_confirm)
+    ]
+
+
+def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None, checked: bool = False):
     """Everything a report is built from: the rule set, facts, statuses, each fail's clearing day, the day every
-    fail clears and the statuses on that day, and the evaluator's name."""
-    check_as_of(record, as_of)
+    fail clears and the statuses on that day, and the evaluator's name. checked: check_as_of has already run on
+    this record and date (once for all trials)."""
+    if not checked:
+        check_as_of(record, as_of)
     rule_set = compiled(rule_set_for(trial))
     engine = engine or config.SCREENER_ENGINE
     facts, values, statuses = _judge(record, rule_set, as_of, engine)
@@ -154,8 +205,9 @@ def warm_up(engine: str | None = None) -> list[str]:
 def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | None = None,
                trials: Iterable[str] | None = None) -> list[Report]:
     """One report per trial, candidates first (see candidates.rank)."""
-    as_of = as_of or date.today()
-    reports = [screen(record, trial, as_of, engine) for trial in (trials or load_rule_sets())]
+    as_of = as_of or today()
+    check_as_of(record, as_of)  # once, not once per trial
+    reports = [_screen(record, trial, as_of, engine, checked=True) for trial in (trials or load_rule_sets())]
     return sorted(reports, key=rank)
 
 
@@ -315,17 +367,25 @@ class Outcome:
 
 
 def screen_outcome(
-    record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None
+    record: PatientRecord,
+    trial: str | RuleSet,
+    as_of: date | None = None,
+    engine: str | None = None,
+    checked: bool = False,
 ) -> Outcome:
     """screen() for population pre-screening: the same judgement (facts, both evaluators, the clearing day), the
     report built only for a candidate. tests/test_screen_outcome.py holds it to screen() on every pinned case."""
-    as_of = as_of or date.today()
-    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine)
+    as_of = as_of or today()
+    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
     complete = rule_set.rule_set.coverage.complete
     counts = _counts(statuses)
     verdict = _verdict(counts, complete)
     candidate = candidate_by_verdict(verdict, lambda: _disease_present(rule_set, facts))
-    report = build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited) if candidate else None
+    report = (
+        build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings_for(record))
+        if candidate
+        else None
+    )
     expired = _expired(statuses, waited, clearing)
     eligible = clears_on is not None and _clears_to_eligible(counts, expired, complete, waited)
     return Outcome(
@@ -342,7 +402,9 @@ def screen_outcome(
 
 def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None = None) -> list[Outcome]:
     """screen_all's order (candidates first), as outcomes."""
-    return sorted((screen_outcome(record, trial, as_of, engine) for trial in load_rule_sets()), key=lambda o: o.rank)
+    check_as_of(record, as_of)  # once, not once per trial
+    outcomes = (screen_outcome(record, trial, as_of, engine, checked=True) for trial in load_rule_sets())
+    return sorted(outcomes, key=lambda o: o.rank)
 
 
 def _disease_present(rule_set: CompiledRuleSet, facts: dict[str, Fact]) -> bool:
@@ -371,6 +433,7 @@ def build_report(
     engine: str,
     clears_on: date | None = None,
     waited: dict[str, str] | None = None,
+    warnings: list[InputWarning] | None = None,
 ) -> Report:
     """The report, built from parts the compiler and the derivation already checked, not validated a second time.
 
@@ -459,5 +522,6 @@ def build_report(
             "no_fail_from": no_fail_from,
             "to_repeat": to_repeat,
             "coverage": parts.coverage,
+            "warnings": warnings or [],
         },
     )

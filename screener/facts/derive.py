@@ -91,12 +91,15 @@ class _Deriver:
         # One pass over the observations: the most recent of each lab on or before the as-of date. Several on
         # that date: the one listed last wins (a correction is entered after the value it corrects).
         self._newest: dict[str, tuple[int, Observation]] = {}
+        self._first_after: dict[str, date] = {}  # the earliest result after the as-of date, said when it is left out
         for index, obs in enumerate(record.observations):
+            name = lab_for_test(obs.test).name
             if obs.date <= as_of:
-                name = lab_for_test(obs.test).name
                 best = self._newest.get(name)
                 if best is None or obs.date >= best[1].date:
                     self._newest[name] = (index, obs)
+            elif name not in self._first_after or obs.date < self._first_after[name]:
+                self._first_after[name] = obs.date
 
     # --- demographics -------------------------------------------------------------------------------------
     def age_years(self) -> Fact:
@@ -183,9 +186,15 @@ class _Deriver:
         best = self._newest.get(lab)
         limit = self.lookback.labs_days
         if best is None:
-            result = _missing(
-                f"no {spec.description} recorded on or before {self.as_of}",
-                f"record {spec.description} ({', '.join(spec.units)}) dated within the last {limit} days",
+            settle = f"record {spec.description} ({', '.join(spec.units)}) dated within the last {limit} days"
+            later = self._first_after.get(lab)
+            # A retrospective screening leaves out what was measured after its date, and says so: "none recorded"
+            # would read as if the value had never been entered.
+            result = (
+                _missing(f"{spec.description}: the result of {later} is left out, dated after the screening "
+                         f"date {self.as_of}", settle, "after_as_of")
+                if later
+                else _missing(f"no {spec.description} recorded on or before {self.as_of}", settle)
             )
         elif (self.as_of - best[1].date).days > limit:
             obs = best[1]

@@ -1,15 +1,18 @@
 """The Bundle as a whole: entries, references, the Patient, Observations and Procedures, and the record they make."""
 import json
+import re
 from datetime import date
 
 from pydantic import ValidationError
 
 from .. import config
+from ..facts.plausibility import impossible_values
 from ..model.errors import FieldError, InvalidRecord, clean_loc, render_path, validation_message
 from ..model.labs import LABS, LOINC_TO_LAB
 from ..model.record import Observation as RecordObservation
 from ..model.record import PatientRecord
 from ..model.validate import validate_data
+from ..rules import load_tables
 from ._common import LOINC, FhirImport, as_dict, table
 from ._common import day as _day
 from ._common import fail as _fail
@@ -422,9 +425,43 @@ def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, Fh
         "history": {"medications": bundle.medications(), "transplants": transplants, "transfusions": transfusions},
     }
     try:
-        return validate_data(PatientRecord, record), bundle.out
+        derived = validate_data(PatientRecord, record)
     except ValidationError as exc:
         # The pseudo-field says the path is in the record derived from the Bundle, not in the Bundle.
         raise InvalidRecord(
             [FieldError(("(derived record)", *clean_loc(e["loc"])), validation_message(e)) for e in exc.errors()]
         ) from None
+    impossible = impossible_values(derived, load_tables(), as_of)
+    if impossible:
+        raise InvalidRecord([_in_bundle(error, bundle.out) for error in impossible])
+    return derived, bundle.out
+
+
+# Where a derived record's dated or measured field came from in the resource it was read from.
+_FHIR_FIELD = {
+    ("observations", "value"): ("valueQuantity", "value"),
+    ("observations", "date"): ("effectiveDateTime",),
+    ("demographics", "birth_date"): ("birthDate",),
+    ("demographics", "weight_date"): ("effectiveDateTime",),
+    ("demographics", "height_date"): ("effectiveDateTime",),
+    ("history", "date"): ("performedDateTime",),
+}
+_DEMOGRAPHICS_SOURCE = {"weight_date": "demographics.weight_kg", "height_date": "demographics.height_cm"}
+
+
+def _in_bundle(error: FieldError, out: FhirImport) -> FieldError:
+    """A problem found in the derived record, at the Bundle entry it was read from where that is known."""
+    path = error.path
+    if path[:1] == ("as_of",):
+        return error
+    if path[0] == "demographics":
+        target = _DEMOGRAPHICS_SOURCE.get(path[-1], f"demographics.{path[-1]}")
+    else:
+        target = render_path(path[:-1])
+    for used in out.used:
+        if target in used["used_as"].split(", "):
+            entry = re.match(r"entry\[(\d+)\]", used["resource"])
+            field = _FHIR_FIELD.get((path[0], path[-1]))
+            if entry and field:
+                return FieldError(("entry", int(entry[1]), "resource", *field), error.message)
+    return FieldError(("(derived record)", *path), error.message)
