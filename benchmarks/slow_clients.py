@@ -7,8 +7,9 @@ loopback port: gunicorn alone (SCREENER_PROXY=off), then nginx (deploy/nginx.con
 opens N slow connections - half send one header line every 2 s and never end their headers, half are
 authenticated screening uploads that send one body byte every 2 s - and reopens any the server closes, as a
 patient attacker would. Meanwhile it sends one /healthz and one screening after another, each with a 10 s
-timeout. Prints per mode and request: sent, answered 2xx, timed out or refused, median and slowest answer, and how
-many slow connections the server cut off. Bounded: at most 256 connections, loopback only, --seconds per mode
+timeout, at most 4 pairs a second (the token's rate limit). Prints per mode and request: sent, answered 2xx, no
+answer within 10 s (or refused), other statuses, median and slowest answer, and how many slow connections the
+server cut off. Bounded: at most 256 connections, loopback only, --seconds per mode
 (at most 120); everything it started is stopped and its folders removed.
 """
 import argparse
@@ -34,6 +35,7 @@ SCREEN = "/api/v1/trials/NCT06674265/screen?as_of=2026-11-22"
 RECORD = (REPO / "seeds" / "patients" / "eligible.json").read_bytes()
 TICK = 2.0  # seconds between two pieces a slow client sends (the probe's header line every 2 s)
 MAX_CONNECTIONS, MAX_SECONDS = 256, 120
+PACE = 0.25  # seconds between two probe pairs at the most
 
 
 def nginx_path() -> str | None:
@@ -219,9 +221,11 @@ def measure(service: Service, connections: int, seconds: float) -> dict:
     with SlowClients(service.port, connections, service.tokens[1]) as slow:
         time.sleep(TICK * 1.5)  # every slow connection open and holding whatever it can hold
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        while (now := time.monotonic()) < deadline:
             results["/healthz"].append(request(service.port, "GET", "/healthz"))
             results["screening"].append(request(service.port, "POST", SCREEN, RECORD, headers))
+            # At most 4 pairs a second: the token's rate limit (600 a minute) would answer 429 beyond.
+            time.sleep(max(0.0, now + PACE - time.monotonic()))
         cut_off = slow.cut_off
     return {"results": results, "cut_off": cut_off}
 
@@ -229,9 +233,11 @@ def measure(service: Service, connections: int, seconds: float) -> dict:
 def _row(mode: str, name: str, outcomes: list[tuple[int, float]], cut_off: int) -> str:
     answered = [seconds for status, seconds in outcomes if 200 <= status < 300]
     failed = sum(1 for status, _ in outcomes if status == 0)
+    other = len(outcomes) - len(answered) - failed
     median = f"{statistics.median(answered):.3f}" if answered else "-"
     slowest = f"{max(seconds for _, seconds in outcomes):.2f}" if outcomes else "-"
-    return f"{mode:16} {name:10} {len(outcomes):5} {len(answered):9} {failed:10} {median:>9} {slowest:>10} {cut_off:8}"
+    return (f"{mode:16} {name:10} {len(outcomes):5} {len(answered):9} {failed:10} {other:6} {median:>9} "
+            f"{slowest:>10} {cut_off:8}")
 
 
 def main() -> int:
@@ -252,7 +258,7 @@ def main() -> int:
     print(f"{args.connections} slow connections ({args.connections - args.connections // 2} headers, "
           f"{args.connections // 2} uploads, one piece every {TICK:.0f} s), {args.seconds:.0f} s per mode, "
           f"{args.workers} gunicorn workers x {os.environ.get('SCREENER_THREADS', 4)} threads; timeout 10 s")
-    print(f"{'mode':16} {'request':10} {'sent':>5} {'answered':>9} {'no answer':>10} {'median s':>9} "
+    print(f"{'mode':16} {'request':10} {'sent':>5} {'answered':>9} {'no answer':>10} {'other':>6} {'median s':>9} "
           f"{'slowest s':>10} {'cut off':>8}")
     worst = {}
     for mode, proxy in modes:
