@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 
 from screener import config
 
@@ -80,16 +81,19 @@ def test_every_release_store_upgrades_starts_and_verifies(release, database_url,
         ["admin", "admin", "active"], ["audrey", "auditor", "disabled"], ["sam", "screener", "active"]]
 
     # Then the service: the API token the old release issued still screens, and the new screening is chained.
+    # The fixture tokens were issued on 6 Dec 2026 for 90 days: the clock is set the next day.
     monkeypatch.setattr(config, "SCREENER_AUDIT_KEY", KEY)
     app = make_app(tmp_path, DATABASE_URL=database_url)
     client = app.test_client()
-    assert client.get("/healthz").status_code == 200
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    answer = client.post(SCREEN, data=(PATIENTS / "eligible.json").read_bytes(), content_type="application/json",
-                         headers={"Authorization": f"Bearer {TOKENS[release][backend]}"})
-    assert answer.status_code == 200, answer.get_data(as_text=True)
-    assert client.post(SCREEN, data=b"{}", content_type="application/json",
-                       headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    with freeze_time("2026-12-07 12:00:00", tick=True):
+        assert client.get("/healthz").status_code == 200
+        answer = client.post(SCREEN, data=(PATIENTS / "eligible.json").read_bytes(),
+                             content_type="application/json",
+                             headers={"Authorization": f"Bearer {TOKENS[release][backend]}"})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        assert client.post(SCREEN, data=b"{}", content_type="application/json",
+                           headers={"Authorization": "Bearer not-a-token"}).status_code == 401
     verified = _cli(database_url, tmp_path, "audit", "verify")
     assert verified.returncode == 0 and "4 screenings" in verified.stdout, verified.stdout + verified.stderr
 
