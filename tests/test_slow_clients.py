@@ -7,6 +7,8 @@ import pytest
 
 from benchmarks.slow_clients import RECORD, SCREEN, SlowClients, nginx_path, request, serving
 
+from .helpers import raw_http
+
 
 @pytest.fixture
 def nginx():
@@ -28,6 +30,13 @@ def test_health_and_screenings_answer_while_64_slow_clients_hold_connections(ngi
                 assert request(service.port, "GET", "/healthz", timeout=30)[0] == 200
                 assert request(service.port, "POST", SCREEN, RECORD, headers, timeout=30)[0] == 200
             assert sum(connection is not None for connection in slow.sockets) > 0
+        # nginx's own error pages carry the app's security headers, as gunicorn's do (test_gunicorn.py).
+        too_big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"y" * 9000 + b"\r\n\r\n"
+        for bad in (b"NOT A REQUEST LINE\r\n\r\n", too_big):
+            answer = raw_http(service.port, bad)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 400 ") and b"\r\nX-Content-Type-Options: nosniff" in head, head
+            assert b"frame-ancestors 'none'" in head and b"nginx" not in body.lower()
         log = (service.folder / "server.log").read_text()
     assert "serving through nginx" in log
     # gunicorn.conf.py turns gunicorn's control socket off: none under HOME, the path every instance shared.
