@@ -8,6 +8,7 @@ looks) and each name is resolved once per process (cached), so the cost of a nam
 length, never with the size or shape of the tables. A name is recognised only when every word of it is
 accounted for (an ingredient, a salt, a strength, a dose form): a part that is not is reported, never guessed.
 """
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,7 +17,8 @@ from ..model.tables import MedicationVocabulary
 from .drug_index import INDEX
 from .drug_index import loose as _loose
 
-_NUMBER_LED = re.compile(r"^[\d.,/]+[a-z%/.]*$")   # 40mg, 0.15/30, 24hr, 12.5
+_NUMBER_LED = re.compile(r"^[\d.,/]+(?:-[\d.,/]+)*[a-z%/.]*$")   # 40mg, 0.15/30, 24hr, 12.5, 800-160
+_EVERY_HOURS = re.compile(r"^(?:q\d+h|q\d+hrs?|\d+-?hourly|\d+-?hrly)$")   # q8h, q12hr, 6-hourly, 4hrly
 _CODE = re.compile(r"^nda\d+$")                    # application numbers in RxNorm names
 _UNITS = {"mg", "mcg", "g", "ml", "l", "meq", "unt", "units", "iu", "%", "hr", "actuat", "mg/ml", "mg/actuat",
           "mg/hr", "mcg/ml", "unt/ml", "meq/ml", "mg/g", "mcg/actuat", "mcg/hr", "per"}
@@ -49,9 +51,12 @@ class Vocabulary:
         for name, product in table.products.items():
             self.names[normalise(name)] = tuple(product.ingredients)
         self.loose = {_loose(name): found for name, found in self.names.items() if _loose(name)}
+        for combination in table.combinations:
+            self.loose.update(_combination_keys(combination.spellings))
         self.prodrugs = {i: e.prodrug_of for i, e in table.ingredients.items() if e.prodrug_of}
         self.salts = frozenset(table.salt_words)
         self.strippable = frozenset(table.dose_form_words) | _UNITS
+        self.instruction = frozenset(table.dose_instruction_words)
         self.route_words = {word: route for route, words in table.form_routes.items() for word in words}
         self.resolve = lru_cache(maxsize=8192)(self._resolve)
 
@@ -106,6 +111,21 @@ class Vocabulary:
     def _strippable(self, word: str) -> bool:
         return word in self.strippable or bool(_NUMBER_LED.match(word)) or bool(_CODE.match(word))
 
+    def _filler(self, word: str) -> bool:
+        """A word of a strength, dose form or dose instruction ("suspension,", "b.d.", "sat/sun", "q8h")."""
+        word = word.strip(",;:()")
+        if not word or self._strippable(word):
+            return True
+        pieces = [p.replace(".", "") for p in word.split("/")]
+        return all(
+            p in self.instruction or self._strippable(p) or bool(_EVERY_HOURS.match(p)) for p in pieces if p
+        )
+
+    def names_no_drug(self, name: str) -> bool:
+        """Whether a name is only a strength, dose form or dose instruction ("5 mL twice daily Sat/Sun"): every
+        word is one, and the words together are no name the vocabulary knows ("AT 10" is a brand)."""
+        return all(self._filler(w) for w in normalise(name).split()) and not self.resolve(name).ingredients
+
     # --- names ------------------------------------------------------------------------------------------------
     def _part(self, part: str) -> tuple[str, ...] | None:
         """One ingredient's share of a name: "24 hr metoprolol succinate 100 mg extended release oral tablet"."""
@@ -114,7 +134,8 @@ class Vocabulary:
         while main and self._strippable(main[0]):
             main.pop(0)  # "24 HR", "120 ACTUAT", "10 ML", "NDA020800 0.3 ML"
         for cut in range(len(main), 0, -1):
-            if all(self._strippable(w) for w in main[cut:]):
+            # what follows the drug: its strength and dose form, and a dose instruction ("5 mL twice daily")
+            if all(self._filler(w) for w in main[cut:]):
                 found = self._lookup(" ".join(main[:cut]))
                 if found:
                     return found
@@ -125,15 +146,22 @@ class Vocabulary:
         route = self._route(text)
         coded = self.table.rxnorm.get(rxnorm) if rxnorm else None
         named = self._lookup(text) or self._lookup(text.strip(" .,;:"))
+        if named is None and "[" not in text:
+            # one name with its strength, form or dose instruction: "TMP/SMX 160/800 mg tablet twice daily"
+            # (never with a [brand]: _part reads the brand alone and would drop what precedes it)
+            named = self._part(text)
         why_not = None
         if named is None:
             # RxNorm separates ingredients with " / "; people write "A/B", "A + B", "A and B", "A, B"
             parts = [p for p in re.split(r"\s+/\s+|(?<=[a-z])/(?=[a-z]{3})|\s*\+\s*|\s+and\s+|,\s*", text) if p.strip()]
-            parts = [p for p in parts if not all(self._strippable(w) for w in p.split())]
+            # a part that is only a strength or a dose instruction ("sun" of "Sat/Sun") names no drug
+            parts = [p for p in parts if not all(self._filler(w) for w in p.split()) or self._part(p)]
             found = [(p, self._part(p)) for p in parts]
             missing = [p for p, f in found if not f]
             if found and not missing:
                 named = tuple(dict.fromkeys(i for _, f in found for i in f))
+            elif re.search(r"[a-z0-9]", text) and all(self._filler(w) for w in text.split()):
+                why_not = f"{name!r} is a strength or dose instruction, not a medication name"
             else:
                 why_not = (
                     f"{name!r} is not a recognised medication name"
@@ -183,6 +211,19 @@ class Vocabulary:
     def shown(self, ingredient: str) -> str:
         active = self.active(ingredient)
         return ingredient if active == ingredient else f"{ingredient} (prodrug of {active})"
+
+
+def _combination_keys(spellings: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """Punctuation-blind keys of a combination in every order, each ingredient by each of its spellings, joined
+    by a separator ("-", "/", "+", ",", space: one space in the key) or "and": each key -> its ingredients."""
+    keys = {}
+    for order in itertools.permutations(spellings):
+        for words in itertools.product(*([ingredient, *spellings[ingredient]] for ingredient in order)):
+            for joiner in (" ", " and "):
+                key = _loose(joiner.join(words))
+                if key:
+                    keys[key] = order
+    return keys
 
 
 _BUILT: dict[tuple[int, object], tuple] = {}  # (id(source), factory) -> (source, built): tables are not hashable
