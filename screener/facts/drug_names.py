@@ -126,6 +126,21 @@ class Vocabulary:
         word is one, and the words together are no name the vocabulary knows ("AT 10" is a brand)."""
         return all(self._filler(w) for w in normalise(name).split()) and not self.resolve(name).ingredients
 
+    def without_instruction(self, name: str) -> str:
+        """The name with a dose instruction written after the drug taken off ("Co-trimoxazole 240 mg/5 mL, 5 mL
+        twice daily Sat/Sun" -> "Co-trimoxazole 240 mg/5 mL, 5 mL"), only where what is left reads as the same
+        ingredients; else the name as given (an unrecognised name is shown whole, to be corrected whole)."""
+        words = name.split()
+        for cut in range(1, len(words)):
+            tail = [normalise(w) for w in words[cut:]]
+            first = [p.replace(".", "") for p in tail[0].strip(",;:()").split("/") if p]
+            starts = bool(first) and all(p in self.instruction or _EVERY_HOURS.match(p) for p in first)
+            if starts and all(self._filler(w) for w in tail):
+                head = " ".join(words[:cut]).rstrip(" ,;:")
+                found = self.resolve(name).ingredients
+                return head if found and self.resolve(head).ingredients == found else name
+        return name
+
     # --- names ------------------------------------------------------------------------------------------------
     def _part(self, part: str) -> tuple[str, ...] | None:
         """One ingredient's share of a name: "24 hr metoprolol succinate 100 mg extended release oral tablet"."""
