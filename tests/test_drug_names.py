@@ -113,7 +113,8 @@ SMX_TMP, PIP_TAZO, AMOX_CLAV = {"sulfamethoxazole", "trimethoprim"}, {"piperacil
         "trimethoprim + sulfamethoxazole", "trimethoprim and sulfamethoxazole", "trimethoprim, sulfamethoxazole",
         "sulphamethoxazole-trimethoprim", "Trimethoprim-Sulfamethoxazole 160-800 mg tablet",
         "TMP/SMX 160/800 mg oral tablet", "Sulfamethoxazole 800 MG / Trimethoprim 160 MG Oral Tablet",
-        "co-trimoxazole 480 mg tablet")],
+        "co-trimoxazole 480 mg tablet", "Septrin Forte", "Septrin Paediatric Suspension", "Sulfatrim Pediatric",
+        "co-trim", "Cotrim")],
     *[(n, PIP_TAZO) for n in (
         "piperacillin-tazobactam", "piperacillin/tazobactam", "piperacillin tazobactam", "tazobactam-piperacillin",
         "piperacillin and tazobactam", "piperacillin + tazobactam", "pip-tazo", "pip/tazo", "Pip Tazo",
