@@ -478,3 +478,33 @@ def test_an_instruction_in_a_coding_display_gives_way_to_the_text():
 def test_an_unrecognised_name_with_an_instruction_stays_whole_and_unrecognised():
     meds, _ = _one(_med(concept={"text": "Zorbexal 5 mL twice daily"}))
     assert meds[0].name == "Zorbexal 5 mL twice daily"
+
+
+def _e7_e8_through(channel: str, client, b: dict) -> tuple[str, str, str]:
+    import json
+
+    if channel == "api":
+        response = client.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=json.dumps(b),
+                               content_type="application/fhir+json")
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        report = response.json["report"]
+    else:
+        from click.testing import CliRunner
+
+        from screener.cli import main
+
+        result = CliRunner().invoke(main, ["screen", "-", "--trial", "NCT06674265", "--as-of", "2026-11-22",
+                                           "--format", "json"], input=json.dumps(b).encode())
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+    by_id = {c["id"]: c for c in report["criteria"]}
+    e7, e8 = by_id["NCT06674265-E7"], by_id["NCT06674265-E8"]
+    return e7["status"], e8["status"], json.dumps([e7["reason"], e8["reason"]], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("channel", ["api", "cli"])
+def test_the_sat_sun_text_through_the_api_and_the_cli(client, channel):
+    e7, e8, reasons = _e7_e8_through(channel, client, bundle(_med("MedicationStatement", concept={"text": SAT_SUN})))
+    assert (e7, e8) == ("pass", "pass") and "sulfamethoxazole; trimethoprim" in reasons
+    only_instruction = bundle(_med("MedicationStatement", concept={"text": "5 mL twice daily Sat/Sun"}))
+    assert _e7_e8_through(channel, client, only_instruction)[:2] == ("unknown", "unknown")

@@ -410,3 +410,20 @@ def test_a_transfusion_seven_days_before_the_count_asks_for_a_repeat_on_the_form
     }))
     row = _result_row(page, "NCT06674265-E1")
     assert ">UNKNOWN<" in row and "Repeat the Platelet count on or after 19 Nov 2026" in row
+
+
+@pytest.mark.parametrize("name,reads_as", [
+    ("TMP-SMX", "TMP-SMX → trimethoprim; sulfamethoxazole"),
+    ("sulfamethoxazole / trimethoprim", "sulfamethoxazole / trimethoprim → sulfamethoxazole; trimethoprim"),
+    ("pip-tazo", "pip-tazo → piperacillin; tazobactam"),
+    ("co-amoxiclav", "co-amoxiclav → amoxicillin; clavulanic acid"),
+    ("cotrimoxazole 5 mL twice daily Sat/Sun", "cotrimoxazole 5 mL twice daily Sat/Sun → sulfamethoxazole"),
+])
+def test_the_usual_names_of_combinations_are_recognised_on_the_form(form_client, name, reads_as):
+    # issue 22: PJP prophylaxis by any of its ward names no longer leaves the medication criteria open
+    response = _post(form_client, **{"history.medications.status": "complete", "history.medications.0.name": name,
+                                      "history.medications.0.route": "oral",
+                                      "history.medications.0.start": "2026-11-20"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    page = form_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert reads_as in page and "not a recognised medication name" not in page
