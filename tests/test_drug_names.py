@@ -159,6 +159,8 @@ def test_no_combination_spelling_takes_a_name_the_library_gives_another_drug():
     ("Co-trimoxazole 240 mg/5 mL oral suspension, 5 mL twice daily Sat/Sun", SMX_TMP),  # issue 22's FHIR text
     ("cotrimoxazole 480 mg BD Mon/Tue", SMX_TMP),
     ("TMP-SMX 5 mL b.d. on weekends", SMX_TMP),
+    ("co-trimoxazole prophylaxis", SMX_TMP),
+    ("prednisolone 2 mg/kg/day x 5 days then taper", {"prednisolone"}),
     ("fluconazole 50 mg once daily", {"fluconazole"}),
     ("ondansetron 4 mg q8h prn", {"ondansetron"}),
     ("dexamethasone 4 mg daily + fluconazole", {"dexamethasone", "fluconazole"}),  # a second drug is never cut

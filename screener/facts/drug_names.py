@@ -6,7 +6,9 @@ criteria/tables/medications.yaml, which win where both know a name. Every look-u
 normalised string (the library's in an on-disk index, drug_index.py, that a process reads only where it
 looks) and each name is resolved once per process (cached), so the cost of a name grows with its
 length, never with the size or shape of the tables. A name is recognised only when every word of it is
-accounted for (an ingredient, a salt, a strength, a dose form): a part that is not is reported, never guessed.
+accounted for (an ingredient, a salt, a strength, a dose form, a dose instruction after the drug such as "5 mL
+twice daily Sat/Sun"): a part that is not is reported, never guessed. A combination is recognised in any order
+and with any usual separator or abbreviation its table row lists ("TMP-SMX", "sulfamethoxazole / trimethoprim").
 """
 import itertools
 import re
@@ -21,7 +23,7 @@ _NUMBER_LED = re.compile(r"^[\d.,/]+(?:-[\d.,/]+)*[a-z%/.]*$")   # 40mg, 0.15/30
 _EVERY_HOURS = re.compile(r"^(?:q\d+h|q\d+hrs?|\d+-?hourly|\d+-?hrly)$")   # q8h, q12hr, 6-hourly, 4hrly
 _CODE = re.compile(r"^nda\d+$")                    # application numbers in RxNorm names
 _UNITS = {"mg", "mcg", "g", "ml", "l", "meq", "unt", "units", "iu", "%", "hr", "actuat", "mg/ml", "mg/actuat",
-          "mg/hr", "mcg/ml", "unt/ml", "meq/ml", "mg/g", "mcg/actuat", "mcg/hr", "per"}
+          "mg/hr", "mcg/ml", "unt/ml", "meq/ml", "mg/g", "mcg/actuat", "mcg/hr", "per", "kg", "m2"}  # mg/kg/day
 
 
 def normalise(name: str) -> str:
