@@ -201,3 +201,23 @@ def test_no_known_name_is_taken_for_a_dose_instruction():
 def test_misspellings_are_not_guessed(words, name):
     # "predisone" is as close to prednisone as to prednisolone: never resolved to either
     assert words.resolve(name).ingredients == ()
+
+
+@needs_synthea
+def test_no_synthea_medication_name_is_cut_or_taken_for_a_dose_instruction(words):
+    # RxNorm drug strings carry units and joining words ("NuvaRing 0.12/0.015 MG per 24HR 21 Day Vaginal Ring"):
+    # none of them starts a dose instruction, so no name loses its dose form (which can state the route)
+    names = set()
+    for path in sorted(SYNTHEA.glob("*.json")):
+        for entry in json.loads(path.read_text()).get("entry", []):
+            concept = entry.get("resource", {}).get("medicationCodeableConcept") or {}
+            names.update(c["display"] for c in concept.get("coding", []) if c.get("display"))
+    assert len(names) >= 78
+    assert [n for n in names if words.without_instruction(n) != n or words.names_no_drug(n)] == []
+
+
+def test_units_and_joining_words_do_not_start_a_dose_instruction(words):
+    name = "NuvaRing 0.12/0.015 MG per 24HR 21 Day Vaginal Ring"
+    assert words.without_instruction(name) == name
+    assert words.without_instruction("prednisolone 5 mg with food twice daily") == "prednisolone 5 mg"
+    assert words.without_instruction("Zorbexal 5 mg twice daily") == "Zorbexal 5 mg twice daily"  # shown whole

@@ -21,6 +21,8 @@ from .drug_index import loose as _loose
 
 _NUMBER_LED = re.compile(r"^[\d.,/]+(?:-[\d.,/]+)*[a-z%/.]*$")   # 40mg, 0.15/30, 24hr, 12.5, 800-160
 _EVERY_HOURS = re.compile(r"^(?:q\d+h|q\d+hrs?|\d+-?hourly|\d+-?hrly)$")   # q8h, q12hr, 6-hourly, 4hrly
+_JOINERS = {"and", "on", "at", "in", "the", "a", "an", "with", "after", "before", "as", "by", "mouth", "x", "of",
+            "to", "for", "then", "until", "h", "hour", "hours", "hrs", "days", "week", "weeks", "time", "times"}
 _CODE = re.compile(r"^nda\d+$")                    # application numbers in RxNorm names
 _UNITS = {"mg", "mcg", "g", "ml", "l", "meq", "unt", "units", "iu", "%", "hr", "actuat", "mg/ml", "mg/actuat",
           "mg/hr", "mcg/ml", "unt/ml", "meq/ml", "mg/g", "mcg/actuat", "mcg/hr", "per", "kg", "m2"}  # mg/kg/day
@@ -136,8 +138,15 @@ class Vocabulary:
         for cut in range(1, len(words)):
             tail = [normalise(w) for w in words[cut:]]
             first = [p.replace(".", "") for p in tail[0].strip(",;:()").split("/") if p]
-            starts = bool(first) and all(p in self.instruction or _EVERY_HOURS.match(p) for p in first)
+            # it starts at a word only a dose instruction has ("twice", "BD", "Sat/Sun", "q8h"): not at a unit or a
+            # joining word ("per" of "0.12 MG per 24HR", "with", "x"), which a product name may carry
+            starts = bool(first) and all(
+                (p in self.instruction and p not in _JOINERS and not self._strippable(p)) or _EVERY_HOURS.match(p)
+                for p in first
+            )
             if starts and all(self._filler(w) for w in tail):
+                while cut > 1 and normalise(words[cut - 1]).strip(",;:()") in _JOINERS:
+                    cut -= 1  # "with food twice daily": the joining words before it belong to it
                 head = " ".join(words[:cut]).rstrip(" ,;:")
                 found = self.resolve(name).ingredients
                 return head if found and self.resolve(head).ingredients == found else name
