@@ -160,6 +160,8 @@ def test_no_combination_spelling_takes_a_name_the_library_gives_another_drug():
     ("cotrimoxazole 480 mg BD Mon/Tue", SMX_TMP),
     ("TMP-SMX 5 mL b.d. on weekends", SMX_TMP),
     ("co-trimoxazole prophylaxis", SMX_TMP),
+    ("fluconazole 50 mg once a week", {"fluconazole"}),
+    ("Erythroped A 500 mg twice daily", {"erythromycin"}),  # a name ending in a joining word keeps it
     ("prednisolone 2 mg/kg/day x 5 days then taper", {"prednisolone"}),
     ("fluconazole 50 mg once daily", {"fluconazole"}),
     ("ondansetron 4 mg q8h prn", {"ondansetron"}),
@@ -179,7 +181,8 @@ def test_a_dose_instruction_alone_names_no_drug(words, name):
 
 
 @pytest.mark.parametrize("name", ["prednisone daily fluconazole", "Zorbexal twice daily",
-                                  "dexamethasone 4 mg foo daily", "prednisolone then Zorbexal"])
+                                  "dexamethasone 4 mg foo daily", "prednisolone then Zorbexal", "prednisone 5 mg x",
+                                  "Zorbexal a"])
 def test_an_unknown_word_beside_a_dose_instruction_keeps_the_name_unrecognised(words, name):
     # only words of a strength, form or instruction are taken off: an unknown one could be the excluding drug
     found = words.resolve(name)

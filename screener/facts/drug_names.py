@@ -21,8 +21,11 @@ from .drug_index import loose as _loose
 
 _NUMBER_LED = re.compile(r"^[\d.,/]+(?:-[\d.,/]+)*[a-z%/.]*$")   # 40mg, 0.15/30, 24hr, 12.5, 800-160
 _EVERY_HOURS = re.compile(r"^(?:q\d+h|q\d+hrs?|\d+-?hourly|\d+-?hrly)$")   # q8h, q12hr, 6-hourly, 4hrly
-_JOINERS = {"and", "on", "at", "in", "the", "a", "an", "with", "after", "before", "as", "by", "mouth", "x", "of",
-            "to", "for", "then", "until", "h", "hour", "hours", "hrs", "days", "week", "weeks", "time", "times"}
+# Joining words of a dose instruction: it neither starts nor ends with one, as many names do ("vitamin a",
+# "factor x", "Tylenol with Codeine"); nor does it start at a word that only counts or measures.
+_JOINERS = {"and", "on", "at", "in", "the", "a", "an", "with", "after", "before", "as", "by", "x", "of", "to", "for",
+            "then", "until", "h"}
+_NOT_FIRST = _JOINERS | {"mouth", "hour", "hours", "hrs", "days", "week", "weeks", "time", "times"}
 _CODE = re.compile(r"^nda\d+$")                    # application numbers in RxNorm names
 _UNITS = {"mg", "mcg", "g", "ml", "l", "meq", "unt", "units", "iu", "%", "hr", "actuat", "mg/ml", "mg/actuat",
           "mg/hr", "mcg/ml", "unt/ml", "meq/ml", "mg/g", "mcg/actuat", "mcg/hr", "per", "kg", "m2"}  # mg/kg/day
@@ -141,7 +144,7 @@ class Vocabulary:
             # it starts at a word only a dose instruction has ("twice", "BD", "Sat/Sun", "q8h"): not at a unit or a
             # joining word ("per" of "0.12 MG per 24HR", "with", "x"), which a product name may carry
             starts = bool(first) and all(
-                (p in self.instruction and p not in _JOINERS and not self._strippable(p)) or _EVERY_HOURS.match(p)
+                (p in self.instruction and p not in _NOT_FIRST and not self._strippable(p)) or _EVERY_HOURS.match(p)
                 for p in first
             )
             if starts and all(self._filler(w) for w in tail):
@@ -160,8 +163,10 @@ class Vocabulary:
         while main and self._strippable(main[0]):
             main.pop(0)  # "24 HR", "120 ACTUAT", "10 ML", "NDA020800 0.3 ML"
         for cut in range(len(main), 0, -1):
-            # what follows the drug: its strength and dose form, and a dose instruction ("5 mL twice daily")
-            if all(self._filler(w) for w in main[cut:]):
+            # what follows the drug: its strength and dose form, and a dose instruction ("5 mL twice daily"); an
+            # instruction never ends in a joining word, which is part of many names ("vitamin a", "factor x")
+            tail = main[cut:]
+            if all(self._filler(w) for w in tail) and not (tail and tail[-1].strip(",;:()") in _JOINERS):
                 found = self._lookup(" ".join(main[:cut]))
                 if found:
                     return found
