@@ -138,16 +138,18 @@ class Vocabulary:
         twice daily Sat/Sun" -> "Co-trimoxazole 240 mg/5 mL, 5 mL"), only where what is left reads as the same
         ingredients; else the name as given (an unrecognised name is shown whole, to be corrected whole)."""
         words = name.split()
-        for cut in range(1, len(words)):
-            tail = [normalise(w) for w in words[cut:]]
-            first = [p.replace(".", "") for p in tail[0].strip(",;:()").split("/") if p]
+        filler = [self._filler(normalise(w)) for w in words]
+        tail_filler = len(words)  # the first index from which every word is filler
+        while tail_filler > 0 and filler[tail_filler - 1]:
+            tail_filler -= 1
+        for cut in range(max(1, tail_filler), len(words)):
+            first = [p.replace(".", "") for p in normalise(words[cut]).strip(",;:()").split("/") if p]
             # it starts at a word only a dose instruction has ("twice", "BD", "Sat/Sun", "q8h"): not at a unit or a
             # joining word ("per" of "0.12 MG per 24HR", "with", "x"), which a product name may carry
-            starts = bool(first) and all(
+            if first and all(
                 (p in self.instruction and p not in _NOT_FIRST and not self._strippable(p)) or _EVERY_HOURS.match(p)
                 for p in first
-            )
-            if starts and all(self._filler(w) for w in tail):
+            ):
                 while cut > 1 and normalise(words[cut - 1]).strip(",;:()") in _JOINERS:
                     cut -= 1  # "with food twice daily": the joining words before it belong to it
                 head = " ".join(words[:cut]).rstrip(" ,;:")
@@ -162,14 +164,15 @@ class Vocabulary:
         main = re.sub(r"\[[^\]]*\]", " ", part).split()
         while main and self._strippable(main[0]):
             main.pop(0)  # "24 HR", "120 ACTUAT", "10 ML", "NDA020800 0.3 ML"
+        # What may follow the drug: its strength and dose form, and a dose instruction ("5 mL twice daily"); an
+        # instruction never ends in a joining word, which is part of many names ("vitamin a", "factor x").
+        ends_joined = bool(main) and main[-1].strip(",;:()") in _JOINERS
         for cut in range(len(main), 0, -1):
-            # what follows the drug: its strength and dose form, and a dose instruction ("5 mL twice daily"); an
-            # instruction never ends in a joining word, which is part of many names ("vitamin a", "factor x")
-            tail = main[cut:]
-            if all(self._filler(w) for w in tail) and not (tail and tail[-1].strip(",;:()") in _JOINERS):
-                found = self._lookup(" ".join(main[:cut]))
-                if found:
-                    return found
+            if cut < len(main) and (ends_joined or not self._filler(main[cut])):
+                break  # the tail main[cut:] holds a word that follows no drug: no shorter head can be the name
+            found = self._lookup(" ".join(main[:cut]))
+            if found:
+                return found
         return self._lookup(normalise(brand[1])) if brand else None
 
     def _resolve(self, name: str, rxnorm: str | None = None) -> Resolution:
@@ -177,17 +180,18 @@ class Vocabulary:
         route = self._route(text)
         coded = self.table.rxnorm.get(rxnorm) if rxnorm else None
         named = self._lookup(text) or self._lookup(text.strip(" .,;:"))
+        read_whole = {}  # the whole name read as one part, kept so that a name with no separator is read once
         if named is None and "[" not in text:
             # one name with its strength, form or dose instruction: "TMP/SMX 160/800 mg tablet twice daily"
             # (never with a [brand]: _part reads the brand alone and would drop what precedes it)
-            named = self._part(text)
+            named = read_whole[text] = self._part(text)
         why_not = None
         if named is None:
             # RxNorm separates ingredients with " / "; people write "A/B", "A + B", "A and B", "A, B"
             parts = [p for p in re.split(r"\s+/\s+|(?<=[a-z])/(?=[a-z]{3})|\s*\+\s*|\s+and\s+|,\s*", text) if p.strip()]
             # a part that is only a strength or a dose instruction ("sun" of "Sat/Sun") names no drug
             parts = [p for p in parts if not all(self._filler(w) for w in p.split()) or self._part(p)]
-            found = [(p, self._part(p)) for p in parts]
+            found = [(p, read_whole[p] if p in read_whole else self._part(p)) for p in parts]
             missing = [p for p, f in found if not f]
             if found and not missing:
                 named = tuple(dict.fromkeys(i for _, f in found for i in f))
