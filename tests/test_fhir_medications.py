@@ -429,3 +429,82 @@ def test_doses_given_under_their_own_order_are_not_a_second_exposure():
 def test_doses_not_accounted_for_by_their_order_are_added(given):
     meds, _ = _one(_prednisone_order("m1", 8), given)
     assert len(meds) == 2
+
+
+# --- issue 22: a free-text dose instruction is never a drug name ---------------------------------------------------
+SAT_SUN = "Co-trimoxazole 240 mg/5 mL oral suspension, 5 mL twice daily Sat/Sun"
+
+
+def test_a_dose_instruction_after_the_drug_in_the_text_is_taken_off_the_name():
+    meds, imported = _one(_med(concept={"text": SAT_SUN}))
+    assert meds[0].name == "Co-trimoxazole 240 mg/5 mL oral suspension, 5 mL"
+    assert "dose instruction after the name taken off" in imported.used[-1]["note"]
+    assert meds[0].route == "oral"  # the dose form still states the route
+
+
+def test_the_sat_sun_text_reads_as_co_trimoxazole_not_as_three_names():
+    from screener.screening import screen
+
+    record, _ = read(bundle(_med(concept={"text": SAT_SUN})))
+    by_id = {c.id: c for c in screen(record, "NCT06674265", AS_OF).criteria}
+    for criterion in ("NCT06674265-E7", "NCT06674265-E8"):
+        assert by_id[criterion].status == "pass", by_id[criterion].reason
+        assert "sulfamethoxazole; trimethoprim" in by_id[criterion].reason
+        assert "not a recognised" not in by_id[criterion].reason
+
+
+def test_a_dose_instruction_as_the_only_text_is_no_name_and_the_history_is_not_complete():
+    # never silently dropped: like a resource without a name, it makes the medication history not recorded, so
+    # the steroid and CYP3A4 criteria stay unknown
+    meds, imported = _one(_med(), _med(id_="m2", concept={"text": "5 mL twice daily Sat/Sun"}))
+    assert meds is None
+    assert _ignored(imported, "m2") == [
+        "no medication name or RxNorm code (the text given is a dose instruction, not a drug name)"]
+    assert any("could not be read" in a for a in imported.assumptions)
+
+
+def test_a_dose_instruction_beside_an_rxnorm_code_leaves_the_code_to_name_the_drug():
+    meds, imported = _one(_med(concept={"coding": [{"system": RX, "code": "197582"}], "text": "1 tablet BD"}))
+    assert (meds[0].name, meds[0].rxnorm) == ("RxNorm 197582", "197582")
+    assert "a dose instruction given as a name was not read as one" in imported.used[-1]["note"]
+
+
+def test_an_instruction_in_a_coding_display_gives_way_to_the_text():
+    concept = {"coding": [{"system": "urn:local", "code": "x", "display": "5 mL twice daily"}], "text": "TMP-SMX"}
+    meds, _ = _one(_med(concept=concept))
+    assert meds[0].name == "TMP-SMX"
+
+
+def test_an_unrecognised_name_with_an_instruction_stays_whole_and_unrecognised():
+    meds, _ = _one(_med(concept={"text": "Zorbexal 5 mL twice daily"}))
+    assert meds[0].name == "Zorbexal 5 mL twice daily"
+
+
+def _e7_e8_through(channel: str, client, b: dict) -> tuple[str, str, str]:
+    import json
+
+    if channel == "api":
+        response = client.post("/api/v1/trials/NCT06674265/screen?as_of=2026-11-22", data=json.dumps(b),
+                               content_type="application/fhir+json")
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        report = response.json["report"]
+    else:
+        from click.testing import CliRunner
+
+        from screener.cli import main
+
+        result = CliRunner().invoke(main, ["screen", "-", "--trial", "NCT06674265", "--as-of", "2026-11-22",
+                                           "--format", "json"], input=json.dumps(b).encode())
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+    by_id = {c["id"]: c for c in report["criteria"]}
+    e7, e8 = by_id["NCT06674265-E7"], by_id["NCT06674265-E8"]
+    return e7["status"], e8["status"], json.dumps([e7["reason"], e8["reason"]], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("channel", ["api", "cli"])
+def test_the_sat_sun_text_through_the_api_and_the_cli(client, channel):
+    e7, e8, reasons = _e7_e8_through(channel, client, bundle(_med("MedicationStatement", concept={"text": SAT_SUN})))
+    assert (e7, e8) == ("pass", "pass") and "sulfamethoxazole; trimethoprim" in reasons
+    only_instruction = bundle(_med("MedicationStatement", concept={"text": "5 mL twice daily Sat/Sun"}))
+    assert _e7_e8_through(channel, client, only_instruction)[:2] == ("unknown", "unknown")

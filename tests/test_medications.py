@@ -209,6 +209,14 @@ def test_steroid_in_a_combination_product_has_no_dose_of_its_own(eligible_json):
     assert got[STEROID].unknown == "dose_unknown" and "combination product" in got[STEROID].missing
 
 
+def test_a_steroid_written_with_a_dose_instruction_beside_another_drug_is_a_combination(eligible_json):
+    # issue 22: the instruction is taken off, the second drug never is, and the steroid has no dose of its own
+    got = facts(eligible_json, {"name": "dexamethasone 4 mg daily + fluconazole", "route": "oral", "dose": 1,
+                                "dose_unit": "mg/day", "start": "2026-11-20"})
+    assert got[STEROID].unknown == "dose_unknown" and "combination product" in got[STEROID].missing
+    assert got[CYP].value == 0 and "fluconazole, moderate CYP3A4 inhibitor" in got[CYP].display
+
+
 # Each kind of name through the channels: (name, rxnorm, E7 status, E8 status, words the E7/E8 reasons carry)
 CHANNEL_CASES = [
     ("Decadron", None, "fail", "pass", "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"),  # brand
@@ -218,6 +226,13 @@ CHANNEL_CASES = [
     ("fosphenytoin", None, "pass", "fail", "fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer"),  # prodrug
     ("Simvistatin 10 MG", "316672", "pass", "pass", "Simvistatin 10 MG → simvastatin"),  # coded
     ("Zorbexal", None, "unknown", "unknown", "Record the generic name of Zorbexal"),  # unknown
+    # issue 22: PJP prophylaxis and the usual antibiotics by their ward names, and a dose instruction in the name
+    ("TMP-SMX", None, "pass", "pass", "TMP-SMX → trimethoprim; sulfamethoxazole, not a strong"),
+    ("sulfamethoxazole / trimethoprim", None, "pass", "pass", "→ sulfamethoxazole; trimethoprim"),
+    ("co-trimoxazole 240 mg/5 mL, 5 mL twice daily Sat/Sun", None, "pass", "pass", "→ sulfamethoxazole; trimethoprim"),
+    ("pip-tazo", None, "pass", "pass", "pip-tazo → piperacillin; tazobactam"),
+    ("amox-clav", None, "pass", "pass", "amox-clav → amoxicillin; clavulanic acid"),
+    ("5 mL twice daily Sat/Sun", None, "unknown", "unknown", "is a strength or dose instruction, not a medication"),
 ]
 
 

@@ -80,7 +80,11 @@ def test_medication_table_problems_are_each_reported(tmp_path):
         )
     with (tables / "corticosteroids.yaml").open("a") as out:
         out.write('  deflazacort: {prednisone_factor: 0.83}\n  budesonide: {source: "no factor"}\n')
+    vocabulary = (tables / "medications.yaml").read_text()
+    invented = "  - {spellings: {zorbexal: [zx], trimethoprim: [tmp]}, source: invented}\n"
+    (tables / "medications.yaml").write_text(vocabulary.replace("\ncombinations:\n", "\ncombinations:\n" + invented))
     found = {(p.path, p.message.split(" (")[0]) for p in lint_tables(tmp_path)}
+    assert ("combinations.0.spellings", "'zorbexal' is not an ingredient known to the medication vocabulary") in found
     assert ("drugs.rifampicin", "'rifampicin' is not an ingredient known to the medication vocabulary") in found
     assert (
         "drugs.fosphenytoin",

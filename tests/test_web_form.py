@@ -480,3 +480,20 @@ def test_a_value_usually_a_slip_is_confirmed_before_anything_is_screened(form_cl
 def test_an_ordinary_value_asks_nothing(form_client):
     response = _post(form_client, **{**PLATELETS, "lab.platelets.value": "90", "lab.platelets.unit": "10*3/uL"})
     assert response.status_code == 303
+
+
+@pytest.mark.parametrize("name,reads_as", [
+    ("TMP-SMX", "TMP-SMX → trimethoprim; sulfamethoxazole"),
+    ("sulfamethoxazole / trimethoprim", "sulfamethoxazole / trimethoprim → sulfamethoxazole; trimethoprim"),
+    ("pip-tazo", "pip-tazo → piperacillin; tazobactam"),
+    ("co-amoxiclav", "co-amoxiclav → amoxicillin; clavulanic acid"),
+    ("cotrimoxazole 5 mL twice daily Sat/Sun", "cotrimoxazole 5 mL twice daily Sat/Sun → sulfamethoxazole"),
+])
+def test_the_usual_names_of_combinations_are_recognised_on_the_form(form_client, name, reads_as):
+    # issue 22: PJP prophylaxis by any of its ward names no longer leaves the medication criteria open
+    response = _post(form_client, **{"history.medications.status": "complete", "history.medications.0.name": name,
+                                      "history.medications.0.route": "oral",
+                                      "history.medications.0.start": "2026-11-20"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    page = form_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert reads_as in page and "not a recognised medication name" not in page

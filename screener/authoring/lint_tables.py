@@ -73,6 +73,12 @@ def lint_tables(directory: Path | None = None) -> list[Problem]:
                     path = f"{section}.{key}.ingredients"
                     problems.append(Problem(vocab_file, _line_for(vocabulary_lines, path), path, why))
 
+    for i, combination in enumerate(vocabulary_table.combinations):
+        for ingredient in combination.spellings:
+            if why := unknown(ingredient):
+                path = f"combinations.{i}.spellings"
+                problems.append(Problem(vocab_file, _line_for(vocabulary_lines, path), path, why))
+
     for name, schema in CLASS_TABLES.items():
         table, lines = _read(base / name, schema, problems)
         if table is None:

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .. import config
+from ..facts.drug_names import vocabulary
 from ..model.errors import render_path
+from ..rules import load_tables
 from ._common import RXNORM, as_dict, codes, codings, day, table, words
 from ._models import AdministrationDosage, Dosage, problem
 from ._models import Medication as MedicationModel
@@ -285,9 +287,20 @@ class MedicationReader:
             None,
         )
         names = [n.strip() for n in (rx_display, text, other) if isinstance(n, str) and n.strip()]
+        # A free-text dose instruction ("5 mL twice daily Sat/Sun") given where a name belongs names no drug: it is
+        # never taken as the name, and one written after the drug is taken off the name.
+        words = vocabulary(load_tables().medications)
+        instructions = [n for n in names if len(n) <= 100 and words.names_no_drug(n)]
+        given = [n for n in names if n not in instructions]
+        names = [words.without_instruction(n) if len(n) <= 100 else n for n in given]
         if not names and rxnorm is None:
-            return "no medication name or RxNorm code"
+            return "no medication name or RxNorm code" + (
+                " (the text given is a dose instruction, not a drug name)" if instructions else "")
         notes = [where] if where else []
+        if instructions:
+            notes.append("a dose instruction given as a name was not read as one")
+        if names[:1] != given[:1]:
+            notes.append("the dose instruction after the name taken off it")
         if len(set(rxnorm_codes)) > 1:
             notes.append(f"first of {len(set(rxnorm_codes))} RxNorm codes")
         if not names:

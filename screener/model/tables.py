@@ -86,14 +86,25 @@ class RxNormProduct(Product):
     display: str
 
 
+class Combination(StrictModel):
+    """A combination written by its ingredients' names, in any order and with any of the usual separators."""
+
+    # ingredient -> its other spellings inside this combination (its own name is always one): an abbreviation
+    # here ("TMP", "pip") names the ingredient only beside the combination's other ingredients, never alone
+    spellings: Annotated[dict[str, list[str]], Field(min_length=2, max_length=3)]
+    source: Annotated[str, Field(min_length=1)]
+
+
 class MedicationVocabulary(StrictModel):
     description: str
     reviewed: dt.date
     salt_words: list[str]
     dose_form_words: list[str]
+    dose_instruction_words: list[str]
     form_routes: dict[Literal["oral", "inhaled", "topical"], list[str]]
     ingredients: dict[str, IngredientEntry]
     products: dict[str, Product]
+    combinations: list[Combination]
     rxnorm: dict[Annotated[str, Field(pattern=r"^[0-9]{1,12}$")], RxNormProduct]
 
 
