@@ -1,11 +1,11 @@
 """The Bundle as a whole: entries, references, the Patient, Observations and Procedures, and the record they make."""
-import json
 from datetime import date
 
 from pydantic import ValidationError
 
 from .. import config
 from ..model.errors import FieldError, InvalidRecord, clean_loc, render_path, validation_message
+from ..model.json_text import load_json
 from ..model.labs import LABS, LOINC_TO_LAB
 from ..model.record import Observation as RecordObservation
 from ..model.record import PatientRecord
@@ -393,12 +393,10 @@ def _labs_it_may_be(resource: dict) -> set[str]:
     }
 
 
-def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, FhirImport]:
-    """The patient record a FHIR R4 Bundle describes, and what was used or ignored to build it."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise InvalidRecord([FieldError(("(body)",), "not valid JSON")]) from None
+def record_from_bundle(raw: bytes | str | dict, as_of: date) -> tuple[PatientRecord, FhirImport]:
+    """The patient record a FHIR R4 Bundle (JSON text, or a Bundle load_json already read) describes, and what was
+    used or ignored to build it."""
+    data = raw if isinstance(raw, dict) else load_json(raw)
     bundle = _Bundle(data, as_of)
     demographics = bundle.demographics()
     observations = bundle.observations(demographics)
