@@ -35,6 +35,7 @@ ROUTE_ROLES = {
     "audit.log_png": AUDITORS,
     "auth.admin": ADMINS,
 }
+UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
 _WHILE_CHANGING = frozenset({"auth.password", "auth.password_submit", "auth.logout"})
 
@@ -253,7 +254,10 @@ def login_submit():
             config["LOGIN_LOCKOUT_SECONDS"],
             config["LOGIN_LOCKOUT_MAX_SECONDS"],
         )
-        get_store().note(f"login:{username}", "login.failed", username, {})
+        # What was typed is kept only when it names an account: otherwise it may be a password typed into the
+        # wrong field, and the trail is append-only and exported to auditors.
+        who = username if accounts().exists(username) else UNKNOWN_USER
+        get_store().note(f"login:{who}", "login.failed", who, {})
         return Response(render_template("login.html", error="Wrong username or password.", next=target), status=401)
     limits.succeeded(username, client)
     session.clear()
