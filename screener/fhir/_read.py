@@ -9,6 +9,7 @@ from ..model.json_text import load_json
 from ..model.labs import LABS, LOINC_TO_LAB
 from ..model.record import Observation as RecordObservation
 from ..model.record import PatientRecord
+from ..model.text import one_line
 from ..model.validate import validate_data
 from ._common import LOINC, FhirImport, as_dict, table
 from ._common import day as _day
@@ -81,7 +82,7 @@ class _Bundle:
 
     def name(self, index: int, resource: dict) -> str:
         id_ = resource.get("id")
-        return f"entry[{index}] {resource['resourceType'][:40]}/{id_[:64] if isinstance(id_, str) else '?'}"
+        return one_line(f"entry[{index}] {resource['resourceType'][:40]}/{id_[:64] if isinstance(id_, str) else '?'}")
 
     def within_limit(self, index: int, count: int, limit: int, what: str) -> None:
         """Refuse, at the entry that goes past it, a Bundle whose record list would be longer than the record allows."""
@@ -118,7 +119,7 @@ class _Bundle:
         path = ("entry", self.patient_index, "resource", "birthDate")
         if birth is None:
             _fail(path, "the Patient has no birth date")
-        day = _day(birth, path)
+        day = _day(birth, path, "date")
         if day is None:
             _fail(path, "a full birth date (YYYY-MM-DD) is needed to compute age")
         sex = (
@@ -408,9 +409,21 @@ def record_from_bundle(raw: bytes | str | dict, as_of: date) -> tuple[PatientRec
         "history": {"medications": bundle.medications(), "transplants": transplants, "transfusions": transfusions},
     }
     try:
-        return validate_data(PatientRecord, record), bundle.out
+        return validate_data(PatientRecord, _one_line(record)), bundle.out
     except ValidationError as exc:
         # The pseudo-field says the path is in the record derived from the Bundle, not in the Bundle.
         raise InvalidRecord(
             [FieldError(("(derived record)", *clean_loc(e["loc"])), validation_message(e)) for e in exc.errors()]
         ) from None
+
+
+def _one_line(value):
+    """The derived record with the tabs and line breaks FHIR text may hold read as spaces: a record's free text
+    takes none (model/text.py), and one MedicationStatement's text must not refuse the whole Bundle."""
+    if isinstance(value, str):
+        return one_line(value)
+    if isinstance(value, dict):
+        return {k: _one_line(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    return value
