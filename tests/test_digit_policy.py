@@ -104,3 +104,19 @@ def test_batch_csv_cells_follow_the_same_policy():
                                            "demographics.height_cm": "1_240"}))
     assert record["demographics"]["weight_kg"] == 24.5
     assert record["demographics"]["height_cm"] == "1_240"  # left as text: validation refuses it, naming the field
+
+
+def test_control_characters_are_exactly_unicode_category_cc():
+    import unicodedata
+
+    from screener.model.text import fhir_string, has_control, printable
+
+    for code in range(0x10000):
+        ch = chr(code)
+        assert has_control(f"a{ch}b") == (unicodedata.category(ch) == "Cc"), hex(code)
+    assert fhir_string("a\tb\r\nc") == "a\tb\r\nc"
+    for text in ("a\u0000", "\u0085", "\x7f", "\x1b[31m"):
+        with pytest.raises(ValueError):
+            fhir_string(text)
+        with pytest.raises(ValueError):
+            printable(text)

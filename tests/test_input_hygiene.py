@@ -48,20 +48,21 @@ def test_readyz_answers_503_when_the_database_is_read_only(database_url, tmp_pat
     client = app.test_client()
     secret = token_for(app, "screener")
     assert client.get("/readyz").status_code == 200
+    from screener.web.storage import get_store
+
+    with app.app_context():
+        store = get_store()
     if database_url.startswith("sqlite"):
-        read_only = make_app(tmp_path, READY_REUSE_SECONDS=0,
-                             DATABASE_URL=f"sqlite:///file:{database_url.removeprefix('sqlite:///')}?mode=ro&uri=true")
-        client = read_only.test_client()
+        from sqlalchemy import event
+
+        for engine in (store.engine, store.counters):  # every write path refuses, as on a read-only file
+            event.listen(engine, "connect", lambda connection, _: connection.execute("PRAGMA query_only = ON"))
+            engine.dispose()
     else:
         from .conftest import _on_test_server
 
-        name = database_url.rsplit("/", 1)[1]
-        _on_test_server(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
-        from screener.web.storage import get_store
-
-        with app.app_context():
-            store = get_store()
-            store.engine.dispose()  # new connections take the database's new default
+        _on_test_server(f"ALTER DATABASE {database_url.rsplit('/', 1)[1]} SET default_transaction_read_only = on")
+        store.engine.dispose()  # new connections take the database's new default
     response = client.get("/readyz")
     assert response.status_code == 503 and response.content_type == "application/problem+json"
     assert "cannot be written" in response.json["detail"]

@@ -69,7 +69,7 @@ def init_app(app) -> None:
             return problem(403, "Forbidden", "this route has no access rule")
         if roles is PUBLIC:
             # Credentials are not needed here, so they are not read: a stale or wrong token must not turn a
-            # health check, the docs or the sign-in page into a 401, and probes never touch the database.
+            # health check, the docs or the sign-in page into a 401 (and /healthz never touches the database).
             return None
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
