@@ -4,7 +4,7 @@ from pathlib import Path
 from .. import config
 from ..lazy import lazy_exports
 from ._chain import Verification
-from ._errors import StoreError, store_boundary
+from ._errors import StoreError, StoreTooNew, store_boundary
 from ._files import private_folder
 from ._models import AuditEvent, Screening
 from ._store import AuditStore, load_key, record_of, report_of
@@ -55,6 +55,7 @@ __all__ = [
     "AuditStore",
     "Screening",
     "StoreError",
+    "StoreTooNew",
     "Verification",
     "database_url",
     "open_store",
