@@ -70,22 +70,17 @@ def _read_record(path: str, as_of: date):
         raw = Path(path).read_bytes()
     if len(raw) > config.MAX_BODY_BYTES:
         raise too_big
-    resource_type = _resource_type(raw)
+    from .model.json_text import load_json
+
+    data = load_json(raw, "(record)")  # the one strict reader: UTF-8, no repeated key (InvalidRecord: exit 2)
+    resource_type = data.get("resourceType") if isinstance(data, dict) else None
     if resource_type is None:
         return parse_record(raw), None
     if resource_type != "Bundle":
         raise InvalidRecord([FieldError(("resourceType",), "a FHIR resource must be a Bundle holding the Patient")])
     from .fhir import record_from_bundle
 
-    return record_from_bundle(raw, as_of)
-
-
-def _resource_type(raw: bytes) -> str | None:
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        return None  # parse_record names the problem
-    return data.get("resourceType") if isinstance(data, dict) else None
+    return record_from_bundle(data, as_of)
 
 
 def _today() -> date:

@@ -90,3 +90,7 @@ AUDIT_LOG_DEFAULT_TRIAL = "NCT06674265"
 # whole history (up to megabytes), so a few at a time keep a worker's memory flat.
 BATCH_CHUNK_RECORDS = 2000
 BATCH_CHUNK_BUNDLES = 4
+# /readyz commits one small write and answers 503 when it takes longer than this (a hung database must not hang
+# the probe); a result is reused for READY_REUSE_SECONDS so that unauthenticated probes cost at most one write.
+READY_TIMEOUT_SECONDS = float(os.environ.get("READY_TIMEOUT_SECONDS", 2))
+READY_REUSE_SECONDS = float(os.environ.get("READY_REUSE_SECONDS", 1))

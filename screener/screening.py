@@ -12,8 +12,9 @@ from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
 from .facts.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
-from .model.dates import today
+from .model.dates import parse_date, today
 from .model.errors import FieldError, InvalidRecord, field_errors, render_path, validation_message
+from .model.json_text import load_json
 from .model.record import PatientRecord
 from .model.report import Coverage, CriterionResult, Evidence, InputWarning, Recruitment, Report
 from .model.ruleset import RuleSet
@@ -34,11 +35,12 @@ def parse_record(text: str | bytes, as_of: date | None = None) -> PatientRecord:
     """
     if len(text) > config.MAX_RECORD_BYTES:
         raise InvalidRecord([FieldError(("(body)",), f"record larger than {config.MAX_RECORD_BYTES} bytes")])
-    return _checked(PatientRecord.model_validate_json, text, as_of)
+    return parse_data(load_json(text, "(record)"), as_of)
 
 
 def parse_data(data, as_of: date | None = None) -> PatientRecord:
-    """parse_record for a record already built as data (the form's): the same checks and errors, no JSON text."""
+    """parse_record for a record already built as data (the form's, or JSON parsed by model.json_text): the same
+    checks and errors."""
     return _checked(lambda raw: validate_data(PatientRecord, raw), data, as_of)
 
 
@@ -57,26 +59,20 @@ def _checked(validate, raw, as_of: date | None) -> PatientRecord:
 
 
 def _cross_field_errors(raw, as_of: date | None, reported: set[str]) -> list[FieldError]:
-    """Checks across fields that pydantic skips once another field of the same part failed, run on the raw values
-    (JSON text, or the data parse_data was given) through the same models: a birth date after the as-of date, a
-    medication or course ending before it starts."""
-    import json
-
+    """Checks across fields that pydantic skips once another field of the same part failed, run on the raw data
+    through the same models: a birth date after the as-of date, a medication or course ending before it starts."""
     from .model.record import ChemotherapyCourse
 
     if as_of is None and not any(f.startswith(("history.chemotherapy[", "history.medications[")) for f in reported):
         return []
-    try:
-        data = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
-    except (ValueError, RecursionError):  # what pydantic already reported as not JSON, or nested too deep
-        return []
+    data = raw
     part = lambda parent, key: parent.get(key) if isinstance(parent, dict) else None  # noqa: E731
     birth = part(part(data, "demographics"), "birth_date")
     rows = {name: part(part(data, "history"), name) for name in ("chemotherapy", "medications")}
     errors = []
     if as_of is not None and "demographics.birth_date" not in reported and isinstance(birth, str):
         try:
-            errors += _born_after(date.fromisoformat(birth), as_of)
+            errors += _born_after(parse_date(birth), as_of)
         except ValueError:
             pass
     for name, items in rows.items():
@@ -95,15 +91,9 @@ def _cross_field_errors(raw, as_of: date | None, reported: set[str]) -> list[Fie
 def _with_slips(errors: list[FieldError], raw) -> list[FieldError]:
     """A lab value the schema refused as impossible, reworded with the likely slip where the impossible-values
     table names one (a platelet count of 250,000 given in ×10³/µL: did you mean /µL?)."""
-    import json
-
     if not any(len(e.path) == 3 and e.path[0] == "observations" and e.path[2] == "value" for e in errors):
         return errors
-    try:
-        data = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
-    except (ValueError, RecursionError):
-        return errors
-    rows = data.get("observations") if isinstance(data, dict) else None
+    rows = raw.get("observations") if isinstance(raw, dict) else None
     table = load_tables().impossible
     out = []
     for error in errors:

@@ -155,6 +155,23 @@ API_CASES = [
     ("xml", "<record/>", "application/xml", 415, None),
     ("invalid UTF-8", b'{"record_id": "\xff\xfe"}', None, 422, None),
     ("as_of garbage", (URL.replace("2026-11-22", MARKER), _with("record_id", "A")), None, 422, "as_of"),
+    # Two birth dates, each valid: the last one used to win and flip the verdict (issue 23).
+    (
+        "duplicate birth date",
+        _with("demographics.sex", "female").replace('"sex": "female"', '"birth_date": "2000-01-01", "sex": "female"'),
+        None,
+        422,
+        "demographics.birth_date",
+    ),
+    (
+        "duplicate key in a list item",
+        _with("observations[0].value", 142).replace('"value": 142', '"value": 142, "value": 5', 1),
+        None,
+        422,
+        "observations[0].value",
+    ),
+    ("UTF-16 body", _with("record_id", "A").encode("utf-16"), None, 422, "(body)"),
+    ("UTF-32 body", _with("record_id", "A").encode("utf-32-le"), None, 422, "(body)"),
 ]
 
 FHIR_CASES = [
@@ -206,6 +223,17 @@ FHIR_CASES = [
         "entry[0].resource.birthDate",  # after today: refused at the Bundle's own field (impossible_values.yaml)
     ),
     ("not JSON", "{" + MARKER, "(body)"),
+    (
+        "duplicate birthDate",
+        '{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": "2018-01-01", '
+        '"birthDate": "2000-01-01"}}]}',
+        "entry[0].resource.birthDate",
+    ),
+    (
+        "duplicate entry",
+        '{"resourceType": "Bundle", "entry": [], "entry": [{"resource": {"resourceType": "Patient"}}]}',
+        "entry",
+    ),
     ("bundle is a list", [], "resourceType"),
 ]
 
@@ -293,6 +321,7 @@ CLI_CASES = [
     ("wrong type", _with("demographics.weight_kg", "heavy")),
     ("empty file", ""),
     ("binary", "\x00\x01\x02"),
+    ("duplicate key", '{"demographics": {"birth_date": "2018-03-14", "sex": "female", "sex": "male"}}'),
     (
         "too many medications",
         json.dumps({**BASE, "history": {**BASE["history"], "medications": BASE["history"]["medications"] * 251}}),

@@ -379,3 +379,28 @@ def test_first_admin_password_is_shown_on_an_interactive_terminal(tmp_path, monk
     monkeypatch.setattr(cli, "_interactive", lambda: True)
     result = CliRunner().invoke(cli.main, ["users", "ensure-admin"])
     assert "generated password" in result.output and not (tmp_path / "first-admin-password").exists()
+
+
+def test_a_password_typed_as_the_username_is_not_kept_in_the_trail_or_the_export(tmp_path):
+    from screener.audit import Accounts
+    from screener.web.storage import get_store
+
+    from .helpers import authorised
+
+    typed = "Tr0ub4dor&3-Horse!Battery"  # bob's password, typed into the username field
+    app = _app(tmp_path)
+    with app.app_context():
+        Accounts(get_store()).create_user("carl", "screener", PASSWORD, "test")
+        Accounts(get_store()).set_active("carl", False, "test")
+    assert _login(_client(app), username=typed, password="bob").status_code == 401
+    assert _login(_client(app), username="bob").status_code == 401  # an account's name is kept: it is no secret
+    assert _login(_client(app), username="carl", password=PASSWORD).status_code == 401  # disabled, still an account
+    with app.app_context():
+        failed = [(e.actor, e.subject) for e in get_store().events() if e.action == "login.failed"]
+        trail = repr([(e.actor, e.subject, e.details_json) for e in get_store().events()])
+    assert failed == [("login:(unknown user)", "(unknown user)"), ("login:bob", "bob"), ("login:carl", "carl")]
+    auditor = authorised(app, "auditor")
+    exports = [auditor.get(f"/audit/export/events.{fmt}").get_data(as_text=True) for fmt in ("csv", "json")]
+    assert "(unknown user)" in exports[0] and "(unknown user)" in exports[1]
+    for text in (trail, *exports):
+        assert typed.lower() not in text.lower() and "tr0ub4dor" not in text.lower()

@@ -35,6 +35,7 @@ _LAZY = {
     "FIRST_ADMIN_PASSWORD_FILE": "._accounts",
     "Principal": "._accounts",
     "Limits": "._limits",
+    "cannot_write": "._ready",
     "export": "._export",
     "screening_log": "._log",
     "log_csv": "._log",

@@ -94,6 +94,11 @@ class Accounts:
             return None
         return _session_principal(user)
 
+    def exists(self, username: str) -> bool:
+        """Whether an account, enabled or not, has this name."""
+        with self.store.sessions() as session:
+            return session.scalar(select(User.id).where(User.username == username)) is not None
+
     def user(self, username: str) -> Principal | None:
         with self.store.sessions() as session:
             user = session.scalar(select(User).where(User.username == username))

@@ -221,9 +221,13 @@ class AuditStore:
         return session.execute(query.execution_options(yield_per=200))
 
     def screenings(
-        self, trial_id=None, verdict=None, date_from=None, date_to=None, limit=200, offset=0
+        self, trial_id=None, verdict=None, date_from=None, date_to=None, limit=200, offset=0, actor=None
     ) -> list[Screening]:
+        """The newest screenings that match, newest first; with actor, only that person's (filtered in the query,
+        so a screener's own history is not cut off by the limit when others screen more)."""
         query = select(Screening).order_by(Screening.recorded_at.desc(), Screening.id)
+        if actor is not None:
+            query = query.where(Screening.actor == actor)
         if trial_id:
             query = query.where(Screening.trial_id == trial_id)
         if verdict:

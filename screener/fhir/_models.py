@@ -12,8 +12,11 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, ValidationError
 
 from .. import config
+from ..model.errors import validation_message
+from ..model.text import FhirString
 
-Text = Annotated[str, StringConstraints(max_length=10_000)]
+# A FHIR string: tab and line breaks allowed, other control characters not (model/text.py).
+Text = Annotated[FhirString, StringConstraints(max_length=10_000)]
 Number = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 MAX_LIST = 1_000
@@ -102,7 +105,7 @@ class AdministrationDosage(_Element):
 
 class _Resource(_Element):
     resourceType: Text
-    id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    id: Annotated[FhirString, StringConstraints(max_length=200)] | None = None
     subject: Reference | None = None
 
 
@@ -274,5 +277,5 @@ def problem(model: type[_Element], data) -> tuple[tuple[str | int, ...], str] | 
     except ValidationError as exc:
         errors = exc.errors()
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return tuple(errors[0]["loc"]), errors[0]["msg"] + more
+        return tuple(errors[0]["loc"]), validation_message(errors[0]) + more
     return None

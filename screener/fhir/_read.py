@@ -1,5 +1,4 @@
 """The Bundle as a whole: entries, references, the Patient, Observations and Procedures, and the record they make."""
-import json
 import re
 from datetime import date
 
@@ -8,9 +7,11 @@ from pydantic import ValidationError
 from .. import config
 from ..facts.plausibility import impossible_values
 from ..model.errors import FieldError, InvalidRecord, clean_loc, render_path, validation_message
+from ..model.json_text import load_json
 from ..model.labs import LABS, LOINC_TO_LAB
 from ..model.record import Observation as RecordObservation
 from ..model.record import PatientRecord
+from ..model.text import one_line
 from ..model.validate import validate_data
 from ..rules import load_tables
 from ._common import LOINC, FhirImport, as_dict, table
@@ -84,7 +85,7 @@ class _Bundle:
 
     def name(self, index: int, resource: dict) -> str:
         id_ = resource.get("id")
-        return f"entry[{index}] {resource['resourceType'][:40]}/{id_[:64] if isinstance(id_, str) else '?'}"
+        return one_line(f"entry[{index}] {resource['resourceType'][:40]}/{id_[:64] if isinstance(id_, str) else '?'}")
 
     def within_limit(self, index: int, count: int, limit: int, what: str) -> None:
         """Refuse, at the entry that goes past it, a Bundle whose record list would be longer than the record allows."""
@@ -121,7 +122,7 @@ class _Bundle:
         path = ("entry", self.patient_index, "resource", "birthDate")
         if birth is None:
             _fail(path, "the Patient has no birth date")
-        day = _day(birth, path)
+        day = _day(birth, path, "date")
         if day is None:
             _fail(path, "a full birth date (YYYY-MM-DD) is needed to compute age")
         sex = (
@@ -408,12 +409,10 @@ def _labs_it_may_be(resource: dict) -> set[str]:
     }
 
 
-def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, FhirImport]:
-    """The patient record a FHIR R4 Bundle describes, and what was used or ignored to build it."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise InvalidRecord([FieldError(("(body)",), "not valid JSON")]) from None
+def record_from_bundle(raw: bytes | str | dict, as_of: date) -> tuple[PatientRecord, FhirImport]:
+    """The patient record a FHIR R4 Bundle (JSON text, or a Bundle load_json already read) describes, and what was
+    used or ignored to build it."""
+    data = raw if isinstance(raw, dict) else load_json(raw)
     bundle = _Bundle(data, as_of)
     demographics = bundle.demographics()
     observations = bundle.observations(demographics)
@@ -425,7 +424,7 @@ def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, Fh
         "history": {"medications": bundle.medications(), "transplants": transplants, "transfusions": transfusions},
     }
     try:
-        derived = validate_data(PatientRecord, record)
+        derived = validate_data(PatientRecord, _one_line(record))
     except ValidationError as exc:
         # The pseudo-field says the path is in the record derived from the Bundle, not in the Bundle.
         raise InvalidRecord(
@@ -465,3 +464,15 @@ def _in_bundle(error: FieldError, out: FhirImport) -> FieldError:
             if entry and field:
                 return FieldError(("entry", int(entry[1]), "resource", *field), error.message)
     return FieldError(("(derived record)", *path), error.message)
+
+
+def _one_line(value):
+    """The derived record with the tabs and line breaks FHIR text may hold read as spaces: a record's free text
+    takes none (model/text.py), and one MedicationStatement's text must not refuse the whole Bundle."""
+    if isinstance(value, str):
+        return one_line(value)
+    if isinstance(value, dict):
+        return {k: _one_line(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    return value

@@ -10,13 +10,20 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
+from .text import ascii_digits
+
 # Dates before this, or far in the future, are typing mistakes rather than history.
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2200, 1, 1)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only: \d would take other scripts' digits
-# FHIR dateTime (R4): a date, or a date and a time with seconds and a zone; the calendar day is as written.
+# FHIR R4 date and dateTime as the specification's regexes write them (datatypes.html#date, #dateTime): a year,
+# a year and month, a date, or a date with hours, minutes, seconds and a zone; hours 00-23, minutes 00-59, seconds
+# 00-60 (a leap second), zones -13:59..+14:00. A dateTime's calendar day is its date as written.
+_FHIR_YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
+_FHIR_DATE = re.compile(_FHIR_YEAR + r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?")
 _FHIR_DATE_TIME = re.compile(
-    r"([0-9]{4}-[0-9]{2}-[0-9]{2})(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2}))?"
+    _FHIR_YEAR + r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])"
+    r"(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?"
 )
 
 
@@ -33,9 +40,10 @@ def in_range(day: dt.date) -> dt.date:
 
 
 def parse_date(text: str) -> dt.date:
-    """A calendar date written YYYY-MM-DD, within EARLIEST_DATE..LATEST_DATE; ValueError (naming neither the
-    input nor anything from it) otherwise."""
-    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
+    """A calendar date written YYYY-MM-DD (Persian and Arabic-Indic digits read as ASCII, model/text.py), within
+    EARLIEST_DATE..LATEST_DATE; ValueError (naming neither the input nor anything from it) otherwise."""
+    text = ascii_digits(text) if isinstance(text, str) else None
+    if text is None or not _ISO_DATE.fullmatch(text):
         raise ValueError("must be a date written YYYY-MM-DD")
     try:
         day = dt.date.fromisoformat(text)
@@ -44,12 +52,17 @@ def parse_date(text: str) -> dt.date:
     return in_range(day)
 
 
-def parse_fhir_day(text: str) -> dt.date:
-    """The calendar day of a full FHIR date or dateTime (partial dates are the caller's to handle)."""
-    match = _FHIR_DATE_TIME.fullmatch(text) if isinstance(text, str) else None
-    if match is None:
-        raise ValueError("must be a FHIR date (YYYY-MM-DD) or dateTime (YYYY-MM-DDThh:mm:ss+zz:zz)")
-    return parse_date(match[1])
+def parse_fhir_day(text: str, kind: str = "dateTime") -> dt.date | None:
+    """The calendar day of a FHIR date or dateTime (kind "date" allows no time); None for a partial one (a year,
+    or a year and month), which names no day. ValueError for anything FHIR does not define as one, for a day
+    that is not on the calendar (2018-02-30) and for one outside the plausible range of every channel."""
+    text = ascii_digits(text) if isinstance(text, str) else None
+    if text is None or not (_FHIR_DATE if kind == "date" else _FHIR_DATE_TIME).fullmatch(text):
+        raise ValueError(
+            "must be a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)" if kind == "date" else
+            "must be a FHIR dateTime (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss with a zone, Z or +hh:mm)"
+        )
+    return parse_date(text[:10]) if len(text) >= 10 else None
 
 
 def _strict(value):

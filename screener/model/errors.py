@@ -68,9 +68,19 @@ def field_errors(error, fallback: str) -> list[FieldError]:
     return [FieldError(clean_loc(e["loc"]) or (fallback,), validation_message(e)) for e in error.errors()]
 
 
+# What pydantic says of these in JSON mode; validating parsed data it names Python types and model classes.
+_JSON_WORDS = {
+    "model_type": "Input should be an object",
+    "dict_type": "Input should be an object",
+    "list_type": "Input should be a valid array",
+}
+
+
 def validation_message(error: dict) -> str:
     # pydantic's JSON-error messages can quote the input ("Invalid JSON: ... at line 1 column 9"); its "type"
     # and fixed messages cannot. Value errors raised by our validators never include the value.
     if error["type"] == "json_invalid":
         return "not valid JSON"
+    if error["type"] in _JSON_WORDS:  # validated as parsed data, worded as for JSON text (no class names)
+        return _JSON_WORDS[error["type"]]
     return error["msg"].removeprefix("Value error, ")

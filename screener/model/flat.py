@@ -3,7 +3,7 @@
 What pydantic strict mode expects differs from text: it refuses 4.0 for an int and "yes" for a bool. The form
 and the batch CSV reader both convert here, so a boolean is spelt the same way in both.
 """
-import math
+from .text import parse_number
 
 TRUE_WORDS = ("yes", "true", "1")
 FALSE_WORDS = ("no", "false", "0")
@@ -26,8 +26,8 @@ def flat_value(raw: str, kind: str):
             return lowered in TRUE_WORDS
         raise ValueError("not yes or no")
     if kind in ("number", "integer"):
-        number = float(raw)  # ValueError: not a number
-        return int(number) if kind == "integer" and math.isfinite(number) and number.is_integer() else number
+        number = parse_number(raw)  # ValueError: not a number by the one policy (model/text.py)
+        return int(number) if kind == "integer" and number.is_integer() else number
     return raw
 
 

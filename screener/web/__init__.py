@@ -36,6 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         LOGIN_FAILURES_ALLOWED=config.LOGIN_FAILURES_ALLOWED,
         LOGIN_LOCKOUT_SECONDS=config.LOGIN_LOCKOUT_SECONDS,
         LOGIN_LOCKOUT_MAX_SECONDS=config.LOGIN_LOCKOUT_MAX_SECONDS,
+        READY_TIMEOUT_SECONDS=config.READY_TIMEOUT_SECONDS,
+        READY_REUSE_SECONDS=config.READY_REUSE_SECONDS,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -67,10 +69,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import api, audit_views, auth, errors, form, health, openapi
+    from . import api, audit_views, auth, errors, form, health, input_guard, openapi
 
     errors.init_app(app)
     auth.init_app(app)
+    input_guard.init_app(app)  # after sign-in checks, before any handler reads the request
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API takes no cookies; browsers' form posts are what CSRF attacks
     app.jinja_env.filters["zip_pairs"] = lambda values: [(v, v) for v in values]

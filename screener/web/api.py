@@ -168,8 +168,6 @@ def _read_record(as_of: date):
     body = request.get_data(cache=False)
     if not body:
         raise InvalidRecord([FieldError(("(body)",), "the body is empty")])
-    if body.startswith(b"\xef\xbb\xbf"):  # RFC 8259 forbids it; Python's json.loads(bytes) would skip it
-        raise InvalidRecord([FieldError(("(body)",), "starts with a byte-order mark: send JSON without one")])
     if mimetype == NATIVE:
         return parse_record(body), None, None
     record, imported = record_from_bundle(body, as_of)

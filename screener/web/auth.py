@@ -35,6 +35,7 @@ ROUTE_ROLES = {
     "audit.log_png": AUDITORS,
     "auth.admin": ADMINS,
 }
+UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
 _WHILE_CHANGING = frozenset({"auth.password", "auth.password_submit", "auth.logout"})
 
@@ -68,7 +69,7 @@ def init_app(app) -> None:
             return problem(403, "Forbidden", "this route has no access rule")
         if roles is PUBLIC:
             # Credentials are not needed here, so they are not read: a stale or wrong token must not turn a
-            # health check, the docs or the sign-in page into a 401, and probes never touch the database.
+            # health check, the docs or the sign-in page into a 401 (and /healthz never touches the database).
             return None
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
@@ -253,7 +254,10 @@ def login_submit():
             config["LOGIN_LOCKOUT_SECONDS"],
             config["LOGIN_LOCKOUT_MAX_SECONDS"],
         )
-        get_store().note(f"login:{username}", "login.failed", username, {})
+        # What was typed is kept only when it names an account: otherwise it may be a password typed into the
+        # wrong field, and the trail is append-only and exported to auditors.
+        who = username if accounts().exists(username) else UNKNOWN_USER
+        get_store().note(f"login:{who}", "login.failed", who, {})
         return Response(render_template("login.html", error="Wrong username or password.", next=target), status=401)
     limits.succeeded(username, client)
     session.clear()

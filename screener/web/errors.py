@@ -20,15 +20,19 @@ _PAGES = {
                             "or use the links above."),
     405: ("This page cannot be used that way", "Use the links above."),
     413: ("The upload is too large", "Send a smaller file."),
+    422: ("Part of the request could not be used", "Go back, correct what is named above and try again."),
     429: ("Too many requests", "Wait a minute and try again."),
     500: ("Something went wrong", "Whoever runs this service finds the cause in its log under this incident id."),
     503: ("The service cannot reach its database", "Nothing was saved; try again in a few minutes."),
 }
 
 
+_PROBES = ("/healthz", "/readyz")  # asked by machines (orchestrators, load balancers), whatever they accept
+
+
 def wants_html() -> bool:
-    """A person's browser, not the API: /api/... and bearer-token calls always get problem+json."""
-    if request.path.startswith("/api/") or request.authorization is not None:
+    """A person's browser, not the API: /api/..., the probes and bearer-token calls always get problem+json."""
+    if request.path.startswith("/api/") or request.path in _PROBES or request.authorization is not None:
         return False
     best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_JSON], default="text/html")
     return best == "text/html"

@@ -36,6 +36,8 @@ _ACCESS = {
     "403": _error("The token's user has a role that may not do this"),
     "429": _error("Rate limit reached for this token"),
 }
+# Every route refuses a control character in the address or the query string (web/input_guard.py).
+_CONTROL = {"422": _error("A control character in the address or the query string, named by its field")}
 
 
 def _screen_operation(summary: str, response: str, parameters: list) -> dict:
@@ -54,7 +56,8 @@ def _screen_operation(summary: str, response: str, parameters: list) -> dict:
             "404": _error("Unknown trial"),
             "413": _error("Body larger than the limit"),
             "415": _error("Unsupported content type"),
-            "422": _error("Invalid record: every offending field by its path"),
+            "422": _error("Invalid record, or a control character in the address or the query string: every "
+                          "offending field by its path"),
             "500": _error("Unexpected failure, with an incident id"),
             "503": _error("The screening could not be recorded (database unavailable); nothing was written"),
             **_ACCESS,
@@ -94,6 +97,7 @@ def openapi_document() -> dict:
                     "summary": "List the trials and their rule-set versions",
                     "responses": {
                         "200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/TrialSummary"}}),
+                        **_CONTROL,
                         **_ACCESS,
                     },
                 }
@@ -108,6 +112,7 @@ def openapi_document() -> dict:
                     "responses": {
                         "200": _ok({"$ref": "#/components/schemas/TrialDetail"}),
                         "404": _error("Unknown trial"),
+                        **_CONTROL,
                         **_ACCESS,
                     },
                 }
@@ -117,6 +122,7 @@ def openapi_document() -> dict:
                     "summary": "The field catalogue: types, accepted units, LOINC codes",
                     "responses": {
                         "200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/FieldView"}}),
+                        **_CONTROL,
                         **_ACCESS,
                     },
                 }
