@@ -12,7 +12,8 @@ _EXPORTS = {
     "InvalidRecord": ".model.errors", "FieldError": ".model.errors", "UnknownTrial": ".screening",
     "EngineDisagreement": ".engine", "RuleSetError": ".rules",
     "record_from_bundle": ".fhir", "FhirImport": ".fhir",
-    "Report": ".model.report", "PatientRecord": ".model.record",
+    "Report": ".model.report", "Verdict": ".model.verdict", "Status": ".model.verdict",
+    "PatientRecord": ".model.record",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

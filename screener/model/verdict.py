@@ -1,0 +1,60 @@
+"""A criterion's status and a screening's verdict, declared once: their JSON words and how people read them.
+
+Both are str-valued enums (StrEnum): a member is its JSON word ("pass", "no_known_exclusion"), equal to it, hashed
+as it and formatted as it, so reports, the audit store's verdict column, the CSV files and the trail's hashes keep
+the same strings. In strict pydantic models the JSON word validates; in Python only a member does.
+"""
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """A criterion's outcome, in the order the report counts them."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        """The word on the page and on the command line: PASS, FAIL, UNKNOWN."""
+        return self.value.upper()
+
+    @property
+    def tone(self) -> str:
+        """How a page marks it (status-pass …); words and a symbol carry it too, never colour alone."""
+        return self.value
+
+
+class Verdict(StrEnum):
+    """A screening's overall outcome, declared best first: `rank` is that order (candidates, batch files, filters)."""
+
+    label: str  # the words on the banner, in tables and on the command line's VERDICT line
+    tone: str  # a Status tone, or "partial": how a page marks it
+    passing: bool  # every encoded criterion passes: a candidate whatever the disease (candidates.py)
+    rank: int  # the position in this declaration, 0 the best
+
+    def __new__(cls, value: str, label: str, tone: str, passing: bool):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label, member.tone, member.passing = label, tone, passing
+        member.rank = len(cls._member_names_)
+        return member
+
+    ELIGIBLE = "eligible", "ELIGIBLE", Status.PASS.tone, True
+    # Every criterion of a PARTIAL rule set passes. Never "eligible": the source's other criteria are not encoded,
+    # so eligibility cannot be claimed.
+    NO_KNOWN_EXCLUSION = "no_known_exclusion", "NO KNOWN EXCLUSION — PARTIAL", "partial", True
+    INCOMPLETE = "incomplete", "INCOMPLETE", Status.UNKNOWN.tone, False
+    INELIGIBLE = "ineligible", "INELIGIBLE", Status.FAIL.tone, False
+
+    @property
+    def words(self) -> str:
+        """The verdict in running text and in choices: "no known exclusion"."""
+        return self.value.replace("_", " ")
+
+    def line(self, criteria: int) -> str:
+        """The verdict line (Report.verdict_text): the label; for a partial rule set also how many criteria it
+        encodes, so the line never claims more than was judged."""
+        if self is not Verdict.NO_KNOWN_EXCLUSION:
+            return self.label
+        return f"{self.label}, {criteria} criteri{'on' if criteria == 1 else 'a'} encoded"
