@@ -13,7 +13,7 @@ from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
 from .facts.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
 from .model.dates import parse_date, today
-from .model.errors import FieldError, InvalidRecord, field_errors, render_path, validation_message
+from .model.errors import FieldError, InvalidRecord, ScreenerError, field_errors, render_path, validation_message
 from .model.json_text import load_json
 from .model.record import PatientRecord
 from .model.report import Coverage, CriterionResult, Evidence, InputWarning, Recruitment, Report
@@ -24,7 +24,7 @@ from .model.verdict import Status, Verdict
 from .rules import load_rule_sets, load_tables
 
 
-class UnknownTrial(KeyError):
+class UnknownTrial(KeyError, ScreenerError):
     pass
 
 

@@ -9,7 +9,7 @@ import screener.facts
 
 def test_the_package_exports_exactly_these_names():
     assert sorted(screener.__all__) == sorted([
-        "screen", "screen_all", "parse_record", "record_from_bundle", "FhirImport", "InvalidRecord",
+        "screen", "screen_all", "parse_record", "record_from_bundle", "FhirImport", "ScreenerError", "InvalidRecord",
         "FieldError", "UnknownTrial", "EngineDisagreement", "RuleSetError", "Report", "Verdict", "Status",
         "PatientRecord"])
     assert sorted(screener.facts.__all__) == sorted([
@@ -24,7 +24,7 @@ def test_the_package_exports_exactly_these_names():
 
 
 def test_every_exported_name_resolves_to_its_definition():
-    from screener.model.errors import InvalidRecord
+    from screener.model.errors import InvalidRecord, ScreenerError
     from screener.model.verdict import Verdict
     from screener.screening import screen
 
@@ -32,7 +32,7 @@ def test_every_exported_name_resolves_to_its_definition():
         for name in module.__all__:
             assert getattr(module, name) is not None, (module.__name__, name)
     assert screener.screen is screen and screener.InvalidRecord is InvalidRecord
-    assert screener.Verdict is Verdict
+    assert screener.ScreenerError is ScreenerError and screener.Verdict is Verdict
     assert screener.facts.slot_name(screener.facts.LabFact("spo2")) == "lab.spo2"
 
 

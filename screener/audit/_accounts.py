@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..model.errors import ScreenerError
 from ._errors import store_boundary
 from ._models import ApiToken, User
 from ._store import AuditStore, _now
@@ -37,7 +38,7 @@ class Principal:
         return f"user:{self.username}" if self.via == "session" else f"{self.via}({self.username})"
 
 
-class AccountError(ValueError):
+class AccountError(ValueError, ScreenerError):
     pass
 
 

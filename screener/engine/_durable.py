@@ -34,6 +34,7 @@ import durable_rules_engine as _native
 from durable import engine as _durable_engine
 
 from .. import config
+from ..model.errors import ScreenerError
 from ..model.report import Status
 from .compile import NEGATED_OP, CompiledRuleSet, Leaf
 
@@ -41,7 +42,7 @@ MAX_NODES_PER_RULE = 14  # measured limit is 15; one spare
 _DURABLE_OP = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
 
 
-class EngineFault(RuntimeError):
+class EngineFault(RuntimeError, ScreenerError):
     """durable-rules did something the compiled rules make impossible; the screening must not be reported."""
 
 
