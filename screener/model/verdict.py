@@ -8,7 +8,7 @@ from enum import StrEnum
 
 
 class Status(StrEnum):
-    """A criterion's outcome, in the order the report counts them."""
+    """A criterion's outcome: pass, fail, or unknown (the data given does not settle it)."""
 
     PASS = "pass"
     FAIL = "fail"
@@ -26,12 +26,14 @@ class Status(StrEnum):
 
 
 class Verdict(StrEnum):
-    """A screening's overall outcome, declared best first: `rank` is that order (candidates, batch files, filters)."""
+    """A screening's overall outcome, best first. eligible: every criterion passes. no_known_exclusion: every
+    criterion of a partial rule set passes; eligibility cannot be claimed. incomplete: none fails, some cannot be
+    judged yet. ineligible: a criterion fails."""
 
     label: str  # the words on the banner, in tables and on the command line's VERDICT line
     tone: str  # a Status tone, or "partial": how a page marks it
     passing: bool  # every encoded criterion passes: a candidate whatever the disease (candidates.py)
-    rank: int  # the position in this declaration, 0 the best
+    rank: int  # the position in this declaration, 0 the best: the one order of candidates, batch files, filters
 
     def __new__(cls, value: str, label: str, tone: str, passing: bool):
         member = str.__new__(cls, value)
