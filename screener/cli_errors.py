@@ -41,7 +41,7 @@ def record_errors(errors: list[dict[str, str]]) -> InputError:
 
 def translate(exc: Exception) -> click.ClickException:
     """The one-line report for an exception a command let through."""
-    from .audit import AccountError, StoreError
+    from .audit import AccountError, MissingKey, StoreError
     from .rules import RuleSetError
     from .screening import InvalidRecord
 
@@ -65,6 +65,8 @@ def translate(exc: Exception) -> click.ClickException:
         return InputError(*first, *rest, heading=f"The rule file {exc.file} cannot be loaded:")
     if isinstance(exc, AccountError):
         return InputError("account", str(exc))
+    if isinstance(exc, MissingKey):
+        return InputError("audit key", str(exc))
     if isinstance(exc, StoreError):
         return StoreUnavailable(f"the audit store could not be used ({exc.kind}); nothing was changed")
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):

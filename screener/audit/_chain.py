@@ -44,11 +44,27 @@ class Verification:
     head: str
     first_bad: int | None = None
     problem: str | None = None
+    # What the chain does not cover but vouches for: users and api_tokens rows it does not account for, the
+    # append-only triggers, the schema revision (_access.py, _schema.py). Any of them makes ok False.
+    access: tuple[str, ...] = ()
+
+    def with_access(self, problems: list[str]) -> "Verification":
+        if not problems:
+            return self
+        return Verification(False, self.events, self.screenings, self.head, self.first_bad,
+                            self.problem or problems[0], tuple(problems))
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.events}:{self.head}"
 
     def __str__(self) -> str:
         if self.ok:
             return f"OK: {self.events} events, {self.screenings} screenings, chain head {self.head}"
-        return f"TAMPERED at event {self.first_bad}: {self.problem}"
+        where = f"at event {self.first_bad}" if self.first_bad is not None else "outside the chain"
+        lines = [f"TAMPERED {where}: {self.problem}"]
+        lines += [f"  also: {problem}" for problem in self.access if problem != self.problem]
+        return "\n".join(lines)
 
 
 def verify(key: bytes, events, screenings: dict, anchors: dict[int, str] | None = None) -> Verification:
