@@ -224,6 +224,7 @@ def restore(src: Path, url: str, key_file: Path, env_key: bytes | None, actor: s
 
 def _restore_sqlite(source: Path, target: Path, key: bytes, manifest: dict) -> None:
     staging = target.with_name(target.name + ".restoring")
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     staging.unlink(missing_ok=True)
     shutil.copyfile(source, staging)
     os.chmod(staging, 0o600)
