@@ -403,6 +403,21 @@ def verify_command(anchors):
     sys.exit(0 if result.ok else 1)
 
 
+@audit_group.command("rotate-key")
+def rotate_key_command():
+    """Put a new audit key in use, announced by an event signed with the old key; the old keys stay in the ring
+    (instance/audit.key) to verify earlier events. Stop the service first; back up afterwards."""
+    from .audit import open_store, rotate_key
+    from .audit._rotation import RotationRefused
+
+    try:
+        seq = rotate_key(open_store(), config.SCREENER_INSTANCE_PATH, _admin_actor(), bool(config.SCREENER_AUDIT_KEY))
+    except RotationRefused as exc:
+        raise InputError("audit key", str(exc)) from None
+    click.echo(f"rotated: event {seq} puts the new key in use; instance/audit.key holds the ring (keep a copy apart "
+               "from the data, as before)")
+
+
 @audit_group.command("events")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 def events_command(limit):

@@ -176,3 +176,27 @@ def test_a_new_store_gets_its_key(tmp_path, monkeypatch):
     _point_at(monkeypatch, f"sqlite:///{tmp_path / 'new.sqlite3'}", tmp_path / "instance")
     assert _cli("audit", "verify").exit_code == 0
     assert oct(os.stat(tmp_path / "instance" / "audit.key").st_mode & 0o777) == "0o600"
+
+
+def test_rotate_key_signs_a_rotation_event_and_the_trail_verifies_across_it(site, second_url, tmp_path, monkeypatch):
+    old = (site["instance"] / "audit.key").read_text()
+    rotated = _cli("audit", "rotate-key")
+    assert rotated.exit_code == 0, rotated.output
+    ring = (site["instance"] / "audit.key").read_text().splitlines()
+    assert len(ring) == 2 and ring[0] == old.strip()
+    store = open_store(site["url"], site["instance"])
+    assert store.events()[-1].action == "audit.key_rotated" and store.key == ring[1].encode()
+    _record(store)  # chained under the new key
+    assert Accounts(store).token_principal(site["secret"]).username == "screener1"  # made under the old key
+    assert _cli("audit", "verify").exit_code == 0
+    dest = tmp_path / "backup"
+    assert _cli("backup", dest).exit_code == 0  # the backup carries the whole ring
+    restored = tmp_path / "restored"
+    _point_at(monkeypatch, second_url, restored)
+    assert _cli("restore", dest).exit_code == 0
+    assert _cli("audit", "verify").exit_code == 0
+    # Without the old key, the events before the rotation cannot be verified; with only the old key, those after.
+    (restored / "audit.key").write_text(ring[1] + "\n")
+    assert _cli("audit", "verify").exit_code == 1
+    (restored / "audit.key").write_text(ring[0] + "\n")
+    assert _cli("audit", "verify").exit_code == 1

@@ -208,3 +208,42 @@ def test_no_secret_or_stored_hash_is_in_the_trail(site):
     for secret in (site["secret"], site["revoked_secret"], site["admin_password"], site["screener_password"],
                    *hashes):
         assert secret not in trail
+
+
+def test_accounts_made_before_the_trail_recorded_access_upgrade_to_a_verified_baseline(database_url, tmp_path):
+    """A store at revision 0006 (the release before access was in the chain), its accounts made as that release
+    made them (events without state), upgrades: every account gets a baseline event, the trail verifies, its token
+    still works; a row edited after the upgrade is reported like any other."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from screener.audit import AuditStore, load_key
+    from screener.audit._store import _MIGRATIONS
+
+    store = AuditStore(database_url, load_key(tmp_path, database_url))
+    alembic = Config()
+    alembic.set_main_option("script_location", str(_MIGRATIONS))
+    with store.engine.begin() as connection:
+        alembic.attributes["connection"] = connection
+        command.upgrade(alembic, "0006")
+    _record(store)
+    secret = "scr_" + "x" * 43
+    with store.sessions.begin() as session:
+        session.execute(text(
+            f"INSERT INTO users ({USER_COLUMNS}) VALUES ('old', 'scrypt:32768:8:1$salt$00', 'screener', true, "
+            "'2026-01-01T00:00:00Z', 0, false)"))
+        store.append(session, "cli:root", "user.created", "old", {"role": "screener"})
+        session.execute(text(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, revoked_at) SELECT "
+            f"'0123456789abcdef', id, 'EHR', '{hashlib.sha256(secret.encode()).hexdigest()}', "
+            "'2026-01-01T00:00:00Z', '2999-01-01T00:00:00Z', NULL FROM users WHERE username = 'old'"))
+        store.append(session, "cli:root", "token.created", "0123456789abcdef",
+                     {"user": "old", "expires_at": "2999-01-01T00:00:00Z"})
+    upgraded = open_store(database_url, tmp_path)
+    assert [e.action for e in upgraded.events()[-2:]] == ["user.baseline", "token.baseline"]
+    assert upgraded.verify().ok
+    assert Accounts(upgraded).token_principal(secret).username == "old"
+    tamper(upgraded, "UPDATE users SET role = 'admin' WHERE username = 'old'")
+    result = upgraded.verify()
+    assert not result.ok and "role is 'admin' but the audit trail says 'screener'" in result.problem

@@ -7,7 +7,7 @@ from ..lazy import lazy_exports
 from ._chain import Verification
 from ._errors import StoreError, store_boundary
 from ._files import private_folder
-from ._key import MissingKey, count_events, fingerprint, key_path, load_key
+from ._key import MissingKey, count_events, fingerprint, key_path, load_key, load_keys
 from ._models import AuditEvent, Screening
 from ._store import AuditStore, record_of, report_of
 
@@ -25,7 +25,8 @@ def open_store(url: str | None = None, instance_path: Path | None = None) -> Aud
     """The store at url (default: database_url()), migrated to the latest schema."""
     instance = Path(instance_path or config.SCREENER_INSTANCE_PATH)
     url = url or database_url(instance)
-    store = AuditStore(url, load_key(instance, url))
+    *old_keys, key = load_keys(instance, url)
+    store = AuditStore(url, key, tuple(old_keys))
     store.migrate()
     return store
 
@@ -75,6 +76,7 @@ _LAZY = {
     "read_manifest": "._backup",
     "remembered": "._anchor",
     "remember": "._anchor",
+    "rotate_key": "._rotation",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
@@ -91,6 +93,7 @@ __all__ = [
     "fingerprint",
     "key_path",
     "load_key",
+    "load_keys",
     "open_store",
     "private_folder",
     "record_of",

@@ -121,30 +121,31 @@ def check_all(session: Session) -> list[str]:
     return problems
 
 
-def _trusted(key: bytes, events: list[AuditEvent]) -> bool:
-    """Each event's own HMAC (the links between events are `audit verify`'s to check; forging one needs the key)."""
-    return all(hmac.compare_digest(event.hash, event_hash(
+def _trusted(keys: tuple[bytes, ...], events: list[AuditEvent]) -> bool:
+    """Each event's own HMAC under one of the ring's keys (the links between events, and which key signs which
+    stretch, are `audit verify`'s to check; forging an event needs a key)."""
+    return all(any(hmac.compare_digest(event.hash, event_hash(
         key, event.prev_hash, event.seq, event.recorded_at, event.actor, event.action, event.subject,
-        event.details_json)) for event in events)
+        event.details_json)) for key in keys) for event in events)
 
 
-def _expected(session: Session, key: bytes, actions: tuple[str, ...], subject: str) -> dict | None:
+def _expected(session: Session, keys: tuple[bytes, ...], actions: tuple[str, ...], subject: str) -> dict | None:
     events = list(session.scalars(
         select(AuditEvent).where(AuditEvent.subject == subject, AuditEvent.action.in_(actions))
         .order_by(AuditEvent.seq)))
-    if not events or not _trusted(key, events):
+    if not events or not _trusted(keys, events):
         return None
     users, tokens = _replay(events)
     return (users if actions == USER_ACTIONS else tokens).get(subject)
 
 
-def user_problems(session: Session, key: bytes, user: User) -> list[str]:
+def user_problems(session: Session, keys: tuple[bytes, ...], user: User) -> list[str]:
     """Whether one signed-in user's row is what the trail says (a read of that user's events, by index)."""
-    return differences("user", user.username, _expected(session, key, USER_ACTIONS, user.username),
+    return differences("user", user.username, _expected(session, keys, USER_ACTIONS, user.username),
                        user_row_state(user))
 
 
-def token_problems(session: Session, key: bytes, token_id: str, username: str, token_hash: str, expires_at: str,
-                   revoked: bool) -> list[str]:
-    return differences("api token", token_id, _expected(session, key, TOKEN_ACTIONS, token_id),
+def token_problems(session: Session, keys: tuple[bytes, ...], token_id: str, username: str, token_hash: str,
+                   expires_at: str, revoked: bool) -> list[str]:
+    return differences("api token", token_id, _expected(session, keys, TOKEN_ACTIONS, token_id),
                        token_state(username, token_hash, expires_at, revoked))

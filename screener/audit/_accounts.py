@@ -125,7 +125,7 @@ class Accounts:
         """The user if the trail accounts for its row; None (refused, logged) if not."""
         if user is None:
             return None
-        problems = user_problems(session, self.store.key, user)
+        problems = user_problems(session, self.store.keys, user)
         if problems:
             _log.error("refused: %s", "; ".join(problems))
             return None
@@ -226,7 +226,7 @@ class Accounts:
                 return None
             # A token or user row the trail does not account for (inserted, moved to another user, extended,
             # un-revoked, a role edited) is refused: access is granted only as the trail records it.
-            problems = token_problems(session, self.store.key, token.id, user.username, token_hash,
+            problems = token_problems(session, self.store.keys, token.id, user.username, token_hash,
                                       token.expires_at, False)
             if problems or self._accounted(session, user) is None:
                 if problems:

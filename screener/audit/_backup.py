@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from ._chain import Verification
-from ._key import KEY_FILE, fingerprint, write_key
+from ._key import KEY_FILE, fingerprint, read_keys, write_key
 from ._models import ApiToken, AuditEvent, Screening, User
 from ._store import AuditStore, head_revision, verify_session
 
@@ -79,15 +79,15 @@ def _counts(session: Session) -> dict:
         ("audit_events", AuditEvent), ("screenings", Screening), ("users", User), ("api_tokens", ApiToken))}
 
 
-def _inspect(session: Session, key: bytes, head: str | None) -> tuple[Verification, dict]:
-    return verify_session(session, key, head=head), _counts(session)
+def _inspect(session: Session, keys: tuple[bytes, ...], head: str | None) -> tuple[Verification, dict]:
+    return verify_session(session, keys, head=head), _counts(session)
 
 
-def _inspect_sqlite_file(path: Path, key: bytes, head: str | None) -> tuple[Verification, dict]:
+def _inspect_sqlite_file(path: Path, keys: tuple[bytes, ...], head: str | None) -> tuple[Verification, dict]:
     engine = create_engine(f"sqlite:///{path}")
     try:
         with Session(engine) as session:
-            return _inspect(session, key, head)
+            return _inspect(session, keys, head)
     finally:
         engine.dispose()
 
@@ -116,7 +116,7 @@ def backup(store: AuditStore, dest: Path, actor: str) -> dict:
             verification, counts = _backup_postgresql(store, dest / PG_FILE)
             data = PG_FILE
         _refuse(verification, "the store")
-        write_key(dest / KEY_FILE, store.key)
+        write_key(dest / KEY_FILE, store.keys)  # the whole ring: a rotated trail needs its earlier keys
         manifest = {
             "format": FORMAT,
             "made_by": f"screener {metadata.version('trial-screener')}",
@@ -151,7 +151,7 @@ def _backup_sqlite(store: AuditStore, target: Path) -> tuple[Verification, dict]
         copy.close()
         source.close()
     os.chmod(target, 0o600)
-    return _inspect_sqlite_file(target, store.key, head_revision())
+    return _inspect_sqlite_file(target, store.keys, head_revision())
 
 
 def _backup_postgresql(store: AuditStore, target: Path) -> tuple[Verification, dict]:
@@ -165,13 +165,13 @@ def _backup_postgresql(store: AuditStore, target: Path) -> tuple[Verification, d
             _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
                   f"--file={target}", f"--dbname={conninfo}"], env)
             with Session(bind=connection) as session:
-                result = _inspect(session, store.key, head_revision())
+                result = _inspect(session, store.keys, head_revision())
     os.chmod(target, 0o600)
     return result
 
 
-def read_manifest(src: Path) -> tuple[dict, bytes]:
-    """The manifest and key of a backup folder, every file checked against the manifest's digests."""
+def read_manifest(src: Path) -> tuple[dict, tuple[bytes, ...]]:
+    """The manifest and key ring of a backup folder, every file checked against the manifest's digests."""
     try:
         manifest = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -184,10 +184,10 @@ def read_manifest(src: Path) -> tuple[dict, bytes]:
             raise BackupError(f"{name} in the backup is missing or differs from its manifest digest")
     if KEY_FILE not in manifest.get("files", {}):
         raise BackupError("the backup holds no key")
-    key = (src / KEY_FILE).read_text().strip().encode()
-    if fingerprint(key) != manifest.get("key_fingerprint"):
+    keys = read_keys(src / KEY_FILE)
+    if not keys or fingerprint(keys[-1]) != manifest.get("key_fingerprint"):
         raise BackupError("the backup's key is not the key its manifest names")
-    return manifest, key
+    return manifest, keys
 
 
 def _matches(manifest: dict, verification: Verification, counts: dict) -> None:
@@ -200,11 +200,11 @@ def _matches(manifest: dict, verification: Verification, counts: dict) -> None:
 def restore(src: Path, url: str, key_file: Path, env_key: bytes | None, actor: str) -> dict:
     """Restore the backup folder src into the empty store at url and put its key at key_file; nothing is kept
     unless the restored trail verifies and matches the manifest. Returns the manifest."""
-    manifest, key = read_manifest(src)
-    if env_key is not None and env_key != key:
-        raise BackupError("SCREENER_AUDIT_KEY is set to another key than the backup's: unset it or set it to the "
-                          "backup's key")
-    if env_key is None and key_file.exists() and key_file.read_text().strip().encode() != key:
+    manifest, keys = read_manifest(src)
+    if env_key is not None and (env_key,) != keys:
+        raise BackupError("SCREENER_AUDIT_KEY is set to another key than the backup's: unset it (the backup's "
+                          "audit.key is then used) or set it to the backup's key")
+    if env_key is None and key_file.exists() and read_keys(key_file) != keys:
         raise BackupError(f"{key_file} holds another key than the backup's: move it away first (keep it)")
     from ._key import count_events
 
@@ -214,22 +214,22 @@ def restore(src: Path, url: str, key_file: Path, env_key: bytes | None, actor: s
     if manifest.get("database") != database:
         raise BackupError(f"the backup is of a {manifest.get('database')} store, the target is {database}")
     if database == "sqlite":
-        _restore_sqlite(src / SQLITE_FILE, _sqlite_path(url), key, manifest)
+        _restore_sqlite(src / SQLITE_FILE, _sqlite_path(url), keys, manifest)
     else:
-        _restore_postgresql(src / PG_FILE, url, key, manifest)
+        _restore_postgresql(src / PG_FILE, url, keys, manifest)
     if env_key is None and not key_file.exists():
-        write_key(key_file, key)
+        write_key(key_file, keys)
     return manifest
 
 
-def _restore_sqlite(source: Path, target: Path, key: bytes, manifest: dict) -> None:
+def _restore_sqlite(source: Path, target: Path, keys: tuple[bytes, ...], manifest: dict) -> None:
     staging = target.with_name(target.name + ".restoring")
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     staging.unlink(missing_ok=True)
     shutil.copyfile(source, staging)
     os.chmod(staging, 0o600)
     try:
-        _matches(manifest, *_inspect_sqlite_file(staging, key, manifest.get("schema_revision")))
+        _matches(manifest, *_inspect_sqlite_file(staging, keys, manifest.get("schema_revision")))
         for suffix in ("-wal", "-shm", "-journal"):  # of an empty target store: they would not belong to the copy
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         os.replace(staging, target)
@@ -237,7 +237,7 @@ def _restore_sqlite(source: Path, target: Path, key: bytes, manifest: dict) -> N
         staging.unlink(missing_ok=True)
 
 
-def _restore_postgresql(source: Path, url: str, key: bytes, manifest: dict) -> None:
+def _restore_postgresql(source: Path, url: str, keys: tuple[bytes, ...], manifest: dict) -> None:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
@@ -248,7 +248,7 @@ def _restore_postgresql(source: Path, url: str, key: bytes, manifest: dict) -> N
               f"--dbname={conninfo}", str(source)], env)
         try:
             with Session(engine) as session:
-                _matches(manifest, *_inspect(session, key, manifest.get("schema_revision")))
+                _matches(manifest, *_inspect(session, keys, manifest.get("schema_revision")))
         except BaseException:
             with engine.begin() as connection:  # the target was empty: leave it so
                 connection.execute(text("DROP SCHEMA public CASCADE"))

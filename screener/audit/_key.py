@@ -4,7 +4,6 @@ A new key beside existing events would chain new events under it; putting the re
 break the trail at the first new event ("TAMPERED at event 1" after a restore without audit.key). So a key is
 created only when the store holds no events yet; otherwise the key must be restored (docs/operations.md).
 """
-import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -30,11 +29,6 @@ class MissingKey(Exception):
         )
 
 
-def fingerprint(key: bytes) -> str:
-    """A public name for a key (SHA-256 of a hash of it): says which key, reveals nothing usable."""
-    return hashlib.sha256(b"screener audit key\0" + key).hexdigest()
-
-
 @store_boundary
 def count_events(url: str) -> int:
     """How many audit events the store at url holds; 0 when it has no trail yet (no file, no table). Does not create
@@ -57,21 +51,43 @@ def key_path(instance_path: Path) -> Path:
     return Path(instance_path) / KEY_FILE
 
 
-def load_key(instance_path: Path, url: str) -> bytes:
-    """SCREENER_AUDIT_KEY, else instance/audit.key; created (owner-only) only for a store without events."""
+def load_keys(instance_path: Path, url: str) -> tuple[bytes, ...]:
+    """The key ring, oldest first, the last one in use: SCREENER_AUDIT_KEY (one key), else instance/audit.key (one
+    key a line: `screener audit rotate-key` adds a line). Created (owner-only) only for a store without events."""
     if config.SCREENER_AUDIT_KEY:
-        return config.SCREENER_AUDIT_KEY.encode()
+        return (config.SCREENER_AUDIT_KEY.encode(),)
     path = private_folder(instance_path) / KEY_FILE
-    if not path.exists():
+    keys = read_keys(path) if path.exists() else ()
+    if not keys:  # no file, or an empty one
         events = count_events(url)  # a database that cannot be read raises StoreError: no key is made then either
         if events:
             raise MissingKey(path, events)
-        write_key(path, secrets.token_hex(32).encode())
-    return path.read_text().strip().encode()
+        keys = (new_key(),)
+        write_key(path, keys, replace=path.exists())
+    return keys
 
 
-def write_key(path: Path, key: bytes) -> None:
-    """Write a key file readable by the owner only; never over an existing one."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def load_key(instance_path: Path, url: str) -> bytes:
+    """The key in use (see load_keys)."""
+    return load_keys(instance_path, url)[-1]
+
+
+def new_key() -> bytes:
+    return secrets.token_hex(32).encode()
+
+
+def read_keys(path: Path) -> tuple[bytes, ...]:
+    return tuple(line.strip().encode() for line in path.read_text().splitlines() if line.strip())
+
+
+def write_key(path: Path, keys: tuple[bytes, ...], replace: bool = False) -> None:
+    """Write a key file readable by the owner only, one key a line; over an existing one only when replace (then
+    atomically: a crash leaves the old file or the new one, never half of one)."""
+    staging = path.with_name(path.name + ".new") if replace else path
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL), 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key.decode() + "\n")
+        handle.write("".join(key.decode() + "\n" for key in keys))
+        handle.flush()
+        os.fsync(handle.fileno())
+    if replace:
+        os.replace(staging, path)

@@ -77,9 +77,10 @@ def _sqlite_engine(url: str, begin: str = "BEGIN IMMEDIATE", synchronous: str | 
 
 @store_boundary
 class AuditStore:
-    def __init__(self, url: str, key: bytes):
+    def __init__(self, url: str, key: bytes, old_keys: tuple[bytes, ...] = ()):
         self.url = url
-        self.key = key
+        self.key = key  # new events are chained under this one
+        self.keys = (*old_keys, key)  # every key the chain was made with, oldest first (rotate-key adds one)
         if url.startswith("sqlite"):
             self.engine = _sqlite_engine(url)
             # Long reads (exports, amendment impact) take a snapshot without the write lock, so screenings go on.
@@ -215,7 +216,7 @@ class AuditStore:
     def verify(self, anchors: dict[int, str] | None = None) -> Verification:
         """The chain, then what it vouches for (access rows, triggers, schema), on one snapshot."""
         with Session(self.reader) as session, session.begin():
-            return verify_session(session, self.key, anchors)
+            return verify_session(session, self.keys, anchors)
 
     def access_problems(self) -> list[str]:
         """Users and api_tokens rows the chain does not account for, and missing protections (a quick check, for the
@@ -228,13 +229,13 @@ _THIS_RELEASE = object()
 
 
 def verify_session(
-    session: Session, key: bytes, anchors: dict[int, str] | None = None, head=_THIS_RELEASE
+    session: Session, keys: tuple[bytes, ...], anchors: dict[int, str] | None = None, head=_THIS_RELEASE
 ) -> Verification:
     """verify() on a session's snapshot, then the access rows and the schema. head: the migration revision the
     store must be at (default: this release's; a backup names its own)."""
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
     screenings = {row.id: row for row in session.scalars(select(Screening))}
-    result = verify(key, events, screenings, anchors)
+    result = verify(keys, events, screenings, anchors)
     head = head_revision() if head is _THIS_RELEASE else head
     return result.with_access(schema_problems(session.connection(), head) + check_all(session))
 
