@@ -5,9 +5,10 @@ from pathlib import Path
 from .. import config
 from ..lazy import lazy_exports
 from ._chain import Verification
+from ._chain import key_fingerprint as fingerprint
 from ._errors import StoreError, store_boundary
 from ._files import private_folder
-from ._key import MissingKey, count_events, fingerprint, key_path, load_key, load_keys
+from ._key import MissingKey, count_events, key_path, load_key, load_keys
 from ._models import AuditEvent, Screening
 from ._store import AuditStore, record_of, report_of
 

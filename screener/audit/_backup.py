@@ -24,7 +24,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from ._chain import Verification
-from ._key import KEY_FILE, fingerprint, read_keys, write_key
+from ._chain import key_fingerprint as fingerprint
+from ._key import KEY_FILE, read_keys, write_key
 from ._models import ApiToken, AuditEvent, Screening, User
 from ._store import AuditStore, head_revision, verify_session
 
