@@ -407,8 +407,7 @@ def verify_command(anchors):
 def rotate_key_command():
     """Put a new audit key in use, announced by an event signed with the old key; the old keys stay in the ring
     (instance/audit.key) to verify earlier events. Stop the service first; back up afterwards."""
-    from .audit import open_store, rotate_key
-    from .audit._rotation import RotationRefused
+    from .audit import RotationRefused, open_store, rotate_key
 
     try:
         seq = rotate_key(open_store(), config.SCREENER_INSTANCE_PATH, _admin_actor(), bool(config.SCREENER_AUDIT_KEY))

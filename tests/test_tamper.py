@@ -218,7 +218,8 @@ def test_accounts_made_before_the_trail_recorded_access_upgrade_to_a_verified_ba
     from alembic.config import Config
     from sqlalchemy import text
 
-    from screener.audit import AuditStore, load_key
+    from screener.audit import AuditStore
+    from screener.audit._key import load_key
     from screener.audit._store import _MIGRATIONS
 
     store = AuditStore(database_url, load_key(tmp_path, database_url))

@@ -5,10 +5,9 @@ from pathlib import Path
 from .. import config
 from ..lazy import lazy_exports
 from ._chain import Verification
-from ._chain import key_fingerprint as fingerprint
 from ._errors import StoreError, store_boundary
 from ._files import private_folder
-from ._key import MissingKey, count_events, key_path, load_key, load_keys
+from ._key import MissingKey, key_path, load_key, load_keys
 from ._models import AuditEvent, Screening
 from ._store import AuditStore, record_of, report_of
 
@@ -74,10 +73,10 @@ _LAZY = {
     "BackupError": "._backup",
     "backup": "._backup",
     "restore": "._backup",
-    "read_manifest": "._backup",
     "remembered": "._anchor",
     "remember": "._anchor",
     "rotate_key": "._rotation",
+    "RotationRefused": "._rotation",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
@@ -89,12 +88,8 @@ __all__ = [
     "Screening",
     "StoreError",
     "Verification",
-    "count_events",
     "database_url",
-    "fingerprint",
     "key_path",
-    "load_key",
-    "load_keys",
     "open_store",
     "private_folder",
     "record_of",

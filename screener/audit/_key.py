@@ -23,9 +23,9 @@ class MissingKey(Exception):
     def __init__(self, path: Path, events: int):
         self.path, self.events = path, events
         super().__init__(
-            f"the audit store holds {events} audit events but their key is missing: neither SCREENER_AUDIT_KEY nor "
-            f"{path} is set. Restore the key from where it is kept (docs/operations.md, key custody); a new key "
-            "would break the trail, so none is created"
+            f"the audit store holds {events} audit event{'s' if events != 1 else ''} but their key is missing: "
+            f"SCREENER_AUDIT_KEY is not set and {path} does not exist. Restore the key from where it is kept "
+            "(docs/operations.md, key custody); a new key would break the trail, so none is created"
         )
 
 
