@@ -248,3 +248,22 @@ def test_accounts_made_before_the_trail_recorded_access_upgrade_to_a_verified_ba
     tamper(upgraded, "UPDATE users SET role = 'admin' WHERE username = 'old'")
     result = upgraded.verify()
     assert not result.ok and "role is 'admin' but the audit trail says 'screener'" in result.problem
+
+
+def test_the_service_logs_every_unaccounted_row_at_first_use_and_refuses_the_token(tmp_path, caplog):
+    from screener.web.storage import get_store
+
+    from .helpers import authorised, make_app
+
+    app = make_app(tmp_path)
+    client = authorised(app, "screener", "screener1")
+    assert client.get("/api/v1/trials").status_code == 200
+    with app.app_context():
+        tamper(get_store(), "UPDATE users SET role = 'admin' WHERE username = 'screener1'")
+    fresh = make_app(tmp_path)  # another worker starting on the same store
+    with fresh.app_context(), caplog.at_level("ERROR"):
+        get_store()
+    assert "audit trail check: user screener1: role is 'admin' but the audit trail says 'screener'" in caplog.text
+    same_token = fresh.test_client()
+    same_token.environ_base.update(client.environ_base)
+    assert same_token.get("/api/v1/trials").status_code == 401
