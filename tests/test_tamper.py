@@ -1,12 +1,12 @@
 """Every kind of tampering the outside probe tried (issue 23), reported by `screener audit verify` with no anchor
 given, on SQLite and PostgreSQL; and the service refuses a principal the trail does not account for.
 
-The kinds: the events (edited, deleted, reordered, forged, the trail emptied, the tail cut back with the service
-writing on), the screenings (edited, deleted, inserted), the api_tokens rows (inserted, moved to another user,
-extended, a revoked one reinstated, its secret swapped, deleted), the users rows (inserted, a role edited, a
-disabled user re-enabled, a password hash swapped, a forced password change cleared, deleted, renamed), and the
-protections (append-only triggers dropped, replaced by no-ops, disabled; the schema revision edited). The tail cut
-is caught by the head `audit verify` remembered outside the database (instance/audit.anchor).
+The kinds: the events (edited, deleted, the last one deleted, reordered, forged, the trail emptied, the tail cut
+back with the service writing on), the screenings (edited, deleted, inserted), the api_tokens rows (inserted, moved
+to another user, extended, a revoked one reinstated, its secret swapped, deleted), the users rows (inserted, a role
+edited, a disabled user re-enabled, a password hash swapped, a forced password change cleared, deleted, renamed),
+and the protections (append-only triggers dropped, replaced by no-ops, disabled). The tail cut (and the last event
+deleted) is caught by the head `audit verify` remembered outside the database (instance/audit.anchor).
 """
 import hashlib
 from datetime import date
@@ -98,6 +98,7 @@ def _sql(*statements):
 KINDS = {
     "event edited": (_sql("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2"), "edited or forged"),
     "event deleted": (_sql("DELETE FROM audit_events WHERE seq = 3"), "missing"),
+    "last event deleted": (_sql("DELETE FROM audit_events WHERE seq = {events}"), "cut back"),
     "events reordered": (_sql("UPDATE audit_events SET seq = -1 WHERE seq = 2",
                               "UPDATE audit_events SET seq = 2 WHERE seq = 3",
                               "UPDATE audit_events SET seq = 3 WHERE seq = -1"), "TAMPERED at event 2"),
