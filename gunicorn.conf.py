@@ -22,6 +22,10 @@ keepalive = 5
 # Request lines and headers are small for this API; bodies are bounded by the app (MAX_CONTENT_LENGTH).
 limit_request_line = 4094
 limit_request_fields = 50
+# gunicorn 25.1+ opens a control socket (gunicornc) by default, at ~/.gunicorn/gunicorn.ctl when XDG_RUNTIME_DIR is
+# unset: every instance a user runs on the host shares that path, so one took over another's socket and deleted it
+# on shutdown (issue 23, finding 10). Nothing here uses gunicornc: no socket.
+control_socket_disable = True
 # The access log holds method, path (trial id, as_of) and status: no patient data travels in URLs.
 accesslog = "-"
 errorlog = "-"

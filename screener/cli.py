@@ -37,6 +37,8 @@ def format_text(report) -> str:
     ]
     if report.recruitment:
         lines.append(f"  recruitment: {report.recruitment.status} (as of {spell_dates(report.recruitment.as_of)})")
+    for warning in report.warnings:
+        lines.append(_wrap(f"CHECK {warning.field}: {warning.message} (screened as entered)", "  "))
     if report.coverage.unknown_from_source:
         gaps = "; ".join(item.rstrip(".") for item in report.coverage.unknown_from_source)
         lines.append(_wrap(f"{'not encoded' if not report.coverage.complete else 'not in the source'}: {gaps}", "  "))
@@ -86,14 +88,26 @@ def _resource_type(raw: bytes) -> str | None:
     return data.get("resourceType") if isinstance(data, dict) else None
 
 
+def _today() -> date:
+    from .model.dates import today  # the one clock (imported here: --help loads no pydantic)
+
+    return today()
+
+
 def _as_of(value: str | None) -> date | None:
     """--as-of through the same strict parser as the API and the form (strptime took 2026-1-5 and 9999-12-31)."""
+    from .facts.plausibility import as_of_problem
     from .model.dates import parse_date
+    from .rules import load_tables
 
     try:
-        return parse_date(value) if value is not None else None
+        day = parse_date(value) if value is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    problem = as_of_problem(load_tables().impossible, day) if day is not None else None
+    if problem is not None:
+        raise click.BadParameter(problem.message, param_hint="--as-of")
+    return day
 
 
 def _echo_import(imported) -> None:
@@ -131,7 +145,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
     from .engine import EngineDisagreement
     from .screening import InvalidRecord, UnknownTrial, screen, screen_all
 
-    as_of_date: date = as_of or date.today()
+    as_of_date: date = as_of or _today()
     try:
         patient, imported = _read_record(record, as_of_date)
         if imported is not None:
@@ -190,7 +204,7 @@ def fhir_bundle_command(record, as_of, out):
 
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
-    as_of_date = as_of or date.today()
+    as_of_date = as_of or _today()
     try:
         patient, imported = _read_record(record, as_of_date)
     except InvalidRecord as exc:
@@ -484,7 +498,7 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     )
     try:
         summary = run_batch(
-            input_path, out_dir, list(trials) or None, as_of or date.today(), client=client, chunk_size=chunk_size
+            input_path, out_dir, list(trials) or None, as_of or _today(), client=client, chunk_size=chunk_size
         )
     finally:
         if client is not None:

@@ -33,12 +33,23 @@ _CATEGORY_LABELS = {
     "diagnosis.primary": "Primary diagnosis", "diagnosis.disease_status": "Disease status",
     "diagnosis.risk_group": "Risk group", "diagnosis.evaluable_disease": "Evaluable disease",
     "findings.seizures": "Seizures", "findings.hiv_status": "HIV status", "sex": "Sex",
+    "history.latest_hsct": "Most recent stem-cell transplant",
 }
 # Yes/no facts: (when true, when false, what to record).
 _BOOLEANS = {
     "diagnosis.pathology_confirmed": (
         "Pathology confirms the diagnosis",
         "Pathology does not confirm the diagnosis",
+        "whether pathology confirms the diagnosis",
+    ),
+    "diagnosis.newly_diagnosed": (
+        "Newly diagnosed",
+        "Not newly diagnosed",
+        "whether the disease is newly diagnosed",
+    ),
+    "diagnosis.tissue_confirmed": (
+        "Diagnosis confirmed on tissue",
+        "Diagnosis not confirmed on tissue",
         "whether pathology confirms the diagnosis",
     ),
     "diagnosis.marrow_tumor_cells": (
@@ -279,6 +290,8 @@ def _boolean_words(key, leaves):
         if fact.value is None:
             return f"{_upper_first(description)}: {_without_label(plain(fact.missing), description)}"
         text = yes if fact.value == 1 else no
+        if isinstance(key, DerivedFact) and not transplants and " (" in (fact.display or ""):
+            text += " (" + fact.display.split(" (", 1)[1]  # what it was derived from: "(disease status: relapsed)"
         if transplants and fact.value == 1:
             return f"{text}, most recent {when(fact.date)}"
         if transplants:
@@ -384,6 +397,9 @@ def _days_words(key: DaysSinceFact, leaves):
             )
             return text + ("" if good else f" — {need}")
         if fact.value == 0:
+            if recognised:
+                # The entry (or the entries whose daily doses add up) and the day's sum: why it counts.
+                return f"{_upper_first(plain(recognised))} — {need}"
             return f"{_upper_first(what)}{detail}: ongoing (clears only after it stops) — {need}"
         days = int(fact.value)
         clears = f"; {closing} on {when(fact.clears_on)}" if fact.clears_on else ""

@@ -1,7 +1,7 @@
 """Screen a patient record against a trial's rule set: validate, derive facts, evaluate, explain."""
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from pydantic import ValidationError
 
@@ -11,9 +11,11 @@ from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
+from .facts.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
+from .model.dates import today
 from .model.errors import FieldError, InvalidRecord, field_errors, render_path, validation_message
 from .model.record import PatientRecord
-from .model.report import Coverage, CriterionResult, Evidence, Recruitment, Report
+from .model.report import Coverage, CriterionResult, Evidence, InputWarning, Recruitment, Report
 from .model.ruleset import RuleSet
 from .model.trusted import trusted
 from .model.validate import validate_data
@@ -45,7 +47,10 @@ def _checked(validate, raw, as_of: date | None) -> PatientRecord:
         record = validate(raw)
     except ValidationError as exc:
         errors = field_errors(exc, "(record)")
-        raise InvalidRecord(errors + _cross_field_errors(raw, as_of, {e.field for e in errors})) from None
+        errors = _with_slips(errors, raw) + _cross_field_errors(raw, as_of, {e.field for e in errors})
+        if as_of is not None and (problem := as_of_problem(load_tables().impossible, as_of)) is not None:
+            errors.append(problem)
+        raise InvalidRecord(errors) from None
     if as_of is not None:
         check_as_of(record, as_of)
     return record
@@ -87,6 +92,32 @@ def _cross_field_errors(raw, as_of: date | None, reported: set[str]) -> list[Fie
     return errors
 
 
+def _with_slips(errors: list[FieldError], raw) -> list[FieldError]:
+    """A lab value the schema refused as impossible, reworded with the likely slip where the impossible-values
+    table names one (a platelet count of 250,000 given in ×10³/µL: did you mean /µL?)."""
+    import json
+
+    if not any(len(e.path) == 3 and e.path[0] == "observations" and e.path[2] == "value" for e in errors):
+        return errors
+    try:
+        data = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    except (ValueError, RecursionError):
+        return errors
+    rows = data.get("observations") if isinstance(data, dict) else None
+    table = load_tables().impossible
+    out = []
+    for error in errors:
+        path = error.path
+        if len(path) == 3 and path[0] == "observations" and path[2] == "value" and isinstance(rows, list):
+            row = rows[path[1]] if isinstance(path[1], int) and path[1] < len(rows) else None
+            if isinstance(row, dict):
+                message = slip_for(table, row.get("test"), row.get("unit"), row.get("value"))
+                if message is not None:
+                    error = FieldError(path, message)
+        out.append(error)
+    return out
+
+
 def _born_after(birth_date: date, as_of: date) -> list[FieldError]:
     if birth_date > as_of:
         return [FieldError(("demographics", "birth_date"), f"birth date is after the as-of date {as_of}")]
@@ -94,8 +125,10 @@ def _born_after(birth_date: date, as_of: date) -> list[FieldError]:
 
 
 def check_as_of(record: PatientRecord, as_of: date) -> None:
-    """Checks that need the as-of date: a patient not yet born on it cannot be screened."""
-    errors = _born_after(record.demographics.birth_date, as_of)
+    """Checks that need the as-of date (a patient not yet born on it cannot be screened) and every value no living
+    child can have (criteria/tables/impossible_values.yaml: dates after today, slipped units, a screening date
+    too far ahead)."""
+    errors = _born_after(record.demographics.birth_date, as_of) + impossible_values(record, load_tables(), as_of)
     if errors:
         raise InvalidRecord(errors)
 
@@ -111,23 +144,41 @@ def rule_set_for(trial: str | RuleSet) -> RuleSet:
 
 def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None) -> Report:
     """Screen one record against one trial on the as-of date (default: today)."""
-    as_of = as_of or date.today()
-    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine)
-    return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited)
+    return _screen(record, trial, as_of or today(), engine)
 
 
-def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None):
+def rescreen(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None = None) -> Report:
+    """screen() for a record already stored: its input checks ran when it was accepted, or predate it, so an
+    amendment's impact re-judges it as stored rather than refusing it for a check added since."""
+    return _screen(record, trial, as_of, engine, checked=True)
+
+
+def _screen(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None, checked: bool = False):
+    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
+    return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings_for(record))
+
+
+def warnings_for(record: PatientRecord) -> list[InputWarning]:
+    """The report's warnings: values a real child can have but that are usually a slip, screened as given."""
+    return [
+        InputWarning(field=w.field, message=w.message) for w in values_to_confirm(record, load_tables().to_confirm)
+    ]
+
+
+def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None, checked: bool = False):
     """Everything a report is built from: the rule set, facts, statuses, each fail's clearing day, the day every
-    fail clears and the statuses on that day, and the evaluator's name."""
-    check_as_of(record, as_of)
+    fail clears and the statuses on that day, and the evaluator's name. checked: check_as_of has already run on
+    this record and date (once for all trials)."""
+    if not checked:
+        check_as_of(record, as_of)
     rule_set = compiled(rule_set_for(trial))
     engine = engine or config.SCREENER_ENGINE
     facts, values, statuses = _judge(record, rule_set, as_of, engine)
     # The first day each failing criterion clears by waiting alone, if it does; the day every fail clears, if each
     # does, and the statuses the same record gets on that day (a second judgement only then).
-    clearing = {c.id: _eligible_from(c, facts, values) for c in rule_set.criteria if statuses[c.id] == "fail"}
+    clearing = {c.id: _clearing(c, facts, values) for c in rule_set.criteria if statuses[c.id] == "fail"}
     days = list(clearing.values())
-    clears_on = max(days) if days and all(days) else None
+    clears_on = max(c.day for c in days) if days and all(days) else None
     waited = _judge(record, rule_set, clears_on, engine)[2] if clears_on else None
     return rule_set, facts, statuses, clearing, clears_on, waited, get_evaluator(engine).name
 
@@ -154,8 +205,9 @@ def warm_up(engine: str | None = None) -> list[str]:
 def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | None = None,
                trials: Iterable[str] | None = None) -> list[Report]:
     """One report per trial, candidates first (see candidates.rank)."""
-    as_of = as_of or date.today()
-    reports = [screen(record, trial, as_of, engine) for trial in (trials or load_rule_sets())]
+    as_of = as_of or today()
+    check_as_of(record, as_of)  # once, not once per trial
+    reports = [_screen(record, trial, as_of, engine, checked=True) for trial in (trials or load_rule_sets())]
     return sorted(reports, key=rank)
 
 
@@ -223,18 +275,26 @@ def _parts(rule_set: CompiledRuleSet) -> _Parts:
     return entry[1]
 
 
-def _eligible_from(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> date | None:
-    """The first day a failing criterion would pass by waiting alone, if waiting alone clears it."""
+class Clearing(NamedTuple):
+    """The first day a failing criterion stops failing by waiting alone, and whether it then passes (it may be
+    unknown instead: a platelet count drawn inside a transfusion window must still be repeated)."""
+
+    day: date
+    passes: bool
+
+
+def _clearing(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> Clearing | None:
+    """When a failing criterion would stop failing by waiting alone, if waiting alone stops it failing."""
     clearing = {leaf.fact: leaf for leaf in criterion.leaves if facts[leaf.fact].clears_on is not None}
     if not clearing:
         return None
     waited = dict(values)
     for fact, leaf in clearing.items():
         waited[fact] = leaf.value  # a window's first day outside it
-    # Only a definite pass counts: a criterion that would be unknown after waiting has no date to give.
-    if kleene(criterion.tree, waited) is (not criterion.is_exclusion):
-        return max(facts[fact].clears_on for fact in clearing)
-    return None
+    holds = kleene(criterion.tree, waited)
+    if holds is criterion.is_exclusion:  # still fails after waiting: no day to give
+        return None
+    return Clearing(max(facts[fact].clears_on for fact in clearing), holds is (not criterion.is_exclusion))
 
 
 def _counts(statuses: dict[str, str]) -> dict[str, int]:
@@ -254,9 +314,17 @@ def _verdict(counts: dict[str, int], complete: bool) -> str:
     )
 
 
-def _expired(statuses: dict[str, str], waited: dict[str, str] | None) -> list[str]:
-    """Criteria settled today whose data will be too old on the day every fail clears."""
-    return [c for c, status in statuses.items() if status != "unknown" and waited and waited[c] == "unknown"]
+def _expired(statuses: dict[str, str], waited: dict[str, str] | None, clearing) -> list[str]:
+    """Criteria settled today whose data will be too old on the day every fail clears.
+
+    A fail that waiting turns into an unknown (a count inside a transfusion window) is not one: what settles it is
+    in its to_settle, not an age.
+    """
+    return [
+        c
+        for c, status in statuses.items()
+        if status != "unknown" and waited and waited[c] == "unknown" and (clearing.get(c) is None or clearing[c].passes)
+    ]
 
 
 def _clears_to_eligible(
@@ -299,18 +367,27 @@ class Outcome:
 
 
 def screen_outcome(
-    record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None
+    record: PatientRecord,
+    trial: str | RuleSet,
+    as_of: date | None = None,
+    engine: str | None = None,
+    checked: bool = False,
 ) -> Outcome:
     """screen() for population pre-screening: the same judgement (facts, both evaluators, the clearing day), the
     report built only for a candidate. tests/test_screen_outcome.py holds it to screen() on every pinned case."""
-    as_of = as_of or date.today()
-    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine)
+    as_of = as_of or today()
+    rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
     complete = rule_set.rule_set.coverage.complete
     counts = _counts(statuses)
     verdict = _verdict(counts, complete)
     candidate = candidate_by_verdict(verdict, lambda: _disease_present(rule_set, facts))
-    report = build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited) if candidate else None
-    eligible = clears_on is not None and _clears_to_eligible(counts, _expired(statuses, waited), complete, waited)
+    report = (
+        build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings_for(record))
+        if candidate
+        else None
+    )
+    expired = _expired(statuses, waited, clearing)
+    eligible = clears_on is not None and _clears_to_eligible(counts, expired, complete, waited)
     return Outcome(
         rule_set.rule_set.trial_id,
         verdict,
@@ -325,7 +402,9 @@ def screen_outcome(
 
 def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None = None) -> list[Outcome]:
     """screen_all's order (candidates first), as outcomes."""
-    return sorted((screen_outcome(record, trial, as_of, engine) for trial in load_rule_sets()), key=lambda o: o.rank)
+    check_as_of(record, as_of)  # once, not once per trial
+    outcomes = (screen_outcome(record, trial, as_of, engine, checked=True) for trial in load_rule_sets())
+    return sorted(outcomes, key=lambda o: o.rank)
 
 
 def _disease_present(rule_set: CompiledRuleSet, facts: dict[str, Fact]) -> bool:
@@ -349,11 +428,12 @@ def build_report(
     rule_set: CompiledRuleSet,
     facts: dict[str, Fact],
     statuses: dict[str, str],
-    clearing: dict[str, date | None],
+    clearing: "dict[str, Clearing | None]",
     as_of: date,
     engine: str,
     clears_on: date | None = None,
     waited: dict[str, str] | None = None,
+    warnings: list[InputWarning] | None = None,
 ) -> Report:
     """The report, built from parts the compiler and the derivation already checked, not validated a second time.
 
@@ -368,6 +448,9 @@ def build_report(
     for criterion, fixed, leaves in parts.criteria:
         status = statuses[criterion.id]
         evidence = _evidence(leaves, facts)
+        cleared = clearing.get(criterion.id)
+        # An unknown criterion says what settles it; so does a fail that waiting turns into an unknown, at once:
+        # during a transfusion window, the day to repeat the count is known now.
         settle = (
             list(
                 dict.fromkeys(
@@ -376,7 +459,7 @@ def build_report(
                     if facts[leaf.fact].value is None and facts[leaf.fact].settle
                 )
             )
-            if status == "unknown"
+            if status == "unknown" or (cleared and not cleared.passes)
             else []
         )
         results.append(
@@ -386,7 +469,7 @@ def build_report(
                 "reason": explain.reason(status, criterion, evidence, facts),
                 "evidence": [trusted(Evidence, e) for e in evidence],
                 "to_settle": settle,
-                "eligible_from": clearing.get(criterion.id),
+                "eligible_from": cleared.day if cleared and cleared.passes else None,
             }
         )
     counts = _counts(statuses)
@@ -408,16 +491,16 @@ def build_report(
         summary += f" — {encoded}; the source leaves others unknown"
     eligible_from, no_fail_from, to_repeat = None, None, []
     if clears_on is not None:
-        expired = _expired(statuses, waited)
+        expired = _expired(statuses, waited, clearing)
         to_repeat = [
             f"{r['id']} ({r['title']}): its data will be too old by {clears_on}" for r in results if r["id"] in expired
         ]
         if _clears_to_eligible(counts, expired, complete, waited):
             eligible_from = clears_on
             summary += f"; every fail clears by waiting: eligible from {clears_on} if nothing else changes"
-        else:
+        elif "fail" not in waited.values():  # a limit crossed while waiting (an age) gives no such day
             no_fail_from = clears_on
-            open_items = counts["unknown"] + len(expired)
+            open_items = list(waited.values()).count("unknown")
             summary += (f"; no failing criterion from {clears_on}; "
                         f"{open_items} item{'s' if open_items != 1 else ''} still to record")
             if expired:
@@ -439,5 +522,6 @@ def build_report(
             "no_fail_from": no_fail_from,
             "to_repeat": to_repeat,
             "coverage": parts.coverage,
+            "warnings": warnings or [],
         },
     )

@@ -118,6 +118,8 @@ SLOW = {
     "test_engine_durable.py::test_more_evaluations_than_live_sessions_allowed",
     "test_engine_durable.py::test_an_all_passing_record_still_deletes_its_session",
     "test_scripts_cleanup.py",
+    "test_slow_clients.py",
+    "test_upgrade.py::test_every_release_store_upgrades_starts_and_verifies",
 }
 
 

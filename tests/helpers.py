@@ -1,4 +1,6 @@
-"""Helpers the tests import: repository paths, an app on a throwaway database, API clients with a token."""
+"""Helpers the tests import: repository paths, an app on a throwaway database, API clients with a token, a raw
+HTTP exchange with a server on loopback."""
+import socket
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,6 +31,16 @@ def authorised(app, role: str = "screener", username: str | None = None):
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_for(app, role, username)}"
     return client
+
+
+def raw_http(port: int, request: bytes) -> bytes:
+    """Send request as bytes to 127.0.0.1:port; everything the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def tamper(store, *statements, put_triggers_back: bool = True):

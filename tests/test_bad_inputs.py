@@ -203,7 +203,7 @@ FHIR_CASES = [
     (
         "future birth date",
         {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": "2031-01-01"}}]},
-        "demographics.birth_date",
+        "entry[0].resource.birthDate",  # after today: refused at the Bundle's own field (impossible_values.yaml)
     ),
     ("not JSON", "{" + MARKER, "(body)"),
     ("bundle is a list", [], "resourceType"),

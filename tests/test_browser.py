@@ -328,7 +328,8 @@ def test_all_trials_view(page, server):
     expect(summary).to_contain_text("IRCT20170122032121N6")
     first_row = summary.locator("tbody tr").first
     expect(first_row).to_contain_text("NO KNOWN EXCLUSION — PARTIAL, 2 criteria encoded")  # never a bare ELIGIBLE
-    expect(page.locator("section[aria-labelledby='r-IRCT20170122032121N7'] .banner")).to_contain_text("INCOMPLETE")
+    # Relapsed: not N7's population (newly diagnosed grade 3-4 glioma).
+    expect(page.locator("section[aria-labelledby='r-IRCT20170122032121N7'] .banner")).to_contain_text("INELIGIBLE")
     # Every trial starts folded: the page is the summary and one line per trial, not 10,000 px of tables (the
     # partial rule sets' summaries say at length what they leave out, hence 2,500 px rather than less).
     expect(page.locator("details.trial")).to_have_count(6)
@@ -445,3 +446,27 @@ def test_sign_in_and_history_pages(browser, server, auditor_page):
     auditor_page.goto(f"{server}/audit/screenings")
     expect(auditor_page.locator("#f-verdict option")).to_contain_text(["any", "eligible"])
     auditor_page.screenshot(path=str(SHOTS / "audit-screenings.png"), full_page=True)
+
+
+def test_a_value_usually_a_slip_is_confirmed_beside_its_field(page, server):
+    record = json.loads((PATIENTS / "eligible.json").read_text())
+    platelets = next(o for o in record["observations"] if lab_for_test(o["test"]).name == "platelets")
+    platelets.update(value=3000, unit="/uL")
+    page.goto(f"{server}/screen?trial=NCT06674265")
+    page.fill('[name="as_of"]', "2026-11-22")
+    fill(page, CHART_DATES | form_fields(record))
+    page.click('button[value="screen"]')
+    expect(page.locator("#confirm-summary")).to_contain_text("Check 1 value before screening")
+    box = page.locator("#f-confirm-lab-platelets-value")
+    expect(box).not_to_be_checked()
+    expect(page.locator("#f-lab-platelets-value-confirm")).to_contain_text(
+        "Platelets below 5,000 /µL: possible, but usually a slip; check the value"
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "form-confirm-value.png"), full_page=True)
+    page.locator("table.labs").first.screenshot(path=str(SHOTS / "form-confirm-value-labs.png"))
+    box.check()
+    page.click('button[value="screen"]')
+    expect(page.locator(".banner")).to_contain_text("INELIGIBLE")
+    expect(page.locator(".warnings")).to_contain_text("Platelets below 5,000 /µL: possible, but usually a slip")
+    page.screenshot(path=str(SHOTS / "result-confirmed-value.png"), full_page=True)

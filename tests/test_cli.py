@@ -80,7 +80,7 @@ def test_rules_show_and_fields():
     result = run(main, ["rules", "show", "NCT06674265"])
     assert result.exit_code == 0 and "interpretation: Garbled" in result.output
     assert (
-        "encoded: ((Platelet count ≤ 50,000 /uL or not (Platelet count drawn at least 7 days after any platelet"
+        "encoded: ((Platelet count ≤ 50,000 /uL or not (Platelet count drawn at least 8 days after any platelet"
         in result.output
     )
     fields = json.loads(run(main, ["fields", "--format", "json"]).output)
@@ -248,11 +248,13 @@ def test_screen_names_the_bundle_entry_that_is_wrong():
 
 def test_rules_diff_reports_rule_set_level_changes_too(tmp_path):
     original = (REPO / "criteria" / "NCT06674265.yaml").read_text()
+    major, minor = re.search(r'^version: "(\d+)\.(\d+)\.\d+"', original, re.M).groups()
+    old, new = re.search(r'^version: "([^"]+)"', original, re.M)[1], f"{major}.{int(minor) + 1}.0"
     amended = (
-        original.replace('version: "2.0.0"\n', 'version: "2.1.0"\n', 1)
+        original.replace(f'version: "{old}"\n', f'version: "{new}"\n', 1)
         .replace(
             "changelog:\n",
-            'changelog:\n  - version: "2.1.0"\n    date: 2026-11-24\n    changes: Labs may be 21 days old.\n',
+            f'changelog:\n  - version: "{new}"\n    date: 2026-11-24\n    changes: Labs may be 21 days old.\n',
             1,
         )
         .replace("  labs_days: 14\n", "  labs_days: 21\n", 1)
@@ -266,17 +268,17 @@ def test_rules_diff_reports_rule_set_level_changes_too(tmp_path):
     result = run(main, ["rules", "diff", str(REPO / "criteria" / "NCT06674265.yaml"), str(path)])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "NCT06674265: version 2.0.0 -> 2.1.0" in out and "\nRULE SET\n" in out
-    for field, old, new in [
-        ("version", "2.0.0", "2.1.0"),
+    assert f"NCT06674265: version {old} -> {new}" in out and "\nRULE SET\n" in out
+    for field, before, after in [
+        ("version", old, new),
         ("lookback.labs_days", "14", "21"),
         ("lookback.findings_days", "14", "7"),
         ("population.max_age_years", "16", "18"),
         ("recruitment.status", "RECRUITING", "COMPLETED"),
         ("coverage.complete", "True", "False"),
-        ("changelog", "-", "2.1.0 (2026-11-24): Labs may be 21 days old."),
+        ("changelog", "-", f"{new} (2026-11-24): Labs may be 21 days old."),
     ]:
-        assert f"    {field} (old): {old}\n    {field} (new): {new}\n" in out, field
+        assert f"    {field} (old): {before}\n    {field} (new): {after}\n" in out, field
     assert "imaging_days" not in out  # unchanged fields are not listed
     assert out.rstrip().endswith("7 rule-set fields and 0 criteria differ")
 

@@ -1,6 +1,6 @@
 """Regression tests for the clinical-safety review: each class of wrongly-eligible result, on every channel."""
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -41,7 +41,7 @@ def test_count_drawn_after_a_transfusion_asks_for_a_repeat_on_every_channel(elig
     ]  # count of 11-18: 5 days
     e1 = _criterion(_screen(eligible_json), f"{NCT}-E1")
     assert e1.status == "unknown"
-    assert "Repeat the Platelet count on or after 20 Nov 2026" in " ".join(e1.to_settle)  # issue 14 wording
+    assert "Repeat the Platelet count on or after 21 Nov 2026" in " ".join(e1.to_settle)  # day -7 is in the week
     assert "may be transfusion-supported" in e1.reason  # the words a coordinator reads
     assert [e.unknown for e in e1.evidence if e.unknown] == ["transfusion_supported"]
     body = _api(client, eligible_json).json
@@ -54,12 +54,13 @@ def test_count_drawn_after_a_transfusion_asks_for_a_repeat_on_every_channel(elig
     )
 
 
-def test_a_repeat_count_seven_days_after_the_transfusion_settles_it(eligible_json):
+def test_a_repeat_count_eight_days_after_the_transfusion_settles_it(eligible_json):
     eligible_json["history"]["transfusions"] = [{"product": "platelets", "date": "2026-11-13"}]
-    eligible_json["observations"].append({"test": "777-3", "value": 120, "unit": "10*3/uL", "date": "2026-11-20"})
+    eligible_json["observations"].append({"test": "777-3", "value": 120, "unit": "10*3/uL", "date": "2026-11-21"})
     assert _screen(eligible_json).verdict == "eligible"
-    eligible_json["observations"][-1]["date"] = "2026-11-19"  # day 6 after it
-    assert _criterion(_screen(eligible_json), f"{NCT}-E1").status == "unknown"
+    for day in ("2026-11-20", "2026-11-19"):  # day 7 (inside "within one week", the strict reading) and day 6
+        eligible_json["observations"][-1]["date"] = day
+        assert _criterion(_screen(eligible_json), f"{NCT}-E1").status == "unknown"
 
 
 # --- boundaries read from the source's words --------------------------------------------------------------------
@@ -138,6 +139,39 @@ def test_findings_older_than_the_lookback_are_too_old(eligible_json):
     assert {e.unknown for e in e4.evidence} == {"too_old"}
 
 
+@pytest.mark.parametrize(("transfused", "status"), [("2026-11-11", "unknown"), ("2026-11-12", "unknown"),
+                                                ("2026-11-10", "pass")])
+def test_a_platelet_transfusion_on_day_minus_7_before_the_count_is_inside_the_week(eligible_json, transfused, status):
+    # Count of 18 Nov: a transfusion on 11 Nov (day -7) or 12 Nov (day -6) leaves it unknown; 10 Nov (day -8) not.
+    eligible_json["history"]["transfusions"] = [{"product": "platelets", "date": transfused}]
+    e1 = _criterion(_screen(eligible_json), f"{NCT}-E1")
+    assert e1.status == status
+    if status == "unknown":
+        repeat = date.fromisoformat(transfused) + timedelta(days=8)
+        assert f"Repeat the Platelet count on or after {repeat.day} Nov 2026" in " ".join(e1.to_settle)
+
+
+def test_inside_a_transfusion_window_the_report_says_when_to_repeat_the_count_at_once(eligible_json, client, tmp_path):
+    # Transfused 19 Nov, the only count drawn 20 Nov: E1 fails until 27 Nov, and the count must be repeated.
+    eligible_json["history"]["transfusions"] = [{"product": "platelets", "date": "2026-11-19"}]
+    eligible_json["observations"] = [
+        dict(o, date="2026-11-20") if o["test"] == "777-3" else o for o in eligible_json["observations"]
+    ] + [{"test": "shortening_fraction", "value": 34, "unit": "%", "date": "2026-11-21"},  # an echo recent on 27 Nov
+         {"test": "10230-1", "value": 63, "unit": "%", "date": "2026-11-21"}]
+    report = _screen(eligible_json)
+    e1 = _criterion(report, f"{NCT}-E1")
+    assert e1.status == "fail" and e1.eligible_from is None  # waiting alone does not make it pass
+    assert e1.to_settle == ["Repeat the Platelet count on or after 27 Nov 2026 (8 days after the platelet transfusion)"]
+    assert report.no_fail_from == date(2026, 11, 27) and report.eligible_from is None
+    assert "no failing criterion from 2026-11-27; 1 item still to record" in report.summary
+    assert report.to_repeat == []  # nothing grows too old: the count is to be repeated, which to_settle says
+    body = _api(client, eligible_json).json["report"]
+    assert body["no_fail_from"] == "2026-11-27" and "Repeat the Platelet count" in " ".join(body["to_settle"])
+    result = _cli(tmp_path, eligible_json)
+    assert "no failing criterion from 27 Nov 2026" in result.output
+    assert "Repeat the Platelet count on or after 27 Nov 2026" in result.output
+
+
 def test_a_weight_from_years_ago_does_not_size_a_steroid_dose(eligible_json):
     eligible_json["history"]["medications"] = [
         {"name": "prednisone", "route": "oral", "dose": 20, "dose_unit": "mg/day", "start": "2026-11-01"}
@@ -149,19 +183,23 @@ def test_a_weight_from_years_ago_does_not_size_a_steroid_dose(eligible_json):
 
 # --- eligible-from ------------------------------------------------------------------------------------------------
 def test_no_eligible_from_while_something_is_unknown(eligible_json):
-    eligible_json["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-19"})
+    eligible_json["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-19"})  # clears 11-27
     eligible_json["findings"]["hiv_status"] = None
+    eligible_json["observations"] += [  # an echo still recent on 11-27 (the demo's of 11-12 would be too old)
+        {"test": "shortening_fraction", "value": 34, "unit": "%", "date": "2026-11-21"},
+        {"test": "10230-1", "value": 63, "unit": "%", "date": "2026-11-21"},
+    ]
     report = _screen(eligible_json)
     assert report.verdict == "ineligible" and report.eligible_from is None
-    assert report.no_fail_from == date(2026, 11, 26)
-    assert "no failing criterion from 2026-11-26; 1 item still to record" in report.summary
+    assert report.no_fail_from == date(2026, 11, 27)
+    assert "no failing criterion from 2026-11-27; 1 item still to record" in report.summary
 
 
 def test_eligible_from_names_data_that_will_be_too_old_by_then(eligible_json):
-    eligible_json["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})  # clears 11-27
-    report = _screen(eligible_json)  # the echo of 2026-11-12 is 15 days old on 2026-11-27
-    assert report.eligible_from is None and report.no_fail_from == date(2026, 11, 27)
-    assert report.to_repeat == [f"{NCT}-E3b (Inadequate cardiac function): its data will be too old by 2026-11-27"]
+    eligible_json["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})  # clears 11-28
+    report = _screen(eligible_json)  # the echo of 2026-11-12 is 16 days old on 2026-11-28
+    assert report.eligible_from is None and report.no_fail_from == date(2026, 11, 28)
+    assert report.to_repeat == [f"{NCT}-E3b (Inadequate cardiac function): its data will be too old by 2026-11-28"]
 
 
 # --- honest coverage ---------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_platelets_pass_and_fail_with_value_unit_date_and_threshold(eligible_jso
     e1 = _criterion(eligible_json, "NCT06674265-E1")
     assert "Platelets 142 ×10³/µL (= 142,000 /µL) on 18 Nov 2026 — needs more than 50,000 /µL ✔" in e1.reason
     assert ("Platelets of 18 Nov 2026: drawn 17 days after the last platelet transfusion (1 Nov 2026) — must be drawn "
-            "at least 7 days after a transfusion ✔") in e1.reason
+            "at least 8 days after a transfusion ✔") in e1.reason
     for value, mark in ((50_001, "✔"), (50_000, "✘")):  # both sides of the threshold ("> 50,000")
         eligible_json["observations"].append({"test": "platelets", "value": value, "unit": "/uL", "date": "2026-11-21"})
         e1 = _criterion(eligible_json, "NCT06674265-E1")
@@ -80,7 +80,7 @@ def test_transfusion_and_history_reviewed(eligible_json):
     e1 = _criterion(eligible_json, "NCT06674265-E1")
     assert e1.status == "fail"
     assert (
-        e1.reason == "Platelet transfusion on 19 Nov 2026, 3 days ago (needs 7 days without; clears on 26 Nov 2026) ✘"
+        e1.reason == "Platelet transfusion on 19 Nov 2026, 3 days ago (needs 8 days without; clears on 27 Nov 2026) ✘"
     )
     eligible_json["history"]["transfusions"] = []
     assert (

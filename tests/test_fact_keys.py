@@ -53,8 +53,8 @@ def test_the_compiler_makes_typed_keys_for_every_kind_the_rule_sets_use():
         RecordedFact,
     }
     assert len({key.slot for key in keys}) == len(keys)  # one slot name per key
-    assert DaysSinceFact(Event(transfusion="platelets"), 7) in NCT.facts
-    assert TransfusionFreeFact("platelets", 7) in NCT.facts
+    assert DaysSinceFact(Event(transfusion="platelets"), 8) in NCT.facts  # day -7 inside "within one week"
+    assert TransfusionFreeFact("platelets", 8) in NCT.facts
 
 
 def test_events_name_the_history_that_settles_them():

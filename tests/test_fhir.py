@@ -205,6 +205,31 @@ def test_procedure_histories_are_recorded_only_by_procedures_of_their_kind():
     assert "transfusion history is recorded" in imported.used[-1]["note"]
 
 
+def test_a_stem_cell_transplant_of_unstated_type_leaves_the_transplant_history_unknown():
+    def proc(id_, text):
+        return {
+            "resource": {
+                "resourceType": "Procedure",
+                "id": id_,
+                "status": "completed",
+                "subject": {"reference": "urn:uuid:p1"},
+                "code": {"text": text},
+                "performedDateTime": "2026-11-17",
+            }
+        }
+
+    # Dropping it and keeping the rest as "the whole history" would pass a trial the hidden transplant contradicts.
+    for text in ("Hematopoietic stem cell transplant", "Bone marrow transplant", "Cord blood transplant"):
+        record, imported = read(bundle(proc("h", "Haploidentical stem cell transplant"), proc("x", text)))
+        assert record.history.transplants is None, text
+        assert "does not say its type" in " ".join(imported.assumptions)
+        assert any("type (autologous, allogeneic or haploidentical) is not stated" in i["reason"]
+                   for i in imported.ignored)
+    # Typed transplants, and a transplant that is not of stem cells, still make the history.
+    record, _ = read(bundle(proc("h", "Haploidentical stem cell transplant"), proc("k", "Kidney transplant")))
+    assert [(t.type, t.date) for t in record.history.transplants] == [("haploidentical", date(2026, 11, 17))]
+
+
 def test_no_medication_or_procedure_resources_means_not_recorded():
     record, imported = read(bundle())
     assert (

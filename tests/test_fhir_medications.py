@@ -347,3 +347,85 @@ def test_an_unreadable_medication_makes_the_history_not_recorded():
     assert _ignored(imported, "m2")
     meds, _ = _one(_med())
     assert meds is not None and len(meds) == 1
+
+
+def test_split_morning_and_evening_orders_are_one_daily_exposure():
+    # Issue 22: prednisone 10 mg every morning and 5 mg every evening, two active MedicationRequests, 27.5 kg:
+    # 15 mg/day = 0.55 mg/kg/day prednisone-equivalent. Each alone is below 0.5; the child is excluded.
+    from screener.screening import screen
+
+    weight = {
+        "fullUrl": "urn:uuid:w",
+        "resource": {
+            "resourceType": "Observation",
+            "id": "w",
+            "status": "final",
+            "subject": {"reference": "urn:uuid:p1"},
+            "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+            "effectiveDateTime": "2026-11-15",
+            "valueQuantity": {"value": 27.5, "unit": "kg", "code": "kg"},
+        },
+    }
+    prednisone = {"coding": [{"system": RX, "code": "8640", "display": "prednisone"}]}
+
+    def order(id_, mg, when):
+        dosage = [{
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d", "when": [when]}},
+            "route": {"text": "oral"},
+            "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg", "system": "http://unitsofmeasure.org",
+                                              "code": "mg"}}],
+        }]
+        return _med(id_=id_, concept=prednisone, dosage=dosage)
+
+    def e7(*orders):
+        record, _ = read(bundle(weight, *orders))
+        return next(c for c in screen(record, "NCT06674265", AS_OF).criteria if c.id == "NCT06674265-E7")
+
+    both = e7(order("m1", 10, "MORN"), order("m2", 5, "EVE"))
+    assert both.status == "fail"
+    assert "prednisone 0.36 + prednisone 0.18 = 0.55 mg/kg/day prednisone-equivalent" in both.reason
+    for engine in ("durable", "reference"):
+        record, _ = read(bundle(weight, order("m1", 10, "MORN"), order("m2", 5, "EVE")))
+        assert screen(record, "NCT06674265", AS_OF, engine).verdict == "ineligible"
+    assert e7(order("m1", 10, "MORN")).status == "pass"  # 0.36 alone
+    assert e7(order("m1", 10, "MORN"), order("m2", 3.5, "EVE")).status == "pass"  # 13.5 mg: 0.49
+
+
+def _prednisone_order(id_, mg, start="2026-11-10", **extra):
+    dosage = [{
+        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+        "route": {"text": "oral"},
+        "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg", "system": "http://unitsofmeasure.org",
+                                          "code": "mg"}}],
+    }]
+    concept = {"coding": [{"system": RX, "code": "8640", "display": "prednisone"}]}
+    return _med(id_=id_, concept=concept, dosage=dosage, authoredOn=start, **extra)
+
+
+def _given(id_, mg, day="2026-11-18", order="m1"):
+    concept = {"coding": [{"system": RX, "code": "8640", "display": "prednisone"}]}
+    extra = {"request": {"reference": f"urn:uuid:{order}"}} if order else {}
+    return _med("MedicationAdministration", id_, concept=concept, status="completed",
+                effectiveDateTime=f"{day}T08:00:00Z",
+                dosage={"route": {"text": "oral"}, "dose": {"value": mg, "unit": "mg",
+                                                             "system": "http://unitsofmeasure.org", "code": "mg"}},
+                **extra)
+
+
+def test_doses_given_under_their_own_order_are_not_a_second_exposure():
+    # The order (8 mg/day) and its administrations are one exposure: summing them would exclude a child whose
+    # dose is below the threshold. Each administration names its order and gives no more than it.
+    meds, imported = _one(_prednisone_order("m1", 8), _given("a1", 8), _given("a2", 4, day="2026-11-19"),
+                          _given("a3", 4, day="2026-11-19"))
+    assert [(m.name, m.dose) for m in meds] == [("prednisone", 8)]
+    assert all("given under its own order" in _ignored(imported, a)[0] for a in ("a1", "a2", "a3"))
+
+
+@pytest.mark.parametrize("given", [
+    _given("a1", 12),  # more than the order's daily dose: what was given counts beside it (the strict side)
+    _given("a1", 8, order=None),  # names no order: a second exposure as far as the record can tell
+    _given("a1", 8, day="2026-11-05"),  # before the order's start: not given under it
+])
+def test_doses_not_accounted_for_by_their_order_are_added(given):
+    meds, _ = _one(_prednisone_order("m1", 8), given)
+    assert len(meds) == 2

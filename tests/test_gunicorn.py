@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from .helpers import REPO
+from .helpers import REPO, raw_http
 
 BUNDLE = (REPO / "tests" / "fixtures" / "fhir_bundle.json").read_bytes()
 
@@ -30,7 +30,7 @@ def server(tmp_path_factory):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if b" 200 " in _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"):
+                if b" 200 " in raw_http(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"):
                     break
             except OSError:
                 time.sleep(0.3)
@@ -40,15 +40,6 @@ def server(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def _raw(port: int, request: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
-        connection.sendall(request)
-        chunks = []
-        while chunk := connection.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _headers(response: bytes) -> dict[str, str]:
@@ -62,7 +53,7 @@ def test_gunicorn_error_pages_carry_the_security_headers_and_do_not_name_gunicor
         b"NOT A REQUEST LINE\r\n\r\n",
         b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Many: y\r\n" * 60 + b"\r\n",
     ):
-        response = _raw(port, request)
+        response = raw_http(port, request)
         headers = _headers(response)
         assert response.startswith(b"HTTP/1.1 4"), response[:60]
         assert (
@@ -70,7 +61,7 @@ def test_gunicorn_error_pages_carry_the_security_headers_and_do_not_name_gunicor
             and headers["x-content-type-options"] == "nosniff"
         )
         assert b"gunicorn" not in response.lower()
-    ok = _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    ok = raw_http(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert b" 200 " in ok.split(b"\r\n", 1)[0] and "gunicorn" not in _headers(ok).get("server", "").lower()
 
 
@@ -86,4 +77,4 @@ def test_gunicorn_refuses_a_chunked_body_over_the_limit(server):
         b"Content-Type: application/fhir+json\r\nAuthorization: Bearer scr_not_checked_before_the_size\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
     )
-    assert _raw(port, request).startswith(b"HTTP/1.1 413")
+    assert raw_http(port, request).startswith(b"HTTP/1.1 413")

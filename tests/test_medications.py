@@ -323,3 +323,84 @@ def test_the_form_offers_only_real_names_of_class_drugs():
     ):
         assert junk not in offered, junk
         assert words.resolve(junk).ingredients or junk in ("diadresonf",), junk  # recognising is unchanged
+
+
+# --- daily exposure, summed (issue 22) ---------------------------------------------------------------------------
+def _steroid(name, dose, unit="mg/kg/day", route="oral", start="2026-11-10", end=None):
+    entry = {"name": name, "route": route, "dose": dose, "dose_unit": unit, "start": start}
+    return entry | ({"end": end} if end else {})
+
+
+def test_concurrent_entries_each_below_the_threshold_add_up(eligible_json):
+    # hydrocortisone 1.2 mg/kg/day × 0.25 = 0.30, dexamethasone 0.04 × 6.67 = 0.27: 0.57 in all
+    got = facts(eligible_json, _steroid("hydrocortisone", 1.2), _steroid("dexamethasone", 0.04, route="iv"))
+    steroid = got[STEROID]
+    assert steroid.value == 0 and steroid.clears_on is None  # ongoing: clears only after it stops
+    assert "hydrocortisone 0.30 + dexamethasone 0.27 = 0.57 mg/kg/day prednisone-equivalent" in steroid.display
+    assert steroid.display.count("(below 0.5 on its own)") == 2  # each entry alone, and their sum
+
+
+@pytest.mark.parametrize(("second", "value"), [(0.2, 0), (0.19, 1_000_000)])
+def test_a_sum_exactly_at_the_threshold_counts_and_just_below_does_not(eligible_json, second, value):
+    got = facts(eligible_json, _steroid("prednisone", 0.3), _steroid("prednisolone", second))
+    assert got[STEROID].value == 0 if value == 0 else got[STEROID].value >= value
+
+
+def test_split_mg_per_day_doses_are_summed_with_the_weight(eligible_json):
+    # 24.5 kg: 7.35 + 4.9 mg/day = 12.25 mg/day = 0.5 mg/kg/day
+    got = facts(eligible_json, _steroid("prednisone", 7.35, "mg/day"), _steroid("prednisone", 4.9, "mg/day"))
+    assert got[STEROID].value == 0
+
+
+@pytest.mark.parametrize(("second_end", "days", "clears"), [
+    ("2026-11-15", 7, None),  # the last day both were taken is the 7th before: outside the window
+    ("2026-11-16", 6, date(2026, 11, 23)),  # 6th day before: inside, clears 7 days after that day
+])
+def test_the_window_counts_from_the_last_day_the_sum_reached_the_threshold(eligible_json, second_end, days, clears):
+    # The first entry alone (0.3) goes on to 20 Nov: only the days both were taken count.
+    got = facts(eligible_json, _steroid("prednisone", 0.3, start="2026-11-01", end="2026-11-20"),
+                _steroid("prednisone", 0.3, start="2026-11-09", end=second_end))
+    assert got[STEROID].value == days and got[STEROID].clears_on == clears
+    assert got[STEROID].date == date.fromisoformat(second_end)
+
+
+def test_an_entry_of_unknown_dose_beside_one_below_the_threshold_is_unknown(eligible_json):
+    got = facts(eligible_json, _steroid("prednisone", 0.3),
+                {"name": "dexamethasone", "route": "iv", "start": "2026-11-10"})
+    assert got[STEROID].value is None and got[STEROID].unknown == "dose_unknown"
+
+
+def test_known_entries_that_already_reach_the_sum_fail_whatever_the_unknown_one_is(eligible_json):
+    # The known pair ended 2 days ago; the unknown dose goes on, so only the day it clears is unknown.
+    unknown_dose = {"name": "dexamethasone", "route": "iv", "start": "2026-11-10"}
+    got = facts(eligible_json, _steroid("prednisone", 0.3, end="2026-11-20"),
+                _steroid("prednisone", 0.3, end="2026-11-20"), unknown_dose)
+    assert got[STEROID].value == 2 and got[STEROID].clears_on is None
+    assert "clearing date unknown" in got[STEROID].display
+
+
+def test_non_systemic_entries_are_not_added(eligible_json):
+    got = facts(eligible_json, _steroid("prednisone", 0.3), _steroid("budesonide", 0.3, route="inhaled"))
+    assert got[STEROID].value >= 1_000_000
+
+
+def test_exposure_runs_cut_at_every_change_of_the_sum():
+    from screener.facts.medications import DailyDose, exposure_runs
+    from screener.model.record import Medication
+
+    def dose(path, mg, start, end=None):
+        med = Medication(name="prednisone", route="oral", dose=mg, dose_unit="mg/kg/day",
+                         start=date.fromisoformat(start), end=date.fromisoformat(end) if end else None)
+        return DailyDose(path, med, mg, path)
+
+    dosed = [dose("a", 0.3, "2000-01-01", "2026-11-20"), dose("b", 0.3, "2026-11-03", "2026-11-05"),
+             dose("c", 0.25, "2026-11-05", "2026-11-08"), dose("d", 0.6, "2026-11-21")]
+    runs = exposure_runs(dosed, 0.5, AS_OF)
+    # a+b on 3-5 Nov, a+c on 5-8 Nov (one run: 5 Nov has all three), d alone from 21 Nov, still going on
+    assert [(r.start, r.end) for r in runs] == [
+        (date(2026, 11, 3), date(2026, 11, 8)),
+        (date(2026, 11, 21), None),
+    ]
+    assert "a 0.30 + c 0.25" not in runs[0].label  # entries are named by the medication's name
+    assert "prednisone 0.30 + prednisone 0.25 = 0.55" in runs[0].label and "on 2026-11-08" not in runs[0].label
+    assert exposure_runs(dosed, 0.9, AS_OF) == []  # the most on any day is 0.85 (a, b and c on 5 Nov)

@@ -15,7 +15,8 @@ def test_the_package_exports_exactly_these_names():
         "info_for", "FieldInfo", "Fact", "FactKey", "RecordFact", "DerivedFact", "LabFact", "LabMultipleFact",
         "DaysSinceFact", "Event", "TransfusionFreeFact", "RecordedFact", "slot_name"])
     assert sorted(screener.audit.__all__) == sorted([
-        "AuditEvent", "AuditStore", "Screening", "StoreError", "Verification", "database_url", "open_store",
+        "AuditEvent", "AuditStore", "Screening", "StoreError", "StoreTooNew", "Verification", "database_url",
+        "open_store",
         "private_folder", "record_of", "report_of", "Accounts", "AccountError", "FIRST_ADMIN_PASSWORD_FILE",
         "Principal", "Limits", "export", "screening_log", "log_csv", "log_chart", "AmendmentImpact", "Impact",
         "amendment_impact", "GroupCommit", "TokenMeter", "TokenCache", "MissingKey", "key_path", "require_key",

@@ -71,17 +71,17 @@ def test_stale_value_is_unknown_with_its_date(eligible_json):
 
 def test_eligible_from_only_when_waiting_clears_every_fail(eligible_json):
     eligible_json["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})
-    # An echo that is still recent on 2026-11-27 (the demo's of 2026-11-12 would be too old by then).
+    # An echo that is still recent on 2026-11-28 (the demo's of 2026-11-12 would be too old by then).
     eligible_json["observations"] += [
         {"test": "shortening_fraction", "value": 34, "unit": "%", "date": "2026-11-21"},
         {"test": "10230-1", "value": 63, "unit": "%", "date": "2026-11-21"},
     ]
     report = _screen(eligible_json)
-    assert report.verdict == "ineligible" and report.eligible_from == date(2026, 11, 27)
+    assert report.verdict == "ineligible" and report.eligible_from == date(2026, 11, 28)
     eligible_json["findings"]["hiv_status"] = "positive"
     report = _screen(eligible_json)
     assert report.eligible_from is None
-    assert next(c for c in report.criteria if c.id == "NCT06674265-E1").eligible_from == date(2026, 11, 27)
+    assert next(c for c in report.criteria if c.id == "NCT06674265-E1").eligible_from == date(2026, 11, 28)
 
 
 def test_waiting_does_not_clear_a_transfusion_if_the_count_is_also_low(eligible_json):
@@ -101,7 +101,7 @@ def test_report_is_identical_whichever_engine(eligible_json, engine):
 
 def test_report_names_rule_set_version_and_digest(eligible_record):
     report = screen(eligible_record, "NCT06674265", AS_OF)
-    assert report.rule_set_version == "2.0.0" and report.rule_set_digest.startswith("sha256:")
+    assert report.rule_set_version == "2.1.0" and report.rule_set_digest.startswith("sha256:")
     assert report.coverage.complete and report.coverage.criteria_by_attestation == 4
 
 
@@ -110,8 +110,10 @@ def test_screen_all_orders_eligible_then_incomplete_then_ineligible():
 
     from .helpers import PATIENTS
 
-    record = parse_record((PATIENTS / "glioma-recurrent.json").read_text())
-    reports = screen_all(record, AS_OF)
+    glioma = json.loads((PATIENTS / "glioma-recurrent.json").read_text())
+    # Refractory: IRCT20170122032121N6's population, while N7's (newly diagnosed) stays open (relapsed fails it).
+    glioma["diagnosis"]["disease_status"] = "refractory"
+    reports = screen_all(parse_record(json.dumps(glioma)), AS_OF)
     verdicts = [r.verdict for r in reports]
     # A partial rule set whose encoded criteria all pass is never "eligible".
     assert verdicts[:2] == ["no_known_exclusion", "incomplete"] and set(verdicts[2:]) == {"ineligible"}

@@ -45,7 +45,8 @@ def test_screen_native_record(client):
 
 def test_screen_all_trials(client):
     body = _post(client, (PATIENTS / "glioma-recurrent.json").read_text(), "/api/v1/screen?as_of=2026-11-22").json
-    assert [r["verdict"] for r in body["reports"]][:2] == ["no_known_exclusion", "incomplete"]
+    # Relapsed glioma: IRCT20170122032121N6's population; every other trial's excludes it (N7: newly diagnosed only).
+    assert [r["verdict"] for r in body["reports"]] == ["no_known_exclusion"] + ["ineligible"] * 5
     assert body["reports"][0]["verdict_text"] == "NO KNOWN EXCLUSION — PARTIAL, 2 criteria encoded"
 
 

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from freezegun import freeze_time
 
 from .helpers import authorised, make_app
 
@@ -379,3 +380,103 @@ def test_ctcae_grades_are_picked_from_the_grades_the_schema_allows(form_client):
     response = _post(form_client, **{"findings.assessed_on": "2026-11-18", "findings.ctcae_grades.renal": "3"})
     record = form_client.get(response.headers["Location"] + "/record.json").get_json()
     assert record["findings"]["ctcae_grades"]["renal"] == 3  # an integer, as the API takes it
+
+
+def _result_page(client, response) -> str:
+    assert response.status_code == 303, response.status_code  # screened: the result page is its own address
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def _result_row(page: str, criterion_id: str) -> str:
+    return re.search(rf"<tr>\s*<td>[^<]*<br><span class=\"small\">{criterion_id}</span>.*?</tr>", page, re.S)[0]
+
+
+def test_split_steroid_entries_are_added_up_on_the_form(form_client):
+    # Issue 22: prednisone 0.3 mg/kg/day twice (morning and evening), both ongoing: 0.6 a day.
+    rows = {}
+    for i in (0, 1):
+        rows |= {f"history.medications.{i}.name": "prednisone", f"history.medications.{i}.route": "oral",
+                 f"history.medications.{i}.dose": "0.3", f"history.medications.{i}.dose_unit": "mg/kg/day",
+                 f"history.medications.{i}.start": "2026-11-10"}
+    page = _result_page(form_client, _post(form_client, **{"history.medications.status": "complete", **rows}))
+    row = _result_row(page, "NCT06674265-E7")
+    assert ">FAIL<" in row and "prednisone 0.30 + prednisone 0.30 = 0.60 mg/kg/day" in row
+
+
+def test_a_transfusion_seven_days_before_the_count_asks_for_a_repeat_on_the_form(form_client):
+    page = _result_page(form_client, _post(form_client, **{
+        "lab.platelets.value": "142", "lab.platelets.unit": "10*3/uL", "lab.platelets.date": "2026-11-18",
+        "history.transfusions.status": "complete",
+        "history.transfusions.0.product": "platelets", "history.transfusions.0.date": "2026-11-11",
+    }))
+    row = _result_row(page, "NCT06674265-E1")
+    assert ">UNKNOWN<" in row and "Repeat the Platelet count on or after 19 Nov 2026" in row
+
+
+# --- plausibility: a value no child can have is refused; one usually a slip is confirmed before screening -------
+PLATELETS = {"lab.platelets.unit": "/uL", "lab.platelets.date": "2026-11-20"}
+
+
+def _stored(client) -> int:
+    from screener.web.storage import get_store
+
+    with client.application.app_context():
+        return len(get_store().screenings())
+
+
+@freeze_time("2026-12-06")
+def test_an_impossible_value_is_refused_beside_its_field_with_the_slip(form_client):
+    response = _post(form_client, **PLATELETS, **{"lab.platelets.value": "142"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert (
+        'id="f-lab-platelets-value-error">Platelets above 0 and below 1,000 /µL: no living child has this value '
+        "given in /µL; did you mean ×10³/µL?" in page
+    )
+    assert 'value="142"' in page and _stored(form_client) == 0  # kept for correcting; nothing stored
+
+
+@freeze_time("2026-12-06")
+def test_dates_after_today_and_a_screening_date_far_ahead_are_refused(form_client):
+    page = _post(form_client, **{**PLATELETS, "lab.platelets.value": "90", "lab.platelets.unit": "10*3/uL",
+                                 "lab.platelets.date": "2026-12-07", "as_of": "2062-11-22"}).get_data(as_text=True)
+    assert 'id="f-lab-platelets-date-error">After today (2026-12-06): it cannot have happened yet' in page
+    assert 'id="f-as_of-error">More than 365 days after today (2026-12-06)' in page
+    ok = _post(form_client, **{**PLATELETS, "lab.platelets.value": "90", "lab.platelets.unit": "10*3/uL",
+                               "lab.platelets.date": "2026-12-06", "as_of": "2027-12-06"})
+    assert ok.status_code == 303
+
+
+@freeze_time("2026-12-06")
+def test_a_value_usually_a_slip_is_confirmed_before_anything_is_screened(form_client):
+    first = _post(form_client, **PLATELETS, **{"lab.platelets.value": "3000"})
+    page = first.get_data(as_text=True)
+    assert first.status_code == 422 and _stored(form_client) == 0
+    assert "Check 1 value before screening" in page and "Nothing has been screened yet" in page
+    box = re.search(r'<input type="checkbox" id="f-confirm-lab-platelets-value"[^>]*>', page)[0]
+    assert 'name="confirm.lab.platelets.value" value="3000"' in box and "checked" not in box
+    assert "Platelets below 5,000 /µL: possible, but usually a slip; check the value" in page
+
+    # ticked, but another field still wrong: the question and the tick stay; still nothing screened
+    confirm = {"confirm.lab.platelets.value": "3000"}
+    again = _post(form_client, **PLATELETS, **confirm, **{"lab.platelets.value": "3000", "demographics.sex": ""})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422 and _stored(form_client) == 0
+    box = re.search(r'<input type="checkbox" id="f-confirm-lab-platelets-value"[^>]*>', page)[0]
+    assert "checked" in box
+
+    # a tick for another value does not confirm this one
+    changed = _post(form_client, **PLATELETS, **confirm, **{"lab.platelets.value": "2000"})
+    assert changed.status_code == 422 and "Check 1 value before screening" in changed.get_data(as_text=True)
+
+    done = _post(form_client, **PLATELETS, **confirm, **{"lab.platelets.value": "3000"})
+    assert done.status_code == 303 and _stored(form_client) == 1
+    result = form_client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Values to check" in result and "Platelets below 5,000 /µL: possible, but usually a slip" in result
+    assert "<strong>INELIGIBLE</strong>" in result
+
+
+@freeze_time("2026-12-06")
+def test_an_ordinary_value_asks_nothing(form_client):
+    response = _post(form_client, **{**PLATELETS, "lab.platelets.value": "90", "lab.platelets.unit": "10*3/uL"})
+    assert response.status_code == 303

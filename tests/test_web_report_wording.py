@@ -10,24 +10,24 @@ NCT = "NCT06674265"
 
 def test_dates_on_the_report_page_read_as_people_write_them_while_the_json_keeps_iso(client, auditor_client):
     record = json.loads((PATIENTS / "eligible.json").read_text())
-    record["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})  # E1 fails until 11-27
+    record["history"]["transfusions"].append({"product": "platelets", "date": "2026-11-20"})  # E1 fails until 11-28
     response = client.post(f"/api/v1/trials/{NCT}/screen?as_of=2026-11-22", data=json.dumps(record),
                            content_type="application/json").get_json()
     report = response["report"]
-    assert report["no_fail_from"] == "2026-11-27" and report["as_of"] == "2026-11-22"
-    assert report["to_repeat"] == [f"{NCT}-E3b (Inadequate cardiac function): its data will be too old by 2026-11-27"]
+    assert report["no_fail_from"] == "2026-11-28" and report["as_of"] == "2026-11-22"
+    assert report["to_repeat"] == [f"{NCT}-E3b (Inadequate cardiac function): its data will be too old by 2026-11-28"]
     page = auditor_client.get(f"/audit/screenings/{response['screening_id']}").get_data(as_text=True)
     banner = re.search(r'<div class="banner.*?</div>', page, re.S)[0]
-    assert "no failing criterion from 27 Nov 2026; 1 item still to record" in banner
+    assert "no failing criterion from 28 Nov 2026; 1 item still to record" in banner
     assert (
         banner.lower().count("failing criterion from") == 1
     )  # said once: it used to be in the summary and again below
-    assert "its data will be too old by 27 Nov 2026" in banner
+    assert "its data will be too old by 28 Nov 2026" in banner
     assert not re.search(r"\d{4}-\d{2}-\d{2}", banner)
     assert "As of 22 Nov 2026" in page
     assert "(as of 9 Apr 2025, ClinicalTrials.gov record, last updated 9 Apr 2025)" in page  # no file path
     e1 = re.search(r"<tr>\s*<td>Exclusion 1<.*?</tr>", page, re.S)[0]
-    assert "Clears by waiting: passes from 27 Nov 2026." in e1
+    assert "Clears by waiting: passes from 28 Nov 2026." in e1
 
 
 def test_each_criterion_shows_the_registrys_number_readably(client, auditor_client):

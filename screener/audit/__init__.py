@@ -5,7 +5,7 @@ from pathlib import Path
 from .. import config
 from ..lazy import lazy_exports
 from ._chain import Verification
-from ._errors import StoreError, store_boundary
+from ._errors import StoreError, StoreTooNew, store_boundary
 from ._files import private_folder
 from ._key import MissingKey, key_path, load_key, load_keys
 from ._models import AuditEvent, Screening
@@ -87,6 +87,7 @@ __all__ = [
     "MissingKey",
     "Screening",
     "StoreError",
+    "StoreTooNew",
     "Verification",
     "database_url",
     "key_path",

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from ._files import private_folder
+
 ANCHOR_FILE = "audit.anchor"
 
 
@@ -47,7 +49,7 @@ def remembered(instance_path: Path, url: str) -> dict[int, str]:
 
 def remember(instance_path: Path, url: str, seq: int, digest: str) -> None:
     """Replace the store's remembered head atomically (owner-only file)."""
-    path = Path(instance_path) / ANCHOR_FILE
+    path = private_folder(instance_path) / ANCHOR_FILE
     try:
         heads = _read(path)
     except ValueError:

@@ -18,6 +18,19 @@ class StoreError(Exception):
         super().__init__(f"the audit store could not be used ({self.kind})")
 
 
+class StoreTooNew(StoreError):
+    """The store's schema revision is not one this release's migrations know: a later release upgraded it."""
+
+    def __init__(self, revision: str):
+        self.kind = type(self).__name__
+        self.revision = revision
+        Exception.__init__(self, f"the store was made by a newer release (schema revision {revision})")
+
+
+class MigrationFailed(SQLAlchemyError):
+    """An upgrade that would leave the store inconsistent; it is rolled back (and leaves as StoreError)."""
+
+
 # Dunder methods that touch the database: building a store (a bad URL), iterating a long read.
 _DUNDERS = ("__init__", "__iter__")
 

@@ -15,7 +15,7 @@ from ..model.record import PatientRecord
 from ..model.report import Report
 from ._access import check_all
 from ._chain import GENESIS, Verification, canonical, event_hash, verify
-from ._errors import store_boundary
+from ._errors import MigrationFailed, StoreTooNew, store_boundary
 from ._files import private_sqlite_file
 from ._models import AuditEvent, Screening
 from ._schema import schema_problems
@@ -31,9 +31,9 @@ def engine_version(engine: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def head_revision() -> str | None:
-    """The latest migration's revision, read from the migration files without importing alembic; None when the
-    files do not form one line of revisions (then alembic decides)."""
+def _revisions() -> tuple[frozenset[str], frozenset[str]] | None:
+    """(revisions, their parents) named by the migration files, read without importing alembic; None when a file
+    names no revision (then alembic decides)."""
     revisions, parents = set(), set()
     for path in (_MIGRATIONS / "versions").glob("*.py"):
         source = path.read_text(encoding="utf-8")
@@ -44,8 +44,14 @@ def head_revision() -> str | None:
         revisions.add(revision[1])
         if parent:
             parents.add(parent[1])
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
+    return frozenset(revisions), frozenset(parents)
+
+
+def head_revision() -> str | None:
+    """The latest migration's revision; None when the files do not form one line of revisions."""
+    known = _revisions()
+    heads = known[0] - known[1] if known else set()
+    return next(iter(heads)) if len(heads) == 1 else None
 
 
 def _now() -> str:
@@ -103,10 +109,28 @@ class AuditStore:
 
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
-        with self.engine.begin() as connection:
+        with self.engine.connect() as connection:
             config.attributes["connection"] = connection
             config.attributes["audit_key"] = self.key  # migration 0007 chains baseline events
-            command.upgrade(config, "head")
+            if self.engine.dialect.name != "sqlite":
+                with connection.begin():
+                    command.upgrade(config, "head")
+                return
+            # SQLite changes a table's definition by rebuilding it (alembic's batch mode: copy, drop, rename). With
+            # foreign keys enforced, dropping `users` deletes it row by row and every api_tokens row referring to it
+            # fails the upgrade. SQLite's documented procedure (sqlite.org/lang_altertable.html, "Making Other
+            # Kinds Of Table Schema Changes"): foreign keys off outside the transaction, rebuild, PRAGMA
+            # foreign_key_check before commit, then on again. The pragma is a no-op inside a transaction, so it is
+            # sent on the driver's connection before the first BEGIN.
+            driver = connection.connection.driver_connection
+            driver.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with connection.begin():
+                    command.upgrade(config, "head")
+                    if connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                        raise MigrationFailed("a row refers to one the upgrade lost (PRAGMA foreign_key_check)")
+            finally:
+                driver.execute("PRAGMA foreign_keys = ON")
 
     def _at_head(self) -> bool:
         head = head_revision()
@@ -117,6 +141,12 @@ class AuditStore:
                 current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
         except SQLAlchemyError:
             return False  # no schema yet: alembic creates it
+        known = _revisions()
+        newer = [revision for revision in current if known and revision not in known[0]]
+        if newer:
+            # A later release migrated this store: this code cannot know its schema, and alembic would only say it
+            # cannot locate the revision. Nothing is changed.
+            raise StoreTooNew(newer[0])
         return current == [head]
 
     def _lock_chain(self, session: Session) -> None:

@@ -29,12 +29,12 @@ class AmendmentImpact:
     def __iter__(self):
         from datetime import date
 
-        from ..screening import screen
+        from ..screening import rescreen
 
         with self.store.snapshot() as session:
             for row in self.store.stream_screenings(session, self.new.trial_id):
                 old_report = report_of(row)
-                new_report = screen(record_of(row), self.new, date.fromisoformat(row.as_of), self.engine)
+                new_report = rescreen(record_of(row), self.new, date.fromisoformat(row.as_of), self.engine)
                 self.rescreened += 1
                 old_status = {c.id: c.status for c in old_report.criteria}
                 changed = [(c.id, old_status.get(c.id, "(absent)"), c.status, c.reason)

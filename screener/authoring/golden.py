@@ -82,6 +82,8 @@ def run_case(golden: GoldenFile, case: GoldenCase, engine: str, repo_root: Path 
             mismatches.append(f"{criterion_id}: {status}, expected {expected} ({reason})")
     if case.expect.eligible_from is not None and report.eligible_from != case.expect.eligible_from:
         mismatches.append(f"eligible_from {report.eligible_from}, expected {case.expect.eligible_from}")
+    if case.expect.no_fail_from is not None and report.no_fail_from != case.expect.no_fail_from:
+        mismatches.append(f"no_fail_from {report.no_fail_from}, expected {case.expect.no_fail_from}")
     return CaseResult(golden.trial_id, case.name, engine, mismatches, statuses)
 
 

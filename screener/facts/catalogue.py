@@ -124,6 +124,25 @@ _DERIVED = (
         record_path="history.imaging",
     ),
     FieldInfo(
+        DerivedFact("diagnosis.newly_diagnosed"),
+        "boolean",
+        "disease newly diagnosed",
+        record_path="diagnosis.disease_status",
+    ),
+    FieldInfo(
+        DerivedFact("diagnosis.tissue_confirmed"),
+        "boolean",
+        "diagnosis confirmed on tissue",
+        record_path="diagnosis.pathology_confirmed",
+    ),
+    FieldInfo(
+        DerivedFact("history.latest_hsct"),
+        "category",
+        "type of the most recent stem-cell transplant (none: reviewed, no transplant)",
+        categories=("none", "autologous", "allogeneic", "haploidentical"),
+        record_path="history.transplants",
+    ),
+    FieldInfo(
         DerivedFact("history.autologous_hsct"),
         "boolean",
         "has had an autologous stem-cell transplant",

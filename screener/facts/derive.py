@@ -91,12 +91,15 @@ class _Deriver:
         # One pass over the observations: the most recent of each lab on or before the as-of date. Several on
         # that date: the one listed last wins (a correction is entered after the value it corrects).
         self._newest: dict[str, tuple[int, Observation]] = {}
+        self._first_after: dict[str, date] = {}  # the earliest result after the as-of date, said when it is left out
         for index, obs in enumerate(record.observations):
+            name = lab_for_test(obs.test).name
             if obs.date <= as_of:
-                name = lab_for_test(obs.test).name
                 best = self._newest.get(name)
                 if best is None or obs.date >= best[1].date:
                     self._newest[name] = (index, obs)
+            elif name not in self._first_after or obs.date < self._first_after[name]:
+                self._first_after[name] = obs.date
 
     # --- demographics -------------------------------------------------------------------------------------
     def age_years(self) -> Fact:
@@ -183,9 +186,15 @@ class _Deriver:
         best = self._newest.get(lab)
         limit = self.lookback.labs_days
         if best is None:
-            result = _missing(
-                f"no {spec.description} recorded on or before {self.as_of}",
-                f"record {spec.description} ({', '.join(spec.units)}) dated within the last {limit} days",
+            settle = f"record {spec.description} ({', '.join(spec.units)}) dated within the last {limit} days"
+            later = self._first_after.get(lab)
+            # A retrospective screening leaves out what was measured after its date, and says so: "none recorded"
+            # would read as if the value had never been entered.
+            result = (
+                _missing(f"{spec.description}: the result of {later} is left out, dated after the screening "
+                         f"date {self.as_of}", settle, "after_as_of")
+                if later
+                else _missing(f"no {spec.description} recorded on or before {self.as_of}", settle)
             )
         elif (self.as_of - best[1].date).days > limit:
             obs = best[1]
@@ -404,6 +413,56 @@ class _Deriver:
             return Fact(1, "yes (most recent)", None, max(dates), "history.transplants")
         return Fact(0, "none recorded (history reviewed)", None, None, "history.transplants")
 
+    def latest_transplant(self) -> Fact:
+        """The type of the latest transplant on or before the as-of date: the one a post-transplant trial is about."""
+        transplants = self.record.history.transplants
+        if transplants is None:
+            return _missing("transplant history not recorded", "record the transplant history (an empty list if none)")
+        done = [t for t in transplants if t.date <= self.as_of]
+        if not done:
+            return Fact("none", "none recorded (history reviewed)", source="history.transplants")
+        day = max(t.date for t in done)
+        kinds = {t.type for t in done if t.date == day}
+        if len(kinds) > 1:
+            return _missing(
+                f"transplants of different types ({', '.join(sorted(kinds))}) recorded on the same day, {day}",
+                "record which transplant the patient had on that day",
+            )
+        kind = kinds.pop()
+        return Fact(kind, kind, None, day, "history.transplants")
+
+    def newly_diagnosed(self) -> Fact:
+        """Whether the disease is a new diagnosis: a relapse or progression says no; refractory, stable or remission
+        can describe a first diagnosis in its first treatment as well as a recurrence, so they leave it open."""
+        status = self.record.diagnosis.disease_status
+        if status is None:
+            return _missing("disease status not recorded", "record the disease status (diagnosis.disease_status)")
+        if status == "newly_diagnosed":
+            return Fact(1, "yes (disease status: newly diagnosed)", source="diagnosis.disease_status")
+        if status in ("relapsed", "progressive"):
+            return Fact(0, f"no (disease status: {status})", source="diagnosis.disease_status")
+        return _missing(
+            f"disease status {status} does not say whether this is the first diagnosis or a recurrence",
+            "record the disease status as newly diagnosed if the tumour is being treated for the first time and has "
+            "not recurred or progressed, else as relapsed or progressive",
+        )
+
+    def tissue_confirmed(self) -> Fact:
+        """A diagnosis the trial defines on tissue: proven by pathology, else open (an imaging diagnosis is not a
+        different disease, so it never excludes)."""
+        confirmed = self.record.diagnosis.pathology_confirmed
+        if confirmed is None:
+            return _missing(
+                "whether pathology confirms the diagnosis: not recorded",
+                "record whether pathology confirms the diagnosis (diagnosis.pathology_confirmed)",
+            )
+        if confirmed:
+            return Fact(1, "yes (pathology confirmed)", source="diagnosis.pathology_confirmed")
+        return _missing(
+            "not confirmed by pathology (a diagnosis without tissue, e.g. on imaging alone)",
+            "record the pathology result once the diagnosis is confirmed on tissue",
+        )
+
     # --- day windows --------------------------------------------------------------------------------------------
     def days_since(self, key: DaysSinceFact) -> Fact:
         event, window = key.event, key.window
@@ -499,6 +558,12 @@ class _Deriver:
             return Fact(self.record.demographics.sex, self.record.demographics.sex, source="demographics.sex")
         if name.startswith("imaging."):
             return self.imaging(name)
+        if name == "history.latest_hsct":
+            return self.latest_transplant()
+        if name == "diagnosis.newly_diagnosed":
+            return self.newly_diagnosed()
+        if name == "diagnosis.tissue_confirmed":
+            return self.tissue_confirmed()
         return self.transplant_ever(name)
 
     def fact(self, key: AnyFactKey) -> Fact:

@@ -5,7 +5,7 @@ An entry that is not recognised, or whose route or dose cannot settle a class cr
 criterion stays unknown while it could matter, and the report names the entry and what to record.
 """
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from ..model.record import Medication
@@ -124,7 +124,9 @@ class Exposures:
         if fact.source in self.labels:
             label = self.labels[fact.source]
             others = self._listed([r for r in self.reviewed if r != label])
-            return replace(fact, display=f"{label}: {fact.display}" + (f" (other entries: {others})" if others else ""))
+            # A summed day's entries are its parts, not others beside it.
+            heading = "other entries" if label in self.reviewed else "the entries"
+            return replace(fact, display=f"{label}: {fact.display}" + (f" ({heading}: {others})" if others else ""))
         if self.reviewed:
             return replace(
                 fact, display=f"no entry counts ({len(self.reviewed)} reviewed: {self._listed(self.reviewed)})"
@@ -167,9 +169,15 @@ def _route(med: Medication, rec: Resolution) -> tuple[str, str]:
 
 
 def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
-    """Entries that count for a systemic-corticosteroid window (at or above min_dose prednisone-eq mg/kg/day)."""
+    """Entries that count for a systemic-corticosteroid window.
+
+    With min_dose, what counts is the day's exposure: the prednisone-equivalent mg/kg/day of every systemic entry
+    active that day, added up (several drugs, split doses, overlapping orders, tapers), so that two entries each
+    below min_dose cannot hide a day at or above it. Each run of days at or above min_dose is one counted event.
+    """
     tables, found = deriver.tables, Exposures()
     factors = tables.corticosteroids.drugs
+    dosed: list[DailyDose] = []
     for path, med, course, rec, active, seen_as in _recognised_entries(deriver, found, "a systemic corticosteroid"):
         steroids = [s for s in active if s in factors]
         unrated = [s for s in active if s in tables.corticosteroids.without_equivalence]
@@ -221,11 +229,77 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
             continue
         shown = (f"{seen_as}: {med.dose:g} {med.dose_unit} = {dose:.2f} mg/kg/day prednisone-equivalent, "
                  f"{route_shown}, {course}")
-        if dose >= min_dose:
-            found.count(path, med, shown)
-        else:
-            found.reviewed.append(f"{shown} (below {min_dose:g})")
+        dosed.append(DailyDose(path, med, dose, shown))
+        found.reviewed.append(shown if dose >= min_dose else f"{shown} (below {min_dose:g} on its own)")
+    if min_dose is not None:
+        for run in exposure_runs(dosed, min_dose, deriver.as_of):
+            found.events.append((run.path, run.start, run.end))
+            found.labels[run.path] = run.label
     return found
+
+
+@dataclass(frozen=True)
+class DailyDose:
+    """One systemic entry's prednisone-equivalent mg/kg/day over its course."""
+
+    path: str
+    med: Medication
+    mg_kg_day: float
+    shown: str
+
+    def active_on(self, day: date, as_of: date) -> bool:
+        # An entry still going on the as-of date (no end, or a planned end after it) is taken as going on to then.
+        return self.med.start <= day and (self.med.end is None or self.med.end >= day or self.med.end > as_of)
+
+    def ongoing(self, as_of: date) -> bool:
+        return self.med.end is None or self.med.end > as_of
+
+
+@dataclass(frozen=True)
+class ExposureRun:
+    """Consecutive days whose summed dose reaches the threshold: one event of the window. end is its last day, or
+    None while an entry of that day is still going on (it clears only after it stops)."""
+
+    path: str
+    start: date
+    end: date | None
+    label: str
+
+
+def exposure_runs(dosed: list[DailyDose], threshold: float, as_of: date) -> list[ExposureRun]:
+    """Each run of days up to the as-of date on which the summed mg/kg/day of the active entries reaches threshold.
+
+    The sum changes only where an entry starts or ends, so it is evaluated once per stretch between those days,
+    not per calendar day: a course begun years ago costs no more than one begun last week.
+    """
+    changes = {d.med.start for d in dosed if d.med.start <= as_of}
+    changes |= {d.med.end + timedelta(days=1) for d in dosed if d.med.end is not None and d.med.end < as_of}
+    firsts = sorted(changes)
+    stretches = []  # (first day, last day, active entries, their sum)
+    for i, first in enumerate(firsts):
+        last = firsts[i + 1] - timedelta(days=1) if i + 1 < len(firsts) else as_of
+        active = [d for d in dosed if d.active_on(first, as_of)]
+        stretches.append((first, last, active, round(sum(d.mg_kg_day for d in active), 9)))  # 0.3 + 0.2 is 0.5
+    runs, run_first = [], None
+    for i, (first, last, active, total) in enumerate(stretches):
+        if total < threshold:
+            continue
+        run_first = first if run_first is None else run_first
+        if i + 1 == len(stretches) or stretches[i + 1][3] < threshold:
+            runs.append(_run(active, run_first, last, total, threshold, as_of))
+            run_first = None
+    return runs
+
+
+def _run(active: list[DailyDose], first: date, last: date, total: float, threshold: float, as_of: date):
+    end = None if last == as_of and any(d.ongoing(as_of) for d in active) else last
+    if len(active) == 1:
+        return ExposureRun(active[0].path, first, end, active[0].shown)
+    parts = " + ".join(f"{d.med.name} {d.mg_kg_day:.2f}" for d in active)
+    days = f"on {last}" if first == last else f"from {first} to {last}"
+    label = (f"{len(active)} systemic corticosteroid entries taken together {days}: {parts} = {total:.2f} mg/kg/day "
+             f"prednisone-equivalent, at or above {threshold:g}")
+    return ExposureRun(active[0].path, first, end, label)
 
 
 def cyp3a4_exposures(deriver, strengths: set[str]) -> Exposures:

@@ -16,6 +16,7 @@ leaves the dose unknown and lists why, so a corticosteroid criterion stays unkno
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .. import config
@@ -53,6 +54,36 @@ _MAX_PER_DAY = 48  # more administrations a day than every 30 minutes is not a d
 _MAX_DOSE = 100_000  # the record's upper bound for a daily dose
 
 
+@dataclass
+class _Read:
+    """One medication entry as read: the Bundle entry it starts at, what it was read from and the orders named."""
+
+    index: int
+    resource: dict
+    entry: dict
+    logged: list  # (resource name, note) of every resource whose dose is in the entry
+    orders: list  # the MedicationRequest each of those resources names as its order, or None
+
+
+def _within(given: dict, ordered: dict) -> bool:
+    """Doses given that the order already accounts for: same drug, route and unit, inside its period, no more."""
+    same_drug = given["rxnorm"] == ordered["rxnorm"] and (
+        given["rxnorm"] is not None or given["name"].lower() == ordered["name"].lower()
+    )
+    inside = ordered["start"] <= given["start"] and (
+        ordered["end"] is None or (given["end"] is not None and given["end"] <= ordered["end"])
+    )
+    return (
+        same_drug
+        and inside
+        and given["route"] == ordered["route"]
+        and given["dose_unit"] == ordered["dose_unit"]
+        and given["dose"] is not None
+        and ordered["dose"] is not None
+        and given["dose"] <= ordered["dose"]
+    )
+
+
 def _number(value) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
@@ -67,7 +98,7 @@ class MedicationReader:
         self.unreadable = 0  # resources that may be a given drug but whose drug or dates cannot be read
 
     def read(self) -> list[dict] | None:
-        medications, given, seen_any = [], {}, False
+        days, given, seen_any = [], {}, False
         for index, resource in self.bundle.of_type(*TYPES):
             seen_any = True
             item = self._one(index, resource)
@@ -77,24 +108,26 @@ class MedicationReader:
             key = entry.pop("_same_day", None)
             if key is not None and key in given:
                 # Several doses of one drug on one day are that day's dose: each alone would understate it.
-                merged = medications[given[key]]
-                merged["dose"] = round(merged["dose"] + entry["dose"], 6)
-                self.out.use(
-                    name,
-                    f"history.medications[{given[key]}]",
-                    note + f"; added to that day's dose, now {merged['dose']:g} {merged['dose_unit']}",
-                )
+                first = days[given[key]]
+                first.entry["dose"] = round(first.entry["dose"] + entry["dose"], 6)
+                first.logged.append((name, note + f"; added to that day's dose, now {first.entry['dose']:g} "
+                                              f"{first.entry['dose_unit']}"))
+                first.orders.append(self._order_of(resource))
                 continue
             if key is not None:
-                given[key] = len(medications)
-            medications.append(entry)
+                given[key] = len(days)
+            days.append(_Read(index, resource, entry, [(name, note)], [self._order_of(resource)]))
+        medications = []
+        for kept in self._without_doses_given_under_their_order(days):
+            medications.append(kept.entry)
             self.bundle.within_limit(
-                index,
+                kept.index,
                 len(medications),
                 config.MAX_MEDICATIONS_PER_RECORD,
                 "medication entries (MAX_MEDICATIONS_PER_RECORD)",
             )
-            self.out.use(name, f"history.medications[{len(medications) - 1}]", note)
+            for name, note in kept.logged:
+                self.out.use(name, f"history.medications[{len(medications) - 1}]", note)
         for entry in medications:
             if entry["dose"] is not None and entry["dose"] > _MAX_DOSE:
                 entry["dose"] = entry["dose_unit"] = None  # a sum past any real dose: say unknown, not a number
@@ -119,6 +152,35 @@ class MedicationReader:
             "ongoing; doses are read where stated in mg, mg/kg or mg/m² with a daily timing, else left unknown."
         )
         return medications
+
+    def _order_of(self, resource: dict) -> dict | None:
+        """The MedicationRequest an administration (request) or a statement (basedOn) says it carries out."""
+        if resource["resourceType"] == "MedicationAdministration":
+            links = [resource.get("request")]
+        else:
+            links = resource.get("basedOn") if isinstance(resource.get("basedOn"), list) else []
+        for link in links:
+            target = self.bundle.by_reference.get(as_dict(link).get("reference"))
+            if isinstance(target, dict) and target.get("resourceType") == "MedicationRequest":
+                return target
+        return None
+
+    def _without_doses_given_under_their_order(self, days: list["_Read"]) -> list["_Read"]:
+        """Daily doses are added up per day (facts.medications), so a dose given under an order must not count
+        beside the order itself. Doses that all name one order that was read, of the same drug, route and unit,
+        inside its period and at most its daily dose, are that order being carried out: they are left out, with
+        that reason. Any that give more, or differ in any of those, stay and are added: the strict side."""
+        orders = {id(d.resource): d for d in days if d.resource["resourceType"] == "MedicationRequest"}
+        kept = []
+        for read in days:
+            order = orders.get(id(read.orders[0])) if all(o is read.orders[0] for o in read.orders) else None
+            if order is None or order is read or not _within(read.entry, order.entry):
+                kept.append(read)
+                continue
+            for name, _ in read.logged:
+                self.out.ignore(name, f"given under its own order ({order.logged[0][0]}): the same daily exposure "
+                                      "as the order, not a second one")
+        return kept
 
     # --- one resource ---------------------------------------------------------------------------------------
     def _one(self, index: int, resource: dict):

@@ -1,15 +1,18 @@
 """The Bundle as a whole: entries, references, the Patient, Observations and Procedures, and the record they make."""
 import json
+import re
 from datetime import date
 
 from pydantic import ValidationError
 
 from .. import config
+from ..facts.plausibility import impossible_values
 from ..model.errors import FieldError, InvalidRecord, clean_loc, render_path, validation_message
 from ..model.labs import LABS, LOINC_TO_LAB
 from ..model.record import Observation as RecordObservation
 from ..model.record import PatientRecord
 from ..model.validate import validate_data
+from ..rules import load_tables
 from ._common import LOINC, FhirImport, as_dict, table
 from ._common import day as _day
 from ._common import fail as _fail
@@ -291,6 +294,7 @@ class _Bundle:
         are all of other kinds says nothing about them, so the history stays unknown rather than 'none'."""
         found = {"transplant": [], "transfusion": []}
         seen: set[str] = set()
+        untyped = False  # a stem-cell transplant of unstated type: the history it belongs to cannot be read
         terms = _terms()
         for index, resource in self.of_type("Procedure"):
             words = _words(resource.get("code"))
@@ -334,6 +338,11 @@ class _Bundle:
                     "transfusions (MAX_TRANSFUSIONS_PER_RECORD)",
                 )
                 self.out.use(name, f"history.transfusions[{len(found['transfusion']) - 1}]", transfusion)
+            elif _match(words, terms["untyped_transplants"]):
+                untyped = True
+                self.out.ignore(
+                    name, "a stem-cell transplant whose type (autologous, allogeneic or haploidentical) is not stated"
+                )
             else:
                 self.out.ignore(name, f"a {kinds[0]} of a kind screening does not use")
         unreadable = self._unreadable_procedure_kinds(list(found))
@@ -341,6 +350,12 @@ class _Bundle:
             self.out.assumptions.append(
                 f"A Procedure that may be a {kind} could not be read (see ignored), so the {kind} history is taken as "
                 "not recorded: criteria on it stay unknown."
+            )
+        if untyped and "transplant" not in unreadable:
+            unreadable.add("transplant")
+            self.out.assumptions.append(
+                "A stem-cell transplant Procedure does not say its type (see ignored), so the transplant history is "
+                "taken as not recorded: criteria on it stay unknown."
             )
         for kind in sorted(seen - unreadable):
             self.out.assumptions.append(
@@ -410,9 +425,43 @@ def record_from_bundle(raw: bytes | str, as_of: date) -> tuple[PatientRecord, Fh
         "history": {"medications": bundle.medications(), "transplants": transplants, "transfusions": transfusions},
     }
     try:
-        return validate_data(PatientRecord, record), bundle.out
+        derived = validate_data(PatientRecord, record)
     except ValidationError as exc:
         # The pseudo-field says the path is in the record derived from the Bundle, not in the Bundle.
         raise InvalidRecord(
             [FieldError(("(derived record)", *clean_loc(e["loc"])), validation_message(e)) for e in exc.errors()]
         ) from None
+    impossible = impossible_values(derived, load_tables(), as_of)
+    if impossible:
+        raise InvalidRecord([_in_bundle(error, bundle.out) for error in impossible])
+    return derived, bundle.out
+
+
+# Where a derived record's dated or measured field came from in the resource it was read from.
+_FHIR_FIELD = {
+    ("observations", "value"): ("valueQuantity", "value"),
+    ("observations", "date"): ("effectiveDateTime",),
+    ("demographics", "birth_date"): ("birthDate",),
+    ("demographics", "weight_date"): ("effectiveDateTime",),
+    ("demographics", "height_date"): ("effectiveDateTime",),
+    ("history", "date"): ("performedDateTime",),
+}
+_DEMOGRAPHICS_SOURCE = {"weight_date": "demographics.weight_kg", "height_date": "demographics.height_cm"}
+
+
+def _in_bundle(error: FieldError, out: FhirImport) -> FieldError:
+    """A problem found in the derived record, at the Bundle entry it was read from where that is known."""
+    path = error.path
+    if path[:1] == ("as_of",):
+        return error
+    if path[0] == "demographics":
+        target = _DEMOGRAPHICS_SOURCE.get(path[-1], f"demographics.{path[-1]}")
+    else:
+        target = render_path(path[:-1])
+    for used in out.used:
+        if target in used["used_as"].split(", "):
+            entry = re.match(r"entry\[(\d+)\]", used["resource"])
+            field = _FHIR_FIELD.get((path[0], path[-1]))
+            if entry and field:
+                return FieldError(("entry", int(entry[1]), "resource", *field), error.message)
+    return FieldError(("(derived record)", *path), error.message)

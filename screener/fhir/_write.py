@@ -29,7 +29,7 @@ NOT_CARRIED = (
     "attestations",
     "labs without a LOINC code (shortening fraction, PTT, AGC, Lansky/Karnofsky)",
     "diagnosis.disease_status other than relapsed or remission "
-    "(FHIR clinicalStatus has no refractory, progressive or stable)",
+    "(FHIR clinicalStatus has no refractory, progressive, stable or newly diagnosed)",
 )
 _CLINICAL = {"relapsed": "recurrence", "remission": "remission"}
 _ROUTE_CODES = {

@@ -20,6 +20,12 @@ _FHIR_DATE_TIME = re.compile(
 )
 
 
+def today() -> dt.date:
+    """Today's real date: the one clock plausibility checks and default screening dates read (tests move it with
+    freezegun, which patches datetime.date.today)."""
+    return dt.date.today()
+
+
 def in_range(day: dt.date) -> dt.date:
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise ValueError(f"date must lie between {EARLIEST_DATE} and {LATEST_DATE}")

@@ -10,6 +10,7 @@ class Expectation(StrictModel):
     fail: list[str] = []
     unknown: list[str] = []
     eligible_from: dt.date | None = None
+    no_fail_from: dt.date | None = None
 
 
 class GoldenCase(StrictModel):

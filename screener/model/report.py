@@ -72,6 +72,13 @@ class Recruitment(StrictModel):
     source: str
 
 
+class InputWarning(StrictModel):
+    """A value screened as given that is possible but usually a slip (criteria/tables/values_to_confirm.yaml)."""
+
+    field: str  # the record path, as errors name fields: observations[0].value
+    message: str  # names the field's kind and the likely slip, never the value
+
+
 class Report(StrictModel):
     trial_id: str
     title: str
@@ -90,6 +97,7 @@ class Report(StrictModel):
     no_fail_from: dt.date | None = None  # every fail clears by waiting from this day, but something else is open
     to_repeat: list[str] = []  # data that will be too old by the day every fail clears
     coverage: Coverage
+    warnings: list[InputWarning] = []  # values to check: screened as given, never refused
 
     @model_validator(mode="after")
     def _reports_stored_before_verdict_text(self):

@@ -10,7 +10,16 @@ from pydantic import ValidationError
 from .. import config
 from ..model.errors import FieldError, field_errors
 from ..model.ruleset import RuleSet
-from ..model.tables import CorticosteroidTable, CreatinineTable, Cyp3a4Table, MedicationVocabulary, Tables, UlnTable
+from ..model.tables import (
+    ConfirmTable,
+    CorticosteroidTable,
+    CreatinineTable,
+    Cyp3a4Table,
+    ImpossibleTable,
+    MedicationVocabulary,
+    Tables,
+    UlnTable,
+)
 
 
 class RuleSetError(Exception):
@@ -91,4 +100,6 @@ def load_tables(directory: Path | None = None) -> Tables:
         corticosteroids=read("corticosteroids.yaml", CorticosteroidTable),
         cyp3a4=read("cyp3a4.yaml", Cyp3a4Table),
         medications=read("medications.yaml", MedicationVocabulary),
+        impossible=read("impossible_values.yaml", ImpossibleTable),
+        to_confirm=read("values_to_confirm.yaml", ConfirmTable),
     )

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from ..audit import StoreError
 from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
+from ..facts.plausibility import as_of_problem
 from ..fhir import record_from_bundle
 from ..model.api import (
     CriterionView,
@@ -17,9 +18,9 @@ from ..model.api import (
     TrialDetail,
     TrialSummary,
 )
-from ..model.dates import parse_date
+from ..model.dates import parse_date, today
 from ..model.errors import FieldError
-from ..rules import load_rule_sets
+from ..rules import load_rule_sets, load_tables
 from ..screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
 from .auth import current
 from .errors import problem
@@ -141,11 +142,15 @@ def _as_of() -> date:
     if len(given) > 1:  # which one would be meant? Not ours to guess.
         raise InvalidRecord([FieldError(("as_of",), "given more than once")])
     if not given:
-        return date.today()
+        return today()
     try:
-        return parse_date(given[0])
+        as_of = parse_date(given[0])
     except ValueError as exc:
         raise InvalidRecord([FieldError(("as_of",), str(exc))]) from None
+    problem = as_of_problem(load_tables().impossible, as_of)  # too far ahead: refused before the body is read
+    if problem is not None:
+        raise InvalidRecord([problem])
+    return as_of
 
 
 def _read_record(as_of: date):

@@ -1,16 +1,19 @@
 """The screening form a coordinator fills in: server-rendered, works without JavaScript, server-side validation."""
 import math
 import re
-from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from pydantic import ValidationError
 
 from ..audit import StoreError, record_of, report_of
 from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
-from ..model.dates import parse_date
+from ..facts.plausibility import question_for
+from ..model.dates import parse_date, today
 from ..model.flat import flat_value, set_path
+from ..model.record import Observation
+from ..model.validate import validate_data
 from ..rules import load_rule_sets, load_tables
 from ..screening import InvalidRecord, parse_data, rank, screen, screen_all
 from .auth import current, sees_everything
@@ -181,7 +184,30 @@ def index():
     return render_template("form/index.html", rule_sets=list(load_rule_sets().values()))
 
 
-def _render(trial: str, form, errors: dict[str, str] | None = None, status: int = 200):
+def _questions(builder: _Builder, record_json: dict) -> dict[str, str]:
+    """Lab values a real child can have but that are usually a slip (criteria/tables/values_to_confirm.yaml): the
+    question beside each lab input. Asked of every well-formed lab, even while other fields still need correcting,
+    so a confirmation once ticked stays on the page."""
+    table = load_tables().to_confirm
+    questions = {}
+    for i, observation in enumerate(record_json.get("observations", [])):
+        try:
+            question = question_for(validate_data(Observation, observation), table)
+        except ValidationError:
+            continue
+        if question is not None:
+            questions[builder.input_for(f"observations[{i}]")] = question
+    return questions
+
+
+def _confirmed(form, name: str) -> bool:
+    """A value is confirmed when its box is ticked for the value now in the field (changing it asks again)."""
+    return form.get(f"confirm.{name}") is not None and form.get(f"confirm.{name}") == (form.get(name) or "").strip()
+
+
+def _render(
+    trial: str, form, errors: dict[str, str] | None = None, status: int = 200, questions: dict[str, str] | None = None
+):
     trials = _chosen_trials(trial)
     sections = form_sections(trials)
     rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
@@ -197,7 +223,9 @@ def _render(trial: str, form, errors: dict[str, str] | None = None, status: int 
         rows=rows,
         errors=errors,
         field_id=_field_id,
-        today=date.today().isoformat(),
+        today=today().isoformat(),
+        questions=questions or {},
+        unconfirmed=[name for name in (questions or {}) if not _confirmed(form, name)],
         rule_sets=load_rule_sets(),
         labels=labels,
         medication_names=suggested_names(load_tables()) if "medications" in rows else [],
@@ -243,8 +271,11 @@ def screen_submit():
     except InvalidRecord as exc:
         for error in exc.errors:
             errors.setdefault(builder.input_for(error.field), _plain(error.message))
+    questions = _questions(builder, record_json)
     if errors:
-        return _render(trial, form, errors, 422)
+        return _render(trial, form, errors, 422, questions)
+    if any(not _confirmed(form, name) for name in questions):  # nothing is screened until each is confirmed
+        return _render(trial, form, status=422, questions=questions)
     try:
         reports = (
             screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials)
