@@ -41,3 +41,26 @@ def raw_http(port: int, request: bytes) -> bytes:
         while chunk := connection.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+def tamper(store, *statements, put_triggers_back: bool = True):
+    """Write around the append-only triggers, as someone with direct database access could; a careful intruder
+    puts the SQLite triggers back afterwards (PostgreSQL's are only switched off for this session)."""
+    from sqlalchemy import text
+
+    from screener.audit._schema import APPEND_ONLY, _sqlite_trigger
+
+    sqlite = store.engine.dialect.name == "sqlite"
+    with store.engine.begin() as connection:
+        if not sqlite:
+            connection.execute(text("SET session_replication_role = replica"))  # triggers off for this session
+        else:
+            for table in APPEND_ONLY:
+                for event in ("update", "delete"):
+                    connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{event}"))
+        for statement in statements:
+            connection.execute(text(statement))
+        if sqlite and put_triggers_back:
+            for table in APPEND_ONLY:
+                for event in ("UPDATE", "DELETE"):
+                    connection.execute(text(_sqlite_trigger(table, event)))
