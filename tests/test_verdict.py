@@ -29,6 +29,7 @@ def test_a_member_is_its_word_in_comparisons_dicts_text_and_json():
     assert counts["unknown"] == 1 and Verdict("no_known_exclusion") is Verdict.NO_KNOWN_EXCLUSION
     assert f"{Verdict.NO_KNOWN_EXCLUSION}" == str(Verdict.NO_KNOWN_EXCLUSION) == "no_known_exclusion"
     assert json.dumps({Status.FAIL: Verdict.INELIGIBLE}) == '{"fail": "ineligible"}'  # the trail hashes this form
+    assert repr([("X", Verdict.ELIGIBLE, Status.PASS)]) == "[('X', 'eligible', 'pass')]"  # as plain strings printed
     with pytest.raises(ValueError):
         Verdict("ELIGIBLE")  # the label is not a JSON word
 

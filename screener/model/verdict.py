@@ -1,13 +1,20 @@
 """A criterion's status and a screening's verdict, declared once: their JSON words and how people read them.
 
 Both are str-valued enums (StrEnum): a member is its JSON word ("pass", "no_known_exclusion"), equal to it, hashed
-as it and formatted as it, so reports, the audit store's verdict column, the CSV files and the trail's hashes keep
-the same strings. In strict pydantic models the JSON word validates; in Python only a member does.
+as it, formatted and printed as it, so reports, the audit store's verdict column, the CSV files, the trail's hashes
+and what a Python caller prints keep the same strings. In strict pydantic models the JSON word validates; in Python
+only a member does.
 """
 from enum import StrEnum
 
 
-class Status(StrEnum):
+class _Word(StrEnum):
+    def __repr__(self) -> str:
+        # As the word, like the plain strings these were: a printed tuple or report reads ('X', 'eligible').
+        return repr(self.value)
+
+
+class Status(_Word):
     """A criterion's outcome: pass, fail, or unknown (the data given does not settle it)."""
 
     PASS = "pass"
@@ -25,7 +32,7 @@ class Status(StrEnum):
         return self.value
 
 
-class Verdict(StrEnum):
+class Verdict(_Word):
     """A screening's overall outcome, best first. eligible: every criterion passes. no_known_exclusion: every
     criterion of a partial rule set passes; eligibility cannot be claimed. incomplete: none fails, some cannot be
     judged yet. ineligible: a criterion fails."""
