@@ -41,3 +41,11 @@ def raw_http(port: int, request: bytes) -> bytes:
         while chunk := connection.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+def trial_ids() -> list[str]:
+    """Every trial in criteria/, read by the project's own loader. A test about all trials takes its list from here,
+    never by hand, so adding a trial is its rule file, its golden cases and its source record."""
+    from screener.rules import load_rule_sets
+
+    return list(load_rule_sets())
