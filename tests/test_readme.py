@@ -15,7 +15,7 @@ from .helpers import REPO
 # The README and the documents its sections moved to (issue 24), in reading order: the commands run in this order.
 DOCUMENTS = ["README.md"] + [f"docs/{name}.md" for name in (
     "running", "command-line", "trials", "screening", "rule-files", "api", "form", "auditing", "access-control",
-    "batch", "performance", "layout")]
+    "batch", "performance", "layout", "recipes")]
 TEXTS = {name: (REPO / name).read_text(encoding="utf-8") for name in DOCUMENTS}
 README = TEXTS["README.md"]
 
