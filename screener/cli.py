@@ -378,11 +378,14 @@ def audit_group():
     help="An event hash recorded outside the database earlier (repeatable); catches a trail cut back at its tail.",
 )
 def verify_command(anchors):
-    """Walk the hash chain; name the first bad entry. Exit 1 if the trail was tampered with.
+    """Walk the hash chain; name the first bad entry; check the users, api_tokens and append-only triggers against
+    it. Exit 1 if the trail was tampered with.
 
-    Record the printed head (SEQ:HASH) somewhere else; pass it back with --anchor on later runs.
+    The last verified head is remembered in the instance folder (audit.anchor) and checked on the next run, which
+    catches a trail cut back at its tail. Record the printed head (SEQ:HASH) on another machine too; pass it back
+    with --anchor on later runs.
     """
-    from .audit import open_store
+    from .audit import open_store, remember, remembered
 
     parsed = {}
     for anchor in anchors:
@@ -390,11 +393,37 @@ def verify_command(anchors):
         if not seq.isdigit() or len(digest) != 64:
             raise click.BadParameter("use SEQ:HASH as printed by a previous verify", param_hint="--anchor")
         parsed[int(seq)] = digest
-    result = open_store().verify(parsed)
+    store = open_store()
+    instance = config.SCREENER_INSTANCE_PATH
+    try:
+        kept = remembered(instance, store.url)
+    except ValueError as exc:
+        click.echo(f"TAMPERED outside the chain: the remembered head {exc}")
+        sys.exit(1)
+    conflicting = [seq for seq in kept if seq in parsed and parsed[seq] != kept[seq]]
+    if conflicting:
+        click.echo(f"TAMPERED at event {conflicting[0]}: --anchor and the remembered head (audit.anchor) differ")
+        sys.exit(1)
+    result = store.verify({**kept, **parsed})
     click.echo(str(result))
     if result.ok:
-        click.echo(f"anchor: {result.events}:{result.head}")
+        click.echo(f"anchor: {result.anchor}")
+        remember(instance, store.url, result.events, result.head)
     sys.exit(0 if result.ok else 1)
+
+
+@audit_group.command("rotate-key")
+def rotate_key_command():
+    """Put a new audit key in use, announced by an event signed with the old key; the old keys stay in the ring
+    (instance/audit.key) to verify earlier events. Stop the service first; back up afterwards."""
+    from .audit import RotationRefused, open_store, rotate_key
+
+    try:
+        seq = rotate_key(open_store(), config.SCREENER_INSTANCE_PATH, _admin_actor(), bool(config.SCREENER_AUDIT_KEY))
+    except RotationRefused as exc:
+        raise InputError("audit key", str(exc)) from None
+    click.echo(f"rotated: event {seq} puts the new key in use; instance/audit.key holds the ring (keep a copy apart "
+               "from the data, as before)")
 
 
 @audit_group.command("events")
@@ -491,6 +520,50 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     click.echo(f"candidates, best first, with what to record next: {out_dir / 'candidates.csv'}", err=True)
 
 
+@main.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(dest):
+    """Back the store up into the new folder DEST: the database (SQLite online backup, or pg_dump), the audit key
+    and a manifest (chain head, counts, digests). The copy is verified before it is accepted.
+
+    DEST holds the key: keep it as carefully as instance/audit.key (docs/operations.md).
+    """
+    from .audit import BackupError, backup, open_store
+
+    try:
+        manifest = backup(open_store(), dest, _admin_actor())
+    except BackupError as exc:
+        raise InputError("DEST", str(exc)) from None
+    head = manifest["chain_head"]
+    counts = ", ".join(f"{n} {name}" for name, n in manifest["counts"].items())
+    click.echo(f"backed up to {dest}: {counts}; chain head {head['seq']}:{head['hash']}")
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore_command(src):
+    """Restore a backup folder SRC (made by `screener backup`) into the configured store, which must be new and
+    empty; its key goes to instance/audit.key. Refused (exit 2) unless the restored trail verifies and matches the
+    manifest."""
+    from .audit import BackupError, database_url, key_path, open_store, private_folder, remember, restore
+
+    instance = private_folder(config.SCREENER_INSTANCE_PATH)
+    url = database_url(instance)
+    env_key = config.SCREENER_AUDIT_KEY.encode() if config.SCREENER_AUDIT_KEY else None
+    try:
+        manifest = restore(src, url, key_path(instance), env_key, _admin_actor())
+    except BackupError as exc:
+        raise InputError("SRC", str(exc)) from None
+    head = manifest["chain_head"]
+    remember(instance, url, head["seq"], head["hash"])
+    store = open_store(url, instance)  # migrates a backup made by an earlier release
+    store.note(_admin_actor(), "backup.restored", manifest["database"],
+               {"chain_head": f"{head['seq']}:{head['hash']}", "made_by": manifest["made_by"],
+                "created_at": manifest["created_at"]})
+    click.echo(f"restored {src} (made {manifest['created_at']} by {manifest['made_by']}); the trail verifies to "
+               f"event {head['seq']}:{head['hash']}")
+
+
 @main.group("users")
 def users_group():
     """Web users: add, list, disable, enable. Every change is an audit event."""
@@ -549,6 +622,25 @@ def users_enable(username):
     with _account_errors("USERNAME"):
         _accounts().set_active(username, True, _admin_actor())
     click.echo(f"enabled {username}")
+
+
+@users_group.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["screener", "auditor", "admin"]))
+def users_set_role(username, role):
+    """Change a user's role (an audit event)."""
+    with _account_errors("USERNAME"):
+        _accounts().set_role(username, role, _admin_actor())
+    click.echo(f"{username} is now {role}")
+
+
+@users_group.command("reset-password")
+@click.argument("username")
+def users_reset_password(username):
+    """A generated password, shown once, to be replaced at the next sign-in; ends the user's sessions."""
+    with _account_errors("USERNAME"):
+        password = _accounts().reset_password(username, _admin_actor())
+    click.echo(f"reset {username}; generated password, shown only now (to be replaced at sign-in): {password}")
 
 
 def _interactive() -> bool:

@@ -41,7 +41,7 @@ def record_errors(errors: list[dict[str, str]]) -> InputError:
 
 def translate(exc: Exception) -> click.ClickException:
     """The one-line report for an exception a command let through."""
-    from .audit import AccountError, StoreError, StoreTooNew
+    from .audit import AccountError, MissingKey, StoreError, StoreTooNew
     from .rules import RuleSetError
     from .screening import InvalidRecord
 
@@ -65,6 +65,8 @@ def translate(exc: Exception) -> click.ClickException:
         return InputError(*first, *rest, heading=f"The rule file {exc.file} cannot be loaded:")
     if isinstance(exc, AccountError):
         return InputError("account", str(exc))
+    if isinstance(exc, MissingKey):
+        return InputError("audit key", str(exc))
     if isinstance(exc, StoreTooNew):
         # Run the release that upgraded it, or restore the backup taken before the upgrade: this code cannot read it.
         return InputError("store", f"made by a newer release (schema revision {exc.revision}); use that release or "

@@ -1,5 +1,6 @@
 """Shared fixtures: the demo patient, the app and its clients, databases (helpers to import: tests/helpers.py)."""
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -79,6 +80,13 @@ def database_url(request, tmp_path):
                 "SCREENER_TEST_POSTGRES_URL is not set: in CI the PostgreSQL tests must run (scripts/test starts it)"
             )
         pytest.skip("no PostgreSQL test server (run ./scripts/test, which starts one)")
+    with new_postgres_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def new_postgres_database():
+    """A new, empty database on the test server, dropped afterwards."""
     import uuid
 
     name = "t_" + uuid.uuid4().hex[:16]

@@ -49,3 +49,26 @@ def trial_ids() -> list[str]:
     from screener.rules import load_rule_sets
 
     return list(load_rule_sets())
+
+
+def tamper(store, *statements, put_triggers_back: bool = True):
+    """Write around the append-only triggers, as someone with direct database access could; a careful intruder
+    puts the SQLite triggers back afterwards (PostgreSQL's are only switched off for this session)."""
+    from sqlalchemy import text
+
+    from screener.audit._schema import APPEND_ONLY, _sqlite_trigger
+
+    sqlite = store.engine.dialect.name == "sqlite"
+    with store.engine.begin() as connection:
+        if not sqlite:
+            connection.execute(text("SET session_replication_role = replica"))  # triggers off for this session
+        else:
+            for table in APPEND_ONLY:
+                for event in ("update", "delete"):
+                    connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{event}"))
+        for statement in statements:
+            connection.execute(text(statement))
+        if sqlite and put_triggers_back:
+            for table in APPEND_ONLY:
+                for event in ("UPDATE", "DELETE"):
+                    connection.execute(text(_sqlite_trigger(table, event)))

@@ -11,6 +11,7 @@ from screener.audit._log import screening_log
 from screener.screening import parse_record, screen, screen_all
 
 from .helpers import PATIENTS, trial_ids
+from .helpers import tamper as _tamper
 
 AS_OF = date(2026, 11, 22)
 TRIALS = trial_ids()  # _record screens all of them: one screening and one event each
@@ -20,19 +21,6 @@ def _record(store, patient="eligible.json", trials=None):
     record = parse_record((PATIENTS / patient).read_text())
     reports = screen_all(record, AS_OF) if trials is None else [screen(record, t, AS_OF) for t in trials]
     return store.record(record, reports, actor="test", channel="cli")
-
-
-def _tamper(store, *statements):
-    """Write around the append-only triggers, as someone with direct database access could."""
-    with store.engine.begin() as connection:
-        if store.engine.dialect.name == "postgresql":
-            connection.execute(text("SET session_replication_role = replica"))  # triggers off for this session
-        else:
-            for table in ("screenings", "audit_events"):
-                for event in ("update", "delete"):
-                    connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{event}"))
-        for statement in statements:
-            connection.execute(text(statement))
 
 
 def test_recorded_screenings_verify_and_round_trip(store):

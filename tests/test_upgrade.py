@@ -98,11 +98,13 @@ def test_every_release_store_upgrades_starts_and_verifies(release, database_url,
     assert verified.returncode == 0 and "4 screenings" in verified.stdout, verified.stdout + verified.stderr
 
 
-def test_after_an_upgrade_sqlite_enforces_foreign_keys_again(tmp_path):
+def test_after_an_upgrade_sqlite_enforces_foreign_keys_again(tmp_path, monkeypatch):
     """The upgrade turns foreign keys off for the table rebuilds; every connection after it has them on."""
     from sqlalchemy.exc import IntegrityError
 
     from screener.audit import open_store
+
+    monkeypatch.setattr(config, "SCREENER_AUDIT_KEY", KEY)  # a store with events opens only with its key
 
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     _load("0003", url)
@@ -115,11 +117,12 @@ def test_after_an_upgrade_sqlite_enforces_foreign_keys_again(tmp_path):
             )
 
 
-def test_an_upgrade_that_would_leave_a_dangling_reference_is_rolled_back(tmp_path):
+def test_an_upgrade_that_would_leave_a_dangling_reference_is_rolled_back(tmp_path, monkeypatch):
     """PRAGMA foreign_key_check before the commit, as SQLite's table-rebuild procedure says: a token whose user is
     missing (written with foreign keys off) stops the upgrade, and the store stays as the old release left it."""
     from screener.audit import StoreError, open_store
 
+    monkeypatch.setattr(config, "SCREENER_AUDIT_KEY", KEY)
     path = tmp_path / "old.sqlite3"
     _load("0003", f"sqlite:///{path}")
     with sqlite3.connect(path) as db:

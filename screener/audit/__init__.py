@@ -1,4 +1,5 @@
 """Auditing: every screening stored append-only with a tamper-evident, hash-chained audit trail."""
+import logging
 from pathlib import Path
 
 from .. import config
@@ -6,8 +7,9 @@ from ..lazy import lazy_exports
 from ._chain import Verification
 from ._errors import StoreError, StoreTooNew, store_boundary
 from ._files import private_folder
+from ._key import MissingKey, key_path, load_key, load_keys
 from ._models import AuditEvent, Screening
-from ._store import AuditStore, load_key, record_of, report_of
+from ._store import AuditStore, record_of, report_of
 
 
 def database_url(instance_path: Path | None = None) -> str:
@@ -22,9 +24,32 @@ def database_url(instance_path: Path | None = None) -> str:
 def open_store(url: str | None = None, instance_path: Path | None = None) -> AuditStore:
     """The store at url (default: database_url()), migrated to the latest schema."""
     instance = Path(instance_path or config.SCREENER_INSTANCE_PATH)
-    store = AuditStore(url or database_url(instance), load_key(instance))
+    url = url or database_url(instance)
+    *old_keys, key = load_keys(instance, url)
+    store = AuditStore(url, key, tuple(old_keys))
     store.migrate()
     return store
+
+
+def require_key(url: str, instance_path: Path) -> None:
+    """At start: MissingKey for a store that holds events but has no key (a new store gets its key). A database
+    that cannot be reached now is checked again when it is first used."""
+    try:
+        load_key(Path(instance_path), url)
+    except StoreError:
+        pass
+
+
+def report_access_problems(store: AuditStore) -> list[str]:
+    """At start: log every users or api_tokens row the trail does not account for and every missing protection
+    (each such principal is refused on its own, see Accounts); returns them."""
+    try:
+        problems = store.access_problems()
+    except StoreError:
+        return []
+    for problem in problems:
+        logging.getLogger(__name__).error("audit trail check: %s", problem)
+    return problems
 
 
 # Loaded on first use: accounts need werkzeug's hashing, exports marshmallow, the log's chart matplotlib, the
@@ -46,6 +71,13 @@ _LAZY = {
     "GroupCommit": "._group_commit",
     "TokenMeter": "._meter",
     "TokenCache": "._token_cache",
+    "BackupError": "._backup",
+    "backup": "._backup",
+    "restore": "._backup",
+    "remembered": "._anchor",
+    "remember": "._anchor",
+    "rotate_key": "._rotation",
+    "RotationRefused": "._rotation",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
@@ -53,14 +85,18 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 __all__ = [
     "AuditEvent",
     "AuditStore",
+    "MissingKey",
     "Screening",
     "StoreError",
     "StoreTooNew",
     "Verification",
     "database_url",
+    "key_path",
     "open_store",
     "private_folder",
     "record_of",
+    "report_access_problems",
+    "require_key",
     "report_of",
     *_LAZY,
 ]

@@ -1,5 +1,6 @@
 """Users and API tokens: strong password hashes, tokens shown once and stored hashed, every change audited."""
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -9,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ._access import token_problems, user_problems, user_row_state
+from ._access import token_state as _token_state
 from ._errors import store_boundary
 from ._models import ApiToken, User
 from ._store import AuditStore, _now
@@ -20,6 +23,7 @@ MIN_PASSWORD = 12
 FIRST_ADMIN_PASSWORD_FILE = "first-admin-password"
 # A fixed hash to check against when the user does not exist, so a wrong username costs the same time.
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,14 @@ def _token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _set_password(user: User, password: str, must_change: bool) -> dict:
+    """A new password for the user (ending every session): the event's details, the hash only as a digest."""
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    user.must_change_password = must_change
+    user.session_generation += 1
+    return {"password": user_row_state(user)["password"], "must_change": must_change}
+
+
 @store_boundary
 class Accounts:
     def __init__(self, store: AuditStore):
@@ -67,26 +79,61 @@ class Accounts:
         with self.store.sessions.begin() as session:
             if session.scalar(select(User).where(User.username == username)) is not None:
                 raise AccountError("that username exists")
-            session.add(User(username=username, password_hash=generate_password_hash(password, method="scrypt"),
-                             role=role, active=True, created_at=_now(), must_change_password=must_change))
-            self.store.append(session, actor, "user.created", username, {"role": role})
+            user = User(username=username, password_hash=generate_password_hash(password, method="scrypt"),
+                        role=role, active=True, created_at=_now(), must_change_password=must_change)
+            session.add(user)
+            self.store.append(session, actor, "user.created", username, user_row_state(user))
         return password
 
     def users(self) -> list[User]:
         with self.store.sessions() as session:
             return list(session.scalars(select(User).order_by(User.username)))
 
-    def set_active(self, username: str, active: bool, actor: str) -> None:
+    def _change(self, username: str, actor: str, action: str, change) -> User:
+        """change(user) -> the event's details, applied to an existing user with its event in one transaction."""
         with self.store.sessions.begin() as session:
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
                 raise AccountError("no such user")
+            self.store.append(session, actor, action, username, change(user))
+            return user
+
+    def set_active(self, username: str, active: bool, actor: str) -> None:
+        def change(user):
             user.active = active
-            self.store.append(session, actor, "user.enabled" if active else "user.disabled", username, {})
+            return {}
+
+        self._change(username, actor, "user.enabled" if active else "user.disabled", change)
+
+    def set_role(self, username: str, role: str, actor: str) -> None:
+        if role not in ROLES:
+            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+
+        def change(user):
+            user.role = role
+            return {"role": role}
+
+        self._change(username, actor, "user.role_changed", change)
+
+    def reset_password(self, username: str, actor: str) -> str:
+        """A generated password, to be shown once and replaced at first sign-in; ends the user's sessions."""
+        password = secrets.token_urlsafe(18)
+        self._change(username, actor, "user.password_reset", lambda user: _set_password(user, password, True))
+        return password
+
+    def _accounted(self, session: Session, user: User | None) -> User | None:
+        """The user if the trail accounts for its row; None (refused, logged) if not."""
+        if user is None:
+            return None
+        problems = user_problems(session, self.store.keys, user)
+        if problems:
+            _log.error("refused: %s", "; ".join(problems))
+            return None
+        return user
 
     def authenticate(self, username: str, password: str) -> Principal | None:
         with self.store.sessions() as session:
-            user = session.scalar(select(User).where(User.username == username))
+            user = self._accounted(session, session.scalar(select(User).where(User.username == username)))
         if user is None or not user.active:
             check_password_hash(_DUMMY_HASH, password)
             return None
@@ -101,7 +148,7 @@ class Accounts:
 
     def user(self, username: str) -> Principal | None:
         with self.store.sessions() as session:
-            user = session.scalar(select(User).where(User.username == username))
+            user = self._accounted(session, session.scalar(select(User).where(User.username == username)))
         return _session_principal(user) if user is not None and user.active else None
 
     def change_password(self, username: str, current: str, new: str, actor: str) -> Principal:
@@ -112,13 +159,8 @@ class Accounts:
             raise AccountError("the new password must differ from the current one")
         if self.authenticate(username, current) is None:
             raise AccountError("the current password is wrong")
-        with self.store.sessions.begin() as session:
-            user = session.scalar(select(User).where(User.username == username))
-            user.password_hash = generate_password_hash(new, method="scrypt")
-            user.must_change_password = False
-            user.session_generation += 1
-            self.store.append(session, actor, "user.password_changed", username, {})
-            return _session_principal(user)
+        user = self._change(username, actor, "user.password_changed", lambda user: _set_password(user, new, False))
+        return _session_principal(user)
 
     def end_sessions(self, username: str) -> None:
         """Invalidate every session cookie issued to the user so far (sign-out, password change)."""
@@ -138,18 +180,20 @@ class Accounts:
             user = session.scalar(select(User).where(User.username == username))
             if user is None or not user.active:
                 raise AccountError("no such active user")
+            token_hash = _token_hash(secret)
             session.add(
                 ApiToken(
                     id=token_id,
                     user_id=user.id,
                     name=name[:100],
-                    token_hash=_token_hash(secret),
+                    token_hash=token_hash,
                     created_at=_now(),
                     expires_at=expires,
                     revoked_at=None,
                 )
             )
-            self.store.append(session, actor, "token.created", token_id, {"user": username, "expires_at": expires})
+            self.store.append(session, actor, "token.created", token_id,
+                              _token_state(username, token_hash, expires, False))
         return token_id, secret
 
     def tokens(self) -> list[tuple[ApiToken, str]]:
@@ -174,15 +218,26 @@ class Accounts:
     def token_lookup(self, secret: str) -> tuple[Principal, str] | None:
         """The token's principal and its expiry (ISO 8601 UTC), or None when unknown, expired, revoked or its user
         disabled. A read on the reader engine: checking a token takes no write lock."""
+        token_hash = _token_hash(secret)
         with Session(self.store.reader) as session:
             row = session.execute(
-                select(ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, User.username, User.role, User.active)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.token_hash == _token_hash(secret))
+                select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == token_hash)
             ).first()
-        if row is None or row.revoked_at is not None or row.expires_at <= _now() or not row.active:
-            return None
-        return Principal(row.username, row.role, f"token:{row.id}"), row.expires_at
+            if row is None:
+                return None
+            token, user = row
+            if token.revoked_at is not None or token.expires_at <= _now() or not user.active:
+                return None
+            # A token or user row the trail does not account for (inserted, moved to another user, extended,
+            # un-revoked, a role edited) is refused: access is granted only as the trail records it.
+            problems = token_problems(session, self.store.keys, token.id, user.username, token_hash,
+                                      token.expires_at, False)
+            if problems or self._accounted(session, user) is None:
+                if problems:
+                    _log.error("refused: %s", "; ".join(problems))
+                return None
+        return Principal(user.username, user.role, f"token:{token.id}"), token.expires_at
 
     def ensure_first_admin(self) -> str | None:
         """On first start, with no users: create 'admin' with a generated password and return it (shown once)."""

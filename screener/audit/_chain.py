@@ -44,21 +44,50 @@ class Verification:
     head: str
     first_bad: int | None = None
     problem: str | None = None
+    # What the chain does not cover but vouches for: users and api_tokens rows it does not account for, the
+    # append-only triggers, the schema revision (_access.py, _schema.py). Any of them makes ok False.
+    access: tuple[str, ...] = ()
+
+    def with_access(self, problems: list[str]) -> "Verification":
+        if not problems:
+            return self
+        return Verification(False, self.events, self.screenings, self.head, self.first_bad,
+                            self.problem or problems[0], tuple(problems))
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.events}:{self.head}"
 
     def __str__(self) -> str:
         if self.ok:
             return f"OK: {self.events} events, {self.screenings} screenings, chain head {self.head}"
-        return f"TAMPERED at event {self.first_bad}: {self.problem}"
+        where = f"at event {self.first_bad}" if self.first_bad is not None else "outside the chain"
+        lines = [f"TAMPERED {where}: {self.problem}"]
+        lines += [f"  also: {problem}" for problem in self.access if problem != self.problem]
+        return "\n".join(lines)
 
 
-def verify(key: bytes, events, screenings: dict, anchors: dict[int, str] | None = None) -> Verification:
+ROTATED = "audit.key_rotated"
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A public name for a key (a SHA-256 of it, domain-separated): says which key, reveals nothing usable."""
+    return hashlib.sha256(b"screener audit key\0" + key).hexdigest()
+
+
+def verify(keys, events, screenings: dict, anchors: dict[int, str] | None = None) -> Verification:
     """Walk the events in order; the first inconsistency is named. screenings: id -> stored row.
+
+    keys: the key ring, oldest first (or one key). An "audit.key_rotated" event, signed with the key in use,
+    names the next key by its fingerprint; the events after it are checked with that key.
 
     anchors: {seq: hash} recorded outside the database earlier. A chain cut back at its tail (the last events and
     their screenings deleted, the service writing on) is consistent in itself; only an anchor past the cut shows it.
     """
     anchors = dict(anchors or {})
     previous, expected_seq, recorded = GENESIS, 1, set()
+    ring = [keys] if isinstance(keys, bytes) else list(keys)
+    key = ring.pop(0)
 
     def bad(seq, problem):
         return Verification(False, expected_seq - 1, len(screenings), previous, seq, problem)
@@ -80,7 +109,13 @@ def verify(key: bytes, events, screenings: dict, anchors: dict[int, str] | None 
             event.subject,
             event.details_json,
         ):
-            return bad(event.seq, "its content does not match its hash: edited or forged")
+            hint = " (or the key is not this trail's: restore its audit.key)" if event.seq == 1 else ""
+            return bad(event.seq, f"its content does not match its hash: edited or forged{hint}")
+        if event.action == ROTATED:
+            named = json.loads(event.details_json).get("new_key")
+            if not ring or key_fingerprint(ring[0]) != named:
+                return bad(event.seq, "the key it rotates to is not the next in the key ring (audit.key)")
+            key = ring.pop(0)
         if event.action == "screening.recorded":
             row = screenings.get(event.subject)
             if row is None:
@@ -104,6 +139,9 @@ def verify(key: bytes, events, screenings: dict, anchors: dict[int, str] | None 
             seq,
             f"anchored event {seq} is gone: the trail was cut back",
         )
+    if ring:
+        return Verification(False, expected_seq - 1, len(screenings), previous, None,
+                            "the key ring holds a key no rotation event put in use")
     unrecorded = sorted(set(screenings) - recorded)
     if unrecorded:
         return Verification(

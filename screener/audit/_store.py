@@ -1,7 +1,5 @@
 """The append-only store: record screenings with their audit events in one transaction, query, verify."""
-import os
 import re
-import secrets
 from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import metadata
@@ -15,10 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from .. import config
 from ..model.record import PatientRecord
 from ..model.report import Report
+from ._access import check_all
 from ._chain import GENESIS, Verification, canonical, event_hash, verify
 from ._errors import MigrationFailed, StoreTooNew, store_boundary
-from ._files import private_folder, private_sqlite_file
+from ._files import private_sqlite_file
 from ._models import AuditEvent, Screening
+from ._schema import schema_problems
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _ADVISORY_LOCK = 727_361  # PostgreSQL: one writer of the chain at a time
@@ -81,23 +81,12 @@ def _sqlite_engine(url: str, begin: str = "BEGIN IMMEDIATE", synchronous: str | 
     return engine
 
 
-def load_key(instance_path: Path) -> bytes:
-    """The chain's HMAC key: SCREENER_AUDIT_KEY, else instance/audit.key (created once, readable by the owner only)."""
-    if config.SCREENER_AUDIT_KEY:
-        return config.SCREENER_AUDIT_KEY.encode()
-    path = private_folder(instance_path) / "audit.key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
-
-
 @store_boundary
 class AuditStore:
-    def __init__(self, url: str, key: bytes):
+    def __init__(self, url: str, key: bytes, old_keys: tuple[bytes, ...] = ()):
         self.url = url
-        self.key = key
+        self.key = key  # new events are chained under this one
+        self.keys = (*old_keys, key)  # every key the chain was made with, oldest first (rotate-key adds one)
         if url.startswith("sqlite"):
             self.engine = _sqlite_engine(url)
             # Long reads (exports, amendment impact) take a snapshot without the write lock, so screenings go on.
@@ -122,6 +111,7 @@ class AuditStore:
         config.set_main_option("script_location", str(_MIGRATIONS))
         with self.engine.connect() as connection:
             config.attributes["connection"] = connection
+            config.attributes["audit_key"] = self.key  # migration 0007 chains baseline events
             if self.engine.dialect.name != "sqlite":
                 with connection.begin():
                     command.upgrade(config, "head")
@@ -258,10 +248,30 @@ class AuditStore:
             return list(session.scalars(query.limit(limit) if limit else query))
 
     def verify(self, anchors: dict[int, str] | None = None) -> Verification:
-        with self.sessions() as session:
-            events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
-            screenings = {row.id: row for row in session.scalars(select(Screening))}
-            return verify(self.key, events, screenings, anchors)
+        """The chain, then what it vouches for (access rows, triggers, schema), on one snapshot."""
+        with Session(self.reader) as session, session.begin():
+            return verify_session(session, self.keys, anchors)
+
+    def access_problems(self) -> list[str]:
+        """Users and api_tokens rows the chain does not account for, and missing protections (a quick check, for the
+        start of the service: it trusts the events' links, which `verify` walks)."""
+        with Session(self.reader) as session, session.begin():
+            return schema_problems(session.connection(), head_revision()) + check_all(session)
+
+
+_THIS_RELEASE = object()
+
+
+def verify_session(
+    session: Session, keys: tuple[bytes, ...], anchors: dict[int, str] | None = None, head=_THIS_RELEASE
+) -> Verification:
+    """verify() on a session's snapshot, then the access rows and the schema. head: the migration revision the
+    store must be at (default: this release's; a backup names its own)."""
+    events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
+    screenings = {row.id: row for row in session.scalars(select(Screening))}
+    result = verify(keys, events, screenings, anchors)
+    head = head_revision() if head is _THIS_RELEASE else head
+    return result.with_access(schema_problems(session.connection(), head) + check_all(session))
 
 
 def report_of(row: Screening) -> Report:

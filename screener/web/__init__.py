@@ -53,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         from ..audit import database_url
 
         app.config["DATABASE_URL"] = database_url(app.instance_path)
+    if test_config is None:
+        _refuse_without_key(app.config["DATABASE_URL"], app.instance_path)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     from .body_limit import ChunkedBodyLimit
@@ -80,6 +82,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def _refuse_without_key(url: str, instance_path: str) -> None:
+    """A store with events but no audit key: refuse to start (exit 2) rather than chain new events under a new key."""
+    import sys
+    from pathlib import Path
+
+    from ..audit import MissingKey, require_key
+
+    try:
+        require_key(url, Path(instance_path))
+    except MissingKey as exc:
+        print(f"screener: refusing to start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -4,14 +4,16 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..audit import AuditStore, GroupCommit, TokenCache, TokenMeter, open_store
+from ..audit import AuditStore, GroupCommit, TokenCache, TokenMeter, open_store, report_access_problems
 
 
 def get_store() -> AuditStore:
     store = current_app.extensions.get("audit_store")
     if store is None:
         store = open_store(current_app.config["DATABASE_URL"], Path(current_app.instance_path))
-        store = current_app.extensions.setdefault("audit_store", store)  # request threads: the first one wins
+        if current_app.extensions.setdefault("audit_store", store) is store:  # request threads: the first one wins
+            report_access_problems(store)  # each unaccounted principal is also refused on its own (Accounts)
+        store = current_app.extensions["audit_store"]
     return store
 
 
