@@ -70,7 +70,7 @@ LOGIN_ATTEMPTS_PER_MINUTE = 60  # every client together: at most a third of one 
 LOGIN_CONCURRENT_HASHES = 1  # per host; with two or more workers one is always free for health checks
 # A browser that signed in as a user within LOGIN_KNOWN_DAYS carries a signed cookie saying so; its tries for that
 # username have their own budget and hashing slot, outside the two limits above, so a flood from any number of
-# addresses cannot lock out people who have signed in before (web/auth.py, README).
+# addresses cannot lock out people who have signed in before (web/auth.py, docs/access-control.md).
 LOGIN_KNOWN_ATTEMPTS_PER_MINUTE = 10  # per username, for browsers known to it
 LOGIN_KNOWN_DAYS = 30
 LOGIN_RESERVED_HASHES = 1

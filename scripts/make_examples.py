@@ -1,4 +1,5 @@
-"""Write seeds/examples/ from the rule file and the demo patients: the inputs the README's commands use.
+"""Write seeds/examples/ from the rule file and the demo patients: the inputs the documented commands use
+(docs/command-line.md).
 
     .venv/bin/python scripts/make_examples.py
 

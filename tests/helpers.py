@@ -43,6 +43,14 @@ def raw_http(port: int, request: bytes) -> bytes:
     return b"".join(chunks)
 
 
+def trial_ids() -> list[str]:
+    """Every trial in criteria/, read by the project's own loader. A test about all trials takes its list from here,
+    never by hand, so adding a trial is its rule file, its golden cases and its source record."""
+    from screener.rules import load_rule_sets
+
+    return list(load_rule_sets())
+
+
 def tamper(store, *statements, put_triggers_back: bool = True):
     """Write around the append-only triggers, as someone with direct database access could; a careful intruder
     puts the SQLite triggers back afterwards (PostgreSQL's are only switched off for this session)."""

@@ -10,10 +10,11 @@ from sqlalchemy.exc import DBAPIError
 from screener.audit._log import screening_log
 from screener.screening import parse_record, screen, screen_all
 
-from .helpers import PATIENTS
+from .helpers import PATIENTS, trial_ids
 from .helpers import tamper as _tamper
 
 AS_OF = date(2026, 11, 22)
+TRIALS = trial_ids()  # _record screens all of them: one screening and one event each
 
 
 def _record(store, patient="eligible.json", trials=None):
@@ -24,9 +25,10 @@ def _record(store, patient="eligible.json", trials=None):
 
 def test_recorded_screenings_verify_and_round_trip(store):
     request_id, ids = _record(store)
-    assert len(ids) == 6
+    assert len(ids) == len(TRIALS)
+    assert {store.screening(i).trial_id for i in ids} == set(TRIALS)
     result = store.verify()
-    assert result.ok and result.events == 6 and result.screenings == 6
+    assert result.ok and result.events == len(TRIALS) and result.screenings == len(TRIALS)
     row = store.screening(ids[0])
     assert row.request_id == request_id and row.channel == "cli" and "durable_rules" in row.engine
     assert json.loads(row.report_json)["trial_id"] == row.trial_id
@@ -72,7 +74,7 @@ def test_tamper_delete_event_is_caught(store):
 
 def test_tamper_delete_last_event_is_caught(store):
     _record(store)
-    _tamper(store, "DELETE FROM audit_events WHERE seq = 6")
+    _tamper(store, f"DELETE FROM audit_events WHERE seq = {len(TRIALS)}")
     result = store.verify()
     assert not result.ok and "no audit event" in result.problem
 
@@ -80,14 +82,15 @@ def test_tamper_delete_last_event_is_caught(store):
 def test_tamper_cut_back_at_the_tail_is_caught_only_against_an_anchor(store):
     _, ids = _record(store)
     anchor = store.verify()
-    assert anchor.ok and anchor.events == 6
-    _tamper(store, "DELETE FROM audit_events WHERE seq = 6", f"DELETE FROM screenings WHERE id = '{ids[5]}'")
+    assert anchor.ok and anchor.events == len(TRIALS)
+    last = len(TRIALS)
+    _tamper(store, f"DELETE FROM audit_events WHERE seq = {last}", f"DELETE FROM screenings WHERE id = '{ids[-1]}'")
     _record(store, trials=["NCT06674265"])  # the service writes on from the new head
     # A hash chain cut back at its tail is consistent in itself: without an anchor this cannot be seen.
     assert store.verify().ok
     result = store.verify({anchor.events: anchor.head})
-    assert not result.ok and result.first_bad == 6 and "anchored hash" in result.problem
-    cut = store.verify({9: anchor.head})
+    assert not result.ok and result.first_bad == last and "anchored hash" in result.problem
+    cut = store.verify({last + 3: anchor.head})  # past the head of the cut chain
     assert not cut.ok and "gone" in cut.problem
 
 

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from screener.cli import main
 
-from .helpers import PATIENTS, REPO
+from .helpers import PATIENTS, REPO, trial_ids
 
 run = CliRunner().invoke
 
@@ -108,14 +108,14 @@ def test_every_cli_screening_is_recorded_and_the_trail_verifies():
     before = len(open_store().screenings(limit=10**6))
     result = run(main, ["screen", str(PATIENTS / "eligible.json"), "--all", "--as-of", "2026-11-22"])
     assert result.exit_code == 0
-    assert len(open_store().screenings(limit=10**6)) == before + 6
+    assert len(open_store().screenings(limit=10**6)) == before + len(trial_ids())
     verify = run(main, ["audit", "verify"])
     assert verify.exit_code == 0 and verify.stdout.startswith("OK:")
     anchor = verify.stdout.splitlines()[-1].removeprefix("anchor: ")
     assert run(main, ["audit", "verify", "--anchor", anchor]).exit_code == 0
     assert run(main, ["audit", "verify", "--anchor", "1:" + "0" * 64]).exit_code == 1
     exported = json.loads(run(main, ["audit", "export", "screenings"]).stdout)
-    assert len(exported) == before + 6
+    assert len(exported) == before + len(trial_ids())
 
 
 def test_invalid_record_is_not_recorded(tmp_path):

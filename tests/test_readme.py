@@ -1,4 +1,5 @@
-"""The README's commands and its Python example run as written, on the example inputs shipped in seeds/examples/."""
+"""The README's and its documents' commands and Python example run as written, on the example inputs shipped in
+seeds/examples/; every link between them resolves."""
 import contextlib
 import importlib.util
 import io
@@ -11,11 +12,16 @@ from screener.cli import main
 
 from .helpers import REPO
 
-README = (REPO / "README.md").read_text(encoding="utf-8")
+# The README and the documents its sections moved to (issue 24), in reading order: the commands run in this order.
+DOCUMENTS = ["README.md"] + [f"docs/{name}.md" for name in (
+    "running", "command-line", "trials", "screening", "rule-files", "api", "form", "auditing", "access-control",
+    "batch", "performance", "layout", "recipes")]
+TEXTS = {name: (REPO / name).read_text(encoding="utf-8") for name in DOCUMENTS}
+README = TEXTS["README.md"]
 
 
 def _blocks(language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", README, re.M | re.S)
+    return [block for text in TEXTS.values() for block in re.findall(rf"^```{language}\n(.*?)^```", text, re.M | re.S)]
 
 
 def _make_examples():
@@ -37,7 +43,7 @@ def test_the_python_example_runs_as_shown(monkeypatch):
     monkeypatch.chdir(REPO)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(code, "documented example", "exec"), {})
     printed = out.getvalue()
     assert printed.startswith("eligible - every criterion passes")
     assert "pass NCT06674265-E1 " in printed and "('NCT06674265', 'eligible')" in printed
@@ -79,8 +85,24 @@ def test_every_readme_cli_command_runs(tmp_path, monkeypatch):
 def test_the_ids_of_an_all_trials_response_are_documented():
     from screener.model.api import ScreenAllResponse, ScreenResponse
 
-    paragraph = next(p for p in README.split("\n\n") if "An all-trials response" in p)
+    paragraph = next(p for p in TEXTS["docs/api.md"].split("\n\n") if "An all-trials response" in p)
     for field in ScreenAllResponse.model_fields:
         assert f"`{field}`" in paragraph, field
     for field in ScreenResponse.model_fields:
         assert f"`{field}`" in paragraph, field
+
+
+def test_every_local_link_resolves_and_the_readme_leads_to_every_document():
+    linked = set()
+    for name, text in TEXTS.items() | {(p.relative_to(REPO).as_posix(), p.read_text(encoding="utf-8"))
+                                        for p in (REPO / "docs").glob("*.md")}:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target:
+                continue
+            path = ((REPO / name).parent / target).resolve()
+            assert path.exists(), (name, target)
+            if name == "README.md":
+                linked.add(path)
+    documents = {path.resolve() for path in (REPO / "docs").glob("*.md")}
+    assert {(REPO / name).resolve() for name in DOCUMENTS[1:]} <= documents
+    assert documents - linked == set(), "documents the README does not lead to"

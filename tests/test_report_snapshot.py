@@ -1,6 +1,7 @@
 """The full report JSON of 2,340 fixed screenings is byte for byte what the unoptimised implementation wrote.
 
-Demo patients, every golden case and generated records, each against all six trials (see tests/report_cases.py).
+Demo patients, every golden case and generated records, each against every trial in criteria/ (see
+tests/report_cases.py).
 """
 import difflib
 import json

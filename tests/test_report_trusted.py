@@ -1,6 +1,6 @@
 """The report built without validation (model.trusted) is exactly what validating the same data gives, for every
-pinned screening (demo patients, golden cases, generated records, all six trials): the fast path cannot drift from
-the one schema, the Report model."""
+pinned screening (demo patients, golden cases, generated records, every trial in criteria/): the fast path cannot
+drift from the one schema, the Report model."""
 from datetime import date
 
 import pytest

@@ -1,6 +1,6 @@
 """The deployed service (scripts/serve: nginx from deploy/nginx.conf in front of gunicorn) keeps answering while
 slow clients hold connections open, and leaves no process or file behind (issue 23, finding 3). The figures with
-and without nginx: python -m benchmarks.slow_clients (README, Deployment)."""
+and without nginx: python -m benchmarks.slow_clients (docs/deployment.md)."""
 import os
 
 import pytest

@@ -1,7 +1,8 @@
 """Stores made by earlier releases upgrade, start and verify; a store from a newer release is refused in one line
 (issue 23, finding 4). The stores in tests/fixtures/stores were made by each release's own code
-(scripts/make-release-stores): users (one disabled), API tokens (one revoked) and screenings, on SQLite and as
-PostgreSQL dumps."""
+(scripts/make-release-stores): screenings and, from the first release with accounts (0002) on, users (one
+disabled) and API tokens (one revoked), on SQLite and as PostgreSQL dumps. The first release's store (0001) has
+screenings and audit events only: its CLI had no users or tokens."""
 import json
 import os
 import shutil
@@ -19,6 +20,8 @@ from .helpers import PATIENTS, REPO, make_app
 
 STORES = REPO / "tests" / "fixtures" / "stores"
 RELEASES = sorted(path.stem for path in STORES.glob("*.sqlite3"))
+FIRST_WITH_ACCOUNTS = "0002"  # migration 0002 brought users and API tokens
+WITH_ACCOUNTS = [release for release in RELEASES if release >= FIRST_WITH_ACCOUNTS]
 KEY = "fixture-stores-audit-key-not-a-secret"  # scripts/make-release-stores made every fixture chain with it
 TOKENS = json.loads((STORES / "tokens.json").read_text())
 SCREENER = str(Path(sys.executable).parent / "screener")
@@ -53,18 +56,19 @@ def _revision(database_url: str) -> list[str]:
         engine.dispose()
 
 
-def test_the_fixtures_cover_every_release_from_the_first_with_accounts():
+def test_the_fixtures_cover_every_release_from_the_first():
     from screener.audit._store import head_revision
 
-    assert RELEASES[0] == "0002"  # migration 0002 brought users and API tokens
+    assert RELEASES[0] == "0001" and WITH_ACCOUNTS[0] == FIRST_WITH_ACCOUNTS
     # Each migration up to the one this suite was written against has its release's store; a migration added
     # later is tested by upgrading these (a new release adds its own store with scripts/make-release-stores).
-    assert RELEASES == [f"{n:04d}" for n in range(2, int(RELEASES[-1]) + 1)]
+    assert RELEASES == [f"{n:04d}" for n in range(1, int(RELEASES[-1]) + 1)]
     assert int(RELEASES[-1]) <= int(head_revision())
-    assert set(TOKENS) == set(RELEASES) and all((STORES / f"{r}.sql").is_file() for r in RELEASES)
+    # Every release with accounts issued tokens; the first had none to issue.
+    assert set(TOKENS) == set(WITH_ACCOUNTS) and all((STORES / f"{r}.sql").is_file() for r in RELEASES)
 
 
-@pytest.mark.parametrize("release", RELEASES)
+@pytest.mark.parametrize("release", WITH_ACCOUNTS)
 def test_every_release_store_upgrades_starts_and_verifies(release, database_url, tmp_path, monkeypatch):
     from screener.audit._store import head_revision
 
@@ -94,6 +98,55 @@ def test_every_release_store_upgrades_starts_and_verifies(release, database_url,
         assert answer.status_code == 200, answer.get_data(as_text=True)
         assert client.post(SCREEN, data=b"{}", content_type="application/json",
                            headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    verified = _cli(database_url, tmp_path, "audit", "verify")
+    assert verified.returncode == 0 and "4 screenings" in verified.stdout, verified.stdout + verified.stderr
+
+
+def _screenings(database_url: str) -> set[tuple[str, str]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return {tuple(row) for row in connection.execute(text("SELECT id, verdict FROM screenings"))}
+    finally:
+        engine.dispose()
+
+
+def test_the_first_release_store_without_accounts_upgrades_starts_and_verifies(database_url, tmp_path, monkeypatch):
+    """The first release (schema 0001) kept screenings and their events, no users and no tokens: the upgrade adds
+    the account tables empty, invents no account and no baseline event, and the service works on the store."""
+    from screener.audit._store import head_revision
+
+    from .helpers import token_for
+
+    _load("0001", database_url)
+    assert _revision(database_url) == ["0001"]
+    old = _screenings(database_url)
+    assert {verdict for _, verdict in old} == {"eligible", "ineligible", "incomplete"}
+    # What the first release's own `audit verify` said of this chain (scripts/make-release-stores): 3 events,
+    # 3 screenings; the upgrade adds no event to a store without accounts.
+    verified = _cli(database_url, tmp_path, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith("OK: 3 events, 3 screenings, ")
+    assert _revision(database_url) == [head_revision()]
+    listed = _cli(database_url, tmp_path, "users", "list")
+    assert listed.returncode == 0 and listed.stdout.strip() == "", listed.stdout + listed.stderr
+    exported = _cli(database_url, tmp_path, "audit", "export", "screenings")
+    assert exported.returncode == 0, exported.stderr
+    assert {(s["id"], s["verdict"]) for s in json.loads(exported.stdout)} == old
+
+    # The service starts on it; accounts made now are chained, and a screening through the API is recorded.
+    monkeypatch.setattr(config, "SCREENER_AUDIT_KEY", KEY)
+    app = make_app(tmp_path, DATABASE_URL=database_url)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.post(SCREEN, data=b"{}", content_type="application/json",
+                       headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    answer = client.post(SCREEN, data=(PATIENTS / "eligible.json").read_bytes(), content_type="application/json",
+                         headers={"Authorization": f"Bearer {token_for(app, 'screener')}"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert old < _screenings(database_url) and len(_screenings(database_url)) == 4
     verified = _cli(database_url, tmp_path, "audit", "verify")
     assert verified.returncode == 0 and "4 screenings" in verified.stdout, verified.stdout + verified.stderr
 

@@ -4,7 +4,7 @@ import re
 import pytest
 from freezegun import freeze_time
 
-from .helpers import authorised, make_app
+from .helpers import authorised, make_app, trial_ids
 
 BASE = {"as_of": "2026-11-22", "demographics.birth_date": "2018-03-14", "demographics.sex": "female"}
 
@@ -339,7 +339,8 @@ def test_all_trials_fold_each_trial_under_the_summary(form_client):
         form_client, trial="all", **{"diagnosis.primary": "high_grade_glioma", "diagnosis.disease_status": "relapsed"}
     )
     page = form_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert page.count('<details class="trial">') == 6 and '<details class="trial" open' not in page
+    assert page.count('<details class="trial">') == len(trial_ids()) and '<details class="trial" open' not in page
+    assert all(f'id="r-{trial}"' in page for trial in trial_ids())
     assert page.index('<table class="summary">') < page.index('<details class="trial">')
 
 
