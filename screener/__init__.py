@@ -9,10 +9,12 @@ from .lazy import lazy_exports
 
 _EXPORTS = {
     "screen": ".screening", "screen_all": ".screening", "parse_record": ".screening",
-    "InvalidRecord": ".model.errors", "FieldError": ".model.errors", "UnknownTrial": ".screening",
+    "ScreenerError": ".model.errors", "InvalidRecord": ".model.errors", "FieldError": ".model.errors",
+    "UnknownTrial": ".screening",
     "EngineDisagreement": ".engine", "RuleSetError": ".rules",
     "record_from_bundle": ".fhir", "FhirImport": ".fhir",
-    "Report": ".model.report", "PatientRecord": ".model.record",
+    "Report": ".model.report", "Verdict": ".model.verdict", "Status": ".model.verdict",
+    "PatientRecord": ".model.record",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

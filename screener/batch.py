@@ -26,7 +26,7 @@ from . import config
 from .candidates import open_items
 from .facts.catalogue import record_value_kinds
 from .model.flat import flat_value, set_path
-from .model.report import VERDICTS
+from .model.verdict import Verdict
 
 RESULT_COLUMNS = ["source", "record_id", "trial_id", "verdict", "failing", "unknown", "eligible_from"]
 CANDIDATE_COLUMNS = ["source", "record_id", "trial_id", "verdict", "open_items", "to_record"]
@@ -236,7 +236,7 @@ class _CandidateBuckets:
         self.files: dict[tuple[int, int], tuple] = {}
 
     def add(self, row: list) -> None:
-        key = (VERDICTS.index(row[3]), int(row[4]))  # eligible, no known exclusion, incomplete; then open items
+        key = (Verdict(row[3]).rank, int(row[4]))  # eligible, no known exclusion, incomplete; then open items
         if key not in self.files:
             handle = (self.folder / f"{key[0]}-{key[1]}.csv").open("w", newline="")
             self.files[key] = (handle, csv.writer(handle))

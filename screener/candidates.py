@@ -5,9 +5,8 @@ while the trial's disease is present: an inclusion
 criterion's comparison on diagnosis.primary holds. An incomplete screening whose diagnosis is unknown or other is
 not a candidate: at population scale it is most of the records and says nothing about this trial.
 """
-from .model.report import VERDICTS, Report
-
-PASSING = ("eligible", "no_known_exclusion")
+from .model.report import Report
+from .model.verdict import Status, Verdict
 
 
 def disease_present(report: Report) -> bool:
@@ -20,13 +19,13 @@ def is_candidate(report: Report) -> bool:
     return candidate_by_verdict(report.verdict, lambda: disease_present(report))
 
 
-def candidate_by_verdict(verdict: str, disease_is_present) -> bool:
+def candidate_by_verdict(verdict: Verdict, disease_is_present) -> bool:
     """The rule itself, for a report or a batch screening without one (disease_is_present called only if needed)."""
-    return verdict in PASSING or (verdict == "incomplete" and disease_is_present())
+    return verdict.passing or (verdict == Verdict.INCOMPLETE and disease_is_present())
 
 
 def open_items(report: Report) -> int:
-    return report.counts["unknown"] if report.verdict == "incomplete" else 0
+    return report.counts[Status.UNKNOWN] if report.verdict == Verdict.INCOMPLETE else 0
 
 
 def rank(report: Report) -> tuple:
@@ -35,7 +34,7 @@ def rank(report: Report) -> tuple:
     return order(report.verdict, is_candidate(report), report.coverage.complete, open_items(report), report.trial_id)
 
 
-def order(verdict: str, candidate: bool, complete: bool, items: int, trial_id: str) -> tuple:
+def order(verdict: Verdict, candidate: bool, complete: bool, items: int, trial_id: str) -> tuple:
     """rank's key from its parts (a batch ranks screenings it built no report for)."""
-    group = 0 if verdict in PASSING else 1 if candidate else 2
-    return group, VERDICTS.index(verdict), not complete, items, trial_id
+    group = 0 if verdict.passing else 1 if candidate else 2
+    return group, verdict.rank, not complete, items, trial_id

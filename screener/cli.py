@@ -16,7 +16,6 @@ from .cli_errors import EXIT_NOT_RECORDED, Commands, InputError, record_errors
 # Everything else is imported inside the command that needs it: `screener --help` should not pay for pydantic,
 # SQLAlchemy, the rule sets and durable-rules (about a second on this machine).
 
-_MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
 EXIT_ENGINES_DISAGREE = 4  # the durable-rules and reference evaluators disagreed: no result, nothing recorded
 
 
@@ -45,7 +44,7 @@ def format_text(report) -> str:
     lines.append("")
     for c in report.criteria:
         kind = "INC" if c.kind == "inclusion" else "EXC"
-        lines.append(f"  [{_MARK[c.status]:7}] {kind} {c.id}: {c.title} [{registry_label(c.kind, c.registry_number)}]")
+        lines.append(f"  [{c.status.label:7}] {kind} {c.id}: {c.title} [{registry_label(c.kind, c.registry_number)}]")
         lines.append(_wrap(c.reason, "            "))
         if c.eligible_from:
             lines.append(f"            clears by waiting: passes from {spell_dates(c.eligible_from)}")
@@ -268,11 +267,12 @@ def test_command(engine):
 
 def _decidable_statuses(rule_set) -> dict[str, set[str]]:
     from .facts.catalogue import info_for
+    from .model.verdict import Status
 
     return {
-        c.id: {"pass", "fail"}
+        c.id: {Status.PASS, Status.FAIL}
         | (
-            {"unknown"}
+            {Status.UNKNOWN}
             if any(not info_for(leaf.fact) or not info_for(leaf.fact).always_known for leaf in c.leaves)
             else set()
         )

@@ -9,11 +9,13 @@ import sys
 
 import click
 
+from .model.errors import ScreenerError
+
 EXIT_INVALID_INPUT = 2
 EXIT_NOT_RECORDED = 3
 
 
-class InputError(click.ClickException):
+class InputError(click.ClickException, ScreenerError):
     """A bad argument or input: `Error: FIELD: message` (more lines for more problems), exit 2."""
 
     exit_code = EXIT_INVALID_INPUT
@@ -29,7 +31,7 @@ class InputError(click.ClickException):
         click.echo(self.message if self.heading else f"Error: {self.message}", err=True)
 
 
-class StoreUnavailable(click.ClickException):
+class StoreUnavailable(click.ClickException, ScreenerError):
     exit_code = EXIT_NOT_RECORDED
 
 

@@ -13,17 +13,18 @@ from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
 from .facts.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
 from .model.dates import parse_date, today
-from .model.errors import FieldError, InvalidRecord, field_errors, render_path, validation_message
+from .model.errors import FieldError, InvalidRecord, ScreenerError, field_errors, render_path, validation_message
 from .model.json_text import load_json
 from .model.record import PatientRecord
 from .model.report import Coverage, CriterionResult, Evidence, InputWarning, Recruitment, Report
 from .model.ruleset import RuleSet
 from .model.trusted import trusted
 from .model.validate import validate_data
+from .model.verdict import Status, Verdict
 from .rules import load_rule_sets, load_tables
 
 
-class UnknownTrial(KeyError):
+class UnknownTrial(KeyError, ScreenerError):
     pass
 
 
@@ -166,7 +167,7 @@ def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: st
     facts, values, statuses = _judge(record, rule_set, as_of, engine)
     # The first day each failing criterion clears by waiting alone, if it does; the day every fail clears, if each
     # does, and the statuses the same record gets on that day (a second judgement only then).
-    clearing = {c.id: _clearing(c, facts, values) for c in rule_set.criteria if statuses[c.id] == "fail"}
+    clearing = {c.id: _clearing(c, facts, values) for c in rule_set.criteria if statuses[c.id] == Status.FAIL}
     days = list(clearing.values())
     clears_on = max(c.day for c in days) if days and all(days) else None
     waited = _judge(record, rule_set, clears_on, engine)[2] if clears_on else None
@@ -287,24 +288,24 @@ def _clearing(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> C
     return Clearing(max(facts[fact].clears_on for fact in clearing), holds is (not criterion.is_exclusion))
 
 
-def _counts(statuses: dict[str, str]) -> dict[str, int]:
+def _counts(statuses: dict[str, Status]) -> dict[Status, int]:
     values = list(statuses.values())
-    return {s: values.count(s) for s in ("pass", "fail", "unknown")}
+    return {s: values.count(s) for s in Status}
 
 
-def _verdict(counts: dict[str, int], complete: bool) -> str:
+def _verdict(counts: dict[Status, int], complete: bool) -> Verdict:
     return (
-        "ineligible"
-        if counts["fail"]
-        else "incomplete"
-        if counts["unknown"]
-        else "eligible"
+        Verdict.INELIGIBLE
+        if counts[Status.FAIL]
+        else Verdict.INCOMPLETE
+        if counts[Status.UNKNOWN]
+        else Verdict.ELIGIBLE
         if complete
-        else "no_known_exclusion"
+        else Verdict.NO_KNOWN_EXCLUSION
     )
 
 
-def _expired(statuses: dict[str, str], waited: dict[str, str] | None, clearing) -> list[str]:
+def _expired(statuses: dict[str, Status], waited: dict[str, Status] | None, clearing) -> list[str]:
     """Criteria settled today whose data will be too old on the day every fail clears.
 
     A fail that waiting turns into an unknown (a count inside a transfusion window) is not one: what settles it is
@@ -313,20 +314,23 @@ def _expired(statuses: dict[str, str], waited: dict[str, str] | None, clearing) 
     return [
         c
         for c, status in statuses.items()
-        if status != "unknown" and waited and waited[c] == "unknown" and (clearing.get(c) is None or clearing[c].passes)
+        if status != Status.UNKNOWN
+        and waited
+        and waited[c] == Status.UNKNOWN
+        and (clearing.get(c) is None or clearing[c].passes)
     ]
 
 
 def _clears_to_eligible(
-    counts: dict[str, int], expired: list[str], complete: bool, waited: dict[str, str] | None
+    counts: dict[Status, int], expired: list[str], complete: bool, waited: dict[str, Status] | None
 ) -> bool:
     """Waiting alone makes every criterion pass: the day every fail clears is an eligible-from date."""
     return (
-        counts["unknown"] == 0
+        counts[Status.UNKNOWN] == 0
         and not expired
         and complete
         and bool(waited)
-        and all(v == "pass" for v in waited.values())
+        and all(v == Status.PASS for v in waited.values())
     )
 
 
@@ -336,7 +340,7 @@ class Outcome:
     full report only for a candidate, whose row lists what to record next (candidates.csv)."""
 
     trial_id: str
-    verdict: str
+    verdict: Verdict
     failing: tuple[str, ...]
     unknown: tuple[str, ...]
     eligible_from: date | None
@@ -351,7 +355,7 @@ class Outcome:
             self.verdict,
             self.candidate,
             self.complete,
-            len(self.unknown) if self.verdict == "incomplete" else 0,
+            len(self.unknown) if self.verdict == Verdict.INCOMPLETE else 0,
             self.trial_id,
         )
 
@@ -381,8 +385,8 @@ def screen_outcome(
     return Outcome(
         rule_set.rule_set.trial_id,
         verdict,
-        tuple(c for c, s in statuses.items() if s == "fail"),
-        tuple(c for c, s in statuses.items() if s == "unknown"),
+        tuple(c for c, s in statuses.items() if s == Status.FAIL),
+        tuple(c for c, s in statuses.items() if s == Status.UNKNOWN),
         clears_on if eligible else None,
         complete,
         candidate,
@@ -417,12 +421,12 @@ def _criteria(n: int) -> str:
 def build_report(
     rule_set: CompiledRuleSet,
     facts: dict[str, Fact],
-    statuses: dict[str, str],
+    statuses: dict[str, Status],
     clearing: "dict[str, Clearing | None]",
     as_of: date,
     engine: str,
     clears_on: date | None = None,
-    waited: dict[str, str] | None = None,
+    waited: dict[str, Status] | None = None,
     warnings: list[InputWarning] | None = None,
 ) -> Report:
     """The report, built from parts the compiler and the derivation already checked, not validated a second time.
@@ -449,7 +453,7 @@ def build_report(
                     if facts[leaf.fact].value is None and facts[leaf.fact].settle
                 )
             )
-            if status == "unknown" or (cleared and not cleared.passes)
+            if status == Status.UNKNOWN or (cleared and not cleared.passes)
             else []
         )
         results.append(
@@ -466,18 +470,18 @@ def build_report(
     meta = rule_set.rule_set
     complete = meta.coverage.complete
     verdict = _verdict(counts, complete)
-    fails = [r for r in results if r["status"] == "fail"]
+    fails = [r for r in results if r["status"] == Status.FAIL]
     to_settle = list(dict.fromkeys(item for r in results for item in r["to_settle"]))
     encoded = f"PARTIAL, {_criteria(len(results))} encoded"
     summary = {
-        "eligible": "every criterion passes",
-        "no_known_exclusion": f"no known exclusion — {encoded}; the source's other criteria are not known, so "
+        Verdict.ELIGIBLE: "every criterion passes",
+        Verdict.NO_KNOWN_EXCLUSION: f"no known exclusion — {encoded}; the source's other criteria are not known, so "
         "eligibility cannot be judged here",
-        "ineligible": f"{_criteria(counts['fail'])} {'fails' if counts['fail'] == 1 else 'fail'} "
+        Verdict.INELIGIBLE: f"{_criteria(counts[Status.FAIL])} {'fails' if counts[Status.FAIL] == 1 else 'fail'} "
         f"({', '.join(r['id'] for r in fails)})",
-        "incomplete": f"no criterion fails; {_criteria(counts['unknown'])} cannot be judged yet",
+        Verdict.INCOMPLETE: f"no criterion fails; {_criteria(counts[Status.UNKNOWN])} cannot be judged yet",
     }[verdict]
-    if not complete and verdict != "no_known_exclusion":
+    if not complete and verdict != Verdict.NO_KNOWN_EXCLUSION:
         summary += f" — {encoded}; the source leaves others unknown"
     eligible_from, no_fail_from, to_repeat = None, None, []
     if clears_on is not None:
@@ -488,14 +492,13 @@ def build_report(
         if _clears_to_eligible(counts, expired, complete, waited):
             eligible_from = clears_on
             summary += f"; every fail clears by waiting: eligible from {clears_on} if nothing else changes"
-        elif "fail" not in waited.values():  # a limit crossed while waiting (an age) gives no such day
+        elif Status.FAIL not in waited.values():  # a limit crossed while waiting (an age) gives no such day
             no_fail_from = clears_on
-            open_items = list(waited.values()).count("unknown")
+            open_items = list(waited.values()).count(Status.UNKNOWN)
             summary += (f"; no failing criterion from {clears_on}; "
                         f"{open_items} item{'s' if open_items != 1 else ''} still to record")
             if expired:
                 summary += f" (to repeat by then: {', '.join(expired)})"
-    verdict_text = verdict.replace("_", " ").upper() + (f" — {encoded}" if verdict == "no_known_exclusion" else "")
     return trusted(
         Report,
         {
@@ -503,7 +506,7 @@ def build_report(
             "engine": engine,
             "as_of": as_of,
             "verdict": verdict,
-            "verdict_text": verdict_text,
+            "verdict_text": verdict.line(len(results)),
             "summary": summary,
             "counts": counts,
             "criteria": [trusted(CriterionResult, r) for r in results],

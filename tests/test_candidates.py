@@ -45,12 +45,3 @@ def test_screen_all_puts_candidates_first():
     rest = [r.verdict for r in reports[2:]]
     assert rest == sorted(rest, key=["incomplete", "ineligible"].index)  # disease absent: incomplete, then ineligible
 
-
-def test_one_verdict_order_for_ranking_filters_and_the_report_model():
-    import typing
-
-    from screener.model.report import VERDICTS, Verdict
-    from screener.web.verdicts import verdicts
-
-    assert set(VERDICTS) == set(typing.get_args(Verdict))  # every verdict has its place in the one order
-    assert verdicts() == list(VERDICTS)

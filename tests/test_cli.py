@@ -40,9 +40,9 @@ def test_screen_all_orders_best_prospects_first():
         main, ["screen", str(PATIENTS / "eligible.json"), "--all", "--as-of", "2026-11-22", "--format", "json"]
     )
     reports = json.loads(result.stdout)
-    from screener.model.report import VERDICTS
+    from screener.model.verdict import Verdict
 
-    order = [VERDICTS.index(r["verdict"]) for r in reports]
+    order = [Verdict(r["verdict"]).rank for r in reports]
     assert order == sorted(order) and "eligible" in [r["verdict"] for r in reports]
 
 

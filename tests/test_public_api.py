@@ -9,8 +9,9 @@ import screener.facts
 
 def test_the_package_exports_exactly_these_names():
     assert sorted(screener.__all__) == sorted([
-        "screen", "screen_all", "parse_record", "record_from_bundle", "FhirImport", "InvalidRecord", "FieldError",
-        "UnknownTrial", "EngineDisagreement", "RuleSetError", "Report", "PatientRecord"])
+        "screen", "screen_all", "parse_record", "record_from_bundle", "FhirImport", "ScreenerError", "InvalidRecord",
+        "FieldError", "UnknownTrial", "EngineDisagreement", "RuleSetError", "Report", "Verdict", "Status",
+        "PatientRecord"])
     assert sorted(screener.facts.__all__) == sorted([
         "info_for", "FieldInfo", "Fact", "FactKey", "RecordFact", "DerivedFact", "LabFact", "LabMultipleFact",
         "DaysSinceFact", "Event", "TransfusionFreeFact", "RecordedFact", "slot_name"])
@@ -25,13 +26,15 @@ def test_the_package_exports_exactly_these_names():
 
 
 def test_every_exported_name_resolves_to_its_definition():
-    from screener.model.errors import InvalidRecord
+    from screener.model.errors import InvalidRecord, ScreenerError
+    from screener.model.verdict import Verdict
     from screener.screening import screen
 
     for module in (screener, screener.facts, screener.audit):
         for name in module.__all__:
             assert getattr(module, name) is not None, (module.__name__, name)
     assert screener.screen is screen and screener.InvalidRecord is InvalidRecord
+    assert screener.ScreenerError is ScreenerError and screener.Verdict is Verdict
     assert screener.facts.slot_name(screener.facts.LabFact("spo2")) == "lab.spo2"
 
 
@@ -48,4 +51,4 @@ def test_the_public_api_screens_as_the_readme_shows():
 
     text = (Path(__file__).resolve().parent.parent / "seeds" / "patients" / "eligible.json").read_text()
     report = screener.screen(screener.parse_record(text), "NCT06674265", date(2026, 11, 22))
-    assert report.verdict == "eligible"
+    assert report.verdict == "eligible" and report.verdict is screener.Verdict.ELIGIBLE

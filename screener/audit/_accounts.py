@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..model.errors import ScreenerError
 from ._access import token_problems, user_problems, user_row_state
 from ._access import token_state as _token_state
 from ._errors import store_boundary
@@ -41,7 +42,7 @@ class Principal:
         return f"user:{self.username}" if self.via == "session" else f"{self.via}({self.username})"
 
 
-class AccountError(ValueError):
+class AccountError(ValueError, ScreenerError):
     pass
 
 

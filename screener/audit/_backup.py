@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from ..model.errors import ScreenerError
 from ._chain import Verification
 from ._chain import key_fingerprint as fingerprint
 from ._key import KEY_FILE, read_keys, write_key
@@ -35,7 +36,7 @@ SQLITE_FILE = "screener.sqlite3"
 PG_FILE = "screener.pgdump"
 
 
-class BackupError(Exception):
+class BackupError(ScreenerError):
     """The backup or restore was refused; the message says why (one line, no secret)."""
 
 

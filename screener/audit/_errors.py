@@ -4,8 +4,10 @@ import inspect
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..model.errors import ScreenerError
 
-class StoreError(Exception):
+
+class StoreError(ScreenerError):
     """The database failed (unreachable, locked, refused, missing a table); nothing was written.
 
     The SQLAlchemy error is chained as __cause__ for the log; the web layer and the CLI catch this type only, so
@@ -27,7 +29,7 @@ class StoreTooNew(StoreError):
         Exception.__init__(self, f"the store was made by a newer release (schema revision {revision})")
 
 
-class MigrationFailed(SQLAlchemyError):
+class MigrationFailed(SQLAlchemyError, ScreenerError):
     """An upgrade that would leave the store inconsistent; it is rolled back (and leaves as StoreError)."""
 
 

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..model.errors import ScreenerError
 from ._chain import GENESIS, canonical, event_hash, screening_content
 from ._errors import store_boundary
 from ._models import AuditEvent, Screening
@@ -38,7 +39,7 @@ WAIT_SECONDS = 30.0
 IDLE_SECONDS = 5.0
 
 
-class RecordingFailed(SQLAlchemyError):
+class RecordingFailed(SQLAlchemyError, ScreenerError):
     """The batch holding a screening was not committed (or not within WAIT_SECONDS): nothing is acknowledged."""
 
 

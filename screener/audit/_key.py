@@ -11,13 +11,14 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 
 from .. import config
+from ..model.errors import ScreenerError
 from ._errors import store_boundary
 from ._files import private_folder
 
 KEY_FILE = "audit.key"
 
 
-class MissingKey(Exception):
+class MissingKey(ScreenerError):
     """The store holds audit events but neither SCREENER_AUDIT_KEY nor instance/audit.key is there."""
 
     def __init__(self, path: Path, events: int):

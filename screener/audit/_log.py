@@ -3,6 +3,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..model.verdict import Status, Verdict
 from ._store import report_of
 
 
@@ -15,7 +16,7 @@ class ScreeningLog:
     ineligible_by_first_fail: Counter = field(default_factory=Counter)  # adds up to the ineligible count
     fails_by_criterion: Counter = field(default_factory=Counter)  # a screening counts under every criterion it fails
     incomplete_by_item: Counter = field(default_factory=Counter)  # a screening counts under every open item
-    other: Counter = field(default_factory=Counter)  # any further verdict (a partial rule set's), by verdict
+    other: Counter[Verdict] = field(default_factory=Counter)  # any further verdict (a partial rule set's)
     order: list[str] = field(default_factory=list)
     titles: dict[str, str] = field(default_factory=dict)  # criterion id -> title, from the screenings' own reports
 
@@ -30,7 +31,7 @@ class ScreeningLog:
         rows = [("screened", "", self.screened), ("eligible", "", self.eligible)]
         rows += [("ineligible, first failing criterion", cid, self.ineligible_by_first_fail[cid])
                  for cid in self.order if self.ineligible_by_first_fail[cid]]
-        rows += [(verdict.replace("_", " "), "", n) for verdict, n in sorted(self.other.items())]
+        rows += [(Verdict(verdict).words, "", n) for verdict, n in sorted(self.other.items())]
         rows += [("incomplete", "", self.incomplete)]
         rows += [
             ("fails (any position)", cid, self.fails_by_criterion[cid])
@@ -51,13 +52,13 @@ def screening_log(rows, trial_id: str) -> ScreeningLog:
                 log.order.append(c.id)
             log.titles.setdefault(c.id, c.title)
         log.screened += 1
-        if report.verdict == "eligible":
+        if report.verdict == Verdict.ELIGIBLE:
             log.eligible += 1
-        elif report.verdict == "incomplete":
+        elif report.verdict == Verdict.INCOMPLETE:
             log.incomplete += 1
             log.incomplete_by_item.update(report.to_settle)
-        elif report.verdict == "ineligible":
-            fails = [c.id for c in report.criteria if c.status == "fail"]
+        elif report.verdict == Verdict.INELIGIBLE:
+            fails = [c.id for c in report.criteria if c.status == Status.FAIL]
             log.ineligible_by_first_fail[fails[0]] += 1
             log.fails_by_criterion.update(fails)
         else:
@@ -102,7 +103,7 @@ def chart_figure(log: ScreeningLog):
     labels = (
         ["eligible"]
         + [named(cid) for cid in failing]
-        + [v.replace("_", " ") for v in sorted(log.other)]
+        + [Verdict(v).words for v in sorted(log.other)]
         + ["incomplete"]
     )
     counts = (

@@ -8,12 +8,13 @@ Run it with the service stopped: a running worker would go on chaining under the
 """
 from pathlib import Path
 
+from ..model.errors import ScreenerError
 from ._chain import ROTATED, key_fingerprint
 from ._key import KEY_FILE, new_key, write_key
 from ._store import AuditStore
 
 
-class RotationRefused(Exception):
+class RotationRefused(ScreenerError):
     pass
 
 

@@ -8,6 +8,7 @@ import logging
 import uuid
 from typing import Mapping, Protocol
 
+from ..model.errors import ScreenerError
 from ..model.report import Status
 from ._reference import kleene
 from .compile import CompiledRuleSet
@@ -42,7 +43,7 @@ def get_evaluator(name: str) -> Evaluator:
 log = logging.getLogger("screener.engine")
 
 
-class EngineDisagreement(RuntimeError):
+class EngineDisagreement(RuntimeError, ScreenerError):
     """The durable-rules backend and the reference evaluator judged a criterion differently: nothing is reported."""
 
     def __init__(self, incident_id: str, trial_id: str, criteria: list[str]):

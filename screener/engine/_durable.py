@@ -34,6 +34,7 @@ import durable_rules_engine as _native
 from durable import engine as _durable_engine
 
 from .. import config
+from ..model.errors import ScreenerError
 from ..model.report import Status
 from .compile import NEGATED_OP, CompiledRuleSet, Leaf
 
@@ -41,7 +42,7 @@ MAX_NODES_PER_RULE = 14  # measured limit is 15; one spare
 _DURABLE_OP = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
 
 
-class EngineFault(RuntimeError):
+class EngineFault(RuntimeError, ScreenerError):
     """durable-rules did something the compiled rules make impossible; the screening must not be reported."""
 
 
@@ -176,11 +177,12 @@ class _CompiledDurable:
         for index, criterion in enumerate(rule_set.criteria):
             holds = kleene.T(criterion.tree)
             fails = holds if criterion.is_exclusion else kleene.F(criterion.tree)
-            for outcome, formula in (("fail", fails), ("unknown", kleene.U(criterion.tree))):
+            for outcome, formula in ((Status.FAIL, fails), (Status.UNKNOWN, kleene.U(criterion.tree))):
                 for k, part in enumerate(_split(formula)):
                     rules[f"c{index}.{outcome}.{k}"] = {"all": [{"m": _to_durable(part)}], "run": _no_action}
         self.markers = {
-            name: None if name == "sentinel" else (int(name[1 : name.index(".")]), name.split(".")[1]) for name in rules
+            name: None if name == "sentinel" else (int(name[1 : name.index(".")]), Status(name.split(".")[1]))
+            for name in rules
         }
         host.register_rulesets({self.name: rules})
         self.handle = host.get_ruleset(self.name)._handle
@@ -251,4 +253,4 @@ class DurableEvaluator:
                     index, outcome = marker
                     if outcomes.setdefault(index, outcome) != outcome:
                         raise EngineFault(f"criterion {rule_set.criteria[index].id} both failed and was unknown")
-        return {c.id: outcomes.get(i, "pass") for i, c in enumerate(rule_set.criteria)}
+        return {c.id: outcomes.get(i, Status.PASS) for i, c in enumerate(rule_set.criteria)}

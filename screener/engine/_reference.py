@@ -22,8 +22,8 @@ def kleene(node, values: Mapping[str, float | str | None]) -> bool | None:
 
 def criterion_status(holds: bool | None, is_exclusion: bool) -> Status:
     if holds is None:
-        return "unknown"
-    return "fail" if holds == is_exclusion else "pass"
+        return Status.UNKNOWN
+    return Status.FAIL if holds == is_exclusion else Status.PASS
 
 
 class ReferenceEvaluator:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .. import config
 from ..facts.catalogue import catalogue
 from ..facts.keys import AnyFactKey, DaysSinceFact, Event, LabFact, LabMultipleFact, RecordedFact, TransfusionFreeFact
-from ..model.errors import FieldError
+from ..model.errors import FieldError, ScreenerError
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS
 from ..model.ruleset import (
     All,
@@ -33,7 +33,7 @@ NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": 
 _ORDERED = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 
-class CompileError(ValueError):
+class CompileError(ValueError, ScreenerError):
     """A condition that names an unknown fact, a wrong unit or an impossible comparison; error says where."""
 
     def __init__(self, path: tuple[str | int, ...], message: str):

@@ -6,6 +6,12 @@ The web layer turns them into RFC 9457 problem items (web/errors.py), the CLI in
 from dataclasses import dataclass
 
 
+class ScreenerError(Exception):
+    """The base of every exception class this package defines: `except ScreenerError` catches what screener raises
+    by design. Each subclass keeps its other bases (ValueError, KeyError, click's or SQLAlchemy's), so existing
+    handlers catch it as before."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     path: tuple[str | int, ...]  # ("history", "medications", 2, "dose"); a pseudo-field such as ("(body)",)
@@ -30,7 +36,7 @@ def render_path(path: tuple[str | int, ...]) -> str:
     return text
 
 
-class InvalidRecord(ValueError):
+class InvalidRecord(ValueError, ScreenerError):
     """A record that cannot be screened: every problem found, as FieldErrors, never the submitted values."""
 
     def __init__(self, errors: list[FieldError]):

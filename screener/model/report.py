@@ -5,13 +5,7 @@ from typing import Literal
 from pydantic import model_validator
 
 from ._base import StrictModel
-
-Status = Literal["pass", "fail", "unknown"]
-# "no_known_exclusion": every criterion of a PARTIAL rule set passes. Never "eligible": the source's other
-# criteria are not encoded, so eligibility cannot be claimed.
-Verdict = Literal["eligible", "ineligible", "incomplete", "no_known_exclusion"]
-VERDICTS: tuple[str, ...] = ("eligible", "no_known_exclusion", "incomplete", "ineligible")
-
+from .verdict import Status, Verdict
 
 # Why a fact is unknown, for programs (the words are in `missing`): absent, an attestation not yet assessed,
 # recorded without the date that says how old it is, dated after the as-of date, older than the rule set's
@@ -103,5 +97,5 @@ class Report(StrictModel):
     def _reports_stored_before_verdict_text(self):
         # Reports recorded before verdict_text existed still load in the audit views, unchanged otherwise.
         if self.verdict_text is None:
-            object.__setattr__(self, "verdict_text", self.verdict.replace("_", " ").upper())  # frozen model
+            object.__setattr__(self, "verdict_text", self.verdict.line(len(self.criteria)))  # frozen model
         return self

@@ -8,7 +8,7 @@ import yaml
 from pydantic import ValidationError
 
 from .. import config
-from ..model.errors import FieldError, field_errors
+from ..model.errors import FieldError, ScreenerError, field_errors
 from ..model.ruleset import RuleSet
 from ..model.tables import (
     ConfirmTable,
@@ -22,7 +22,7 @@ from ..model.tables import (
 )
 
 
-class RuleSetError(Exception):
+class RuleSetError(ScreenerError):
     """A rule file or table that cannot be loaded: every problem, as FieldErrors."""
 
     def __init__(self, file: Path, problems: list[FieldError]):

@@ -67,7 +67,7 @@ def flow(log) -> Flow:
                   + _entries(log.incomplete_by_item.most_common())))
     for verdict, count, lines in boxes:
         view = verdict_view(verdict)
-        box = Box(SIDE_X, y, SIDE_W, verdict.replace("_", " ").capitalize(), count, view.tone, lines)
+        box = Box(SIDE_X, y, SIDE_W, view.words.capitalize(), count, view.tone, lines)
         exits.append(box)
         y += box.height + 16
     eligible = Box(MAIN_X, y + 8, MAIN_W, "Eligible", log.eligible, "pass", ["every criterion passes"])

@@ -1,35 +1,33 @@
-"""How each verdict is shown, in one mapping for every page: a new verdict is one line here, not template edits."""
-import typing
+"""How each verdict is shown on every page, read from model.verdict.Verdict (its label, tone, words and order)."""
 from dataclasses import dataclass
 
-from ..model.report import VERDICTS, Verdict
+from ..model.verdict import Verdict
 
 
 @dataclass(frozen=True)
 class VerdictView:
     label: str  # the words on the banner and in tables
     tone: str  # the CSS tone: pass, fail, unknown or partial (words and a symbol carry it too, never colour alone)
+    words: str  # in running text and choices: "no known exclusion"
 
 
-_VIEWS = {
-    "eligible": VerdictView("ELIGIBLE", "pass"),
-    "no_known_exclusion": VerdictView("NO KNOWN EXCLUSION — PARTIAL", "partial"),
-    "incomplete": VerdictView("INCOMPLETE", "unknown"),
-    "ineligible": VerdictView("INELIGIBLE", "fail"),
-}
-# A verdict this table does not know yet is shown by its name and never in the eligible tone.
+# A verdict stored by a later version, which this one does not know, is shown by its name and never in the
+# eligible tone.
 _UNLISTED_TONE = "unknown"
 
 
 def verdict_view(verdict: str, report=None) -> VerdictView:
-    """The view of a verdict; given the report, a partial verdict also says how many criteria were encoded."""
-    view = _VIEWS.get(verdict) or VerdictView(verdict.replace("_", " ").upper(), _UNLISTED_TONE)
-    if view.tone == "partial" and report is not None:
-        count = len(report.criteria)
-        view = VerdictView(f"{view.label}, {count} criteri{'on' if count == 1 else 'a'} encoded", view.tone)
-    return view
+    """The view of a verdict; given the report, the label is its verdict line (Verdict.line, as in verdict_text: a
+    partial verdict's also says how many criteria were encoded)."""
+    try:
+        known = Verdict(verdict)
+    except ValueError:
+        words = verdict.replace("_", " ")
+        return VerdictView(words.upper(), _UNLISTED_TONE, words)
+    label = known.line(len(report.criteria)) if report is not None else known.label
+    return VerdictView(label, known.tone, known.words)
 
 
-def verdicts() -> list[str]:
-    """Every verdict the report model allows, best first (model.report.VERDICTS, the one order): a filter's choices."""
-    return sorted(typing.get_args(Verdict), key=lambda v: (VERDICTS.index(v) if v in VERDICTS else len(VERDICTS), v))
+def verdicts() -> list[Verdict]:
+    """Every verdict, best first (the one order candidates.rank and batch use): a filter's choices."""
+    return list(Verdict)

@@ -1,0 +1,69 @@
+"""A criterion's status and a screening's verdict, declared once: their JSON words and how people read them.
+
+Both are str-valued enums (StrEnum): a member is its JSON word ("pass", "no_known_exclusion"), equal to it, hashed
+as it, formatted and printed as it, so reports, the audit store's verdict column, the CSV files, the trail's hashes
+and what a Python caller prints keep the same strings. In strict pydantic models the JSON word validates; in Python
+only a member does.
+"""
+from enum import StrEnum
+
+
+class _Word(StrEnum):
+    def __repr__(self) -> str:
+        # As the word, like the plain strings these were: a printed tuple or report reads ('X', 'eligible').
+        return repr(self.value)
+
+
+class Status(_Word):
+    """A criterion's outcome: pass, fail, or unknown (the data given does not settle it)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        """The word on the page and on the command line: PASS, FAIL, UNKNOWN."""
+        return self.value.upper()
+
+    @property
+    def tone(self) -> str:
+        """How a page marks it (status-pass …); words and a symbol carry it too, never colour alone."""
+        return self.value
+
+
+class Verdict(_Word):
+    """A screening's overall outcome, best first. eligible: every criterion passes. no_known_exclusion: every
+    criterion of a partial rule set passes; eligibility cannot be claimed. incomplete: none fails, some cannot be
+    judged yet. ineligible: a criterion fails."""
+
+    label: str  # the words on the banner, in tables and on the command line's VERDICT line
+    tone: str  # a Status tone, or "partial": how a page marks it
+    passing: bool  # every encoded criterion passes: a candidate whatever the disease (candidates.py)
+    rank: int  # the position in this declaration, 0 the best: the one order of candidates, batch files, filters
+
+    def __new__(cls, value: str, label: str, tone: str, passing: bool):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label, member.tone, member.passing = label, tone, passing
+        member.rank = len(cls._member_names_)
+        return member
+
+    ELIGIBLE = "eligible", "ELIGIBLE", Status.PASS.tone, True
+    # Every criterion of a PARTIAL rule set passes. Never "eligible": the source's other criteria are not encoded,
+    # so eligibility cannot be claimed.
+    NO_KNOWN_EXCLUSION = "no_known_exclusion", "NO KNOWN EXCLUSION — PARTIAL", "partial", True
+    INCOMPLETE = "incomplete", "INCOMPLETE", Status.UNKNOWN.tone, False
+    INELIGIBLE = "ineligible", "INELIGIBLE", Status.FAIL.tone, False
+
+    @property
+    def words(self) -> str:
+        """The verdict in running text and in choices: "no known exclusion"."""
+        return self.value.replace("_", " ")
+
+    def line(self, criteria: int) -> str:
+        """The verdict line (Report.verdict_text): the label; for a partial rule set also how many criteria it
+        encodes, so the line never claims more than was judged."""
+        if self is not Verdict.NO_KNOWN_EXCLUSION:
+            return self.label
+        return f"{self.label}, {criteria} criteri{'on' if criteria == 1 else 'a'} encoded"
