@@ -309,10 +309,9 @@ def test_route_from_code_words_or_dose_form(route, name, expected):
     assert meds[0].route == expected
 
 
-def test_a_fhir_steroid_dose_now_decides_the_steroid_exclusion():
-    from screener.screening import screen
-
-    weight = {
+def _weight(kg: float) -> dict:
+    """A body-weight Observation of 15 Nov 2026: a mg/day dose is sized by it."""
+    return {
         "fullUrl": "urn:uuid:w",
         "resource": {
             "resourceType": "Observation",
@@ -321,9 +320,15 @@ def test_a_fhir_steroid_dose_now_decides_the_steroid_exclusion():
             "subject": {"reference": "urn:uuid:p1"},
             "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
             "effectiveDateTime": "2026-11-15",
-            "valueQuantity": {"value": 20, "unit": "kg", "code": "kg"},
+            "valueQuantity": {"value": kg, "unit": "kg", "code": "kg"},
         },
     }
+
+
+def test_a_fhir_steroid_dose_now_decides_the_steroid_exclusion():
+    from screener.screening import screen
+
+    weight = _weight(20)
 
     def e7(value):
         record, _ = read(bundle(weight, _med(dosage=_dose(value, "mg", frequency=1, route={"text": "oral"}))))
@@ -354,18 +359,7 @@ def test_split_morning_and_evening_orders_are_one_daily_exposure():
     # 15 mg/day = 0.55 mg/kg/day prednisone-equivalent. Each alone is below 0.5; the child is excluded.
     from screener.screening import screen
 
-    weight = {
-        "fullUrl": "urn:uuid:w",
-        "resource": {
-            "resourceType": "Observation",
-            "id": "w",
-            "status": "final",
-            "subject": {"reference": "urn:uuid:p1"},
-            "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
-            "effectiveDateTime": "2026-11-15",
-            "valueQuantity": {"value": 27.5, "unit": "kg", "code": "kg"},
-        },
-    }
+    weight = _weight(27.5)
     prednisone = {"coding": [{"system": RX, "code": "8640", "display": "prednisone"}]}
 
     def order(id_, mg, when):
