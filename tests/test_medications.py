@@ -417,5 +417,6 @@ def test_exposure_runs_cut_at_every_change_of_the_sum():
         (date(2026, 11, 21), None),
     ]
     assert "a 0.30 + c 0.25" not in runs[0].label  # entries are named by the medication's name
-    assert "prednisone 0.30 + prednisone 0.25 = 0.55" in runs[0].label and "on 2026-11-08" not in runs[0].label
+    # The run's span, then the sum of its last day (a + c; b had stopped): not a sum that held throughout.
+    assert "from 2026-11-03 to 2026-11-08: on 2026-11-08, prednisone 0.30 + prednisone 0.25 = 0.55" in runs[0].label
     assert exposure_runs(dosed, 0.9, AS_OF) == []  # the most on any day is 0.85 (a, b and c on 5 Nov)

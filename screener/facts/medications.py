@@ -295,10 +295,11 @@ def _run(active: list[DailyDose], first: date, last: date, total: float, thresho
     end = None if last == as_of and any(d.ongoing(as_of) for d in active) else last
     if len(active) == 1:
         return ExposureRun(active[0].path, first, end, active[0].shown)
+    # The sum is the run's last day's: which entries make it up may change within the run.
     parts = " + ".join(f"{d.med.name} {d.mg_kg_day:.2f}" for d in active)
-    days = f"on {last}" if first == last else f"from {first} to {last}"
-    label = (f"{len(active)} systemic corticosteroid entries taken together {days}: {parts} = {total:.2f} mg/kg/day "
-             f"prednisone-equivalent, at or above {threshold:g}")
+    span = "" if first == last else f" from {first} to {last}"
+    label = (f"{len(active)} systemic corticosteroid entries taken together{span}: on {last}, {parts} = {total:.2f} "
+             f"mg/kg/day prednisone-equivalent, at or above {threshold:g}")
     return ExposureRun(active[0].path, first, end, label)
 
 
