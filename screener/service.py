@@ -8,9 +8,8 @@ validates each record here and screens through outcomes()."""
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum, StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .fhir import FhirImport, record_from_bundle
 from .model.errors import FieldError, InvalidRecord, ScreenerError
 from .model.record import PatientRecord
 from .model.report import Report
@@ -24,6 +23,9 @@ from .screening import (
     screen_all_outcomes,
     screen_outcome,
 )
+
+if TYPE_CHECKING:
+    from .fhir import FhirImport
 
 
 class Channel(StrEnum):
@@ -55,10 +57,12 @@ def content_of(data) -> Content:
 
 def read(
     body: bytes | str | dict, content: Content, as_of: date, *, check_as_of: bool = False
-) -> tuple[PatientRecord, FhirImport | None]:
+) -> tuple[PatientRecord, "FhirImport | None"]:
     """The record a body holds, validated, with the FHIR import report (None for a native record). check_as_of:
     the checks against the as-of date (born after it) join the field errors now rather than at screening."""
     if content is Content.FHIR:
+        from .fhir import record_from_bundle  # here: a native record's channel (the CLI) does not load the reader
+
         return record_from_bundle(body, as_of)
     return parse_record(body, as_of if check_as_of else None), None
 
