@@ -7,6 +7,7 @@ import textwrap
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -115,6 +116,24 @@ class _Store:
         return open_store().record(*args, **kwargs)
 
 
+def _refuse(exc: Exception) -> NoReturn:
+    """A screening's refusal (service.refusal) as the command line says it: exit 2 naming the fields without their
+    values, the unknown trial with the known ones, exit 3 when it could not be recorded; anything else re-raised."""
+    from .service import Refusal, refusal
+
+    refused = refusal(exc)
+    if refused is None:
+        raise exc
+    if refused.reason is Refusal.INVALID:
+        raise record_errors(refused.errors) from None
+    if refused.reason is Refusal.UNKNOWN_TRIAL:
+        from .rules import load_rule_sets
+
+        raise _unknown_trial("--trial", load_rule_sets()) from None
+    click.echo(f"The screening could not be recorded ({refused.kind}); no result is given.", err=True)
+    sys.exit(EXIT_NOT_RECORDED)
+
+
 def _unknown_trial(field: str, rule_sets) -> InputError:
     return InputError(field, f"unknown trial; known: {', '.join(rule_sets)}")
 
@@ -160,17 +179,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         )
         sys.exit(EXIT_ENGINES_DISAGREE)
     except ScreenerError as exc:
-        refused = service.refusal(exc)
-        if refused is None:
-            raise
-        if refused.reason is service.Refusal.INVALID:
-            raise record_errors(refused.errors) from None
-        if refused.reason is service.Refusal.UNKNOWN_TRIAL:
-            from .rules import load_rule_sets
-
-            raise _unknown_trial("--trial", load_rule_sets()) from None
-        click.echo(f"The screening could not be recorded ({refused.kind}); no result is given.", err=True)
-        sys.exit(EXIT_NOT_RECORDED)
+        _refuse(exc)
     reports = screened.reports
     click.echo("Recorded as screening " + ", ".join(screened.ids), err=True)
     if fmt == "json":
