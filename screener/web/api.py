@@ -170,17 +170,18 @@ def _read_record(as_of: date):
     return record, None if imported is None else FhirImportView.model_validate(imported.as_dict()), None
 
 
-def _screening(answer, trial: str | None = None):
-    """Read, screen and record through the service; answer(screened, imported) -> (response body, verdicts)."""
+def _screening(answer, trial: str | None = None, *, read=_read_record, channel=service.Channel.API):
+    """Read, screen and record through the service; answer(screened, imported) -> (response body, verdicts).
+    read(as_of) -> (record, FHIR import view or None, a refusal response or None): a new body kind is a reader."""
     started = time.perf_counter()
     try:
         as_of = _as_of()
-        record, imported, refusal = _read_record(as_of)
+        record, imported, refusal = read(as_of)
         if refusal is not None:
             return refusal
         # Answered only once the batch holding these screenings is committed (audit/_group_commit.py).
         screened = service.screen_and_record(
-            record, as_of, channel=service.Channel.API, actor=current().actor, recorder=get_committer(),
+            record, as_of, channel=channel, actor=current().actor, recorder=get_committer(),
             engine=current_app.config["SCREENER_ENGINE"], trial=trial, texts=True,
         )
     except ScreenerError as exc:
