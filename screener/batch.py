@@ -2,13 +2,13 @@
 
 Inputs: NDJSON (one native record per line), CSV (one record per row; columns are record paths such as
 demographics.birth_date or lab.platelets.value / .unit / .date), or a folder of FHIR R4 Bundles (*.json).
-Each chunk of records is screened by screening.screen — the function the API calls — on a worker. Output:
-results.csv (one row per record x trial; a record's trials candidates first), candidates.csv (each candidate:
-eligible first, then incomplete with the trial's disease present, fewest open items first, with what to record
-next), errors.csv (malformed records by line or file) and summary.json (with candidates / screened per trial).
-Only a bounded number of chunks is in flight, so memory is bounded by the chunk size, not by the input size.
-Batch pre-screenings are not stored one by one in the audit store (a nightly run of a registry would dwarf
-it); the run itself is recorded as one audit event with its input digest and counts.
+Each chunk of records is read and screened on a worker through the service every channel uses (service.read,
+service.outcomes). Output: results.csv (one row per record x trial; a record's trials candidates first),
+candidates.csv (each candidate: eligible first, then incomplete with the trial's disease present, fewest open items
+first, with what to record next), errors.csv (malformed records by line or file) and summary.json (with candidates /
+screened per trial). Only a bounded number of chunks is in flight, so memory is bounded by the chunk size, not by
+the input size. Batch pre-screenings are not stored one by one in the audit store (a nightly run of a registry would
+dwarf it); the run itself is recorded as one audit event with its input digest and counts.
 """
 import csv
 import hashlib
@@ -139,24 +139,21 @@ def screen_chunk(
 ) -> tuple[list[list], list[list], list[list]]:
     """Screen a chunk: result rows, error rows (malformed records, never exceptions that stop the run) and
     candidate rows (CANDIDATE_COLUMNS)."""
-    from .fhir import record_from_bundle
-    from .screening import InvalidRecord, parse_record, screen_all_outcomes, screen_outcome
+    from . import service
+    from .model.errors import InvalidRecord
 
     rows, errors, candidates = [], [], []
     for item in chunk.items() if isinstance(chunk, Lines) else chunk:
         try:
             if item.kind == "fhir":
-                record, _ = record_from_bundle(Path(item.payload).read_bytes(), as_of)
+                record, _ = service.read(Path(item.payload).read_bytes(), service.Content.FHIR, as_of)
             else:
                 text = csv_row_to_record(json.loads(item.payload)) if item.kind == "csv" else item.payload
-                record = parse_record(text, as_of)  # with as_of: born-after-it errors join the field errors
+                # check_as_of: born-after-it errors join the field errors, one error row each
+                record, _ = service.read(text, service.Content.NATIVE, as_of, check_as_of=True)
             # No report's explanation text for a row that shows none: the full report only for a candidate.
-            outcomes = (
-                screen_all_outcomes(record, as_of, engine)
-                if trials is None
-                else [screen_outcome(record, t, as_of, engine) for t in trials]
-            )
-        except InvalidRecord as exc:
+            outcomes = service.outcomes(record, as_of, engine, trials)
+        except InvalidRecord as exc:  # a malformed record is a row of errors.csv, never the end of the run
             errors.extend([item.source, e.field, e.message] for e in exc.errors)
             continue
         for outcome in outcomes:

@@ -7,6 +7,7 @@ import textwrap
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -57,8 +58,7 @@ def format_text(report) -> str:
 def _read_record(path: str, as_of: date):
     """A native record or a FHIR R4 Bundle, told apart by resourceType (the API tells them by content type),
     with the FHIR import report (None for a native record)."""
-    from .model.errors import FieldError
-    from .screening import InvalidRecord, parse_record
+    from .model.errors import FieldError, InvalidRecord
 
     too_big = InvalidRecord([FieldError(("RECORD",), f"larger than {config.MAX_BODY_BYTES} bytes")])
     if path == "-":
@@ -70,16 +70,11 @@ def _read_record(path: str, as_of: date):
     if len(raw) > config.MAX_BODY_BYTES:
         raise too_big
     from .model.json_text import load_json
+    from .service import Content, content_of, read
 
     data = load_json(raw, "(record)")  # the one strict reader: UTF-8, no repeated key (InvalidRecord: exit 2)
-    resource_type = data.get("resourceType") if isinstance(data, dict) else None
-    if resource_type is None:
-        return parse_record(raw), None
-    if resource_type != "Bundle":
-        raise InvalidRecord([FieldError(("resourceType",), "a FHIR resource must be a Bundle holding the Patient")])
-    from .fhir import record_from_bundle
-
-    return record_from_bundle(data, as_of)
+    content = content_of(data)
+    return read(raw if content is Content.NATIVE else data, content, as_of)
 
 
 def _today() -> date:
@@ -111,6 +106,34 @@ def _echo_import(imported) -> None:
         click.echo(_wrap(f"assumed: {assumption}", "  "), err=True)
 
 
+class _Store:
+    """The audit store, opened only when a screening is ready to be recorded: a record refused or an engine
+    disagreement never touches the database."""
+
+    def record(self, *args, **kwargs):
+        from .audit import open_store
+
+        return open_store().record(*args, **kwargs)
+
+
+def _refuse(exc: Exception) -> NoReturn:
+    """A screening's refusal (service.refusal) as the command line says it: exit 2 naming the fields without their
+    values, the unknown trial with the known ones, exit 3 when it could not be recorded; anything else re-raised."""
+    from .service import Refusal, refusal
+
+    refused = refusal(exc)
+    if refused is None:
+        raise exc
+    if refused.reason is Refusal.INVALID:
+        raise record_errors(refused.errors) from None
+    if refused.reason is Refusal.UNKNOWN_TRIAL:
+        from .rules import load_rule_sets
+
+        raise _unknown_trial("--trial", load_rule_sets()) from None
+    click.echo(f"The screening could not be recorded ({refused.kind}); no result is given.", err=True)
+    sys.exit(EXIT_NOT_RECORDED)
+
+
 def _unknown_trial(field: str, rule_sets) -> InputError:
     return InputError(field, f"unknown trial; known: {', '.join(rule_sets)}")
 
@@ -135,24 +158,19 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         raise click.UsageError("give exactly one of --trial ID or --all")
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
-    from .audit import StoreError
+    from . import service
     from .engine import EngineDisagreement
-    from .screening import InvalidRecord, UnknownTrial, screen, screen_all
+    from .model.errors import ScreenerError
 
     as_of_date: date = as_of or _today()
     try:
         patient, imported = _read_record(record, as_of_date)
         if imported is not None:
             _echo_import(imported)
-        reports = (
-            screen_all(patient, as_of_date, engine) if all_trials else [screen(patient, trial, as_of_date, engine)]
+        screened = service.screen_and_record(
+            patient, as_of_date, channel=service.Channel.CLI, actor=f"cli:{getpass.getuser()}", recorder=_Store(),
+            engine=engine, trial=None if all_trials else trial,
         )
-    except InvalidRecord as exc:
-        raise record_errors(exc.errors) from None
-    except UnknownTrial:
-        from .rules import load_rule_sets
-
-        raise _unknown_trial("--trial", load_rule_sets()) from None
     except EngineDisagreement as exc:
         click.echo(
             f"Screening refused: the two rule evaluators disagreed (incident {exc.incident_id}); nothing was "
@@ -160,14 +178,10 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
             err=True,
         )
         sys.exit(EXIT_ENGINES_DISAGREE)
-    try:
-        from .audit import open_store
-
-        _, ids = open_store().record(patient, reports, actor=f"cli:{getpass.getuser()}", channel="cli")
-    except StoreError as exc:
-        click.echo(f"The screening could not be recorded ({exc.kind}); no result is given.", err=True)
-        sys.exit(EXIT_NOT_RECORDED)
-    click.echo("Recorded as screening " + ", ".join(ids), err=True)
+    except ScreenerError as exc:
+        _refuse(exc)
+    reports = screened.reports
+    click.echo("Recorded as screening " + ", ".join(screened.ids), err=True)
     if fmt == "json":
         payload = [r.model_dump(mode="json") for r in reports]
         click.echo(json.dumps(payload if all_trials else payload[0], indent=2, ensure_ascii=False))

@@ -392,12 +392,12 @@ def test_error_pages_and_navigation_for_people(page, auditor_page, server):
 
 
 def test_500_page_for_people(page, server, monkeypatch):
-    import screener.web.form as form
+    import screener.service as service  # every channel screens through the service
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret patient detail")
 
-    monkeypatch.setattr(form, "screen", boom)  # the server runs in this process: the next screening fails
+    monkeypatch.setattr(service, "screen", boom)  # the server runs in this process: the next screening fails
     page.goto(f"{server}/screen?trial=NCT06674265")
     page.fill('[name="demographics.birth_date"]', "2018-03-14")
     page.select_option('[name="demographics.sex"]', "female")

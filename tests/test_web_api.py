@@ -111,12 +111,12 @@ def test_malformed_bodies_are_422(client, body):
 
 
 def test_unexpected_error_is_generic_500_with_incident_id(app, client, monkeypatch):
-    import screener.web.api as api
+    import screener.service as service  # every channel screens through the service
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret patient detail")
 
-    monkeypatch.setattr(api, "screen", boom)
+    monkeypatch.setattr(service, "screen", boom)
     response = _post(client, (PATIENTS / "eligible.json").read_text())
     assert response.status_code == 500 and response.json["incident_id"]
     assert b"secret" not in response.data and b"Traceback" not in response.data

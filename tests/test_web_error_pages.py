@@ -69,12 +69,12 @@ def test_404_is_a_page_with_the_signed_in_navigation(app, path):
 
 
 def test_500_is_a_page_with_an_incident_id_and_nothing_else(app, monkeypatch):
-    import screener.web.form as form
+    import screener.service as service  # every channel screens through the service
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret patient detail")
 
-    monkeypatch.setattr(form, "screen", boom)
+    monkeypatch.setattr(service, "screen", boom)
     response = _browser(app, "screener").post(
         "/screen",
         data={

@@ -6,11 +6,10 @@ from datetime import date
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from ..audit import StoreError
+from .. import service
 from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..facts.plausibility import as_of_problem
-from ..fhir import record_from_bundle
 from ..model.api import (
     CriterionView,
     FhirImportView,
@@ -19,9 +18,8 @@ from ..model.api import (
     TrialSummary,
 )
 from ..model.dates import parse_date, today
-from ..model.errors import FieldError
+from ..model.errors import FieldError, InvalidRecord, ScreenerError
 from ..rules import load_rule_sets, load_tables
-from ..screening import InvalidRecord, UnknownTrial, parse_record, screen, screen_all
 from .auth import current
 from .errors import problem
 from .storage import get_committer
@@ -168,40 +166,55 @@ def _read_record(as_of: date):
     body = request.get_data(cache=False)
     if not body:
         raise InvalidRecord([FieldError(("(body)",), "the body is empty")])
-    if mimetype == NATIVE:
-        return parse_record(body), None, None
-    record, imported = record_from_bundle(body, as_of)
-    return record, FhirImportView.model_validate(imported.as_dict()), None
+    record, imported = service.read(body, service.Content(mimetype), as_of)
+    return record, None if imported is None else FhirImportView.model_validate(imported.as_dict()), None
 
 
-def _screening(run):
+def _screening(answer, trial: str | None = None, *, read=_read_record, channel=service.Channel.API):
+    """Read, screen and record through the service; answer(screened, imported) -> (response body, verdicts).
+    read(as_of) -> (record, FHIR import view or None, a refusal response or None): a new body kind is a reader."""
     started = time.perf_counter()
     try:
         as_of = _as_of()
-        record, imported, refusal = _read_record(as_of)
+        record, imported, refusal = read(as_of)
         if refusal is not None:
             return refusal
-        screening_id, body, verdicts = run(record, as_of, imported)
-    except InvalidRecord as exc:
-        log.info("screening refused: %d invalid fields", len(exc.errors))
-        return problem(422, "Invalid Record", "the record cannot be screened; see errors", exc.errors)
-    except UnknownTrial:
-        return _unknown_trial()
-    except StoreError as exc:
-        log.error("screening not recorded: database error %s", exc.kind)
-        return problem(
-            503,
-            "Database Unavailable",
-            "the screening could not be recorded, so no result is given; nothing was written; try again later",
+        # Answered only once the batch holding these screenings is committed (audit/_group_commit.py).
+        screened = service.screen_and_record(
+            record, as_of, channel=channel, actor=current().actor, recorder=get_committer(),
+            engine=current_app.config["SCREENER_ENGINE"], trial=trial, texts=True,
         )
+    except ScreenerError as exc:
+        refused = service.refusal(exc)
+        if refused is None:
+            raise
+        return _REFUSALS[refused.reason](refused)
+    body, verdicts = answer(screened, imported)
     # Pseudonymous ids, trial and outcome only: never a value from the record.
-    log.info("screening %s %s in %.1f ms", screening_id, verdicts, (time.perf_counter() - started) * 1000)
+    log.info("screening %s %s in %.1f ms", screened.request_id if trial is None else screened.ids[0], verdicts,
+             (time.perf_counter() - started) * 1000)
     return Response(body, mimetype="application/json")
 
 
-def _record(record, reports, texts):
-    # Answered only once the batch holding these screenings is committed (audit/_group_commit.py).
-    return get_committer().record(record, reports, actor=current().actor, channel="api", report_texts=texts)
+def _invalid(refused):
+    log.info("screening refused: %d invalid fields", len(refused.errors))
+    return problem(422, "Invalid Record", "the record cannot be screened; see errors", refused.errors)
+
+
+def _not_recorded(refused):
+    log.error("screening not recorded: database error %s", refused.kind)
+    return problem(
+        503,
+        "Database Unavailable",
+        "the screening could not be recorded, so no result is given; nothing was written; try again later",
+    )
+
+
+_REFUSALS = {
+    service.Refusal.INVALID: _invalid,
+    service.Refusal.UNKNOWN_TRIAL: lambda _refused: _unknown_trial(),
+    service.Refusal.NOT_RECORDED: _not_recorded,
+}
 
 
 @bp.post("/trials/<trial_id>/screen")
@@ -209,23 +222,17 @@ def screen_one(trial_id: str):
     if trial_id not in load_rule_sets():  # before reading a body that may be megabytes of FHIR
         return _unknown_trial()
 
-    def run(record, as_of, imported):
-        report = screen(record, trial_id, as_of, current_app.config["SCREENER_ENGINE"])
-        text = report.model_dump_json()  # once: stored and answered
-        _, (screening_id,) = _record(record, [report], [text])
-        return screening_id, _screened(screening_id, text, imported), f"{trial_id}={report.verdict}"
+    def answer(screened, imported):
+        (screening_id,), (text,), (report,) = screened.ids, screened.texts, screened.reports
+        return _screened(screening_id, text, imported), f"{trial_id}={report.verdict}"
 
-    return _screening(run)
+    return _screening(answer, trial_id)
 
 
 @bp.post("/screen")
 def screen_every_trial():
-    def run(record, as_of, imported):
-        reports = screen_all(record, as_of, current_app.config["SCREENER_ENGINE"])
-        texts = [report.model_dump_json() for report in reports]
-        request_id, ids = _record(record, reports, texts)
-        verdicts = ",".join(f"{r.trial_id}={r.verdict}" for r in reports)
-        by_trial = {r.trial_id: i for r, i in zip(reports, ids, strict=True)}
-        return request_id, _screened_all(request_id, by_trial, texts, imported), verdicts
+    def answer(screened, imported):
+        verdicts = ",".join(f"{r.trial_id}={r.verdict}" for r in screened.reports)
+        return _screened_all(screened.request_id, screened.by_trial(), screened.texts, imported), verdicts
 
-    return _screening(run)
+    return _screening(answer)

@@ -5,17 +5,19 @@ import re
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
-from ..audit import StoreError, record_of, report_of
+from .. import service
+from ..audit import record_of, report_of
 from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
 from ..facts.plausibility import question_for
 from ..model.dates import parse_date, today
+from ..model.errors import InvalidRecord, ScreenerError
 from ..model.flat import flat_value, set_path
 from ..model.record import Observation
 from ..model.validate import validate_data
 from ..rules import load_rule_sets, load_tables
-from ..screening import InvalidRecord, parse_data, rank, screen, screen_all
+from ..screening import rank
 from .auth import current, sees_everything
 from .form_spec import HISTORY_ROWS, form_sections
 from .storage import get_store
@@ -267,7 +269,7 @@ def screen_submit():
     errors = dict(builder.errors)
     record = None
     try:
-        record = parse_data(record_json, as_of)
+        record = service.read_data(record_json, as_of)
     except InvalidRecord as exc:
         for error in exc.errors:
             errors.setdefault(builder.input_for(error.field), _plain(error.message))
@@ -277,23 +279,23 @@ def screen_submit():
     if any(not _confirmed(form, name) for name in questions):  # nothing is screened until each is confirmed
         return _render(trial, form, status=422, questions=questions)
     try:
-        reports = (
-            screen_all(record, as_of, current_app.config["SCREENER_ENGINE"], trials)
-            if trial == ALL
-            else [screen(record, trial, as_of, current_app.config["SCREENER_ENGINE"])]
+        screened = service.screen_and_record(
+            record, as_of, channel=service.Channel.FORM, actor=current().actor, recorder=get_store(),
+            engine=current_app.config["SCREENER_ENGINE"], trial=None if trial == ALL else trial, trials=trials,
         )
-    except InvalidRecord as exc:  # a backstop: parse_data has already run the checks that need the as-of date
-        return _render(trial, form, {builder.input_for(e.field): _plain(e.message) for e in exc.errors}, 422)
-    try:
-        request_id, _ = get_store().record(record, reports, actor=current().actor, channel="form")
-    except StoreError:
+    except ScreenerError as exc:
+        refused = service.refusal(exc)
+        if refused is None or refused.reason is service.Refusal.UNKNOWN_TRIAL:  # chosen from the loaded rule sets
+            raise
+        if refused.reason is service.Refusal.INVALID:  # a backstop: parse_data has run the checks needing as_of
+            return _render(trial, form, {builder.input_for(e.field): _plain(e.message) for e in refused.errors}, 422)
         return _render(
             trial,
             form,
             {"(form)": "The screening could not be recorded, so no result is shown. Nothing was saved; try again."},
             503,
         )
-    return redirect(url_for("form.result", request_id=request_id), code=303)
+    return redirect(url_for("form.result", request_id=screened.request_id), code=303)
 
 
 def _request_rows(request_id: str):
