@@ -11,6 +11,7 @@ from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
+from .facts.keys import AnyFactKey
 from .facts.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
 from .model.dates import parse_date, today
 from .model.errors import FieldError, InvalidRecord, ScreenerError, field_errors, render_path, validation_message
@@ -202,7 +203,7 @@ def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | N
     return sorted(reports, key=rank)
 
 
-def _evidence(leaves: tuple[Leaf, ...], facts: dict[str, Fact]) -> list[dict]:
+def _evidence(leaves: tuple[Leaf, ...], facts: dict[AnyFactKey, Fact]) -> list[dict]:
     evidence = []
     for leaf in leaves:
         fact = facts[leaf.fact]
@@ -274,7 +275,7 @@ class Clearing(NamedTuple):
     passes: bool
 
 
-def _clearing(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> Clearing | None:
+def _clearing(criterion: CompiledCriterion, facts: dict[AnyFactKey, Fact], values) -> Clearing | None:
     """When a failing criterion would stop failing by waiting alone, if waiting alone stops it failing."""
     clearing = {leaf.fact: leaf for leaf in criterion.leaves if facts[leaf.fact].clears_on is not None}
     if not clearing:
@@ -401,7 +402,7 @@ def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None =
     return sorted(outcomes, key=lambda o: o.rank)
 
 
-def _disease_present(rule_set: CompiledRuleSet, facts: dict[str, Fact]) -> bool:
+def _disease_present(rule_set: CompiledRuleSet, facts: dict[AnyFactKey, Fact]) -> bool:
     """candidates.disease_present on the facts instead of the report's evidence: a comparison on the primary
     diagnosis holds in an inclusion criterion."""
     for criterion in rule_set.criteria:
@@ -420,7 +421,7 @@ def _criteria(n: int) -> str:
 
 def build_report(
     rule_set: CompiledRuleSet,
-    facts: dict[str, Fact],
+    facts: dict[AnyFactKey, Fact],
     statuses: dict[str, Status],
     clearing: "dict[str, Clearing | None]",
     as_of: date,

@@ -34,6 +34,7 @@ import durable_rules_engine as _native
 from durable import engine as _durable_engine
 
 from .. import config
+from ..facts.keys import AnyFactKey
 from ..model.errors import ScreenerError
 from ..model.report import Status
 from .compile import NEGATED_OP, CompiledRuleSet, Leaf
@@ -227,7 +228,7 @@ class DurableEvaluator:
             result = _native.complete_and_start_action(prepared.handle, state_handle)
         return fired
 
-    def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[str, float | str | None]) -> dict[str, Status]:
+    def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[AnyFactKey, float | str | None]) -> dict[str, Status]:
         with self._lock:
             prepared = self._prepared(rule_set)
             sid = str(next(self._session_ids))

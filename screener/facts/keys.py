@@ -47,10 +47,9 @@ class FactKey(metaclass=_Interned):
         raise NotImplementedError
 
 
-_key = dataclass(frozen=True, eq=False)  # identity equality and hash: keys are interned
 
 
-@_key
+@dataclass(frozen=True, eq=False)  # identity equality and hash: keys are interned
 class _CatalogueName(FactKey):
     name: str  # the field catalogue's name, which is also the slot name
     slot: str = field(init=False, repr=False, compare=False)
@@ -67,7 +66,7 @@ class DerivedFact(_CatalogueName):
     """A catalogue fact computed from the record under its own name (age, sex, imaging, transplants ever)."""
 
 
-@_key
+@dataclass(frozen=True, eq=False)
 class LabFact(FactKey):
     """The latest usable value of a lab, in its canonical unit."""
 
@@ -82,7 +81,7 @@ class LabFact(FactKey):
         return self.name
 
 
-@_key
+@dataclass(frozen=True, eq=False)
 class LabMultipleFact(FactKey):
     """The latest value of a lab as a multiple of its upper limit of normal or the COG age/sex maximum."""
 
@@ -179,7 +178,7 @@ class Event:
         return ";".join(parts)
 
 
-@_key
+@dataclass(frozen=True, eq=False)
 class DaysSinceFact(FactKey):
     """Days from the most recent such event to the as-of date (0 while it goes on).
 
@@ -195,7 +194,7 @@ class DaysSinceFact(FactKey):
         return f"days_since[{self.event.render()}" + (f";window={self.window}]" if self.window else "]")
 
 
-@_key
+@dataclass(frozen=True, eq=False)
 class TransfusionFreeFact(FactKey):
     """Whether the latest value of a lab was drawn at least N days after the last transfusion that raises it.
 
@@ -210,7 +209,7 @@ class TransfusionFreeFact(FactKey):
         return f"transfusion_free[lab={self.lab};days={self.days}]"
 
 
-@_key
+@dataclass(frozen=True, eq=False)
 class RecordedFact(FactKey):
     """Whether a usable value of a field is recorded: never unknown, so a criterion can say what absence means."""
 
