@@ -13,7 +13,7 @@ from operator import attrgetter
 from typing import Callable
 
 from .. import config
-from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_for_test, to_canonical
+from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_of, to_canonical
 from ..model.record import Observation, PatientRecord
 from ..model.report import UnknownReason
 from ..model.ruleset import Lookback
@@ -93,7 +93,7 @@ class _Deriver:
         self._newest: dict[str, tuple[int, Observation]] = {}
         self._first_after: dict[str, date] = {}  # the earliest result after the as-of date, said when it is left out
         for index, obs in enumerate(record.observations):
-            name = lab_for_test(obs.test).name
+            name = lab_of(obs.test).name
             if obs.date <= as_of:
                 best = self._newest.get(name)
                 if best is None or obs.date >= best[1].date:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from ..model.dates import today
 from ..model.errors import FieldError
-from ..model.labs import LAB_LABELS, LABS, lab_for_test, unit_label
+from ..model.labs import LAB_LABELS, LABS, lab_for_test, lab_of, unit_label
 from ..model.record import Observation, PatientRecord
 from ..model.tables import ConfirmTable, ImpossibleTable, Tables, ValueLimit
 
@@ -62,7 +62,7 @@ def confirm_message(row: ValueLimit, unit: str) -> str:
 
 def _first(rows: list[ValueLimit], obs: Observation, message) -> str | None:
     """The message of the first row an observation falls in, if any."""
-    lab = lab_for_test(obs.test).name
+    lab = lab_of(obs.test).name
     return next((message(row, obs.unit) for row in rows if row.lab == lab and holds(row, obs.value, obs.unit)), None)
 
 

@@ -10,7 +10,7 @@ back unknown from FHIR.
 import uuid
 from datetime import date
 
-from ..model.labs import LOINC_TO_LAB, accepted_units, lab_for_test
+from ..model.labs import LOINC_TO_LAB, accepted_units, lab_of
 from ..model.record import PatientRecord
 from ._common import ICD10CM, ICDO3, LOINC, RXNORM, SNOMED, table
 
@@ -154,7 +154,7 @@ class _Writer:
                     note="" if day else "undated in the native record: dated on the conversion's as-of date",
                 )
         for obs in self.record.observations:
-            spec = lab_for_test(obs.test)
+            spec = lab_of(obs.test)
             loinc = (
                 obs.test
                 if obs.test in LOINC_TO_LAB
