@@ -1,7 +1,7 @@
 """Screen a patient record against a trial's rule set: validate, derive facts, evaluate, explain."""
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 from pydantic import ValidationError
 
@@ -169,8 +169,8 @@ def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: st
     # The first day each failing criterion clears by waiting alone, if it does; the day every fail clears, if each
     # does, and the statuses the same record gets on that day (a second judgement only then).
     clearing = {c.id: _clearing(c, facts, values) for c in rule_set.criteria if statuses[c.id] == Status.FAIL}
-    days = list(clearing.values())
-    clears_on = max(c.day for c in days) if days and all(days) else None
+    days = [c for c in clearing.values() if c is not None]
+    clears_on = max(c.day for c in days) if days and len(days) == len(clearing) else None
     waited = _judge(record, rule_set, clears_on, engine)[2] if clears_on else None
     return rule_set, facts, statuses, clearing, clears_on, waited, get_evaluator(engine).name
 
@@ -286,7 +286,8 @@ def _clearing(criterion: CompiledCriterion, facts: dict[AnyFactKey, Fact], value
     holds = kleene(criterion.tree, waited)
     if holds is criterion.is_exclusion:  # still fails after waiting: no day to give
         return None
-    return Clearing(max(facts[fact].clears_on for fact in clearing), holds is (not criterion.is_exclusion))
+    last = max(day for fact in clearing if (day := facts[fact].clears_on) is not None)
+    return Clearing(last, holds is (not criterion.is_exclusion))
 
 
 def _counts(statuses: dict[str, Status]) -> dict[Status, int]:
@@ -330,6 +331,7 @@ def _clears_to_eligible(
         counts[Status.UNKNOWN] == 0
         and not expired
         and complete
+        and waited is not None
         and bool(waited)
         and all(v == Status.PASS for v in waited.values())
     )
@@ -439,7 +441,7 @@ def build_report(
     still; model.trusted builds the same instances in ~55 µs (tests/test_report_trusted.py holds them to the schema).
     """
     parts = _parts(rule_set)
-    results = []
+    results: list[dict[str, Any]] = []
     for criterion, fixed, leaves in parts.criteria:
         status = statuses[criterion.id]
         evidence = _evidence(leaves, facts)
@@ -485,7 +487,7 @@ def build_report(
     if not complete and verdict != Verdict.NO_KNOWN_EXCLUSION:
         summary += f" — {encoded}; the source leaves others unknown"
     eligible_from, no_fail_from, to_repeat = None, None, []
-    if clears_on is not None:
+    if clears_on is not None and waited is not None:  # judged again on clears_on (_judged)
         expired = _expired(statuses, waited, clearing)
         to_repeat = [
             f"{r['id']} ({r['title']}): its data will be too old by {clears_on}" for r in results if r["id"] in expired

@@ -112,6 +112,13 @@ class Event:
                    bool(since.chemotherapy_end), since.transplant)
 
     @property
+    def strengths(self) -> tuple[str, ...]:
+        """A cyp3a4_modulator event's strengths: the rule file's validator requires at least one (ruleset.py)."""
+        if not self.cyp3a4_strengths:
+            raise ValueError("a cyp3a4_modulator event names its strengths")
+        return self.cyp3a4_strengths
+
+    @property
     def history(self) -> EventHistory:
         """The record's history list the event is looked up in (what the form must offer to settle it)."""
         if self.transfusion:
@@ -138,7 +145,7 @@ class Event:
             )
             return "systemic corticosteroid" + dose
         if self.medication_class == "cyp3a4_modulator":
-            return f"{' or '.join(self.cyp3a4_strengths)} CYP3A4 inhibitor or inducer"
+            return f"{' or '.join(self.strengths)} CYP3A4 inhibitor or inducer"
         if self.chemotherapy_end:
             return "end of a chemotherapy course"
         return f"{self.transplant} stem-cell transplant"
@@ -158,7 +165,7 @@ class Event:
         if self.chemotherapy_end:
             return "chemotherapy course"
         if self.medication_class == "cyp3a4_modulator":
-            return f"{' or '.join(self.cyp3a4_strengths)} CYP3A4 inhibitor or inducer"
+            return f"{' or '.join(self.strengths)} CYP3A4 inhibitor or inducer"
         dose = self.min_prednisone_mg_kg_day
         return "systemic corticosteroid" + (f" at ≥ {dose:g} mg/kg/day prednisone-equivalent" if dose else "")
 

@@ -74,8 +74,9 @@ def _lab_rows(record: PatientRecord, rows: list[ValueLimit], message) -> list[Fi
     ]
 
 
-def slip_for(table: ImpossibleTable, test: str, unit: str, value: float) -> str | None:
-    """The impossible-value message for a lab value the record's own schema refused, where a row names its slip."""
+def slip_for(table: ImpossibleTable, test: object, unit: object, value: object) -> str | None:
+    """The impossible-value message for a lab value the record's own schema refused, where a row names its slip.
+    The row is raw input (it failed validation): each part is checked here."""
     spec = lab_for_test(test) if isinstance(test, str) else None
     if spec is None or not isinstance(unit, str) or isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
