@@ -73,7 +73,7 @@ def _atom(slots, leaf: Leaf, op: str):
 
 
 def _join(kind: str, parts: list) -> tuple:
-    flat = []
+    flat: list[tuple] = []
     for part in parts:
         flat.extend(part[1] if part[0] == kind else [part])
     return flat[0] if len(flat) == 1 else (kind, flat)
@@ -248,7 +248,7 @@ class DurableEvaluator:
             if None not in fired:
                 raise EngineFault("the sentinel rule did not fire")
             _native.delete_state(prepared.handle, sid)
-            outcomes = {}
+            outcomes: dict[int, Status] = {}
             for marker in fired:
                 if marker is not None:
                     index, outcome = marker
