@@ -290,7 +290,7 @@ def _decidable_statuses(rule_set) -> dict[str, set[str]]:
         c.id: {Status.PASS, Status.FAIL}
         | (
             {Status.UNKNOWN}
-            if any(not info_for(leaf.fact) or not info_for(leaf.fact).always_known for leaf in c.leaves)
+            if any((info := info_for(leaf.fact)) is None or not info.always_known for leaf in c.leaves)
             else set()
         )
         for c in rule_set.criteria

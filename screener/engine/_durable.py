@@ -28,7 +28,7 @@ How a rule set becomes durable-rules rules, and why:
 import itertools
 import json
 import threading
-from typing import Mapping
+from typing import Mapping, cast
 
 import durable_rules_engine as _native
 from durable import engine as _durable_engine
@@ -242,7 +242,7 @@ class DurableEvaluator:
                             f"fact {key} must be a {'number' if slot in prepared.numeric_slots else 'category name'}"
                         )
                     if numeric:
-                        value = to_micro(value)
+                        value = to_micro(cast(float, value))  # numeric: an int or a float
                 fact[slot] = value
             fired = self._fire(prepared, fact)
             if None not in fired:
