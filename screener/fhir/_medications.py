@@ -100,7 +100,9 @@ class MedicationReader:
         self.unreadable = 0  # resources that may be a given drug but whose drug or dates cannot be read
 
     def read(self) -> list[dict] | None:
-        days, given, seen_any = [], {}, False
+        days: list = []
+        given: dict = {}
+        seen_any = False
         for index, resource in self.bundle.of_type(*TYPES):
             seen_any = True
             item = self._one(index, resource)

@@ -135,7 +135,8 @@ class _Bundle:
         return {"birth_date": day.isoformat(), "sex": sex}
 
     def observations(self, demographics: dict) -> list[RecordObservation]:
-        observations, latest_body = [], {}
+        observations: list[tuple[RecordObservation, str, str]] = []  # with its name and what it was
+        latest_body: dict[str, tuple[date, float, str]] = {}  # demographics target -> day, value, name
         # Days of the lab results of a screened test that could not be used, by lab (None: no readable day).
         unread: dict[str, list[date | None]] = {}
         for index, resource in self.of_type("Observation"):
@@ -215,13 +216,13 @@ class _Bundle:
             if not (isinstance(status, str) and status in _NO_RESULT_STATUS):
                 for lab in _labs_it_may_be(resource):
                     unread.setdefault(lab, []).append(_day_or_none(resource))
-        observations = self._without_unsettled_labs(observations, unread)
+        kept = self._without_unsettled_labs(observations, unread)
         for target, (day, value, name) in latest_body.items():
             demographics[target] = value
             # The measurement's date goes with it: derivation decides whether it is too old to size the child.
             demographics[target.rsplit("_", 1)[0] + "_date"] = day.isoformat()
             self.out.use(name, f"demographics.{target}", f"most recent on or before {self.as_of}: {day}")
-        return observations
+        return kept
 
     def _as_record_observation(self, index: int, observation: dict) -> RecordObservation | str:
         """The result as the record's own Observation model checks it (test, accepted unit, possible value), or why
@@ -293,7 +294,7 @@ class _Bundle:
         """Transplants and transfusions. A history counts as recorded only when the Bundle has a Procedure of that
         kind (any status: a not-done transfusion says transfusions were reviewed); a Bundle whose Procedures
         are all of other kinds says nothing about them, so the history stays unknown rather than 'none'."""
-        found = {"transplant": [], "transfusion": []}
+        found: dict[str, list[dict[str, str]]] = {"transplant": [], "transfusion": []}
         seen: set[str] = set()
         untyped = False  # a stem-cell transplant of unstated type: the history it belongs to cannot be read
         terms = _terms()
@@ -321,7 +322,7 @@ class _Bundle:
             if (transplant or transfusion) and day is None:
                 self.out.ignore(name, "transplant or transfusion without a date")
                 continue
-            if transplant:
+            if transplant and day is not None:  # not None: skipped above
                 found["transplant"].append({"type": transplant, "date": day.isoformat()})
                 self.within_limit(
                     index,
@@ -330,7 +331,7 @@ class _Bundle:
                     "transplants (MAX_TRANSPLANTS_PER_RECORD)",
                 )
                 self.out.use(name, f"history.transplants[{len(found['transplant']) - 1}]", transplant)
-            elif transfusion:
+            elif transfusion and day is not None:
                 found["transfusion"].append({"product": transfusion, "date": day.isoformat()})
                 self.within_limit(
                     index,
@@ -370,7 +371,7 @@ class _Bundle:
     def _unreadable_procedure_kinds(self, kinds: list[str]) -> set[str]:
         """The histories a malformed Procedure may belong to: its kind by its words when its code can be read, else
         every kind (a dropped transfusion could be the one that makes a platelet count unusable)."""
-        unreadable = set()
+        unreadable: set[str] = set()
         for resource in self.malformed.get("Procedure", []):
             if resource.get("status") == "entered-in-error":
                 continue

@@ -20,7 +20,7 @@ from ..model.api import (
 from ..model.dates import parse_date, today
 from ..model.errors import FieldError, InvalidRecord, ScreenerError
 from ..rules import load_rule_sets, load_tables
-from .auth import current
+from .auth import signed_in
 from .errors import problem
 from .storage import get_committer
 
@@ -181,7 +181,7 @@ def _screening(answer, trial: str | None = None, *, read=_read_record, channel=s
             return refusal
         # Answered only once the batch holding these screenings is committed (audit/_group_commit.py).
         screened = service.screen_and_record(
-            record, as_of, channel=channel, actor=current().actor, recorder=get_committer(),
+            record, as_of, channel=channel, actor=signed_in().actor, recorder=get_committer(),
             engine=current_app.config["SCREENER_ENGINE"], trial=trial, texts=True,
         )
     except ScreenerError as exc:

@@ -48,8 +48,17 @@ def current() -> Principal | None:
     return g.get("principal")
 
 
+def signed_in() -> Principal:
+    """The principal of a request the sign-in check let through (every view but sign-in and the health checks)."""
+    principal = current()
+    if principal is None:
+        raise LookupError("no principal: a view behind the sign-in check was reached without one")
+    return principal
+
+
 def sees_everything() -> bool:
-    return current() is not None and current().role in AUDITORS
+    principal = current()
+    return principal is not None and principal.role in AUDITORS
 
 
 def _wants_json() -> bool:
@@ -271,7 +280,8 @@ def login_submit():
 
 
 def _password_page(error: str | None = None, status: int = 200) -> Response:
-    return Response(render_template("password.html", error=error, forced=current().must_change_password), status=status)
+    forced = signed_in().must_change_password
+    return Response(render_template("password.html", error=error, forced=forced), status=status)
 
 
 @bp.get("/password")
