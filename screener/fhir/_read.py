@@ -31,13 +31,16 @@ _NO_RESULT_STATUS = {"entered-in-error", "cancelled"}
 _WEIGHT, _HEIGHT = "29463-7", "8302-2"
 _LOINC_SYSTEM = LOINC
 # Where in the FHIR Observation each field of the record's Observation comes from, for the reason a result is unusable.
-_RESULT_PATHS = {
+# Looked up by a pydantic error location's first part: any name or index, or None.
+_RESULT_PATHS: dict[object, str] = {
     "test": "code",
     "unit": "valueQuantity.code",
     "value": "valueQuantity.value",
     "date": "effectiveDateTime",
 }
-_REFUSES_THE_BUNDLE = {"reference_high": ("referenceRange", 0, "high", "value"), "source": ("id",)}
+_REFUSES_THE_BUNDLE: dict[object, tuple[str | int, ...]] = {
+    "reference_high": ("referenceRange", 0, "high", "value"), "source": ("id",)
+}
 
 
 def _terms() -> dict:
@@ -62,7 +65,7 @@ class _Bundle:
         self.as_of = as_of
         self.entries = []
         self.by_reference = {}
-        for i, entry in enumerate(entries):
+        for i, entry in enumerate(bundle["entry"]):  # required by the envelope's model, checked above
             resource = entry["resource"]
             self.entries.append((i, resource))
             if isinstance(entry.get("fullUrl"), str):
@@ -275,7 +278,7 @@ class _Bundle:
                 "could not be used (see ignored), so the patient's current value is not known: that test is taken as "
                 "not recorded and criteria on it stay unknown."
             )
-        observations = []
+        observations: list[RecordObservation] = []
         for observation, name, note in found:
             if LOINC_TO_LAB[observation.test] in unsettled:
                 self.out.ignore(name, "a result of the same test as recent or more recent could not be used")
@@ -405,7 +408,7 @@ def _labs_it_may_be(resource: dict) -> set[str]:
         return set(LABS)
     return {
         LOINC_TO_LAB[c["code"]]
-        for c in code.get("coding") or []
+        for c in as_dict(code).get("coding") or []
         if c.get("system") == _LOINC_SYSTEM and c.get("code") in LOINC_TO_LAB
     }
 
@@ -438,7 +441,7 @@ def record_from_bundle(raw: bytes | str | dict, as_of: date) -> tuple[PatientRec
 
 
 # Where a derived record's dated or measured field came from in the resource it was read from.
-_FHIR_FIELD = {
+_FHIR_FIELD: dict[tuple[object, object], tuple[str | int, ...]] = {
     ("observations", "value"): ("valueQuantity", "value"),
     ("observations", "date"): ("effectiveDateTime",),
     ("demographics", "birth_date"): ("birthDate",),
@@ -446,7 +449,9 @@ _FHIR_FIELD = {
     ("demographics", "height_date"): ("effectiveDateTime",),
     ("history", "date"): ("performedDateTime",),
 }
-_DEMOGRAPHICS_SOURCE = {"weight_date": "demographics.weight_kg", "height_date": "demographics.height_cm"}
+_DEMOGRAPHICS_SOURCE: dict[object, str] = {
+    "weight_date": "demographics.weight_kg", "height_date": "demographics.height_cm"
+}
 
 
 def _in_bundle(error: FieldError, out: FhirImport) -> FieldError:
