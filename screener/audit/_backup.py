@@ -162,7 +162,7 @@ def _backup_postgresql(store: AuditStore, target: Path) -> tuple[Verification, d
     with store.engine.connect() as connection:
         connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
-            snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            snapshot: str = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             # pg_dump reads the snapshot this transaction holds: the dump and the check below see the same rows.
             _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
                   f"--file={target}", f"--dbname={conninfo}"], env)
