@@ -18,6 +18,7 @@ import subprocess
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -49,7 +50,10 @@ def _sha256(path: Path) -> str:
 
 
 def _sqlite_path(url: str) -> Path:
-    return Path(make_url(url).database)
+    database = make_url(url).database
+    if not database:  # sqlite:// is an in-memory database: no file to back up or restore
+        raise BackupError("the SQLite URL names no database file")
+    return Path(database)
 
 
 def _libpq(url: str) -> tuple[str, dict]:
@@ -119,7 +123,7 @@ def backup(store: AuditStore, dest: Path, actor: str) -> dict:
             data = PG_FILE
         _refuse(verification, "the store")
         write_key(dest / KEY_FILE, store.keys)  # the whole ring: a rotated trail needs its earlier keys
-        manifest = {
+        manifest: dict[str, Any] = {
             "format": FORMAT,
             "made_by": f"screener {metadata.version('trial-screener')}",
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),

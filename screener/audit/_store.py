@@ -123,6 +123,8 @@ class AuditStore:
             # foreign_key_check before commit, then on again. The pragma is a no-op inside a transaction, so it is
             # sent on the driver's connection before the first BEGIN.
             driver = connection.connection.driver_connection
+            if driver is None:  # a pooled connection always has its driver's; the pragma cannot be skipped
+                raise MigrationFailed("no driver connection to turn foreign keys off on")
             driver.execute("PRAGMA foreign_keys = OFF")
             try:
                 with connection.begin():

@@ -39,11 +39,14 @@ def holds(row: ValueLimit, value: float, unit: str) -> bool:
 
 def _bounds(row: ValueLimit) -> str:
     unit = unit_label(row.unit)
-    if row.more_than is not None and row.less_than is not None:
-        return f"above {_number(row.more_than)} and below {_number(row.less_than)} {unit}"
-    if row.more_than is not None:
-        return f"above {_number(row.more_than)} {unit}"
-    return f"below {_number(row.less_than)} {unit}"
+    low, high = row.more_than, row.less_than
+    if low is not None and high is not None:
+        return f"above {_number(low)} and below {_number(high)} {unit}"
+    if low is not None:
+        return f"above {_number(low)} {unit}"
+    if high is not None:
+        return f"below {_number(high)} {unit}"
+    raise ValueError("a value-limit row without a bound")  # the table's model refuses one (model/tables.py)
 
 
 def _lab(row: ValueLimit) -> str:

@@ -162,7 +162,8 @@ class MedicationReader:
         if resource["resourceType"] == "MedicationAdministration":
             links = [resource.get("request")]
         else:
-            links = resource.get("basedOn") if isinstance(resource.get("basedOn"), list) else []
+            based_on = resource.get("basedOn")
+            links = based_on if isinstance(based_on, list) else []
         for link in links:
             target = self.bundle.by_reference.get(as_dict(link).get("reference"))
             if isinstance(target, dict) and target.get("resourceType") == "MedicationRequest":

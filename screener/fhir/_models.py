@@ -216,7 +216,7 @@ class BundleEntry(_Element):
     ]
 
 
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "resourceType": "Bundle",
     "type": "collection",
     "entry": [

@@ -11,6 +11,7 @@ from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..facts.plausibility import as_of_problem
 from ..model.api import (
+    Coverage,
     CriterionView,
     FhirImportView,
     FieldView,
@@ -82,7 +83,7 @@ def trial_detail(trial_id: str) -> TrialDetail | None:
         source_record=rule_set.source_record,
         population=rule_set.population.model_dump(),
         lookback=rule_set.lookback.model_dump(),
-        coverage=rule_set.coverage.model_dump(),
+        coverage=Coverage.model_validate(rule_set.coverage.model_dump()),  # the API's own Coverage model
         changelog=[
             {"version": ch.version, "date": ch.date.isoformat(), "changes": ch.changes} for ch in rule_set.changelog
         ],

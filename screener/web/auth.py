@@ -116,8 +116,9 @@ def init_app(app) -> None:
             response.headers.setdefault(name, value)
         if response.status_code == 405 and "Allow" not in response.headers:
             # RFC 9110 requires Allow on a 405; the problem+json error handler builds a fresh response without it.
-            allowed = current_app.create_url_adapter(request).allowed_methods()
-            response.headers["Allow"] = ", ".join(sorted(allowed))
+            adapter = current_app.create_url_adapter(request)  # None only outside a request
+            if adapter is not None:
+                response.headers["Allow"] = ", ".join(sorted(adapter.allowed_methods()))
         return response
 
 
@@ -166,7 +167,10 @@ _KNOWN_SALT = "screener-signin-known"
 
 
 def _known_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_KNOWN_SALT)
+    key = current_app.secret_key
+    if key is None:  # create_app always sets one (instance/secret_key when SECRET_KEY is not given)
+        raise RuntimeError("the app has no secret key")
+    return URLSafeTimedSerializer(key, salt=_KNOWN_SALT)
 
 
 def _known_browser(username: str) -> bool:

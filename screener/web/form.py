@@ -211,6 +211,8 @@ def _render(
     trial: str, form, errors: dict[str, str] | None = None, status: int = 200, questions: dict[str, str] | None = None
 ):
     trials = _chosen_trials(trial)
+    if trials is None:  # every caller has redirected an unknown choice already
+        raise LookupError("the form is rendered only for a known trial choice")
     sections = form_sections(trials)
     rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
     labels = _labels(sections, rows)
