@@ -36,7 +36,7 @@ CANDIDATE_COLUMNS = ["source", "record_id", "trial_id", "verdict", "open_items",
 class Item:
     source: str  # "line 17" or a file name: where a malformed record is reported
     kind: str  # native, csv, fhir
-    payload: str
+    payload: str | bytes  # a native NDJSON line stays bytes; a CSV row is JSON text; a Bundle its file path
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
@@ -142,11 +142,13 @@ def screen_chunk(
     from . import service
     from .model.errors import InvalidRecord
 
-    rows, errors, candidates = [], [], []
+    rows: list[list] = []
+    errors: list[list] = []
+    candidates: list[list] = []
     for item in chunk.items() if isinstance(chunk, Lines) else chunk:
         try:
             if item.kind == "fhir":
-                record, _ = service.read(Path(item.payload).read_bytes(), service.Content.FHIR, as_of)
+                record, _ = service.read(Path(os.fsdecode(item.payload)).read_bytes(), service.Content.FHIR, as_of)
             else:
                 text = csv_row_to_record(json.loads(item.payload)) if item.kind == "csv" else item.payload
                 # check_as_of: born-after-it errors join the field errors, one error row each
@@ -283,6 +285,7 @@ def run_batch(
     records = malformed = screenings = 0
     # A folder's items are whole patient histories: a few per task keeps every worker busy.
     digest = hashlib.sha256()
+    source: Iterator[list[Item] | Lines]
     if _is_ndjson(input_path):
         source = ndjson_chunks(input_path, chunk_size, digest)
     else:
@@ -329,7 +332,7 @@ def run_batch(
 
 
 def _on_cluster(
-    client, source: Iterator[list[Item]], trials, as_of: date, engine: str | None, max_in_flight: int | None
+    client, source: Iterator[list[Item] | Lines], trials, as_of: date, engine: str | None, max_in_flight: int | None
 ) -> Iterator[tuple[int, tuple[list[list], list[list], list[list]]]]:
     """(chunk size, screened chunk) as the workers finish them, with a bounded number of chunks in flight."""
     from dask.distributed import as_completed

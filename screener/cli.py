@@ -7,12 +7,15 @@ import textwrap
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from . import config
 from .cli_errors import EXIT_NOT_RECORDED, Commands, InputError, record_errors
+
+if TYPE_CHECKING:
+    from .model.errors import ScreenerError
 
 # Everything else is imported inside the command that needs it: `screener --help` should not pay for pydantic,
 # SQLAlchemy, the rule sets and durable-rules (about a second on this machine).
@@ -116,7 +119,7 @@ class _Store:
         return open_store().record(*args, **kwargs)
 
 
-def _refuse(exc: Exception) -> NoReturn:
+def _refuse(exc: "ScreenerError") -> NoReturn:
     """A screening's refusal (service.refusal) as the command line says it: exit 2 naming the fields without their
     values, the unknown trial with the known ones, exit 3 when it could not be recorded; anything else re-raised."""
     from .service import Refusal, refusal
@@ -287,7 +290,7 @@ def _decidable_statuses(rule_set) -> dict[str, set[str]]:
         c.id: {Status.PASS, Status.FAIL}
         | (
             {Status.UNKNOWN}
-            if any(not info_for(leaf.fact) or not info_for(leaf.fact).always_known for leaf in c.leaves)
+            if any((info := info_for(leaf.fact)) is None or not info.always_known for leaf in c.leaves)
             else set()
         )
         for c in rule_set.criteria

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from .model.errors import ScreenerError
+from .model.errors import FieldError, ScreenerError
 
 EXIT_INVALID_INPUT = 2
 EXIT_NOT_RECORDED = 3
@@ -35,7 +35,7 @@ class StoreUnavailable(click.ClickException, ScreenerError):
     exit_code = EXIT_NOT_RECORDED
 
 
-def record_errors(errors: list[dict[str, str]]) -> InputError:
+def record_errors(errors: list[FieldError]) -> InputError:
     """A record that cannot be screened, every offending field named (never its value)."""
     pairs = [(e.field, e.message) for e in errors] or [("(record)", "cannot be read")]
     return InputError(*pairs[0], *pairs[1:], heading="The record cannot be screened:")

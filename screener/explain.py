@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from . import config
 from .engine.compile import NEGATED_OP, CompiledCriterion, Leaf, Node
-from .facts.catalogue import catalogue, info_for
+from .facts.catalogue import catalogue, entry_for, info_for
 from .facts.keys import DaysSinceFact, DerivedFact, LabFact, LabMultipleFact, RecordedFact, TransfusionFreeFact
 from .model.labs import LAB_LABELS, LABS, UNIT_LABELS, unit_label
 
@@ -427,7 +427,7 @@ def _transfusion_free_words(key: TransfusionFreeFact, leaves):
 
 def _recorded_words(key: RecordedFact, leaves):
     inner = key.of
-    name = _lab_name(inner.lab) if isinstance(inner, LabFact) else _upper_first(info_for(inner).description)
+    name = _lab_name(inner.lab) if isinstance(inner, LabFact) else _upper_first(entry_for(inner).description)
 
     def words(fact, evidence: dict) -> str:
         if fact.value:

@@ -1,7 +1,7 @@
 """Screen a patient record against a trial's rule set: validate, derive facts, evaluate, explain."""
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 from pydantic import ValidationError
 
@@ -11,6 +11,7 @@ from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
 from .facts.derive import Fact, derive
 from .facts.drug_names import vocabulary
+from .facts.keys import AnyFactKey
 from .facts.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
 from .model.dates import parse_date, today
 from .model.errors import FieldError, InvalidRecord, ScreenerError, field_errors, render_path, validation_message
@@ -168,8 +169,8 @@ def _judged(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: st
     # The first day each failing criterion clears by waiting alone, if it does; the day every fail clears, if each
     # does, and the statuses the same record gets on that day (a second judgement only then).
     clearing = {c.id: _clearing(c, facts, values) for c in rule_set.criteria if statuses[c.id] == Status.FAIL}
-    days = list(clearing.values())
-    clears_on = max(c.day for c in days) if days and all(days) else None
+    days = [c for c in clearing.values() if c is not None]
+    clears_on = max(c.day for c in days) if days and len(days) == len(clearing) else None
     waited = _judge(record, rule_set, clears_on, engine)[2] if clears_on else None
     return rule_set, facts, statuses, clearing, clears_on, waited, get_evaluator(engine).name
 
@@ -202,7 +203,7 @@ def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | N
     return sorted(reports, key=rank)
 
 
-def _evidence(leaves: tuple[Leaf, ...], facts: dict[str, Fact]) -> list[dict]:
+def _evidence(leaves: tuple[Leaf, ...], facts: dict[AnyFactKey, Fact]) -> list[dict]:
     evidence = []
     for leaf in leaves:
         fact = facts[leaf.fact]
@@ -274,7 +275,7 @@ class Clearing(NamedTuple):
     passes: bool
 
 
-def _clearing(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> Clearing | None:
+def _clearing(criterion: CompiledCriterion, facts: dict[AnyFactKey, Fact], values) -> Clearing | None:
     """When a failing criterion would stop failing by waiting alone, if waiting alone stops it failing."""
     clearing = {leaf.fact: leaf for leaf in criterion.leaves if facts[leaf.fact].clears_on is not None}
     if not clearing:
@@ -285,7 +286,8 @@ def _clearing(criterion: CompiledCriterion, facts: dict[str, Fact], values) -> C
     holds = kleene(criterion.tree, waited)
     if holds is criterion.is_exclusion:  # still fails after waiting: no day to give
         return None
-    return Clearing(max(facts[fact].clears_on for fact in clearing), holds is (not criterion.is_exclusion))
+    last = max(day for fact in clearing if (day := facts[fact].clears_on) is not None)
+    return Clearing(last, holds is (not criterion.is_exclusion))
 
 
 def _counts(statuses: dict[str, Status]) -> dict[Status, int]:
@@ -329,6 +331,7 @@ def _clears_to_eligible(
         counts[Status.UNKNOWN] == 0
         and not expired
         and complete
+        and waited is not None
         and bool(waited)
         and all(v == Status.PASS for v in waited.values())
     )
@@ -401,7 +404,7 @@ def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None =
     return sorted(outcomes, key=lambda o: o.rank)
 
 
-def _disease_present(rule_set: CompiledRuleSet, facts: dict[str, Fact]) -> bool:
+def _disease_present(rule_set: CompiledRuleSet, facts: dict[AnyFactKey, Fact]) -> bool:
     """candidates.disease_present on the facts instead of the report's evidence: a comparison on the primary
     diagnosis holds in an inclusion criterion."""
     for criterion in rule_set.criteria:
@@ -420,7 +423,7 @@ def _criteria(n: int) -> str:
 
 def build_report(
     rule_set: CompiledRuleSet,
-    facts: dict[str, Fact],
+    facts: dict[AnyFactKey, Fact],
     statuses: dict[str, Status],
     clearing: "dict[str, Clearing | None]",
     as_of: date,
@@ -438,7 +441,7 @@ def build_report(
     still; model.trusted builds the same instances in ~55 µs (tests/test_report_trusted.py holds them to the schema).
     """
     parts = _parts(rule_set)
-    results = []
+    results: list[dict[str, Any]] = []
     for criterion, fixed, leaves in parts.criteria:
         status = statuses[criterion.id]
         evidence = _evidence(leaves, facts)
@@ -484,7 +487,7 @@ def build_report(
     if not complete and verdict != Verdict.NO_KNOWN_EXCLUSION:
         summary += f" — {encoded}; the source leaves others unknown"
     eligible_from, no_fail_from, to_repeat = None, None, []
-    if clears_on is not None:
+    if clears_on is not None and waited is not None:  # judged again on clears_on (_judged)
         expired = _expired(statuses, waited, clearing)
         to_repeat = [
             f"{r['id']} ({r['title']}): its data will be too old by {clears_on}" for r in results if r["id"] in expired

@@ -64,6 +64,8 @@ def read(
         from .fhir import record_from_bundle  # here: a native record's channel (the CLI) does not load the reader
 
         return record_from_bundle(body, as_of)
+    if isinstance(body, dict):  # only a FHIR Bundle arrives parsed (the CLI's); a native record is its text
+        raise TypeError("a native record is read from its JSON text")
     return parse_record(body, as_of if check_as_of else None), None
 
 

@@ -12,7 +12,7 @@ from ._models import AuditEvent, Screening
 from ._store import AuditStore, record_of, report_of
 
 
-def database_url(instance_path: Path | None = None) -> str:
+def database_url(instance_path: Path | str | None = None) -> str:
     """DATABASE_URL, else a SQLite file in the instance folder (created on first use)."""
     if config.DATABASE_URL:
         return config.DATABASE_URL

@@ -85,7 +85,8 @@ def differences(kind: str, name: str, expected: dict | None, actual: dict) -> li
 def _replay(events) -> tuple[dict, dict]:
     import json
 
-    users, tokens = {}, {}
+    users: dict = {}
+    tokens: dict = {}
     for event in events:
         table = users if event.action.startswith("user.") else tokens
         table[event.subject] = fold(table.get(event.subject), event.action, json.loads(event.details_json))

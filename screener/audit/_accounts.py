@@ -175,8 +175,8 @@ class Accounts:
         if not 1 <= days <= 366:
             raise AccountError("days: 1 to 366")
         token_id, secret = secrets.token_hex(8), "scr_" + secrets.token_urlsafe(32)
-        expires = datetime.now(timezone.utc) + timedelta(days=days)
-        expires = expires.isoformat(timespec="seconds").replace("+00:00", "Z")
+        expires_at = datetime.now(timezone.utc) + timedelta(days=days)
+        expires = expires_at.isoformat(timespec="seconds").replace("+00:00", "Z")
         with self.store.sessions.begin() as session:
             user = session.scalar(select(User).where(User.username == username))
             if user is None or not user.active:

@@ -18,6 +18,7 @@ import subprocess
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -49,7 +50,10 @@ def _sha256(path: Path) -> str:
 
 
 def _sqlite_path(url: str) -> Path:
-    return Path(make_url(url).database)
+    database = make_url(url).database
+    if not database:  # sqlite:// is an in-memory database: no file to back up or restore
+        raise BackupError("the SQLite URL names no database file")
+    return Path(database)
 
 
 def _libpq(url: str) -> tuple[str, dict]:
@@ -119,7 +123,7 @@ def backup(store: AuditStore, dest: Path, actor: str) -> dict:
             data = PG_FILE
         _refuse(verification, "the store")
         write_key(dest / KEY_FILE, store.keys)  # the whole ring: a rotated trail needs its earlier keys
-        manifest = {
+        manifest: dict[str, Any] = {
             "format": FORMAT,
             "made_by": f"screener {metadata.version('trial-screener')}",
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -162,7 +166,7 @@ def _backup_postgresql(store: AuditStore, target: Path) -> tuple[Verification, d
     with store.engine.connect() as connection:
         connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
-            snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            snapshot: str = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             # pg_dump reads the snapshot this transaction holds: the dump and the check below see the same rows.
             _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
                   f"--file={target}", f"--dbname={conninfo}"], env)

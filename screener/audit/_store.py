@@ -6,7 +6,7 @@ from importlib import metadata
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -123,6 +123,8 @@ class AuditStore:
             # foreign_key_check before commit, then on again. The pragma is a no-op inside a transaction, so it is
             # sent on the driver's connection before the first BEGIN.
             driver = connection.connection.driver_connection
+            if driver is None:  # a pooled connection always has its driver's; the pragma cannot be skipped
+                raise MigrationFailed("no driver connection to turn foreign keys off on")
             driver.execute("PRAGMA foreign_keys = OFF")
             try:
                 with connection.begin():
@@ -138,7 +140,9 @@ class AuditStore:
             return False
         try:
             with self.engine.connect() as connection:
-                current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+                current: list[str] = list(
+                    connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+                )
         except SQLAlchemyError:
             return False  # no schema yet: alembic creates it
         known = _revisions()
@@ -149,7 +153,7 @@ class AuditStore:
             raise StoreTooNew(newer[0])
         return current == [head]
 
-    def _lock_chain(self, session: Session) -> None:
+    def _lock_chain(self, session: Session | Connection) -> None:
         if self.engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
 

@@ -3,6 +3,7 @@ import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from .. import config
 from ..model.flat import set_path
@@ -16,7 +17,7 @@ class CaseResult:
     name: str
     engine: str
     mismatches: list[str]
-    statuses: dict[str, str] = field(default_factory=dict)
+    statuses: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

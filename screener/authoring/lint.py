@@ -7,6 +7,7 @@ import yaml
 from pydantic import ValidationError
 
 from .. import config
+from ..facts.keys import AnyFactKey
 from ..model.ruleset import Criterion, RuleSet
 from ..model.validate import validate_data
 from ..rules import SafeLoader, safe_load, validation_problems, yaml_to_json
@@ -68,7 +69,7 @@ def _tree_problems(tree, path: str) -> list[tuple[str, str]]:
     """Branches that can never hold (contradictory bounds under all) and repeated comparisons."""
     from ..engine.compile import Leaf
 
-    problems = []
+    problems: list[tuple[str, str]] = []
     if isinstance(tree, Leaf):
         return problems
     leaves = [c for c in tree.children if isinstance(c, Leaf)]
@@ -79,7 +80,7 @@ def _tree_problems(tree, path: str) -> list[tuple[str, str]]:
             problems.append((path, f"the comparison '{leaf.text}' appears twice in the same {tree.op}"))
         seen.add(key)
     if tree.op == "all":
-        by_fact: dict[str, list] = {}
+        by_fact: dict[AnyFactKey, list] = {}
         for leaf in leaves:
             by_fact.setdefault(leaf.fact, []).append(leaf)
         for fact, group in by_fact.items():
@@ -118,7 +119,7 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         rule_set = None
     if rule_set is not None:
         criteria = list(enumerate(rule_set.criteria))
-        source_record = rule_set.source_record
+        source_record: object = rule_set.source_record
     else:
         # Schema errors in one criterion must not hide the problems of the others: check each on its own.
         criteria = []
@@ -138,7 +139,7 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         else:
             found.append(("source_record", f"source record {source_record} does not exist"))
     seen_ids: dict[str, int] = {}
-    fact_names = set()
+    fact_names: set[AnyFactKey] = set()
     for i, criterion in criteria:
         path = f"criteria[{i}]"
         if criterion.id in seen_ids:

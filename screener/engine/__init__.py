@@ -8,6 +8,7 @@ import logging
 import uuid
 from typing import Mapping, Protocol
 
+from ..facts.keys import AnyFactKey
 from ..model.errors import ScreenerError
 from ..model.report import Status
 from ._reference import kleene
@@ -17,7 +18,7 @@ from .compile import CompiledRuleSet
 class Evaluator(Protocol):
     name: str
 
-    def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[str, float | str | None]) -> dict[str, Status]:
+    def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[AnyFactKey, float | str | None]) -> dict[str, Status]:
         """Status of every criterion, by criterion id."""
 
 
@@ -56,7 +57,7 @@ disagreements = 0
 
 
 def evaluate_checked(
-    name: str, rule_set: CompiledRuleSet, values: Mapping[str, float | str | None]
+    name: str, rule_set: CompiledRuleSet, values: Mapping[AnyFactKey, float | str | None]
 ) -> dict[str, Status]:
     """Statuses from the named backend, refused unless the reference evaluator reaches the same on every criterion.
 

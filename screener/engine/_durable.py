@@ -28,12 +28,13 @@ How a rule set becomes durable-rules rules, and why:
 import itertools
 import json
 import threading
-from typing import Mapping
+from typing import Mapping, cast
 
 import durable_rules_engine as _native
 from durable import engine as _durable_engine
 
 from .. import config
+from ..facts.keys import AnyFactKey
 from ..model.errors import ScreenerError
 from ..model.report import Status
 from .compile import NEGATED_OP, CompiledRuleSet, Leaf
@@ -72,7 +73,7 @@ def _atom(slots, leaf: Leaf, op: str):
 
 
 def _join(kind: str, parts: list) -> tuple:
-    flat = []
+    flat: list[tuple] = []
     for part in parts:
         flat.extend(part[1] if part[0] == kind else [part])
     return flat[0] if len(flat) == 1 else (kind, flat)
@@ -227,7 +228,7 @@ class DurableEvaluator:
             result = _native.complete_and_start_action(prepared.handle, state_handle)
         return fired
 
-    def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[str, float | str | None]) -> dict[str, Status]:
+    def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[AnyFactKey, float | str | None]) -> dict[str, Status]:
         with self._lock:
             prepared = self._prepared(rule_set)
             sid = str(next(self._session_ids))
@@ -241,13 +242,13 @@ class DurableEvaluator:
                             f"fact {key} must be a {'number' if slot in prepared.numeric_slots else 'category name'}"
                         )
                     if numeric:
-                        value = to_micro(value)
+                        value = to_micro(cast(float, value))  # numeric: an int or a float
                 fact[slot] = value
             fired = self._fire(prepared, fact)
             if None not in fired:
                 raise EngineFault("the sentinel rule did not fire")
             _native.delete_state(prepared.handle, sid)
-            outcomes = {}
+            outcomes: dict[int, Status] = {}
             for marker in fired:
                 if marker is not None:
                     index, outcome = marker

@@ -1,11 +1,12 @@
 """The plain-Python reference evaluator: Kleene three-valued logic over the compiled condition trees."""
 from typing import Mapping
 
+from ..facts.keys import AnyFactKey
 from ..model.report import Status
 from .compile import CompiledRuleSet, Leaf
 
 
-def kleene(node, values: Mapping[str, float | str | None]) -> bool | None:
+def kleene(node, values: Mapping[AnyFactKey, float | str | None]) -> bool | None:
     """True, False, or None (unknown). all: any False is False; any: any True is True; not swaps."""
     if isinstance(node, Leaf):
         actual = values[node.fact]
@@ -29,5 +30,5 @@ def criterion_status(holds: bool | None, is_exclusion: bool) -> Status:
 class ReferenceEvaluator:
     name = "reference"
 
-    def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[str, float | str | None]) -> dict[str, Status]:
+    def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[AnyFactKey, float | str | None]) -> dict[str, Status]:
         return {c.id: criterion_status(kleene(c.tree, values), c.is_exclusion) for c in rule_set.criteria}

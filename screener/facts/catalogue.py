@@ -200,6 +200,14 @@ def info_for(key) -> FieldInfo | None:
     return catalogue().get(name) if isinstance(name, str) else None
 
 
+def entry_for(key) -> FieldInfo:
+    """The catalogue entry of a key that reads a record field or derived fact: its absence is a defect."""
+    info = info_for(key)
+    if info is None:
+        raise LookupError(f"{key} is not in the field catalogue")
+    return info
+
+
 @lru_cache(maxsize=1)
 def record_value_kinds() -> dict[str, str]:
     """Record path -> "integer", "number", "boolean", "date" or "text" for every scalar field of the record model.

@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import partial
 from operator import attrgetter
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 from .. import config
-from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_for_test, to_canonical
+from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_of, to_canonical
 from ..model.record import Observation, PatientRecord
 from ..model.report import UnknownReason
 from ..model.ruleset import Lookback
@@ -32,17 +32,19 @@ from .keys import (
 )
 from .medications import cyp3a4_exposures, steroid_exposures
 
+_Date = date  # the Fact field named `date` hides the type inside the class
+
 
 @dataclass(frozen=True)
 class Fact:
     value: float | str | None  # what the evaluators see: numbers, 1/0 for booleans, category names; None = unknown
     display: str | None = None
     unit: str | None = None
-    date: "date | None" = None
+    date: _Date | None = None
     source: str | None = None
     missing: str | None = None
     settle: str | None = None
-    clears_on: "date | None" = None  # for a day window that currently holds: the first day it no longer does
+    clears_on: _Date | None = None  # for a day window that currently holds: the first day it no longer does
     unknown: UnknownReason | None = None  # why the value is None, as a code (model/report.py)
 
 
@@ -93,7 +95,7 @@ class _Deriver:
         self._newest: dict[str, tuple[int, Observation]] = {}
         self._first_after: dict[str, date] = {}  # the earliest result after the as-of date, said when it is left out
         for index, obs in enumerate(record.observations):
-            name = lab_for_test(obs.test).name
+            name = lab_of(obs.test).name
             if obs.date <= as_of:
                 best = self._newest.get(name)
                 if best is None or obs.date >= best[1].date:
@@ -190,7 +192,7 @@ class _Deriver:
             later = self._first_after.get(lab)
             # A retrospective screening leaves out what was measured after its date, and says so: "none recorded"
             # would read as if the value had never been entered.
-            result = (
+            result: Fact | tuple[int, Observation] = (
                 _missing(f"{spec.description}: the result of {later} is left out, dated after the screening "
                          f"date {self.as_of}", settle, "after_as_of")
                 if later
@@ -247,6 +249,9 @@ class _Deriver:
         fact = self.lab(lab)
         if fact.value is None:
             return fact
+        drawn = fact.date
+        if drawn is None:  # lab() dates every value it gives
+            raise ValueError("a lab value without its date")
         product = RAISED_BY_TRANSFUSION[lab]
         words = TRANSFUSION_WORDS[product]
         transfusions = self.record.history.transfusions
@@ -259,14 +264,14 @@ class _Deriver:
                 settle="record the transfusion history (an empty list if none)",
                 unknown="not_recorded",
             )
-        before = [t.date for t in transfusions if t.product == product and t.date <= fact.date]
-        if before and (fact.date - max(before)).days < days:
+        before = [t.date for t in transfusions if t.product == product and t.date <= drawn]
+        if before and (drawn - max(before)).days < days:
             last = max(before)
             return replace(
                 fact,
                 value=None,
                 missing=(
-                    f"the {LABS[lab].description} of {fact.date} was drawn {(fact.date - last).days} days after "
+                    f"the {LABS[lab].description} of {fact.date} was drawn {(drawn - last).days} days after "
                     f"a {words} transfusion on {last}: it may be transfusion-supported"
                 ),
                 settle=f"repeat the {LABS[lab].description} on or after {last + timedelta(days=days)} "
@@ -276,7 +281,7 @@ class _Deriver:
         note = (
             f"no {words} transfusion in the {days} days before it"
             if not before
-            else f"drawn {(fact.date - max(before)).days} days after the last {words} transfusion ({max(before)})"
+            else f"drawn {(drawn - max(before)).days} days after the last {words} transfusion ({max(before)})"
         )
         return replace(fact, value=1, display=f"{fact.display}; {note}", unit=None)
 
@@ -373,6 +378,7 @@ class _Deriver:
             return _missing("imaging history not recorded", "record the recent imaging (MRI/CT, MIBG, FDG-PET)")
         earliest = self.as_of - timedelta(days=self.lookback.imaging_days)
         if key == "imaging.largest_lesion_mm":
+            modalities: tuple[str, ...]
             modalities, attribute, label = ("mri", "ct"), "largest_lesion_mm", "MRI or CT with a lesion measurement"
         else:
             modalities = ("mibg",) if key == "imaging.mibg_avid" else ("fdg_pet",)
@@ -504,7 +510,7 @@ class _Deriver:
         label: str,
         events: list[tuple[str, date, date | None]],
         window: int | None,
-        uncertain: list[tuple[str, date, date | None, str, UnknownReason]] = (),
+        uncertain: Sequence[tuple[str, date, date | None, str, UnknownReason]] = (),
     ) -> Fact:
         if history is None:
             return _missing(f"{label} not recorded", f"record the {label} (an empty list if none)")
@@ -541,7 +547,7 @@ class _Deriver:
 
     def _medication_days(self, event: Event, window: int | None) -> Fact:
         if event.medication_class == "cyp3a4_modulator":
-            found = cyp3a4_exposures(self, set(event.cyp3a4_strengths))
+            found = cyp3a4_exposures(self, set(event.strengths))
         else:
             found = steroid_exposures(self, event.min_prednisone_mg_kg_day)
         fact = self._event_days(
@@ -570,7 +576,8 @@ class _Deriver:
         return _BY_KIND[type(key)](self, key)
 
 
-_BY_KIND = {
+# Each method takes its own kind of key: the table pairs them, so the key reaching one is of its type.
+_BY_KIND: dict[type, Callable[[_Deriver, Any], Fact]] = {
     RecordFact: _Deriver.record_field,
     DerivedFact: _Deriver.derived,
     LabFact: _Deriver.lab_fact,

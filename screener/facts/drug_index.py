@@ -209,7 +209,7 @@ class DrugIndex:
 
     def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
-            if self._pid != os.getpid():
+            if self._pid != os.getpid() or self._connection is None:
                 self._connection, self._pid = connect(), os.getpid()
             try:
                 return self._connection.execute(sql, args).fetchall()

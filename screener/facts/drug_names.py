@@ -194,7 +194,7 @@ class Vocabulary:
             found = [(p, read_whole[p] if p in read_whole else self._part(p)) for p in parts]
             missing = [p for p, f in found if not f]
             if found and not missing:
-                named = tuple(dict.fromkeys(i for _, f in found for i in f))
+                named = tuple(dict.fromkeys(i for _, f in found for i in f or ()))
             elif re.search(r"[a-z0-9]", text) and all(self._filler(w) for w in text.split()):
                 why_not = f"{name!r} is a strength or dose instruction, not a medication name"
             else:

@@ -47,10 +47,9 @@ class FactKey(metaclass=_Interned):
         raise NotImplementedError
 
 
-_key = dataclass(frozen=True, eq=False)  # identity equality and hash: keys are interned
 
 
-@_key
+@dataclass(frozen=True, eq=False)  # identity equality and hash: keys are interned
 class _CatalogueName(FactKey):
     name: str  # the field catalogue's name, which is also the slot name
     slot: str = field(init=False, repr=False, compare=False)
@@ -67,7 +66,7 @@ class DerivedFact(_CatalogueName):
     """A catalogue fact computed from the record under its own name (age, sex, imaging, transplants ever)."""
 
 
-@_key
+@dataclass(frozen=True, eq=False)
 class LabFact(FactKey):
     """The latest usable value of a lab, in its canonical unit."""
 
@@ -82,7 +81,7 @@ class LabFact(FactKey):
         return self.name
 
 
-@_key
+@dataclass(frozen=True, eq=False)
 class LabMultipleFact(FactKey):
     """The latest value of a lab as a multiple of its upper limit of normal or the COG age/sex maximum."""
 
@@ -113,6 +112,13 @@ class Event:
                    bool(since.chemotherapy_end), since.transplant)
 
     @property
+    def strengths(self) -> tuple[str, ...]:
+        """A cyp3a4_modulator event's strengths: the rule file's validator requires at least one (ruleset.py)."""
+        if not self.cyp3a4_strengths:
+            raise ValueError("a cyp3a4_modulator event names its strengths")
+        return self.cyp3a4_strengths
+
+    @property
     def history(self) -> EventHistory:
         """The record's history list the event is looked up in (what the form must offer to settle it)."""
         if self.transfusion:
@@ -139,7 +145,7 @@ class Event:
             )
             return "systemic corticosteroid" + dose
         if self.medication_class == "cyp3a4_modulator":
-            return f"{' or '.join(self.cyp3a4_strengths)} CYP3A4 inhibitor or inducer"
+            return f"{' or '.join(self.strengths)} CYP3A4 inhibitor or inducer"
         if self.chemotherapy_end:
             return "end of a chemotherapy course"
         return f"{self.transplant} stem-cell transplant"
@@ -159,7 +165,7 @@ class Event:
         if self.chemotherapy_end:
             return "chemotherapy course"
         if self.medication_class == "cyp3a4_modulator":
-            return f"{' or '.join(self.cyp3a4_strengths)} CYP3A4 inhibitor or inducer"
+            return f"{' or '.join(self.strengths)} CYP3A4 inhibitor or inducer"
         dose = self.min_prednisone_mg_kg_day
         return "systemic corticosteroid" + (f" at ≥ {dose:g} mg/kg/day prednisone-equivalent" if dose else "")
 
@@ -179,7 +185,7 @@ class Event:
         return ";".join(parts)
 
 
-@_key
+@dataclass(frozen=True, eq=False)
 class DaysSinceFact(FactKey):
     """Days from the most recent such event to the as-of date (0 while it goes on).
 
@@ -195,7 +201,7 @@ class DaysSinceFact(FactKey):
         return f"days_since[{self.event.render()}" + (f";window={self.window}]" if self.window else "]")
 
 
-@_key
+@dataclass(frozen=True, eq=False)
 class TransfusionFreeFact(FactKey):
     """Whether the latest value of a lab was drawn at least N days after the last transfusion that raises it.
 
@@ -210,7 +216,7 @@ class TransfusionFreeFact(FactKey):
         return f"transfusion_free[lab={self.lab};days={self.days}]"
 
 
-@_key
+@dataclass(frozen=True, eq=False)
 class RecordedFact(FactKey):
     """Whether a usable value of a field is recorded: never unknown, so a criterion can say what absence means."""
 

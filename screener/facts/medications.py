@@ -214,7 +214,7 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
             found.count(path, med, f"{seen_as}, {route_shown}, {course}")
             continue
         if len(active) > 1:
-            dose = f"{med.name} is a combination product: its dose is not the corticosteroid's own dose"
+            dose: float | str = f"{med.name} is a combination product: its dose is not the corticosteroid's own dose"
         else:
             dose = prednisone_mg_kg_day(deriver, med, factors[steroids[0]].prednisone_factor)
         if isinstance(dose, str):

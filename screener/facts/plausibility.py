@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from ..model.dates import today
 from ..model.errors import FieldError
-from ..model.labs import LAB_LABELS, LABS, lab_for_test, unit_label
+from ..model.labs import LAB_LABELS, LABS, lab_for_test, lab_of, unit_label
 from ..model.record import Observation, PatientRecord
 from ..model.tables import ConfirmTable, ImpossibleTable, Tables, ValueLimit
 
@@ -39,11 +39,14 @@ def holds(row: ValueLimit, value: float, unit: str) -> bool:
 
 def _bounds(row: ValueLimit) -> str:
     unit = unit_label(row.unit)
-    if row.more_than is not None and row.less_than is not None:
-        return f"above {_number(row.more_than)} and below {_number(row.less_than)} {unit}"
-    if row.more_than is not None:
-        return f"above {_number(row.more_than)} {unit}"
-    return f"below {_number(row.less_than)} {unit}"
+    low, high = row.more_than, row.less_than
+    if low is not None and high is not None:
+        return f"above {_number(low)} and below {_number(high)} {unit}"
+    if low is not None:
+        return f"above {_number(low)} {unit}"
+    if high is not None:
+        return f"below {_number(high)} {unit}"
+    raise ValueError("a value-limit row without a bound")  # the table's model refuses one (model/tables.py)
 
 
 def _lab(row: ValueLimit) -> str:
@@ -62,7 +65,7 @@ def confirm_message(row: ValueLimit, unit: str) -> str:
 
 def _first(rows: list[ValueLimit], obs: Observation, message) -> str | None:
     """The message of the first row an observation falls in, if any."""
-    lab = lab_for_test(obs.test).name
+    lab = lab_of(obs.test).name
     return next((message(row, obs.unit) for row in rows if row.lab == lab and holds(row, obs.value, obs.unit)), None)
 
 
@@ -74,8 +77,9 @@ def _lab_rows(record: PatientRecord, rows: list[ValueLimit], message) -> list[Fi
     ]
 
 
-def slip_for(table: ImpossibleTable, test: str, unit: str, value: float) -> str | None:
-    """The impossible-value message for a lab value the record's own schema refused, where a row names its slip."""
+def slip_for(table: ImpossibleTable, test: object, unit: object, value: object) -> str | None:
+    """The impossible-value message for a lab value the record's own schema refused, where a row names its slip.
+    The row is raw input (it failed validation): each part is checked here."""
     spec = lab_for_test(test) if isinstance(test, str) else None
     if spec is None or not isinstance(unit, str) or isinstance(value, bool) or not isinstance(value, (int, float)):
         return None

@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import NoReturn
 
 import yaml
 
@@ -41,7 +42,7 @@ def table(name: str) -> dict:
 Path = tuple[str | int, ...]  # ("entry", 3, "resource", "valueQuantity"): rendered like a record's paths
 
 
-def fail(path: Path, message: str):
+def fail(path: Path, message: str) -> NoReturn:
     raise InvalidRecord([FieldError(path, message)])
 
 

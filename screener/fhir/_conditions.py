@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from ._common import as_dict, codings, day, status_words, table, words
 
-_DISEASES = {
+_DISEASES: dict[str | None, str] = {
     "neuroblastoma": "neuroblastoma",
     "aml": "acute myeloid leukaemia",
     "high_grade_glioma": "high-grade glioma",
@@ -42,14 +42,14 @@ def _normal(system: str, code: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _code_table() -> tuple[dict[str, str], dict[tuple[str, str], dict], dict[str, str]]:
+def _code_table() -> tuple[dict[object, str], dict[tuple[str, str], dict], dict[str, str]]:
     data = table("fhir_conditions.yaml")
     systems = {uri: key for key, uri in data["systems"].items()}
     rows = {(row["system"], _normal(row["system"], str(row["code"]))): row for row in data["codes"]}
     return systems, rows, data["icd10cm_last_character_states"]
 
 
-def _by_code(concept) -> tuple[bool, list[tuple[dict, str, str]]]:
+def _by_code(concept) -> tuple[bool, list[tuple[dict, str, str | None]]]:
     """Whether the concept has a coding in a covered system, and each table row it matches (row, code, state)."""
     systems, rows, last_character = _code_table()
     covered, found = False, []

@@ -100,7 +100,9 @@ class MedicationReader:
         self.unreadable = 0  # resources that may be a given drug but whose drug or dates cannot be read
 
     def read(self) -> list[dict] | None:
-        days, given, seen_any = [], {}, False
+        days: list = []
+        given: dict = {}
+        seen_any = False
         for index, resource in self.bundle.of_type(*TYPES):
             seen_any = True
             item = self._one(index, resource)
@@ -160,7 +162,8 @@ class MedicationReader:
         if resource["resourceType"] == "MedicationAdministration":
             links = [resource.get("request")]
         else:
-            links = resource.get("basedOn") if isinstance(resource.get("basedOn"), list) else []
+            based_on = resource.get("basedOn")
+            links = based_on if isinstance(based_on, list) else []
         for link in links:
             target = self.bundle.by_reference.get(as_dict(link).get("reference"))
             if isinstance(target, dict) and target.get("resourceType") == "MedicationRequest":

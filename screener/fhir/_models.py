@@ -7,7 +7,7 @@ malformed Patient is a 422 naming the path; any other malformed resource is list
 what was wrong, and the rest of the Bundle is read. A medication resource's dosage is checked line by line: a
 bad line leaves the dose and route unknown but keeps the medication (dropping it could hide an excluding drug).
 """
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, ValidationError
 
@@ -22,14 +22,15 @@ Count = Annotated[int, Field(ge=0, le=100_000)]
 MAX_LIST = 1_000
 
 
-def _list(item):
-    return Annotated[list[item], Field(max_length=MAX_LIST)]
+_Item = TypeVar("_Item")
+# A list of at most MAX_LIST items: `_List[Coding]` (a generic alias, so type checkers read it as list[Coding]).
+_List = Annotated[list[_Item], Field(max_length=MAX_LIST)]
 
 
-def _checked_later(model):
+def _checked_later(model) -> PlainValidator:
     """Any value here, described as `model` in the OpenAPI document: the reader checks it on its own (a bad dosage
     line, a bad resource is ignored with its reason rather than refusing the Bundle)."""
-    return Annotated[Any, PlainValidator(lambda value: value, json_schema_input_type=model)]
+    return PlainValidator(lambda value: value, json_schema_input_type=model)
 
 
 class _Element(BaseModel):
@@ -43,7 +44,7 @@ class Coding(_Element):
 
 
 class CodeableConcept(_Element):
-    coding: _list(Coding) | None = None
+    coding: _List[Coding] | None = None
     text: Text | None = None
 
 
@@ -71,8 +72,8 @@ class TimingRepeat(_Element):
     period: Number | None = None
     periodMax: Number | None = None
     periodUnit: Text | None = None
-    timeOfDay: _list(Text) | None = None
-    when: _list(Text) | None = None
+    timeOfDay: _List[Text] | None = None
+    when: _List[Text] | None = None
 
 
 class Timing(_Element):
@@ -93,7 +94,7 @@ class Dosage(_Element):
     asNeededBoolean: bool | None = None
     asNeededCodeableConcept: CodeableConcept | None = None
     route: CodeableConcept | None = None
-    doseAndRate: _list(DoseAndRate) | None = None
+    doseAndRate: _List[DoseAndRate] | None = None
 
 
 class AdministrationDosage(_Element):
@@ -127,7 +128,7 @@ class Observation(_Resource):
     effectivePeriod: Period | None = None
     issued: Text | None = None
     valueQuantity: Quantity | None = None
-    referenceRange: _list(ReferenceRange) | None = None
+    referenceRange: _List[ReferenceRange] | None = None
 
 
 class Condition(_Resource):
@@ -157,7 +158,7 @@ class _MedicationUse(_Resource):
     status: Text | None = None
     medicationCodeableConcept: CodeableConcept | None = None
     medicationReference: Reference | None = None
-    contained: _list(_checked_later(Medication)) | None = None
+    contained: _List[Annotated[Any, _checked_later(Medication)]] | None = None
     effectiveDateTime: Text | None = None
     effectivePeriod: Period | None = None
 
@@ -165,12 +166,12 @@ class _MedicationUse(_Resource):
 class MedicationStatement(_MedicationUse):
     resourceType: Literal["MedicationStatement"]
     patient: Reference | None = None
-    dosage: _list(_checked_later(Dosage)) | None = None
+    dosage: _List[Annotated[Any, _checked_later(Dosage)]] | None = None
 
 
 class MedicationAdministration(_MedicationUse):
     resourceType: Literal["MedicationAdministration"]
-    dosage: _checked_later(AdministrationDosage) = None
+    dosage: Annotated[Any, _checked_later(AdministrationDosage)] = None
 
 
 class DispenseRequest(_Element):
@@ -183,7 +184,7 @@ class MedicationRequest(_MedicationUse):
     resourceType: Literal["MedicationRequest"]
     intent: Text | None = None
     authoredOn: Text | None = None
-    dosageInstruction: _list(_checked_later(Dosage)) | None = None
+    dosageInstruction: _List[Annotated[Any, _checked_later(Dosage)]] | None = None
     dispenseRequest: DispenseRequest | None = None
 
 
@@ -215,7 +216,7 @@ class BundleEntry(_Element):
     ]
 
 
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "resourceType": "Bundle",
     "type": "collection",
     "entry": [

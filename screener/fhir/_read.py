@@ -31,13 +31,16 @@ _NO_RESULT_STATUS = {"entered-in-error", "cancelled"}
 _WEIGHT, _HEIGHT = "29463-7", "8302-2"
 _LOINC_SYSTEM = LOINC
 # Where in the FHIR Observation each field of the record's Observation comes from, for the reason a result is unusable.
-_RESULT_PATHS = {
+# Looked up by a pydantic error location's first part: any name or index, or None.
+_RESULT_PATHS: dict[object, str] = {
     "test": "code",
     "unit": "valueQuantity.code",
     "value": "valueQuantity.value",
     "date": "effectiveDateTime",
 }
-_REFUSES_THE_BUNDLE = {"reference_high": ("referenceRange", 0, "high", "value"), "source": ("id",)}
+_REFUSES_THE_BUNDLE: dict[object, tuple[str | int, ...]] = {
+    "reference_high": ("referenceRange", 0, "high", "value"), "source": ("id",)
+}
 
 
 def _terms() -> dict:
@@ -62,7 +65,7 @@ class _Bundle:
         self.as_of = as_of
         self.entries = []
         self.by_reference = {}
-        for i, entry in enumerate(entries):
+        for i, entry in enumerate(bundle["entry"]):  # required by the envelope's model, checked above
             resource = entry["resource"]
             self.entries.append((i, resource))
             if isinstance(entry.get("fullUrl"), str):
@@ -135,7 +138,8 @@ class _Bundle:
         return {"birth_date": day.isoformat(), "sex": sex}
 
     def observations(self, demographics: dict) -> list[RecordObservation]:
-        observations, latest_body = [], {}
+        observations: list[tuple[RecordObservation, str, str]] = []  # with its name and what it was
+        latest_body: dict[str, tuple[date, float, str]] = {}  # demographics target -> day, value, name
         # Days of the lab results of a screened test that could not be used, by lab (None: no readable day).
         unread: dict[str, list[date | None]] = {}
         for index, resource in self.of_type("Observation"):
@@ -215,13 +219,13 @@ class _Bundle:
             if not (isinstance(status, str) and status in _NO_RESULT_STATUS):
                 for lab in _labs_it_may_be(resource):
                     unread.setdefault(lab, []).append(_day_or_none(resource))
-        observations = self._without_unsettled_labs(observations, unread)
+        kept = self._without_unsettled_labs(observations, unread)
         for target, (day, value, name) in latest_body.items():
             demographics[target] = value
             # The measurement's date goes with it: derivation decides whether it is too old to size the child.
             demographics[target.rsplit("_", 1)[0] + "_date"] = day.isoformat()
             self.out.use(name, f"demographics.{target}", f"most recent on or before {self.as_of}: {day}")
-        return observations
+        return kept
 
     def _as_record_observation(self, index: int, observation: dict) -> RecordObservation | str:
         """The result as the record's own Observation model checks it (test, accepted unit, possible value), or why
@@ -274,7 +278,7 @@ class _Bundle:
                 "could not be used (see ignored), so the patient's current value is not known: that test is taken as "
                 "not recorded and criteria on it stay unknown."
             )
-        observations = []
+        observations: list[RecordObservation] = []
         for observation, name, note in found:
             if LOINC_TO_LAB[observation.test] in unsettled:
                 self.out.ignore(name, "a result of the same test as recent or more recent could not be used")
@@ -293,7 +297,7 @@ class _Bundle:
         """Transplants and transfusions. A history counts as recorded only when the Bundle has a Procedure of that
         kind (any status: a not-done transfusion says transfusions were reviewed); a Bundle whose Procedures
         are all of other kinds says nothing about them, so the history stays unknown rather than 'none'."""
-        found = {"transplant": [], "transfusion": []}
+        found: dict[str, list[dict[str, str]]] = {"transplant": [], "transfusion": []}
         seen: set[str] = set()
         untyped = False  # a stem-cell transplant of unstated type: the history it belongs to cannot be read
         terms = _terms()
@@ -321,7 +325,7 @@ class _Bundle:
             if (transplant or transfusion) and day is None:
                 self.out.ignore(name, "transplant or transfusion without a date")
                 continue
-            if transplant:
+            if transplant and day is not None:  # not None: skipped above
                 found["transplant"].append({"type": transplant, "date": day.isoformat()})
                 self.within_limit(
                     index,
@@ -330,7 +334,7 @@ class _Bundle:
                     "transplants (MAX_TRANSPLANTS_PER_RECORD)",
                 )
                 self.out.use(name, f"history.transplants[{len(found['transplant']) - 1}]", transplant)
-            elif transfusion:
+            elif transfusion and day is not None:
                 found["transfusion"].append({"product": transfusion, "date": day.isoformat()})
                 self.within_limit(
                     index,
@@ -370,7 +374,7 @@ class _Bundle:
     def _unreadable_procedure_kinds(self, kinds: list[str]) -> set[str]:
         """The histories a malformed Procedure may belong to: its kind by its words when its code can be read, else
         every kind (a dropped transfusion could be the one that makes a platelet count unusable)."""
-        unreadable = set()
+        unreadable: set[str] = set()
         for resource in self.malformed.get("Procedure", []):
             if resource.get("status") == "entered-in-error":
                 continue
@@ -404,7 +408,7 @@ def _labs_it_may_be(resource: dict) -> set[str]:
         return set(LABS)
     return {
         LOINC_TO_LAB[c["code"]]
-        for c in code.get("coding") or []
+        for c in as_dict(code).get("coding") or []
         if c.get("system") == _LOINC_SYSTEM and c.get("code") in LOINC_TO_LAB
     }
 
@@ -437,7 +441,7 @@ def record_from_bundle(raw: bytes | str | dict, as_of: date) -> tuple[PatientRec
 
 
 # Where a derived record's dated or measured field came from in the resource it was read from.
-_FHIR_FIELD = {
+_FHIR_FIELD: dict[tuple[object, object], tuple[str | int, ...]] = {
     ("observations", "value"): ("valueQuantity", "value"),
     ("observations", "date"): ("effectiveDateTime",),
     ("demographics", "birth_date"): ("birthDate",),
@@ -445,7 +449,9 @@ _FHIR_FIELD = {
     ("demographics", "height_date"): ("effectiveDateTime",),
     ("history", "date"): ("performedDateTime",),
 }
-_DEMOGRAPHICS_SOURCE = {"weight_date": "demographics.weight_kg", "height_date": "demographics.height_cm"}
+_DEMOGRAPHICS_SOURCE: dict[object, str] = {
+    "weight_date": "demographics.weight_kg", "height_date": "demographics.height_cm"
+}
 
 
 def _in_bundle(error: FieldError, out: FhirImport) -> FieldError:

@@ -10,8 +10,8 @@ back unknown from FHIR.
 import uuid
 from datetime import date
 
-from ..model.labs import LOINC_TO_LAB, accepted_units, lab_for_test
-from ..model.record import PatientRecord
+from ..model.labs import LOINC_TO_LAB, accepted_units, lab_of
+from ..model.record import PatientRecord, Transplant
 from ._common import ICD10CM, ICDO3, LOINC, RXNORM, SNOMED, table
 
 # Record fields the reader takes from no FHIR resource (criteria on them are unknown from a Bundle).
@@ -31,7 +31,7 @@ NOT_CARRIED = (
     "diagnosis.disease_status other than relapsed or remission "
     "(FHIR clinicalStatus has no refractory, progressive, stable or newly diagnosed)",
 )
-_CLINICAL = {"relapsed": "recurrence", "remission": "remission"}
+_CLINICAL: dict[str | None, str] = {"relapsed": "recurrence", "remission": "remission"}
 _ROUTE_CODES = {
     "oral": ("26643006", "Oral route"),
     "iv": ("47625008", "Intravenous route"),
@@ -41,7 +41,7 @@ _ROUTE_CODES = {
     "topical": ("6064005", "Topical route"),
     "intrathecal": ("72607000", "Intrathecal route"),
 }
-_DOSE_UCUM = {"mg/day": "mg/d", "mg/kg/day": "mg/kg/d", "mg/m2/day": "mg/m2/d"}
+_DOSE_UCUM: dict[str | None, str] = {"mg/day": "mg/d", "mg/kg/day": "mg/kg/d", "mg/m2/day": "mg/m2/d"}
 _PROCEDURE_TEXT = {
     "autologous": "Autologous hematopoietic stem cell transplant",
     "allogeneic": "Allogeneic hematopoietic stem cell transplant",
@@ -124,7 +124,7 @@ class _Writer:
     def observation(
         self, loinc: str, value: float, unit: str, day: date, reference_high: float | None = None, note: str = ""
     ) -> None:
-        resource = {
+        resource: dict[str, object] = {
             "resourceType": "Observation",
             "status": "final",
             "code": {"coding": [{"system": LOINC, "code": loinc}]},
@@ -154,23 +154,23 @@ class _Writer:
                     note="" if day else "undated in the native record: dated on the conversion's as-of date",
                 )
         for obs in self.record.observations:
-            spec = lab_for_test(obs.test)
-            loinc = (
+            spec = lab_of(obs.test)
+            coded = (
                 obs.test
                 if obs.test in LOINC_TO_LAB
                 else next((code for code in spec.loinc if obs.unit in accepted_units(spec, code)), None)
             )
-            if loinc is not None:
-                self.observation(loinc, obs.value, obs.unit, obs.date, obs.reference_high)
+            if coded is not None:
+                self.observation(coded, obs.value, obs.unit, obs.date, obs.reference_high)
 
     def medications(self) -> None:
         codes = table("fhir_export_rxnorm.yaml")["ingredients"]
         for med in self.record.history.medications or ():
             rxnorm = med.rxnorm or str(codes.get(med.name.strip().lower(), {}).get("rxcui") or "") or None
-            concept = {"text": med.name}
+            concept: dict[str, object] = {"text": med.name}
             if rxnorm:
                 concept["coding"] = [{"system": RXNORM, "code": rxnorm, "display": med.name}]
-            dosage = {}
+            dosage: dict[str, object] = {}
             if med.route in _ROUTE_CODES:
                 code, display = _ROUTE_CODES[med.route]
                 dosage["route"] = {"coding": [{"system": SNOMED, "code": code, "display": display}]}
@@ -187,7 +187,7 @@ class _Writer:
                     }
                 ]
             period = {"start": med.start.isoformat()} | ({"end": med.end.isoformat()} if med.end else {})
-            resource = {
+            resource: dict[str, object] = {
                 "resourceType": "MedicationStatement",
                 "status": "completed" if med.end else "active",
                 "medicationCodeableConcept": concept,
@@ -211,7 +211,7 @@ class _Writer:
                     }
                 )
             for item in items or ():
-                text = _PROCEDURE_TEXT[item.type if kind == "transplant" else item.product]
+                text = _PROCEDURE_TEXT[item.type if isinstance(item, Transplant) else item.product]
                 self.add(
                     {
                         "resourceType": "Procedure",

@@ -4,6 +4,7 @@ One shape, FieldError: a path of names and list indexes, and a message that neve
 The web layer turns them into RFC 9457 problem items (web/errors.py), the CLI into its error lines.
 """
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 
 class ScreenerError(Exception):
@@ -82,7 +83,7 @@ _JSON_WORDS = {
 }
 
 
-def validation_message(error: dict) -> str:
+def validation_message(error: Mapping[str, Any]) -> str:
     # pydantic's JSON-error messages can quote the input ("Invalid JSON: ... at line 1 column 9"); its "type"
     # and fixed messages cannot. Value errors raised by our validators never include the value.
     if error["type"] == "json_invalid":

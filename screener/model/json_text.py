@@ -41,7 +41,11 @@ def load_json(raw: str | bytes, where: str = "(body)") -> Any:
             return data
         repeated = _Repeated(data)
         seen: set[str] = set()
-        repeated.repeated = [k for k, _ in items if k in seen or seen.add(k)]
+        repeated.repeated = []
+        for k, _ in items:
+            if k in seen:
+                repeated.repeated.append(k)
+            seen.add(k)
         found.append(repeated)
         return repeated
 
@@ -58,7 +62,8 @@ def load_json(raw: str | bytes, where: str = "(body)") -> Any:
 
 def _repeated_keys(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
     """Where the objects with a repeated key are, in document order (iterative: no recursion limit to meet)."""
-    out, stack = [], [((), data)]
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    stack: list[tuple[tuple[str | int, ...], object]] = [((), data)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, _Repeated):

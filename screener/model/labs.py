@@ -140,6 +140,14 @@ def lab_for_test(test: str) -> LabSpec | None:
     return LABS[name] if name else None
 
 
+def lab_of(test: str) -> LabSpec:
+    """The lab of a test already validated as known (an Observation's test): not finding it is a defect."""
+    spec = lab_for_test(test)
+    if spec is None:
+        raise LookupError("test not in the lab catalogue")
+    return spec
+
+
 def accepted_units(spec: LabSpec, test: str) -> tuple[str, ...]:
     return spec.loinc_units.get(test, tuple(spec.units))
 

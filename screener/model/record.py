@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from .. import config
 from ._base import StrictModel
 from .dates import IsoDate, in_range
-from .labs import LABS, accepted_units, lab_for_test, to_canonical
+from .labs import LABS, accepted_units, lab_for_test, lab_of, to_canonical
 from .text import FreeText
 
 Sex = Literal["female", "male", "other", "unknown"]
@@ -81,7 +81,7 @@ class Observation(StrictModel):
         test = info.data.get("test")
         if test is None:
             return unit
-        units = accepted_units(lab_for_test(test), test)
+        units = accepted_units(lab_of(test), test)
         if unit not in units:
             raise ValueError(f"unit not accepted for this test; accepted: {', '.join(units)}")
         return unit
@@ -92,7 +92,7 @@ class Observation(StrictModel):
         test, unit = info.data.get("test"), info.data.get("unit")
         if test is None or unit is None:
             return value
-        spec = lab_for_test(test)
+        spec = lab_of(test)
         low, high = spec.plausible
         canonical = to_canonical(spec, value, unit)
         if not (low <= canonical <= high):
@@ -110,7 +110,7 @@ class Observation(StrictModel):
         test, unit = info.data.get("test"), info.data.get("unit")
         if limit is None or test is None or unit is None:
             return limit
-        spec = lab_for_test(test)
+        spec = lab_of(test)
         low, high = max(spec.plausible[0], spec.plausible[1] / 10_000), spec.plausible[1]
         if not low <= to_canonical(spec, limit, unit) <= high:
             raise ValueError(

@@ -6,6 +6,7 @@ and what a Python caller prints keep the same strings. In strict pydantic models
 only a member does.
 """
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 
 class _Word(StrEnum):
@@ -48,6 +49,11 @@ class Verdict(_Word):
         member.label, member.tone, member.passing = label, tone, passing
         member.rank = len(cls._member_names_)
         return member
+
+    if TYPE_CHECKING:
+        # What a caller writes: Verdict("eligible") looks a member up by its word (the enum machinery never calls
+        # __new__ for that); __new__ above only builds the members declared below.
+        def __init__(self, value: str) -> None: ...
 
     ELIGIBLE = "eligible", "ELIGIBLE", Status.PASS.tone, True
     # Every criterion of a PARTIAL rule set passes. Never "eligible": the source's other criteria are not encoded,

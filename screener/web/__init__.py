@@ -59,13 +59,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .body_limit import ChunkedBodyLimit
 
-    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+    # Flask's documented way to add WSGI middleware; mypy reads the attribute as a method.
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
     if app.config.get("PROXY_HOPS"):
         # Behind N trusted reverse proxies the client address (sign-in throttling, lockouts) is in X-Forwarded-For.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = int(app.config["PROXY_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
 

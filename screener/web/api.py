@@ -11,6 +11,7 @@ from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..facts.plausibility import as_of_problem
 from ..model.api import (
+    Coverage,
     CriterionView,
     FhirImportView,
     FieldView,
@@ -20,7 +21,7 @@ from ..model.api import (
 from ..model.dates import parse_date, today
 from ..model.errors import FieldError, InvalidRecord, ScreenerError
 from ..rules import load_rule_sets, load_tables
-from .auth import current
+from .auth import signed_in
 from .errors import problem
 from .storage import get_committer
 
@@ -82,7 +83,7 @@ def trial_detail(trial_id: str) -> TrialDetail | None:
         source_record=rule_set.source_record,
         population=rule_set.population.model_dump(),
         lookback=rule_set.lookback.model_dump(),
-        coverage=rule_set.coverage.model_dump(),
+        coverage=Coverage.model_validate(rule_set.coverage.model_dump()),  # the API's own Coverage model
         changelog=[
             {"version": ch.version, "date": ch.date.isoformat(), "changes": ch.changes} for ch in rule_set.changelog
         ],
@@ -181,7 +182,7 @@ def _screening(answer, trial: str | None = None, *, read=_read_record, channel=s
             return refusal
         # Answered only once the batch holding these screenings is committed (audit/_group_commit.py).
         screened = service.screen_and_record(
-            record, as_of, channel=channel, actor=current().actor, recorder=get_committer(),
+            record, as_of, channel=channel, actor=signed_in().actor, recorder=get_committer(),
             engine=current_app.config["SCREENER_ENGINE"], trial=trial, texts=True,
         )
     except ScreenerError as exc:

@@ -11,7 +11,7 @@ from ..audit import log_csv as log_to_csv
 from ..model.dates import parse_date
 from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries
-from .auth import current, sees_everything
+from .auth import sees_everything, signed_in
 from .consort import WIDTH as FLOW_WIDTH
 from .consort import flow
 from .storage import get_store
@@ -26,9 +26,9 @@ def _filters() -> tuple[dict, str | None]:
               "from": request.args.get("from") or None, "to": request.args.get("to") or None}
     error = None
     for key in ("from", "to"):
-        if values[key]:
+        if raw := values[key]:
             try:
-                values[key] = parse_date(values[key]).isoformat()
+                values[key] = parse_date(raw).isoformat()
             except ValueError:
                 error, values[key] = f"'{key}' must be a date (YYYY-MM-DD)", None
     if values["verdict"] not in (None, *verdicts()):
@@ -43,7 +43,7 @@ def _query_rows(values: dict, limit: int | None):
     # A screener sees their own screenings only: filtered by the query, before its row limit.
     return get_store().screenings(
         values["trial"], values["verdict"], as_date(values["from"]), as_date(values["to"]), limit=limit,
-        actor=None if sees_everything() else current().actor,
+        actor=None if sees_everything() else signed_in().actor,
     )
 
 
@@ -81,7 +81,7 @@ def screenings():
 @bp.get("/screenings/<screening_id>")
 def screening(screening_id: str):
     row = get_store().screening(screening_id)
-    if row is None or (not sees_everything() and row.actor != current().actor):
+    if row is None or (not sees_everything() and row.actor != signed_in().actor):
         abort(404)
     record_json = json.dumps(json.loads(row.record_json), indent=2)
     return render_template("audit/screening.html", row=row, report=report_of(row), record_json=record_json)
@@ -91,7 +91,7 @@ def screening(screening_id: str):
 def export(what: str, fmt: str):
     if what not in ("screenings", "events") or fmt not in ("csv", "json"):
         abort(404)
-    _, chunks = export_rows(get_store(), what, fmt, current().actor)
+    _, chunks = export_rows(get_store(), what, fmt, signed_in().actor)
     mimetype = "text/csv" if fmt == "csv" else "application/json"
     return Response(chunks, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={what}.{fmt}"})
 

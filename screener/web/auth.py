@@ -48,8 +48,17 @@ def current() -> Principal | None:
     return g.get("principal")
 
 
+def signed_in() -> Principal:
+    """The principal of a request the sign-in check let through (every view but sign-in and the health checks)."""
+    principal = current()
+    if principal is None:
+        raise LookupError("no principal: a view behind the sign-in check was reached without one")
+    return principal
+
+
 def sees_everything() -> bool:
-    return current() is not None and current().role in AUDITORS
+    principal = current()
+    return principal is not None and principal.role in AUDITORS
 
 
 def _wants_json() -> bool:
@@ -107,8 +116,9 @@ def init_app(app) -> None:
             response.headers.setdefault(name, value)
         if response.status_code == 405 and "Allow" not in response.headers:
             # RFC 9110 requires Allow on a 405; the problem+json error handler builds a fresh response without it.
-            allowed = current_app.create_url_adapter(request).allowed_methods()
-            response.headers["Allow"] = ", ".join(sorted(allowed))
+            adapter = current_app.create_url_adapter(request)  # None only outside a request
+            if adapter is not None:
+                response.headers["Allow"] = ", ".join(sorted(adapter.allowed_methods()))
         return response
 
 
@@ -157,7 +167,10 @@ _KNOWN_SALT = "screener-signin-known"
 
 
 def _known_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_KNOWN_SALT)
+    key = current_app.secret_key
+    if key is None:  # create_app always sets one (instance/secret_key when SECRET_KEY is not given)
+        raise RuntimeError("the app has no secret key")
+    return URLSafeTimedSerializer(key, salt=_KNOWN_SALT)
 
 
 def _known_browser(username: str) -> bool:
@@ -271,7 +284,8 @@ def login_submit():
 
 
 def _password_page(error: str | None = None, status: int = 200) -> Response:
-    return Response(render_template("password.html", error=error, forced=current().must_change_password), status=status)
+    forced = signed_in().must_change_password
+    return Response(render_template("password.html", error=error, forced=forced), status=status)
 
 
 @bp.get("/password")

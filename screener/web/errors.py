@@ -6,7 +6,7 @@ import uuid
 from flask import Flask, Response, g, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
-from ..model.api import Problem
+from ..model.api import Problem, ProblemItem
 from ..model.errors import FieldError
 
 log = logging.getLogger("screener.web")
@@ -51,7 +51,7 @@ def problem(status: int, title: str, detail: str, errors: list[FieldError] | Non
             incident_id: str | None = None) -> Response:
     """The one place FieldErrors become RFC 9457 items ({"field", "message"}), clipped and counted."""
     errors = errors or []
-    listed = [{"field": _clip(e.field, MAX_FIELD_CHARS), "message": _clip(e.message, 500)}
+    listed = [ProblemItem(field=_clip(e.field, MAX_FIELD_CHARS), message=_clip(e.message, 500))
               for e in errors[:MAX_ERRORS_LISTED]]
     if len(errors) > MAX_ERRORS_LISTED:
         detail += f" ({len(errors):,} problems; the first {MAX_ERRORS_LISTED} are listed)"
@@ -117,11 +117,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        detail = {
+        words: dict[int | None, str] = {
             413: f"the body is larger than the {app.config['MAX_CONTENT_LENGTH']:,}-byte limit",
             404: "no such resource",
             405: "method not allowed on this resource",
-        }.get(exc.code, exc.description or exc.name)
+        }
+        detail = words.get(exc.code, exc.description or exc.name)
         return problem(exc.code or 500, exc.name, detail)
 
     from ..engine import EngineDisagreement

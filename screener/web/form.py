@@ -18,7 +18,7 @@ from ..model.record import Observation
 from ..model.validate import validate_data
 from ..rules import load_rule_sets, load_tables
 from ..screening import rank
-from .auth import current, sees_everything
+from .auth import sees_everything, signed_in
 from .form_spec import HISTORY_ROWS, form_sections
 from .storage import get_store
 from .verdicts import verdict_view
@@ -125,7 +125,7 @@ class _Builder:
                 self.lab_of_observation.append(lab.lab)
                 record.setdefault("observations", []).append(observation)
             for history in section.histories:
-                rows = []
+                rows: list[dict] = []
                 for i in range(rows_for(self.form, history.name)):
                     row = {}
                     for column in history.columns:
@@ -211,6 +211,8 @@ def _render(
     trial: str, form, errors: dict[str, str] | None = None, status: int = 200, questions: dict[str, str] | None = None
 ):
     trials = _chosen_trials(trial)
+    if trials is None:  # every caller has redirected an unknown choice already
+        raise LookupError("the form is rendered only for a known trial choice")
     sections = form_sections(trials)
     rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
     labels = _labels(sections, rows)
@@ -280,7 +282,7 @@ def screen_submit():
         return _render(trial, form, status=422, questions=questions)
     try:
         screened = service.screen_and_record(
-            record, as_of, channel=service.Channel.FORM, actor=current().actor, recorder=get_store(),
+            record, as_of, channel=service.Channel.FORM, actor=signed_in().actor, recorder=get_store(),
             engine=current_app.config["SCREENER_ENGINE"], trial=None if trial == ALL else trial, trials=trials,
         )
     except ScreenerError as exc:
@@ -303,7 +305,7 @@ def _request_rows(request_id: str):
         abort(404)
     rows = get_store().request(request_id)
     if not sees_everything():  # a screener sees their own screenings only
-        rows = [row for row in rows if row.actor == current().actor]
+        rows = [row for row in rows if row.actor == signed_in().actor]
     if not rows:
         abort(404)
     return rows

@@ -5,6 +5,8 @@ the inputs fall into sections in the order a chart is read.
 """
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel
+
 from ..engine.compile import compiled
 from ..facts.catalogue import catalogue
 from ..facts.keys import (
@@ -103,7 +105,7 @@ CHART: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 HISTORY_ROWS = {"transplants": 2, "chemotherapy": 2, "transfusions": 3, "imaging": 3, "medications": 4}
-HISTORY_MODEL = {
+HISTORY_MODEL: dict[str, type[BaseModel]] = {
     "transplants": Transplant,
     "chemotherapy": ChemotherapyCourse,
     "transfusions": Transfusion,
@@ -303,7 +305,10 @@ def _needed(facts) -> tuple[set[str], dict[str, bool]]:
         if isinstance(key, (LabFact, LabMultipleFact)):
             labs[key.lab] = labs.get(key.lab, False) or (isinstance(key, LabMultipleFact) and key.of == "uln")
         elif isinstance(key, DerivedFact):
-            items.add(catalogue()[key.name].record_path)  # age and sex read the patient inputs, always shown
+            path = catalogue()[key.name].record_path  # age and sex read the patient inputs, always shown
+            if path is None:
+                raise LookupError(f"derived fact {key.name} names no record input")
+            items.add(path)
         elif isinstance(key, DaysSinceFact):
             items.add(f"history.{key.event.history}")
             if key.event.history == "medications":
