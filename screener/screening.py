@@ -145,9 +145,18 @@ def rescreen(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: s
     return _screen(record, trial, as_of, engine, checked=True)
 
 
-def _screen(record: PatientRecord, trial: str | RuleSet, as_of: date, engine: str | None, checked: bool = False):
+def _screen(
+    record: PatientRecord,
+    trial: str | RuleSet,
+    as_of: date,
+    engine: str | None,
+    checked: bool = False,
+    warnings: list[InputWarning] | None = None,
+):
+    """warnings: the record's, when the caller already has them (screen_all: once, not once per trial)."""
     rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
-    return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings_for(record))
+    warnings = warnings_for(record) if warnings is None else warnings
+    return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings)
 
 
 def warnings_for(record: PatientRecord) -> list[InputWarning]:
@@ -198,8 +207,9 @@ def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | N
                trials: Iterable[str] | None = None) -> list[Report]:
     """One report per trial, candidates first (see candidates.rank)."""
     as_of = as_of or today()
-    check_as_of(record, as_of)  # once, not once per trial
-    reports = [_screen(record, trial, as_of, engine, checked=True) for trial in (trials or load_rule_sets())]
+    check_as_of(record, as_of)  # once, not once per trial; so are the warnings
+    warnings = warnings_for(record)
+    reports = [_screen(record, trial, as_of, engine, True, warnings) for trial in (trials or load_rule_sets())]
     return sorted(reports, key=rank)
 
 
@@ -518,6 +528,6 @@ def build_report(
             "no_fail_from": no_fail_from,
             "to_repeat": to_repeat,
             "coverage": parts.coverage,
-            "warnings": warnings or [],
+            "warnings": list(warnings or ()),  # its own list: screen_all shares one among its reports
         },
     )
