@@ -203,10 +203,15 @@ class Transfusion(StrictModel):
 
 
 class Imaging(StrictModel):
-    modality: Literal["mri", "ct", "mibg", "fdg_pet"]
+    modality: Annotated[
+        Literal["mri", "ct", "mibg", "fdg_pet"],
+        Words(values={"mri": "MRI", "ct": "CT", "mibg": "MIBG", "fdg_pet": "FDG-PET"}),
+    ]
     date: IsoDate
-    largest_lesion_mm: Annotated[float, Field(ge=0, le=1000)] | None = None
-    avid: bool | None = None
+    largest_lesion_mm: Annotated[
+        Annotated[float, Field(ge=0, le=1000)] | None, Words(label="Largest lesion (mm)")
+    ] = None
+    avid: Annotated[bool | None, Words(label="Avid on this scan")] = None
 
     _dates = field_validator("date")(_check_date_range)
 
@@ -217,9 +222,9 @@ DoseUnit = Literal["mg/kg/day", "mg/m2/day", "mg/day"]
 
 class Medication(_Period):
     name: Annotated[FreeText, Field(min_length=1, max_length=100)]
-    rxnorm: Annotated[str, Field(pattern=r"^[0-9]{1,12}$")] | None = Field(
-        None, description="RxNorm concept id (RXCUI)"
-    )
+    rxnorm: Annotated[
+        Annotated[str, Field(pattern=r"^[0-9]{1,12}$")] | None, Words(label="RxNorm id (optional)")
+    ] = Field(None, description="RxNorm concept id (RXCUI)")
     route: Route
     dose: Annotated[float, Field(gt=0, le=100_000)] | None = None
     dose_unit: DoseUnit | None = None

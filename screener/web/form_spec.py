@@ -3,8 +3,9 @@
 No per-trial template code: a trial's rule set names facts; each fact maps to the record inputs that establish it;
 the inputs fall into sections in the order a chart is read.
 """
+import datetime
+import typing
 from dataclasses import dataclass, field
-from typing import get_args
 
 from pydantic import BaseModel
 
@@ -19,7 +20,7 @@ from ..facts.keys import (
     RecordFact,
     TransfusionFreeFact,
 )
-from ..model.fields import FieldType
+from ..model.fields import FieldType, Words, value_words, words_of
 from ..model.fields import Section as ChartSection
 from ..model.labs import LABS, unit_choices
 from ..model.record import ChemotherapyCourse, Imaging, Medication, Sex, Transfusion, Transplant
@@ -177,18 +178,7 @@ COLUMN_ORDER = (
     "avid",
 )
 
-COLUMN_LABEL = {
-    "rxnorm": "RxNorm id (optional)",
-    "largest_lesion_mm": "Largest lesion (mm)",
-    "avid": "Avid on this scan",
-    "dose_unit": "Dose unit",
-    "type": "Type",
-}
-
-
-def _literal_options(annotation) -> tuple[tuple[str, str], ...]:
-    import typing
-
+def _literal_options(annotation, words: Words) -> tuple[tuple[str, str], ...]:
     literal = (
         annotation
         if typing.get_origin(annotation) is typing.Literal
@@ -196,28 +186,29 @@ def _literal_options(annotation) -> tuple[tuple[str, str], ...]:
     )
     if literal is None:
         return ()
-    return (("", "—"),) + tuple((v, category_word(v)) for v in typing.get_args(literal))
+    return (("", "—"),) + tuple((v, value_words(v, words.values)) for v in typing.get_args(literal))
+
+
+def _column_kind(annotation) -> str:
+    args = typing.get_args(annotation) or (annotation,)
+    types = {typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a for a in args}
+    if bool in types:
+        return "select"
+    if datetime.date in types:
+        return "date"
+    return "number" if types & {int, float} else "text"
 
 
 def _history_columns(name: str) -> list[Input]:
+    """A history list's columns, each labelled and offered as its field declares (screener/model/record.py)."""
     columns = []
     fields = HISTORY_MODEL[name].model_fields
     for column in sorted(fields, key=lambda c: COLUMN_ORDER.index(c) if c in COLUMN_ORDER else len(COLUMN_ORDER)):
         info = fields[column]
-        label = COLUMN_LABEL.get(column) or column.replace("_", " ").capitalize()
-        annotation = info.annotation
-        options = _literal_options(annotation)
-        kind = (
-            "select"
-            if options or annotation in (bool, bool | None)
-            else (
-                "date"
-                if column in ("date", "start", "end")
-                else "number"
-                if column in ("dose", "largest_lesion_mm")
-                else "text"
-            )
-        )
+        words = words_of(info.metadata)
+        label = words.label or value_words(column).capitalize()
+        options = _literal_options(info.annotation, words)
+        kind = "select" if options else _column_kind(info.annotation)
         if kind == "select" and not options:
             options = (("", "—"), ("yes", "yes"), ("no", "no"))
         columns.append(Input(column, label, kind, options))
@@ -240,7 +231,7 @@ _PATIENT = {
         "demographics.sex",
         "Sex",
         "select",
-        (("", "— choose —"),) + tuple((sex, category_word(sex)) for sex in get_args(Sex)),
+        (("", "— choose —"),) + tuple((sex, category_word(sex)) for sex in typing.get_args(Sex)),
         required=True,
     ),
     "demographics.weight_kg": Input("demographics.weight_kg", "Weight (kg)", "number"),
