@@ -33,6 +33,7 @@ class FieldInfo:
     words: Words = Words()
     section: Section | None = None  # where the form shows it: a derived fact is shown through its record input
     fhir: bool = True  # whether a FHIR Bundle carries it (a derived fact: whether it carries its record input)
+    dated_by: str | None = None  # the record path of the date its block was assessed on (findings.assessed_on)
 
     @property
     def name(self) -> str:
@@ -71,8 +72,12 @@ def _unannotated(annotation):
     return typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
 
 
-def _model_fields(prefix: str, model: type[BaseModel], inherited: Words) -> list[FieldInfo]:
+def _model_fields(
+    prefix: str, model: type[BaseModel], inherited: Words, dated_by: str | None = None
+) -> list[FieldInfo]:
     fields = []
+    if "assessed_on" in model.model_fields:  # a block with its own date: its facts age with it
+        dated_by = f"{prefix}.assessed_on"
     for name, info in model.model_fields.items():
         annotation = info.annotation
         words = words_of(info.metadata)
@@ -82,7 +87,7 @@ def _model_fields(prefix: str, model: type[BaseModel], inherited: Words) -> list
         # Annotated types (IsoDate) unwrapped: the date test below missed `IsoDate | None` until it was.
         args = {_unannotated(a) for a in typing.get_args(annotation)} or {annotation}
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            fields.extend(_model_fields(f"{prefix}.{name}", annotation, Words(section=section, fhir=fhir)))
+            fields.extend(_model_fields(f"{prefix}.{name}", annotation, Words(section=section, fhir=fhir), dated_by))
             continue
         if datetime.date in args:
             continue  # when a block was assessed: it dates the block's facts, it is not a fact itself
@@ -107,6 +112,7 @@ def _model_fields(prefix: str, model: type[BaseModel], inherited: Words) -> list
                 words=words,
                 section=section,
                 fhir=fhir is not False,
+                dated_by=dated_by,
             )
         )
     return fields

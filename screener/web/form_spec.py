@@ -277,8 +277,9 @@ def _needed(facts) -> tuple[set[str], dict[str, bool]]:
                 items.update(body)  # doses per kg or m² need the weight and height
         elif isinstance(key, RecordFact):
             items.add(key.name)
-            if not key.name.startswith("diagnosis."):
-                items.add(key.name.split(".")[0] + ".assessed_on")
+            dated_by = catalogue()[key.name].dated_by
+            if dated_by:
+                items.add(dated_by)
     items.update(f"lab.{lab}" for lab in labs)
     return items, labs
 
