@@ -33,6 +33,7 @@ bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people rea
 bp.add_app_template_filter(plain, "plain")  # the same, and no repository file paths (those stay in the JSON)
 bp.add_app_template_filter(readable, "readable")  # interpretation notes: plain, and no repository file names
 ALL = "all"
+PAPER_ROWS = 4  # blank rows a worksheet gives each history list (more than the form starts with: no "add a row")
 _PLAIN = [
     (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
     (re.compile(r"^Input should be a valid (number|integer).*"), "Enter a number."),
@@ -247,6 +248,22 @@ def screen_form():
     if _chosen_trials(trial) is None:
         return redirect(url_for("form.index"))
     return _render(trial, request.args)
+
+
+@bp.get("/screen/worksheet")
+def worksheet():
+    """The form on paper: every field the chosen trials need, grouped as the form groups them, with a blank."""
+    trial = request.args.get("trial")
+    trials = _chosen_trials(trial)
+    if trials is None:
+        return redirect(url_for("form.index"))
+    return render_template(
+        "form/worksheet.html",
+        trial=trial,
+        trials=trials,
+        sections=form_sections(trials),
+        paper_rows={name: max(rows, PAPER_ROWS) for name, rows in HISTORY_ROWS.items()},
+    )
 
 
 @bp.post("/screen")
