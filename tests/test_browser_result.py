@@ -76,3 +76,17 @@ def test_all_trials_print_one_summary_then_each_trial_in_two_pages(page, server)
         ends = starts[1:] + [len(printed)]
         assert all(end - start <= 2 for start, end in zip(starts, ends, strict=True)), (paper, starts, len(printed))
 
+
+
+def test_blank_worksheet_prints_every_field_with_a_blank(page, server):  # noqa: F811
+    page.goto(f"{server}/screen?trial={NCT}")
+    page.click("text=Print a blank worksheet of this form")
+    assert page.locator("h1").inner_text() == f"Screening worksheet: {NCT}"
+    page.screenshot(path=str(SHOTS / "worksheet.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    _no_sideways_scroll(page, 390)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    printed = "\n".join(_pdf_pages(page, "worksheet", "A4"))
+    assert "Screening worksheet" in printed and "Print a blank worksheet" not in printed
+    for words in ("Date of birth", "Platelet count", "×10³/µL", "Medications", "Dose unit", "Signature"):
+        assert words in printed, words
