@@ -20,7 +20,7 @@ def test_dates_on_the_report_page_read_as_people_write_them_while_the_json_keeps
     banner = re.search(r'<div class="banner.*?</div>', page, re.S)[0]
     # The page's words, from the report's fields (its summary line, which names ids, is the API's and the CLI's).
     assert "1 of 21 criteria fails: Inadequate bone marrow function." in banner
-    assert "No criterion fails from 28 Nov 2026; the to-dos below are still needed." in banner
+    assert "No criterion fails from 28 Nov 2026 if nothing else changes; the to-dos below are still needed." in banner
     assert banner.lower().count("criterion fails from") == 1  # said once
     todos = html.unescape(page[page.index('<h3 class="worklist-title">') : page.index("Every criterion (")])
     assert "Screen again on or after 28 Nov 2026, once the other to-dos are done" in todos

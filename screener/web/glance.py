@@ -133,8 +133,8 @@ def _waits(report: Report) -> Iterable[tuple[str, list[CriterionResult]]]:
         return
     if report.no_fail_from is not None:
         yield (
-            f"Screen again on or after {spell_dates(report.no_fail_from)}, once the other to-dos are done: no "
-            "criterion fails by waiting alone from then",
+            f"Screen again on or after {spell_dates(report.no_fail_from)}, once the other to-dos are done: by then no "
+            "criterion fails, if nothing else changes",
             fails,
         )
         return
@@ -221,7 +221,8 @@ def _sentence(report: Report, fails: list[Named], unknowns: list[Named]) -> str:
         words += f" Every fail clears by waiting: eligible from {spell_dates(report.eligible_from)} if nothing else " \
             "changes."
     elif report.no_fail_from is not None:
-        words += f" No criterion fails from {spell_dates(report.no_fail_from)}; the to-dos below are still needed."
+        words += f" No criterion fails from {spell_dates(report.no_fail_from)} if nothing else changes; the to-dos " \
+            "below are still needed."
     return words
 
 
