@@ -182,3 +182,18 @@ def test_the_form_links_a_blank_worksheet_with_every_field_its_unit_and_a_blank(
     assert "☐ female ☐ male ☐ other ☐ unknown" in text and "— choose —" not in text
     assert "Signature" in text and 'name="' not in _between(sheet, "<main", "</main>")  # paper, not a form
     assert client.get("/screen/worksheet?trial=NOPE").status_code == 302  # back to choosing a trial
+
+
+def _heading_levels(page: str) -> list[int]:
+    return [int(level) for level in re.findall(r"<h([1-6])\b", _between(page, "<main", "</main>"))]
+
+
+@pytest.mark.parametrize("trial", [NCT, None])
+def test_headings_go_down_one_level_at_a_time(client, trial):
+    pages = [_result(client, "aml-relapsed.json", trial=trial), client.get(f"/screen/worksheet?trial={NCT}").get_data(
+        as_text=True
+    )]
+    for page in pages:
+        levels = _heading_levels(page)
+        assert levels[0] == 1 and levels.count(1) == 1
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), levels  # never skips a level

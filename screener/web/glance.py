@@ -105,13 +105,13 @@ def _key(text: str) -> str:
 _TOO_OLD_BY = re.compile(r"its data will be too old by (\d{4}-\d{2}-\d{2})$")
 
 
-def _to_repeat(report: Report) -> Iterable[tuple[str, CriterionResult]]:
+def _to_repeat(report: Report) -> Iterable[tuple[str, CriterionResult | None]]:
     """report.to_repeat ("ID (title): its data will be too old by DAY") as a to-do and the criterion it names."""
     for item in report.to_repeat:
         criterion = next((c for c in report.criteria if item.startswith(f"{c.id} (")), None)
         day = _TOO_OLD_BY.search(item)
         if criterion is None or day is None:  # a wording this page does not know: shown as the report words it
-            yield spell_dates(item), criterion  # type: ignore[misc]
+            yield spell_dates(item), criterion
             continue
         yield (
             f"Repeat by {spell_dates(day[1])} what this criterion is judged on: today's values will be too old "
