@@ -154,12 +154,13 @@ def test_no_developer_text_or_record_path_on_the_page(client, patient):
     assert not DEVELOPER_TEXT.search(main), DEVELOPER_TEXT.search(main)[0]
 
 
-def test_the_form_links_a_blank_worksheet_with_every_field_its_unit_and_a_blank(client):
-    form = client.get(f"/screen?trial={NCT}").get_data(as_text=True)
-    assert f'href="/screen/worksheet?trial={NCT}"' in form
-    sheet = client.get(f"/screen/worksheet?trial={NCT}").get_data(as_text=True)
+@pytest.mark.parametrize("trial", [NCT, "all"])
+def test_the_form_links_a_blank_worksheet_with_every_field_its_unit_and_a_blank(client, trial):
+    form = client.get(f"/screen?trial={trial}").get_data(as_text=True)
+    assert f'href="/screen/worksheet?trial={trial}"' in form
+    sheet = client.get(f"/screen/worksheet?trial={trial}").get_data(as_text=True)
     text = _text(sheet)
-    sections = form_sections([NCT])
+    sections = form_sections([NCT] if trial == NCT else trial_ids())
     # Grouped as the form is: its sections, in its order.
     assert re.findall(r'<h2 id="w-\d+">(.*?)</h2>', sheet) == [html.escape(s.title, quote=False) for s in sections]
     blocks = re.findall(r'<section class="worksheet-section".*?</section>', sheet, re.S)
@@ -197,3 +198,30 @@ def test_headings_go_down_one_level_at_a_time(client, trial):
         levels = _heading_levels(page)
         assert levels[0] == 1 and levels.count(1) == 1
         assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), levels  # never skips a level
+
+
+def test_every_to_do_lands_in_a_group_and_only_the_same_to_do_is_merged():
+    from datetime import date
+
+    from screener.model.report import Report
+    from screener.screening import parse_record, screen
+    from screener.web.glance import worklist
+
+    report = screen(parse_record((PATIENTS / "incomplete.json").read_text()), NCT, date(2026, 11, 22))
+    e2 = next(c for c in report.criteria if c.id == f"{NCT}-E2")
+    other = report.model_copy(update={"trial_id": "OTHER", "criteria": [
+        e2.model_copy(update={"to_settle": [
+            "Record Alanine aminotransferase (ALT, SGPT) (U/L, IU/L, µkat/L) dated within the last 14 days",  # same
+            "Record Alanine aminotransferase (ALT, SGPT) dated within the last 7 days",  # a stricter window: its own
+            "Telephone the family",  # a wording this page does not know: listed, never dropped
+        ]})
+    ]})
+    assert isinstance(other, Report)
+    groups = {g.key: g.todos for g in worklist([report, other])}
+    alt = [t for t in groups["tests"] if "Alanine aminotransferase" in t.text]
+    assert [t.text for t in alt] == [
+        "Record Alanine aminotransferase (ALT, SGPT) (U/L, IU/L, µkat/L) dated within the last 14 days",  # fuller kept
+        "Record Alanine aminotransferase (ALT, SGPT) dated within the last 7 days",
+    ]
+    assert {n.trial_id for n in alt[0].settles} == {NCT, "OTHER"} and {n.trial_id for n in alt[1].settles} == {"OTHER"}
+    assert [t.text for t in groups["chart"]] == ["Telephone the family"]
