@@ -173,7 +173,7 @@ def screen_patient(page, server, trial: str, patient: str, shot: str, as_of: str
 
 def test_eligible_case(page, server):
     screen_patient(page, server, "NCT06674265", "eligible.json", "eligible")
-    expect(page.locator(".banner")).to_contain_text("ELIGIBLE — every criterion passes")
+    expect(page.locator(".banner")).to_contain_text("ELIGIBLE — Every criterion passes (21 of 21).")
     row = page.locator("tr", has_text="Inadequate bone marrow function")
     expect(row).to_contain_text("PASS")
     expect(row).to_contain_text(
@@ -186,8 +186,11 @@ def test_eligible_case(page, server):
 def test_ineligible_case_with_eligible_from(page, server):
     screen_patient(page, server, "NCT06674265", "ineligible-waiting.json", "ineligible")
     expect(page.locator(".banner")).to_contain_text("INELIGIBLE")
+    expect(page.locator(".banner")).to_contain_text(  # by title, not NCT06674265-E7
+        "2 of 21 criteria fail: Inadequate bone marrow function; Systemic corticosteroids ≥ 0.5 mg/kg/day"
+    )
     expect(page.locator(".banner")).to_contain_text(
-        "every fail clears by waiting: eligible from 27 Nov 2026 if nothing else changes"
+        "Every fail clears by waiting: eligible from 27 Nov 2026 if nothing else changes."
     )
     e7 = page.locator("tr", has_text="Systemic corticosteroids ≥ 0.5 mg/kg/day")
     expect(e7).to_contain_text("FAIL")
@@ -197,9 +200,12 @@ def test_ineligible_case_with_eligible_from(page, server):
 def test_incomplete_case_lists_what_to_record(page, server):
     screen_patient(page, server, "NCT06674265", "incomplete.json", "incomplete")
     expect(page.locator(".banner")).to_contain_text("INCOMPLETE")
-    expect(page.locator(".banner")).to_contain_text("5 open items")
-    expect(page.locator("h3", has_text="What to record next")).to_be_visible()
-    expect(page.locator("li", has_text="record the transfusion history")).to_be_visible()
+    expect(page.locator(".banner")).to_contain_text("No criterion fails; 5 of 21 criteria cannot be judged yet.")
+    expect(page.locator("h3", has_text="To do: 6 items, by action")).to_be_visible()
+    expect(page.locator("ul.todos > li")).to_have_count(6)  # the count is of what is listed
+    expect(page.locator("li", has_text="Record the transfusion history")).to_contain_text(
+        "Settles: Inadequate bone marrow function (Exclusion 1)"
+    )
 
 
 def test_validation_error_round_trip(page, server):
@@ -330,11 +336,13 @@ def test_all_trials_view(page, server):
     expect(first_row).to_contain_text("NO KNOWN EXCLUSION — PARTIAL, 2 criteria encoded")  # never a bare ELIGIBLE
     # Relapsed: not N7's population (newly diagnosed grade 3-4 glioma).
     expect(page.locator("section[aria-labelledby='r-IRCT20170122032121N7'] .banner")).to_contain_text("INELIGIBLE")
-    # Every trial starts folded: the page is the summary and one line per trial, not 10,000 px of tables (the
-    # partial rule sets' summaries say at length what they leave out, hence 2,500 px rather than less).
+    # Every trial starts folded: the page is the summary, the one worklist for all trials, and one line per trial,
+    # not 10,000 px of tables (the partial rule sets' summaries say at length what they leave out, hence 2,500 px
+    # besides the worklist rather than less).
     expect(page.locator("details.trial")).to_have_count(len(trial_ids()))
     expect(page.locator("#r-IRCT20170122032121N6")).to_be_hidden()
-    assert page.evaluate("document.documentElement.scrollHeight") < 2500
+    worklist = page.locator("section.overview .worklist").bounding_box()["height"]
+    assert page.evaluate("document.documentElement.scrollHeight") - worklist < 2500
     page.click('a[href="#r-IRCT20170122032121N6"]')  # a link from the summary opens its trial
     expect(page.locator("#r-IRCT20170122032121N6")).to_be_visible()
     page.screenshot(path=str(SHOTS / "result-all-trials-one-open.png"), full_page=True)
@@ -357,14 +365,24 @@ def test_print_layout_hides_navigation(page, server):
     expect(provenance).to_contain_text("coordinator")
     expect(provenance).to_contain_text("NCT06674265 version")
     expect(provenance.locator("dt", has_text="Screened at")).to_be_visible()
+    # Interpretation notes are the rule set's, the same for every child: the result's print says where they print
+    # once (the rule set's page), and keeps the registry's words and the reason of every criterion.
     notes = page.locator("details.interpretation")
     assert notes.count() > 3
     for i in range(notes.count()):
-        expect(notes.nth(i)).to_be_visible()
-    words = page.locator("tr", has_text="Inadequate bone marrow function").locator("details.interpretation")
-    text = words.inner_text()
-    box = words.bounding_box()
-    assert len(text) > 60 and box["height"] > 30  # the note's text, not just its one-line summary
+        expect(notes.nth(i)).to_be_hidden()
+    expect(page.locator("p.print-only", has_text="Interpretation notes")).to_contain_text(
+        "printed once on the page of rule set NCT06674265 version"
+    )
+    row = page.locator("tr", has_text="Inadequate bone marrow function")
+    expect(row.locator("td.source")).to_contain_text("Insufficient bone marrow function")
+    expect(row.locator("td[data-label=Why]")).to_contain_text("needs more than 50,000 /µL")
+    expect(page.locator(".signature")).to_contain_text("Screened by (name)")
+    page.goto(f"{server}/audit/rule-sets/NCT06674265")
+    words = page.locator("tr", has_text="Inadequate bone marrow function").locator("td").last
+    expect(words).to_be_visible()
+    assert len(words.inner_text()) > 60  # the note's text prints there
+    page.go_back()
     page.screenshot(path=str(SHOTS / "result-print-media.png"), full_page=True)
     page.pdf(path=str(SHOTS / "result-print.pdf"))
 

@@ -18,15 +18,18 @@ def test_dates_on_the_report_page_read_as_people_write_them_while_the_json_keeps
     assert report["to_repeat"] == [f"{NCT}-E3b (Inadequate cardiac function): its data will be too old by 2026-11-28"]
     page = auditor_client.get(f"/audit/screenings/{response['screening_id']}").get_data(as_text=True)
     banner = re.search(r'<div class="banner.*?</div>', page, re.S)[0]
-    assert "no failing criterion from 28 Nov 2026; 1 item still to record" in banner
-    assert (
-        banner.lower().count("failing criterion from") == 1
-    )  # said once: it used to be in the summary and again below
-    assert "its data will be too old by 28 Nov 2026" in banner
-    assert not re.search(r"\d{4}-\d{2}-\d{2}", banner)
+    # The page's words, from the report's fields (its summary line, which names ids, is the API's and the CLI's).
+    assert "1 of 21 criteria fails: Inadequate bone marrow function." in banner
+    assert "No criterion fails from 28 Nov 2026 if nothing else changes; the to-dos below are still needed." in banner
+    assert banner.lower().count("criterion fails from") == 1  # said once
+    todos = html.unescape(page[page.index('<h3 class="worklist-title">') : page.index("Every criterion (")])
+    assert "Screen again on or after 28 Nov 2026, once the other to-dos are done" in todos
+    assert "Repeat by 28 Nov 2026 what this criterion is judged on: today's values will be too old by then" in todos
+    assert "Inadequate cardiac function" in todos  # the criterion that repeat settles, by its title
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", banner + todos)
     assert "As of 22 Nov 2026" in page
     assert "(as of 9 Apr 2025, ClinicalTrials.gov record, last updated 9 Apr 2025)" in page  # no file path
-    e1 = re.search(r"<tr>\s*<td>Exclusion 1<.*?</tr>", page, re.S)[0]
+    e1 = re.search(r'<tr class="row-\w+">\s*<td data-label="Criterion">Exclusion 1<.*?</tr>', page, re.S)[0]
     assert "Clears by waiting: passes from 28 Nov 2026." in e1
 
 
@@ -38,7 +41,10 @@ def test_each_criterion_shows_the_registrys_number_readably(client, auditor_clie
     ).get_json()
     assert {c["id"]: c["registry_number"] for c in response["report"]["criteria"]}[f"{NCT}-E3b"] == "3-"  # JSON as was
     page = auditor_client.get(f"/audit/screenings/{response['screening_id']}").get_data(as_text=True)
-    first = [html.unescape(re.sub(r"\s+", " ", cell)) for cell in re.findall(r"<tr>\s*<td>(.*?)<br>", page, re.S)]
-    assert first[:3] == ["Inclusion", "Inclusion 1", "Inclusion 2"]
+    first = [
+        html.unescape(re.sub(r"<[^>]+>|\s+", lambda m: " " if m[0].isspace() else "", cell))
+        for cell in re.findall(r'<td data-label="Criterion">(.*?)<span class="id">', page, re.S)
+    ]
+    assert first[:3] == ["Inclusion", "Inclusion 1", "Inclusion 2"]  # every criterion passes: the registry's order
     assert "Exclusion 3" in first and "Exclusion 3- (the registry's second list)" in first
     assert "Exclusion 16- (the registry's second list)" in first

@@ -28,6 +28,7 @@ ROUTE_ROLES = {
     "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
+    "form.worksheet": SCREENERS,
     "form.result": SCREENERS | AUDITORS, "form.result_record": SCREENERS | AUDITORS,
     "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,
     "audit.screenings": ANYONE, "audit.screening": ANYONE,  # a screener sees only their own

@@ -20,15 +20,20 @@ from ..rules import load_rule_sets, load_tables
 from ..screening import rank
 from .auth import sees_everything, signed_in
 from .form_spec import HISTORY_ROWS, form_sections
+from .glance import by_status, count, glance, readable, worklist
 from .storage import get_store
 from .verdicts import verdict_view
 
 bp = Blueprint("form", __name__)
 bp.add_app_template_global(verdict_view)  # every page shows verdicts through the one mapping
+bp.add_app_template_global(glance)  # a report's summary on every page that shows one: result and audit views
+bp.add_app_template_global(by_status)
 bp.add_app_template_global(registry_label)  # "Exclusion 3- (the registry's second list)", as the CLI says it
 bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people read them (24 Nov 2026); JSON keeps ISO
 bp.add_app_template_filter(plain, "plain")  # the same, and no repository file paths (those stay in the JSON)
+bp.add_app_template_filter(readable, "readable")  # interpretation notes: plain, and no repository file names
 ALL = "all"
+PAPER_ROWS = 4  # blank rows a worksheet gives each history list (more than the form starts with: no "add a row")
 _PLAIN = [
     (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
     (re.compile(r"^Input should be a valid (number|integer).*"), "Enter a number."),
@@ -245,6 +250,22 @@ def screen_form():
     return _render(trial, request.args)
 
 
+@bp.get("/screen/worksheet")
+def worksheet():
+    """The form on paper: every field the chosen trials need, grouped as the form groups them, with a blank."""
+    trial = request.args.get("trial")
+    trials = _chosen_trials(trial)
+    if trials is None:
+        return redirect(url_for("form.index"))
+    return render_template(
+        "form/worksheet.html",
+        trial=trial,
+        trials=trials,
+        sections=form_sections(trials),
+        paper_rows={name: max(rows, PAPER_ROWS) for name, rows in HISTORY_ROWS.items()},
+    )
+
+
 @bp.post("/screen")
 def screen_submit():
     form = request.form
@@ -315,9 +336,17 @@ def _request_rows(request_id: str):
 def result(request_id: str):
     rows = _request_rows(request_id)
     pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
+    everything = worklist(report for _, report in pairs) if len(pairs) > 1 else []
     # One submit is one record: every row of the request holds the same record, screened by the same person.
     return render_template(
-        "form/result.html", pairs=pairs, request_id=request_id, first=rows[0], record=record_of(rows[0])
+        "form/result.html",
+        pairs=pairs,
+        glances=[glance(report) for _, report in pairs],
+        everything=everything,
+        everything_count=count(everything),
+        request_id=request_id,
+        first=rows[0],
+        record=record_of(rows[0]),
     )
 
 
