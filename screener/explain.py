@@ -15,12 +15,15 @@ from . import config
 from .engine.compile import NEGATED_OP, CompiledCriterion, Leaf, Node
 from .facts.catalogue import catalogue, entry_for, info_for
 from .facts.keys import DaysSinceFact, DerivedFact, LabFact, LabMultipleFact, RecordedFact, TransfusionFreeFact
+from .facts.reasons import NotAssessed
 from .model.labs import LAB_LABELS, LABS, UNIT_LABELS, unit_label
+from .wording import events
+from .wording import facts as fact_words
+from .wording.ops import OP_SYMBOLS as _OP_SYMBOLS
+from .wording.ops import OP_WORDS as _OP_WORDS
 
 MEETS, FAILS, UNKNOWN = "✔", "✘", "?"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_OP_SYMBOLS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
-_OP_WORDS = {"lt": "less than", "le": "at most", "gt": "more than", "ge": "at least"}
 
 # Category codes in the words a chart uses.
 _CATEGORY_WORDS = {
@@ -264,12 +267,13 @@ def _number_words(key, leaves):
 
     def words(fact, evidence: dict) -> str:
         if fact.value is None:
-            shown = f" {plain(fact.display)}" + _dated(fact) if fact.display else ""
-            why = _without_label(plain(fact.missing), info.description) if info else plain(fact.missing)
+            shown = f" {plain(fact_words.display(fact))}" + _dated(fact) if fact.shown else ""
+            why = plain(fact_words.missing(fact))
+            why = _without_label(why, info.description) if info else why
             if none_recorded:
                 why = why.replace(none_recorded, "none recorded")
             return f"{label}{shown}: {why}"
-        value = plain(fact.display)
+        value = plain(fact_words.display(fact))
         source = evidence.get("source")
         if multiple and source and "limit: " in source:
             value += f" (limit: {plain(source.split('limit: ', 1)[1])})"
@@ -288,10 +292,11 @@ def _boolean_words(key, leaves):
 
     def words(fact, evidence: dict) -> str:
         if fact.value is None:
-            return f"{_upper_first(description)}: {_without_label(plain(fact.missing), description)}"
+            return f"{_upper_first(description)}: {_without_label(plain(fact_words.missing(fact)), description)}"
         text = yes if fact.value == 1 else no
-        if isinstance(key, DerivedFact) and not transplants and " (" in (fact.display or ""):
-            text += " (" + fact.display.split(" (", 1)[1]  # what it was derived from: "(disease status: relapsed)"
+        display = fact_words.display(fact) or ""
+        if isinstance(key, DerivedFact) and not transplants and " (" in display:
+            text += " (" + display.split(" (", 1)[1]  # what it was derived from: "(disease status: relapsed)"
         if transplants and fact.value == 1:
             return f"{text}, most recent {when(fact.date)}"
         if transplants:
@@ -310,7 +315,7 @@ def _category_words(key, leaves):
         def attestation(fact, evidence: dict) -> str:
             if fact.value is None:
                 return f"Investigator has not yet attested that {attested}" + (
-                    f" ({plain(fact.missing)})" if "not assessed" not in (fact.missing or "") else ""
+                    f" ({plain(fact_words.missing(fact))})" if not isinstance(fact.why, NotAssessed) else ""
                 )
             return (
                 f"Investigator attests{_dated(fact)} that {attested}"
@@ -327,7 +332,7 @@ def _category_words(key, leaves):
 
     def words(fact, evidence: dict) -> str:
         if fact.value is None:
-            return f"{label}: {_without_label(plain(fact.missing), info.description if info else name)}"
+            return f"{label}: {_without_label(plain(fact_words.missing(fact)), info.description if info else name)}"
         text = f"{label}: {category(fact.value)}" + _dated(fact)
         if wanted and not (len(wanted) == 1 and fact.value == wanted[0]):
             text += needs
@@ -342,7 +347,7 @@ def _or(words: list[str]) -> str:
 
 
 def _days_words(key: DaysSinceFact, leaves):
-    event = key.event.noun()
+    event = events.noun(key.event)
     (first, first_good), single = leaves[0], len(leaves) == 1
     # An exclusion window ("within the last N days"): the sentence a coordinator says.
     exclusion_window = single and first.op == "lt" and not first_good
@@ -384,9 +389,9 @@ def _days_words(key: DaysSinceFact, leaves):
                 f"(needs {window:g} days without{clears})"
             )
         if fact.value is None:
-            return f"{_upper_first(event)}: {plain(fact.missing)}"
+            return f"{_upper_first(event)}: {plain(fact_words.missing(fact))}"
         if fact.value == config.NEVER_DAYS:
-            reviewed = plain(fact.display)
+            reviewed = plain(fact_words.display(fact))
             good = all(leaf.holds(fact.value) == g for leaf, g in leaves)
             # "none recorded (… reviewed)" folds into the sentence; any other reading (the medication vocabulary's
             # "no entry counts (2 reviewed: …)") follows it whole, so its parentheses stay balanced.
@@ -418,8 +423,9 @@ def _transfusion_free_words(key: TransfusionFreeFact, leaves):
 
     def words(fact, evidence: dict) -> str:
         if fact.value is None:
-            return f"{name}: {plain(fact.missing)}"
-        note = plain(fact.display.rsplit("; ", 1)[-1]) if fact.display and "; " in fact.display else ""
+            return f"{name}: {plain(fact_words.missing(fact))}"
+        display = fact_words.display(fact)
+        note = plain(display.rsplit("; ", 1)[-1]) if display and "; " in display else ""
         return f"{name} of {when(fact.date)}: {note} — must be drawn at least {key.days} days after a transfusion"
 
     return words
@@ -430,10 +436,11 @@ def _recorded_words(key: RecordedFact, leaves):
     name = _lab_name(inner.lab) if isinstance(inner, LabFact) else _upper_first(entry_for(inner).description)
 
     def words(fact, evidence: dict) -> str:
+        display = fact_words.display(fact) or ""
         if fact.value:
-            return f"{name} recorded: {plain(fact.display.removeprefix('recorded: '))}"
+            return f"{name} recorded: {plain(display.removeprefix('recorded: '))}"
         return f"{name}: no usable value" + (
-            f" ({plain(fact.display.removeprefix('no usable value (').rstrip(')'))})" if fact.display else ""
+            f" ({plain(display.removeprefix('no usable value (').rstrip(')'))})" if display else ""
         )
 
     return words
@@ -443,7 +450,7 @@ def _unknown_fact_words(key, leaves):
     rule = plain(leaves[0][0].text)  # a fact this module does not know yet: the rule's own words and the derivation's
 
     def words(fact, evidence: dict) -> str:
-        return f"{rule}: {plain(fact.missing if fact.value is None else fact.display)}"
+        return f"{rule}: {plain(fact_words.missing(fact) if fact.value is None else fact_words.display(fact))}"
 
     return words
 
@@ -529,7 +536,7 @@ def reason(status: str, criterion: CompiledCriterion, evidence: list[dict], fact
         if (
             labs
             and fact.value is None
-            and any(facts[k].value is None and facts[k].missing == fact.missing for k in labs)
+            and any(facts[k].value is None and facts[k].why == fact.why for k in labs)
         ):
             continue
         clauses.append(prepared(fact, shown.get(key.slot, {})))

@@ -9,8 +9,9 @@ from . import config, explain
 from .candidates import candidate_by_verdict, order, rank
 from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
-from .facts.derive import Fact, derive
+from .facts.derive import derive
 from .facts.drug_names import vocabulary
+from .facts.fact import Fact
 from .facts.keys import AnyFactKey
 from .facts.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
 from .model.dates import parse_date, today
@@ -23,6 +24,7 @@ from .model.trusted import trusted
 from .model.validate import validate_data
 from .model.verdict import Status, Verdict
 from .rules import load_rule_sets, load_tables
+from .wording import facts as words
 
 
 class UnknownTrial(KeyError, ScreenerError):
@@ -219,9 +221,9 @@ def _evidence(leaves: tuple[Leaf, ...], facts: dict[AnyFactKey, Fact]) -> list[d
         fact = facts[leaf.fact]
         name = leaf.fact.slot
         value = fact.value
-        evidence.append({"fact": name, "label": name, "test": leaf.text, "value": fact.display,
-                         "unit": fact.unit, "date": fact.date, "source": fact.source,
-                         "holds": None if value is None else leaf.holds(value), "missing": fact.missing,
+        evidence.append({"fact": name, "label": name, "test": leaf.text, "value": words.display(fact),
+                         "unit": fact.unit, "date": fact.date, "source": words.source(fact),
+                         "holds": None if value is None else leaf.holds(value), "missing": words.missing(fact),
                          "unknown": fact.unknown})
     return evidence
 
@@ -461,9 +463,9 @@ def build_report(
         settle = (
             list(
                 dict.fromkeys(
-                    explain.instruction(facts[leaf.fact].settle)
+                    explain.instruction(words.settle(settle))
                     for leaf in leaves
-                    if facts[leaf.fact].value is None and facts[leaf.fact].settle
+                    if facts[leaf.fact].value is None and (settle := facts[leaf.fact].settle) is not None
                 )
             )
             if status == Status.UNKNOWN or (cleared and not cleared.passes)

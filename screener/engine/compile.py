@@ -26,9 +26,10 @@ from ..model.ruleset import (
     RuleSet,
     Window,
 )
+from ..wording.events import describe as event_words
+from ..wording.ops import OP_SYMBOLS
 
 Where = tuple[str | int, ...]  # a place in the rule file, as in model/errors.FieldError
-_OP_WORDS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
 NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
 _ORDERED = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
@@ -136,11 +137,11 @@ class _Compiler:
                 DaysSinceFact(event, node.within_days),
                 "lt",
                 node.within_days,
-                f"{event.describe()} within the last {node.within_days} days",
+                f"{event_words(event)} within the last {node.within_days} days",
             )
         if isinstance(node, AtLeastDaysAgo):
             event = Event.from_since(node.since)
-            key, what = DaysSinceFact(event), event.describe()
+            key, what = DaysSinceFact(event), event_words(event)
             return Node(
                 "all",
                 (
@@ -164,7 +165,7 @@ class _Compiler:
 
     def compare(self, node: Compare, path: Where) -> Leaf | Node:
         info = self.field(node.field, path)
-        words = _OP_WORDS[node.op]
+        words = OP_SYMBOLS[node.op]
         if info.type in ("boolean", "category", "attestation"):
             if node.op not in ("eq", "ne"):
                 raise CompileError(path + ("op",), f"{node.field} is a {info.type}: only eq and ne apply")
@@ -230,7 +231,7 @@ class _Compiler:
         info = self.field(node.field, path)
         if not isinstance(info.key, LabFact):
             raise CompileError(path + ("field",), "multiples apply to lab values")
-        words = _OP_WORDS[node.op]
+        words = OP_SYMBOLS[node.op]
         if isinstance(node.of, Limit):
             limit = self.convert(info.key, node.of.value, node.of.unit, info.unit, path + ("of", "unit"))
             threshold = node.multiple * limit
