@@ -463,7 +463,7 @@ def build_report(
         settle = (
             list(
                 dict.fromkeys(
-                    explain.instruction(words.settle(settle))
+                    explain.instruction(settle)
                     for leaf in leaves
                     if facts[leaf.fact].value is None and (settle := facts[leaf.fact].settle) is not None
                 )
@@ -475,7 +475,7 @@ def build_report(
             {
                 **fixed,
                 "status": status,
-                "reason": explain.reason(status, criterion, evidence, facts),
+                "reason": explain.reason(status, criterion, facts),
                 "evidence": [trusted(Evidence, e) for e in evidence],
                 "to_settle": settle,
                 "eligible_from": cleared.day if cleared and cleared.passes else None,

@@ -5,7 +5,7 @@ backend and the reference evaluator cannot disagree about what a criterion means
 evaluated.
 """
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import config
 from ..facts.catalogue import catalogue
@@ -27,7 +27,9 @@ from ..model.ruleset import (
     Window,
 )
 from ..wording.events import describe as event_words
+from ..wording.numbers import threshold as _fmt
 from ..wording.ops import OP_SYMBOLS
+from ..wording.thresholds import LimitOf, Stated, stated
 
 Where = tuple[str | int, ...]  # a place in the rule file, as in model/errors.FieldError
 NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
@@ -48,6 +50,7 @@ class Leaf:
     op: str
     value: float | str
     text: str
+    stated: Stated | None = field(default=None, compare=False)  # the threshold as the rule file states it
 
     def __post_init__(self):
         # Thresholds live on the same decimal grid as facts (a converted unit can leave 10.000000000000002).
@@ -91,10 +94,6 @@ class CompiledRuleSet:
     criteria: tuple[CompiledCriterion, ...]
     facts: tuple[AnyFactKey, ...]
     digest: str
-
-
-def _fmt(number: float) -> str:
-    return f"{number:,.0f}" if number >= 1000 and number == int(number) else f"{number:g}"
 
 
 class _Compiler:
@@ -194,7 +193,8 @@ class _Compiler:
             threshold = self.convert(info.key, threshold, node.unit, info.unit, path + ("unit",))
         elif node.unit is not None:
             raise CompileError(path + ("unit",), f"{node.field} takes no unit")
-        shown = f"{_fmt(float(node.value))} {node.unit}" if node.unit else _fmt(float(node.value))
+        said = Stated(_fmt(float(node.value)), node.unit)
+        shown = stated(said)
         if node.transfusion_free_days is not None:
             product = RAISED_BY_TRANSFUSION.get(info.key.lab) if isinstance(info.key, LabFact) else None
             if product is None:
@@ -208,7 +208,7 @@ class _Compiler:
             # A transfusion only raises the count: a low value is low whatever came before it, a high one counts
             # only when it is the patient's own. So "low" holds on the value alone or stays open until
             # independence is shown, and "high" needs both.
-            value = Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}")
+            value = Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}", said)
             free = Leaf(
                 TransfusionFreeFact(info.key.lab, node.transfusion_free_days),
                 "eq",
@@ -217,7 +217,7 @@ class _Compiler:
                 f"{TRANSFUSION_WORDS[product]} transfusion",
             )
             return Node("any", (value, Node("not", (free,)))) if node.op in ("lt", "le") else Node("all", (value, free))
-        return Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}")
+        return Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}", said)
 
     def convert(self, key, value: float, unit: str, canonical: str, path: Where) -> float:
         if unit == canonical:
@@ -235,19 +235,18 @@ class _Compiler:
         if isinstance(node.of, Limit):
             limit = self.convert(info.key, node.of.value, node.of.unit, info.unit, path + ("of", "unit"))
             threshold = node.multiple * limit
-            return Leaf(
-                info.key,
-                node.op,
-                threshold,
-                f"{info.description} {words} {node.multiple:g} × {_fmt(node.of.value)} {node.of.unit} "
-                f"(= {_fmt(threshold)} {info.unit}; limit: {node.of.source})",
+            said = Stated(
+                f"{node.multiple:g}",
+                then=LimitOf(node.of.value, node.of.unit, threshold, info.unit or "", node.of.source),
             )
-        name = "ULN" if node.of == "uln" else "age/sex maximum"
+            return Leaf(info.key, node.op, threshold, f"{info.description} {words} {stated(said)}", said)
+        said = Stated(f"{node.multiple:g}", then=" × ULN" if node.of == "uln" else " × age/sex maximum")
         return Leaf(
             LabMultipleFact(info.key.lab, node.of),
             node.op,
             node.multiple,
-            f"{info.description} {words} {node.multiple:g} × {name}",
+            f"{info.description} {words} {stated(said)}",
+            said,
         )
 
 

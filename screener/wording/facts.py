@@ -1,7 +1,9 @@
 """A fact's words: what it shows, where it was read, why it is unknown and what would settle it.
 
 Each is worded from the fact's data (facts/fact.py, facts/reasons.py, facts/provenance.py, facts/entries.py) in a
-Style: EVIDENCE, the report's evidence strings (record paths, ISO dates, unit codes, as stored reports carry them).
+Style: EVIDENCE, the report's evidence strings (record paths, ISO dates, unit codes, as stored reports carry them),
+or READER, what a coordinator reads in the reasons and instructions (dates spelt out, units as written, no record or
+file paths).
 """
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +15,8 @@ from ..facts import reasons as r
 from ..facts.catalogue import info_for
 from ..facts.fact import Fact, RecordedValue
 from ..facts.keys import FieldKey
-from ..model.labs import LABS, TRANSFUSION_WORDS
+from ..model.labs import LABS, TRANSFUSION_WORDS, unit_label
+from .dates import when
 from .numbers import fmt
 
 SHOWN_ENTRIES = 8  # entries listed in a medication window's reading; more are counted, not listed
@@ -21,14 +24,25 @@ SHOWN_ENTRIES = 8  # entries listed in a medication window's reading; more are c
 
 @dataclass(frozen=True)
 class Style:
-    """How dates and record paths read."""
+    """How dates, units and record paths read."""
 
     day: Callable[[date], str]
+    unit: Callable[[str], str]  # a unit code as shown after a number ("" for a dimensionless one)
+    paths: bool  # record and file paths shown
+
+    def qty(self, number: str, unit: str) -> str:
+        """A number and its unit."""
+        shown = self.unit(unit)
+        return f"{number} {shown}" if shown else number
+
+    def path(self, text: str) -> str:
+        return text if self.paths else ""
 
 
-EVIDENCE = Style(day=date.isoformat)
+EVIDENCE = Style(day=date.isoformat, unit=str, paths=True)
+READER = Style(day=when, unit=unit_label, paths=False)
 
-_HISTORY = {"transfusions": "transfusion history", "transplants": "transplant history",
+HISTORY = {"transfusions": "transfusion history", "transplants": "transplant history",
             "chemotherapy": "chemotherapy history", "medications": "medication history", "imaging": "imaging history"}
 _ASSESSED = {"findings": "the findings were assessed", "attestations": "the investigator signed the attestations"}
 _SCANS = {"largest_lesion": "MRI or CT with a lesion measurement", "mibg": "MIBG scan", "fdg_pet": "FDG-PET"}
@@ -52,6 +66,11 @@ def _age(months: int) -> str:
 
 def _unique(texts) -> str:
     return "; ".join(dict.fromkeys(texts))
+
+
+def _unique_as_evidence(items, words: Callable, st: Style) -> str:
+    """Each item once, as the evidence tells them apart (two entries' actions differ by their record path)."""
+    return "; ".join({words(item, EVIDENCE): words(item, st) for item in items}.values())
 
 
 # --- where a value was read ------------------------------------------------------------------------------------------
@@ -78,9 +97,9 @@ def limit_basis(limit: p.LimitBasis, st: Style = EVIDENCE) -> str:
     if isinstance(limit, p.ReportingLabLimit):
         return "the reporting lab's upper limit of normal"
     if isinstance(limit, p.DefaultUln):
-        return f"default ULN {limit.uln:g} {limit.unit} ({limit.source})"
-    flag = "" if limit.verified else "; UNVERIFIED row, see criteria/tables/creatinine_max_cog.yaml"
-    return f"COG maximum {limit.limit:g} mg/dL for {limit.sex} from {_age(limit.from_months)}{flag}"
+        return f"default ULN {st.qty(f'{limit.uln:g}', limit.unit)} ({limit.source})"
+    flag = "" if limit.verified else "; UNVERIFIED row" + st.path(", see criteria/tables/creatinine_max_cog.yaml")
+    return f"COG maximum {st.qty(f'{limit.limit:g}', 'mg/dL')} for {limit.sex} from {_age(limit.from_months)}{flag}"
 
 
 # --- what a value shows ------------------------------------------------------------------------------------------
@@ -88,15 +107,18 @@ def display(fact: Fact, st: Style = EVIDENCE) -> str | None:
     return None if fact.shown is None else shown(fact.shown, st)
 
 
-def measured(m: p.Measured) -> str:
-    text = f"{fmt(m.value)} {m.unit}"
-    return text if m.canonical is None else f"{text} (= {fmt(m.canonical)} {m.canonical_unit})"
+def measured(m: p.Measured, st: Style = EVIDENCE) -> str:
+    text = st.qty(fmt(m.value), m.unit)
+    if m.canonical is None or m.canonical_unit is None:
+        return text
+    return f"{text} (= {st.qty(fmt(m.canonical), m.canonical_unit)})"
 
 
-def caveat(c: p.DefaultLimitCaveat | p.UnverifiedRowCaveat) -> str:
+def caveat(c: p.DefaultLimitCaveat | p.UnverifiedRowCaveat, st: Style = EVIDENCE) -> str:
     if isinstance(c, p.DefaultLimitCaveat):
-        return f"ULN {c.uln:g} {c.unit} is the project's default, not the reporting lab's: record the lab's range"
-    return (f"the COG limit {c.limit:g} mg/dL from {_age(c.from_months)} is an unverified table row "
+        return (f"ULN {st.qty(f'{c.uln:g}', c.unit)} is the project's default, not the reporting lab's: record "
+                "the lab's range")
+    return (f"the COG limit {st.qty(f'{c.limit:g}', 'mg/dL')} from {_age(c.from_months)} is an unverified table row "
             "(no public copy found): check it against the protocol")
 
 
@@ -113,13 +135,13 @@ def shown(s, st: Style = EVIDENCE) -> str:
     if isinstance(s, p.Years):
         return f"{s.years} years"
     if isinstance(s, p.Measured):
-        return measured(s)
+        return measured(s, st)
     if isinstance(s, p.MultipleOfLimit):
         m = s.measured
-        text = f"{fmt(m.value)} {m.unit} = {s.multiple:.2f} × {fmt(s.limit)} {s.canonical_unit}"
-        return text + (f" ({caveat(s.caveat)})" if s.caveat else "")
+        text = f"{st.qty(fmt(m.value), m.unit)} = {s.multiple:.2f} × {st.qty(fmt(s.limit), s.canonical_unit)}"
+        return text + (f" ({caveat(s.caveat, st)})" if s.caveat else "")
     if isinstance(s, p.DrawnAfterTransfusion):
-        return f"{measured(s.measured)}; {transfusion_note(s, st)}"
+        return f"{measured(s.measured, st)}; {transfusion_note(s, st)}"
     if isinstance(s, RecordedValue):
         inner = s.inner
         if inner.value is None:
@@ -129,34 +151,50 @@ def shown(s, st: Style = EVIDENCE) -> str:
         if s.largest_lesion_mm is not None:
             return f"{s.largest_lesion_mm:g} mm"
         return "avid" if s.avid else "not avid"
-    if isinstance(s, p.TransplantDone):
-        return "yes (most recent)"
-    if isinstance(s, p.HistoryReviewedNone):
-        return "none recorded (history reviewed)"
+    if isinstance(s, (p.TransplantDone, p.PathologyConfirmed)):
+        return f"yes ({basis(s)})"
+    if isinstance(s, (p.HistoryReviewedNone, p.NoEvent)):
+        return f"none recorded ({basis(s)})"
     if isinstance(s, p.DiseaseStatusReading):
-        if s.status == "newly_diagnosed":
-            return "yes (disease status: newly diagnosed)"
-        return f"no (disease status: {s.status})"
-    if isinstance(s, p.PathologyConfirmed):
-        return "yes (pathology confirmed)"
-    if isinstance(s, p.NoEvent):
-        return f"none recorded ({_HISTORY[s.history]} reviewed)"
+        return f"{'yes' if s.status == 'newly_diagnosed' else 'no'} ({basis(s)})"
     if isinstance(s, p.Ongoing):
         return "ongoing on the as-of date (clears only after it stops)"
     if isinstance(s, p.DaysBefore):
         return f"{s.days} days before the as-of date"
     if isinstance(s, e.CountedEntry):
-        label = entry(s.label, st)
-        texts = [entry(x, st) for x in s.reviewed]
-        others = listed([t for t in texts if t != label])
-        # A summed day's entries are its parts, not others beside it.
-        heading = "other entries" if label in texts else "the entries"
-        return f"{label}: {shown(s.inner, st)}" + (f" ({heading}: {others})" if others else "")
+        return counted_entry(s, st)
     if isinstance(s, e.NoEntryCounts):
         return f"no entry counts ({len(s.reviewed)} reviewed: {listed([entry(x, st) for x in s.reviewed])})"
     if isinstance(s, e.ClearingUnknown):
         return f"{entry(s.label, st)}; clearing date unknown: {_unique(doubt(d, st) for d in s.doubts)}"
     raise TypeError(f"no words for {type(s).__name__}")
+
+
+def basis(s) -> str | None:
+    """What a derived yes/no or "none" was read from ("disease status: relapsed", "transplant history reviewed"), if
+    it says."""
+    if isinstance(s, p.DiseaseStatusReading):
+        return "disease status: newly diagnosed" if s.status == "newly_diagnosed" else f"disease status: {s.status}"
+    if isinstance(s, p.PathologyConfirmed):
+        return "pathology confirmed"
+    if isinstance(s, p.TransplantDone):
+        return "most recent"
+    if isinstance(s, p.HistoryReviewedNone):
+        return "history reviewed"
+    if isinstance(s, p.NoEvent):
+        return f"{HISTORY[s.history]} reviewed"
+    return None
+
+
+def counted_entry(s: e.CountedEntry, st: Style = EVIDENCE, reading: bool = True) -> str:
+    """The deciding entry, the window's reading of it (reading=False: left out, the reason says it its own way) and
+    the other entries reviewed."""
+    label = entry(s.label, st)
+    texts = [entry(x, st) for x in s.reviewed]
+    others = listed([t for t in texts if t != label])
+    # A summed day's entries are its parts, not others beside it.
+    heading = "other entries" if label in texts else "the entries"
+    return label + (f": {shown(s.inner, st)}" if reading else "") + (f" ({heading}: {others})" if others else "")
 
 
 def listed(texts: list[str]) -> str:
@@ -241,7 +279,7 @@ def size_problem(size: e.SizeProblem, st: Style = EVIDENCE) -> str:
     if size.problem == "not_recorded":
         return f"{what} not recorded"
     if size.problem == "undated":
-        return f"{what} recorded without the date it was measured (demographics.{what}_date)"
+        return f"{what} recorded without the date it was measured" + st.path(f" (demographics.{what}_date)")
     measured_on = st.day(size.measured) if size.measured else ""
     if size.problem == "after_as_of":
         return f"{what} dated {measured_on}, after the as-of date"
@@ -272,12 +310,12 @@ def doubt(d: e.EntryDoubt, st: Style = EVIDENCE) -> str:
 
 
 def entry_action(a: e.EntrySettle, st: Style = EVIDENCE) -> str:
-    path = entry_path(a.path)
+    path = st.path(entry_path(a.path))
     if isinstance(a, e.RecordGenericName):
-        return f"record the generic name of {a.name} ({path})"
+        return f"record the generic name of {a.name}" + st.path(f" ({path})")
     if isinstance(a, e.AskDoseBelow):
         return (f"ask the investigator whether the {a.name} dose is below {a.threshold:g} mg/kg/day "
-                f"prednisone-equivalent ({path})")
+                "prednisone-equivalent" + st.path(f" ({path})"))
     if isinstance(a, e.RecordRoute):
         return f"record the route of {a.name} ({path}.route: oral, iv, im, sc, inhaled, topical or intrathecal)"
     return f"record the dose and unit of {a.name} ({path}.dose, dose_unit)"
@@ -288,8 +326,40 @@ def missing(fact: Fact, st: Style = EVIDENCE) -> str | None:
     return None if fact.why is None else why(fact.why, st)
 
 
-def why(w: r.Why, st: Style = EVIDENCE) -> str:
+def why(w: r.Why, st: Style = EVIDENCE, labelled: bool = True) -> str:
+    """labelled=False: said after the field's own label, so without it ("not recorded", not "Seizures: not
+    recorded"; a lab's "none recorded on or before ..."). See subject()."""
+    if not labelled:
+        if isinstance(w, r.LabNotRecorded):
+            return f"none recorded on or before {st.day(w.as_of)}"
+        if type(w) in _PREDICATE:
+            return _worded(_PREDICATE, w, st)
     return _worded(_WHY, w, st)
+
+
+def subject(w: r.Why) -> str | None:
+    """The field or lab a reason starts by naming ("Seizures: not recorded"), if it does."""
+    if isinstance(w, r.LabAfterAsOf):
+        return _lab(w.lab)
+    if isinstance(w, (r.NotRecorded, r.NotAssessed, r.AssessmentUndated, r.AssessmentAfterAsOf)):
+        return _description(w.field)
+    return None
+
+
+def _labelled(w, st: Style) -> str:
+    return f"{subject(w)}: {_worded(_PREDICATE, w, st)}"
+
+
+# What the reasons that start by naming their field say of it.
+_PREDICATE: dict[type, Callable] = {
+    r.NotRecorded: lambda w, st: "not recorded",
+    r.NotAssessed: lambda w, st: "investigator has not assessed",
+    r.AssessmentUndated: lambda w, st: f"recorded without the date {_ASSESSED[w.block]}, so its age cannot be judged",
+    r.AssessmentAfterAsOf: lambda w, st: f"dated {st.day(w.assessed)}, after the as-of date {st.day(w.as_of)}",
+    r.LabAfterAsOf: lambda w, st: (
+        f"the result of {st.day(w.first_after)} is left out, dated after the screening date {st.day(w.as_of)}"
+    ),
+}
 
 
 def _worded(table: dict[type, Callable], data, st: Style) -> str:
@@ -305,23 +375,16 @@ def _transfusion_supported(w: r.TransfusionSupported, st: Style) -> str:
 
 
 _WHY: dict[type, Callable] = {
-    r.NotRecorded: lambda w, st: f"{_description(w.field)}: not recorded",
-    r.NotAssessed: lambda w, st: f"{_description(w.field)}: investigator has not assessed",
-    r.AssessmentUndated: lambda w, st: (
-        f"{_description(w.field)}: recorded without the date {_ASSESSED[w.block]}, so its age cannot be judged"
-    ),
-    r.AssessmentAfterAsOf: lambda w, st: (
-        f"{_description(w.field)}: dated {st.day(w.assessed)}, after the as-of date {st.day(w.as_of)}"
-    ),
+    r.NotRecorded: _labelled,
+    r.NotAssessed: _labelled,
+    r.AssessmentUndated: _labelled,
+    r.AssessmentAfterAsOf: _labelled,
+    r.LabAfterAsOf: _labelled,
     r.AssessmentTooOld: lambda w, st: (
         f"too old: {_description(w.field)} was assessed on {st.day(w.assessed)}, {w.age_days} days before "
         f"{st.day(w.as_of)}; this rule set uses assessments up to {w.limit_days} days old"
     ),
     r.LabNotRecorded: lambda w, st: f"no {_lab(w.lab)} recorded on or before {st.day(w.as_of)}",
-    r.LabAfterAsOf: lambda w, st: (
-        f"{_lab(w.lab)}: the result of {st.day(w.first_after)} is left out, dated after the screening date "
-        f"{st.day(w.as_of)}"
-    ),
     r.LabTooOld: lambda w, st: (
         f"too old: the last {_lab(w.lab)} ({st.day(w.drawn)}) is {w.age_days} days before {st.day(w.as_of)}; "
         f"this rule set uses values up to {w.limit_days} days old"
@@ -334,7 +397,7 @@ _WHY: dict[type, Callable] = {
     r.NoUln: lambda w, st: f"no upper limit of normal for {_lab(w.lab)} at this age",
     r.LimitDiffersBySex: lambda w, st: "the age/sex limit differs by sex and the record's sex is " + w.sex,
     r.NoCreatinineLimitUnderOneMonth: lambda w, st: "no age/sex creatinine limit below 1 month of age",
-    r.HistoryNotRecorded: lambda w, st: f"{_HISTORY[w.history]} not recorded",
+    r.HistoryNotRecorded: lambda w, st: f"{HISTORY[w.history]} not recorded",
     r.NoScan: lambda w, st: f"no {_SCANS[w.kind]} dated {st.day(w.earliest)} to {st.day(w.as_of)}",
     r.SameDayTransplants: lambda w, st: (
         f"transplants of different types ({', '.join(w.kinds)}) recorded on the same day, {st.day(w.day)}"
@@ -358,15 +421,16 @@ def settle(s: r.Settle, st: Style = EVIDENCE) -> str:
 
 def _record_lab(s: r.RecordLab, st: Style) -> str:
     spec = LABS[s.lab]
-    units = f" ({', '.join(spec.units)})" if s.units else ""
+    shown = [label for label in dict.fromkeys(st.unit(code) for code in spec.units) if label]
+    units = f" ({', '.join(shown)})" if s.units and shown else ""
     return f"record {spec.description}{units} dated within the last {s.limit_days} days"
 
 
 _SETTLE: dict[type, Callable] = {
-    r.RecordField: lambda s, st: f"record {_description(s.field)} ({s.field.slot})",
+    r.RecordField: lambda s, st: f"record {_description(s.field)}" + st.path(f" ({s.field.slot})"),
     r.RecordAssessment: lambda s, st: (
-        f"record {_description(s.field)} with the date {_ASSESSED[s.block]} ({s.block}.assessed_on), within the "
-        f"last {s.limit_days} days"
+        f"record {_description(s.field)} with the date {_ASSESSED[s.block]}" + st.path(f" ({s.block}.assessed_on)")
+        + f", within the last {s.limit_days} days"
     ),
     r.RecordLab: _record_lab,
     r.RepeatLab: lambda s, st: (
@@ -374,19 +438,21 @@ _SETTLE: dict[type, Callable] = {
         f"{TRANSFUSION_WORDS[s.product]} transfusion)"
     ),
     r.RecordUln: lambda s, st: (
-        f"record the reporting lab's upper limit of normal (reference_high) for {_lab(s.lab)}"
+        "record the reporting lab's upper limit of normal" + st.path(" (reference_high)") + f" for {_lab(s.lab)}"
     ),
     r.RecordSex: lambda s, st: "record the patient's sex",
-    r.RecordHistory: lambda s, st: f"record the {_HISTORY[s.history]} (an empty list if none)",
+    r.RecordHistory: lambda s, st: f"record the {HISTORY[s.history]} (an empty list if none)",
     r.RecordImaging: lambda s, st: "record the recent imaging (MRI/CT, MIBG, FDG-PET)",
     r.RecordScan: lambda s, st: f"record {_SCANS[s.kind]} dated within the last {s.days} days",
     r.ChooseSameDayTransplant: lambda s, st: "record which transplant the patient had on that day",
-    r.RecordDiseaseStatus: lambda s, st: "record the disease status (diagnosis.disease_status)",
+    r.RecordDiseaseStatus: lambda s, st: "record the disease status" + st.path(" (diagnosis.disease_status)"),
     r.RecordFirstOrRecurrence: lambda s, st: (
         "record the disease status as newly diagnosed if the tumour is being treated for the first time and has "
         "not recurred or progressed, else as relapsed or progressive"
     ),
-    r.RecordPathology: lambda s, st: "record whether pathology confirms the diagnosis (diagnosis.pathology_confirmed)",
+    r.RecordPathology: lambda s, st: (
+        "record whether pathology confirms the diagnosis" + st.path(" (diagnosis.pathology_confirmed)")
+    ),
     r.RecordPathologyOnTissue: lambda s, st: "record the pathology result once the diagnosis is confirmed on tissue",
-    r.SettleEntries: lambda s, st: _unique(entry_action(a, st) for a in s.actions),
+    r.SettleEntries: lambda s, st: _unique_as_evidence(s.actions, entry_action, st),
 }
