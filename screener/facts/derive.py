@@ -588,29 +588,33 @@ def _record_step(key: RecordFact) -> Callable[[_Deriver], Fact]:
     """_Deriver.record_field prepared for one field: its getter, its unknown Fact and its block decided once."""
     block, path, info = _field(key)
     get, source = attrgetter(key.name), FieldPath(key.name)
-    absent = _missing(
-        NotAssessed(key) if info.type == "attestation" else NotRecorded(key), RecordField(key)
+    absent = Fact(
+        None, why=NotAssessed(key) if info.type == "attestation" else NotRecorded(key), settle=RecordField(key),
+        shared=True,
     )  # frozen: one Fact serves every record
     dated = block in _DATED_BLOCKS
-    undated: dict = {}  # an undated field's few values (categories, yes/no), each Fact made once
+    # A field's few values (categories, yes/no, grades) with their assessment date, each Fact made once and shared by
+    # every record that has it (the wording layer words a shared Fact once, too). Bounded: dates vary.
+    made: dict = {}
 
     def step(deriver: _Deriver) -> Fact:
         obj = get(deriver.record)
         if obj is None or obj == "not_assessed":
             return absent
+        when = None
         if dated:
-            when = deriver._dated_block(block, key)
-            if isinstance(when, Fact):
-                return when
-        else:
-            fact = undated.get((type(obj), obj))
-            if fact is not None:
-                return fact
-            when = None
+            judged = deriver._dated_block(block, key)
+            if isinstance(judged, Fact):
+                return judged
+            when = judged
+        fact = made.get((type(obj), obj, when))
+        if fact is not None:
+            return fact
         value = (1 if obj else 0) if isinstance(obj, bool) else obj
-        fact = Fact(value, AsRecorded(obj), date=when, source=source)
-        if not dated and len(undated) < 64 and isinstance(obj, (bool, str)):
-            undated[(type(obj), obj)] = fact
+        if len(made) < 256 and isinstance(obj, (bool, str, int)):
+            fact = made[(type(obj), obj, when)] = Fact(value, AsRecorded(obj), date=when, source=source, shared=True)
+        else:
+            fact = Fact(value, AsRecorded(obj), date=when, source=source)
         return fact
 
     return step

@@ -1,6 +1,6 @@
 """A derived fact as data: its value, unit, date, where it was read, what it was derived from, and, when unknown,
 why and what would settle it (facts/reasons.py). The words for all of it are screener/wording's."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as _Date  # the Fact field named `date` hides the type inside the class
 
 from ..model.report import UnknownReason
@@ -34,6 +34,9 @@ class Fact:
     why: Why | None = None  # why the value is None
     settle: Settle | None = None  # what would settle it
     clears_on: _Date | None = None  # for a day window that currently holds: the first day it no longer does
+    # Made once and handed to every record with this value (a field not recorded, a category with its assessment
+    # date): what is made from it (its evidence) can be made once too.
+    shared: bool = field(default=False, compare=False, repr=False)
 
     @property
     def unknown(self) -> UnknownReason | None:

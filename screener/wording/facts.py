@@ -7,6 +7,7 @@ file paths).
 """
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Callable
 
 from ..facts import entries as e
@@ -74,19 +75,36 @@ def _unique_as_evidence(items, words: Callable, st: Style) -> str:
 
 
 # --- where a value was read ------------------------------------------------------------------------------------------
+# display, source and missing index the type's words directly: worded for every fact of every screening, each
+# call layer counted (profiled).
 def source(fact: Fact, st: Style = EVIDENCE) -> str | None:
-    return None if fact.source is None else _source(fact.source, st)
+    src = fact.source
+    return None if src is None else _SOURCE[type(src)](src, st)
+
+
+def evidence(fact: Fact) -> tuple[str | None, str | None, str | None]:
+    """What the report's evidence says of a fact: its reading, where it was read, why it is unknown."""
+    s, src, w = fact.shown, fact.source, fact.why
+    return (
+        None if s is None else _SHOWN[type(s)](s, EVIDENCE),
+        None if src is None else _SOURCE[type(src)](src, EVIDENCE),
+        None if w is None else _WHY[type(w)](w, EVIDENCE),
+    )
 
 
 def _source(src: p.Source, st: Style) -> str:
-    if isinstance(src, p.FieldPath):
-        return src.path + (f" {src.value.isoformat()}" if src.value else "")
-    if isinstance(src, p.ObservationPath):
-        return (f"observations[{src.index}]" + (f" from {src.origin}" if src.origin else "")
-                + (f" test {src.test}" if src.test else ""))
-    if isinstance(src, p.EntryPath):
-        return entry_path(src) + (f" ({src.modality})" if src.modality else "")
-    return f"{_source(src.observation, st)}; limit: {limit_basis(src.limit, st)}"
+    return _worded(_SOURCE, src, st)
+
+
+_SOURCE: dict[type, Callable] = {
+    p.FieldPath: lambda src, st: src.path + (f" {src.value.isoformat()}" if src.value else ""),
+    p.ObservationPath: lambda src, st: (
+        f"observations[{src.index}]" + (f" from {src.origin}" if src.origin else "")
+        + (f" test {src.test}" if src.test else "")
+    ),
+    p.EntryPath: lambda src, st: entry_path(src) + (f" ({src.modality})" if src.modality else ""),
+    p.AgainstLimit: lambda src, st: f"{_source(src.observation, st)}; limit: {limit_basis(src.limit, st)}",
+}
 
 
 def entry_path(path: p.EntryPath) -> str:
@@ -104,7 +122,8 @@ def limit_basis(limit: p.LimitBasis, st: Style = EVIDENCE) -> str:
 
 # --- what a value shows ------------------------------------------------------------------------------------------
 def display(fact: Fact, st: Style = EVIDENCE) -> str | None:
-    return None if fact.shown is None else shown(fact.shown, st)
+    s = fact.shown
+    return None if s is None else _SHOWN[type(s)](s, st)
 
 
 def measured(m: p.Measured, st: Style = EVIDENCE) -> str:
@@ -130,44 +149,26 @@ def transfusion_note(d: p.DrawnAfterTransfusion, st: Style = EVIDENCE) -> str:
 
 
 def shown(s, st: Style = EVIDENCE) -> str:
-    if isinstance(s, p.AsRecorded):
-        return ("yes" if s.value else "no") if isinstance(s.value, bool) else str(s.value)
-    if isinstance(s, p.Years):
-        return f"{s.years} years"
-    if isinstance(s, p.Measured):
-        return measured(s, st)
-    if isinstance(s, p.MultipleOfLimit):
-        m = s.measured
-        text = f"{st.qty(fmt(m.value), m.unit)} = {s.multiple:.2f} × {st.qty(fmt(s.limit), s.canonical_unit)}"
-        return text + (f" ({caveat(s.caveat, st)})" if s.caveat else "")
-    if isinstance(s, p.DrawnAfterTransfusion):
-        return f"{measured(s.measured, st)}; {transfusion_note(s, st)}"
-    if isinstance(s, RecordedValue):
-        inner = s.inner
-        if inner.value is None:
-            return f"no usable value ({missing(inner, st)})"
-        return f"recorded: {display(inner, st)}"
-    if isinstance(s, p.ScanFinding):
-        if s.largest_lesion_mm is not None:
-            return f"{s.largest_lesion_mm:g} mm"
-        return "avid" if s.avid else "not avid"
-    if isinstance(s, (p.TransplantDone, p.PathologyConfirmed)):
-        return f"yes ({basis(s)})"
-    if isinstance(s, (p.HistoryReviewedNone, p.NoEvent)):
-        return f"none recorded ({basis(s)})"
-    if isinstance(s, p.DiseaseStatusReading):
-        return f"{'yes' if s.status == 'newly_diagnosed' else 'no'} ({basis(s)})"
-    if isinstance(s, p.Ongoing):
-        return "ongoing on the as-of date (clears only after it stops)"
-    if isinstance(s, p.DaysBefore):
-        return f"{s.days} days before the as-of date"
-    if isinstance(s, e.CountedEntry):
-        return counted_entry(s, st)
-    if isinstance(s, e.NoEntryCounts):
-        return f"no entry counts ({len(s.reviewed)} reviewed: {listed([entry(x, st) for x in s.reviewed])})"
-    if isinstance(s, e.ClearingUnknown):
-        return f"{entry(s.label, st)}; clearing date unknown: {_unique(doubt(d, st) for d in s.doubts)}"
-    raise TypeError(f"no words for {type(s).__name__}")
+    return _worded(_SHOWN, s, st)
+
+
+def _multiple(s: p.MultipleOfLimit, st: Style) -> str:
+    m = s.measured
+    text = f"{st.qty(fmt(m.value), m.unit)} = {s.multiple:.2f} × {st.qty(fmt(s.limit), s.canonical_unit)}"
+    return text + (f" ({caveat(s.caveat, st)})" if s.caveat else "")
+
+
+def _recorded(s: RecordedValue, st: Style) -> str:
+    inner = s.inner
+    if inner.value is None:
+        return f"no usable value ({missing(inner, st)})"
+    return f"recorded: {display(inner, st)}"
+
+
+def _scan(s: p.ScanFinding, st: Style) -> str:
+    if s.largest_lesion_mm is not None:
+        return f"{s.largest_lesion_mm:g} mm"
+    return "avid" if s.avid else "not avid"
 
 
 def basis(s) -> str | None:
@@ -203,6 +204,7 @@ def listed(texts: list[str]) -> str:
 
 
 # --- medication entries --------------------------------------------------------------------------------------------
+@lru_cache(maxsize=8192)  # the same entries recur from screening to screening (facts/medications.py resolves once)
 def recognition(seen: e.Recognition) -> str:
     """What an entry was recognised as, with its classes: "Decadron → dexamethasone, systemic corticosteroid,
     6.67 × prednisone"."""
@@ -233,6 +235,7 @@ def route(reading: e.RouteReading) -> str:
     return f"{reading.route} (from the dose form in the name; route recorded as {reading.recorded})"
 
 
+@lru_cache(maxsize=8192)  # as plain() was: the same entries are listed in every window and screening of a record
 def entry(label: e.EntryLabel, st: Style = EVIDENCE) -> str:
     if isinstance(label, e.UnrecognisedEntry):
         return f"{label.name}: not recognised ({course(label.course, st)})"
@@ -323,7 +326,8 @@ def entry_action(a: e.EntrySettle, st: Style = EVIDENCE) -> str:
 
 # --- why unknown -----------------------------------------------------------------------------------------------------
 def missing(fact: Fact, st: Style = EVIDENCE) -> str | None:
-    return None if fact.why is None else why(fact.why, st)
+    w = fact.why
+    return None if w is None else _WHY[type(w)](w, st)
 
 
 def why(w: r.Why, st: Style = EVIDENCE, labelled: bool = True) -> str:
@@ -455,4 +459,30 @@ _SETTLE: dict[type, Callable] = {
     ),
     r.RecordPathologyOnTissue: lambda s, st: "record the pathology result once the diagnosis is confirmed on tissue",
     r.SettleEntries: lambda s, st: _unique_as_evidence(s.actions, entry_action, st),
+}
+
+
+# Dispatched on the type (a chain of isinstance tests was a tenth of a screening's wording, profiled).
+_SHOWN: dict[type, Callable] = {
+    p.AsRecorded: lambda s, st: ("yes" if s.value else "no") if isinstance(s.value, bool) else str(s.value),
+    p.Years: lambda s, st: f"{s.years} years",
+    p.Measured: measured,
+    p.MultipleOfLimit: _multiple,
+    p.DrawnAfterTransfusion: lambda s, st: f"{measured(s.measured, st)}; {transfusion_note(s, st)}",
+    RecordedValue: _recorded,
+    p.ScanFinding: _scan,
+    p.TransplantDone: lambda s, st: f"yes ({basis(s)})",
+    p.PathologyConfirmed: lambda s, st: f"yes ({basis(s)})",
+    p.HistoryReviewedNone: lambda s, st: f"none recorded ({basis(s)})",
+    p.NoEvent: lambda s, st: f"none recorded ({basis(s)})",
+    p.DiseaseStatusReading: lambda s, st: f"{'yes' if s.status == 'newly_diagnosed' else 'no'} ({basis(s)})",
+    p.Ongoing: lambda s, st: "ongoing on the as-of date (clears only after it stops)",
+    p.DaysBefore: lambda s, st: f"{s.days} days before the as-of date",
+    e.CountedEntry: lambda s, st: counted_entry(s, st),
+    e.NoEntryCounts: lambda s, st: (
+        f"no entry counts ({len(s.reviewed)} reviewed: {listed([entry(x, st) for x in s.reviewed])})"
+    ),
+    e.ClearingUnknown: lambda s, st: (
+        f"{entry(s.label, st)}; clearing date unknown: {_unique(doubt(d, st) for d in s.doubts)}"
+    ),
 }
