@@ -233,10 +233,6 @@ class Vocabulary:
         """The ingredient whose classes count: a prodrug's active moiety, else the ingredient itself."""
         return self.prodrugs.get(ingredient, ingredient)
 
-    def shown(self, ingredient: str) -> str:
-        active = self.active(ingredient)
-        return ingredient if active == ingredient else f"{ingredient} (prodrug of {active})"
-
 
 def _combination_keys(spellings: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
     """Punctuation-blind keys of a combination in every order, each ingredient by each of its spellings, joined
