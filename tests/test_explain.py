@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from screener.explain import citation, instruction, plain, registry_label, when
-from screener.facts.entries import RecordGenericName
+from screener.facts.entries import RecordDose, RecordGenericName, RecordRoute
 from screener.facts.keys import RecordFact
 from screener.facts.provenance import EntryPath
 from screener.facts.reasons import RecordField, RecordHistory, RecordLab, SettleEntries
@@ -181,6 +181,15 @@ def test_plain_text_helpers():
         instruction(RecordLab("platelets", 14, units=True))
         == "Record Platelet count (/µL, /mm³, ×10³/µL, ×10³/mm³, ×10⁹/L) dated within the last 14 days"
     )
+    # No record-path fragment left for the reader, and one instruction said once (two entries of one name)
+    route = RecordRoute("prednisone", EntryPath("medications", 1))
+    dose = RecordDose("Decadron", EntryPath("medications", 3))
+    assert instruction(SettleEntries((route,))) == (
+        "Record the route of prednisone (oral, iv, im, sc, inhaled, topical or intrathecal)"
+    )
+    assert instruction(SettleEntries((dose,))) == "Record the dose and unit of Decadron"
+    twice = tuple(RecordGenericName("Sat/Sun", EntryPath("medications", i)) for i in (0, 2))
+    assert instruction(SettleEntries(twice)) == "Record the generic name of Sat/Sun"
     inr = instruction(RecordLab("inr", 14, units=True))
     assert inr == "Record INR (prothrombin time) dated within the last 14 days"  # a dimensionless unit is not listed
     assert citation("NCT06674265", "Exclusion Criteria 1") == "NCT06674265, Exclusion Criteria 1"

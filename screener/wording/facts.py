@@ -70,8 +70,9 @@ def _unique(texts) -> str:
 
 
 def _unique_as_evidence(items, words: Callable, st: Style) -> str:
-    """Each item once, as the evidence tells them apart (two entries' actions differ by their record path)."""
-    return "; ".join({words(item, EVIDENCE): words(item, st) for item in items}.values())
+    """Each item once as the style says it: the evidence tells two entries' actions apart by their record path; a
+    reader, who sees no paths, is not told the same thing twice."""
+    return _unique(words(item, st) for item in items)
 
 
 # --- where a value was read ------------------------------------------------------------------------------------------
@@ -320,8 +321,9 @@ def entry_action(a: e.EntrySettle, st: Style = EVIDENCE) -> str:
         return (f"ask the investigator whether the {a.name} dose is below {a.threshold:g} mg/kg/day "
                 "prednisone-equivalent" + st.path(f" ({path})"))
     if isinstance(a, e.RecordRoute):
-        return f"record the route of {a.name} ({path}.route: oral, iv, im, sc, inhaled, topical or intrathecal)"
-    return f"record the dose and unit of {a.name} ({path}.dose, dose_unit)"
+        field = f"{path}.route: " if st.paths else ""
+        return f"record the route of {a.name} ({field}oral, iv, im, sc, inhaled, topical or intrathecal)"
+    return f"record the dose and unit of {a.name}" + st.path(f" ({path}.dose, dose_unit)")
 
 
 # --- why unknown -----------------------------------------------------------------------------------------------------
