@@ -19,7 +19,6 @@ from .facts.fact import Fact, RecordedValue
 from .facts.keys import (
     AnyFactKey,
     DaysSinceFact,
-    DerivedFact,
     LabFact,
     LabMultipleFact,
     RecordedFact,
@@ -277,20 +276,20 @@ def _boolean_words(key, leaves):
     description = info_for(key).description
     name = key.name
     yes, no, _ = _BOOLEANS.get(name, (_upper_first(description) + ": yes", _upper_first(description) + ": no", ""))
-    transplants = isinstance(key, DerivedFact) and name.startswith("history.")
-    derived = isinstance(key, DerivedFact) and not transplants
 
     def words(fact: Fact) -> str:
         if fact.value is None:
             return f"{_upper_first(description)}: {_why(fact, description)}"
         text = yes if fact.value == 1 else no
-        basis = fact_words.basis(fact.shown) if derived and fact.shown is not None else None
-        if basis:
-            text += f" ({basis})"  # what it was derived from: "(disease status: relapsed)"
-        if transplants and fact.value == 1:
+        shown = fact.shown
+        # What it was derived from, as the derivation says (its data, not the fact's name).
+        if isinstance(shown, provenance.TransplantDone):
             return f"{text}, most recent {when(fact.date)}"
-        if transplants:
+        if isinstance(shown, provenance.HistoryReviewedNone):
             return f"{text} (transplant history reviewed)"
+        basis = fact_words.basis(shown) if shown is not None else None
+        if basis:
+            text += f" ({basis})"  # "(disease status: relapsed)"
         return text + _dated(fact)
 
     return words
