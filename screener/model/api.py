@@ -1,6 +1,7 @@
 """Shapes the JSON API returns beyond the report itself: trial listings, the field catalogue, problems."""
 
 from ._base import StrictModel
+from .fields import FieldType
 from .report import CriterionInfo, Report
 
 
@@ -43,7 +44,8 @@ class TrialDetail(StrictModel):
 
 class FieldView(StrictModel):
     name: str
-    type: str
+    type: FieldType
+    label: str  # what a report calls it
     description: str
     unit: str | None
     accepted_units: list[str]

@@ -126,6 +126,7 @@ def fields():
         FieldView(
             name=f.name,
             type=f.type,
+            label=f.label,
             description=f.description,
             unit=f.unit,
             accepted_units=list(f.accepted_units),
