@@ -382,11 +382,14 @@ def _unknown_fact_words(key, leaves):
 class _Clause:
     """One fact's sentence in one criterion: its wording prepared from the comparisons on it, each with its polarity."""
 
-    __slots__ = ("key", "leaves", "category", "wanted", "refused", "words")
+    __slots__ = ("key", "leaves", "category", "wanted", "refused", "words", "said")
 
     def __init__(self, key, leaves: list[tuple[Leaf, bool]]):
         info = info_for(key)
         self.key, self.leaves = key, tuple(leaves)
+        # The sentence for each shared Fact (one the derivation hands to every record with that value), worded
+        # once: holding the fact keeps its id from being reused.
+        self.said: dict[int, tuple[Fact, str]] = {}
         self.category = info is not None and info.type in ("category", "attestation")
         self.wanted = [leaf.value for leaf, g in leaves if (leaf.op == "eq") == g]
         self.refused = [leaf.value for leaf, g in leaves if (leaf.op == "eq") != g]
@@ -407,6 +410,14 @@ class _Clause:
 
     def __call__(self, fact: Fact) -> str:
         """The sentence with its mark, for this fact's value."""
+        if fact.shared:
+            found = self.said.get(id(fact))
+            if found is None:
+                found = self.said[id(fact)] = (fact, self._sentence(fact))
+            return found[1]
+        return self._sentence(fact)
+
+    def _sentence(self, fact: Fact) -> str:
         if fact.value is None:
             good = None
         else:

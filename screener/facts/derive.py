@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from functools import partial
 from operator import attrgetter
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .. import config
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, LabSpec, lab_of, to_canonical
@@ -635,7 +635,7 @@ _STEPS: dict[AnyFactKey, Callable[[_Deriver], Fact]] = {}
 _PLANS: dict[tuple, tuple] = {}
 
 
-def fact_plan(keys) -> tuple[tuple[AnyFactKey, Callable[[_Deriver], Fact]], ...]:
+def fact_plan(keys: Iterable[AnyFactKey]) -> tuple[tuple[AnyFactKey, Callable[[_Deriver], Fact]], ...]:
     """The prepared derivation of exactly these facts (a compiled rule set's: none it does not use), made once per key
     set; keys are interned, so the tuple hashes by identity."""
     keys = tuple(keys)
@@ -652,7 +652,9 @@ def _prepared(key: AnyFactKey) -> Callable[[_Deriver], Fact]:
     return step
 
 
-def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables: Tables) -> dict[AnyFactKey, Fact]:
+def derive(
+    record: PatientRecord, as_of: date, keys: Iterable[AnyFactKey], lookback: Lookback, tables: Tables
+) -> dict[AnyFactKey, Fact]:
     """The facts named by keys, for this record on the as-of date."""
     deriver = _Deriver(record, as_of, lookback, tables)
     facts = {}

@@ -43,6 +43,9 @@ class RouteReading:
     recorded: str | None = None  # set when the route came from the dose form instead
 
 
+MedicationClass = Literal["systemic_corticosteroid", "cyp3a4_modulator"]
+
+
 # --- why a name was not recognised (facts/drug_names.py) ----------------------------------------------------------
 @dataclass(frozen=True)
 class DoseInstructionOnly:
@@ -162,7 +165,7 @@ class EntryNotRecognised:
     """Whether the entry is in the class is unknown: its name was not recognised."""
 
     why: NotRecognised
-    question: str  # the class asked about: "systemic_corticosteroid" or "cyp3a4_modulator"
+    question: "MedicationClass"  # the class asked about
     course: Course
     code: UnknownReason = "unrecognised"
 

@@ -28,6 +28,7 @@ from .entries import (
     EntryNotRecognised,
     EntrySettle,
     Ingredient,
+    MedicationClass,
     NoEntryCounts,
     NoEquivalence,
     NotCorticosteroid,
@@ -166,10 +167,7 @@ def _first(item: tuple[int, EntryPath]) -> tuple[int, str]:
     return item[0], str(item[1].index)
 
 
-Question = str  # the class a window asks about: "systemic_corticosteroid" or "cyp3a4_modulator"
-
-
-def _recognised_entries(deriver, found: Exposures, question: Question):
+def _recognised_entries(deriver, found: Exposures, question: MedicationClass):
     """Each recognised entry: path, entry, course, active ingredients, what it was recognised as.
 
     The others are doubted in found: whether they are in the class is unknown.

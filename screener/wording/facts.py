@@ -43,8 +43,10 @@ class Style:
 EVIDENCE = Style(day=date.isoformat, unit=str, paths=True)
 READER = Style(day=when, unit=unit_label, paths=False)
 
-HISTORY = {"transfusions": "transfusion history", "transplants": "transplant history",
-            "chemotherapy": "chemotherapy history", "medications": "medication history", "imaging": "imaging history"}
+HISTORY = {
+    "transfusions": "transfusion history", "transplants": "transplant history", "chemotherapy": "chemotherapy history",
+    "medications": "medication history", "imaging": "imaging history",
+}
 _ASSESSED = {"findings": "the findings were assessed", "attestations": "the investigator signed the attestations"}
 _SCANS = {"largest_lesion": "MRI or CT with a lesion measurement", "mibg": "MIBG scan", "fdg_pet": "FDG-PET"}
 _CLASSES = {"systemic_corticosteroid": "a systemic corticosteroid", "cyp3a4_modulator": "a CYP3A4 inhibitor or inducer"}
@@ -67,12 +69,6 @@ def _age(months: int) -> str:
 
 def _unique(texts) -> str:
     return "; ".join(dict.fromkeys(texts))
-
-
-def _unique_as_evidence(items, words: Callable, st: Style) -> str:
-    """Each item once as the style says it: the evidence tells two entries' actions apart by their record path; a
-    reader, who sees no paths, is not told the same thing twice."""
-    return _unique(words(item, st) for item in items)
 
 
 # --- where a value was read ------------------------------------------------------------------------------------------
@@ -460,7 +456,9 @@ _SETTLE: dict[type, Callable] = {
         "record whether pathology confirms the diagnosis" + st.path(" (diagnosis.pathology_confirmed)")
     ),
     r.RecordPathologyOnTissue: lambda s, st: "record the pathology result once the diagnosis is confirmed on tissue",
-    r.SettleEntries: lambda s, st: _unique_as_evidence(s.actions, entry_action, st),
+    # Each once as the style says it: the evidence tells two entries' actions apart by their record path; a reader,
+    # who sees no paths, is not told the same thing twice.
+    r.SettleEntries: lambda s, st: _unique(entry_action(a, st) for a in s.actions),
 }
 
 
