@@ -224,7 +224,7 @@ def _category_words(key, leaves):
     info = info_for(key)
     name = key.name
     if info is not None and info.type == "attestation":
-        attested = _ATTESTATIONS.get(name.split(".", 1)[1], name.split(".", 1)[1].replace("_", " "))
+        attested = info.words.attested or info.description
 
         def attestation(fact: Fact) -> str:
             if fact.value is None:
@@ -492,15 +492,15 @@ def instruction(settle: Settle) -> str:
     """What settles an unknown fact, as an instruction to a coordinator: no record paths, units as written."""
     key = settle.field.name if isinstance(settle, RecordField) else _ACTION_FIELDS.get(type(settle))
     if key is not None:
-        short = key.split(".", 1)[1]
-        if key.startswith("attestations.") and short in _ATTESTATIONS:
-            return f"Ask the investigator to attest whether {_ATTESTATIONS[short]}"
+        info = catalogue()[key]
+        if info.type is FieldType.ATTESTATION and info.words.attested:
+            return f"Ask the investigator to attest whether {info.words.attested}"
         if key in _BOOLEANS:
             return f"Record {_BOOLEANS[key][2]}"
         if key in _CATEGORY_LABELS:
-            categories = [category(c) for c in catalogue()[key].categories]
+            categories = [category(c) for c in info.categories]
             return f"Record {_lower_first(_CATEGORY_LABELS[key])}: {_or(categories)}"
-        return f"Record the {catalogue()[key].description}"
+        return f"Record the {info.description}"
     if isinstance(settle, RecordHistory):
         return f"Record the {fact_words.HISTORY[settle.history]} (or that there were none)"
     return _upper_first(fact_words.settle(settle, READER))
