@@ -88,9 +88,9 @@ def _today() -> date:
 
 def _as_of(value: str | None) -> date | None:
     """--as-of through the same strict parser as the API and the form (strptime took 2026-1-5 and 9999-12-31)."""
-    from .facts.plausibility import as_of_problem
     from .model.dates import parse_date
     from .rules import load_tables
+    from .wording.plausibility import as_of_problem
 
     try:
         day = parse_date(value) if value is not None else None

@@ -5,23 +5,49 @@ auditor views; this module only words it. Each comparison becomes one clause: th
 and date, what the rule needs, and a mark (✔ meets it, ✘ does not, ? not known yet), e.g.
 "Platelets 142 ×10³/µL (= 142,000 /µL) on 18 Nov 2026 — needs at least 50,000 /µL ✔". Nothing the evidence says
 is dropped (values, dates, thresholds, "too old", a default ULN, an unverified table row); record paths, file
-paths and raw category codes are.
+paths and raw category codes are left out.
 """
-import re
-from datetime import date
 from functools import lru_cache
+from typing import Mapping
 
 from . import config
 from .engine.compile import NEGATED_OP, CompiledCriterion, Leaf, Node
+from .facts import provenance
 from .facts.catalogue import catalogue, category_word, category_words, entry_for, info_for
-from .facts.keys import DaysSinceFact, DerivedFact, LabFact, LabMultipleFact, RecordedFact, TransfusionFreeFact
+from .facts.entries import CountedEntry
+from .facts.fact import Fact, RecordedValue
+from .facts.keys import (
+    AnyFactKey,
+    DaysSinceFact,
+    LabFact,
+    LabMultipleFact,
+    RecordedFact,
+    TransfusionFreeFact,
+)
+from .facts.reasons import (
+    LabNotRecorded,
+    NotAssessed,
+    RecordDiseaseStatus,
+    RecordField,
+    RecordHistory,
+    RecordPathology,
+    Settle,
+    Why,
+)
 from .model.fields import FieldType
-from .model.labs import LAB_LABELS, LABS, UNIT_LABELS, unit_label
+from .model.labs import LAB_LABELS, LABS, unit_label
+from .wording import events
+from .wording import facts as fact_words
+from .wording.dates import when
+from .wording.facts import READER
+from .wording.ops import OP_SYMBOLS, OP_WORDS
+from .wording.text import plain, spell_dates
+from .wording.thresholds import after_number
+
+__all__ = ["MEETS", "FAILS", "UNKNOWN", "when", "spell_dates", "plain", "category", "registry_label", "citation",
+           "clause", "reason", "instruction"]
 
 MEETS, FAILS, UNKNOWN = "✔", "✘", "?"
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_OP_SYMBOLS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
-_OP_WORDS = {"lt": "less than", "le": "at most", "gt": "more than", "ge": "at least"}
 
 # Views onto the field catalogue, where each field declares its words once (screener/model/fields.py): category
 # codes in the words a chart uses, each category's label, each yes/no fact's (when true, when false, what to record),
@@ -44,58 +70,23 @@ _NUMBER_LABELS = {
     if f.type is FieldType.NUMBER and f.words.label and not isinstance(f.key, LabFact)
 }
 
-# --- plain text ------------------------------------------------------------------------------------------------
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_UNIT_AFTER_NUMBER = re.compile(
-    r"(?<=\d) (" + "|".join(re.escape(u) for u in sorted(UNIT_LABELS, key=len, reverse=True)) + r")(?=$|[\s),;])"
-)
-_RECORD_PATH = re.compile(
-    r"\s*\((?:demographics|diagnosis|findings|attestations|history|observations)[a-z_.\[\]0-9]*\)"
-    r"|\b(?:observations|history\.[a-z_]+)\[\d+\]\s*(?:from [^;]+? )?(?:test \S+)?"
-    r"|\s*\(reference_high\)"
-)
-_FILE_PATH = re.compile(r"[;,]?\s*see (?:criteria|seeds)/\S+\.(?:yaml|md)|\s*\((?:criteria|seeds)/\S+\.(?:yaml|md)\)")
+# --- a fact's words, as people read them ----------------------------------------------------------------------
+def _shown(fact: Fact) -> str:
+    return fact_words.display(fact, READER) or ""
 
 
-def when(day: date | None) -> str:
-    """A date as people read it whatever their locale's order: 18 Nov 2026."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" if day else ""
+def _missing(fact: Fact) -> str:
+    return fact_words.missing(fact, READER) or ""
 
 
-def spell_dates(text) -> str:
-    """Every ISO date in a text (or a date itself) as people read it; the JSON the text comes from keeps ISO."""
-    if isinstance(text, date):
-        return when(text)
-    return _ISO_DATE.sub(lambda m: when(date(int(m[1]), int(m[2]), int(m[3]))), str(text or ""))
-
-
-_UNIT_CODES = set(UNIT_LABELS) | {code for spec in LABS.values() for code in spec.units}
-
-
-def _unit_list(match: re.Match) -> str:
-    """A parenthesised list of accepted unit codes, as labels, each once."""
-    items = [item.strip() for item in match[1].split(",")]
-    if not all(item in _UNIT_CODES for item in items):
-        return match[0]
-    labels = [label for label in dict.fromkeys(unit_label(item) for item in items) if label]
-    return f" ({', '.join(labels)})" if labels else ""
-
-
-def plain(text: str | None) -> str:
-    """Text from the derivation as people read it: dates spelt out, units as written, no record or file paths."""
-    return _plain(text) if text else ""
-
-
-@lru_cache(maxsize=8192)
-def _plain(text: str) -> str:
-    # Memoised: the same texts (a lab's "none recorded", a threshold, a date) recur from screening to screening,
-    # and each is five regular-expression passes.
-    text = _FILE_PATH.sub("", text)
-    text = _RECORD_PATH.sub("", text)
-    text = re.sub(r" \(([^()]*)\)", _unit_list, text)
-    text = _UNIT_AFTER_NUMBER.sub(lambda m: " " + unit_label(m[1]) if unit_label(m[1]) else "", text)
-    text = spell_dates(text)
-    return re.sub(r"\s{2,}", " ", text).replace(" ;", ";").strip()
+def _why(fact: Fact, description: str | None) -> str:
+    """Why the fact is unknown, said after a label naming the same field: without naming it again."""
+    why: Why | None = fact.why
+    if why is not None and description is not None:
+        subject = fact_words.subject(why)
+        if subject is not None and subject.lower() == description.lower():
+            return fact_words.why(why, READER, labelled=False)
+    return _missing(fact)
 
 
 def _upper_first(text: str) -> str:
@@ -105,11 +96,6 @@ def _upper_first(text: str) -> str:
 def _lower_first(text: str) -> str:
     """Lower-case a label's first letter, unless it starts an acronym (HIV, ALT)."""
     return text if text[1:2].isupper() else text[:1].lower() + text[1:]
-
-
-def _without_label(why: str, description: str) -> str:
-    """'X: not recorded' said after the label X: just 'not recorded'."""
-    return why[len(description) + 2 :] if why.lower().startswith(description.lower() + ": ") else why
 
 
 def category(value) -> str:
@@ -131,14 +117,8 @@ def citation(reference: str, section: str) -> str:
 
 # --- clauses ---------------------------------------------------------------------------------------------------
 # What a clause says that the rule set alone decides (its label, what the rule needs, which clauses a criterion
-# shows) is worded once per compiled criterion (_plan); a screening then only words its values. Profiled: wording
-# every comparison from scratch on every screening, regular expressions included, was half of a screening's time.
-_SCAN = re.compile(r"\((mri|ct)\)$")
-_NAMED_MEDICATION = re.compile(r"history\.medications\[\d+\] (.+?)(?: \((.+)\))?$")
-_MEDICATION_PATH = re.compile(r"history\.medications\[\d+\]")
-_DAYS_BEFORE = re.compile(r": \d+ days? before the as-of date")
-
-
+# shows) is worded once per compiled criterion (_plan); a screening then only words its values, from the facts'
+# data (wording/facts.py).
 def _polarities(tree, good_when_holds: bool, out: dict) -> dict:
     """For each comparison, whether its holding speaks for the patient (an inclusion met, an exclusion avoided)."""
     if isinstance(tree, Leaf):
@@ -153,12 +133,28 @@ def _mark(good: bool | None) -> str:
     return UNKNOWN if good is None else MEETS if good else FAILS
 
 
-def _requirement(leaf: Leaf, good_when_holds: bool) -> str:
-    """What the rule needs of the value, in words, with the threshold as the rule file states it."""
+def _requirement(leaf: Leaf, good_when_holds: bool) -> tuple[str, str, str, str]:
+    """What the rule needs of the value: the operator in words, the threshold as the rule file states it, its
+    number, and what follows the number (its unit, "× ULN")."""
     op = leaf.op if good_when_holds else NEGATED_OP[leaf.op]
-    symbol = _OP_SYMBOLS[leaf.op]
-    stated = leaf.text.split(f" {symbol} ", 1)[1] if f" {symbol} " in leaf.text else str(leaf.value)
-    return f"{_OP_WORDS.get(op, _OP_SYMBOLS[op])} {plain(stated)}"
+    said = leaf.stated
+    if said is None:
+        return OP_WORDS.get(op, OP_SYMBOLS[op]), str(leaf.value), str(leaf.value), ""
+    after = after_number(said, unit_label)
+    return OP_WORDS.get(op, OP_SYMBOLS[op]), said.number + after, said.number, after
+
+
+def _need(leaves) -> str:
+    """" — needs at least 50,000 /µL", or a range: " — needs 1 to 2.5 × ULN"."""
+    needs: dict[str, tuple[str, str, str, str]] = {}
+    for leaf, good in leaves:  # "≥ 70" and "not < 70" read alike
+        words, threshold, number, after = _requirement(leaf, good)
+        needs.setdefault(f"{words} {threshold}", (words, threshold, number, after))
+    parts = list(needs.values())
+    if len(parts) == 2 and parts[0][0] == "at least" and parts[1][0] == "at most":
+        (_, low, low_number, low_unit), (_, high, _, unit) = parts
+        return f" — needs {low_number if unit and low_unit == unit else low} to {high}"
+    return " — needs " + " and ".join(needs)
 
 
 def _dated(fact) -> str:
@@ -175,31 +171,27 @@ def _number_words(key, leaves):
         label = f"Worst CTCAE v5.0 grade, {base.rsplit('.', 1)[1]}"
     else:
         label = _NUMBER_LABELS.get(base, _upper_first(info.description) if info else leaves[0][0].text)
-    none_recorded = f"no {LABS[lab].description} recorded" if lab in LABS else None
+    is_lab = lab in LABS
     # "Worst CTCAE v5.0 grade, renal: 0", not "… renal 0"
-    labelled = label if lab in LABS or base == "age_years" else label + ":"
-    needs = list(dict.fromkeys(_requirement(leaf, good) for leaf, good in leaves))  # "≥ 70" and "not < 70" read alike
-    if len(needs) == 2 and needs[0].startswith("at least ") and needs[1].startswith("at most "):
-        low, high = needs[0].removeprefix("at least "), needs[1].removeprefix("at most ")
-        unit = high.split(" ", 1)[1] if " " in high else ""
-        need = f" — needs {low.removesuffix(' ' + unit) if unit else low} to {high}"
-    else:
-        need = " — needs " + " and ".join(needs)
+    labelled = label if is_lab or base == "age_years" else label + ":"
+    need = _need(leaves)
     multiple = isinstance(key, LabMultipleFact)
+    description = info.description if info else None
 
-    def words(fact, evidence: dict) -> str:
+    def words(fact: Fact) -> str:
         if fact.value is None:
-            shown = f" {plain(fact.display)}" + _dated(fact) if fact.display else ""
-            why = _without_label(plain(fact.missing), info.description) if info else plain(fact.missing)
-            if none_recorded:
-                why = why.replace(none_recorded, "none recorded")
+            shown = f" {_shown(fact)}" + _dated(fact) if fact.shown else ""
+            if is_lab and isinstance(fact.why, LabNotRecorded):
+                why = fact_words.why(fact.why, READER, labelled=False)  # "Platelets: none recorded on or before …"
+            else:
+                why = _why(fact, description)
             return f"{label}{shown}: {why}"
-        value = plain(fact.display)
-        source = evidence.get("source")
-        if multiple and source and "limit: " in source:
-            value += f" (limit: {plain(source.split('limit: ', 1)[1])})"
-        scan = _SCAN.search(source or "")
-        dated = f" ({scan[1].upper()}, {when(fact.date)})" if scan else _dated(fact)
+        value = _shown(fact)
+        source = fact.source
+        if multiple and isinstance(source, provenance.AgainstLimit):
+            value += f" (limit: {fact_words.limit_basis(source.limit, READER)})"
+        scan = source.modality if isinstance(source, provenance.EntryPath) else None
+        dated = f" ({scan.upper()}, {when(fact.date)})" if scan in ("mri", "ct") else _dated(fact)
         return f"{labelled} {value}{dated}{need}"
 
     return words
@@ -209,18 +201,20 @@ def _boolean_words(key, leaves):
     description = info_for(key).description
     name = key.name
     yes, no, _ = _BOOLEANS.get(name, (_upper_first(description) + ": yes", _upper_first(description) + ": no", ""))
-    transplants = isinstance(key, DerivedFact) and name.startswith("history.")
 
-    def words(fact, evidence: dict) -> str:
+    def words(fact: Fact) -> str:
         if fact.value is None:
-            return f"{_upper_first(description)}: {_without_label(plain(fact.missing), description)}"
+            return f"{_upper_first(description)}: {_why(fact, description)}"
         text = yes if fact.value == 1 else no
-        if isinstance(key, DerivedFact) and not transplants and " (" in (fact.display or ""):
-            text += " (" + fact.display.split(" (", 1)[1]  # what it was derived from: "(disease status: relapsed)"
-        if transplants and fact.value == 1:
+        shown = fact.shown
+        # What it was derived from, as the derivation says (its data, not the fact's name).
+        if isinstance(shown, provenance.TransplantDone):
             return f"{text}, most recent {when(fact.date)}"
-        if transplants:
+        if isinstance(shown, provenance.HistoryReviewedNone):
             return f"{text} (transplant history reviewed)"
+        basis = fact_words.basis(shown) if shown is not None else None
+        if basis:
+            text += f" ({basis})"  # "(disease status: relapsed)"
         return text + _dated(fact)
 
     return words
@@ -230,12 +224,12 @@ def _category_words(key, leaves):
     info = info_for(key)
     name = key.name
     if info is not None and info.type == "attestation":
-        attested = _ATTESTATIONS.get(name.split(".", 1)[1], name.split(".", 1)[1].replace("_", " "))
+        attested = info.words.attested or info.description
 
-        def attestation(fact, evidence: dict) -> str:
+        def attestation(fact: Fact) -> str:
             if fact.value is None:
                 return f"Investigator has not yet attested that {attested}" + (
-                    f" ({plain(fact.missing)})" if "not assessed" not in (fact.missing or "") else ""
+                    f" ({_missing(fact)})" if not isinstance(fact.why, NotAssessed) else ""
                 )
             return (
                 f"Investigator attests{_dated(fact)} that {attested}"
@@ -249,10 +243,11 @@ def _category_words(key, leaves):
     refused = [leaf.value for leaf, good in leaves if (leaf.op == "eq") != good]
     needs = " — needs " + _or([category(v) for v in wanted]) if wanted else ""
     excluded = " — excluded if " + _or([category(v) for v in refused]) if refused else ""
+    description = info.description if info else name
 
-    def words(fact, evidence: dict) -> str:
+    def words(fact: Fact) -> str:
         if fact.value is None:
-            return f"{label}: {_without_label(plain(fact.missing), info.description if info else name)}"
+            return f"{label}: {_why(fact, description)}"
         text = f"{label}: {category(fact.value)}" + _dated(fact)
         if wanted and not (len(wanted) == 1 and fact.value == wanted[0]):
             text += needs
@@ -266,8 +261,14 @@ def _or(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
+def _days(fact: Fact) -> int:
+    if not isinstance(fact.value, (int, float)):
+        raise TypeError("a day count that is not a number")
+    return int(fact.value)
+
+
 def _days_words(key: DaysSinceFact, leaves):
-    event = key.event.noun()
+    event = events.noun(key.event)
     (first, first_good), single = leaves[0], len(leaves) == 1
     # An exclusion window ("within the last N days"): the sentence a coordinator says.
     exclusion_window = single and first.op == "lt" and not first_good
@@ -285,50 +286,51 @@ def _days_words(key: DaysSinceFact, leaves):
     # A window that must hold (an inclusion: "transplant within the last 8 days") closes; one that must not, clears.
     closing = "the window closes" if first_good and first.op == "lt" else "clears"
 
-    def words(fact, evidence: dict) -> str:
-        source = evidence.get("source") or ""
-        named = _NAMED_MEDICATION.match(source)
-        what = named[1] if named else event
-        detail = f" ({named[2]})" if named and named[2] else ""
-        recognised = evidence.get("value") if _MEDICATION_PATH.fullmatch(source) else None
+    def words(fact: Fact) -> str:
+        source, shown = fact.source, fact.shown
+        # A medication entry (or summed entries) decides: the vocabulary says what it was recognised as, its dose,
+        # route and dates.
+        entry = shown if isinstance(source, provenance.EntryPath) and source.history == "medications" else None
         counted = fact.value not in (None, 0, config.NEVER_DAYS)
-        if recognised and counted and single:
-            # The medication vocabulary already says what the entry was recognised as, its dose, route and dates.
-            entry = _DAYS_BEFORE.sub("", plain(recognised))
-            window, days = first.value, int(fact.value)
+        if entry is not None and counted and single:
+            said = (
+                fact_words.counted_entry(entry, READER, reading=False)
+                if isinstance(entry, CountedEntry)
+                else _shown(fact)
+            )
+            window, days = first.value, _days(fact)
             clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on and days < window else ""
-            return (f"{_upper_first(entry)} — last taken {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
+            return (f"{_upper_first(said)} — last taken {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
                     f"(needs {window:g} days without{clears})")
         if exclusion_window and counted:
-            window, days = first.value, int(fact.value)
+            window, days = first.value, _days(fact)
             if days >= window:
-                return f"No {what}{detail} since {when(fact.date)} ({days} days; needs {window:g})"
+                return f"No {event} since {when(fact.date)} ({days} days; needs {window:g})"
             clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on else ""
             return (
-                f"{_upper_first(what)}{detail} on {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
+                f"{_upper_first(event)} on {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
                 f"(needs {window:g} days without{clears})"
             )
         if fact.value is None:
-            return f"{_upper_first(event)}: {plain(fact.missing)}"
+            return f"{_upper_first(event)}: {_missing(fact)}"
         if fact.value == config.NEVER_DAYS:
-            reviewed = plain(fact.display)
             good = all(leaf.holds(fact.value) == g for leaf, g in leaves)
             # "none recorded (… reviewed)" folds into the sentence; any other reading (the medication vocabulary's
-            # "no entry counts (2 reviewed: …)") follows it whole, so its parentheses stay balanced.
+            # "no entry counts (2 reviewed: …)") follows it whole.
             text = (
-                f"No {event} recorded ({reviewed.removeprefix('none recorded (').removesuffix(')')})"
-                if reviewed.startswith("none recorded (")
-                else f"No {event}: {reviewed}"
+                f"No {event} recorded ({fact_words.basis(shown)})"
+                if isinstance(shown, provenance.NoEvent)
+                else f"No {event}: {_shown(fact)}"
             )
             return text + ("" if good else f" — {need}")
         if fact.value == 0:
-            if recognised:
+            if entry is not None:
                 # The entry (or the entries whose daily doses add up) and the day's sum: why it counts.
-                return f"{_upper_first(plain(recognised))} — {need}"
-            return f"{_upper_first(what)}{detail}: ongoing (clears only after it stops) — {need}"
-        days = int(fact.value)
+                return f"{_upper_first(_shown(fact))} — {need}"
+            return f"{_upper_first(event)}: ongoing (clears only after it stops) — {need}"
+        days = _days(fact)
         clears = f"; {closing} on {when(fact.clears_on)}" if fact.clears_on else ""
-        return f"Last {what}{detail} {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago ({need}{clears})"
+        return f"Last {event} {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago ({need}{clears})"
 
     return words
 
@@ -341,34 +343,38 @@ def _transfusion_free_words(key: TransfusionFreeFact, leaves):
     """Whether a count was drawn late enough after a transfusion to be the patient's own."""
     name = _lab_name(key.lab)
 
-    def words(fact, evidence: dict) -> str:
+    def words(fact: Fact) -> str:
         if fact.value is None:
-            return f"{name}: {plain(fact.missing)}"
-        note = plain(fact.display.rsplit("; ", 1)[-1]) if fact.display and "; " in fact.display else ""
+            return f"{name}: {_missing(fact)}"
+        drawn = fact.shown
+        note = fact_words.transfusion_note(drawn, READER) if isinstance(drawn, provenance.DrawnAfterTransfusion) else ""
         return f"{name} of {when(fact.date)}: {note} — must be drawn at least {key.days} days after a transfusion"
 
     return words
 
 
 def _recorded_words(key: RecordedFact, leaves):
-    inner = key.of
-    name = _lab_name(inner.lab) if isinstance(inner, LabFact) else _upper_first(entry_for(inner).description)
+    inner_key = key.of
+    if isinstance(inner_key, LabFact):
+        name = _lab_name(inner_key.lab)
+    else:
+        name = _upper_first(entry_for(inner_key).description)
 
-    def words(fact, evidence: dict) -> str:
+    def words(fact: Fact) -> str:
+        recorded = fact.shown
+        inner = recorded.inner if isinstance(recorded, RecordedValue) else None
         if fact.value:
-            return f"{name} recorded: {plain(fact.display.removeprefix('recorded: '))}"
-        return f"{name}: no usable value" + (
-            f" ({plain(fact.display.removeprefix('no usable value (').rstrip(')'))})" if fact.display else ""
-        )
+            return f"{name} recorded: {_shown(inner) if inner else ''}"
+        return f"{name}: no usable value" + (f" ({_missing(inner)})" if inner else "")
 
     return words
 
 
 def _unknown_fact_words(key, leaves):
-    rule = plain(leaves[0][0].text)  # a fact this module does not know yet: the rule's own words and the derivation's
+    rule = leaves[0][0].text  # a fact this module does not know yet: the rule's own words and the derivation's
 
-    def words(fact, evidence: dict) -> str:
-        return f"{rule}: {plain(fact.missing if fact.value is None else fact.display)}"
+    def words(fact: Fact) -> str:
+        return f"{rule}: {_missing(fact) if fact.value is None else _shown(fact)}"
 
     return words
 
@@ -376,11 +382,14 @@ def _unknown_fact_words(key, leaves):
 class _Clause:
     """One fact's sentence in one criterion: its wording prepared from the comparisons on it, each with its polarity."""
 
-    __slots__ = ("key", "leaves", "category", "wanted", "refused", "words")
+    __slots__ = ("key", "leaves", "category", "wanted", "refused", "words", "said")
 
     def __init__(self, key, leaves: list[tuple[Leaf, bool]]):
         info = info_for(key)
         self.key, self.leaves = key, tuple(leaves)
+        # The sentence for each shared Fact (one the derivation hands to every record with that value), worded
+        # once: holding the fact keeps its id from being reused.
+        self.said: dict[int, tuple[Fact, str]] = {}
         self.category = info is not None and info.type in ("category", "attestation")
         self.wanted = [leaf.value for leaf, g in leaves if (leaf.op == "eq") == g]
         self.refused = [leaf.value for leaf, g in leaves if (leaf.op == "eq") != g]
@@ -399,21 +408,29 @@ class _Clause:
         else:
             self.words = _unknown_fact_words(key, leaves)
 
-    def __call__(self, fact, evidence: dict) -> str:
+    def __call__(self, fact: Fact) -> str:
         """The sentence with its mark, for this fact's value."""
+        if fact.shared:
+            found = self.said.get(id(fact))
+            if found is None:
+                found = self.said[id(fact)] = (fact, self._sentence(fact))
+            return found[1]
+        return self._sentence(fact)
+
+    def _sentence(self, fact: Fact) -> str:
         if fact.value is None:
             good = None
         else:
             good = all(leaf.holds(fact.value) == good_when_holds for leaf, good_when_holds in self.leaves)
             if self.category:
                 good = (not self.wanted or fact.value in self.wanted) and fact.value not in self.refused
-        return f"{self.words(fact, evidence)} {_mark(good)}"
+        return f"{self.words(fact)} {_mark(good)}"
 
 
-def clause(key, fact, leaves: list[tuple[Leaf, bool]], evidence: dict) -> str:
+def clause(key, fact: Fact, leaves: list[tuple[Leaf, bool]]) -> str:
     """One fact's sentence with its mark; key: a fact key (facts/keys.py); leaves: the comparisons on it, each with
     its polarity."""
-    return _Clause(key, leaves)(fact, evidence)
+    return _Clause(key, leaves)(fact)
 
 
 def _clauses(criterion: CompiledCriterion) -> tuple[tuple[_Clause, tuple], ...]:
@@ -443,21 +460,15 @@ def _plan(criterion: CompiledCriterion) -> tuple[tuple[_Clause, tuple], ...]:
     return entry[1]
 
 
-def reason(status: str, criterion: CompiledCriterion, evidence: list[dict], facts: dict) -> str:
+def reason(status: str, criterion: CompiledCriterion, facts: Mapping[AnyFactKey, Fact]) -> str:
     """The criterion's reason: one clause per fact it uses (for a fail, the facts that make it fail)."""
-    shown = {e["fact"]: e for e in evidence}
     clauses = []
     for prepared, labs in _plan(criterion):
-        key = prepared.key
-        fact = facts[key]
+        fact = facts[prepared.key]
         # "Drawn late enough after a transfusion?" says nothing when the count itself is missing for the same reason.
-        if (
-            labs
-            and fact.value is None
-            and any(facts[k].value is None and facts[k].missing == fact.missing for k in labs)
-        ):
+        if labs and fact.value is None and any(facts[k].value is None and facts[k].why == fact.why for k in labs):
             continue
-        clauses.append(prepared(fact, shown.get(key.slot, {})))
+        clauses.append(prepared(fact))
     if status == "fail":
         failing = [text for text in clauses if text.endswith(FAILS)]
         return "; ".join(failing or clauses)
@@ -469,21 +480,27 @@ def reason(status: str, criterion: CompiledCriterion, evidence: list[dict], fact
 
 
 # --- what to record ------------------------------------------------------------------------------------------------
+# The fields some actions are about, for the same instruction as recording that field.
+_ACTION_FIELDS: dict[type, str] = {
+    RecordDiseaseStatus: "diagnosis.disease_status",
+    RecordPathology: "diagnosis.pathology_confirmed",
+}
+
+
 @lru_cache(maxsize=4096)
-def instruction(settle: str) -> str:
-    """A 'settle' text from the derivation as an instruction to a coordinator: no record paths, units as written."""
-    match = re.fullmatch(r"record (.+) \(((?:[a-z0-9_]+\.)+[a-z0-9_]+)\)", settle)
-    if match:
-        key = match[2]
-        if key.startswith("attestations.") and key.split(".", 1)[1] in _ATTESTATIONS:
-            return f"Ask the investigator to attest whether {_ATTESTATIONS[key.split('.', 1)[1]]}"
+def instruction(settle: Settle) -> str:
+    """What settles an unknown fact, as an instruction to a coordinator: no record paths, units as written."""
+    key = settle.field.name if isinstance(settle, RecordField) else _ACTION_FIELDS.get(type(settle))
+    if key is not None:
+        info = catalogue()[key]
+        if info.type is FieldType.ATTESTATION and info.words.attested:
+            return f"Ask the investigator to attest whether {info.words.attested}"
         if key in _BOOLEANS:
             return f"Record {_BOOLEANS[key][2]}"
         if key in _CATEGORY_LABELS:
-            categories = [category(c) for c in catalogue()[key].categories]
+            categories = [category(c) for c in info.categories]
             return f"Record {_lower_first(_CATEGORY_LABELS[key])}: {_or(categories)}"
-        return f"Record the {match[1]}"
-    text = plain(re.sub(r"\bhistory\.medications\[\d+\] ", "", settle)).replace(
-        "(an empty list if none)", "(or that there were none)"
-    )
-    return _upper_first(text)
+        return f"Record the {info.description}"
+    if isinstance(settle, RecordHistory):
+        return f"Record the {fact_words.HISTORY[settle.history]} (or that there were none)"
+    return _upper_first(fact_words.settle(settle, READER))

@@ -9,10 +9,10 @@ from . import config, explain
 from .candidates import candidate_by_verdict, order, rank
 from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
-from .facts.derive import Fact, derive
+from .facts.derive import derive
 from .facts.drug_names import vocabulary
+from .facts.fact import Fact
 from .facts.keys import AnyFactKey
-from .facts.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
 from .model.dates import parse_date, today
 from .model.errors import FieldError, InvalidRecord, ScreenerError, field_errors, render_path, validation_message
 from .model.json_text import load_json
@@ -23,6 +23,8 @@ from .model.trusted import trusted
 from .model.validate import validate_data
 from .model.verdict import Status, Verdict
 from .rules import load_rule_sets, load_tables
+from .wording import facts as words
+from .wording.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
 
 
 class UnknownTrial(KeyError, ScreenerError):
@@ -213,17 +215,43 @@ def screen_all(record: PatientRecord, as_of: date | None = None, engine: str | N
     return sorted(reports, key=rank)
 
 
-def _evidence(leaves: tuple[Leaf, ...], facts: dict[AnyFactKey, Fact]) -> list[dict]:
+def _evidence(leaves: tuple[Leaf, ...], facts: dict[AnyFactKey, Fact], said: dict[AnyFactKey, tuple]) -> list[Evidence]:
+    """Each comparison's evidence; said: each fact's words, worded once per screening (several criteria and
+    comparisons read one fact).
+
+    An Evidence is frozen: one on a shared Fact (the derivation hands one Fact to every record with that value, a
+    field not recorded, a category with its assessment date) is made once per comparison and shared by those
+    records' reports, as the strings the derivation once wrote were. The memo holds the leaf and the fact, so
+    neither id can be reused while it is there.
+    """
     evidence = []
     for leaf in leaves:
-        fact = facts[leaf.fact]
-        name = leaf.fact.slot
+        key = leaf.fact
+        fact = facts[key]
+        if fact.shared:
+            found = _EVIDENCE.get((id(leaf), id(fact)))
+            if found is not None:
+                evidence.append(found[2])
+                continue
+        worded = said.get(key)
+        if worded is None:
+            worded = said[key] = (*words.evidence(fact), fact.unknown)
+        name = key.slot
         value = fact.value
-        evidence.append({"fact": name, "label": name, "test": leaf.text, "value": fact.display,
-                         "unit": fact.unit, "date": fact.date, "source": fact.source,
-                         "holds": None if value is None else leaf.holds(value), "missing": fact.missing,
-                         "unknown": fact.unknown})
+        made = trusted(Evidence, {"fact": name, "label": name, "test": leaf.text, "value": worded[0],
+                                  "unit": fact.unit, "date": fact.date, "source": worded[1],
+                                  "holds": None if value is None else leaf.holds(value), "missing": worded[2],
+                                  "unknown": worded[3]})
+        if fact.shared:
+            if len(_EVIDENCE) >= _EVIDENCE_MEMO:
+                _EVIDENCE.clear()
+            _EVIDENCE[(id(leaf), id(fact))] = (leaf, fact, made)
+        evidence.append(made)
     return evidence
+
+
+_EVIDENCE_MEMO = 8192
+_EVIDENCE: dict[tuple[int, int], tuple[Leaf, Fact, Evidence]] = {}
 
 
 class _Parts:
@@ -451,19 +479,20 @@ def build_report(
     still; model.trusted builds the same instances in ~55 µs (tests/test_report_trusted.py holds them to the schema).
     """
     parts = _parts(rule_set)
+    said: dict[AnyFactKey, tuple] = {}
     results: list[dict[str, Any]] = []
     for criterion, fixed, leaves in parts.criteria:
         status = statuses[criterion.id]
-        evidence = _evidence(leaves, facts)
+        evidence = _evidence(leaves, facts, said)
         cleared = clearing.get(criterion.id)
         # An unknown criterion says what settles it; so does a fail that waiting turns into an unknown, at once:
         # during a transfusion window, the day to repeat the count is known now.
         settle = (
             list(
                 dict.fromkeys(
-                    explain.instruction(facts[leaf.fact].settle)
+                    explain.instruction(settle)
                     for leaf in leaves
-                    if facts[leaf.fact].value is None and facts[leaf.fact].settle
+                    if facts[leaf.fact].value is None and (settle := facts[leaf.fact].settle) is not None
                 )
             )
             if status == Status.UNKNOWN or (cleared and not cleared.passes)
@@ -473,8 +502,8 @@ def build_report(
             {
                 **fixed,
                 "status": status,
-                "reason": explain.reason(status, criterion, evidence, facts),
-                "evidence": [trusted(Evidence, e) for e in evidence],
+                "reason": explain.reason(status, criterion, facts),
+                "evidence": evidence,
                 "to_settle": settle,
                 "eligible_from": cleared.day if cleared and cleared.passes else None,
             }

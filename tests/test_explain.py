@@ -7,6 +7,10 @@ from datetime import date
 import pytest
 
 from screener.explain import citation, instruction, plain, registry_label, when
+from screener.facts.entries import RecordDose, RecordGenericName, RecordRoute
+from screener.facts.keys import RecordFact
+from screener.facts.provenance import EntryPath
+from screener.facts.reasons import RecordField, RecordHistory, RecordLab, SettleEntries
 from screener.model.labs import LABS, unit_choices, unit_label
 from screener.screening import parse_record, screen, screen_all
 
@@ -167,11 +171,27 @@ def test_plain_text_helpers():
         plain("COG maximum 1.4 mg/dL; UNVERIFIED row, see criteria/tables/creatinine_max_cog.yaml")
         == "COG maximum 1.4 mg/dL; UNVERIFIED row"
     )
-    assert instruction("record MYCN amplified (diagnosis.mycn_amplified)") == "Record whether MYCN is amplified"
+    assert instruction(RecordField(RecordFact("diagnosis.mycn_amplified"))) == "Record whether MYCN is amplified"
     assert (
-        instruction("record the dose and unit for history.medications[2] dexamethasone")
-        == "Record the dose and unit for dexamethasone"
+        instruction(SettleEntries((RecordGenericName("Zorbexal", EntryPath("medications", 2)),)))
+        == "Record the generic name of Zorbexal"
     )
+    assert instruction(RecordHistory("transfusions")) == "Record the transfusion history (or that there were none)"
+    assert (
+        instruction(RecordLab("platelets", 14, units=True))
+        == "Record Platelet count (/µL, /mm³, ×10³/µL, ×10³/mm³, ×10⁹/L) dated within the last 14 days"
+    )
+    # No record-path fragment left for the reader, and one instruction said once (two entries of one name)
+    route = RecordRoute("prednisone", EntryPath("medications", 1))
+    dose = RecordDose("Decadron", EntryPath("medications", 3))
+    assert instruction(SettleEntries((route,))) == (
+        "Record the route of prednisone (oral, iv, im, sc, inhaled, topical or intrathecal)"
+    )
+    assert instruction(SettleEntries((dose,))) == "Record the dose and unit of Decadron"
+    twice = tuple(RecordGenericName("Sat/Sun", EntryPath("medications", i)) for i in (0, 2))
+    assert instruction(SettleEntries(twice)) == "Record the generic name of Sat/Sun"
+    inr = instruction(RecordLab("inr", 14, units=True))
+    assert inr == "Record INR (prothrombin time) dated within the last 14 days"  # a dimensionless unit is not listed
     assert citation("NCT06674265", "Exclusion Criteria 1") == "NCT06674265, Exclusion Criteria 1"
 
 

@@ -10,6 +10,7 @@ from screener.facts.keys import DaysSinceFact, Event, FactKey, LabFact, LabMulti
 from screener.model.ruleset import Lookback
 from screener.rules import load_tables
 from screener.screening import parse_record
+from screener.wording.facts import settle, source
 
 LOOKBACK = Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="test")
 AS_OF = date(2026, 11, 22)
@@ -61,7 +62,7 @@ def test_creatinine_limit_by_age_and_sex(eligible_json, birth, sex, creatinine, 
 
 def test_unverified_creatinine_row_is_flagged(eligible_json):
     eligible_json["demographics"].update(birth_date="2012-01-01", sex="male")
-    assert "UNVERIFIED" in fact(eligible_json, LabMultipleFact("creatinine", "creatinine_max_for_age_sex")).source
+    assert "UNVERIFIED" in source(fact(eligible_json, LabMultipleFact("creatinine", "creatinine_max_for_age_sex")))
 
 
 def test_creatinine_limit_needs_sex_only_where_rows_differ(eligible_json):
@@ -76,13 +77,13 @@ def test_bilirubin_uln_prefers_the_labs_own_range(eligible_json):
     del eligible_json["observations"][3]["reference_high"]
     result = fact(eligible_json, LabMultipleFact("bilirubin", "uln"))
     assert result.value == pytest.approx(0.6 / 1.2)
-    assert "default ULN 1.2 mg/dL" in result.source
+    assert "default ULN 1.2 mg/dL" in source(result)
 
 
 def test_lab_without_default_uln_is_unknown_without_the_labs_range(eligible_json):
     eligible_json["observations"].append({"test": "1920-8", "value": 40, "unit": "U/L", "date": "2026-11-21"})
     result = fact(eligible_json, LabMultipleFact("ast", "uln"))
-    assert result.value is None and "reference_high" in result.settle
+    assert result.value is None and "reference_high" in settle(result.settle)
 
 
 def test_latest_value_wins_and_future_values_are_ignored(eligible_json):

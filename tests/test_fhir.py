@@ -8,6 +8,7 @@ import pytest
 
 from screener.fhir import record_from_bundle
 from screener.screening import InvalidRecord
+from screener.wording.facts import source
 
 from .helpers import trial_ids
 
@@ -69,7 +70,7 @@ def test_several_values_of_one_test_in_different_units_latest_wins():
         Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="t"),
         load_tables(),
     )[LabFact("platelets")]
-    assert fact.value == 150_000 and fact.date == date(2026, 11, 20) and "o2" in fact.source
+    assert fact.value == 150_000 and fact.date == date(2026, 11, 20) and "o2" in source(fact)
     assert len(imported.used) == 4
 
 

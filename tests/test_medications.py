@@ -9,6 +9,7 @@ from screener.facts.keys import DaysSinceFact, Event
 from screener.model.ruleset import Lookback
 from screener.rules import load_tables
 from screener.screening import parse_record, screen
+from screener.wording.facts import display, entry, missing, settle
 
 LOOKBACK = Lookback(labs_days=14, imaging_days=42, findings_days=14, attestations_days=14, rationale="test")
 AS_OF = date(2026, 11, 22)
@@ -25,15 +26,15 @@ def test_unrecognised_name_in_the_window_is_unknown_and_named(eligible_json):
     got = facts(eligible_json, {"name": "Zorbexal", "route": "oral", "start": "2026-11-20"})
     for key in (STEROID, CYP):
         assert got[key].value is None
-        assert got[key].unknown == "unrecognised" and "Zorbexal" in got[key].missing
-        assert "record the generic name of Zorbexal" in got[key].settle
+        assert got[key].unknown == "unrecognised" and "Zorbexal" in missing(got[key])
+        assert "record the generic name of Zorbexal" in settle(got[key].settle)
 
 
 def test_unrecognised_name_outside_the_window_cannot_matter(eligible_json):
     # ended 7 days before the as-of date: the first day outside a 7-day window
     got = facts(eligible_json, {"name": "Zorbexal", "route": "oral", "start": "2026-11-01", "end": "2026-11-15"})
     assert got[STEROID].value >= 1_000_000 and got[CYP].value >= 1_000_000
-    assert "Zorbexal: not recognised (2026-11-01 to 2026-11-15)" in got[CYP].display
+    assert "Zorbexal: not recognised (2026-11-01 to 2026-11-15)" in display(got[CYP])
     got = facts(eligible_json, {"name": "Zorbexal", "route": "oral", "start": "2026-11-01", "end": "2026-11-16"})
     assert got[STEROID].value is None and got[CYP].value is None
 
@@ -41,8 +42,8 @@ def test_unrecognised_name_outside_the_window_cannot_matter(eligible_json):
 def test_every_unrecognised_entry_is_named(eligible_json):
     got = facts(eligible_json, {"name": "Zorbexal", "route": "oral", "start": "2026-11-20"},
                 {"name": "Quintrabex", "route": "iv", "start": "2026-11-21"})
-    assert "Zorbexal" in got[CYP].missing and "Quintrabex" in got[CYP].missing
-    assert "Zorbexal" in got[CYP].settle and "Quintrabex" in got[CYP].settle
+    assert "Zorbexal" in missing(got[CYP]) and "Quintrabex" in missing(got[CYP])
+    assert "Zorbexal" in settle(got[CYP].settle) and "Quintrabex" in settle(got[CYP].settle)
 
 
 @pytest.mark.parametrize("route", ["other", "unknown"])
@@ -52,7 +53,8 @@ def test_steroid_route_that_cannot_be_classified_is_unknown(eligible_json, route
         {"name": "prednisone", "route": route, "dose": 1, "dose_unit": "mg/kg/day", "start": "2026-11-20"},
     )
     assert got[STEROID].value is None and got[STEROID].unknown == "unclassifiable"
-    assert f"recorded as {route}" in got[STEROID].missing and "record the route of prednisone" in got[STEROID].settle
+    assert f"recorded as {route}" in missing(got[STEROID])
+    assert "record the route of prednisone" in settle(got[STEROID].settle)
 
 
 @pytest.mark.parametrize("route", ["inhaled", "topical", "intrathecal"])
@@ -62,7 +64,7 @@ def test_non_systemic_routes_do_not_count(eligible_json, route):
         {"name": "dexamethasone", "route": route, "dose": 1, "dose_unit": "mg/kg/day", "start": "2026-11-20"},
     )
     assert got[STEROID].value >= 1_000_000
-    assert f"{route}: not systemic" in got[STEROID].display
+    assert f"{route}: not systemic" in display(got[STEROID])
 
 
 @pytest.mark.parametrize("route", ["oral", "iv", "im", "sc"])
@@ -86,7 +88,7 @@ def test_steroid_display_names_drug_dose_equivalent_route_and_dates(eligible_jso
             "end": "2026-11-16",
         },
     )
-    shown = got[STEROID].display
+    shown = display(got[STEROID])
     for part in (
         "Dexamethasone → dexamethasone",
         "systemic corticosteroid, 6.67 × prednisone",
@@ -104,7 +106,7 @@ def test_ongoing_course_says_so(eligible_json):
         eligible_json,
         {"name": "prednisone", "route": "oral", "dose": 12.25, "dose_unit": "mg/day", "start": "2026-11-01"},
     )
-    shown = got[STEROID].display
+    shown = display(got[STEROID])
     assert got[STEROID].value == 0
     assert (
         "from 2026-11-01, no end date (ongoing)" in shown
@@ -119,7 +121,7 @@ def test_below_threshold_course_is_shown_with_its_equivalent(eligible_json):
         {"name": "prednisone", "route": "oral", "dose": 0.49, "dose_unit": "mg/kg/day", "start": "2026-11-01"},
     )
     assert got[STEROID].value >= 1_000_000
-    assert "0.49 mg/kg/day prednisone-equivalent" in got[STEROID].display and "below 0.5" in got[STEROID].display
+    assert "0.49 mg/kg/day prednisone-equivalent" in display(got[STEROID]) and "below 0.5" in display(got[STEROID])
 
 
 def test_weight_needed_for_a_mg_per_day_dose(eligible_json):
@@ -127,12 +129,12 @@ def test_weight_needed_for_a_mg_per_day_dose(eligible_json):
     got = facts(
         eligible_json, {"name": "prednisone", "route": "oral", "dose": 10, "dose_unit": "mg/day", "start": "2026-11-20"}
     )
-    assert got[STEROID].unknown == "dose_unknown" and "weight not recorded" in got[STEROID].missing
+    assert got[STEROID].unknown == "dose_unknown" and "weight not recorded" in missing(got[STEROID])
 
 
 def test_cyp3a4_display_names_drug_class_route_and_dates(eligible_json):
     got = facts(eligible_json, {"name": "fluconazole", "route": "oral", "start": "2026-11-01", "end": "2026-11-16"})
-    shown = got[CYP].display
+    shown = display(got[CYP])
     assert got[CYP].value == 6 and got[CYP].clears_on == date(2026, 11, 23)
     for part in ("fluconazole → fluconazole", "moderate CYP3A4 inhibitor", "oral", "2026-11-01 to 2026-11-16"):
         assert part in shown, part
@@ -162,7 +164,7 @@ def test_a_counted_entry_in_the_window_decides_even_beside_an_uncertain_one(elig
     )
     steroid = got[STEROID]
     assert steroid.value == 2 and steroid.clears_on is None  # holds; the day it clears depends on Zorbexal
-    assert "prednisolone" in steroid.display and "Zorbexal" in steroid.display
+    assert "prednisolone" in display(steroid) and "Zorbexal" in display(steroid)
     assert got[CYP].value is None  # Zorbexal alone decides E8
 
 
@@ -189,10 +191,10 @@ def test_each_entry_shows_what_it_was_recognised_as(eligible_json):
         {"name": "Cerebyx", "route": "iv", "start": "2026-11-20"},
         {"name": "Zofran", "route": "iv", "start": "2026-11-20"},
     )
-    assert "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone" in got[STEROID].display
-    assert "Cerebyx → fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer" in got[CYP].display
-    assert "Zofran → ondansetron, not a corticosteroid" in got[STEROID].display
-    assert "Zofran → ondansetron, not a strong or moderate CYP3A4 inhibitor or inducer" in got[CYP].display
+    assert "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone" in display(got[STEROID])
+    assert "Cerebyx → fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer" in display(got[CYP])
+    assert "Zofran → ondansetron, not a corticosteroid" in display(got[STEROID])
+    assert "Zofran → ondansetron, not a strong or moderate CYP3A4 inhibitor or inducer" in display(got[CYP])
 
 
 def test_steroid_in_a_combination_product_has_no_dose_of_its_own(eligible_json):
@@ -206,15 +208,15 @@ def test_steroid_in_a_combination_product_has_no_dose_of_its_own(eligible_json):
             "start": "2026-11-20",
         },
     )
-    assert got[STEROID].unknown == "dose_unknown" and "combination product" in got[STEROID].missing
+    assert got[STEROID].unknown == "dose_unknown" and "combination product" in missing(got[STEROID])
 
 
 def test_a_steroid_written_with_a_dose_instruction_beside_another_drug_is_a_combination(eligible_json):
     # issue 22: the instruction is taken off, the second drug never is, and the steroid has no dose of its own
     got = facts(eligible_json, {"name": "dexamethasone 4 mg daily + fluconazole", "route": "oral", "dose": 1,
                                 "dose_unit": "mg/day", "start": "2026-11-20"})
-    assert got[STEROID].unknown == "dose_unknown" and "combination product" in got[STEROID].missing
-    assert got[CYP].value == 0 and "fluconazole, moderate CYP3A4 inhibitor" in got[CYP].display
+    assert got[STEROID].unknown == "dose_unknown" and "combination product" in missing(got[STEROID])
+    assert got[CYP].value == 0 and "fluconazole, moderate CYP3A4 inhibitor" in display(got[CYP])
 
 
 # Each kind of name through the channels: (name, rxnorm, E7 status, E8 status, words the E7/E8 reasons carry)
@@ -351,8 +353,8 @@ def test_concurrent_entries_each_below_the_threshold_add_up(eligible_json):
     got = facts(eligible_json, _steroid("hydrocortisone", 1.2), _steroid("dexamethasone", 0.04, route="iv"))
     steroid = got[STEROID]
     assert steroid.value == 0 and steroid.clears_on is None  # ongoing: clears only after it stops
-    assert "hydrocortisone 0.30 + dexamethasone 0.27 = 0.57 mg/kg/day prednisone-equivalent" in steroid.display
-    assert steroid.display.count("(below 0.5 on its own)") == 2  # each entry alone, and their sum
+    assert "hydrocortisone 0.30 + dexamethasone 0.27 = 0.57 mg/kg/day prednisone-equivalent" in display(steroid)
+    assert display(steroid).count("(below 0.5 on its own)") == 2  # each entry alone, and their sum
 
 
 @pytest.mark.parametrize(("second", "value"), [(0.2, 0), (0.19, 1_000_000)])
@@ -391,7 +393,7 @@ def test_known_entries_that_already_reach_the_sum_fail_whatever_the_unknown_one_
     got = facts(eligible_json, _steroid("prednisone", 0.3, end="2026-11-20"),
                 _steroid("prednisone", 0.3, end="2026-11-20"), unknown_dose)
     assert got[STEROID].value == 2 and got[STEROID].clears_on is None
-    assert "clearing date unknown" in got[STEROID].display
+    assert "clearing date unknown" in display(got[STEROID])
 
 
 def test_non_systemic_entries_are_not_added(eligible_json):
@@ -416,7 +418,8 @@ def test_exposure_runs_cut_at_every_change_of_the_sum():
         (date(2026, 11, 3), date(2026, 11, 8)),
         (date(2026, 11, 21), None),
     ]
-    assert "a 0.30 + c 0.25" not in runs[0].label  # entries are named by the medication's name
+    assert "a 0.30 + c 0.25" not in entry(runs[0].label)  # entries are named by the medication's name
     # The run's span, then the sum of its last day (a + c; b had stopped): not a sum that held throughout.
-    assert "from 2026-11-03 to 2026-11-08: on 2026-11-08, prednisone 0.30 + prednisone 0.25 = 0.55" in runs[0].label
+    said = entry(runs[0].label)
+    assert "from 2026-11-03 to 2026-11-08: on 2026-11-08, prednisone 0.30 + prednisone 0.25 = 0.55" in said
     assert exposure_runs(dosed, 0.9, AS_OF) == []  # the most on any day is 0.85 (a, b and c on 5 Nov)

@@ -5,7 +5,7 @@ backend and the reference evaluator cannot disagree about what a criterion means
 evaluated.
 """
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import config
 from ..facts.catalogue import catalogue
@@ -27,9 +27,12 @@ from ..model.ruleset import (
     RuleSet,
     Window,
 )
+from ..wording.events import describe as event_words
+from ..wording.numbers import threshold as _fmt
+from ..wording.ops import OP_SYMBOLS
+from ..wording.thresholds import LimitOf, Stated, stated
 
 Where = tuple[str | int, ...]  # a place in the rule file, as in model/errors.FieldError
-_OP_WORDS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
 NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
 _ORDERED = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
@@ -48,6 +51,7 @@ class Leaf:
     op: str
     value: float | str
     text: str
+    stated: Stated | None = field(default=None, compare=False)  # the threshold as the rule file states it
 
     def __post_init__(self):
         # Thresholds live on the same decimal grid as facts (a converted unit can leave 10.000000000000002).
@@ -93,10 +97,6 @@ class CompiledRuleSet:
     digest: str
 
 
-def _fmt(number: float) -> str:
-    return f"{number:,.0f}" if number >= 1000 and number == int(number) else f"{number:g}"
-
-
 _CATEGORIES = (FieldType.CATEGORY, FieldType.ATTESTATION)  # compared only for equality, with one of their values
 
 
@@ -140,11 +140,11 @@ class _Compiler:
                 DaysSinceFact(event, node.within_days),
                 "lt",
                 node.within_days,
-                f"{event.describe()} within the last {node.within_days} days",
+                f"{event_words(event)} within the last {node.within_days} days",
             )
         if isinstance(node, AtLeastDaysAgo):
             event = Event.from_since(node.since)
-            key, what = DaysSinceFact(event), event.describe()
+            key, what = DaysSinceFact(event), event_words(event)
             return Node(
                 "all",
                 (
@@ -168,7 +168,7 @@ class _Compiler:
 
     def compare(self, node: Compare, path: Where) -> Leaf | Node:
         info = self.field(node.field, path)
-        words = _OP_WORDS[node.op]
+        words = OP_SYMBOLS[node.op]
         if info.type is not FieldType.NUMBER:
             if node.op not in ("eq", "ne"):
                 raise CompileError(path + ("op",), f"{node.field} is a {info.type}: only eq and ne apply")
@@ -197,7 +197,8 @@ class _Compiler:
             threshold = self.convert(info.key, threshold, node.unit, info.unit, path + ("unit",))
         elif node.unit is not None:
             raise CompileError(path + ("unit",), f"{node.field} takes no unit")
-        shown = f"{_fmt(float(node.value))} {node.unit}" if node.unit else _fmt(float(node.value))
+        said = Stated(_fmt(float(node.value)), node.unit)
+        shown = stated(said)
         if node.transfusion_free_days is not None:
             product = RAISED_BY_TRANSFUSION.get(info.key.lab) if isinstance(info.key, LabFact) else None
             if product is None:
@@ -211,7 +212,7 @@ class _Compiler:
             # A transfusion only raises the count: a low value is low whatever came before it, a high one counts
             # only when it is the patient's own. So "low" holds on the value alone or stays open until
             # independence is shown, and "high" needs both.
-            value = Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}")
+            value = Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}", said)
             free = Leaf(
                 TransfusionFreeFact(info.key.lab, node.transfusion_free_days),
                 "eq",
@@ -220,7 +221,7 @@ class _Compiler:
                 f"{TRANSFUSION_WORDS[product]} transfusion",
             )
             return Node("any", (value, Node("not", (free,)))) if node.op in ("lt", "le") else Node("all", (value, free))
-        return Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}")
+        return Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}", said)
 
     def convert(self, key, value: float, unit: str, canonical: str, path: Where) -> float:
         if unit == canonical:
@@ -234,23 +235,22 @@ class _Compiler:
         info = self.field(node.field, path)
         if not isinstance(info.key, LabFact):
             raise CompileError(path + ("field",), "multiples apply to lab values")
-        words = _OP_WORDS[node.op]
+        words = OP_SYMBOLS[node.op]
         if isinstance(node.of, Limit):
             limit = self.convert(info.key, node.of.value, node.of.unit, info.unit, path + ("of", "unit"))
             threshold = node.multiple * limit
-            return Leaf(
-                info.key,
-                node.op,
-                threshold,
-                f"{info.description} {words} {node.multiple:g} × {_fmt(node.of.value)} {node.of.unit} "
-                f"(= {_fmt(threshold)} {info.unit}; limit: {node.of.source})",
+            said = Stated(
+                f"{node.multiple:g}",
+                then=LimitOf(node.of.value, node.of.unit, threshold, info.unit or "", node.of.source),
             )
-        name = "ULN" if node.of == "uln" else "age/sex maximum"
+            return Leaf(info.key, node.op, threshold, f"{info.description} {words} {stated(said)}", said)
+        said = Stated(f"{node.multiple:g}", then=" × ULN" if node.of == "uln" else " × age/sex maximum")
         return Leaf(
             LabMultipleFact(info.key.lab, node.of),
             node.op,
             node.multiple,
-            f"{info.description} {words} {node.multiple:g} × {name}",
+            f"{info.description} {words} {stated(said)}",
+            said,
         )
 
 

@@ -6,7 +6,7 @@ their own names they would hide the modules of the same name.
 from ..lazy import lazy_exports
 
 _EXPORTS = {
-    "info_for": ".catalogue", "FieldInfo": ".catalogue", "Fact": ".derive",
+    "info_for": ".catalogue", "FieldInfo": ".catalogue", "Fact": ".fact",
     "FactKey": ".keys", "RecordFact": ".keys", "DerivedFact": ".keys", "LabFact": ".keys", "LabMultipleFact": ".keys",
     "DaysSinceFact": ".keys", "Event": ".keys", "TransfusionFreeFact": ".keys", "RecordedFact": ".keys",
     "slot_name": ".keys",

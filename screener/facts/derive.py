@@ -6,19 +6,20 @@ Window semantics (one definition, used everywhere): an event on day E is "within
 as-of date A when A - E < N days; it clears on E + N.
 """
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from functools import partial
 from operator import attrgetter
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .. import config
-from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS, LabSpec, lab_of, to_canonical
+from ..model.labs import LABS, RAISED_BY_TRANSFUSION, LabSpec, lab_of, to_canonical
 from ..model.record import Observation, PatientRecord
-from ..model.report import UnknownReason
 from ..model.ruleset import Lookback
 from ..model.tables import Tables
 from .catalogue import FieldInfo, catalogue
+from .entries import SizeProblem
+from .fact import Fact, RecordedValue
 from .keys import (
     AnyFactKey,
     DaysSinceFact,
@@ -30,32 +31,81 @@ from .keys import (
     RecordFact,
     TransfusionFreeFact,
 )
-from .medications import cyp3a4_exposures, steroid_exposures
+from .medications import Uncertain, cyp3a4_exposures, steroid_exposures
+from .provenance import (
+    AgainstLimit,
+    AsRecorded,
+    CogMaximum,
+    DaysBefore,
+    DefaultLimitCaveat,
+    DefaultUln,
+    DiseaseStatusReading,
+    DrawnAfterTransfusion,
+    EntryPath,
+    FieldPath,
+    History,
+    HistoryReviewedNone,
+    LimitBasis,
+    Measured,
+    MultipleOfLimit,
+    NoEvent,
+    ObservationPath,
+    Ongoing,
+    PathologyConfirmed,
+    ReportingLabLimit,
+    ScanFinding,
+    TransplantDone,
+    UnverifiedRowCaveat,
+    Years,
+)
+from .reasons import (
+    AssessmentAfterAsOf,
+    AssessmentTooOld,
+    AssessmentUndated,
+    Block,
+    ChooseSameDayTransplant,
+    DiseaseStatusNotRecorded,
+    EntriesUncertain,
+    HistoryNotRecorded,
+    LabAfterAsOf,
+    LabNotRecorded,
+    LabTooOld,
+    LimitDiffersBySex,
+    NoCreatinineLimitUnderOneMonth,
+    NoScan,
+    NotAssessed,
+    NotConfirmedOnTissue,
+    NotRecorded,
+    NoUln,
+    PathologyNotRecorded,
+    RecordAssessment,
+    RecordDiseaseStatus,
+    RecordField,
+    RecordFirstOrRecurrence,
+    RecordHistory,
+    RecordImaging,
+    RecordLab,
+    RecordPathology,
+    RecordPathologyOnTissue,
+    RecordScan,
+    RecordSex,
+    RecordUln,
+    RepeatLab,
+    SameDayTransplants,
+    ScanKind,
+    Settle,
+    SettleEntries,
+    StatusAmbiguous,
+    TransfusionHistoryUnknown,
+    TransfusionSupported,
+    Why,
+)
 
-_Date = date  # the Fact field named `date` hides the type inside the class
+__all__ = ["Fact", "completed_years", "completed_months", "mosteller_bsa", "derive", "fact_plan"]
 
 
-@dataclass(frozen=True)
-class Fact:
-    value: float | str | None  # what the evaluators see: numbers, 1/0 for booleans, category names; None = unknown
-    display: str | None = None
-    unit: str | None = None
-    date: _Date | None = None
-    source: str | None = None
-    missing: str | None = None
-    settle: str | None = None
-    clears_on: _Date | None = None  # for a day window that currently holds: the first day it no longer does
-    unknown: UnknownReason | None = None  # why the value is None, as a code (model/report.py)
-
-
-def _missing(why: str, settle: str, unknown: UnknownReason = "not_recorded") -> Fact:
-    return Fact(None, missing=why, settle=settle, unknown=unknown)
-
-
-def _fmt(number: float) -> str:
-    if number == int(number) and abs(number) >= 1000:
-        return f"{number:,.0f}"
-    return f"{number:.3g}" if abs(number) < 100 else f"{number:,.1f}".rstrip("0").rstrip(".")
+def _missing(why: Why, settle: Settle) -> Fact:
+    return Fact(None, why=why, settle=settle)
 
 
 def completed_years(birth: date, on: date) -> int:
@@ -72,11 +122,12 @@ def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600)
 
 
-_DATED_BLOCKS = ("findings", "attestations")
-_FIELDS: dict[RecordFact, tuple[str, tuple[str, ...], FieldInfo]] = {}
+_Limit = tuple[float, LimitBasis, DefaultLimitCaveat | UnverifiedRowCaveat | None]  # limit, its basis, caveat
+_DATED_BLOCKS: tuple[Block, ...] = ("findings", "attestations")
+_FIELDS: dict[RecordFact, tuple[Any, tuple[str, ...], FieldInfo]] = {}
 
 
-def _field(fact: RecordFact) -> tuple[str, tuple[str, ...], FieldInfo]:
+def _field(fact: RecordFact) -> tuple[Any, tuple[str, ...], FieldInfo]:
     """A record field's block, attribute path and catalogue entry, looked up once per key (keys are interned)."""
     found = _FIELDS.get(fact)
     if found is None:
@@ -89,7 +140,7 @@ class _Deriver:
     def __init__(self, record: PatientRecord, as_of: date, lookback: Lookback, tables: Tables):
         self.record, self.as_of, self.lookback, self.tables = record, as_of, lookback, tables
         self._latest: dict[str, Fact | tuple[int, Observation]] = {}
-        self._blocks: dict[str, "date | tuple[str, str, UnknownReason]"] = {}
+        self._blocks: dict[Block, "date | Callable[[RecordFact], Why]"] = {}
         # One pass over the observations: the most recent of each lab on or before the as-of date. Several on
         # that date: the one listed last wins (a correction is entered after the value it corrects).
         self._newest: dict[str, tuple[int, Observation]] = {}
@@ -107,7 +158,7 @@ class _Deriver:
     def age_years(self) -> Fact:
         birth = self.record.demographics.birth_date
         years = completed_years(birth, self.as_of)
-        return Fact(years, f"{years} years", "years", source=f"demographics.birth_date {birth.isoformat()}")
+        return Fact(years, Years(years), "years", source=FieldPath("demographics.birth_date", birth))
 
     def age_months(self) -> int:
         return completed_months(self.record.demographics.birth_date, self.as_of)
@@ -117,66 +168,55 @@ class _Deriver:
         # The one implementation is the prepared step (its unknown Fact and getter made once per field).
         return _prepared(fact)(self)
 
-    def _dated_block(self, block: str, description: str) -> "date | Fact":
+    def _dated_block(self, block: Block, field: RecordFact) -> "date | Fact":
         """Findings and attestations count only with the date they were assessed, and only while it is recent.
 
         A two-year-old "no seizures" or a consent signed for another screening does not describe the patient
         today. Returns the assessment date or the unknown Fact.
         """
         judged = self._blocks.get(block)
-        if judged is None:  # judged once per block and record; only the words differ from field to field
+        if judged is None:  # judged once per block and record; only the field differs from field to field
             judged = self._blocks[block] = self._judge_block(block)
         if isinstance(judged, date):
             return judged
-        why, settle, unknown = judged
-        return _missing(why.format(description=description), settle.format(description=description), unknown)
+        return Fact(None, why=judged(field), settle=RecordAssessment(field, block, self._block_limit(block)))
 
-    def _judge_block(self, block: str) -> "date | tuple[str, str, UnknownReason]":
-        """The block's assessment date if recent enough, else (why, settle, code) with {description} to fill in."""
-        if block == "findings":
-            assessed, limit = self.record.findings.assessed_on, self.lookback.findings_days
-            what = "the findings were assessed"
-        else:
-            assessed, limit, what = (
-                self.record.attestations.assessed_on,
-                self.lookback.attestations_days,
-                "the investigator signed the attestations",
-            )
-        settle = f"record {{description}} with the date {what} ({block}.assessed_on), within the last {limit} days"
+    def _block_limit(self, block: Block) -> int:
+        return self.lookback.findings_days if block == "findings" else self.lookback.attestations_days
+
+    def _judge_block(self, block: Block) -> "date | Callable[[RecordFact], Why]":
+        """The block's assessment date if recent enough, else why not, for a field of it."""
+        assessed = (self.record.findings if block == "findings" else self.record.attestations).assessed_on
+        limit = self._block_limit(block)
         if assessed is None:
-            return f"{{description}}: recorded without the date {what}, so its age cannot be judged", settle, "undated"
+            return partial(AssessmentUndated, block=block)
         if assessed > self.as_of:
-            return f"{{description}}: dated {assessed}, after the as-of date {self.as_of}", settle, "after_as_of"
+            return partial(AssessmentAfterAsOf, block=block, assessed=assessed, as_of=self.as_of)
         age = (self.as_of - assessed).days
         if age > limit:
-            return (
-                f"too old: {{description}} was assessed on {assessed}, {age} days before {self.as_of}; "
-                f"this rule set uses assessments up to {limit} days old",
-                settle,
-                "too_old",
-            )
+            return partial(AssessmentTooOld, block=block, assessed=assessed, age_days=age, as_of=self.as_of,
+                           limit_days=limit)
         return assessed
 
-    def current_weight(self) -> float | str:
+    def current_weight(self) -> float | SizeProblem:
         """Weight in kg measured within the lookback, or why there is none: a child's size changes quickly."""
         d = self.record.demographics
         return self._current_size(d.weight_kg, d.weight_date, "weight")
 
-    def current_height(self) -> float | str:
+    def current_height(self) -> float | SizeProblem:
         d = self.record.demographics
         return self._current_size(d.height_cm, d.height_date, "height")
 
-    def _current_size(self, value: float | None, measured: "date | None", what: str) -> float | str:
+    def _current_size(self, value: float | None, measured: "date | None", what) -> float | SizeProblem:
         limit = self.lookback.labs_days
         if value is None:
-            return f"{what} not recorded"
+            return SizeProblem(what, "not_recorded")
         if measured is None:
-            return f"{what} recorded without the date it was measured (demographics.{what}_date)"
+            return SizeProblem(what, "undated")
         if measured > self.as_of:
-            return f"{what} dated {measured}, after the as-of date"
+            return SizeProblem(what, "after_as_of", measured)
         if (self.as_of - measured).days > limit:
-            days = (self.as_of - measured).days
-            return f"too old: the {what} was measured on {measured}, {days} days ago (limit {limit} days)"
+            return SizeProblem(what, "too_old", measured, (self.as_of - measured).days, limit)
         return value
 
     # --- labs ---------------------------------------------------------------------------------------------------
@@ -184,32 +224,28 @@ class _Deriver:
         """The most recent observation of a lab on or before the as-of date, or why there is none usable."""
         if lab in self._latest:
             return self._latest[lab]
-        spec = LABS[lab]
         best = self._newest.get(lab)
         limit = self.lookback.labs_days
         if best is None:
-            settle = f"record {spec.description} ({', '.join(spec.units)}) dated within the last {limit} days"
+            settle = RecordLab(lab, limit, units=True)
             later = self._first_after.get(lab)
             # A retrospective screening leaves out what was measured after its date, and says so: "none recorded"
             # would read as if the value had never been entered.
             result: Fact | tuple[int, Observation] = (
-                _missing(f"{spec.description}: the result of {later} is left out, dated after the screening "
-                         f"date {self.as_of}", settle, "after_as_of")
+                _missing(LabAfterAsOf(lab, later, self.as_of), settle)
                 if later
-                else _missing(f"no {spec.description} recorded on or before {self.as_of}", settle)
+                else _missing(LabNotRecorded(lab, self.as_of), settle)
             )
         elif (self.as_of - best[1].date).days > limit:
             obs = best[1]
             result = Fact(
                 None,
-                f"{_fmt(obs.value)} {obs.unit}",
+                Measured(obs.value, obs.unit),
                 obs.unit,
                 obs.date,
-                f"observations[{best[0]}]",
-                missing=f"too old: the last {spec.description} ({obs.date}) is {(self.as_of - obs.date).days} days "
-                f"before {self.as_of}; this rule set uses values up to {limit} days old",
-                settle=f"record {spec.description} dated within the last {limit} days",
-                unknown="too_old",
+                ObservationPath(best[0]),
+                why=LabTooOld(lab, obs.date, (self.as_of - obs.date).days, self.as_of, limit),
+                settle=RecordLab(lab, limit, units=False),
             )
         else:
             result = best
@@ -230,9 +266,11 @@ class _Deriver:
         if isinstance(found, Fact):
             return found
         index, obs, spec, value = found
-        shown = f"{_fmt(obs.value)} {obs.unit}"
-        if obs.unit != spec.canonical_unit:
-            shown += f" (= {_fmt(value)} {spec.canonical_unit})"
+        shown = (
+            Measured(obs.value, obs.unit)
+            if obs.unit == spec.canonical_unit
+            else Measured(obs.value, obs.unit, value, spec.canonical_unit)
+        )
         return Fact(value, shown, spec.canonical_unit, obs.date, self._source(index, obs))
 
     def lab_fact(self, key: LabFact) -> Fact:
@@ -253,16 +291,10 @@ class _Deriver:
         if drawn is None:  # lab() dates every value it gives
             raise ValueError("a lab value without its date")
         product = RAISED_BY_TRANSFUSION[lab]
-        words = TRANSFUSION_WORDS[product]
         transfusions = self.record.history.transfusions
         if transfusions is None:
             return replace(
-                fact,
-                value=None,
-                missing=f"transfusion history not recorded: cannot tell whether the "
-                f"{LABS[lab].description} of {fact.date} is independent of transfusion",
-                settle="record the transfusion history (an empty list if none)",
-                unknown="not_recorded",
+                fact, value=None, why=TransfusionHistoryUnknown(lab, drawn), settle=RecordHistory("transfusions")
             )
         before = [t.date for t in transfusions if t.product == product and t.date <= drawn]
         if before and (drawn - max(before)).days < days:
@@ -270,35 +302,30 @@ class _Deriver:
             return replace(
                 fact,
                 value=None,
-                missing=(
-                    f"the {LABS[lab].description} of {fact.date} was drawn {(drawn - last).days} days after "
-                    f"a {words} transfusion on {last}: it may be transfusion-supported"
-                ),
-                settle=f"repeat the {LABS[lab].description} on or after {last + timedelta(days=days)} "
-                f"({days} days after the {words} transfusion)",
-                unknown="transfusion_supported",
+                why=TransfusionSupported(lab, drawn, (drawn - last).days, product, last),
+                settle=RepeatLab(lab, last + timedelta(days=days), days, product),
             )
-        note = (
-            f"no {words} transfusion in the {days} days before it"
+        if not isinstance(fact.shown, Measured):  # lab() shows every value it gives as measured
+            raise ValueError("a lab value not shown as measured")
+        shown = (
+            DrawnAfterTransfusion(fact.shown, product, days)
             if not before
-            else f"drawn {(drawn - max(before)).days} days after the last {words} transfusion ({max(before)})"
+            else DrawnAfterTransfusion(fact.shown, product, days, max(before), (drawn - max(before)).days)
         )
-        return replace(fact, value=1, display=f"{fact.display}; {note}", unit=None)
+        return replace(fact, value=1, shown=shown, unit=None)
 
     def recorded(self, key: RecordedFact) -> Fact:
         """Whether a usable value is recorded: never unknown, so a criterion can say what absence means."""
         inner = self.fact(key.of)
-        if inner.value is None:
-            return Fact(0, f"no usable value ({inner.missing})", None, inner.date, inner.source)
-        return Fact(1, f"recorded: {inner.display}", None, inner.date, inner.source)
+        return Fact(0 if inner.value is None else 1, RecordedValue(inner), None, inner.date, inner.source)
 
-    def _source(self, index: int, obs: Observation) -> str:
-        return f"observations[{index}]" + (f" from {obs.source}" if obs.source else "") + f" test {obs.test}"
+    def _source(self, index: int, obs: Observation) -> ObservationPath:
+        return ObservationPath(index, obs.source, obs.test)
 
-    def uln(self, spec: LabSpec, obs: Observation) -> tuple[float, str, str | None] | None:
+    def uln(self, spec: LabSpec, obs: Observation) -> "_Limit | None":
         """(limit, where it came from, caveat for the reader or None)."""
         if obs.reference_high is not None:
-            return to_canonical(spec, obs.reference_high, obs.unit), "the reporting lab's upper limit of normal", None
+            return to_canonical(spec, obs.reference_high, obs.unit), ReportingLabLimit(), None
         months = self.age_months()
         for row in self.tables.uln.rows:
             if (
@@ -308,13 +335,12 @@ class _Deriver:
             ):
                 return (
                     to_canonical(spec, row.uln, row.unit),
-                    f"default ULN {row.uln:g} {row.unit} ({row.source.strip()})",
-                    f"ULN {row.uln:g} {row.unit} is the project's default, not the reporting lab's: "
-                    "record the lab's range",
+                    DefaultUln(row.uln, row.unit, row.source.strip()),
+                    DefaultLimitCaveat(row.uln, row.unit),
                 )
         return None
 
-    def creatinine_max(self) -> tuple[float, str, str | None] | str:
+    def creatinine_max(self) -> "_Limit | Why":
         months, sex = self.age_months(), self.record.demographics.sex
         for row in self.tables.creatinine_max.rows:
             if row.min_age_months <= months and (row.max_age_months is None or months < row.max_age_months):
@@ -323,21 +349,10 @@ class _Deriver:
                 elif row.male == row.female:
                     limit = row.male
                 else:
-                    return "the age/sex limit differs by sex and the record's sex is " + sex
-                flag = "" if row.verified else "; UNVERIFIED row, see criteria/tables/creatinine_max_cog.yaml"
-                age = f"{row.min_age_months // 12 if row.min_age_months >= 12 else row.min_age_months}" + (
-                    " years" if row.min_age_months >= 12 else " months"
-                )
-                caveat = (
-                    None
-                    if row.verified
-                    else (
-                        f"the COG limit {limit:g} mg/dL from {age} is an unverified table row "
-                        "(no public copy found): check it against the protocol"
-                    )
-                )
-                return limit, f"COG maximum {limit:g} mg/dL for {sex} from {age}{flag}", caveat
-        return "no age/sex creatinine limit below 1 month of age"
+                    return LimitDiffersBySex(sex)
+                caveat = None if row.verified else UnverifiedRowCaveat(limit, row.min_age_months)
+                return limit, CogMaximum(limit, sex, row.min_age_months, row.verified), caveat
+        return NoCreatinineLimitUnderOneMonth()
 
     def ratio(self, key: LabMultipleFact) -> Fact:
         lab, reference = key.lab, key.of
@@ -347,42 +362,32 @@ class _Deriver:
         index, obs, spec, value = found
         limit = self.uln(spec, obs) if reference == "uln" else self.creatinine_max()
         if not isinstance(limit, tuple):
-            why = limit or f"no upper limit of normal for {spec.description} at this age"
             return Fact(
                 None,
-                f"{_fmt(obs.value)} {obs.unit}",
+                Measured(obs.value, obs.unit),
                 obs.unit,
                 obs.date,
                 self._source(index, obs),
-                missing=why,
-                settle=f"record the reporting lab's upper limit of normal (reference_high) for {spec.description}"
-                if reference == "uln"
-                else "record the patient's sex",
-                unknown="no_limit",
+                why=limit or NoUln(lab),
+                settle=RecordUln(lab) if reference == "uln" else RecordSex(),
             )
         multiple = value / limit[0]
-        caveat = f" ({limit[2]})" if limit[2] else ""
         return Fact(
             multiple,
-            f"{_fmt(obs.value)} {obs.unit} = {multiple:.2f} × {_fmt(limit[0])} {spec.canonical_unit}{caveat}",
+            MultipleOfLimit(Measured(obs.value, obs.unit), multiple, limit[0], spec.canonical_unit, limit[2]),
             "× limit",
             obs.date,
-            f"{self._source(index, obs)}; limit: {limit[1]}",
+            AgainstLimit(self._source(index, obs), limit[1]),
         )
 
     # --- history --------------------------------------------------------------------------------------------------
-    def imaging(self, key: str) -> Fact:
+    def imaging(self, kind: ScanKind) -> Fact:
         """The most recent scan of the kind the derived fact names, within the imaging lookback."""
         scans = self.record.history.imaging
         if scans is None:
-            return _missing("imaging history not recorded", "record the recent imaging (MRI/CT, MIBG, FDG-PET)")
+            return _missing(HistoryNotRecorded("imaging"), RecordImaging())
         earliest = self.as_of - timedelta(days=self.lookback.imaging_days)
-        if key == "imaging.largest_lesion_mm":
-            modalities: tuple[str, ...]
-            modalities, attribute, label = ("mri", "ct"), "largest_lesion_mm", "MRI or CT with a lesion measurement"
-        else:
-            modalities = ("mibg",) if key == "imaging.mibg_avid" else ("fdg_pet",)
-            attribute, label = "avid", "MIBG scan" if key == "imaging.mibg_avid" else "FDG-PET"
+        modalities, attribute = _SCANS[kind]
         found = None
         for index, scan in enumerate(scans):
             if (
@@ -393,81 +398,59 @@ class _Deriver:
                 if found is None or scan.date >= found[1].date:
                     found = (index, scan)
         if found is None:
-            return _missing(
-                f"no {label} dated {earliest} to {self.as_of}",
-                f"record {label} dated within the last {self.lookback.imaging_days} days",
-            )
+            return _missing(NoScan(kind, earliest, self.as_of), RecordScan(kind, self.lookback.imaging_days))
         index, scan = found
         value = getattr(scan, attribute)
+        source = EntryPath("imaging", index, scan.modality)
         if attribute == "avid":
-            return Fact(
-                1 if value else 0,
-                "avid" if value else "not avid",
-                None,
-                scan.date,
-                f"history.imaging[{index}] ({scan.modality})",
-            )
-        return Fact(value, f"{value:g} mm", "mm", scan.date, f"history.imaging[{index}] ({scan.modality})")
+            return Fact(1 if value else 0, ScanFinding(avid=bool(value)), None, scan.date, source)
+        return Fact(value, ScanFinding(largest_lesion_mm=value), "mm", scan.date, source)
 
-    def transplant_ever(self, key: str) -> Fact:
-        kind = key.removeprefix("history.").removesuffix("_hsct")
+    def transplant_ever(self, kind: str) -> Fact:
         transplants = self.record.history.transplants
         if transplants is None:
-            return _missing("transplant history not recorded", "record the transplant history (an empty list if none)")
+            return _missing(HistoryNotRecorded("transplants"), RecordHistory("transplants"))
         dates = [t.date for t in transplants if t.type == kind and t.date <= self.as_of]
         if dates:
-            return Fact(1, "yes (most recent)", None, max(dates), "history.transplants")
-        return Fact(0, "none recorded (history reviewed)", None, None, "history.transplants")
+            return Fact(1, TransplantDone(), None, max(dates), _TRANSPLANTS)
+        return Fact(0, HistoryReviewedNone(), None, None, _TRANSPLANTS)
 
     def latest_transplant(self) -> Fact:
         """The type of the latest transplant on or before the as-of date: the one a post-transplant trial is about."""
         transplants = self.record.history.transplants
         if transplants is None:
-            return _missing("transplant history not recorded", "record the transplant history (an empty list if none)")
+            return _missing(HistoryNotRecorded("transplants"), RecordHistory("transplants"))
         done = [t for t in transplants if t.date <= self.as_of]
         if not done:
-            return Fact("none", "none recorded (history reviewed)", source="history.transplants")
+            return Fact("none", HistoryReviewedNone(), source=_TRANSPLANTS)
         day = max(t.date for t in done)
         kinds = {t.type for t in done if t.date == day}
         if len(kinds) > 1:
-            return _missing(
-                f"transplants of different types ({', '.join(sorted(kinds))}) recorded on the same day, {day}",
-                "record which transplant the patient had on that day",
-            )
+            return _missing(SameDayTransplants(tuple(sorted(kinds)), day), ChooseSameDayTransplant())
         kind = kinds.pop()
-        return Fact(kind, kind, None, day, "history.transplants")
+        return Fact(kind, AsRecorded(kind), None, day, _TRANSPLANTS)
 
     def newly_diagnosed(self) -> Fact:
         """Whether the disease is a new diagnosis: a relapse or progression says no; refractory, stable or remission
         can describe a first diagnosis in its first treatment as well as a recurrence, so they leave it open."""
         status = self.record.diagnosis.disease_status
         if status is None:
-            return _missing("disease status not recorded", "record the disease status (diagnosis.disease_status)")
+            return _missing(DiseaseStatusNotRecorded(), RecordDiseaseStatus())
         if status == "newly_diagnosed":
-            return Fact(1, "yes (disease status: newly diagnosed)", source="diagnosis.disease_status")
+            return Fact(1, DiseaseStatusReading(status), source=_DISEASE_STATUS)
         if status in ("relapsed", "progressive"):
-            return Fact(0, f"no (disease status: {status})", source="diagnosis.disease_status")
-        return _missing(
-            f"disease status {status} does not say whether this is the first diagnosis or a recurrence",
-            "record the disease status as newly diagnosed if the tumour is being treated for the first time and has "
-            "not recurred or progressed, else as relapsed or progressive",
-        )
+            return Fact(0, DiseaseStatusReading(status), source=_DISEASE_STATUS)
+        return _missing(StatusAmbiguous(status), RecordFirstOrRecurrence())
 
     def tissue_confirmed(self) -> Fact:
         """A diagnosis the trial defines on tissue: proven by pathology, else open (an imaging diagnosis is not a
         different disease, so it never excludes)."""
         confirmed = self.record.diagnosis.pathology_confirmed
         if confirmed is None:
-            return _missing(
-                "whether pathology confirms the diagnosis: not recorded",
-                "record whether pathology confirms the diagnosis (diagnosis.pathology_confirmed)",
-            )
+            return _missing(PathologyNotRecorded(), RecordPathology())
         if confirmed:
-            return Fact(1, "yes (pathology confirmed)", source="diagnosis.pathology_confirmed")
-        return _missing(
-            "not confirmed by pathology (a diagnosis without tissue, e.g. on imaging alone)",
-            "record the pathology result once the diagnosis is confirmed on tissue",
-        )
+            return Fact(1, PathologyConfirmed(), source=_PATHOLOGY)
+        return _missing(NotConfirmedOnTissue(), RecordPathologyOnTissue())
 
     # --- day windows --------------------------------------------------------------------------------------------
     def days_since(self, key: DaysSinceFact) -> Fact:
@@ -476,9 +459,9 @@ class _Deriver:
         if event.transfusion:
             return self._event_days(
                 history.transfusions,
-                "transfusion history",
+                "transfusions",
                 [
-                    (f"history.transfusions[{i}]", t.date, t.date)
+                    (EntryPath("transfusions", i), t.date, t.date)
                     for i, t in enumerate(history.transfusions or ())
                     if event.transfusion in ("any", t.product)
                 ],
@@ -487,9 +470,9 @@ class _Deriver:
         if event.transplant:
             return self._event_days(
                 history.transplants,
-                "transplant history",
+                "transplants",
                 [
-                    (f"history.transplants[{i}]", t.date, t.date)
+                    (EntryPath("transplants", i), t.date, t.date)
                     for i, t in enumerate(history.transplants or ())
                     if t.type == event.transplant
                 ],
@@ -498,8 +481,8 @@ class _Deriver:
         if event.chemotherapy_end:
             return self._event_days(
                 history.chemotherapy,
-                "chemotherapy history",
-                [(f"history.chemotherapy[{i}]", c.start, c.end) for i, c in enumerate(history.chemotherapy or ())],
+                "chemotherapy",
+                [(EntryPath("chemotherapy", i), c.start, c.end) for i, c in enumerate(history.chemotherapy or ())],
                 window,
             )
         return self._medication_days(event, window)
@@ -507,13 +490,13 @@ class _Deriver:
     def _event_days(
         self,
         history,
-        label: str,
-        events: list[tuple[str, date, date | None]],
+        label: History,
+        events: list[tuple[EntryPath, date, date | None]],
         window: int | None,
-        uncertain: Sequence[tuple[str, date, date | None, str, UnknownReason]] = (),
+        uncertain: Sequence[Uncertain] = (),
     ) -> Fact:
         if history is None:
-            return _missing(f"{label} not recorded", f"record the {label} (an empty list if none)")
+            return _missing(HistoryNotRecorded(label), RecordHistory(label))
         best = None
         for path, start, end in events:
             if start > self.as_of:
@@ -523,7 +506,8 @@ class _Deriver:
             if best is None or days < best[0]:
                 best = (days, path, ended)
         horizon = min(best[0] if best else math.inf, window or math.inf)
-        for path, start, end, why, unknown in uncertain:
+        for doubt in uncertain:
+            start, end = doubt.start, doubt.end
             if start <= self.as_of:
                 days = (self.as_of - end).days if end is not None and end <= self.as_of else 0
                 if days < horizon:
@@ -532,50 +516,62 @@ class _Deriver:
                         None,
                         "days",
                         end,
-                        path,
-                        missing=why,
-                        settle=f"record the dose and unit for {path}",
-                        unknown=unknown,
+                        doubt.path,
+                        why=EntriesUncertain((doubt.why,)),
+                        settle=SettleEntries((doubt.settle,)),
                     )
         if best is None:
-            return Fact(config.NEVER_DAYS, f"none recorded ({label} reviewed)", "days", None, None)
+            return Fact(config.NEVER_DAYS, NoEvent(label), "days", None, None)
         days, path, ended = best
         if ended is None:
-            return Fact(0, "ongoing on the as-of date (clears only after it stops)", "days", None, path)
+            return Fact(0, Ongoing(), "days", None, path)
         clears = ended + timedelta(days=window) if (window and days < window) else None
-        return Fact(days, f"{days} days before the as-of date", "days", ended, path, clears_on=clears)
+        return Fact(days, DaysBefore(days), "days", ended, path, clears_on=clears)
 
     def _medication_days(self, event: Event, window: int | None) -> Fact:
         if event.medication_class == "cyp3a4_modulator":
             found = cyp3a4_exposures(self, set(event.strengths))
         else:
             found = steroid_exposures(self, event.min_prednisone_mg_kg_day)
-        fact = self._event_days(
-            self.record.history.medications, "medication history", found.events, window, found.uncertain
-        )
+        fact = self._event_days(self.record.history.medications, "medications", found.events, window, found.uncertain)
         return found.explain(fact, self.as_of, window)
 
     # --- dispatch -------------------------------------------------------------------------------------------------
     def derived(self, key: DerivedFact) -> Fact:
-        name = key.name
-        if name == "age_years":
-            return self.age_years()
-        if name == "sex":
-            return Fact(self.record.demographics.sex, self.record.demographics.sex, source="demographics.sex")
-        if name.startswith("imaging."):
-            return self.imaging(name)
-        if name == "history.latest_hsct":
-            return self.latest_transplant()
-        if name == "diagnosis.newly_diagnosed":
-            return self.newly_diagnosed()
-        if name == "diagnosis.tissue_confirmed":
-            return self.tissue_confirmed()
-        return self.transplant_ever(name)
+        return _DERIVED[key](self)
+
+    def sex(self) -> Fact:
+        sex = self.record.demographics.sex
+        return Fact(sex, AsRecorded(sex), source=FieldPath("demographics.sex"))
 
     def fact(self, key: AnyFactKey) -> Fact:
         return _BY_KIND[type(key)](self, key)
 
 
+_TRANSPLANTS = FieldPath("history.transplants")
+_DISEASE_STATUS = FieldPath("diagnosis.disease_status")
+_PATHOLOGY = FieldPath("diagnosis.pathology_confirmed")
+# Which scans a derived imaging fact reads, and the finding it takes from them.
+_SCANS: dict[ScanKind, tuple[tuple[str, ...], str]] = {
+    "largest_lesion": (("mri", "ct"), "largest_lesion_mm"),
+    "mibg": (("mibg",), "avid"),
+    "fdg_pet": (("fdg_pet",), "avid"),
+}
+# Each derived fact of the catalogue (facts/catalogue.py) and how it is derived: dispatched on the key, never on its
+# name's parts.
+_DERIVED: dict[DerivedFact, Callable[[_Deriver], Fact]] = {
+    DerivedFact("age_years"): _Deriver.age_years,
+    DerivedFact("sex"): _Deriver.sex,
+    DerivedFact("imaging.largest_lesion_mm"): partial(_Deriver.imaging, kind="largest_lesion"),
+    DerivedFact("imaging.mibg_avid"): partial(_Deriver.imaging, kind="mibg"),
+    DerivedFact("imaging.fdg_pet_avid"): partial(_Deriver.imaging, kind="fdg_pet"),
+    DerivedFact("history.latest_hsct"): _Deriver.latest_transplant,
+    DerivedFact("diagnosis.newly_diagnosed"): _Deriver.newly_diagnosed,
+    DerivedFact("diagnosis.tissue_confirmed"): _Deriver.tissue_confirmed,
+    DerivedFact("history.autologous_hsct"): partial(_Deriver.transplant_ever, kind="autologous"),
+    DerivedFact("history.allogeneic_hsct"): partial(_Deriver.transplant_ever, kind="allogeneic"),
+    DerivedFact("history.haploidentical_hsct"): partial(_Deriver.transplant_ever, kind="haploidentical"),
+}
 # Each method takes its own kind of key: the table pairs them, so the key reaching one is of its type.
 _BY_KIND: dict[type, Callable[[_Deriver, Any], Fact]] = {
     RecordFact: _Deriver.record_field,
@@ -591,34 +587,34 @@ _BY_KIND: dict[type, Callable[[_Deriver, Any], Fact]] = {
 def _record_step(key: RecordFact) -> Callable[[_Deriver], Fact]:
     """_Deriver.record_field prepared for one field: its getter, its unknown Fact and its block decided once."""
     block, path, info = _field(key)
-    get, name, description = attrgetter(key.name), key.name, info.description
-    attestation = info.type == "attestation"
-    what = "investigator has not assessed" if attestation else "not recorded"
-    absent = _missing(
-        f"{description}: {what}", f"record {description} ({name})", "not_assessed" if attestation else "not_recorded"
+    get, source = attrgetter(key.name), FieldPath(key.name)
+    absent = Fact(
+        None, why=NotAssessed(key) if info.type == "attestation" else NotRecorded(key), settle=RecordField(key),
+        shared=True,
     )  # frozen: one Fact serves every record
     dated = block in _DATED_BLOCKS
-    undated: dict = {}  # an undated field's few values (categories, yes/no), each Fact made once
+    # A field's few values (categories, yes/no, grades) with their assessment date, each Fact made once and shared by
+    # every record that has it (the wording layer words a shared Fact once, too). Bounded: dates vary.
+    made: dict = {}
 
     def step(deriver: _Deriver) -> Fact:
         obj = get(deriver.record)
         if obj is None or obj == "not_assessed":
             return absent
+        when = None
         if dated:
-            when = deriver._dated_block(block, description)
-            if isinstance(when, Fact):
-                return when
+            judged = deriver._dated_block(block, key)
+            if isinstance(judged, Fact):
+                return judged
+            when = judged
+        fact = made.get((type(obj), obj, when))
+        if fact is not None:
+            return fact
+        value = (1 if obj else 0) if isinstance(obj, bool) else obj
+        if len(made) < 256 and isinstance(obj, (bool, str, int)):
+            fact = made[(type(obj), obj, when)] = Fact(value, AsRecorded(obj), date=when, source=source, shared=True)
         else:
-            fact = undated.get((type(obj), obj))
-            if fact is not None:
-                return fact
-            when = None
-        if isinstance(obj, bool):
-            fact = Fact(1 if obj else 0, "yes" if obj else "no", date=when, source=name)
-        else:
-            fact = Fact(obj, str(obj), date=when, source=name)
-        if not dated and len(undated) < 64 and isinstance(obj, (bool, str)):
-            undated[(type(obj), obj)] = fact
+            fact = Fact(value, AsRecorded(obj), date=when, source=source)
         return fact
 
     return step
@@ -639,7 +635,7 @@ _STEPS: dict[AnyFactKey, Callable[[_Deriver], Fact]] = {}
 _PLANS: dict[tuple, tuple] = {}
 
 
-def fact_plan(keys) -> tuple[tuple[AnyFactKey, Callable[[_Deriver], Fact]], ...]:
+def fact_plan(keys: Iterable[AnyFactKey]) -> tuple[tuple[AnyFactKey, Callable[[_Deriver], Fact]], ...]:
     """The prepared derivation of exactly these facts (a compiled rule set's: none it does not use), made once per key
     set; keys are interned, so the tuple hashes by identity."""
     keys = tuple(keys)
@@ -656,7 +652,9 @@ def _prepared(key: AnyFactKey) -> Callable[[_Deriver], Fact]:
     return step
 
 
-def derive(record: PatientRecord, as_of: date, keys, lookback: Lookback, tables: Tables) -> dict[AnyFactKey, Fact]:
+def derive(
+    record: PatientRecord, as_of: date, keys: Iterable[AnyFactKey], lookback: Lookback, tables: Tables
+) -> dict[AnyFactKey, Fact]:
     """The facts named by keys, for this record on the as-of date."""
     deriver = _Deriver(record, as_of, lookback, tables)
     facts = {}

@@ -18,6 +18,7 @@ from functools import lru_cache
 from ..model.tables import MedicationVocabulary
 from .drug_index import INDEX
 from .drug_index import loose as _loose
+from .entries import CodeDisagrees, DoseInstructionOnly, NotRecognised, UnknownName
 
 _NUMBER_LED = re.compile(r"^[\d.,/]+(?:-[\d.,/]+)*[a-z%/.]*$")   # 40mg, 0.15/30, 24hr, 12.5, 800-160
 _EVERY_HOURS = re.compile(r"^(?:q\d+h|q\d+hrs?|\d+-?hourly|\d+-?hrly)$")   # q8h, q12hr, 6-hourly, 4hrly
@@ -42,7 +43,7 @@ class Resolution:
     """What a name or code resolves to. ingredients empty: not recognised, and why_not says which part."""
 
     ingredients: tuple[str, ...]
-    why_not: str | None = None
+    why_not: NotRecognised | None = None
     route: str | None = None  # a route the dose form states ("Metered Dose Inhaler": inhaled), if any
 
 
@@ -185,7 +186,7 @@ class Vocabulary:
             # one name with its strength, form or dose instruction: "TMP/SMX 160/800 mg tablet twice daily"
             # (never with a [brand]: _part reads the brand alone and would drop what precedes it)
             named = read_whole[text] = self._part(text)
-        why_not = None
+        why_not: NotRecognised | None = None
         if named is None:
             # RxNorm separates ingredients with " / "; people write "A/B", "A + B", "A and B", "A, B"
             parts = [p for p in re.split(r"\s+/\s+|(?<=[a-z])/(?=[a-z]{3})|\s*\+\s*|\s+and\s+|,\s*", text) if p.strip()]
@@ -196,25 +197,14 @@ class Vocabulary:
             if found and not missing:
                 named = tuple(dict.fromkeys(i for _, f in found for i in f or ()))
             elif re.search(r"[a-z0-9]", text) and all(self._filler(w) for w in text.split()):
-                why_not = f"{name!r} is a strength or dose instruction, not a medication name"
+                why_not = DoseInstructionOnly(name, rxnorm)
             else:
-                why_not = (
-                    f"{name!r} is not a recognised medication name"
-                    if len(found) <= 1
-                    else f"{', '.join(repr(p) for p in missing)} in {name!r} is not a recognised medication name"
-                )
+                why_not = UnknownName(name, () if len(found) <= 1 else tuple(missing), rxnorm)
         if coded is None:
-            if rxnorm and why_not:
-                why_not += f" (nor is RxNorm {rxnorm})"
             return Resolution(named or (), why_not, route)
         route = route or self._route(normalise(coded.display))
         if named is not None and set(named) != set(coded.ingredients):
-            return Resolution(
-                (),
-                f"RxNorm {rxnorm} is {', '.join(coded.ingredients)} but the name {name!r} reads as "
-                f"{', '.join(named)}: check the entry",
-                route,
-            )
+            return Resolution((), CodeDisagrees(name, rxnorm or "", tuple(coded.ingredients), tuple(named)), route)
         return Resolution(tuple(coded.ingredients), None, route)
 
     def _route(self, text: str) -> str | None:
@@ -242,10 +232,6 @@ class Vocabulary:
     def active(self, ingredient: str) -> str:
         """The ingredient whose classes count: a prodrug's active moiety, else the ingredient itself."""
         return self.prodrugs.get(ingredient, ingredient)
-
-    def shown(self, ingredient: str) -> str:
-        active = self.active(ingredient)
-        return ingredient if active == ingredient else f"{ingredient} (prodrug of {active})"
 
 
 def _combination_keys(spellings: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:

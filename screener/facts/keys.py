@@ -129,46 +129,6 @@ class Event:
             return "chemotherapy"
         return "medications"
 
-    def describe(self) -> str:
-        """The event in the words of the compiled comparison ("platelet transfusion within the last 7 days")."""
-        if self.transfusion:
-            return (
-                "platelet transfusion"
-                if self.transfusion == "platelets"
-                else f"{self.transfusion.replace('_', ' ')} transfusion"
-            )
-        if self.medication_class == "systemic_corticosteroid":
-            dose = (
-                f" at ≥ {self.min_prednisone_mg_kg_day:g} mg/kg/day prednisone-equivalent"
-                if self.min_prednisone_mg_kg_day
-                else ""
-            )
-            return "systemic corticosteroid" + dose
-        if self.medication_class == "cyp3a4_modulator":
-            return f"{' or '.join(self.strengths)} CYP3A4 inhibitor or inducer"
-        if self.chemotherapy_end:
-            return "end of a chemotherapy course"
-        return f"{self.transplant} stem-cell transplant"
-
-    def noun(self) -> str:
-        """The event as the reasons name it ("platelet transfusion", "chemotherapy course"): beside describe() so that a
-        new kind of event is worded in this one file."""
-        if self.transfusion:
-            product = self.transfusion
-            return (
-                "transfusion"
-                if product == "any"
-                else f"{'platelet' if product == 'platelets' else product.replace('_', ' ')} transfusion"
-            )
-        if self.transplant:
-            return f"{self.transplant} stem-cell transplant"
-        if self.chemotherapy_end:
-            return "chemotherapy course"
-        if self.medication_class == "cyp3a4_modulator":
-            return f"{' or '.join(self.strengths)} CYP3A4 inhibitor or inducer"
-        dose = self.min_prednisone_mg_kg_day
-        return "systemic corticosteroid" + (f" at ≥ {dose:g} mg/kg/day prednisone-equivalent" if dose else "")
-
     def render(self) -> str:
         parts = [
             f"{name}={value}"

@@ -11,9 +11,46 @@ from functools import lru_cache
 from ..model.record import Medication
 from .brand_names import BRANDS
 from .drug_names import Resolution, built_once, vocabulary
+from .entries import (
+    AskDoseBelow,
+    ClearingUnknown,
+    CombinationDose,
+    CountedCourse,
+    CountedEntry,
+    Course,
+    DosedEntry,
+    DoseNotRecorded,
+    DoseProblem,
+    DoseUnknown,
+    DoseUnknownEntry,
+    EntryDoubt,
+    EntryLabel,
+    EntryNotRecognised,
+    EntrySettle,
+    Ingredient,
+    MedicationClass,
+    NoEntryCounts,
+    NoEquivalence,
+    NotCorticosteroid,
+    NotCountedModulator,
+    NotSystemic,
+    Recognition,
+    RecordDose,
+    RecordGenericName,
+    RecordRoute,
+    RouteReading,
+    RouteUnclassifiable,
+    RouteUnclear,
+    SizeNotUsable,
+    SizeProblem,
+    SummedRun,
+    UnrecognisedEntry,
+    WithoutEquivalence,
+)
+from .provenance import EntryPath
+from .reasons import EntriesUncertain, SettleEntries
 
 NOT_SYSTEMIC = ("inhaled", "topical", "intrathecal")  # routes a corticosteroid does not act systemically by
-SHOWN_ENTRIES = 8  # entries listed in a class fact's display; more are counted, not listed
 
 
 def suggested_names(tables) -> list[str]:
@@ -33,139 +70,129 @@ class _Entries:
         self.tables, self.words = tables, vocabulary(tables.medications)
         self.view = lru_cache(maxsize=8192)(self._view)
 
-    def _view(self, name: str, rxnorm: str | None) -> tuple[Resolution, tuple[str, ...], str]:
+    def _view(self, name: str, rxnorm: str | None) -> tuple[Resolution, tuple[str, ...], Recognition | None]:
         rec = self.words.resolve(name, rxnorm)
         active = tuple(dict.fromkeys(self.words.active(i) for i in rec.ingredients))
-        return rec, active, recognised_as(name, rec, self.tables) if rec.ingredients else ""
+        return rec, active, recognised_as(name, rec, self.tables) if rec.ingredients else None
 
 
-def recognised_as(name: str, found: Resolution, tables) -> str:
-    """What an entry was recognised as, with its classes.
-
-    For example "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone".
-    """
+def recognised_as(name: str, found: Resolution, tables) -> Recognition:
+    """What an entry was recognised as, with its classes (Decadron as dexamethasone, a systemic corticosteroid)."""
     words = vocabulary(tables.medications)
     shown = []
     for ingredient in found.ingredients:
         active = words.active(ingredient)
-        text = words.shown(ingredient)
         steroid = tables.corticosteroids.drugs.get(active)
         cyp = tables.cyp3a4.drugs.get(active)
-        if steroid:
-            text += f", systemic corticosteroid, {steroid.prednisone_factor:g} × prednisone"
-        if cyp:
-            text += f", {cyp.strength} CYP3A4 {cyp.role}"
-        shown.append(text)
-    return f"{name} → " + "; ".join(shown)
+        shown.append(
+            Ingredient(
+                ingredient,
+                active,
+                steroid.prednisone_factor if steroid else None,
+                (cyp.strength, cyp.role) if cyp else None,
+            )
+        )
+    return Recognition(name, tuple(shown))
 
 
 def _days_since(end: date | None, as_of: date) -> int:
     return 0 if end is None or end > as_of else (as_of - end).days
 
 
-def _course(med: Medication, as_of: date) -> str:
-    if med.end is None:
-        return f"from {med.start}, no end date (ongoing)"
-    if med.end > as_of:
-        return f"{med.start} to {med.end} (ongoing on {as_of})"
-    return f"{med.start} to {med.end}"
+@dataclass(frozen=True)
+class Uncertain:
+    """An entry that may count for the window: why it is uncertain and what to record."""
+
+    path: EntryPath
+    start: date
+    end: date | None
+    why: EntryDoubt
+    settle: EntrySettle
 
 
 @dataclass
 class Exposures:
-    """What a medication window sees: qualifying events, uncertain entries, and how to describe each entry."""
+    """What a medication window sees: qualifying events, uncertain entries, and how each entry reads."""
 
     events: list = field(default_factory=list)  # (path, start, end) for _event_days
-    uncertain: list = field(default_factory=list)  # (path, start, end, why, unknown reason)
-    labels: dict = field(default_factory=dict)  # path -> description of the qualifying entry
-    settle: dict = field(default_factory=dict)  # path -> what to record for an uncertain entry
-    reviewed: list = field(default_factory=list)  # description of every entry, in record order
+    uncertain: list[Uncertain] = field(default_factory=list)
+    labels: dict[EntryPath, EntryLabel] = field(default_factory=dict)  # the qualifying entry (or summed run)
+    reviewed: list[EntryLabel] = field(default_factory=list)  # every entry, in record order
 
-    def count(self, path: str, med: Medication, label: str) -> None:
+    def count(self, path: EntryPath, med: Medication, label: EntryLabel) -> None:
         self.events.append((path, med.start, med.end))
         self.labels[path] = label
         self.reviewed.append(label)
 
-    def doubt(self, path: str, med: Medication, why: str, settle: str, shown: str, unknown: str) -> None:
-        self.uncertain.append((path, med.start, med.end, why, unknown))
-        self.settle[path] = settle
+    def doubt(self, path: EntryPath, med: Medication, why: EntryDoubt, settle: EntrySettle, shown: EntryLabel) -> None:
+        self.uncertain.append(Uncertain(path, med.start, med.end, why, settle))
         self.reviewed.append(shown)
 
     def explain(self, fact, as_of: date, window: int | None):
-        """The window's Fact, its display naming the deciding entry (or every entry reviewed)."""
-        if fact.value is None and fact.source in self.settle:
+        """The window's Fact, naming the deciding entry (or every entry reviewed)."""
+        if fact.value is None and any(u.path == fact.source for u in self.uncertain):
             # Every uncertain entry that could still matter is named, not only the first.
             open_items = [
-                (path, why, unknown)
-                for path, start, end, why, unknown in self.uncertain
-                if start <= as_of and (end is None or window is None or _days_since(end, as_of) < window)
+                u
+                for u in self.uncertain
+                if u.start <= as_of and (u.end is None or window is None or _days_since(u.end, as_of) < window)
             ]
-            missing = "; ".join(dict.fromkeys(why for _, why, _ in open_items)) or fact.missing
-            settle = (
-                "; ".join(dict.fromkeys(self.settle[path] for path, _, _ in open_items)) or self.settle[fact.source]
-            )
-            unknown = open_items[0][2] if open_items else fact.unknown
+            why = EntriesUncertain(tuple(u.why for u in open_items)) if open_items else fact.why
+            settle = SettleEntries(tuple(u.settle for u in open_items)) if open_items else fact.settle
             certain = [(_days_since(end, as_of), path) for path, start, end in self.events if start <= as_of]
-            if window is not None and certain and min(certain)[0] < window:
+            if window is not None and certain and min(certain, key=_first)[0] < window:
                 # A counted entry already lies in the window: the criterion holds whatever the uncertain ones
                 # are; only the day it clears is unknown, so no clearing date is given.
-                days, path = min(certain)
+                days, path = min(certain, key=_first)
                 return replace(
                     fact,
                     value=days,
-                    display=f"{self.labels[path]}; clearing date unknown: {missing}",
+                    shown=ClearingUnknown(self.labels[path], why.doubts),
                     source=path,
-                    missing=None,
+                    why=None,
                     settle=None,
                     clears_on=None,
-                    unknown=None,
                 )
-            return replace(fact, missing=missing, settle=settle, unknown=unknown)
+            return replace(fact, why=why, settle=settle)
         if fact.source in self.labels:
-            label = self.labels[fact.source]
-            others = self._listed([r for r in self.reviewed if r != label])
-            # A summed day's entries are its parts, not others beside it.
-            heading = "other entries" if label in self.reviewed else "the entries"
-            return replace(fact, display=f"{label}: {fact.display}" + (f" ({heading}: {others})" if others else ""))
+            return replace(fact, shown=CountedEntry(self.labels[fact.source], fact.shown, tuple(self.reviewed)))
         if self.reviewed:
-            return replace(
-                fact, display=f"no entry counts ({len(self.reviewed)} reviewed: {self._listed(self.reviewed)})"
-            )
+            return replace(fact, shown=NoEntryCounts(tuple(self.reviewed)))
         return fact
 
-    @staticmethod
-    def _listed(entries: list[str]) -> str:
-        more = f"; and {len(entries) - SHOWN_ENTRIES} more" if len(entries) > SHOWN_ENTRIES else ""
-        return "; ".join(entries[:SHOWN_ENTRIES]) + more
+
+def _first(item: tuple[int, EntryPath]) -> tuple[int, str]:
+    # Fewest days first; among equal days, the path that sorts first as text ("[10]" before "[2]"), as reports
+    # have always chosen.
+    return item[0], str(item[1].index)
 
 
-def _recognised_entries(deriver, found: Exposures, question: str):
+def _recognised_entries(deriver, found: Exposures, question: MedicationClass):
     """Each recognised entry: path, entry, course, active ingredients, what it was recognised as.
 
     The others are doubted in found: whether they are in the class is unknown.
     """
     view = built_once(deriver.tables, _Entries).view
     for i, med in enumerate(deriver.record.history.medications or ()):
-        path, course = f"history.medications[{i}]", _course(med, deriver.as_of)
+        path, course = EntryPath("medications", i), Course(med.start, med.end, deriver.as_of)
         rec, active, seen_as = view(med.name, med.rxnorm)
-        if rec.ingredients:
+        if seen_as is not None:
             yield path, med, course, rec, active, seen_as
         else:
             found.doubt(
                 path,
                 med,
-                f"{rec.why_not}, so whether it is {question} is unknown ({course})",
-                f"record the generic name of {med.name} ({path})",
-                f"{med.name}: not recognised ({course})",
-                "unrecognised",
+                EntryNotRecognised(rec.why_not, question, course),
+                RecordGenericName(med.name, path),
+                UnrecognisedEntry(med.name, course),
             )
 
 
-def _route(med: Medication, rec: Resolution) -> tuple[str, str]:
-    """The route to judge by and how it reads: a recorded other/unknown yields to a route the dose form states."""
+def _route(med: Medication, rec: Resolution) -> RouteReading:
+    """The route to judge by: a recorded other/unknown yields to a route the dose form states."""
     if med.route in ("other", "unknown") and rec.route:
-        return rec.route, f"{rec.route} (from the dose form in the name; route recorded as {med.route})"
-    return med.route, med.route
+        return RouteReading(rec.route, med.route)
+    return RouteReading(med.route)
 
 
 def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
@@ -178,59 +205,56 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
     tables, found = deriver.tables, Exposures()
     factors = tables.corticosteroids.drugs
     dosed: list[DailyDose] = []
-    for path, med, course, rec, active, seen_as in _recognised_entries(deriver, found, "a systemic corticosteroid"):
+    for path, med, course, rec, active, seen_as in _recognised_entries(deriver, found, "systemic_corticosteroid"):
         steroids = [s for s in active if s in factors]
         unrated = [s for s in active if s in tables.corticosteroids.without_equivalence]
         if not steroids and not unrated:
-            found.reviewed.append(f"{seen_as}, not a corticosteroid")
+            found.reviewed.append(NotCorticosteroid(seen_as))
             continue
-        route, route_shown = _route(med, rec)
+        reading = _route(med, rec)
+        route = reading.route
         if route in NOT_SYSTEMIC:
-            found.reviewed.append(f"{seen_as}, {route_shown}: not systemic")
+            found.reviewed.append(NotSystemic(seen_as, reading))
             continue
         if not steroids and min_dose is not None and route in tables.corticosteroids.systemic_routes:
             found.doubt(
                 path,
                 med,
-                f"{', '.join(unrated)} is a systemic corticosteroid with no prednisone equivalence in "
-                f"the table, so whether the dose reaches {min_dose:g} mg/kg/day cannot be judged ({course})",
-                f"ask the investigator whether the {med.name} dose is below {min_dose:g} mg/kg/day "
-                f"prednisone-equivalent ({path})",
-                f"{seen_as}, corticosteroid without a cited equivalence",
-                "dose_unknown",
+                NoEquivalence(tuple(unrated), min_dose, course),
+                AskDoseBelow(med.name, min_dose, path),
+                WithoutEquivalence(seen_as),
             )
             continue
         if route not in tables.corticosteroids.systemic_routes:
             found.doubt(
                 path,
                 med,
-                f"route of {med.name} recorded as {route}: systemic or not cannot be told ({course})",
-                f"record the route of {med.name} ({path}.route: oral, iv, im, sc, inhaled, topical or intrathecal)",
-                f"{seen_as}, route {route}",
-                "unclassifiable",
+                RouteUnclassifiable(med.name, route, course),
+                RecordRoute(med.name, path),
+                RouteUnclear(seen_as, route),
             )
             continue
         if min_dose is None:
-            found.count(path, med, f"{seen_as}, {route_shown}, {course}")
+            found.count(path, med, CountedCourse(seen_as, reading, course))
             continue
         if len(active) > 1:
-            dose: float | str = f"{med.name} is a combination product: its dose is not the corticosteroid's own dose"
+            dose: float | DoseProblem = CombinationDose(med.name)
         else:
             dose = prednisone_mg_kg_day(deriver, med, factors[steroids[0]].prednisone_factor)
-        if isinstance(dose, str):
+        if not isinstance(dose, float | int):
             found.doubt(
                 path,
                 med,
-                f"{dose} ({route_shown}, {course})",
-                f"record the dose and unit of {med.name} ({path}.dose, dose_unit)",
-                f"{seen_as}, {route_shown}, dose unknown",
-                "dose_unknown",
+                DoseUnknown(dose, reading, course),
+                RecordDose(med.name, path),
+                DoseUnknownEntry(seen_as, reading),
             )
             continue
-        shown = (f"{seen_as}: {med.dose:g} {med.dose_unit} = {dose:.2f} mg/kg/day prednisone-equivalent, "
-                 f"{route_shown}, {course}")
+        if med.dose is None or med.dose_unit is None:  # prednisone_mg_kg_day computed a dose from them
+            raise ValueError("a dose without its amount and unit")
+        shown = DosedEntry(seen_as, med.dose, med.dose_unit, dose, reading, course)
         dosed.append(DailyDose(path, med, dose, shown))
-        found.reviewed.append(shown if dose >= min_dose else f"{shown} (below {min_dose:g} on its own)")
+        found.reviewed.append(shown if dose >= min_dose else replace(shown, below=min_dose))
     if min_dose is not None:
         for run in exposure_runs(dosed, min_dose, deriver.as_of):
             found.events.append((run.path, run.start, run.end))
@@ -242,10 +266,10 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
 class DailyDose:
     """One systemic entry's prednisone-equivalent mg/kg/day over its course."""
 
-    path: str
+    path: EntryPath
     med: Medication
     mg_kg_day: float
-    shown: str
+    shown: EntryLabel
 
     def active_on(self, day: date, as_of: date) -> bool:
         # An entry still going on the as-of date (no end, or a planned end after it) is taken as going on to then.
@@ -260,10 +284,10 @@ class ExposureRun:
     """Consecutive days whose summed dose reaches the threshold: one event of the window. end is its last day, or
     None while an entry of that day is still going on (it clears only after it stops)."""
 
-    path: str
+    path: EntryPath
     start: date
     end: date | None
-    label: str
+    label: EntryLabel
 
 
 def exposure_runs(dosed: list[DailyDose], threshold: float, as_of: date) -> list[ExposureRun]:
@@ -296,44 +320,36 @@ def _run(active: list[DailyDose], first: date, last: date, total: float, thresho
     if len(active) == 1:
         return ExposureRun(active[0].path, first, end, active[0].shown)
     # The sum is the run's last day's: which entries make it up may change within the run.
-    parts = " + ".join(f"{d.med.name} {d.mg_kg_day:.2f}" for d in active)
-    span = "" if first == last else f" from {first} to {last}"
-    label = (f"{len(active)} systemic corticosteroid entries taken together{span}: on {last}, {parts} = {total:.2f} "
-             f"mg/kg/day prednisone-equivalent, at or above {threshold:g}")
-    return ExposureRun(active[0].path, first, end, label)
+    parts = tuple((d.med.name, d.mg_kg_day) for d in active)
+    return ExposureRun(active[0].path, first, end, SummedRun(len(active), first, last, parts, total, threshold))
 
 
 def cyp3a4_exposures(deriver, strengths: set[str]) -> Exposures:
     """Entries that count for a CYP3A4 window: an inhibitor or inducer of one of the given strengths."""
     found, drugs = Exposures(), deriver.tables.cyp3a4.drugs
-    for path, med, course, _rec, active, seen_as in _recognised_entries(
-        deriver, found, "a CYP3A4 inhibitor or inducer"
-    ):
+    for path, med, course, _rec, active, seen_as in _recognised_entries(deriver, found, "cyp3a4_modulator"):
         counted = [d for d in active if d in drugs and drugs[d].strength in strengths]
         if counted:
-            found.count(path, med, f"{seen_as}, {med.route}, {course}")
+            found.count(path, med, CountedCourse(seen_as, RouteReading(med.route), course))
         else:
-            found.reviewed.append(
-                f"{seen_as}"
-                + ("" if any(d in drugs for d in active) else ", not a strong or moderate CYP3A4 inhibitor or inducer")
-            )
+            found.reviewed.append(NotCountedModulator(seen_as, listed=any(d in drugs for d in active)))
     return found
 
 
-def prednisone_mg_kg_day(deriver, med: Medication, factor: float) -> float | str:
+def prednisone_mg_kg_day(deriver, med: Medication, factor: float) -> float | DoseProblem:
     """Prednisone-equivalent mg/kg/day, or why it cannot be computed."""
     from .derive import mosteller_bsa  # derive imports this module: a top-level import would be circular
 
     if med.dose is None:
-        return f"dose of {med.name} not recorded"
+        return DoseNotRecorded(med.name)
     if med.dose_unit == "mg/kg/day":
         return med.dose * factor
     weight = deriver.current_weight()
-    if isinstance(weight, str):
-        return f"{weight}: needed to express the {med.name} dose per kg"
+    if isinstance(weight, SizeProblem):
+        return SizeNotUsable(med.name, weight)
     if med.dose_unit == "mg/day":
         return med.dose / weight * factor
     height = deriver.current_height()
-    if isinstance(height, str):
-        return f"{height}: needed to convert the {med.name} dose from mg/m2/day"
+    if isinstance(height, SizeProblem):
+        return SizeNotUsable(med.name, height)
     return med.dose * mosteller_bsa(height, weight) / weight * factor

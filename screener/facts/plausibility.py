@@ -1,8 +1,6 @@
-"""Plausibility before scoring: values no living child can have (refused) and values usually a slip (to confirm).
-
-The limits and the reason for each are data (criteria/tables/impossible_values.yaml and values_to_confirm.yaml);
-this module only applies them. Messages name the field and the likely slip, never the value given, so they can
-travel into problem responses, the CLI's errors and the form without echoing a record.
+"""Plausibility before scoring: which values no living child can have (refused) and which are usually a slip (to
+confirm), as data. The limits and the reason for each are data too (criteria/tables/impossible_values.yaml and
+values_to_confirm.yaml); this module only applies them, and wording/plausibility.py words what it finds.
 """
 from datetime import date, timedelta
 from typing import Iterator
@@ -10,14 +8,9 @@ from typing import Iterator
 from pydantic import BaseModel
 
 from ..model.dates import today
-from ..model.errors import FieldError
-from ..model.labs import LAB_LABELS, LABS, lab_for_test, lab_of, unit_label
+from ..model.labs import LABS, lab_for_test, lab_of
 from ..model.record import Observation, PatientRecord
-from ..model.tables import ConfirmTable, ImpossibleTable, Tables, ValueLimit
-
-
-def _number(value: float) -> str:
-    return f"{value:,.10g}"
+from ..model.tables import ImpossibleTable, ValueLimit
 
 
 def _in_row_unit(row: ValueLimit, value: float, unit: str) -> float:
@@ -37,59 +30,31 @@ def holds(row: ValueLimit, value: float, unit: str) -> bool:
     return (row.more_than is None or number > row.more_than) and (row.less_than is None or number < row.less_than)
 
 
-def _bounds(row: ValueLimit) -> str:
-    unit = unit_label(row.unit)
-    low, high = row.more_than, row.less_than
-    if low is not None and high is not None:
-        return f"above {_number(low)} and below {_number(high)} {unit}"
-    if low is not None:
-        return f"above {_number(low)} {unit}"
-    if high is not None:
-        return f"below {_number(high)} {unit}"
-    raise ValueError("a value-limit row without a bound")  # the table's model refuses one (model/tables.py)
-
-
-def _lab(row: ValueLimit) -> str:
-    return f"{LAB_LABELS.get(row.lab, LABS[row.lab].description)} {_bounds(row)}"
-
-
-def impossible_message(row: ValueLimit, unit: str) -> str:
-    slip = f"; did you mean {unit_label(row.did_you_mean)}?" if row.did_you_mean else ""
-    return f"{_lab(row)}: no living child has this value given in {unit_label(unit)}{slip}"
-
-
-def confirm_message(row: ValueLimit, unit: str) -> str:
-    slip = f" (did you mean {unit_label(row.did_you_mean)}?)" if row.did_you_mean else ""
-    return f"{_lab(row)}: possible, but usually a slip{slip}; check the value"
-
-
-def _first(rows: list[ValueLimit], obs: Observation, message) -> str | None:
-    """The message of the first row an observation falls in, if any."""
+def first_row(rows: list[ValueLimit], obs: Observation) -> ValueLimit | None:
+    """The first row an observation falls in, if any."""
     lab = lab_of(obs.test).name
-    return next((message(row, obs.unit) for row in rows if row.lab == lab and holds(row, obs.value, obs.unit)), None)
+    return next((row for row in rows if row.lab == lab and holds(row, obs.value, obs.unit)), None)
 
 
-def _lab_rows(record: PatientRecord, rows: list[ValueLimit], message) -> list[FieldError]:
-    return [
-        FieldError(("observations", index, "value"), found)
-        for index, obs in enumerate(record.observations)
-        if (found := _first(rows, obs, message)) is not None
-    ]
+def lab_rows(record: PatientRecord, rows: list[ValueLimit]) -> Iterator[tuple[int, Observation, ValueLimit]]:
+    """Each observation that falls in a row, with its index and the row."""
+    for index, obs in enumerate(record.observations):
+        row = first_row(rows, obs)
+        if row is not None:
+            yield index, obs, row
 
 
-def slip_for(table: ImpossibleTable, test: object, unit: object, value: object) -> str | None:
-    """The impossible-value message for a lab value the record's own schema refused, where a row names its slip.
-    The row is raw input (it failed validation): each part is checked here."""
+def slip_row(table: ImpossibleTable, test: object, unit: object, value: object) -> ValueLimit | None:
+    """The impossible-value row naming its slip that a lab value the record's own schema refused falls in. The row
+    is raw input (it failed validation): each part is checked here."""
     spec = lab_for_test(test) if isinstance(test, str) else None
     if spec is None or not isinstance(unit, str) or isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    for row in table.labs:
-        if row.lab == spec.name and row.did_you_mean and holds(row, value, unit):
-            return impossible_message(row, unit)
-    return None
+    return next((row for row in table.labs if row.lab == spec.name and row.did_you_mean and holds(row, value, unit)),
+                None)
 
 
-def _after(model: BaseModel, now: date, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+def dates_after(model: BaseModel, now: date, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
     """The path of every date in a record after `now`: the schema's own fields, so a date field added later is
     checked too. Read from the instances' dicts (pydantic's own iteration took ~200 µs a record, profiled)."""
     for name, value in model.__dict__.items():
@@ -97,42 +62,12 @@ def _after(model: BaseModel, now: date, path: tuple[str | int, ...] = ()) -> Ite
             if value > now:
                 yield (*path, name)
         elif isinstance(value, BaseModel):
-            yield from _after(value, now, (*path, name))
+            yield from dates_after(value, now, (*path, name))
         elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
             for i, item in enumerate(value):
-                yield from _after(item, now, (*path, name, i))
+                yield from dates_after(item, now, (*path, name, i))
 
 
-def as_of_problem(table: ImpossibleTable, as_of: date) -> FieldError | None:
-    limit = table.dates.as_of_days_after_today
-    if as_of > today() + timedelta(days=limit):
-        return FieldError(
-            ("as_of",), f"more than {limit} days after today ({today()}): a screening date that far ahead is a slip; "
-            "check the year"
-        )
-    return None
-
-
-def impossible_values(record: PatientRecord, tables: Tables, as_of: date | None = None) -> list[FieldError]:
-    """Every value in the record no living child can have as given (dates after today, slipped units), and a
-    screening date too far ahead: each a FieldError naming the field and, where likely, the slip."""
-    table = tables.impossible
-    now = today()
-    errors = []
-    if as_of is not None and (problem := as_of_problem(table, as_of)) is not None:
-        errors.append(problem)
-    exempt = table.dates.exempt
-    for path in _after(record, now):
-        if ".".join(p for p in path if isinstance(p, str)) not in exempt:
-            errors.append(FieldError(path, f"after today ({now}): it cannot have happened yet; check the year"))
-    return errors + _lab_rows(record, table.labs, impossible_message)
-
-
-def values_to_confirm(record: PatientRecord, table: ConfirmTable) -> list[FieldError]:
-    """Values a real child can have that are usually a slip, each with the question to ask (never refused)."""
-    return _lab_rows(record, table.labs, confirm_message)
-
-
-def question_for(obs: Observation, table: ConfirmTable) -> str | None:
-    """values_to_confirm for one observation (the form asks beside each lab, even while other fields are wrong)."""
-    return _first(table.labs, obs, confirm_message)
+def as_of_too_far(table: ImpossibleTable, as_of: date) -> bool:
+    """A screening date further after today than the table allows: a slip."""
+    return as_of > today() + timedelta(days=table.dates.as_of_days_after_today)

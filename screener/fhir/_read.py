@@ -5,7 +5,6 @@ from datetime import date
 from pydantic import ValidationError
 
 from .. import config
-from ..facts.plausibility import impossible_values
 from ..model.errors import FieldError, InvalidRecord, clean_loc, render_path, validation_message
 from ..model.json_text import load_json
 from ..model.labs import LABS, LOINC_TO_LAB
@@ -14,6 +13,7 @@ from ..model.record import PatientRecord
 from ..model.text import one_line
 from ..model.validate import validate_data
 from ..rules import load_tables
+from ..wording.plausibility import impossible_values
 from ._common import LOINC, FhirImport, as_dict, table
 from ._common import day as _day
 from ._common import fail as _fail

@@ -9,7 +9,6 @@ from flask import Blueprint, Response, current_app, request, url_for
 from .. import service
 from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
-from ..facts.plausibility import as_of_problem
 from ..model.api import (
     Coverage,
     CriterionView,
@@ -21,6 +20,7 @@ from ..model.api import (
 from ..model.dates import parse_date, today
 from ..model.errors import FieldError, InvalidRecord, ScreenerError
 from ..rules import load_rule_sets, load_tables
+from ..wording.plausibility import as_of_problem
 from .auth import signed_in
 from .errors import problem
 from .storage import get_committer

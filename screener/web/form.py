@@ -10,7 +10,6 @@ from ..audit import record_of, report_of
 from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
-from ..facts.plausibility import question_for
 from ..model.dates import parse_date, today
 from ..model.errors import InvalidRecord, ScreenerError
 from ..model.flat import flat_value, set_path
@@ -18,6 +17,7 @@ from ..model.record import Observation
 from ..model.validate import validate_data
 from ..rules import load_rule_sets, load_tables
 from ..screening import rank
+from ..wording.plausibility import question_for
 from .auth import sees_everything, signed_in
 from .form_spec import HISTORY_ROWS, form_sections
 from .glance import by_status, count, glance, readable, worklist

@@ -1,0 +1,276 @@
+"""Why a fact is unknown and what would settle it, each a type with its parameters.
+
+Each reason has its code for programs (model/report.UnknownReason); the words are screener/wording's.
+"""
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from ..model.report import UnknownReason
+from .entries import EntryDoubt, EntrySettle
+from .keys import FieldKey, RecordFact
+from .provenance import History
+
+Block = Literal["findings", "attestations"]
+ScanKind = Literal["largest_lesion", "mibg", "fdg_pet"]
+
+
+# --- why unknown --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NotRecorded:
+    field: FieldKey
+    code: UnknownReason = "not_recorded"
+
+
+@dataclass(frozen=True)
+class NotAssessed:
+    """An attestation the investigator has not assessed yet."""
+
+    field: FieldKey
+    code: UnknownReason = "not_assessed"
+
+
+@dataclass(frozen=True)
+class AssessmentUndated:
+    field: RecordFact
+    block: Block
+    code: UnknownReason = "undated"
+
+
+@dataclass(frozen=True)
+class AssessmentAfterAsOf:
+    field: RecordFact
+    block: Block
+    assessed: date
+    as_of: date
+    code: UnknownReason = "after_as_of"
+
+
+@dataclass(frozen=True)
+class AssessmentTooOld:
+    field: RecordFact
+    block: Block
+    assessed: date
+    age_days: int
+    as_of: date
+    limit_days: int
+    code: UnknownReason = "too_old"
+
+
+@dataclass(frozen=True)
+class LabNotRecorded:
+    lab: str
+    as_of: date
+    code: UnknownReason = "not_recorded"
+
+
+@dataclass(frozen=True)
+class LabAfterAsOf:
+    """The only results are dated after the screening date (a retrospective screening leaves them out)."""
+
+    lab: str
+    first_after: date
+    as_of: date
+    code: UnknownReason = "after_as_of"
+
+
+@dataclass(frozen=True)
+class LabTooOld:
+    lab: str
+    drawn: date
+    age_days: int
+    as_of: date
+    limit_days: int
+    code: UnknownReason = "too_old"
+
+
+@dataclass(frozen=True)
+class TransfusionHistoryUnknown:
+    """Whether a count is independent of transfusion cannot be told without the transfusion history."""
+
+    lab: str
+    drawn: date
+    code: UnknownReason = "not_recorded"
+
+
+@dataclass(frozen=True)
+class TransfusionSupported:
+    lab: str
+    drawn: date
+    days_after: int
+    product: str
+    transfused: date
+    code: UnknownReason = "transfusion_supported"
+
+
+@dataclass(frozen=True)
+class NoUln:
+    """No reporting lab's range and no default upper limit of normal at this age."""
+
+    lab: str
+    code: UnknownReason = "no_limit"
+
+
+@dataclass(frozen=True)
+class LimitDiffersBySex:
+    sex: str
+    code: UnknownReason = "no_limit"
+
+
+@dataclass(frozen=True)
+class NoCreatinineLimitUnderOneMonth:
+    code: UnknownReason = "no_limit"
+
+
+@dataclass(frozen=True)
+class HistoryNotRecorded:
+    history: History
+    code: UnknownReason = "not_recorded"
+
+
+@dataclass(frozen=True)
+class NoScan:
+    kind: ScanKind
+    earliest: date
+    as_of: date
+    code: UnknownReason = "not_recorded"
+
+
+@dataclass(frozen=True)
+class SameDayTransplants:
+    kinds: tuple[str, ...]
+    day: date
+    code: UnknownReason = "not_recorded"
+
+
+@dataclass(frozen=True)
+class DiseaseStatusNotRecorded:
+    code: UnknownReason = "not_recorded"
+
+
+@dataclass(frozen=True)
+class StatusAmbiguous:
+    """The disease status does not say whether this is the first diagnosis or a recurrence."""
+
+    status: str
+    code: UnknownReason = "not_recorded"
+
+
+@dataclass(frozen=True)
+class PathologyNotRecorded:
+    code: UnknownReason = "not_recorded"
+
+
+@dataclass(frozen=True)
+class NotConfirmedOnTissue:
+    code: UnknownReason = "not_recorded"
+
+
+@dataclass(frozen=True)
+class EntriesUncertain:
+    """Medication entries that leave a window open, each with its doubt (the first one's code is the fact's)."""
+
+    doubts: tuple[EntryDoubt, ...]
+
+    @property
+    def code(self) -> UnknownReason:
+        return self.doubts[0].code
+
+
+Why = (NotRecorded | NotAssessed | AssessmentUndated | AssessmentAfterAsOf | AssessmentTooOld | LabNotRecorded
+       | LabAfterAsOf | LabTooOld | TransfusionHistoryUnknown | TransfusionSupported | NoUln | LimitDiffersBySex
+       | NoCreatinineLimitUnderOneMonth | HistoryNotRecorded | NoScan | SameDayTransplants | DiseaseStatusNotRecorded
+       | StatusAmbiguous | PathologyNotRecorded | NotConfirmedOnTissue | EntriesUncertain)
+
+
+# --- what settles it ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordField:
+    field: FieldKey
+
+
+@dataclass(frozen=True)
+class RecordAssessment:
+    """Record the field with its block's assessment date, recent enough."""
+
+    field: RecordFact
+    block: Block
+    limit_days: int
+
+
+@dataclass(frozen=True)
+class RecordLab:
+    lab: str
+    limit_days: int
+    units: bool  # name the accepted units (none of it is recorded yet)
+
+
+@dataclass(frozen=True)
+class RepeatLab:
+    lab: str
+    on: date
+    days: int
+    product: str
+
+
+@dataclass(frozen=True)
+class RecordUln:
+    lab: str
+
+
+@dataclass(frozen=True)
+class RecordSex:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordHistory:
+    history: History
+
+
+@dataclass(frozen=True)
+class RecordImaging:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordScan:
+    kind: ScanKind
+    days: int
+
+
+@dataclass(frozen=True)
+class ChooseSameDayTransplant:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordDiseaseStatus:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordFirstOrRecurrence:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordPathology:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordPathologyOnTissue:
+    pass
+
+
+@dataclass(frozen=True)
+class SettleEntries:
+    """Each uncertain medication entry's own action."""
+
+    actions: tuple[EntrySettle, ...]
+
+
+Settle = (RecordField | RecordAssessment | RecordLab | RepeatLab | RecordUln | RecordSex | RecordHistory | RecordImaging
+          | RecordScan | ChooseSameDayTransplant | RecordDiseaseStatus | RecordFirstOrRecurrence | RecordPathology
+          | RecordPathologyOnTissue | SettleEntries)
