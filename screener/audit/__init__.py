@@ -77,6 +77,14 @@ _LAZY = {
     "remembered": "._anchor",
     "remember": "._anchor",
     "rotate_key": "._rotation",
+    "AlreadyVoided": "._children",
+    "Ledger": "._children",
+    "ledger": "._children",
+    "child_key": "._children",
+    "child_screenings": "._children",
+    "child_outcomes": "._children",
+    "void": "._children",
+    "add_outcome": "._children",
     "RotationRefused": "._rotation",
 }
 

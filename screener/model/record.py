@@ -12,6 +12,7 @@ from .. import config
 from ._base import StrictModel
 from .dates import IsoDate, in_range
 from .labs import LABS, accepted_units, lab_for_test, lab_of, to_canonical
+from .children import ScreeningNumber
 from .text import FreeText
 
 Sex = Literal["female", "male", "other", "unknown"]
@@ -236,6 +237,8 @@ class Attestations(StrictModel):
 
 class PatientRecord(StrictModel):
     record_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] | None = None
+    # The child in the site's screening log (model/children.py): screenings with one number are one child.
+    screening_number: ScreeningNumber | None = None
     demographics: Demographics
     diagnosis: Diagnosis = Diagnosis()
     observations: Annotated[list[Observation], Field(max_length=config.MAX_OBSERVATIONS_PER_RECORD)] = []
