@@ -225,7 +225,7 @@ def _counted(store, screening_number: str):
     return rows, found, found.counted()
 
 
-def record_outcome(store, screening_number: str, request, *, actor: str) -> "OutcomeView":
+def record_outcome(store, screening_number: str, request, *, actor: str, sees: str | None = None) -> "OutcomeView":
     """Record what became of a child for a trial, checked against the child's counted screening for it: a screen
     failure needs an ineligible one (its failing criteria are taken from it); eligible-not-enrolled and enrolled
     need an eligible one (or no known exclusion); consented and withdrawn any that is not ineligible."""
@@ -233,7 +233,7 @@ def record_outcome(store, screening_number: str, request, *, actor: str) -> "Out
     from .model.verdict import Status, Verdict
 
     rows, _, counted = _counted(store, screening_number)
-    if not rows:
+    if not any(_visible(row, sees) for row in rows):  # a screener records outcomes of the children they screened
         raise NotFound(screening_number)
     row = counted.get((screening_number, request.trial_id))
     if row is None:
@@ -294,3 +294,34 @@ def patient(store, screening_number: str, *, sees: str | None) -> "PatientView":
             correction_reason=found.correction_reasons.get(row.id), corrected_by=found.corrected_by.get(row.id, []),
             void=VoidView(reason=v.reason, note=v.note, actor=v.actor, recorded_at=v.recorded_at) if v else None))
     return PatientView(screening_number=screening_number, trials=courses, screenings=entries, outcomes=outcomes)
+
+
+def read_request(model, body: bytes | str):
+    """A request body (JSON) as one of model/children.py's requests; InvalidRecord naming each field, no value."""
+    from pydantic import ValidationError
+
+    from .model.errors import field_errors
+    from .model.json_text import load_json
+    from .model.validate import validate_data
+
+    if not body:
+        raise InvalidRecord([FieldError(("(body)",), "the body is empty")])
+    try:
+        return validate_data(model, load_json(body, "(body)"))
+    except ValidationError as exc:
+        raise InvalidRecord(field_errors(exc, "(body)")) from None
+
+
+def with_screening_number(record: PatientRecord, number: str | None, where: str = "screening_number") -> PatientRecord:
+    """The record with the screening number given beside it (a query parameter, a CLI option: a FHIR Bundle has no
+    place for one). Refused, naming `where`, when it is malformed or the record carries a different one."""
+    from .model.children import screening_number_problem
+
+    if number is None:
+        return record
+    problem = screening_number_problem(number)
+    if problem is not None:
+        raise InvalidRecord([FieldError((where,), problem)])
+    if record.screening_number not in (None, number):
+        raise InvalidRecord([FieldError((where,), "differs from the record's own screening_number")])
+    return record.model_copy(update={"screening_number": number})

@@ -29,6 +29,12 @@ def child_key(row) -> str:
     return row.screening_number or legacy_key(row)
 
 
+def _when(row) -> tuple:
+    # The as-of date, then the recording time, then (when read with it) the chain's order: two screenings recorded
+    # in the same microsecond still have an order.
+    return row.as_of, row.recorded_at, getattr(row, "chain_seq", 0)
+
+
 class AlreadyVoided(Exception):
     """The screening has a void already: a void is final."""
 
@@ -57,14 +63,14 @@ class Ledger:
             if not self.counts(row):
                 continue
             key = (child_key(row), row.trial_id)
-            if key not in best or (row.as_of, row.recorded_at) > (best[key].as_of, best[key].recorded_at):
+            if key not in best or _when(row) > _when(best[key]):
                 best[key] = row
         return best
 
     def latest_outcomes(self) -> dict[tuple[str, str], object]:
         """(child, trial) -> the latest outcome recorded."""
         latest: dict[tuple[str, str], object] = {}
-        for row in sorted(self.outcomes, key=lambda o: (o.recorded_at, o.id)):
+        for row in sorted(self.outcomes, key=lambda o: o.chain_seq):
             latest[(row.screening_number, row.trial_id)] = row
         return latest
 
@@ -90,7 +96,9 @@ def ledger(store, screenings: list, session=None) -> Ledger:
                     found.correction_reasons[event.subject] = reason
         numbers = sorted({row.screening_number for row in screenings if row.screening_number})
         for chunk in _chunks(numbers):
-            found.outcomes += list(session.scalars(select(Outcome).where(Outcome.screening_number.in_(chunk))))
+            found.outcomes += [_with_seq(row, seq) for row, seq in session.execute(
+                select(Outcome, AuditEvent.seq).join(AuditEvent, AuditEvent.subject == Outcome.id)
+                .where(Outcome.screening_number.in_(chunk), AuditEvent.action == "outcome.recorded"))]
         # A correction outside the given screenings (another person's, another period) still supersedes: only ids
         # found, never their rows, so a screener's view of their own screenings stays theirs.
         return found
@@ -107,18 +115,27 @@ def _chunks(values: list, size: int = 500):
 @store_boundary
 def child_screenings(store, screening_number: str, actor: str | None = None) -> list:
     """Every screening of a child, newest first (with actor: only that person's)."""
-    query = select(Screening).where(Screening.screening_number == screening_number)
+    query = select(Screening, AuditEvent.seq).join(AuditEvent, AuditEvent.subject == Screening.id).where(
+        Screening.screening_number == screening_number, AuditEvent.action == "screening.recorded")
     if actor is not None:
         query = query.where(Screening.actor == actor)
     with store.sessions() as session:
-        return list(session.scalars(query.order_by(Screening.recorded_at.desc(), Screening.id)))
+        return [_with_seq(row, seq) for row, seq in session.execute(query.order_by(AuditEvent.seq.desc()))]
+
+
+def _with_seq(row, seq: int):
+    row.chain_seq = seq  # not a column: the order the chain recorded it in
+    return row
 
 
 @store_boundary
 def child_outcomes(store, screening_number: str) -> list:
+    """A child's outcomes in the order the chain recorded them (the last one per trial holds)."""
     with store.sessions() as session:
-        return list(session.scalars(select(Outcome).where(Outcome.screening_number == screening_number)
-                                    .order_by(Outcome.recorded_at, Outcome.id)))
+        return list(session.scalars(
+            select(Outcome).join(AuditEvent, AuditEvent.subject == Outcome.id)
+            .where(Outcome.screening_number == screening_number, AuditEvent.action == "outcome.recorded")
+            .order_by(AuditEvent.seq)))
 
 
 @store_boundary

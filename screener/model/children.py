@@ -49,7 +49,7 @@ def screening_number_problem(value: str) -> str | None:
     """Why a typed screening number is refused (never quoting it), or None."""
     if SCREENING_NUMBER.fullmatch(value):
         return None
-    return "must be SCR- and 4 or 5 digits, like SCR-0042 (never a name or medical record number)"
+    return "must be SCR- and 4 or 5 digits, like SCR-0123 (never a name or medical record number)"
 
 
 class VoidRequest(StrictModel):

@@ -10,9 +10,9 @@ from pydantic import Field, field_validator, model_validator
 
 from .. import config
 from ._base import StrictModel
+from .children import ScreeningNumber
 from .dates import IsoDate, in_range
 from .labs import LABS, accepted_units, lab_for_test, lab_of, to_canonical
-from .children import ScreeningNumber
 from .text import FreeText
 
 Sex = Literal["female", "male", "other", "unknown"]

@@ -27,6 +27,7 @@ ROUTE_ROLES = {
     "auth.logout": ANYONE, "auth.password": ANYONE, "auth.password_submit": ANYONE,
     "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
+    "api.patient": ANYONE, "api.void_screening": SCREENERS, "api.record_outcome": SCREENERS,  # a screener: their own
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
     "form.result": SCREENERS | AUDITORS, "form.result_record": SCREENERS | AUDITORS,
     "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,
