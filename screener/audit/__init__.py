@@ -81,6 +81,7 @@ _LAZY = {
     "Ledger": "._children",
     "ledger": "._children",
     "child_key": "._children",
+    "children_summary": "._children",
     "child_screenings": "._children",
     "child_outcomes": "._children",
     "void": "._children",

@@ -179,3 +179,40 @@ def add_outcome(store, *, screening_number: str, trial_id: str, outcome: str, on
             "screening_id": screening_id, "content_hash": row.content_hash,
         }, row.recorded_at)
         return row
+
+
+_LIGHT = (Screening.id, Screening.request_id, Screening.recorded_at, Screening.actor, Screening.trial_id,
+          Screening.as_of, Screening.verdict, Screening.corrects_id, Screening.screening_number)
+
+
+@dataclass
+class ChildSummary:
+    screening_number: str
+    last_recorded: str
+    screenings: int
+    trials: dict = field(default_factory=dict)  # trial id -> (counted verdict or None, latest outcome or None)
+
+
+@store_boundary
+def children_summary(store, actor: str | None = None, search: str | None = None, limit: int = 200) -> list:
+    """Numbered children, most recently screened first (with actor: those that person screened, and only their
+    screenings); search: a prefix of the screening number."""
+    query = select(*_LIGHT).where(Screening.screening_number.is_not(None))
+    if actor is not None:
+        query = query.where(Screening.actor == actor)
+    if search:
+        query = query.where(Screening.screening_number.like(search.replace("%", "").replace("_", "") + "%"))
+    with store.snapshot() as session:
+        rows = list(session.execute(query))
+        found = ledger(store, rows, session)
+    counted, outcomes = found.counted(), found.latest_outcomes()
+    children: dict[str, ChildSummary] = {}
+    for row in rows:
+        child = children.setdefault(row.screening_number, ChildSummary(row.screening_number, row.recorded_at, 0))
+        child.screenings += 1
+        child.last_recorded = max(child.last_recorded, row.recorded_at)
+        key = (row.screening_number, row.trial_id)
+        verdict = counted[key].verdict if key in counted else None
+        child.trials[row.trial_id] = (verdict, outcomes.get(key))
+    ordered = sorted(children.values(), key=lambda c: c.last_recorded, reverse=True)
+    return ordered[:limit]

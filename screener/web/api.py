@@ -226,7 +226,7 @@ _REFUSALS = {
     service.Refusal.INVALID: _invalid,
     service.Refusal.UNKNOWN_TRIAL: lambda _refused: _unknown_trial(),
     service.Refusal.NOT_RECORDED: _not_recorded,
-    service.Refusal.NOT_FOUND: lambda _refused: problem(404, "Not Found", "no such screening or child that you may see"),
+    service.Refusal.NOT_FOUND: lambda _refused: problem(404, "Not Found", "no such screening or child you may see"),
     service.Refusal.CONFLICT: lambda _refused: problem(409, "Conflict", "the screening is voided already"),
 }
 

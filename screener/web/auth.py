@@ -35,6 +35,10 @@ ROUTE_ROLES = {
     "audit.export": AUDITORS, "audit.verify": AUDITORS, "audit.log_page": AUDITORS, "audit.log_csv": AUDITORS,
     "audit.log_png": AUDITORS,
     "auth.admin": ADMINS,
+    # The screening log by child (web/children.py, form.rescreen/correct): a screener sees and acts on their own.
+    "children.index": ANYONE, "children.child": ANYONE, "children.outcome_submit": SCREENERS,
+    "children.void_form": SCREENERS, "children.void_submit": SCREENERS,
+    "form.rescreen": SCREENERS, "form.correct": SCREENERS,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
