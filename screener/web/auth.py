@@ -33,7 +33,7 @@ ROUTE_ROLES = {
     "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,
     "audit.screenings": ANYONE, "audit.screening": ANYONE,  # a screener sees only their own
     "audit.export": AUDITORS, "audit.verify": AUDITORS, "audit.log_page": AUDITORS, "audit.log_csv": AUDITORS,
-    "audit.log_png": AUDITORS,
+    "audit.log_png": AUDITORS, "audit.log_monthly_csv": AUDITORS, "audit.sponsor_export": AUDITORS,
     "auth.admin": ADMINS,
     # The screening log by child (web/children.py, form.rescreen/correct): a screener sees and acts on their own.
     "children.index": ANYONE, "children.child": ANYONE, "children.outcome_submit": SCREENERS,
