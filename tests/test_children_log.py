@@ -94,7 +94,8 @@ def test_the_monthly_table_counts_children_and_failing_criteria_by_month(site):
     with app.app_context():
         rows = [r for r in get_store().screenings(trial_id=TRIAL) if r.verdict == "ineligible"]
         log = screening_log(rows, TRIAL, Ledger(rows))  # without their voids and corrections: two children fail
-    assert log.monthly_rows() == [("2026-11", "", 2), ("2026-11", "NCT06674265-E1", 2), ("2026-11", "NCT06674265-E7", 2)]
+    assert log.monthly_rows() == [
+        ("2026-11", "", 2), ("2026-11", "NCT06674265-E1", 2), ("2026-11", "NCT06674265-E7", 2)]
 
 
 def test_the_flat_screenings_csv_has_a_column_per_criterion_and_no_cell_a_spreadsheet_cuts(site):
