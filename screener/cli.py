@@ -119,9 +119,10 @@ class _Store:
         return open_store().record(*args, **kwargs)
 
 
-def _refuse(exc: "ScreenerError") -> NoReturn:
-    """A screening's refusal (service.refusal) as the command line says it: exit 2 naming the fields without their
-    values, the unknown trial with the known ones, exit 3 when it could not be recorded; anything else re-raised."""
+def _refuse(exc: "ScreenerError", field: str = "--corrects") -> NoReturn:
+    """A refusal (service.refusal) as the command line says it: exit 2 naming the fields (or `field`: the screening
+    or child asked for) without their values, the unknown trial with the known ones, exit 3 when it could not be
+    recorded; anything else re-raised."""
     from .service import Refusal, refusal
 
     refused = refusal(exc)
@@ -133,9 +134,11 @@ def _refuse(exc: "ScreenerError") -> NoReturn:
         from .rules import load_rule_sets
 
         raise _unknown_trial("--trial", load_rule_sets()) from None
-    if refused.reason is Refusal.NOT_FOUND:  # the screening a correction names
-        raise InputError("--corrects", "no such screening") from None
-    click.echo(f"The screening could not be recorded ({refused.kind}); no result is given.", err=True)
+    if refused.reason is Refusal.NOT_FOUND:
+        raise InputError(field, "no such screening or child") from None
+    if refused.reason is Refusal.CONFLICT:
+        raise InputError(field, "the screening is voided already") from None
+    click.echo(f"It could not be recorded ({refused.kind}); nothing was written, no result is given.", err=True)
     sys.exit(EXIT_NOT_RECORDED)
 
 
@@ -222,23 +225,6 @@ def _check_correction(corrects: str, reason: str | None, trial: str | None) -> N
         raise InputError("--corrects", "that screening is of another trial")
 
 
-def _log_refusal(exc, field: str) -> NoReturn:
-    """A screening-log action refused: exit 2 naming the argument or field, never its value."""
-    from .service import Refusal, refusal
-
-    refused = refusal(exc)
-    if refused is None:
-        raise exc
-    if refused.reason is Refusal.INVALID:
-        raise record_errors(refused.errors) from None
-    if refused.reason is Refusal.NOT_FOUND:
-        raise InputError(field, "no such screening or child") from None
-    if refused.reason is Refusal.CONFLICT:
-        raise InputError(field, "the screening is voided already") from None
-    click.echo(f"Not recorded ({refused.kind}).", err=True)
-    sys.exit(EXIT_NOT_RECORDED)
-
-
 @main.group("screenings")
 def screenings_group():
     """Stored screenings: void one (it stays in the trail, never counted)."""
@@ -259,7 +245,7 @@ def void_command(screening_id, reason, note):
         wanted = service.read_request(VoidRequest, json.dumps({"reason": reason, **({"note": note} if note else {})}))
         service.void_screening(open_store(), screening_id, wanted, actor=f"cli:{getpass.getuser()}", sees=None)
     except ScreenerError as exc:
-        _log_refusal(exc, "SCREENING_ID")
+        _refuse(exc, "SCREENING_ID")
     click.echo(f"Voided screening {screening_id} ({reason}).")
 
 
@@ -281,7 +267,7 @@ def patient_show(screening_number, fmt):
     try:
         child = service.patient(open_store(), screening_number, sees=None)
     except ScreenerError as exc:
-        _log_refusal(exc, "SCREENING_NUMBER")
+        _refuse(exc, "SCREENING_NUMBER")
     if fmt == "json":
         click.echo(child.model_dump_json(indent=2))
         return
@@ -321,7 +307,7 @@ def patient_outcome(screening_number, trial, outcome, on_date, reason, note, stu
         wanted = service.read_request(OutcomeRequest, json.dumps({k: v for k, v in given.items() if v is not None}))
         stored = service.record_outcome(open_store(), screening_number, wanted, actor=f"cli:{getpass.getuser()}")
     except ScreenerError as exc:
-        _log_refusal(exc, "SCREENING_NUMBER")
+        _refuse(exc, "SCREENING_NUMBER")
     click.echo(f"Recorded outcome {stored.outcome} of {screening_number} for {trial} ({stored.outcome_id}).")
 
 

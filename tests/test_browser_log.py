@@ -19,9 +19,10 @@ from .helpers import PATIENTS
 from .test_browser import CHART_DATES, PASSWORD, SHOTS, _signed_in, browser, fill, form_fields  # noqa: F401
 
 TRIAL = "NCT06674265"
+pytestmark = pytest.mark.browser  # with test_browser.py: run by ./scripts/test, not by a plain local pytest
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def site(request, tmp_path, monkeypatch):
     """A served app on its own store and instance folder (so the CLI verifies the same trail), with a coordinator
     and an auditor."""

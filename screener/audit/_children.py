@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..model.errors import ScreenerError
 from ._chain import canonical, row_content_hash
 from ._errors import store_boundary
 from ._models import AuditEvent, Outcome, Screening, Void
@@ -35,7 +36,7 @@ def _when(row) -> tuple:
     return row.as_of, row.recorded_at, getattr(row, "chain_seq", 0)
 
 
-class AlreadyVoided(Exception):
+class AlreadyVoided(ValueError, ScreenerError):
     """The screening has a void already: a void is final."""
 
 
