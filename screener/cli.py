@@ -852,6 +852,7 @@ def fields_command(fmt):
                     {
                         "name": f.name,
                         "type": f.type,
+                        "label": f.label,
                         "description": f.description,
                         "unit": f.unit,
                         "categories": list(f.categories),

@@ -13,8 +13,9 @@ from functools import lru_cache
 
 from . import config
 from .engine.compile import NEGATED_OP, CompiledCriterion, Leaf, Node
-from .facts.catalogue import catalogue, entry_for, info_for
+from .facts.catalogue import catalogue, category_word, category_words, entry_for, info_for
 from .facts.keys import DaysSinceFact, DerivedFact, LabFact, LabMultipleFact, RecordedFact, TransfusionFreeFact
+from .model.fields import FieldType
 from .model.labs import LAB_LABELS, LABS, UNIT_LABELS, unit_label
 
 MEETS, FAILS, UNKNOWN = "✔", "✘", "?"
@@ -22,101 +23,25 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _OP_SYMBOLS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
 _OP_WORDS = {"lt": "less than", "le": "at most", "gt": "more than", "ge": "at least"}
 
-# Category codes in the words a chart uses.
-_CATEGORY_WORDS = {
-    "aml": "AML", "high_grade_glioma": "high-grade glioma", "low_grade_glioma": "low-grade glioma",
-    "brain_tumor_other": "another brain tumour", "newly_diagnosed": "newly diagnosed",
-    "imaging_measurable": "measurable on imaging", "bone_marrow_only": "bone marrow only",
-    "catecholamines_only": "catecholamines only", "not_assessed": "not assessed",
-}
-_CATEGORY_LABELS = {
-    "diagnosis.primary": "Primary diagnosis", "diagnosis.disease_status": "Disease status",
-    "diagnosis.risk_group": "Risk group", "diagnosis.evaluable_disease": "Evaluable disease",
-    "findings.seizures": "Seizures", "findings.hiv_status": "HIV status", "sex": "Sex",
-    "history.latest_hsct": "Most recent stem-cell transplant",
-}
-# Yes/no facts: (when true, when false, what to record).
+# Views onto the field catalogue, where each field declares its words once (screener/model/fields.py): category
+# codes in the words a chart uses, each category's label, each yes/no fact's (when true, when false, what to record),
+# each attestation's phrase, and the labels of numbers that are not labs.
+_CATEGORY_WORDS = category_words()
+_CATEGORY_LABELS = {name: f.label for name, f in catalogue().items() if f.type is FieldType.CATEGORY}
 _BOOLEANS = {
-    "diagnosis.pathology_confirmed": (
-        "Pathology confirms the diagnosis",
-        "Pathology does not confirm the diagnosis",
-        "whether pathology confirms the diagnosis",
-    ),
-    "diagnosis.newly_diagnosed": (
-        "Newly diagnosed",
-        "Not newly diagnosed",
-        "whether the disease is newly diagnosed",
-    ),
-    "diagnosis.tissue_confirmed": (
-        "Diagnosis confirmed on tissue",
-        "Diagnosis not confirmed on tissue",
-        "whether pathology confirms the diagnosis",
-    ),
-    "diagnosis.marrow_tumor_cells": (
-        "Tumour cells in the bone marrow",
-        "No tumour cells in the bone marrow",
-        "whether the bone marrow shows tumour cells",
-    ),
-    "diagnosis.urine_catecholamines_elevated": (
-        "Urinary catecholamines raised",
-        "Urinary catecholamines not raised",
-        "whether urinary catecholamines are raised",
-    ),
-    "diagnosis.mycn_amplified": ("MYCN amplified", "MYCN not amplified", "whether MYCN is amplified"),
-    "findings.dyspnea_at_rest": ("Dyspnoea at rest", "No dyspnoea at rest", "whether there is dyspnoea at rest"),
-    "findings.exercise_intolerance": (
-        "Exercise intolerance",
-        "No exercise intolerance",
-        "whether there is exercise intolerance",
-    ),
-    "findings.chronic_oxygen_need": (
-        "Needs oxygen chronically",
-        "No chronic oxygen need",
-        "whether the patient needs oxygen chronically",
-    ),
-    "findings.pulse_oximetry_indicated": (
-        "Pulse oximetry clinically indicated",
-        "Pulse oximetry not indicated",
-        "whether pulse oximetry is clinically indicated",
-    ),
-    "findings.pleural_or_pericardial_effusion": (
-        "Pleural or pericardial effusion",
-        "No pleural or pericardial effusion",
-        "whether there is a pleural or pericardial effusion",
-    ),
-    "findings.other_trial_participation": (
-        "Taking part in another clinical trial",
-        "Not taking part in another clinical trial",
-        "whether the patient takes part in another clinical trial",
-    ),
-    "imaging.mibg_avid": ("MIBG scan shows avid disease", "MIBG scan shows no avid disease", "an MIBG scan"),
-    "imaging.fdg_pet_avid": ("FDG-PET shows avid disease", "FDG-PET shows no avid disease", "an FDG-PET"),
-    "history.autologous_hsct": (
-        "Autologous stem-cell transplant",
-        "No autologous stem-cell transplant",
-        "the transplant history",
-    ),
-    "history.allogeneic_hsct": (
-        "Allogeneic stem-cell transplant",
-        "No allogeneic stem-cell transplant",
-        "the transplant history",
-    ),
-    "history.haploidentical_hsct": (
-        "Haploidentical stem-cell transplant",
-        "No haploidentical stem-cell transplant",
-        "the transplant history",
-    ),
+    name: (f.words.yes, f.words.no, f.words.ask)
+    for name, f in catalogue().items()
+    if f.type is FieldType.BOOLEAN and f.words.yes and f.words.no and f.words.ask
 }
 _ATTESTATIONS = {
-    "guardian_consent_signed": "the guardian's consent is signed",
-    "life_expectancy_at_least_6_months": "life expectancy is at least 6 months",
-    "able_to_comply": "the patient is able to comply with the protocol",
-    "no_emergency_condition": "there is no emergency condition",
+    name.split(".", 1)[1]: f.words.attested
+    for name, f in catalogue().items()
+    if f.type is FieldType.ATTESTATION and f.words.attested
 }
 _NUMBER_LABELS = {
-    "age_years": "Age",
-    "imaging.largest_lesion_mm": "Largest lesion on MRI/CT",
-    "diagnosis.induction_cycles": "Induction chemotherapy cycles received",
+    name: f.words.label
+    for name, f in catalogue().items()
+    if f.type is FieldType.NUMBER and f.words.label and not isinstance(f.key, LabFact)
 }
 
 # --- plain text ------------------------------------------------------------------------------------------------
@@ -188,7 +113,7 @@ def _without_label(why: str, description: str) -> str:
 
 
 def category(value) -> str:
-    return _CATEGORY_WORDS.get(value, str(value).replace("_", " "))
+    return category_word(value)
 
 
 def registry_label(kind: str, number: str | None) -> str:

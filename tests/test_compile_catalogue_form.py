@@ -103,6 +103,32 @@ def test_record_fields_derived_facts_and_attestations_are_typed():
     assert "findings.assessed_on" not in catalogue()  # a date dates a block's facts; it is not a fact
 
 
+def test_every_field_declares_the_words_its_type_needs_once():
+    from screener.model.fields import FieldType
+
+    for name, info in catalogue().items():
+        assert isinstance(info.type, FieldType), name
+        words = info.words
+        if info.type is FieldType.BOOLEAN:  # a yes/no fact says what it means either way, and what to record
+            assert words.yes and words.no and words.ask, name
+        else:
+            assert not (words.yes or words.no or words.ask), name
+        assert bool(words.attested) == (info.type is FieldType.ATTESTATION), name
+        assert set(words.values) <= set(info.categories), name  # words only for values the field can take
+        if info.record_path is None:  # shown on the form itself (a derived fact is shown through its input)
+            assert info.section is not None, name
+
+
+def test_a_category_value_reads_the_same_in_the_report_and_on_the_form():
+    from screener.explain import category
+    from screener.web.form_spec import _record_input
+
+    options = dict(_record_input("diagnosis.primary").options)
+    assert options["high_grade_glioma"] == category("high_grade_glioma") == "high-grade glioma"
+    assert options["aml"] == category("aml") == "AML"
+    assert dict(_record_input("diagnosis.disease_status").options)["newly_diagnosed"] == "newly diagnosed"
+
+
 def test_record_value_kinds_turn_flat_text_into_what_strict_validation_expects():
     kinds = record_value_kinds()
     assert (

@@ -16,23 +16,9 @@ from .helpers import PATIENTS, REPO, trial_ids
 
 AS_OF = date(2026, 11, 22)
 SHIPPED = REPO / "seeds" / "fhir"
-# Facts the reader takes from no FHIR resource (screener.fhir.NOT_CARRIED, as fact names).
-NOT_CARRIED = (
-    "diagnosis.pathology_confirmed",
-    "diagnosis.marrow_tumor_cells",
-    "diagnosis.urine_catecholamines_elevated",
-    "diagnosis.risk_group",
-    "diagnosis.mycn_amplified",
-    "diagnosis.induction_cycles",
-    "diagnosis.evaluable_disease",
-    "imaging.",
-    "findings.",
-    "attestations.",
-    "lab.shortening_fraction",
-    "lab.ptt",
-    "lab.agc",
-    "lab.lansky_karnofsky",
-)
+# Facts the reader takes from no FHIR resource, as each field declares it (screener.fhir.NOT_CARRIED is the same
+# declaration as record paths); a fact on one of them (lab.ptt/uln) is not carried either.
+NOT_CARRIED = tuple(name for name, info in catalogue().items() if not info.fhir)
 SEEDS = sorted(p.name for p in PATIENTS.glob("*.json"))
 
 
@@ -121,3 +107,20 @@ def test_cli_writes_the_bundle(tmp_path):
     )
     result = CliRunner().invoke(main, ["fhir-bundle", str(tmp_path / "missing.json")])
     assert result.exit_code == 2 and "RECORD: no such file" in result.output
+
+
+def test_what_a_bundle_does_not_carry_is_what_the_fields_declare():
+    from screener.fhir import NOT_CARRIED as DECLARED
+
+    # The writer's list and the catalogue read the same declarations: each not-carried record field is under one of
+    # the writer's paths, and each of the writer's paths holds a field the catalogue marks not carried.
+    record_paths = [p for p in DECLARED if " " not in p]
+    assert {"findings", "attestations", "history.imaging", "history.chemotherapy"} <= set(record_paths)
+    for name, info in catalogue().items():
+        path = info.record_path or name
+        if not name.startswith("lab."):
+            assert info.fhir == (not path.startswith(tuple(record_paths))), name
+    uncoded = next(p for p in DECLARED if p.startswith("labs without a LOINC code"))
+    assert all(
+        (info.label in uncoded) == (not info.fhir) for name, info in catalogue().items() if name.startswith("lab.")
+    )

@@ -11,6 +11,7 @@ from .. import config
 from ..facts.catalogue import catalogue
 from ..facts.keys import AnyFactKey, DaysSinceFact, Event, LabFact, LabMultipleFact, RecordedFact, TransfusionFreeFact
 from ..model.errors import FieldError, ScreenerError
+from ..model.fields import FieldType
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS
 from ..model.ruleset import (
     All,
@@ -96,6 +97,9 @@ def _fmt(number: float) -> str:
     return f"{number:,.0f}" if number >= 1000 and number == int(number) else f"{number:g}"
 
 
+_CATEGORIES = (FieldType.CATEGORY, FieldType.ATTESTATION)  # compared only for equality, with one of their values
+
+
 class _Compiler:
     def __init__(self):
         self.fields = catalogue()
@@ -152,7 +156,7 @@ class _Compiler:
 
     def one_of(self, node: OneOf, path: Where):
         info = self.field(node.field, path)
-        if info.type not in ("category", "attestation"):
+        if info.type not in _CATEGORIES:
             raise CompileError(path + ("one_of",), f"one_of applies to categories; {node.field} is a {info.type}")
         for i, value in enumerate(node.one_of):
             if value not in info.categories:
@@ -165,18 +169,18 @@ class _Compiler:
     def compare(self, node: Compare, path: Where) -> Leaf | Node:
         info = self.field(node.field, path)
         words = _OP_WORDS[node.op]
-        if info.type in ("boolean", "category", "attestation"):
+        if info.type is not FieldType.NUMBER:
             if node.op not in ("eq", "ne"):
                 raise CompileError(path + ("op",), f"{node.field} is a {info.type}: only eq and ne apply")
             if node.unit is not None:
                 raise CompileError(path + ("unit",), f"{node.field} is a {info.type} and takes no unit")
-        if info.type == "boolean":
+        if info.type is FieldType.BOOLEAN:
             if not isinstance(node.value, bool):
                 raise CompileError(path + ("value",), f"{node.field} is a boolean: compare with true or false")
             return Leaf(
                 info.key, node.op, 1 if node.value else 0, f"{info.description} {words} {str(node.value).lower()}"
             )
-        if info.type in ("category", "attestation"):
+        if info.type in _CATEGORIES:
             if not isinstance(node.value, str) or node.value not in info.categories:
                 raise CompileError(
                     path + ("value",), f"{node.value!r} is not a value of {node.field}: {', '.join(info.categories)}"
@@ -271,10 +275,8 @@ def compile_criterion(criterion: Criterion, path: Where, compiler: _Compiler | N
     if criterion.attestation is not None:
         # An inclusion passes on "yes"; an exclusion's condition is the attestation being "no". Either way
         # "not_assessed" is unknown, never a pass.
-        name, words = (
-            compiler.fields[f"attestations.{criterion.attestation}"].key,
-            criterion.attestation.replace("_", " "),
-        )
+        info = compiler.fields[f"attestations.{criterion.attestation}"]
+        name, words = info.key, info.description
         tree = (
             Leaf(name, "eq", "no", f"investigator attests NOT: {words}")
             if criterion.kind == "exclusion"

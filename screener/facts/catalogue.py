@@ -1,24 +1,26 @@
-"""The field catalogue: every fact a criterion may name, its type, unit and meaning.
+"""The field catalogue: every fact a criterion may name, its type, unit, meaning and words, declared once.
 
-Record fields are read off the pydantic models (one schema, not a second list); labs come from the lab
-catalogue; derived facts are declared here beside the code that derives them (facts/derive.py).
+Record fields are read off the pydantic models (one schema, not a second list), their words off the `Words` each
+declares beside its type; labs come from the lab catalogue; derived facts are declared here beside the code that
+derives them (facts/derive.py). The form, the reasons, `screener fields`, the API and the FHIR writer read this.
 """
 import datetime
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pydantic import BaseModel
 
+from ..model.fields import FieldType, Section, Words, value_words, words_of
 from ..model.labs import LABS
-from ..model.record import Attestations, Diagnosis, Findings, OrganToxicity, PatientRecord
+from ..model.record import Attestation, PatientRecord
 from .keys import DerivedFact, FieldKey, LabFact, RecordFact
 
 
 @dataclass(frozen=True)
 class FieldInfo:
     key: FieldKey  # what a comparison on this field reads; key.slot is the name a rule file uses
-    type: str  # "number", "boolean", "category", "attestation"
+    type: FieldType
     description: str
     unit: str | None = None
     categories: tuple[str, ...] = ()
@@ -28,10 +30,23 @@ class FieldInfo:
     record_path: str | None = None
     always_known: bool = False  # derived from required record fields: can never be unknown
     choices: tuple[int, ...] = ()  # every value a small bounded integer may take (a CTCAE grade: 0-5), from the schema
+    words: Words = Words()
+    section: Section | None = None  # where the form shows it: a derived fact is shown through its record input
+    fhir: bool = True  # whether a FHIR Bundle carries it (a derived fact: whether it carries its record input)
+    dated_by: str | None = None  # the record path of the date its block was assessed on (findings.assessed_on)
 
     @property
     def name(self) -> str:
         return self.key.slot
+
+    @property
+    def label(self) -> str:
+        """What a reason calls the field: its declared label, else its description with a capital."""
+        return self.words.label or self.description[:1].upper() + self.description[1:]
+
+    def value_words(self, value) -> str:
+        """The words for one of its category values."""
+        return value_words(value, self.words.values)
 
 
 def _literal_values(annotation) -> tuple[str, ...]:
@@ -57,131 +72,235 @@ def _unannotated(annotation):
     return typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
 
 
-def _model_fields(prefix: str, model: type[BaseModel]) -> list[FieldInfo]:
+def _model_fields(
+    prefix: str, model: type[BaseModel], inherited: Words, dated_by: str | None = None
+) -> list[FieldInfo]:
     fields = []
+    if "assessed_on" in model.model_fields:  # a block with its own date: its facts age with it
+        dated_by = f"{prefix}.assessed_on"
     for name, info in model.model_fields.items():
         annotation = info.annotation
+        words = words_of(info.metadata)
+        # A nested model's section and carriage hold for its fields unless a field declares its own.
+        section = words.section or inherited.section
+        fhir = words.fhir if words.fhir is not None else inherited.fhir
         # Annotated types (IsoDate) unwrapped: the date test below missed `IsoDate | None` until it was.
         args = {_unannotated(a) for a in typing.get_args(annotation)} or {annotation}
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            fields.extend(_model_fields(f"{prefix}.{name}", annotation))
+            fields.extend(_model_fields(f"{prefix}.{name}", annotation, Words(section=section, fhir=fhir), dated_by))
             continue
         if datetime.date in args:
             continue  # when a block was assessed: it dates the block's facts, it is not a fact itself
+        if info.description is None:
+            raise LookupError(f"record field {prefix}.{name} has no description")
         categories = _literal_values(annotation)
-        if model is Attestations:
-            kind = "attestation"
+        if annotation == Attestation:
+            kind = FieldType.ATTESTATION
         elif bool in args:
-            kind = "boolean"
+            kind = FieldType.BOOLEAN
         elif categories:
-            kind = "category"
+            kind = FieldType.CATEGORY
         else:
-            kind = "number"
-        description = info.description or name.replace("_", " ")
-        choices = _integer_choices(annotation)
-        if model is OrganToxicity:
-            kind, description = "number", f"worst current CTCAE v5.0 grade, {name} ({choices[0]}-{choices[-1]})"
+            kind = FieldType.NUMBER
         fields.append(
-            FieldInfo(RecordFact(f"{prefix}.{name}"), kind, description, categories=categories, choices=choices)
+            FieldInfo(
+                RecordFact(f"{prefix}.{name}"),
+                kind,
+                info.description,
+                categories=categories,
+                choices=_integer_choices(annotation),
+                words=words,
+                section=section,
+                fhir=fhir is not False,
+                dated_by=dated_by,
+            )
         )
     return fields
+
+
+def _yes_no(yes: str, no: str, ask: str) -> Words:
+    return Words(yes=yes, no=no, ask=ask)
 
 
 _DERIVED = (
     FieldInfo(
         DerivedFact("age_years"),
-        "number",
+        FieldType.NUMBER,
         "age in completed years on the as-of date",
         unit="years",
         record_path="demographics.birth_date",
         always_known=True,
+        words=Words(label="Age"),
     ),
     FieldInfo(
         DerivedFact("sex"),
-        "category",
+        FieldType.CATEGORY,
         "sex",
         categories=("female", "male", "other", "unknown"),
         record_path="demographics.sex",
         always_known=True,
+        words=Words(label="Sex"),
     ),
     FieldInfo(
         DerivedFact("imaging.largest_lesion_mm"),
-        "number",
+        FieldType.NUMBER,
         "largest lesion on the most recent MRI or CT",
         unit="mm",
         record_path="history.imaging",
+        words=Words(label="Largest lesion on MRI/CT"),
     ),
     FieldInfo(
         DerivedFact("imaging.mibg_avid"),
-        "boolean",
+        FieldType.BOOLEAN,
         "most recent I-123 MIBG scan shows avid disease",
         record_path="history.imaging",
+        words=_yes_no("MIBG scan shows avid disease", "MIBG scan shows no avid disease", "an MIBG scan"),
     ),
     FieldInfo(
         DerivedFact("imaging.fdg_pet_avid"),
-        "boolean",
+        FieldType.BOOLEAN,
         "most recent 18F-FDG PET shows avid disease",
         record_path="history.imaging",
+        words=_yes_no("FDG-PET shows avid disease", "FDG-PET shows no avid disease", "an FDG-PET"),
     ),
     FieldInfo(
         DerivedFact("diagnosis.newly_diagnosed"),
-        "boolean",
+        FieldType.BOOLEAN,
         "disease newly diagnosed",
         record_path="diagnosis.disease_status",
+        words=_yes_no("Newly diagnosed", "Not newly diagnosed", "whether the disease is newly diagnosed"),
     ),
     FieldInfo(
         DerivedFact("diagnosis.tissue_confirmed"),
-        "boolean",
+        FieldType.BOOLEAN,
         "diagnosis confirmed on tissue",
         record_path="diagnosis.pathology_confirmed",
+        words=_yes_no(
+            "Diagnosis confirmed on tissue",
+            "Diagnosis not confirmed on tissue",
+            "whether pathology confirms the diagnosis",
+        ),
     ),
     FieldInfo(
         DerivedFact("history.latest_hsct"),
-        "category",
+        FieldType.CATEGORY,
         "type of the most recent stem-cell transplant (none: reviewed, no transplant)",
         categories=("none", "autologous", "allogeneic", "haploidentical"),
         record_path="history.transplants",
+        words=Words(label="Most recent stem-cell transplant"),
     ),
     FieldInfo(
         DerivedFact("history.autologous_hsct"),
-        "boolean",
+        FieldType.BOOLEAN,
         "has had an autologous stem-cell transplant",
         record_path="history.transplants",
+        words=_yes_no(
+            "Autologous stem-cell transplant", "No autologous stem-cell transplant", "the transplant history"
+        ),
     ),
     FieldInfo(
         DerivedFact("history.allogeneic_hsct"),
-        "boolean",
+        FieldType.BOOLEAN,
         "has had an allogeneic stem-cell transplant",
         record_path="history.transplants",
+        words=_yes_no(
+            "Allogeneic stem-cell transplant", "No allogeneic stem-cell transplant", "the transplant history"
+        ),
     ),
     FieldInfo(
         DerivedFact("history.haploidentical_hsct"),
-        "boolean",
+        FieldType.BOOLEAN,
         "has had a haploidentical stem-cell transplant",
         record_path="history.transplants",
+        words=_yes_no(
+            "Haploidentical stem-cell transplant",
+            "No haploidentical stem-cell transplant",
+            "the transplant history",
+        ),
     ),
 )
+
+
+def record_words(path: str) -> Words:
+    """The words a record path declares, with the section and FHIR carriage it inherits from the models around it."""
+    model: type[BaseModel] = PatientRecord
+    section, fhir, words = None, None, Words()
+    for name in path.split("."):
+        info = model.model_fields[name]
+        words = words_of(info.metadata)
+        section, fhir = words.section or section, words.fhir if words.fhir is not None else fhir
+        nested = [a for a in (info.annotation, *typing.get_args(info.annotation)) if isinstance(a, type)]
+        model = next((a for a in nested if issubclass(a, BaseModel)), model)
+    return replace(words, section=section, fhir=fhir)
 
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, FieldInfo]:
     """Every named fact, by name."""
     fields: list[FieldInfo] = []
-    for prefix, model in (("diagnosis", Diagnosis), ("findings", Findings), ("attestations", Attestations)):
-        fields.extend(_model_fields(prefix, model))
+    for prefix in ("diagnosis", "findings", "attestations"):
+        model = PatientRecord.model_fields[prefix].annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        fields.extend(_model_fields(prefix, model, record_words(prefix)))
     for spec in LABS.values():
         fields.append(
             FieldInfo(
                 LabFact(spec.name),
-                "number",
+                FieldType.NUMBER,
                 spec.description,
                 unit=spec.canonical_unit,
                 loinc=spec.loinc,
                 accepted_units=tuple(spec.units),
+                words=Words(label=spec.label),
+                section=spec.section,
+                fhir=bool(spec.loinc),  # a Bundle's Observation is read by its LOINC code
             )
         )
-    fields.extend(_DERIVED)
+    # A derived fact travels in a Bundle as its record input does.
+    fields.extend(
+        replace(f, fhir=f.record_path is None or record_words(f.record_path).fhir is not False) for f in _DERIVED
+    )
     return {f.name: f for f in fields}
+
+
+def not_carried_by_fhir() -> tuple[str, ...]:
+    """What a FHIR Bundle does not carry to the reader, from what each field declares: record paths (a nested
+    model's path when none of it is carried), a field only part of which is carried, and the labs without a LOINC
+    code (an Observation is read by its code). Criteria on them come back unknown from a Bundle."""
+    paths: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            words, path = words_of(info.metadata), prefix + name
+            if words.fhir is False:
+                paths.append(path)
+                continue
+            if words.fhir_only:
+                paths.append(f"{path} other than {words.fhir_only}")
+            nested = [a for a in (info.annotation, *typing.get_args(info.annotation)) if isinstance(a, type)]
+            for sub in nested:
+                if issubclass(sub, BaseModel):
+                    walk(sub, path + ".")
+
+    walk(PatientRecord, "")
+    uncoded = [(spec.label or spec.description) for spec in LABS.values() if not spec.loinc]
+    return (*paths, f"labs without a LOINC code ({', '.join(uncoded)})")
+
+
+@lru_cache(maxsize=1)
+def category_words() -> dict[str, str]:
+    """Every category code some field declares words for, and those words (one code reads alike everywhere)."""
+    words: dict[str, str] = {}
+    for info in catalogue().values():
+        for code, text in info.words.values.items():
+            if words.setdefault(code, text) != text:
+                raise ValueError(f"category value {code} is worded two ways")
+    return words
+
+
+def category_word(value) -> str:
+    """The words for a category value wherever it is shown (reasons, form, command line)."""
+    return value_words(value, category_words())
 
 
 def record_path_of(info: FieldInfo) -> str | None:

@@ -10,27 +10,14 @@ back unknown from FHIR.
 import uuid
 from datetime import date
 
+from ..facts.catalogue import not_carried_by_fhir
 from ..model.labs import LOINC_TO_LAB, accepted_units, lab_of
 from ..model.record import PatientRecord, Transplant
 from ._common import ICD10CM, ICDO3, LOINC, RXNORM, SNOMED, table
 
-# Record fields the reader takes from no FHIR resource (criteria on them are unknown from a Bundle).
-NOT_CARRIED = (
-    "diagnosis.pathology_confirmed",
-    "diagnosis.marrow_tumor_cells",
-    "diagnosis.urine_catecholamines_elevated",
-    "diagnosis.risk_group",
-    "diagnosis.mycn_amplified",
-    "diagnosis.induction_cycles",
-    "diagnosis.evaluable_disease",
-    "history.imaging",
-    "history.chemotherapy",
-    "findings",
-    "attestations",
-    "labs without a LOINC code (shortening fraction, PTT, AGC, Lansky/Karnofsky)",
-    "diagnosis.disease_status other than relapsed or remission "
-    "(FHIR clinicalStatus has no refractory, progressive, stable or newly diagnosed)",
-)
+# Record fields the reader takes from no FHIR resource (criteria on them are unknown from a Bundle), as each field
+# declares it (screener/model/fields.py).
+NOT_CARRIED = not_carried_by_fhir()
 _CLINICAL: dict[str | None, str] = {"relapsed": "recurrence", "remission": "remission"}
 _ROUTE_CODES = {
     "oral": ("26643006", "Oral route"),

@@ -9,6 +9,7 @@ from .children import (  # noqa: F401 - the screening log's request and answer s
     VoidRequest,
     VoidResponse,
 )
+from .fields import FieldType
 from .report import CriterionInfo, Report
 
 
@@ -51,7 +52,8 @@ class TrialDetail(StrictModel):
 
 class FieldView(StrictModel):
     name: str
-    type: str
+    type: FieldType
+    label: str  # what a report calls it
     description: str
     unit: str | None
     accepted_units: list[str]

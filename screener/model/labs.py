@@ -14,11 +14,15 @@ merely abnormal value inside it is exactly what screening judges.
 
 from dataclasses import dataclass, field
 
+from .fields import Section
+
 
 @dataclass(frozen=True)
 class LabSpec:
+    """One lab, declared once: everything the record, the form, the reasons and FHIR know of it is here."""
+
     name: str
-    description: str
+    description: str  # its full name (screener fields, the form's row)
     canonical_unit: str
     units: dict[str, float]
     plausible: tuple[float, float]
@@ -26,6 +30,8 @@ class LabSpec:
     # Per-LOINC units: a molar LOINC code only accepts molar units, a mass code only mass units.
     loinc_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reference_range_from_lab: bool = False
+    label: str | None = None  # the short name a coordinator uses (reasons); None: the description
+    section: Section = Section.LABS  # the form's section; within it, the order of LABS below
 
 
 _COUNT_PER_UL = {
@@ -39,11 +45,23 @@ _COUNT_PER_UL = {
     "K/uL": 1_000.0,
 }
 
+# In the order the form shows them (a chart's order: blood counts, coagulation, chemistry, then organ function).
 LABS: dict[str, LabSpec] = {
     spec.name: spec
     for spec in (
-        LabSpec("platelets", "Platelet count", "/uL", _COUNT_PER_UL, (0, 5_000_000), ("777-3", "26515-7")),
-        LabSpec("anc", "Absolute neutrophil count", "/uL", _COUNT_PER_UL, (0, 500_000), ("751-8", "26499-4", "753-4")),
+        LabSpec(
+            "platelets", "Platelet count", "/uL", _COUNT_PER_UL, (0, 5_000_000), ("777-3", "26515-7"), label="Platelets"
+        ),
+        LabSpec(
+            "anc",
+            "Absolute neutrophil count",
+            "/uL",
+            _COUNT_PER_UL,
+            (0, 500_000),
+            ("751-8", "26499-4", "753-4"),
+            label="ANC",
+        ),
+        LabSpec("agc", "Absolute granulocyte count", "/uL", _COUNT_PER_UL, (0, 500_000), label="AGC"),
         LabSpec(
             "hemoglobin",
             "Hemoglobin",
@@ -52,6 +70,35 @@ LABS: dict[str, LabSpec] = {
             (0.5, 30),
             ("718-7", "59260-0"),
             {"718-7": ("g/dL", "g/L"), "59260-0": ("mmol/L",)},
+            label="Hemoglobin",
+        ),
+        LabSpec(
+            "inr",
+            "INR (prothrombin time)",
+            "1",
+            {"1": 1.0, "{INR}": 1.0},
+            (0.5, 20),
+            ("6301-6", "34714-6"),
+            label="INR",
+        ),
+        LabSpec(
+            "ptt",
+            "Activated partial thromboplastin time (PTT)",
+            "s",
+            {"s": 1.0},
+            (5, 300),
+            reference_range_from_lab=True,
+            label="PTT",
+        ),
+        LabSpec(
+            "creatinine",
+            "Creatinine, serum or plasma",
+            "mg/dL",
+            {"mg/dL": 1.0, "umol/L": 1 / 88.4},
+            (0.05, 40),
+            ("2160-0", "38483-4", "14682-9"),
+            {"2160-0": ("mg/dL",), "38483-4": ("mg/dL",), "14682-9": ("umol/L",)},
+            label="Creatinine",
         ),
         LabSpec(
             "bilirubin",
@@ -62,6 +109,7 @@ LABS: dict[str, LabSpec] = {
             ("1975-2", "14631-6"),
             {"1975-2": ("mg/dL",), "14631-6": ("umol/L",)},
             reference_range_from_lab=True,
+            label="Total bilirubin",
         ),
         LabSpec(
             "alt",
@@ -70,6 +118,7 @@ LABS: dict[str, LabSpec] = {
             {"U/L": 1.0, "IU/L": 1.0, "ukat/L": 60.0},
             (0, 50_000),
             ("1742-6",),
+            label="ALT",
         ),
         LabSpec(
             "ast",
@@ -78,15 +127,7 @@ LABS: dict[str, LabSpec] = {
             {"U/L": 1.0, "IU/L": 1.0, "ukat/L": 60.0},
             (0, 50_000),
             ("1920-8",),
-        ),
-        LabSpec(
-            "creatinine",
-            "Creatinine, serum or plasma",
-            "mg/dL",
-            {"mg/dL": 1.0, "umol/L": 1 / 88.4},
-            (0.05, 40),
-            ("2160-0", "38483-4", "14682-9"),
-            {"2160-0": ("mg/dL",), "38483-4": ("mg/dL",), "14682-9": ("umol/L",)},
+            label="AST",
         ),
         LabSpec(
             "measured_gfr",
@@ -95,19 +136,17 @@ LABS: dict[str, LabSpec] = {
             {"mL/min/1.73m2": 1.0, "mL/min/{1.73_m2}": 1.0},
             (1, 300),
             ("2164-2",),
+            label="Measured GFR",
+            section=Section.ORGAN_FUNCTION,
         ),
-        LabSpec("inr", "INR (prothrombin time)", "1", {"1": 1.0, "{INR}": 1.0}, (0.5, 20), ("6301-6", "34714-6")),
         LabSpec(
-            "ptt",
-            "Activated partial thromboplastin time (PTT)",
-            "s",
-            {"s": 1.0},
-            (5, 300),
-            reference_range_from_lab=True,
-        ),
-        LabSpec("agc", "Absolute granulocyte count", "/uL", _COUNT_PER_UL, (0, 500_000)),
-        LabSpec(
-            "shortening_fraction", "Left ventricular shortening fraction by echocardiography", "%", {"%": 1.0}, (1, 80)
+            "shortening_fraction",
+            "Left ventricular shortening fraction by echocardiography",
+            "%",
+            {"%": 1.0},
+            (1, 80),
+            label="Shortening fraction",
+            section=Section.ORGAN_FUNCTION,
         ),
         LabSpec(
             "ejection_fraction",
@@ -116,10 +155,27 @@ LABS: dict[str, LabSpec] = {
             {"%": 1.0},
             (1, 95),
             ("10230-1", "8806-2"),
+            label="Ejection fraction",
+            section=Section.ORGAN_FUNCTION,
         ),
-        LabSpec("spo2", "Oxygen saturation by pulse oximetry on room air", "%", {"%": 1.0}, (30, 100), ("59408-5",)),
         LabSpec(
-            "lansky_karnofsky", "Lansky (under 16) or Karnofsky performance score", "score", {"score": 1.0}, (0, 100)
+            "spo2",
+            "Oxygen saturation by pulse oximetry on room air",
+            "%",
+            {"%": 1.0},
+            (30, 100),
+            ("59408-5",),
+            label="SpO₂ on room air",
+            section=Section.ORGAN_FUNCTION,
+        ),
+        LabSpec(
+            "lansky_karnofsky",
+            "Lansky (under 16) or Karnofsky performance score",
+            "score",
+            {"score": 1.0},
+            (0, 100),
+            label="Lansky/Karnofsky score",
+            section=Section.ORGAN_FUNCTION,
         ),
     )
 }
@@ -180,23 +236,7 @@ UNIT_LABELS: dict[str, str] = {
 }
 
 # Short names a coordinator uses for each measurement (the catalogue's descriptions are the full names).
-LAB_LABELS: dict[str, str] = {
-    "platelets": "Platelets",
-    "anc": "ANC",
-    "hemoglobin": "Hemoglobin",
-    "bilirubin": "Total bilirubin",
-    "alt": "ALT",
-    "ast": "AST",
-    "creatinine": "Creatinine",
-    "measured_gfr": "Measured GFR",
-    "inr": "INR",
-    "ptt": "PTT",
-    "agc": "AGC",
-    "shortening_fraction": "Shortening fraction",
-    "ejection_fraction": "Ejection fraction",
-    "spo2": "SpO₂ on room air",
-    "lansky_karnofsky": "Lansky/Karnofsky score",
-}
+LAB_LABELS: dict[str, str] = {spec.name: spec.label or spec.description for spec in LABS.values()}
 
 
 def unit_label(code: str | None) -> str:

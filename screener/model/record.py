@@ -12,6 +12,7 @@ from .. import config
 from ._base import StrictModel
 from .children import ScreeningNumber
 from .dates import IsoDate, in_range
+from .fields import Section, Words
 from .labs import LABS, accepted_units, lab_for_test, lab_of, to_canonical
 from .text import FreeText
 
@@ -41,22 +42,70 @@ DiagnosisName = Literal[
 ]
 
 
+# Each field's words are declared beside its type (screener/model/fields.py) and read through the field catalogue.
+# A class docstring here would be the API's description of the object, so this is a comment.
 class Diagnosis(StrictModel):
-    primary: DiagnosisName | None = Field(None, description="primary diagnosis")
-    pathology_confirmed: bool | None = Field(None, description="pathological diagnosis confirmed")
-    marrow_tumor_cells: bool | None = Field(None, description="tumour cells in the bone marrow")
-    urine_catecholamines_elevated: bool | None = Field(None, description="urinary catecholamines raised")
-    risk_group: Literal["high", "intermediate", "low"] | None = None
-    mycn_amplified: bool | None = Field(None, description="MYCN amplified")
-    disease_status: (
-        Literal["refractory", "relapsed", "progressive", "stable", "remission", "newly_diagnosed"] | None
-    ) = None
-    induction_cycles: Annotated[int, Field(ge=0, le=40)] | None = Field(
-        None, description="cycles of multi-drug induction chemotherapy received"
-    )
-    evaluable_disease: Literal["imaging_measurable", "bone_marrow_only", "catecholamines_only"] | None = Field(
-        None, description="evaluable disease (imaging-measurable, or only marrow, or only catecholamines)"
-    )
+    primary: Annotated[
+        DiagnosisName | None,
+        Words(
+            label="Primary diagnosis",
+            values={
+                "aml": "AML",
+                "high_grade_glioma": "high-grade glioma",
+                "low_grade_glioma": "low-grade glioma",
+                "brain_tumor_other": "another brain tumour",
+            },
+        ),
+    ] = Field(None, description="primary diagnosis")
+    pathology_confirmed: Annotated[
+        bool | None,
+        Words(
+            yes="Pathology confirms the diagnosis",
+            no="Pathology does not confirm the diagnosis",
+            ask="whether pathology confirms the diagnosis",
+            fhir=False,
+        ),
+    ] = Field(None, description="pathological diagnosis confirmed")
+    marrow_tumor_cells: Annotated[
+        bool | None,
+        Words(
+            yes="Tumour cells in the bone marrow",
+            no="No tumour cells in the bone marrow",
+            ask="whether the bone marrow shows tumour cells",
+            fhir=False,
+        ),
+    ] = Field(None, description="tumour cells in the bone marrow")
+    urine_catecholamines_elevated: Annotated[
+        bool | None,
+        Words(
+            yes="Urinary catecholamines raised",
+            no="Urinary catecholamines not raised",
+            ask="whether urinary catecholamines are raised",
+            fhir=False,
+        ),
+    ] = Field(None, description="urinary catecholamines raised")
+    risk_group: Annotated[
+        Literal["high", "intermediate", "low"] | None, Words(label="Risk group", fhir=False)
+    ] = Field(None, description="risk group")
+    mycn_amplified: Annotated[
+        bool | None, Words(yes="MYCN amplified", no="MYCN not amplified", ask="whether MYCN is amplified", fhir=False)
+    ] = Field(None, description="MYCN amplified")
+    disease_status: Annotated[
+        Literal["refractory", "relapsed", "progressive", "stable", "remission", "newly_diagnosed"] | None,
+        Words(
+            label="Disease status",
+            fhir_only="relapsed or remission (FHIR clinicalStatus has no refractory, progressive, stable or newly "
+            "diagnosed)",
+        ),
+    ] = Field(None, description="disease status")
+    induction_cycles: Annotated[
+        Annotated[int, Field(ge=0, le=40)] | None,
+        Words(label="Induction chemotherapy cycles received", section=Section.THERAPY, fhir=False),
+    ] = Field(None, description="cycles of multi-drug induction chemotherapy received")
+    evaluable_disease: Annotated[
+        Literal["imaging_measurable", "bone_marrow_only", "catecholamines_only"] | None,
+        Words(label="Evaluable disease", values={"imaging_measurable": "measurable on imaging"}, fhir=False),
+    ] = Field(None, description="evaluable disease (imaging-measurable, or only marrow, or only catecholamines)")
 
 
 class Observation(StrictModel):
@@ -155,10 +204,15 @@ class Transfusion(StrictModel):
 
 
 class Imaging(StrictModel):
-    modality: Literal["mri", "ct", "mibg", "fdg_pet"]
+    modality: Annotated[
+        Literal["mri", "ct", "mibg", "fdg_pet"],
+        Words(values={"mri": "MRI", "ct": "CT", "mibg": "MIBG", "fdg_pet": "FDG-PET"}),
+    ]
     date: IsoDate
-    largest_lesion_mm: Annotated[float, Field(ge=0, le=1000)] | None = None
-    avid: bool | None = None
+    largest_lesion_mm: Annotated[
+        Annotated[float, Field(ge=0, le=1000)] | None, Words(label="Largest lesion (mm)")
+    ] = None
+    avid: Annotated[bool | None, Words(label="Avid on this scan")] = None
 
     _dates = field_validator("date")(_check_date_range)
 
@@ -169,9 +223,9 @@ DoseUnit = Literal["mg/kg/day", "mg/m2/day", "mg/day"]
 
 class Medication(_Period):
     name: Annotated[FreeText, Field(min_length=1, max_length=100)]
-    rxnorm: Annotated[str, Field(pattern=r"^[0-9]{1,12}$")] | None = Field(
-        None, description="RxNorm concept id (RXCUI)"
-    )
+    rxnorm: Annotated[
+        Annotated[str, Field(pattern=r"^[0-9]{1,12}$")] | None, Words(label="RxNorm id (optional)")
+    ] = Field(None, description="RxNorm concept id (RXCUI)")
     route: Route
     dose: Annotated[float, Field(gt=0, le=100_000)] | None = None
     dose_unit: DoseUnit | None = None
@@ -186,37 +240,87 @@ class Medication(_Period):
 class History(StrictModel):
     """Each list: None = not recorded; [] = reviewed, none."""
 
-    transplants: Annotated[list[Transplant], Field(max_length=config.MAX_TRANSPLANTS_PER_RECORD)] | None = None
-    chemotherapy: (
-        Annotated[list[ChemotherapyCourse], Field(max_length=config.MAX_CHEMOTHERAPY_COURSES_PER_RECORD)] | None
-    ) = None
-    transfusions: Annotated[list[Transfusion], Field(max_length=config.MAX_TRANSFUSIONS_PER_RECORD)] | None = None
-    imaging: Annotated[list[Imaging], Field(max_length=config.MAX_IMAGING_PER_RECORD)] | None = None
-    medications: Annotated[list[Medication], Field(max_length=config.MAX_MEDICATIONS_PER_RECORD)] | None = None
+    # Each label is the form's title for the list.
+
+    transplants: Annotated[
+        Annotated[list[Transplant], Field(max_length=config.MAX_TRANSPLANTS_PER_RECORD)] | None,
+        Words(label="Stem-cell transplants"),
+    ] = None
+    chemotherapy: Annotated[
+        Annotated[list[ChemotherapyCourse], Field(max_length=config.MAX_CHEMOTHERAPY_COURSES_PER_RECORD)] | None,
+        Words(label="Chemotherapy courses", fhir=False),
+    ] = None
+    transfusions: Annotated[
+        Annotated[list[Transfusion], Field(max_length=config.MAX_TRANSFUSIONS_PER_RECORD)] | None,
+        Words(label="Transfusions"),
+    ] = None
+    imaging: Annotated[
+        Annotated[list[Imaging], Field(max_length=config.MAX_IMAGING_PER_RECORD)] | None,
+        Words(label="Imaging studies", fhir=False),
+    ] = None
+    medications: Annotated[
+        Annotated[list[Medication], Field(max_length=config.MAX_MEDICATIONS_PER_RECORD)] | None,
+        Words(label="Medications (generic names)"),
+    ] = None
 
 
 class OrganToxicity(StrictModel):
     """Worst current CTCAE v5.0 grade per organ system."""
 
-    renal: Grade | None = None
-    cardiac: Grade | None = None
-    hepatic: Grade | None = None
-    neurological: Grade | None = None
-    pulmonary: Grade | None = None
-    gastrointestinal: Grade | None = None
+    renal: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, renal (0-5)")
+    cardiac: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, cardiac (0-5)")
+    hepatic: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, hepatic (0-5)")
+    neurological: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, neurological (0-5)")
+    pulmonary: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, pulmonary (0-5)")
+    gastrointestinal: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, gastrointestinal (0-5)")
+
+
+def _yes_no(yes: str, no: str, ask: str) -> Words:
+    return Words(yes=yes, no=no, ask=ask)
 
 
 class Findings(StrictModel):
-    seizures: Literal["none", "controlled", "uncontrolled"] | None = Field(
+    seizures: Annotated[Literal["none", "controlled", "uncontrolled"] | None, Words(label="Seizures")] = Field(
         None, description="seizures (none, controlled with anticonvulsants, not controlled)"
     )
-    dyspnea_at_rest: bool | None = None
-    exercise_intolerance: bool | None = None
-    chronic_oxygen_need: bool | None = Field(None, description="chronic need for oxygen")
-    pulse_oximetry_indicated: bool | None = Field(None, description="pulse oximetry clinically indicated")
-    pleural_or_pericardial_effusion: bool | None = None
-    hiv_status: Literal["positive", "negative"] | None = Field(None, description="HIV status (disease or serology)")
-    other_trial_participation: bool | None = Field(None, description="taking part in another clinical trial")
+    dyspnea_at_rest: Annotated[
+        bool | None, _yes_no("Dyspnoea at rest", "No dyspnoea at rest", "whether there is dyspnoea at rest")
+    ] = Field(None, description="dyspnea at rest")
+    exercise_intolerance: Annotated[
+        bool | None,
+        _yes_no("Exercise intolerance", "No exercise intolerance", "whether there is exercise intolerance"),
+    ] = Field(None, description="exercise intolerance")
+    chronic_oxygen_need: Annotated[
+        bool | None,
+        _yes_no("Needs oxygen chronically", "No chronic oxygen need", "whether the patient needs oxygen chronically"),
+    ] = Field(None, description="chronic need for oxygen")
+    pulse_oximetry_indicated: Annotated[
+        bool | None,
+        _yes_no(
+            "Pulse oximetry clinically indicated",
+            "Pulse oximetry not indicated",
+            "whether pulse oximetry is clinically indicated",
+        ),
+    ] = Field(None, description="pulse oximetry clinically indicated")
+    pleural_or_pericardial_effusion: Annotated[
+        bool | None,
+        _yes_no(
+            "Pleural or pericardial effusion",
+            "No pleural or pericardial effusion",
+            "whether there is a pleural or pericardial effusion",
+        ),
+    ] = Field(None, description="pleural or pericardial effusion")
+    hiv_status: Annotated[Literal["positive", "negative"] | None, Words(label="HIV status")] = Field(
+        None, description="HIV status (disease or serology)"
+    )
+    other_trial_participation: Annotated[
+        bool | None,
+        _yes_no(
+            "Taking part in another clinical trial",
+            "Not taking part in another clinical trial",
+            "whether the patient takes part in another clinical trial",
+        ),
+    ] = Field(None, description="taking part in another clinical trial")
     ctcae_grades: OrganToxicity = OrganToxicity()
     assessed_on: IsoDate | None = Field(None, description="date these findings were assessed")
 
@@ -226,10 +330,18 @@ class Findings(StrictModel):
 class Attestations(StrictModel):
     """Judgements no data can make; the investigator records them explicitly."""
 
-    guardian_consent_signed: Attestation = "not_assessed"
-    life_expectancy_at_least_6_months: Attestation = "not_assessed"
-    able_to_comply: Attestation = "not_assessed"
-    no_emergency_condition: Attestation = "not_assessed"
+    guardian_consent_signed: Annotated[Attestation, Words(attested="the guardian's consent is signed")] = Field(
+        "not_assessed", description="guardian consent signed"
+    )
+    life_expectancy_at_least_6_months: Annotated[
+        Attestation, Words(attested="life expectancy is at least 6 months")
+    ] = Field("not_assessed", description="life expectancy at least 6 months")
+    able_to_comply: Annotated[
+        Attestation, Words(attested="the patient is able to comply with the protocol")
+    ] = Field("not_assessed", description="able to comply")
+    no_emergency_condition: Annotated[Attestation, Words(attested="there is no emergency condition")] = Field(
+        "not_assessed", description="no emergency condition"
+    )
     assessed_on: IsoDate | None = Field(None, description="date the investigator signed these attestations")
 
     _dates = field_validator("assessed_on")(_check_date_range)
@@ -240,8 +352,9 @@ class PatientRecord(StrictModel):
     # The child in the site's screening log (model/children.py): screenings with one number are one child.
     screening_number: ScreeningNumber | None = None
     demographics: Demographics
-    diagnosis: Diagnosis = Diagnosis()
+    # A nested model's section and FHIR carriage hold for each of its fields unless the field declares its own.
+    diagnosis: Annotated[Diagnosis, Words(section=Section.DIAGNOSIS)] = Diagnosis()
     observations: Annotated[list[Observation], Field(max_length=config.MAX_OBSERVATIONS_PER_RECORD)] = []
     history: History = History()
-    findings: Findings = Findings()
-    attestations: Attestations = Attestations()
+    findings: Annotated[Findings, Words(section=Section.FINDINGS, fhir=False)] = Findings()
+    attestations: Annotated[Attestations, Words(section=Section.ATTESTATIONS, fhir=False)] = Attestations()

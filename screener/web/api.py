@@ -136,6 +136,7 @@ def fields():
         FieldView(
             name=f.name,
             type=f.type,
+            label=f.label,
             description=f.description,
             unit=f.unit,
             accepted_units=list(f.accepted_units),

@@ -3,12 +3,14 @@
 No per-trial template code: a trial's rule set names facts; each fact maps to the record inputs that establish it;
 the inputs fall into sections in the order a chart is read.
 """
+import datetime
+import typing
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
 from ..engine.compile import compiled
-from ..facts.catalogue import catalogue
+from ..facts.catalogue import catalogue, category_word, record_words
 from ..facts.keys import (
     DaysSinceFact,
     DerivedFact,
@@ -18,15 +20,20 @@ from ..facts.keys import (
     RecordFact,
     TransfusionFreeFact,
 )
+from ..model.fields import FieldType, Words, value_words, words_of
+from ..model.fields import Section as ChartSection
 from ..model.labs import LABS, unit_choices
-from ..model.record import ChemotherapyCourse, Imaging, Medication, Transfusion, Transplant
+from ..model.record import ChemotherapyCourse, Imaging, Medication, Sex, Transfusion, Transplant
 from ..rules import load_rule_sets
 
-# The order a coordinator reads a chart in, defined here and nowhere else: each section and its items in order.
-# An item is a record path (one input), "lab.NAME" (a row of the section's lab table) or "history.NAME" (a list).
-CHART: tuple[tuple[str, tuple[str, ...]], ...] = (
+# The order a coordinator reads a chart in. Each field and lab declares its section (screener/model/fields.py,
+# model/labs.py); here a section lists what it shows that is not such a fact (the patient's inputs, when a block was
+# assessed, the history lists) and the facts it puts first, and FACTS stands for the section's other declared facts,
+# in the order they are declared.
+FACTS = None
+_LAYOUT: tuple[tuple[ChartSection, tuple[str | None, ...]], ...] = (
     (
-        "Patient",
+        ChartSection.PATIENT,
         (
             "record_id",
             "demographics.birth_date",
@@ -38,7 +45,7 @@ CHART: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (
-        "Diagnosis and disease status",
+        ChartSection.DIAGNOSIS,
         (
             "diagnosis.primary",
             "diagnosis.pathology_confirmed",
@@ -46,64 +53,34 @@ CHART: tuple[tuple[str, tuple[str, ...]], ...] = (
             "diagnosis.risk_group",
             "diagnosis.mycn_amplified",
             "diagnosis.evaluable_disease",
-            "diagnosis.marrow_tumor_cells",
-            "diagnosis.urine_catecholamines_elevated",
+            FACTS,
         ),
     ),
-    ("Imaging", ("history.imaging",)),
-    ("Prior therapy and transplants", ("diagnosis.induction_cycles", "history.chemotherapy", "history.transplants")),
-    ("Transfusions", ("history.transfusions",)),
-    (
-        "Laboratory values",
-        (
-            "lab.platelets",
-            "lab.anc",
-            "lab.agc",
-            "lab.hemoglobin",
-            "lab.inr",
-            "lab.ptt",
-            "lab.creatinine",
-            "lab.bilirubin",
-            "lab.alt",
-            "lab.ast",
-        ),
-    ),
-    (
-        "Organ function",
-        ("lab.measured_gfr", "lab.shortening_fraction", "lab.ejection_fraction", "lab.spo2", "lab.lansky_karnofsky"),
-    ),
-    ("Medications", ("history.medications",)),
-    (
-        "Findings",
-        (
-            "findings.assessed_on",
-            "findings.seizures",
-            "findings.dyspnea_at_rest",
-            "findings.exercise_intolerance",
-            "findings.chronic_oxygen_need",
-            "findings.pulse_oximetry_indicated",
-            "findings.pleural_or_pericardial_effusion",
-            "findings.hiv_status",
-            "findings.other_trial_participation",
-            "findings.ctcae_grades.renal",
-            "findings.ctcae_grades.cardiac",
-            "findings.ctcae_grades.hepatic",
-            "findings.ctcae_grades.neurological",
-            "findings.ctcae_grades.pulmonary",
-            "findings.ctcae_grades.gastrointestinal",
-        ),
-    ),
-    (
-        "Investigator attestations",
-        (
-            "attestations.guardian_consent_signed",
-            "attestations.life_expectancy_at_least_6_months",
-            "attestations.able_to_comply",
-            "attestations.no_emergency_condition",
-            "attestations.assessed_on",
-        ),
-    ),
+    (ChartSection.IMAGING, ("history.imaging",)),
+    (ChartSection.THERAPY, (FACTS, "history.chemotherapy", "history.transplants")),
+    (ChartSection.TRANSFUSIONS, ("history.transfusions",)),
+    (ChartSection.LABS, (FACTS,)),
+    (ChartSection.ORGAN_FUNCTION, (FACTS,)),
+    (ChartSection.MEDICATIONS, ("history.medications",)),
+    (ChartSection.FINDINGS, ("findings.assessed_on", FACTS)),
+    (ChartSection.ATTESTATIONS, (FACTS, "attestations.assessed_on")),
 )
+
+
+def _chart() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    declared: dict[ChartSection | None, list[str]] = {}
+    for name, info in catalogue().items():
+        declared.setdefault(info.section, []).append(name)
+    chart = []
+    for section, items in _LAYOUT:
+        rest = [name for name in declared.get(section, []) if name not in items]
+        chart.append((section.value, tuple(n for item in items for n in (rest if item is FACTS else [item]))))
+    return tuple(chart)
+
+
+# Each section's title and its items in order: a record path (one input), a lab (a row of the section's lab table)
+# or a history list (a table of entries).
+CHART: tuple[tuple[str, tuple[str, ...]], ...] = _chart()
 HISTORY_ROWS = {"transplants": 2, "chemotherapy": 2, "transfusions": 3, "imaging": 3, "medications": 4}
 HISTORY_MODEL: dict[str, type[BaseModel]] = {
     "transplants": Transplant,
@@ -112,13 +89,8 @@ HISTORY_MODEL: dict[str, type[BaseModel]] = {
     "imaging": Imaging,
     "medications": Medication,
 }
-HISTORY_LABEL = {
-    "transplants": "Stem-cell transplants",
-    "chemotherapy": "Chemotherapy courses",
-    "transfusions": "Transfusions",
-    "imaging": "Imaging studies",
-    "medications": "Medications (generic names)",
-}
+HISTORY_LABEL = {name: record_words(f"history.{name}").label or name for name in HISTORY_MODEL}
+_HISTORY_ITEMS = {f"history.{name}": name for name in HISTORY_MODEL}
 
 
 @dataclass
@@ -175,13 +147,13 @@ _ATTEST = (("not_assessed", "not assessed"), ("yes", "yes"), ("no", "no"))
 def _record_input(key: str) -> Input:
     info = catalogue()[key]
     label = info.description[:1].upper() + info.description[1:]
-    if info.type == "attestation":
+    if info.type is FieldType.ATTESTATION:
         return Input(key, label, "select", _ATTEST)
-    if info.type == "boolean":
+    if info.type is FieldType.BOOLEAN:
         return Input(key, label, "select", _YES_NO)
-    if info.type == "category":
+    if info.type is FieldType.CATEGORY:
         return Input(
-            key, label, "select", (("", "not recorded"),) + tuple((c, c.replace("_", " ")) for c in info.categories)
+            key, label, "select", (("", "not recorded"),) + tuple((c, category_word(c)) for c in info.categories)
         )
     if info.choices:  # a grade: pick among the values the schema allows, never type one it refuses
         return Input(key, label, "select", (("", "not recorded"),) + tuple((str(v), str(v)) for v in info.choices))
@@ -206,18 +178,7 @@ COLUMN_ORDER = (
     "avid",
 )
 
-COLUMN_LABEL = {
-    "rxnorm": "RxNorm id (optional)",
-    "largest_lesion_mm": "Largest lesion (mm)",
-    "avid": "Avid on this scan",
-    "dose_unit": "Dose unit",
-    "type": "Type",
-}
-
-
-def _literal_options(annotation) -> tuple[tuple[str, str], ...]:
-    import typing
-
+def _literal_options(annotation, words: Words) -> tuple[tuple[str, str], ...]:
     literal = (
         annotation
         if typing.get_origin(annotation) is typing.Literal
@@ -225,38 +186,39 @@ def _literal_options(annotation) -> tuple[tuple[str, str], ...]:
     )
     if literal is None:
         return ()
-    return (("", "—"),) + tuple((v, v.replace("_", " ")) for v in typing.get_args(literal))
+    return (("", "—"),) + tuple((v, value_words(v, words.values)) for v in typing.get_args(literal))
+
+
+def _column_kind(annotation) -> str:
+    args = typing.get_args(annotation) or (annotation,)
+    types = {typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a for a in args}
+    if bool in types:
+        return "select"
+    if datetime.date in types:
+        return "date"
+    return "number" if types & {int, float} else "text"
 
 
 def _history_columns(name: str) -> list[Input]:
+    """A history list's columns, each labelled and offered as its field declares (screener/model/record.py)."""
     columns = []
     fields = HISTORY_MODEL[name].model_fields
     for column in sorted(fields, key=lambda c: COLUMN_ORDER.index(c) if c in COLUMN_ORDER else len(COLUMN_ORDER)):
         info = fields[column]
-        label = COLUMN_LABEL.get(column) or column.replace("_", " ").capitalize()
-        annotation = info.annotation
-        options = _literal_options(annotation)
-        kind = (
-            "select"
-            if options or annotation in (bool, bool | None)
-            else (
-                "date"
-                if column in ("date", "start", "end")
-                else "number"
-                if column in ("dose", "largest_lesion_mm")
-                else "text"
-            )
-        )
+        words = words_of(info.metadata)
+        label = words.label or value_words(column).capitalize()
+        options = _literal_options(info.annotation, words)
+        kind = "select" if options else _column_kind(info.annotation)
         if kind == "select" and not options:
             options = (("", "—"), ("yes", "yes"), ("no", "no"))
         columns.append(Input(column, label, kind, options))
     return columns
 
 
-SECTION_NOTES = {
-    "Laboratory values": "The most recent result on or before the screening date.",
-    "Organ function": "The most recent result on or before the screening date.",
-    "Investigator attestations": "The investigator's judgement; not assessed counts as unknown.",
+SECTION_NOTES: dict[str, str] = {  # by title
+    ChartSection.LABS: "The most recent result on or before the screening date.",
+    ChartSection.ORGAN_FUNCTION: "The most recent result on or before the screening date.",
+    ChartSection.ATTESTATIONS: "The investigator's judgement; not assessed counts as unknown.",
 }
 
 
@@ -269,7 +231,7 @@ _PATIENT = {
         "demographics.sex",
         "Sex",
         "select",
-        (("", "— choose —"), ("female", "female"), ("male", "male"), ("other", "other"), ("unknown", "unknown")),
+        (("", "— choose —"),) + tuple((sex, category_word(sex)) for sex in typing.get_args(Sex)),
         required=True,
     ),
     "demographics.weight_kg": Input("demographics.weight_kg", "Weight (kg)", "number"),
@@ -315,26 +277,20 @@ def _needed(facts) -> tuple[set[str], dict[str, bool]]:
                 items.update(body)  # doses per kg or m² need the weight and height
         elif isinstance(key, RecordFact):
             items.add(key.name)
-            if not key.name.startswith("diagnosis."):
-                items.add(key.name.split(".")[0] + ".assessed_on")
+            dated_by = catalogue()[key.name].dated_by
+            if dated_by:
+                items.add(dated_by)
     items.update(f"lab.{lab}" for lab in labs)
     return items, labs
 
 
 def _placed(items: set[str]) -> list[tuple[str, str]]:
-    """(section, item) in chart order; an item the chart does not list yet still gets an input, at its section's end."""
+    """(section, item) in chart order."""
     order = [(title, item) for title, chart_items in CHART for item in chart_items if item in items]
-    listed = {item for _, item in order}
-    home = {
-        "lab": "Laboratory values",
-        "history": "Prior therapy and transplants",
-        "diagnosis": "Diagnosis and disease status",
-        "findings": "Findings",
-        "attestations": "Investigator attestations",
-    }
-    titles = [title for title, _ in CHART]
-    extra = sorted((home.get(item.split(".")[0], "Patient"), item) for item in items - listed)
-    return sorted(order + extra, key=lambda pair: titles.index(pair[0]))  # stable: chart order within a section
+    unplaced = items - {item for _, item in order}
+    if unplaced:  # every field and lab declares a section: an input with none is a defect, not a guess
+        raise LookupError(f"no place on the form for {', '.join(sorted(unplaced))}")
+    return order
 
 
 def form_sections(trial_ids: list[str]) -> list[Section]:
@@ -345,8 +301,9 @@ def form_sections(trial_ids: list[str]) -> list[Section]:
     sections = {title: Section(title) for title, _ in CHART}
     for title, item in _placed(items):
         section = sections[title]
-        if item.startswith("lab."):
-            spec = LABS[item[4:]]
+        info = catalogue().get(item)
+        if info is not None and isinstance(info.key, LabFact):
+            spec = LABS[info.key.lab]
             section.labs.append(
                 LabInput(
                     spec.name,
@@ -355,8 +312,8 @@ def form_sections(trial_ids: list[str]) -> list[Section]:
                     labs[spec.name] or spec.reference_range_from_lab,
                 )
             )
-        elif item.startswith("history."):
-            name = item[8:]
+        elif item in _HISTORY_ITEMS:
+            name = _HISTORY_ITEMS[item]
             section.histories.append(
                 HistoryInput(name, HISTORY_LABEL[name], _history_columns(name), HISTORY_ROWS[name])
             )
