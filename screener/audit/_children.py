@@ -9,6 +9,7 @@ so it cannot collide with one and cannot be given outcomes.
 import json
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -57,9 +58,9 @@ class Ledger:
     def counts(self, row) -> bool:
         return row.id not in self.voids and not self.superseded(row.id)
 
-    def counted(self) -> dict[tuple[str, str], object]:
-        """(child, trial) -> the screening that counts."""
-        best: dict[tuple[str, str], object] = {}
+    def counted(self) -> dict[tuple[str, str], Any]:
+        """(child, trial) -> the screening that counts (a stored row)."""
+        best: dict[tuple[str, str], Any] = {}
         for row in self.screenings:
             if not self.counts(row):
                 continue
@@ -68,9 +69,9 @@ class Ledger:
                 best[key] = row
         return best
 
-    def latest_outcomes(self) -> dict[tuple[str, str], object]:
-        """(child, trial) -> the latest outcome recorded."""
-        latest: dict[tuple[str, str], object] = {}
+    def latest_outcomes(self) -> dict[tuple[str, str], Any]:
+        """(child, trial) -> the latest outcome recorded (an Outcome row)."""
+        latest: dict[tuple[str, str], Any] = {}
         for row in sorted(self.outcomes, key=lambda o: o.chain_seq):
             latest[(row.screening_number, row.trial_id)] = row
         return latest

@@ -277,7 +277,7 @@ def verify_session(
     store must be at (default: this release's; a backup names its own)."""
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
     screenings = {row.id: row for row in session.scalars(select(Screening))}
-    rows = {"voids": {row.screening_id: row for row in session.scalars(select(Void))},
+    rows: dict[str, dict] = {"voids": {row.screening_id: row for row in session.scalars(select(Void))},
             "outcomes": {row.id: row for row in session.scalars(select(Outcome))}}
     result = verify(keys, events, screenings, anchors, rows)
     head = head_revision() if head is _THIS_RELEASE else head

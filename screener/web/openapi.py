@@ -61,20 +61,18 @@ def _body(model: str) -> dict:
 
 
 def _log_operation(summary: str, parameters: list, response: str, body: str | None = None,
-                   status: str = "200") -> dict:
-    operation = {
-        "summary": summary,
-        "parameters": parameters,
-        "responses": {
-            status: _ok({"$ref": f"#/components/schemas/{response}"}),
-            "404": _error("No such screening or child that this principal may see"),
-            "422": _error("Invalid request: every offending field by its path, never its value"),
-            **_ACCESS,
-        },
+                   status: str = "200", more: dict | None = None) -> dict:
+    responses = {
+        status: _ok({"$ref": f"#/components/schemas/{response}"}),
+        "404": _error("No such screening or child that this principal may see"),
+        "422": _error("Invalid request: every offending field by its path, never its value"),
+        **_ACCESS,
+        **(more or {}),
     }
+    operation: dict = {"summary": summary, "parameters": parameters, "responses": responses}
     if body is not None:
         operation["requestBody"] = _body(body)
-        operation["responses"]["415"] = _error("Send application/json")
+        responses["415"] = _error("Send application/json")
     return operation
 
 
@@ -194,10 +192,10 @@ def openapi_document() -> dict:
                                       [_SCREENING_NUMBER], "PatientView")
             },
             "/api/v1/screenings/{screening_id}/void": {
-                "post": {**(op := _log_operation(
+                "post": _log_operation(
                     "Void a screening (entered in error, wrong patient, test): kept in the trail, never counted",
-                    [_SCREENING_ID], "VoidResponse", "VoidRequest")),
-                    "responses": {**op["responses"], "409": _error("The screening is voided already")}}
+                    [_SCREENING_ID], "VoidResponse", "VoidRequest",
+                    more={"409": _error("The screening is voided already")})
             },
             "/api/v1/patients/{screening_number}/outcomes": {
                 "post": _log_operation("Record what became of a child for a trial", [_SCREENING_NUMBER],
