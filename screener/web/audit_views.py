@@ -68,9 +68,13 @@ def rule_set(trial_id: str):
 @bp.get("/screenings")
 def screenings():
     values, error = _filters()
+    rows = _query_rows(values, config.AUDIT_HISTORY_ROWS)
+    found = ledger(get_store(), rows)  # which of them are voided or corrected
     return render_template(
         "audit/screenings.html",
-        rows=_query_rows(values, config.AUDIT_HISTORY_ROWS),
+        rows=rows,
+        voids=found.voids,
+        corrected=found.corrected_by,
         f=values,
         error=error,
         trials=list(load_rule_sets()),
@@ -84,7 +88,9 @@ def screening(screening_id: str):
     if row is None or (not sees_everything() and row.actor != signed_in().actor):
         abort(404)
     record_json = json.dumps(json.loads(row.record_json), indent=2)
-    return render_template("audit/screening.html", row=row, report=report_of(row), record_json=record_json)
+    found = ledger(get_store(), [row])
+    return render_template("audit/screening.html", row=row, report=report_of(row), record_json=record_json,
+                           void=found.voids.get(row.id), corrected_by=found.corrected_by.get(row.id, []))
 
 
 @bp.get("/export/<what>.<fmt>")
