@@ -37,6 +37,9 @@ def test_a_screening_gets_the_next_number_when_none_is_given_and_keeps_a_given_o
     given = _screen(client, {**eligible_json, "screening_number": "SCR-0042"}).get_json()
     assert given["screening_number"] == "SCR-0042"
     assert _screen(client, eligible_json).get_json()["screening_number"] == "SCR-0043"  # one past the highest
+    _screen(client, {**eligible_json, "screening_number": "SCR-9999"})
+    assert _screen(client, eligible_json).get_json()["screening_number"] == "SCR-10000"  # after 9999, numerically
+    assert _screen(client, eligible_json).get_json()["screening_number"] == "SCR-10001"
     every = client.post("/api/v1/screen?as_of=2026-11-22&screening_number=SCR-0042", data=json.dumps(eligible_json),
                         content_type="application/json").get_json()
     assert every["screening_number"] == "SCR-0042"
@@ -53,7 +56,7 @@ def test_a_fhir_bundle_carries_the_number_in_the_query(api):
 
 
 @pytest.mark.parametrize("number", ["SCR-42", "SCR-123456", "John Smith", "MRN-1234567", "1234567", "scr-0042",
-                                   "SCR-0042 ", "SCR 0042", "SMITH-0042", "SCR-００42"])
+                                   "SCR-0042 ", "SCR 0042", "SMITH-0042", "SCR-００42", "SCR-00042"])
 def test_anything_but_a_screening_number_is_refused_naming_the_field_and_storing_nothing(api, eligible_json, number):
     app, client = api
     before = len(_events(app))

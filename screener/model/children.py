@@ -1,7 +1,9 @@
 """The site's screening log by child: the screening number, voids, corrections and outcomes (request and answer
 shapes of the API, the form and the CLI; one schema for all three).
 
-The screening number is pseudonymous: "SCR-" and 4 or 5 digits (SCR-0042). Nothing else is accepted, so a name,
+The screening number is pseudonymous: "SCR-" and 4 digits (SCR-0042), or 5 from SCR-10000 on (a 5-digit number
+never starts with 0, so SCR-00042 cannot stand beside SCR-0042 for the same count, and ordering by length then
+text is numeric order, which the next free number relies on). Nothing else is accepted, so a name,
 an MRN (site MRNs are 6 to 10 digits, often with letters), a date of birth or an NHS/SSN-like number cannot be
 typed into it: letters other than the fixed prefix, separators, spaces and 6 or more digits are all refused.
 """
@@ -15,10 +17,10 @@ from ._base import StrictModel
 from .dates import IsoDate, in_range, today
 from .text import FreeText
 
-SCREENING_NUMBER_PATTERN = r"^SCR-[0-9]{4,5}$"
+SCREENING_NUMBER_PATTERN = r"^SCR-([0-9]{4}|[1-9][0-9]{4})$"
 SCREENING_NUMBER = re.compile(SCREENING_NUMBER_PATTERN)
 ScreeningNumber = Annotated[str, Field(pattern=SCREENING_NUMBER_PATTERN, description=(
-    "the child's pseudonymous site screening number: SCR- and 4 or 5 digits (never a name or MRN)"),
+    "the child's pseudonymous site screening number: SCR- and 4 digits, or 5 from SCR-10000 (never a name or MRN)"),
     examples=["SCR-0042"])]
 Note = Annotated[FreeText, Field(min_length=1, max_length=500)]
 
@@ -49,7 +51,8 @@ def screening_number_problem(value: str) -> str | None:
     """Why a typed screening number is refused (never quoting it), or None."""
     if SCREENING_NUMBER.fullmatch(value):
         return None
-    return "must be SCR- and 4 or 5 digits, like SCR-0123 (never a name or medical record number)"
+    return ("must be SCR- and 4 digits, like SCR-0123, or 5 from SCR-10000 on (never a name or medical record "
+            "number)")
 
 
 class VoidRequest(StrictModel):

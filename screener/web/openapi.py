@@ -18,6 +18,7 @@ from ..model.api import (
     VoidRequest,
     VoidResponse,
 )
+from ..model.children import SCREENING_NUMBER_PATTERN
 from ..model.record import PatientRecord
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -45,13 +46,13 @@ _SCREENING_NUMBER_QUERY = {
     "name": "screening_number",
     "in": "query",
     "required": False,
-    "description": "The child's pseudonymous screening number (SCR- and 4 or 5 digits): for a FHIR Bundle, which "
-    "has no place for it; a native record may carry it as its screening_number field instead (the two must agree). "
-    "Without one, the next free number is assigned and returned.",
-    "schema": {"type": "string", "pattern": "^SCR-[0-9]{4,5}$"},
+    "description": "The child's pseudonymous screening number (SCR- and 4 digits, or 5 from SCR-10000): for a FHIR "
+    "Bundle, which has no place for it; a native record may carry it as its screening_number field instead (the "
+    "two must agree). Without one, the next free number is assigned and returned.",
+    "schema": {"type": "string", "pattern": SCREENING_NUMBER_PATTERN},
 }
 _SCREENING_NUMBER = {"name": "screening_number", "in": "path", "required": True,
-                     "schema": {"type": "string", "pattern": "^SCR-[0-9]{4,5}$"}}
+                     "schema": {"type": "string", "pattern": SCREENING_NUMBER_PATTERN}}
 _SCREENING_ID = {"name": "screening_id", "in": "path", "required": True,
                  "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
 
