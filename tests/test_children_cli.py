@@ -61,7 +61,7 @@ def test_a_child_screened_corrected_voided_and_enrolled_from_the_command_line():
     assert verified.exit_code == 0 and verified.output.startswith("OK:"), verified.output
 
 
-@pytest.mark.parametrize("number", ["Jane Doe", "1234567", "SCR-1"])
+@pytest.mark.parametrize("number", ["Jane Doe", "1234567", "SCR-7"])
 def test_a_bad_screening_number_exits_2_naming_the_option_without_echo(number):
     result = _run("screen", ELIGIBLE, "--trial", TRIAL, "--as-of", "2026-11-22", "--screening-number", number)
     assert result.exit_code == 2 and "--screening-number" in result.output and number not in result.output
