@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from pydantic import ValidationError
 
 from .. import service
-from ..audit import record_of, report_of
+from ..audit import ledger, record_of, report_of
 from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
@@ -373,9 +373,11 @@ def _request_rows(request_id: str):
 def result(request_id: str):
     rows = _request_rows(request_id)
     pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
+    voids = ledger(get_store(), rows).voids  # a voided screening offers no correction or second void
     # One submit is one record: every row of the request holds the same record, screened by the same person.
     return render_template(
-        "form/result.html", pairs=pairs, request_id=request_id, first=rows[0], record=record_of(rows[0])
+        "form/result.html", pairs=pairs, request_id=request_id, first=rows[0], record=record_of(rows[0]),
+        voids=voids,
     )
 
 
