@@ -28,8 +28,11 @@ from .facts.catalogue import record_value_kinds
 from .model.flat import flat_value, set_path
 from .model.verdict import Verdict
 
-RESULT_COLUMNS = ["source", "record_id", "trial_id", "verdict", "failing", "unknown", "eligible_from"]
-CANDIDATE_COLUMNS = ["source", "record_id", "trial_id", "verdict", "open_items", "to_record"]
+RESULT_COLUMNS = ["source", "record_id", "screening_number", "trial_id", "verdict", "failing", "unknown",
+                  "eligible_from"]
+CANDIDATE_COLUMNS = ["source", "record_id", "screening_number", "trial_id", "verdict", "open_items", "to_record"]
+_R_TRIAL, _R_VERDICT = RESULT_COLUMNS.index("trial_id"), RESULT_COLUMNS.index("verdict")
+_C_TRIAL, _C_VERDICT, _C_OPEN = (CANDIDATE_COLUMNS.index(c) for c in ("trial_id", "verdict", "open_items"))
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,7 @@ def screen_chunk(
                 [
                     item.source,
                     record.record_id or "",
+                    record.screening_number or "",  # the record's field (an NDJSON key, a CSV column)
                     outcome.trial_id,
                     outcome.verdict,
                     " ".join(outcome.failing),
@@ -176,6 +180,7 @@ def screen_chunk(
                     [
                         item.source,
                         record.record_id or "",
+                        record.screening_number or "",
                         report.trial_id,
                         report.verdict,
                         open_items(report),
@@ -235,7 +240,8 @@ class _CandidateBuckets:
         self.files: dict[tuple[int, int], tuple] = {}
 
     def add(self, row: list) -> None:
-        key = (Verdict(row[3]).rank, int(row[4]))  # eligible, no known exclusion, incomplete; then open items
+        # Eligible, no known exclusion, incomplete; then by open items.
+        key = (Verdict(row[_C_VERDICT]).rank, int(row[_C_OPEN]))
         if key not in self.files:
             handle = (self.folder / f"{key[0]}-{key[1]}.csv").open("w", newline="")
             self.files[key] = (handle, csv.writer(handle))
@@ -309,13 +315,13 @@ def run_batch(
             results.writerows(rows)
             for row in found:
                 buckets.add(row)
-                candidates[row[2]] += 1
+                candidates[row[_C_TRIAL]] += 1
             errors.writerows(errs)
             records += count
             malformed += len({e[0] for e in errs})
             screenings += len(rows)
             for row in rows:
-                verdicts.setdefault(row[2], Counter())[row[3]] += 1
+                verdicts.setdefault(row[_R_TRIAL], Counter())[row[_R_VERDICT]] += 1
             bar.update(count)
     buckets.write(out_dir / "candidates.csv")
     summary = BatchSummary(

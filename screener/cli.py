@@ -119,9 +119,10 @@ class _Store:
         return open_store().record(*args, **kwargs)
 
 
-def _refuse(exc: "ScreenerError") -> NoReturn:
-    """A screening's refusal (service.refusal) as the command line says it: exit 2 naming the fields without their
-    values, the unknown trial with the known ones, exit 3 when it could not be recorded; anything else re-raised."""
+def _refuse(exc: "ScreenerError", field: str = "--corrects") -> NoReturn:
+    """A refusal (service.refusal) as the command line says it: exit 2 naming the fields (or `field`: the screening
+    or child asked for) without their values, the unknown trial with the known ones, exit 3 when it could not be
+    recorded; anything else re-raised."""
     from .service import Refusal, refusal
 
     refused = refusal(exc)
@@ -133,7 +134,11 @@ def _refuse(exc: "ScreenerError") -> NoReturn:
         from .rules import load_rule_sets
 
         raise _unknown_trial("--trial", load_rule_sets()) from None
-    click.echo(f"The screening could not be recorded ({refused.kind}); no result is given.", err=True)
+    if refused.reason is Refusal.NOT_FOUND:
+        raise InputError(field, "no such screening or child") from None
+    if refused.reason is Refusal.CONFLICT:
+        raise InputError(field, "the screening is voided already") from None
+    click.echo(f"It could not be recorded ({refused.kind}); nothing was written, no result is given.", err=True)
     sys.exit(EXIT_NOT_RECORDED)
 
 
@@ -155,10 +160,17 @@ def main() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default=None, help="Evaluator backend.")
-def screen_command(record, trial, all_trials, as_of, fmt, engine):
+@click.option("--screening-number", default=None,
+              help="The child's screening number (SCR-0042); a FHIR Bundle has no place for it. Default: the "
+                   "record's, else the next free one.")
+@click.option("--corrects", default=None, help="Record this screening as the correction of screening ID (--trial).")
+@click.option("--reason", "correction_reason", default=None, help="Why the corrected screening was wrong.")
+def screen_command(record, trial, all_trials, as_of, fmt, engine, screening_number, corrects, correction_reason):
     """Screen a patient RECORD: a JSON record or a FHIR R4 Bundle (a file, or - for standard input)."""
     if bool(trial) == bool(all_trials):
         raise click.UsageError("give exactly one of --trial ID or --all")
+    if corrects is not None:
+        _check_correction(corrects, correction_reason, trial)
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
     from . import service
@@ -170,9 +182,10 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
         patient, imported = _read_record(record, as_of_date)
         if imported is not None:
             _echo_import(imported)
+        patient = service.with_screening_number(patient, screening_number, "--screening-number")
         screened = service.screen_and_record(
             patient, as_of_date, channel=service.Channel.CLI, actor=f"cli:{getpass.getuser()}", recorder=_Store(),
-            engine=engine, trial=None if all_trials else trial,
+            engine=engine, trial=None if all_trials else trial, corrects=corrects, correction_reason=correction_reason,
         )
     except EngineDisagreement as exc:
         click.echo(
@@ -184,7 +197,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
     except ScreenerError as exc:
         _refuse(exc)
     reports = screened.reports
-    click.echo("Recorded as screening " + ", ".join(screened.ids), err=True)
+    click.echo(f"Recorded as screening {', '.join(screened.ids)} of child {screened.screening_number}", err=True)
     if fmt == "json":
         payload = [r.model_dump(mode="json") for r in reports]
         click.echo(json.dumps(payload if all_trials else payload[0], indent=2, ensure_ascii=False))
@@ -195,6 +208,107 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine):
                 click.echo(f"  {r.verdict_text:10} {r.trial_id}: {r.summary}")
             click.echo("")
         click.echo("\n\n".join(format_text(r) for r in reports))
+
+
+def _check_correction(corrects: str, reason: str | None, trial: str | None) -> None:
+    """A correction names a stored screening of the trial screened, and why."""
+    from .audit import open_store
+
+    if not trial:
+        raise InputError("--corrects", "a correction is of one screening: give its --trial")
+    if not reason or not reason.strip() or len(reason) > 500 or not reason.isprintable():
+        raise InputError("--reason", "say why the corrected screening was wrong (1 to 500 printable characters)")
+    row = open_store().screening(corrects) if len(corrects) == 32 and corrects.isalnum() else None
+    if row is None:
+        raise InputError("--corrects", "no such screening")
+    if row.trial_id != trial:
+        raise InputError("--corrects", "that screening is of another trial")
+
+
+@main.group("screenings")
+def screenings_group():
+    """Stored screenings: void one (it stays in the trail, never counted)."""
+
+
+@screenings_group.command("void")
+@click.argument("screening_id")
+@click.option("--reason", required=True, type=click.Choice(["entered_in_error", "wrong_patient", "test"]))
+@click.option("--note", default=None, help="Optional words (no names or identifiers), at most 500 characters.")
+def void_command(screening_id, reason, note):
+    """Void SCREENING_ID with a reason: an audit event in the hash chain."""
+    from . import service
+    from .audit import open_store
+    from .model.children import VoidRequest
+    from .model.errors import ScreenerError
+
+    try:
+        wanted = service.read_request(VoidRequest, json.dumps({"reason": reason, **({"note": note} if note else {})}))
+        service.void_screening(open_store(), screening_id, wanted, actor=f"cli:{getpass.getuser()}", sees=None)
+    except ScreenerError as exc:
+        _refuse(exc, "SCREENING_ID")
+    click.echo(f"Voided screening {screening_id} ({reason}).")
+
+
+@main.group("patients")
+def patients_group():
+    """Children by screening number: their screenings over time and outcomes."""
+
+
+@patients_group.command("show")
+@click.argument("screening_number")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def patient_show(screening_number, fmt):
+    """A child's screenings per trial (counted, voided, corrected) and outcomes."""
+    from . import service
+    from .audit import open_store
+    from .model.children import OUTCOMES
+    from .model.errors import ScreenerError
+
+    try:
+        child = service.patient(open_store(), screening_number, sees=None)
+    except ScreenerError as exc:
+        _refuse(exc, "SCREENING_NUMBER")
+    if fmt == "json":
+        click.echo(child.model_dump_json(indent=2))
+        return
+    click.echo(f"Child {child.screening_number}")
+    for course in child.trials:
+        outcome = OUTCOMES[course.outcome.outcome] if course.outcome else "no outcome recorded"
+        click.echo(f"  {course.trial_id}: {course.verdict or 'nothing counted'}; {outcome}")
+    for entry in child.screenings:
+        state = ("counted" if entry.counted else f"VOIDED ({entry.void.reason})" if entry.void
+                 else "corrected" if entry.corrected_by else "not counted (an earlier screening)")
+        click.echo(f"  {entry.as_of} {entry.trial_id} {entry.verdict:12} {state:36} {entry.screening_id}")
+
+
+@patients_group.command("outcome")
+@click.argument("screening_number")
+@click.option("--trial", required=True)
+@click.option("--outcome", required=True, type=click.Choice(
+    ["screen_failed", "eligible_not_enrolled", "consented", "enrolled", "withdrawn"]))
+@click.option("--date", "on_date", default=None, help="YYYY-MM-DD (consented, enrolled, withdrawn).")
+@click.option("--reason", default=None, type=click.Choice(["declined", "physician_decision", "other"]),
+              help="Why an eligible child was not enrolled.")
+@click.option("--note", default=None)
+@click.option("--study-number", default=None)
+def patient_outcome(screening_number, trial, outcome, on_date, reason, note, study_number):
+    """Record what became of child SCREENING_NUMBER for a trial: an audit event in the hash chain."""
+    from . import service
+    from .audit import open_store
+    from .model.children import OutcomeRequest
+    from .model.errors import ScreenerError
+    from .rules import load_rule_sets
+
+    if trial not in load_rule_sets():
+        raise _unknown_trial("--trial", load_rule_sets())
+    given = {"trial_id": trial, "outcome": outcome, "date": on_date, "reason": reason, "note": note,
+             "study_number": study_number}
+    try:
+        wanted = service.read_request(OutcomeRequest, json.dumps({k: v for k, v in given.items() if v is not None}))
+        stored = service.record_outcome(open_store(), screening_number, wanted, actor=f"cli:{getpass.getuser()}")
+    except ScreenerError as exc:
+        _refuse(exc, "SCREENING_NUMBER")
+    click.echo(f"Recorded outcome {stored.outcome} of {screening_number} for {trial} ({stored.outcome_id}).")
 
 
 @main.command("fhir-bundle")

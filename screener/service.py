@@ -26,6 +26,7 @@ from .screening import (
 
 if TYPE_CHECKING:
     from .fhir import FhirImport
+    from .model.children import OutcomeView, PatientView, VoidView
 
 
 class Channel(StrEnum):
@@ -98,7 +99,7 @@ def outcomes(record: PatientRecord, as_of: date, engine: str | None, trials: lis
 class Recorder(Protocol):
     """The audit store, or the web app's group commit in front of it."""
 
-    def record(self, record, reports, *, actor: str, channel: str, **kwargs) -> tuple[str, list[str]]: ...
+    def record(self, record, reports, *, actor: str, channel: str, **kwargs): ...  # -> audit Recorded
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class Screened:
     ids: list[str]
     reports: list[Report]
     texts: list[str] | None = None
+    screening_number: str | None = None
 
     def by_trial(self) -> dict[str, str]:
         return {r.trial_id: i for r, i in zip(self.reports, self.ids, strict=True)}
@@ -126,15 +128,22 @@ def screen_and_record(
     trial: str | None = None,
     trials: list[str] | None = None,
     texts: bool = False,
+    corrects: str | None = None,
+    correction_reason: str | None = None,
 ) -> Screened:
-    """Screen and record; nothing is answered unless it is recorded (a StoreError propagates)."""
+    """Screen and record; nothing is answered unless it is recorded (a StoreError propagates). A record without a
+    screening number gets the next free one. corrects: the id of the screening this one corrects (NotFound when
+    there is none), with the reason."""
     done = reports(record, as_of, engine, trial=trial, trials=trials)
-    if texts:
-        serialised = [r.model_dump_json() for r in done]
-        request_id, ids = recorder.record(record, done, actor=actor, channel=channel.value, report_texts=serialised)
-        return Screened(request_id, ids, done, serialised)
-    request_id, ids = recorder.record(record, done, actor=actor, channel=channel.value)
-    return Screened(request_id, ids, done)
+    serialised = [r.model_dump_json() for r in done] if texts else None
+    try:
+        stored = recorder.record(record, done, actor=actor, channel=channel.value, report_texts=serialised,
+                                 corrects=corrects, correction_reason=correction_reason, assign_number=True)
+    except KeyError:
+        if corrects is None:
+            raise
+        raise NotFound(corrects) from None
+    return Screened(stored.request_id, stored.ids, done, serialised, stored.screening_number)
 
 
 class Refusal(Enum):
@@ -142,6 +151,8 @@ class Refusal(Enum):
 
     INVALID = "invalid record"  # the record (or the as-of date) cannot be screened: the fields are named
     UNKNOWN_TRIAL = "unknown trial"
+    NOT_FOUND = "not found"  # no such screening or child, or not one this person may see
+    CONFLICT = "conflict"  # contradicts what is stored (a second void)
     NOT_RECORDED = "not recorded"  # the store failed: no result is given, nothing was written
 
 
@@ -161,6 +172,156 @@ def refusal(exc: ScreenerError) -> Refused | None:
         return Refused(Refusal.INVALID, list(exc.errors))
     if isinstance(exc, UnknownTrial):
         return Refused(Refusal.UNKNOWN_TRIAL)
+    if isinstance(exc, NotFound):
+        return Refused(Refusal.NOT_FOUND)
+    if isinstance(exc, Conflict):
+        return Refused(Refusal.CONFLICT)
     if isinstance(exc, StoreError):
         return Refused(Refusal.NOT_RECORDED, kind=exc.kind)
     return None
+
+
+# --- the screening log by child: voids, corrections, outcomes (model/children.py holds the shapes) ---
+
+
+class NotFound(KeyError, ScreenerError):
+    """No such screening or child (or not one this person may see)."""
+
+
+class Conflict(ValueError, ScreenerError):
+    """The request contradicts what is stored (a screening voided twice)."""
+
+
+def _visible(row, actor: str | None) -> bool:
+    return actor is None or row.actor == actor
+
+
+def screening_for(store, screening_id: str, actor: str | None):
+    """A stored screening this person may see (actor None: every one), else NotFound."""
+    row = store.screening(screening_id) if len(screening_id) == 32 and screening_id.isalnum() else None
+    if row is None or not _visible(row, actor):
+        raise NotFound(screening_id)
+    return row
+
+
+def void_screening(store, screening_id: str, request, *, actor: str, sees: str | None) -> "VoidView":
+    """Void a screening the person may see (sees: their actor when they see only their own)."""
+    from .audit import AlreadyVoided, void
+    from .model.children import VoidView
+
+    screening_for(store, screening_id, sees)
+    try:
+        row = void(store, screening_id, request.reason, request.note, actor)
+    except AlreadyVoided:
+        raise Conflict("the screening is voided already") from None
+    return VoidView(reason=row.reason, note=row.note, actor=row.actor, recorded_at=row.recorded_at)
+
+
+def _counted(store, screening_number: str):
+    from .audit import child_screenings, ledger
+
+    rows = child_screenings(store, screening_number)
+    found = ledger(store, rows)
+    return rows, found, found.counted()
+
+
+def record_outcome(store, screening_number: str, request, *, actor: str, sees: str | None = None) -> "OutcomeView":
+    """Record what became of a child for a trial, checked against the child's counted screening for it: a screen
+    failure needs an ineligible one (its failing criteria are taken from it); eligible-not-enrolled and enrolled
+    need an eligible one (or no known exclusion); consented and withdrawn any that is not ineligible."""
+    from .audit import add_outcome, report_of
+    from .model.verdict import Status, Verdict
+
+    rows, _, counted = _counted(store, screening_number)
+    if not any(_visible(row, sees) for row in rows):  # a screener records outcomes of the children they screened
+        raise NotFound(screening_number)
+    row = counted.get((screening_number, request.trial_id))
+    if row is None:
+        raise InvalidRecord([FieldError(("trial_id",), "the child has no counted screening for this trial")])
+    verdict = Verdict(row.verdict)
+    wanted = {"screen_failed": lambda v: v is Verdict.INELIGIBLE, "eligible_not_enrolled": lambda v: v.passing,
+              "enrolled": lambda v: v.passing, "consented": lambda v: v is not Verdict.INELIGIBLE,
+              "withdrawn": lambda v: v is not Verdict.INELIGIBLE}[request.outcome]
+    if not wanted(verdict):
+        raise InvalidRecord([FieldError(("outcome",), f"does not fit the child's counted screening for this trial "
+                                                      f"({verdict.words}): re-screen or correct it first")])
+    failing = [c.id for c in report_of(row).criteria if c.status == Status.FAIL] \
+        if request.outcome == "screen_failed" else []
+    stored = add_outcome(
+        store, screening_number=screening_number, trial_id=request.trial_id, outcome=request.outcome,
+        on_date=request.date.isoformat() if request.date else None, reason=request.reason, note=request.note,
+        study_number=request.study_number, criterion_ids=failing, screening_id=row.id, actor=actor)
+    return outcome_view(stored)
+
+
+def outcome_view(row) -> "OutcomeView":
+    import json
+
+    from .model.children import OutcomeView
+
+    return OutcomeView(
+        outcome_id=row.id, trial_id=row.trial_id, outcome=row.outcome,
+        date=date.fromisoformat(row.on_date) if row.on_date else None, reason=row.reason, note=row.note,
+        study_number=row.study_number, criterion_ids=json.loads(row.criterion_ids), screening_id=row.screening_id,
+        actor=row.actor, recorded_at=row.recorded_at)
+
+
+def patient(store, screening_number: str, *, sees: str | None) -> "PatientView":
+    """A child's screenings over time (every trial; those this person may see), the counted one per trial and
+    the outcomes. NotFound when none is visible."""
+    from .audit import child_outcomes
+    from .model.children import PatientView, ScreeningEntry, TrialCourse, VoidView
+
+    rows, found, counted = _counted(store, screening_number)
+    visible = [row for row in rows if _visible(row, sees)]
+    if not visible:
+        raise NotFound(screening_number)
+    outcomes = [outcome_view(o) for o in child_outcomes(store, screening_number)]
+    latest = {o.trial_id: o for o in outcomes}
+    trials = sorted({row.trial_id for row in visible})
+    courses = []
+    for trial in trials:
+        row = counted.get((screening_number, trial))
+        courses.append(TrialCourse(trial_id=trial, verdict=row.verdict if row else None,
+                                   screening_id=row.id if row else None, outcome=latest.get(trial)))
+    entries = []
+    for row in visible:
+        v = found.voids.get(row.id)
+        entries.append(ScreeningEntry(
+            screening_id=row.id, trial_id=row.trial_id, as_of=date.fromisoformat(row.as_of),
+            recorded_at=row.recorded_at, actor=row.actor, channel=row.channel, verdict=row.verdict,
+            counted=counted.get((screening_number, row.trial_id)) is row, corrects_id=row.corrects_id,
+            correction_reason=found.correction_reasons.get(row.id), corrected_by=found.corrected_by.get(row.id, []),
+            void=VoidView(reason=v.reason, note=v.note, actor=v.actor, recorded_at=v.recorded_at) if v else None))
+    return PatientView(screening_number=screening_number, trials=courses, screenings=entries, outcomes=outcomes)
+
+
+def read_request(model, body: bytes | str):
+    """A request body (JSON) as one of model/children.py's requests; InvalidRecord naming each field, no value."""
+    from pydantic import ValidationError
+
+    from .model.errors import field_errors
+    from .model.json_text import load_json
+    from .model.validate import validate_data
+
+    if not body:
+        raise InvalidRecord([FieldError(("(body)",), "the body is empty")])
+    try:
+        return validate_data(model, load_json(body, "(body)"))
+    except ValidationError as exc:
+        raise InvalidRecord(field_errors(exc, "(body)")) from None
+
+
+def with_screening_number(record: PatientRecord, number: str | None, where: str = "screening_number") -> PatientRecord:
+    """The record with the screening number given beside it (a query parameter, a CLI option: a FHIR Bundle has no
+    place for one). Refused, naming `where`, when it is malformed or the record carries a different one."""
+    from .model.children import screening_number_problem
+
+    if number is None:
+        return record
+    problem = screening_number_problem(number)
+    if problem is not None:
+        raise InvalidRecord([FieldError((where,), problem)])
+    if record.screening_number not in (None, number):
+        raise InvalidRecord([FieldError((where,), "differs from the record's own screening_number")])
+    return record.model_copy(update={"screening_number": number})

@@ -24,7 +24,7 @@ def _record(store, patient="eligible.json", trials=None):
 
 
 def test_recorded_screenings_verify_and_round_trip(store):
-    request_id, ids = _record(store)
+    request_id, ids, _ = _record(store)
     assert len(ids) == len(TRIALS)
     assert {store.screening(i).trial_id for i in ids} == set(TRIALS)
     result = store.verify()
@@ -49,7 +49,7 @@ def test_database_refuses_update_and_delete(store, statement):
 
 
 def test_tamper_edit_screening_is_caught(store):
-    _, ids = _record(store)
+    _, ids, _ = _record(store)
     _tamper(
         store,
         f"UPDATE screenings SET report_json = replace(report_json, 'ineligible', 'eligible') WHERE id = '{ids[3]}'",
@@ -80,7 +80,7 @@ def test_tamper_delete_last_event_is_caught(store):
 
 
 def test_tamper_cut_back_at_the_tail_is_caught_only_against_an_anchor(store):
-    _, ids = _record(store)
+    _, ids, _ = _record(store)
     anchor = store.verify()
     assert anchor.ok and anchor.events == len(TRIALS)
     last = len(TRIALS)
@@ -107,7 +107,7 @@ def test_tamper_reorder_events_is_caught(store):
 
 
 def test_tamper_insert_screening_without_event_is_caught(store):
-    _, ids = _record(store, trials=["NCT06674265"])
+    _, ids, _ = _record(store, trials=["NCT06674265"])
     columns = (
         "id, request_id, recorded_at, actor, channel, trial_id, rule_set_version, rule_set_digest, engine, as_of, "
         "verdict, record_json, report_json, corrects_id, content_hash"
@@ -163,9 +163,9 @@ def test_two_processes_writing_at_once_keep_the_chain_valid(store, database_url,
 
 
 def test_a_correction_references_the_screening_it_corrects(store):
-    _, (first,) = _record(store, trials=["NCT06674265"])
+    _, (first,), _ = _record(store, trials=["NCT06674265"])
     record = parse_record((PATIENTS / "eligible.json").read_text())
-    _, (second,) = store.record(
+    _, (second,), _ = store.record(
         record, [screen(record, "NCT06674265", AS_OF)], actor="test", channel="cli", corrects=first
     )
     assert store.screening(second).corrects_id == first and store.verify().ok

@@ -222,7 +222,7 @@ def test_ndjson_is_read_once_as_chunks_of_bytes_with_its_line_numbers_and_digest
     assert [(c.first, c.records) for c in chunks] == [(1, 2), (5, 1)]
     assert [i.source for c in chunks for i in c.items()] == ["line 1", "line 4", "line 5"]
     rows, errors, _ = screen_chunk(chunks[0], ["NCT06674265"], AS_OF, "reference")
-    assert [(r[0], r[3]) for r in rows] == [("line 1", "eligible")] and {e[0] for e in errors} == {"line 4"}
+    assert [(r[0], r[4]) for r in rows] == [("line 1", "eligible")] and {e[0] for e in errors} == {"line 4"}
     summary = run_batch(source, tmp_path / "out", ["NCT06674265"], AS_OF, chunk_size=2, progress=False)
     assert (summary.records, summary.malformed) == (3, 1)
     assert summary.input_sha256 == hashlib.sha256(source.read_bytes()).hexdigest()

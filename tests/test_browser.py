@@ -436,7 +436,7 @@ def test_auditor_screening_log_flow_diagram(page, auditor_page, server):
     auditor_page.goto(f"{server}/audit/log?trial=NCT06674265")
     flow = auditor_page.locator("svg.consort")
     expect(flow).to_be_visible()
-    expect(flow).to_contain_text("Screened: n =")
+    expect(flow).to_contain_text("Children screened: n =")  # issue 25: the log counts children
     expect(flow).to_contain_text("Inadequate bone marrow function (NCT06674265-E1)")
     table = auditor_page.locator("table.log")
     # Beside the table on a wide screen: side by side, not overlapping.

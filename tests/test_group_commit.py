@@ -106,7 +106,7 @@ committer = GroupCommit(store, before_commit=before_commit)
 
 def client():
     while True:
-        _, ids = committer.record(record, [report], actor="client", channel="api")
+        _, ids, _ = committer.record(record, [report], actor="client", channel="api")
         say("ACK " + ids[0])
 
 for _ in range(6):

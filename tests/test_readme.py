@@ -66,14 +66,18 @@ def test_every_readme_cli_command_runs(tmp_path, monkeypatch):
     run = CliRunner().invoke
     commands = _cli_lines()
     assert len(commands) >= 20
-    anchor = token = None
+    anchor = token = screening = None
     for args in commands:
         args = [str(tmp_path / a) if i and args[i - 1] == "--out" else a for i, a in enumerate(args)]
         if "SEQ:HASH" in args:
             args[args.index("SEQ:HASH")] = anchor
         if "TOKEN_ID" in args:
             args[args.index("TOKEN_ID")] = token
+        if "SCREENING_ID" in args:  # the screening the command before recorded
+            args[args.index("SCREENING_ID")] = screening
         result = run(main, args)
+        if args[0] == "screen":
+            screening = re.search(r"Recorded as screening (\w+)", result.stderr)[1]
         assert result.exit_code == 0, (args, result.output)
         if args[:2] == ["audit", "verify"]:
             anchor = result.stdout.splitlines()[-1].removeprefix("anchor: ")

@@ -27,7 +27,9 @@ class _Recorder:
 
     def record(self, record, reports, **kwargs):
         self.calls.append((record, reports, kwargs))
-        return "request", [f"id-{r.trial_id}" for r in reports]
+        from screener.audit._group_commit import Recorded
+
+        return Recorded("request", [f"id-{r.trial_id}" for r in reports], record.screening_number)
 
 
 def test_channels_are_the_values_the_trail_stores():
@@ -74,7 +76,8 @@ def test_recorded_under_its_channel_with_the_text_answered():
         engine="reference", trial="NCT06674265", texts=True,
     )
     (_, reports, kwargs), = recorder.calls
-    assert kwargs == {"actor": "tester", "channel": "api", "report_texts": screened.texts}
+    assert kwargs == {"actor": "tester", "channel": "api", "report_texts": screened.texts, "corrects": None,
+                      "correction_reason": None, "assign_number": True}  # a record without a number gets one
     assert screened.texts == [reports[0].model_dump_json()] and screened.reports == reports
     assert screened.by_trial() == {"NCT06674265": "id-NCT06674265"}
 
@@ -146,4 +149,4 @@ def test_the_batch_screens_each_record_through_the_service(calls):
     chunk = [Item("line 1", "native", ELIGIBLE), Item("line 2", "native", "{")]
     rows, errors, _ = screen_chunk(chunk, None, AS_OF, "reference")
     assert calls == [("outcomes", None)]  # the malformed record is refused on reading, before screening
-    assert {row[2] for row in rows} == set(trial_ids()) and [e[0] for e in errors] == ["line 2"]
+    assert {row[3] for row in rows} == set(trial_ids()) and [e[0] for e in errors] == ["line 2"]  # row[3]: trial_id

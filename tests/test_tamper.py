@@ -48,11 +48,32 @@ def site(database_url, tmp_path, monkeypatch):
     revoked, revoked_secret = accounts.create_token("screener1", "old", 30, "test")
     accounts.revoke_token(revoked, "test")
     screenings = [_record(store) for _ in range(3)]
+    child = _child(store)
     verified = CliRunner().invoke(main, ["audit", "verify"])
     assert verified.exit_code == 0 and verified.output.startswith("OK:"), verified.output
     return {"store": store, "accounts": accounts, "token": token, "secret": secret, "revoked": revoked,
             "revoked_secret": revoked_secret, "screenings": screenings, "admin_password": admin_password,
-            "screener_password": screener_password, "events": store.verify().events}
+            "screener_password": screener_password, "events": store.verify().events, **child}
+
+
+def _child(store):
+    """A child screened (SCR-0001), the screening corrected, a test screening voided and an outcome recorded: the
+    rows and events of the screening log by child (migration 0008)."""
+    from screener import service
+    from screener.model.children import OutcomeRequest, VoidRequest
+
+    record = parse_record((PATIENTS / "eligible.json").read_text())
+    screen_it = lambda **kw: service.screen_and_record(  # noqa: E731
+        record, AS_OF, channel=service.Channel.CLI, actor="cli:coordinator", recorder=store, trial="NCT06674265", **kw)
+    first = screen_it()
+    corrected = screen_it(corrects=first.ids[0], correction_reason="platelets typed in the wrong unit")
+    test = screen_it()
+    service.void_screening(store, test.ids[0], VoidRequest(reason="test", note="training"),
+                           actor="cli:coordinator", sees=None)
+    outcome = service.record_outcome(store, first.screening_number, OutcomeRequest(
+        trial_id="NCT06674265", outcome="enrolled", date=date(2026, 11, 30), study_number="NK-007"),
+        actor="cli:investigator")
+    return {"voided": test.ids[0], "outcome": outcome.outcome_id, "corrected": corrected.ids[0]}
 
 
 def _user_id(name):
@@ -106,7 +127,8 @@ KINDS = {
         "INSERT INTO audit_events (seq, recorded_at, actor, action, subject, details_json, prev_hash, hash) SELECT "
         "seq + 1, recorded_at, 'intruder', 'user.role_changed', 'screener1', '{{\"role\":\"admin\"}}', hash, "
         f"'{KNOWN_HASH}' FROM audit_events WHERE seq = {{events}}"), "edited or forged"),
-    "trail emptied": (_sql("DELETE FROM audit_events", "DELETE FROM screenings"), "cut back"),
+    "trail emptied": (_sql("DELETE FROM audit_events", "DELETE FROM outcomes", "DELETE FROM voids",
+                           "DELETE FROM screenings"), "cut back"),
     "tail cut back, service writing on": (_cut_tail, "anchored hash"),
     "screening edited": (_sql("UPDATE screenings SET verdict = 'ineligible' WHERE id = '{screenings[1]}'"),
                          "altered after it was recorded"),
@@ -114,7 +136,31 @@ KINDS = {
     "screening inserted": (_sql(
         "INSERT INTO screenings SELECT 'f0000000000000000000000000000000', request_id, recorded_at, actor, channel, "
         "trial_id, rule_set_version, rule_set_digest, engine, as_of, verdict, record_json, report_json, corrects_id, "
-        "content_hash FROM screenings WHERE id = '{screenings[0]}'"), "inserted outside the service"),
+        "content_hash, screening_number FROM screenings WHERE id = '{screenings[0]}'"), "inserted outside the service"),
+    "screening number edited": (_sql("UPDATE screenings SET screening_number = 'SCR-0999' WHERE id = '{corrected}'"),
+                                "altered after it was recorded"),
+    "screening number given to an old screening": (_sql(
+        "UPDATE screenings SET screening_number = 'SCR-0001' WHERE id = '{screenings[0]}'"),
+        "altered after it was recorded"),
+    "void reason edited": (_sql("UPDATE voids SET reason = 'wrong_patient' WHERE screening_id = '{voided}'"),
+                           "voids row {voided} was altered"),
+    "void deleted (the screening counted again)": (_sql("DELETE FROM voids WHERE screening_id = '{voided}'"),
+                                                   "voids row {voided} it records is gone"),
+    "void inserted": (_sql(
+        "INSERT INTO voids SELECT '{screenings[1]}', recorded_at, actor, reason, note, content_hash FROM voids "
+        "WHERE screening_id = '{voided}'"), "voids row {screenings[1]} has no audit event"),
+    "outcome edited": (_sql("UPDATE outcomes SET outcome = 'withdrawn' WHERE id = '{outcome}'"),
+                       "outcomes row {outcome} was altered"),
+    "outcome study number edited": (_sql("UPDATE outcomes SET study_number = 'NK-999' WHERE id = '{outcome}'"),
+                                    "outcomes row {outcome} was altered"),
+    "outcome deleted": (_sql("DELETE FROM outcomes WHERE id = '{outcome}'"), "outcomes row {outcome} it records"),
+    "outcome inserted": (_sql(
+        "INSERT INTO outcomes SELECT 'f0000000000000000000000000000000', screening_number, trial_id, 'consented', "
+        "on_date, reason, note, study_number, criterion_ids, screening_id, recorded_at, actor, content_hash "
+        "FROM outcomes WHERE id = '{outcome}'"), "outcomes row f0000000000000000000000000000000 has no audit event"),
+    "correction reason edited": (_sql(
+        "UPDATE audit_events SET details_json = replace(details_json, 'wrong unit', 'right unit') "
+        "WHERE subject = '{corrected}'"), "edited or forged"),
     "api token inserted": (_sql(
         "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, revoked_at) VALUES "
         f"('feedfeedfeedfeed', {_user_id('admin')}, 'x', '{KNOWN_HASH}', '2026-01-01T00:00:00Z', "
@@ -155,7 +201,7 @@ def test_each_kind_of_tampering_is_reported_without_an_anchor(site, kind):
     how(site)
     result = CliRunner().invoke(main, ["audit", "verify"])
     assert result.exit_code == 1, result.output
-    assert result.output.startswith("TAMPERED") and says in result.output, result.output
+    assert result.output.startswith("TAMPERED") and says.format(**site) in result.output, result.output
     assert "Traceback" not in result.output and "scrypt" not in result.output
 
 

@@ -42,7 +42,7 @@ def test_exports_are_recorded_in_the_trail(screened, auditor_client):
 def test_screening_log_page_csv_and_chart(screened, auditor_client):
     screened = auditor_client
     page = screened.get("/audit/log?trial=NCT06674265").get_data(as_text=True)
-    assert "3 screened: 1 eligible, 1 ineligible, 1 incomplete" in page and "adds up" in page
+    assert "3 children screened: 1 eligible, 1 ineligible, 1 incomplete" in page and "adds up" in page
     assert screened.get("/audit/log.csv?trial=NCT06674265").get_data(as_text=True).startswith("trial,group")
     assert screened.get("/audit/log.png?trial=NCT06674265").data[:4] == b"\x89PNG"
 
@@ -50,7 +50,7 @@ def test_screening_log_page_csv_and_chart(screened, auditor_client):
 def test_exports_stream_from_a_snapshot_without_blocking_screenings(screened, auditor_client, monkeypatch):
     from screener.audit import _export
 
-    monkeypatch.setattr(_export, "CHUNK_CHARS", 1000)
+    monkeypatch.setattr(_export, "CHUNK_CHARS", 100)  # flat rows: a few hundred characters each
     response = auditor_client.get("/audit/export/screenings.csv", buffered=False)
     assert response.is_streamed
     chunks = iter(response.response)
@@ -78,7 +78,7 @@ def test_exports_stream_from_a_snapshot_without_blocking_screenings(screened, au
 def test_screening_log_as_a_consort_flow_beside_the_table(screened, auditor_client):
     page = auditor_client.get("/audit/log?trial=NCT06674265").get_data(as_text=True)
     svg = page[page.index('<svg class="consort"') : page.index("</svg>")]
-    for box in ("Screened: n = 3", "Ineligible: n = 1", "Incomplete: n = 1", "Eligible: n = 1"):
+    for box in ("Children screened: n = 3", "Ineligible: n = 1", "Incomplete: n = 1", "Eligible: n = 1"):
         assert box in svg
     # The waiting patient's first failing criterion in protocol order, named by title and id, with its count.
     assert ">1 · Inadequate bone marrow function (NCT06674265-E1)</text>" in svg

@@ -10,7 +10,9 @@ from screener.web.auth import PUBLIC, ROUTE_ROLES
 from .helpers import PATIENTS, authorised, make_app, token_for
 
 ROLES = ("anonymous", "screener", "auditor", "admin")
-SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0" * 32, "what": "screenings",
+SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0" * 32, "screening_number": "SCR-0001",
+          "number": "SCR-0001",
+          "what": "screenings",
           "fmt": "csv", "filename": "screener.css"}
 
 

@@ -19,10 +19,29 @@ def canonical(value) -> str:
 
 
 def screening_content(row) -> str:
-    """The text a screening's content hash covers: every stored field except the hash itself, canonical JSON."""
-    return canonical({name: getattr(row, name) for name in (
+    """The text a screening's content hash covers: every stored field except the hash itself, canonical JSON. The
+    screening number (migration 0008) is covered when the row has one, so rows stored before keep their hash."""
+    content = {name: getattr(row, name) for name in (
         "id", "request_id", "recorded_at", "actor", "channel", "trial_id", "rule_set_version", "rule_set_digest",
-        "engine", "as_of", "verdict", "record_json", "report_json", "corrects_id")})
+        "engine", "as_of", "verdict", "record_json", "report_json", "corrects_id")}
+    if getattr(row, "screening_number", None) is not None:
+        content["screening_number"] = row.screening_number
+    return canonical(content)
+
+
+# Rows the chain vouches for besides screenings: the event that records each, the table, the key the event names
+# as its subject and the fields its content hash covers (every stored field but the hash).
+RECORDED_ROWS = {
+    "screening.voided": ("voids", "screening_id", ("screening_id", "recorded_at", "actor", "reason", "note")),
+    "outcome.recorded": ("outcomes", "id", (
+        "id", "screening_number", "trial_id", "outcome", "on_date", "reason", "note", "study_number",
+        "criterion_ids", "screening_id", "recorded_at", "actor")),
+}
+
+
+def row_content_hash(action: str, row) -> str:
+    fields = RECORDED_ROWS[action][2]
+    return hashlib.sha256(canonical({name: getattr(row, name) for name in fields}).encode()).hexdigest()
 
 
 def screening_content_hash(row) -> str:
@@ -75,8 +94,10 @@ def key_fingerprint(key: bytes) -> str:
     return hashlib.sha256(b"screener audit key\0" + key).hexdigest()
 
 
-def verify(keys, events, screenings: dict, anchors: dict[int, str] | None = None) -> Verification:
-    """Walk the events in order; the first inconsistency is named. screenings: id -> stored row.
+def verify(keys, events, screenings: dict, anchors: dict[int, str] | None = None,
+           rows: dict[str, dict] | None = None) -> Verification:
+    """Walk the events in order; the first inconsistency is named. screenings: id -> stored row. rows: table ->
+    {key: row} of the other recorded rows (voids, outcomes: RECORDED_ROWS).
 
     keys: the key ring, oldest first (or one key). An "audit.key_rotated" event, signed with the key in use,
     names the next key by its fingerprint; the events after it are checked with that key.
@@ -85,7 +106,9 @@ def verify(keys, events, screenings: dict, anchors: dict[int, str] | None = None
     their screenings deleted, the service writing on) is consistent in itself; only an anchor past the cut shows it.
     """
     anchors = dict(anchors or {})
+    rows = rows or {}
     previous, expected_seq, recorded = GENESIS, 1, set()
+    recorded_rows: set[tuple[str, str]] = set()
     ring = [keys] if isinstance(keys, bytes) else list(keys)
     key = ring.pop(0)
 
@@ -126,6 +149,15 @@ def verify(keys, events, screenings: dict, anchors: dict[int, str] | None = None
             ):
                 return bad(event.seq, f"screening {event.subject} was altered after it was recorded")
             recorded.add(event.subject)
+        if event.action in RECORDED_ROWS:
+            table = RECORDED_ROWS[event.action][0]
+            row = rows.get(table, {}).get(event.subject)
+            if row is None:
+                return bad(event.seq, f"the {table} row {event.subject} it records is gone")
+            claimed = json.loads(event.details_json).get("content_hash")
+            if row_content_hash(event.action, row) != claimed or row.content_hash != claimed:
+                return bad(event.seq, f"the {table} row {event.subject} was altered after it was recorded")
+            recorded_rows.add((table, event.subject))
         if event.seq in anchors and anchors.pop(event.seq) != event.hash:
             return bad(event.seq, "it differs from the anchored hash recorded outside the database")
         previous, expected_seq = event.hash, expected_seq + 1
@@ -142,6 +174,11 @@ def verify(keys, events, screenings: dict, anchors: dict[int, str] | None = None
     if ring:
         return Verification(False, expected_seq - 1, len(screenings), previous, None,
                             "the key ring holds a key no rotation event put in use")
+    for table, by_key in sorted(rows.items()):
+        stray = sorted(key for key in by_key if (table, key) not in recorded_rows)
+        if stray:
+            return Verification(False, expected_seq - 1, len(screenings), previous, None,
+                                f"the {table} row {stray[0]} has no audit event: inserted outside the service")
     unrecorded = sorted(set(screenings) - recorded)
     if unrecorded:
         return Verification(

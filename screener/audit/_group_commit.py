@@ -21,8 +21,9 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..model.errors import ScreenerError
@@ -61,10 +62,39 @@ class Submission:
     # Per row: the content hash fed up to the recording time, and the content's bytes after it. Hashing the
     # ~40 KB of canonical JSON outside the lock keeps the lock (which other processes wait for) short.
     hashing: list[tuple] = field(default_factory=list)
+    correction_reason: str | None = None
+    # No number given: the next free one is assigned under the chain's lock (two submits never share one).
+    assign_number: bool = False
 
     @property
     def ids(self) -> list[str]:
         return [row["id"] for row in self.rows]
+
+    @property
+    def screening_number(self) -> str | None:
+        return self.rows[0].get("screening_number") if self.rows else None
+
+    def recorded(self) -> "Recorded":
+        return Recorded(self.request_id, self.ids, self.screening_number)
+
+
+class Recorded(NamedTuple):
+    """What one submit stored: the request, each screening's id, the child's screening number."""
+
+    request_id: str
+    ids: list[str]
+    screening_number: str | None
+
+
+def next_numbers(connection, count: int) -> list[str]:
+    """The next `count` free screening numbers (SCR-0001 on): one past the highest stored, which the caller reads
+    under the chain's lock. Ordered by length first, so SCR-10000 follows SCR-9999."""
+    highest = connection.execute(
+        select(Screening.screening_number).where(Screening.screening_number.is_not(None))
+        .order_by(func.length(Screening.screening_number).desc(), Screening.screening_number.desc()).limit(1)
+    ).scalar()
+    start = int(highest[4:]) + 1 if highest else 1
+    return [f"SCR-{n:04d}" for n in range(start, start + count)]
 
 
 def _content_hash_parts(row: dict) -> tuple:
@@ -82,7 +112,8 @@ def _content_hash(parts: tuple, recorded_at: str) -> str:
 
 
 def prepare(record, reports, *, actor: str, channel: str, corrects: str | None = None,
-            report_texts: list[str] | None = None) -> Submission:
+            report_texts: list[str] | None = None, correction_reason: str | None = None,
+            assign_number: bool = False) -> Submission:
     """The rows of one submit (every stored field but the time and the content hash, fixed in the transaction).
 
     report_texts: the reports' model_dump_json(), when the caller answers with them too (one serialisation).
@@ -96,9 +127,12 @@ def prepare(record, reports, *, actor: str, channel: str, corrects: str | None =
              "trial_id": report.trial_id, "rule_set_version": report.rule_set_version,
              "rule_set_digest": report.rule_set_digest, "engine": engine_version(report.engine),
              "as_of": report.as_of.isoformat(), "verdict": report.verdict, "record_json": record_json,
-             "report_json": text, "corrects_id": corrects}
+             "report_json": text, "corrects_id": corrects, "screening_number": record.screening_number}
             for report, text in zip(reports, texts, strict=True)]
-    return Submission(request_id, actor, channel, corrects, rows, hashing=[_content_hash_parts(row) for row in rows])
+    assign = assign_number and record.screening_number is None
+    return Submission(request_id, actor, channel, corrects, rows,
+                      hashing=[] if assign else [_content_hash_parts(row) for row in rows],
+                      correction_reason=correction_reason, assign_number=assign)
 
 
 def append(connection, key: bytes, submissions: list[Submission], now) -> list[Submission]:
@@ -108,16 +142,29 @@ def append(connection, key: bytes, submissions: list[Submission], now) -> list[S
     seq, previous = (head.seq, head.hash) if head else (0, GENESIS)
     screenings, events, refused = [], [], []
     batch_ids = set()
+    wanted = sum(1 for submission in submissions if submission.assign_number and submission.rows)
+    numbers = iter(next_numbers(connection, wanted) if wanted else [])
     for submission in submissions:
         if submission.corrects is not None and submission.corrects not in batch_ids and connection.execute(
                 select(Screening.id).where(Screening.id == submission.corrects)).first() is None:
             refused.append(submission)
             continue
+        if submission.assign_number and submission.rows:
+            # A correction without a number of its own is of the same child as the screening it corrects.
+            number = connection.execute(select(Screening.screening_number).where(
+                Screening.id == submission.corrects)).scalar() if submission.corrects else None
+            number = number or next(numbers)
+            for row in submission.rows:
+                row["screening_number"] = number
+            submission.hashing = [_content_hash_parts(row) for row in submission.rows]
         for row, parts in zip(submission.rows, submission.hashing, strict=True):
             row["recorded_at"] = now()
             row["content_hash"] = _content_hash(parts, row["recorded_at"])
-            details = canonical({"trial_id": row["trial_id"], "verdict": row["verdict"], "channel": submission.channel,
-                                 "content_hash": row["content_hash"], "corrects": submission.corrects})
+            facts = {"trial_id": row["trial_id"], "verdict": row["verdict"], "channel": submission.channel,
+                     "content_hash": row["content_hash"], "corrects": submission.corrects}
+            if submission.corrects is not None:  # who (the actor), when (the event's time) and why
+                facts["correction_reason"] = submission.correction_reason
+            details = canonical(facts)
             seq += 1
             digest = event_hash(key, previous, seq, row["recorded_at"], submission.actor, "screening.recorded",
                                 row["id"], details)
@@ -128,7 +175,13 @@ def append(connection, key: bytes, submissions: list[Submission], now) -> list[S
             batch_ids.add(row["id"])
             previous = digest
     if screenings:
-        connection.execute(insert(Screening), screenings)
+        # Rows without a number leave the column out (NULL): one insert per set of columns.
+        numbered = [row for row in screenings if row["screening_number"] is not None]
+        unnumbered = [{k: v for k, v in row.items() if k != "screening_number"}
+                      for row in screenings if row["screening_number"] is None]
+        for rows in (numbered, unnumbered):
+            if rows:
+                connection.execute(insert(Screening), rows)
         connection.execute(insert(AuditEvent), events)
     return refused
 
@@ -148,16 +201,18 @@ class GroupCommit:
         self.batches = self.committed = 0  # counts for the benchmark
 
     def record(self, record, reports, *, actor: str, channel: str, corrects: str | None = None,
-               report_texts: list[str] | None = None) -> tuple[str, list[str]]:
-        """Store one submit's screenings; returns once they are committed (request id, screening ids)."""
+               report_texts: list[str] | None = None, correction_reason: str | None = None,
+               assign_number: bool = False) -> Recorded:
+        """Store one submit's screenings; returns once they are committed (request id, screening ids, number)."""
         submission = prepare(record, reports, actor=actor, channel=channel, corrects=corrects,
-                             report_texts=report_texts)
+                             report_texts=report_texts, correction_reason=correction_reason,
+                             assign_number=assign_number)
         self.submit(submission)
         try:
             submission.future.result(WAIT_SECONDS)
         except FutureTimeout:
             raise RecordingFailed(f"not committed within {WAIT_SECONDS:.0f} s") from None
-        return submission.request_id, submission.ids
+        return submission.recorded()
 
     def sync(self) -> None:
         """Return once everything queued so far, and the counters counted so far, is committed."""

@@ -1,10 +1,20 @@
-"""The screening log (CONSORT-style): screened, eligible, ineligible by first failing criterion, incomplete by item."""
+"""The screening log (CONSORT-style) counts children: for each screening number its counted screening of the
+trial (the latest neither voided nor corrected, _children.py) and its latest outcome; screened, eligible,
+ineligible by first failing criterion, incomplete by item, then what became of them."""
 import io
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..model.children import NOT_ENROLLED_REASONS, OUTCOMES
 from ..model.verdict import Status, Verdict
+from ._children import Ledger, child_key
 from ._store import report_of
+
+NOT_COUNTED = {
+    "voided": "voided",
+    "corrected": "corrected by a later screening",
+    "earlier": "an earlier screening of a child screened again",
+}
 
 
 @dataclass
@@ -19,6 +29,11 @@ class ScreeningLog:
     other: Counter[Verdict] = field(default_factory=Counter)  # any further verdict (a partial rule set's)
     order: list[str] = field(default_factory=list)
     titles: dict[str, str] = field(default_factory=dict)  # criterion id -> title, from the screenings' own reports
+    screenings: int = 0  # every screening of the period; `screened` counts children
+    not_counted: Counter = field(default_factory=Counter)  # NOT_COUNTED key -> screenings
+    outcomes: Counter = field(default_factory=Counter)  # OUTCOMES key (or "none") -> children, their latest outcome
+    not_enrolled: Counter = field(default_factory=Counter)  # NOT_ENROLLED_REASONS key -> children
+    monthly: Counter = field(default_factory=Counter)  # (YYYY-MM of the as-of date, criterion id or "") -> children
 
     @property
     def ineligible(self) -> int:
@@ -39,19 +54,54 @@ class ScreeningLog:
             if self.fails_by_criterion[cid]
         ]
         rows += [("incomplete, open item", item, n) for item, n in self.incomplete_by_item.most_common()]
+        rows += [("screenings recorded", "", self.screenings)]
+        rows += [("screenings not counted", NOT_COUNTED[k], n) for k, n in sorted(self.not_counted.items())]
+        rows += [("outcome (latest per child)", OUTCOMES.get(k, "none recorded"), self.outcomes[k])
+                 for k in [*OUTCOMES, "none"] if self.outcomes[k]]
+        rows += [("eligible, not enrolled: reason", NOT_ENROLLED_REASONS[k], n)
+                 for k, n in sorted(self.not_enrolled.items())]
+        return rows
+
+    def months(self) -> list[str]:
+        return sorted({month for month, _ in self.monthly})
+
+    def monthly_rows(self) -> list[tuple[str, str, int]]:
+        """(month, criterion id or "" for the children screened that month, children): the monthly table."""
+        rows = []
+        for month in self.months():
+            rows.append((month, "", self.monthly[(month, "")]))
+            rows += [(month, cid, self.monthly[(month, cid)]) for cid in self.order if self.monthly[(month, cid)]]
         return rows
 
 
-def screening_log(rows, trial_id: str) -> ScreeningLog:
-    """Protocol order is the order of the criteria in each screening's own report (its rule-set version)."""
+def screening_log(rows, trial_id: str, found: Ledger | None = None) -> ScreeningLog:
+    """Children, not screenings: each child's counted screening of the period (found: the voids, corrections and
+    outcomes bearing on the rows; without it none). Protocol order is the order of the criteria in each
+    screening's own report (its rule-set version)."""
+    rows = list(rows)
+    found = found or Ledger(rows)
+    counted = {row.id for row in found.counted().values()}
+    latest = found.latest_outcomes()
     log = ScreeningLog(trial_id)
     for row in rows:
+        log.screenings += 1
+        if row.id in found.voids:
+            log.not_counted["voided"] += 1
+            continue
+        if found.superseded(row.id):
+            log.not_counted["corrected"] += 1
+            continue
+        if row.id not in counted:
+            log.not_counted["earlier"] += 1
+            continue
         report = report_of(row)
         for c in report.criteria:
             if c.id not in log.order:
                 log.order.append(c.id)
             log.titles.setdefault(c.id, c.title)
         log.screened += 1
+        month = row.as_of[:7]
+        log.monthly[(month, "")] += 1
         if report.verdict == Verdict.ELIGIBLE:
             log.eligible += 1
         elif report.verdict == Verdict.INCOMPLETE:
@@ -61,9 +111,25 @@ def screening_log(rows, trial_id: str) -> ScreeningLog:
             fails = [c.id for c in report.criteria if c.status == Status.FAIL]
             log.ineligible_by_first_fail[fails[0]] += 1
             log.fails_by_criterion.update(fails)
+            log.monthly.update((month, cid) for cid in fails)
         else:
             log.other[report.verdict] += 1
+        outcome = latest.get((child_key(row), trial_id))
+        log.outcomes[outcome.outcome if outcome else "none"] += 1
+        if outcome is not None and outcome.reason:
+            log.not_enrolled[outcome.reason] += 1
     return log
+
+
+def monthly_csv(log: ScreeningLog) -> str:
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["trial", "month (as-of date)", "criterion", "criterion title", "children"])
+    for month, cid, count in log.monthly_rows():
+        writer.writerow([log.trial_id, month, cid or "(children screened)", log.titles.get(cid, ""), count])
+    return out.getvalue()
 
 
 def log_csv(log: ScreeningLog) -> str:
@@ -115,8 +181,8 @@ def chart_figure(log: ScreeningLog):
     figure, axes = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.2), dpi=100)
     bars = axes.barh(labels[::-1], counts[::-1], color="#4a6fa5", hatch="//")
     axes.bar_label(bars, padding=3)
-    axes.set_xlabel("screenings")
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # screenings are counted: no 0.5 ticks
-    axes.set_title(f"{log.trial_id}: {log.screened} screened")
+    axes.set_xlabel("children (each child's counted screening)")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # children are counted: no 0.5 ticks
+    axes.set_title(f"{log.trial_id}: {log.screened} children screened")
     figure.tight_layout()
     return figure

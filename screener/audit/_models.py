@@ -29,6 +29,44 @@ class Screening(Base):
     report_json: Mapped[str] = mapped_column(Text)
     corrects_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("screenings.id"), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The child (SCR-0042); None on screenings stored before migration 0008 (see _children.py for how they count).
+    screening_number: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+
+
+class Void(Base):
+    """A screening voided (entered in error, wrong patient, test): kept, never counted. One per screening; its
+    "screening.voided" event carries this row's content hash."""
+
+    __tablename__ = "voids"
+
+    screening_id: Mapped[str] = mapped_column(String(32), ForeignKey("screenings.id"), primary_key=True)
+    recorded_at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Outcome(Base):
+    """What became of a child for a trial (screen failed, eligible not enrolled, consented, enrolled, withdrawn).
+    Appended, never changed: the latest per child and trial holds. Its "outcome.recorded" event carries this row's
+    content hash."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    screening_number: Mapped[str] = mapped_column(String(16), index=True)
+    trial_id: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(24))
+    on_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    study_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    criterion_ids: Mapped[str] = mapped_column(Text)  # JSON list: a screen failure's failing criteria
+    screening_id: Mapped[str] = mapped_column(String(32), ForeignKey("screenings.id"))  # the screening it rests on
+    recorded_at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    content_hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditEvent(Base):

@@ -17,7 +17,7 @@ from ._access import check_all
 from ._chain import GENESIS, Verification, canonical, event_hash, verify
 from ._errors import MigrationFailed, StoreTooNew, store_boundary
 from ._files import private_sqlite_file
-from ._models import AuditEvent, Screening
+from ._models import AuditEvent, Outcome, Screening, Void
 from ._schema import schema_problems
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -183,18 +183,22 @@ class AuditStore:
         return self._append(session, actor, action, subject, details, _now())
 
     def record(
-        self, record: PatientRecord, reports: list[Report], *, actor: str, channel: str, corrects: str | None = None
-    ) -> tuple[str, list[str]]:
-        """Store one submit's screenings and their audit events atomically; returns (request id, screening ids).
-        (The web app batches many submits into one transaction instead: _group_commit.GroupCommit.)"""
+        self, record: PatientRecord, reports: list[Report], *, actor: str, channel: str, corrects: str | None = None,
+        correction_reason: str | None = None, assign_number: bool = False, report_texts: list[str] | None = None,
+    ):
+        """Store one submit's screenings and their audit events atomically; returns a _group_commit.Recorded
+        (request id, screening ids, screening number). assign_number: give a record without a screening number the
+        next free one. (The web app batches many submits into one transaction instead: GroupCommit.)"""
         from ._group_commit import append, prepare
 
-        submission = prepare(record, reports, actor=actor, channel=channel, corrects=corrects)
+        submission = prepare(record, reports, actor=actor, channel=channel, corrects=corrects,
+                             correction_reason=correction_reason, assign_number=assign_number,
+                             report_texts=report_texts)
         with self.engine.begin() as connection:
             self._lock_chain(connection)
             if append(connection, self.key, [submission], _now):
                 raise KeyError(corrects)
-        return submission.request_id, submission.ids
+        return submission.recorded()
 
     def note(self, actor: str, action: str, subject: str, details: dict) -> int:
         """Append a non-screening event (an export, a verification, an amendment-impact run)."""
@@ -273,7 +277,9 @@ def verify_session(
     store must be at (default: this release's; a backup names its own)."""
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
     screenings = {row.id: row for row in session.scalars(select(Screening))}
-    result = verify(keys, events, screenings, anchors)
+    rows: dict[str, dict] = {"voids": {row.screening_id: row for row in session.scalars(select(Void))},
+            "outcomes": {row.id: row for row in session.scalars(select(Outcome))}}
+    result = verify(keys, events, screenings, anchors, rows)
     head = head_revision() if head is _THIS_RELEASE else head
     return result.with_access(schema_problems(session.connection(), head) + check_all(session))
 

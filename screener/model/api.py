@@ -1,6 +1,14 @@
 """Shapes the JSON API returns beyond the report itself: trial listings, the field catalogue, problems."""
 
 from ._base import StrictModel
+from .children import (  # noqa: F401 - the screening log's request and answer shapes are API shapes too
+    OutcomeRequest,
+    OutcomeResponse,
+    OutcomeView,
+    PatientView,
+    VoidRequest,
+    VoidResponse,
+)
 from .fields import FieldType
 from .report import CriterionInfo, Report
 
@@ -70,6 +78,7 @@ class ScreenResponse(StrictModel):
     screening_id: str
     report: Report
     fhir_import: FhirImportView | None = None
+    screening_number: str | None = None  # the child's: given, or assigned when none was
 
 
 class ScreenAllResponse(StrictModel):
@@ -77,6 +86,7 @@ class ScreenAllResponse(StrictModel):
     screening_ids: dict[str, str]  # trial id -> stored screening id
     reports: list[Report]
     fhir_import: FhirImportView | None = None
+    screening_number: str | None = None  # the child's: given, or assigned when none was
 
 
 class ProblemItem(StrictModel):

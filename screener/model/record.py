@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .. import config
 from ._base import StrictModel
+from .children import ScreeningNumber
 from .dates import IsoDate, in_range
 from .fields import Section, Words
 from .labs import LABS, accepted_units, lab_for_test, lab_of, to_canonical
@@ -348,6 +349,8 @@ class Attestations(StrictModel):
 
 class PatientRecord(StrictModel):
     record_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] | None = None
+    # The child in the site's screening log (model/children.py): screenings with one number are one child.
+    screening_number: ScreeningNumber | None = None
     demographics: Demographics
     # A nested model's section and FHIR carriage hold for each of its fields unless the field declares its own.
     diagnosis: Annotated[Diagnosis, Words(section=Section.DIAGNOSIS)] = Diagnosis()

@@ -14,8 +14,12 @@ from ..model.api import (
     CriterionView,
     FhirImportView,
     FieldView,
+    OutcomeRequest,
+    OutcomeResponse,
     TrialDetail,
     TrialSummary,
+    VoidRequest,
+    VoidResponse,
 )
 from ..model.dates import parse_date, today
 from ..model.errors import FieldError, InvalidRecord, ScreenerError
@@ -23,7 +27,7 @@ from ..rules import load_rule_sets, load_tables
 from ..wording.plausibility import as_of_problem
 from .auth import signed_in
 from .errors import problem
-from .storage import get_committer
+from .storage import get_committer, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("screener.api")
@@ -34,18 +38,24 @@ def _json(model, status: int = 200) -> Response:
     return Response(model.model_dump_json(), status=status, mimetype="application/json")
 
 
-def _screened(screening_id: str, report_text: str, imported) -> str:
+def _number(number: str | None) -> str:
+    return "null" if number is None else f'"{number}"'  # SCR- and digits: nothing to escape
+
+
+def _screened(screening_id: str, report_text: str, imported, number: str | None = None) -> str:
     """ScreenResponse's JSON around a report already serialised (the same text is stored): byte for byte what
     ScreenResponse(...).model_dump_json() writes (tests/test_web_api.py holds them equal)."""
     fhir = "null" if imported is None else imported.model_dump_json()
-    return f'{{"screening_id":"{screening_id}","report":{report_text},"fhir_import":{fhir}}}'
+    return (f'{{"screening_id":"{screening_id}","report":{report_text},"fhir_import":{fhir},'
+            f'"screening_number":{_number(number)}}}')
 
 
-def _screened_all(request_id: str, ids: dict[str, str], report_texts: list[str], imported) -> str:
+def _screened_all(request_id: str, ids: dict[str, str], report_texts: list[str], imported,
+                  number: str | None = None) -> str:
     """ScreenAllResponse's JSON likewise (ids and trial ids are plain ASCII: hex and registry numbers)."""
     fhir = "null" if imported is None else imported.model_dump_json()
     return (f'{{"screening_id":"{request_id}","screening_ids":{json.dumps(ids, separators=(",", ":"))},'
-            f'"reports":[{",".join(report_texts)}],"fhir_import":{fhir}}}')
+            f'"reports":[{",".join(report_texts)}],"fhir_import":{fhir},"screening_number":{_number(number)}}}')
 
 
 def _json_list(models) -> Response:
@@ -181,6 +191,7 @@ def _screening(answer, trial: str | None = None, *, read=_read_record, channel=s
         record, imported, refusal = read(as_of)
         if refusal is not None:
             return refusal
+        record = service.with_screening_number(record, _screening_number_query())
         # Answered only once the batch holding these screenings is committed (audit/_group_commit.py).
         screened = service.screen_and_record(
             record, as_of, channel=channel, actor=signed_in().actor, recorder=get_committer(),
@@ -216,7 +227,80 @@ _REFUSALS = {
     service.Refusal.INVALID: _invalid,
     service.Refusal.UNKNOWN_TRIAL: lambda _refused: _unknown_trial(),
     service.Refusal.NOT_RECORDED: _not_recorded,
+    service.Refusal.NOT_FOUND: lambda _refused: problem(404, "Not Found", "no such screening or child you may see"),
+    service.Refusal.CONFLICT: lambda _refused: problem(409, "Conflict", "the screening is voided already"),
 }
+
+
+def _screening_number_query() -> str | None:
+    """?screening_number=: the child's number for a FHIR Bundle (which has no place for it), or a native record."""
+    given = request.args.getlist("screening_number")
+    if len(given) > 1:
+        raise InvalidRecord([FieldError(("screening_number",), "given more than once")])
+    return given[0] if given else None
+
+
+def _sees() -> str | None:
+    """Whose screenings this principal sees: None for everyone's (auditor, admin), else their own."""
+    from .auth import sees_everything
+
+    return None if sees_everything() else signed_in().actor
+
+
+def _log_action(action):
+    """Run a screening-log action; a refusal as its problem response."""
+    try:
+        return action()
+    except ScreenerError as exc:
+        refused = service.refusal(exc)
+        if refused is None:
+            raise
+        return _REFUSALS[refused.reason](refused)
+
+
+def _json_body() -> bytes | Response:
+    if request.mimetype != NATIVE:
+        return problem(415, "Unsupported Media Type", f"send {NATIVE}, UTF-8")
+    return request.get_data(cache=False)
+
+
+@bp.get("/patients/<screening_number>")
+def patient(screening_number: str):
+    """A child's screenings over time, the counted one per trial, and the outcomes."""
+    return _log_action(lambda: _json(service.patient(get_store(), screening_number, sees=_sees())))
+
+
+@bp.post("/screenings/<screening_id>/void")
+def void_screening(screening_id: str):
+    body = _json_body()
+    if isinstance(body, Response):
+        return body
+
+    def act():
+        voided = service.void_screening(get_store(), screening_id, service.read_request(VoidRequest, body),
+                                        actor=signed_in().actor, sees=_sees())
+        log.info("screening %s voided", screening_id)
+        return _json(VoidResponse(screening_id=screening_id, void=voided))
+
+    return _log_action(act)
+
+
+@bp.post("/patients/<screening_number>/outcomes")
+def record_outcome(screening_number: str):
+    body = _json_body()
+    if isinstance(body, Response):
+        return body
+
+    def act():
+        request_ = service.read_request(OutcomeRequest, body)
+        if request_.trial_id not in load_rule_sets():
+            raise InvalidRecord([FieldError(("trial_id",), "no trial with that id")])
+        outcome = service.record_outcome(get_store(), screening_number, request_, actor=signed_in().actor,
+                                         sees=_sees())
+        log.info("outcome %s recorded", outcome.outcome_id)
+        return _json(OutcomeResponse(screening_number=screening_number, outcome=outcome), 201)
+
+    return _log_action(act)
 
 
 @bp.post("/trials/<trial_id>/screen")
@@ -226,7 +310,7 @@ def screen_one(trial_id: str):
 
     def answer(screened, imported):
         (screening_id,), (text,), (report,) = screened.ids, screened.texts, screened.reports
-        return _screened(screening_id, text, imported), f"{trial_id}={report.verdict}"
+        return _screened(screening_id, text, imported, screened.screening_number), f"{trial_id}={report.verdict}"
 
     return _screening(answer, trial_id)
 
@@ -235,6 +319,7 @@ def screen_one(trial_id: str):
 def screen_every_trial():
     def answer(screened, imported):
         verdicts = ",".join(f"{r.trial_id}={r.verdict}" for r in screened.reports)
-        return _screened_all(screened.request_id, screened.by_trial(), screened.texts, imported), verdicts
+        return (_screened_all(screened.request_id, screened.by_trial(), screened.texts, imported,
+                              screened.screening_number), verdicts)
 
     return _screening(answer)

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from .. import config
 from ..audit import export as export_rows
-from ..audit import log_chart, report_of, screening_log
+from ..audit import ledger, log_chart, monthly_csv, report_of, screening_log, sponsor_csv
 from ..audit import log_csv as log_to_csv
 from ..model.dates import parse_date
 from ..rules import load_rule_sets
@@ -68,9 +68,13 @@ def rule_set(trial_id: str):
 @bp.get("/screenings")
 def screenings():
     values, error = _filters()
+    rows = _query_rows(values, config.AUDIT_HISTORY_ROWS)
+    found = ledger(get_store(), rows)  # which of them are voided or corrected
     return render_template(
         "audit/screenings.html",
-        rows=_query_rows(values, config.AUDIT_HISTORY_ROWS),
+        rows=rows,
+        voids=found.voids,
+        corrected=found.corrected_by,
         f=values,
         error=error,
         trials=list(load_rule_sets()),
@@ -84,7 +88,9 @@ def screening(screening_id: str):
     if row is None or (not sees_everything() and row.actor != signed_in().actor):
         abort(404)
     record_json = json.dumps(json.loads(row.record_json), indent=2)
-    return render_template("audit/screening.html", row=row, report=report_of(row), record_json=record_json)
+    found = ledger(get_store(), [row])
+    return render_template("audit/screening.html", row=row, report=report_of(row), record_json=record_json,
+                           void=found.voids.get(row.id), corrected_by=found.corrected_by.get(row.id, []))
 
 
 @bp.get("/export/<what>.<fmt>")
@@ -107,9 +113,16 @@ def _log():
     trials = list(load_rule_sets())
     if not values["trial"]:
         values["trial"] = config.AUDIT_LOG_DEFAULT_TRIAL if config.AUDIT_LOG_DEFAULT_TRIAL in trials else trials[0]
-    rows = _query_rows(values, None)  # the log counts every screening of the period
+    rows, found = _log_rows(values)
     query = {k: v for k, v in {"trial": values["trial"], "from": values["from"], "to": values["to"]}.items() if v}
-    return screening_log(rows, values["trial"]), values, error, trials, query
+    return screening_log(rows, values["trial"], found), values, error, trials, query
+
+
+def _log_rows(values: dict):
+    """Every screening of the period (the log counts each child's counted one) and what bears on them: voids,
+    corrections, outcomes."""
+    rows = _query_rows(values, None)
+    return rows, ledger(get_store(), rows)
 
 
 @bp.get("/log")
@@ -134,6 +147,24 @@ def log_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=screening-log.csv"},
     )
+
+
+@bp.get("/log-monthly.csv")
+def log_monthly_csv():
+    return Response(monthly_csv(_log()[0]), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=screening-log-monthly.csv"})
+
+
+@bp.get("/sponsor.csv")
+def sponsor_export():
+    """One row per child per trial: the sponsor's screening log (the log page's trial and period)."""
+    values, _ = _filters()
+    if not values["trial"]:
+        abort(400)
+    rows, found = _log_rows(values)
+    get_store().note(signed_in().actor, "export", "sponsor-log", {"trial_id": values["trial"], "format": "csv"})
+    return Response(sponsor_csv(rows, found), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=sponsor-log-{values['trial']}.csv"})
 
 
 @bp.get("/log.png")

@@ -27,14 +27,19 @@ ROUTE_ROLES = {
     "auth.logout": ANYONE, "auth.password": ANYONE, "auth.password_submit": ANYONE,
     "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
+    "api.patient": ANYONE, "api.void_screening": SCREENERS, "api.record_outcome": SCREENERS,  # a screener: their own
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
     "form.worksheet": SCREENERS,
     "form.result": SCREENERS | AUDITORS, "form.result_record": SCREENERS | AUDITORS,
     "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,
     "audit.screenings": ANYONE, "audit.screening": ANYONE,  # a screener sees only their own
     "audit.export": AUDITORS, "audit.verify": AUDITORS, "audit.log_page": AUDITORS, "audit.log_csv": AUDITORS,
-    "audit.log_png": AUDITORS,
+    "audit.log_png": AUDITORS, "audit.log_monthly_csv": AUDITORS, "audit.sponsor_export": AUDITORS,
     "auth.admin": ADMINS,
+    # The screening log by child (web/children.py, form.rescreen/correct): a screener sees and acts on their own.
+    "children.index": ANYONE, "children.child": ANYONE, "children.outcome_submit": SCREENERS,
+    "children.void_form": SCREENERS, "children.void_submit": SCREENERS,
+    "form.rescreen": SCREENERS, "form.correct": SCREENERS,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.

@@ -1,11 +1,15 @@
 """The screening log as a CONSORT-style flow diagram: the boxes, their words and places, drawn by audit/_consort.html.
 
-Screened at the top; the eligible at the bottom of the main line; each way out of it (ineligible by first failing
-criterion, any further verdict, incomplete by open item) in a box to the right, with counts.
+Children screened at the top (each child's counted screening: voided, corrected and earlier screenings of a
+child screened again are listed, not counted); the eligible at the bottom of the main line; each way out of it
+(ineligible by first failing criterion, any further verdict, incomplete by open item) in a box to the right, with
+counts; below, what became of the children (their latest outcome).
 """
 import textwrap
 from dataclasses import dataclass, field
 
+from ..audit import NOT_COUNTED
+from ..model.children import NOT_ENROLLED_REASONS, OUTCOMES
 from .verdicts import verdict_view
 
 LINE = 17  # px between text lines (12.5 px type)
@@ -37,10 +41,12 @@ class Flow:
     eligible: Box
     exits: list[Box]
     note: str
+    outcomes: Box | None = None
 
     @property
     def height(self) -> int:
-        return self.eligible.y + self.eligible.height + 16
+        last = self.outcomes or self.eligible
+        return last.y + last.height + 16
 
     @property
     def spine_x(self) -> int:
@@ -56,7 +62,10 @@ def _entries(pairs: list[tuple[str, int]]) -> list[str]:
 
 def flow(log) -> Flow:
     """Lay out a ScreeningLog; every count comes from it, criteria named by title and id."""
-    screened = Box(MAIN_X, 16, MAIN_W, "Screened", log.screened, "neutral", [log.trial_id])
+    not_counted = [f"{n} {NOT_COUNTED[k]}" for k, n in sorted(log.not_counted.items())]
+    screened = Box(MAIN_X, 16, MAIN_W, "Children screened", log.screened, "neutral",
+                   [log.trial_id, "each child counted once:", "latest screening, not voided", "or corrected"])
+    tally = [f"{log.screenings} screenings recorded; not counted:"] + (_entries_plain(not_counted) or ["    none"])
     y = screened.y + screened.height + 24
     exits = []
     failing = [(f"{log.titles.get(cid, cid)} ({cid})", log.ineligible_by_first_fail[cid])
@@ -72,4 +81,15 @@ def flow(log) -> Flow:
         y += box.height + 16
     eligible = Box(MAIN_X, y + 8, MAIN_W, "Eligible", log.eligible, "pass", ["every criterion passes"])
     note = "adds up" if log.adds_up() else "DOES NOT ADD UP"
-    return Flow(screened, eligible, exits, note)
+    recorded = sum(n for k, n in log.outcomes.items() if k != "none")
+    words = [(OUTCOMES[k], log.outcomes[k]) for k in OUTCOMES if log.outcomes[k]]
+    words += [(f"not enrolled: {NOT_ENROLLED_REASONS[k]}", n) for k, n in sorted(log.not_enrolled.items())]
+    words += [("no outcome recorded yet", log.outcomes["none"])] if log.outcomes["none"] else []
+    outcomes = Box(MAIN_X, eligible.y + eligible.height + 24, SIDE_X + SIDE_W - MAIN_X, "Outcomes recorded", recorded,
+                   "neutral", ["the latest outcome of each child counted above:"] + _entries(words) + tally)
+    return Flow(screened, eligible, exits, note, outcomes)
+
+
+def _entries_plain(lines: list[str]) -> list[str]:
+    return [wrapped for line in lines for wrapped in textwrap.wrap(line, WRAP, initial_indent="    ",
+                                                                   subsequent_indent="      ")]

@@ -6,10 +6,11 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from pydantic import ValidationError
 
 from .. import service
-from ..audit import record_of, report_of
+from ..audit import ledger, record_of, report_of
 from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import record_value_kinds
 from ..facts.medications import suggested_names
+from ..model.children import screening_number_problem
 from ..model.dates import parse_date, today
 from ..model.errors import InvalidRecord, ScreenerError
 from ..model.flat import flat_value, set_path
@@ -21,6 +22,7 @@ from ..wording.plausibility import question_for
 from .auth import sees_everything, signed_in
 from .form_spec import HISTORY_ROWS, form_sections
 from .glance import by_status, count, glance, readable, worklist
+from .prefill import form_values
 from .storage import get_store
 from .verdicts import verdict_view
 
@@ -171,7 +173,8 @@ def rows_for(form, name: str) -> int:
 
 def _labels(sections, rows) -> dict[str, str]:
     """The words a coordinator sees beside each input, for the error summary."""
-    labels = {"as_of": "Screening date", "(form)": "Form"}
+    labels = {"as_of": "Screening date", "screening_number": "Screening number",
+              "correction_reason": "Reason for the correction", "(form)": "Form"}
     parts = {"value": "value", "unit": "unit", "date": "date", "reference_high": "upper limit of normal"}
     for section in sections:
         labels.update({f.name: f.label for f in section.inputs})
@@ -242,6 +245,52 @@ def _render(
     return Response(page, status=status)
 
 
+def _correction(form, trial: str, errors: dict[str, str]) -> tuple[str, str] | None:
+    """(the screening corrected, why) when the form corrects one: it must be one this person may see, of the
+    trial screened; the reason is required."""
+    corrects = (form.get("corrects") or "").strip()
+    if not corrects:
+        return None
+    try:
+        row = service.screening_for(get_store(), corrects, None if sees_everything() else signed_in().actor)
+    except service.NotFound:
+        abort(404)
+    if row.trial_id != trial:
+        abort(400)  # the correct link opens the form for the corrected screening's trial
+    reason = (form.get("correction_reason") or "").strip()
+    if not reason:
+        errors["correction_reason"] = "Say what was wrong with the screening being corrected."
+    elif len(reason) > 500:
+        errors["correction_reason"] = "At most 500 characters."
+    return corrects, reason
+
+
+def _prefilled(row, trial: str, as_of: str, **extra):
+    """The form for trial filled in from a stored screening's record (its screening number included)."""
+    values = form_values(record_of(row))
+    if row.screening_number:
+        values["screening_number"] = row.screening_number
+    return _render(trial, {**values, "as_of": as_of, **extra})
+
+
+@bp.get("/results/<request_id>/rescreen")
+def rescreen(request_id: str):
+    """Screen the same child again, on a new as-of date (today by default), from the stored record."""
+    rows = _request_rows(request_id)
+    trial = rows[0].trial_id if len(rows) == 1 else ALL
+    return _prefilled(rows[0], trial, today().isoformat())
+
+
+@bp.get("/screenings/<screening_id>/correct")
+def correct(screening_id: str):
+    """The form filled in from a screening, to be recorded as its correction (same as-of date, a reason)."""
+    try:
+        row = service.screening_for(get_store(), screening_id, None if sees_everything() else signed_in().actor)
+    except service.NotFound:
+        abort(404)
+    return _prefilled(row, row.trial_id, row.as_of, corrects=row.id)
+
+
 @bp.get("/screen")
 def screen_form():
     trial = request.args.get("trial")
@@ -281,6 +330,14 @@ def screen_submit():
         return _render(trial, copy)
     builder = _Builder(form, form_sections(trials))
     record_json = builder.build()
+    correcting = _correction(form, trial, builder.errors)
+    number = (form.get("screening_number") or "").strip()
+    if number:
+        problem = screening_number_problem(number)
+        if problem is None:
+            record_json["screening_number"] = number
+        else:
+            builder.errors["screening_number"] = problem[:1].upper() + problem[1:] + "."
     as_of_raw = (form.get("as_of") or "").strip()
     try:
         as_of = parse_date(as_of_raw)
@@ -305,6 +362,7 @@ def screen_submit():
         screened = service.screen_and_record(
             record, as_of, channel=service.Channel.FORM, actor=signed_in().actor, recorder=get_store(),
             engine=current_app.config["SCREENER_ENGINE"], trial=None if trial == ALL else trial, trials=trials,
+            corrects=correcting[0] if correcting else None, correction_reason=correcting[1] if correcting else None,
         )
     except ScreenerError as exc:
         refused = service.refusal(exc)
@@ -337,6 +395,7 @@ def result(request_id: str):
     rows = _request_rows(request_id)
     pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
     everything = worklist(report for _, report in pairs) if len(pairs) > 1 else []
+    voids = ledger(get_store(), rows).voids  # a voided screening offers no correction or second void
     # One submit is one record: every row of the request holds the same record, screened by the same person.
     return render_template(
         "form/result.html",
@@ -347,6 +406,7 @@ def result(request_id: str):
         request_id=request_id,
         first=rows[0],
         record=record_of(rows[0]),
+        voids=voids,
     )
 
 

@@ -224,7 +224,7 @@ SECTION_NOTES: dict[str, str] = {  # by title
 
 # Inputs that are not facts themselves: the patient's identity and when a block of the chart was written.
 _PATIENT = {
-    "record_id": Input("record_id", "Pseudonymous screening id (optional; no names or MRNs)", "text"),
+    "record_id": Input("record_id", "Other pseudonymous id (optional, another system's; no names or MRNs)", "text"),
     "demographics.birth_date": Input("demographics.birth_date", "Date of birth", "date", required=True),
     # No default: a sex the coordinator did not choose would silently pick a creatinine limit.
     "demographics.sex": Input(

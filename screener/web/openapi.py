@@ -5,7 +5,20 @@ from flask import Blueprint, Response, json, render_template
 from pydantic.json_schema import models_json_schema
 
 from ..fhir import Bundle
-from ..model.api import FieldView, Problem, ScreenAllResponse, ScreenResponse, TrialDetail, TrialSummary
+from ..model.api import (
+    FieldView,
+    OutcomeRequest,
+    OutcomeResponse,
+    PatientView,
+    Problem,
+    ScreenAllResponse,
+    ScreenResponse,
+    TrialDetail,
+    TrialSummary,
+    VoidRequest,
+    VoidResponse,
+)
+from ..model.children import SCREENING_NUMBER_PATTERN
 from ..model.record import PatientRecord
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -29,6 +42,39 @@ _AS_OF = {
     "schema": {"type": "string", "format": "date"},
 }
 _TRIAL_ID = {"name": "trial_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_SCREENING_NUMBER_QUERY = {
+    "name": "screening_number",
+    "in": "query",
+    "required": False,
+    "description": "The child's pseudonymous screening number (SCR- and 4 digits, or 5 from SCR-10000): for a FHIR "
+    "Bundle, which has no place for it; a native record may carry it as its screening_number field instead (the "
+    "two must agree). Without one, the next free number is assigned and returned.",
+    "schema": {"type": "string", "pattern": SCREENING_NUMBER_PATTERN},
+}
+_SCREENING_NUMBER = {"name": "screening_number", "in": "path", "required": True,
+                     "schema": {"type": "string", "pattern": SCREENING_NUMBER_PATTERN}}
+_SCREENING_ID = {"name": "screening_id", "in": "path", "required": True,
+                 "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
+
+
+def _body(model: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}}
+
+
+def _log_operation(summary: str, parameters: list, response: str, body: str | None = None,
+                   status: str = "200", more: dict | None = None) -> dict:
+    responses = {
+        status: _ok({"$ref": f"#/components/schemas/{response}"}),
+        "404": _error("No such screening or child that this principal may see"),
+        "422": _error("Invalid request: every offending field by its path, never its value"),
+        **_ACCESS,
+        **(more or {}),
+    }
+    operation: dict = {"summary": summary, "parameters": parameters, "responses": responses}
+    if body is not None:
+        operation["requestBody"] = _body(body)
+        responses["415"] = _error("Send application/json")
+    return operation
 
 
 _ACCESS = {
@@ -76,6 +122,11 @@ def openapi_document() -> dict:
             (TrialDetail, "serialization"),
             (FieldView, "serialization"),
             (Problem, "serialization"),
+            (PatientView, "serialization"),
+            (VoidRequest, "validation"),
+            (VoidResponse, "serialization"),
+            (OutcomeRequest, "validation"),
+            (OutcomeResponse, "serialization"),
         ],
         ref_template="#/components/schemas/{model}",
     )
@@ -128,12 +179,28 @@ def openapi_document() -> dict:
                 }
             },
             "/api/v1/trials/{trial_id}/screen": {
-                "post": _screen_operation("Screen a record against one trial", "ScreenResponse", [_TRIAL_ID, _AS_OF])
+                "post": _screen_operation("Screen a record against one trial", "ScreenResponse",
+                                          [_TRIAL_ID, _AS_OF, _SCREENING_NUMBER_QUERY])
             },
             "/api/v1/screen": {
                 "post": _screen_operation(
-                    "Screen a record against every trial, best prospects first", "ScreenAllResponse", [_AS_OF]
+                    "Screen a record against every trial, best prospects first", "ScreenAllResponse",
+                    [_AS_OF, _SCREENING_NUMBER_QUERY]
                 )
+            },
+            "/api/v1/patients/{screening_number}": {
+                "get": _log_operation("A child's screenings over time, the one counted per trial, and the outcomes",
+                                      [_SCREENING_NUMBER], "PatientView")
+            },
+            "/api/v1/screenings/{screening_id}/void": {
+                "post": _log_operation(
+                    "Void a screening (entered in error, wrong patient, test): kept in the trail, never counted",
+                    [_SCREENING_ID], "VoidResponse", "VoidRequest",
+                    more={"409": _error("The screening is voided already")})
+            },
+            "/api/v1/patients/{screening_number}/outcomes": {
+                "post": _log_operation("Record what became of a child for a trial", [_SCREENING_NUMBER],
+                                       "OutcomeResponse", "OutcomeRequest", status="201")
             },
         },
         "components": {

@@ -1,0 +1,220 @@
+"""The screening log by child: voids and outcomes appended with their chain events, and which screening counts.
+
+A child is a screening number. For each child and trial one screening counts: the latest (by as-of date, then by
+recording time) that is neither voided nor corrected by a screening that is not itself voided. Screenings stored
+before migration 0008 have no number: each of their submits counts as one child, under the derived key
+"UNNUMBERED-" and the first 8 characters of its request id (legacy_key), which is never a valid screening number,
+so it cannot collide with one and cannot be given outcomes.
+"""
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..model.errors import ScreenerError
+from ._chain import canonical, row_content_hash
+from ._errors import store_boundary
+from ._models import AuditEvent, Outcome, Screening, Void
+from ._store import _now
+
+LEGACY_PREFIX = "UNNUMBERED-"
+
+
+def legacy_key(row) -> str:
+    return LEGACY_PREFIX + row.request_id[:8]
+
+
+def child_key(row) -> str:
+    return row.screening_number or legacy_key(row)
+
+
+def _when(row) -> tuple:
+    # The as-of date, then the recording time, then (when read with it) the chain's order: two screenings recorded
+    # in the same microsecond still have an order.
+    return row.as_of, row.recorded_at, getattr(row, "chain_seq", 0)
+
+
+class AlreadyVoided(ValueError, ScreenerError):
+    """The screening has a void already: a void is final."""
+
+
+@dataclass
+class Ledger:
+    """Screenings with what happened to them: voids by screening id, corrections (corrected id -> correcting ids)
+    and the corrections' reasons, outcomes in recording order."""
+
+    screenings: list = field(default_factory=list)
+    voids: dict = field(default_factory=dict)
+    corrected_by: dict = field(default_factory=dict)
+    correction_reasons: dict = field(default_factory=dict)
+    outcomes: list = field(default_factory=list)
+
+    def superseded(self, screening_id: str) -> bool:
+        return any(c not in self.voids for c in self.corrected_by.get(screening_id, ()))
+
+    def counts(self, row) -> bool:
+        return row.id not in self.voids and not self.superseded(row.id)
+
+    def counted(self) -> dict[tuple[str, str], Any]:
+        """(child, trial) -> the screening that counts (a stored row)."""
+        best: dict[tuple[str, str], Any] = {}
+        for row in self.screenings:
+            if not self.counts(row):
+                continue
+            key = (child_key(row), row.trial_id)
+            if key not in best or _when(row) > _when(best[key]):
+                best[key] = row
+        return best
+
+    def latest_outcomes(self) -> dict[tuple[str, str], Any]:
+        """(child, trial) -> the latest outcome recorded (an Outcome row)."""
+        latest: dict[tuple[str, str], Any] = {}
+        for row in sorted(self.outcomes, key=lambda o: o.chain_seq):
+            latest[(row.screening_number, row.trial_id)] = row
+        return latest
+
+
+@store_boundary
+def ledger(store, screenings: list, session=None) -> Ledger:
+    """The voids, corrections and outcomes that bear on these screenings (read in one snapshot when given)."""
+    own = session is None
+    session = session or store.snapshot()
+    try:
+        ids = [row.id for row in screenings]
+        found = Ledger(list(screenings))
+        for chunk in _chunks(ids):
+            found.voids.update({v.screening_id: v for v in session.scalars(
+                select(Void).where(Void.screening_id.in_(chunk)))})
+            for row in session.execute(select(Screening.id, Screening.corrects_id).where(
+                    Screening.corrects_id.in_(chunk))):
+                found.corrected_by.setdefault(row.corrects_id, []).append(row.id)
+            for event in session.scalars(select(AuditEvent).where(
+                    AuditEvent.subject.in_(chunk), AuditEvent.action == "screening.recorded")):
+                reason = json.loads(event.details_json).get("correction_reason")
+                if reason is not None:
+                    found.correction_reasons[event.subject] = reason
+        numbers = sorted({row.screening_number for row in screenings if row.screening_number})
+        for chunk in _chunks(numbers):
+            found.outcomes += [_with_seq(row, seq) for row, seq in session.execute(
+                select(Outcome, AuditEvent.seq).join(AuditEvent, AuditEvent.subject == Outcome.id)
+                .where(Outcome.screening_number.in_(chunk), AuditEvent.action == "outcome.recorded"))]
+        # A correction outside the given screenings (another person's, another period) still supersedes: only ids
+        # found, never their rows, so a screener's view of their own screenings stays theirs.
+        return found
+    finally:
+        if own:
+            session.close()
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+@store_boundary
+def child_screenings(store, screening_number: str, actor: str | None = None) -> list:
+    """Every screening of a child, newest first (with actor: only that person's)."""
+    query = select(Screening, AuditEvent.seq).join(AuditEvent, AuditEvent.subject == Screening.id).where(
+        Screening.screening_number == screening_number, AuditEvent.action == "screening.recorded")
+    if actor is not None:
+        query = query.where(Screening.actor == actor)
+    with store.sessions() as session:
+        return [_with_seq(row, seq) for row, seq in session.execute(query.order_by(AuditEvent.seq.desc()))]
+
+
+def _with_seq(row, seq: int):
+    row.chain_seq = seq  # not a column: the order the chain recorded it in
+    return row
+
+
+@store_boundary
+def child_outcomes(store, screening_number: str) -> list:
+    """A child's outcomes in the order the chain recorded them (the last one per trial holds)."""
+    with store.sessions() as session:
+        return list(session.scalars(
+            select(Outcome).join(AuditEvent, AuditEvent.subject == Outcome.id)
+            .where(Outcome.screening_number == screening_number, AuditEvent.action == "outcome.recorded")
+            .order_by(AuditEvent.seq)))
+
+
+@store_boundary
+def void(store, screening_id: str, reason: str, note: str | None, actor: str) -> Void:
+    """Void a screening: a row and its "screening.voided" event in one transaction. KeyError for an unknown
+    screening, AlreadyVoided for a second void."""
+    with store.sessions.begin() as session:
+        store._lock_chain(session)
+        if session.get(Screening, screening_id) is None:
+            raise KeyError(screening_id)
+        if session.get(Void, screening_id) is not None:
+            raise AlreadyVoided(screening_id)
+        row = Void(screening_id=screening_id, recorded_at=_now(), actor=actor, reason=reason, note=note)
+        row.content_hash = row_content_hash("screening.voided", row)
+        session.add(row)
+        try:
+            session.flush()
+        except IntegrityError:  # voided by another process between the look and the insert
+            raise AlreadyVoided(screening_id) from None
+        store._append(session, actor, "screening.voided", screening_id,
+                      {"reason": reason, "content_hash": row.content_hash}, row.recorded_at)
+        return row
+
+
+@store_boundary
+def add_outcome(store, *, screening_number: str, trial_id: str, outcome: str, on_date: str | None,
+                reason: str | None, note: str | None, study_number: str | None, criterion_ids: list[str],
+                screening_id: str, actor: str) -> Outcome:
+    """Append an outcome and its "outcome.recorded" event in one transaction."""
+    with store.sessions.begin() as session:
+        store._lock_chain(session)
+        row = Outcome(id=uuid.uuid4().hex, screening_number=screening_number, trial_id=trial_id, outcome=outcome,
+                      on_date=on_date, reason=reason, note=note, study_number=study_number,
+                      criterion_ids=canonical(criterion_ids), screening_id=screening_id, recorded_at=_now(),
+                      actor=actor)
+        row.content_hash = row_content_hash("outcome.recorded", row)
+        session.add(row)
+        session.flush()
+        store._append(session, actor, "outcome.recorded", row.id, {
+            "screening_number": screening_number, "trial_id": trial_id, "outcome": outcome,
+            "screening_id": screening_id, "content_hash": row.content_hash,
+        }, row.recorded_at)
+        return row
+
+
+_LIGHT = (Screening.id, Screening.request_id, Screening.recorded_at, Screening.actor, Screening.trial_id,
+          Screening.as_of, Screening.verdict, Screening.corrects_id, Screening.screening_number)
+
+
+@dataclass
+class ChildSummary:
+    screening_number: str
+    last_recorded: str
+    screenings: int
+    trials: dict = field(default_factory=dict)  # trial id -> (counted verdict or None, latest outcome or None)
+
+
+@store_boundary
+def children_summary(store, actor: str | None = None, search: str | None = None, limit: int = 200) -> list:
+    """Numbered children, most recently screened first (with actor: those that person screened, and only their
+    screenings); search: a prefix of the screening number."""
+    query = select(*_LIGHT).where(Screening.screening_number.is_not(None))
+    if actor is not None:
+        query = query.where(Screening.actor == actor)
+    if search:
+        query = query.where(Screening.screening_number.like(search.replace("%", "").replace("_", "") + "%"))
+    with store.snapshot() as session:
+        rows = list(session.execute(query))
+        found = ledger(store, rows, session)
+    counted, outcomes = found.counted(), found.latest_outcomes()
+    children: dict[str, ChildSummary] = {}
+    for row in rows:
+        child = children.setdefault(row.screening_number, ChildSummary(row.screening_number, row.recorded_at, 0))
+        child.screenings += 1
+        child.last_recorded = max(child.last_recorded, row.recorded_at)
+        key = (row.screening_number, row.trial_id)
+        verdict = counted[key].verdict if key in counted else None
+        child.trials[row.trial_id] = (verdict, outcomes.get(key))
+    ordered = sorted(children.values(), key=lambda c: c.last_recorded, reverse=True)
+    return ordered[:limit]
