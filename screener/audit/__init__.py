@@ -58,6 +58,7 @@ _LAZY = {
     "Accounts": "._accounts",
     "AccountError": "._accounts",
     "FIRST_ADMIN_PASSWORD_FILE": "._accounts",
+    "ROLES": "._accounts",
     "Principal": "._accounts",
     "Limits": "._limits",
     "cannot_write": "._ready",

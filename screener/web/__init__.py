@@ -72,7 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import api, audit_views, auth, errors, form, health, input_guard, openapi
+    from . import admin, api, audit_views, auth, errors, form, health, input_guard, openapi
 
     errors.init_app(app)
     auth.init_app(app)
@@ -80,7 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API takes no cookies; browsers' form posts are what CSRF attacks
     app.jinja_env.filters["zip_pairs"] = lambda values: [(v, v) for v in values]
-    for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp):
+    for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp, admin.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -33,7 +33,8 @@ ROUTE_ROLES = {
     "audit.screenings": ANYONE, "audit.screening": ANYONE,  # a screener sees only their own
     "audit.export": AUDITORS, "audit.verify": AUDITORS, "audit.log_page": AUDITORS, "audit.log_csv": AUDITORS,
     "audit.log_png": AUDITORS,
-    "auth.admin": ADMINS,
+    "admin.index": ADMINS, "admin.add_user": ADMINS, "admin.set_status": ADMINS, "admin.set_role": ADMINS,
+    "admin.reset_password": ADMINS,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
@@ -331,8 +332,3 @@ def logout():
         accounts().end_sessions(principal.username)  # a copy of the cookie must not outlive the sign-out
         get_store().note(principal.actor, "logout", principal.username, {})
     return redirect(url_for("auth.login"))
-
-
-@bp.get("/admin")
-def admin():
-    return render_template("admin.html", users=accounts().users(), tokens=accounts().tokens())
