@@ -11,7 +11,8 @@ from .helpers import PATIENTS, authorised, make_app, token_for
 
 ROLES = ("anonymous", "screener", "auditor", "admin")
 SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0" * 32, "what": "screenings",
-          "fmt": "csv", "filename": "screener.css", "username": "no-such-user"}
+          "fmt": "csv", "filename": "screener.css", "username": "no-such-user",
+          "draft_id": "0" * 32}
 
 
 def _calls(app):

@@ -61,6 +61,7 @@ _LAZY = {
     "ROLES": "._accounts",
     "Principal": "._accounts",
     "Limits": "._limits",
+    "Drafts": "._drafts",
     "cannot_write": "._ready",
     "export": "._export",
     "screening_log": "._log",

@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..audit import FIRST_ADMIN_PASSWORD_FILE, Accounts, Limits, Principal
 from .body_limit import TOO_LARGE
+from .drafts import KEPT, keep_unsent_form, kept_for
 from .errors import problem
 from .headers import security_headers
 from .storage import get_committer, get_store, get_token_cache
@@ -28,6 +29,7 @@ ROUTE_ROLES = {
     "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
+    "form.kept_form": SCREENERS, "form.discard_kept": SCREENERS,
     "form.result": SCREENERS | AUDITORS, "form.result_record": SCREENERS | AUDITORS,
     "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,
     "audit.screenings": ANYONE, "audit.screening": ANYONE,  # a screener sees only their own
@@ -106,6 +108,10 @@ def init_app(app) -> None:
                 if g.principal.must_change_password and request.endpoint not in _WHILE_CHANGING:
                     return redirect(url_for("auth.password"))
         if g.principal is None:
+            if request.endpoint == "form.screen_submit":  # a form sent after its session ended: keep what it holds
+                kept = keep_unsent_form()
+                if kept is not None:
+                    return kept
             return _unauthorised("sign in, or send an API token as Authorization: Bearer <token>")
         if g.principal.role not in roles:
             return problem(403, "Forbidden", f"the {g.principal.role} role may not use this")
@@ -274,12 +280,19 @@ def login_submit():
         get_store().note(f"login:{who}", "login.failed", who, {})
         return Response(render_template("login.html", error="Wrong username or password.", next=target), status=401)
     limits.succeeded(username, client)
+    # A form kept from this browser when its session ended opens again, for the user who typed it only.
+    kept = kept_for(principal.username, session.get(KEPT))
     session.clear()
     session["user"] = principal.username
     session["generation"] = principal.session_generation
     session.permanent = True
     get_store().note(principal.actor, "login", principal.username, {})
-    response = redirect(url_for("auth.password") if principal.must_change_password else target or url_for("form.index"))
+    if principal.must_change_password:
+        response = redirect(url_for("auth.password"))  # the form index then lists the kept form
+    elif kept:
+        response = redirect(url_for("form.kept_form", draft_id=kept))
+    else:
+        response = redirect(target or url_for("form.index"))
     _remember_browser(response, principal.username)
     return response
 
