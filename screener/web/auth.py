@@ -292,9 +292,14 @@ def login_submit():
     elif kept:
         response = redirect(url_for("form.kept_form", draft_id=kept))
     else:
-        response = redirect(target or url_for("form.index"))
+        response = redirect(target or url_for(_home(principal.role)))
     _remember_browser(response, principal.username)
     return response
+
+
+def _home(role: str) -> str:
+    """Where a sign-in lands: the form for those who screen, the history for an auditor (the form is not theirs)."""
+    return "form.index" if role in ROUTE_ROLES["form.index"] else "audit.screenings"
 
 
 def _password_page(error: str | None = None, status: int = 200) -> Response:
@@ -334,7 +339,7 @@ def password_submit():
         path = os.path.join(current_app.instance_path, FIRST_ADMIN_PASSWORD_FILE)
         if os.path.exists(path):
             os.remove(path)
-    return redirect(url_for("form.index" if changed.role != "auditor" else "audit.screenings"))
+    return redirect(url_for(_home(changed.role)))
 
 
 @bp.post("/logout")
