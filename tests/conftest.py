@@ -128,7 +128,7 @@ def pytest_collection_modifyitems(items):
         module, _, name = item.nodeid.rpartition("/")[2].partition("::")
         if module in SLOW or f"{module}::{name.split('[')[0]}" in SLOW:
             item.add_marker("slow")
-        if module == "test_browser.py":
+        if module.startswith("test_browser"):
             item.add_marker("browser")
         # The PostgreSQL half of every persistence test, and the tests that start the test server themselves.
         callspec = getattr(item, "callspec", None)
