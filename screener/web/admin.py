@@ -6,6 +6,7 @@ A password the service generates (a new user's, a reset one) is shown once on th
 never stored in the session cookie, never cached, and the user replaces it at the next sign-in.
 """
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..audit import ROLES, AccountError
 from .auth import accounts, signed_in
@@ -28,7 +29,7 @@ def _refused(exc: AccountError) -> Response:
     return _page(str(exc)[:1].upper() + str(exc)[1:] + ".", status=422)
 
 
-def _done(message: str) -> Response:
+def _done(message: str) -> WerkzeugResponse:
     session[_DONE] = message
     return redirect(url_for("admin.index"), code=303)
 
@@ -50,7 +51,7 @@ def add_user():
     return _page(password_for=(username, password))
 
 
-def _changed(change, message: str) -> Response:
+def _changed(change, message: str) -> Response | WerkzeugResponse:
     try:
         change()
     except AccountError as exc:

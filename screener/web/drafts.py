@@ -13,8 +13,9 @@ refused by origin first); a token of the attacker's own plants a draft only the 
 import re
 import secrets
 
-from flask import Response, current_app, g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 from ..audit import Drafts
 from ..rules import load_rule_sets
