@@ -22,7 +22,7 @@ def test_the_package_exports_exactly_these_names():
         "Principal", "Limits", "export", "screening_log", "log_csv", "log_chart", "AmendmentImpact", "Impact",
         "amendment_impact", "GroupCommit", "TokenMeter", "TokenCache", "cannot_write", "MissingKey", "key_path",
         "require_key", "report_access_problems", "BackupError", "backup", "restore", "remember", "remembered",
-        "rotate_key", "RotationRefused"])
+        "rotate_key", "RotationRefused", "Drafts", "ROLES"])
 
 
 def test_every_exported_name_resolves_to_its_definition():
