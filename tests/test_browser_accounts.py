@@ -46,8 +46,25 @@ def _shown(page, name: str) -> str:
     return page.locator(f'[name="{name}"]').first.input_value()
 
 
-def test_a_form_sent_after_signing_out_in_another_tab_keeps_every_entry(browser, server):  # noqa: F811
+def _sign_out_in_another_tab(context, server):
+    other_tab = context.new_page()  # the same browser: signing out here ends the session the form belongs to
+    other_tab.goto(f"{server}/")
+    other_tab.click("button:has-text('Sign out')")
+    other_tab.close()
+
+
+def _idle_timeout(context, server):
+    # Past 30 idle minutes the browser drops the session cookie (its Max-Age), and the server would refuse it
+    # anyway (its signed timestamp): the form arrives with no session at all.
+    session = [c for c in context.cookies() if c["name"] == "session"]
+    assert session and session[0]["expires"] > 0  # a cookie that expires: 30 minutes after the last request
+    context.clear_cookies(name="session")
+
+
+@pytest.mark.parametrize("session_ends", [_sign_out_in_another_tab, _idle_timeout], ids=["sign-out", "idle"])
+def test_a_form_sent_after_its_session_ended_keeps_every_entry(browser, server, session_ends):  # noqa: F811
     SHOTS.mkdir(parents=True, exist_ok=True)
+    shot = "draft" if session_ends is _sign_out_in_another_tab else "draft-idle"
     context = _context(browser)
     page = context.new_page()
     _sign_in(page, server, "coordinator")
@@ -58,22 +75,18 @@ def test_a_form_sent_after_signing_out_in_another_tab_keeps_every_entry(browser,
     fill(page, typed)
     typed = {name: value for name, value in typed.items() if page.locator(f'[name="{name}"]').count() == 1}
     assert len(typed) > 40  # most of a real form's entries
-    page.screenshot(path=str(SHOTS / "draft-1-form-filled.png"), full_page=True)
-
-    other_tab = context.new_page()  # the same browser: signing out here ends the session the form belongs to
-    other_tab.goto(f"{server}/")
-    other_tab.click("button:has-text('Sign out')")
-    other_tab.close()
+    page.screenshot(path=str(SHOTS / f"{shot}-1-form-filled.png"), full_page=True)
+    session_ends(context, server)
 
     page.click('button[value="screen"]')
     assert page.url == f"{server}/login"
     kept = page.locator("#login-kept")
     assert kept.is_visible() and "nothing was screened" in kept.inner_text()
-    page.screenshot(path=str(SHOTS / "draft-2-sign-in-says-kept.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{shot}-2-sign-in-says-kept.png"), full_page=True)
 
     _sign_in(page, server, "coordinator")
     assert "/screen/kept/" in page.url and page.locator("#kept-form").is_visible()
-    page.screenshot(path=str(SHOTS / "draft-3-form-restored.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{shot}-3-form-restored.png"), full_page=True)
     assert {name: _shown(page, name) for name in typed} == typed
     assert _shown(page, "as_of") == "2026-11-22"
 

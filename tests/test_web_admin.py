@@ -160,6 +160,32 @@ def test_every_admin_form_needs_its_csrf_token(site):
     assert _events(app) == before
 
 
+def test_screener_audit_verify_accounts_for_every_change_made_in_the_page(site, monkeypatch, tmp_path):
+    """Every row the page changed is what its events say: the command line's verify passes, and names the
+    changes' events in the chain."""
+    from pathlib import Path
+
+    from screener import config
+    from screener.cli import main
+
+    app, admin = site
+    _post(admin, "/admin/users", username="nora", role="auditor")
+    _post(admin, "/admin/users/nora/role", role="screener")
+    _post(admin, "/admin/users/nora/status", active="no")
+    _post(admin, "/admin/users/nora/status", active="yes")
+    _post(admin, "/admin/users/nora/password")
+    # The command's own instance folder (it writes audit.anchor there), holding the app's key.
+    instance = tmp_path / "cli-instance"
+    instance.mkdir()
+    (instance / "audit.key").write_bytes((Path(app.instance_path) / "audit.key").read_bytes())
+    monkeypatch.setattr(config, "SCREENER_INSTANCE_PATH", instance)
+    monkeypatch.setattr(config, "DATABASE_URL", app.config["DATABASE_URL"])
+    verified = CliRunner().invoke(main, ["audit", "verify"])
+    assert verified.exit_code == 0 and verified.output.startswith("OK"), verified.output
+    actions = [action for actor, action, subject in _events(app) if subject == "nora" and actor == "user:boss"]
+    assert actions == ["user.created", "user.role_changed", "user.disabled", "user.enabled", "user.password_reset"]
+
+
 def test_cli_users_add_and_reset_password_force_a_new_password(tmp_path, monkeypatch):
     """The admin who ran the command saw the password: the user replaces it at first sign-in."""
     from screener import config
