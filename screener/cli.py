@@ -726,6 +726,21 @@ def tokens_revoke(token_id):
     click.echo(f"revoked {token_id}")
 
 
+@main.group("drafts")
+def drafts_group():
+    """Screening forms kept (encrypted) when a session ended before they were sent."""
+
+
+@drafts_group.command("purge")
+def drafts_purge():
+    """Delete every expired draft now (the service also does at each keep and look-up): for a cron entry, so a
+    store nobody signs in to keeps none past its expiry."""
+    from .audit import Drafts, open_store
+
+    deleted = Drafts(open_store()).purge()
+    click.echo(f"deleted {deleted} expired form draft{'s' if deleted != 1 else ''}")
+
+
 @main.command("fields")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def fields_command(fmt):

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
+from screener.audit import Drafts, open_store
+
 from .helpers import make_app
 
 PASSWORD = "a long enough password"
@@ -30,9 +32,10 @@ def _shown(page: str, name: str) -> str | None:
     return found[1] if found else None
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def clock():
-    """Every test on one clock: the session cookie (and the sign-in page's message in it) is timed by it."""
+    """A test's clock, frozen once the app or store exists and has served once (requested after them): code
+    first run under freezegun builds pydantic schemas against its fake date class, which breaks later tests."""
     with freeze_time("2026-12-06 09:00:00") as frozen:
         yield frozen
 
@@ -46,6 +49,12 @@ def site(tmp_path):
     with app.app_context():
         for name, role in (("alice", "screener"), ("bob", "screener"), ("mallory", "screener")):
             Accounts(get_store()).create_user(name, role, PASSWORD, "test")
+        Drafts(get_store()).kept("nobody")
+    warm = app.test_client()  # every path the tests take, once, before a clock is frozen
+    _sign_in(warm, "bob")
+    hidden = _open_form(warm)
+    assert warm.post("/screen", data={**hidden, **TYPED, "record_id": "WARM-UP"}).status_code == 303
+    warm.get("/login")
     return app
 
 
@@ -193,8 +202,6 @@ def test_a_sealed_form_moved_to_another_user_does_not_open(store, clock):
     nobody (SQLite and PostgreSQL)."""
     from sqlalchemy import text
 
-    from screener.audit import Drafts
-
     drafts = Drafts(store)
     draft_id = "ab" * 16
     drafts.keep(draft_id, "alice", "NCT06674265", {"record_id": SECRET_VALUE}, 24, 10)
@@ -207,3 +214,22 @@ def test_a_sealed_form_moved_to_another_user_does_not_open(store, clock):
         clock.tick(1)
         drafts.keep(f"{n:032x}", "carol", "all", {"n": str(n)}, 24, 10)
     assert [k.id for k in drafts.kept("carol")] == [f"{n:032x}" for n in range(11, 1, -1)]
+
+
+def test_screener_drafts_purge_deletes_the_expired_ones(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from screener import config
+    from screener.cli import main
+
+    monkeypatch.setattr(config, "SCREENER_INSTANCE_PATH", tmp_path)
+    monkeypatch.setattr(config, "DATABASE_URL", f"sqlite:///{tmp_path / 'purge.sqlite3'}")
+    drafts = Drafts(open_store())
+    assert drafts.kept("alice") == [] and CliRunner().invoke(main, ["drafts", "purge"]).exit_code == 0
+    with freeze_time("2026-12-06 09:00:00") as clock:
+        drafts.keep("ab" * 16, "alice", "all", {"record_id": SECRET_VALUE}, 24, 10)
+        clock.tick(3600)
+        drafts.keep("cd" * 16, "alice", "all", {"record_id": SECRET_VALUE}, 24, 10)
+        clock.tick(23 * 3600)  # the first is a day old, the second not yet
+        assert CliRunner().invoke(main, ["drafts", "purge"]).output == "deleted 1 expired form draft\n"
+        assert [kept.id for kept in drafts.kept("alice")] == ["cd" * 16]
