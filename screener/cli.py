@@ -697,7 +697,7 @@ def restore_command(src):
 
 @main.group("users")
 def users_group():
-    """Web users: add, list, disable, enable. Every change is an audit event."""
+    """Web users: add, list, disable, enable, set-role, reset-password. Every change is an audit event."""
 
 
 def _accounts():
@@ -725,10 +725,12 @@ def _admin_actor() -> str:
 @click.argument("username")
 @click.option("--role", type=click.Choice(["screener", "auditor", "admin"]), required=True)
 def users_add(username, role):
-    """Create a user with a generated password, shown once."""
+    """Create a user with a generated password, shown once and replaced by the user at first sign-in."""
     with _account_errors("USERNAME"):
-        password = _accounts().create_user(username, role, None, _admin_actor())
-    click.echo(f"created {username} ({role}); generated password, shown only now: {password}")
+        # Whoever ran this saw the password: the user chooses their own before any page opens.
+        password = _accounts().create_user(username, role, None, _admin_actor(), must_change=True)
+    click.echo(f"created {username} ({role}); generated password, shown only now (to be replaced at first "
+               f"sign-in): {password}")
 
 
 @users_group.command("list")
@@ -736,6 +738,7 @@ def users_list():
     for user in _accounts().users():
         click.echo(
             f"{user.username:24} {user.role:9} {'active' if user.active else 'disabled'}  created {user.created_at}"
+            + ("  (must choose a new password at next sign-in)" if user.must_change_password else "")
         )
 
 
@@ -835,6 +838,21 @@ def tokens_revoke(token_id):
     with _account_errors("TOKEN_ID"):
         _accounts().revoke_token(token_id, _admin_actor())
     click.echo(f"revoked {token_id}")
+
+
+@main.group("drafts")
+def drafts_group():
+    """Screening forms kept (encrypted) when a session ended before they were sent."""
+
+
+@drafts_group.command("purge")
+def drafts_purge():
+    """Delete every expired draft now (the service also does at each keep and look-up): for a cron entry, so a
+    store nobody signs in to keeps none past its expiry."""
+    from .audit import Drafts, open_store
+
+    deleted = Drafts(open_store()).purge()
+    click.echo(f"deleted {deleted} expired form draft{'s' if deleted != 1 else ''}")
 
 
 @main.command("fields")

@@ -80,6 +80,14 @@ LOGIN_FAILURES_ALLOWED = 5
 LOGIN_LOCKOUT_SECONDS = 60
 LOGIN_LOCKOUT_MAX_SECONDS = 3600
 SESSION_IDLE_MINUTES = 30  # a signed-in session ends after this long without a request
+# A screening form sent after its session ended is kept, encrypted, for its user (web/drafts.py): the form may be
+# sent up to FORM_DRAFT_HOURS after it was shown, and the draft is deleted FORM_DRAFT_HOURS after it was kept (a
+# working day and a night: long enough to sign in again after a break, short enough that patient data typed into
+# a forgotten form does not linger). A user keeps at most FORM_DRAFTS_PER_USER; a form holds about 90 inputs of
+# a few characters, so FORM_DRAFT_MAX_CHARS is far above any real one.
+FORM_DRAFT_HOURS = 24
+FORM_DRAFTS_PER_USER = 10
+FORM_DRAFT_MAX_CHARS = 200_000
 # Auditor views: screenings listed on the history page (newest first; the exports hold them all), and the trial
 # the screening log opens on when none is chosen (the first complete rule set).
 AUDIT_HISTORY_ROWS = 500

@@ -13,7 +13,8 @@ ROLES = ("anonymous", "screener", "auditor", "admin")
 SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0" * 32, "screening_number": "SCR-0001",
           "number": "SCR-0001",
           "what": "screenings",
-          "fmt": "csv", "filename": "screener.css"}
+          "fmt": "csv", "filename": "screener.css", "username": "no-such-user",
+          "draft_id": "0" * 32}
 
 
 def _calls(app):

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -90,12 +90,22 @@ class Accounts:
         with self.store.sessions() as session:
             return list(session.scalars(select(User).order_by(User.username)))
 
-    def _change(self, username: str, actor: str, action: str, change) -> User:
-        """change(user) -> the event's details, applied to an existing user with its event in one transaction."""
+    def _change(self, username: str, actor: str, action: str, change, keeps_admin: bool = True) -> User:
+        """change(user) -> the event's details, applied to an existing user with its event in one transaction.
+        keeps_admin=False: the change may take away an active admin, refused when it is the last one."""
         with self.store.sessions.begin() as session:
+            # The chain's lock first (PostgreSQL; SQLite's BEGIN IMMEDIATE holds its write lock already): two
+            # admins demoting each other at once must not both see the other still there.
+            self.store.lock_chain(session)
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
                 raise AccountError("no such user")
+            if not keeps_admin and user.active and user.role == "admin":
+                others = session.scalar(select(func.count()).select_from(User).where(
+                    User.role == "admin", User.active.is_(True), User.id != user.id))
+                if not others:
+                    raise AccountError(f"{username} is the only active admin: make another user admin first, "
+                                       "or nobody could manage users")
             self.store.append(session, actor, action, username, change(user))
             return user
 
@@ -104,7 +114,7 @@ class Accounts:
             user.active = active
             return {}
 
-        self._change(username, actor, "user.enabled" if active else "user.disabled", change)
+        self._change(username, actor, "user.enabled" if active else "user.disabled", change, keeps_admin=active)
 
     def set_role(self, username: str, role: str, actor: str) -> None:
         if role not in ROLES:
@@ -114,7 +124,7 @@ class Accounts:
             user.role = role
             return {"role": role}
 
-        self._change(username, actor, "user.role_changed", change)
+        self._change(username, actor, "user.role_changed", change, keeps_admin=role == "admin")
 
     def reset_password(self, username: str, actor: str) -> str:
         """A generated password, to be shown once and replaced at first sign-in; ends the user's sessions."""

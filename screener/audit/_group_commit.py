@@ -284,7 +284,7 @@ class GroupCommit:
             engine = self.store.engine if batch or self.meter is None else self.store.counters
             with engine.begin() as connection:
                 if batch:
-                    self.store._lock_chain(connection)
+                    self.store.lock_chain(connection)
                     refused = append(connection, self.store.key, batch, _now)
                 else:
                     refused = []

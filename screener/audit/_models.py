@@ -1,5 +1,5 @@
 """ORM models of the append-only store: screenings and the hash-chained audit events."""
-from sqlalchemy import Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -129,3 +129,20 @@ class RateLimit(Base):
     window_start: Mapped[float] = mapped_column(Float)  # epoch seconds; for a lockout, the last failure
     hits: Mapped[int] = mapped_column(Integer)  # in the window; for a lockout, consecutive failures
     locked_until: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class FormDraft(Base):
+    """What a user typed into the screening form when their session ended before it was sent (_drafts.py).
+
+    Only `sealed` holds what was typed, encrypted; the id is random and the trial is the form's choice, so no
+    column in clear carries patient data. Deleted once screened, discarded or expired.
+    """
+
+    __tablename__ = "form_drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    trial: Mapped[str] = mapped_column(String(40))
+    kept_at: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str] = mapped_column(String(32), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # 12-byte nonce, then AES-GCM ciphertext and tag

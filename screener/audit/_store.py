@@ -153,7 +153,9 @@ class AuditStore:
             raise StoreTooNew(newer[0])
         return current == [head]
 
-    def _lock_chain(self, session: Session | Connection) -> None:
+    def lock_chain(self, session: Session | Connection) -> None:
+        """Serialise writers of the chain (PostgreSQL's advisory lock; SQLite's BEGIN IMMEDIATE already does) from
+        this point of the caller's transaction."""
         if self.engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
 
@@ -179,7 +181,7 @@ class AuditStore:
 
     def append(self, session: Session, actor: str, action: str, subject: str, details: dict) -> AuditEvent:
         """Append an event to the chain inside the caller's transaction (with the change it records, atomically)."""
-        self._lock_chain(session)
+        self.lock_chain(session)
         return self._append(session, actor, action, subject, details, _now())
 
     def record(
@@ -195,7 +197,7 @@ class AuditStore:
                              correction_reason=correction_reason, assign_number=assign_number,
                              report_texts=report_texts)
         with self.engine.begin() as connection:
-            self._lock_chain(connection)
+            self.lock_chain(connection)
             if append(connection, self.key, [submission], _now):
                 raise KeyError(corrects)
         return submission.recorded()
@@ -203,7 +205,7 @@ class AuditStore:
     def note(self, actor: str, action: str, subject: str, details: dict) -> int:
         """Append a non-screening event (an export, a verification, an amendment-impact run)."""
         with self.sessions.begin() as session:
-            self._lock_chain(session)
+            self.lock_chain(session)
             return self._append(session, actor, action, subject, details, _now()).seq
 
     def snapshot(self) -> Session:

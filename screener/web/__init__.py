@@ -38,6 +38,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         LOGIN_LOCKOUT_MAX_SECONDS=config.LOGIN_LOCKOUT_MAX_SECONDS,
         READY_TIMEOUT_SECONDS=config.READY_TIMEOUT_SECONDS,
         READY_REUSE_SECONDS=config.READY_REUSE_SECONDS,
+        FORM_DRAFT_HOURS=config.FORM_DRAFT_HOURS,
+        FORM_DRAFTS_PER_USER=config.FORM_DRAFTS_PER_USER,
+        FORM_DRAFT_MAX_CHARS=config.FORM_DRAFT_MAX_CHARS,
+        # A CSRF token is bound to its session, which ends after 30 idle minutes or at sign-out; a clock of its
+        # own (Flask-WTF's default, an hour) refused forms still open in a live session and lost what they held.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -72,7 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import api, audit_views, auth, children, errors, form, health, input_guard, openapi
+    from . import admin, api, audit_views, auth, children, errors, form, health, input_guard, openapi
 
     errors.init_app(app)
     auth.init_app(app)
@@ -80,7 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API takes no cookies; browsers' form posts are what CSRF attacks
     app.jinja_env.filters["zip_pairs"] = lambda values: [(v, v) for v in values]
-    for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp, children.bp):
+    for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp, children.bp, admin.bp):
         app.register_blueprint(blueprint)
     return app
 

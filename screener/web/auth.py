@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..audit import FIRST_ADMIN_PASSWORD_FILE, Accounts, Limits, Principal
 from .body_limit import TOO_LARGE
+from .drafts import KEPT, keep_unsent_form, kept_for
 from .errors import problem
 from .headers import security_headers
 from .storage import get_committer, get_store, get_token_cache
@@ -30,16 +31,18 @@ ROUTE_ROLES = {
     "api.patient": ANYONE, "api.void_screening": SCREENERS, "api.record_outcome": SCREENERS,  # a screener: their own
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
     "form.worksheet": SCREENERS,
+    "form.kept_form": SCREENERS, "form.discard_kept": SCREENERS,
     "form.result": SCREENERS | AUDITORS, "form.result_record": SCREENERS | AUDITORS,
     "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,
     "audit.screenings": ANYONE, "audit.screening": ANYONE,  # a screener sees only their own
     "audit.export": AUDITORS, "audit.verify": AUDITORS, "audit.log_page": AUDITORS, "audit.log_csv": AUDITORS,
     "audit.log_png": AUDITORS, "audit.log_monthly_csv": AUDITORS, "audit.sponsor_export": AUDITORS,
-    "auth.admin": ADMINS,
     # The screening log by child (web/children.py, form.rescreen/correct): a screener sees and acts on their own.
     "children.index": ANYONE, "children.child": ANYONE, "children.outcome_submit": SCREENERS,
     "children.void_form": SCREENERS, "children.void_submit": SCREENERS,
     "form.rescreen": SCREENERS, "form.correct": SCREENERS,
+    "admin.index": ADMINS, "admin.add_user": ADMINS, "admin.set_status": ADMINS, "admin.set_role": ADMINS,
+    "admin.reset_password": ADMINS,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
@@ -111,6 +114,10 @@ def init_app(app) -> None:
                 if g.principal.must_change_password and request.endpoint not in _WHILE_CHANGING:
                     return redirect(url_for("auth.password"))
         if g.principal is None:
+            if request.endpoint == "form.screen_submit":  # a form sent after its session ended: keep what it holds
+                kept = keep_unsent_form()
+                if kept is not None:
+                    return kept
             return _unauthorised("sign in, or send an API token as Authorization: Bearer <token>")
         if g.principal.role not in roles:
             return problem(403, "Forbidden", f"the {g.principal.role} role may not use this")
@@ -279,14 +286,26 @@ def login_submit():
         get_store().note(f"login:{who}", "login.failed", who, {})
         return Response(render_template("login.html", error="Wrong username or password.", next=target), status=401)
     limits.succeeded(username, client)
+    # A form kept from this browser when its session ended opens again, for the user who typed it only.
+    kept = kept_for(principal.username, session.get(KEPT))
     session.clear()
     session["user"] = principal.username
     session["generation"] = principal.session_generation
     session.permanent = True
     get_store().note(principal.actor, "login", principal.username, {})
-    response = redirect(url_for("auth.password") if principal.must_change_password else target or url_for("form.index"))
+    if principal.must_change_password:
+        response = redirect(url_for("auth.password"))  # the form index then lists the kept form
+    elif kept:
+        response = redirect(url_for("form.kept_form", draft_id=kept))
+    else:
+        response = redirect(target or url_for(_home(principal.role)))
     _remember_browser(response, principal.username)
     return response
+
+
+def _home(role: str) -> str:
+    """Where a sign-in lands: the form for those who screen, the history for an auditor (the form is not theirs)."""
+    return "form.index" if role in ROUTE_ROLES["form.index"] else "audit.screenings"
 
 
 def _password_page(error: str | None = None, status: int = 200) -> Response:
@@ -326,7 +345,7 @@ def password_submit():
         path = os.path.join(current_app.instance_path, FIRST_ADMIN_PASSWORD_FILE)
         if os.path.exists(path):
             os.remove(path)
-    return redirect(url_for("form.index" if changed.role != "auditor" else "audit.screenings"))
+    return redirect(url_for(_home(changed.role)))
 
 
 @bp.post("/logout")
@@ -337,8 +356,3 @@ def logout():
         accounts().end_sessions(principal.username)  # a copy of the cookie must not outlive the sign-out
         get_store().note(principal.actor, "logout", principal.username, {})
     return redirect(url_for("auth.login"))
-
-
-@bp.get("/admin")
-def admin():
-    return render_template("admin.html", users=accounts().users(), tokens=accounts().tokens())

@@ -20,6 +20,7 @@ from ..rules import load_rule_sets, load_tables
 from ..screening import rank
 from ..wording.plausibility import question_for
 from .auth import sees_everything, signed_in
+from .drafts import draft_token, drafts
 from .form_spec import HISTORY_ROWS, form_sections
 from .glance import by_status, count, glance, readable, worklist
 from .prefill import form_values
@@ -34,6 +35,7 @@ bp.add_app_template_global(registry_label)  # "Exclusion 3- (the registry's seco
 bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people read them (24 Nov 2026); JSON keeps ISO
 bp.add_app_template_filter(plain, "plain")  # the same, and no repository file paths (those stay in the JSON)
 bp.add_app_template_filter(readable, "readable")  # interpretation notes: plain, and no repository file names
+bp.add_app_template_global(draft_token)  # every screening form: what a session ending mid-entry cannot lose
 ALL = "all"
 PAPER_ROWS = 4  # blank rows a worksheet gives each history list (more than the form starts with: no "add a row")
 _PLAIN = [
@@ -191,7 +193,8 @@ def _labels(sections, rows) -> dict[str, str]:
 
 @bp.get("/")
 def index():
-    return render_template("form/index.html", rule_sets=list(load_rule_sets().values()))
+    return render_template("form/index.html", rule_sets=list(load_rule_sets().values()),
+                           kept=drafts().kept(signed_in().username))
 
 
 def _questions(builder: _Builder, record_json: dict) -> dict[str, str]:
@@ -216,7 +219,8 @@ def _confirmed(form, name: str) -> bool:
 
 
 def _render(
-    trial: str, form, errors: dict[str, str] | None = None, status: int = 200, questions: dict[str, str] | None = None
+    trial: str, form, errors: dict[str, str] | None = None, status: int = 200, questions: dict[str, str] | None = None,
+    kept=None,
 ):
     trials = _chosen_trials(trial)
     if trials is None:  # every caller has redirected an unknown choice already
@@ -241,6 +245,8 @@ def _render(
         rule_sets=load_rule_sets(),
         labels=labels,
         medication_names=suggested_names(load_tables()) if "medications" in rows else [],
+        kept=kept,
+        draft_id=kept.id if kept else form.get("draft_id", ""),
     )
     return Response(page, status=status)
 
@@ -376,7 +382,24 @@ def screen_submit():
             {"(form)": "The screening could not be recorded, so no result is shown. Nothing was saved; try again."},
             503,
         )
+    if form.get("draft_id"):  # a kept form, now screened: its draft has done its work
+        drafts().discard(form["draft_id"], signed_in().username)
     return redirect(url_for("form.result", request_id=screened.request_id), code=303)
+
+
+@bp.get("/screen/kept/<draft_id>")
+def kept_form(draft_id: str):
+    """A form kept when its session ended, with everything typed in it: for the user who typed it only."""
+    kept = drafts().open(draft_id, signed_in().username) if re.fullmatch(r"[0-9a-f]{32}", draft_id) else None
+    if kept is None or _chosen_trials(kept.trial) is None:
+        abort(404)
+    return _render(kept.trial, kept.fields, kept=kept)
+
+
+@bp.post("/screen/kept/<draft_id>/discard")
+def discard_kept(draft_id: str):
+    drafts().discard(draft_id, signed_in().username)
+    return redirect(url_for("form.index"), code=303)
 
 
 def _request_rows(request_id: str):
