@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from markupsafe import escape
 
 from screener.web.form_spec import form_sections
 
@@ -160,14 +161,15 @@ def test_the_form_links_a_blank_worksheet_with_every_field_its_unit_and_a_blank(
     assert f'href="/screen/worksheet?trial={trial}"' in form
     sheet = client.get(f"/screen/worksheet?trial={trial}").get_data(as_text=True)
     text = _text(sheet)
+    assert "Screening date (as of)" in text and "Screening number" in text  # the parts outside the chart sections
     sections = form_sections([NCT] if trial == NCT else trial_ids())
     # Grouped as the form is: its sections, in its order.
-    assert re.findall(r'<h2 id="w-\d+">(.*?)</h2>', sheet) == [html.escape(s.title, quote=False) for s in sections]
+    assert re.findall(r'<h2 id="w-\d+">(.*?)</h2>', sheet) == [str(escape(s.title)) for s in sections]
     blocks = re.findall(r'<section class="worksheet-section".*?</section>', sheet, re.S)
     assert len(blocks) == len(sections)
     for section, block in zip(sections, blocks, strict=True):
         for field in section.inputs:
-            assert html.escape(field.label, quote=False) in block, field.label
+            assert str(escape(field.label)) in block, field.label
         for lab in section.labs:
             row = _text(re.search(rf'<tr><th scope="row">{re.escape(html.escape(lab.label))}</th>.*?</tr>', block,
                                   re.S)[0])

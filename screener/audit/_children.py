@@ -145,7 +145,7 @@ def void(store, screening_id: str, reason: str, note: str | None, actor: str) ->
     """Void a screening: a row and its "screening.voided" event in one transaction. KeyError for an unknown
     screening, AlreadyVoided for a second void."""
     with store.sessions.begin() as session:
-        store._lock_chain(session)
+        store.lock_chain(session)
         if session.get(Screening, screening_id) is None:
             raise KeyError(screening_id)
         if session.get(Void, screening_id) is not None:
@@ -168,7 +168,7 @@ def add_outcome(store, *, screening_number: str, trial_id: str, outcome: str, on
                 screening_id: str, actor: str) -> Outcome:
     """Append an outcome and its "outcome.recorded" event in one transaction."""
     with store.sessions.begin() as session:
-        store._lock_chain(session)
+        store.lock_chain(session)
         row = Outcome(id=uuid.uuid4().hex, screening_number=screening_number, trial_id=trial_id, outcome=outcome,
                       on_date=on_date, reason=reason, note=note, study_number=study_number,
                       criterion_ids=canonical(criterion_ids), screening_id=screening_id, recorded_at=_now(),
