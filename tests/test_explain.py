@@ -159,6 +159,9 @@ def test_too_old_default_uln_and_unverified_row_are_kept(eligible_json):
     del bilirubin["reference_high"]
     n7 = _criterion(eligible_json, "N7-BILI", "IRCT20170122032121N7")
     assert "(limit: default ULN" in n7.reason and "needs less than 1.5 × ULN ✔" in n7.reason
+    # The reason cites the handbook; the table row's verification note is for reviewers, kept in the evidence.
+    assert "The Harriet Lane Handbook" in n7.reason and "Not checked" not in n7.reason
+    assert any("Not checked against a copy" in (e.source or "") + (e.value or "") for e in n7.evidence)
     adult = json.loads((PATIENTS / "glioma-adult-complete.json").read_text())
     e3 = _criterion(adult, "NCT06674265-E3")
     assert "UNVERIFIED row)" in e3.reason and "creatinine_max_cog" not in e3.reason
