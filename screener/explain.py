@@ -44,8 +44,8 @@ from .wording.ops import OP_SYMBOLS, OP_WORDS
 from .wording.text import plain, spell_dates
 from .wording.thresholds import after_number
 
-__all__ = ["MEETS", "FAILS", "UNKNOWN", "NOT_NEEDED", "when", "spell_dates", "plain", "category", "registry_label", "citation",
-           "clause", "reason", "instruction"]
+__all__ = ["MEETS", "FAILS", "UNKNOWN", "NOT_NEEDED", "when", "spell_dates", "plain", "category", "registry_label",
+           "citation", "clause", "reason", "instruction"]
 
 MEETS, FAILS, UNKNOWN = "✔", "✘", "?"
 # In a criterion that passes, a part that does not hold (or is not known) lies on a route the criterion did not need
