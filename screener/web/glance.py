@@ -2,9 +2,10 @@
 one worklist of to-dos grouped by action, each naming the criteria it settles.
 
 Composed from the report's structured fields (criteria[].status/title/eligible_from, to_do with each to-do's kind,
-day and criteria, eligible_from, no_fail_from, coverage; a report stored before to_do: its to_settle and to_repeat). The report's own `summary` string is left as it is (the API, the CLI and the
-exports carry it); it names criteria by id and counts items the page does not list, so the page does not show it.
-Every count on the page is the length of a list shown beside it.
+day and criteria, eligible_from, no_fail_from, coverage; a report stored before to_do: its to_settle and to_repeat).
+The report's own `summary` string is left as it is (the API, the CLI and the exports carry it); it names criteria by
+id and counts items the page does not list, so the page does not show it. Every count on the page is the length of a
+list shown beside it.
 """
 import re
 from collections.abc import Iterable
