@@ -27,6 +27,20 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=110, initial_indent=indent, subsequent_indent=indent)
 
 
+def _by_title(report) -> list[str]:
+    """The failing and open criteria by title and registry place, as the result page names them (the report's
+    summary names them by id)."""
+    from .explain import registry_label
+
+    lines = []
+    for status, words in (("fail", "fails"), ("unknown", "cannot be judged yet")):
+        named = [f"{c.title} ({registry_label(c.kind, c.registry_number)})" for c in report.criteria
+                 if c.status == status]
+        if named:
+            lines.append(_wrap(f"{words.capitalize()}: " + "; ".join(named), "  "))
+    return lines
+
+
 def format_text(report) -> str:
     """A screening report (model.report.Report) as the text a coordinator reads."""
     from .explain import registry_label, spell_dates
@@ -37,6 +51,7 @@ def format_text(report) -> str:
         f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, "
         f"as of {spell_dates(report.as_of)}",
         f"  VERDICT: {report.verdict_text} — {spell_dates(report.summary)}{coverage}",
+        *_by_title(report),
     ]
     if report.recruitment:
         lines.append(f"  recruitment: {report.recruitment.status} (as of {spell_dates(report.recruitment.as_of)})")
@@ -205,7 +220,8 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine, screening_numb
         if all_trials:
             click.echo("Trials, best prospects first:")
             for r in reports:
-                click.echo(f"  {r.verdict_text:10} {r.trial_id}: {r.summary}")
+                failing = "; ".join(c.title for c in r.criteria if c.status == "fail")
+                click.echo(f"  {r.verdict_text:10} {r.trial_id}: {r.summary}" + (f" — {failing}" if failing else ""))
             click.echo("")
         click.echo("\n\n".join(format_text(r) for r in reports))
 

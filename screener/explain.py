@@ -44,10 +44,14 @@ from .wording.ops import OP_SYMBOLS, OP_WORDS
 from .wording.text import plain, spell_dates
 from .wording.thresholds import after_number
 
-__all__ = ["MEETS", "FAILS", "UNKNOWN", "when", "spell_dates", "plain", "category", "registry_label", "citation",
-           "clause", "reason", "instruction"]
+__all__ = ["MEETS", "FAILS", "UNKNOWN", "NOT_NEEDED", "when", "spell_dates", "plain", "category", "registry_label",
+           "citation", "clause", "reason", "instruction"]
 
 MEETS, FAILS, UNKNOWN = "✔", "✘", "?"
+# In a criterion that passes, a part that does not hold (or is not known) lies on a route the criterion did not need
+# ("pathology confirms it, or marrow tumour cells with raised catecholamines"): it is marked as not needed, never ✘.
+NOT_NEEDED = "–"
+_NOT_NEEDED_WORDS = "not needed: another route holds"
 
 # Views onto the field catalogue, where each field declares its words once (screener/model/fields.py): category
 # codes in the words a chart uses, each category's label, each yes/no fact's (when true, when false, what to record),
@@ -476,7 +480,10 @@ def reason(status: str, criterion: CompiledCriterion, facts: Mapping[AnyFactKey,
         open_items = [text for text in clauses if text.endswith(UNKNOWN)]
         settled = [text for text in clauses if not text.endswith(UNKNOWN)]
         return "; ".join(open_items + settled)
-    return "; ".join(clauses)
+    # A pass: what holds first, then the parts of routes it did not need, each said to be not needed.
+    holding = [text for text in clauses if text.endswith(MEETS)]
+    spare = [f"{text[:-1]}({_NOT_NEEDED_WORDS}) {NOT_NEEDED}" for text in clauses if not text.endswith(MEETS)]
+    return "; ".join(holding + spare)
 
 
 # --- what to record ------------------------------------------------------------------------------------------------

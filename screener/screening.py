@@ -5,7 +5,7 @@ from typing import Any, Iterable, NamedTuple
 
 from pydantic import ValidationError
 
-from . import config, explain
+from . import config, explain, todos
 from .candidates import candidate_by_verdict, order, rank
 from .engine import evaluate_checked, get_evaluator, kleene
 from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
@@ -487,14 +487,8 @@ def build_report(
         cleared = clearing.get(criterion.id)
         # An unknown criterion says what settles it; so does a fail that waiting turns into an unknown, at once:
         # during a transfusion window, the day to repeat the count is known now.
-        settle = (
-            list(
-                dict.fromkeys(
-                    explain.instruction(settle)
-                    for leaf in leaves
-                    if facts[leaf.fact].value is None and (settle := facts[leaf.fact].settle) is not None
-                )
-            )
+        steps = (
+            todos.criterion_steps(criterion, facts, status == Status.UNKNOWN)
             if status == Status.UNKNOWN or (cleared and not cleared.passes)
             else []
         )
@@ -504,8 +498,9 @@ def build_report(
                 "status": status,
                 "reason": explain.reason(status, criterion, facts),
                 "evidence": evidence,
-                "to_settle": settle,
+                "to_settle": [s.text for s in steps],
                 "eligible_from": cleared.day if cleared and cleared.passes else None,
+                "to_do": steps,
             }
         )
     counts = _counts(statuses)
@@ -525,7 +520,7 @@ def build_report(
     }[verdict]
     if not complete and verdict != Verdict.NO_KNOWN_EXCLUSION:
         summary += f" — {encoded}; the source leaves others unknown"
-    eligible_from, no_fail_from, to_repeat = None, None, []
+    eligible_from, no_fail_from, to_repeat, expired = None, None, [], []
     if clears_on is not None and waited is not None:  # judged again on clears_on (_judged)
         expired = _expired(statuses, waited, clearing)
         to_repeat = [
@@ -558,5 +553,8 @@ def build_report(
             "to_repeat": to_repeat,
             "coverage": parts.coverage,
             "warnings": list(warnings or ()),  # its own list: screen_all shares one among its reports
+            "to_do": todos.report_todos(
+                results, [(r["id"], clears_on) for r in results if r["id"] in expired] if clears_on else []
+            ),
         },
     )

@@ -90,3 +90,27 @@ def test_blank_worksheet_prints_every_field_with_a_blank(page, server):  # noqa:
     assert "Screening worksheet" in printed and "Print a blank worksheet" not in printed
     for words in ("Date of birth", "Platelet count", "×10³/µL", "Medications", "Dose unit", "Signature"):
         assert words in printed, words
+
+
+def test_an_incomplete_result_asks_for_either_scan_once(page, server, tmp_path):  # noqa: F811
+    """Imaging reviewed with an MRI lesion but no MIBG or FDG-PET: one to-do, either scan (issue 25 point 8)."""
+    import json
+
+    from .helpers import PATIENTS
+
+    record = json.loads((PATIENTS / "eligible.json").read_text())
+    record["history"]["imaging"] = [i for i in record["history"]["imaging"] if i.get("modality") == "mri"]
+    path = tmp_path / "eligible-mri-only.json"
+    path.write_text(json.dumps(record))
+    screen_patient(page, server, NCT, str(path), "either-scan")
+    assert "INCOMPLETE" in page.locator(".banner").inner_text()
+    todos = page.locator("section.report ul.todos li").all_inner_texts()
+    either = [t for t in todos if t.startswith("Either")]
+    assert len(either) == 1, todos
+    assert either[0].startswith(
+        "Either record MIBG scan dated within the last 42 days; or record FDG-PET dated within the last 42 days"
+    )
+    assert not any(t.startswith(("Record MIBG", "Record FDG-PET")) for t in todos)  # not listed again on its own
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SHOTS / "result-either-scan-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})

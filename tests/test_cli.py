@@ -30,6 +30,19 @@ def test_screen_json_report_with_eligible_from():
     assert report["engine"] == "reference"
 
 
+def test_screen_text_names_failing_and_open_criteria_by_title():
+    result = run(main, ["screen", str(PATIENTS / "ineligible-waiting.json"), "--trial", "NCT06674265",
+                        "--as-of", "2026-11-22"])
+    assert result.exit_code == 0, result.output
+    fails = result.output.split("  Fails: ", 1)[1].split("  recruitment:", 1)[0]
+    assert " ".join(fails.split()).startswith(
+        "Inadequate bone marrow function (Exclusion 1); Systemic corticosteroids ≥ 0.5 mg/kg/day"
+    )
+    result = run(main, ["screen", str(PATIENTS / "incomplete.json"), "--trial", "NCT06674265", "--as-of", "2026-11-22"])
+    assert "  Cannot be judged yet: Life expectancy at least 6 months (Inclusion 3);" in result.output
+    assert "  Fails:" not in result.output
+
+
 def test_screen_incomplete_lists_what_to_record():
     result = run(main, ["screen", str(PATIENTS / "incomplete.json"), "--trial", "NCT06674265", "--as-of", "2026-11-22"])
     assert "VERDICT: INCOMPLETE" in result.output and "To settle the unknowns:" in result.output

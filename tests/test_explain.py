@@ -43,7 +43,29 @@ def test_no_paths_codes_or_predicates_in_what_people_read(patient, engine):
         for c in report.criteria:
             for text in [c.reason, c.citation, *c.to_settle]:
                 assert text and not _NOT_FOR_READERS.search(text), (c.id, text)
-            assert c.reason.endswith(("✔", "✘", "?")), (c.id, c.reason)  # every clause ends in its mark
+            assert c.reason.endswith(("✔", "✘", "?", "–")), (c.id, c.reason)  # every clause ends in its mark
+            if c.status == "pass":  # a route a passing criterion did not take never reads as a failure
+                assert not re.search(r" [✘?](?:; |$)", c.reason), (c.id, c.reason)
+
+
+@pytest.mark.parametrize("engine", ["reference", "durable"])
+def test_a_route_not_taken_reads_as_not_needed(eligible_json, engine):
+    """I4: pathology confirms the diagnosis; the marrow-and-catecholamine route is not recorded, and not needed."""
+    eligible_json["diagnosis"]["marrow_tumor_cells"] = False
+    del eligible_json["diagnosis"]["urine_catecholamines_elevated"]
+    i4 = next(c for c in _screen(eligible_json, engine=engine).criteria if c.id == "NCT06674265-I4")
+    assert i4.status == "pass"
+    assert i4.reason == (
+        "Pathology confirms the diagnosis ✔; No tumour cells in the bone marrow (not needed: another route holds) –; "
+        "Urinary catecholamines raised: not recorded (not needed: another route holds) –"
+    )
+    # The evidence keeps every comparison, the ones not needed as well, with whether each holds.
+    holds = {e.fact: e.holds for e in i4.evidence}
+    assert holds == {"diagnosis.pathology_confirmed": True, "diagnosis.marrow_tumor_cells": False,
+                     "diagnosis.urine_catecholamines_elevated": None}
+    eligible_json["diagnosis"]["pathology_confirmed"] = False  # no route holds: the failing parts show as failing
+    i4 = next(c for c in _screen(eligible_json, engine=engine).criteria if c.id == "NCT06674265-I4")
+    assert i4.status == "fail" and "–" not in i4.reason and "✘" in i4.reason
 
 
 def test_paths_stay_in_the_evidence(eligible_json):
@@ -137,6 +159,9 @@ def test_too_old_default_uln_and_unverified_row_are_kept(eligible_json):
     del bilirubin["reference_high"]
     n7 = _criterion(eligible_json, "N7-BILI", "IRCT20170122032121N7")
     assert "(limit: default ULN" in n7.reason and "needs less than 1.5 × ULN ✔" in n7.reason
+    # The reason cites the handbook; the table row's verification note is for reviewers, kept in the evidence.
+    assert "The Harriet Lane Handbook" in n7.reason and "Not checked" not in n7.reason
+    assert any("Not checked against a copy" in (e.source or "") + (e.value or "") for e in n7.evidence)
     adult = json.loads((PATIENTS / "glioma-adult-complete.json").read_text())
     e3 = _criterion(adult, "NCT06674265-E3")
     assert "UNVERIFIED row)" in e3.reason and "creatinine_max_cog" not in e3.reason

@@ -211,8 +211,9 @@ def test_every_to_do_lands_in_a_group_and_only_the_same_to_do_is_merged():
 
     report = screen(parse_record((PATIENTS / "incomplete.json").read_text()), NCT, date(2026, 11, 22))
     e2 = next(c for c in report.criteria if c.id == f"{NCT}-E2")
-    other = report.model_copy(update={"trial_id": "OTHER", "criteria": [
-        e2.model_copy(update={"to_settle": [
+    # A report stored before to_do existed: its to-dos are grouped by their words.
+    other = report.model_copy(update={"trial_id": "OTHER", "to_do": [], "criteria": [
+        e2.model_copy(update={"to_do": [], "to_settle": [
             "Record Alanine aminotransferase (ALT, SGPT) (U/L, IU/L, µkat/L) dated within the last 14 days",  # same
             "Record Alanine aminotransferase (ALT, SGPT) dated within the last 7 days",  # a stricter window: its own
             "Telephone the family",  # a wording this page does not know: listed, never dropped
@@ -227,3 +228,29 @@ def test_every_to_do_lands_in_a_group_and_only_the_same_to_do_is_merged():
     ]
     assert {n.trial_id for n in alt[0].settles} == {NCT, "OTHER"} and {n.trial_id for n in alt[1].settles} == {"OTHER"}
     assert [t.text for t in groups["chart"]] == ["Telephone the family"]
+
+
+def test_the_worklist_groups_by_each_to_dos_kind_and_day_not_its_words():
+    from datetime import date
+
+    from screener.model.report import Todo
+    from screener.screening import parse_record, screen
+    from screener.web.glance import worklist
+
+    report = screen(parse_record((PATIENTS / "incomplete.json").read_text()), NCT, date(2026, 11, 22))
+    odd = [
+        Todo(kind="ask_investigator", text="Telephone the family", criteria=[f"{NCT}-I3"]),
+        Todo(kind="repeat_by", text="words the page does not read", date=date(2026, 12, 2), criteria=[f"{NCT}-E2"]),
+    ]
+    groups = {g.key: g.todos for g in worklist([report.model_copy(update={"to_do": odd})])}
+    assert [t.text for t in groups["investigator"]] == ["Telephone the family"]
+    (repeat,) = groups["dates"]
+    assert repeat.text.startswith("Repeat by 2 Dec 2026 what this criterion is judged on")
+    assert [n.id for n in repeat.settles] == [f"{NCT}-E2"]
+
+
+def test_the_worklist_says_either_where_any_one_route_settles_a_criterion(client):
+    page = _result(client, "aml-relapsed.json")
+    worklist = _text(_between(page, '<h3 class="worklist-title">', '<div class="signature'))
+    assert "Either record Creatinine, serum or plasma" in worklist
+    assert "; or record Creatinine clearance or radioisotope GFR" in worklist and "(any one settles it)" in worklist

@@ -335,7 +335,7 @@ class _Deriver:
             ):
                 return (
                     to_canonical(spec, row.uln, row.unit),
-                    DefaultUln(row.uln, row.unit, row.source.strip()),
+                    DefaultUln(row.uln, row.unit, row.source.strip(), (row.verification or "").strip() or None),
                     DefaultLimitCaveat(row.uln, row.unit),
                 )
         return None

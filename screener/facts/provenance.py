@@ -45,11 +45,13 @@ class ReportingLabLimit:
 
 @dataclass(frozen=True)
 class DefaultUln:
-    """The project's default upper limit of normal (criteria/tables/uln_defaults.yaml), with its source."""
+    """The project's default upper limit of normal (criteria/tables/uln_defaults.yaml), with its source and how far
+    the row was checked."""
 
     uln: float
     unit: str
     source: str
+    verification: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,28 @@ class Evidence(StrictModel):
     unknown: UnknownReason | None = None  # set exactly when the value is unknown
 
 
+# What a to-do asks for, for grouping a worklist without reading its words: repeat a test on or after a day (a count
+# inside a transfusion window), repeat by a day what a criterion is judged on (it will be too old when every fail
+# clears), ask the investigator, record a test or scan, record a history, record a value from the chart.
+TodoKind = Literal["repeat_after", "repeat_by", "ask_investigator", "record_test", "record_history", "record_chart"]
+
+
+class Step(StrictModel):
+    """One to-do of a criterion, as data: its kind, the day it hangs on, its words; and when any one of several
+    routes settles the criterion ("MRI/CT and MIBG, or FDG-PET"), each route's own instructions."""
+
+    kind: TodoKind
+    text: str
+    date: dt.date | None = None  # repeat_after: on or after this day; repeat_by: by this day
+    routes: list[list[str]] = []  # any one route settles it; empty: this one instruction does
+
+
+class Todo(Step):
+    """A to-do of the whole report, with the criteria it settles (ids), each to-do once."""
+
+    criteria: list[str]
+
+
 class CriterionInfo(StrictModel):
     """What a criterion is and where it comes from: shared by screening results and rule-set views."""
 
@@ -50,6 +72,7 @@ class CriterionResult(CriterionInfo):
     evidence: list[Evidence]
     to_settle: list[str]
     eligible_from: dt.date | None = None
+    to_do: list[Step] = []  # to_settle as data (reports stored before it have none: read to_settle)
 
 
 class Coverage(StrictModel):
@@ -92,6 +115,7 @@ class Report(StrictModel):
     to_repeat: list[str] = []  # data that will be too old by the day every fail clears
     coverage: Coverage
     warnings: list[InputWarning] = []  # values to check: screened as given, never refused
+    to_do: list[Todo] = []  # to_settle and to_repeat as data, by kind and day (empty in reports stored before it)
 
     @model_validator(mode="after")
     def _reports_stored_before_verdict_text(self):

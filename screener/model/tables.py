@@ -30,7 +30,8 @@ class UlnRow(AgeRow):
     lab: str
     uln: Annotated[float, Field(gt=0)]
     unit: str
-    source: str
+    source: str  # the citation a reason gives
+    verification: str | None = None  # how far the row was checked: for reviewers, not for the reason
 
 
 class UlnTable(StrictModel):

@@ -1,10 +1,11 @@
 """What a coordinator reads first on a result page: the verdict in words, the failing and open criteria by title, and
 one worklist of to-dos grouped by action, each naming the criteria it settles.
 
-Composed from the report's structured fields (criteria[].status/title/to_settle/eligible_from, to_repeat,
-eligible_from, no_fail_from, coverage). The report's own `summary` string is left as it is (the API, the CLI and the
-exports carry it); it names criteria by id and counts items the page does not list, so the page does not show it.
-Every count on the page is the length of a list shown beside it.
+Composed from the report's structured fields (criteria[].status/title/eligible_from, to_do with each to-do's kind,
+day and criteria, eligible_from, no_fail_from, coverage; a report stored before to_do: its to_settle and to_repeat).
+The report's own `summary` string is left as it is (the API, the CLI and the exports carry it); it names criteria by
+id and counts items the page does not list, so the page does not show it. Every count on the page is the length of a
+list shown beside it.
 """
 import re
 from collections.abc import Iterable
@@ -58,8 +59,7 @@ class Group:
 
 
 # The actions a to-do can ask for, in the order a coordinator works through them: what has a date first (re-screen,
-# repeat on or after), then whom to ask, then what to record. A to-do's action is read from its first words, which
-# explain.instruction writes from a handful of templates; anything else lands in the last group, never dropped.
+# repeat on or after), then whom to ask, then what to record.
 _GROUPS = (
     ("dates", "On or after a date: wait, repeat, re-screen"),
     ("investigator", "Ask the investigator"),
@@ -68,8 +68,35 @@ _GROUPS = (
     ("chart", "Record from the chart"),
 )
 _HEADING = dict(_GROUPS)
+# Each to-do's kind (model/report.TodoKind) names its group; a kind a later version stored lands in the last group.
+_KIND_GROUP = {
+    "repeat_after": "dates",
+    "repeat_by": "dates",
+    "ask_investigator": "investigator",
+    "record_test": "tests",
+    "record_history": "histories",
+    "record_chart": "chart",
+}
 
 
+def _repeat_by(day) -> str:
+    return f"Repeat by {spell_dates(day)} what this criterion is judged on: today's values will be too old by then"
+
+
+def _todos(report: Report) -> Iterable[tuple[str, str, list[CriterionResult]]]:
+    """Each to-do of the report: its words, its group, the criteria it settles; from the report's to_do (its kind and
+    day as data), or for a report stored before it, from its words (_stored_todos)."""
+    if not report.to_do and (report.to_repeat or any(c.to_settle for c in report.criteria)):
+        yield from _stored_todos(report)
+        return
+    by_id = {c.id: c for c in report.criteria}
+    for todo in report.to_do:
+        text = _repeat_by(todo.date) if todo.kind == "repeat_by" and todo.date else todo.text
+        yield text, _KIND_GROUP.get(todo.kind, "chart"), [by_id[i] for i in todo.criteria if i in by_id]
+
+
+# --- reports stored before to_do: the action read from the first words, which explain.instruction writes from a
+# handful of templates; anything else lands in the last group, never dropped.
 _HISTORY_WORDS = (
     "Record the recent imaging",
     "Record the generic name of ",
@@ -90,6 +117,22 @@ def _action(text: str) -> str:
     return "chart"
 
 
+_TOO_OLD_BY = re.compile(r"its data will be too old by (\d{4}-\d{2}-\d{2})$")
+
+
+def _stored_todos(report: Report) -> Iterable[tuple[str, str, list[CriterionResult]]]:
+    for item in report.to_repeat:  # "ID (title): its data will be too old by DAY"
+        criterion = next((c for c in report.criteria if item.startswith(f"{c.id} (")), None)
+        day = _TOO_OLD_BY.search(item)
+        if criterion is None or day is None:  # a wording this page does not know: shown as the report words it
+            yield spell_dates(item), "dates", [criterion] if criterion is not None else []
+            continue
+        yield _repeat_by(day[1]), "dates", [criterion]
+    for criterion in report.criteria:
+        for text in criterion.to_settle:
+            yield text, _action(text), [criterion]
+
+
 # Two trials can word the same to-do with and without the units it may be written in; the key leaves the
 # bracketed parts before "dated within" out, so they are listed once (the fuller wording is kept).
 _BRACKET_BEFORE_WINDOW = re.compile(r" \([^()]*\)(?= dated within )")
@@ -100,24 +143,6 @@ def _key(text: str) -> str:
     while previous != text:
         previous, text = text, _BRACKET_BEFORE_WINDOW.sub("", text)
     return text
-
-
-_TOO_OLD_BY = re.compile(r"its data will be too old by (\d{4}-\d{2}-\d{2})$")
-
-
-def _to_repeat(report: Report) -> Iterable[tuple[str, CriterionResult | None]]:
-    """report.to_repeat ("ID (title): its data will be too old by DAY") as a to-do and the criterion it names."""
-    for item in report.to_repeat:
-        criterion = next((c for c in report.criteria if item.startswith(f"{c.id} (")), None)
-        day = _TOO_OLD_BY.search(item)
-        if criterion is None or day is None:  # a wording this page does not know: shown as the report words it
-            yield spell_dates(item), criterion
-            continue
-        yield (
-            f"Repeat by {spell_dates(day[1])} what this criterion is judged on: today's values will be too old "
-            "by then",
-            criterion,
-        )
 
 
 def _waits(report: Report) -> Iterable[tuple[str, list[CriterionResult]]]:
@@ -161,11 +186,8 @@ def worklist(reports: Iterable[Report]) -> list[Group]:
     for report in reports:
         for text, waiting in _waits(report):
             add(text, "dates", [Named.of(report.trial_id, c) for c in waiting])
-        for text, criterion in _to_repeat(report):
-            add(text, "dates", [Named.of(report.trial_id, criterion)] if criterion is not None else [])
-        for criterion in report.criteria:
-            for text in criterion.to_settle:
-                add(text, _action(text), [Named.of(report.trial_id, criterion)])
+        for text, group, criteria in _todos(report):
+            add(text, group, [Named.of(report.trial_id, c) for c in criteria])
     return [
         Group(key, _HEADING[key], [todos[k] for k in grouped[key]]) for key, _ in _GROUPS if grouped[key]
     ]

@@ -112,7 +112,9 @@ def limit_basis(limit: p.LimitBasis, st: Style = EVIDENCE) -> str:
     if isinstance(limit, p.ReportingLabLimit):
         return "the reporting lab's upper limit of normal"
     if isinstance(limit, p.DefaultUln):
-        return f"default ULN {st.qty(f'{limit.uln:g}', limit.unit)} ({limit.source})"
+        # The row's verification note is for reviewers (the evidence), not for the reason a coordinator reads.
+        checked = f" {limit.verification}" if limit.verification and st.paths else ""
+        return f"default ULN {st.qty(f'{limit.uln:g}', limit.unit)} ({limit.source}{checked})"
     flag = "" if limit.verified else "; UNVERIFIED row" + st.path(", see criteria/tables/creatinine_max_cog.yaml")
     return f"COG maximum {st.qty(f'{limit.limit:g}', 'mg/dL')} for {limit.sex} from {_age(limit.from_months)}{flag}"
 
