@@ -223,7 +223,7 @@ def _boolean_words(key, leaves):
 def _category_words(key, leaves):
     info = info_for(key)
     name = key.name
-    if info is not None and info.type == "attestation":
+    if info is not None and info.type is FieldType.ATTESTATION:
         attested = info.words.attested or info.description
 
         def attestation(fact: Fact) -> str:
@@ -390,7 +390,7 @@ class _Clause:
         # The sentence for each shared Fact (one the derivation hands to every record with that value), worded
         # once: holding the fact keeps its id from being reused.
         self.said: dict[int, tuple[Fact, str]] = {}
-        self.category = info is not None and info.type in ("category", "attestation")
+        self.category = info is not None and info.type in (FieldType.CATEGORY, FieldType.ATTESTATION)
         self.wanted = [leaf.value for leaf, g in leaves if (leaf.op == "eq") == g]
         self.refused = [leaf.value for leaf, g in leaves if (leaf.op == "eq") != g]
         if isinstance(key, DaysSinceFact):
@@ -401,7 +401,7 @@ class _Clause:
             self.words = _recorded_words(key, leaves)
         elif self.category:
             self.words = _category_words(key, leaves)
-        elif info is not None and info.type == "boolean":
+        elif info is not None and info.type is FieldType.BOOLEAN:
             self.words = _boolean_words(key, leaves)
         elif info is not None or isinstance(key, (LabFact, LabMultipleFact)) or key.slot in _NUMBER_LABELS:
             self.words = _number_words(key, leaves)

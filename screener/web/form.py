@@ -13,7 +13,7 @@ from ..facts.medications import suggested_names
 from ..model.children import screening_number_problem
 from ..model.dates import parse_date, today
 from ..model.errors import InvalidRecord, ScreenerError
-from ..model.flat import flat_value, set_path
+from ..model.flat import ValueKind, flat_value, set_path
 from ..model.record import Observation
 from ..model.validate import validate_data
 from ..rules import load_rule_sets, load_tables
@@ -83,10 +83,10 @@ class _Builder:
         raw = (self.form.get(name) or "").strip()
         if raw == "":
             return None
-        integer = self.kinds.get(path) == "integer"
+        integer = self.kinds.get(path) is ValueKind.INTEGER
         if kind == "number" or integer:  # a grade's select posts "2": the record wants 2
             try:
-                number = flat_value(raw, "integer" if integer else "number")
+                number = flat_value(raw, ValueKind.INTEGER if integer else ValueKind.NUMBER)
             except ValueError:
                 number = math.nan
             if not math.isfinite(number):  # "nan", "inf", "1e400": not a measurement
@@ -103,7 +103,7 @@ class _Builder:
                 self.errors[name] = "Enter a date (YYYY-MM-DD) between 1900 and 2200."
                 return None
         if kind == "select" and raw in ("yes", "no") and not path.startswith("attestations."):
-            return flat_value(raw, "boolean")
+            return flat_value(raw, ValueKind.BOOLEAN)
         return raw
 
     def build(self) -> dict:
