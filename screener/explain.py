@@ -167,8 +167,6 @@ def _number_words(key, leaves):
     info = info_for(key)
     if lab in LABS:
         label = LAB_LABELS.get(lab, LABS[lab].description)
-    elif base.startswith("findings.ctcae_grades."):
-        label = f"Worst CTCAE v5.0 grade, {base.rsplit('.', 1)[1]}"
     else:
         label = _NUMBER_LABELS.get(base, _upper_first(info.description) if info else leaves[0][0].text)
     is_lab = lab in LABS
