@@ -8,11 +8,12 @@ from pydantic import ValidationError
 from .. import service
 from ..audit import ledger, record_of, report_of
 from ..explain import plain, registry_label, spell_dates
-from ..facts.catalogue import record_value_kinds
+from ..facts.catalogue import catalogue, record_value_kinds
 from ..facts.medications import suggested_names
 from ..model.children import screening_number_problem
 from ..model.dates import parse_date, today
 from ..model.errors import InvalidRecord, ScreenerError
+from ..model.fields import FieldType
 from ..model.flat import ValueKind, flat_value, set_path
 from ..model.record import Observation
 from ..model.validate import validate_data
@@ -102,7 +103,9 @@ class _Builder:
             except ValueError:
                 self.errors[name] = "Enter a date (YYYY-MM-DD) between 1900 and 2200."
                 return None
-        if kind == "select" and raw in ("yes", "no") and not path.startswith("attestations."):
+        info = catalogue().get(path)
+        # an attestation's yes / no / not assessed is kept as the word; any other yes / no select is a boolean
+        if kind == "select" and raw in ("yes", "no") and (info is None or info.type is not FieldType.ATTESTATION):
             return flat_value(raw, ValueKind.BOOLEAN)
         return raw
 
@@ -329,8 +332,8 @@ def screen_submit():
     if trials is None:
         abort(400)
     action = form.get("action", "")
-    if action.startswith("add:"):  # one more empty row; no validation yet
-        name = action[4:]
+    verb, _, name = action.partition(":")
+    if verb == "add":  # "add:<history list>": one more empty row; no validation yet
         copy = form.to_dict()
         copy[f"rows.{name}"] = str(rows_for(form, name) + 1) if name in HISTORY_ROWS else copy.get(f"rows.{name}")
         return _render(trial, copy)
