@@ -10,7 +10,7 @@ from ..audit import ledger, record_of, report_of
 from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import catalogue, record_value_kinds
 from ..facts.medications import suggested_names
-from ..model.children import screening_number_problem
+from ..model.children import screening_number_problem, void_words
 from ..model.dates import parse_date, today
 from ..model.errors import InvalidRecord, ScreenerError
 from ..model.fields import FieldType
@@ -36,6 +36,7 @@ bp.add_app_template_global(registry_label)  # "Exclusion 3- (the registry's seco
 bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people read them (24 Nov 2026); JSON keeps ISO
 bp.add_app_template_filter(plain, "plain")  # the same, and no repository file paths (those stay in the JSON)
 bp.add_app_template_filter(readable, "readable")  # interpretation notes: plain, and no repository file names
+bp.add_app_template_filter(void_words, "void_words")  # a void's reason as the void form offers it
 bp.add_app_template_global(draft_token)  # every screening form: what a session ending mid-entry cannot lose
 ALL = "all"
 PAPER_ROWS = 4  # blank rows a worksheet gives each history list (more than the form starts with: no "add a row")
