@@ -15,7 +15,7 @@ from ..model.fields import FieldType, Section, Words, value_words, words_of
 from ..model.flat import ValueKind
 from ..model.labs import LABS
 from ..model.record import Attestation, PatientRecord
-from .keys import DerivedFact, FieldKey, LabFact, RecordFact
+from .keys import DerivedFact, FactKey, FieldKey, LabFact, RecordFact
 
 
 @dataclass(frozen=True)
@@ -314,13 +314,13 @@ def record_path_of(info: FieldInfo) -> str | None:
     return info.record_path
 
 
-def info_for(key) -> FieldInfo | None:
+def info_for(key: FactKey) -> FieldInfo | None:
     """The catalogue entry a key reads directly (a record field, derived fact or lab), else None."""
     name = getattr(key, "name", None)
     return catalogue().get(name) if isinstance(name, str) else None
 
 
-def entry_for(key) -> FieldInfo:
+def entry_for(key: FactKey) -> FieldInfo:
     """The catalogue entry of a key that reads a record field or derived fact: its absence is a defect."""
     info = info_for(key)
     if info is None:
