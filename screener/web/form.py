@@ -304,7 +304,7 @@ def correct(screening_id: str):
 @bp.get("/screen")
 def screen_form():
     trial = request.args.get("trial")
-    if _chosen_trials(trial) is None:
+    if trial is None or _chosen_trials(trial) is None:
         return redirect(url_for("form.index"))
     return _render(trial, request.args)
 
@@ -330,13 +330,14 @@ def screen_submit():
     form = request.form
     trial = form.get("trial")
     trials = _chosen_trials(trial)
-    if trials is None:
+    if trial is None or trials is None:
         abort(400)
     action = form.get("action", "")
     verb, _, name = action.partition(":")
     if verb == "add":  # "add:<history list>": one more empty row; no validation yet
         copy = form.to_dict()
-        copy[f"rows.{name}"] = str(rows_for(form, name) + 1) if name in HISTORY_ROWS else copy.get(f"rows.{name}")
+        if name in HISTORY_ROWS:
+            copy[f"rows.{name}"] = str(rows_for(form, name) + 1)
         return _render(trial, copy)
     builder = _Builder(form, form_sections(trials))
     record_json = builder.build()
@@ -364,7 +365,7 @@ def screen_submit():
         for error in exc.errors:
             errors.setdefault(builder.input_for(error.field), _plain(error.message))
     questions = _questions(builder, record_json)
-    if errors:
+    if errors or record is None or as_of is None:  # without an error each is set: the checks above read both
         return _render(trial, form, errors, 422, questions)
     if any(not _confirmed(form, name) for name in questions):  # nothing is screened until each is confirmed
         return _render(trial, form, status=422, questions=questions)
