@@ -22,7 +22,7 @@ from ..screening import rank
 from ..wording.plausibility import question_for
 from .auth import sees_everything, signed_in
 from .drafts import draft_token, drafts
-from .form_spec import HISTORY_ROWS, form_sections
+from .form_spec import HISTORY_ROWS, InputKind, form_sections
 from .glance import by_status, count, glance, readable, worklist
 from .prefill import form_values
 from .storage import get_store
@@ -81,12 +81,12 @@ class _Builder:
         self.row_of: dict[tuple[str, int], int] = {}
         self.kinds = record_value_kinds()
 
-    def _value(self, name: str, path: str, kind: str):
+    def _value(self, name: str, path: str, kind: InputKind):
         raw = (self.form.get(name) or "").strip()
         if raw == "":
             return None
         integer = self.kinds.get(path) is ValueKind.INTEGER
-        if kind == "number" or integer:  # a grade's select posts "2": the record wants 2
+        if kind is InputKind.NUMBER or integer:  # a grade's select posts "2": the record wants 2
             try:
                 number = flat_value(raw, ValueKind.INTEGER if integer else ValueKind.NUMBER)
             except ValueError:
@@ -98,15 +98,16 @@ class _Builder:
                 self.errors[name] = "Enter a whole number."
                 return None
             return number
-        if kind == "date":
+        if kind is InputKind.DATE:
             try:
                 return parse_date(raw).isoformat()
             except ValueError:
                 self.errors[name] = "Enter a date (YYYY-MM-DD) between 1900 and 2200."
                 return None
         info = catalogue().get(path)
+        attestation = info is not None and info.type is FieldType.ATTESTATION
         # an attestation's yes / no / not assessed is kept as the word; any other yes / no select is a boolean
-        if kind == "select" and raw in ("yes", "no") and (info is None or info.type is not FieldType.ATTESTATION):
+        if kind is InputKind.SELECT and raw in ("yes", "no") and not attestation:
             return flat_value(raw, ValueKind.BOOLEAN)
         return raw
 
@@ -119,7 +120,7 @@ class _Builder:
                     set_path(record, field.name, value)
             for lab in section.labs:
                 entered = (self.form.get(f"lab.{lab.lab}.value") or "").strip() != ""
-                value = self._value(f"lab.{lab.lab}.value", "observations.value", "number")
+                value = self._value(f"lab.{lab.lab}.value", "observations.value", InputKind.NUMBER)
                 if entered and not (self.form.get(f"lab.{lab.lab}.date") or "").strip():
                     self.errors[f"lab.{lab.lab}.date"] = "Enter the date of this result."
                 unit = self.form.get(f"lab.{lab.lab}.unit") or (lab.units[0][0] if len(lab.units) == 1 else None)
@@ -128,11 +129,13 @@ class _Builder:
                 if value is None or unit is None:
                     continue
                 observation = {"test": lab.lab, "unit": unit, "value": value}
-                day = self._value(f"lab.{lab.lab}.date", "observations.date", "date")
+                day = self._value(f"lab.{lab.lab}.date", "observations.date", InputKind.DATE)
                 if day is None and f"lab.{lab.lab}.date" not in self.errors:
                     self.errors[f"lab.{lab.lab}.date"] = "Enter the date of this result."
                 observation["date"] = day
-                reference = self._value(f"lab.{lab.lab}.reference_high", "observations.reference_high", "number")
+                reference = self._value(
+                    f"lab.{lab.lab}.reference_high", "observations.reference_high", InputKind.NUMBER
+                )
                 if reference is not None:
                     observation["reference_high"] = reference
                 self.lab_of_observation.append(lab.lab)
