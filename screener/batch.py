@@ -25,7 +25,7 @@ from typing import Iterator
 from . import config
 from .candidates import open_items
 from .facts.catalogue import record_value_kinds
-from .model.flat import flat_value, set_path
+from .model.flat import ValueKind, flat_value, set_path
 from .model.verdict import Verdict
 
 RESULT_COLUMNS = ["source", "record_id", "screening_number", "trial_id", "verdict", "failing", "unknown",
@@ -43,7 +43,7 @@ class Item:
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
-def _csv_value(raw: str, kind: str):
+def _csv_value(raw: str, kind: ValueKind):
     """A CSV cell as the value strict validation expects; anything unreadable is left for validation to refuse,
     naming the field."""
     try:
@@ -64,10 +64,10 @@ def csv_row_to_record(row: dict[str, str]) -> str:
             lab, part = column[4:].rsplit(".", 1)
             if raw != "":
                 labs.setdefault(lab, {})[part] = (
-                    _csv_value(raw, "number") if part in ("value", "reference_high") else raw
+                    _csv_value(raw, ValueKind.NUMBER) if part in ("value", "reference_high") else raw
                 )
             continue
-        value = _csv_value(raw, record_value_kinds().get(column, "text"))
+        value = _csv_value(raw, record_value_kinds().get(column, ValueKind.TEXT))
         if value is None:
             continue
         set_path(record, column, value)

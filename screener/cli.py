@@ -174,7 +174,7 @@ def main() -> None:
     "--as-of", callback=lambda _c, _p, value: _as_of(value), help="Screening date, YYYY-MM-DD (default: today)."
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--engine", type=click.Choice(["durable", "reference"]), default=None, help="Evaluator backend.")
+@click.option("--engine", type=click.Choice([e.value for e in config.Engine]), default=None, help="Evaluator backend.")
 @click.option("--screening-number", default=None,
               help="The child's screening number (SCR-0042); a FHIR Bundle has no place for it. Default: the "
                    "record's, else the next free one.")
@@ -382,14 +382,16 @@ def lint_command(files):
 
 
 @rules_group.command("test")
-@click.option("--engine", type=click.Choice(["durable", "reference", "both"]), default="both", show_default=True)
+@click.option(
+    "--engine", type=click.Choice([*(e.value for e in config.Engine), "both"]), default="both", show_default=True
+)
 def test_command(engine):
     """Run every golden case; fail on any mismatch or any criterion not shown passing, failing and unknown."""
     from .authoring.golden import coverage_gaps, golden_files, load_golden, run_case
     from .engine.compile import compiled
     from .rules import load_rule_sets
 
-    engines = ["durable", "reference"] if engine == "both" else [engine]
+    engines = [e.value for e in config.Engine] if engine == "both" else [engine]
     results = []
     for path in golden_files():
         golden = load_golden(path)

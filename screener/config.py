@@ -1,5 +1,6 @@
 """Named defaults, in one place; each can be overridden by an environment variable of the same name."""
 import os
+from enum import StrEnum
 from pathlib import Path
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -10,8 +11,17 @@ SCREENER_CRITERIA_DIR = Path(os.environ.get("SCREENER_CRITERIA_DIR", _REPO_ROOT 
 SCREENER_INSTANCE_PATH = Path(os.environ.get("SCREENER_INSTANCE_PATH", _REPO_ROOT / "instance"))
 # Where screenings and the audit trail are stored; empty means SQLite in the instance folder.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-# Which Evaluator backend screens records: "durable" (durable-rules) or "reference" (plain Python).
-SCREENER_ENGINE = os.environ.get("SCREENER_ENGINE", "durable")
+
+
+class Engine(StrEnum):
+    """The Evaluator backends, by the name SCREENER_ENGINE, --engine and a report's engine field give them."""
+
+    DURABLE = "durable"  # durable-rules
+    REFERENCE = "reference"  # the plain-Python Kleene evaluator the other is checked against
+
+
+# Which Evaluator backend screens records (an Engine's name; engine.get_evaluator refuses any other).
+SCREENER_ENGINE = os.environ.get("SCREENER_ENGINE", Engine.DURABLE.value)
 
 # Days since an event that never happened. Large enough that no day window reaches it; the engine only
 # ever sees numbers, so "never" must be one.

@@ -161,18 +161,16 @@ def _need(leaves) -> str:
     return " — needs " + " and ".join(needs)
 
 
-def _dated(fact) -> str:
+def _dated(fact: Fact) -> str:
     return f" on {when(fact.date)}" if fact.date else ""
 
 
-def _number_words(key, leaves):
+def _number_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
     base = key.slot
     lab = key.lab if isinstance(key, (LabFact, LabMultipleFact)) else None
     info = info_for(key)
     if lab in LABS:
         label = LAB_LABELS.get(lab, LABS[lab].description)
-    elif base.startswith("findings.ctcae_grades."):
-        label = f"Worst CTCAE v5.0 grade, {base.rsplit('.', 1)[1]}"
     else:
         label = _NUMBER_LABELS.get(base, _upper_first(info.description) if info else leaves[0][0].text)
     is_lab = lab in LABS
@@ -201,9 +199,9 @@ def _number_words(key, leaves):
     return words
 
 
-def _boolean_words(key, leaves):
-    description = info_for(key).description
-    name = key.name
+def _boolean_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
+    description = entry_for(key).description
+    name = key.slot  # a catalogue field's slot is its name
     yes, no, _ = _BOOLEANS.get(name, (_upper_first(description) + ": yes", _upper_first(description) + ": no", ""))
 
     def words(fact: Fact) -> str:
@@ -224,10 +222,10 @@ def _boolean_words(key, leaves):
     return words
 
 
-def _category_words(key, leaves):
+def _category_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
     info = info_for(key)
-    name = key.name
-    if info is not None and info.type == "attestation":
+    name = key.slot  # a catalogue field's slot is its name
+    if info is not None and info.type is FieldType.ATTESTATION:
         attested = info.words.attested or info.description
 
         def attestation(fact: Fact) -> str:
@@ -374,7 +372,7 @@ def _recorded_words(key: RecordedFact, leaves):
     return words
 
 
-def _unknown_fact_words(key, leaves):
+def _unknown_fact_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
     rule = leaves[0][0].text  # a fact this module does not know yet: the rule's own words and the derivation's
 
     def words(fact: Fact) -> str:
@@ -388,13 +386,13 @@ class _Clause:
 
     __slots__ = ("key", "leaves", "category", "wanted", "refused", "words", "said")
 
-    def __init__(self, key, leaves: list[tuple[Leaf, bool]]):
+    def __init__(self, key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
         info = info_for(key)
         self.key, self.leaves = key, tuple(leaves)
         # The sentence for each shared Fact (one the derivation hands to every record with that value), worded
         # once: holding the fact keeps its id from being reused.
         self.said: dict[int, tuple[Fact, str]] = {}
-        self.category = info is not None and info.type in ("category", "attestation")
+        self.category = info is not None and info.type in (FieldType.CATEGORY, FieldType.ATTESTATION)
         self.wanted = [leaf.value for leaf, g in leaves if (leaf.op == "eq") == g]
         self.refused = [leaf.value for leaf, g in leaves if (leaf.op == "eq") != g]
         if isinstance(key, DaysSinceFact):
@@ -405,7 +403,7 @@ class _Clause:
             self.words = _recorded_words(key, leaves)
         elif self.category:
             self.words = _category_words(key, leaves)
-        elif info is not None and info.type == "boolean":
+        elif info is not None and info.type is FieldType.BOOLEAN:
             self.words = _boolean_words(key, leaves)
         elif info is not None or isinstance(key, (LabFact, LabMultipleFact)) or key.slot in _NUMBER_LABELS:
             self.words = _number_words(key, leaves)
@@ -431,7 +429,7 @@ class _Clause:
         return f"{self.words(fact)} {_mark(good)}"
 
 
-def clause(key, fact: Fact, leaves: list[tuple[Leaf, bool]]) -> str:
+def clause(key: AnyFactKey, fact: Fact, leaves: list[tuple[Leaf, bool]]) -> str:
     """One fact's sentence with its mark; key: a fact key (facts/keys.py); leaves: the comparisons on it, each with
     its polarity."""
     return _Clause(key, leaves)(fact)

@@ -313,7 +313,9 @@ class Clearing(NamedTuple):
     passes: bool
 
 
-def _clearing(criterion: CompiledCriterion, facts: dict[AnyFactKey, Fact], values) -> Clearing | None:
+def _clearing(
+    criterion: CompiledCriterion, facts: dict[AnyFactKey, Fact], values: dict[AnyFactKey, float | str | None]
+) -> Clearing | None:
     """When a failing criterion would stop failing by waiting alone, if waiting alone stops it failing."""
     clearing = {leaf.fact: leaf for leaf in criterion.leaves if facts[leaf.fact].clears_on is not None}
     if not clearing:

@@ -99,7 +99,10 @@ def outcomes(record: PatientRecord, as_of: date, engine: str | None, trials: lis
 class Recorder(Protocol):
     """The audit store, or the web app's group commit in front of it."""
 
-    def record(self, record, reports, *, actor: str, channel: str, **kwargs): ...  # -> audit Recorded
+    def record(  # -> audit Recorded
+        self, record: PatientRecord, reports: list[Report], *, actor: str, channel: str, corrects: str | None = None,
+        correction_reason: str | None = None, assign_number: bool = False, report_texts: list[str] | None = None,
+    ): ...
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def test_a_cell_longer_than_a_spreadsheet_holds_is_cut_and_says_so():
 def test_the_history_pages_show_the_child_and_which_screenings_are_voided_or_corrected(site):
     app, auditor = site
     page = auditor.get("/audit/screenings").get_data(as_text=True)
-    assert page.count("<strong>VOIDED</strong> (test)") == 1 and page.count("<br>corrected") == 1
+    assert page.count("<strong>VOIDED</strong> (test screening)") == 1 and page.count("<br>corrected") == 1
     assert page.count('href="/children/SCR-0001"') == 3
     assert "correct</a>" not in page  # an auditor reads; correcting and voiding are a screener's
     from screener.web.storage import get_store
@@ -132,4 +132,4 @@ def test_the_history_pages_show_the_child_and_which_screenings_are_voided_or_cor
     with app.app_context():
         voided = [s for s in get_store().screenings() if s.verdict == "incomplete"][0]
     one = auditor.get(f"/audit/screenings/{voided.id}").get_data(as_text=True)
-    assert "<strong>VOIDED</strong> (test: =HYPERLINK(&#34;x&#34;)) by user:coordinator" in one
+    assert "<strong>VOIDED</strong> (test screening: =HYPERLINK(&#34;x&#34;)) by user:coordinator" in one

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from screener.model.dates import parse_date
-from screener.model.flat import flat_value
+from screener.model.flat import ValueKind, flat_value
 from screener.model.text import ascii_digits, parse_number
 
 from .helpers import PATIENTS, authorised, make_app
@@ -25,7 +25,7 @@ def test_persian_and_arabic_indic_digits_read_as_ascii(digits):
     assert ascii_digits(digits) == "0123456789"
     assert parse_number(_in(digits, "1000.5")) == 1000.5
     assert str(parse_date(_in(digits, "2018-03-14"))) == "2018-03-14"
-    assert flat_value(_in(digits, "42"), "integer") == 42
+    assert flat_value(_in(digits, "42"), ValueKind.INTEGER) == 42
 
 
 @pytest.mark.parametrize("text", [

@@ -1,7 +1,7 @@
 """Flat values (form fields, CSV cells) become what strict validation expects, the same way on both channels."""
 import pytest
 
-from screener.model.flat import flat_value, set_path
+from screener.model.flat import ValueKind, flat_value, set_path
 
 
 @pytest.mark.parametrize("raw,kind,value", [
@@ -11,14 +11,14 @@ from screener.model.flat import flat_value, set_path
     ("142", "number", 142.0), ("", "number", None), ("2026-11-22", "date", "2026-11-22"), (" x ", "text", "x"),
 ])
 def test_flat_values(raw, kind, value):
-    got = flat_value(raw, kind)
+    got = flat_value(raw, ValueKind(kind))
     assert got == value and type(got) is type(value)
 
 
 @pytest.mark.parametrize("raw,kind", [("maybe", "boolean"), ("ten", "number"), ("4,5", "integer")])
 def test_unreadable_text_is_refused(raw, kind):
     with pytest.raises(ValueError):
-        flat_value(raw, kind)
+        flat_value(raw, ValueKind(kind))
 
 
 def test_set_path_creates_the_parents():

@@ -37,8 +37,10 @@ class AmendmentImpact:
                 new_report = rescreen(record_of(row), self.new, date.fromisoformat(row.as_of), self.engine)
                 self.rescreened += 1
                 old_status = {c.id: c.status for c in old_report.criteria}
-                changed = [(c.id, old_status.get(c.id, "(absent)"), c.status, c.reason)
-                           for c in new_report.criteria if old_status.get(c.id) != c.status]
+                changed: list[tuple[str, str, str, str]] = [
+                    (c.id, old_status.get(c.id, "(absent)"), c.status, c.reason)
+                    for c in new_report.criteria if old_status.get(c.id) != c.status
+                ]
                 changed += [(cid, status, "(removed)", "") for cid, status in old_status.items()
                             if cid not in {c.id for c in new_report.criteria}]
                 if new_report.verdict != old_report.verdict or changed:

@@ -8,6 +8,7 @@ import logging
 import uuid
 from typing import Mapping, Protocol
 
+from ..config import Engine
 from ..facts.keys import AnyFactKey
 from ..model.errors import ScreenerError
 from ..model.report import Status
@@ -22,23 +23,30 @@ class Evaluator(Protocol):
         """Status of every criterion, by criterion id."""
 
 
-_EVALUATORS: dict[str, Evaluator] = {}
+_EVALUATORS: dict[Engine, Evaluator] = {}
+
+
+def _engine(name: str) -> Engine:
+    """The backend a name (an Engine, or SCREENER_ENGINE's or --engine's text) stands for."""
+    try:
+        return Engine(name)
+    except ValueError:
+        raise ValueError(f"unknown evaluator {name!r}: choose {' or '.join(Engine)}") from None
 
 
 def get_evaluator(name: str) -> Evaluator:
     """The process-wide evaluator of that name (durable-rules' host is process-global, so one instance)."""
-    if name not in _EVALUATORS:
-        if name == "reference":
+    engine = _engine(name)
+    if engine not in _EVALUATORS:
+        if engine is Engine.REFERENCE:
             from ._reference import ReferenceEvaluator
 
-            _EVALUATORS[name] = ReferenceEvaluator()
-        elif name == "durable":
+            _EVALUATORS[engine] = ReferenceEvaluator()
+        else:
             from ._durable import DurableEvaluator
 
-            _EVALUATORS[name] = DurableEvaluator()
-        else:
-            raise ValueError(f"unknown evaluator {name!r}: choose durable or reference")
-    return _EVALUATORS[name]
+            _EVALUATORS[engine] = DurableEvaluator()
+    return _EVALUATORS[engine]
 
 
 log = logging.getLogger("screener.engine")
@@ -66,9 +74,9 @@ def evaluate_checked(
     """
     global disagreements
     statuses = get_evaluator(name).evaluate(rule_set, values)
-    if name == "reference":
+    if _engine(name) is Engine.REFERENCE:
         return statuses
-    reference = get_evaluator("reference").evaluate(rule_set, values)
+    reference = get_evaluator(Engine.REFERENCE).evaluate(rule_set, values)
     differing = sorted(c for c in statuses.keys() | reference.keys() if statuses.get(c) != reference.get(c))
     if differing:
         disagreements += 1
@@ -85,4 +93,4 @@ def evaluate_checked(
     return statuses
 
 
-__all__ = ["EngineDisagreement", "Evaluator", "evaluate_checked", "get_evaluator", "kleene"]
+__all__ = ["Engine", "EngineDisagreement", "Evaluator", "evaluate_checked", "get_evaluator", "kleene"]

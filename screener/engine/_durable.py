@@ -190,7 +190,7 @@ class _CompiledDurable:
 
 
 class DurableEvaluator:
-    name = "durable"
+    name = config.Engine.DURABLE.value
 
     def __init__(self):
         self._host = _QuietHost()

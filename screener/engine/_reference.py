@@ -1,6 +1,7 @@
 """The plain-Python reference evaluator: Kleene three-valued logic over the compiled condition trees."""
 from typing import Mapping
 
+from ..config import Engine
 from ..facts.keys import AnyFactKey
 from ..model.report import Status
 from .compile import CompiledRuleSet, Leaf
@@ -28,7 +29,7 @@ def criterion_status(holds: bool | None, is_exclusion: bool) -> Status:
 
 
 class ReferenceEvaluator:
-    name = "reference"
+    name = Engine.REFERENCE.value
 
     def evaluate(self, rule_set: CompiledRuleSet, values: Mapping[AnyFactKey, float | str | None]) -> dict[str, Status]:
         return {c.id: criterion_status(kleene(c.tree, values), c.is_exclusion) for c in rule_set.criteria}

@@ -223,7 +223,7 @@ class _Compiler:
             return Node("any", (value, Node("not", (free,)))) if node.op in ("lt", "le") else Node("all", (value, free))
         return Leaf(info.key, node.op, threshold, f"{info.description} {words} {shown}", said)
 
-    def convert(self, key, value: float, unit: str, canonical: str, path: Where) -> float:
+    def convert(self, key: AnyFactKey, value: float, unit: str, canonical: str, path: Where) -> float:
         if unit == canonical:
             return value
         lab = LABS.get(key.lab) if isinstance(key, LabFact) else None

@@ -12,9 +12,10 @@ from functools import lru_cache
 from pydantic import BaseModel
 
 from ..model.fields import FieldType, Section, Words, value_words, words_of
+from ..model.flat import ValueKind
 from ..model.labs import LABS
 from ..model.record import Attestation, PatientRecord
-from .keys import DerivedFact, FieldKey, LabFact, RecordFact
+from .keys import DerivedFact, FactKey, FieldKey, LabFact, RecordFact
 
 
 @dataclass(frozen=True)
@@ -313,13 +314,13 @@ def record_path_of(info: FieldInfo) -> str | None:
     return info.record_path
 
 
-def info_for(key) -> FieldInfo | None:
+def info_for(key: FactKey) -> FieldInfo | None:
     """The catalogue entry a key reads directly (a record field, derived fact or lab), else None."""
     name = getattr(key, "name", None)
     return catalogue().get(name) if isinstance(name, str) else None
 
 
-def entry_for(key) -> FieldInfo:
+def entry_for(key: FactKey) -> FieldInfo:
     """The catalogue entry of a key that reads a record field or derived fact: its absence is a defect."""
     info = info_for(key)
     if info is None:
@@ -328,13 +329,13 @@ def entry_for(key) -> FieldInfo:
 
 
 @lru_cache(maxsize=1)
-def record_value_kinds() -> dict[str, str]:
-    """Record path -> "integer", "number", "boolean", "date" or "text" for every scalar field of the record model.
+def record_value_kinds() -> dict[str, ValueKind]:
+    """Record path -> the kind of value of every scalar field of the record model.
 
     What turns a flat string (a form field, a CSV cell) into the value strict validation expects: pydantic strict
     mode refuses 4.0 for an int and "yes" for a bool.
     """
-    kinds: dict[str, str] = {}
+    kinds: dict[str, ValueKind] = {}
 
     def walk(model, prefix):
         for name, info in model.model_fields.items():
@@ -344,15 +345,15 @@ def record_value_kinds() -> dict[str, str]:
             if nested:
                 walk(nested[0], f"{prefix}{name}.")
             elif bool in flat:
-                kinds[prefix + name] = "boolean"
+                kinds[prefix + name] = ValueKind.BOOLEAN
             elif int in flat:
-                kinds[prefix + name] = "integer"
+                kinds[prefix + name] = ValueKind.INTEGER
             elif float in flat:
-                kinds[prefix + name] = "number"
+                kinds[prefix + name] = ValueKind.NUMBER
             elif datetime.date in flat:
-                kinds[prefix + name] = "date"
+                kinds[prefix + name] = ValueKind.DATE
             else:
-                kinds[prefix + name] = "text"
+                kinds[prefix + name] = ValueKind.TEXT
 
     walk(PatientRecord, "")
     return kinds

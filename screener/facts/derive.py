@@ -13,6 +13,7 @@ from operator import attrgetter
 from typing import Any, Callable, Iterable, Sequence
 
 from .. import config
+from ..model.fields import FieldType
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, LabSpec, lab_of, to_canonical
 from ..model.record import Observation, PatientRecord
 from ..model.ruleset import Lookback
@@ -589,7 +590,7 @@ def _record_step(key: RecordFact) -> Callable[[_Deriver], Fact]:
     block, path, info = _field(key)
     get, source = attrgetter(key.name), FieldPath(key.name)
     absent = Fact(
-        None, why=NotAssessed(key) if info.type == "attestation" else NotRecorded(key), settle=RecordField(key),
+        None, why=NotAssessed(key) if info.type is FieldType.ATTESTATION else NotRecorded(key), settle=RecordField(key),
         shared=True,
     )  # frozen: one Fact serves every record
     dated = block in _DATED_BLOCKS

@@ -4,8 +4,8 @@ Derivation, the form and the reasons ask a key what it is (a lab, a multiple of 
 its type and fields; nothing parses a name back. Each key renders once to its slot name, the string durable-rules
 holds the value under and the report's evidence shows: the formats are the ones stored reports already carry.
 """
-from dataclasses import dataclass, field, fields
-from typing import Literal
+from dataclasses import Field, dataclass, field, fields
+from typing import Any, ClassVar, Literal
 
 EventHistory = Literal["transfusions", "transplants", "chemotherapy", "medications"]
 
@@ -28,6 +28,8 @@ class FactKey(metaclass=_Interned):
     """A fact a comparison reads. Its slot name spells out every parameter, so kind and slot identify it."""
 
     slot: str
+    # Every concrete key is a dataclass (the subclasses below); __reduce__ reads its fields.
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
     def __str__(self) -> str:
         return self.slot

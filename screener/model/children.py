@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ._base import StrictModel
 from .dates import IsoDate, in_range, today
+from .fields import value_words
 from .text import FreeText
 
 SCREENING_NUMBER_PATTERN = r"^SCR-([0-9]{4}|[1-9][0-9]{4})$"
@@ -30,6 +31,13 @@ VOID_REASONS: dict[str, str] = {
     "wrong_patient": "wrong patient",
     "test": "test screening",
 }
+
+
+def void_words(reason: str) -> str:
+    """A void's reason as people read it (a reason stored by another version: its code in words)."""
+    return value_words(reason, VOID_REASONS)
+
+
 OutcomeKind = Literal["screen_failed", "eligible_not_enrolled", "consented", "enrolled", "withdrawn"]
 OUTCOMES: dict[str, str] = {
     "screen_failed": "screen failed",

@@ -264,15 +264,32 @@ class History(StrictModel):
     ] = None
 
 
+def _ctcae(organ: str) -> Words:
+    """What a reason calls an organ's grade: "Worst CTCAE v5.0 grade, renal: 2"."""
+    return Words(label=f"Worst CTCAE v5.0 grade, {organ}")
+
+
 class OrganToxicity(StrictModel):
     """Worst current CTCAE v5.0 grade per organ system."""
 
-    renal: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, renal (0-5)")
-    cardiac: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, cardiac (0-5)")
-    hepatic: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, hepatic (0-5)")
-    neurological: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, neurological (0-5)")
-    pulmonary: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, pulmonary (0-5)")
-    gastrointestinal: Grade | None = Field(None, description="worst current CTCAE v5.0 grade, gastrointestinal (0-5)")
+    renal: Annotated[Grade | None, _ctcae("renal")] = Field(
+        None, description="worst current CTCAE v5.0 grade, renal (0-5)"
+    )
+    cardiac: Annotated[Grade | None, _ctcae("cardiac")] = Field(
+        None, description="worst current CTCAE v5.0 grade, cardiac (0-5)"
+    )
+    hepatic: Annotated[Grade | None, _ctcae("hepatic")] = Field(
+        None, description="worst current CTCAE v5.0 grade, hepatic (0-5)"
+    )
+    neurological: Annotated[Grade | None, _ctcae("neurological")] = Field(
+        None, description="worst current CTCAE v5.0 grade, neurological (0-5)"
+    )
+    pulmonary: Annotated[Grade | None, _ctcae("pulmonary")] = Field(
+        None, description="worst current CTCAE v5.0 grade, pulmonary (0-5)"
+    )
+    gastrointestinal: Annotated[Grade | None, _ctcae("gastrointestinal")] = Field(
+        None, description="worst current CTCAE v5.0 grade, gastrointestinal (0-5)"
+    )
 
 
 def _yes_no(yes: str, no: str, ask: str) -> Words:

@@ -8,6 +8,8 @@ only a member does.
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from .fields import value_words
+
 
 class _Word(StrEnum):
     def __repr__(self) -> str:
@@ -65,7 +67,7 @@ class Verdict(_Word):
     @property
     def words(self) -> str:
         """The verdict in running text and in choices: "no known exclusion"."""
-        return self.value.replace("_", " ")
+        return value_words(self.value)
 
     def line(self, criteria: int) -> str:
         """The verdict line (Report.verdict_text): the label; for a partial rule set also how many criteria it

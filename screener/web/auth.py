@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns, a Flask Response's base
 
 from ..audit import FIRST_ADMIN_PASSWORD_FILE, Accounts, Limits, Principal
 from .body_limit import TOO_LARGE
@@ -80,9 +81,9 @@ def init_app(app) -> None:
         g.principal = None
         if request.environ.get(TOO_LARGE):
             abort(413)
-        roles = ROUTE_ROLES.get(request.endpoint)
         if request.endpoint is None:
             return None  # 404/405 follow
+        roles = ROUTE_ROLES.get(request.endpoint)
         if roles is None:
             return problem(403, "Forbidden", "this route has no access rule")
         if roles is PUBLIC:
@@ -198,7 +199,7 @@ def _known_browser(username: str) -> bool:
     return known == username
 
 
-def _remember_browser(response: Response, username: str) -> None:
+def _remember_browser(response: BaseResponse, username: str) -> None:
     response.set_cookie(
         KNOWN_COOKIE,
         _known_serializer().dumps(username),
@@ -322,7 +323,7 @@ def password():
 def password_submit():
     from ..audit import AccountError
 
-    principal = current()
+    principal = signed_in()
     wait = Limits(get_store()).take(f"password:{principal.username}", 5, 60)
     if wait:
         return _password_page("Too many attempts: wait a minute.", 429)

@@ -45,7 +45,7 @@ def _child_page(number: str, errors: dict | None = None, values=None, status: in
         by_trial.setdefault(entry.trial_id, []).append(entry)
     return render_template(
         "children/child.html", child=child, by_trial=by_trial, outcomes=OUTCOMES,
-        not_enrolled=NOT_ENROLLED_REASONS, void_reasons=VOID_REASONS, errors=errors or {},
+        not_enrolled=NOT_ENROLLED_REASONS, errors=errors or {},
         values=values or {}, trials=load_rule_sets(),
     ), status
 

@@ -8,12 +8,13 @@ from pydantic import ValidationError
 from .. import service
 from ..audit import ledger, record_of, report_of
 from ..explain import plain, registry_label, spell_dates
-from ..facts.catalogue import record_value_kinds
+from ..facts.catalogue import catalogue, record_value_kinds
 from ..facts.medications import suggested_names
-from ..model.children import screening_number_problem
+from ..model.children import screening_number_problem, void_words
 from ..model.dates import parse_date, today
 from ..model.errors import InvalidRecord, ScreenerError
-from ..model.flat import flat_value, set_path
+from ..model.fields import FieldType
+from ..model.flat import ValueKind, flat_value, set_path
 from ..model.record import Observation
 from ..model.validate import validate_data
 from ..rules import load_rule_sets, load_tables
@@ -21,7 +22,7 @@ from ..screening import rank
 from ..wording.plausibility import question_for
 from .auth import sees_everything, signed_in
 from .drafts import draft_token, drafts
-from .form_spec import HISTORY_ROWS, form_sections
+from .form_spec import HISTORY_ROWS, InputKind, form_sections
 from .glance import by_status, count, glance, readable, worklist
 from .prefill import form_values
 from .storage import get_store
@@ -35,6 +36,7 @@ bp.add_app_template_global(registry_label)  # "Exclusion 3- (the registry's seco
 bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people read them (24 Nov 2026); JSON keeps ISO
 bp.add_app_template_filter(plain, "plain")  # the same, and no repository file paths (those stay in the JSON)
 bp.add_app_template_filter(readable, "readable")  # interpretation notes: plain, and no repository file names
+bp.add_app_template_filter(void_words, "void_words")  # a void's reason as the void form offers it
 bp.add_app_template_global(draft_token)  # every screening form: what a session ending mid-entry cannot lose
 ALL = "all"
 PAPER_ROWS = 4  # blank rows a worksheet gives each history list (more than the form starts with: no "add a row")
@@ -79,14 +81,14 @@ class _Builder:
         self.row_of: dict[tuple[str, int], int] = {}
         self.kinds = record_value_kinds()
 
-    def _value(self, name: str, path: str, kind: str):
+    def _value(self, name: str, path: str, kind: InputKind):
         raw = (self.form.get(name) or "").strip()
         if raw == "":
             return None
-        integer = self.kinds.get(path) == "integer"
-        if kind == "number" or integer:  # a grade's select posts "2": the record wants 2
+        integer = self.kinds.get(path) is ValueKind.INTEGER
+        if kind is InputKind.NUMBER or integer:  # a grade's select posts "2": the record wants 2
             try:
-                number = flat_value(raw, "integer" if integer else "number")
+                number = flat_value(raw, ValueKind.INTEGER if integer else ValueKind.NUMBER)
             except ValueError:
                 number = math.nan
             if not math.isfinite(number):  # "nan", "inf", "1e400": not a measurement
@@ -96,14 +98,17 @@ class _Builder:
                 self.errors[name] = "Enter a whole number."
                 return None
             return number
-        if kind == "date":
+        if kind is InputKind.DATE:
             try:
                 return parse_date(raw).isoformat()
             except ValueError:
                 self.errors[name] = "Enter a date (YYYY-MM-DD) between 1900 and 2200."
                 return None
-        if kind == "select" and raw in ("yes", "no") and not path.startswith("attestations."):
-            return flat_value(raw, "boolean")
+        info = catalogue().get(path)
+        attestation = info is not None and info.type is FieldType.ATTESTATION
+        # an attestation's yes / no / not assessed is kept as the word; any other yes / no select is a boolean
+        if kind is InputKind.SELECT and raw in ("yes", "no") and not attestation:
+            return flat_value(raw, ValueKind.BOOLEAN)
         return raw
 
     def build(self) -> dict:
@@ -115,7 +120,7 @@ class _Builder:
                     set_path(record, field.name, value)
             for lab in section.labs:
                 entered = (self.form.get(f"lab.{lab.lab}.value") or "").strip() != ""
-                value = self._value(f"lab.{lab.lab}.value", "observations.value", "number")
+                value = self._value(f"lab.{lab.lab}.value", "observations.value", InputKind.NUMBER)
                 if entered and not (self.form.get(f"lab.{lab.lab}.date") or "").strip():
                     self.errors[f"lab.{lab.lab}.date"] = "Enter the date of this result."
                 unit = self.form.get(f"lab.{lab.lab}.unit") or (lab.units[0][0] if len(lab.units) == 1 else None)
@@ -124,11 +129,13 @@ class _Builder:
                 if value is None or unit is None:
                     continue
                 observation = {"test": lab.lab, "unit": unit, "value": value}
-                day = self._value(f"lab.{lab.lab}.date", "observations.date", "date")
+                day = self._value(f"lab.{lab.lab}.date", "observations.date", InputKind.DATE)
                 if day is None and f"lab.{lab.lab}.date" not in self.errors:
                     self.errors[f"lab.{lab.lab}.date"] = "Enter the date of this result."
                 observation["date"] = day
-                reference = self._value(f"lab.{lab.lab}.reference_high", "observations.reference_high", "number")
+                reference = self._value(
+                    f"lab.{lab.lab}.reference_high", "observations.reference_high", InputKind.NUMBER
+                )
                 if reference is not None:
                     observation["reference_high"] = reference
                 self.lab_of_observation.append(lab.lab)
@@ -300,7 +307,7 @@ def correct(screening_id: str):
 @bp.get("/screen")
 def screen_form():
     trial = request.args.get("trial")
-    if _chosen_trials(trial) is None:
+    if trial is None or _chosen_trials(trial) is None:
         return redirect(url_for("form.index"))
     return _render(trial, request.args)
 
@@ -326,13 +333,14 @@ def screen_submit():
     form = request.form
     trial = form.get("trial")
     trials = _chosen_trials(trial)
-    if trials is None:
+    if trial is None or trials is None:
         abort(400)
     action = form.get("action", "")
-    if action.startswith("add:"):  # one more empty row; no validation yet
-        name = action[4:]
+    verb, _, name = action.partition(":")
+    if verb == "add":  # "add:<history list>": one more empty row; no validation yet
         copy = form.to_dict()
-        copy[f"rows.{name}"] = str(rows_for(form, name) + 1) if name in HISTORY_ROWS else copy.get(f"rows.{name}")
+        if name in HISTORY_ROWS:
+            copy[f"rows.{name}"] = str(rows_for(form, name) + 1)
         return _render(trial, copy)
     builder = _Builder(form, form_sections(trials))
     record_json = builder.build()
@@ -360,7 +368,7 @@ def screen_submit():
         for error in exc.errors:
             errors.setdefault(builder.input_for(error.field), _plain(error.message))
     questions = _questions(builder, record_json)
-    if errors:
+    if errors or record is None or as_of is None:  # without an error each is set: the checks above read both
         return _render(trial, form, errors, 422, questions)
     if any(not _confirmed(form, name) for name in questions):  # nothing is screened until each is confirmed
         return _render(trial, form, status=422, questions=questions)

@@ -6,6 +6,7 @@ the inputs fall into sections in the order a chart is read.
 import datetime
 import typing
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from pydantic import BaseModel
 
@@ -93,11 +94,20 @@ HISTORY_LABEL = {name: record_words(f"history.{name}").label or name for name in
 _HISTORY_ITEMS = {f"history.{name}": name for name in HISTORY_MODEL}
 
 
+class InputKind(StrEnum):
+    """The control an input is shown as; each value is the word the page's macros are given."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    SELECT = "select"
+
+
 @dataclass
 class Input:
     name: str  # the HTML name, a path into the record
     label: str
-    kind: str  # date, number, select, text
+    kind: InputKind
     options: tuple[tuple[str, str], ...] = ()
     required: bool = False
     hint: str = ""
@@ -148,16 +158,16 @@ def _record_input(key: str) -> Input:
     info = catalogue()[key]
     label = info.description[:1].upper() + info.description[1:]
     if info.type is FieldType.ATTESTATION:
-        return Input(key, label, "select", _ATTEST)
+        return Input(key, label, InputKind.SELECT, _ATTEST)
     if info.type is FieldType.BOOLEAN:
-        return Input(key, label, "select", _YES_NO)
+        return Input(key, label, InputKind.SELECT, _YES_NO)
     if info.type is FieldType.CATEGORY:
-        return Input(
-            key, label, "select", (("", "not recorded"),) + tuple((c, category_word(c)) for c in info.categories)
-        )
+        words = tuple((c, category_word(c)) for c in info.categories)
+        return Input(key, label, InputKind.SELECT, (("", "not recorded"),) + words)
     if info.choices:  # a grade: pick among the values the schema allows, never type one it refuses
-        return Input(key, label, "select", (("", "not recorded"),) + tuple((str(v), str(v)) for v in info.choices))
-    return Input(key, label, "number")
+        grades = tuple((str(v), str(v)) for v in info.choices)
+        return Input(key, label, InputKind.SELECT, (("", "not recorded"),) + grades)
+    return Input(key, label, InputKind.NUMBER)
 
 
 # Columns in the order a chart lists them (model fields inherit the period's start/end first).
@@ -189,14 +199,14 @@ def _literal_options(annotation, words: Words) -> tuple[tuple[str, str], ...]:
     return (("", "—"),) + tuple((v, value_words(v, words.values)) for v in typing.get_args(literal))
 
 
-def _column_kind(annotation) -> str:
+def _column_kind(annotation) -> InputKind:
     args = typing.get_args(annotation) or (annotation,)
     types = {typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a for a in args}
     if bool in types:
-        return "select"
+        return InputKind.SELECT
     if datetime.date in types:
-        return "date"
-    return "number" if types & {int, float} else "text"
+        return InputKind.DATE
+    return InputKind.NUMBER if types & {int, float} else InputKind.TEXT
 
 
 def _history_columns(name: str) -> list[Input]:
@@ -208,8 +218,8 @@ def _history_columns(name: str) -> list[Input]:
         words = words_of(info.metadata)
         label = words.label or value_words(column).capitalize()
         options = _literal_options(info.annotation, words)
-        kind = "select" if options else _column_kind(info.annotation)
-        if kind == "select" and not options:
+        kind = InputKind.SELECT if options else _column_kind(info.annotation)
+        if kind is InputKind.SELECT and not options:
             options = (("", "—"), ("yes", "yes"), ("no", "no"))
         columns.append(Input(column, label, kind, options))
     return columns
@@ -224,30 +234,32 @@ SECTION_NOTES: dict[str, str] = {  # by title
 
 # Inputs that are not facts themselves: the patient's identity and when a block of the chart was written.
 _PATIENT = {
-    "record_id": Input("record_id", "Other pseudonymous id (optional, another system's; no names or MRNs)", "text"),
-    "demographics.birth_date": Input("demographics.birth_date", "Date of birth", "date", required=True),
+    "record_id": Input(
+        "record_id", "Other pseudonymous id (optional, another system's; no names or MRNs)", InputKind.TEXT
+    ),
+    "demographics.birth_date": Input("demographics.birth_date", "Date of birth", InputKind.DATE, required=True),
     # No default: a sex the coordinator did not choose would silently pick a creatinine limit.
     "demographics.sex": Input(
         "demographics.sex",
         "Sex",
-        "select",
+        InputKind.SELECT,
         (("", "— choose —"),) + tuple((sex, category_word(sex)) for sex in typing.get_args(Sex)),
         required=True,
     ),
-    "demographics.weight_kg": Input("demographics.weight_kg", "Weight (kg)", "number"),
-    "demographics.weight_date": Input("demographics.weight_date", "Weight measured on", "date"),
-    "demographics.height_cm": Input("demographics.height_cm", "Height (cm)", "number"),
-    "demographics.height_date": Input("demographics.height_date", "Height measured on", "date"),
+    "demographics.weight_kg": Input("demographics.weight_kg", "Weight (kg)", InputKind.NUMBER),
+    "demographics.weight_date": Input("demographics.weight_date", "Weight measured on", InputKind.DATE),
+    "demographics.height_cm": Input("demographics.height_cm", "Height (cm)", InputKind.NUMBER),
+    "demographics.height_date": Input("demographics.height_date", "Height measured on", InputKind.DATE),
     "findings.assessed_on": Input(
         "findings.assessed_on",
         "Date these findings were assessed",
-        "date",
+        InputKind.DATE,
         hint="Without it the findings below count as not recorded.",
     ),
     "attestations.assessed_on": Input(
         "attestations.assessed_on",
         "Date the investigator signed these attestations",
-        "date",
+        InputKind.DATE,
         hint="Without it the attestations count as not assessed.",
     ),
 }

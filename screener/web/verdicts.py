@@ -1,6 +1,7 @@
 """How each verdict is shown on every page, read from model.verdict.Verdict (its label, tone, words and order)."""
 from dataclasses import dataclass
 
+from ..model.fields import value_words
 from ..model.verdict import Verdict
 
 
@@ -22,7 +23,7 @@ def verdict_view(verdict: str, report=None) -> VerdictView:
     try:
         known = Verdict(verdict)
     except ValueError:
-        words = verdict.replace("_", " ")
+        words = value_words(verdict)
         return VerdictView(words.upper(), _UNLISTED_TONE, words)
     label = known.line(len(report.criteria)) if report is not None else known.label
     return VerdictView(label, known.tone, known.words)

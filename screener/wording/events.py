@@ -1,6 +1,7 @@
 """What a day window counts from (facts.keys.Event), in words: once here, for the compiled comparison's text and
 for the reasons."""
 from ..facts.keys import Event
+from ..model.fields import value_words
 
 
 def _dose(event: Event) -> str:
@@ -9,7 +10,7 @@ def _dose(event: Event) -> str:
 
 
 def _product(product: str) -> str:
-    return "platelet" if product == "platelets" else product.replace("_", " ")
+    return "platelet" if product == "platelets" else value_words(product)
 
 
 def describe(event: Event) -> str:
