@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
+from ..model.derived_fields import DERIVED_FIELDS
 from ..model.fields import FieldType, Section, Words, value_words, words_of
 from ..model.flat import ValueKind
 from ..model.labs import LABS
@@ -119,109 +120,6 @@ def _model_fields(
     return fields
 
 
-def _yes_no(yes: str, no: str, ask: str) -> Words:
-    return Words(yes=yes, no=no, ask=ask)
-
-
-_DERIVED = (
-    FieldInfo(
-        DerivedFact("age_years"),
-        FieldType.NUMBER,
-        "age in completed years on the as-of date",
-        unit="years",
-        record_path="demographics.birth_date",
-        always_known=True,
-        words=Words(label="Age"),
-    ),
-    FieldInfo(
-        DerivedFact("sex"),
-        FieldType.CATEGORY,
-        "sex",
-        categories=("female", "male", "other", "unknown"),
-        record_path="demographics.sex",
-        always_known=True,
-        words=Words(label="Sex"),
-    ),
-    FieldInfo(
-        DerivedFact("imaging.largest_lesion_mm"),
-        FieldType.NUMBER,
-        "largest lesion on the most recent MRI or CT",
-        unit="mm",
-        record_path="history.imaging",
-        words=Words(label="Largest lesion on MRI/CT"),
-    ),
-    FieldInfo(
-        DerivedFact("imaging.mibg_avid"),
-        FieldType.BOOLEAN,
-        "most recent I-123 MIBG scan shows avid disease",
-        record_path="history.imaging",
-        words=_yes_no("MIBG scan shows avid disease", "MIBG scan shows no avid disease", "an MIBG scan"),
-    ),
-    FieldInfo(
-        DerivedFact("imaging.fdg_pet_avid"),
-        FieldType.BOOLEAN,
-        "most recent 18F-FDG PET shows avid disease",
-        record_path="history.imaging",
-        words=_yes_no("FDG-PET shows avid disease", "FDG-PET shows no avid disease", "an FDG-PET"),
-    ),
-    FieldInfo(
-        DerivedFact("diagnosis.newly_diagnosed"),
-        FieldType.BOOLEAN,
-        "disease newly diagnosed",
-        record_path="diagnosis.disease_status",
-        words=_yes_no("Newly diagnosed", "Not newly diagnosed", "whether the disease is newly diagnosed"),
-    ),
-    FieldInfo(
-        DerivedFact("diagnosis.tissue_confirmed"),
-        FieldType.BOOLEAN,
-        "diagnosis confirmed on tissue",
-        record_path="diagnosis.pathology_confirmed",
-        words=_yes_no(
-            "Diagnosis confirmed on tissue",
-            "Diagnosis not confirmed on tissue",
-            "whether pathology confirms the diagnosis",
-        ),
-    ),
-    FieldInfo(
-        DerivedFact("history.latest_hsct"),
-        FieldType.CATEGORY,
-        "type of the most recent stem-cell transplant (none: reviewed, no transplant)",
-        categories=("none", "autologous", "allogeneic", "haploidentical"),
-        record_path="history.transplants",
-        words=Words(label="Most recent stem-cell transplant"),
-    ),
-    FieldInfo(
-        DerivedFact("history.autologous_hsct"),
-        FieldType.BOOLEAN,
-        "has had an autologous stem-cell transplant",
-        record_path="history.transplants",
-        words=_yes_no(
-            "Autologous stem-cell transplant", "No autologous stem-cell transplant", "the transplant history"
-        ),
-    ),
-    FieldInfo(
-        DerivedFact("history.allogeneic_hsct"),
-        FieldType.BOOLEAN,
-        "has had an allogeneic stem-cell transplant",
-        record_path="history.transplants",
-        words=_yes_no(
-            "Allogeneic stem-cell transplant", "No allogeneic stem-cell transplant", "the transplant history"
-        ),
-    ),
-    FieldInfo(
-        DerivedFact("history.haploidentical_hsct"),
-        FieldType.BOOLEAN,
-        "has had a haploidentical stem-cell transplant",
-        record_path="history.transplants",
-        words=_yes_no(
-            "Haploidentical stem-cell transplant",
-            "No haploidentical stem-cell transplant",
-            "the transplant history",
-        ),
-    ),
-)
-
-
 def record_words(path: str) -> Words:
     """The words a record path declares, with the section and FHIR carriage it inherits from the models around it."""
     model: type[BaseModel] = PatientRecord
@@ -259,33 +157,20 @@ def catalogue() -> dict[str, FieldInfo]:
         )
     # A derived fact travels in a Bundle as its record input does.
     fields.extend(
-        replace(f, fhir=f.record_path is None or record_words(f.record_path).fhir is not False) for f in _DERIVED
+        FieldInfo(
+            DerivedFact(d.name),
+            d.type,
+            d.description,
+            unit=d.unit,
+            categories=d.categories,
+            record_path=d.record_path,
+            always_known=d.always_known,
+            words=d.words,
+            fhir=d.record_path is None or record_words(d.record_path).fhir is not False,
+        )
+        for d in DERIVED_FIELDS
     )
     return {f.name: f for f in fields}
-
-
-def not_carried_by_fhir() -> tuple[str, ...]:
-    """What a FHIR Bundle does not carry to the reader, from what each field declares: record paths (a nested
-    model's path when none of it is carried), a field only part of which is carried, and the labs without a LOINC
-    code (an Observation is read by its code). Criteria on them come back unknown from a Bundle."""
-    paths: list[str] = []
-
-    def walk(model: type[BaseModel], prefix: str) -> None:
-        for name, info in model.model_fields.items():
-            words, path = words_of(info.metadata), prefix + name
-            if words.fhir is False:
-                paths.append(path)
-                continue
-            if words.fhir_only:
-                paths.append(f"{path} other than {words.fhir_only}")
-            nested = [a for a in (info.annotation, *typing.get_args(info.annotation)) if isinstance(a, type)]
-            for sub in nested:
-                if issubclass(sub, BaseModel):
-                    walk(sub, path + ".")
-
-    walk(PatientRecord, "")
-    uncoded = [(spec.label or spec.description) for spec in LABS.values() if not spec.loinc]
-    return (*paths, f"labs without a LOINC code ({', '.join(uncoded)})")
 
 
 @lru_cache(maxsize=1)

@@ -7,13 +7,41 @@ MedicationStatements with their RxNorm ingredient code, route (SNOMED CT) and da
 transfusions as Procedures. NOT_CARRIED lists what a Bundle does not carry to the reader, so those criteria come
 back unknown from FHIR.
 """
+import typing
 import uuid
 from datetime import date
 
-from ..facts.catalogue import not_carried_by_fhir
-from ..model.labs import LOINC_TO_LAB, accepted_units, lab_of
+from pydantic import BaseModel
+
+from ..model.fields import words_of
+from ..model.labs import LABS, LOINC_TO_LAB, accepted_units, lab_of
 from ..model.record import PatientRecord, Transplant
 from ._common import ICD10CM, ICDO3, LOINC, RXNORM, SNOMED, table
+
+
+def not_carried_by_fhir() -> tuple[str, ...]:
+    """What a FHIR Bundle does not carry to the reader, from what each field declares: record paths (a nested
+    model's path when none of it is carried), a field only part of which is carried, and the labs without a LOINC
+    code (an Observation is read by its code). Criteria on them come back unknown from a Bundle."""
+    paths: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            words, path = words_of(info.metadata), prefix + name
+            if words.fhir is False:
+                paths.append(path)
+                continue
+            if words.fhir_only:
+                paths.append(f"{path} other than {words.fhir_only}")
+            nested = [a for a in (info.annotation, *typing.get_args(info.annotation)) if isinstance(a, type)]
+            for sub in nested:
+                if issubclass(sub, BaseModel):
+                    walk(sub, path + ".")
+
+    walk(PatientRecord, "")
+    uncoded = [(spec.label or spec.description) for spec in LABS.values() if not spec.loinc]
+    return (*paths, f"labs without a LOINC code ({', '.join(uncoded)})")
+
 
 # Record fields the reader takes from no FHIR resource (criteria on them are unknown from a Bundle), as each field
 # declares it (screener/model/fields.py).

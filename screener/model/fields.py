@@ -56,6 +56,11 @@ class Words:
     fhir_only: str | None = None  # what part of it a Bundle carries, when only a part is
 
 
+def yes_no(yes: str, no: str, ask: str) -> Words:
+    """A yes/no field's words: the clause when true, when false, and what a coordinator is asked to record."""
+    return Words(yes=yes, no=no, ask=ask)
+
+
 def words_of(metadata) -> Words:
     """The Words among a pydantic field's metadata (Annotated[..., Words(...)]), else empty words."""
     return next((m for m in metadata if isinstance(m, Words)), Words())

@@ -12,7 +12,7 @@ from .. import config
 from ._base import StrictModel
 from .children import ScreeningNumber
 from .dates import IsoDate, in_range
-from .fields import Section, Words
+from .fields import Section, Words, yes_no
 from .labs import LABS, accepted_units, lab_for_test, lab_of, to_canonical
 from .text import FreeText
 
@@ -292,28 +292,25 @@ class OrganToxicity(StrictModel):
     )
 
 
-def _yes_no(yes: str, no: str, ask: str) -> Words:
-    return Words(yes=yes, no=no, ask=ask)
-
 
 class Findings(StrictModel):
     seizures: Annotated[Literal["none", "controlled", "uncontrolled"] | None, Words(label="Seizures")] = Field(
         None, description="seizures (none, controlled with anticonvulsants, not controlled)"
     )
     dyspnea_at_rest: Annotated[
-        bool | None, _yes_no("Dyspnoea at rest", "No dyspnoea at rest", "whether there is dyspnoea at rest")
+        bool | None, yes_no("Dyspnoea at rest", "No dyspnoea at rest", "whether there is dyspnoea at rest")
     ] = Field(None, description="dyspnea at rest")
     exercise_intolerance: Annotated[
         bool | None,
-        _yes_no("Exercise intolerance", "No exercise intolerance", "whether there is exercise intolerance"),
+        yes_no("Exercise intolerance", "No exercise intolerance", "whether there is exercise intolerance"),
     ] = Field(None, description="exercise intolerance")
     chronic_oxygen_need: Annotated[
         bool | None,
-        _yes_no("Needs oxygen chronically", "No chronic oxygen need", "whether the patient needs oxygen chronically"),
+        yes_no("Needs oxygen chronically", "No chronic oxygen need", "whether the patient needs oxygen chronically"),
     ] = Field(None, description="chronic need for oxygen")
     pulse_oximetry_indicated: Annotated[
         bool | None,
-        _yes_no(
+        yes_no(
             "Pulse oximetry clinically indicated",
             "Pulse oximetry not indicated",
             "whether pulse oximetry is clinically indicated",
@@ -321,7 +318,7 @@ class Findings(StrictModel):
     ] = Field(None, description="pulse oximetry clinically indicated")
     pleural_or_pericardial_effusion: Annotated[
         bool | None,
-        _yes_no(
+        yes_no(
             "Pleural or pericardial effusion",
             "No pleural or pericardial effusion",
             "whether there is a pleural or pericardial effusion",
@@ -332,7 +329,7 @@ class Findings(StrictModel):
     )
     other_trial_participation: Annotated[
         bool | None,
-        _yes_no(
+        yes_no(
             "Taking part in another clinical trial",
             "Not taking part in another clinical trial",
             "whether the patient takes part in another clinical trial",
