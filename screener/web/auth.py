@@ -27,7 +27,7 @@ ROUTE_ROLES = {
     "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC,
     "openapi.openapi_json": PUBLIC, "openapi.docs": PUBLIC, "auth.login": PUBLIC, "auth.login_submit": PUBLIC,
     "auth.logout": ANYONE, "auth.password": ANYONE, "auth.password_submit": ANYONE,
-    "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE,
+    "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE, "api.trial_approvals": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
     "api.patient": ANYONE, "api.void_screening": SCREENERS, "api.record_outcome": SCREENERS,  # a screener: their own
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
