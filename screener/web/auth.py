@@ -44,6 +44,9 @@ ROUTE_ROLES = {
     "form.rescreen": SCREENERS, "form.correct": SCREENERS,
     "admin.index": ADMINS, "admin.add_user": ADMINS, "admin.set_status": ADMINS, "admin.set_role": ADMINS,
     "admin.reset_password": ADMINS,
+    # Rule-set versions in force at the site (issue 26): everyone reads the amendment history; an admin records an
+    # ethics decision (the investigator role of the issue's point 2 will record them too).
+    "approvals.index": ANYONE, "approvals.record": ADMINS,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.

@@ -438,6 +438,8 @@ def result(request_id: str):
         first=rows[0],
         record=record_of(rows[0]),
         voids=voids,
+        standings=dict(zip((r.trial_id for _, r in pairs), service.standings(get_store(), [r for _, r in pairs]),
+                           strict=True)),
     )
 
 
