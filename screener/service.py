@@ -337,14 +337,18 @@ def with_screening_number(record: PatientRecord, number: str | None, where: str 
 def approval_history(store, trial_id: str) -> "list[ApprovalView]":
     """A trial's approvals and withdrawals in the order the trail recorded them (UnknownTrial for no such trial)."""
     from .audit import approvals
-    from .model.approvals import ApprovalView
     from .screening import rule_set_for
 
     rule_set_for(trial_id)
-    return [ApprovalView(trial_id=row.trial_id, kind=row.kind, rule_set_version=row.rule_set_version,
-                         rule_set_digest=row.rule_set_digest, approved_from=date.fromisoformat(row.approved_from),
-                         reference=row.reference, recorded_by=row.actor, recorded_at=row.recorded_at)
-            for row in approvals(store, trial_id)]
+    return [_view(row) for row in approvals(store, trial_id)]
+
+
+def _view(row) -> "ApprovalView":
+    from .model.approvals import ApprovalView
+
+    return ApprovalView(trial_id=row.trial_id, kind=row.kind, rule_set_version=row.rule_set_version,
+                        rule_set_digest=row.rule_set_digest, approved_from=date.fromisoformat(row.approved_from),
+                        reference=row.reference, recorded_by=row.actor, recorded_at=row.recorded_at)
 
 
 def approvals_of(store, trial_id: str) -> "ApprovalsResponse":
@@ -373,17 +377,23 @@ def record_approval(store, trial_id: str, request, *, actor: str) -> "ApprovalVi
     return approval_history(store, trial_id)[-1]
 
 
-def standings(store, reports: list[Report]) -> "list[Standing]":
-    """For each report: whether its rule set is the approved version in force at the site on its as-of date. Read
-    now from the trail (not stored in the report, whose content is pinned): an approval recorded later with an
-    earlier approved-from date changes the answer for screenings as of the days it covers."""
+def standings(store, reports: list) -> "list[Standing]":
+    """For each report (or stored screening row: the same four fields): whether its rule set is the approved version
+    in force at the site on its as-of date. Read now from the trail (not stored in the report, whose content is
+    pinned): an approval recorded later with an earlier approved-from date changes the answer for screenings as of
+    the days it covers."""
     from .model.approvals import standing
 
     histories: dict[str, list] = {}
     found = []
     for report in reports:
         if report.trial_id not in histories:
-            histories[report.trial_id] = approval_history(store, report.trial_id)
-        found.append(standing(histories[report.trial_id], report.rule_set_version, report.rule_set_digest,
-                              report.as_of))
+            try:
+                histories[report.trial_id] = approval_history(store, report.trial_id)
+            except UnknownTrial:  # a stored screening of a trial no longer loaded: its approvals still count
+                from .audit import approvals
+
+                histories[report.trial_id] = [_view(row) for row in approvals(store, report.trial_id)]
+        as_of = report.as_of if isinstance(report.as_of, date) else date.fromisoformat(report.as_of)
+        found.append(standing(histories[report.trial_id], report.rule_set_version, report.rule_set_digest, as_of))
     return found

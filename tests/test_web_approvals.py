@@ -125,3 +125,5 @@ def test_a_result_under_a_version_not_approved_says_so_beside_its_verdict(site):
     assert "NOT APPROVED" not in approved
     audit_page = clients["ada"].get(f"/audit/screenings/{before.ids[0]}").get_data(as_text=True)
     assert "NOT APPROVED" in audit_page
+    history = clients["ada"].get("/audit/screenings").get_data(as_text=True)
+    assert history.count("not approved at this site: pre-screening") == 1 and "approved (REC 24/LO/0123)" in history

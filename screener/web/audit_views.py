@@ -73,6 +73,7 @@ def screenings():
     return render_template(
         "audit/screenings.html",
         rows=rows,
+        standings=dict(zip((row.id for row in rows), service.standings(get_store(), rows), strict=True)),
         voids=found.voids,
         corrected=found.corrected_by,
         f=values,
