@@ -372,9 +372,9 @@ def record_approval(store, trial_id: str, request, *, actor: str) -> "ApprovalVi
     rule_set = rule_set_for(trial_id)
     if request.version != rule_set.version:
         raise InvalidRecord([FieldError(("version",), "is not the version of the rule set loaded at this site")])
-    add_approval(store, trial_id=trial_id, kind=request.kind, version=rule_set.version, digest=rule_set.digest(),
-                 approved_from=request.approved_from.isoformat(), reference=request.reference, actor=actor)
-    return approval_history(store, trial_id)[-1]
+    return _view(add_approval(store, trial_id=trial_id, kind=request.kind, version=rule_set.version,
+                              digest=rule_set.digest(), approved_from=request.approved_from.isoformat(),
+                              reference=request.reference, actor=actor))
 
 
 def standings(store, reports: list) -> "list[Standing]":
