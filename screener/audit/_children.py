@@ -70,10 +70,17 @@ class Ledger:
         return best
 
     def latest_outcomes(self) -> dict[tuple[str, str], Any]:
-        """(child, trial) -> the latest outcome recorded (an Outcome row)."""
+        """(child, trial) -> the latest outcome recorded (an Outcome row) that rests on a screening that stands.
+        An outcome whose screening was voided or corrected afterwards stays in the trail but no longer counts: a
+        screen failure's criteria came from it, an enrolment was judged on it (voided as the wrong patient, the
+        child would show enrolled on another child's eligibility). It is recorded again on the screening that now
+        counts (an earlier outcome on a screening that stands holds meanwhile). A later re-screen does not unsettle an
+        outcome: its screening still stands."""
         latest: dict[tuple[str, str], Any] = {}
         for row in sorted(self.outcomes, key=lambda o: o.chain_seq):
-            latest[(row.screening_number, row.trial_id)] = row
+            key = (row.screening_number, row.trial_id)
+            if row.screening_id not in self.voids and not self.superseded(row.screening_id):
+                latest[key] = row
         return latest
 
 
@@ -86,11 +93,7 @@ def ledger(store, screenings: list, session=None) -> Ledger:
         ids = [row.id for row in screenings]
         found = Ledger(list(screenings))
         for chunk in _chunks(ids):
-            found.voids.update({v.screening_id: v for v in session.scalars(
-                select(Void).where(Void.screening_id.in_(chunk)))})
-            for row in session.execute(select(Screening.id, Screening.corrects_id).where(
-                    Screening.corrects_id.in_(chunk))):
-                found.corrected_by.setdefault(row.corrects_id, []).append(row.id)
+            _voids_and_corrections(session, found, chunk)
             for event in session.scalars(select(AuditEvent).where(
                     AuditEvent.subject.in_(chunk), AuditEvent.action == "screening.recorded")):
                 reason = json.loads(event.details_json).get("correction_reason")
@@ -101,12 +104,29 @@ def ledger(store, screenings: list, session=None) -> Ledger:
             found.outcomes += [_with_seq(row, seq) for row, seq in session.execute(
                 select(Outcome, AuditEvent.seq).join(AuditEvent, AuditEvent.subject == Outcome.id)
                 .where(Outcome.screening_number.in_(chunk), AuditEvent.action == "outcome.recorded"))]
+        # The screenings the outcomes rest on, when outside the given ones (an earlier period): their voids and
+        # corrections too, so an outcome on a voided screening never counts.
+        extra = sorted({o.screening_id for o in found.outcomes} - set(ids))
+        for chunk in _chunks(extra):
+            _voids_and_corrections(session, found, chunk)
+        # A correction outside the given screenings (another period, another person's) supersedes only while it is
+        # not voided: its void is read too, or voiding a correction would leave the original uncounted.
+        correctors = sorted({c for cs in found.corrected_by.values() for c in cs} - set(ids))
+        for chunk in _chunks(correctors):
+            found.voids.update({v.screening_id: v for v in session.scalars(
+                select(Void).where(Void.screening_id.in_(chunk)))})
         # A correction outside the given screenings (another person's, another period) still supersedes: only ids
         # found, never their rows, so a screener's view of their own screenings stays theirs.
         return found
     finally:
         if own:
             session.close()
+
+
+def _voids_and_corrections(session, found: Ledger, ids: list[str]) -> None:
+    found.voids.update({v.screening_id: v for v in session.scalars(select(Void).where(Void.screening_id.in_(ids)))})
+    for row in session.execute(select(Screening.id, Screening.corrects_id).where(Screening.corrects_id.in_(ids))):
+        found.corrected_by.setdefault(row.corrects_id, []).append(row.id)
 
 
 def _chunks(values: list, size: int = 500):

@@ -259,17 +259,22 @@ def _render(
 
 
 def _correction(form, trial: str, errors: dict[str, str]) -> tuple[str, str] | None:
-    """(the screening corrected, why) when the form corrects one: it must be one this person may see, of the
-    trial screened; the reason is required."""
+    """(the screening corrected, why) when the form corrects one: service.check_correction's (one this person may
+    see, of the trial screened and the same child, still counted); the reason is required."""
     corrects = (form.get("corrects") or "").strip()
     if not corrects:
         return None
     try:
-        row = service.screening_for(get_store(), corrects, None if sees_everything() else signed_in().actor)
+        service.check_correction(get_store(), corrects, trial=trial,
+                                 screening_number=(form.get("screening_number") or "").strip() or None,
+                                 sees=None if sees_everything() else signed_in().actor)
     except service.NotFound:
         abort(404)
-    if row.trial_id != trial:
-        abort(400)  # the correct link opens the form for the corrected screening's trial
+    except InvalidRecord as exc:
+        for error in exc.errors:  # the corrected screening is a hidden field: its problem is the form's
+            field = "screening_number" if error.field == "screening_number" else "(form)"
+            errors[field] = "The screening being corrected " + error.message + "." if field == "(form)" \
+                else error.message[:1].upper() + error.message[1:] + "."
     reason = (form.get("correction_reason") or "").strip()
     if not reason:
         errors["correction_reason"] = "Say what was wrong with the screening being corrected."
