@@ -156,3 +156,16 @@ def test_a_voided_correction_outside_the_screenings_read_leaves_the_original_cou
     assert ledger(store, [store.screening(first)]).counted() == {}
     service.void_screening(store, correction, VoidRequest(reason="entered_in_error"), actor="user:b", sees=None)
     assert [row.id for row in ledger(store, [store.screening(first)]).counted().values()] == [first]
+
+
+@pytest.mark.parametrize("number", ["SCR-٠١٢٣", "scr-0001", "SCR-00001", "Jane Doe", "SCR-" + "1" * 3000])
+def test_a_malformed_number_in_the_api_path_is_a_422_naming_it_without_echo(web, number):
+    client = authorised(web, "screener", "coordinator")
+    before = _events(web)
+    for response in (client.get(f"/api/v1/patients/{number}"),
+                     client.post(f"/api/v1/patients/{number}/outcomes", json={"trial_id": TRIAL,
+                                                                             "outcome": "screen_failed"})):
+        body = response.get_json()
+        assert response.status_code == 422 and [e["field"] for e in body["errors"]] == ["screening_number"]
+        assert number not in response.get_data(as_text=True)
+    assert _events(web) == before
