@@ -169,3 +169,19 @@ def test_a_malformed_number_in_the_api_path_is_a_422_naming_it_without_echo(web,
         assert response.status_code == 422 and [e["field"] for e in body["errors"]] == ["screening_number"]
         assert number not in response.get_data(as_text=True)
     assert _events(web) == before
+
+
+def test_a_screen_failure_no_longer_holds_once_a_rescreen_counts(store):
+    """Failed on 22 Nov, eligible on 26 Nov with no outcome recorded since: the log shows no outcome, never an
+    eligible child marked screen-failed."""
+    from screener.audit import child_screenings, ledger
+
+    _screen(store, "ineligible-waiting.json", "SCR-0008")
+    service.record_outcome(store, "SCR-0008", OutcomeRequest(trial_id=TRIAL, outcome="screen_failed"),
+                           actor="user:coordinator")
+    found = ledger(store, child_screenings(store, "SCR-0008"))
+    assert [o.outcome for o in found.latest_outcomes().values()] == ["screen_failed"]
+    _screen(store, "eligible.json", "SCR-0008", as_of=date(2026, 11, 26))
+    found = ledger(store, child_screenings(store, "SCR-0008"))
+    assert found.latest_outcomes() == {}
+    assert [c.outcome for c in service.patient(store, "SCR-0008", sees=None).trials] == [None]

@@ -75,12 +75,17 @@ class Ledger:
         screen failure's criteria came from it, an enrolment was judged on it (voided as the wrong patient, the
         child would show enrolled on another child's eligibility). It is recorded again on the screening that now
         counts (an earlier outcome on a screening that stands holds meanwhile). A later re-screen does not unsettle an
-        outcome: its screening still stands."""
+        outcome (consent, enrolment happened), except a screen failure: that is the verdict of the screening it
+        rests on, so once a re-screen counts instead, the failure no longer describes the child."""
+        counted = {row.id for row in self.counted().values()}
         latest: dict[tuple[str, str], Any] = {}
         for row in sorted(self.outcomes, key=lambda o: o.chain_seq):
             key = (row.screening_number, row.trial_id)
-            if row.screening_id not in self.voids and not self.superseded(row.screening_id):
-                latest[key] = row
+            if row.screening_id in self.voids or self.superseded(row.screening_id):
+                continue
+            if row.outcome == "screen_failed" and row.screening_id not in counted:
+                continue  # the screen failure was that screening's verdict; a re-screen since has its own
+            latest[key] = row
         return latest
 
 
