@@ -179,7 +179,8 @@ def main() -> None:
               help="The child's screening number (SCR-0042); a FHIR Bundle has no place for it. Default: the "
                    "record's, else the next free one.")
 @click.option("--corrects", default=None, help="Record this screening as the correction of screening ID (--trial).")
-@click.option("--reason", "correction_reason", default=None, help="Why the corrected screening was wrong (no names or identifiers: kept in the trail).")
+@click.option("--reason", "correction_reason", default=None,
+              help="Why the corrected screening was wrong (no names or identifiers: kept in the trail).")
 def screen_command(record, trial, all_trials, as_of, fmt, engine, screening_number, corrects, correction_reason):
     """Screen a patient RECORD: a JSON record or a FHIR R4 Bundle (a file, or - for standard input)."""
     if bool(trial) == bool(all_trials):

@@ -185,3 +185,20 @@ def test_a_screen_failure_no_longer_holds_once_a_rescreen_counts(store):
     found = ledger(store, child_screenings(store, "SCR-0008"))
     assert found.latest_outcomes() == {}
     assert [c.outcome for c in service.patient(store, "SCR-0008", sees=None).trials] == [None]
+
+
+def test_the_sponsor_log_first_screened_ignores_voided_and_corrected_dates(store):
+    """A wrong-patient screening voided, and a typo'd as-of date corrected: neither is when the child was first
+    screened."""
+    from screener.audit import child_screenings, ledger
+    from screener.audit._sponsor import sponsor_rows
+
+    wrong = _screen(store, "eligible.json", "SCR-0009", as_of=date(2026, 10, 1))
+    service.void_screening(store, wrong, VoidRequest(reason="wrong_patient"), actor="user:coordinator", sees=None)
+    typo = _screen(store, "eligible.json", "SCR-0009", as_of=date(2026, 1, 22))
+    service.screen_and_record(_record("eligible.json", "SCR-0009"), date(2026, 11, 22), channel=service.Channel.API,
+                              actor="user:coordinator", recorder=store, trial=TRIAL, corrects=typo,
+                              correction_reason="the year was wrong")
+    rows = child_screenings(store, "SCR-0009")
+    (row,) = sponsor_rows(rows, ledger(store, rows))
+    assert (row["first_screened"], row["counted_as_of"], row["screenings"]) == ("2026-11-22", "2026-11-22", 3)
