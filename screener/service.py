@@ -303,9 +303,10 @@ def patient(store, screening_number: str, *, sees: str | None) -> "PatientView":
     visible = [row for row in rows if _visible(row, sees)]
     if not visible:
         raise NotFound(screening_number)
-    outcomes = [outcome_view(o) for o in child_outcomes(store, screening_number)]
-    standing = {row.id for row in found.latest_outcomes().values()}  # resting on a screening that stands
-    latest = {o.trial_id: o for o in outcomes if o.outcome_id in standing}
+    standing = {row.id for row in found.latest_outcomes().values()}  # the latest resting on a screening that stands
+    outcomes = [outcome_view(o).model_copy(update={"counts": o.id in standing})
+                for o in child_outcomes(store, screening_number)]
+    latest = {o.trial_id: o for o in outcomes if o.counts}
     trials = sorted({row.trial_id for row in visible})
     courses = []
     for trial in trials:
