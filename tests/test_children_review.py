@@ -202,3 +202,24 @@ def test_the_sponsor_log_first_screened_ignores_voided_and_corrected_dates(store
     rows = child_screenings(store, "SCR-0009")
     (row,) = sponsor_rows(rows, ledger(store, rows))
     assert (row["first_screened"], row["counted_as_of"], row["screenings"]) == ("2026-11-22", "2026-11-22", 3)
+
+
+def test_voiding_the_middle_of_a_chain_of_corrections_does_not_bring_back_its_start(store):
+    """A typo'd as-of date (a year ahead) corrected, the correction corrected again, then the middle one voided:
+    the last correction counts, never the typo (which, dated later, would win as the child's latest)."""
+    from screener.audit import child_screenings, ledger
+
+    def correct(of, patient):
+        return service.screen_and_record(_record(patient, "SCR-0010"), date(2026, 11, 22),
+                                         channel=service.Channel.API, actor="user:coordinator", recorder=store,
+                                         trial=TRIAL, corrects=of, correction_reason="typo").ids[0]
+
+    typo = _screen(store, "eligible.json", "SCR-0010", as_of=date(2027, 11, 22))
+    middle = correct(typo, "eligible.json")
+    last = correct(middle, "ineligible-waiting.json")
+    service.void_screening(store, middle, VoidRequest(reason="entered_in_error"), actor="user:coordinator",
+                           sees=None)
+    rows = child_screenings(store, "SCR-0010")
+    assert [row.id for row in ledger(store, rows).counted().values()] == [last]
+    # read from the start of the chain only (a screener's own, a period's): the same
+    assert ledger(store, [store.screening(typo)]).counted() == {}

@@ -1,10 +1,10 @@
 """The screening log by child: voids and outcomes appended with their chain events, and which screening counts.
 
 A child is a screening number. For each child and trial one screening counts: the latest (by as-of date, then by
-recording time) that is neither voided nor corrected by a screening that is not itself voided. Screenings stored
-before migration 0008 have no number: each of their submits counts as one child, under the derived key
-"UNNUMBERED-" and the first 8 characters of its request id (legacy_key), which is never a valid screening number,
-so it cannot collide with one and cannot be given outcomes.
+recording time) that is neither voided nor corrected by a screening that stands (not voided, or corrected in turn by
+one that stands). Screenings stored before migration 0008 have no number: each of their submits counts as one child,
+under the derived key "UNNUMBERED-" and the first 8 characters of its request id (legacy_key), which is never a
+valid screening number, so it cannot collide with one and cannot be given outcomes.
 """
 import json
 import uuid
@@ -53,7 +53,10 @@ class Ledger:
     outcomes: list = field(default_factory=list)
 
     def superseded(self, screening_id: str) -> bool:
-        return any(c not in self.voids for c in self.corrected_by.get(screening_id, ()))
+        """Corrected by a screening that stands, or whose own correction stands: a correction voided after it was
+        itself corrected still passes the correction on (voiding the middle of a chain does not bring back its
+        start)."""
+        return any(c not in self.voids or self.superseded(c) for c in self.corrected_by.get(screening_id, ()))
 
     def counts(self, row) -> bool:
         return row.id not in self.voids and not self.superseded(row.id)
@@ -114,12 +117,14 @@ def ledger(store, screenings: list, session=None) -> Ledger:
         extra = sorted({o.screening_id for o in found.outcomes} - set(ids))
         for chunk in _chunks(extra):
             _voids_and_corrections(session, found, chunk)
-        # A correction outside the given screenings (another period, another person's) supersedes only while it is
-        # not voided: its void is read too, or voiding a correction would leave the original uncounted.
-        correctors = sorted({c for cs in found.corrected_by.values() for c in cs} - set(ids))
-        for chunk in _chunks(correctors):
-            found.voids.update({v.screening_id: v for v in session.scalars(
-                select(Void).where(Void.screening_id.in_(chunk)))})
+        # A correction outside the given screenings (another period, another person's) supersedes only while it
+        # stands: its void and its own corrections are read too, or voiding a correction would leave the original
+        # uncounted.
+        read = set(ids) | set(extra)
+        while correctors := sorted({c for cs in found.corrected_by.values() for c in cs} - read):
+            read.update(correctors)  # and their corrections in turn: a chain of corrections is followed to its end
+            for chunk in _chunks(correctors):
+                _voids_and_corrections(session, found, chunk)
         # A correction outside the given screenings (another person's, another period) still supersedes: only ids
         # found, never their rows, so a screener's view of their own screenings stays theirs.
         return found
