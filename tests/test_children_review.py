@@ -142,6 +142,7 @@ def test_the_form_refuses_a_correction_of_a_voided_screening_or_under_another_nu
     voided = client.post("/screen", data={**BASE, "screening_number": "SCR-0005", "corrects": screening_id,
                                           "correction_reason": "typo"})
     assert voided.status_code == 422 and "voided" in voided.get_data(as_text=True)
+    assert client.get(f"/screenings/{screening_id}/correct").status_code == 409  # not offered a form refused
     assert _events(web) == before
 
 

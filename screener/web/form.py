@@ -304,8 +304,12 @@ def correct(screening_id: str):
     """The form filled in from a screening, to be recorded as its correction (same as-of date, a reason)."""
     try:
         row = service.screening_for(get_store(), screening_id, None if sees_everything() else signed_in().actor)
+        service.check_correction(get_store(), row.id, trial=row.trial_id, screening_number=None,
+                                 sees=None)  # seen above
     except service.NotFound:
         abort(404)
+    except InvalidRecord:
+        abort(409)  # voided, or corrected already: the form would be refused when sent
     return _prefilled(row, row.trial_id, row.as_of, corrects=row.id)
 
 
