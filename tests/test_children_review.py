@@ -224,3 +224,14 @@ def test_voiding_the_middle_of_a_chain_of_corrections_does_not_bring_back_its_st
     assert [row.id for row in ledger(store, rows).counted().values()] == [last]
     # read from the start of the chain only (a screener's own, a period's): the same
     assert ledger(store, [store.screening(typo)]).counted() == {}
+
+
+def test_a_corrected_screening_offers_no_second_correction(web):
+    client = authorised(web, "screener", "coordinator")
+    first = client.post("/screen", data={**BASE, "screening_number": "SCR-0011"}).headers["Location"]
+    screening_id = re.search(r"/screenings/([0-9a-f]{32})/correct", client.get(first).get_data(as_text=True))[1]
+    assert client.post("/screen", data={**BASE, "corrects": screening_id, "correction_reason": "sex was wrong"}
+                       ).status_code == 303
+    page = client.get(first).get_data(as_text=True)
+    assert f"/screenings/{screening_id}/correct" not in page and "correct its correction" in page
+    assert client.get(f"/screenings/{screening_id}/correct").status_code == 409

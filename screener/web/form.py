@@ -435,7 +435,8 @@ def result(request_id: str):
     rows = _request_rows(request_id)
     pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
     everything = worklist(report for _, report in pairs) if len(pairs) > 1 else []
-    voids = ledger(get_store(), rows).voids  # a voided screening offers no correction or second void
+    found = ledger(get_store(), rows)  # a voided screening offers no correction or second void
+    voids, corrected = found.voids, {row.id for row in rows if found.superseded(row.id)}  # nor a corrected one
     # One submit is one record: every row of the request holds the same record, screened by the same person.
     return render_template(
         "form/result.html",
@@ -447,6 +448,7 @@ def result(request_id: str):
         first=rows[0],
         record=record_of(rows[0]),
         voids=voids,
+        corrected=corrected,
     )
 
 
