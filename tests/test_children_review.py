@@ -235,3 +235,29 @@ def test_a_corrected_screening_offers_no_second_correction(web):
     page = client.get(first).get_data(as_text=True)
     assert f"/screenings/{screening_id}/correct" not in page and "correct its correction" in page
     assert client.get(f"/screenings/{screening_id}/correct").status_code == 409
+
+
+def test_the_cli_refuses_a_correction_of_another_child_or_a_voided_screening(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from screener import config
+    from screener.cli import main
+
+    monkeypatch.setattr(config, "DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setattr(config, "SCREENER_INSTANCE_PATH", tmp_path / "instance")
+    eligible = str(PATIENTS / "eligible.json")
+
+    def run(*args):
+        return CliRunner().invoke(main, list(args))
+
+    with freeze_time("2026-12-06"):
+        first = run("screen", eligible, "--trial", TRIAL, "--as-of", "2026-11-22", "--screening-number", "SCR-0001")
+        screening_id = re.search(r"Recorded as screening (\S+) of child", first.stderr)[1]
+        other = run("screen", eligible, "--trial", TRIAL, "--as-of", "2026-11-22", "--screening-number", "SCR-0002",
+                    "--corrects", screening_id, "--reason", "typo")
+        assert other.exit_code == 2 and "--screening-number" in other.stderr and "SCR-0002" not in other.stderr
+        assert run("screenings", "void", screening_id, "--reason", "test").exit_code == 0
+        voided = run("screen", eligible, "--trial", TRIAL, "--as-of", "2026-11-22", "--corrects", screening_id,
+                     "--reason", "typo")
+        assert voided.exit_code == 2 and "--corrects" in voided.stderr and "voided" in voided.stderr
+        assert "Recorded" not in other.stderr + voided.stderr
