@@ -261,3 +261,17 @@ def test_the_cli_refuses_a_correction_of_another_child_or_a_voided_screening(tmp
                      "--reason", "typo")
         assert voided.exit_code == 2 and "--corrects" in voided.stderr and "voided" in voided.stderr
         assert "Recorded" not in other.stderr + voided.stderr
+
+
+def test_a_voided_screening_is_not_re_screened(web):
+    """Voided as the wrong patient, its record is another child's: re-screening it would put that child's data under
+    this number. Neither offered nor served."""
+    client = authorised(web, "screener", "coordinator")
+    first = client.post("/screen", data={**BASE, "screening_number": "SCR-0012"}).headers["Location"]
+    request_id = first.rsplit("/", 1)[1]
+    assert f"/results/{request_id}/rescreen" in client.get(first).get_data(as_text=True)
+    assert client.get(f"/results/{request_id}/rescreen").status_code == 200
+    screening_id = re.search(r"/screenings/([0-9a-f]{32})/correct", client.get(first).get_data(as_text=True))[1]
+    assert client.post(f"/screenings/{screening_id}/void", data={"reason": "wrong_patient"}).status_code == 303
+    assert f"/results/{request_id}/rescreen" not in client.get(first).get_data(as_text=True)
+    assert client.get(f"/results/{request_id}/rescreen").status_code == 409

@@ -295,6 +295,10 @@ def _prefilled(row, trial: str, as_of: str, **extra):
 def rescreen(request_id: str):
     """Screen the same child again, on a new as-of date (today by default), from the stored record."""
     rows = _request_rows(request_id)
+    # A voided screening's record may be another child's (voided as the wrong patient) or a test: filling the form
+    # from it would screen that record again under this child's number. Re-screen from a screening that stands.
+    if ledger(get_store(), rows).voids:
+        abort(409)
     trial = rows[0].trial_id if len(rows) == 1 else ALL
     return _prefilled(rows[0], trial, today().isoformat())
 
