@@ -183,13 +183,12 @@ def main() -> None:
               help="The child's screening number (SCR-0042); a FHIR Bundle has no place for it. Default: the "
                    "record's, else the next free one.")
 @click.option("--corrects", default=None, help="Record this screening as the correction of screening ID (--trial).")
-@click.option("--reason", "correction_reason", default=None, help="Why the corrected screening was wrong.")
+@click.option("--reason", "correction_reason", default=None,
+              help="Why the corrected screening was wrong (no names or identifiers: kept in the trail).")
 def screen_command(record, trial, all_trials, as_of, fmt, engine, screening_number, corrects, correction_reason):
     """Screen a patient RECORD: a JSON record or a FHIR R4 Bundle (a file, or - for standard input)."""
     if bool(trial) == bool(all_trials):
         raise click.UsageError("give exactly one of --trial ID or --all")
-    if corrects is not None:
-        _check_correction(corrects, correction_reason, trial)
     if record != "-" and not Path(record).is_file():
         raise InputError("RECORD", "no such file")
     from . import service
@@ -202,6 +201,8 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine, screening_numb
         if imported is not None:
             _echo_import(imported)
         patient = service.with_screening_number(patient, screening_number, "--screening-number")
+        if corrects is not None:
+            _check_correction(corrects, correction_reason, trial, patient.screening_number)
         screened = service.screen_and_record(
             patient, as_of_date, channel=service.Channel.CLI, actor=f"cli:{getpass.getuser()}", recorder=_Store(),
             engine=engine, trial=None if all_trials else trial, corrects=corrects, correction_reason=correction_reason,
@@ -235,19 +236,25 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine, screening_numb
         click.echo("\n\n".join(format_text(r, s) for r, s in zip(reports, standings, strict=True)))
 
 
-def _check_correction(corrects: str, reason: str | None, trial: str | None) -> None:
-    """A correction names a stored screening of the trial screened, and why."""
+def _check_correction(corrects: str, reason: str | None, trial: str | None, screening_number: str | None) -> None:
+    """A correction names a stored screening of the trial screened and the same child that still counts
+    (service.check_correction), and why."""
     from .audit import open_store
+    from .model.errors import InvalidRecord
+    from .service import NotFound, check_correction
 
     if not trial:
         raise InputError("--corrects", "a correction is of one screening: give its --trial")
     if not reason or not reason.strip() or len(reason) > 500 or not reason.isprintable():
         raise InputError("--reason", "say why the corrected screening was wrong (1 to 500 printable characters)")
-    row = open_store().screening(corrects) if len(corrects) == 32 and corrects.isalnum() else None
-    if row is None:
-        raise InputError("--corrects", "no such screening")
-    if row.trial_id != trial:
-        raise InputError("--corrects", "that screening is of another trial")
+    try:
+        check_correction(open_store(), corrects, trial=trial, screening_number=screening_number, sees=None)
+    except NotFound:
+        raise InputError("--corrects", "no such screening") from None
+    except InvalidRecord as exc:
+        error = exc.errors[0]
+        raise InputError("--screening-number" if error.field == "screening_number" else "--corrects",
+                         error.message) from None
 
 
 @main.group("screenings")

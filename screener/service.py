@@ -208,6 +208,28 @@ def screening_for(store, screening_id: str, actor: str | None):
     return row
 
 
+def check_correction(store, corrects: str, *, trial: str, screening_number: str | None, sees: str | None):
+    """The screening a correction replaces: one this person may see (else NotFound), of the trial screened and the
+    same child, still counted. A voided one is not corrected (it is out of the log already: screen the child
+    again), nor one corrected already (its correction is what counts: correct that one), nor one of another child
+    (the correction would take the screening from that child's log). InvalidRecord naming the field."""
+    from .audit import ledger
+
+    row = screening_for(store, corrects, sees)
+    if row.trial_id != trial:
+        raise InvalidRecord([FieldError(("corrects",), "is a screening of another trial")])
+    if screening_number is not None and row.screening_number not in (None, screening_number):
+        raise InvalidRecord([FieldError(("screening_number",), "differs from the corrected screening's: a "
+                                                               "correction is of the same child")])
+    found = ledger(store, [row])
+    if row.id in found.voids:
+        raise InvalidRecord([FieldError(("corrects",), "is voided: a voided screening is not corrected; screen "
+                                                       "the child again")])
+    if found.superseded(row.id):
+        raise InvalidRecord([FieldError(("corrects",), "is corrected already: correct its correction instead")])
+    return row
+
+
 def void_screening(store, screening_id: str, request, *, actor: str, sees: str | None) -> "VoidView":
     """Void a screening the person may see (sees: their actor when they see only their own)."""
     from .audit import AlreadyVoided, void
@@ -239,6 +261,8 @@ def record_outcome(store, screening_number: str, request, *, actor: str, sees: s
     rows, _, counted = _counted(store, screening_number)
     if not any(_visible(row, sees) for row in rows):  # a screener records outcomes of the children they screened
         raise NotFound(screening_number)
+    if not any(_visible(row, sees) and row.trial_id == request.trial_id for row in rows):  # for the trials they did
+        raise InvalidRecord([FieldError(("trial_id",), "the child has no screening of yours for this trial")])
     row = counted.get((screening_number, request.trial_id))
     if row is None:
         raise InvalidRecord([FieldError(("trial_id",), "the child has no counted screening for this trial")])
@@ -280,8 +304,10 @@ def patient(store, screening_number: str, *, sees: str | None) -> "PatientView":
     visible = [row for row in rows if _visible(row, sees)]
     if not visible:
         raise NotFound(screening_number)
-    outcomes = [outcome_view(o) for o in child_outcomes(store, screening_number)]
-    latest = {o.trial_id: o for o in outcomes}
+    standing = {row.id for row in found.latest_outcomes().values()}  # the latest resting on a screening that stands
+    outcomes = [outcome_view(o).model_copy(update={"counts": o.id in standing})
+                for o in child_outcomes(store, screening_number)]
+    latest = {o.trial_id: o for o in outcomes if o.counts}
     trials = sorted({row.trial_id for row in visible})
     courses = []
     for trial in trials:

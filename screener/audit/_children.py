@@ -1,10 +1,10 @@
 """The screening log by child: voids and outcomes appended with their chain events, and which screening counts.
 
 A child is a screening number. For each child and trial one screening counts: the latest (by as-of date, then by
-recording time) that is neither voided nor corrected by a screening that is not itself voided. Screenings stored
-before migration 0008 have no number: each of their submits counts as one child, under the derived key
-"UNNUMBERED-" and the first 8 characters of its request id (legacy_key), which is never a valid screening number,
-so it cannot collide with one and cannot be given outcomes.
+recording time) that is neither voided nor corrected by a screening that stands (not voided, or corrected in turn by
+one that stands). Screenings stored before migration 0008 have no number: each of their submits counts as one child,
+under the derived key "UNNUMBERED-" and the first 8 characters of its request id (legacy_key), which is never a
+valid screening number, so it cannot collide with one and cannot be given outcomes.
 """
 import json
 import uuid
@@ -53,7 +53,10 @@ class Ledger:
     outcomes: list = field(default_factory=list)
 
     def superseded(self, screening_id: str) -> bool:
-        return any(c not in self.voids for c in self.corrected_by.get(screening_id, ()))
+        """Corrected by a screening that stands, or whose own correction stands: a correction voided after it was
+        itself corrected still passes the correction on (voiding the middle of a chain does not bring back its
+        start)."""
+        return any(c not in self.voids or self.superseded(c) for c in self.corrected_by.get(screening_id, ()))
 
     def counts(self, row) -> bool:
         return row.id not in self.voids and not self.superseded(row.id)
@@ -70,10 +73,22 @@ class Ledger:
         return best
 
     def latest_outcomes(self) -> dict[tuple[str, str], Any]:
-        """(child, trial) -> the latest outcome recorded (an Outcome row)."""
+        """(child, trial) -> the latest outcome recorded (an Outcome row) that rests on a screening that stands.
+        An outcome whose screening was voided or corrected afterwards stays in the trail but no longer counts: a
+        screen failure's criteria came from it, an enrolment was judged on it (voided as the wrong patient, the
+        child would show enrolled on another child's eligibility). It is recorded again on the screening that now
+        counts (an earlier outcome on a screening that stands holds meanwhile). A later re-screen does not unsettle an
+        outcome (consent, enrolment happened), except a screen failure: that is the verdict of the screening it
+        rests on, so once a re-screen counts instead, the failure no longer describes the child."""
+        counted = {row.id for row in self.counted().values()}
         latest: dict[tuple[str, str], Any] = {}
         for row in sorted(self.outcomes, key=lambda o: o.chain_seq):
-            latest[(row.screening_number, row.trial_id)] = row
+            key = (row.screening_number, row.trial_id)
+            if row.screening_id in self.voids or self.superseded(row.screening_id):
+                continue
+            if row.outcome == "screen_failed" and row.screening_id not in counted:
+                continue  # the screen failure was that screening's verdict; a re-screen since has its own
+            latest[key] = row
         return latest
 
 
@@ -86,11 +101,7 @@ def ledger(store, screenings: list, session=None) -> Ledger:
         ids = [row.id for row in screenings]
         found = Ledger(list(screenings))
         for chunk in _chunks(ids):
-            found.voids.update({v.screening_id: v for v in session.scalars(
-                select(Void).where(Void.screening_id.in_(chunk)))})
-            for row in session.execute(select(Screening.id, Screening.corrects_id).where(
-                    Screening.corrects_id.in_(chunk))):
-                found.corrected_by.setdefault(row.corrects_id, []).append(row.id)
+            _voids_and_corrections(session, found, chunk)
             for event in session.scalars(select(AuditEvent).where(
                     AuditEvent.subject.in_(chunk), AuditEvent.action == "screening.recorded")):
                 reason = json.loads(event.details_json).get("correction_reason")
@@ -101,12 +112,31 @@ def ledger(store, screenings: list, session=None) -> Ledger:
             found.outcomes += [_with_seq(row, seq) for row, seq in session.execute(
                 select(Outcome, AuditEvent.seq).join(AuditEvent, AuditEvent.subject == Outcome.id)
                 .where(Outcome.screening_number.in_(chunk), AuditEvent.action == "outcome.recorded"))]
+        # The screenings the outcomes rest on, when outside the given ones (an earlier period): their voids and
+        # corrections too, so an outcome on a voided screening never counts.
+        extra = sorted({o.screening_id for o in found.outcomes} - set(ids))
+        for chunk in _chunks(extra):
+            _voids_and_corrections(session, found, chunk)
+        # A correction outside the given screenings (another period, another person's) supersedes only while it
+        # stands: its void and its own corrections are read too, or voiding a correction would leave the original
+        # uncounted.
+        read = set(ids) | set(extra)
+        while correctors := sorted({c for cs in found.corrected_by.values() for c in cs} - read):
+            read.update(correctors)  # and their corrections in turn: a chain of corrections is followed to its end
+            for chunk in _chunks(correctors):
+                _voids_and_corrections(session, found, chunk)
         # A correction outside the given screenings (another person's, another period) still supersedes: only ids
         # found, never their rows, so a screener's view of their own screenings stays theirs.
         return found
     finally:
         if own:
             session.close()
+
+
+def _voids_and_corrections(session, found: Ledger, ids: list[str]) -> None:
+    found.voids.update({v.screening_id: v for v in session.scalars(select(Void).where(Void.screening_id.in_(ids)))})
+    for row in session.execute(select(Screening.id, Screening.corrects_id).where(Screening.corrects_id.in_(ids))):
+        found.corrected_by.setdefault(row.corrects_id, []).append(row.id)
 
 
 def _chunks(values: list, size: int = 500):

@@ -18,8 +18,9 @@ class SponsorRowSchema(Schema):
 
     screening_number = fields.String()
     trial_id = fields.String()
-    first_screened = fields.String(metadata={"doc": "as-of date of the child's first counted-or-not screening"})
-    screenings = fields.Integer()
+    first_screened = fields.String(metadata={"doc": (
+        "as-of date of the child's first screening that is neither voided nor corrected")})
+    screenings = fields.Integer(metadata={"doc": "screenings recorded, voided and corrected ones included"})
     counted_screening_id = fields.String()
     counted_as_of = fields.String()
     counted_recorded_at = fields.String()
@@ -42,8 +43,9 @@ def sponsor_rows(rows, found: Ledger) -> list[dict]:
     total: dict[tuple[str, str], int] = {}
     for row in rows:
         key = (child_key(row), row.trial_id)
-        first[key] = min(first.get(key, row.as_of), row.as_of)
         total[key] = total.get(key, 0) + 1
+        if found.counts(row):  # a voided one may be another child's, a corrected one's date the slip corrected
+            first[key] = min(first.get(key, row.as_of), row.as_of)
     out = []
     for key in sorted(counted, key=lambda k: (k[1], k[0])):
         row = counted[key]

@@ -150,6 +150,9 @@ class OutcomeView(StrictModel):
     screening_id: str
     actor: str
     recorded_at: str
+    counts: bool = Field(True, description=(
+        "whether it is the child's outcome for the trial in the log: false once a later one is recorded, once its "
+        "screening is voided or corrected, and for a screen failure once a re-screen counts instead"))
 
 
 class TrialCourse(StrictModel):

@@ -22,6 +22,7 @@ from ..model.api import (
     VoidRequest,
     VoidResponse,
 )
+from ..model.children import screening_number_problem
 from ..model.dates import parse_date, today
 from ..model.errors import FieldError, InvalidRecord, ScreenerError
 from ..rules import load_rule_sets, load_tables
@@ -278,10 +279,18 @@ def _json_body() -> bytes | Response:
     return request.get_data(cache=False)
 
 
+def _child_number(number: str) -> str:
+    """The screening number in the path; a malformed one is refused naming it (422), never looked up or echoed."""
+    problem_ = screening_number_problem(number)
+    if problem_ is not None:
+        raise InvalidRecord([FieldError(("screening_number",), problem_)])
+    return number
+
+
 @bp.get("/patients/<screening_number>")
 def patient(screening_number: str):
     """A child's screenings over time, the counted one per trial, and the outcomes."""
-    return _log_action(lambda: _json(service.patient(get_store(), screening_number, sees=_sees())))
+    return _log_action(lambda: _json(service.patient(get_store(), _child_number(screening_number), sees=_sees())))
 
 
 @bp.post("/screenings/<screening_id>/void")
@@ -306,6 +315,7 @@ def record_outcome(screening_number: str):
         return body
 
     def act():
+        _child_number(screening_number)
         request_ = service.read_request(OutcomeRequest, body)
         if request_.trial_id not in load_rule_sets():
             raise InvalidRecord([FieldError(("trial_id",), "no trial with that id")])

@@ -259,17 +259,22 @@ def _render(
 
 
 def _correction(form, trial: str, errors: dict[str, str]) -> tuple[str, str] | None:
-    """(the screening corrected, why) when the form corrects one: it must be one this person may see, of the
-    trial screened; the reason is required."""
+    """(the screening corrected, why) when the form corrects one: service.check_correction's (one this person may
+    see, of the trial screened and the same child, still counted); the reason is required."""
     corrects = (form.get("corrects") or "").strip()
     if not corrects:
         return None
     try:
-        row = service.screening_for(get_store(), corrects, None if sees_everything() else signed_in().actor)
+        service.check_correction(get_store(), corrects, trial=trial,
+                                 screening_number=(form.get("screening_number") or "").strip() or None,
+                                 sees=None if sees_everything() else signed_in().actor)
     except service.NotFound:
         abort(404)
-    if row.trial_id != trial:
-        abort(400)  # the correct link opens the form for the corrected screening's trial
+    except InvalidRecord as exc:
+        for error in exc.errors:  # the corrected screening is a hidden field: its problem is the form's
+            field = "screening_number" if error.field == "screening_number" else "(form)"
+            errors[field] = "The screening being corrected " + error.message + "." if field == "(form)" \
+                else error.message[:1].upper() + error.message[1:] + "."
     reason = (form.get("correction_reason") or "").strip()
     if not reason:
         errors["correction_reason"] = "Say what was wrong with the screening being corrected."
@@ -290,6 +295,10 @@ def _prefilled(row, trial: str, as_of: str, **extra):
 def rescreen(request_id: str):
     """Screen the same child again, on a new as-of date (today by default), from the stored record."""
     rows = _request_rows(request_id)
+    # A voided screening's record may be another child's (voided as the wrong patient) or a test: filling the form
+    # from it would screen that record again under this child's number. Re-screen from a screening that stands.
+    if ledger(get_store(), rows).voids:
+        abort(409)
     trial = rows[0].trial_id if len(rows) == 1 else ALL
     return _prefilled(rows[0], trial, today().isoformat())
 
@@ -299,8 +308,12 @@ def correct(screening_id: str):
     """The form filled in from a screening, to be recorded as its correction (same as-of date, a reason)."""
     try:
         row = service.screening_for(get_store(), screening_id, None if sees_everything() else signed_in().actor)
+        service.check_correction(get_store(), row.id, trial=row.trial_id, screening_number=None,
+                                 sees=None)  # seen above
     except service.NotFound:
         abort(404)
+    except InvalidRecord:
+        abort(409)  # voided, or corrected already: the form would be refused when sent
     return _prefilled(row, row.trial_id, row.as_of, corrects=row.id)
 
 
@@ -426,7 +439,8 @@ def result(request_id: str):
     rows = _request_rows(request_id)
     pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
     everything = worklist(report for _, report in pairs) if len(pairs) > 1 else []
-    voids = ledger(get_store(), rows).voids  # a voided screening offers no correction or second void
+    found = ledger(get_store(), rows)  # a voided screening offers no correction or second void
+    voids, corrected = found.voids, {row.id for row in rows if found.superseded(row.id)}  # nor a corrected one
     # One submit is one record: every row of the request holds the same record, screened by the same person.
     return render_template(
         "form/result.html",
@@ -438,6 +452,7 @@ def result(request_id: str):
         first=rows[0],
         record=record_of(rows[0]),
         voids=voids,
+        corrected=corrected,
         standings=dict(zip((r.trial_id for _, r in pairs), service.standings(get_store(), [r for _, r in pairs]),
                            strict=True)),
     )
