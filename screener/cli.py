@@ -41,8 +41,9 @@ def _by_title(report) -> list[str]:
     return lines
 
 
-def format_text(report) -> str:
-    """A screening report (model.report.Report) as the text a coordinator reads."""
+def format_text(report, standing=None) -> str:
+    """A screening report (model.report.Report) as the text a coordinator reads; standing: whether its rule set is
+    the version approved and in force at the site (model.approvals.Standing)."""
     from .explain import registry_label, spell_dates
 
     coverage = "" if report.coverage.complete else "  [PARTIAL RULE SET: " + report.coverage.statement.strip() + "]"
@@ -53,6 +54,9 @@ def format_text(report) -> str:
         f"  VERDICT: {report.verdict_text} — {spell_dates(report.summary)}{coverage}",
         *_by_title(report),
     ]
+    if standing is not None:
+        label = "" if standing.status == "approved" else "NOT APPROVED (pre-screening only): "
+        lines.insert(2, f"  protocol version at this site: {label}{standing.text}")
     if report.recruitment:
         lines.append(f"  recruitment: {report.recruitment.status} (as of {spell_dates(report.recruitment.as_of)})")
     for warning in report.warnings:
@@ -213,8 +217,13 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine, screening_numb
     except ScreenerError as exc:
         _refuse(exc)
     reports = screened.reports
+    from .audit import open_store
+
+    standings = service.standings(open_store(), reports)
     click.echo(f"Recorded as screening {', '.join(screened.ids)} of child {screened.screening_number}", err=True)
     if fmt == "json":
+        for r, s in zip(reports, standings, strict=True):  # beside the report, whose JSON content is pinned
+            click.echo(f"{r.trial_id}: protocol version at this site: {s.text}", err=True)
         payload = [r.model_dump(mode="json") for r in reports]
         click.echo(json.dumps(payload if all_trials else payload[0], indent=2, ensure_ascii=False))
     else:
@@ -224,7 +233,7 @@ def screen_command(record, trial, all_trials, as_of, fmt, engine, screening_numb
                 failing = "; ".join(c.title for c in r.criteria if c.status == "fail")
                 click.echo(f"  {r.verdict_text:10} {r.trial_id}: {r.summary}" + (f" — {failing}" if failing else ""))
             click.echo("")
-        click.echo("\n\n".join(format_text(r) for r in reports))
+        click.echo("\n\n".join(format_text(r, s) for r, s in zip(reports, standings, strict=True)))
 
 
 def _check_correction(corrects: str, reason: str | None, trial: str | None, screening_number: str | None) -> None:
@@ -461,6 +470,77 @@ def show_command(trial_id):
         if crit.interpretation:
             click.echo(_wrap(f"interpretation: {crit.interpretation.strip()}", "    "))
         click.echo(_wrap("encoded: " + describe(c.tree), "    ") + "\n")
+
+
+@rules_group.command("approve")
+@click.argument("trial_id")
+@click.option("--version", "version", required=True, help="The rule set's version as loaded now (rules show).")
+@click.option("--from", "approved_from", required=True, help="The date it is in force from, YYYY-MM-DD.")
+@click.option("--reference", required=True, help="The ethics committee's approval reference (no names).")
+@click.option("--withdraw", is_flag=True, help="Record that no version is in force from the date (a withdrawal).")
+def approve_command(trial_id, version, approved_from, reference, withdraw):
+    """Record that the ethics committee approved TRIAL_ID's rule set (this version, as loaded now: its content
+    digest is stored) for use at this site from a date. An audit event; never edited (a later approval or a
+    withdrawal supersedes it from its own date)."""
+    from . import service
+    from .audit import open_store
+    from .model.approvals import ApprovalRequest
+    from .model.errors import ScreenerError
+
+    body = {"version": version, "approved_from": approved_from, "reference": reference,
+            "kind": "withdrawn" if withdraw else "approved"}
+    try:
+        request = service.read_request(ApprovalRequest, json.dumps(body))
+        entry = service.record_approval(open_store(), trial_id, request, actor=_admin_actor())
+    except ScreenerError as exc:
+        _refuse_approval(exc)
+    click.echo(f"{entry.trial_id} v{entry.rule_set_version} ({entry.rule_set_digest[:19]}…) {entry.kind} at this "
+               f"site from {entry.approved_from.isoformat()}, reference {entry.reference}, recorded by "
+               f"{entry.recorded_by}.")
+
+
+_APPROVAL_OPTIONS = {"version": "--version", "approved_from": "--from", "reference": "--reference"}
+
+
+def _refuse_approval(exc: "ScreenerError") -> NoReturn:
+    from .model.errors import InvalidRecord
+    from .service import Refusal, refusal
+
+    refused = refusal(exc)
+    if refused is not None and refused.reason is Refusal.UNKNOWN_TRIAL:
+        from .rules import load_rule_sets
+
+        raise _unknown_trial("TRIAL_ID", load_rule_sets()) from None
+    if isinstance(exc, InvalidRecord):
+        first = exc.errors[0]
+        name = str(first.path[-1]) if first.path else "(body)"
+        raise InputError(_APPROVAL_OPTIONS.get(name, name), first.message) from None
+    _refuse(exc)
+
+
+@rules_group.command("approvals")
+@click.argument("trial_id", required=False)
+def approvals_command(trial_id):
+    """The amendment history at this site: each trial's approvals and withdrawals, and the version in force today."""
+    from . import service
+    from .audit import open_store
+    from .model.errors import ScreenerError
+    from .rules import load_rule_sets
+
+    store = open_store()
+    trials = [trial_id] if trial_id else list(load_rule_sets())
+    for trial in trials:
+        try:
+            found = service.approvals_of(store, trial)
+        except ScreenerError as exc:
+            _refuse_approval(exc)
+        today = found.in_force_today
+        click.echo(f"{trial}: loaded v{found.current_version} ({found.current_digest[:19]}…); in force today: "
+                   + (f"v{today.rule_set_version} (ref {today.reference}, from {today.approved_from})"
+                      if today else "none (not approved at this site)"))
+        for e in found.history:
+            click.echo(f"  {e.approved_from}  {e.kind:9} v{e.rule_set_version} ({e.rule_set_digest[:19]}…) "
+                       f"ref {e.reference}; recorded by {e.recorded_by} at {e.recorded_at}")
 
 
 @rules_group.command("diff")

@@ -26,6 +26,7 @@ from .screening import (
 
 if TYPE_CHECKING:
     from .fhir import FhirImport
+    from .model.approvals import ApprovalsResponse, ApprovalView, Standing
     from .model.children import OutcomeView, PatientView, VoidView
 
 
@@ -354,3 +355,71 @@ def with_screening_number(record: PatientRecord, number: str | None, where: str 
     if record.screening_number not in (None, number):
         raise InvalidRecord([FieldError((where,), "differs from the record's own screening_number")])
     return record.model_copy(update={"screening_number": number})
+
+
+# --- rule-set versions in force at the site (model/approvals.py holds the shapes and the rule) ---
+
+
+def approval_history(store, trial_id: str) -> "list[ApprovalView]":
+    """A trial's approvals and withdrawals in the order the trail recorded them (UnknownTrial for no such trial)."""
+    from .audit import approvals
+    from .screening import rule_set_for
+
+    rule_set_for(trial_id)
+    return [_view(row) for row in approvals(store, trial_id)]
+
+
+def _view(row) -> "ApprovalView":
+    from .model.approvals import ApprovalView
+
+    return ApprovalView(trial_id=row.trial_id, kind=row.kind, rule_set_version=row.rule_set_version,
+                        rule_set_digest=row.rule_set_digest, approved_from=date.fromisoformat(row.approved_from),
+                        reference=row.reference, recorded_by=row.actor, recorded_at=row.recorded_at)
+
+
+def approvals_of(store, trial_id: str) -> "ApprovalsResponse":
+    """The amendment history with the rule set loaded now and the version in force today."""
+    from .model.approvals import ApprovalsResponse, in_force
+    from .model.dates import today
+    from .screening import rule_set_for
+
+    rule_set = rule_set_for(trial_id)
+    history = approval_history(store, trial_id)
+    return ApprovalsResponse(trial_id=trial_id, current_version=rule_set.version, current_digest=rule_set.digest(),
+                             in_force_today=in_force(history, today()), history=history)
+
+
+def record_approval(store, trial_id: str, request, *, actor: str) -> "ApprovalView":
+    """Record the ethics approval (or withdrawal) of the trial's rule set as loaded now. The version named must be
+    the loaded one's, so the digest stored is of the content the committee saw (InvalidRecord naming the field)."""
+    from .audit import add_approval
+    from .screening import rule_set_for
+
+    rule_set = rule_set_for(trial_id)
+    if request.version != rule_set.version:
+        raise InvalidRecord([FieldError(("version",), "is not the version of the rule set loaded at this site")])
+    return _view(add_approval(store, trial_id=trial_id, kind=request.kind, version=rule_set.version,
+                              digest=rule_set.digest(), approved_from=request.approved_from.isoformat(),
+                              reference=request.reference, actor=actor))
+
+
+def standings(store, reports: list) -> "list[Standing]":
+    """For each report (or stored screening row: the same four fields): whether its rule set is the approved version
+    in force at the site on its as-of date. Read now from the trail (not stored in the report, whose content is
+    pinned): an approval recorded later with an earlier approved-from date changes the answer for screenings as of
+    the days it covers."""
+    from .model.approvals import standing
+
+    histories: dict[str, list] = {}
+    found = []
+    for report in reports:
+        if report.trial_id not in histories:
+            try:
+                histories[report.trial_id] = approval_history(store, report.trial_id)
+            except UnknownTrial:  # a stored screening of a trial no longer loaded: its approvals still count
+                from .audit import approvals
+
+                histories[report.trial_id] = [_view(row) for row in approvals(store, report.trial_id)]
+        as_of = report.as_of if isinstance(report.as_of, date) else date.fromisoformat(report.as_of)
+        found.append(standing(histories[report.trial_id], report.rule_set_version, report.rule_set_digest, as_of))
+    return found

@@ -25,7 +25,9 @@ def test_the_package_exports_exactly_these_names():
         "rotate_key", "RotationRefused",
         # The screening log by child (issue 25): voids, outcomes, which screening counts, the sponsor's log.
         "AlreadyVoided", "Ledger", "ledger", "child_key", "children_summary", "child_screenings", "child_outcomes",
-        "void", "add_outcome", "monthly_csv", "NOT_COUNTED", "sponsor_csv", "Drafts", "ROLES"])
+        "void", "add_outcome", "monthly_csv", "NOT_COUNTED", "sponsor_csv", "Drafts", "ROLES",
+        # Rule-set versions in force at the site (issue 26): approvals appended with their chain events.
+        "add_approval", "approvals"])
 
 
 def test_every_exported_name_resolves_to_its_definition():

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from screener import config
 from screener.audit import Accounts, open_store
 from screener.cli import main
-from screener.screening import parse_record, screen
+from screener.screening import parse_record, rule_set_for, screen
 
 from .helpers import PATIENTS, tamper
 
@@ -73,7 +73,15 @@ def _child(store):
     outcome = service.record_outcome(store, first.screening_number, OutcomeRequest(
         trial_id="NCT06674265", outcome="enrolled", date=date(2026, 11, 30), study_number="NK-007"),
         actor="cli:investigator")
-    return {"voided": test.ids[0], "outcome": outcome.outcome_id, "corrected": corrected.ids[0]}
+    from screener.model.approvals import ApprovalRequest
+
+    approval = service.record_approval(store, "NCT06674265", ApprovalRequest(
+        version=rule_set_for("NCT06674265").version, approved_from=date(2026, 11, 1), reference="REC 24/LO/0123"),
+        actor="cli:admin")
+    approval_id = next(e.subject for e in store.events() if e.action == "approval.recorded")
+    assert approval.reference == "REC 24/LO/0123"
+    return {"voided": test.ids[0], "outcome": outcome.outcome_id, "corrected": corrected.ids[0],
+            "approval": approval_id}
 
 
 def _user_id(name):
@@ -128,6 +136,7 @@ KINDS = {
         "seq + 1, recorded_at, 'intruder', 'user.role_changed', 'screener1', '{{\"role\":\"admin\"}}', hash, "
         f"'{KNOWN_HASH}' FROM audit_events WHERE seq = {{events}}"), "edited or forged"),
     "trail emptied": (_sql("DELETE FROM audit_events", "DELETE FROM outcomes", "DELETE FROM voids",
+                           "DELETE FROM approvals",
                            "DELETE FROM screenings"), "cut back"),
     "tail cut back, service writing on": (_cut_tail, "anchored hash"),
     "screening edited": (_sql("UPDATE screenings SET verdict = 'ineligible' WHERE id = '{screenings[1]}'"),
@@ -158,6 +167,21 @@ KINDS = {
         "INSERT INTO outcomes SELECT 'f0000000000000000000000000000000', screening_number, trial_id, 'consented', "
         "on_date, reason, note, study_number, criterion_ids, screening_id, recorded_at, actor, content_hash "
         "FROM outcomes WHERE id = '{outcome}'"), "outcomes row f0000000000000000000000000000000 has no audit event"),
+    # Rule-set approvals at the site (issue 26): an edited approval could make another version, or an edited file,
+    # the one in force; a deleted one, a screening approved no more; an inserted one, a version never approved.
+    "approval reference edited": (_sql("UPDATE approvals SET reference = 'REC 99' WHERE id = '{approval}'"),
+                                  "approvals row {approval} was altered"),
+    "approval moved to an earlier date": (_sql(
+        "UPDATE approvals SET approved_from = '2020-01-01' WHERE id = '{approval}'"),
+        "approvals row {approval} was altered"),
+    "approval digest swapped (an edited rule file approved)": (_sql(
+        "UPDATE approvals SET rule_set_digest = 'sha256:0000' WHERE id = '{approval}'"),
+        "approvals row {approval} was altered"),
+    "approval deleted": (_sql("DELETE FROM approvals WHERE id = '{approval}'"), "approvals row {approval} it records"),
+    "approval inserted": (_sql(
+        "INSERT INTO approvals SELECT 'f0000000000000000000000000000000', trial_id, kind, '9.9.9', rule_set_digest, "
+        "approved_from, reference, recorded_at, actor, content_hash FROM approvals WHERE id = '{approval}'"),
+        "approvals row f0000000000000000000000000000000 has no audit event"),
     "correction reason edited": (_sql(
         "UPDATE audit_events SET details_json = replace(details_json, 'wrong unit', 'right unit') "
         "WHERE subject = '{corrected}'"), "edited or forged"),

@@ -50,8 +50,8 @@ def test_failing_criteria_are_named_by_title_first_then_the_open_ones(client):
     assert banner == (
         "INELIGIBLE — 2 of 21 criteria fail: Inadequate bone marrow function; Systemic corticosteroids ≥ 0.5 "
         "mg/kg/day prednisone-equivalent in the last 7 days. Every fail clears by waiting: eligible from 27 Nov 2026 "
-        "if nothing else changes."
-    )
+        "if nothing else changes. NOT APPROVED pre-screening only — not approved at this site"
+    )  # no approval recorded in this store: the verdict says it is a pre-screening (issue 26)
     assert f"{NCT}-E7" not in banner  # the report's summary names ids; the page names titles
     fails = _list_after(page, "glance-fails")
     assert fails == [

@@ -92,6 +92,8 @@ _LAZY = {
     "void": "._children",
     "add_outcome": "._children",
     "RotationRefused": "._rotation",
+    "add_approval": "._approvals",
+    "approvals": "._approvals",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

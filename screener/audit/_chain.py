@@ -36,6 +36,9 @@ RECORDED_ROWS = {
     "outcome.recorded": ("outcomes", "id", (
         "id", "screening_number", "trial_id", "outcome", "on_date", "reason", "note", "study_number",
         "criterion_ids", "screening_id", "recorded_at", "actor")),
+    "approval.recorded": ("approvals", "id", (
+        "id", "trial_id", "kind", "rule_set_version", "rule_set_digest", "approved_from", "reference", "recorded_at",
+        "actor")),
 }
 
 
@@ -97,7 +100,7 @@ def key_fingerprint(key: bytes) -> str:
 def verify(keys, events, screenings: dict, anchors: dict[int, str] | None = None,
            rows: dict[str, dict] | None = None) -> Verification:
     """Walk the events in order; the first inconsistency is named. screenings: id -> stored row. rows: table ->
-    {key: row} of the other recorded rows (voids, outcomes: RECORDED_ROWS).
+    {key: row} of the other recorded rows (voids, outcomes, approvals: RECORDED_ROWS).
 
     keys: the key ring, oldest first (or one key). An "audit.key_rotated" event, signed with the key in use,
     names the next key by its fingerprint; the events after it are checked with that key.

@@ -69,6 +69,24 @@ class Outcome(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
+class Approval(Base):
+    """A rule-set version approved for use at the site from a date (or, kind "withdrawn", no longer from a date).
+    Appended, never changed; its "approval.recorded" event carries this row's content hash (_approvals.py)."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trial_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # approved, withdrawn
+    rule_set_version: Mapped[str] = mapped_column(String(20))
+    rule_set_digest: Mapped[str] = mapped_column(String(80))  # the content approved: an edited file is not it
+    approved_from: Mapped[str] = mapped_column(String(10))  # ISO date the kind takes effect
+    reference: Mapped[str] = mapped_column(String(64))  # the ethics committee's approval (or withdrawal) reference
+    recorded_at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
 class AuditEvent(Base):
     """One entry of the trail. Its hash covers its own content and the previous entry's hash (keyed HMAC)."""
 

@@ -17,7 +17,7 @@ from ._access import check_all
 from ._chain import GENESIS, Verification, canonical, event_hash, verify
 from ._errors import MigrationFailed, StoreTooNew, store_boundary
 from ._files import private_sqlite_file
-from ._models import AuditEvent, Outcome, Screening, Void
+from ._models import Approval, AuditEvent, Outcome, Screening, Void
 from ._schema import schema_problems
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -280,7 +280,8 @@ def verify_session(
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
     screenings = {row.id: row for row in session.scalars(select(Screening))}
     rows: dict[str, dict] = {"voids": {row.screening_id: row for row in session.scalars(select(Void))},
-            "outcomes": {row.id: row for row in session.scalars(select(Outcome))}}
+            "outcomes": {row.id: row for row in session.scalars(select(Outcome))},
+            "approvals": {row.id: row for row in session.scalars(select(Approval))}}
     result = verify(keys, events, screenings, anchors, rows)
     head = head_revision() if head is _THIS_RELEASE else head
     return result.with_access(schema_problems(session.connection(), head) + check_all(session))

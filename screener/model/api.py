@@ -1,6 +1,7 @@
 """Shapes the JSON API returns beyond the report itself: trial listings, the field catalogue, problems."""
 
 from ._base import StrictModel
+from .approvals import ApprovalsResponse, ApprovalView, Standing  # noqa: F401 - API shapes too
 from .children import (  # noqa: F401 - the screening log's request and answer shapes are API shapes too
     OutcomeRequest,
     OutcomeResponse,
@@ -79,6 +80,9 @@ class ScreenResponse(StrictModel):
     report: Report
     fhir_import: FhirImportView | None = None
     screening_number: str | None = None  # the child's: given, or assigned when none was
+    # Beside the report (whose content is pinned): is its rule set the version approved and in force at the site on
+    # its as-of date? Anything but "approved" is a pre-screening and cannot verify eligibility.
+    approval: Standing | None = None
 
 
 class ScreenAllResponse(StrictModel):
@@ -87,6 +91,7 @@ class ScreenAllResponse(StrictModel):
     reports: list[Report]
     fhir_import: FhirImportView | None = None
     screening_number: str | None = None  # the child's: given, or assigned when none was
+    approvals: dict[str, Standing] = {}  # trial id -> its standing at the site (ScreenResponse.approval)
 
 
 class ProblemItem(StrictModel):

@@ -78,7 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import admin, api, audit_views, auth, children, errors, form, health, input_guard, openapi
+    from . import admin, api, approvals, audit_views, auth, children, errors, form, health, input_guard, openapi
 
     errors.init_app(app)
     auth.init_app(app)
@@ -86,7 +86,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API takes no cookies; browsers' form posts are what CSRF attacks
     app.jinja_env.filters["zip_pairs"] = lambda values: [(v, v) for v in values]
-    for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp, children.bp, admin.bp):
+    for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp, children.bp, admin.bp,
+                      approvals.bp):
         app.register_blueprint(blueprint)
     return app
 

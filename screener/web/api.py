@@ -16,6 +16,7 @@ from ..model.api import (
     FieldView,
     OutcomeRequest,
     OutcomeResponse,
+    Standing,
     TrialDetail,
     TrialSummary,
     VoidRequest,
@@ -43,20 +44,24 @@ def _number(number: str | None) -> str:
     return "null" if number is None else f'"{number}"'  # SCR- and digits: nothing to escape
 
 
-def _screened(screening_id: str, report_text: str, imported, number: str | None = None) -> str:
+def _screened(screening_id: str, report_text: str, imported, number: str | None = None,
+              standing: Standing | None = None) -> str:
     """ScreenResponse's JSON around a report already serialised (the same text is stored): byte for byte what
     ScreenResponse(...).model_dump_json() writes (tests/test_web_api.py holds them equal)."""
     fhir = "null" if imported is None else imported.model_dump_json()
+    approval = "null" if standing is None else standing.model_dump_json()
     return (f'{{"screening_id":"{screening_id}","report":{report_text},"fhir_import":{fhir},'
-            f'"screening_number":{_number(number)}}}')
+            f'"screening_number":{_number(number)},"approval":{approval}}}')
 
 
 def _screened_all(request_id: str, ids: dict[str, str], report_texts: list[str], imported,
-                  number: str | None = None) -> str:
+                  number: str | None = None, standings: dict[str, Standing] | None = None) -> str:
     """ScreenAllResponse's JSON likewise (ids and trial ids are plain ASCII: hex and registry numbers)."""
     fhir = "null" if imported is None else imported.model_dump_json()
+    approvals = ",".join(f'"{trial}":{s.model_dump_json()}' for trial, s in (standings or {}).items())
     return (f'{{"screening_id":"{request_id}","screening_ids":{json.dumps(ids, separators=(",", ":"))},'
-            f'"reports":[{",".join(report_texts)}],"fhir_import":{fhir},"screening_number":{_number(number)}}}')
+            f'"reports":[{",".join(report_texts)}],"fhir_import":{fhir},"screening_number":{_number(number)},'
+            f'"approvals":{{{approvals}}}}}')
 
 
 def _json_list(models) -> Response:
@@ -129,6 +134,15 @@ def trials():
 def trial(trial_id: str):
     detail = trial_detail(trial_id)
     return _unknown_trial() if detail is None else _json(detail)
+
+
+@bp.get("/trials/<trial_id>/approvals")
+def trial_approvals(trial_id: str):
+    """The trial's amendment history at the site: each version approved (or withdrawn), from when, the ethics
+    reference, who recorded it; and the version in force today."""
+    if trial_id not in load_rule_sets():
+        return _unknown_trial()
+    return _json(service.approvals_of(get_store(), trial_id))
 
 
 @bp.get("/fields")
@@ -320,7 +334,9 @@ def screen_one(trial_id: str):
 
     def answer(screened, imported):
         (screening_id,), (text,), (report,) = screened.ids, screened.texts, screened.reports
-        return _screened(screening_id, text, imported, screened.screening_number), f"{trial_id}={report.verdict}"
+        (standing,) = service.standings(get_store(), screened.reports)
+        return (_screened(screening_id, text, imported, screened.screening_number, standing),
+                f"{trial_id}={report.verdict}")
 
     return _screening(answer, trial_id)
 
@@ -329,7 +345,9 @@ def screen_one(trial_id: str):
 def screen_every_trial():
     def answer(screened, imported):
         verdicts = ",".join(f"{r.trial_id}={r.verdict}" for r in screened.reports)
+        standings = dict(zip((r.trial_id for r in screened.reports),
+                             service.standings(get_store(), screened.reports), strict=True))
         return (_screened_all(screened.request_id, screened.by_trial(), screened.texts, imported,
-                              screened.screening_number), verdicts)
+                              screened.screening_number, standings), verdicts)
 
     return _screening(answer)

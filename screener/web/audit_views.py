@@ -4,7 +4,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from .. import config
+from .. import config, service
 from ..audit import export as export_rows
 from ..audit import ledger, log_chart, monthly_csv, report_of, screening_log, sponsor_csv
 from ..audit import log_csv as log_to_csv
@@ -73,6 +73,7 @@ def screenings():
     return render_template(
         "audit/screenings.html",
         rows=rows,
+        standings=dict(zip((row.id for row in rows), service.standings(get_store(), rows), strict=True)),
         voids=found.voids,
         corrected=found.corrected_by,
         f=values,
@@ -89,8 +90,11 @@ def screening(screening_id: str):
         abort(404)
     record_json = json.dumps(json.loads(row.record_json), indent=2)
     found = ledger(get_store(), [row])
-    return render_template("audit/screening.html", row=row, report=report_of(row), record_json=record_json,
-                           void=found.voids.get(row.id), corrected_by=found.corrected_by.get(row.id, []))
+    report = report_of(row)
+    (standing,) = service.standings(get_store(), [report])
+    return render_template("audit/screening.html", row=row, report=report, record_json=record_json,
+                           void=found.voids.get(row.id), corrected_by=found.corrected_by.get(row.id, []),
+                           standing=standing)
 
 
 @bp.get("/export/<what>.<fmt>")

@@ -27,7 +27,7 @@ ROUTE_ROLES = {
     "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC,
     "openapi.openapi_json": PUBLIC, "openapi.docs": PUBLIC, "auth.login": PUBLIC, "auth.login_submit": PUBLIC,
     "auth.logout": ANYONE, "auth.password": ANYONE, "auth.password_submit": ANYONE,
-    "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE,
+    "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE, "api.trial_approvals": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
     "api.patient": ANYONE, "api.void_screening": SCREENERS, "api.record_outcome": SCREENERS,  # a screener: their own
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
@@ -44,6 +44,9 @@ ROUTE_ROLES = {
     "form.rescreen": SCREENERS, "form.correct": SCREENERS,
     "admin.index": ADMINS, "admin.add_user": ADMINS, "admin.set_status": ADMINS, "admin.set_role": ADMINS,
     "admin.reset_password": ADMINS,
+    # Rule-set versions in force at the site (issue 26): everyone reads the amendment history; an admin records an
+    # ethics decision (the investigator role of the issue's point 2 will record them too).
+    "approvals.index": ANYONE, "approvals.record": ADMINS,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.

@@ -453,6 +453,8 @@ def result(request_id: str):
         record=record_of(rows[0]),
         voids=voids,
         corrected=corrected,
+        standings=dict(zip((r.trial_id for _, r in pairs), service.standings(get_store(), [r for _, r in pairs]),
+                           strict=True)),
     )
 
 

@@ -6,6 +6,7 @@ from pydantic.json_schema import models_json_schema
 
 from ..fhir import Bundle
 from ..model.api import (
+    ApprovalsResponse,
     FieldView,
     OutcomeRequest,
     OutcomeResponse,
@@ -120,6 +121,7 @@ def openapi_document() -> dict:
             (ScreenAllResponse, "serialization"),
             (TrialSummary, "serialization"),
             (TrialDetail, "serialization"),
+            (ApprovalsResponse, "serialization"),
             (FieldView, "serialization"),
             (Problem, "serialization"),
             (PatientView, "serialization"),
@@ -173,6 +175,19 @@ def openapi_document() -> dict:
                     "summary": "The field catalogue: types, accepted units, LOINC codes",
                     "responses": {
                         "200": _ok({"type": "array", "items": {"$ref": "#/components/schemas/FieldView"}}),
+                        **_CONTROL,
+                        **_ACCESS,
+                    },
+                }
+            },
+            "/api/v1/trials/{trial_id}/approvals": {
+                "get": {
+                    "summary": ("The trial's rule-set versions approved at the site (the amendment history) and "
+                                "the version in force today"),
+                    "parameters": [_TRIAL_ID],
+                    "responses": {
+                        "200": _ok({"$ref": "#/components/schemas/ApprovalsResponse"}),
+                        "404": _error("Unknown trial"),
                         **_CONTROL,
                         **_ACCESS,
                     },
