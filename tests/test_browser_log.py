@@ -16,7 +16,7 @@ from screener import config
 
 from .conftest import POSTGRES_URL, new_postgres_database
 from .helpers import PATIENTS
-from .test_browser import CHART_DATES, PASSWORD, SHOTS, _signed_in, browser, fill, form_fields  # noqa: F401
+from .test_browser import CHART_DATES, PASSWORD, SHOTS, _signed_in, browser, expect, fill, form_fields  # noqa: F401
 
 TRIAL = "NCT06674265"
 pytestmark = pytest.mark.browser  # with test_browser.py: run by ./scripts/test, not by a plain local pytest
@@ -77,6 +77,7 @@ def _submit(page) -> None:
         for i in range(boxes.count()):
             boxes.nth(i).check()
         page.click('button[value="screen"]')
+    page.wait_for_load_state()  # a click waits for the navigation to start, not for the page it loads
 
 
 def _screen(page, server, patient: str, number: str, as_of: str, changes: dict | None = None) -> None:
@@ -97,6 +98,7 @@ def _outcome(page, server, number: str, **fields) -> None:
         else:
             page.fill(f'[name="{name}"]', value)
     page.click("button:has-text('Record the outcome')")
+    page.wait_for_load_state()
 
 
 def test_a_coordinators_screening_log_counts_three_children(site, browser):  # noqa: F811
@@ -127,6 +129,7 @@ def test_a_coordinators_screening_log_counts_three_children(site, browser):  # n
     page.fill("#v-note", "training run")
     _shot(page, "3-void-form", database)
     page.click("button:has-text('Void the screening')")
+    page.wait_for_load_state()
     assert page.url.endswith("/children/SCR-0001")
     _shot(page, "4-child-SCR-0001", database)
     rows = page.locator("table.screenings tbody tr")
@@ -160,7 +163,9 @@ def test_a_coordinators_screening_log_counts_three_children(site, browser):  # n
     assert page.locator("table.children tbody tr").count() == 3
     page.fill("#f-number", "SCR-0002")
     page.click("button:has-text('Find')")
-    assert page.locator("table.children tbody tr").count() == 1
+    # count() reads the page as it is; expect() waits (up to its timeout) for the search's page to show one child.
+    expect(page.locator("table.children tbody tr")).to_have_count(1)
+    assert "SCR-0002" in page.locator("table.children").inner_text()
     context.close()
 
     # The auditor's log: three children, their outcomes.
