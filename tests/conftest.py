@@ -74,14 +74,20 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'audit.sqlite3'}"
         return
-    if not POSTGRES_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail(
-                "SCREENER_TEST_POSTGRES_URL is not set: in CI the PostgreSQL tests must run (scripts/test starts it)"
-            )
-        pytest.skip("no PostgreSQL test server (run ./scripts/test, which starts one)")
+    require_postgres()
     with new_postgres_database() as url:
         yield url
+
+
+def require_postgres() -> None:
+    """A PostgreSQL test without its server: skipped locally, a failure in CI (scripts/test starts the server)."""
+    if POSTGRES_URL:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            "SCREENER_TEST_POSTGRES_URL is not set: in CI the PostgreSQL tests must run (scripts/test starts it)"
+        )
+    pytest.skip("no PostgreSQL test server (run ./scripts/test, which starts one)")
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from screener import config
 
-from .conftest import POSTGRES_URL, new_postgres_database
+from .conftest import new_postgres_database, require_postgres
 from .helpers import PATIENTS
 from .test_browser import CHART_DATES, PASSWORD, SHOTS, _signed_in, browser, expect, fill, form_fields  # noqa: F401
 
@@ -52,8 +52,7 @@ def site(request, tmp_path, monkeypatch):
         yield request.param, f"http://127.0.0.1:{http.server_port}"
         http.shutdown()
         return
-    if not POSTGRES_URL:
-        pytest.skip("no PostgreSQL test server (run ./scripts/test, which starts one)")
+    require_postgres()  # in CI a missing server fails the test, as every PostgreSQL test does
     with new_postgres_database() as url:
         http = serve(url)
         yield request.param, f"http://127.0.0.1:{http.server_port}"
