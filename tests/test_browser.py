@@ -2,6 +2,7 @@
 
 Screenshots of the form and of each result page are saved under artifacts/screenshots/.
 """
+import contextlib
 import json
 import os
 import re
@@ -25,34 +26,36 @@ if not CHROMIUM.exists():
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def live_site(database_url: str, users: dict[str, str]):
+    """The app served on a free local port, with these users (username: role) signed up, for Chromium to open;
+    stopped when the block ends. Every browser test module starts its site here."""
     from werkzeug.serving import make_server
 
-    from screener.web import create_app
-
-    database = tmp_path_factory.mktemp("browser") / "b.sqlite3"
-    # Each test signs in afresh, all from 127.0.0.1: more than the 10 a minute one client may try (throttling is
-    # tested in test_web_auth, not here).
-    app = create_app(
-        {
-            "TESTING": False,
-            "DATABASE_URL": f"sqlite:///{database}",
-            "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000,
-            "LOGIN_ATTEMPTS_PER_MINUTE": 1000,
-        }
-    )
     from screener.audit import Accounts
+    from screener.web import create_app
     from screener.web.storage import get_store
 
+    # Each test signs in afresh, all from 127.0.0.1: more than the 10 a minute one client may try (throttling is
+    # tested in test_web_auth, not here).
+    app = create_app({"TESTING": False, "DATABASE_URL": database_url, "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000,
+                      "LOGIN_ATTEMPTS_PER_MINUTE": 1000})
     with app.app_context():
-        Accounts(get_store()).create_user("coordinator", "screener", PASSWORD, "test")
-        Accounts(get_store()).create_user("inspector", "auditor", PASSWORD, "test")
+        for username, role in users.items():
+            Accounts(get_store()).create_user(username, role, PASSWORD, "test")
     http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{http.server_port}"
+    finally:
+        http.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    database = tmp_path_factory.mktemp("browser") / "b.sqlite3"
+    with live_site(f"sqlite:///{database}", {"coordinator": "screener", "inspector": "auditor"}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

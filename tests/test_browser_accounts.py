@@ -1,34 +1,28 @@
 """In Chromium (JavaScript off): a form whose session ends mid-entry loses nothing, and an admin resets a user's
 password in the web page, after which that user must choose a new one. Screenshots under artifacts/screenshots/."""
 import json
-import threading
 
 import pytest
 
 from .helpers import PATIENTS
-from .test_browser import CHART_DATES, LOCALE_ENV, SHOTS, browser, fill, form_fields  # noqa: F401 (fixture)
-
-PASSWORD = "correct horse battery staple"
+from .test_browser import (  # noqa: F401 (fixture)
+    CHART_DATES,
+    LOCALE_ENV,
+    PASSWORD,
+    SHOTS,
+    browser,
+    fill,
+    form_fields,
+    live_site,
+)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from screener.audit import Accounts
-    from screener.web import create_app
-    from screener.web.storage import get_store
-
     database = tmp_path_factory.mktemp("browser-accounts") / "b.sqlite3"
-    app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{database}",
-                      "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000, "LOGIN_ATTEMPTS_PER_MINUTE": 1000})
-    with app.app_context():
-        for username, role in (("coordinator", "screener"), ("boss", "admin"), ("nurse", "screener")):
-            Accounts(get_store()).create_user(username, role, PASSWORD, "test")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=http.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+    users = {"coordinator": "screener", "boss": "admin", "nurse": "screener"}
+    with live_site(f"sqlite:///{database}", users) as url:
+        yield url
 
 
 def _context(browser):  # noqa: F811 (the fixture's value)

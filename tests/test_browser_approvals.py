@@ -2,33 +2,18 @@
 "NOT APPROVED, pre-screening only" beside its verdict; an admin records NCT06674265's version approved from a date
 on /approvals from the next day; a screening as of that day reads approved, with the reference. Screenshots under
 artifacts/screenshots/ (approvals-*.png, result-not-approved.png, result-approved.png)."""
-import threading
-
 import pytest
 
-from .test_browser import PASSWORD, SHOTS, _signed_in, browser, expect, page, screen_patient  # noqa: F401
+from .test_browser import PASSWORD, SHOTS, _signed_in, browser, expect, live_site, page, screen_patient  # noqa: F401
 
 NCT = "NCT06674265"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from screener.audit import Accounts
-    from screener.web import create_app
-    from screener.web.storage import get_store
-
     database = tmp_path_factory.mktemp("approvals") / "b.sqlite3"
-    app = create_app({"TESTING": False, "DATABASE_URL": f"sqlite:///{database}",
-                      "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000, "LOGIN_ATTEMPTS_PER_MINUTE": 1000})
-    with app.app_context():
-        Accounts(get_store()).create_user("coordinator", "screener", PASSWORD, "test")
-        Accounts(get_store()).create_user("boss", "admin", PASSWORD, "test")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=http.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+    with live_site(f"sqlite:///{database}", {"coordinator": "screener", "boss": "admin"}) as url:
+        yield url
 
 
 def test_an_admin_records_an_approval_and_results_say_whether_they_are_under_it(browser, page, server):  # noqa: F811

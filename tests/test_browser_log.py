@@ -7,7 +7,6 @@ the chain. Screenshots are kept under artifacts/screenshots/log-<database>-*.png
 import csv
 import io
 import json
-import threading
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +15,7 @@ from screener import config
 
 from .conftest import new_postgres_database, require_postgres
 from .helpers import PATIENTS
-from .test_browser import CHART_DATES, PASSWORD, SHOTS, _signed_in, browser, expect, fill, form_fields  # noqa: F401
+from .test_browser import CHART_DATES, SHOTS, _signed_in, browser, expect, fill, form_fields, live_site  # noqa: F401
 
 TRIAL = "NCT06674265"
 pytestmark = pytest.mark.browser  # with test_browser.py: run by ./scripts/test, not by a plain local pytest
@@ -26,37 +25,21 @@ pytestmark = pytest.mark.browser  # with test_browser.py: run by ./scripts/test,
 def site(request, tmp_path, monkeypatch):
     """A served app on its own store and instance folder (so the CLI verifies the same trail), with a coordinator
     and an auditor."""
-    from werkzeug.serving import make_server
-
-    from screener.audit import Accounts
-    from screener.web import create_app
-    from screener.web.storage import get_store
-
     instance = tmp_path / "instance"
     monkeypatch.setenv("SCREENER_INSTANCE_PATH", str(instance))
     monkeypatch.setattr(config, "SCREENER_INSTANCE_PATH", instance)
-
-    def serve(url):
-        monkeypatch.setattr(config, "DATABASE_URL", url)
-        app = create_app({"TESTING": False, "DATABASE_URL": url, "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000,
-                          "LOGIN_ATTEMPTS_PER_MINUTE": 1000})
-        with app.app_context():
-            Accounts(get_store()).create_user("coordinator", "screener", PASSWORD, "test")
-            Accounts(get_store()).create_user("inspector", "auditor", PASSWORD, "test")
-        http = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=http.serve_forever, daemon=True).start()
-        return http
-
+    users = {"coordinator": "screener", "inspector": "auditor"}
     if request.param == "sqlite":
-        http = serve(f"sqlite:///{tmp_path / 'log.sqlite3'}")
-        yield request.param, f"http://127.0.0.1:{http.server_port}"
-        http.shutdown()
+        url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+        monkeypatch.setattr(config, "DATABASE_URL", url)  # the CLI's audit verify reads the same store
+        with live_site(url, users) as server:
+            yield request.param, server
         return
     require_postgres()  # in CI a missing server fails the test, as every PostgreSQL test does
     with new_postgres_database() as url:
-        http = serve(url)
-        yield request.param, f"http://127.0.0.1:{http.server_port}"
-        http.shutdown()
+        monkeypatch.setattr(config, "DATABASE_URL", url)
+        with live_site(url, users) as server:
+            yield request.param, server
 
 
 def _shot(page, name: str, database: str) -> None:
