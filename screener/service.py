@@ -369,10 +369,20 @@ def approval_history(store, trial_id: str) -> "list[ApprovalView]":
     return [_view(row) for row in approvals(store, trial_id)]
 
 
+def recorded_approvals(store, trial_id: str) -> "list[ApprovalView]":
+    """approval_history(), also of a trial no longer loaded: its stored screenings' approvals still count."""
+    try:
+        return approval_history(store, trial_id)
+    except UnknownTrial:
+        from .audit import approvals
+
+        return [_view(row) for row in approvals(store, trial_id)]
+
+
 def _view(row) -> "ApprovalView":
     from .model.approvals import ApprovalView
 
-    return ApprovalView(trial_id=row.trial_id, kind=row.kind, rule_set_version=row.rule_set_version,
+    return ApprovalView(approval_id=row.id, trial_id=row.trial_id, kind=row.kind, rule_set_version=row.rule_set_version,
                         rule_set_digest=row.rule_set_digest, approved_from=date.fromisoformat(row.approved_from),
                         reference=row.reference, recorded_by=row.actor, recorded_at=row.recorded_at)
 
@@ -414,12 +424,7 @@ def standings(store, reports: list) -> "list[Standing]":
     found = []
     for report in reports:
         if report.trial_id not in histories:
-            try:
-                histories[report.trial_id] = approval_history(store, report.trial_id)
-            except UnknownTrial:  # a stored screening of a trial no longer loaded: its approvals still count
-                from .audit import approvals
-
-                histories[report.trial_id] = [_view(row) for row in approvals(store, report.trial_id)]
+            histories[report.trial_id] = recorded_approvals(store, report.trial_id)
         as_of = report.as_of if isinstance(report.as_of, date) else date.fromisoformat(report.as_of)
         found.append(standing(histories[report.trial_id], report.rule_set_version, report.rule_set_digest, as_of))
     return found

@@ -93,6 +93,12 @@ _LAZY = {
     "add_outcome": "._children",
     "RotationRefused": "._rotation",
     "add_approval": "._approvals",
+    "add_verification": "._verifications",
+    "add_deviation": "._verifications",
+    "verifications": "._verifications",
+    "verification": "._verifications",
+    "deviations": "._verifications",
+    "ChallengeUsed": "._verifications",
     "approvals": "._approvals",
 }
 

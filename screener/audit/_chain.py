@@ -39,6 +39,12 @@ RECORDED_ROWS = {
     "approval.recorded": ("approvals", "id", (
         "id", "trial_id", "kind", "rule_set_version", "rule_set_digest", "approved_from", "reference", "recorded_at",
         "actor")),
+    "verification.signed": ("verifications", "id", (
+        "id", "screening_number", "trial_id", "screening_id", "screening_content_hash", "rule_set_version",
+        "rule_set_digest", "approval_id", "verified_on", "valid_through", "registration_window_days", "reviewed",
+        "printed_name", "meaning", "challenge", "supersedes_id", "recorded_at", "actor")),
+    "deviation.recorded": ("deviations", "id", (
+        "id", "screening_number", "trial_id", "screening_id", "criterion_ids", "reason", "recorded_at", "actor")),
 }
 
 
@@ -100,7 +106,7 @@ def key_fingerprint(key: bytes) -> str:
 def verify(keys, events, screenings: dict, anchors: dict[int, str] | None = None,
            rows: dict[str, dict] | None = None) -> Verification:
     """Walk the events in order; the first inconsistency is named. screenings: id -> stored row. rows: table ->
-    {key: row} of the other recorded rows (voids, outcomes, approvals: RECORDED_ROWS).
+    {key: row} of the other recorded rows (voids, outcomes, approvals, verifications, deviations: RECORDED_ROWS).
 
     keys: the key ring, oldest first (or one key). An "audit.key_rotated" event, signed with the key in use,
     names the next key by its fingerprint; the events after it are checked with that key.

@@ -87,6 +87,50 @@ class Approval(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
+class SignedVerification(Base):
+    """An investigator's signed eligibility verification (issue 26): never changed; a later one supersedes it by
+    naming it. Its "verification.signed" event carries this row's content hash (_verifications.py)."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    screening_number: Mapped[str] = mapped_column(String(16), index=True)
+    trial_id: Mapped[str] = mapped_column(String(40))
+    screening_id: Mapped[str] = mapped_column(String(32), ForeignKey("screenings.id"))  # the day's re-screen signed
+    screening_content_hash: Mapped[str] = mapped_column(String(64))
+    rule_set_version: Mapped[str] = mapped_column(String(20))
+    rule_set_digest: Mapped[str] = mapped_column(String(80))
+    approval_id: Mapped[str] = mapped_column(String(32), ForeignKey("approvals.id"))  # the approval in force
+    verified_on: Mapped[str] = mapped_column(String(10))
+    valid_through: Mapped[str] = mapped_column(String(10))
+    registration_window_days: Mapped[int] = mapped_column(Integer)
+    reviewed: Mapped[str] = mapped_column(Text)  # JSON list: the criterion ids confirmed one by one
+    printed_name: Mapped[str] = mapped_column(String(100))
+    meaning: Mapped[str] = mapped_column(Text)
+    challenge: Mapped[str] = mapped_column(String(64), unique=True)  # used once: a replayed request is refused
+    supersedes_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("verifications.id"), nullable=True)
+    recorded_at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))  # the signer's username; printed_name is the name signed
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Deviation(Base):
+    """A protocol deviation: a child who does not meet every criterion enrolled anyway, against the criterion ids
+    not passing on the day's re-screen. Its "deviation.recorded" event carries this row's content hash."""
+
+    __tablename__ = "deviations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    screening_number: Mapped[str] = mapped_column(String(16), index=True)
+    trial_id: Mapped[str] = mapped_column(String(40))
+    screening_id: Mapped[str] = mapped_column(String(32), ForeignKey("screenings.id"))
+    criterion_ids: Mapped[str] = mapped_column(Text)  # JSON list
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
 class AuditEvent(Base):
     """One entry of the trail. Its hash covers its own content and the previous entry's hash (keyed HMAC)."""
 
@@ -164,3 +208,8 @@ class FormDraft(Base):
     kept_at: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[str] = mapped_column(String(32), index=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)  # 12-byte nonce, then AES-GCM ciphertext and tag
+
+
+# The table of each row kind the chain vouches for besides screenings (_chain.RECORDED_ROWS names its fields).
+RECORDED_MODELS: dict[str, type[Base]] = {model.__tablename__: model for model in (
+    Void, Outcome, Approval, SignedVerification, Deviation)}

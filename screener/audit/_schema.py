@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import inspect, text
 
-APPEND_ONLY = ("screenings", "audit_events", "voids", "outcomes", "approvals")
+APPEND_ONLY = ("screenings", "audit_events", "voids", "outcomes", "approvals", "verifications", "deviations")
 TABLES = (*APPEND_ONLY, "users", "api_tokens", "rate_limits", "alembic_version")
 
 

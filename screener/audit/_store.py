@@ -14,10 +14,10 @@ from .. import config
 from ..model.record import PatientRecord
 from ..model.report import Report
 from ._access import check_all
-from ._chain import GENESIS, Verification, canonical, event_hash, verify
+from ._chain import GENESIS, RECORDED_ROWS, Verification, canonical, event_hash, verify
 from ._errors import MigrationFailed, StoreTooNew, store_boundary
 from ._files import private_sqlite_file
-from ._models import Approval, AuditEvent, Outcome, Screening, Void
+from ._models import RECORDED_MODELS, AuditEvent, Screening
 from ._schema import schema_problems
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -279,9 +279,9 @@ def verify_session(
     store must be at (default: this release's; a backup names its own)."""
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
     screenings = {row.id: row for row in session.scalars(select(Screening))}
-    rows: dict[str, dict] = {"voids": {row.screening_id: row for row in session.scalars(select(Void))},
-            "outcomes": {row.id: row for row in session.scalars(select(Outcome))},
-            "approvals": {row.id: row for row in session.scalars(select(Approval))}}
+    rows: dict[str, dict] = {
+        table: {getattr(row, key): row for row in session.scalars(select(RECORDED_MODELS[table]))}
+        for table, key, _fields in RECORDED_ROWS.values()}
     result = verify(keys, events, screenings, anchors, rows)
     head = head_revision() if head is _THIS_RELEASE else head
     return result.with_access(schema_problems(session.connection(), head) + check_all(session))

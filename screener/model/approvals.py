@@ -43,6 +43,7 @@ class ApprovalRequest(StrictModel):
 class ApprovalView(StrictModel):
     """One entry of a trial's amendment history at the site, as the trail recorded it."""
 
+    approval_id: str = Field(description="the entry's id: a signed eligibility verification names the one in force")
     trial_id: str
     kind: ApprovalKind
     rule_set_version: str

@@ -17,6 +17,7 @@ from ._base import StrictModel
 from .dates import IsoDate, in_range, today
 from .fields import value_words
 from .text import FreeText
+from .verification import DeviationView, VerificationSummary
 
 SCREENING_NUMBER_PATTERN = r"^SCR-([0-9]{4}|[1-9][0-9]{4})$"
 SCREENING_NUMBER = re.compile(SCREENING_NUMBER_PATTERN)
@@ -156,12 +157,15 @@ class OutcomeView(StrictModel):
 
 
 class TrialCourse(StrictModel):
-    """A child's course in one trial: the counted screening's verdict, and the latest outcome."""
+    """A child's course in one trial: the counted screening's verdict, the latest outcome, the latest signed
+    eligibility verification with its standing, and the protocol deviations recorded."""
 
     trial_id: str
     verdict: str | None
     screening_id: str | None
     outcome: OutcomeView | None
+    verification: VerificationSummary | None = None
+    deviations: list[DeviationView] = []
 
 
 class PatientView(StrictModel):
