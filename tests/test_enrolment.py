@@ -239,7 +239,7 @@ def test_stale_data_is_unknown_on_the_day_so_the_checklist_cannot_be_signed(site
 def test_a_child_failing_a_criterion_cannot_be_signed_and_a_deviation_names_the_criteria_not_passing(site):
     _approve(site)
     data = json.loads((PATIENTS / "eligible.json").read_text())
-    data["labs"] = [lab for lab in data["labs"] if lab["test"] != "777-3"] + [
+    data["observations"] = [lab for lab in data["observations"] if lab["test"] != "777-3"] + [
         {"test": "777-3", "value": 40, "unit": "10*3/uL", "date": "2026-11-18"}]  # platelets 40,000/µL
     number = _screen(site, PatientRecord.model_validate(data))
     found = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
@@ -310,7 +310,8 @@ def test_editing_any_stored_byte_of_a_verification_is_caught(site, column):
     signed = enrolment.sign(site, number, TRIAL, _request(site, found), username="dr-rahimi",
                             role="investigator", on=DAY)
     assert site.verify().ok
-    value = {"valid_through": "'2027-12-31'", "reviewed": "'[]'"}.get(column, f"{column} || 'x'")
+    value = {"valid_through": "'2027-12-31'", "reviewed": "'[]'", "screening_content_hash": f"'{'0' * 64}'"}.get(
+        column, f"{column} || 'x'")
     tamper(site, f"UPDATE verifications SET {column} = {value} WHERE id = '{signed.verification_id}'")
     result = site.verify()
     assert not result.ok and signed.verification_id in result.problem
@@ -320,7 +321,7 @@ def test_editing_any_stored_byte_of_a_verification_is_caught(site, column):
 def test_a_deviation_edited_or_inserted_outside_the_service_is_caught(site):
     _approve(site)
     data = json.loads((PATIENTS / "eligible.json").read_text())
-    data["labs"] = [lab for lab in data["labs"] if lab["test"] != "777-3"]  # no platelet count: E1 unknown
+    data["observations"] = [lab for lab in data["observations"] if lab["test"] != "777-3"]  # no platelet count: E1 unknown
     number = _screen(site, PatientRecord.model_validate(data))
     found = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
     deviation = enrolment.record_deviation(site, number, TRIAL, DeviationRequest(
