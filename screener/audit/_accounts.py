@@ -17,7 +17,7 @@ from ._errors import store_boundary
 from ._models import ApiToken, User
 from ._store import AuditStore, _now
 
-ROLES = ("screener", "auditor", "admin")
+ROLES = ("screener", "investigator", "auditor", "admin")
 _USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 MIN_PASSWORD = 12
 # Where `screener users ensure-admin` leaves the first admin's password when its output is not a terminal.

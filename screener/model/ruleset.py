@@ -221,6 +221,11 @@ class Change(StrictModel):
     changes: str
 
 
+class Enrolment(StrictModel):
+    waivers: Literal["none"] = "none"
+    registration_window_days: int = 7
+
+
 class RuleSet(StrictModel):
     trial_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{3,40}$")]
     title: str
@@ -235,6 +240,7 @@ class RuleSet(StrictModel):
     recruitment: RecruitmentStatus | None = None
     references: list[str] = []
     criteria: Annotated[list[Criterion], Field(min_length=1)]
+    enrolment: Enrolment = Enrolment()
 
     def digest(self) -> str:
         """SHA-256 of the rule set's canonical JSON: the same content always gives the same digest."""
