@@ -177,3 +177,33 @@ def test_the_logs_standing_is_the_services(site, day):
             summary = enrolment.summaries(store, number, on).get(TRIAL)
             assert standing.status == (summary.status if summary else None), number
             assert (standing.latest.id if standing.latest else None) == (summary.verification_id if summary else None)
+
+
+def test_the_children_index_data_carries_each_trials_standing(site):
+    from screener.audit import children_summary
+
+    with site.app_context():
+        from screener.web.storage import get_store
+
+        children = {c.screening_number: c for c in children_summary(get_store(), on=dt.date(2026, 11, 25))}
+    assert children["SCR-0007"].verifications[TRIAL].words("enrolled") == "verified (valid through 2026-11-26); enrolled"
+    assert children["SCR-0009"].verifications[TRIAL].deviations and children["SCR-0009"].verifications[TRIAL].latest \
+        is None
+    assert children["SCR-0010"].verifications[TRIAL].unverified_enrolment
+
+
+def test_the_trail_lists_signatures_and_deviations_by_id_without_names_or_reasons(site, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from screener import config
+    from screener.cli import main
+
+    url = site.config["DATABASE_URL"]
+    monkeypatch.setattr(config, "DATABASE_URL", url)
+    monkeypatch.setattr(config, "SCREENER_INSTANCE_PATH", site.instance_path)
+    result = CliRunner().invoke(main, ["audit", "events", "--limit", "1000"])
+    assert result.exit_code == 0, result.output
+    signed = [line for line in result.output.splitlines() if " verification.signed " in line]
+    deviated = [line for line in result.output.splitlines() if " deviation.recorded " in line]
+    assert len(signed) == 5 and len(deviated) == 2
+    assert "Leila" not in result.output and "instruction" not in result.output
