@@ -70,7 +70,7 @@ def test_a_screener_sees_only_the_verifications_of_children_they_screened(site):
     refused = authorised(app, "screener", "bob").get(path)
     assert refused.status_code == 404 and refused.mimetype == "application/problem+json"
     assert refused.get_json()["detail"] == "no such verification you may see"
-    for role in ("auditor", "admin"):  # and the investigator, who sees every child (branch investigator-role)
+    for role in ("auditor", "admin", "investigator"):
         assert authorised(app, role).get(path).status_code == 200, role
     assert alice.get(path).status_code == 200
 
