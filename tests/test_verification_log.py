@@ -186,10 +186,10 @@ def test_the_children_index_data_carries_each_trials_standing(site):
         from screener.web.storage import get_store
 
         children = {c.screening_number: c for c in children_summary(get_store(), on=dt.date(2026, 11, 25))}
-    assert children["SCR-0007"].verifications[TRIAL].words("enrolled") == "verified (valid through 2026-11-26); enrolled"
-    assert children["SCR-0009"].verifications[TRIAL].deviations and children["SCR-0009"].verifications[TRIAL].latest \
-        is None
-    assert children["SCR-0010"].verifications[TRIAL].unverified_enrolment
+    standing = {number: child.verifications[TRIAL] for number, child in children.items()}
+    assert standing["SCR-0007"].words("enrolled") == "verified (valid through 2026-11-26); enrolled"
+    assert standing["SCR-0009"].deviations and standing["SCR-0009"].latest is None
+    assert standing["SCR-0010"].unverified_enrolment
 
 
 def test_the_trail_lists_signatures_and_deviations_by_id_without_names_or_reasons(site, tmp_path, monkeypatch):
