@@ -17,7 +17,7 @@ import time
 from datetime import date, timedelta
 
 from .model.children import PatientView
-from .model.errors import FieldError, InvalidRecord, ScreenerError
+from .model.errors import FieldError, InvalidRecord
 from .model.verdict import Status, Verdict
 from .model.verification import (
     BLOCKER_WORDS,
@@ -34,15 +34,20 @@ from .model.verification import (
     meaning,
     status_of,
 )
-from .service import Conflict, NotFound, _counted, _visible, recorded_approvals, reports, standings
+from .service import (
+    Conflict,
+    NotFound,
+    NotPermitted,
+    _counted,
+    _visible,
+    recorded_approvals,
+    reports,
+    standings,
+)
 from .service import patient as service_patient
 
 SIGNER_ROLE = "investigator"  # only investigators sign or record deviations; an admin is a system role
 CHALLENGE_SECONDS = 30 * 60  # a checklist page left open longer is reviewed again before signing
-
-
-class NotPermitted(PermissionError, ScreenerError):
-    """The person's role may not sign or record a deviation (the channel's own role check should come first)."""
 
 
 def _fingerprint(report, based_on: str) -> str:

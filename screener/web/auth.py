@@ -42,6 +42,7 @@ ROUTE_ROLES = {
     "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE, "api.trial_approvals": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
     "api.patient": ANYONE, "api.void_screening": SCREENERS, "api.record_outcome": SCREENERS,  # a screener: their own
+    "api.verification": ANYONE,  # read only (signing is web-only); a screener: the children they screened
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
     "form.worksheet": SCREENERS,
     "form.kept_form": SCREENERS, "form.discard_kept": SCREENERS,
