@@ -21,8 +21,8 @@ from .model.errors import FieldError, InvalidRecord
 from .model.verdict import Status, Verdict
 from .model.verification import (
     BLOCKER_WORDS,
-    Blocker,
     STATUS_WORDS,
+    Blocker,
     Checklist,
     DeviationRequest,
     DeviationView,
