@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns, a Flask Response's base
 
-from ..audit import FIRST_ADMIN_PASSWORD_FILE, Accounts, Limits, Principal
+from ..audit import FIRST_ADMIN_PASSWORD_FILE, ROLES, Accounts, Limits, Principal
 from .body_limit import TOO_LARGE
 from .drafts import KEPT, keep_unsent_form, kept_for
 from .errors import problem
@@ -18,10 +18,22 @@ from .storage import get_committer, get_store, get_token_cache
 bp = Blueprint("auth", __name__)
 
 PUBLIC = frozenset({"public"})
-ANYONE = frozenset({"screener", "auditor", "admin"})
-SCREENERS = frozenset({"screener", "admin"})
+ANYONE = frozenset(ROLES)  # any signed-in role
+# Who screens: re-screens, corrects, voids, records outcomes, uses the form. An investigator does all a screener does
+# (at a site the investigator often screens too), on every child, since SEES_EVERYTHING includes them.
+SCREENERS = frozenset({"screener", "investigator", "admin"})
+# Who reads every child's screenings, not only their own: the investigator answers for every child enrolled at the
+# site and verifies eligibility on screenings a screener prepared (issue 26), so reads them all, with the screening
+# log and the sponsor's export built from them.
+SEES_EVERYTHING = frozenset({"investigator", "auditor", "admin"})
+# The whole trail: the raw screenings and events export and the chain check stay with those who audit it.
 AUDITORS = frozenset({"auditor", "admin"})
 ADMINS = frozenset({"admin"})
+# Who signs an enrolment-day eligibility verification (21 CFR Part 11 §11.50: a person's attestation, "I confirm this
+# child meets every eligibility criterion"): the investigator only. An admin is a system role (users, approvals of
+# rule sets), not a clinician attesting eligibility, so an admin does not sign; an admin who is also the site's
+# investigator has a second account with this role. For the verification routes' lines in ROUTE_ROLES.
+INVESTIGATORS = frozenset({"investigator"})
 # Every endpoint must be listed: an endpoint missing here is refused (and a test fails).
 ROUTE_ROLES = {
     "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC,
@@ -32,6 +44,8 @@ ROUTE_ROLES = {
     "api.patient": ANYONE, "api.void_screening": SCREENERS, "api.record_outcome": SCREENERS,  # a screener: their own
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
     "form.worksheet": SCREENERS,
+    # A signed eligibility verification's PDF checklist (web/verification_pdf.py): whoever may read the verification.
+    "verification_pdf.download": ANYONE,  # a screener: only a child they screened (enrolment.view)
     "form.kept_form": SCREENERS, "form.discard_kept": SCREENERS,
     "form.result": SCREENERS | AUDITORS, "form.result_record": SCREENERS | AUDITORS,
     "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,
@@ -70,8 +84,9 @@ def signed_in() -> Principal:
 
 
 def sees_everything() -> bool:
+    """Whether the signed-in role reads every child's screenings (SEES_EVERYTHING), else only the user's own."""
     principal = current()
-    return principal is not None and principal.role in AUDITORS
+    return principal is not None and principal.role in SEES_EVERYTHING
 
 
 def _wants_json() -> bool:
