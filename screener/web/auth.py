@@ -50,17 +50,18 @@ ROUTE_ROLES = {
     "form.result": SCREENERS | AUDITORS, "form.result_record": SCREENERS | AUDITORS,
     "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,
     "audit.screenings": ANYONE, "audit.screening": ANYONE,  # a screener sees only their own
-    "audit.export": AUDITORS, "audit.verify": AUDITORS, "audit.log_page": AUDITORS, "audit.log_csv": AUDITORS,
-    "audit.log_png": AUDITORS, "audit.log_monthly_csv": AUDITORS, "audit.sponsor_export": AUDITORS,
+    "audit.export": AUDITORS, "audit.verify": AUDITORS,
+    "audit.log_page": SEES_EVERYTHING, "audit.log_csv": SEES_EVERYTHING, "audit.log_png": SEES_EVERYTHING,
+    "audit.log_monthly_csv": SEES_EVERYTHING, "audit.sponsor_export": SEES_EVERYTHING,
     # The screening log by child (web/children.py, form.rescreen/correct): a screener sees and acts on their own.
     "children.index": ANYONE, "children.child": ANYONE, "children.outcome_submit": SCREENERS,
     "children.void_form": SCREENERS, "children.void_submit": SCREENERS,
     "form.rescreen": SCREENERS, "form.correct": SCREENERS,
     "admin.index": ADMINS, "admin.add_user": ADMINS, "admin.set_status": ADMINS, "admin.set_role": ADMINS,
     "admin.reset_password": ADMINS,
-    # Rule-set versions in force at the site (issue 26): everyone reads the amendment history; an admin records an
-    # ethics decision (the investigator role of the issue's point 2 will record them too).
-    "approvals.index": ANYONE, "approvals.record": ADMINS,
+    # Rule-set versions in force at the site (issue 26): everyone reads the amendment history; an admin or the
+    # investigator (who holds the ethics committee's approval for the site) records an ethics decision.
+    "approvals.index": ANYONE, "approvals.record": ADMINS | INVESTIGATORS,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
@@ -323,7 +324,7 @@ def login_submit():
 
 
 def _home(role: str) -> str:
-    """Where a sign-in lands: the form for those who screen, the history for an auditor (the form is not theirs)."""
+    """Where a sign-in lands: the form for those who screen (an investigator too), the history for an auditor."""
     return "form.index" if role in ROUTE_ROLES["form.index"] else "audit.screenings"
 
 
