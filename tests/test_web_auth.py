@@ -30,7 +30,7 @@ SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0"
           "number": "SCR-0001",
           "what": "screenings",
           "fmt": "csv", "filename": "screener.css", "username": "no-such-user",
-          "draft_id": "0" * 32}
+          "draft_id": "0" * 32, "verification_id": "0" * 32}
 
 
 def _calls(app):
