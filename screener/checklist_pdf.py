@@ -25,8 +25,9 @@ MAX_PAGES = 2
 TITLE = "Eligibility verification - signed checklist"
 FONT = "DejaVu"
 ELLIPSIS = "…"
-# Sizes tried in turn, largest first: (table type in points, longest evidence in characters). The last one fits
-# NCT06674265's 21 criteria with room to spare; see tests/test_checklist_pdf.py for the pages each rule set takes.
+# Sizes tried in turn, largest first: (table type in points, longest evidence in characters). The first prints
+# NCT06674265's 21 criteria whole on two pages; the last fits about 68 criteria each with evidence cut to 90
+# characters (the longest rule set has 21; tests/test_checklist_pdf.py holds every rule set to two pages).
 _FITS = ((8.0, 10_000), (7.5, 320), (7.0, 240), (6.5, 180), (6.0, 130), (5.5, 90))
 _MARGIN = 12.0  # mm
 _DARK, _WHITE, _GREY, _WARN, _GOOD = (0, 0, 0), (255, 255, 255), (235, 235, 235), (170, 20, 20), (230, 242, 230)
@@ -36,8 +37,8 @@ _NOT_VALID = "NOT VALID FOR REGISTRATION"
 @cache
 def _font_files() -> dict[str, Path]:
     """The one place the checklist's typeface is chosen: DejaVu Sans, shipped with matplotlib (already a runtime
-    dependency), covers the criteria's µ ≥ ₂ é ✔ → and the Arabic script Persian needs (issue 30). fpdf2's built-in
-    fonts are Latin-1 only."""
+    dependency), has the criteria's µ ≥ ₂ é ✔ → and Arabic-script glyphs (Persian, issue 30, will also need fpdf2's
+    text shaping and right-to-left runs). fpdf2's built-in fonts are Latin-1 only."""
     import matplotlib
 
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
