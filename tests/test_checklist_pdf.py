@@ -70,7 +70,10 @@ def _as_view(signed, report):
 
 
 def test_the_signed_checklist_holds_what_the_binder_needs_and_nothing_that_names_the_child(signed):
-    printed = _pages(checklist_pdf(signed, printed_on=DAY))
+    data = checklist_pdf(signed, printed_on=DAY)
+    printed = _pages(data)
+    # The document's own title travels with the file: the verification id, not the child.
+    assert PdfReader(io.BytesIO(data)).metadata.title == f"Eligibility verification {signed.verification_id}"
     assert 1 <= len(printed) <= MAX_PAGES
     text = _words("\n".join(printed))
     assert "Eligibility verification - signed checklist" in text
@@ -107,6 +110,8 @@ def test_a_verification_that_no_longer_stands_says_so_at_the_top_and_on_every_pa
         assert "NOT VALID FOR REGISTRATION" in top and STATUS_WORDS[status] in top
         assert "2026-12-01, the day printed" in top
         assert all(f"NOT VALID FOR REGISTRATION: {STATUS_WORDS[status]}" in _words(page) for page in printed)
+    later = signed.model_copy(update={"supersedes": "a" * 32})
+    assert f"Supersedes verification {'a' * 32}" in _words(_pages(checklist_pdf(later, printed_on=DAY))[0])
 
 
 @pytest.mark.parametrize("trial_id", trial_ids())
