@@ -1076,5 +1076,48 @@ def fields_command(fmt):
         click.echo(f"{f.name} ({f.type}): {f.description}" + (f" [{'; '.join(extra)}]" if extra else ""))
 
 
+# --- Signed eligibility verifications as PDF (branch verify-pdf) ---------------------------------------------------
+# Branch verify-api defines the `verifications` group (with `show`) earlier in this file; when both land, keep that
+# group and delete this one: `pdf` below attaches to whichever group function of this name is defined first.
+@main.group("verifications")
+def verifications_group():
+    """Signed enrolment-day eligibility verifications (signed on the web page, password entered again)."""
+
+
+def write_checklist_pdf(verification_id: str, out: Path) -> None:
+    """The signed checklist of VERIFICATION_ID, as of today, written to `out`; exit 2 naming the argument when the id
+    is malformed or unknown (never echoed) or the file cannot be written."""
+    import re
+
+    from .audit import open_store
+    from .checklist_pdf import checklist_pdf
+    from .enrolment import view
+    from .model.errors import ScreenerError
+
+    if not re.fullmatch(r"[0-9a-f]{32}", verification_id):  # never looked up, never echoed
+        raise InputError("VERIFICATION_ID", "must be the verification's id: 32 hexadecimal characters")
+    try:
+        found = view(open_store(), verification_id, sees=None, on=_today())
+    except ScreenerError as exc:
+        _refuse(exc, "VERIFICATION_ID")
+    data = checklist_pdf(found, printed_on=_today())
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise InputError("FILE", f"cannot be written ({exc.strerror or 'error'})") from None
+    click.echo(f"Wrote the signed checklist of verification {verification_id} ({found.status_text}) to {out}.",
+               err=True)
+
+
+@verifications_group.command("pdf")
+@click.argument("verification_id")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def verification_pdf(verification_id, file):
+    """Write the signed eligibility checklist of VERIFICATION_ID to FILE as PDF (A4, one or two pages): the child's
+    screening number, the trial, protocol version and approval, every criterion with its status and evidence, the
+    signature block; one no longer standing says so at the top."""
+    write_checklist_pdf(verification_id, file)
+
+
 if __name__ == "__main__":
     main()
