@@ -391,7 +391,6 @@ def format_verification(view) -> str:
 @verifications_group.command("show")
 @click.argument("verification_id")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-# Branch verify-pdf adds --pdf FILE here: the same view, printed as the signed checklist.
 def verification_show(verification_id, fmt):
     """A signed eligibility verification: its standing today, protocol version and approval, the signature (printed
     name, time, meaning) and every criterion with its status."""
@@ -1076,12 +1075,7 @@ def fields_command(fmt):
         click.echo(f"{f.name} ({f.type}): {f.description}" + (f" [{'; '.join(extra)}]" if extra else ""))
 
 
-# --- Signed eligibility verifications as PDF (branch verify-pdf) ---------------------------------------------------
-# Branch verify-api defines the `verifications` group (with `show`) earlier in this file; when both land, keep that
-# group and delete this one: `pdf` below attaches to whichever group function of this name is defined first.
-@main.group("verifications")
-def verifications_group():
-    """Signed enrolment-day eligibility verifications (signed on the web page, password entered again)."""
+# --- Signed eligibility verifications as PDF (the `verifications` group is defined above, with `show`) ---
 
 
 def write_checklist_pdf(verification_id: str, out: Path) -> None:
