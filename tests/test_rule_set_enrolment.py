@@ -7,8 +7,7 @@ import yaml
 from pydantic import ValidationError
 
 from screener.model.ruleset import RuleSet
-from screener.rules import load_rule_sets, rule_set_files
-from screener.rules._load import yaml_to_json
+from screener.rules import load_rule_sets, rule_set_files, yaml_to_json
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +79,8 @@ def test_every_loaded_rule_set_states_a_window_and_a_policy():
         assert enrolment.waivers == "none", trial_id
         assert 1 <= enrolment.registration_window_days <= 30, trial_id
         assert "waive" in enrolment.waiver_policy.lower(), trial_id
-        # Honest about where the window comes from: none of the sources states one, so each says it was chosen.
+        # Honest about where the window comes from: none of today's sources states one, so each says it was chosen
+        # here (a rule set whose source states a window would quote it instead, and this check would change).
         assert "chosen here" in enrolment.rationale.lower(), trial_id
         # The window is shorter than the lookbacks it relies on: data verified on day 0 is still within
         # lookback + window at registration, never a window longer than the data's own age limit.
