@@ -526,8 +526,14 @@ def show_command(trial_id):
     click.echo(
         f"{meta.trial_id} — {meta.title}\nversion {meta.version}, {rule_set.digest}\n"
         f"registry ids: {', '.join(meta.registry_ids)}; source record: {meta.source_record}\n"
-        f"coverage: {'complete' if meta.coverage.complete else 'PARTIAL'} — {meta.coverage.statement.strip()}\n"
+        f"coverage: {'complete' if meta.coverage.complete else 'PARTIAL'} — {meta.coverage.statement.strip()}"
     )
+    enrolment = meta.enrolment
+    click.echo(_wrap(f"waivers: {enrolment.waivers} — {enrolment.waiver_policy.strip()}", ""))
+    click.echo(_wrap(
+        f"registration window: {enrolment.registration_window_days} days (day 0 = the verification day; registration"
+        f" up to and including day {enrolment.registration_window_days}) — {enrolment.rationale.strip()}", ""
+    ) + "\n")
     for c in rule_set.criteria:
         crit = c.criterion
         click.echo(f"{crit.id} ({crit.kind}, registry item {crit.registry_number or '-'}): {crit.title}")

@@ -1,6 +1,7 @@
 """The append-only store and its tamper-evident trail, on SQLite and PostgreSQL: every kind of tampering is caught."""
 import json
 import multiprocessing
+import re
 from datetime import date
 
 import pytest
@@ -218,8 +219,9 @@ def test_amendment_impact_lists_exactly_the_affected_screenings(store, tmp_path)
         _record(store, patient, trials=["NCT06674265"])
     original = (PATIENTS.parent.parent / "criteria" / "NCT06674265.yaml").read_text()
     # Platelets 150,000: the eligible demo (142,000) now fails; ineligible-waiting already failed E1.
+    version = re.search(r'^version: "(\d+)\.(\d+)\.\d+"', original, re.M)
     amended = original.replace("value: 50000, unit: /uL", "value: 150000, unit: /uL").replace(
-        'version: "2.0.0"', 'version: "2.1.0"', 1
+        version[0], f'version: "{version[1]}.{int(version[2]) + 1}.0"', 1
     )
     path = tmp_path / "NCT06674265-1.1.yaml"
     path.write_text(amended)

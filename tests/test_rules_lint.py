@@ -2,9 +2,10 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from screener.authoring.lint import lint_paths, lint_text
-from screener.rules import rule_set_files
+from screener.rules import rule_set_files, safe_load
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -95,3 +96,12 @@ def test_medication_table_problems_are_each_reported(tmp_path):
     assert ("drugs.deflazacort.source", "Field required") in found
     assert ("drugs.budesonide.prednisone_factor", "Field required") in found
     assert all(p.line for p in lint_tables(tmp_path))
+
+
+@pytest.mark.parametrize("block", ["enrolment", "lookback", "coverage"])
+def test_a_missing_top_level_block_is_reported(block):
+    # A top-level path has no parent to fall back to when looking up its line: this used to loop for ever.
+    data = safe_load(next(p for p in rule_set_files() if p.name == "NCT06674265.yaml").read_text())
+    del data[block]
+    problems = lint_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "x.yaml")
+    assert [(p.path, p.message) for p in problems] == [(block, "Field required")]

@@ -55,7 +55,7 @@ def _line_for(lines: dict[str, int], path: str) -> int | None:
     while path:
         if path in lines:
             return lines[path]
-        path = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
+        path = re.sub(r"(\.?[^.\[\]]+|\[\d+\])$", "", path)  # a top-level key too: "enrolment" -> ""
     return None
 
 

@@ -12,6 +12,7 @@ from .children import (  # noqa: F401 - the screening log's request and answer s
 )
 from .fields import FieldType
 from .report import CriterionInfo, Report
+from .ruleset import Enrolment
 from .verification import VerificationView  # noqa: F401 - a signed eligibility verification is an API shape too
 
 
@@ -47,6 +48,7 @@ class TrialDetail(StrictModel):
     source_record: str
     population: dict[str, int | list[str]]
     lookback: dict[str, int | str]
+    enrolment: Enrolment  # the rule file's own block: waiver policy and registration window
     coverage: Coverage
     changelog: list[dict[str, str]]
     criteria: list[CriterionView]

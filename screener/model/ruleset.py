@@ -222,8 +222,24 @@ class Change(StrictModel):
 
 
 class Enrolment(StrictModel):
-    waivers: Literal["none"] = "none"
-    registration_window_days: int = 7
+    """What holds between a signed eligibility verification and registration. Sources rarely state it, yet a
+    verification is only meaningful with it: whether a criterion that does not pass may be waived, and how long a
+    signature stays good for registration. Each rule set states both, with where the statement comes from."""
+
+    waivers: Literal["none"] = Field(
+        description="the waiver policy; 'none' is the only one supported: no criterion may be waived, so a child "
+        "with any criterion not passing cannot be verified eligible (enrolling anyway is a protocol deviation)"
+    )
+    waiver_policy: Annotated[str, Field(min_length=3)] = Field(
+        description="the policy in words and its source (or that the source is silent and what is applied instead)"
+    )
+    registration_window_days: Annotated[int, Field(ge=1, le=30)] = Field(
+        description="days a signed eligibility verification stays valid for registration, counted with the "
+        "verification day as day 0: 7 means registration on the verification day up to and including 7 days later"
+    )
+    rationale: Annotated[str, Field(min_length=3)] = Field(
+        description="why this window: the source's words, or 'chosen here' and the reasoning"
+    )
 
 
 class RuleSet(StrictModel):
@@ -236,11 +252,11 @@ class RuleSet(StrictModel):
     source_record: str = Field(description="the cleaned source record under seeds/ the criteria quote")
     population: Population
     lookback: Lookback
+    enrolment: Enrolment
     coverage: Coverage
     recruitment: RecruitmentStatus | None = None
     references: list[str] = []
     criteria: Annotated[list[Criterion], Field(min_length=1)]
-    enrolment: Enrolment = Enrolment()
 
     def digest(self) -> str:
         """SHA-256 of the rule set's canonical JSON: the same content always gives the same digest."""

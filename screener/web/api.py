@@ -99,6 +99,7 @@ def trial_detail(trial_id: str) -> TrialDetail | None:
         source_record=rule_set.source_record,
         population=rule_set.population.model_dump(),
         lookback=rule_set.lookback.model_dump(),
+        enrolment=rule_set.enrolment,
         coverage=Coverage.model_validate(rule_set.coverage.model_dump()),  # the API's own Coverage model
         changelog=[
             {"version": ch.version, "date": ch.date.isoformat(), "changes": ch.changes} for ch in rule_set.changelog
