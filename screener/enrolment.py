@@ -102,7 +102,7 @@ def checklist(store, screening_number: str, trial_id: str, *, sees: str | None, 
         based_on=row.id, report=report, standing=standing, blockers=blockers,
         blocker_text=[BLOCKER_WORDS[b] for b in blockers], can_sign=not blockers,
         valid_through=_valid_through(record, trial_id, on, window) if not blockers else None,
-        waivers=rule_set.enrolment.waivers, meaning=meaning(trial_id, rule_set.version),
+        waivers=rule_set.enrolment.waivers, waiver_policy=rule_set.enrolment.waiver_policy, meaning=meaning(trial_id, rule_set.version),
         fingerprint=_fingerprint(report, row.id))
 
 

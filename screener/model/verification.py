@@ -94,6 +94,7 @@ class Checklist(StrictModel):
         "the last day a signature given today stays valid: the registration window, ended earlier by the first day "
         "the same record would no longer screen eligible"))
     waivers: Literal["none"]
+    waiver_policy: str = Field(description="the rule set's waiver policy in words, with its source")
     meaning: str
     fingerprint: str
 
