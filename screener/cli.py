@@ -13,6 +13,7 @@ import click
 
 from . import config
 from .cli_errors import EXIT_NOT_RECORDED, Commands, InputError, record_errors
+from .roles import ROLES
 
 if TYPE_CHECKING:
     from .model.errors import ScreenerError
@@ -828,7 +829,7 @@ def _admin_actor() -> str:
 
 @users_group.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["screener", "auditor", "admin"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 def users_add(username, role):
     """Create a user with a generated password, shown once and replaced by the user at first sign-in."""
     with _account_errors("USERNAME"):
@@ -842,7 +843,7 @@ def users_add(username, role):
 def users_list():
     for user in _accounts().users():
         click.echo(
-            f"{user.username:24} {user.role:9} {'active' if user.active else 'disabled'}  created {user.created_at}"
+            f"{user.username:24} {user.role:12} {'active' if user.active else 'disabled'}  created {user.created_at}"
             + ("  (must choose a new password at next sign-in)" if user.must_change_password else "")
         )
 
@@ -865,7 +866,7 @@ def users_enable(username):
 
 @users_group.command("set-role")
 @click.argument("username")
-@click.argument("role", type=click.Choice(["screener", "auditor", "admin"]))
+@click.argument("role", type=click.Choice(ROLES))
 def users_set_role(username, role):
     """Change a user's role (an audit event)."""
     with _account_errors("USERNAME"):

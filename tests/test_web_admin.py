@@ -207,3 +207,40 @@ def test_cli_users_add_and_reset_password_force_a_new_password(tmp_path, monkeyp
     assert accounts.authenticate("carla", reset.output.rsplit(": ", 1)[1].strip()).must_change_password
     verified = CliRunner().invoke(main, ["audit", "verify"])
     assert verified.exit_code == 0 and verified.output.startswith("OK"), verified.output
+
+
+def test_an_investigator_is_added_shown_and_made_from_the_admin_page(site):
+    app, admin = site
+    page = admin.get("/admin").get_data(as_text=True)
+    assert '<option value="investigator">investigator</option>' in page  # the add-a-user form offers the role
+    assert _post(admin, "/admin/users", username="ivy", role="investigator").status_code == 200
+    assert _post(admin, "/admin/users/sam/role", role="investigator").status_code == 303
+    page = admin.get("/admin").get_data(as_text=True)
+    assert "sam is now investigator" in page
+    for name in ("ivy", "sam"):
+        row = re.search(rf'<tr id="user-{name}">.*?</tr>', page, re.S)[0]
+        assert '<option value="investigator" selected>' in row, name
+    assert ("user:boss", "user.created", "ivy") in _events(app) and _verified(app).ok
+    # The one-admin rule is about admins only: an investigator does not count as one.
+    refused = _post(admin, "/admin/users/boss/role", role="investigator")
+    assert refused.status_code == 422 and "only active admin" in refused.get_data(as_text=True)
+
+
+def test_cli_adds_an_investigator_and_makes_one(tmp_path, monkeypatch):
+    from screener import config
+    from screener.audit import Accounts, open_store
+    from screener.cli import main
+
+    monkeypatch.setattr(config, "SCREENER_INSTANCE_PATH", tmp_path)
+    monkeypatch.setattr(config, "DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    added = CliRunner().invoke(main, ["users", "add", "ivy", "--role", "investigator"])
+    assert added.exit_code == 0 and "created ivy (investigator)" in added.output
+    assert CliRunner().invoke(main, ["users", "add", "sam", "--role", "screener"]).exit_code == 0
+    changed = CliRunner().invoke(main, ["users", "set-role", "sam", "investigator"])
+    assert changed.exit_code == 0 and "sam is now investigator" in changed.output
+    listed = CliRunner().invoke(main, ["users", "list"]).output
+    rows = sorted(line.split()[:2] for line in listed.splitlines())
+    assert rows == [["ivy", "investigator"], ["sam", "investigator"]]
+    accounts = Accounts(open_store(config.DATABASE_URL, tmp_path))
+    assert {u.username: u.role for u in accounts.users()} == {"ivy": "investigator", "sam": "investigator"}
+    assert "investigator" in CliRunner().invoke(main, ["users", "add", "--help"]).output

@@ -1,6 +1,6 @@
-"""The approvals page (issue 26 point 1): everyone reads the amendment history; only an admin sees and uses the form
-(route policy, hidden for the others); the form needs its CSRF token; bad input is a 422 naming the field with
-nothing stored and nothing echoed; a result under a version not approved says so beside its verdict."""
+"""The approvals page (issue 26 point 1): everyone reads the amendment history; only an admin or an investigator sees
+and uses the form (route policy, hidden for the others); the form needs its CSRF token; bad input is a 422 naming the
+field with nothing stored and nothing echoed; a result under a version not approved says so beside its verdict."""
 import datetime as dt
 import re
 
@@ -35,9 +35,9 @@ def site(tmp_path):
     app = make_app(tmp_path)
     with app.app_context():
         accounts = Accounts(get_store())
-        for name, role in (("boss", "admin"), ("sam", "screener"), ("ada", "auditor")):
+        for name, role in (("boss", "admin"), ("sam", "screener"), ("ada", "auditor"), ("ivy", "investigator")):
             accounts.create_user(name, role, PASSWORD, "test")
-    return app, {name: _signed_in(app, name) for name in ("boss", "sam", "ada")}
+    return app, {name: _signed_in(app, name) for name in ("boss", "sam", "ada", "ivy")}
 
 
 def _approvals(app):
@@ -52,12 +52,12 @@ def _record(client, **data):
     return client.post("/approvals", data={"csrf_token": token, "trial_id": TRIAL, "version": VERSION, **data})
 
 
-def test_every_role_reads_the_history_and_only_an_admin_sees_and_uses_the_form(site):
+def test_every_role_reads_the_history_and_only_an_admin_or_investigator_sees_and_uses_the_form(site):
     app, clients = site
     for name, client in clients.items():
         page = client.get("/approvals")
         assert page.status_code == 200 and "Amendment history at this site" in page.get_data(as_text=True)
-        assert ('action="/approvals"' in page.get_data(as_text=True)) == (name == "boss"), name
+        assert ('action="/approvals"' in page.get_data(as_text=True)) == (name in ("boss", "ivy")), name
         assert 'href="/approvals"' in client.get("/").get_data(as_text=True) or name == "ada"
     for name in ("sam", "ada"):
         token = _token(clients[name].get("/approvals").get_data(as_text=True))

@@ -5,11 +5,27 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import text
 
-from screener.web.auth import PUBLIC, ROUTE_ROLES
+from screener.roles import ROLES as USER_ROLES
+from screener.web.auth import INVESTIGATORS, PUBLIC, ROUTE_ROLES
 
 from .helpers import PATIENTS, authorised, make_app, token_for
 
-ROLES = ("anonymous", "screener", "auditor", "admin")
+ROLES = ("anonymous", *USER_ROLES)
+# What each role is refused (403), written out from the decisions rather than read from ROUTE_ROLES, so a change of
+# the policy nobody decided fails here; a new route refused to a role is added to that role's set.
+_USERS = {"admin.index", "admin.add_user", "admin.set_status", "admin.set_role", "admin.reset_password"}
+_TRAIL = {"audit.export", "audit.verify"}  # the raw export and the chain check: auditor and admin only
+_LOG = {"audit.log_page", "audit.log_csv", "audit.log_png", "audit.log_monthly_csv", "audit.sponsor_export"}
+_SCREENING = {"api.screen_one", "api.screen_every_trial", "api.void_screening", "api.record_outcome", "form.index",
+              "form.screen_form", "form.screen_submit", "form.worksheet", "form.kept_form", "form.discard_kept",
+              "form.rescreen", "form.correct", "children.outcome_submit", "children.void_form", "children.void_submit"}
+REFUSED = {
+    "screener": _USERS | _TRAIL | _LOG | {"approvals.record"},
+    # Screens as a screener does, reads every child, the log and the sponsor's export, records approvals (issue 26).
+    "investigator": _USERS | _TRAIL,
+    "auditor": _USERS | _SCREENING | {"approvals.record"},
+    "admin": set(),
+}
 SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0" * 32, "screening_number": "SCR-0001",
           "number": "SCR-0001",
           "what": "screenings",
@@ -32,6 +48,17 @@ def clients(tmp_path_factory):
 def test_every_route_has_an_access_rule(clients):
     app, _ = clients
     assert {rule.endpoint for rule in app.url_map.iter_rules()} <= set(ROUTE_ROLES)
+
+
+def test_each_role_is_refused_what_was_decided():
+    assert set(REFUSED) == set(USER_ROLES)
+    for role in USER_ROLES:
+        refused = {endpoint for endpoint, roles in ROUTE_ROLES.items() if roles is not PUBLIC and role not in roles}
+        assert refused == REFUSED[role], (role, refused ^ REFUSED[role])
+    # A misspelt role in a set would refuse everyone it meant silently.
+    assert set().union(*ROUTE_ROLES.values()) <= {*USER_ROLES, "public"}
+    # Only an investigator signs an eligibility verification: an admin is a system role, not a clinician's attestation.
+    assert INVESTIGATORS == {"investigator"}
 
 
 def test_route_by_role(clients):
@@ -63,7 +90,7 @@ def test_route_by_role(clients):
             else:
                 assert status not in (401, 403), (endpoint, role, status)
             checked += 1
-    assert checked >= 4 * 28
+    assert checked >= len(ROLES) * 50
 
 
 def test_revoked_expired_and_disabled_credentials_are_refused(tmp_path):

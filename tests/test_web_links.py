@@ -6,6 +6,8 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
+from screener.roles import ROLES
+
 from .helpers import PATIENTS, authorised, make_app
 
 PASSWORD = "a long enough password"
@@ -45,7 +47,7 @@ def site(tmp_path_factory):
 
     app = make_app(tmp_path_factory.mktemp("links"), WTF_CSRF_ENABLED=False)
     with app.app_context():
-        for role in ("screener", "auditor", "admin"):
+        for role in ROLES:
             Accounts(get_store()).create_user(f"walk-{role}", role, PASSWORD, "test")
     # Someone else's screening (through the API), and the screener's own (through the form).
     answer = authorised(app, "screener", "someone-else").post(
@@ -60,7 +62,7 @@ def site(tmp_path_factory):
     return app
 
 
-@pytest.mark.parametrize("role", ["screener", "auditor", "admin"])
+@pytest.mark.parametrize("role", ROLES)
 def test_every_link_a_role_is_shown_opens_for_it(site, role):
     client = site.test_client()
     signed = client.post("/login", data={"username": f"walk-{role}", "password": PASSWORD})
@@ -81,8 +83,13 @@ def test_every_link_a_role_is_shown_opens_for_it(site, role):
     assert len(seen) < MAX_PAGES
     # The walk reached what the role is for, so a role shown nothing would not pass unnoticed.
     expected = {"screener": ["/screen", "/audit/screenings/"], "auditor": ["/audit/export/", "/audit/log.png"],
-                "admin": ["/admin", "/audit/verify"]}[role]
+                "admin": ["/admin", "/audit/verify"],
+                # Screens, and reads someone else's screening and the log with its sponsor's export.
+                "investigator": ["/screen", "/audit/sponsor.csv", "/audit/log.png", "/children/"]}[role]
     for prefix in expected:
         assert any(p.startswith(prefix) for p in seen), (role, prefix, sorted(seen))
     if role == "screener":
         assert not any(re.match(r"/audit/(export|verify|log)", p) for p in seen)
+    if role == "investigator":
+        assert not any(re.match(r"/(audit/(export|verify)|admin)", p) for p in seen)
+        assert len([p for p in seen if p.startswith("/audit/screenings/")]) == 2  # the screener's and someone else's

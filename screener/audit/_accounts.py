@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..model.errors import ScreenerError
+from ..roles import ROLES
 from ._access import token_problems, user_problems, user_row_state
 from ._access import token_state as _token_state
 from ._errors import store_boundary
 from ._models import ApiToken, User
 from ._store import AuditStore, _now
 
-ROLES = ("screener", "investigator", "auditor", "admin")
 _USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 MIN_PASSWORD = 12
 # Where `screener users ensure-admin` leaves the first admin's password when its output is not a terminal.

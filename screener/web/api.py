@@ -256,7 +256,7 @@ def _screening_number_query() -> str | None:
 
 
 def _sees() -> str | None:
-    """Whose screenings this principal sees: None for everyone's (auditor, admin), else their own."""
+    """Whose screenings this principal sees: None for everyone's (auth.SEES_EVERYTHING), else their own."""
     from .auth import sees_everything
 
     return None if sees_everything() else signed_in().actor

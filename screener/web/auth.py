@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns, a Flask Response's base
 
-from ..audit import FIRST_ADMIN_PASSWORD_FILE, Accounts, Limits, Principal
+from ..audit import FIRST_ADMIN_PASSWORD_FILE, ROLES, Accounts, Limits, Principal
 from .body_limit import TOO_LARGE
 from .drafts import KEPT, keep_unsent_form, kept_for
 from .errors import problem
@@ -18,10 +18,22 @@ from .storage import get_committer, get_store, get_token_cache
 bp = Blueprint("auth", __name__)
 
 PUBLIC = frozenset({"public"})
-ANYONE = frozenset({"screener", "auditor", "admin"})
-SCREENERS = frozenset({"screener", "admin"})
+ANYONE = frozenset(ROLES)  # any signed-in role
+# Who screens: re-screens, corrects, voids, records outcomes, uses the form. An investigator does all a screener does
+# (at a site the investigator often screens too), on every child, since SEES_EVERYTHING includes them.
+SCREENERS = frozenset({"screener", "investigator", "admin"})
+# Who reads every child's screenings, not only their own: the investigator answers for every child enrolled at the
+# site and verifies eligibility on screenings a screener prepared (issue 26), so reads them all, with the screening
+# log and the sponsor's export built from them.
+SEES_EVERYTHING = frozenset({"investigator", "auditor", "admin"})
+# The whole trail: the raw screenings and events export and the chain check stay with those who audit it.
 AUDITORS = frozenset({"auditor", "admin"})
 ADMINS = frozenset({"admin"})
+# Who signs an enrolment-day eligibility verification (21 CFR Part 11 §11.50: a person's attestation, "I confirm this
+# child meets every eligibility criterion"): the investigator only. An admin is a system role (users, approvals of
+# rule sets), not a clinician attesting eligibility, so an admin does not sign; an admin who is also the site's
+# investigator has a second account with this role. For the verification routes' lines in ROUTE_ROLES.
+INVESTIGATORS = frozenset({"investigator"})
 # Every endpoint must be listed: an endpoint missing here is refused (and a test fails).
 ROUTE_ROLES = {
     "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC,
@@ -36,17 +48,18 @@ ROUTE_ROLES = {
     "form.result": SCREENERS | AUDITORS, "form.result_record": SCREENERS | AUDITORS,
     "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,
     "audit.screenings": ANYONE, "audit.screening": ANYONE,  # a screener sees only their own
-    "audit.export": AUDITORS, "audit.verify": AUDITORS, "audit.log_page": AUDITORS, "audit.log_csv": AUDITORS,
-    "audit.log_png": AUDITORS, "audit.log_monthly_csv": AUDITORS, "audit.sponsor_export": AUDITORS,
+    "audit.export": AUDITORS, "audit.verify": AUDITORS,
+    "audit.log_page": SEES_EVERYTHING, "audit.log_csv": SEES_EVERYTHING, "audit.log_png": SEES_EVERYTHING,
+    "audit.log_monthly_csv": SEES_EVERYTHING, "audit.sponsor_export": SEES_EVERYTHING,
     # The screening log by child (web/children.py, form.rescreen/correct): a screener sees and acts on their own.
     "children.index": ANYONE, "children.child": ANYONE, "children.outcome_submit": SCREENERS,
     "children.void_form": SCREENERS, "children.void_submit": SCREENERS,
     "form.rescreen": SCREENERS, "form.correct": SCREENERS,
     "admin.index": ADMINS, "admin.add_user": ADMINS, "admin.set_status": ADMINS, "admin.set_role": ADMINS,
     "admin.reset_password": ADMINS,
-    # Rule-set versions in force at the site (issue 26): everyone reads the amendment history; an admin records an
-    # ethics decision (the investigator role of the issue's point 2 will record them too).
-    "approvals.index": ANYONE, "approvals.record": ADMINS,
+    # Rule-set versions in force at the site (issue 26): everyone reads the amendment history; an admin or the
+    # investigator (who holds the ethics committee's approval for the site) records an ethics decision.
+    "approvals.index": ANYONE, "approvals.record": ADMINS | INVESTIGATORS,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
@@ -70,8 +83,9 @@ def signed_in() -> Principal:
 
 
 def sees_everything() -> bool:
+    """Whether the signed-in role reads every child's screenings (SEES_EVERYTHING), else only the user's own."""
     principal = current()
-    return principal is not None and principal.role in AUDITORS
+    return principal is not None and principal.role in SEES_EVERYTHING
 
 
 def _wants_json() -> bool:
@@ -308,7 +322,7 @@ def login_submit():
 
 
 def _home(role: str) -> str:
-    """Where a sign-in lands: the form for those who screen, the history for an auditor (the form is not theirs)."""
+    """Where a sign-in lands: the form for those who screen (an investigator too), the history for an auditor."""
     return "form.index" if role in ROUTE_ROLES["form.index"] else "audit.screenings"
 
 
