@@ -1,5 +1,6 @@
-"""In Chromium (JavaScript off): a form whose session ends mid-entry loses nothing, and an admin resets a user's
-password in the web page, after which that user must choose a new one. Screenshots under artifacts/screenshots/."""
+"""In Chromium (JavaScript off): a form whose session ends mid-entry loses nothing, an admin resets a user's
+password in the web page, after which that user must choose a new one, and makes a user an investigator, who is then
+shown the screening log but not the users. Screenshots under artifacts/screenshots/."""
 import json
 
 import pytest
@@ -20,7 +21,7 @@ from .test_browser import (  # noqa: F401 (fixture)
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     database = tmp_path_factory.mktemp("browser-accounts") / "b.sqlite3"
-    users = {"coordinator": "screener", "boss": "admin", "nurse": "screener"}
+    users = {"coordinator": "screener", "boss": "admin", "nurse": "screener", "dr-ivy": "screener"}
     with live_site(f"sqlite:///{database}", users) as url:
         yield url
 
@@ -126,3 +127,29 @@ def test_an_admin_resets_a_password_and_the_user_must_choose_a_new_one(browser, 
     page.click("button:has-text('Change password')")
     assert page.url == f"{server}/" and page.locator("text=Screen a patient").first.is_visible()
     nurse.close()
+
+
+def test_an_admin_makes_a_user_an_investigator_who_sees_the_log_but_not_the_users(browser, server):  # noqa: F811
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    admin = _context(browser)
+    page = admin.new_page()
+    _sign_in(page, server, "boss")
+    page.goto(f"{server}/admin")
+    row = page.locator("#user-dr-ivy")
+    row.locator('select[name="role"]').select_option("investigator")
+    row.get_by_role("button", name="Change role").click()
+    assert "dr-ivy is now investigator" in page.locator("#admin-done").inner_text()
+    assert page.locator("#user-dr-ivy select[name='role']").input_value() == "investigator"
+    admin.close()
+
+    ivy = _context(browser)
+    page = ivy.new_page()
+    _sign_in(page, server, "dr-ivy")
+    assert page.url == f"{server}/"  # an investigator screens too: the form, as for a screener
+    nav = page.locator("nav[aria-label='Main']")
+    for shown in ("Screen a patient", "Children", "Screening history", "Screening log", "Approvals"):
+        assert nav.get_by_role("link", name=shown).count() == 1, shown
+    assert nav.get_by_role("link", name="Users").count() == 0
+    assert "(investigator)" in nav.inner_text()
+    page.screenshot(path=str(SHOTS / "investigator-nav.png"), full_page=True)
+    ivy.close()
