@@ -301,3 +301,29 @@ def test_the_child_page_offers_verify_to_an_investigator_and_the_checklist_to_a_
     sam = clients["sam"].get(f"/children/{number}").get_data(as_text=True)
     assert f"<a {link}>Checklist</a> (read-only" in sam and "Verify eligibility" not in sam
     assert "not verified" in sam
+
+
+def test_a_hand_built_signature_of_a_failing_child_is_a_409_naming_why(site):
+    from screener import enrolment
+    from screener.web.storage import get_store
+
+    app, clients = site
+    _approve(app)
+    number = _screen(app, _failing())
+    page = clients["ivy"].get(_url(number)).get_data(as_text=True)
+    fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]{64})"', page)[1]
+    with app.app_context():
+        challenge = enrolment.issue_challenge(get_store(), "ivy", fingerprint)
+    ids = [c.id for c in rule_set_for(TRIAL).criteria]
+    refused = clients["ivy"].post(_url(number, "/sign"), data={
+        "csrf_token": _token(page), "fingerprint": fingerprint, "challenge": challenge, "reviewed": ids,
+        "meaning_confirmed": "yes", "printed_name": "Ivy Okafor", "password": PASSWORD})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "Not signed: not every criterion passes on the day" in text
+    assert _events(app, "verification.signed") == []
+
+
+def test_a_verification_id_that_is_not_one_is_a_404(site):
+    _app, clients = site
+    for bad in ("0" * 32, "not-an-id", "../../etc"):
+        assert clients["ada"].get(f"/verifications/{bad}").status_code == 404
