@@ -273,8 +273,9 @@ def test_a_failing_child_cannot_be_signed_and_its_deviation_shows_on_the_child_p
     # Signing anyway (a form built by hand) is a conflict: nothing is signed.
     form = {"csrf_token": _token(page), "fingerprint": re.search(r'name="fingerprint" value="([^"]+)"', page)[1]}
     assert _events(app, "verification.signed") == []
-    too_short = clients["ivy"].post(_url(number, "/deviation"), data=form | {"reason": "x"})
+    too_short = clients["ivy"].post(_url(number, "/deviation"), data=form | {"reason": "xq"})
     assert too_short.status_code == 422 and "deviation reason: " in too_short.get_data(as_text=True)
+    assert ">xq<" not in too_short.get_data(as_text=True)  # named, not shown back
     done = clients["ivy"].post(_url(number, "/deviation"), data=form | {"reason": "Enrolled after sponsor review"})
     assert done.status_code == 303 and done.headers["Location"] == f"/children/{number}#deviations-{TRIAL}"
     (event,) = _events(app, "deviation.recorded")

@@ -161,8 +161,10 @@ def deviation(number: str, trial_id: str) -> Response | WerkzeugResponse:
     except service.Conflict as exc:
         return _page(number, trial_id, {"(deviation)": str(exc)}, status=409)
     except InvalidRecord as exc:
-        errors = {f"deviation {name}": message for name, message in _field_errors(exc).items()}
-        return _page(number, trial_id, errors, {"reason": request.form.get("reason", "")[:1000]}, 422)
+        found = _field_errors(exc)
+        # A refused reason is named, never shown back.
+        kept = {} if "reason" in found else {"reason": request.form.get("reason", "")[:1000]}
+        return _page(number, trial_id, {f"deviation {name}": message for name, message in found.items()}, kept, 422)
     except ScreenerError as exc:
         return _refused(exc)
     return redirect(url_for("children.child", number=number, _anchor=f"deviations-{trial_id}"), code=303)
