@@ -72,6 +72,10 @@ def test_an_investigator_reviews_every_criterion_signs_and_the_checklist_prints_
     boxes = page.locator('input[name="reviewed"]')
     assert boxes.count() == len(rule_set_for(NCT).criteria) == 21
     page.screenshot(path=str(SHOTS / "verify-checklist.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: each criterion a card, nothing sideways
+    page.screenshot(path=str(SHOTS / "verify-checklist-390.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.click("#sign-form button[type=submit]")  # nothing ticked: the browser refuses to send the form
     assert "/verify/" in page.url and page.locator("#errors").count() == 0
     for i in range(boxes.count()):

@@ -106,7 +106,8 @@ def test_a_signable_child_shows_every_criterion_with_its_box_and_the_sign_form(s
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     criteria = rule_set_for(TRIAL).criteria
-    boxes = re.findall(r'<input type="checkbox" name="reviewed" value="([^"]+)" required>', page)
+    boxes = re.findall(r'<input type="checkbox" name="reviewed" value="([^"]+)" aria-label="Reviewed: [^"]+" required>',
+                       page)
     assert boxes == [c.id for c in criteria] and len(boxes) == 21
     for criterion in criteria:
         assert f'id="c-{criterion.id}"' in page
