@@ -329,3 +329,16 @@ def test_a_verification_id_that_is_not_one_is_a_404(site):
     _app, clients = site
     for bad in ("0" * 32, "not-an-id", "../../etc"):
         assert clients["ada"].get(f"/verifications/{bad}").status_code == 404
+
+
+def test_a_child_screened_again_after_signing_shows_the_signature_no_longer_stands(site):
+    app, clients = site
+    _approve(app)
+    number = _screen(app, _eligible())
+    location = clients["ivy"].post(_url(number, "/sign"), data=_form(
+        clients["ivy"].get(_url(number)).get_data(as_text=True))).headers["Location"]
+    _screen(app, _eligible().replace('"record_id": "DEMO-NB-001"', f'"screening_number": "{number}"'))
+    page = clients["ada"].get(location).get_data(as_text=True)
+    assert "Verified, screened again since: verify again</strong>. This verification no longer stands." in page
+    child = clients["sam"].get(f"/children/{number}").get_data(as_text=True)
+    assert "verified, screened again since: verify again</strong>" in child
