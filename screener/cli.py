@@ -156,8 +156,8 @@ def _refuse(exc: "ScreenerError", field: str = "--corrects") -> NoReturn:
         raise _unknown_trial("--trial", load_rule_sets()) from None
     if refused.reason is Refusal.NOT_FOUND:
         raise InputError(field, "no such screening or child") from None
-    if refused.reason is Refusal.CONFLICT:
-        raise InputError(field, "the screening is voided already") from None
+    if refused.reason in (Refusal.CONFLICT, Refusal.NOT_PERMITTED):  # their own words: never a record's value
+        raise InputError(field, refused.detail or "conflicts with what is stored") from None
     click.echo(f"It could not be recorded ({refused.kind}); nothing was written, no result is given.", err=True)
     sys.exit(EXIT_NOT_RECORDED)
 
@@ -291,14 +291,15 @@ def patients_group():
 @click.argument("screening_number")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def patient_show(screening_number, fmt):
-    """A child's screenings per trial (counted, voided, corrected) and outcomes."""
-    from . import service
+    """A child's screenings per trial (counted, voided, corrected), outcomes, eligibility verification standing and
+    protocol deviations."""
+    from . import enrolment
     from .audit import open_store
     from .model.children import OUTCOMES
     from .model.errors import ScreenerError
 
     try:
-        child = service.patient(open_store(), screening_number, sees=None)
+        child = enrolment.patient(open_store(), screening_number, sees=None, on=_today())
     except ScreenerError as exc:
         _refuse(exc, "SCREENING_NUMBER")
     if fmt == "json":
@@ -308,6 +309,16 @@ def patient_show(screening_number, fmt):
     for course in child.trials:
         outcome = OUTCOMES[course.outcome.outcome] if course.outcome else "no outcome recorded"
         click.echo(f"  {course.trial_id}: {course.verdict or 'nothing counted'}; {outcome}")
+        if course.verification is not None:
+            v = course.verification
+            through = f", valid through {v.valid_through}" if v.status == "verified" else ""
+            click.echo(f"    eligibility verification: {v.status_text}{through} (verified on {v.verified_on} by "
+                       f"{v.signed_by}; {v.verification_id})")
+        else:
+            click.echo("    eligibility verification: none signed")
+        for d in course.deviations:
+            click.echo(_wrap(f"PROTOCOL DEVIATION against {', '.join(d.criterion_ids)}: {d.reason} (recorded by "
+                             f"{d.recorded_by} at {d.recorded_at}; {d.deviation_id})", "    "))
     for entry in child.screenings:
         state = ("counted" if entry.counted else f"VOIDED ({entry.void.reason})" if entry.void
                  else "corrected" if entry.corrected_by else "not counted (an earlier screening)")
@@ -342,6 +353,60 @@ def patient_outcome(screening_number, trial, outcome, on_date, reason, note, stu
     except ScreenerError as exc:
         _refuse(exc, "SCREENING_NUMBER")
     click.echo(f"Recorded outcome {stored.outcome} of {screening_number} for {trial} ({stored.outcome_id}).")
+
+
+@main.group("verifications")
+def verifications_group():
+    """Signed enrolment-day eligibility verifications (signed on the web page, password entered again)."""
+
+
+def format_verification(view) -> str:
+    """A signed verification (model.verification.VerificationView) as the text an investigator or monitor reads:
+    its standing today, the protocol version and its approval, the signature block, each criterion's status."""
+    from .explain import registry_label
+
+    standing = view.status_text + (f" (valid through {view.valid_through})" if view.status == "verified" else "")
+    lines = [
+        f"Eligibility verification {view.verification_id}",
+        f"  child {view.screening_number}, trial {view.trial_id}",
+        f"  STATUS: {standing}",
+        f"  protocol: rule-set version {view.rule_set_version} ({view.rule_set_digest[:19]}…)",
+        f"  approved at the site from {view.approval.approved_from}, reference {view.approval.reference} "
+        f"(recorded by {view.approval.recorded_by})",
+        f"  verified on {view.verified_on}, valid through {view.valid_through} (registration window "
+        f"{view.registration_window_days} days); waivers: {view.waivers}",
+        f"  signed by {view.signature.printed_name} ({view.signature.username}) at {view.signature.signed_at}",
+        _wrap(f"meaning: {view.signature.meaning}", "  "),
+        f"  re-screen signed: {view.screening_id} (content hash {view.screening_content_hash[:16]}…)",
+    ]
+    if view.supersedes:
+        lines.append(f"  supersedes verification {view.supersedes}")
+    lines.append("")
+    for c in view.report.criteria:
+        kind = "INC" if c.kind == "inclusion" else "EXC"
+        lines.append(f"  [{c.status.label:7}] {kind} {c.id}: {c.title} [{registry_label(c.kind, c.registry_number)}]")
+    return "\n".join(lines)
+
+
+@verifications_group.command("show")
+@click.argument("verification_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def verification_show(verification_id, fmt):
+    """A signed eligibility verification: its standing today, protocol version and approval, the signature (printed
+    name, time, meaning) and every criterion with its status."""
+    import re
+
+    from .audit import open_store
+    from .enrolment import view
+    from .model.errors import ScreenerError
+
+    if not re.fullmatch(r"[0-9a-f]{32}", verification_id):  # never looked up, never echoed
+        raise InputError("VERIFICATION_ID", "must be the verification's id: 32 hexadecimal characters")
+    try:
+        found = view(open_store(), verification_id, sees=None, on=_today())
+    except ScreenerError as exc:
+        _refuse(exc, "VERIFICATION_ID")
+    click.echo(found.model_dump_json(indent=2) if fmt == "json" else format_verification(found))
 
 
 @main.command("fhir-bundle")
@@ -1008,6 +1073,44 @@ def fields_command(fmt):
         if f.categories:
             extra.append("one of " + ", ".join(f.categories))
         click.echo(f"{f.name} ({f.type}): {f.description}" + (f" [{'; '.join(extra)}]" if extra else ""))
+
+
+# --- Signed eligibility verifications as PDF (the `verifications` group is defined above, with `show`) ---
+
+
+def write_checklist_pdf(verification_id: str, out: Path) -> None:
+    """The signed checklist of VERIFICATION_ID, as of today, written to `out`; exit 2 naming the argument when the id
+    is malformed or unknown (never echoed) or the file cannot be written."""
+    import re
+
+    from .audit import open_store
+    from .checklist_pdf import checklist_pdf
+    from .enrolment import view
+    from .model.errors import ScreenerError
+
+    if not re.fullmatch(r"[0-9a-f]{32}", verification_id):  # never looked up, never echoed
+        raise InputError("VERIFICATION_ID", "must be the verification's id: 32 hexadecimal characters")
+    try:
+        found = view(open_store(), verification_id, sees=None, on=_today())
+    except ScreenerError as exc:
+        _refuse(exc, "VERIFICATION_ID")
+    data = checklist_pdf(found, printed_on=_today())
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise InputError("FILE", f"cannot be written ({exc.strerror or 'error'})") from None
+    click.echo(f"Wrote the signed checklist of verification {verification_id} ({found.status_text}) to {out}.",
+               err=True)
+
+
+@verifications_group.command("pdf")
+@click.argument("verification_id")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def verification_pdf(verification_id, file):
+    """Write the signed eligibility checklist of VERIFICATION_ID to FILE as PDF (A4, one or two pages): the child's
+    screening number, the trial, protocol version and approval, every criterion with its status and evidence, the
+    signature block; one no longer standing says so at the top."""
+    write_checklist_pdf(verification_id, file)
 
 
 if __name__ == "__main__":

@@ -17,30 +17,37 @@ import time
 from datetime import date, timedelta
 
 from .model.children import PatientView
-from .model.errors import FieldError, InvalidRecord, ScreenerError
+from .model.errors import FieldError, InvalidRecord
 from .model.verdict import Status, Verdict
 from .model.verification import (
     BLOCKER_WORDS,
     STATUS_WORDS,
+    Blocker,
     Checklist,
     DeviationRequest,
     DeviationView,
     SignatureView,
     SignRequest,
+    VerificationStatus,
     VerificationSummary,
     VerificationView,
     meaning,
     status_of,
 )
+from .service import (
+    Conflict,
+    NotFound,
+    NotPermitted,
+    _counted,
+    _visible,
+    recorded_approvals,
+    reports,
+    standings,
+)
 from .service import patient as service_patient
-from .service import Conflict, NotFound, _counted, _visible, recorded_approvals, reports, standings
 
 SIGNER_ROLE = "investigator"  # only investigators sign or record deviations; an admin is a system role
 CHALLENGE_SECONDS = 30 * 60  # a checklist page left open longer is reviewed again before signing
-
-
-class NotPermitted(PermissionError, ScreenerError):
-    """The person's role may not sign or record a deviation (the channel's own role check should come first)."""
 
 
 def _fingerprint(report, based_on: str) -> str:
@@ -82,7 +89,7 @@ def checklist(store, screening_number: str, trial_id: str, *, sees: str | None, 
     record = record_of(row).model_copy(update={"screening_number": screening_number})
     report = reports(record, on, None, trial=trial_id)[0]
     standing = standings(store, [report])[0]
-    blockers = []
+    blockers: list[Blocker] = []
     if report.verdict is not Verdict.ELIGIBLE:
         blockers.append("not_eligible")
     if not rule_set.coverage.complete:
@@ -198,7 +205,7 @@ def deviation_view(row) -> DeviationView:
                          reason=row.reason, recorded_by=row.actor, recorded_at=row.recorded_at)
 
 
-def _status(store, row, on: date, found=None) -> str:
+def _status(store, row, on: date, found=None) -> VerificationStatus:
     """A stored verification's standing on a day (see model.verification.status_of)."""
     from .audit import verifications
 

@@ -156,7 +156,8 @@ class Refusal(Enum):
     INVALID = "invalid record"  # the record (or the as-of date) cannot be screened: the fields are named
     UNKNOWN_TRIAL = "unknown trial"
     NOT_FOUND = "not found"  # no such screening or child, or not one this person may see
-    CONFLICT = "conflict"  # contradicts what is stored (a second void)
+    CONFLICT = "conflict"  # contradicts what is stored (a second void, a checklist that cannot be signed)
+    NOT_PERMITTED = "not permitted"  # the person's role may not do this (only an investigator signs)
     NOT_RECORDED = "not recorded"  # the store failed: no result is given, nothing was written
 
 
@@ -165,6 +166,7 @@ class Refused:
     reason: Refusal
     errors: list[FieldError] = field(default_factory=list)
     kind: str | None = None  # a store error's kind (never a value from the record)
+    detail: str | None = None  # a conflict's or refusal's own words (never a value from the record)
 
 
 def refusal(exc: ScreenerError) -> Refused | None:
@@ -179,7 +181,9 @@ def refusal(exc: ScreenerError) -> Refused | None:
     if isinstance(exc, NotFound):
         return Refused(Refusal.NOT_FOUND)
     if isinstance(exc, Conflict):
-        return Refused(Refusal.CONFLICT)
+        return Refused(Refusal.CONFLICT, detail=str(exc))
+    if isinstance(exc, NotPermitted):
+        return Refused(Refusal.NOT_PERMITTED, detail=str(exc))
     if isinstance(exc, StoreError):
         return Refused(Refusal.NOT_RECORDED, kind=exc.kind)
     return None
@@ -193,7 +197,13 @@ class NotFound(KeyError, ScreenerError):
 
 
 class Conflict(ValueError, ScreenerError):
-    """The request contradicts what is stored (a screening voided twice)."""
+    """The request contradicts what is stored (a screening voided twice). Its message is said to the user as it is:
+    it names the conflict, never a value from the record."""
+
+
+class NotPermitted(PermissionError, ScreenerError):
+    """The person's role may not do this (the channel's own role check should come first): only an investigator
+    signs a verification or records a deviation (enrolment.py)."""
 
 
 def _visible(row, actor: str | None) -> bool:

@@ -22,7 +22,8 @@ D = dt.date
 
 
 def _entry(version: str, on: dt.date, kind: str = "approved", digest: str = "sha256:aa", ref: str = "REC 1"):
-    return ApprovalView(trial_id=TRIAL, kind=kind, rule_set_version=version, rule_set_digest=digest, approved_from=on,
+    return ApprovalView(approval_id=f"{version}-{on}-{ref}", trial_id=TRIAL, kind=kind,
+                        rule_set_version=version, rule_set_digest=digest, approved_from=on,
                         reference=ref, recorded_by="cli:admin", recorded_at="2026-11-01T00:00:00Z")
 
 

@@ -321,7 +321,8 @@ def test_editing_any_stored_byte_of_a_verification_is_caught(site, column):
 def test_a_deviation_edited_or_inserted_outside_the_service_is_caught(site):
     _approve(site)
     data = json.loads((PATIENTS / "eligible.json").read_text())
-    data["observations"] = [lab for lab in data["observations"] if lab["test"] != "777-3"]  # no platelet count: E1 unknown
+    # No platelet count: E1 unknown.
+    data["observations"] = [lab for lab in data["observations"] if lab["test"] != "777-3"]
     number = _screen(site, PatientRecord.model_validate(data))
     found = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
     deviation = enrolment.record_deviation(site, number, TRIAL, DeviationRequest(

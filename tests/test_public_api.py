@@ -27,7 +27,11 @@ def test_the_package_exports_exactly_these_names():
         "AlreadyVoided", "Ledger", "ledger", "child_key", "children_summary", "child_screenings", "child_outcomes",
         "void", "add_outcome", "monthly_csv", "NOT_COUNTED", "sponsor_csv", "Drafts", "ROLES",
         # Rule-set versions in force at the site (issue 26): approvals appended with their chain events.
-        "add_approval", "approvals"])
+        "add_approval", "approvals",
+        # Enrolment-day eligibility verification (issue 26): signatures and deviations with their chain events, and
+        # each child's standing in the screening log and the sponsor export.
+        "add_verification", "add_deviation", "verifications", "verification", "deviations", "ChallengeUsed",
+        "verification_standings", "UNVERIFIED_ENROLMENT"])
 
 
 def test_every_exported_name_resolves_to_its_definition():

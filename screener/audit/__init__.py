@@ -99,6 +99,8 @@ _LAZY = {
     "verification": "._verifications",
     "deviations": "._verifications",
     "ChallengeUsed": "._verifications",
+    "verification_standings": "._verifications",
+    "UNVERIFIED_ENROLMENT": "._verifications",
     "approvals": "._approvals",
 }
 

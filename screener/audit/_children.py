@@ -9,11 +9,13 @@ valid screening number, so it cannot collide with one and cannot be given outcom
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..model.dates import today
 from ..model.errors import ScreenerError
 from ._chain import canonical, row_content_hash
 from ._errors import store_boundary
@@ -223,12 +225,16 @@ class ChildSummary:
     last_recorded: str
     screenings: int
     trials: dict = field(default_factory=dict)  # trial id -> (counted verdict or None, latest outcome or None)
+    # trial id -> _verifications.VerificationStanding: the eligibility verification today, deviations, the flag
+    verifications: dict = field(default_factory=dict)
 
 
 @store_boundary
-def children_summary(store, actor: str | None = None, search: str | None = None, limit: int = 200) -> list:
+def children_summary(store, actor: str | None = None, search: str | None = None, limit: int = 200,
+                     on: date | None = None) -> list:
     """Numbered children, most recently screened first (with actor: those that person screened, and only their
-    screenings); search: a prefix of the screening number."""
+    screenings); search: a prefix of the screening number. Each with, per trial, the eligibility verification's
+    standing on the day `on` (default today)."""
     query = select(*_LIGHT).where(Screening.screening_number.is_not(None))
     if actor is not None:
         query = query.where(Screening.actor == actor)
@@ -246,5 +252,12 @@ def children_summary(store, actor: str | None = None, search: str | None = None,
         key = (row.screening_number, row.trial_id)
         verdict = counted[key].verdict if key in counted else None
         child.trials[row.trial_id] = (verdict, outcomes.get(key))
-    ordered = sorted(children.values(), key=lambda c: c.last_recorded, reverse=True)
-    return ordered[:limit]
+    ordered = sorted(children.values(), key=lambda c: c.last_recorded, reverse=True)[:limit]
+    from ._verifications import verification_standings  # it reads this module's ledger
+
+    shown = {child.screening_number for child in ordered}
+    kept = Ledger([row for row in found.screenings if row.screening_number in shown], found.voids, found.corrected_by,
+                  found.correction_reasons, found.outcomes)
+    for (number, trial), standing in verification_standings(store, kept, on or today()).items():
+        children[number].verifications[trial] = standing
+    return ordered

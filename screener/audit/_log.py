@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 from ..model.children import NOT_ENROLLED_REASONS, OUTCOMES
 from ..model.verdict import Status, Verdict
+from ..model.verification import STATUS_WORDS
 from ._children import Ledger, child_key
 from ._store import report_of
+from ._verifications import UNVERIFIED_ENROLMENT, VerificationStanding
 
 NOT_COUNTED = {
     "voided": "voided",
@@ -34,6 +36,13 @@ class ScreeningLog:
     outcomes: Counter = field(default_factory=Counter)  # OUTCOMES key (or "none") -> children, their latest outcome
     not_enrolled: Counter = field(default_factory=Counter)  # NOT_ENROLLED_REASONS key -> children
     monthly: Counter = field(default_factory=Counter)  # (YYYY-MM of the as-of date, criterion id or "") -> children
+    # Eligibility verification (issue 26), when the standings were given: STATUS_WORDS key (or "none") -> children,
+    # children with a protocol deviation, the numbers of children enrolled without a signed verification (flagged),
+    # and (screening number, standing in words) for each child with a verification, an enrolment or a deviation.
+    verification: Counter = field(default_factory=Counter)
+    deviated: int = 0
+    unverified_enrolments: list[str] = field(default_factory=list)
+    by_child: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ineligible(self) -> int:
@@ -60,6 +69,12 @@ class ScreeningLog:
                  for k in [*OUTCOMES, "none"] if self.outcomes[k]]
         rows += [("eligible, not enrolled: reason", NOT_ENROLLED_REASONS[k], n)
                  for k, n in sorted(self.not_enrolled.items())]
+        rows += [("eligibility verification (latest per child)", STATUS_WORDS.get(k, "none signed"),
+                  self.verification[k]) for k in [*STATUS_WORDS, "none"] if self.verification[k]]
+        rows += [("protocol deviation recorded (children)", "", self.deviated)] if self.deviated else []
+        rows += [(f"FLAG: {UNVERIFIED_ENROLMENT}", number, 1) for number in sorted(self.unverified_enrolments)]
+        rows += [("verification and enrolment by child", f"{number}: {words}", 1)
+                 for number, words in sorted(self.by_child)]
         return rows
 
     def months(self) -> list[str]:
@@ -74,10 +89,12 @@ class ScreeningLog:
         return rows
 
 
-def screening_log(rows, trial_id: str, found: Ledger | None = None) -> ScreeningLog:
+def screening_log(rows, trial_id: str, found: Ledger | None = None,
+                  standings: dict[tuple[str, str], VerificationStanding] | None = None) -> ScreeningLog:
     """Children, not screenings: each child's counted screening of the period (found: the voids, corrections and
     outcomes bearing on the rows; without it none). Protocol order is the order of the criteria in each
-    screening's own report (its rule-set version)."""
+    screening's own report (its rule-set version). standings: each child's eligibility verification
+    (verification_standings of the same ledger); without them the log says nothing of verification."""
     rows = list(rows)
     found = found or Ledger(rows)
     counted = {row.id for row in found.counted().values()}
@@ -118,7 +135,20 @@ def screening_log(rows, trial_id: str, found: Ledger | None = None) -> Screening
         log.outcomes[outcome.outcome if outcome else "none"] += 1
         if outcome is not None and outcome.reason:
             log.not_enrolled[outcome.reason] += 1
+        if standings is not None:
+            _verification(log, child_key(row), standings.get((child_key(row), trial_id)), outcome)
     return log
+
+
+def _verification(log: ScreeningLog, number: str, standing: VerificationStanding | None, outcome) -> None:
+    standing = standing or VerificationStanding()
+    log.verification[standing.status or "none"] += 1
+    log.deviated += bool(standing.deviations)
+    if standing.unverified_enrolment:
+        log.unverified_enrolments.append(number)
+    words = standing.words(outcome.outcome if outcome else None)
+    if words:
+        log.by_child.append((number, words))
 
 
 def monthly_csv(log: ScreeningLog) -> str:

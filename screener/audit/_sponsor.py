@@ -1,15 +1,25 @@
 """The sponsor's screening log: one row per child per trial (screening number, dates, verdict, failing criteria by
-id and title, outcome), as OnCore and Velos keep it per subject. Serialised by a marshmallow schema like every
-other export, CSV-injection-safe, no cell over a spreadsheet's limit."""
+id and title, outcome, the eligibility verification and any protocol deviation), as OnCore and Velos keep it per
+subject. Serialised by a marshmallow schema like every other export, CSV-injection-safe, no cell over a
+spreadsheet's limit.
+
+A child with more than one protocol deviation for a trial keeps one row: each deviation column holds one line per
+deviation, oldest first, line N of each column being deviation N (a line break cannot occur inside a value: free
+text refuses control characters, criterion ids and account names have none); one deviation's criterion ids are
+joined by "; "."""
 import json
 
 from marshmallow import Schema, fields
 
 from ..model.children import NOT_ENROLLED_REASONS, OUTCOMES
 from ..model.verdict import Status
+from ..model.verification import STATUS_WORDS
 from ._children import Ledger, child_key
 from ._export import csv_text
 from ._store import report_of
+from ._verifications import UNVERIFIED_ENROLMENT, VerificationStanding
+
+DEVIATIONS_SEPARATOR = "\n"  # between deviations in one cell (see the module's docstring)
 
 
 class SponsorRowSchema(Schema):
@@ -33,10 +43,27 @@ class SponsorRowSchema(Schema):
     outcome_note = fields.String(allow_none=True)
     study_number = fields.String(allow_none=True)
     outcome_recorded_at = fields.String(allow_none=True)
+    verification = fields.String(allow_none=True, metadata={"doc": (
+        "the child's latest signed eligibility verification for the trial, standing on the day of the export: "
+        "verified; verified, expired; verified, screened again since; verified screening voided; or none signed")})
+    verification_id = fields.String(allow_none=True)
+    verified_on = fields.String(allow_none=True)
+    valid_through = fields.String(allow_none=True)
+    deviation_criteria = fields.String(allow_none=True, metadata={"doc": (
+        "the criterion ids of each protocol deviation (ids joined by '; '), one line per deviation")})
+    deviation_reasons = fields.String(allow_none=True, metadata={"doc": "one line per deviation"})
+    deviation_recorded_by = fields.String(allow_none=True, metadata={"doc": "one line per deviation"})
+    deviation_recorded_at = fields.String(allow_none=True, metadata={"doc": "one line per deviation"})
+    flag = fields.String(allow_none=True, metadata={"doc": (
+        f"'{UNVERIFIED_ENROLMENT}' when the outcome is an enrolment that no verification standing on its date and "
+        "no protocol deviation accounts for")})
 
 
-def sponsor_rows(rows, found: Ledger) -> list[dict]:
-    """Per (child, trial) with a counted screening among rows, ordered by trial and screening number."""
+def sponsor_rows(rows, found: Ledger,
+                 standings: dict[tuple[str, str], VerificationStanding] | None = None) -> list[dict]:
+    """Per (child, trial) with a counted screening among rows, ordered by trial and screening number. standings:
+    each child's eligibility verification (audit.verification_standings of the same ledger); without them the
+    verification and deviation columns are empty."""
     rows = list(rows)
     counted, latest = found.counted(), found.latest_outcomes()
     first: dict[tuple[str, str], str] = {}
@@ -63,13 +90,31 @@ def sponsor_rows(rows, found: Ledger) -> list[dict]:
             "outcome_note": outcome.note if outcome else None,
             "study_number": outcome.study_number if outcome else None,
             "outcome_recorded_at": outcome.recorded_at if outcome else None,
+            **(_verification_cells(standings.get(key)) if standings is not None else {}),
         })
     return out
 
 
-def sponsor_csv(rows, found: Ledger) -> str:
+def _verification_cells(standing: VerificationStanding | None) -> dict:
+    standing = standing or VerificationStanding()
+    signed, deviations = standing.latest, standing.deviations
+    lines = lambda values: DEVIATIONS_SEPARATOR.join(values) if deviations else None  # noqa: E731
+    return {
+        "verification": STATUS_WORDS[standing.status] if signed and standing.status else "none signed",
+        "verification_id": signed.id if signed else None,
+        "verified_on": signed.verified_on if signed else None,
+        "valid_through": signed.valid_through if signed else None,
+        "deviation_criteria": lines("; ".join(json.loads(d.criterion_ids)) for d in deviations),
+        "deviation_reasons": lines(d.reason for d in deviations),
+        "deviation_recorded_by": lines(d.actor for d in deviations),
+        "deviation_recorded_at": lines(d.recorded_at for d in deviations),
+        "flag": UNVERIFIED_ENROLMENT if standing.unverified_enrolment else None,
+    }
+
+
+def sponsor_csv(rows, found: Ledger, standings: dict[tuple[str, str], VerificationStanding] | None = None) -> str:
     schema = SponsorRowSchema()
-    return csv_text(list(schema.fields), (schema.dump(item) for item in sponsor_rows(rows, found)))
+    return csv_text(list(schema.fields), (schema.dump(item) for item in sponsor_rows(rows, found, standings)))
 
 
 def criterion_statuses(row) -> dict[str, str]:

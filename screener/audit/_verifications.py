@@ -5,16 +5,21 @@ What may be signed, and what a signature means, is decided by screener/enrolment
 """
 import json
 import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..model.errors import ScreenerError
+from ..model.verification import STATUS_WORDS, VerificationStatus, status_of
 from ._chain import row_content_hash
+from ._children import _LIGHT, Ledger, _chunks, _when, child_key, ledger
 from ._errors import store_boundary
 from ._group_commit import append, prepare
-from ._models import AuditEvent, Deviation, SignedVerification
+from ._models import AuditEvent, Deviation, Screening, SignedVerification
 from ._store import _now
 
 CHANNEL = "verify"  # the re-screen an investigator signs (or records a deviation against) is recorded as this
@@ -130,3 +135,111 @@ def deviations(store, screening_number: str | None = None, trial_id: str | None 
         query = query.where(Deviation.trial_id == trial_id)
     with store.sessions() as session:
         return list(session.scalars(query.order_by(AuditEvent.seq)))
+
+
+# --- each child's standing in the screening log and the sponsor export (audit sits below enrolment.py: the standing
+# is worked out here from the rows, by the same rule, model.verification.status_of) ---
+
+UNVERIFIED_ENROLMENT = "enrolled without a signed eligibility verification"
+
+
+@dataclass
+class VerificationStanding:
+    """A child's eligibility verification for a trial as the log shows it: the latest signed one (not superseded)
+    with its standing on the day, every protocol deviation recorded (oldest first), and whether the outcome that
+    counts is an enrolment no verification or deviation accounts for."""
+
+    latest: SignedVerification | None = None
+    status: VerificationStatus | None = None
+    deviations: list[Deviation] = field(default_factory=list)
+    unverified_enrolment: bool = False
+
+    def words(self, outcome: str | None) -> str:
+        """The standing as the log writes it beside the child, with the outcome that counts (an OUTCOMES key):
+        "verified (valid through 2026-11-26); enrolled", "verified, expired", "enrolled; protocol deviation", ...;
+        "" when there is nothing to say."""
+        parts = []
+        if self.latest is not None and self.status is not None:
+            parts.append(f"verified (valid through {self.latest.valid_through})" if self.status == "verified"
+                         else STATUS_WORDS[self.status])
+        if outcome == "enrolled":
+            parts.append("enrolled")
+        if self.deviations:
+            parts.append("protocol deviation")
+        if self.unverified_enrolment:
+            parts.append(f"FLAG: {UNVERIFIED_ENROLMENT}")
+        return "; ".join(parts)
+
+
+def _covers(signed: SignedVerification, day: date, full: Ledger, screenings: list) -> bool:
+    """Whether a verification stood on `day`: signed on or before it, valid through it, its re-screen neither voided
+    nor corrected, and no screening of the child for the trial as of a day up to `day` counting after it (new data,
+    another verification's or a deviation's re-screen: the signature no longer covers the record)."""
+    if not (date.fromisoformat(signed.verified_on) <= day <= date.fromisoformat(signed.valid_through)):
+        return False
+    if signed.screening_id in full.voids or full.superseded(signed.screening_id):
+        return False
+    own = next((row for row in screenings if row.id == signed.screening_id), None)
+    if own is None:  # its re-screen not in the chain: nothing stands on it
+        return False
+    return not any(row.id != own.id and full.counts(row) and row.as_of <= day.isoformat() and _when(row) > _when(own)
+                   for row in screenings)
+
+
+@store_boundary
+def verification_standings(store, found: Ledger, on: date) -> dict[tuple[str, str], VerificationStanding]:
+    """(child, trial) -> the verification standing on the day `on`, for each child and trial counted in `found`
+    (the log's screenings of a period, with their voids, corrections and outcomes). A verification's standing is
+    read against all of the child's screenings (a re-screen after the period still means "verify again"); the
+    outcome flagged is the one the log counts. Strict: an enrolment is accounted for only by a verification that
+    stood on the enrolment date, or by a protocol deviation whose re-screen is not voided."""
+    counted = found.counted()
+    numbers = sorted({row.screening_number for row in found.screenings if row.screening_number})
+    signed: list[SignedVerification] = []
+    deviated: list[Deviation] = []
+    everything: list = []
+    with store.snapshot() as session:
+        for chunk in _chunks(numbers):
+            signed += session.scalars(
+                select(SignedVerification).join(AuditEvent, AuditEvent.subject == SignedVerification.id)
+                .where(SignedVerification.screening_number.in_(chunk), AuditEvent.action == "verification.signed")
+                .order_by(AuditEvent.seq))
+            deviated += session.scalars(
+                select(Deviation).join(AuditEvent, AuditEvent.subject == Deviation.id)
+                .where(Deviation.screening_number.in_(chunk), AuditEvent.action == "deviation.recorded")
+                .order_by(AuditEvent.seq))
+            # With the chain's order: a re-screen recorded in the same microsecond as the screening before it
+            # still counts after it (_children._when).
+            everything += [SimpleNamespace(**row._mapping) for row in session.execute(
+                select(*_LIGHT, AuditEvent.seq.label("chain_seq")).join(AuditEvent, AuditEvent.subject == Screening.id)
+                .where(Screening.screening_number.in_(chunk), AuditEvent.action == "screening.recorded"))]
+        full = ledger(store, everything, session)
+    now_counted = full.counted()
+    by_key: dict[tuple[str, str], list] = {}
+    for row in everything:
+        by_key.setdefault((child_key(row), row.trial_id), []).append(row)
+    outcomes = found.latest_outcomes()
+    standings = {key: VerificationStanding() for key in counted}
+    for row in deviated:
+        if (row.screening_number, row.trial_id) in standings:
+            standings[(row.screening_number, row.trial_id)].deviations.append(row)
+    superseded = {row.supersedes_id for row in signed}
+    for row in signed:
+        key = (row.screening_number, row.trial_id)
+        if key in standings and row.id not in superseded:
+            now = now_counted.get(key)
+            standings[key].latest = row
+            standings[key].status = status_of(
+                superseded=False, voided=row.screening_id in full.voids,
+                still_counted=now is not None and now.id == row.screening_id,
+                valid_through=date.fromisoformat(row.valid_through), on=on)
+    for key, standing in standings.items():
+        outcome = outcomes.get(key)
+        if outcome is None or outcome.outcome != "enrolled":
+            continue
+        excused = any(d.screening_id not in full.voids for d in standing.deviations)
+        verified = outcome.on_date is not None and any(  # an enrolment has its date (OutcomeRequest requires it)
+            _covers(v, date.fromisoformat(outcome.on_date), full, by_key.get(key, [])) for v in signed
+            if (v.screening_number, v.trial_id) == key)
+        standing.unverified_enrolment = not (excused or verified)
+    return standings

@@ -12,6 +12,7 @@ from .children import (  # noqa: F401 - the screening log's request and answer s
 )
 from .fields import FieldType
 from .report import CriterionInfo, Report
+from .verification import VerificationView  # noqa: F401 - a signed eligibility verification is an API shape too
 
 
 class TrialSummary(StrictModel):

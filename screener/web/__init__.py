@@ -102,6 +102,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp, children.bp, admin.bp,
                       approvals.bp, verification.bp):
         app.register_blueprint(blueprint)
+    from . import verification_pdf  # a signed eligibility verification as a PDF checklist (issue 26 point 4)
+
+    app.register_blueprint(verification_pdf.bp)
     return app
 
 

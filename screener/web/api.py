@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from .. import service
+from .. import enrolment, service
 from ..engine.compile import compiled, describe
 from ..facts.catalogue import catalogue
 from ..model.api import (
@@ -243,7 +243,11 @@ _REFUSALS = {
     service.Refusal.UNKNOWN_TRIAL: lambda _refused: _unknown_trial(),
     service.Refusal.NOT_RECORDED: _not_recorded,
     service.Refusal.NOT_FOUND: lambda _refused: problem(404, "Not Found", "no such screening or child you may see"),
-    service.Refusal.CONFLICT: lambda _refused: problem(409, "Conflict", "the screening is voided already"),
+    # The conflict's own words: a second void, a checklist that cannot be signed, a replayed signature.
+    service.Refusal.CONFLICT: lambda refused: problem(409, "Conflict", refused.detail or "conflicts with what is "
+                                                                                         "stored"),
+    service.Refusal.NOT_PERMITTED: lambda refused: problem(403, "Forbidden", refused.detail or "your role may not "
+                                                                                               "do this"),
 }
 
 
@@ -289,8 +293,23 @@ def _child_number(number: str) -> str:
 
 @bp.get("/patients/<screening_number>")
 def patient(screening_number: str):
-    """A child's screenings over time, the counted one per trial, and the outcomes."""
-    return _log_action(lambda: _json(service.patient(get_store(), _child_number(screening_number), sees=_sees())))
+    """A child's screenings over time, the counted one per trial with its eligibility verification and protocol
+    deviations, and the outcomes."""
+    return _log_action(lambda: _json(enrolment.patient(get_store(), _child_number(screening_number), sees=_sees(),
+                                                       on=today())))
+
+
+@bp.get("/verifications/<verification_id>")
+def verification(verification_id: str):
+    """A signed eligibility verification (issue 26 point 4) with its standing today; a screener sees those of the
+    children they screened. 404 for none (a malformed id is never looked up, never echoed)."""
+    def act():
+        try:
+            return _json(enrolment.view(get_store(), verification_id, sees=_sees(), on=today()))
+        except service.NotFound:
+            return problem(404, "Not Found", "no such verification you may see")
+
+    return _log_action(act)
 
 
 @bp.post("/screenings/<screening_id>/void")

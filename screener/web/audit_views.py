@@ -6,9 +6,9 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from .. import config, service
 from ..audit import export as export_rows
-from ..audit import ledger, log_chart, monthly_csv, report_of, screening_log, sponsor_csv
+from ..audit import ledger, log_chart, monthly_csv, report_of, screening_log, sponsor_csv, verification_standings
 from ..audit import log_csv as log_to_csv
-from ..model.dates import parse_date
+from ..model.dates import parse_date, today
 from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries
 from .auth import sees_everything, signed_in
@@ -117,16 +117,17 @@ def _log():
     trials = list(load_rule_sets())
     if not values["trial"]:
         values["trial"] = config.AUDIT_LOG_DEFAULT_TRIAL if config.AUDIT_LOG_DEFAULT_TRIAL in trials else trials[0]
-    rows, found = _log_rows(values)
+    rows, found, standings = _log_rows(values)
     query = {k: v for k, v in {"trial": values["trial"], "from": values["from"], "to": values["to"]}.items() if v}
-    return screening_log(rows, values["trial"], found), values, error, trials, query
+    return screening_log(rows, values["trial"], found, standings), values, error, trials, query
 
 
 def _log_rows(values: dict):
-    """Every screening of the period (the log counts each child's counted one) and what bears on them: voids,
-    corrections, outcomes."""
+    """Every screening of the period (the log counts each child's counted one), what bears on them (voids,
+    corrections, outcomes) and each child's eligibility verification standing today."""
     rows = _query_rows(values, None)
-    return rows, ledger(get_store(), rows)
+    found = ledger(get_store(), rows)
+    return rows, found, verification_standings(get_store(), found, today())
 
 
 @bp.get("/log")
@@ -165,9 +166,9 @@ def sponsor_export():
     values, _ = _filters()
     if not values["trial"]:
         abort(400)
-    rows, found = _log_rows(values)
+    rows, found, standings = _log_rows(values)
     get_store().note(signed_in().actor, "export", "sponsor-log", {"trial_id": values["trial"], "format": "csv"})
-    return Response(sponsor_csv(rows, found), mimetype="text/csv",
+    return Response(sponsor_csv(rows, found, standings), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=sponsor-log-{values['trial']}.csv"})
 
 

@@ -42,8 +42,11 @@ ROUTE_ROLES = {
     "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE, "api.trial_approvals": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
     "api.patient": ANYONE, "api.void_screening": SCREENERS, "api.record_outcome": SCREENERS,  # a screener: their own
+    "api.verification": ANYONE,  # read only (signing is web-only); a screener: the children they screened
     "form.index": SCREENERS, "form.screen_form": SCREENERS, "form.screen_submit": SCREENERS,
     "form.worksheet": SCREENERS,
+    # A signed eligibility verification's PDF checklist (web/verification_pdf.py): whoever may read the verification.
+    "verification_pdf.download": ANYONE,  # a screener: only a child they screened (enrolment.view)
     "form.kept_form": SCREENERS, "form.discard_kept": SCREENERS,
     "form.result": SCREENERS | AUDITORS, "form.result_record": SCREENERS | AUDITORS,
     "audit.index": ANYONE, "audit.rule_sets": ANYONE, "audit.rule_set": ANYONE,

@@ -16,6 +16,7 @@ from ..model.api import (
     ScreenResponse,
     TrialDetail,
     TrialSummary,
+    VerificationView,
     VoidRequest,
     VoidResponse,
 )
@@ -56,6 +57,8 @@ _SCREENING_NUMBER = {"name": "screening_number", "in": "path", "required": True,
                      "schema": {"type": "string", "pattern": SCREENING_NUMBER_PATTERN}}
 _SCREENING_ID = {"name": "screening_id", "in": "path", "required": True,
                  "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
+_VERIFICATION_ID = {"name": "verification_id", "in": "path", "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
 
 
 def _body(model: str) -> dict:
@@ -129,6 +132,7 @@ def openapi_document() -> dict:
             (VoidResponse, "serialization"),
             (OutcomeRequest, "validation"),
             (OutcomeResponse, "serialization"),
+            (VerificationView, "serialization"),
         ],
         ref_template="#/components/schemas/{model}",
     )
@@ -204,8 +208,24 @@ def openapi_document() -> dict:
                 )
             },
             "/api/v1/patients/{screening_number}": {
-                "get": _log_operation("A child's screenings over time, the one counted per trial, and the outcomes",
+                "get": _log_operation("A child's screenings over time, the one counted per trial with its signed "
+                                      "eligibility verification and protocol deviations, and the outcomes",
                                       [_SCREENING_NUMBER], "PatientView")
+            },
+            "/api/v1/verifications/{verification_id}": {
+                "get": {
+                    "summary": ("A signed enrolment-day eligibility verification: the checklist signed (every "
+                                "criterion with its status and evidence), the protocol version and its approval, the "
+                                "signature (printed name, time, meaning) and its standing today"),
+                    "parameters": [_VERIFICATION_ID],
+                    "responses": {
+                        "200": _ok({"$ref": "#/components/schemas/VerificationView"}),
+                        "404": _error("No such verification that this principal may see (a screener sees those of "
+                                      "the children they screened)"),
+                        **_CONTROL,
+                        **_ACCESS,
+                    },
+                }
             },
             "/api/v1/screenings/{screening_id}/void": {
                 "post": _log_operation(
