@@ -146,6 +146,8 @@ def test_an_investigator_signs_and_lands_on_the_signed_checklist_with_its_signat
     assert meaning(TRIAL, VERSION) in block
     assert "Verified</strong>: every criterion passes; valid through 26 Nov 2026" in page
     assert "reference REC 24/LO/0123, in force from 1 Nov 2026" in page and f'href="{location}.pdf"' in page
+    pdf = clients["ivy"].get(f"{location}.pdf")  # the link reaches the PDF route, not this page's
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert page.count('<span class="status status-pass">PASS</span>') == 21
     # The child's page shows the standing, who signed, and links the signed checklist.
     child = clients["sam"].get(f"/children/{number}").get_data(as_text=True)
@@ -342,3 +344,19 @@ def test_a_child_screened_again_after_signing_shows_the_signature_no_longer_stan
     assert "Verified, screened again since: verify again</strong>. This verification no longer stands." in page
     child = clients["sam"].get(f"/children/{number}").get_data(as_text=True)
     assert "verified, screened again since: verify again</strong>" in child
+
+
+def test_the_children_index_shows_each_trials_verification_standing(site):
+    app, clients = site
+    _approve(app)
+    number = _screen(app, _eligible())
+    clients["ivy"].post(_url(number, "/sign"), data=_form(clients["ivy"].get(_url(number)).get_data(as_text=True)))
+    failing = _screen(app, _failing())
+    page = clients["ivy"].get(_url(failing)).get_data(as_text=True)
+    clients["ivy"].post(_url(failing, "/deviation"), data={
+        "csrf_token": _token(page), "reason": "Enrolled after sponsor review",
+        "fingerprint": re.search(r'name="fingerprint" value="([^"]+)"', page)[1]})
+    index = clients["sam"].get("/children").get_data(as_text=True)
+    rows = {re.search(r"<strong>(SCR-\d{4})</strong>", row)[1]: row for row in index.split("<tr>")[2:]}
+    assert "verified (valid through 2026-11-26)" in rows[number]
+    assert "protocol deviation" in rows[failing] and "verified" not in rows[failing]
