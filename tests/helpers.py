@@ -72,3 +72,20 @@ def tamper(store, *statements, put_triggers_back: bool = True):
             for table in APPEND_ONLY:
                 for event in ("UPDATE", "DELETE"):
                     connection.execute(text(_sqlite_trigger(table, event)))
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of the first form on a page."""
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+
+
+def signed_in_browser(app, username: str, password: str):
+    """A test client signed in through the sign-in form (session cookie and CSRF, as a browser); returns it and
+    the sign-in's response."""
+    client = app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    signed = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert signed.status_code == 302, username
+    return client, signed

@@ -1,28 +1,21 @@
 """The investigator role (issue 26): screens as a screener does, on every child of the site; reads every screening,
 the screening log and the sponsor's export; records rule-set approvals; not the raw trail export, the chain check or
 the users. The route x role table is in test_web_auth.py; this checks what the role sees and does with real data."""
-import re
 
 import pytest
 from freezegun import freeze_time
 
-from .helpers import authorised, make_app
+from .helpers import authorised, make_app, signed_in_browser
+from .helpers import csrf_token as _token
 
 PASSWORD = "a long enough password"
 TRIAL = "NCT06674265"
 SCREEN = f"/api/v1/trials/{TRIAL}/screen?as_of=2026-11-22"
 
 
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-
-
 def _signed_in(app, username: str):
     """A browser signed in with a password; returns the client and where the sign-in landed."""
-    client = app.test_client()
-    token = _token(client.get("/login").get_data(as_text=True))
-    signed = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert signed.status_code == 302
+    client, signed = signed_in_browser(app, username, PASSWORD)
     return client, signed.headers["Location"]
 
 

@@ -2,29 +2,21 @@
 and uses the form (route policy, hidden for the others); the form needs its CSRF token; bad input is a 422 naming the
 field with nothing stored and nothing echoed; a result under a version not approved says so beside its verdict."""
 import datetime as dt
-import re
 
 import pytest
 
 from screener.screening import rule_set_for
 
-from .helpers import PATIENTS, make_app
+from .helpers import PATIENTS, make_app, signed_in_browser
+from .helpers import csrf_token as _token
 
 PASSWORD = "a long enough password"
 TRIAL = "NCT06674265"
 VERSION = rule_set_for(TRIAL).version
 
 
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-
-
 def _signed_in(app, username: str):
-    client = app.test_client()
-    token = _token(client.get("/login").get_data(as_text=True))
-    signed = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert signed.status_code == 302
-    return client
+    return signed_in_browser(app, username, PASSWORD)[0]
 
 
 @pytest.fixture

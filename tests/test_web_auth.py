@@ -19,12 +19,14 @@ _LOG = {"audit.log_page", "audit.log_csv", "audit.log_png", "audit.log_monthly_c
 _SCREENING = {"api.screen_one", "api.screen_every_trial", "api.void_screening", "api.record_outcome", "form.index",
               "form.screen_form", "form.screen_submit", "form.worksheet", "form.kept_form", "form.discard_kept",
               "form.rescreen", "form.correct", "children.outcome_submit", "children.void_form", "children.void_submit"}
+# Signing an eligibility verification and recording a protocol deviation: the investigator's alone (issue 26).
+_SIGNING = {"verification.sign", "verification.deviation"}
 REFUSED = {
-    "screener": _USERS | _TRAIL | _LOG | {"approvals.record"},
+    "screener": _USERS | _TRAIL | _LOG | _SIGNING | {"approvals.record"},
     # Screens as a screener does, reads every child, the log and the sponsor's export, records approvals (issue 26).
     "investigator": _USERS | _TRAIL,
-    "auditor": _USERS | _SCREENING | {"approvals.record"},
-    "admin": set(),
+    "auditor": _USERS | _SCREENING | _SIGNING | {"approvals.record"},
+    "admin": _SIGNING,
 }
 SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0" * 32, "screening_number": "SCR-0001",
           "number": "SCR-0001",

@@ -78,7 +78,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import admin, api, approvals, audit_views, auth, children, errors, form, health, input_guard, openapi
+    from . import (
+        admin,
+        api,
+        approvals,
+        audit_views,
+        auth,
+        children,
+        errors,
+        form,
+        health,
+        input_guard,
+        openapi,
+        verification,
+    )
 
     errors.init_app(app)
     auth.init_app(app)
@@ -87,7 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)  # the JSON API takes no cookies; browsers' form posts are what CSRF attacks
     app.jinja_env.filters["zip_pairs"] = lambda values: [(v, v) for v in values]
     for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp, children.bp, admin.bp,
-                      approvals.bp):
+                      approvals.bp, verification.bp):
         app.register_blueprint(blueprint)
     from . import verification_pdf  # a signed eligibility verification as a PDF checklist (issue 26 point 4)
 

@@ -63,6 +63,11 @@ ROUTE_ROLES = {
     # Rule-set versions in force at the site (issue 26): everyone reads the amendment history; an admin or the
     # investigator (who holds the ethics committee's approval for the site) records an ethics decision.
     "approvals.index": ANYONE, "approvals.record": ADMINS | INVESTIGATORS,
+    # Enrolment-day eligibility verification (issue 26, web/verification.py): everyone reads a checklist and a signed
+    # one (a screener: of the children they screened; the screener prepares the data), only an investigator signs or
+    # records a protocol deviation.
+    "verification.checklist": ANYONE, "verification.signed": ANYONE,
+    "verification.sign": INVESTIGATORS, "verification.deviation": INVESTIGATORS,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.

@@ -7,9 +7,10 @@ import re
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
-from .. import service
+from .. import enrolment, service
 from ..audit import children_summary
 from ..model.children import NOT_ENROLLED_REASONS, OUTCOMES, VOID_REASONS, OutcomeRequest, VoidRequest
+from ..model.dates import today
 from ..model.errors import ScreenerError, field_errors
 from ..rules import load_rule_sets
 from .auth import sees_everything, signed_in
@@ -37,7 +38,8 @@ def index():
 
 def _child_page(number: str, errors: dict | None = None, values=None, status: int = 200):
     try:
-        child = service.patient(get_store(), number, sees=_sees())
+        # With each trial's verification standing today and the protocol deviations recorded (issue 26).
+        child = enrolment.patient(get_store(), number, sees=_sees(), on=today())
     except service.NotFound:
         abort(404)
     by_trial: dict[str, list] = {}
