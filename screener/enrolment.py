@@ -102,7 +102,8 @@ def checklist(store, screening_number: str, trial_id: str, *, sees: str | None, 
         based_on=row.id, report=report, standing=standing, blockers=blockers,
         blocker_text=[BLOCKER_WORDS[b] for b in blockers], can_sign=not blockers,
         valid_through=_valid_through(record, trial_id, on, window) if not blockers else None,
-        waivers=rule_set.enrolment.waivers, waiver_policy=rule_set.enrolment.waiver_policy, meaning=meaning(trial_id, rule_set.version),
+        waivers=rule_set.enrolment.waivers, waiver_policy=rule_set.enrolment.waiver_policy,
+        meaning=meaning(trial_id, rule_set.version),
         fingerprint=_fingerprint(report, row.id))
 
 
@@ -131,11 +132,12 @@ def _check_challenge(store, username: str, fingerprint: str, challenge: str) -> 
 
 
 def sign(store, screening_number: str, trial_id: str, request: SignRequest, *, username: str, role: str,
-         on: date) -> VerificationView:
+         on: date, actor: str | None = None) -> VerificationView:
     """Sign the child's checklist for the trial: the password entered again (checked here against the account),
     the checklist unchanged since it was shown (fingerprint), a challenge issued to this person and never used,
     every criterion confirmed, and the checklist signable. The day's re-screen and the signature are recorded
-    together; a standing earlier verification is superseded."""
+    together; a standing earlier verification is superseded. actor: as the trail names the signer (default: the
+    signed-in user's, "user:<username>": a signature is given at a page, never with a bearer token)."""
     from .audit import Accounts, ChallengeUsed, add_verification, record_of
 
     if role != SIGNER_ROLE:
@@ -158,7 +160,8 @@ def sign(store, screening_number: str, trial_id: str, request: SignRequest, *, u
     record = record_of(row).model_copy(update={"screening_number": screening_number})
     approval_id = found.standing.in_force.approval_id
     try:
-        stored = add_verification(store, record=record, report=found.report, actor=username, fields={
+        stored = add_verification(store, record=record, report=found.report, actor=actor or f"user:{username}",
+                                  fields={
             "screening_number": screening_number, "trial_id": trial_id,
             "rule_set_version": found.report.rule_set_version, "rule_set_digest": found.report.rule_set_digest,
             "approval_id": approval_id, "verified_on": on.isoformat(),
@@ -177,7 +180,7 @@ def _window(trial_id: str) -> int:
 
 
 def record_deviation(store, screening_number: str, trial_id: str, request: DeviationRequest, *, username: str,
-                     role: str, on: date) -> DeviationView:
+                     role: str, on: date, actor: str | None = None) -> DeviationView:
     """Record that the child, not meeting every criterion on the day's re-screen, is enrolled anyway: against the
     criteria not passing (failing or unsettled), with the investigator's reason."""
     from .audit import add_deviation, record_of
@@ -193,7 +196,7 @@ def record_deviation(store, screening_number: str, trial_id: str, request: Devia
         raise Conflict("every criterion passes today: verify and sign eligibility instead of a deviation")
     row, _ = _counted_row(store, screening_number, trial_id, None)
     record = record_of(row).model_copy(update={"screening_number": screening_number})
-    stored = add_deviation(store, record=record, report=found.report, actor=username,
+    stored = add_deviation(store, record=record, report=found.report, actor=actor or f"user:{username}",
                            screening_number=screening_number, trial_id=trial_id, criterion_ids=failing,
                            reason=request.reason)
     return deviation_view(stored)
@@ -236,7 +239,8 @@ def view(store, verification_id: str, *, sees: str | None, on: date) -> Verifica
         rule_set_version=row.rule_set_version, rule_set_digest=row.rule_set_digest, approval=approval,
         verified_on=date.fromisoformat(row.verified_on), valid_through=date.fromisoformat(row.valid_through),
         registration_window_days=row.registration_window_days, waivers="none", reviewed=json.loads(row.reviewed),
-        signature=SignatureView(username=row.actor, printed_name=row.printed_name, signed_at=row.recorded_at,
+        signature=SignatureView(username=row.actor.removeprefix("user:"), printed_name=row.printed_name,
+                                signed_at=row.recorded_at,
                                 meaning=row.meaning),
         supersedes=row.supersedes_id, status=status, status_text=STATUS_WORDS[status], report=report_of(screening))
 

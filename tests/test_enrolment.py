@@ -79,7 +79,7 @@ def test_an_investigator_signs_the_days_checklist_linked_to_screening_digest_and
     assert signed.screening_content_hash == stored.content_hash
     event = next(e for e in site.events() if e.action == "verification.signed")
     details = json.loads(event.details_json)
-    assert event.actor == "dr-rahimi" and event.subject == signed.verification_id
+    assert event.actor == "user:dr-rahimi" and event.subject == signed.verification_id
     assert details["screening_content_hash"] == stored.content_hash
     assert details["approval_id"] == signed.approval.approval_id
     assert "Leila" not in event.details_json  # the name is in the hashed row, the trail names the account
@@ -255,7 +255,7 @@ def test_a_child_failing_a_criterion_cannot_be_signed_and_a_deviation_names_the_
         username="dr-rahimi", role="investigator", on=DAY)
     failing = [c.id for c in found.report.criteria if c.status.value != "pass"]
     assert deviation.criterion_ids == failing and "NCT06674265-E1" in failing
-    assert deviation.recorded_by == "dr-rahimi"
+    assert deviation.recorded_by == "user:dr-rahimi"
     course = next(t for t in enrolment.patient(site, number, sees=None, on=DAY).trials if t.trial_id == TRIAL)
     assert [d.deviation_id for d in course.deviations] == [deviation.deviation_id] and course.verification is None
     assert site.verify().ok

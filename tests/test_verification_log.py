@@ -114,7 +114,7 @@ def test_deviations_are_in_one_row_one_line_each(site):
     criteria, reasons = row["deviation_criteria"].split("\n"), row["deviation_reasons"].split("\n")
     assert reasons == ["enrolled on the sponsor's written instruction", "a second deviation, the same day"]
     assert len(criteria) == 2 and criteria[0] == row["failing_criteria"] != ""  # the failing ones, by id
-    assert row["deviation_recorded_by"].split("\n") == ["dr-rahimi", "dr-rahimi"]
+    assert row["deviation_recorded_by"].split("\n") == ["user:dr-rahimi", "user:dr-rahimi"]
     assert len(row["deviation_recorded_at"].split("\n")) == 2
 
 

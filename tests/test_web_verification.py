@@ -139,7 +139,7 @@ def test_an_investigator_signs_and_lands_on_the_signed_checklist_with_its_signat
     location = signed.headers["Location"]
     assert re.fullmatch(r"/verifications/[0-9a-f]{32}", location)
     (event,) = _events(app, "verification.signed")
-    assert event.actor == "ivy" and location.endswith(event.subject)
+    assert event.actor == "user:ivy" and location.endswith(event.subject)
     page = clients["ivy"].get(location).get_data(as_text=True)
     block = page[page.index('id="signature"'):]
     assert "Ivy Okafor" in block and "ivy" in block and "22 Nov 2026 10:00:00 UTC" in block
@@ -284,7 +284,7 @@ def test_a_failing_child_cannot_be_signed_and_its_deviation_shows_on_the_child_p
     (event,) = _events(app, "deviation.recorded")
     child = clients["sam"].get(f"/children/{number}").get_data(as_text=True)
     shown = child[child.index(f'id="deviations-{TRIAL}"'):]
-    assert "NCT06674265-E1: Enrolled after sponsor review — recorded by ivy on 22 Nov 2026 10:00 UTC" in shown
+    assert "NCT06674265-E1: Enrolled after sponsor review — recorded by user:ivy on 22 Nov 2026 10:00 UTC" in shown
 
 
 def test_a_rule_set_not_approved_cannot_be_signed(site):

@@ -73,7 +73,7 @@ def _page(number: str, trial_id: str, errors: dict | None = None, values=None, s
     challenge = enrolment.issue_challenge(store, principal.username, checklist.fingerprint) if (
         signer and checklist.can_sign) else None
     page = render_template(
-        "verification/checklist.html", checklist=checklist, policy=rule_set_for(trial_id).enrolment,
+        "verification/checklist.html", checklist=checklist,
         why=_valid_through_why(checklist), signer=signer, challenge=challenge, errors=errors or {},
         values=values, not_passing=[c for c in checklist.report.criteria if c.status.value != "pass"])
     return Response(page, status=status)
@@ -124,7 +124,7 @@ def sign(number: str, trial_id: str) -> Response | WerkzeugResponse:
                                              "second.", 1)
         try:
             signed = enrolment.sign(get_store(), number, trial_id, wanted, username=principal.username,
-                                    role=principal.role, on=today())
+                                    role=principal.role, on=today(), actor=principal.actor)
         except enrolment.NotPermitted:
             abort(403)
         except service.Conflict as exc:
@@ -155,7 +155,7 @@ def deviation(number: str, trial_id: str) -> Response | WerkzeugResponse:
     try:
         wanted = service.read_request(DeviationRequest, json.dumps(data))
         enrolment.record_deviation(get_store(), number, trial_id, wanted, username=principal.username,
-                                   role=principal.role, on=today())
+                                   role=principal.role, on=today(), actor=principal.actor)
     except enrolment.NotPermitted:
         abort(403)
     except service.Conflict as exc:
