@@ -123,7 +123,7 @@ def test_a_failing_child_has_no_sign_form_and_its_deviation_shows_on_the_child_p
     page.click("button:has-text('Record protocol deviation')")
     deviations = page.locator(f"#deviations-{NCT}")
     expect(deviations).to_contain_text(f"{NCT}-E1: Enrolled after sponsor review of the platelet count")
-    expect(deviations).to_contain_text("recorded by dr-rahimi")
+    expect(deviations).to_contain_text("recorded by user:dr-rahimi")
     page.screenshot(path=str(SHOTS / "verify-deviation-child.png"), full_page=True)
     context.close()
     # The coordinator who prepared the child reads the checklist, without any form.
