@@ -37,8 +37,9 @@ _FILE_NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z]{1,63})(?:[._-]\d{1,9})?\.ndjso
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")  # FHIR id
 _REFERENCE = re.compile(r"^(?:urn:uuid:(?P<uuid>[A-Za-z0-9\-.]{1,64})|(?:.*/)?Patient/(?P<id>[A-Za-z0-9\-.]{1,64}))$")
 _MEDICATION = re.compile(r"^(?:urn:uuid:|(?:.*/)?Medication/)(?P<id>[A-Za-z0-9\-.]{1,64})$")
-# The resource put in every patient's Bundle for a line that could not be joined: malformed by design (no status,
-# no code), so the reader handles it as it handles any unreadable resource of that type.
+# The resource put in every patient's Bundle for a line that could not be joined: malformed by design (no status; a
+# code that is not a CodeableConcept, so it may be any lab or procedure), so the reader handles it as any unreadable
+# resource of that type.
 UNJOINED_ID = "line-not-joined"
 
 
@@ -194,6 +195,10 @@ def _entry(id_: str | None, line: bytes) -> bytes:
     return (b'{"fullUrl":"urn:uuid:' + id_.encode() + b'","resource":' if id_ else b'{"resource":') + line + b"}"
 
 
+def _stand_in(kind: str) -> bytes:
+    return _entry(None, json.dumps({"resourceType": kind, "id": UNJOINED_ID, "code": UNJOINED_ID}).encode())
+
+
 def read_export(folder: Path, spill_dir: Path | None = None) -> Iterator[LineError | Patient]:
     """The lines that could not be joined, then each patient's Bundle, in the order of the Patient files."""
     files, _ = export_files(folder)
@@ -206,9 +211,7 @@ def read_export(folder: Path, spill_dir: Path | None = None) -> Iterator[LineErr
             spill.db.execute("COMMIT")
             spill.db.execute("CREATE INDEX resource_patient ON resource (patient, seq)")
             spill.db.execute("CREATE INDEX reference_patient ON reference (patient)")
-            placeholders = [
-                _entry(None, json.dumps({"resourceType": t, "id": UNJOINED_ID}).encode()) for t in sorted(unjoined)
-            ]
+            placeholders = [_stand_in(kind) for kind in sorted(unjoined)]
             for seq, id_, source, line in spill.db.execute("SELECT seq, id, source, line FROM patient ORDER BY seq"):
                 entries = [_entry(id_, line)]
                 entries += [_entry(i, r) for i, r in spill.db.execute(
