@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import unquote, urlparse
 
+from . import config
 from .model.errors import ScreenerError
 
 # The types the Bundle reader reads (screener/fhir/_read.py, _conditions.py, _medications.py).
@@ -177,7 +178,7 @@ class _Spill:
             """
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = FILE;
             CREATE TABLE patient (seq INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, source TEXT NOT NULL,
-                                  line BLOB NOT NULL);
+                                  line BLOB NOT NULL, shared_id INTEGER NOT NULL DEFAULT 0);
             CREATE TABLE resource (seq INTEGER PRIMARY KEY, patient INTEGER NOT NULL, id TEXT, line BLOB NOT NULL);
             CREATE TABLE shared (id TEXT PRIMARY KEY, line BLOB NOT NULL);
             CREATE TABLE reference (patient INTEGER NOT NULL, id TEXT NOT NULL);
@@ -212,28 +213,70 @@ def read_export(folder: Path, spill_dir: Path | None = None) -> Iterator[LineErr
             spill.db.execute("CREATE INDEX resource_patient ON resource (patient, seq)")
             spill.db.execute("CREATE INDEX reference_patient ON reference (patient)")
             placeholders = [_stand_in(kind) for kind in sorted(unjoined)]
-            for seq, id_, source, line in spill.db.execute("SELECT seq, id, source, line FROM patient ORDER BY seq"):
-                entries = [_entry(id_, line)]
-                entries += [_entry(i, r) for i, r in spill.db.execute(
-                    "SELECT id, line FROM resource WHERE patient = ? ORDER BY seq", (seq,))]
-                entries += [_entry(i, r) for i, r in spill.db.execute(
-                    "SELECT DISTINCT shared.id, shared.line FROM reference JOIN shared ON shared.id = reference.id "
-                    "WHERE reference.patient = ? ORDER BY shared.id", (seq,))]
-                entries += placeholders
-                yield Patient(source, id_, b'{"resourceType":"Bundle","type":"collection","entry":[' +
-                              b",".join(entries) + b"]}")
+            for seq, id_, source, shared_id in spill.db.execute(
+                "SELECT seq, id, source, shared_id FROM patient ORDER BY seq"
+            ):
+                if shared_id:  # two people's histories may be mixed under one id: neither is screened
+                    yield LineError(source, "id", "another Patient of the export has the same id: its resources "
+                                    "cannot be told apart, so it is not screened")
+                    continue
+                yield _patient(spill.db, seq, id_, source, placeholders)
         finally:
             spill.close()
+
+
+_SHARED = ("FROM reference JOIN shared ON shared.id = reference.id WHERE reference.patient = ?")
+
+
+def _patient(db: sqlite3.Connection, seq: int, id_: str, source: str, placeholders: list[bytes]) -> Patient | LineError:
+    """One patient's Bundle, or why it is not made: held to what one Bundle may be, so memory stays bounded."""
+    (count, size), = db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(line)), 0) FROM resource WHERE patient = ?",
+                                (seq,))
+    (shared_count, shared_size), = db.execute(
+        f"SELECT COUNT(*), COALESCE(SUM(LENGTH(line)), 0) FROM (SELECT DISTINCT shared.id, shared.line {_SHARED})",
+        (seq,))
+    count += 1 + shared_count + len(placeholders)
+    if count > config.MAX_BUNDLE_ENTRIES:
+        return LineError(source, "entry", f"the patient has {count:,} resources to read; at most "
+                         f"{config.MAX_BUNDLE_ENTRIES:,} are read as one Bundle (MAX_BUNDLE_ENTRIES)")
+    if size + shared_size > config.MAX_BODY_BYTES:
+        return LineError(source, "(record)", f"the patient's resources come to more than {config.MAX_BODY_BYTES:,} "
+                         "bytes, the most one Bundle may hold (MAX_BODY_BYTES)")
+    (line,), = db.execute("SELECT line FROM patient WHERE seq = ?", (seq,))
+    entries = [_entry(id_, line)]
+    entries += [_entry(i, r) for i, r in db.execute("SELECT id, line FROM resource WHERE patient = ? ORDER BY seq",
+                                                   (seq,))]
+    entries += [_entry(i, r) for i, r in db.execute(f"SELECT DISTINCT shared.id, shared.line {_SHARED} "
+                                                   "ORDER BY shared.id", (seq,))]
+    entries += placeholders
+    return Patient(source, id_, b'{"resourceType":"Bundle","type":"collection","entry":[' + b",".join(entries) + b"]}")
+
+
+def _lines(handle) -> Iterator[tuple[int, bytes | None]]:
+    """The file's lines with their numbers; None for one longer than a whole Bundle may be, which is never held."""
+    number = 0
+    while line := handle.readline(config.MAX_BODY_BYTES + 1):
+        number += 1
+        if len(line) > config.MAX_BODY_BYTES:
+            while line and not line.endswith(b"\n"):
+                line = handle.readline(1 << 20)
+            yield number, None
+        else:
+            yield number, line
 
 
 def _spill_file(spill: _Spill, file: ExportFile, unjoined: set[str]) -> Iterator[LineError]:
     db = spill.db
     with file.path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            line = line.strip()
+        for number, read in _lines(handle):
+            source = f"{file.path.name} line {number}"
+            if read is None:
+                yield LineError(source, "(record)", f"longer than {config.MAX_BODY_BYTES:,} bytes (MAX_BODY_BYTES)")
+                unjoined.add(file.type)
+                continue
+            line = read.strip()
             if not line:
                 continue
-            source = f"{file.path.name} line {number}"
             try:
                 resource = json.loads(line)
             except (ValueError, UnicodeDecodeError):
@@ -251,8 +294,8 @@ def _spill_file(spill: _Spill, file: ExportFile, unjoined: set[str]) -> Iterator
             if file.type == PATIENT:
                 if id_ is None:
                     yield LineError(source, "id", "a Patient needs an id (1 to 64 letters, digits, - or .)")
-                elif db.execute("SELECT 1 FROM patient WHERE id = ?", (id_,)).fetchone():
-                    yield LineError(source, "id", "a second Patient with the same id: neither is joined twice")
+                elif db.execute("UPDATE patient SET shared_id = 1 WHERE id = ?", (id_,)).rowcount:
+                    yield LineError(source, "id", "a second Patient with the same id: neither is screened")
                 else:
                     db.execute("INSERT INTO patient (id, source, line) VALUES (?, ?, ?)", (id_, source, line))
                 continue

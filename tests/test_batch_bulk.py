@@ -178,15 +178,39 @@ def test_the_unreadable_stand_in_is_read_as_a_malformed_resource(tmp_path):
                for i in imported.ignored)
 
 
-def test_a_second_patient_with_the_same_id_is_reported(tmp_path):
+def test_two_patients_with_the_same_id_are_neither_screened(tmp_path):
+    """Their resources cannot be told apart: screening one with the other's labs could make a child eligible."""
     export, _ = _one_patient_export(tmp_path)
     first = (export / "Patient.ndjson").read_text()
     (export / "Patient.ndjson").write_text(first + first)
     summary = run_batch(export, tmp_path / "out", None, AS_OF, progress=False)
-    assert _errors(tmp_path / "out") == [
-        ("Patient.ndjson line 2", "id", "a second Patient with the same id: neither is joined twice")
-    ]
-    assert summary.screenings == len(trial_ids())
+    assert [(s, f) for s, f, _ in _errors(tmp_path / "out")] == [("Patient.ndjson line 2", "id"),
+                                                                 ("Patient.ndjson line 1", "id")]
+    assert (summary.records, summary.malformed, summary.screenings) == (2, 2, 0)
+
+
+def test_a_patient_is_held_to_what_one_bundle_may_be(tmp_path, monkeypatch):
+    """Memory follows one patient's Bundle, so a patient's Bundle is held to the API's limits: a line longer than
+    a Bundle may be is never read whole, and a patient with more resources or bytes than a Bundle is refused."""
+    from screener import config
+
+    export, bundle = _one_patient_export(tmp_path)
+    entries, size = len(bundle["entry"]), sum(len(json.dumps(e["resource"], separators=(",", ":")))
+                                             for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient")
+    monkeypatch.setattr(config, "MAX_BUNDLE_ENTRIES", entries - 1)
+    run_batch(export, tmp_path / "a", None, AS_OF, progress=False)
+    assert [(s, f) for s, f, _ in _errors(tmp_path / "a")] == [("Patient.ndjson line 1", "entry")]
+    monkeypatch.setattr(config, "MAX_BUNDLE_ENTRIES", entries)
+    run_batch(export, tmp_path / "b", None, AS_OF, progress=False)
+    assert _errors(tmp_path / "b") == []
+    monkeypatch.setattr(config, "MAX_BODY_BYTES", size - 1)
+    run_batch(export, tmp_path / "c", None, AS_OF, progress=False)
+    assert [(s, f) for s, f, _ in _errors(tmp_path / "c")] == [("Patient.ndjson line 1", "(record)")]
+    monkeypatch.setattr(config, "MAX_BODY_BYTES", 100)
+    with (export / "Observation.ndjson").open("a") as handle:
+        handle.write('{"resourceType": "Observation", "note": "' + "x" * 300 + '"}\n')
+    errors = _errors(tmp_path / "d") if run_batch(export, tmp_path / "d", None, AS_OF, progress=False) else []
+    assert ("(record)", "longer than 100 bytes (MAX_BODY_BYTES)") in [(f, m) for _, f, m in errors]
 
 
 def test_a_referenced_medication_is_joined_to_the_patients_who_reference_it(tmp_path):
