@@ -31,6 +31,7 @@ from .model.errors import ScreenerError
 PATIENT = "Patient"
 PATIENT_TYPES = ("Observation", "Condition", "MedicationRequest", "MedicationStatement", "MedicationAdministration",
                  "Procedure")
+OUTCOME = "OperationOutcome"  # the manifest's "error" files: what went wrong with the export
 SHARED_TYPES = ("Medication",)  # not in a patient's compartment: joined to the patients whose orders reference them
 _READ = (PATIENT, *PATIENT_TYPES, *SHARED_TYPES)
 # Without a manifest: Observation.ndjson, Observation.2.ndjson, Observation-000.ndjson, Observation_1.ndjson.
@@ -83,6 +84,8 @@ def is_export(folder: Path) -> bool:
 def _manifest(folder: Path) -> tuple[Path, dict] | None:
     found = None
     for path in sorted(folder.glob("*.json")):
+        if path.stat().st_size > config.MAX_BODY_BYTES:  # a manifest lists files: never this large
+            raise ExportRefused(path.name, "not an NDJSON file of the export nor its manifest (too large)")
         try:
             data = json.loads(path.read_bytes())
         except (ValueError, UnicodeDecodeError):
@@ -111,16 +114,16 @@ def _listed(folder: Path, manifest: Path, entries: list, key: str) -> list[Expor
 
 
 def export_files(folder: Path) -> tuple[list[ExportFile], list[ExportFile]]:
-    """The export's files (Patient files first, then the others in order) and those of types screening never reads.
-
-    Raises ExportRefused for a file that is not one of the export's."""
+    """The export's files to read (the server's error files, then Patient files, then the others in order) and
+    those of types screening never reads. Raises ExportRefused for a file that is not one of the export's."""
     found = _manifest(folder)
+    errors: list[ExportFile] = []
     if found is not None:
         manifest, data = found
         files = _listed(folder, manifest, data["output"], "output")
-        # The server's OperationOutcomes: not patient data (they are listed in the manifest, so not refused).
-        named = {f.path.name for f in files} | {f.path.name for f in _listed(folder, manifest, data.get("error") or [],
-                                                                                 "error")}
+        # The server's OperationOutcomes about the export itself (read first: they may make every history partial).
+        errors = [ExportFile(f.path, OUTCOME) for f in _listed(folder, manifest, data.get("error") or [], "error")]
+        named = {f.path.name for f in files + errors}
         named |= {f.path.name for f in _listed(folder, manifest, data.get("deleted") or [], "deleted")}
         for path in sorted(folder.iterdir()):
             if path.name not in named and path != manifest:
@@ -133,7 +136,7 @@ def export_files(folder: Path) -> tuple[list[ExportFile], list[ExportFile]]:
                 raise ExportRefused(path.name, "not an NDJSON file of the export (TYPE.ndjson or TYPE.N.ndjson)")
             files.append(ExportFile(path, match["type"]))
     read = [f for f in files if f.type == PATIENT] + [f for f in files if f.type in _READ and f.type != PATIENT]
-    return read, [f for f in files if f.type not in _READ]
+    return errors + read, [f for f in files if f.type not in _READ]
 
 
 def _natural(path: Path) -> list:
@@ -145,6 +148,8 @@ def patient_count(folder: Path, limit: int | None = None) -> int:
     """The Patient lines of an export (stops counting past limit)."""
     count = 0
     for file in export_files(folder)[0]:
+        if file.type == OUTCOME:
+            continue
         if file.type != PATIENT:
             break
         with file.path.open("rb") as handle:
@@ -265,14 +270,24 @@ def _lines(handle) -> Iterator[tuple[int, bytes | None]]:
             yield number, line
 
 
+def _failed(outcome: dict) -> bool:
+    """An OperationOutcome with an error or a failure (a warning or information leaves the export whole)."""
+    issues = outcome.get("issue")
+    return not isinstance(issues, list) or any(
+        not isinstance(i, dict) or i.get("severity") not in ("warning", "information") for i in issues
+    )
+
+
 def _spill_file(spill: _Spill, file: ExportFile, unjoined: set[str]) -> Iterator[LineError]:
     db = spill.db
+    # What a line that cannot be read may have been: a resource of its file's type, or an error of the export itself.
+    could_be = set(PATIENT_TYPES) if file.type == OUTCOME else {file.type}
     with file.path.open("rb") as handle:
         for number, read in _lines(handle):
             source = f"{file.path.name} line {number}"
             if read is None:
                 yield LineError(source, "(record)", f"longer than {config.MAX_BODY_BYTES:,} bytes (MAX_BODY_BYTES)")
-                unjoined.add(file.type)
+                unjoined.update(could_be)
                 continue
             line = read.strip()
             if not line:
@@ -283,11 +298,17 @@ def _spill_file(spill: _Spill, file: ExportFile, unjoined: set[str]) -> Iterator
                 resource = None
             if not isinstance(resource, dict):
                 yield LineError(source, "(record)", "not valid JSON: each line of an export is one resource")
-                unjoined.add(file.type)
+                unjoined.update(could_be)
                 continue
             if resource.get("resourceType") != file.type:
                 yield LineError(source, "resourceType", f"not the file's type ({file.type})")
-                unjoined.update(t for t in (file.type, resource.get("resourceType")) if t in PATIENT_TYPES)
+                unjoined.update(t for t in could_be | {resource.get("resourceType")} if t in PATIENT_TYPES)
+                continue
+            if file.type == OUTCOME:
+                if _failed(resource):
+                    yield LineError(source, "(export)", "the server reports an error or a failure exporting: any "
+                                    "patient's history may be incomplete")
+                    unjoined.update(PATIENT_TYPES)
                 continue
             raw_id = resource.get("id")
             id_ = raw_id if isinstance(raw_id, str) and _ID.match(raw_id) else None

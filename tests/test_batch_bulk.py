@@ -260,6 +260,27 @@ def test_a_manifest_naming_a_missing_file_or_leaving_one_out_refuses_the_run(dem
         export_files(export)
 
 
+@pytest.mark.parametrize("severity,reported", [("error", True), ("fatal", True), ("warning", False)])
+def test_an_error_the_server_reports_makes_every_history_partial(tmp_path, severity, reported):
+    """The manifest's error files: an export that failed somewhere may miss any patient's resources."""
+    export, bundle = _one_patient_export(tmp_path, "eligible.json")
+    write_export([tmp_path / "bundle.json"], export)  # now with its manifest
+    (export / "errors.ndjson").write_text(json.dumps({"resourceType": "OperationOutcome", "issue": [
+        {"severity": severity, "code": "exception", "diagnostics": "Observation export for one patient failed"}]}))
+    manifest = json.loads((export / "manifest.json").read_text())
+    manifest["error"] = [{"type": "OperationOutcome", "url": "https://fhir.example.invalid/job/errors.ndjson"}]
+    (export / "manifest.json").write_text(json.dumps(manifest))
+    run_batch(export, tmp_path / "out", None, AS_OF, progress=False)
+    clean = _expected([tmp_path / "bundle.json"], AS_OF)
+    got = _results(tmp_path / "out")
+    key = (_patient_id(bundle), "NCT06674265")
+    if not reported:
+        assert _errors(tmp_path / "out") == [] and got == clean
+        return
+    assert [(s, f) for s, f, m in _errors(tmp_path / "out")] == [("errors.ndjson line 1", "(export)")]
+    assert {"NCT06674265-E1", "NCT06674265-E8"} <= set(got[key][2].split()) - set(clean[key][2].split())
+
+
 def test_an_export_runs_in_process_up_to_the_bundle_limit_counted_in_patients(demo_bundles, tmp_path, monkeypatch):
     from screener import config
 
