@@ -415,6 +415,22 @@ def in_process(input_path: Path) -> bool:
     return True
 
 
+# distributed keeps, for developers, the last `low-level-log-length` (1,000) messages under 1 MB each connection
+# sent: a chunk of an export's joined Bundles is such a message, so the client (and a local cluster's scheduler, in
+# the same process) held up to 1,000 of them. Measured on 3,020 patients, 2 workers: client peak RSS 745 MB, in
+# process 57 MB. A few are kept; the chunks in flight then bound the client's memory as they bound the workers'.
+_RECENT_MESSAGES_KEPT = {"distributed.admin.low-level-log-length": 10}
+
+
+def connect(address: str):
+    """A client of an existing Dask scheduler (raises OSError or TimeoutError when none answers)."""
+    import dask
+    from dask.distributed import Client
+
+    with dask.config.set(_RECENT_MESSAGES_KEPT):
+        return Client(address, timeout="10s")
+
+
 def local_client(workers: int | None = None):
     """A local Dask cluster: one single-threaded worker process per core (screening is CPU-bound, GIL-bound)."""
     import dask
@@ -430,6 +446,7 @@ def local_client(workers: int | None = None):
         {
             "distributed.worker.profile.enabled": False,
             "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+            **_RECENT_MESSAGES_KEPT,
         }
     ):
         cluster = LocalCluster(
@@ -439,4 +456,4 @@ def local_client(workers: int | None = None):
             dashboard_address=None,
             silence_logs=40,
         )
-    return Client(cluster)
+        return Client(cluster)

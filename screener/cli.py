@@ -775,7 +775,7 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
     Small inputs run in this process; larger ones (see BATCH_IN_PROCESS_MAX_* in screener/config.py), or any run
     given --scheduler or --workers, on a Dask cluster.
     """
-    from .batch import in_process, local_client, run_batch
+    from .batch import connect, in_process, local_client, run_batch
     from .bulk_export import ExportRefused
 
     if bool(trials) == bool(all_trials):
@@ -789,10 +789,8 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
 
     client = None
     if scheduler:
-        from dask.distributed import Client
-
         try:
-            client = Client(scheduler, timeout="10s")
+            client = connect(scheduler)
         except (OSError, TimeoutError):
             raise InputError("--scheduler", "no Dask scheduler answered at that address") from None
     else:
