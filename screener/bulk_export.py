@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from . import config
 from .model.errors import ScreenerError
@@ -113,6 +113,18 @@ def _listed(folder: Path, manifest: Path, entries: list, key: str) -> list[Expor
     return files
 
 
+def _whole_histories(manifest: Path, request) -> None:
+    """Refuse an export that does not hold each patient's whole history of a type the reader reads: changes since a
+    date (_since), or resources filtered (_typeFilter). Screening one would take a missing exclusion for none."""
+    query = parse_qs(urlparse(request).query) if isinstance(request, str) else {}
+    if query.get("_since"):
+        raise ExportRefused(manifest.name, "the export holds only changes (_since): screening needs whole histories")
+    filtered = {f.split("?", 1)[0] for value in query.get("_typeFilter", []) for f in value.split(",")}
+    if filtered & set(_READ):
+        raise ExportRefused(manifest.name, "the export's resources were filtered (_typeFilter): screening needs each "
+                            "patient's whole history of " + ", ".join(sorted(filtered & set(_READ))))
+
+
 def export_files(folder: Path) -> tuple[list[ExportFile], list[ExportFile]]:
     """The export's files to read (the server's error files, then Patient files, then the others in order) and
     those of types screening never reads. Raises ExportRefused for a file that is not one of the export's."""
@@ -120,6 +132,7 @@ def export_files(folder: Path) -> tuple[list[ExportFile], list[ExportFile]]:
     errors: list[ExportFile] = []
     if found is not None:
         manifest, data = found
+        _whole_histories(manifest, data.get("request"))
         files = _listed(folder, manifest, data["output"], "output")
         # The server's OperationOutcomes about the export itself (read first: they may make every history partial).
         errors = [ExportFile(f.path, OUTCOME) for f in _listed(folder, manifest, data.get("error") or [], "error")]

@@ -2,6 +2,7 @@
 is; lines that cannot be joined reported, and never silently dropped from a patient's history."""
 import csv
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -279,6 +280,26 @@ def test_an_error_the_server_reports_makes_every_history_partial(tmp_path, sever
         return
     assert [(s, f) for s, f, m in _errors(tmp_path / "out")] == [("errors.ndjson line 1", "(export)")]
     assert {"NCT06674265-E1", "NCT06674265-E8"} <= set(got[key][2].split()) - set(clean[key][2].split())
+
+
+@pytest.mark.parametrize(
+    "request_url,refused",
+    [
+        ("[base]/Patient/$export?_since=2026-01-01T00:00:00Z", "only changes (_since)"),
+        ("[base]/Patient/$export?_typeFilter=MedicationRequest%3Fstatus%3Dactive", "MedicationRequest"),
+        ("[base]/Patient/$export?_type=Patient,Observation&_typeFilter=Encounter%3Fstatus%3Dfinished", None),
+    ],
+)
+def test_an_export_without_whole_histories_is_refused(demo_bundles, tmp_path, request_url, refused):
+    export = tmp_path / "export"
+    write_export(demo_bundles, export)
+    manifest = json.loads((export / "manifest.json").read_text())
+    (export / "manifest.json").write_text(json.dumps(manifest | {"request": request_url}))
+    if refused is None:  # only a type screening never reads was filtered
+        assert export_files(export)[0]
+        return
+    with pytest.raises(ExportRefused, match=f"^manifest.json: .*{re.escape(refused)}"):
+        export_files(export)
 
 
 def test_an_export_runs_in_process_up_to_the_bundle_limit_counted_in_patients(demo_bundles, tmp_path, monkeypatch):
