@@ -166,8 +166,8 @@ def patient_count(folder: Path, limit: int | None = None) -> int:
         if file.type != PATIENT:
             break
         with file.path.open("rb") as handle:
-            for line in handle:
-                count += bool(line.strip())
+            for _, line in _lines(handle):  # a line too long to be read is counted, never held
+                count += line is None or bool(line.strip())
                 if limit is not None and count > limit:
                     return count
     return count
