@@ -770,12 +770,13 @@ def export_command(what, fmt):
 @click.option("--workers", type=click.IntRange(min=1), help="Local cluster size (default: one per core).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=config.BATCH_CHUNK_RECORDS, show_default=True)
 def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, workers, chunk_size):
-    """Pre-screen every record in INPUT (NDJSON, CSV, or a folder of FHIR R4 Bundles).
+    """Pre-screen every record in INPUT (NDJSON, CSV, a folder of FHIR R4 Bundles or a FHIR Bulk Data export).
 
     Small inputs run in this process; larger ones (see BATCH_IN_PROCESS_MAX_* in screener/config.py), or any run
     given --scheduler or --workers, on a Dask cluster.
     """
-    from .batch import in_process, local_client, run_batch
+    from .batch import connect, in_process, local_client, run_batch
+    from .bulk_export import ExportRefused
 
     if bool(trials) == bool(all_trials):
         raise click.UsageError("give --trial ID (repeatable) or --all")
@@ -788,14 +789,17 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
 
     client = None
     if scheduler:
-        from dask.distributed import Client
-
         try:
-            client = Client(scheduler, timeout="10s")
+            client = connect(scheduler)
         except (OSError, TimeoutError):
             raise InputError("--scheduler", "no Dask scheduler answered at that address") from None
-    elif workers is not None or not in_process(input_path):
-        client = local_client(workers)
+    else:
+        try:
+            small = in_process(input_path)
+        except ExportRefused as exc:
+            raise InputError("INPUT", exc.args[0]) from None
+        if workers is not None or not small:
+            client = local_client(workers)
     click.echo(
         f"screening on {'the Dask cluster' if client else 'this process (a small input: no cluster started)'}", err=True
     )
@@ -803,6 +807,8 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
         summary = run_batch(
             input_path, out_dir, list(trials) or None, as_of or _today(), client=client, chunk_size=chunk_size
         )
+    except ExportRefused as exc:  # checked before the run writes anything
+        raise InputError("INPUT", exc.args[0]) from None
     finally:
         if client is not None:
             client.close()
