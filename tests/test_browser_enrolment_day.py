@@ -43,9 +43,9 @@ def site(tmp_path_factory):
         yield url, database
 
 
-def _prepare(browser, url: str, number: str, record: dict, shot: str) -> None:
+def _prepare(chromium, url: str, number: str, record: dict, shot: str) -> None:
     """The screener types the child's chart into the form under the child's screening number, as of today."""
-    context, page = _signed_in(browser, url, "coordinator")
+    context, page = _signed_in(chromium, url, "coordinator")
     page.goto(f"{url}/")
     page.check(f"#t-{NCT}")
     page.click("text=Open the form")
