@@ -63,6 +63,9 @@ ROUTE_ROLES = {
     # Rule-set versions in force at the site (issue 26): everyone reads the amendment history; an admin or the
     # investigator (who holds the ethics committee's approval for the site) records an ethics decision.
     "approvals.index": ANYONE, "approvals.record": ADMINS | INVESTIGATORS,
+    # CDS Hooks (web/cds_hooks.py): no session or token of this app, but every call is refused (a bare 401) without
+    # the registered EHR's signed JWT, checked by the blueprint itself.
+    "cds_hooks.discovery": PUBLIC, "cds_hooks.call": PUBLIC, "cds_hooks.feedback": PUBLIC,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
