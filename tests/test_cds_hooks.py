@@ -113,8 +113,13 @@ def _report(app, card_uuid: str):
         return report_of(get_store().screening(uuid.UUID(card_uuid).hex))
 
 
-@pytest.mark.parametrize("empty", [None, {"resourceType": "OperationOutcome",
-                                          "issue": [{"severity": "error", "code": "exception"}]}])
+@pytest.mark.parametrize("empty", [
+    None,
+    {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]},
+    # the first page of a search whose other pages were not sent
+    {"resourceType": "Bundle", "type": "searchset", "entry": [],
+     "link": [{"relation": "next", "url": "https://fhir.example.org/r4/Observation?page=2"}]},
+], ids=["null", "OperationOutcome", "one page of several"])
 def test_null_or_an_operation_outcome_leaves_the_facts_unknown(app, ehr, empty):
     """The medications and the labs withheld: their criteria are unknown, never passed or failed."""
     patient_id, prefetch = _demo("eligible.json")
