@@ -2,7 +2,7 @@
 import hashlib
 import time
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from ._errors import store_boundary
@@ -22,7 +22,7 @@ class SeenTokens:
         try:
             with self.store.counters.begin() as connection:
                 connection.execute(delete(SeenTokenId).where(SeenTokenId.expires_at < now))
-                connection.execute(SeenTokenId.__table__.insert().values(key=key, expires_at=expires_at))
+                connection.execute(insert(SeenTokenId).values(key=key, expires_at=expires_at))
         except IntegrityError:
             return False
         return True

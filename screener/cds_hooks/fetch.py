@@ -38,9 +38,10 @@ class FhirFetch:
                               if isinstance(link, dict) and link.get("relation") == "next"), None)
             if not isinstance(following, str):
                 return {**first, "entry": entries, "link": []}
-            page = self._get(following)
-            if page is None or page.get("resourceType") != "Bundle":
+            following_page = self._get(following)
+            if following_page is None or following_page.get("resourceType") != "Bundle":
                 return None
+            page = following_page
             entries.extend(page.get("entry") or [])
         return None
 

@@ -79,7 +79,8 @@ def gather(request: HookRequest, fetch: Fetch | None) -> tuple[dict, list[str]]:
         kept.setdefault(category, []).extend(p for p in pairs if p[1].get("resourceType") in _TYPES[category])
     if Category.PATIENT in incomplete or not kept.get(Category.PATIENT):
         raise NeedsData("patient")
-    entries, seen = [], set()
+    entries: list[dict] = []
+    seen = set()
     for category, pairs in kept.items():
         if category in incomplete:
             continue

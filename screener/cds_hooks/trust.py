@@ -48,7 +48,8 @@ def _unverified(token: str) -> tuple[dict, dict]:
 def verify(token: str, url: str, ehrs: dict[str, Ehr], first_use: Seen) -> tuple[str, str]:
     """The caller's (iss, jti) when the token is trusted for url; else Untrusted."""
     header, unverified = _unverified(token)
-    ehr = ehrs.get(unverified.get("iss")) if isinstance(unverified.get("iss"), str) else None
+    issuer = unverified.get("iss")
+    ehr = ehrs.get(issuer) if isinstance(issuer, str) else None
     if ehr is None:
         raise Untrusted("issuer not registered")
     alg, kid = header.get("alg"), header.get("kid")

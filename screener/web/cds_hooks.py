@@ -23,11 +23,12 @@ JSON = "application/json"
 
 
 def load_ehrs(app) -> None:
-    """The trusted EHRs, read once at start: CDS_EHRS (tests, instance config), else the file SCREENER_CDS_EHRS
-    names. A file that does not validate stops the start rather than trusting less or more than written."""
-    data = app.config.get("CDS_EHRS")
-    if data is None and config.SCREENER_CDS_EHRS:
-        data = json.loads(Path(config.SCREENER_CDS_EHRS).read_text())
+    """The trusted EHRs, read once at start: CDS_EHRS, the registry itself (tests, instance config) or the path of
+    its JSON file (SCREENER_CDS_EHRS arrives here as that). A file that does not validate stops the start rather
+    than trusting less or more than written."""
+    data = app.config.get("CDS_EHRS", config.SCREENER_CDS_EHRS or None)
+    if isinstance(data, str):
+        data = json.loads(Path(data).read_text())
     registry = validate_data(EhrRegistry, data or {"ehrs": []})
     app.extensions["cds_ehrs"] = {e.iss: cds_hooks.Ehr(e) for e in registry.ehrs}
 
@@ -35,6 +36,8 @@ def load_ehrs(app) -> None:
 def init_app(app) -> None:
     load_ehrs(app)
     origins = app.config.get("CDS_CORS_ORIGINS", config.SCREENER_CDS_CORS_ORIGINS)
+    if isinstance(origins, str):  # SCREENER_CDS_CORS_ORIGINS as Flask's prefixed environment read it
+        origins = [o.strip() for o in origins.split(",") if o.strip()]
     if origins:
         from flask_cors import CORS
 

@@ -123,7 +123,7 @@ _CDS_SERVICE = {"name": "service_id", "in": "path", "required": True,
 
 def _cds_paths() -> dict:
     """The CDS Hooks 2.0.1 endpoints (docs/cds-hooks.md), outside /api/v1 where the spec puts them."""
-    security = [{"cdsClientJwt": []}]
+    security: list[dict[str, list[str]]] = [{"cdsClientJwt": []}]
     return {
         "/cds-services": {"get": {
             "summary": "CDS Hooks discovery: the patient-view and order-sign services and their prefetch",
