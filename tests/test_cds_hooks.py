@@ -263,3 +263,20 @@ def test_the_access_token_is_never_logged(ehr, caplog):
     with caplog.at_level("DEBUG"), freeze_time(AS_OF, tick=True):
         assert _call(ehr, body).status_code == 200
     assert secret not in caplog.text and patient_id not in caplog.text
+
+
+def test_the_registry_is_read_from_a_file_and_refuses_symmetric_algorithms(tmp_path):
+    from pydantic import ValidationError
+
+    path = tmp_path / "ehrs.json"
+    path.write_text(json.dumps(registry()))
+    app = make_app(tmp_path, CDS_EHRS=str(path), CDS_CORS_ORIGINS="https://a.example, https://b.example")
+    with freeze_time(AS_OF, tick=True):
+        assert app.test_client().get("/cds-services", headers=bearer("/cds-services")).status_code == 200
+    preflight = app.test_client().options("/cds-services", headers={"Origin": "https://b.example",
+                                                                    "Access-Control-Request-Method": "GET"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://b.example"
+    for algorithms in (["HS256"], ["none"], []):
+        with pytest.raises(ValidationError):
+            make_app(tmp_path / algorithms[0] if algorithms else tmp_path / "empty",
+                     CDS_EHRS=registry(algorithms=algorithms))
