@@ -280,3 +280,12 @@ def test_the_registry_is_read_from_a_file_and_refuses_symmetric_algorithms(tmp_p
         with pytest.raises(ValidationError):
             make_app(tmp_path / algorithms[0] if algorithms else tmp_path / "empty",
                      CDS_EHRS=registry(algorithms=algorithms))
+
+
+def test_a_prefetch_of_another_patient_is_refused_naming_the_field(ehr):
+    patient_id, prefetch = _demo("eligible.json")
+    with freeze_time(AS_OF, tick=True):
+        response = _call(ehr, hook_request("patient-view", "someone-else", prefetch))
+    assert response.status_code == 422
+    assert [e["field"] for e in response.get_json()["errors"]] == ["prefetch.patient.id"]
+    assert patient_id not in response.get_data(as_text=True)

@@ -8,6 +8,7 @@ never passed or failed (a medication history with one of its three kinds missing
 from collections.abc import Callable
 
 from ..model.cds_hooks import HookRequest
+from ..model.errors import FieldError, InvalidRecord
 from .discovery import Category, prefetch_templates
 
 # The resource types each category reads; anything else a search Bundle carries (an included Patient, a Provenance)
@@ -79,6 +80,9 @@ def gather(request: HookRequest, fetch: Fetch | None) -> tuple[dict, list[str]]:
         kept.setdefault(category, []).extend(p for p in pairs if p[1].get("resourceType") in _TYPES[category])
     if Category.PATIENT in incomplete or not kept.get(Category.PATIENT):
         raise NeedsData("patient")
+    if kept[Category.PATIENT][0][1].get("id") != request.context.patientId:
+        # Another chart's data would be screened and carded as this child's.
+        raise InvalidRecord([FieldError(("prefetch", "patient", "id"), "is not the context's patientId")])
     entries: list[dict] = []
     seen = set()
     for category, pairs in kept.items():

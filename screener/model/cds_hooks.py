@@ -53,6 +53,7 @@ class HookContext(StrictModel):
     patientId: FhirId
     encounterId: FhirId | None = None
     draftOrders: dict | None = None
+    selections: list[Annotated[str, Field(max_length=200)]] | None = None  # order-select's; read by no one here
 
 
 class HookRequest(StrictModel):
