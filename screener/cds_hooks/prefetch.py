@@ -8,7 +8,7 @@ never passed or failed (a medication history with one of its three kinds missing
 from collections.abc import Callable
 
 from ..model.cds_hooks import HookRequest
-from ..model.errors import FieldError, InvalidRecord
+from ..model.errors import FieldError, InvalidRecord, ScreenerError
 from .discovery import Category, prefetch_templates
 
 # The resource types each category reads; anything else a search Bundle carries (an included Patient, a Provenance)
@@ -25,7 +25,7 @@ _FAILED = {"fatal", "error"}
 Fetch = Callable[[str], dict | None]
 
 
-class NeedsData(Exception):
+class NeedsData(ScreenerError):
     """Neither prefetch nor FHIR access gives what screening needs: the spec's 412 Precondition Failed."""
 
 

@@ -13,12 +13,13 @@ from functools import cached_property
 import jwt
 
 from ..model.cds_hooks import EhrRegistration
+from ..model.errors import ScreenerError
 
 LEEWAY_SECONDS = 5  # clock skew between the EHR and this server
 MAX_LIFETIME_SECONDS = 3600  # the spec's best practice: a token lives at most an hour (bounds the jti store)
 
 
-class Untrusted(Exception):
+class Untrusted(ScreenerError):
     """Why is not said to the caller (a bare 401), nor logged with the token."""
 
 
