@@ -163,7 +163,8 @@ def _refused(response) -> None:
 
 
 @pytest.mark.parametrize("case", ["no header", "wrong aud", "alg none", "HS256", "expired", "unknown iss",
-                                  "no iat", "no jti", "ES256 not registered for this EHR", "other key"])
+                                  "no iat", "no jti", "ES256 not registered for this EHR", "other key",
+                                  "lives over an hour", "no typ"])
 def test_untrusted_tokens_get_a_bare_401(ehr, case):
     patient_id, prefetch = _demo("eligible.json")
     body = json.dumps(hook_request("patient-view", patient_id, prefetch))
@@ -182,6 +183,14 @@ def test_untrusted_tokens_get_a_bare_401(ehr, case):
         headers = {"Authorization": f"Bearer {_hs256(secret, {'iss': ISS, 'aud': url, 'exp': 2**40, 'iat': 1})}"}
     elif case == "expired":
         headers = {"Authorization": f"Bearer {token(KEY_384, ISS, url, lifetime=-60)}"}
+    elif case == "lives over an hour":  # its jti would have to be kept that long: best practice is an hour at most
+        headers = {"Authorization": f"Bearer {token(KEY_384, ISS, url, lifetime=2 * 3600)}"}
+    elif case == "no typ":
+        import time
+
+        raw = jwt.encode({"iss": ISS, "aud": url, "exp": int(time.time()) + 60, "iat": int(time.time()), "jti": "t"},
+                         jwt.PyJWK.from_dict(KEY_384).key, algorithm="ES384", headers={"kid": KEY_384["kid"], "typ": None})
+        headers = {"Authorization": f"Bearer {raw}"}
     elif case == "unknown iss":
         headers = {"Authorization": f"Bearer {token(KEY_384, 'https://evil.example', url)}"}
     elif case == "no iat":
