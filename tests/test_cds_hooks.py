@@ -189,7 +189,8 @@ def test_untrusted_tokens_get_a_bare_401(ehr, case):
         import time
 
         raw = jwt.encode({"iss": ISS, "aud": url, "exp": int(time.time()) + 60, "iat": int(time.time()), "jti": "t"},
-                         jwt.PyJWK.from_dict(KEY_384).key, algorithm="ES384", headers={"kid": KEY_384["kid"], "typ": None})
+                         jwt.PyJWK.from_dict(KEY_384).key, algorithm="ES384",
+                         headers={"kid": KEY_384["kid"], "typ": None})  # None: PyJWT leaves typ out
         headers = {"Authorization": f"Bearer {raw}"}
     elif case == "unknown iss":
         headers = {"Authorization": f"Bearer {token(KEY_384, 'https://evil.example', url)}"}
