@@ -243,7 +243,7 @@ def test_cors_preflight_for_the_sandbox_origin(ehr):
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
-def test_feedback_is_recorded_in_the_chain_and_verifies(app, ehr):
+def test_feedback_is_recorded_in_the_chain_and_verifies(app, ehr, monkeypatch):
     patient_id, prefetch = _demo("eligible.json")
     with freeze_time(AS_OF, tick=True):
         card = _call(ehr, hook_request("patient-view", patient_id, prefetch)).get_json()["cards"][0]
@@ -261,7 +261,15 @@ def test_feedback_is_recorded_in_the_chain_and_verifies(app, ehr):
         event = [e for e in store.events() if e.action == "cds.feedback"][-1]
         assert event.subject == card["uuid"]
         assert "not-now" in event.details_json and "Jane" not in event.details_json
-        assert store.verify().ok
+    from click.testing import CliRunner
+
+    from screener import audit
+    from screener.cli import main
+
+    monkeypatch.setattr(audit.config, "DATABASE_URL", app.config["DATABASE_URL"])  # the CLI on the app's store
+    verify = CliRunner().invoke(main, ["audit", "verify"])
+    assert verify.exit_code == 0 and verify.stdout.startswith("OK:"), verify.output
+    assert " 1 screenings" in verify.stdout, verify.stdout  # the app's store: one CDS screening, no other
 
 
 def test_the_access_token_is_never_logged(ehr, caplog):
