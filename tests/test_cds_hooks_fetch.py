@@ -93,3 +93,15 @@ def test_a_server_not_registered_for_the_ehr_is_never_called(tmp_path, fhir_serv
     app = make_app(tmp_path, CDS_EHRS=registry())
     assert _call(app, hook_request("patient-view", patient_id, None, **_lent(base))).status_code == 412
     assert _Fhir.seen == []
+
+
+def test_a_prefetch_sent_as_one_page_of_several_is_fetched_whole(tmp_path, fhir_server):
+    base, patient_id, prefetch = fhir_server
+    app = make_app(tmp_path, CDS_EHRS=registry(fhir_servers=[base]))
+    whole = _call(app, hook_request("patient-view", patient_id, prefetch)).get_json()["cards"]
+    first_page = {**prefetch["observations"], "entry": prefetch["observations"]["entry"][:1],
+                  "link": [{"relation": "next", "url": f"{base}/Observation?page=1"}]}
+    paged = _call(app, hook_request("patient-view", patient_id, {**prefetch, "observations": first_page},
+                                    **_lent(base))).get_json()["cards"]
+    assert [c["summary"] for c in paged] == [c["summary"] for c in whole]
+    assert [path for path, _ in _Fhir.seen if "Observation" in path][0].startswith("/fhir/Observation?patient=")

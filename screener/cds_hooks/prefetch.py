@@ -38,7 +38,7 @@ def _entries(value: dict | None) -> list[tuple[str | None, dict]] | None:
         return None
     if kind != "Bundle":
         return [(None, value)]
-    if any(isinstance(link, dict) and link.get("relation") == "next" for link in value.get("link") or []):
+    if _paged(value):
         return None  # one page of several: the rest may hold the value that decides
     pairs = []
     for entry in value.get("entry") or []:
@@ -53,6 +53,11 @@ def _entries(value: dict | None) -> list[tuple[str | None, dict]] | None:
         url = entry.get("fullUrl")
         pairs.append((url if isinstance(url, str) else None, resource))
     return pairs
+
+
+def _paged(value: dict | None) -> bool:
+    return isinstance(value, dict) and any(isinstance(link, dict) and link.get("relation") == "next"
+                                           for link in value.get("link") or [])
 
 
 def fill(template: str, patient_id: str) -> str:
@@ -74,6 +79,8 @@ def gather(request: HookRequest, fetch: Fetch | None) -> tuple[dict, list[str]]:
         else:
             raise NeedsData(key)
         pairs = _entries(value)
+        if pairs is None and key in given and fetch is not None and _paged(value):
+            pairs = _entries(fetch(fill(template, request.context.patientId)))  # the whole search, every page
         if pairs is None:
             incomplete.add(category)
             continue
