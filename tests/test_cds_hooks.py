@@ -307,3 +307,29 @@ def test_a_prefetch_of_another_patient_is_refused_naming_the_field(ehr):
     assert response.status_code == 422
     assert [e["field"] for e in response.get_json()["errors"]] == ["prefetch.patient.id"]
     assert patient_id not in response.get_data(as_text=True)
+
+
+def test_a_chart_opened_again_is_the_same_child_in_the_screening_log(app, ehr):
+    """The EHR's patient id is never stored; a keyed hash of it links the patient to the screening number of their
+    first screening, so a second patient-view call screens the same child again instead of adding a child."""
+    patient_id, prefetch = _demo("eligible.json")
+    other_id, other = _demo("incomplete.json")
+    with freeze_time(AS_OF):
+        first = _call(ehr, hook_request("patient-view", patient_id, prefetch))
+        again = _call(ehr, hook_request("patient-view", patient_id, prefetch))
+        someone_else = _call(ehr, hook_request("patient-view", other_id, other))
+    assert first.status_code == again.status_code == someone_else.status_code == 200
+    from screener.web.storage import get_store
+
+    with app.app_context():
+        rows = get_store().screenings(limit=100)
+        numbers = {row.screening_number for row in rows}
+        assert len(numbers) == 2, numbers
+        first_number = rows[-1].screening_number
+        assert sum(row.screening_number == first_number for row in rows) == 2 * len({r.trial_id for r in rows if (
+            r.screening_number == first_number)})
+        from sqlalchemy import text
+
+        with get_store().engine.connect() as connection:
+            stored = " ".join(str(v) for row in connection.execute(text("SELECT * FROM ehr_patients")) for v in row)
+        assert patient_id not in stored and other_id not in stored

@@ -33,7 +33,7 @@ def test_the_package_exports_exactly_these_names():
         "add_verification", "add_deviation", "verifications", "verification", "deviations", "ChallengeUsed",
         "verification_standings", "UNVERIFIED_ENROLMENT",
         # CDS Hooks (docs/cds-hooks.md): token ids (jti) seen, so no worker accepts a replay.
-        "SeenTokens"])
+        "SeenTokens", "EhrPatients"])
 
 
 def test_every_exported_name_resolves_to_its_definition():

@@ -77,6 +77,7 @@ _LAZY = {
     "TokenMeter": "._meter",
     "TokenCache": "._token_cache",
     "SeenTokens": "._jti",
+    "EhrPatients": "._jti",
     "BackupError": "._backup",
     "backup": "._backup",
     "restore": "._backup",

@@ -215,6 +215,18 @@ RECORDED_MODELS: dict[str, type[Base]] = {model.__tablename__: model for model i
     Void, Outcome, Approval, SignedVerification, Deviation)}
 
 
+class EhrPatient(Base):
+    """An EHR's patient linked to the child's screening number (CDS Hooks): link is a keyed hash (the audit key,
+    domain-separated) of the issuer and the EHR's patient id, so the id is never stored and cannot be recomputed
+    without the key. One row per patient; the first screening's number."""
+
+    __tablename__ = "ehr_patients"
+
+    link: Mapped[str] = mapped_column(String(64), primary_key=True)
+    screening_number: Mapped[str] = mapped_column(String(16))
+    linked_at: Mapped[str] = mapped_column(String(32))
+
+
 class SeenTokenId(Base):
     """A CDS Hooks client's token id (jti) seen, kept until the token expires so that no worker accepts it again.
 

@@ -83,6 +83,12 @@ def _seen_tokens():
     return seen
 
 
+def _patient_numbers():
+    from ..audit import EhrPatients
+
+    return EhrPatients(get_store(), g.cds_iss)
+
+
 def _actor() -> str:
     return f"cds-hooks {g.cds_iss}"[:100]
 
@@ -125,6 +131,7 @@ def call(service_id: str):
             hook, fetch, as_of=today(), actor=_actor(), recorder=get_committer(),
             engine=current_app.config["SCREENER_ENGINE"],
             form_url=lambda request_id: url_for("form.rescreen", request_id=request_id, _external=True),
+            numbers=_patient_numbers(),
         )
     except cds_hooks.NeedsData as exc:
         log.info("cds %s: 412, prefetch %s neither sent nor fetchable", service_id, exc)
