@@ -112,3 +112,17 @@ BATCH_CHUNK_BUNDLES = 4
 # the probe); a result is reused for READY_REUSE_SECONDS so that unauthenticated probes cost at most one write.
 READY_TIMEOUT_SECONDS = float(os.environ.get("READY_TIMEOUT_SECONDS", 2))
 READY_REUSE_SECONDS = float(os.environ.get("READY_REUSE_SECONDS", 1))
+
+# --- CDS Hooks (docs/cds-hooks.md) -------------------------------------------------------------------------------
+# The EHRs trusted to call the CDS Hooks services: a JSON file {"ehrs": [{iss, jwks, algorithms, fhir_servers}]}
+# (model/cds_hooks.py EhrRegistration). Unset: no EHR is trusted and every CDS call is a 401.
+SCREENER_CDS_EHRS = os.environ.get("SCREENER_CDS_EHRS", "")
+# Browser origins allowed to call the CDS endpoints (CORS), comma-separated: the public sandbox is
+# https://sandbox.cds-hooks.org. Unset: none (an EHR's server-side calls need no CORS).
+SCREENER_CDS_CORS_ORIGINS = [o for o in os.environ.get("SCREENER_CDS_CORS_ORIGINS", "").split(",") if o.strip()]
+# The external base URL (scheme, host, any path prefix) the EHR calls, when the proxy in front does not pass the
+# Host it was called on: a token's audience must be exactly the URL called. Unset: the request's own URL.
+SCREENER_CDS_BASE_URL = os.environ.get("SCREENER_CDS_BASE_URL", "")
+# A missing prefetch key is fetched from the EHR's FHIR server within this many seconds (connect, read), so the
+# answer stays near the spec's ~500 ms; a fetch that fails leaves its facts unknown.
+CDS_FETCH_TIMEOUT_SECONDS = (1.0, 3.0)

@@ -37,6 +37,7 @@ class Channel(StrEnum):
     FORM = "form"
     CLI = "cli"
     BATCH = "batch"
+    CDS_HOOKS = "cds-hooks"  # an EHR's CDS Hooks call (web/cds_hooks.py); the column holds 10 characters
 
 
 class Content(StrEnum):

@@ -31,7 +31,9 @@ def test_the_package_exports_exactly_these_names():
         # Enrolment-day eligibility verification (issue 26): signatures and deviations with their chain events, and
         # each child's standing in the screening log and the sponsor export.
         "add_verification", "add_deviation", "verifications", "verification", "deviations", "ChallengeUsed",
-        "verification_standings", "UNVERIFIED_ENROLMENT"])
+        "verification_standings", "UNVERIFIED_ENROLMENT",
+        # CDS Hooks (docs/cds-hooks.md): token ids (jti) seen, so no worker accepts a replay.
+        "SeenTokens", "EhrPatients"])
 
 
 def test_every_exported_name_resolves_to_its_definition():

@@ -32,7 +32,7 @@ SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0"
           "number": "SCR-0001",
           "what": "screenings",
           "fmt": "csv", "filename": "screener.css", "username": "no-such-user",
-          "draft_id": "0" * 32, "verification_id": "0" * 32}
+          "draft_id": "0" * 32, "verification_id": "0" * 32, "service_id": "trial-candidates"}
 
 
 def _calls(app):
@@ -78,7 +78,10 @@ def test_route_by_role(clients):
             else:
                 response = client.get(path)
             status = response.status_code
-            if allowed is PUBLIC:
+            if endpoint.startswith("cds_hooks."):
+                # No session or token of this app opens the CDS Hooks endpoints: only a registered EHR's JWT.
+                assert status == 401 and response.data == b"", (endpoint, role, status)
+            elif allowed is PUBLIC:
                 # Signing in with no credentials is a 401 of its own, not an access refusal.
                 assert status != 403 and (status != 401 or endpoint == "auth.login_submit"), (endpoint, role, status)
             elif role == "anonymous":

@@ -76,6 +76,8 @@ _LAZY = {
     "GroupCommit": "._group_commit",
     "TokenMeter": "._meter",
     "TokenCache": "._token_cache",
+    "SeenTokens": "._jti",
+    "EhrPatients": "._jti",
     "BackupError": "._backup",
     "backup": "._backup",
     "restore": "._backup",

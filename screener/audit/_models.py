@@ -213,3 +213,27 @@ class FormDraft(Base):
 # The table of each row kind the chain vouches for besides screenings (_chain.RECORDED_ROWS names its fields).
 RECORDED_MODELS: dict[str, type[Base]] = {model.__tablename__: model for model in (
     Void, Outcome, Approval, SignedVerification, Deviation)}
+
+
+class EhrPatient(Base):
+    """An EHR's patient linked to the child's screening number (CDS Hooks): link is a keyed hash (the audit key,
+    domain-separated) of the issuer and the EHR's patient id, so the id is never stored and cannot be recomputed
+    without the key. One row per patient; the first screening's number."""
+
+    __tablename__ = "ehr_patients"
+
+    link: Mapped[str] = mapped_column(String(64), primary_key=True)
+    screening_number: Mapped[str] = mapped_column(String(16))
+    linked_at: Mapped[str] = mapped_column(String(32))
+
+
+class SeenTokenId(Base):
+    """A CDS Hooks client's token id (jti) seen, kept until the token expires so that no worker accepts it again.
+
+    The key is a SHA-256 of the issuer and the jti (both the client's to choose, of any length); nothing of the
+    request is kept."""
+
+    __tablename__ = "cds_seen_tokens"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # epoch seconds: the token's exp

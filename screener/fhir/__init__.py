@@ -11,7 +11,7 @@ history is "not recorded" (unknown), never "none".
 """
 from ._common import FhirImport
 from ._models import Bundle
-from ._read import record_from_bundle
+from ._read import observation_codes, record_from_bundle
 from ._write import NOT_CARRIED, bundle_from_record
 
-__all__ = ["Bundle", "FhirImport", "NOT_CARRIED", "bundle_from_record", "record_from_bundle"]
+__all__ = ["Bundle", "FhirImport", "NOT_CARRIED", "bundle_from_record", "observation_codes", "record_from_bundle"]

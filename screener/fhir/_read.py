@@ -43,6 +43,12 @@ _REFUSES_THE_BUNDLE: dict[object, tuple[str | int, ...]] = {
 }
 
 
+def observation_codes() -> tuple[str, ...]:
+    """Every LOINC code an Observation is read by (the labs of the field catalogue, weight and height), sorted: what
+    a FHIR query must ask for to get everything screening reads (the CDS Hooks prefetch)."""
+    return tuple(sorted({*LOINC_TO_LAB, _WEIGHT, _HEIGHT}))
+
+
 def _terms() -> dict:
     return table("fhir_terms.yaml")
 

@@ -84,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         approvals,
         audit_views,
         auth,
+        cds_hooks,
         children,
         errors,
         form,
@@ -98,9 +99,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     input_guard.init_app(app)  # after sign-in checks, before any handler reads the request
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API takes no cookies; browsers' form posts are what CSRF attacks
+    csrf.exempt(cds_hooks.bp)  # nor do the CDS Hooks calls: each carries the EHR's signed JWT
+    cds_hooks.init_app(app)
     app.jinja_env.filters["zip_pairs"] = lambda values: [(v, v) for v in values]
     for blueprint in (health.bp, api.bp, openapi.bp, form.bp, audit_views.bp, auth.bp, children.bp, admin.bp,
-                      approvals.bp, verification.bp):
+                      approvals.bp, verification.bp, cds_hooks.bp):
         app.register_blueprint(blueprint)
     from . import verification_pdf  # a signed eligibility verification as a PDF checklist (issue 26 point 4)
 

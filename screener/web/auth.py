@@ -68,6 +68,9 @@ ROUTE_ROLES = {
     # records a protocol deviation.
     "verification.checklist": ANYONE, "verification.signed": ANYONE,
     "verification.sign": INVESTIGATORS, "verification.deviation": INVESTIGATORS,
+    # CDS Hooks (web/cds_hooks.py): no session or token of this app, but every call is refused (a bare 401) without
+    # the registered EHR's signed JWT, checked by the blueprint itself.
+    "cds_hooks.discovery": PUBLIC, "cds_hooks.call": PUBLIC, "cds_hooks.feedback": PUBLIC,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.

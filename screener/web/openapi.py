@@ -20,6 +20,7 @@ from ..model.api import (
     VoidRequest,
     VoidResponse,
 )
+from ..model.cds_hooks import CdsResponse, Discovery, Feedback, HookRequest
 from ..model.children import SCREENING_NUMBER_PATTERN
 from ..model.record import PatientRecord
 
@@ -115,6 +116,56 @@ def _screen_operation(summary: str, response: str, parameters: list) -> dict:
     }
 
 
+_CDS_REFUSED = {"401": {"description": "No trusted EHR JWT (any failed check): an empty body, nothing said"}}
+_CDS_SERVICE = {"name": "service_id", "in": "path", "required": True,
+                "schema": {"type": "string", "enum": ["trial-candidates", "trial-order-check"]}}
+
+
+def _cds_paths() -> dict:
+    """The CDS Hooks 2.0.1 endpoints (docs/cds-hooks.md), outside /api/v1 where the spec puts them."""
+    security: list[dict[str, list[str]]] = [{"cdsClientJwt": []}]
+    return {
+        "/cds-services": {"get": {
+            "summary": "CDS Hooks discovery: the patient-view and order-sign services and their prefetch",
+            "security": security,
+            "responses": {"200": _ok({"$ref": "#/components/schemas/Discovery"}), **_CDS_REFUSED, **_CONTROL},
+        }},
+        "/cds-services/{service_id}": {"post": {
+            "summary": "A hook call: cards for the trials the patient may be a candidate for (patient-view), or "
+            "warnings for a draft order that would exclude them (order-sign)",
+            "security": security,
+            "parameters": [_CDS_SERVICE],
+            "requestBody": _body("HookRequest"),
+            "responses": {
+                "200": _ok({"$ref": "#/components/schemas/CdsResponse"}),
+                "404": _error("No such CDS service"),
+                "412": _error("A prefetch key was neither sent nor fetchable (no registered fhirServer with "
+                              "fhirAuthorization)"),
+                "413": _error("Body larger than the limit"),
+                "415": _error("Send application/json"),
+                "422": _error("Invalid request, or patient data that cannot be screened: every offending field"),
+                "503": _error("The screening could not be recorded: no cards are given"),
+                **_CDS_REFUSED,
+            },
+        }},
+        "/cds-services/{service_id}/feedback": {"post": {
+            "summary": "Feedback on cards (accepted, overridden with a reason), recorded in the audit trail",
+            "security": security,
+            "parameters": [_CDS_SERVICE],
+            "requestBody": _body("Feedback"),
+            "responses": {
+                "200": _ok({"type": "object"}),
+                "404": _error("No such CDS service"),
+                "413": _error("Body larger than the limit"),
+                "415": _error("Send application/json"),
+                "422": _error("Invalid feedback: every offending field"),
+                "503": _error("The feedback could not be recorded"),
+                **_CDS_REFUSED,
+            },
+        }},
+    }
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
     _, schemas = models_json_schema(
@@ -133,6 +184,10 @@ def openapi_document() -> dict:
             (OutcomeRequest, "validation"),
             (OutcomeResponse, "serialization"),
             (VerificationView, "serialization"),
+            (Discovery, "serialization"),
+            (HookRequest, "validation"),
+            (CdsResponse, "serialization"),
+            (Feedback, "validation"),
         ],
         ref_template="#/components/schemas/{model}",
     )
@@ -237,6 +292,7 @@ def openapi_document() -> dict:
                 "post": _log_operation("Record what became of a child for a trial", [_SCREENING_NUMBER],
                                        "OutcomeResponse", "OutcomeRequest", status="201")
             },
+            **_cds_paths(),
         },
         "components": {
             "schemas": schemas["$defs"],
@@ -245,7 +301,14 @@ def openapi_document() -> dict:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "An API token from `screener tokens create`",
-                }
+                },
+                "cdsClientJwt": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "CDS Hooks: the registered EHR's signed JWT (ES384/RS384, or the algorithms "
+                    "registered for it), aud the exact URL called, exp, iat and a jti never used before",
+                },
             },
         },
         "security": [{"bearer": []}],

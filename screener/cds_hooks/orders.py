@@ -1,0 +1,72 @@
+"""order-sign: would a draft medication order exclude the child from a trial they are a candidate for? Each draft
+MedicationRequest is screened as if signed (active, from its start or today) beside the patient's data; a criterion
+that did not fail before and fails with it is cited in the report's own words. Drug facts are the rule sets' and
+tables' (the CYP3A4 and steroid lists), never written here."""
+import uuid
+from datetime import date
+
+from .. import service
+from ..model.cds_hooks import Card, Source
+from ..model.errors import InvalidRecord
+from ..model.report import CriterionResult, Report
+from ..model.verdict import Status
+from .cards import SUMMARY_MAX, _escape, fit
+
+_SOURCE = "NK-cell trial screener"
+
+
+def _drug(order: dict) -> str:
+    concept = order.get("medicationCodeableConcept")
+    if isinstance(concept, dict):
+        if isinstance(concept.get("text"), str):
+            return concept["text"]
+        for coding in concept.get("coding") or []:
+            if isinstance(coding, dict) and isinstance(coding.get("display"), str):
+                return coding["display"]
+    return "This order"
+
+
+def _as_signed(order: dict, as_of: date) -> dict:
+    signed = {**order, "status": "active", "intent": "order"}
+    signed.setdefault("authoredOn", as_of.isoformat())  # signed now: given from today unless it says its start
+    return signed
+
+
+def _card(drug: str, report: Report, criterion: CriterionResult) -> Card:
+    head = f"{drug[:40]} would exclude this patient from {report.trial_id}: "
+    detail = "\n".join([
+        f"Signing this order makes exclusion criterion **{_escape(criterion.id)}** of {_escape(report.trial_id)} "
+        f"({_escape(report.title)}) fail, and the child is a candidate for the trial now.",
+        "",
+        f"- Criterion: {_escape(criterion.title)}",
+        f"- Source: \u201c{_escape(criterion.source_text)}\u201d ({_escape(criterion.citation)})",
+        f"- With this order: {_escape(criterion.reason)}",
+    ])
+    return Card(
+        uuid=str(uuid.uuid4()), summary=fit(head, criterion.title, "", SUMMARY_MAX), detail=detail, indicator="warning",
+        source=Source(label=f"{_SOURCE}: {report.trial_id}"),
+    )
+
+
+def order_cards(bundle: dict, draft_orders: dict | None, candidates: list[Report], as_of: date,
+                engine: str | None) -> list[Card]:
+    if not candidates or not isinstance(draft_orders, dict):
+        return []
+    cards = []
+    trials = [r.trial_id for r in candidates]
+    for entry in draft_orders.get("entry") or []:
+        order = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(order, dict) or order.get("resourceType") != "MedicationRequest":
+            continue
+        with_order = {**bundle, "entry": [*bundle["entry"], {"resource": _as_signed(order, as_of)}]}
+        try:
+            record, _ = service.read(with_order, service.Content.FHIR, as_of)
+        except InvalidRecord:
+            continue  # an order that cannot be read says nothing either way; the screening stands as answered
+        after = {r.trial_id: r for r in service.reports(record, as_of, engine, trials=trials)}
+        for before in candidates:
+            failed = {c.id for c in before.criteria if c.status is Status.FAIL}
+            for criterion in after[before.trial_id].criteria:
+                if criterion.status is Status.FAIL and criterion.id not in failed:
+                    cards.append(_card(_drug(order), before, criterion))
+    return cards

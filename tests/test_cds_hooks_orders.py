@@ -1,0 +1,54 @@
+"""order-sign, acting as the EHR: a draft order for a drug a candidate trial excludes gives a warning citing the
+criterion in the report's words; an unrelated drug gives no card."""
+import json
+
+import pytest
+from freezegun import freeze_time
+
+from screener.cds_hooks.example import hook_request, prefetch_from_bundle
+
+from .cds_ehr import bearer, registry
+from .helpers import REPO, make_app
+
+SERVICE = "/cds-services/trial-order-check"
+AS_OF = "2026-11-22"
+
+
+@pytest.fixture
+def ehr(tmp_path):
+    return make_app(tmp_path, CDS_EHRS=registry()).test_client()
+
+
+def _draft(name: str, rxcui: str, patient_id: str) -> dict:
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
+        "resourceType": "MedicationRequest", "id": "draft-1", "status": "draft", "intent": "order",
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "medicationCodeableConcept": {"text": name, "coding": [
+            {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": rxcui, "display": name}]},
+        "dosageInstruction": [{"route": {"coding": [{"system": "http://snomed.info/sct", "code": "26643006",
+                                                     "display": "Oral route"}]}}],
+    }}]}
+
+
+def _sign(ehr, drug: str, rxcui: str) -> list[dict]:
+    patient_id, prefetch = prefetch_from_bundle(json.loads((REPO / "seeds" / "fhir" / "eligible.json").read_text()))
+    body = hook_request("order-sign", patient_id, prefetch,
+                        context={"draftOrders": _draft(drug, rxcui, patient_id)})
+    with freeze_time(AS_OF, tick=True):
+        response = ehr.post(SERVICE, data=json.dumps(body), content_type="application/json", headers=bearer(SERVICE))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["cards"]
+
+
+def test_a_draft_fluconazole_order_warns_citing_exclusion_8(ehr):
+    cards = _sign(ehr, "fluconazole", "4450")
+    assert len(cards) == 1
+    card = cards[0]
+    assert card["indicator"] == "warning" and len(card["summary"]) < 140
+    assert card["summary"].startswith("fluconazole would exclude this patient from NCT06674265")
+    assert "NCT06674265-E8" in card["detail"] and "CYP3A4" in card["detail"]
+    assert "Receiving CYP3A4 inducers or inhibitors" in card["detail"]  # the source's words
+
+
+def test_an_unrelated_draft_order_gives_no_card(ehr):
+    assert _sign(ehr, "acetaminophen", "161") == []
