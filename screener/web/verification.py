@@ -59,6 +59,12 @@ def _valid_through_why(checklist) -> str | None:
             "longer screen eligible (a value older than its lookback, an age limit or a waiting period)")
 
 
+def _at_a_page(principal) -> bool:
+    """A signature or a deviation is given by a person signed in at a page, never with an integration's bearer
+    token (which the web pages otherwise honour, and which could carry the page's CSRF token and fields)."""
+    return principal.via == "session"
+
+
 def _page(number: str, trial_id: str, errors: dict | None = None, values=None, status: int = 200) -> Response:
     principal = signed_in()
     store = get_store()
@@ -66,7 +72,7 @@ def _page(number: str, trial_id: str, errors: dict | None = None, values=None, s
         checklist = enrolment.checklist(store, number, trial_id, sees=_sees(), on=today())
     except ScreenerError as exc:
         return _refused(exc)
-    signer = principal.role == enrolment.SIGNER_ROLE
+    signer = _at_a_page(principal) and principal.role == enrolment.SIGNER_ROLE
     values = dict(values or {})
     if errors and "printed_name" in errors:
         values.pop("printed_name", None)  # a refused value is named, never shown back
@@ -100,6 +106,8 @@ def _kept(form) -> dict:
 @bp.post("/children/<number>/verify/<trial_id>/sign")
 def sign(number: str, trial_id: str) -> Response | WerkzeugResponse:
     principal = signed_in()
+    if not _at_a_page(principal):
+        abort(403)
     form, config, client = request.form, current_app.config, request.remote_addr or "unknown"
     limits = Limits(get_store())
     locked = limits.locked_for(principal.username, client)
@@ -151,6 +159,8 @@ def _locked(number: str, trial_id: str, message: str, retry_after: float) -> Res
 @bp.post("/children/<number>/verify/<trial_id>/deviation")
 def deviation(number: str, trial_id: str) -> Response | WerkzeugResponse:
     principal = signed_in()
+    if not _at_a_page(principal):
+        abort(403)
     data = {name: value.strip() for name in ("reason", "fingerprint") if (value := request.form.get(name, "")).strip()}
     try:
         wanted = service.read_request(DeviationRequest, json.dumps(data))

@@ -1,0 +1,159 @@
+"""Hostile review of the enrolment-day verification (issue 26): what the first build let through. Each test failed
+before its fix: a signature reached with a bearer token, a screening recorded between the checklist's reading and
+the signature's write (the signed re-screen would hide the newer data and store a record the report did not judge),
+a validity running past the day the signed rule-set version stops being in force at the site."""
+import datetime as dt
+import json
+
+import pytest
+from freezegun import freeze_time
+
+from screener import enrolment, service
+from screener.audit import Accounts
+from screener.model.approvals import ApprovalRequest
+from screener.model.record import PatientRecord
+from screener.model.verification import SignRequest
+from screener.screening import rule_set_for
+
+from .helpers import PATIENTS, make_app, signed_in_browser
+from .helpers import csrf_token as _token
+from .test_web_verification import _form
+
+TRIAL = "NCT06674265"
+DAY = dt.date(2026, 11, 22)
+PASSWORD = "correct horse battery staple"
+VERSION = rule_set_for(TRIAL).version
+
+
+def _record(text: str | None = None) -> PatientRecord:
+    return PatientRecord.model_validate_json(text or (PATIENTS / "eligible.json").read_text())
+
+
+def _fresh() -> PatientRecord:
+    """Every dated value fresh: only the registration window ends the validity."""
+    return PatientRecord.model_validate(json.loads((PATIENTS / "eligible.json").read_text()
+                                                   .replace("2026-11-12", "2026-11-20")
+                                                   .replace("2026-11-18", "2026-11-21")))
+
+
+def _screen(store, record: PatientRecord, on: dt.date = DAY) -> str:
+    return service.screen_and_record(record, on, channel=service.Channel.CLI, actor="cli:coordinator",
+                                     recorder=store, trial=TRIAL).screening_number
+
+
+def _approve(store, on: dt.date = dt.date(2026, 11, 1), kind: str = "approved") -> None:
+    service.record_approval(store, TRIAL, ApprovalRequest(version=VERSION, approved_from=on, kind=kind,
+                                                          reference="REC 24/LO/0123"), actor="admin")
+
+
+def _request(store, found) -> SignRequest:
+    return SignRequest(password=PASSWORD, printed_name="Leila Rahimi", fingerprint=found.fingerprint,
+                       challenge=enrolment.issue_challenge(store, "dr-rahimi", found.fingerprint),
+                       reviewed=[c.id for c in found.report.criteria], meaning_confirmed=True)
+
+
+@pytest.fixture
+def site(store):
+    Accounts(store).create_user("dr-rahimi", "investigator", PASSWORD, "test")
+    return store
+
+
+@freeze_time("2026-11-22")
+def test_data_recorded_between_the_checklists_reading_and_the_signatures_write_is_not_hidden_by_it(
+        site, monkeypatch):
+    _approve(site)
+    number = _screen(site, _record())
+    shown = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
+    reading = enrolment.checklist
+
+    def reading_then_new_data(*args, **kwargs):
+        found = reading(*args, **kwargs)
+        # A screener records platelets 40,000/uL for the child while the signature is being checked.
+        failing = (PATIENTS / "eligible.json").read_text().replace('"value": 142,', '"value": 40,')
+        service.screen_and_record(_record(failing).model_copy(update={"screening_number": number}), DAY,
+                                  channel=service.Channel.CLI, actor="cli:coordinator", recorder=site, trial=TRIAL)
+        return found
+
+    monkeypatch.setattr(enrolment, "checklist", reading_then_new_data)
+    with pytest.raises(service.InvalidRecord) as refused:
+        enrolment.sign(site, number, TRIAL, _request(site, shown), username="dr-rahimi", role="investigator", on=DAY)
+    assert refused.value.errors[0].path == ("fingerprint",)
+    assert not [e for e in site.events() if e.action == "verification.signed"]
+    # The child's counted screening is the new data (failing), not a signed re-screen of the old.
+    monkeypatch.setattr(enrolment, "checklist", reading)
+    assert "not_eligible" in enrolment.checklist(site, number, TRIAL, sees=None, on=DAY).blockers
+
+
+@freeze_time("2026-11-22")
+def test_a_deviation_is_recorded_against_the_data_it_was_judged_on(site, monkeypatch):
+    _approve(site)
+    failing = (PATIENTS / "eligible.json").read_text().replace('"value": 142,', '"value": 40,')
+    number = _screen(site, _record(failing))
+    shown = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
+    reading = enrolment.checklist
+
+    def reading_then_new_data(*args, **kwargs):
+        found = reading(*args, **kwargs)
+        _screen(site, _fresh().model_copy(update={"screening_number": number}))
+        return found
+
+    monkeypatch.setattr(enrolment, "checklist", reading_then_new_data)
+    from screener.model.verification import DeviationRequest
+
+    with pytest.raises(service.InvalidRecord):
+        enrolment.record_deviation(site, number, TRIAL, DeviationRequest(reason="enrolled on the PI's decision",
+                                                                          fingerprint=shown.fingerprint),
+                                   username="dr-rahimi", role="investigator", on=DAY)
+    assert not [e for e in site.events() if e.action == "deviation.recorded"]
+
+
+@freeze_time("2026-11-22")
+def test_the_validity_ends_the_day_before_the_signed_version_stops_being_in_force(site):
+    _approve(site)
+    _approve(site, on=dt.date(2026, 11, 25), kind="withdrawn")  # recorded already: withdrawn from the 25th
+    number = _screen(site, _fresh())
+    found = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
+    assert found.can_sign and found.valid_through == dt.date(2026, 11, 24)
+    signed = enrolment.sign(site, number, TRIAL, _request(site, found), username="dr-rahimi", role="investigator",
+                            on=DAY)
+    assert signed.valid_through == dt.date(2026, 11, 24)
+    assert enrolment.view(site, signed.verification_id, sees=None, on=dt.date(2026, 11, 25)).status == \
+        "verified_expired"
+
+
+PAGE_PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def web(tmp_path):
+    with freeze_time("2026-11-22 10:00:00"):
+        from screener.web.storage import get_store
+
+        app = make_app(tmp_path)
+        with app.app_context():
+            Accounts(get_store()).create_user("ivy", "investigator", PAGE_PASSWORD, "test")
+            _approve(get_store())
+            number = _screen(get_store(), _record())
+            secret = Accounts(get_store()).create_token("ivy", "tests", 30, "test")[1]
+        yield app, number, secret
+
+
+def test_a_bearer_token_does_not_reach_the_signature_or_the_deviation(web):
+    app, number, secret = web
+    with freeze_time("2026-11-22 10:00:00"):
+        token = app.test_client()
+        token.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+        seen = token.get(f"/children/{number}/verify/{TRIAL}").get_data(as_text=True)
+        # The token reads the checklist as any page, but is offered no sign form ...
+        assert 'id="sign-form"' not in seen
+        # ... and with the page's CSRF token (its session cookie kept) and every field, it signs nothing.
+        page = signed_in_browser(app, "ivy", PAGE_PASSWORD)[0].get(f"/children/{number}/verify/{TRIAL}")
+        signed_form = _form(page.get_data(as_text=True)) | {"csrf_token": _token(seen), "password": PAGE_PASSWORD}
+        posted = token.post(f"/children/{number}/verify/{TRIAL}/sign", data=signed_form)
+        assert posted.status_code in (400, 401, 403)
+        assert token.post(f"/children/{number}/verify/{TRIAL}/deviation",
+                          data={"csrf_token": _token(seen), "reason": "no"}).status_code in (400, 401, 403)
+        from screener.web.storage import get_store
+
+        with app.app_context():
+            assert not [e for e in get_store().events() if e.action in ("verification.signed", "deviation.recorded")]
