@@ -138,7 +138,7 @@ def sign(store, screening_number: str, trial_id: str, request: SignRequest, *, u
     every criterion confirmed, and the checklist signable. The day's re-screen and the signature are recorded
     together; a standing earlier verification is superseded. actor: as the trail names the signer (default: the
     signed-in user's, "user:<username>": a signature is given at a page, never with a bearer token)."""
-    from .audit import Accounts, ChallengeUsed, add_verification, record_of
+    from .audit import Accounts, ChallengeUsed, ChecklistChanged, add_verification, record_of
 
     if role != SIGNER_ROLE:
         raise NotPermitted("only an investigator signs an eligibility verification")
@@ -147,8 +147,7 @@ def sign(store, screening_number: str, trial_id: str, request: SignRequest, *, u
                                                        "again")])
     found = checklist(store, screening_number, trial_id, sees=None, on=on)
     if request.fingerprint != found.fingerprint:
-        raise InvalidRecord([FieldError(("fingerprint",), "the checklist changed since it was shown (new data, "
-                                                          "another rule set or another day): review it again")])
+        raise _changed()
     nonce = _check_challenge(store, username, found.fingerprint, request.challenge)
     wanted = [c.id for c in found.report.criteria]
     if sorted(request.reviewed) != sorted(wanted) or len(set(request.reviewed)) != len(wanted):
@@ -156,12 +155,13 @@ def sign(store, screening_number: str, trial_id: str, request: SignRequest, *, u
     if not found.can_sign:
         raise Conflict("; ".join(found.blocker_text))
     assert found.valid_through is not None and found.standing.in_force is not None  # can_sign: approved, eligible
-    row, _ = _counted_row(store, screening_number, trial_id, None)
-    record = record_of(row).model_copy(update={"screening_number": screening_number})
+    # The record the checklist judged (its counted screening then): add_verification checks, under the chain's
+    # lock, that it is still the counted one.
+    record = record_of(store.screening(found.based_on)).model_copy(update={"screening_number": screening_number})
     approval_id = found.standing.in_force.approval_id
     try:
         stored = add_verification(store, record=record, report=found.report, actor=actor or f"user:{username}",
-                                  fields={
+                                  based_on=found.based_on, fields={
             "screening_number": screening_number, "trial_id": trial_id,
             "rule_set_version": found.report.rule_set_version, "rule_set_digest": found.report.rule_set_digest,
             "approval_id": approval_id, "verified_on": on.isoformat(),
@@ -170,7 +170,14 @@ def sign(store, screening_number: str, trial_id: str, request: SignRequest, *, u
             "printed_name": request.printed_name, "meaning": found.meaning, "challenge": nonce})
     except ChallengeUsed:
         raise Conflict("this signature was submitted already: open the checklist again to sign anew") from None
+    except ChecklistChanged:
+        raise _changed() from None
     return view(store, stored.id, sees=None, on=on)
+
+
+def _changed() -> InvalidRecord:
+    return InvalidRecord([FieldError(("fingerprint",), "the checklist changed since it was shown (new data, "
+                                                       "another rule set or another day): review it again")])
 
 
 def _window(trial_id: str) -> int:
@@ -183,22 +190,23 @@ def record_deviation(store, screening_number: str, trial_id: str, request: Devia
                      role: str, on: date, actor: str | None = None) -> DeviationView:
     """Record that the child, not meeting every criterion on the day's re-screen, is enrolled anyway: against the
     criteria not passing (failing or unsettled), with the investigator's reason."""
-    from .audit import add_deviation, record_of
+    from .audit import ChecklistChanged, add_deviation, record_of
 
     if role != SIGNER_ROLE:
         raise NotPermitted("only an investigator records a protocol deviation")
     found = checklist(store, screening_number, trial_id, sees=None, on=on)
     if request.fingerprint != found.fingerprint:
-        raise InvalidRecord([FieldError(("fingerprint",), "the checklist changed since it was shown: review it "
-                                                          "again")])
+        raise _changed()
     failing = [c.id for c in found.report.criteria if c.status is not Status.PASS]
     if not failing:
         raise Conflict("every criterion passes today: verify and sign eligibility instead of a deviation")
-    row, _ = _counted_row(store, screening_number, trial_id, None)
-    record = record_of(row).model_copy(update={"screening_number": screening_number})
-    stored = add_deviation(store, record=record, report=found.report, actor=actor or f"user:{username}",
-                           screening_number=screening_number, trial_id=trial_id, criterion_ids=failing,
-                           reason=request.reason)
+    record = record_of(store.screening(found.based_on)).model_copy(update={"screening_number": screening_number})
+    try:
+        stored = add_deviation(store, record=record, report=found.report, actor=actor or f"user:{username}",
+                               based_on=found.based_on, screening_number=screening_number, trial_id=trial_id,
+                               criterion_ids=failing, reason=request.reason)
+    except ChecklistChanged:
+        raise _changed() from None
     return deviation_view(stored)
 
 
