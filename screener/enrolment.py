@@ -16,6 +16,7 @@ import secrets
 import time
 from datetime import date, timedelta
 
+from .model.approvals import standing
 from .model.children import PatientView
 from .model.errors import FieldError, InvalidRecord
 from .model.verdict import Status, Verdict
@@ -66,14 +67,17 @@ def _counted_row(store, screening_number: str, trial_id: str, sees: str | None):
     return row, found
 
 
-def _valid_through(record, trial_id: str, verified_on: date, window_days: int) -> date:
+def _valid_through(record, trial_id: str, verified_on: date, window_days: int, history: list) -> date:
     """The last day of the registration window (verified_on + window_days) on which the same record still screens
-    eligible, every day from the verification day on: data ages out of its lookback, a child has a birthday, a
-    washout runs. Strict: the first day it would not be eligible ends the validity the day before."""
+    eligible under the version approved and in force at the site, every day from the verification day on: data
+    ages out of its lookback, a child has a birthday, a washout runs, an approval recorded already is withdrawn or
+    an amendment comes into force. Strict: the first day either fails ends the validity the day before."""
     last = verified_on
     for offset in range(1, window_days + 1):
         day = verified_on + timedelta(days=offset)
-        if reports(record, day, None, trial=trial_id)[0].verdict is not Verdict.ELIGIBLE:
+        report = reports(record, day, None, trial=trial_id)[0]
+        if report.verdict is not Verdict.ELIGIBLE or standing(
+                history, report.rule_set_version, report.rule_set_digest, day).status != "approved":
             break
         last = day
     return last
@@ -101,7 +105,8 @@ def checklist(store, screening_number: str, trial_id: str, *, sees: str | None, 
         screening_number=screening_number, trial_id=trial_id, title=rule_set.title, verification_date=on,
         based_on=row.id, report=report, standing=standing, blockers=blockers,
         blocker_text=[BLOCKER_WORDS[b] for b in blockers], can_sign=not blockers,
-        valid_through=_valid_through(record, trial_id, on, window) if not blockers else None,
+        valid_through=_valid_through(record, trial_id, on, window, recorded_approvals(store, trial_id))
+        if not blockers else None,
         waivers=rule_set.enrolment.waivers, waiver_policy=rule_set.enrolment.waiver_policy,
         meaning=meaning(trial_id, rule_set.version),
         fingerprint=_fingerprint(report, row.id))

@@ -56,7 +56,8 @@ def _valid_through_why(checklist) -> str | None:
         return f"the rule set's registration window: {window} days from the verification day"
     stops = checklist.valid_through + timedelta(days=1)
     return (f"earlier than the {window}-day registration window: from {stops.isoformat()} the same record would no "
-            "longer screen eligible (a value older than its lookback, an age limit or a waiting period)")
+            "longer screen eligible (a value older than its lookback, an age limit or a waiting period), or the "
+            "rule-set version signed would no longer be the one approved and in force at the site")
 
 
 def _at_a_page(principal) -> bool:
