@@ -157,3 +157,24 @@ def test_a_bearer_token_does_not_reach_the_signature_or_the_deviation(web):
 
         with app.app_context():
             assert not [e for e in get_store().events() if e.action in ("verification.signed", "deviation.recorded")]
+
+
+@freeze_time("2026-11-22")
+def test_a_verification_inserted_outside_the_service_is_not_shown_as_signed(site):
+    from .helpers import tamper
+
+    _approve(site)
+    number = _screen(site, _record())
+    found = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
+    signed = enrolment.sign(site, number, TRIAL, _request(site, found), username="dr-rahimi", role="investigator",
+                            on=DAY)
+    forged = "f" * 32
+    columns = ("screening_number, trial_id, screening_id, screening_content_hash, rule_set_version, rule_set_digest, "
+               "approval_id, verified_on, valid_through, registration_window_days, reviewed, printed_name, meaning, "
+               "supersedes_id, recorded_at, actor, content_hash")
+    tamper(site, f"INSERT INTO verifications (id, challenge, {columns}) SELECT '{forged}', 'forged-challenge', "
+                 f"{columns} FROM verifications WHERE id = '{signed.verification_id}'")
+    assert not site.verify().ok
+    # The page, the PDF and the API read it through view(): no chain event, no signature.
+    with pytest.raises(service.NotFound):
+        enrolment.view(site, forged, sees=None, on=DAY)

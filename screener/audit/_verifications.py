@@ -142,8 +142,12 @@ def verifications(store, screening_number: str | None = None, trial_id: str | No
 
 @store_boundary
 def verification(store, verification_id: str) -> SignedVerification | None:
+    """The signed verification the chain recorded with this id: a row inserted outside the service (no chain event)
+    is no signature, whatever it holds, as verifications() and the log read it."""
     with store.sessions() as session:
-        return session.get(SignedVerification, verification_id)
+        return session.scalar(select(SignedVerification).join(
+            AuditEvent, AuditEvent.subject == SignedVerification.id).where(
+            SignedVerification.id == verification_id, AuditEvent.action == "verification.signed"))
 
 
 @store_boundary
