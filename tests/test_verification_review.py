@@ -178,3 +178,25 @@ def test_a_verification_inserted_outside_the_service_is_not_shown_as_signed(site
     # The page, the PDF and the API read it through view(): no chain event, no signature.
     with pytest.raises(service.NotFound):
         enrolment.view(site, forged, sees=None, on=DAY)
+
+
+def test_a_checklist_changed_since_it_was_shown_comes_back_with_no_box_ticked(web):
+    """'Review it again' means again: the new checklist is shown with every box empty, not ticked from the review
+    of the old one (whose password re-entered would sign data nobody reviewed)."""
+    import re
+
+    app, number, _secret = web
+    with freeze_time("2026-11-22 10:00:00"):
+        browser = signed_in_browser(app, "ivy", PAGE_PASSWORD)[0]
+        page = browser.get(f"/children/{number}/verify/{TRIAL}").get_data(as_text=True)
+        from screener.web.storage import get_store
+
+        with app.app_context():  # new data for the child while the page is open: still eligible, other values
+            _screen(get_store(), _fresh().model_copy(update={"screening_number": number}))
+        refused = browser.post(f"/children/{number}/verify/{TRIAL}/sign",
+                               data=_form(page) | {"csrf_token": _token(page)})
+        assert refused.status_code == 422
+        again = refused.get_data(as_text=True)
+        assert "fingerprint" in again and 'id="sign-form"' in again
+        assert not re.search(r'name="reviewed" value="[^"]+"[^>]*checked', again)
+        assert not re.search(r'name="meaning_confirmed"[^>]*checked', again)

@@ -98,10 +98,18 @@ def _field_errors(exc: InvalidRecord) -> dict[str, str]:
     return errors
 
 
-def _kept(form) -> dict:
-    """What the page shows again after a refusal: the printed name and the boxes ticked, never the password."""
-    return {"printed_name": form.get("printed_name", "")[:100], "reviewed": set(form.getlist("reviewed")[:200]),
-            "meaning_confirmed": bool(form.get("meaning_confirmed"))}
+# Refusals that mean the checklist shown now is not the one reviewed (changed data, another day, a page too old).
+_REVIEW_AGAIN = frozenset({"fingerprint", "challenge"})
+
+
+def _kept(form, errors=()) -> dict:
+    """What the page shows again after a refusal: the printed name and the boxes ticked, never the password. When
+    the checklist must be reviewed again, no box is ticked: the ticks were given to the checklist shown before."""
+    kept = {"printed_name": form.get("printed_name", "")[:100]}
+    if not _REVIEW_AGAIN & set(errors):
+        kept |= {"reviewed": set(form.getlist("reviewed")[:200]),
+                 "meaning_confirmed": bool(form.get("meaning_confirmed"))}
+    return kept
 
 
 @bp.post("/children/<number>/verify/<trial_id>/sign")
@@ -126,7 +134,8 @@ def sign(number: str, trial_id: str) -> Response | WerkzeugResponse:
     try:
         wanted = service.read_request(SignRequest, json.dumps(data))
     except InvalidRecord as exc:
-        return _page(number, trial_id, _field_errors(exc), _kept(form), 422)
+        errors = _field_errors(exc)
+        return _page(number, trial_id, errors, _kept(form, errors), 422)
     with _hashing_slot() as slot:
         if not slot:
             return _locked(number, trial_id, "Too many passwords being checked at this moment: try again in a "
@@ -144,7 +153,7 @@ def sign(number: str, trial_id: str) -> Response | WerkzeugResponse:
                 limits.failed(principal.username, client, config["LOGIN_FAILURES_ALLOWED"],
                               config["LOGIN_LOCKOUT_SECONDS"], config["LOGIN_LOCKOUT_MAX_SECONDS"])
                 get_store().note(principal.actor, "signature.password_failed", principal.username, {})
-            return _page(number, trial_id, errors, _kept(form), 422)
+            return _page(number, trial_id, errors, _kept(form, errors), 422)
         except ScreenerError as exc:
             return _refused(exc)
     limits.succeeded(principal.username, client)
