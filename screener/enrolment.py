@@ -147,9 +147,12 @@ def sign(store, screening_number: str, trial_id: str, request: SignRequest, *, u
 
     if role != SIGNER_ROLE:
         raise NotPermitted("only an investigator signs an eligibility verification")
-    if Accounts(store).authenticate(username, request.password.get_secret_value()) is None:
+    signer = Accounts(store).authenticate(username, request.password.get_secret_value())
+    if signer is None:
         raise InvalidRecord([FieldError(("password",), "is not your password: the signature needs it entered "
                                                        "again")])
+    if signer.role != SIGNER_ROLE:  # the account signing, as stored now: not only the role the caller passed
+        raise NotPermitted("only an investigator signs an eligibility verification")
     found = checklist(store, screening_number, trial_id, sees=None, on=on)
     if request.fingerprint != found.fingerprint:
         raise _changed()

@@ -200,3 +200,19 @@ def test_a_checklist_changed_since_it_was_shown_comes_back_with_no_box_ticked(we
         assert "fingerprint" in again and 'id="sign-form"' in again
         assert not re.search(r'name="reviewed" value="[^"]+"[^>]*checked', again)
         assert not re.search(r'name="meaning_confirmed"[^>]*checked', again)
+
+
+@freeze_time("2026-11-22")
+def test_the_account_whose_password_signs_must_be_an_investigators(site):
+    """The caller's role is checked first; the account the password authenticates is the signer, so its role is
+    checked too: a screener's account named with the investigator's role (a caller's mistake, a role changed since
+    the session was read) signs nothing."""
+    Accounts(site).create_user("coordinator", "screener", PASSWORD, "test")
+    _approve(site)
+    number = _screen(site, _record())
+    found = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
+    request = _request(site, found).model_copy(update={
+        "challenge": enrolment.issue_challenge(site, "coordinator", found.fingerprint)})
+    with pytest.raises(service.NotPermitted):
+        enrolment.sign(site, number, TRIAL, request, username="coordinator", role="investigator", on=DAY)
+    assert not [e for e in site.events() if e.action == "verification.signed"]
