@@ -216,3 +216,29 @@ def test_the_account_whose_password_signs_must_be_an_investigators(site):
     with pytest.raises(service.NotPermitted):
         enrolment.sign(site, number, TRIAL, request, username="coordinator", role="investigator", on=DAY)
     assert not [e for e in site.events() if e.action == "verification.signed"]
+
+
+@freeze_time("2026-11-22")
+@pytest.mark.parametrize("table", ["verifications", "deviations"])
+def test_a_verification_or_deviation_deleted_outside_the_service_is_caught(site, table):
+    from .helpers import tamper
+
+    _approve(site)
+    number = _screen(site, _record())
+    found = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
+    if table == "verifications":
+        subject = enrolment.sign(site, number, TRIAL, _request(site, found), username="dr-rahimi",
+                                 role="investigator", on=DAY).verification_id
+    else:
+        from screener.model.verification import DeviationRequest
+
+        failing = _screen(site, _record((PATIENTS / "eligible.json").read_text()
+                                        .replace('"value": 142,', '"value": 40,')))
+        shown = enrolment.checklist(site, failing, TRIAL, sees=None, on=DAY)
+        subject = enrolment.record_deviation(site, failing, TRIAL, DeviationRequest(
+            reason="enrolled on the PI's decision", fingerprint=shown.fingerprint), username="dr-rahimi",
+            role="investigator", on=DAY).deviation_id
+    assert site.verify().ok
+    tamper(site, f"DELETE FROM {table} WHERE id = '{subject}'")
+    result = site.verify()
+    assert not result.ok and subject in result.problem
