@@ -198,9 +198,10 @@ def record_deviation(store, screening_number: str, trial_id: str, request: Devia
                      role: str, on: date, actor: str | None = None) -> DeviationView:
     """Record that the child, not meeting every criterion on the day's re-screen, is enrolled anyway: against the
     criteria not passing (failing or unsettled), with the investigator's reason."""
-    from .audit import ChecklistChanged, add_deviation, record_of
+    from .audit import Accounts, ChecklistChanged, add_deviation, record_of
 
-    if role != SIGNER_ROLE:
+    account = Accounts(store).user(username)  # the account as stored now, not only the role the caller passed
+    if role != SIGNER_ROLE or account is None or account.role != SIGNER_ROLE:
         raise NotPermitted("only an investigator records a protocol deviation")
     found = checklist(store, screening_number, trial_id, sees=None, on=on)
     if request.fingerprint != found.fingerprint:

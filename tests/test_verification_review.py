@@ -242,3 +242,20 @@ def test_a_verification_or_deviation_deleted_outside_the_service_is_caught(site,
     tamper(site, f"DELETE FROM {table} WHERE id = '{subject}'")
     result = site.verify()
     assert not result.ok and subject in result.problem
+
+
+@freeze_time("2026-11-22")
+@pytest.mark.parametrize("username", ["coordinator", "nobody"])
+def test_a_deviation_is_recorded_only_by_an_investigators_account(site, username):
+    """As for signing: the account named must be an investigator's (enabled), not only the role the caller passed."""
+    from screener.model.verification import DeviationRequest
+
+    Accounts(site).create_user("coordinator", "screener", PASSWORD, "test")
+    _approve(site)
+    number = _screen(site, _record((PATIENTS / "eligible.json").read_text().replace('"value": 142,', '"value": 40,')))
+    shown = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
+    with pytest.raises(service.NotPermitted):
+        enrolment.record_deviation(site, number, TRIAL, DeviationRequest(
+            reason="enrolled on the PI's decision", fingerprint=shown.fingerprint), username=username,
+            role="investigator", on=DAY)
+    assert not [e for e in site.events() if e.action == "deviation.recorded"]
