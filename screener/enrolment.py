@@ -51,8 +51,9 @@ SIGNER_ROLE = "investigator"  # only investigators sign or record deviations; an
 CHALLENGE_SECONDS = 30 * 60  # a checklist page left open longer is reviewed again before signing
 
 
-def _fingerprint(report, based_on: str) -> str:
-    text = json.dumps([based_on, report.model_dump(mode="json")], sort_keys=True, separators=(",", ":"))
+def _fingerprint(report, based_on: str, approval_id: str | None) -> str:
+    """Of what the signature binds: the re-screen, the screening it rests on and the approval in force shown."""
+    text = json.dumps([based_on, approval_id, report.model_dump(mode="json")], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -109,7 +110,7 @@ def checklist(store, screening_number: str, trial_id: str, *, sees: str | None, 
         if not blockers else None,
         waivers=rule_set.enrolment.waivers, waiver_policy=rule_set.enrolment.waiver_policy,
         meaning=meaning(trial_id, rule_set.version),
-        fingerprint=_fingerprint(report, row.id))
+        fingerprint=_fingerprint(report, row.id, standing.in_force.approval_id if standing.in_force else None))
 
 
 def _challenge_mac(key: bytes, username: str, fingerprint: str, nonce: str, issued: int) -> str:

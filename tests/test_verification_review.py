@@ -259,3 +259,17 @@ def test_a_deviation_is_recorded_only_by_an_investigators_account(site, username
             reason="enrolled on the PI's decision", fingerprint=shown.fingerprint), username=username,
             role="investigator", on=DAY)
     assert not [e for e in site.events() if e.action == "deviation.recorded"]
+
+
+@freeze_time("2026-11-22")
+def test_an_approval_recorded_after_the_checklist_was_shown_changes_what_is_signed(site):
+    """The signature links the approval in force (reference, date): one recorded while the page was open (the same
+    version, another reference) is not the one the investigator saw, so the checklist is reviewed again."""
+    _approve(site)
+    number = _screen(site, _record())
+    shown = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
+    service.record_approval(site, TRIAL, ApprovalRequest(version=VERSION, approved_from=dt.date(2026, 11, 20),
+                                                         reference="REC 24/LO/0999 amended"), actor="admin")
+    with pytest.raises(service.InvalidRecord) as refused:
+        enrolment.sign(site, number, TRIAL, _request(site, shown), username="dr-rahimi", role="investigator", on=DAY)
+    assert refused.value.errors[0].path == ("fingerprint",)
