@@ -273,3 +273,21 @@ def test_an_approval_recorded_after_the_checklist_was_shown_changes_what_is_sign
     with pytest.raises(service.InvalidRecord) as refused:
         enrolment.sign(site, number, TRIAL, _request(site, shown), username="dr-rahimi", role="investigator", on=DAY)
     assert refused.value.errors[0].path == ("fingerprint",)
+
+
+@freeze_time("2026-11-22")
+@pytest.mark.xfail(strict=True, reason="open (review report, design question 1): the signed re-screen is a copy of "
+                                       "the screening it rests on, and a void of that screening does not reach it")
+def test_voiding_the_screening_a_verification_rests_on_ends_the_verification(site):
+    """The coordinator voids the screening they entered as the wrong patient after the investigator signed: the
+    signed re-screen holds the same record, so the signature must no longer stand."""
+    from screener.model.children import VoidRequest
+
+    _approve(site)
+    number = _screen(site, _record())
+    found = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
+    signed = enrolment.sign(site, number, TRIAL, _request(site, found), username="dr-rahimi", role="investigator",
+                            on=DAY)
+    service.void_screening(site, found.based_on, VoidRequest(reason="wrong_patient"), actor="cli:coordinator",
+                           sees=None)
+    assert enrolment.view(site, signed.verification_id, sees=None, on=DAY).status != "verified"
