@@ -16,6 +16,7 @@ import secrets
 import time
 from datetime import date, timedelta
 
+from .model.approvals import standing
 from .model.children import PatientView
 from .model.errors import FieldError, InvalidRecord
 from .model.verdict import Status, Verdict
@@ -50,8 +51,9 @@ SIGNER_ROLE = "investigator"  # only investigators sign or record deviations; an
 CHALLENGE_SECONDS = 30 * 60  # a checklist page left open longer is reviewed again before signing
 
 
-def _fingerprint(report, based_on: str) -> str:
-    text = json.dumps([based_on, report.model_dump(mode="json")], sort_keys=True, separators=(",", ":"))
+def _fingerprint(report, based_on: str, approval_id: str | None) -> str:
+    """Of what the signature binds: the re-screen, the screening it rests on and the approval in force shown."""
+    text = json.dumps([based_on, approval_id, report.model_dump(mode="json")], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -66,14 +68,17 @@ def _counted_row(store, screening_number: str, trial_id: str, sees: str | None):
     return row, found
 
 
-def _valid_through(record, trial_id: str, verified_on: date, window_days: int) -> date:
+def _valid_through(record, trial_id: str, verified_on: date, window_days: int, history: list) -> date:
     """The last day of the registration window (verified_on + window_days) on which the same record still screens
-    eligible, every day from the verification day on: data ages out of its lookback, a child has a birthday, a
-    washout runs. Strict: the first day it would not be eligible ends the validity the day before."""
+    eligible under the version approved and in force at the site, every day from the verification day on: data
+    ages out of its lookback, a child has a birthday, a washout runs, an approval recorded already is withdrawn or
+    an amendment comes into force. Strict: the first day either fails ends the validity the day before."""
     last = verified_on
     for offset in range(1, window_days + 1):
         day = verified_on + timedelta(days=offset)
-        if reports(record, day, None, trial=trial_id)[0].verdict is not Verdict.ELIGIBLE:
+        report = reports(record, day, None, trial=trial_id)[0]
+        if report.verdict is not Verdict.ELIGIBLE or standing(
+                history, report.rule_set_version, report.rule_set_digest, day).status != "approved":
             break
         last = day
     return last
@@ -101,10 +106,11 @@ def checklist(store, screening_number: str, trial_id: str, *, sees: str | None, 
         screening_number=screening_number, trial_id=trial_id, title=rule_set.title, verification_date=on,
         based_on=row.id, report=report, standing=standing, blockers=blockers,
         blocker_text=[BLOCKER_WORDS[b] for b in blockers], can_sign=not blockers,
-        valid_through=_valid_through(record, trial_id, on, window) if not blockers else None,
+        valid_through=_valid_through(record, trial_id, on, window, recorded_approvals(store, trial_id))
+        if not blockers else None,
         waivers=rule_set.enrolment.waivers, waiver_policy=rule_set.enrolment.waiver_policy,
         meaning=meaning(trial_id, rule_set.version),
-        fingerprint=_fingerprint(report, row.id))
+        fingerprint=_fingerprint(report, row.id, standing.in_force.approval_id if standing.in_force else None))
 
 
 def _challenge_mac(key: bytes, username: str, fingerprint: str, nonce: str, issued: int) -> str:
@@ -138,17 +144,19 @@ def sign(store, screening_number: str, trial_id: str, request: SignRequest, *, u
     every criterion confirmed, and the checklist signable. The day's re-screen and the signature are recorded
     together; a standing earlier verification is superseded. actor: as the trail names the signer (default: the
     signed-in user's, "user:<username>": a signature is given at a page, never with a bearer token)."""
-    from .audit import Accounts, ChallengeUsed, add_verification, record_of
+    from .audit import Accounts, ChallengeUsed, ChecklistChanged, add_verification, record_of
 
     if role != SIGNER_ROLE:
         raise NotPermitted("only an investigator signs an eligibility verification")
-    if Accounts(store).authenticate(username, request.password.get_secret_value()) is None:
+    signer = Accounts(store).authenticate(username, request.password.get_secret_value())
+    if signer is None:
         raise InvalidRecord([FieldError(("password",), "is not your password: the signature needs it entered "
                                                        "again")])
+    if signer.role != SIGNER_ROLE:  # the account signing, as stored now: not only the role the caller passed
+        raise NotPermitted("only an investigator signs an eligibility verification")
     found = checklist(store, screening_number, trial_id, sees=None, on=on)
     if request.fingerprint != found.fingerprint:
-        raise InvalidRecord([FieldError(("fingerprint",), "the checklist changed since it was shown (new data, "
-                                                          "another rule set or another day): review it again")])
+        raise _changed()
     nonce = _check_challenge(store, username, found.fingerprint, request.challenge)
     wanted = [c.id for c in found.report.criteria]
     if sorted(request.reviewed) != sorted(wanted) or len(set(request.reviewed)) != len(wanted):
@@ -156,12 +164,13 @@ def sign(store, screening_number: str, trial_id: str, request: SignRequest, *, u
     if not found.can_sign:
         raise Conflict("; ".join(found.blocker_text))
     assert found.valid_through is not None and found.standing.in_force is not None  # can_sign: approved, eligible
-    row, _ = _counted_row(store, screening_number, trial_id, None)
-    record = record_of(row).model_copy(update={"screening_number": screening_number})
+    # The record the checklist judged (its counted screening then): add_verification checks, under the chain's
+    # lock, that it is still the counted one.
+    record = record_of(store.screening(found.based_on)).model_copy(update={"screening_number": screening_number})
     approval_id = found.standing.in_force.approval_id
     try:
         stored = add_verification(store, record=record, report=found.report, actor=actor or f"user:{username}",
-                                  fields={
+                                  based_on=found.based_on, fields={
             "screening_number": screening_number, "trial_id": trial_id,
             "rule_set_version": found.report.rule_set_version, "rule_set_digest": found.report.rule_set_digest,
             "approval_id": approval_id, "verified_on": on.isoformat(),
@@ -170,7 +179,14 @@ def sign(store, screening_number: str, trial_id: str, request: SignRequest, *, u
             "printed_name": request.printed_name, "meaning": found.meaning, "challenge": nonce})
     except ChallengeUsed:
         raise Conflict("this signature was submitted already: open the checklist again to sign anew") from None
+    except ChecklistChanged:
+        raise _changed() from None
     return view(store, stored.id, sees=None, on=on)
+
+
+def _changed() -> InvalidRecord:
+    return InvalidRecord([FieldError(("fingerprint",), "the checklist changed since it was shown (new data, "
+                                                       "another rule set or another day): review it again")])
 
 
 def _window(trial_id: str) -> int:
@@ -183,22 +199,24 @@ def record_deviation(store, screening_number: str, trial_id: str, request: Devia
                      role: str, on: date, actor: str | None = None) -> DeviationView:
     """Record that the child, not meeting every criterion on the day's re-screen, is enrolled anyway: against the
     criteria not passing (failing or unsettled), with the investigator's reason."""
-    from .audit import add_deviation, record_of
+    from .audit import Accounts, ChecklistChanged, add_deviation, record_of
 
-    if role != SIGNER_ROLE:
+    account = Accounts(store).user(username)  # the account as stored now, not only the role the caller passed
+    if role != SIGNER_ROLE or account is None or account.role != SIGNER_ROLE:
         raise NotPermitted("only an investigator records a protocol deviation")
     found = checklist(store, screening_number, trial_id, sees=None, on=on)
     if request.fingerprint != found.fingerprint:
-        raise InvalidRecord([FieldError(("fingerprint",), "the checklist changed since it was shown: review it "
-                                                          "again")])
+        raise _changed()
     failing = [c.id for c in found.report.criteria if c.status is not Status.PASS]
     if not failing:
         raise Conflict("every criterion passes today: verify and sign eligibility instead of a deviation")
-    row, _ = _counted_row(store, screening_number, trial_id, None)
-    record = record_of(row).model_copy(update={"screening_number": screening_number})
-    stored = add_deviation(store, record=record, report=found.report, actor=actor or f"user:{username}",
-                           screening_number=screening_number, trial_id=trial_id, criterion_ids=failing,
-                           reason=request.reason)
+    record = record_of(store.screening(found.based_on)).model_copy(update={"screening_number": screening_number})
+    try:
+        stored = add_deviation(store, record=record, report=found.report, actor=actor or f"user:{username}",
+                               based_on=found.based_on, screening_number=screening_number, trial_id=trial_id,
+                               criterion_ids=failing, reason=request.reason)
+    except ChecklistChanged:
+        raise _changed() from None
     return deviation_view(stored)
 
 

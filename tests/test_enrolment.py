@@ -182,7 +182,8 @@ def test_two_posts_of_one_request_at_the_same_moment_sign_once(site):
         "valid_through", "registration_window_days", "reviewed", "printed_name", "meaning", "challenge")}
     events = len(site.events())
     with pytest.raises(ChallengeUsed):
-        add_verification(site, record=record_of(row), report=report_of(row), actor="dr-rahimi", fields=fields)
+        add_verification(site, record=record_of(row), report=report_of(row), actor="dr-rahimi", based_on=row.id,
+                         fields=fields)
     assert len(site.events()) == events  # nothing of the refused one, not even its re-screen, is stored
 
 

@@ -101,6 +101,7 @@ _LAZY = {
     "verification": "._verifications",
     "deviations": "._verifications",
     "ChallengeUsed": "._verifications",
+    "ChecklistChanged": "._verifications",
     "verification_standings": "._verifications",
     "UNVERIFIED_ENROLMENT": "._verifications",
     "approvals": "._approvals",

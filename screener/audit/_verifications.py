@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..model.errors import ScreenerError
 from ..model.verification import STATUS_WORDS, VerificationStatus, status_of
 from ._chain import row_content_hash
-from ._children import _LIGHT, Ledger, _chunks, _when, child_key, ledger
+from ._children import _LIGHT, Ledger, _chunks, _when, _with_seq, child_key, ledger
 from ._errors import store_boundary
 from ._group_commit import append, prepare
 from ._models import AuditEvent, Deviation, Screening, SignedVerification
@@ -29,12 +29,25 @@ class ChallengeUsed(ScreenerError):
     """The signing challenge was used already: a replayed (or double-submitted) signature."""
 
 
-def _with_rescreen(store, record, report, actor: str, write):
+class ChecklistChanged(ScreenerError):
+    """The screening the checklist was read from is no longer the child's counted one for the trial (a screening,
+    correction or void recorded since it was read): what was judged is not what the re-screen would rest on."""
+
+
+def _with_rescreen(store, record, report, actor: str, based_on: str, write):
     """Record the day's re-screen (a screening of the child, channel "verify") and, in the same transaction, the
-    row write(session, screening_id, screening_content_hash) adds with its event. Returns that row."""
+    row write(session, screening_id, screening_content_hash) adds with its event. Returns that row.
+
+    based_on: the counted screening the report re-screened. Checked again under the chain's lock, which every
+    screening, correction and void also takes: one recorded between the checklist's reading and this write would
+    otherwise count below the re-screen (recorded later, the same as-of day), hidden by a signature of older data.
+    ChecklistChanged when it is no longer the counted one."""
     submission = prepare(record, [report], actor=actor, channel=CHANNEL, assign_number=False)
     with store.engine.begin() as connection:
         store.lock_chain(connection)
+        with Session(bind=connection) as session:
+            if not _still_counted(store, session, record.screening_number, report.trial_id, based_on):
+                raise ChecklistChanged("the child's counted screening changed since the checklist was read")
         append(connection, store.key, [submission], _now)
         screening = submission.rows[0]
         with Session(bind=connection, expire_on_commit=False) as session:
@@ -45,7 +58,7 @@ def _with_rescreen(store, record, report, actor: str, write):
 
 
 @store_boundary
-def add_verification(store, *, record, report, actor: str, fields: dict) -> SignedVerification:
+def add_verification(store, *, record, report, actor: str, based_on: str, fields: dict) -> SignedVerification:
     """Store a signed verification with its re-screen. The latest standing verification of the child for the trial
     is superseded (named by supersedes_id). ChallengeUsed when the challenge answered was used before."""
 
@@ -69,9 +82,18 @@ def add_verification(store, *, record, report, actor: str, fields: dict) -> Sign
         return row
 
     try:
-        return _with_rescreen(store, record, report, actor, write)
+        return _with_rescreen(store, record, report, actor, based_on, write)
     except IntegrityError:  # two requests with one challenge at the same moment: the unique column refuses one
         raise ChallengeUsed("the signing challenge was used already") from None
+
+
+def _still_counted(store, session, screening_number: str | None, trial_id: str, screening_id: str) -> bool:
+    rows = [_with_seq(row, seq) for row, seq in session.execute(
+        select(Screening, AuditEvent.seq).join(AuditEvent, AuditEvent.subject == Screening.id).where(
+            Screening.screening_number == screening_number, Screening.trial_id == trial_id,
+            AuditEvent.action == "screening.recorded"))]
+    counted = ledger(store, rows, session).counted()
+    return any(row.id == screening_id for row in counted.values())
 
 
 def _latest(session, screening_number: str, trial_id: str) -> str | None:
@@ -84,7 +106,7 @@ def _latest(session, screening_number: str, trial_id: str) -> str | None:
 
 
 @store_boundary
-def add_deviation(store, *, record, report, actor: str, screening_number: str, trial_id: str,
+def add_deviation(store, *, record, report, actor: str, based_on: str, screening_number: str, trial_id: str,
                   criterion_ids: list[str], reason: str) -> Deviation:
     """Store a protocol deviation with the re-screen whose failing or unsettled criteria it names."""
 
@@ -101,7 +123,7 @@ def add_deviation(store, *, record, report, actor: str, screening_number: str, t
         }, row.recorded_at)
         return row
 
-    return _with_rescreen(store, record, report, actor, write)
+    return _with_rescreen(store, record, report, actor, based_on, write)
 
 
 @store_boundary
@@ -120,8 +142,12 @@ def verifications(store, screening_number: str | None = None, trial_id: str | No
 
 @store_boundary
 def verification(store, verification_id: str) -> SignedVerification | None:
+    """The signed verification the chain recorded with this id: a row inserted outside the service (no chain event)
+    is no signature, whatever it holds, as verifications() and the log read it."""
     with store.sessions() as session:
-        return session.get(SignedVerification, verification_id)
+        return session.scalar(select(SignedVerification).join(
+            AuditEvent, AuditEvent.subject == SignedVerification.id).where(
+            SignedVerification.id == verification_id, AuditEvent.action == "verification.signed"))
 
 
 @store_boundary

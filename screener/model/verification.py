@@ -92,7 +92,8 @@ class Checklist(StrictModel):
     can_sign: bool
     valid_through: dt.date | None = Field(description=(
         "the last day a signature given today stays valid: the registration window, ended earlier by the first day "
-        "the same record would no longer screen eligible"))
+        "the same record would no longer screen eligible, or the version signed would no longer be the one approved "
+        "and in force at the site (an approval recorded already)"))
     waivers: Literal["none"]
     waiver_policy: str = Field(description="the rule set's waiver policy in words, with its source")
     meaning: str

@@ -56,7 +56,14 @@ def _valid_through_why(checklist) -> str | None:
         return f"the rule set's registration window: {window} days from the verification day"
     stops = checklist.valid_through + timedelta(days=1)
     return (f"earlier than the {window}-day registration window: from {stops.isoformat()} the same record would no "
-            "longer screen eligible (a value older than its lookback, an age limit or a waiting period)")
+            "longer screen eligible (a value older than its lookback, an age limit or a waiting period), or the "
+            "rule-set version signed would no longer be the one approved and in force at the site")
+
+
+def _at_a_page(principal) -> bool:
+    """A signature or a deviation is given by a person signed in at a page, never with an integration's bearer
+    token (which the web pages otherwise honour, and which could carry the page's CSRF token and fields)."""
+    return principal.via == "session"
 
 
 def _page(number: str, trial_id: str, errors: dict | None = None, values=None, status: int = 200) -> Response:
@@ -66,7 +73,7 @@ def _page(number: str, trial_id: str, errors: dict | None = None, values=None, s
         checklist = enrolment.checklist(store, number, trial_id, sees=_sees(), on=today())
     except ScreenerError as exc:
         return _refused(exc)
-    signer = principal.role == enrolment.SIGNER_ROLE
+    signer = _at_a_page(principal) and principal.role == enrolment.SIGNER_ROLE
     values = dict(values or {})
     if errors and "printed_name" in errors:
         values.pop("printed_name", None)  # a refused value is named, never shown back
@@ -91,15 +98,25 @@ def _field_errors(exc: InvalidRecord) -> dict[str, str]:
     return errors
 
 
-def _kept(form) -> dict:
-    """What the page shows again after a refusal: the printed name and the boxes ticked, never the password."""
-    return {"printed_name": form.get("printed_name", "")[:100], "reviewed": set(form.getlist("reviewed")[:200]),
-            "meaning_confirmed": bool(form.get("meaning_confirmed"))}
+# Refusals that mean the checklist shown now is not the one reviewed (changed data, another day, a page too old).
+_REVIEW_AGAIN = frozenset({"fingerprint", "challenge"})
+
+
+def _kept(form, errors=()) -> dict:
+    """What the page shows again after a refusal: the printed name and the boxes ticked, never the password. When
+    the checklist must be reviewed again, no box is ticked: the ticks were given to the checklist shown before."""
+    kept = {"printed_name": form.get("printed_name", "")[:100]}
+    if not _REVIEW_AGAIN & set(errors):
+        kept |= {"reviewed": set(form.getlist("reviewed")[:200]),
+                 "meaning_confirmed": bool(form.get("meaning_confirmed"))}
+    return kept
 
 
 @bp.post("/children/<number>/verify/<trial_id>/sign")
 def sign(number: str, trial_id: str) -> Response | WerkzeugResponse:
     principal = signed_in()
+    if not _at_a_page(principal):
+        abort(403)
     form, config, client = request.form, current_app.config, request.remote_addr or "unknown"
     limits = Limits(get_store())
     locked = limits.locked_for(principal.username, client)
@@ -117,7 +134,8 @@ def sign(number: str, trial_id: str) -> Response | WerkzeugResponse:
     try:
         wanted = service.read_request(SignRequest, json.dumps(data))
     except InvalidRecord as exc:
-        return _page(number, trial_id, _field_errors(exc), _kept(form), 422)
+        errors = _field_errors(exc)
+        return _page(number, trial_id, errors, _kept(form, errors), 422)
     with _hashing_slot() as slot:
         if not slot:
             return _locked(number, trial_id, "Too many passwords being checked at this moment: try again in a "
@@ -135,7 +153,7 @@ def sign(number: str, trial_id: str) -> Response | WerkzeugResponse:
                 limits.failed(principal.username, client, config["LOGIN_FAILURES_ALLOWED"],
                               config["LOGIN_LOCKOUT_SECONDS"], config["LOGIN_LOCKOUT_MAX_SECONDS"])
                 get_store().note(principal.actor, "signature.password_failed", principal.username, {})
-            return _page(number, trial_id, errors, _kept(form), 422)
+            return _page(number, trial_id, errors, _kept(form, errors), 422)
         except ScreenerError as exc:
             return _refused(exc)
     limits.succeeded(principal.username, client)
@@ -151,6 +169,8 @@ def _locked(number: str, trial_id: str, message: str, retry_after: float) -> Res
 @bp.post("/children/<number>/verify/<trial_id>/deviation")
 def deviation(number: str, trial_id: str) -> Response | WerkzeugResponse:
     principal = signed_in()
+    if not _at_a_page(principal):
+        abort(403)
     data = {name: value.strip() for name in ("reason", "fingerprint") if (value := request.form.get(name, "")).strip()}
     try:
         wanted = service.read_request(DeviationRequest, json.dumps(data))
