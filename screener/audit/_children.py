@@ -175,23 +175,52 @@ def child_outcomes(store, screening_number: str) -> list:
 @store_boundary
 def void(store, screening_id: str, reason: str, note: str | None, actor: str) -> Void:
     """Void a screening: a row and its "screening.voided" event in one transaction. KeyError for an unknown
-    screening, AlreadyVoided for a second void."""
+    screening, AlreadyVoided for a second void.
+
+    The enrolment-day re-screens resting on it (a signed verification's or a deviation's: a copy of its record as of
+    the verification day) are voided with it, in the same transaction: a screening voided as the wrong patient must
+    not stay counted, eligible and verified, through its copy."""
     with store.sessions.begin() as session:
         store.lock_chain(session)
         if session.get(Screening, screening_id) is None:
             raise KeyError(screening_id)
         if session.get(Void, screening_id) is not None:
             raise AlreadyVoided(screening_id)
-        row = Void(screening_id=screening_id, recorded_at=_now(), actor=actor, reason=reason, note=note)
-        row.content_hash = row_content_hash("screening.voided", row)
-        session.add(row)
-        try:
-            session.flush()
-        except IntegrityError:  # voided by another process between the look and the insert
-            raise AlreadyVoided(screening_id) from None
-        store._append(session, actor, "screening.voided", screening_id,
-                      {"reason": reason, "content_hash": row.content_hash}, row.recorded_at)
-        return row
+        first = _void_row(store, session, screening_id, reason, note, actor)
+        pending = _rescreens_of(session, screening_id)
+        while pending:
+            copy = pending.pop()
+            if session.get(Void, copy) is None:
+                _void_row(store, session, copy, reason, f"voided with {screening_id[:12]}, the screening it "
+                                                        "re-screened for enrolment-day verification", actor)
+                pending += _rescreens_of(session, copy)
+        return first
+
+
+def _void_row(store, session, screening_id: str, reason: str, note: str | None, actor: str) -> Void:
+    row = Void(screening_id=screening_id, recorded_at=_now(), actor=actor, reason=reason, note=note)
+    row.content_hash = row_content_hash("screening.voided", row)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:  # voided by another process between the look and the insert
+        raise AlreadyVoided(screening_id) from None
+    store._append(session, actor, "screening.voided", screening_id,
+                  {"reason": reason, "content_hash": row.content_hash}, row.recorded_at)
+    return row
+
+
+def _rescreens_of(session, screening_id: str) -> list[str]:
+    """The enrolment-day re-screens resting on a screening: named as based_on by the chain events of signatures and
+    deviations (_verifications.py)."""
+    found = []
+    for details in session.scalars(select(AuditEvent.details_json).where(
+            AuditEvent.action.in_(("verification.signed", "deviation.recorded")),
+            AuditEvent.details_json.contains(screening_id))):
+        facts = json.loads(details)
+        if facts.get("based_on") == screening_id:
+            found.append(facts["screening_id"])
+    return found
 
 
 @store_boundary

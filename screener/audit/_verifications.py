@@ -77,7 +77,7 @@ def add_verification(store, *, record, report, actor: str, based_on: str, fields
             "screening_number": row.screening_number, "trial_id": row.trial_id, "screening_id": screening_id,
             "screening_content_hash": screening_hash, "rule_set_digest": row.rule_set_digest,
             "approval_id": row.approval_id, "verified_on": row.verified_on, "valid_through": row.valid_through,
-            "supersedes": earlier, "content_hash": row.content_hash,
+            "supersedes": earlier, "based_on": based_on, "content_hash": row.content_hash,
         }, row.recorded_at)
         return row
 
@@ -119,7 +119,7 @@ def add_deviation(store, *, record, report, actor: str, based_on: str, screening
         session.flush()
         store._append(session, actor, "deviation.recorded", row.id, {
             "screening_number": screening_number, "trial_id": trial_id, "screening_id": screening_id,
-            "criterion_ids": criterion_ids, "content_hash": row.content_hash,
+            "criterion_ids": criterion_ids, "based_on": based_on, "content_hash": row.content_hash,
         }, row.recorded_at)
         return row
 
