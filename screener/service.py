@@ -224,7 +224,7 @@ def check_correction(store, corrects: str, *, trial: str, screening_number: str 
     same child, still counted. A voided one is not corrected (it is out of the log already: screen the child
     again), nor one corrected already (its correction is what counts: correct that one), nor one of another child
     (the correction would take the screening from that child's log). InvalidRecord naming the field."""
-    from .audit import ledger
+    from .audit import ledger, rescreens_of
 
     row = screening_for(store, corrects, sees)
     if row.trial_id != trial:
@@ -232,6 +232,11 @@ def check_correction(store, corrects: str, *, trial: str, screening_number: str 
     if screening_number is not None and row.screening_number not in (None, screening_number):
         raise InvalidRecord([FieldError(("screening_number",), "differs from the corrected screening's: a "
                                                                "correction is of the same child")])
+    if copies := rescreens_of(store, row.id):
+        # Its record was copied into an enrolment-day re-screen (as of the verification day, so counted above a
+        # correction of this earlier one): correcting this one would leave the copy's data standing.
+        raise InvalidRecord([FieldError(("corrects",), f"was re-screened for enrolment-day verification "
+                                                       f"({copies[-1][:12]}): correct that re-screen instead")])
     found = ledger(store, [row])
     if row.id in found.voids:
         raise InvalidRecord([FieldError(("corrects",), "is voided: a voided screening is not corrected; screen "

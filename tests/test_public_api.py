@@ -31,7 +31,7 @@ def test_the_package_exports_exactly_these_names():
         # Enrolment-day eligibility verification (issue 26): signatures and deviations with their chain events, and
         # each child's standing in the screening log and the sponsor export.
         "add_verification", "add_deviation", "verifications", "verification", "deviations", "ChallengeUsed",
-        "ChecklistChanged", "verification_standings", "UNVERIFIED_ENROLMENT",
+        "ChecklistChanged", "rescreens_of", "verification_standings", "UNVERIFIED_ENROLMENT",
         # CDS Hooks (docs/cds-hooks.md): token ids (jti) seen, so no worker accepts a replay; EHR patients linked
         # to their screening numbers by a keyed hash.
         "SeenTokens", "EhrPatients"])

@@ -294,3 +294,20 @@ def test_voiding_the_screening_a_verification_rests_on_ends_the_verification(sit
     voids = [e for e in site.events() if e.action == "screening.voided"]
     assert {e.subject for e in voids} == {found.based_on, signed.screening_id}
     assert site.verify().ok
+
+
+@freeze_time("2026-11-22")
+def test_a_screening_a_verification_rests_on_is_not_corrected_around_its_copy(site):
+    """The signed re-screen copies the record as of the verification day, so it counts above a correction of the
+    earlier screening (same child, earlier as-of): such a correction is refused, naming the re-screen to correct."""
+    _approve(site)
+    number = _screen(site, _record())
+    found = enrolment.checklist(site, number, TRIAL, sees=None, on=DAY)
+    signed = enrolment.sign(site, number, TRIAL, _request(site, found), username="dr-rahimi", role="investigator",
+                            on=DAY)
+    with pytest.raises(service.InvalidRecord) as refused:
+        service.check_correction(site, found.based_on, trial=TRIAL, screening_number=number, sees=None)
+    assert refused.value.errors[0].path == ("corrects",)
+    assert signed.screening_id[:12] in refused.value.errors[0].message
+    assert service.check_correction(site, signed.screening_id, trial=TRIAL, screening_number=number,
+                                    sees=None).id == signed.screening_id

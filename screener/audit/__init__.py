@@ -95,6 +95,7 @@ _LAZY = {
     "add_outcome": "._children",
     "RotationRefused": "._rotation",
     "add_approval": "._approvals",
+    "rescreens_of": "._children",
     "add_verification": "._verifications",
     "add_deviation": "._verifications",
     "verifications": "._verifications",

@@ -210,6 +210,13 @@ def _void_row(store, session, screening_id: str, reason: str, note: str | None, 
     return row
 
 
+@store_boundary
+def rescreens_of(store, screening_id: str) -> list[str]:
+    """The ids of the enrolment-day re-screens resting on a screening (see _rescreens_of)."""
+    with store.sessions() as session:
+        return _rescreens_of(session, screening_id)
+
+
 def _rescreens_of(session, screening_id: str) -> list[str]:
     """The enrolment-day re-screens resting on a screening: named as based_on by the chain events of signatures and
     deviations (_verifications.py)."""
