@@ -388,24 +388,31 @@ def format_verification(view) -> str:
     return "\n".join(lines)
 
 
-@verifications_group.command("show")
-@click.argument("verification_id")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def verification_show(verification_id, fmt):
-    """A signed eligibility verification: its standing today, protocol version and approval, the signature (printed
-    name, time, meaning) and every criterion with its status."""
+def _verification(verification_id: str):
+    """The signed verification with this id, its standing today; exit 2 naming VERIFICATION_ID when the id is
+    malformed or unknown (never looked up malformed, never echoed)."""
     import re
 
     from .audit import open_store
     from .enrolment import view
     from .model.errors import ScreenerError
 
-    if not re.fullmatch(r"[0-9a-f]{32}", verification_id):  # never looked up, never echoed
+    if not re.fullmatch(r"[0-9a-f]{32}", verification_id):
         raise InputError("VERIFICATION_ID", "must be the verification's id: 32 hexadecimal characters")
     try:
-        found = view(open_store(), verification_id, sees=None, on=_today())
+        return view(open_store(), verification_id, sees=None, on=_today())
     except ScreenerError as exc:
         _refuse(exc, "VERIFICATION_ID")
+
+
+@verifications_group.command("show")
+@click.argument("verification_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def verification_show(verification_id, fmt):
+    """A signed eligibility verification: its standing today, protocol version and approval, the signature (printed
+    name, time, meaning) and every criterion with its status."""
+
+    found = _verification(verification_id)
     click.echo(found.model_dump_json(indent=2) if fmt == "json" else format_verification(found))
 
 
@@ -1093,19 +1100,9 @@ def fields_command(fmt):
 def write_checklist_pdf(verification_id: str, out: Path) -> None:
     """The signed checklist of VERIFICATION_ID, as of today, written to `out`; exit 2 naming the argument when the id
     is malformed or unknown (never echoed) or the file cannot be written."""
-    import re
-
-    from .audit import open_store
     from .checklist_pdf import checklist_pdf
-    from .enrolment import view
-    from .model.errors import ScreenerError
 
-    if not re.fullmatch(r"[0-9a-f]{32}", verification_id):  # never looked up, never echoed
-        raise InputError("VERIFICATION_ID", "must be the verification's id: 32 hexadecimal characters")
-    try:
-        found = view(open_store(), verification_id, sees=None, on=_today())
-    except ScreenerError as exc:
-        _refuse(exc, "VERIFICATION_ID")
+    found = _verification(verification_id)
     data = checklist_pdf(found, printed_on=_today())
     try:
         out.write_bytes(data)

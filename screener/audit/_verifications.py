@@ -126,18 +126,23 @@ def add_deviation(store, *, record, report, actor: str, based_on: str, screening
     return _with_rescreen(store, record, report, actor, based_on, write)
 
 
+def _chained(store, model, action: str, screening_number: str | None, trial_id: str | None) -> list:
+    """The rows of model the chain recorded with action (of a child, of a trial, or all), in the chain's order: a
+    row inserted outside the service has no event and is not read."""
+    query = select(model).join(AuditEvent, AuditEvent.subject == model.id).where(AuditEvent.action == action)
+    if screening_number is not None:
+        query = query.where(model.screening_number == screening_number)
+    if trial_id is not None:
+        query = query.where(model.trial_id == trial_id)
+    with store.sessions() as session:
+        return list(session.scalars(query.order_by(AuditEvent.seq)))
+
+
 @store_boundary
 def verifications(store, screening_number: str | None = None, trial_id: str | None = None
                   ) -> list[SignedVerification]:
     """Signed verifications the chain recorded (of a child, of a trial, or all), oldest first."""
-    query = select(SignedVerification).join(AuditEvent, AuditEvent.subject == SignedVerification.id).where(
-        AuditEvent.action == "verification.signed")
-    if screening_number is not None:
-        query = query.where(SignedVerification.screening_number == screening_number)
-    if trial_id is not None:
-        query = query.where(SignedVerification.trial_id == trial_id)
-    with store.sessions() as session:
-        return list(session.scalars(query.order_by(AuditEvent.seq)))
+    return _chained(store, SignedVerification, "verification.signed", screening_number, trial_id)
 
 
 @store_boundary
@@ -153,14 +158,7 @@ def verification(store, verification_id: str) -> SignedVerification | None:
 @store_boundary
 def deviations(store, screening_number: str | None = None, trial_id: str | None = None) -> list[Deviation]:
     """Protocol deviations the chain recorded (of a child, of a trial, or all), oldest first."""
-    query = select(Deviation).join(AuditEvent, AuditEvent.subject == Deviation.id).where(
-        AuditEvent.action == "deviation.recorded")
-    if screening_number is not None:
-        query = query.where(Deviation.screening_number == screening_number)
-    if trial_id is not None:
-        query = query.where(Deviation.trial_id == trial_id)
-    with store.sessions() as session:
-        return list(session.scalars(query.order_by(AuditEvent.seq)))
+    return _chained(store, Deviation, "deviation.recorded", screening_number, trial_id)
 
 
 # --- each child's standing in the screening log and the sponsor export (audit sits below enrolment.py: the standing
