@@ -52,3 +52,26 @@ def test_a_draft_fluconazole_order_warns_citing_exclusion_8(ehr):
 
 def test_an_unrelated_draft_order_gives_no_card(ehr):
     assert _sign(ehr, "acetaminophen", "161") == []
+
+
+def test_a_draft_order_that_would_exclude_an_enrolled_child_is_critical(tmp_path):
+    """The EHR's patient is linked to their screening number at the first call; once the screening log records them
+    enrolled in NCT06674265, a draft fluconazole order gives a critical card naming the enrolment."""
+    app = make_app(tmp_path, CDS_EHRS=registry())
+    ehr = app.test_client()
+    before = _sign(ehr, "fluconazole", "4450")
+    assert [c["indicator"] for c in before] == ["warning"]
+    from screener.audit import add_outcome
+    from screener.web.storage import get_store
+
+    with app.app_context():
+        store = get_store()
+        row = store.screenings(trial_id="NCT06674265", limit=1)[0]
+        # Recorded as the log would after an enrolment (the outcome rests on the child's screening).
+        add_outcome(store, screening_number=row.screening_number, trial_id="NCT06674265", outcome="enrolled",
+                    on_date=AS_OF, reason=None, note=None, study_number="NK-007", criterion_ids=[],
+                    screening_id=row.id, actor="user:coordinator")
+    cards = _sign(ehr, "fluconazole", "4450")
+    assert len(cards) == 1 and cards[0]["indicator"] == "critical"
+    assert "is enrolled in the trial" in cards[0]["detail"] and "NCT06674265-E8" in cards[0]["detail"]
+    assert _sign(ehr, "acetaminophen", "161") == []

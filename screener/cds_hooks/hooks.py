@@ -33,6 +33,10 @@ class PatientNumbers(Protocol):
 
     def remember(self, patient_id: str, screening_number: str) -> None: ...
 
+    def enrolled(self, screening_number: str) -> frozenset[str]:
+        """The trials the child's latest outcome says they are enrolled in."""
+        ...
+
 
 def answer(request: HookRequest, fetch: Fetch | None, *, as_of: date, actor: str, recorder: service.Recorder,
            engine: str | None, form_url: Callable[[str], str], numbers: PatientNumbers | None = None) -> Answer:
@@ -55,6 +59,7 @@ def answer(request: HookRequest, fetch: Fetch | None, *, as_of: date, actor: str
     if request.hook == "patient-view":
         cards = candidate_cards(screened.reports, screened.ids, form_url(screened.request_id))
     else:
-        candidates = [r for r in screened.reports if is_candidate(r)]
-        cards = order_cards(bundle, request.context.draftOrders, candidates, as_of, engine)
+        enrolled = numbers.enrolled(known) if numbers is not None and known is not None else frozenset()
+        candidates = [r for r in screened.reports if is_candidate(r) or r.trial_id in enrolled]
+        cards = order_cards(bundle, request.context.draftOrders, candidates, as_of, engine, enrolled)
     return Answer(cards, screened, incomplete)

@@ -32,24 +32,28 @@ def _as_signed(order: dict, as_of: date) -> dict:
     return signed
 
 
-def _card(drug: str, report: Report, criterion: CriterionResult) -> Card:
+def _card(drug: str, report: Report, criterion: CriterionResult, enrolled: bool) -> Card:
     head = f"{drug[:40]} would exclude this patient from {report.trial_id}: "
+    standing = "is enrolled in the trial" if enrolled else "is a candidate for the trial now"
     detail = "\n".join([
         f"Signing this order makes exclusion criterion **{_escape(criterion.id)}** of {_escape(report.trial_id)} "
-        f"({_escape(report.title)}) fail, and the child is a candidate for the trial now.",
+        f"({_escape(report.title)}) fail, and the child {standing}.",
         "",
         f"- Criterion: {_escape(criterion.title)}",
         f"- Source: \u201c{_escape(criterion.source_text)}\u201d ({_escape(criterion.citation)})",
         f"- With this order: {_escape(criterion.reason)}",
     ])
     return Card(
-        uuid=str(uuid.uuid4()), summary=fit(head, criterion.title, "", SUMMARY_MAX), detail=detail, indicator="warning",
+        uuid=str(uuid.uuid4()), summary=fit(head, criterion.title, "", SUMMARY_MAX), detail=detail,
+        indicator="critical" if enrolled else "warning",
         source=Source(label=f"{_SOURCE}: {report.trial_id}"),
     )
 
 
 def order_cards(bundle: dict, draft_orders: dict | None, candidates: list[Report], as_of: date,
-                engine: str | None) -> list[Card]:
+                engine: str | None, enrolled: frozenset[str] = frozenset()) -> list[Card]:
+    """Cards for the trials in candidates (the child's candidate trials and those they are enrolled in): critical
+    for a trial in enrolled (an "enrolled" outcome recorded for the child), a warning otherwise."""
     if not candidates or not isinstance(draft_orders, dict):
         return []
     cards = []
@@ -68,5 +72,5 @@ def order_cards(bundle: dict, draft_orders: dict | None, candidates: list[Report
             failed = {c.id for c in before.criteria if c.status is Status.FAIL}
             for criterion in after[before.trial_id].criteria:
                 if criterion.status is Status.FAIL and criterion.id not in failed:
-                    cards.append(_card(_drug(order), before, criterion))
+                    cards.append(_card(_drug(order), before, criterion, before.trial_id in enrolled))
     return cards

@@ -83,10 +83,31 @@ def _seen_tokens():
     return seen
 
 
-def _patient_numbers():
-    from ..audit import EhrPatients
+class _PatientNumbers:
+    """The EHR's patients linked to their screening numbers (audit.EhrPatients), and the trials each child is
+    enrolled in by the screening log's latest outcome (an order-sign card for those is critical)."""
 
-    return EhrPatients(get_store(), g.cds_iss)
+    def __init__(self, store, issuer: str):
+        from ..audit import EhrPatients
+
+        self._store, self._links = store, EhrPatients(store, issuer)
+
+    def number(self, patient_id: str) -> str | None:
+        return self._links.number(patient_id)
+
+    def remember(self, patient_id: str, screening_number: str) -> None:
+        self._links.remember(patient_id, screening_number)
+
+    def enrolled(self, screening_number: str) -> frozenset[str]:
+        try:
+            child = service.patient(self._store, screening_number, sees=None)
+        except service.NotFound:
+            return frozenset()
+        return frozenset(c.trial_id for c in child.trials if c.outcome is not None and c.outcome.outcome == "enrolled")
+
+
+def _patient_numbers():
+    return _PatientNumbers(get_store(), g.cds_iss)
 
 
 def _actor() -> str:
