@@ -1,7 +1,6 @@
 """patient-view for each of the 151 Synthea bundles, acting as the EHR: none has these diseases, so no card.
 Slow (about a call a tenth of a second each): run with -m slow or ./scripts/test."""
 import json
-from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
@@ -10,13 +9,13 @@ from screener.cds_hooks.example import hook_request, prefetch_from_bundle
 
 from .cds_ehr import bearer, registry
 from .helpers import make_app
+from .test_fhir import SYNTHEA, needs_synthea
 
-SYNTHEA = Path("/work/shared/synthea/bundles")
 SERVICE = "/cds-services/trial-candidates"
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SYNTHEA.is_dir(), reason="the Synthea bundles are not on this machine")
+@needs_synthea  # shared/ beside the repository or SCREENER_SHARED_DIR; in CI a missing folder fails, never skips
 def test_no_synthea_patient_gets_a_card(tmp_path):
     ehr = make_app(tmp_path, CDS_EHRS=registry()).test_client()
     paths = sorted(SYNTHEA.glob("*.json"))
