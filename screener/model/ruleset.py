@@ -157,6 +157,15 @@ class Citation(StrictModel):
         return f"{self.reference}, {self.section} ({self.source})"
 
 
+class DraftMark(StrictModel):
+    """A criterion as `screener rules draft` wrote it, not yet reviewed: the pattern that produced its rule (or its
+    placeholder) and the words that pattern matched. A reviewed rule set carries none: the reviewer removes each
+    mark once the criterion's encoding has been checked against its source words."""
+
+    pattern: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{1,40}$")]
+    matched: str | None = Field(default=None, description="the words of the source text the pattern read")
+
+
 AttestationName = Literal[
     "guardian_consent_signed", "life_expectancy_at_least_6_months", "able_to_comply", "no_emergency_condition"
 ]
@@ -173,6 +182,7 @@ class Criterion(StrictModel):
     interpretation: str | None = None
     logic: Condition | None = None
     attestation: AttestationName | None = None
+    draft: DraftMark | None = Field(default=None, description="present while the criterion is as drafted, unreviewed")
 
     @model_validator(mode="after")
     def _logic_or_attestation(self):
@@ -242,9 +252,16 @@ class Enrolment(StrictModel):
     )
 
 
+RuleSetStatus = Literal["draft", "reviewed"]
+
+
 class RuleSet(StrictModel):
     trial_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{3,40}$")]
     title: str
+    status: RuleSetStatus = Field(description=(
+        "draft: written by `screener rules draft` (or by hand) and not yet reviewed, refused for screening unless "
+        "explicitly allowed, and labelled DRAFT RULES wherever its results show; reviewed: a person has checked "
+        "every criterion against its source words. Approval for use at a site is recorded in the trail, not here."))
     registry_ids: list[str]
     version: str
     changelog: Annotated[list[Change], Field(min_length=1)]
@@ -257,6 +274,16 @@ class RuleSet(StrictModel):
     recruitment: RecruitmentStatus | None = None
     references: list[str] = []
     criteria: Annotated[list[Criterion], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _reviewed_has_no_draft_marks(self):
+        if self.status == "reviewed":
+            marked = [c.id for c in self.criteria if c.draft is not None]
+            if marked:
+                raise ValueError(
+                    "a reviewed rule set carries no draft marks: review criteria " + ", ".join(marked)
+                    + " and remove their draft: entries, or keep status: draft")
+        return self
 
     def digest(self) -> str:
         """SHA-256 of the rule set's canonical JSON: the same content always gives the same digest."""
