@@ -144,7 +144,9 @@ def characteristic(criterion: Criterion, rule_set: RuleSet) -> dict[str, Any]:
         spec, compare, quantity = threshold
         loinc = _loinc(spec)
         if loinc:
-            coding.append({"system": LOINC, "code": loinc, "display": spec.description})
+            # No display: the catalogue's names are not LOINC's, and a display that is not the code system's own
+            # is an error to a terminology-aware validator.
+            coding.append({"system": LOINC, "code": loinc})
         value = {"valueQuantity": quantity}
         if compare.transfusion_free_days:
             days = compare.transfusion_free_days
