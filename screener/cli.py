@@ -1122,5 +1122,10 @@ def verification_pdf(verification_id, file):
     write_checklist_pdf(verification_id, file)
 
 
+from .cli_rules_fhir import export_fhir_command  # noqa: E402  (issue 28: a rule set as FHIR)
+
+rules_group.add_command(export_fhir_command)
+
+
 if __name__ == "__main__":
     main()

@@ -32,7 +32,8 @@ SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0"
           "number": "SCR-0001",
           "what": "screenings",
           "fmt": "csv", "filename": "screener.css", "username": "no-such-user",
-          "draft_id": "0" * 32, "verification_id": "0" * 32, "service_id": "trial-candidates"}
+          "draft_id": "0" * 32, "verification_id": "0" * 32, "service_id": "trial-candidates",
+          "group": "NCT06674265-eligibility"}
 
 
 def _calls(app):

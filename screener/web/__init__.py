@@ -108,6 +108,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import verification_pdf  # a signed eligibility verification as a PDF checklist (issue 26 point 4)
 
     app.register_blueprint(verification_pdf.bp)
+    from . import fhir_publish  # rule sets read as FHIR ResearchStudy and Group (issue 28 part 3)
+
+    app.register_blueprint(fhir_publish.bp)
     return app
 
 

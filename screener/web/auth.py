@@ -71,6 +71,8 @@ ROUTE_ROLES = {
     # CDS Hooks (web/cds_hooks.py): no session or token of this app, but every call is refused (a bare 401) without
     # the registered EHR's signed JWT, checked by the blueprint itself.
     "cds_hooks.discovery": PUBLIC, "cds_hooks.call": PUBLIC, "cds_hooks.feedback": PUBLIC,
+    # Reviewed rule sets as FHIR (web/fhir_publish.py): not patient data, so every signed-in role, as api.trial.
+    "fhir_publish.read_study": ANYONE, "fhir_publish.read_group": ANYONE, "fhir_publish.search_studies": ANYONE,
 }
 UNKNOWN_USER = "(unknown user)"  # a failed sign-in's actor and subject when no account has the typed name
 # What a user whose password must be replaced (the generated first admin's) may reach before replacing it.
@@ -100,7 +102,7 @@ def sees_everything() -> bool:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.authorization is not None
+    return request.path.startswith(("/api/", "/fhir/")) or request.authorization is not None
 
 
 def init_app(app) -> None:

@@ -31,8 +31,9 @@ _PROBES = ("/healthz", "/readyz")  # asked by machines (orchestrators, load bala
 
 
 def wants_html() -> bool:
-    """A person's browser, not the API: /api/..., the probes and bearer-token calls always get problem+json."""
-    if request.path.startswith("/api/") or request.path in _PROBES or request.authorization is not None:
+    """A person's browser, not the API: /api/..., /fhir/..., the probes and bearer-token calls always get
+    problem+json."""
+    if request.path.startswith(("/api/", "/fhir/")) or request.path in _PROBES or request.authorization is not None:
         return False
     best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_JSON], default="text/html")
     return best == "text/html"

@@ -166,6 +166,49 @@ def _cds_paths() -> dict:
     }
 
 
+_FHIR_RESOURCE = {"content": {"application/fhir+json": {"schema": {
+    "type": "object", "required": ["resourceType"], "properties": {"resourceType": {"type": "string"}}}}}}
+_FHIR_ID = {"in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _fhir_paths() -> dict:
+    """Reviewed rule sets as FHIR R4 (docs/fhir-publishing.md): FHIR read and search, FHIR's own media type, and an
+    OperationOutcome for what is not there (a draft is not published)."""
+    not_found = {"description": "No such published resource: an OperationOutcome (a bad address: problem+json)",
+                 "content": {**_FHIR_RESOURCE["content"], **_PROBLEM}}
+    return {
+        "/fhir/ResearchStudy/{trial_id}": {"get": {
+            "summary": "A trial's reviewed rule set as a FHIR R4 ResearchStudy (enrollment: its eligibility Group)",
+            "parameters": [{"name": "trial_id", **_FHIR_ID}],
+            "responses": {"200": {"description": "The ResearchStudy", **_FHIR_RESOURCE}, "404": not_found,
+                          **_CONTROL, **_ACCESS},
+        }},
+        "/fhir/Group/{group}": {"get": {
+            "summary": "A trial's eligibility criteria as a definitional FHIR R4 Group (id: the trial id and "
+            "-eligibility), one characteristic per criterion",
+            "parameters": [{"name": "group", **_FHIR_ID}],
+            "responses": {"200": {"description": "The Group", **_FHIR_RESOURCE}, "404": not_found,
+                          **_CONTROL, **_ACCESS},
+        }},
+        "/fhir/ResearchStudy": {"get": {
+            "summary": "Search the published studies: a searchset Bundle, with their Groups when asked for",
+            "parameters": [
+                {"name": "_id", "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "Trial ids, comma-separated (at most 50); without it, every published study."},
+                {"name": "_include", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": ["ResearchStudy:enrollment"]},
+                 "description": "ResearchStudy:enrollment adds each study's eligibility Group."},
+            ],
+            "responses": {
+                "200": {"description": "A searchset Bundle", **_FHIR_RESOURCE},
+                "400": {"description": "An unsupported search parameter or _include, or too many ids: an "
+                        "OperationOutcome", **_FHIR_RESOURCE},
+                **_CONTROL, **_ACCESS,
+            },
+        }},
+    }
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
     _, schemas = models_json_schema(
@@ -293,6 +336,7 @@ def openapi_document() -> dict:
                                        "OutcomeResponse", "OutcomeRequest", status="201")
             },
             **_cds_paths(),
+            **_fhir_paths(),
         },
         "components": {
             "schemas": schemas["$defs"],
