@@ -1122,5 +1122,7 @@ def verification_pdf(verification_id, file):
     write_checklist_pdf(verification_id, file)
 
 
+from . import cli_rules_draft  # noqa: E402,F401  (its commands join rules_group)
+
 if __name__ == "__main__":
     main()
