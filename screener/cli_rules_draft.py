@@ -76,7 +76,8 @@ def check_source_command(targets):
             raise InputError(f"{rule_set.trial_id}: {exc.field}", str(exc).split(": ", 1)[1]) from None
         source = rule_set.registry_record.path if rule_set.registry_record else rule_set.source_record
         if not drifts:
-            click.echo(f"{rule_set.trial_id}: matches {source} ({len(rule_set.criteria)} criteria)")
+            checked = [c for c in rule_set.criteria if rule_set.registry_record or c.basis == "registry"]
+            click.echo(f"{rule_set.trial_id}: matches {source} ({len(checked)} criteria checked)")
             continue
         drifted += 1
         click.echo(f"{rule_set.trial_id}: DRIFT from {source}")

@@ -9,7 +9,7 @@ _EXPORTS = {
     "info_for": ".catalogue", "FieldInfo": ".catalogue", "Fact": ".fact",
     "FactKey": ".keys", "RecordFact": ".keys", "DerivedFact": ".keys", "LabFact": ".keys", "LabMultipleFact": ".keys",
     "DaysSinceFact": ".keys", "Event": ".keys", "TransfusionFreeFact": ".keys", "RecordedFact": ".keys",
-    "UnencodedFact": ".keys", "slot_name": ".keys",
+    "slot_name": ".keys",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,5 +1,6 @@
 """A study record into the rule file's data: every item a criterion, in order, with its reading."""
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from ._structured import Ages, ages, sexes
 
 _HEADERS = {"inclusion": "Inclusion Criteria", "exclusion": "Exclusion Criteria", "unclassified": "Before the headers"}
 _LETTER = {"inclusion": "I", "exclusion": "E", "unclassified": "U"}
+_ALTERNATIVES = re.compile(r"\b(?:one of|any of|either|at least one|or|any)\b")
 _DRAFTED_DEFAULT = "Chosen by `screener rules draft`, not by the source: the registry states none. Review it."
 
 
@@ -139,11 +141,19 @@ class _Builder:
                 position = f"{_HEADERS[item.section]}, item {counters[item.section]}"
             ids.append(ident)
             section = f"{_HEADERS[item.section]} {item.number}" if item.number else position
-            criteria.append(self.item(item, ident, ids[item.parent] if item.parent is not None else None, section))
+            parent = items[item.parent] if item.parent is not None else None
+            criteria.append(self.item(item, ident, parent, ids[item.parent] if item.parent is not None else None,
+                                      section))
         return criteria
 
-    def item(self, item: Item, ident: str, parent: str | None, section: str) -> dict[str, Any]:
+    def item(self, item: Item, ident: str, above: Item | None, parent: str | None, section: str) -> dict[str, Any]:
         reading = read_item(item.text, item.section, self.ages.population)
+        drafted = reading.logic is not None or reading.attestation is not None
+        if above is not None and drafted and _ALTERNATIVES.search(unescaped(above.text).lower()):
+            # Sub-points of "one of the following" are alternatives: each drafted as a criterion of its own would
+            # require (or exclude on) every one of them.
+            reading = Reading("unencoded-alternatives", f"Not drafted: its parent {parent} may make its sub-points "
+                              "alternatives (one of, any of, either, or); a reviewer encodes them together.")
         criterion: dict[str, Any] = {
             "id": ident, "kind": item.section, "title": _title(item.text), "registry_number": item.number,
             "source_text": item.text, "citation": self.citation(section),
@@ -180,6 +190,11 @@ class _Builder:
                            logic if item.section == "inclusion" else {"not": logic})
         said = (f"the structured fields say {_years(structured)}" if structured and structured != (None, None) else
                 "the structured fields give no age limit in whole years")
+        if structured is not None and all(s is None or s == t for s, t in zip(stated, structured, strict=True)):
+            # It states fewer limits than the structured fields, and those it states agree: nothing to flag.
+            return Reading("unencoded-age-partial", f"Not drafted: {ident} states {words}, part of the structured "
+                           f"age limits ({said}), which {self.trial}-AGE encodes. A reviewer decides whether this item "
+                           "needs a rule of its own.", reading.matched)
         flag = f"AGE DISAGREEMENT: {ident} states {words}, {said}. Not guessed: a reviewer decides which holds."
         self.age_check.notes.append(flag)
         return Reading("unencoded-age-disagreement", f"Not drafted. {flag}", reading.matched)

@@ -129,7 +129,10 @@ def _lab(plain: str, section: str) -> Reading | None:
                 multiple.group(0), {"field": f"lab.{lab}", "op": op, "multiple": value, "of": "uln"})
         single = re.match(head + r"(?P<unit>[a-z0-9/^().*% ]+?)" + _END, plain)
         if single:
-            unit = _UNITS.get(single.group("unit").replace(" ", ""))
+            spelled = single.group("unit").strip()
+            unit = _UNITS.get(spelled.replace(" ", ""))
+            if unit is None and spelled.replace(" ", "") not in _UNITS and " " in spelled:
+                return None  # more words after the number than a unit: not this template
             op = _COMPARATORS[single.group("cmp")]
             if unit is None or unit not in LABS[lab].units:
                 return Reading(
