@@ -310,7 +310,7 @@ def _why_not(text: str, plain: str) -> Reading:
                        "in 'lymphedema;3'); they are never read as thresholds. A reviewer encodes the item.")
     # An item with a number is most likely a threshold: say first what keeps it from being read as one; otherwise
     # say first what kind of criterion it is.
-    reasons = _REASONS if re.search(r"\d", plain) else _REASONS[5:] + _REASONS[:5]
+    reasons = _REASONS if re.search(r"\d", plain) else (_REASONS[1],) + _REASONS[5:] + _REASONS[:1] + _REASONS[2:5]
     for name, pattern, why in reasons:
         if re.search(pattern, plain):
             return Reading(f"unencoded-{name}", f"Not drafted: {why}. A reviewer encodes it from the source words, "
