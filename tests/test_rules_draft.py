@@ -260,8 +260,13 @@ def test_age_dependent_performance_score_is_a_placeholder_and_single_scales_must
     ("Hemoglobin ≥ 8 g/dL;2", "inclusion"),
     ("Platelets between 50,000 and 100,000/µL", "inclusion"),
     ("Not more than 3 x ULN ALT", "inclusion"),
+    ("Absolute neutrophil count ≥ 1.000/µL", "inclusion"),  # European thousands: 1000, not 1
+    ("Platelet count ≥ 100/mm3", "inclusion"),  # 100 x 10^3 meant: a slip of the unit
+    ("Hemoglobin ≥ 80 g/dL", "inclusion"),
+    ("ALT ≤ 100 x ULN", "inclusion"),
     ("Karnofsky ≥ 50 (≥16 years) or Lansky ≥ 50 (<16 years)", "inclusion"),
     ("Lansky or Karnofsky ≥ 50", "exclusion"),
+    ("Lansky or Karnofsky ≥ 55", "inclusion"),
     ("Chemotherapy within 21 days, or 42 days for nitrosoureas", "exclusion"),
     ("Life expectancy of at least 8 weeks", "inclusion"),
     ("Unwilling or unable to comply with the protocol", "exclusion"),

@@ -94,6 +94,22 @@ _EXPECTED_OPS = {  # (section, higher is better) -> the comparators that section
 }
 
 
+# Where eligibility thresholds of these labs lie, in the canonical unit (and for ULN multiples). A number outside
+# is likelier a slip of the unit ("platelets >= 100/uL" for 100 x 10^3/uL) than a threshold: not drafted.
+_THRESHOLD_BAND = {
+    "platelets": (5_000, 500_000), "anc": (100, 5_000), "hemoglobin": (4, 16), "bilirubin": (0.2, 10),
+    "alt": (10, 1_000), "ast": (10, 1_000), "creatinine": (0.1, 10),
+}
+_MULTIPLE_BAND = (1, 20)
+# "1.000": a '.' that separates thousands in another convention (1000), or a decimal point (1.0).
+_AMBIGUOUS_NUMBER = re.compile(r"^\d{1,3}\.\d{3}$")
+
+
+def _slip(lab: str, matched: str, why: str) -> Reading:
+    return Reading("unencoded-number", f"Not drafted: '{matched}' gives {LABS[lab].description} {why}; a reviewer "
+                   "checks the number and its unit against the source.", matched)
+
+
 def _number(text: str) -> float:
     value = float(text.replace(",", ""))
     return int(value) if value.is_integer() else value
@@ -122,6 +138,10 @@ def _lab(plain: str, section: str) -> Reading | None:
             if not _direction_ok(lab, op, section):
                 return _wrong_direction(lab, section, multiple.group(0))
             value = _number(multiple.group("number"))
+            if _AMBIGUOUS_NUMBER.match(multiple.group("number")) or not (
+                    _MULTIPLE_BAND[0] <= value <= _MULTIPLE_BAND[1]):
+                return _slip(lab, multiple.group(0), "a multiple of the ULN outside 1 to 20 times, or written "
+                             "ambiguously")
             return Reading(
                 "lab-uln-multiple",
                 f"Drafted from '{multiple.group(0)}': {LABS[lab].description} {op} {value} × ULN (the reporting lab's "
@@ -141,6 +161,12 @@ def _lab(plain: str, section: str) -> Reading | None:
             if not _direction_ok(lab, op, section):
                 return _wrong_direction(lab, section, single.group(0))
             value = _number(single.group("number"))
+            if _AMBIGUOUS_NUMBER.match(single.group("number")):
+                return _slip(lab, single.group(0), "a number whose '.' may separate thousands")
+            low, high = _THRESHOLD_BAND[lab]
+            if not low <= value * LABS[lab].units[unit] <= high:
+                return _slip(lab, single.group(0), f"a threshold outside where such thresholds lie ({low:g} to "
+                             f"{high:g} {LABS[lab].canonical_unit}): a slip of the unit is likelier")
             return Reading(
                 "lab-threshold",
                 f"Drafted from '{single.group(0)}': {LABS[lab].description} {op} {value} {unit}"
@@ -176,7 +202,8 @@ def _performance(plain: str, section: str, ages: tuple[int | None, int | None]) 
         return Reading("unencoded-scale", f"Not drafted: '{match.group(0)}' names only the {scales.pop().title()} "
                        "scale, while the record holds one score (Lansky under 16, Karnofsky from 16) and this "
                        "population can have the other; a reviewer decides.", match.group(0))
-    if value > 100 or not _direction_ok("lansky_karnofsky", op, section):
+    # Both scales go in steps of 10 from 0 to 100: any other number is not one of their scores.
+    if value > 100 or value % 10 or not _direction_ok("lansky_karnofsky", op, section):
         return Reading("unencoded-direction", f"Not drafted: '{match.group(0)}' is not a score threshold in the "
                        f"direction an {section} criterion states; a reviewer decides.", match.group(0))
     return Reading(
