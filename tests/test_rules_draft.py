@@ -369,3 +369,22 @@ def test_draft_input_error_names_every_problem():
     fields = {e.field for e in caught.value.errors}
     assert {"protocolSection.identificationModule.nctId", "protocolSection.identificationModule.briefTitle",
             "protocolSection.eligibilityModule.eligibilityCriteria"} <= fields
+
+
+def test_splitting_headers_markers_and_inline_numbering():
+    from screener.authoring.draft._split import split
+
+    items = split("Key Inclusion Criteria\n\n• Relapsed tumour\n+ Prior therapy:\n    a. surgery\n    b) radiation\n\n"
+                  "**Ineligibility criteria:**\n\n1) Ages 2- 16 are excluded. 3- not the next number\n"
+                  "5- One thing. 6- Another thing; 7- A third\n")
+    assert [(i.section, i.number, i.text) for i in items] == [
+        ("inclusion", None, "Relapsed tumour"),
+        ("inclusion", None, "Prior therapy:"),
+        ("inclusion", "a", "surgery"),
+        ("inclusion", "b", "radiation"),
+        ("exclusion", "1", "Ages 2- 16 are excluded. 3- not the next number"),
+        ("exclusion", "5-", "One thing."),
+        ("exclusion", "6-", "Another thing;"),
+        ("exclusion", "7-", "A third"),
+    ]
+    assert [i.parent for i in items] == [None, None, 1, 1, None, None, None, None]

@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model.errors import ScreenerError
 from ..model.ruleset import RuleSet
 from .draft import DraftInputError, read_study, study_file_text
 
 
-class SourceUnreadable(ValueError):
+class SourceUnreadable(ValueError, ScreenerError):
     """The source record a rule set names is missing or not a study record: the check cannot be made."""
 
     def __init__(self, field: str, message: str):

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ...model.ctgov import Study
-from ...model.errors import FieldError, InvalidRecord, field_errors
+from ...model.errors import FieldError, InvalidRecord, ScreenerError, field_errors
 from ...model.json_text import load_json
 from ...model.validate import validate_data
 from ._build import MissingVersion, build, eligibility_sha256, source_text
@@ -21,7 +21,7 @@ from ._write import to_yaml
 __all__ = ["DraftInputError", "draft_rule_file", "eligibility_sha256", "read_study", "study_file_text"]
 
 
-class DraftInputError(ValueError):
+class DraftInputError(ValueError, ScreenerError):
     """A study record that cannot be drafted from: each problem as a FieldError naming the field, never a value."""
 
     def __init__(self, errors: list[FieldError]):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...model.ctgov import Study
+from ...model.errors import ScreenerError
 from ._patterns import Reading, mentions_age, read_item, unescaped
 from ._split import Item, split
 from ._structured import Ages, ages, sexes
@@ -59,7 +60,7 @@ def _years(bounds: tuple[int | None, int | None]) -> str:
     return f"at least {low} years" if low is not None else f"at most {high} years"
 
 
-class MissingVersion(ValueError):
+class MissingVersion(ValueError, ScreenerError):
     """No data version to date the draft and its drift check by."""
 
     field = "derivedSection.miscInfoModule.versionHolder"
@@ -216,7 +217,8 @@ def build(study: Study, path: str) -> dict[str, Any]:
     status = study.protocolSection.statusModule
     drafted = sum(1 for c in criteria if "unencoded" not in c)
     module = study.eligibility
-    context = [f"healthyVolunteers: {module.healthyVolunteers}" if module.healthyVolunteers is not None else None,
+    volunteers = module.healthyVolunteers
+    context = [f"healthyVolunteers: {str(volunteers).lower()}" if volunteers is not None else None,
                f"stdAges: {', '.join(module.stdAges)}" if module.stdAges else None]
     identification = study.protocolSection.identificationModule
     data: dict[str, Any] = {

@@ -10,13 +10,14 @@ import re
 from dataclasses import dataclass
 
 from ...model.ctgov import EligibilityModule
+from ...model.errors import ScreenerError
 from ...model.ruleset import NO_AGE_LIMIT as NO_MAXIMUM
 
 _AGE = re.compile(r"^(?P<value>[0-9]+(?:\.[0-9]+)?) (?P<unit>Years?|Months?|Weeks?|Days?|Hours?|Minutes?)$")
 _PER_YEAR = {"Year": 1, "Month": 12, "Week": 52.1775, "Day": 365.25, "Hour": 365.25 * 24, "Minute": 365.25 * 1440}
 
 
-class AgeFieldError(ValueError):
+class AgeFieldError(ValueError, ScreenerError):
     """minimumAge or maximumAge in a unit this project cannot read: the field's name, never its value."""
 
     def __init__(self, field: str):
