@@ -388,3 +388,47 @@ def test_splitting_headers_markers_and_inline_numbering():
         ("exclusion", "7-", "A third"),
     ]
     assert [i.parent for i in items] == [None, None, 1, 1, None, None, None, None]
+
+
+@pytest.mark.parametrize("text, section, logic", [
+    ("At least 21 days since the last dose of myelosuppressive chemotherapy", "inclusion",
+     {"not": {"within_days": 21, "since": {"chemotherapy_end": True}}}),
+    ("Chemotherapy within the last 14 days", "exclusion", {"within_days": 15, "since": {"chemotherapy_end": True}}),
+    ("At least 60 days since autologous stem cell transplant", "inclusion",
+     {"not": {"within_days": 60, "since": {"transplant": "autologous"}}}),
+    ("Platelet transfusion within 7 days before enrollment", "exclusion",
+     {"within_days": 8, "since": {"transfusion": "platelets"}}),
+    ("No platelet transfusion within 7 days", "inclusion",
+     {"not": {"within_days": 8, "since": {"transfusion": "platelets"}}}),
+    ("Red blood cell transfusion within 14 days", "exclusion",
+     {"within_days": 15, "since": {"transfusion": "red_cells"}}),
+])
+def test_simple_washouts_map_onto_day_windows_read_on_the_strict_side(text, section, logic):
+    inclusion, exclusion = (text, "None") if section == "inclusion" else ("Relapsed tumour", text)
+    eligibility = f"Inclusion Criteria:\n\n* Relapsed tumour\n* {inclusion}\n\nExclusion Criteria:\n\n* {exclusion}"
+    study = json.loads(_path("na_max_age").read_text(encoding="utf-8"))
+    study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] = eligibility
+    text_out = draft_rule_file(json.dumps(study), "x.json")
+    (drafted,) = [c for c in yaml.safe_load(text_out)["criteria"] if c["source_text"] == text]
+    assert drafted["logic"] == logic
+    assert drafted["draft"]["pattern"].startswith("washout-")
+    from screener.engine.compile import compile_rule_set
+
+    assert compile_rule_set(parse_rule_set(text_out, Path("x.yaml"))).criteria  # the window compiles
+
+
+@pytest.mark.parametrize("text, section", [
+    ("At least 100 days since stem cell transplant", "inclusion"),  # which kind of transplant?
+    ("Allogeneic stem cell transplant within 100 days", "exclusion"),  # a haploidentical one is allogeneic too
+    ("No platelet transfusion within 7 days", "exclusion"),  # a requirement under the exclusion header
+    ("Platelet transfusion within 1 week", "exclusion"),
+    ("At least 21 days since chemotherapy (42 days for nitrosoureas)", "inclusion"),
+])
+def test_washouts_that_are_not_simple_are_placeholders(text, section):
+    inclusion, exclusion = (text, "None") if section == "inclusion" else ("Relapsed tumour", text)
+    eligibility = f"Inclusion Criteria:\n\n* Relapsed tumour\n* {inclusion}\n\nExclusion Criteria:\n\n* {exclusion}"
+    study = json.loads(_path("na_max_age").read_text(encoding="utf-8"))
+    study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] = eligibility
+    (drafted,) = [c for c in yaml.safe_load(draft_rule_file(json.dumps(study), "x.json"))["criteria"]
+                  if c["source_text"] == text]
+    assert drafted.get("unencoded") is True

@@ -212,32 +212,52 @@ def _performance(plain: str, section: str, ages: tuple[int | None, int | None]) 
         {"field": "lab.lansky_karnofsky", "op": op, "value": value, "unit": "score"})
 
 
-# --- washout from chemotherapy ---------------------------------------------------------------------------------------
-_WASHOUT_INCLUSION = re.compile(
-    r"^(?:at least|>=)\s*(?P<days>\d{1,3})\s*days\s+(?:must have (?:elapsed|passed)\s+)?(?:since|after|from)\s+"
-    r"(?:the\s+)?(?:last dose of|completion of|end of|last)\s+(?:the\s+)?(?:last\s+)?(?:prior\s+)?"
-    r"(?:myelosuppressive\s+)?chemotherapy" + _END)
-_WASHOUT_EXCLUSION = re.compile(
-    r"^(?:received\s+|receipt of\s+|treatment with\s+)?(?:myelosuppressive\s+)?chemotherapy\s+within\s+(?:the\s+)?"
-    r"(?:last\s+|past\s+|previous\s+|preceding\s+)?(?P<days>\d{1,3})\s+days(?:\s+(?:before|prior to)\s+"
-    r"(?:study\s+)?(?:enrollment|enrolment|entry|registration))?" + _END)
-_MYELO = " It counts any chemotherapy in the record's history, myelosuppressive or not (the stricter reading)."
+# --- washouts: days since an event the record's histories date --------------------------------------------------
+# (pattern name, the event as an item words it, the rule file's `since`, the event in a note, what else the note says)
+_EVENTS: tuple[tuple[str, str, dict[str, Any], str, str], ...] = (
+    ("chemotherapy", r"(?:myelosuppressive\s+)?chemotherapy", {"chemotherapy_end": True}, "the end of chemotherapy",
+     " It counts any chemotherapy in the record's history, myelosuppressive or not (the stricter reading)."),
+    ("autologous-transplant", r"autologous\s+(?:hematopoietic\s+|haematopoietic\s+|peripheral blood\s+)?"
+     r"(?:stem cell\s+)?(?:transplant|transplantation|hsct|sct)", {"transplant": "autologous"},
+     "an autologous transplant", ""),
+    ("platelet-transfusion", r"platelet\s+transfusions?", {"transfusion": "platelets"}, "a platelet transfusion", ""),
+    ("red-cell-transfusion", r"(?:packed\s+)?(?:red (?:blood )?cell|rbc|prbc)\s+transfusions?",
+     {"transfusion": "red_cells"}, "a red-cell transfusion", ""),
+)
+_WITHIN = (r"\s+within\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|preceding\s+)?(?P<days>\d{1,3})\s+days"
+           r"(?:\s+(?:before|prior to)\s+(?:study\s+)?(?:enrollment|enrolment|entry|registration))?" + _END)
+
+
+def _since_pattern(event: str) -> re.Pattern:
+    return re.compile(r"^(?:at least|>=)\s*(?P<days>\d{1,3})\s*days\s+(?:must have (?:elapsed|passed)\s+)?"
+                      r"(?:since|after|from)\s+(?:the\s+)?(?:(?:last dose of|completion of|end of|last|most recent|"
+                      r"prior)\s+)?(?:the\s+)?(?:last\s+)?(?:prior\s+)?" + event + _END)
+
+
+_WASHOUTS = tuple(
+    (name, _since_pattern(event), re.compile(r"^no\s+" + event + _WITHIN),
+     re.compile(r"^(?:received\s+|receipt of\s+|treatment with\s+)?" + event + _WITHIN), since, words, more)
+    for name, event, since, words, more in _EVENTS)
 
 
 def _washout(plain: str, section: str) -> Reading | None:
-    if section == "inclusion" and (match := _WASHOUT_INCLUSION.match(plain)):
-        days = int(match.group("days"))
-        return Reading(
-            "washout-since-chemotherapy", f"Drafted from '{match.group(0)}': not within the last {days} days of the "
-            f"end of chemotherapy (day -{days} and earlier pass)." + _MYELO, match.group(0),
-            {"not": {"within_days": days, "since": {"chemotherapy_end": True}}})
-    if section == "exclusion" and (match := _WASHOUT_EXCLUSION.match(plain)):
-        days = int(match.group("days"))
-        return Reading(
-            "washout-within-chemotherapy", f"Drafted from '{match.group(0)}': chemotherapy ending within the last "
-            f"{days} days excludes; 'within {days} days' is read on the strict side, day -{days} included (encoded "
-            f"as a window of {days + 1} days)." + _MYELO, match.group(0),
-            {"within_days": days + 1, "since": {"chemotherapy_end": True}})
+    for name, since_pattern, none_within, within, since, words, more in _WASHOUTS:
+        if section == "inclusion" and (match := since_pattern.match(plain)):
+            days = int(match.group("days"))
+            return Reading(
+                f"washout-since-{name}", f"Drafted from '{match.group(0)}': not within the last {days} days of "
+                f"{words} (day -{days} and earlier pass)." + more, match.group(0),
+                {"not": {"within_days": days, "since": since}})
+        exclusion_within = section == "exclusion"
+        match = (within if exclusion_within else none_within).match(plain)
+        if match:
+            days = int(match.group("days"))
+            window = {"within_days": days + 1, "since": since}
+            return Reading(
+                f"washout-within-{name}", f"Drafted from '{match.group(0)}': {words} within the last {days} days "
+                f"{'excludes' if exclusion_within else 'is not allowed'}; 'within {days} days' is read on the strict "
+                f"side, day -{days} included (encoded as a window of {days + 1} days)." + more, match.group(0),
+                window if exclusion_within else {"not": window})
     return None
 
 
