@@ -1,7 +1,6 @@
 """A study record into the rule file's data: every item a criterion, in order, with its reading."""
 import hashlib
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ...model.ctgov import Study
@@ -69,18 +68,13 @@ class MissingVersion(ValueError, ScreenerError):
         super().__init__(f"{self.field}: required, the record's data version dates the draft")
 
 
-@dataclass
-class _AgeCheck:
-    notes: list[str]
-
-
 class _Builder:
     def __init__(self, study: Study, path: str):
         self.study, self.path = study, path
         self.trial = study.nct_id
         self.ages: Ages = ages(study.eligibility)
         self.lines = structured_lines(study)
-        self.age_check = _AgeCheck([])
+        self.age_notes: list[str] = []  # what the age items said beside the structured ages
 
     def citation(self, section: str) -> dict[str, str]:
         return {"source": self.path, "section": section, "reference": self.trial}
@@ -166,7 +160,7 @@ class _Builder:
         if reading.age_bounds is not None:
             reading = self.age_bullet(reading, ident, item)
         elif item.section != "unclassified" and mentions_age(item.text):
-            self.age_check.notes.append(f"{ident} mentions age in words the drafter does not read: not cross-checked.")
+            self.age_notes.append(f"{ident} mentions age in words the drafter does not read: not cross-checked.")
         criterion["interpretation"] = reading.note
         if reading.logic is not None:
             criterion["logic"] = reading.logic
@@ -197,7 +191,7 @@ class _Builder:
                            f"age limits ({said}), which {self.trial}-AGE encodes. A reviewer decides whether this item "
                            "needs a rule of its own.", reading.matched)
         flag = f"AGE DISAGREEMENT: {ident} states {words}, {said}. Not guessed: a reviewer decides which holds."
-        self.age_check.notes.append(flag)
+        self.age_notes.append(flag)
         return Reading("unencoded-age-disagreement", f"Not drafted. {flag}", reading.matched)
 
 
@@ -208,8 +202,8 @@ def build(study: Study, path: str) -> dict[str, Any]:
     sex = builder.sex_criterion()
     items = builder.items()
     criteria = [c for c in (age, sex) if c is not None] + items
-    if age is not None and builder.age_check.notes:
-        age["interpretation"] = age["interpretation"] + " " + " ".join(builder.age_check.notes)
+    if age is not None and builder.age_notes:
+        age["interpretation"] = age["interpretation"] + " " + " ".join(builder.age_notes)
     low, high = builder.ages.population
     version = study.version_date
     if version is None:
@@ -240,7 +234,7 @@ def build(study: Study, path: str) -> dict[str, Any]:
         "coverage": {"complete": False, "statement": (
             f"Drafted: {drafted} of {len(criteria)} criteria have a drafted rule or attestation; the others are "
             "placeholders (always unknown) until a reviewer encodes them."
-            + ("" if age is not None or not builder.age_check.notes else " " + " ".join(builder.age_check.notes)))},
+            + ("" if age is not None or not builder.age_notes else " " + " ".join(builder.age_notes)))},
     }
     if status is not None and status.overallStatus:
         data["recruitment"] = {"status": status.overallStatus, "as_of": version,
