@@ -1126,6 +1126,7 @@ from .cli_rules_fhir import export_fhir_command  # noqa: E402  (issue 28: a rule
 
 rules_group.add_command(export_fhir_command)
 
+from . import cli_rules_draft  # noqa: E402,F401  (its commands join rules_group)
 
 if __name__ == "__main__":
     main()

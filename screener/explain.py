@@ -23,6 +23,7 @@ from .facts.keys import (
     LabMultipleFact,
     RecordedFact,
     TransfusionFreeFact,
+    UnencodedFact,
 )
 from .facts.reasons import (
     LabNotRecorded,
@@ -372,6 +373,11 @@ def _recorded_words(key: RecordedFact, leaves):
     return words
 
 
+def _unencoded_words(fact: Fact) -> str:
+    """A drafted placeholder: the report says it is not encoded yet, and to review the draft."""
+    return _upper_first(_missing(fact))
+
+
 def _unknown_fact_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
     rule = leaves[0][0].text  # a fact this module does not know yet: the rule's own words and the derivation's
 
@@ -401,6 +407,8 @@ class _Clause:
             self.words = _transfusion_free_words(key, leaves)
         elif isinstance(key, RecordedFact):
             self.words = _recorded_words(key, leaves)
+        elif isinstance(key, UnencodedFact):
+            self.words = _unencoded_words
         elif self.category:
             self.words = _category_words(key, leaves)
         elif info is not None and info.type is FieldType.BOOLEAN:

@@ -25,6 +25,7 @@ from .facts.reasons import (
     RecordScan,
     RecordUln,
     RepeatLab,
+    ReviewDraft,
     Settle,
     SettleEntries,
 )
@@ -40,6 +41,8 @@ def kind(settle: Settle) -> tuple[TodoKind, date | None]:
     """What an action asks for, and the day it hangs on."""
     if isinstance(settle, RepeatLab):
         return "repeat_after", settle.on
+    if isinstance(settle, ReviewDraft):
+        return "review_draft", None  # nothing in the chart settles a placeholder: the rule set's reviewer does
     if isinstance(settle, (RecordField, RecordAssessment)):
         if catalogue()[settle.field.name].type is FieldType.ATTESTATION:
             return "ask_investigator", None

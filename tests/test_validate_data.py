@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from screener.model.ctgov import Study
 from screener.model.dates import _strict
 from screener.model.errors import field_errors
 from screener.model.record import ChemotherapyCourse, PatientRecord
@@ -32,7 +33,7 @@ def _refusing_types(schema) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("model", [PatientRecord, ChemotherapyCourse, Criterion])
+@pytest.mark.parametrize("model", [PatientRecord, ChemotherapyCourse, Criterion, Study])
 def test_models_given_to_validate_data_take_json_values_in_python_mode(model):
     assert _refusing_types(model.__pydantic_core_schema__) == set()
 

@@ -8,9 +8,12 @@ from pydantic import ValidationError
 
 from .. import config
 from ..facts.keys import AnyFactKey
-from ..model.ruleset import Criterion, RuleSet
+from ..model.ruleset import NO_AGE_LIMIT, Criterion, RuleSet
 from ..model.validate import validate_data
 from ..rules import SafeLoader, safe_load, validation_problems, yaml_to_json
+from .draft import DraftInputError
+from .source_check import normalise as _normalise
+from .source_check import source_words
 
 # durable-rules keeps at most 255 properties per fact (MAX_OBJECT_PROPERTIES, state.h); two are ours (sid, evaluated).
 MAX_FACTS_PER_RULE_SET = 250
@@ -57,12 +60,6 @@ def _line_for(lines: dict[str, int], path: str) -> int | None:
             return lines[path]
         path = re.sub(r"(\.?[^.\[\]]+|\[\d+\])$", "", path)  # a top-level key too: "enrolment" -> ""
     return None
-
-
-def _normalise(text: str) -> str:
-    # The capture escapes markdown (\> for >, \- for -); quotes and whitespace vary between copies.
-    text = text.replace("\\", "")
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _tree_problems(tree, path: str) -> list[tuple[str, str]]:
@@ -135,7 +132,10 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
     if isinstance(source_record, str):
         source_path = repo_root / source_record
         if source_path.is_file():
-            source = _normalise(source_path.read_text(encoding="utf-8"))
+            try:
+                source = _normalise(source_words(source_path))
+            except DraftInputError as exc:
+                found.append(("source_record", f"source record {source_record} is not a study record: {exc}"))
         else:
             found.append(("source_record", f"source record {source_record} does not exist"))
     seen_ids: dict[str, int] = {}
@@ -166,10 +166,11 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         found.extend(_tree_problems(compiled.tree, f"{path}.logic"))
         if rule_set is not None and any(leaf.fact == age for leaf in compiled.leaves):
             bounds = {(leaf.op, leaf.value) for leaf in compiled.leaves if leaf.fact == age}
-            expected = {
-                ("ge", float(rule_set.population.min_age_years)),
-                ("le", float(rule_set.population.max_age_years)),
-            }
+            low, high = rule_set.population.min_age_years, rule_set.population.max_age_years
+            # A registry without a lower or upper age limit (a draft's population 0 or 120) leaves that bound out.
+            expected = {("ge", float(low))} if low > 0 or ("ge", 0.0) in bounds else set()
+            if high < NO_AGE_LIMIT or ("le", float(high)) in bounds:
+                expected.add(("le", float(high)))
             if bounds != expected:
                 found.append(
                     (
@@ -178,6 +179,10 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
                         f"{rule_set.population.min_age_years}-{rule_set.population.max_age_years} years",
                     )
                 )
+    if rule_set is not None and rule_set.coverage.complete:
+        found.extend((f"criteria[{i}].unencoded", "coverage.complete is true, yet this criterion is an unencoded "
+                      "placeholder: encode it, or say the coverage is partial")
+                     for i, c in criteria if c.unencoded)
     if len(fact_names) > MAX_FACTS_PER_RULE_SET:
         found.append(
             (

@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 
 from .. import config
 from ..facts.catalogue import catalogue
-from ..facts.keys import AnyFactKey, DaysSinceFact, Event, LabFact, LabMultipleFact, RecordedFact, TransfusionFreeFact
+from ..facts.keys import (
+    AnyFactKey,
+    DaysSinceFact,
+    Event,
+    LabFact,
+    LabMultipleFact,
+    RecordedFact,
+    TransfusionFreeFact,
+    UnencodedFact,
+)
 from ..model.errors import FieldError, ScreenerError
 from ..model.fields import FieldType
 from ..model.labs import LABS, RAISED_BY_TRANSFUSION, TRANSFUSION_WORDS
@@ -28,6 +37,7 @@ from ..model.ruleset import (
     Window,
 )
 from ..wording.events import describe as event_words
+from ..wording.facts import NOT_ENCODED
 from ..wording.numbers import threshold as _fmt
 from ..wording.ops import OP_SYMBOLS
 from ..wording.thresholds import LimitOf, Stated, stated
@@ -272,7 +282,10 @@ def leaves_of(tree) -> tuple[Leaf, ...]:
 
 def compile_criterion(criterion: Criterion, path: Where, compiler: _Compiler | None = None) -> CompiledCriterion:
     compiler = compiler or _Compiler()
-    if criterion.attestation is not None:
+    if criterion.unencoded:
+        # A placeholder reads one fact that no record can give: unknown in every evaluator, never a pass or a fail.
+        tree: Node | Leaf = Leaf(UnencodedFact(criterion.id), "eq", 1, NOT_ENCODED)
+    elif criterion.attestation is not None:
         # An inclusion passes on "yes"; an exclusion's condition is the attestation being "no". Either way
         # "not_assessed" is unknown, never a pass.
         info = compiler.fields[f"attestations.{criterion.attestation}"]

@@ -31,6 +31,7 @@ from .keys import (
     RecordedFact,
     RecordFact,
     TransfusionFreeFact,
+    UnencodedFact,
 )
 from .medications import Uncertain, cyp3a4_exposures, steroid_exposures
 from .provenance import (
@@ -76,6 +77,7 @@ from .reasons import (
     NoScan,
     NotAssessed,
     NotConfirmedOnTissue,
+    NotEncoded,
     NotRecorded,
     NoUln,
     PathologyNotRecorded,
@@ -92,6 +94,7 @@ from .reasons import (
     RecordSex,
     RecordUln,
     RepeatLab,
+    ReviewDraft,
     SameDayTransplants,
     ScanKind,
     Settle,
@@ -549,6 +552,10 @@ class _Deriver:
         return _BY_KIND[type(key)](self, key)
 
 
+def _unencoded(deriver: _Deriver, key: UnencodedFact) -> Fact:
+    return Fact(None, why=NotEncoded(key.criterion), settle=ReviewDraft(key.criterion))
+
+
 _TRANSPLANTS = FieldPath("history.transplants")
 _DISEASE_STATUS = FieldPath("diagnosis.disease_status")
 _PATHOLOGY = FieldPath("diagnosis.pathology_confirmed")
@@ -582,6 +589,7 @@ _BY_KIND: dict[type, Callable[[_Deriver, Any], Fact]] = {
     DaysSinceFact: _Deriver.days_since,
     TransfusionFreeFact: _Deriver.transfusion_free,
     RecordedFact: _Deriver.recorded,
+    UnencodedFact: _unencoded,
 }
 
 

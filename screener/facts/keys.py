@@ -189,8 +189,19 @@ class RecordedFact(FactKey):
         return f"recorded[{self.of.slot}]"
 
 
+@dataclass(frozen=True, eq=False)
+class UnencodedFact(FactKey):
+    """A drafted criterion's placeholder: no rule reads the record yet, so its value is never known."""
+
+    criterion: str
+    slot: str = field(init=False, repr=False, compare=False)
+
+    def _render(self) -> str:
+        return f"unencoded[{self.criterion}]"
+
+
 FieldKey = RecordFact | DerivedFact | LabFact
-AnyFactKey = FieldKey | LabMultipleFact | DaysSinceFact | TransfusionFreeFact | RecordedFact
+AnyFactKey = FieldKey | LabMultipleFact | DaysSinceFact | TransfusionFreeFact | RecordedFact | UnencodedFact
 
 
 def slot_name(key: FactKey) -> str:

@@ -167,6 +167,14 @@ class NotConfirmedOnTissue:
 
 
 @dataclass(frozen=True)
+class NotEncoded:
+    """A drafted criterion that no rule encodes yet: nothing recorded can settle it."""
+
+    criterion: str
+    code: UnknownReason = "not_encoded"
+
+
+@dataclass(frozen=True)
 class EntriesUncertain:
     """Medication entries that leave a window open, each with its doubt (the first one's code is the fact's)."""
 
@@ -180,7 +188,7 @@ class EntriesUncertain:
 Why = (NotRecorded | NotAssessed | AssessmentUndated | AssessmentAfterAsOf | AssessmentTooOld | LabNotRecorded
        | LabAfterAsOf | LabTooOld | TransfusionHistoryUnknown | TransfusionSupported | NoUln | LimitDiffersBySex
        | NoCreatinineLimitUnderOneMonth | HistoryNotRecorded | NoScan | SameDayTransplants | DiseaseStatusNotRecorded
-       | StatusAmbiguous | PathologyNotRecorded | NotConfirmedOnTissue | EntriesUncertain)
+       | StatusAmbiguous | PathologyNotRecorded | NotConfirmedOnTissue | EntriesUncertain | NotEncoded)
 
 
 # --- what settles it ------------------------------------------------------------------------------------------------
@@ -265,6 +273,13 @@ class RecordPathologyOnTissue:
 
 
 @dataclass(frozen=True)
+class ReviewDraft:
+    """Only a reviewer can settle a placeholder: by encoding the criterion from its source words."""
+
+    criterion: str
+
+
+@dataclass(frozen=True)
 class SettleEntries:
     """Each uncertain medication entry's own action."""
 
@@ -273,4 +288,4 @@ class SettleEntries:
 
 Settle = (RecordField | RecordAssessment | RecordLab | RepeatLab | RecordUln | RecordSex | RecordHistory | RecordImaging
           | RecordScan | ChooseSameDayTransplant | RecordDiseaseStatus | RecordFirstOrRecurrence | RecordPathology
-          | RecordPathologyOnTissue | SettleEntries)
+          | RecordPathologyOnTissue | SettleEntries | ReviewDraft)

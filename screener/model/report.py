@@ -10,9 +10,9 @@ from .verdict import Status, Verdict
 # Why a fact is unknown, for programs (the words are in `missing`): absent, an attestation not yet assessed,
 # recorded without the date that says how old it is, dated after the as-of date, older than the rule set's
 # lookback, possibly transfusion-supported, no limit to hold a lab against, a medication entry not recognised,
-# its route unclassifiable, or its dose not convertible.
+# its route unclassifiable, or its dose not convertible; or a drafted criterion not encoded yet (no data settles it).
 UnknownReason = Literal["not_recorded", "not_assessed", "undated", "after_as_of", "too_old", "transfusion_supported",
-                        "no_limit", "unrecognised", "unclassifiable", "dose_unknown"]
+                        "no_limit", "unrecognised", "unclassifiable", "dose_unknown", "not_encoded"]
 
 
 class Evidence(StrictModel):
@@ -33,7 +33,8 @@ class Evidence(StrictModel):
 # What a to-do asks for, for grouping a worklist without reading its words: repeat a test on or after a day (a count
 # inside a transfusion window), repeat by a day what a criterion is judged on (it will be too old when every fail
 # clears), ask the investigator, record a test or scan, record a history, record a value from the chart.
-TodoKind = Literal["repeat_after", "repeat_by", "ask_investigator", "record_test", "record_history", "record_chart"]
+TodoKind = Literal["repeat_after", "repeat_by", "ask_investigator", "record_test", "record_history", "record_chart",
+                   "review_draft"]
 
 
 class Step(StrictModel):
@@ -56,7 +57,7 @@ class CriterionInfo(StrictModel):
     """What a criterion is and where it comes from: shared by screening results and rule-set views."""
 
     id: str
-    kind: Literal["inclusion", "exclusion"]
+    kind: Literal["inclusion", "exclusion", "unclassified"]  # unclassified: a draft's text before any header
     title: str
     registry_number: str | None
     source_text: str

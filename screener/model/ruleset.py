@@ -171,9 +171,14 @@ AttestationName = Literal[
 ]
 
 
+CriterionId = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Za-z0-9._-]{1,40}$")]
+
+
 class Criterion(StrictModel):
-    id: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Za-z0-9._-]{1,40}$")]
-    kind: Literal["inclusion", "exclusion"]
+    id: CriterionId
+    kind: Literal["inclusion", "exclusion", "unclassified"] = Field(description=(
+        "unclassified: registry text before any inclusion/exclusion header, kept by `screener rules draft` as "
+        "it is; only an unencoded placeholder may be unclassified, and a person decides what it is"))
     title: Annotated[str, Field(min_length=3, max_length=120)]
     registry_number: str | None = None
     source_text: Annotated[str, Field(min_length=3)]
@@ -182,18 +187,34 @@ class Criterion(StrictModel):
     interpretation: str | None = None
     logic: Condition | None = None
     attestation: AttestationName | None = None
+    unencoded: Literal[True] | None = Field(default=None, description=(
+        "a placeholder: the source words are kept but no rule encodes them yet, so the criterion is always unknown "
+        "(a draft's criterion the drafter could not read reliably); the interpretation says why"))
+    parent: CriterionId | None = Field(default=None, description="the id of the item this one is a sub-point of")
+    group: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
+        default=None, description="the free sub-heading the item stands under in its section, as printed")
     draft: DraftMark | None = Field(default=None, description="present while the criterion is as drafted, unreviewed")
 
     @model_validator(mode="after")
     def _logic_or_attestation(self):
-        if (self.logic is None) == (self.attestation is None):
-            raise ValueError("give exactly one of logic (decidable from data) or attestation (investigator judgement)")
+        given = [self.logic is not None, self.attestation is not None, self.unencoded is not None]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of logic (decidable from data), attestation (investigator judgement) "
+                             "or unencoded: true (a placeholder, always unknown)")
+        if self.kind == "unclassified" and self.unencoded is None:
+            raise ValueError("an unclassified criterion can only be an unencoded placeholder: say whether it is an "
+                             "inclusion or an exclusion before encoding it")
+        if self.parent == self.id:
+            raise ValueError("a criterion cannot be its own parent")
         return self
 
 
+NO_AGE_LIMIT = 120  # max_age_years when the source gives no upper age limit
+
+
 class Population(StrictModel):
-    min_age_years: Annotated[int, Field(ge=0, le=120)]
-    max_age_years: Annotated[int, Field(ge=0, le=120)]
+    min_age_years: Annotated[int, Field(ge=0, le=NO_AGE_LIMIT)]
+    max_age_years: Annotated[int, Field(ge=0, le=NO_AGE_LIMIT)]
     sexes: list[Literal["female", "male", "other", "unknown"]]
 
 
@@ -255,6 +276,18 @@ class Enrolment(StrictModel):
 RuleSetStatus = Literal["draft", "reviewed"]
 
 
+class RegistryRecord(StrictModel):
+    """The registry record a drafted rule set was read from, as it was then: `screener rules check-source` compares
+    the record file's eligibility text with this hash, and each criterion's words with the text."""
+
+    registry: Literal["ClinicalTrials.gov"]
+    id: Annotated[str, Field(pattern=r"^NCT[0-9]{8}$")]
+    version_date: date | None = Field(description="derivedSection.miscInfoModule.versionHolder: the data version")
+    eligibility_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="SHA-256 of eligibilityModule.eligibilityCriteria, UTF-8, exactly as in the record")
+    path: str = Field(description="the study JSON (ClinicalTrials.gov API v2 shape) under seeds/, from the repository")
+
+
 class RuleSet(StrictModel):
     trial_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{3,40}$")]
     title: str
@@ -272,8 +305,18 @@ class RuleSet(StrictModel):
     enrolment: Enrolment
     coverage: Coverage
     recruitment: RecruitmentStatus | None = None
+    registry_record: RegistryRecord | None = None
     references: list[str] = []
     criteria: Annotated[list[Criterion], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _parents_come_first(self):
+        seen: set[str] = set()
+        for criterion in self.criteria:
+            if criterion.parent is not None and criterion.parent not in seen:
+                raise ValueError(f"criterion {criterion.id}: its parent must be an earlier criterion of this rule set")
+            seen.add(criterion.id)
+        return self
 
     @model_validator(mode="after")
     def _reviewed_has_no_draft_marks(self):
@@ -287,5 +330,20 @@ class RuleSet(StrictModel):
 
     def digest(self) -> str:
         """SHA-256 of the rule set's canonical JSON: the same content always gives the same digest."""
-        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json", by_alias=True)
+        # Fields added for drafting change no digest of a rule set that does not use them (approvals cite digests).
+        _drop_unset(data, _LATER_RULE_SET_FIELDS)
+        for criterion in data["criteria"]:
+            _drop_unset(criterion, _LATER_CRITERION_FIELDS)
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_LATER_RULE_SET_FIELDS = ("registry_record",)
+_LATER_CRITERION_FIELDS = ("unencoded", "parent", "group")
+
+
+def _drop_unset(data: dict, names: tuple[str, ...]) -> None:
+    for name in names:
+        if data.get(name) is None:
+            data.pop(name, None)

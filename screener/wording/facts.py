@@ -415,7 +415,12 @@ _WHY: dict[type, Callable] = {
         "not confirmed by pathology (a diagnosis without tissue, e.g. on imaging alone)"
     ),
     r.EntriesUncertain: lambda w, st: _unique(doubt(d, st) for d in w.doubts),
+    r.NotEncoded: lambda w, st: NOT_ENCODED,
 }
+
+
+# A drafted placeholder's words, wherever it shows (the compiled rule's text, the reason, the instruction).
+NOT_ENCODED = "not encoded yet: review the draft"
 
 
 # --- what settles it -------------------------------------------------------------------------------------------------
@@ -461,6 +466,10 @@ _SETTLE: dict[type, Callable] = {
     # Each once as the style says it: the evidence tells two entries' actions apart by their record path; a reader,
     # who sees no paths, is not told the same thing twice.
     r.SettleEntries: lambda s, st: _unique(entry_action(a, st) for a in s.actions),
+    r.ReviewDraft: lambda s, st: (
+        "have a reviewer encode this criterion from its source words (the rule set is a draft); no record data "
+        "settles it until then"
+    ),
 }
 
 

@@ -1,0 +1,144 @@
+"""Registry eligibility text into its items, line by line, so that v2 markdown and the legacy layout both work.
+
+A header line ("Inclusion Criteria:", "KEY EXCLUSION CRITERIA") switches the section; each bullet ("* ", "- ",
+"• ", "1. ", "2) ", "a. ", and the registry's own "3- ") starts an item, a deeper-indented bullet is a sub-point of
+the bullet above it, a line that follows without a blank line continues it, and a free line ending in ":" is a
+sub-heading kept as the group of the items under it. Several "5- ... 6- ..." items written on one line are split
+where the numbering continues. Text before any header is kept as unclassified: nothing guesses its section.
+An item's text is the source slice after its marker, with markdown escapes as they are.
+"""
+import re
+from dataclasses import dataclass
+
+Section = str  # "inclusion", "exclusion" or "unclassified"
+
+_HEADER = re.compile(
+    r"^\s*(?:\*\*|#+\s*)?(?:key\s+|main\s+|general\s+)?(inclusion|exclusion|ineligibility)\s+criteria"
+    r"\s*(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$",
+    re.IGNORECASE,
+)
+# marker: a symbol bullet, a number with "." or ")" (markdown may escape the dot), the registry's "3-" style, or a
+# single letter with "." or ")".
+_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[*•+]|-(?=\s)|\\-(?=\s)|(?P<num>\d{1,3})(?:\\?[.)]|-)|"
+                     r"(?P<letter>[a-z])[.)])[ \t]+(?P<rest>\S.*)$")
+# The next item of a "5- ... 6- ..." line: its number follows on from the previous one, after a sentence's end.
+_INLINE_DASHED = re.compile(r"(?<=[.;:!?)])[ \t]+(\d{1,3})-[ \t]+(?=\S)")
+
+
+@dataclass(frozen=True)
+class Item:
+    section: Section
+    number: str | None  # as printed: "1", "3-", "a"; None for "*", "-" and free paragraphs
+    text: str  # the source slice after the marker, continuation lines included, outer whitespace removed
+    indent: int
+    parent: int | None  # index of the item this one is a sub-point of (while splitting: its line)
+    group: str | None  # the sub-heading it stands under, as printed
+    line: int  # 1-based line of the source where it starts
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _indent(text: str) -> int:
+    return len(text.expandtabs(4)) - len(text.expandtabs(4).lstrip())
+
+
+def _split_inline(number: str, text: str) -> list[tuple[str, str]]:
+    """A "5- A. 6- B." line as its items, each with its number as printed ("5-", "6-")."""
+    items, current, start = [], int(number), 0
+    pieces: list[tuple[str, int, int]] = []  # (number, text start, text end)
+    for match in _INLINE_DASHED.finditer(text):
+        if int(match.group(1)) == current + 1:
+            pieces.append((str(current), start, match.start()))
+            current, start = current + 1, match.end()
+    pieces.append((str(current), start, len(text)))
+    for num, begin, end in pieces:
+        items.append((f"{num}-", text[begin:end].strip()))
+    return items
+
+
+def split(text: str) -> list[Item]:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    items: list[Item] = []
+    # An item being built: [section, number, first line's text, indent, parent, group, line, continuation lines]
+    open_item: list | None = None
+    section: Section = "unclassified"
+    group: str | None = None
+    blank_before = False
+    stack: list[tuple[int, int]] = []  # (indent, line) of the bullets a deeper one may hang under
+
+    def close():
+        nonlocal open_item
+        if open_item is None:
+            return
+        sect, number, first, indent, parent, grp, line, more = open_item
+        body = "\n".join([first, *more]).strip()
+        open_item = None
+        if not _has_words(body):
+            return
+        if number is not None and number.endswith("-"):
+            pieces = _split_inline(number[:-1], body)
+        else:
+            pieces = [(number, body)]
+        for num, piece in pieces:
+            if _has_words(piece):
+                items.append(Item(sect, num, piece, indent, parent, grp, line))
+
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            blank_before = True
+            continue
+        header = _HEADER.match(raw)
+        if header:
+            close()
+            word = header.group(1).lower()
+            section = "inclusion" if word == "inclusion" else "exclusion"
+            group, stack = None, []
+            blank_before = False
+            continue
+        bullet = _BULLET.match(raw)
+        if bullet:
+            close()
+            indent = _indent(bullet.group("indent"))
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            parent = stack[-1][1] if stack else None
+            printed = bullet.group("num")
+            if printed is not None:
+                printed += "-" if bullet.group("marker").endswith("-") else ""
+            elif bullet.group("letter"):
+                printed = bullet.group("letter")
+            open_item = [section, printed, bullet.group("rest"), indent, parent, group, number, []]
+            stack.append((indent, number))
+            blank_before = False
+            continue
+        stripped = raw.strip()
+        indent = _indent(raw)
+        continues = open_item is not None and (not blank_before or indent > open_item[3])
+        if continues and open_item is not None:
+            open_item[7].append(raw)
+        elif stripped.endswith(":") and section != "unclassified" and _has_words(stripped):
+            close()
+            group, stack = stripped, []
+        else:
+            # A free paragraph: its own item (a record without bullets is one item per paragraph).
+            close()
+            stack = []
+            open_item = [section, None, raw, indent, None, group, number, []]
+        blank_before = False
+    close()
+    return _fix_parents(items)
+
+
+def _fix_parents(items: list[Item]) -> list[Item]:
+    """Each parent, held as the line its bullet started on, as the index of the item made from that line (none when
+    that bullet held no words)."""
+    first_on_line: dict[int, int] = {}
+    for index, item in enumerate(items):
+        first_on_line.setdefault(item.line, index)
+    return [
+        Item(item.section, item.number, item.text, item.indent,
+             first_on_line.get(item.parent) if item.parent is not None else None, item.group, item.line)
+        for item in items
+    ]
