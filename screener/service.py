@@ -424,6 +424,9 @@ def record_approval(store, trial_id: str, request, *, actor: str) -> "ApprovalVi
     rule_set = rule_set_for(trial_id)
     if request.version != rule_set.version:
         raise InvalidRecord([FieldError(("version",), "is not the version of the rule set loaded at this site")])
+    if rule_set.status == "draft" and request.kind == "approved":
+        raise InvalidRecord([FieldError(("version",), "is a draft (status: draft): a draft rule set is reviewed "
+                                                      "and marked reviewed before it can be approved")])
     return _view(add_approval(store, trial_id=trial_id, kind=request.kind, version=rule_set.version,
                               digest=rule_set.digest(), approved_from=request.approved_from.isoformat(),
                               reference=request.reference, actor=actor))

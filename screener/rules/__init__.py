@@ -1,10 +1,14 @@
 """Rule sets and reference tables: loaded from YAML into the schema (authoring tools: screener.authoring)."""
 from ._load import (
+                    DraftRulesRefused,
                     RuleSetError,
+                    allow_draft_rules,
+                    draft_rules_allowed,
                     SafeLoader,
                     load_rule_set,
                     load_rule_sets,
                     load_tables,
+                    rule_set_file,
                     rule_set_files,
                     safe_load,
                     validation_problems,
@@ -12,11 +16,15 @@ from ._load import (
 )
 
 __all__ = [
+    "DraftRulesRefused",
     "RuleSetError",
+    "allow_draft_rules",
+    "draft_rules_allowed",
     "SafeLoader",
     "load_rule_set",
     "load_rule_sets",
     "load_tables",
+    "rule_set_file",
     "rule_set_files",
     "safe_load",
     "validation_problems",
