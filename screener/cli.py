@@ -1145,7 +1145,9 @@ def verification_pdf(verification_id, file):
     write_checklist_pdf(verification_id, file)
 
 
-from . import cli_rules_review  # noqa: E402,F401  rules review|comment|status, registered on rules_group
+from .cli_rules_review import register as _review_commands  # noqa: E402  rules review|comment|status (issue 28)
+
+_review_commands(rules_group)
 
 if __name__ == "__main__":
     main()

@@ -1,15 +1,16 @@
-"""`screener rules review|comment|status`: review before use (issue 28), on the `rules` group of screener.cli.
+"""`screener rules review|comment|status`: review before use (issue 28), added to the `rules` group by
+screener.cli (register), so this module stays below it and needs nothing of it.
 
 Recorded from the command line under `cli:<login>` as every CLI change is; on the web only an investigator reviews
 and comments (docs/access-control.md). Refusals: exit 2 naming the argument, never echoing the words given.
 """
 import getpass
 import json
+import textwrap
 from typing import NoReturn
 
 import click
 
-from .cli import _unknown_trial, _wrap, rules_group
 from .cli_errors import InputError
 from .model.errors import ScreenerError
 
@@ -23,7 +24,7 @@ def _refuse(exc: ScreenerError) -> NoReturn:
     if isinstance(exc, UnknownTrial):
         from .review import trials
 
-        raise _unknown_trial("TRIAL_ID", trials()) from None
+        raise InputError("TRIAL_ID", f"unknown trial; known: {', '.join(trials())}") from None
     if isinstance(exc, InvalidRecord):
         first = exc.errors[0]
         name = str(first.path[-1]) if first.path else "(body)"
@@ -31,7 +32,7 @@ def _refuse(exc: ScreenerError) -> NoReturn:
     raise exc
 
 
-@rules_group.command("review")
+@click.command("review")
 @click.argument("trial_id")
 @click.option("--note", required=True, help="What was checked (one line, at most 500 characters, no names).")
 def review_command(trial_id, note):
@@ -50,7 +51,7 @@ def review_command(trial_id, note):
                f"{entry.recorded_by} at {entry.recorded_at}.")
 
 
-@rules_group.command("comment")
+@click.command("comment")
 @click.argument("trial_id")
 @click.argument("criterion_id")
 @click.option("--text", required=True, help="The comment (one line, at most 1000 characters, no names).")
@@ -68,7 +69,7 @@ def comment_command(trial_id, criterion_id, text):
     click.echo(f"{trial_id} {criterion_id}: comment recorded by {entry.recorded_by} at {entry.recorded_at}.")
 
 
-@rules_group.command("status")
+@click.command("status")
 @click.argument("trial_id", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status_command(trial_id, fmt):
@@ -94,3 +95,12 @@ def status_command(trial_id, fmt):
             where = "" if c.current else f" (on earlier content, v{c.rule_set_version})"
             click.echo(_wrap(f"comment on {c.criterion_id} by {c.recorded_by} at {c.recorded_at}{where}: {c.text}",
                              "  "))
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=110, initial_indent=indent, subsequent_indent=indent)
+
+
+def register(rules_group: click.Group) -> None:
+    for command in (review_command, comment_command, status_command):
+        rules_group.add_command(command)

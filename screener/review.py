@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from .model.errors import FieldError, InvalidRecord
 from .model.review import (
-    RuleSetStanding,
     ReviewView,
+    RuleSetStanding,
     reviewed_digest,
     standing_status,
     standing_text,

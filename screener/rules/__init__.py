@@ -2,9 +2,9 @@
 from ._load import (
                     DraftRulesRefused,
                     RuleSetError,
+                    SafeLoader,
                     allow_draft_rules,
                     draft_rules_allowed,
-                    SafeLoader,
                     load_rule_set,
                     load_rule_sets,
                     load_tables,
