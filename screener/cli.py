@@ -480,9 +480,9 @@ def lint_command(files):
         if rule_set.status == "draft":
             drafts += 1
             marked = [f"{c.id} ({c.draft.pattern})" for c in rule_set.criteria if c.draft is not None]
-            click.echo(_wrap(f"{path}: DRAFT RULES: {rule_set.trial_id} is status: draft, refused for screening"
-                             + (" (allowed here by --allow-draft)" if draft_rules_allowed() else "")
-                             + "; criteria still marked draft: " + (", ".join(marked) or "none"), ""))
+            click.echo(f"{path}: DRAFT RULES: {rule_set.trial_id} is status: draft, refused for screening"
+                       + (" (allowed here by --allow-draft)" if draft_rules_allowed() else "")
+                       + "; criteria still marked draft: " + (", ".join(marked) or "none"))
     tables = "" if files else " and the medication tables"
     refused = 0 if draft_rules_allowed() else drafts
     click.echo(f"{len(paths)} rule files{tables}, {len(problems)} problems"
@@ -812,7 +812,8 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
         raise click.UsageError("give --trial ID (repeatable) or --all")
     from .rules import load_rule_sets
 
-    unknown = [t for t in trials if t not in load_rule_sets()]
+    known = load_rule_sets()  # a draft not allowed is refused here, before anything is written
+    unknown = [t for t in trials if t not in known]
     if unknown:
         raise _unknown_trial("--trial", load_rule_sets())
     from .audit import StoreError

@@ -377,11 +377,13 @@ def with_screening_number(record: PatientRecord, number: str | None, where: str 
 
 
 def approval_history(store, trial_id: str) -> "list[ApprovalView]":
-    """A trial's approvals and withdrawals in the order the trail recorded them (UnknownTrial for no such trial)."""
+    """A trial's approvals and withdrawals in the order the trail recorded them (UnknownTrial for no such trial;
+    a draft's history reads too: reading it screens nothing)."""
     from .audit import approvals
-    from .screening import rule_set_for
+    from .rules import load_rule_sets
 
-    rule_set_for(trial_id)
+    if trial_id not in load_rule_sets(allow_draft=True):
+        raise UnknownTrial(trial_id)
     return [_view(row) for row in approvals(store, trial_id)]
 
 
