@@ -547,13 +547,14 @@ def show_command(trial_id):
     from .engine.compile import compiled, describe
     from .rules import load_rule_sets
 
-    rule_sets = load_rule_sets()
+    rule_sets = load_rule_sets(allow_draft=True)  # showing screens nothing: a draft is shown, marked
     if trial_id not in rule_sets:
         raise _unknown_trial("TRIAL_ID", rule_sets)
     rule_set = compiled(rule_sets[trial_id])
     meta = rule_set.rule_set
     click.echo(
-        f"{meta.trial_id} — {meta.title}\nversion {meta.version}, {rule_set.digest}\n"
+        f"{meta.trial_id} — {meta.title}\nversion {meta.version}, {rule_set.digest}"
+        + (" — DRAFT RULES (status: draft): refused for screening" if meta.status == "draft" else "") + "\n"
         f"registry ids: {', '.join(meta.registry_ids)}; source record: {meta.source_record}\n"
         f"coverage: {'complete' if meta.coverage.complete else 'PARTIAL'} — {meta.coverage.statement.strip()}"
     )
@@ -566,6 +567,10 @@ def show_command(trial_id):
     for c in rule_set.criteria:
         crit = c.criterion
         click.echo(f"{crit.id} ({crit.kind}, registry item {crit.registry_number or '-'}): {crit.title}")
+        if crit.draft is not None:
+            click.echo(_wrap(f"DRAFT: drafted by pattern {crit.draft.pattern}"
+                             + (f' from "{crit.draft.matched}"' if crit.draft.matched else "")
+                             + ": check it against the source", "    "))
         click.echo(_wrap(f'source: "{crit.source_text}"', "    "))
         click.echo(_wrap(f"citation: {crit.citation.reference}, {crit.citation.section}", "    "))
         if crit.interpretation:

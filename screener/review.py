@@ -57,7 +57,7 @@ def standing(store, trial_id: str) -> RuleSetStanding:
     status = standing_status(loaded, approval)
     drafted = [c.id for c in loaded.criteria if c.draft is not None]
     return RuleSetStanding(
-        trial_id=trial_id, title=loaded.title, version=loaded.version, digest=loaded.digest(),
+        trial_id=trial_id, title=loaded.title, version=loaded.version, digest=loaded.digest(), reviewed_digest=reviewed,
         file_status=loaded.status, status=status, text=standing_text(status, reviews, approval, drafted),
         drafted=drafted, reviews=reviews, comments=[r for r in rows if r.kind == "comment"], approval=approval)
 

@@ -69,6 +69,8 @@ class RuleSetStanding(StrictModel):
     title: str
     version: str
     digest: str
+    reviewed_digest: str = Field(description="what a review records: the digest once the file says reviewed and "
+                                 "carries no draft mark (reviewed_digest); the digest itself for a reviewed file")
     file_status: Literal["draft", "reviewed"]
     status: StandingStatus
     text: str = Field(description="the standing as people read it")
@@ -95,9 +97,9 @@ def standing_text(status: StandingStatus, reviews: list[ReviewView], approval: A
 
     if status == "draft":
         done = f"; reviewed at this site by {', '.join(by(r) for r in reviews)}" if reviews else ""
-        marks = f"; {len(drafted)} criteria still marked draft" if drafted else ""
-        return (f"DRAFT RULES: status: draft in the file, refused for screening unless drafts are allowed{marks}"
-                f"{done}")
+        marks = (f"; {len(drafted)} criteri{'on' if len(drafted) == 1 else 'a'} still marked draft"
+                 if drafted else "")
+        return f"status: draft in the file, refused for screening unless drafts are allowed{marks}{done}"
     if status == "approved" and approval is not None:
         return (f"approved at this site (ref {approval.reference}, from {approval.approved_from.isoformat()})"
                 + (f"; reviewed by {', '.join(by(r) for r in reviews)}" if reviews else

@@ -111,11 +111,6 @@ def load_rule_sets(directory: Path | None = None, *, allow_draft: bool | None = 
     return rule_sets
 
 
-def rule_set_file(trial_id: str, directory: Path | None = None) -> Path:
-    """The file a loaded rule set was read from (KeyError for no such trial)."""
-    return _read_rule_sets(Path(directory or config.SCREENER_CRITERIA_DIR))[1][trial_id]
-
-
 @lru_cache(maxsize=8)
 def _read_rule_sets(directory: Path) -> tuple[dict[str, RuleSet], dict[str, Path]]:
     rule_sets, files = {}, {}

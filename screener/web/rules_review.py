@@ -80,8 +80,8 @@ def record_review(trial_id: str) -> Response | WerkzeugResponse:
                                      actor=signed_in().actor)
     except InvalidRecord as exc:
         return _refused(trial_id, exc, "review")
-    session[_DONE] = (f"Review of {trial_id} version {entry.rule_set_version} ({entry.rule_set_digest[:19]}…) "
-                      "recorded.")
+    session[_DONE] = (f"Review of {trial_id} version {entry.rule_set_version} recorded, for its content as marked "
+                      f"reviewed ({entry.rule_set_digest[:19]}…).")
     return redirect(url_for("rules_review.rule_set", trial_id=trial_id, _anchor="review"), code=303)
 
 
