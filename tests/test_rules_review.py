@@ -369,14 +369,25 @@ def test_web_bad_review_input_is_a_422_naming_the_field_without_echo(draft_site)
         assert not [e for e in get_store().events() if e.action.startswith("ruleset.")]
 
 
-def test_audit_verify_catches_an_edited_or_inserted_review_row(tmp_path):
+@pytest.mark.parametrize("forgery", ["edited", "inserted", "deleted"])
+def test_audit_verify_catches_a_forged_review_row(database_url, tmp_path, forgery):
     from screener import review
     from screener.audit import open_store
-    from screener.model.review import CommentRequest
+    from screener.model.review import CommentRequest, ReviewRequest
 
-    store = open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path)
+    store = open_store(database_url, tmp_path)
     review.record_comment(store, TRIAL, CommentRequest(criterion_id=f"{TRIAL}-I1", text="fine"), actor="user:ivy")
+    kept = review.record_review(store, TRIAL, ReviewRequest(note="checked"), actor="user:ivy")
     assert store.verify().ok
-    tamper(store, "UPDATE rule_set_reviews SET text = 'changed'")
+    statement = {
+        "edited": "UPDATE rule_set_reviews SET actor = 'user:someone-else' WHERE kind = 'reviewed'",
+        "inserted": "INSERT INTO rule_set_reviews (id, trial_id, kind, rule_set_version, rule_set_digest, "
+                    "criterion_id, text, recorded_at, actor, content_hash) SELECT 'f' || substr(id, 2), trial_id, "
+                    "kind, rule_set_version, rule_set_digest, criterion_id, text, recorded_at, 'user:mallory', "
+                    f"content_hash FROM rule_set_reviews WHERE id = '{kept.review_id}'",
+        "deleted": f"DELETE FROM rule_set_reviews WHERE id = '{kept.review_id}'",
+    }[forgery]
+    tamper(store, statement)
     result = store.verify()
-    assert not result.ok and "rule_set_reviews row" in result.problem and "altered" in result.problem
+    assert not result.ok and "rule_set_reviews row" in result.problem, result.problem
+    assert {"edited": "altered", "inserted": "has no audit event", "deleted": "is gone"}[forgery] in result.problem
