@@ -188,6 +188,19 @@ def test_web_allowed_labels_the_api_the_result_page_the_log_and_the_sponsor_expo
     assert "DRAFT RULES: 1 of them screened under a rule set nobody has reviewed" in log
     sponsor = browser.get(f"/audit/sponsor.csv?trial={TRIAL}").get_data(as_text=True)
     assert "DRAFT RULES: no_known_exclusion" in sponsor
+    from screener.web.storage import get_store
+
+    with app.app_context():
+        request_id = get_store().screening(screening_id).request_id
+    result = browser.get(f"/results/{request_id}").get_data(as_text=True)  # the result page, also its print
+    assert "DRAFT RULES — NO KNOWN EXCLUSION" in result and 'class="draft-rules"' in result
+    assert "under DRAFT RULES nobody has reviewed" in result
+    choose = browser.get("/").get_data(as_text=True)
+    assert "DRAFT RULES (unreviewed)" in choose
+    listed = {t["trial_id"]: t["status"] for t in api.get("/api/v1/trials").get_json()}
+    assert listed[TRIAL] == "draft" and set(listed.values()) == {"draft", "reviewed"}
+    assert api.get(f"/api/v1/trials/{TRIAL}").get_json()["status"] == "draft"
+    assert "DRAFT RULES" in browser.get(f"/audit/rule-sets/{TRIAL}").get_data(as_text=True)
 
 
 @freeze_time("2026-11-22 10:00:00")
