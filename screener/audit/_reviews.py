@@ -6,12 +6,11 @@ What a review means for a rule set's standing (draft, reviewed, approved) is dec
 """
 import uuid
 
-from sqlalchemy import select
-
 from ._chain import row_content_hash
 from ._errors import store_boundary
-from ._models import AuditEvent, RuleSetReview
+from ._models import RuleSetReview
 from ._store import _now
+from ._verifications import _chained
 
 ACTIONS = {"reviewed": "ruleset.reviewed", "comment": "ruleset.comment"}
 
@@ -40,9 +39,4 @@ def add_rule_set_review(store, *, trial_id: str, kind: str, version: str, digest
 @store_boundary
 def rule_set_reviews(store, trial_id: str | None = None) -> list[RuleSetReview]:
     """The reviews and comments the chain recorded (of one trial, or all), in the order it recorded them."""
-    query = select(RuleSetReview).join(AuditEvent, AuditEvent.subject == RuleSetReview.id).where(
-        AuditEvent.action.in_(tuple(ACTIONS.values())))
-    if trial_id is not None:
-        query = query.where(RuleSetReview.trial_id == trial_id)
-    with store.sessions() as session:
-        return list(session.scalars(query.order_by(AuditEvent.seq)))
+    return _chained(store, RuleSetReview, tuple(ACTIONS.values()), None, trial_id)
