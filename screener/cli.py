@@ -679,12 +679,16 @@ def _echo_sides(fields: dict) -> None:
 
 @rules_group.command("impact")
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@allow_draft_option
 def impact_command(new):
-    """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why."""
+    """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why.
+    A new file still marked status: draft is refused unless --allow-draft (its verdicts then never read eligible)."""
     from .audit import AmendmentImpact, open_store
-    from .rules import load_rule_set
+    from .rules import DraftRulesRefused, draft_rules_allowed, load_rule_set
 
     rule_set = load_rule_set(Path(new))
+    if rule_set.status == "draft" and not draft_rules_allowed():
+        raise DraftRulesRefused(Path(new), rule_set.trial_id)
     store = open_store()
     run = AmendmentImpact(store, rule_set)
     changed = verdicts = 0

@@ -55,6 +55,14 @@ def test_cli_screen_refuses_a_draft_naming_its_file_and_trial(drafts):
     _refused(run(main, ["screen", record, "--all", "--as-of", AS_OF]), drafts)
 
 
+def test_cli_rules_impact_refuses_a_draft_amendment(tmp_path):
+    draft = draft_criteria(tmp_path, only=True) / f"{TRIAL}.yaml"
+    refused = run(main, ["rules", "impact", str(draft)])
+    assert refused.exit_code == 2 and "Draft rules refused for screening" in refused.output
+    assert str(draft) in refused.output
+    assert run(main, ["rules", "impact", "--allow-draft", str(draft)]).exit_code == 0
+
+
 def test_cli_batch_refuses_a_draft(drafts, tmp_path):
     lines = tmp_path / "in.ndjson"
     lines.write_text(json.dumps(json.loads((PATIENTS / "eligible.json").read_text())) + "\n")
