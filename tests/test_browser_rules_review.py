@@ -1,14 +1,15 @@
 """Review before use in Chromium (issue 28): an investigator opens a draft rule set's page on a site started with
 drafts allowed, reads each criterion's source words beside its encoding with the draft mark highlighted, adds a
-comment and records the review; a screener sees the page without the forms. Screenshots under
-artifacts/screenshots/ (rules-review-*.png)."""
+comment and records the review; a screener sees the page without the forms, and a child screened under the draft
+reads DRAFT RULES, never ELIGIBLE. Screenshots under artifacts/screenshots/ (rules-review-*.png,
+result-draft-rules.png)."""
 import pytest
 
 from screener import config
 from screener.rules import allow_draft_rules
 
 from .helpers import draft_criteria
-from .test_browser import SHOTS, _signed_in, browser, expect, live_site  # noqa: F401
+from .test_browser import SHOTS, _signed_in, browser, expect, live_site, screen_patient  # noqa: F401
 
 NCT = "NCT06674265"
 
@@ -67,4 +68,16 @@ def test_an_investigator_comments_on_a_draft_and_records_the_review(browser, ser
     expect(coordinator.locator(f"#c-{NCT}-AGE + tr.comments .comment")).to_contain_text("completed years")
     assert coordinator.locator("form[action$='/review']").count() == 0
     assert coordinator.locator("form[action$='/comment']").count() == 0
+    context.close()
+
+
+def test_a_result_under_draft_rules_says_so_and_never_eligible(browser, server):  # noqa: F811
+    context, page = _signed_in(browser, server, "coordinator")
+    screen_patient(page, server, NCT, "eligible.json", "draft-rules")
+    banner = page.locator("section.report .banner")
+    expect(banner).to_contain_text("DRAFT RULES — NO KNOWN EXCLUSION (unreviewed rules: not an eligibility result)")
+    expect(banner).not_to_contain_text("ELIGIBLE —")
+    expect(page.locator("section.report .draft-rules")).to_contain_text("nobody has reviewed its encoding")
+    page.locator("section.report .banner").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "result-draft-rules-top.png"))
     context.close()
