@@ -342,19 +342,6 @@ def _claims_eligibility(meta: RuleSet) -> bool:
     return meta.coverage.complete and meta.status != "draft"
 
 
-DRAFT_LABEL = "DRAFT RULES"
-
-
-def _verdict_text(verdict: Verdict, criteria: int, meta: RuleSet) -> str:
-    """The verdict line; under a draft rule set it opens with DRAFT RULES and a passing one says why it is not an
-    eligibility result."""
-    if meta.status != "draft":
-        return verdict.line(criteria)
-    if verdict is Verdict.NO_KNOWN_EXCLUSION and meta.coverage.complete:
-        return f"{DRAFT_LABEL} — NO KNOWN EXCLUSION (unreviewed rules: not an eligibility result)"
-    return f"{DRAFT_LABEL} — {verdict.line(criteria)}"
-
-
 def _verdict(counts: dict[Status, int], complete: bool) -> Verdict:
     return (
         Verdict.INELIGIBLE
@@ -569,7 +556,7 @@ def build_report(
             "engine": engine,
             "as_of": as_of,
             "verdict": verdict,
-            "verdict_text": _verdict_text(verdict, len(results), meta),
+            "verdict_text": verdict.line(len(results), meta.status == "draft", meta.coverage.complete),
             "summary": summary,
             "counts": counts,
             "criteria": [trusted(CriterionResult, r) for r in results],

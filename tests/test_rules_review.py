@@ -412,3 +412,15 @@ def test_audit_verify_catches_a_forged_review_row(database_url, tmp_path, forger
     result = store.verify()
     assert not result.ok and "rule_set_reviews row" in result.problem, result.problem
     assert {"edited": "altered", "inserted": "has no audit event", "deleted": "is gone"}[forgery] in result.problem
+
+
+def test_every_verdict_under_draft_rules_is_shown_labelled_through_the_one_mapping(drafts, eligible_record):
+    from screener.screening import screen
+    from screener.web.verdicts import verdict_view, verdicts
+
+    allow_draft_rules(True)
+    report = screen(eligible_record, TRIAL, config_date())
+    for verdict in verdicts():
+        label = verdict_view(verdict, report.model_copy(update={"verdict": verdict})).label
+        assert label.startswith("DRAFT RULES — "), label
+    assert verdict_view(report.verdict, report).label == report.verdict_text
