@@ -29,10 +29,14 @@ from .candidates import open_items
 from .facts.catalogue import record_value_kinds
 from .model.flat import ValueKind, flat_value, set_path
 from .model.verdict import Verdict
+from .rules import draft_rules_allowed
 
+# draft_rules: "DRAFT RULES" on a row screened under a rule set still marked draft (allowed only by --allow-draft),
+# empty otherwise; such a row's verdict is never eligible (screening._claims_eligibility).
 RESULT_COLUMNS = ["source", "record_id", "screening_number", "trial_id", "verdict", "failing", "unknown",
-                  "eligible_from"]
-CANDIDATE_COLUMNS = ["source", "record_id", "screening_number", "trial_id", "verdict", "open_items", "to_record"]
+                  "eligible_from", "draft_rules"]
+CANDIDATE_COLUMNS = ["source", "record_id", "screening_number", "trial_id", "verdict", "open_items", "to_record",
+                     "draft_rules"]
 _R_TRIAL, _R_VERDICT = RESULT_COLUMNS.index("trial_id"), RESULT_COLUMNS.index("verdict")
 _C_TRIAL, _C_VERDICT, _C_OPEN = (CANDIDATE_COLUMNS.index(c) for c in ("trial_id", "verdict", "open_items"))
 
@@ -150,12 +154,16 @@ def chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
 
 # --- screening (runs on the workers) -----------------------------------------------------------------------------
 def screen_chunk(
-    chunk: list[Item] | Lines, trials: list[str] | None, as_of: date, engine: str | None
+    chunk: list[Item] | Lines, trials: list[str] | None, as_of: date, engine: str | None, allow_draft: bool = False
 ) -> tuple[list[list], list[list], list[list]]:
     """Screen a chunk: result rows, error rows (malformed records, never exceptions that stop the run) and
-    candidate rows (CANDIDATE_COLUMNS)."""
+    candidate rows (CANDIDATE_COLUMNS). allow_draft: the run's --allow-draft, carried to each worker's process."""
     from . import service
     from .model.errors import InvalidRecord
+    from .rules import allow_draft_rules, load_rule_sets
+
+    allow_draft_rules(allow_draft)
+    draft = {t: "DRAFT RULES" if r.status == "draft" else "" for t, r in load_rule_sets().items()}
 
     rows: list[list] = []
     errors: list[list] = []
@@ -189,6 +197,7 @@ def screen_chunk(
                     " ".join(outcome.failing),
                     " ".join(outcome.unknown),
                     outcome.eligible_from.isoformat() if outcome.eligible_from else "",
+                    draft[outcome.trial_id],
                 ]
             )
             if outcome.report is not None:
@@ -202,6 +211,7 @@ def screen_chunk(
                         report.verdict,
                         open_items(report),
                         "; ".join(report.to_settle),
+                        draft[report.trial_id],
                     ]
                 )
     return rows, errors, candidates
@@ -328,7 +338,7 @@ def run_batch(
     screened = (
         _on_cluster(client, source, trials, as_of, engine, max_in_flight)
         if client is not None
-        else ((_size(chunk), screen_chunk(chunk, trials, as_of, engine)) for chunk in source)
+        else ((_size(chunk), screen_chunk(chunk, trials, as_of, engine, draft_rules_allowed())) for chunk in source)
     )
     with (
         (out_dir / "results.csv").open("w", newline="") as results_file,
@@ -379,7 +389,7 @@ def _on_cluster(
         chunk = next(source, None)
         if chunk is None:
             return False
-        future = client.submit(screen_chunk, chunk, trials, as_of, engine, pure=False)
+        future = client.submit(screen_chunk, chunk, trials, as_of, engine, draft_rules_allowed(), pure=False)
         sizes[future.key] = _size(chunk)
         pending.add(future)
         return True

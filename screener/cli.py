@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from . import config
-from .cli_errors import EXIT_NOT_RECORDED, Commands, InputError, record_errors
+from .cli_errors import EXIT_NOT_RECORDED, Commands, InputError, allow_draft_option, record_errors
 from .roles import ROLES
 
 if TYPE_CHECKING:
@@ -50,7 +50,9 @@ def format_text(report, standing=None) -> str:
     coverage = "" if report.coverage.complete else "  [PARTIAL RULE SET: " + report.coverage.statement.strip() + "]"
     lines = [
         f"{report.trial_id}: {report.title}",
-        f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…), engine {report.engine}, "
+        f"  rule set {report.rule_set_version} ({report.rule_set_digest[:19]}…)"
+        + (" DRAFT RULES (status: draft, nobody has reviewed them)" if report.rule_set_status == "draft" else "")
+        + f", engine {report.engine}, "
         f"as of {spell_dates(report.as_of)}",
         f"  VERDICT: {report.verdict_text} — {spell_dates(report.summary)}{coverage}",
         *_by_title(report),
@@ -173,6 +175,7 @@ def main() -> None:
 
 @main.command("screen")
 @click.argument("record", type=click.Path(allow_dash=True))
+@allow_draft_option
 @click.option("--trial", help="Trial id, e.g. NCT06674265.")
 @click.option("--all", "all_trials", is_flag=True, help="Screen against every trial, best prospects first.")
 @click.option(
@@ -455,22 +458,41 @@ def rules_group():
 
 @rules_group.command("lint")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@allow_draft_option
 def lint_command(files):
-    """Report every problem in the rule files (default: all of criteria/, and its medication tables)."""
+    """Report every problem in the rule files (default: all of criteria/, and its medication tables). A rule set
+    still marked status: draft is refused for screening: reported with the criteria still marked draft, and a
+    problem unless --allow-draft."""
     from .authoring.lint import lint_paths
     from .authoring.lint_tables import lint_tables
-    from .rules import rule_set_files
+    from .rules import RuleSetError, draft_rules_allowed, load_rule_set, rule_set_files
 
     paths = [Path(f) for f in files] or rule_set_files()
     problems = lint_paths(paths) + ([] if files else lint_tables())
     for problem in problems:
         click.echo(str(problem))
+    drafts = 0
+    for path in paths:
+        try:
+            rule_set = load_rule_set(path)
+        except RuleSetError:
+            continue  # reported above
+        if rule_set.status == "draft":
+            drafts += 1
+            marked = [f"{c.id} ({c.draft.pattern})" for c in rule_set.criteria if c.draft is not None]
+            click.echo(f"{path}: DRAFT RULES: {rule_set.trial_id} is status: draft, refused for screening"
+                       + (" (allowed here by --allow-draft)" if draft_rules_allowed() else "")
+                       + "; criteria still marked draft: " + (", ".join(marked) or "none"))
     tables = "" if files else " and the medication tables"
-    click.echo(f"{len(paths)} rule files{tables}, {len(problems)} problems", err=bool(problems))
-    sys.exit(1 if problems else 0)
+    refused = 0 if draft_rules_allowed() else drafts
+    click.echo(f"{len(paths)} rule files{tables}, {len(problems)} problems"
+               + (f", {drafts} draft{'s' if drafts != 1 else ''} refused for screening" if refused else ""),
+               err=bool(problems or refused))
+    sys.exit(1 if problems or refused else 0)
 
 
 @rules_group.command("test")
+@allow_draft_option
 @click.option(
     "--engine", type=click.Choice([*(e.value for e in config.Engine), "both"]), default="both", show_default=True
 )
@@ -525,13 +547,14 @@ def show_command(trial_id):
     from .engine.compile import compiled, describe
     from .rules import load_rule_sets
 
-    rule_sets = load_rule_sets()
+    rule_sets = load_rule_sets(allow_draft=True)  # showing screens nothing: a draft is shown, marked
     if trial_id not in rule_sets:
         raise _unknown_trial("TRIAL_ID", rule_sets)
     rule_set = compiled(rule_sets[trial_id])
     meta = rule_set.rule_set
     click.echo(
-        f"{meta.trial_id} — {meta.title}\nversion {meta.version}, {rule_set.digest}\n"
+        f"{meta.trial_id} — {meta.title}\nversion {meta.version}, {rule_set.digest}"
+        + (" — DRAFT RULES (status: draft): refused for screening" if meta.status == "draft" else "") + "\n"
         f"registry ids: {', '.join(meta.registry_ids)}; source record: {meta.source_record}\n"
         f"coverage: {'complete' if meta.coverage.complete else 'PARTIAL'} — {meta.coverage.statement.strip()}"
     )
@@ -544,6 +567,10 @@ def show_command(trial_id):
     for c in rule_set.criteria:
         crit = c.criterion
         click.echo(f"{crit.id} ({crit.kind}, registry item {crit.registry_number or '-'}): {crit.title}")
+        if crit.draft is not None:
+            click.echo(_wrap(f"DRAFT: drafted by pattern {crit.draft.pattern}"
+                             + (f' from "{crit.draft.matched}"' if crit.draft.matched else "")
+                             + ": check it against the source", "    "))
         click.echo(_wrap(f'source: "{crit.source_text}"', "    "))
         click.echo(_wrap(f"citation: {crit.citation.reference}, {crit.citation.section}", "    "))
         if crit.interpretation:
@@ -652,12 +679,16 @@ def _echo_sides(fields: dict) -> None:
 
 @rules_group.command("impact")
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@allow_draft_option
 def impact_command(new):
-    """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why."""
+    """Amendment impact: re-screen stored screenings under a new rule file; list whose verdict would change and why.
+    A new file still marked status: draft is refused unless --allow-draft (its verdicts then never read eligible)."""
     from .audit import AmendmentImpact, open_store
-    from .rules import load_rule_set
+    from .rules import DraftRulesRefused, draft_rules_allowed, load_rule_set
 
     rule_set = load_rule_set(Path(new))
+    if rule_set.status == "draft" and not draft_rules_allowed():
+        raise DraftRulesRefused(Path(new), rule_set.trial_id)
     store = open_store()
     run = AmendmentImpact(store, rule_set)
     changed = verdicts = 0
@@ -767,6 +798,7 @@ def export_command(what, fmt):
 
 @main.command("batch")
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@allow_draft_option
 @click.option("--trial", "trials", multiple=True, help="Trial id (repeatable).")
 @click.option("--all", "all_trials", is_flag=True, help="Every trial.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
@@ -789,7 +821,8 @@ def batch_command(input_path, trials, all_trials, out_dir, as_of, scheduler, wor
         raise click.UsageError("give --trial ID (repeatable) or --all")
     from .rules import load_rule_sets
 
-    unknown = [t for t in trials if t not in load_rule_sets()]
+    known = load_rule_sets()  # a draft not allowed is refused here, before anything is written
+    unknown = [t for t in trials if t not in known]
     if unknown:
         raise _unknown_trial("--trial", load_rule_sets())
     from .audit import StoreError
@@ -1127,6 +1160,9 @@ from .cli_rules_fhir import export_fhir_command  # noqa: E402  (issue 28: a rule
 rules_group.add_command(export_fhir_command)
 
 from . import cli_rules_draft  # noqa: E402,F401  (its commands join rules_group)
+from .cli_rules_review import register as _review_commands  # noqa: E402  rules review|comment|status (issue 28)
+
+_review_commands(rules_group)
 
 if __name__ == "__main__":
     main()

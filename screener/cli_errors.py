@@ -44,11 +44,13 @@ def record_errors(errors: list[FieldError]) -> InputError:
 def translate(exc: Exception) -> click.ClickException:
     """The one-line report for an exception a command let through."""
     from .audit import AccountError, MissingKey, StoreError, StoreTooNew
-    from .rules import RuleSetError
+    from .rules import DraftRulesRefused, RuleSetError
     from .screening import InvalidRecord
 
     if isinstance(exc, InvalidRecord):
         return record_errors(exc.errors)
+    if isinstance(exc, DraftRulesRefused):
+        return InputError(str(exc.file), exc.problems[0].message, heading="Draft rules refused for screening:")
     if isinstance(exc, RuleSetError):
         # A YAML error's later lines draw the offending text with a caret; its position is the line worth keeping.
         first, *rest = [
@@ -78,6 +80,20 @@ def translate(exc: Exception) -> click.ClickException:
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
         return InputError(exc.filename or "file", exc.strerror or type(exc).__name__)
     return click.ClickException(f"unexpected failure ({type(exc).__name__}); SCREENER_DEBUG=1 shows the traceback")
+
+
+def _allow_draft(_ctx, _param, allowed: bool) -> None:
+    if allowed:
+        from .rules import allow_draft_rules
+
+        allow_draft_rules(True)
+
+
+# On every command that screens: rule sets with `status: draft` are refused (exit 2 naming the file and trial)
+# unless this is given; every result is then labelled DRAFT RULES (docs/rule-files.md#review-before-use).
+allow_draft_option = click.option(
+    "--allow-draft", is_flag=True, expose_value=False, is_eager=True, callback=_allow_draft,
+    help="Screen under rule sets still marked status: draft (unreviewed); every result is labelled DRAFT RULES.")
 
 
 class Commands(click.Group):

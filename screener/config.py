@@ -20,6 +20,12 @@ class Engine(StrEnum):
     REFERENCE = "reference"  # the plain-Python Kleene evaluator the other is checked against
 
 
+# Rule sets with `status: draft` (drafted by `screener rules draft`, or by hand, and not yet reviewed) are refused for
+# screening: every command that screens exits 2 and the web service refuses to start, naming the file and trial.
+# True (or `--allow-draft` on a command, ALLOW_DRAFT_RULES in the web app's config) screens under them, every
+# output labelled DRAFT RULES and never reading ELIGIBLE (docs/rule-files.md#review-before-use).
+SCREENER_ALLOW_DRAFT_RULES = os.environ.get("SCREENER_ALLOW_DRAFT_RULES", "").strip().lower() in ("1", "true", "yes")
+
 # Which Evaluator backend screens records (an Engine's name; engine.get_evaluator refuses any other).
 SCREENER_ENGINE = os.environ.get("SCREENER_ENGINE", Engine.DURABLE.value)
 

@@ -99,6 +99,8 @@ def checklist(store, screening_number: str, trial_id: str, *, sees: str | None, 
         blockers.append("not_eligible")
     if not rule_set.coverage.complete:
         blockers.append("incomplete_rule_set")
+    if rule_set.status == "draft":
+        blockers.append("draft_rules")
     if standing.status != "approved":
         blockers.append("not_approved")
     window = rule_set.enrolment.registration_window_days

@@ -281,6 +281,7 @@ class _Parts:
             "recruitment": Recruitment.model_validate(meta.recruitment.model_dump()) if meta.recruitment else None,
             "rule_set_version": meta.version,
             "rule_set_digest": rule_set.digest,
+            "rule_set_status": meta.status,
         }
         # Validated here, once per rule set, and shared by its reports (frozen models).
         self.coverage = Coverage.model_validate(
@@ -333,6 +334,12 @@ def _clearing(
 def _counts(statuses: dict[str, Status]) -> dict[Status, int]:
     values = list(statuses.values())
     return {s: values.count(s) for s in Status}
+
+
+def _claims_eligibility(meta: RuleSet) -> bool:
+    """Whether every criterion passing may read eligible: a complete rule set a person has reviewed. A draft's
+    encoding is unchecked, so like a partial rule set's its passing reads no known exclusion, never eligible."""
+    return meta.coverage.complete and meta.status != "draft"
 
 
 def _verdict(counts: dict[Status, int], complete: bool) -> Verdict:
@@ -414,7 +421,7 @@ def screen_outcome(
     report built only for a candidate. tests/test_screen_outcome.py holds it to screen() on every pinned case."""
     as_of = as_of or today()
     rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
-    complete = rule_set.rule_set.coverage.complete
+    complete = _claims_eligibility(rule_set.rule_set)
     counts = _counts(statuses)
     verdict = _verdict(counts, complete)
     candidate = candidate_by_verdict(verdict, lambda: _disease_present(rule_set, facts))
@@ -507,7 +514,7 @@ def build_report(
         )
     counts = _counts(statuses)
     meta = rule_set.rule_set
-    complete = meta.coverage.complete
+    complete = _claims_eligibility(meta)
     verdict = _verdict(counts, complete)
     fails = [r for r in results if r["status"] == Status.FAIL]
     to_settle = list(dict.fromkeys(item for r in results for item in r["to_settle"]))
@@ -515,13 +522,17 @@ def build_report(
     summary = {
         Verdict.ELIGIBLE: "every criterion passes",
         Verdict.NO_KNOWN_EXCLUSION: f"no known exclusion — {encoded}; the source's other criteria are not known, so "
-        "eligibility cannot be judged here",
+        "eligibility cannot be judged here" if not meta.coverage.complete else
+        "no known exclusion — every criterion passes under DRAFT RULES nobody has reviewed, so eligibility cannot "
+        "be judged here",
         Verdict.INELIGIBLE: f"{_criteria(counts[Status.FAIL])} {'fails' if counts[Status.FAIL] == 1 else 'fail'} "
         f"({', '.join(r['id'] for r in fails)})",
         Verdict.INCOMPLETE: f"no criterion fails; {_criteria(counts[Status.UNKNOWN])} cannot be judged yet",
     }[verdict]
-    if not complete and verdict != Verdict.NO_KNOWN_EXCLUSION:
+    if not meta.coverage.complete and verdict != Verdict.NO_KNOWN_EXCLUSION:
         summary += f" — {encoded}; the source leaves others unknown"
+    if meta.status == "draft" and verdict != Verdict.NO_KNOWN_EXCLUSION:
+        summary += " — under DRAFT RULES nobody has reviewed"
     eligible_from, no_fail_from, to_repeat, expired = None, None, [], []
     if clears_on is not None and waited is not None:  # judged again on clears_on (_judged)
         expired = _expired(statuses, waited, clearing)
@@ -545,7 +556,7 @@ def build_report(
             "engine": engine,
             "as_of": as_of,
             "verdict": verdict,
-            "verdict_text": verdict.line(len(results)),
+            "verdict_text": verdict.line(len(results), meta.status == "draft", meta.coverage.complete),
             "summary": summary,
             "counts": counts,
             "criteria": [trusted(CriterionResult, r) for r in results],

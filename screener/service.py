@@ -377,11 +377,13 @@ def with_screening_number(record: PatientRecord, number: str | None, where: str 
 
 
 def approval_history(store, trial_id: str) -> "list[ApprovalView]":
-    """A trial's approvals and withdrawals in the order the trail recorded them (UnknownTrial for no such trial)."""
+    """A trial's approvals and withdrawals in the order the trail recorded them (UnknownTrial for no such trial;
+    a draft's history reads too: reading it screens nothing)."""
     from .audit import approvals
-    from .screening import rule_set_for
+    from .rules import load_rule_sets
 
-    rule_set_for(trial_id)
+    if trial_id not in load_rule_sets(allow_draft=True):
+        raise UnknownTrial(trial_id)
     return [_view(row) for row in approvals(store, trial_id)]
 
 
@@ -424,6 +426,9 @@ def record_approval(store, trial_id: str, request, *, actor: str) -> "ApprovalVi
     rule_set = rule_set_for(trial_id)
     if request.version != rule_set.version:
         raise InvalidRecord([FieldError(("version",), "is not the version of the rule set loaded at this site")])
+    if rule_set.status == "draft" and request.kind == "approved":
+        raise InvalidRecord([FieldError(("version",), "is a draft (status: draft): a draft rule set is reviewed "
+                                                      "and marked reviewed before it can be approved")])
     return _view(add_approval(store, trial_id=trial_id, kind=request.kind, version=rule_set.version,
                               digest=rule_set.digest(), approved_from=request.approved_from.isoformat(),
                               reference=request.reference, actor=actor))

@@ -89,3 +89,22 @@ def signed_in_browser(app, username: str, password: str):
     signed = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
     assert signed.status_code == 302, username
     return client, signed
+
+
+def draft_criteria(tmp_path, trial: str = "NCT06674265", *, only: bool = False) -> Path:
+    """A criteria folder (the repository's tables and rule files) where TRIAL's rule file says `status: draft` and
+    its age criterion carries a draft mark, as `screener rules draft` would leave it. only: TRIAL's file alone."""
+    folder = tmp_path / "criteria"
+    folder.mkdir()
+    (folder / "tables").symlink_to(REPO / "criteria" / "tables")
+    for path in sorted((REPO / "criteria").glob("*.yaml")):
+        if only and path.stem != trial:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.stem == trial:
+            text = text.replace("\nstatus: reviewed\n", "\nstatus: draft\n", 1)
+            text = text.replace(f"  - id: {trial}-AGE\n", f"  - id: {trial}-AGE\n    draft: {{pattern: age-structured, "
+                                                          f"matched: \"2 Years ... 16 Years\"}}\n", 1)
+            assert "status: draft" in text and "draft: {pattern" in text
+        (folder / path.name).write_text(text, encoding="utf-8")
+    return folder

@@ -27,9 +27,9 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 
 @contextlib.contextmanager
-def live_site(database_url: str, users: dict[str, str]):
+def live_site(database_url: str, users: dict[str, str], **settings):
     """The app served on a free local port, with these users (username: role) signed up, for Chromium to open;
-    stopped when the block ends. Every browser test module starts its site here."""
+    stopped when the block ends; settings: further app config. Every browser test module starts its site here."""
     from werkzeug.serving import make_server
 
     from screener.audit import Accounts
@@ -39,7 +39,7 @@ def live_site(database_url: str, users: dict[str, str]):
     # Each test signs in afresh, all from 127.0.0.1: more than the 10 a minute one client may try (throttling is
     # tested in test_web_auth, not here).
     app = create_app({"TESTING": False, "DATABASE_URL": database_url, "LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": 1000,
-                      "LOGIN_ATTEMPTS_PER_MINUTE": 1000})
+                      "LOGIN_ATTEMPTS_PER_MINUTE": 1000, **settings})
     with app.app_context():
         for username, role in users.items():
             Accounts(get_store()).create_user(username, role, PASSWORD, "test")

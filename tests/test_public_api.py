@@ -34,7 +34,9 @@ def test_the_package_exports_exactly_these_names():
         "ChecklistChanged", "rescreens_of", "verification_standings", "UNVERIFIED_ENROLMENT",
         # CDS Hooks (docs/cds-hooks.md): token ids (jti) seen, so no worker accepts a replay; EHR patients linked
         # to their screening numbers by a keyed hash.
-        "SeenTokens", "EhrPatients"])
+        "SeenTokens", "EhrPatients",
+        # Review before use (issue 28): rule-set reviews and reviewers' comments with their chain events.
+        "add_rule_set_review", "rule_set_reviews"])
 
 
 def test_every_exported_name_resolves_to_its_definition():

@@ -21,12 +21,14 @@ _SCREENING = {"api.screen_one", "api.screen_every_trial", "api.void_screening", 
               "form.rescreen", "form.correct", "children.outcome_submit", "children.void_form", "children.void_submit"}
 # Signing an eligibility verification and recording a protocol deviation: the investigator's alone (issue 26).
 _SIGNING = {"verification.sign", "verification.deviation"}
+# Recording a rule set's review or a reviewer's comment: the investigator's alone (issue 28), a clinical judgement.
+_REVIEWING = {"rules_review.comment", "rules_review.record_review"}
 REFUSED = {
-    "screener": _USERS | _TRAIL | _LOG | _SIGNING | {"approvals.record"},
+    "screener": _USERS | _TRAIL | _LOG | _SIGNING | _REVIEWING | {"approvals.record"},
     # Screens as a screener does, reads every child, the log and the sponsor's export, records approvals (issue 26).
     "investigator": _USERS | _TRAIL,
-    "auditor": _USERS | _SCREENING | _SIGNING | {"approvals.record"},
-    "admin": _SIGNING,
+    "auditor": _USERS | _SCREENING | _SIGNING | _REVIEWING | {"approvals.record"},
+    "admin": _SIGNING | _REVIEWING,
 }
 SAMPLE = {"trial_id": "NCT06674265", "screening_id": "0" * 32, "request_id": "0" * 32, "screening_number": "SCR-0001",
           "number": "SCR-0001",

@@ -106,6 +106,8 @@ _LAZY = {
     "verification_standings": "._verifications",
     "UNVERIFIED_ENROLMENT": "._verifications",
     "approvals": "._approvals",
+    "add_rule_set_review": "._reviews",
+    "rule_set_reviews": "._reviews",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -29,6 +29,8 @@ def screening_content(row) -> str:
     return canonical(content)
 
 
+_REVIEW_FIELDS = ("id", "trial_id", "kind", "rule_set_version", "rule_set_digest", "criterion_id", "text",
+                  "recorded_at", "actor")
 # Rows the chain vouches for besides screenings: the event that records each, the table, the key the event names
 # as its subject and the fields its content hash covers (every stored field but the hash).
 RECORDED_ROWS = {
@@ -43,6 +45,8 @@ RECORDED_ROWS = {
         "id", "screening_number", "trial_id", "screening_id", "screening_content_hash", "rule_set_version",
         "rule_set_digest", "approval_id", "verified_on", "valid_through", "registration_window_days", "reviewed",
         "printed_name", "meaning", "challenge", "supersedes_id", "recorded_at", "actor")),
+    "ruleset.reviewed": ("rule_set_reviews", "id", _REVIEW_FIELDS),
+    "ruleset.comment": ("rule_set_reviews", "id", _REVIEW_FIELDS),
     "deviation.recorded": ("deviations", "id", (
         "id", "screening_number", "trial_id", "screening_id", "criterion_ids", "reason", "recorded_at", "actor")),
 }
@@ -106,7 +110,8 @@ def key_fingerprint(key: bytes) -> str:
 def verify(keys, events, screenings: dict, anchors: dict[int, str] | None = None,
            rows: dict[str, dict] | None = None) -> Verification:
     """Walk the events in order; the first inconsistency is named. screenings: id -> stored row. rows: table ->
-    {key: row} of the other recorded rows (voids, outcomes, approvals, verifications, deviations: RECORDED_ROWS).
+    {key: row} of the other recorded rows (voids, outcomes, approvals, verifications, deviations, rule-set reviews:
+    RECORDED_ROWS).
 
     keys: the key ring, oldest first (or one key). An "audit.key_rotated" event, signed with the key in use,
     names the next key by its fingerprint; the events after it are checked with that key.

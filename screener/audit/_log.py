@@ -43,6 +43,9 @@ class ScreeningLog:
     deviated: int = 0
     unverified_enrolments: list[str] = field(default_factory=list)
     by_child: list[tuple[str, str]] = field(default_factory=list)
+    # Children whose counted screening ran under DRAFT RULES (status: draft, allowed explicitly; issue 28): counted
+    # by their verdict, which is never eligible, and named apart so the log never reads as reviewed rules' counts.
+    draft_rules: int = 0
 
     @property
     def ineligible(self) -> int:
@@ -72,6 +75,8 @@ class ScreeningLog:
         rows += [("eligibility verification (latest per child)", STATUS_WORDS.get(k, "none signed"),
                   self.verification[k]) for k in [*STATUS_WORDS, "none"] if self.verification[k]]
         rows += [("protocol deviation recorded (children)", "", self.deviated)] if self.deviated else []
+        rows += [("DRAFT RULES: screened under an unreviewed rule set (children)", "", self.draft_rules)] \
+            if self.draft_rules else []
         rows += [(f"FLAG: {UNVERIFIED_ENROLMENT}", number, 1) for number in sorted(self.unverified_enrolments)]
         rows += [("verification and enrolment by child", f"{number}: {words}", 1)
                  for number, words in sorted(self.by_child)]
@@ -117,6 +122,7 @@ def screening_log(rows, trial_id: str, found: Ledger | None = None,
                 log.order.append(c.id)
             log.titles.setdefault(c.id, c.title)
         log.screened += 1
+        log.draft_rules += report.rule_set_status == "draft"
         month = row.as_of[:7]
         log.monthly[(month, "")] += 1
         if report.verdict == Verdict.ELIGIBLE:

@@ -87,6 +87,25 @@ class Approval(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
+class RuleSetReview(Base):
+    """A person's review of a rule set's content (kind "reviewed", with a note) or their comment on one criterion of
+    it (kind "comment") (issue 28). Appended, never changed; its "ruleset.reviewed" or "ruleset.comment" event
+    carries this row's content hash (_reviews.py). A review is of the content digest: an edited file is unreviewed."""
+
+    __tablename__ = "rule_set_reviews"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trial_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # reviewed, comment
+    rule_set_version: Mapped[str] = mapped_column(String(20))
+    rule_set_digest: Mapped[str] = mapped_column(String(80))  # the content reviewed or commented on
+    criterion_id: Mapped[str | None] = mapped_column(String(48))  # a comment's criterion; None for a review
+    text: Mapped[str] = mapped_column(String(1000))  # the review's note or the comment (no names or identifiers)
+    recorded_at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
 class SignedVerification(Base):
     """An investigator's signed eligibility verification (issue 26): never changed; a later one supersedes it by
     naming it. Its "verification.signed" event carries this row's content hash (_verifications.py)."""
@@ -212,7 +231,7 @@ class FormDraft(Base):
 
 # The table of each row kind the chain vouches for besides screenings (_chain.RECORDED_ROWS names its fields).
 RECORDED_MODELS: dict[str, type[Base]] = {model.__tablename__: model for model in (
-    Void, Outcome, Approval, SignedVerification, Deviation)}
+    Void, Outcome, Approval, SignedVerification, Deviation, RuleSetReview)}
 
 
 class EhrPatient(Base):

@@ -8,7 +8,8 @@ import re
 
 from sqlalchemy import inspect, text
 
-APPEND_ONLY = ("screenings", "audit_events", "voids", "outcomes", "approvals", "verifications", "deviations")
+APPEND_ONLY = ("screenings", "audit_events", "voids", "outcomes", "approvals", "verifications", "deviations",
+               "rule_set_reviews")
 TABLES = (*APPEND_ONLY, "users", "api_tokens", "rate_limits", "alembic_version")
 
 

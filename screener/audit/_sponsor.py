@@ -82,7 +82,9 @@ def sponsor_rows(rows, found: Ledger,
         out.append({
             "screening_number": key[0], "trial_id": key[1], "first_screened": first[key], "screenings": total[key],
             "counted_screening_id": row.id, "counted_as_of": row.as_of, "counted_recorded_at": row.recorded_at,
-            "verdict": str(row.verdict), "failing_criteria": "; ".join(c.id for c in failing),
+            # Under draft rules (issue 28) the verdict is labelled where the sponsor reads it: never a bare word.
+            "verdict": f"DRAFT RULES: {row.verdict}" if report.rule_set_status == "draft" else str(row.verdict),
+            "failing_criteria": "; ".join(c.id for c in failing),
             "failing_titles": "; ".join(c.title for c in failing),
             "outcome": OUTCOMES[outcome.outcome] if outcome else "none recorded",
             "outcome_date": outcome.on_date if outcome else None,

@@ -126,10 +126,11 @@ def add_deviation(store, *, record, report, actor: str, based_on: str, screening
     return _with_rescreen(store, record, report, actor, based_on, write)
 
 
-def _chained(store, model, action: str, screening_number: str | None, trial_id: str | None) -> list:
-    """The rows of model the chain recorded with action (of a child, of a trial, or all), in the chain's order: a
-    row inserted outside the service has no event and is not read."""
-    query = select(model).join(AuditEvent, AuditEvent.subject == model.id).where(AuditEvent.action == action)
+def _chained(store, model, action: str | tuple[str, ...], screening_number: str | None, trial_id: str | None) -> list:
+    """The rows of model the chain recorded with action (or any of several; of a child, of a trial, or all), in the
+    chain's order: a row inserted outside the service has no event and is not read."""
+    actions = (action,) if isinstance(action, str) else action
+    query = select(model).join(AuditEvent, AuditEvent.subject == model.id).where(AuditEvent.action.in_(actions))
     if screening_number is not None:
         query = query.where(model.screening_number == screening_number)
     if trial_id is not None:

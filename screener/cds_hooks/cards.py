@@ -34,7 +34,8 @@ def _items(report: Report) -> str:
 
 
 def summary(report: Report) -> str:
-    return fit(f"Possible candidate: {report.trial_id} ", report.title, _items(report))
+    lead = "DRAFT RULES — " if report.rule_set_status == "draft" else ""
+    return fit(f"{lead}Possible candidate: {report.trial_id} ", report.title, _items(report))
 
 
 def _escape(text: str) -> str:
@@ -55,6 +56,8 @@ def detail(report: Report) -> str:
         f"**{_escape(report.title)}** (rule set {_escape(report.rule_set_version)}, as of {report.as_of}): "
         f"{counts}. A candidate only: eligibility is decided on the screening form, with the items the EHR "
         "cannot give recorded there.",
+        *(["", "**DRAFT RULES**: screened under a rule set nobody has reviewed (status: draft); no eligibility "
+                "result."] if report.rule_set_status == "draft" else []),
         "",
         *(_criterion(c) for c in report.criteria),
     ]

@@ -1,4 +1,5 @@
 """Shapes the JSON API returns beyond the report itself: trial listings, the field catalogue, problems."""
+from typing import Literal
 
 from ._base import StrictModel
 from .approvals import ApprovalsResponse, ApprovalView, Standing  # noqa: F401 - API shapes too
@@ -22,6 +23,8 @@ class TrialSummary(StrictModel):
     registry_ids: list[str]
     version: str
     digest: str
+    # The rule file's status (issue 28): a draft is served only where drafts are allowed, its results DRAFT RULES.
+    status: Literal["draft", "reviewed"]
     complete: bool
     criteria: int
     links: dict[str, str]
@@ -44,6 +47,7 @@ class TrialDetail(StrictModel):
     registry_ids: list[str]
     version: str
     digest: str
+    status: Literal["draft", "reviewed"]
     description: str
     source_record: str
     population: dict[str, int | list[str]]

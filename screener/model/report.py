@@ -103,10 +103,15 @@ class Report(StrictModel):
     recruitment: Recruitment | None = None
     rule_set_version: str
     rule_set_digest: str
+    # draft: screened under a rule set nobody has reviewed (allowed only explicitly): the verdict is never eligible
+    # (every criterion passing reads no_known_exclusion) and verdict_text opens with DRAFT RULES. Reports stored
+    # before the field were all screened under reviewed rule sets.
+    rule_set_status: Literal["draft", "reviewed"] = "reviewed"
     engine: str
     as_of: dt.date
     verdict: Verdict
-    verdict_text: str | None = None  # what people read: never the bare word ELIGIBLE for a partial rule set
+    # what people read: never the bare word ELIGIBLE for a partial rule set; "DRAFT RULES — …" under a draft one
+    verdict_text: str | None = None
     summary: str
     counts: dict[Status, int]
     criteria: list[CriterionResult]
@@ -121,6 +126,6 @@ class Report(StrictModel):
     @model_validator(mode="after")
     def _reports_stored_before_verdict_text(self):
         # Reports recorded before verdict_text existed still load in the audit views, unchanged otherwise.
-        if self.verdict_text is None:
+        if self.verdict_text is None:  # (no draft report predates verdict_text)
             object.__setattr__(self, "verdict_text", self.verdict.line(len(self.criteria)))  # frozen model
         return self

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from .fields import value_words
 
+DRAFT_LABEL = "DRAFT RULES"  # every output of a screening under a rule set still marked status: draft says it
+
 
 class _Word(StrEnum):
     def __repr__(self) -> str:
@@ -69,9 +71,15 @@ class Verdict(_Word):
         """The verdict in running text and in choices: "no known exclusion"."""
         return value_words(self.value)
 
-    def line(self, criteria: int) -> str:
+    def line(self, criteria: int, draft: bool = False, complete: bool = False) -> str:
         """The verdict line (Report.verdict_text): the label; for a partial rule set also how many criteria it
-        encodes, so the line never claims more than was judged."""
+        encodes, so the line never claims more than was judged. draft: screened under a rule set still marked
+        draft (issue 28): the line opens with DRAFT RULES, and a passing one under a complete draft (complete) says
+        why it is not an eligibility result."""
+        if draft:
+            if self is Verdict.NO_KNOWN_EXCLUSION and complete:
+                return f"{DRAFT_LABEL} — NO KNOWN EXCLUSION (unreviewed rules: not an eligibility result)"
+            return f"{DRAFT_LABEL} — {self.line(criteria)}"
         if self is not Verdict.NO_KNOWN_EXCLUSION:
             return self.label
         return f"{self.label}, {criteria} criteri{'on' if criteria == 1 else 'a'} encoded"

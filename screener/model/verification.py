@@ -28,13 +28,15 @@ Challenge = Annotated[str, Field(min_length=16, max_length=200, pattern=r"^[A-Za
 Fingerprint = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 # What stops a verification from being signed, each a code; wording/verification words them.
-Blocker = Literal["not_eligible", "not_approved", "incomplete_rule_set"]
+Blocker = Literal["not_eligible", "not_approved", "incomplete_rule_set", "draft_rules"]
 BLOCKER_WORDS: dict[str, str] = {
     "not_eligible": "not every criterion passes on the day: it cannot be signed (no criterion is waived); if the "
                     "site enrols the child anyway, record a protocol deviation",
     "not_approved": "the rule set is not the version approved and in force at this site today: pre-screening only",
     "incomplete_rule_set": "the rule set does not encode every criterion of the protocol: it cannot verify "
                            "eligibility",
+    "draft_rules": "DRAFT RULES: the rule set says status: draft, nobody has reviewed it: it cannot verify "
+                   "eligibility",
 }
 # A child's verification standing for one trial in the log.
 VerificationStatus = Literal["verified", "verified_expired", "screened_since", "voided", "superseded"]

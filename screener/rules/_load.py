@@ -73,14 +73,52 @@ def rule_set_files(directory: Path | None = None) -> list[Path]:
     return sorted((directory or config.SCREENER_CRITERIA_DIR).glob("*.yaml"))
 
 
+class DraftRulesRefused(RuleSetError):
+    """A rule set with `status: draft` met where rule sets are loaded for screening, drafts not allowed."""
+
+    def __init__(self, file: Path, trial_id: str):
+        self.trial_id = trial_id
+        super().__init__(file, [FieldError(("status",), DRAFT_REFUSED.format(trial=trial_id))])
+
+
+DRAFT_REFUSED = ("{trial} is a draft (status: draft), refused for screening until a person has reviewed it; review "
+                 "it and set status: reviewed, or allow draft rules explicitly (--allow-draft, "
+                 "SCREENER_ALLOW_DRAFT_RULES): every result is then labelled DRAFT RULES")
+
+# Whether rule sets loaded for screening may be drafts: config's named default, changed for this process by a
+# command's --allow-draft or by the web app's ALLOW_DRAFT_RULES when it starts.
+_drafts_allowed = [config.SCREENER_ALLOW_DRAFT_RULES]
+
+
+def allow_draft_rules(allowed: bool) -> None:
+    """Set, for this process, whether rule sets loaded for screening may be drafts."""
+    _drafts_allowed[0] = bool(allowed)
+
+
+def draft_rules_allowed() -> bool:
+    return _drafts_allowed[0]
+
+
+def load_rule_sets(directory: Path | None = None, *, allow_draft: bool | None = None) -> dict[str, RuleSet]:
+    """Every rule set in the criteria directory, by trial id, in file order, for screening: DraftRulesRefused when
+    one is a draft and drafts are not allowed (allow_draft None: this process's setting). Authoring tools that show
+    drafts pass allow_draft=True."""
+    rule_sets, files = _read_rule_sets(Path(directory or config.SCREENER_CRITERIA_DIR))
+    if not (draft_rules_allowed() if allow_draft is None else allow_draft):
+        for trial_id, rule_set in rule_sets.items():
+            if rule_set.status == "draft":
+                raise DraftRulesRefused(files[trial_id], trial_id)
+    return rule_sets
+
+
 @lru_cache(maxsize=8)
-def load_rule_sets(directory: Path | None = None) -> dict[str, RuleSet]:
-    """Every rule set in the criteria directory, by trial id, in file order."""
-    rule_sets = {}
+def _read_rule_sets(directory: Path) -> tuple[dict[str, RuleSet], dict[str, Path]]:
+    rule_sets, files = {}, {}
     for path in rule_set_files(directory):
         rule_set = load_rule_set(path)
         rule_sets[rule_set.trial_id] = rule_set
-    return rule_sets
+        files[rule_set.trial_id] = path
+    return rule_sets, files
 
 
 @lru_cache(maxsize=4)

@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         FORM_DRAFT_HOURS=config.FORM_DRAFT_HOURS,
         FORM_DRAFTS_PER_USER=config.FORM_DRAFTS_PER_USER,
         FORM_DRAFT_MAX_CHARS=config.FORM_DRAFT_MAX_CHARS,
+        # Screen under rule sets still marked status: draft (SCREENER_ALLOW_DRAFT_RULES): refused by default, and
+        # the service does not start while one is loaded; allowed, every result is labelled DRAFT RULES.
+        ALLOW_DRAFT_RULES=config.SCREENER_ALLOW_DRAFT_RULES,
         # A CSRF token is bound to its session, which ends after 30 idle minutes or at sign-out; a clock of its
         # own (Flask-WTF's default, an hour) refused forms still open in a live session and lost what they held.
         WTF_CSRF_TIME_LIMIT=None,
@@ -61,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"] = database_url(app.instance_path)
     if test_config is None:
         _refuse_without_key(app.config["DATABASE_URL"], app.instance_path)
+    _refuse_draft_rules(bool(app.config["ALLOW_DRAFT_RULES"]))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     from .body_limit import ChunkedBodyLimit
@@ -111,6 +115,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import fhir_publish  # rule sets read as FHIR ResearchStudy and Group (issue 28 part 3)
 
     app.register_blueprint(fhir_publish.bp)
+    from . import rules_review  # review before use (issue 28): /rules
+
+    app.register_blueprint(rules_review.bp)
     return app
 
 
@@ -125,6 +132,22 @@ def _refuse_without_key(url: str, instance_path: str) -> None:
         require_key(url, Path(instance_path))
     except MissingKey as exc:
         print(f"screener: refusing to start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
+def _refuse_draft_rules(allowed: bool) -> None:
+    """Rule sets with status: draft screen only when the app's config allows them (a process has one app: the
+    setting is the process's); otherwise refuse to start (exit 2) naming the file and trial, rather than refuse
+    every screening later."""
+    import sys
+
+    from ..rules import DraftRulesRefused, allow_draft_rules, load_rule_sets
+
+    allow_draft_rules(allowed)
+    try:
+        load_rule_sets()
+    except DraftRulesRefused as exc:
+        print(f"screener: refusing to start: {exc.file}: {exc.problems[0].message}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
 
 

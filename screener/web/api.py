@@ -75,7 +75,7 @@ def trial_summaries() -> list[TrialSummary]:
         c = compiled(rule_set)
         summaries.append(TrialSummary(
             trial_id=rule_set.trial_id, title=rule_set.title, registry_ids=rule_set.registry_ids,
-            version=rule_set.version, digest=c.digest, complete=rule_set.coverage.complete,
+            version=rule_set.version, digest=c.digest, status=rule_set.status, complete=rule_set.coverage.complete,
             criteria=len(rule_set.criteria),
             links={"rule_set": url_for("api.trial", trial_id=rule_set.trial_id),
                    "screen": url_for("api.screen_one", trial_id=rule_set.trial_id)},
@@ -95,6 +95,7 @@ def trial_detail(trial_id: str) -> TrialDetail | None:
         registry_ids=rule_set.registry_ids,
         version=rule_set.version,
         digest=c.digest,
+        status=rule_set.status,
         description=rule_set.description.strip(),
         source_record=rule_set.source_record,
         population=rule_set.population.model_dump(),

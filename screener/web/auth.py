@@ -68,6 +68,11 @@ ROUTE_ROLES = {
     # records a protocol deviation.
     "verification.checklist": ANYONE, "verification.signed": ANYONE,
     "verification.sign": INVESTIGATORS, "verification.deviation": INVESTIGATORS,
+    # Review before use (issue 28, web/rules_review.py): everyone reads each rule set's standing and its criteria
+    # beside their source; only an investigator records a review or a comment: checking the encoding against the
+    # protocol's words is a clinical judgement (as signing a verification is), not a system role's.
+    "rules_review.index": ANYONE, "rules_review.rule_set": ANYONE,
+    "rules_review.comment": INVESTIGATORS, "rules_review.record_review": INVESTIGATORS,
     # CDS Hooks (web/cds_hooks.py): no session or token of this app, but every call is refused (a bare 401) without
     # the registered EHR's signed JWT, checked by the blueprint itself.
     "cds_hooks.discovery": PUBLIC, "cds_hooks.call": PUBLIC, "cds_hooks.feedback": PUBLIC,

@@ -230,7 +230,9 @@ def _sentence(report: Report, fails: list[Named], unknowns: list[Named]) -> str:
     words = {
         Verdict.ELIGIBLE: f"Every criterion passes ({total} of {total}).",
         Verdict.NO_KNOWN_EXCLUSION: f"Every encoded criterion passes ({total} of {total}); the source's other "
-        "criteria are not encoded, so eligibility cannot be judged here.",
+        "criteria are not encoded, so eligibility cannot be judged here." if not report.coverage.complete else
+        f"Every criterion passes ({total} of {total}) under DRAFT RULES nobody has reviewed, so eligibility cannot "
+        "be judged here.",
         Verdict.INELIGIBLE: f"{len(fails)} of {criteria_word(total)} fail{'s' if len(fails) == 1 else ''}: "
         + "; ".join(n.title for n in fails)
         + "."
@@ -239,6 +241,9 @@ def _sentence(report: Report, fails: list[Named], unknowns: list[Named]) -> str:
     }[verdict]
     if not report.coverage.complete and verdict is not Verdict.NO_KNOWN_EXCLUSION:
         words += f" Partial rule set: {criteria_word(total)} encoded; the source leaves others unknown."
+    said = verdict is Verdict.NO_KNOWN_EXCLUSION and report.coverage.complete  # its own words say draft already
+    if report.rule_set_status == "draft" and not said:
+        words += " Screened under DRAFT RULES nobody has reviewed."
     if report.eligible_from is not None:
         words += f" Every fail clears by waiting: eligible from {spell_dates(report.eligible_from)} if nothing else " \
             "changes."

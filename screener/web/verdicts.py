@@ -19,13 +19,15 @@ _UNLISTED_TONE = "unknown"
 
 def verdict_view(verdict: str, report=None) -> VerdictView:
     """The view of a verdict; given the report, the label is its verdict line (Verdict.line, as in verdict_text: a
-    partial verdict's also says how many criteria were encoded)."""
+    partial verdict's also says how many criteria were encoded, one under draft rules opens with DRAFT RULES), made
+    from the verdict itself, never from words stored beside it."""
     try:
         known = Verdict(verdict)
     except ValueError:
         words = value_words(verdict)
         return VerdictView(words.upper(), _UNLISTED_TONE, words)
-    label = known.line(len(report.criteria)) if report is not None else known.label
+    label = known.line(len(report.criteria), report.rule_set_status == "draft", report.coverage.complete) \
+        if report is not None else known.label
     return VerdictView(label, known.tone, known.words)
 
 
