@@ -21,7 +21,7 @@ def export_fhir_command(trial_id, out, allow_draft):
     from .authoring.fhir_publish import publish_bundle, to_json
     from .rules import load_rule_sets
 
-    rule_sets = load_rule_sets()
+    rule_sets = load_rule_sets(allow_draft=True)  # refused below unless --allow-draft, with its own words
     if trial_id not in rule_sets:
         raise InputError("TRIAL_ID", f"unknown trial; known: {', '.join(rule_sets)}")
     rule_set = rule_sets[trial_id]

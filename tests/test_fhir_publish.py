@@ -275,15 +275,12 @@ def test_a_draft_is_refused_unless_allowed_and_then_labelled_everywhere(tmp_path
     source = (REPO / "criteria" / "NCT06674265.yaml").read_text(encoding="utf-8")
     assert "\nstatus: reviewed\n" in source
     (tmp_path / "NCT06674265.yaml").write_text(source.replace("\nstatus: reviewed\n", "\nstatus: draft\n"))
+    # A folder of its own: the loader caches by folder, so nothing read here outlives the test.
     monkeypatch.setattr(config, "SCREENER_CRITERIA_DIR", tmp_path)
-    load_rule_sets.cache_clear()
-    try:
-        refused = run(main, ["rules", "export-fhir", "NCT06674265"])
-        assert refused.exit_code == 2 and "draft" in refused.output and refused.stdout == ""
-        allowed = run(main, ["rules", "export-fhir", "NCT06674265", "--allow-draft"])
-        assert allowed.exit_code == 0 and "DRAFT RULES" in allowed.stderr
-    finally:
-        load_rule_sets.cache_clear()
+    refused = run(main, ["rules", "export-fhir", "NCT06674265"])
+    assert refused.exit_code == 2 and "draft" in refused.output and refused.stdout == ""
+    allowed = run(main, ["rules", "export-fhir", "NCT06674265", "--allow-draft"])
+    assert allowed.exit_code == 0 and "DRAFT RULES" in allowed.stderr
     bundle = json.loads(allowed.stdout)
     study, group = _resources(bundle)
     assert study["title"].startswith("DRAFT RULES: ") and group["name"].startswith("DRAFT RULES: ")
