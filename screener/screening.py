@@ -1,6 +1,7 @@
 """Screen a patient record against a trial's rule set: validate, derive facts, evaluate, explain."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Iterable, NamedTuple
 
 from pydantic import ValidationError
@@ -379,8 +380,10 @@ def _clears_to_eligible(
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a batch row needs of a screening (batch.RESULT_COLUMNS), without the report's explanation text; the
-    full report only for a candidate, whose row lists what to record next (candidates.csv)."""
+    """A screening as data: the verdict, the failing and unknown criteria, the eligible-from day, whether it is a
+    candidate, and what to record next (each to-do's instruction), from the judgement alone. Its explanation text
+    (each criterion's reason and evidence words) is worded only when `report` is read: a batch row shows none, and a
+    candidate's row only what to record (candidates.csv)."""
 
     trial_id: str
     verdict: Verdict
@@ -389,7 +392,7 @@ class Outcome:
     eligible_from: date | None
     complete: bool
     candidate: bool
-    report: Report | None
+    judged: "_Judged" = field(repr=False, compare=False)
 
     @property
     def rank(self) -> tuple:
@@ -398,9 +401,45 @@ class Outcome:
             self.verdict,
             self.candidate,
             self.complete,
-            len(self.unknown) if self.verdict == Verdict.INCOMPLETE else 0,
+            self.open_items,
             self.trial_id,
         )
+
+    @property
+    def open_items(self) -> int:
+        """candidates.open_items, without a report."""
+        return len(self.unknown) if self.verdict == Verdict.INCOMPLETE else 0
+
+    @property
+    def to_settle(self) -> list[str]:
+        """The report's to_settle (what to record next), from the to-dos alone: no reason or evidence is worded."""
+        j = self.judged
+        return _to_settle(
+            [_steps(c, j.facts, j.statuses[c.id], j.clearing.get(c.id)) for c in j.rule_set.criteria]
+        )
+
+    @cached_property
+    def report(self) -> Report | None:
+        """The full report, worded when first read, for a candidate (None otherwise)."""
+        if not self.candidate:
+            return None
+        j = self.judged
+        return build_report(j.rule_set, j.facts, j.statuses, j.clearing, j.as_of, j.engine, j.clears_on, j.waited,
+                            warnings_for(j.record))
+
+
+class _Judged(NamedTuple):
+    """What _judged found, kept by an Outcome so that its report can be worded later, if it is read."""
+
+    record: PatientRecord
+    as_of: date
+    rule_set: CompiledRuleSet
+    facts: dict[AnyFactKey, Fact]
+    statuses: dict[str, Status]
+    clearing: "dict[str, Clearing | None]"
+    clears_on: date | None
+    waited: dict[str, Status] | None
+    engine: str
 
 
 def screen_outcome(
@@ -410,19 +449,15 @@ def screen_outcome(
     engine: str | None = None,
     checked: bool = False,
 ) -> Outcome:
-    """screen() for population pre-screening: the same judgement (facts, both evaluators, the clearing day), the
-    report built only for a candidate. tests/test_screen_outcome.py holds it to screen() on every pinned case."""
+    """screen() for population pre-screening: the same judgement (facts, both evaluators, the clearing day), no
+    sentence worded unless its report is read. tests/test_screen_outcome.py holds it to screen() on every pinned
+    case."""
     as_of = as_of or today()
     rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
     complete = rule_set.rule_set.coverage.complete
     counts = _counts(statuses)
     verdict = _verdict(counts, complete)
     candidate = candidate_by_verdict(verdict, lambda: _disease_present(rule_set, facts))
-    report = (
-        build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings_for(record))
-        if candidate
-        else None
-    )
     expired = _expired(statuses, waited, clearing)
     eligible = clears_on is not None and _clears_to_eligible(counts, expired, complete, waited)
     return Outcome(
@@ -433,7 +468,7 @@ def screen_outcome(
         clears_on if eligible else None,
         complete,
         candidate,
-        report,
+        _Judged(record, as_of, rule_set, facts, statuses, clearing, clears_on, waited, engine),
     )
 
 
@@ -455,6 +490,19 @@ def _disease_present(rule_set: CompiledRuleSet, facts: dict[AnyFactKey, Fact]) -
                     if value is not None and leaf.holds(value) is True:
                         return True
     return False
+
+
+def _steps(criterion: CompiledCriterion, facts: dict[AnyFactKey, Fact], status: Status, cleared: "Clearing | None"):
+    """A criterion's to-dos. An unknown criterion says what settles it; so does a fail that waiting turns into an
+    unknown, at once: during a transfusion window, the day to repeat the count is known now."""
+    if status == Status.UNKNOWN or (cleared and not cleared.passes):
+        return todos.criterion_steps(criterion, facts, status == Status.UNKNOWN)
+    return []
+
+
+def _to_settle(steps: list[list]) -> list[str]:
+    """The report's to_settle: every criterion's to-dos in order, each instruction once."""
+    return list(dict.fromkeys(s.text for criterion in steps for s in criterion))
 
 
 def _criteria(n: int) -> str:
@@ -487,13 +535,7 @@ def build_report(
         status = statuses[criterion.id]
         evidence = _evidence(leaves, facts, said)
         cleared = clearing.get(criterion.id)
-        # An unknown criterion says what settles it; so does a fail that waiting turns into an unknown, at once:
-        # during a transfusion window, the day to repeat the count is known now.
-        steps = (
-            todos.criterion_steps(criterion, facts, status == Status.UNKNOWN)
-            if status == Status.UNKNOWN or (cleared and not cleared.passes)
-            else []
-        )
+        steps = _steps(criterion, facts, status, cleared)
         results.append(
             {
                 **fixed,
@@ -510,7 +552,7 @@ def build_report(
     complete = meta.coverage.complete
     verdict = _verdict(counts, complete)
     fails = [r for r in results if r["status"] == Status.FAIL]
-    to_settle = list(dict.fromkeys(item for r in results for item in r["to_settle"]))
+    to_settle = _to_settle([r["to_do"] for r in results])
     encoded = f"PARTIAL, {_criteria(len(results))} encoded"
     summary = {
         Verdict.ELIGIBLE: "every criterion passes",
