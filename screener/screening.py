@@ -418,11 +418,17 @@ class Outcome:
             [_steps(c, j.facts, j.statuses[c.id], j.clearing.get(c.id)) for c in j.rule_set.criteria]
         )
 
-    @cached_property
+    @property
     def report(self) -> Report | None:
-        """The full report, worded when first read, for a candidate (None otherwise)."""
-        if not self.candidate:
-            return None
+        """A candidate's full report, worded when first read (None for any other screening)."""
+        return self.worded() if self.candidate else None
+
+    def worded(self) -> Report:
+        """The full report, screen()'s, worded on the first call and kept."""
+        return self._worded
+
+    @cached_property
+    def _worded(self) -> Report:
         j = self.judged
         return build_report(j.rule_set, j.facts, j.statuses, j.clearing, j.as_of, j.engine, j.clears_on, j.waited,
                             warnings_for(j.record))
@@ -472,11 +478,17 @@ def screen_outcome(
     )
 
 
+def screen_outcomes(
+    record: PatientRecord, trials: Iterable[str], as_of: date, engine: str | None = None
+) -> list[Outcome]:
+    """An outcome per trial, in the order given."""
+    check_as_of(record, as_of)  # once, not once per trial
+    return [screen_outcome(record, trial, as_of, engine, checked=True) for trial in trials]
+
+
 def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None = None) -> list[Outcome]:
     """screen_all's order (candidates first), as outcomes."""
-    check_as_of(record, as_of)  # once, not once per trial
-    outcomes = (screen_outcome(record, trial, as_of, engine, checked=True) for trial in load_rule_sets())
-    return sorted(outcomes, key=lambda o: o.rank)
+    return sorted(screen_outcomes(record, load_rule_sets(), as_of, engine), key=lambda o: o.rank)
 
 
 def _disease_present(rule_set: CompiledRuleSet, facts: dict[AnyFactKey, Fact]) -> bool:

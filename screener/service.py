@@ -21,7 +21,7 @@ from .screening import (
     screen,
     screen_all,
     screen_all_outcomes,
-    screen_outcome,
+    screen_outcomes,
 )
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def outcomes(record: PatientRecord, as_of: date, engine: str | None, trials: lis
     """reports() for population pre-screening: the same judgement, the full report only for a candidate."""
     if trials is None:
         return screen_all_outcomes(record, as_of, engine)
-    return [screen_outcome(record, t, as_of, engine) for t in trials]
+    return screen_outcomes(record, trials, as_of, engine)
 
 
 class Recorder(Protocol):

@@ -16,7 +16,7 @@ def test_outcomes_agree_with_full_reports():
         assert outcome.unknown == tuple(c.id for c in report.criteria if c.status == "unknown"), name
         assert outcome.candidate == is_candidate(report) and outcome.rank == rank(report), name
         assert outcome.to_settle == report.to_settle and outcome.open_items == open_items(report), name
-        assert outcome.report == (report if outcome.candidate else None), name
+        assert outcome.report == (report if outcome.candidate else None) and outcome.worded() == report, name
         kinds.add((outcome.verdict, outcome.candidate, outcome.eligible_from is not None))
     # the cases reach every branch: candidates and not, incomplete both ways, an eligible-from date
     assert {("incomplete", True, False), ("incomplete", False, False), ("ineligible", False, False)} <= kinds
@@ -24,7 +24,7 @@ def test_outcomes_agree_with_full_reports():
     assert any(dated for *_, dated in kinds)
 
 
-def _counting(monkeypatch) -> list[str]:
+def counting(monkeypatch) -> list[str]:
     """Counts every call of the entry points that word a report's explanation text: a criterion's reason and an
     evidence's value and source words."""
     from screener import explain
@@ -49,7 +49,7 @@ def test_the_batch_words_no_reason_even_for_its_candidates(monkeypatch):
 
     from .helpers import PATIENTS
 
-    calls = _counting(monkeypatch)
+    calls = counting(monkeypatch)
     chunk = [Item(p.name, "native", p.read_text()) for p in sorted(PATIENTS.glob("*.json"))]
     rows, errors, candidates = screen_chunk(chunk, None, report_cases.AS_OF, "durable")
     assert not errors and len(rows) > len(candidates) > 0 and any(c[-1] for c in candidates)
@@ -60,7 +60,7 @@ def test_the_batch_words_no_reason_even_for_its_candidates(monkeypatch):
 
 
 def test_an_outcome_words_its_report_only_when_read(monkeypatch):
-    calls = _counting(monkeypatch)
+    calls = counting(monkeypatch)
     for _name, text, trial, as_of in report_cases.cases():
         outcome = screen_outcome(parse_record(text), trial, as_of)
         if outcome.candidate:
