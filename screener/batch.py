@@ -164,6 +164,7 @@ def screen_chunk(
             errors.append([item.source, *json.loads(item.payload)])
             continue
         try:
+            checked = item.kind not in ("bulk", "fhir")
             if item.kind == "bulk":
                 record, _ = service.read(item.payload, service.Content.FHIR, as_of)
             elif item.kind == "fhir":
@@ -172,8 +173,9 @@ def screen_chunk(
                 text = csv_row_to_record(json.loads(item.payload)) if item.kind == "csv" else item.payload
                 # check_as_of: born-after-it errors join the field errors, one error row each
                 record, _ = service.read(text, service.Content.NATIVE, as_of, check_as_of=True)
-            # Outcomes: no explanation text is worded (a candidate's row says only what to record next).
-            outcomes = service.outcomes(record, as_of, engine, trials)
+            # Outcomes: no explanation text is worded (a candidate's row says only what to record next); a native
+            # record was checked against the as-of date on reading, so not a second time.
+            outcomes = service.outcomes(record, as_of, engine, trials, checked=checked)
         except InvalidRecord as exc:  # a malformed record is a row of errors.csv, never the end of the run
             errors.extend([item.source, e.field, e.message] for e in exc.errors)
             continue

@@ -479,16 +479,20 @@ def screen_outcome(
 
 
 def screen_outcomes(
-    record: PatientRecord, trials: Iterable[str], as_of: date, engine: str | None = None
+    record: PatientRecord, trials: Iterable[str], as_of: date, engine: str | None = None, checked: bool = False
 ) -> list[Outcome]:
-    """An outcome per trial, in the order given."""
-    check_as_of(record, as_of)  # once, not once per trial
+    """An outcome per trial, in the order given. checked: check_as_of already ran on this record and date (the
+    batch reads a native record with it)."""
+    if not checked:
+        check_as_of(record, as_of)  # once, not once per trial
     return [screen_outcome(record, trial, as_of, engine, checked=True) for trial in trials]
 
 
-def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None = None) -> list[Outcome]:
+def screen_all_outcomes(
+    record: PatientRecord, as_of: date, engine: str | None = None, checked: bool = False
+) -> list[Outcome]:
     """screen_all's order (candidates first), as outcomes."""
-    return sorted(screen_outcomes(record, load_rule_sets(), as_of, engine), key=lambda o: o.rank)
+    return sorted(screen_outcomes(record, load_rule_sets(), as_of, engine, checked), key=lambda o: o.rank)
 
 
 def _disease_present(rule_set: CompiledRuleSet, facts: dict[AnyFactKey, Fact]) -> bool:

@@ -67,3 +67,19 @@ def test_an_outcome_words_its_report_only_when_read(monkeypatch):
             break
     assert calls == [] and outcome.candidate and outcome.to_settle is not None
     assert outcome.report is not None and calls and outcome.report is outcome.report  # worded once, when read
+
+
+def test_the_batch_checks_a_native_record_against_the_as_of_date_once(monkeypatch):
+    """Read with check_as_of (its errors join the field errors), a native record is not checked again when screened
+    (impossible values, born after the as-of date: once per record, not once more per screening)."""
+    from screener import screening
+    from screener.batch import Item, screen_chunk
+
+    from .helpers import PATIENTS
+
+    checks = []
+    real = screening.check_as_of
+    monkeypatch.setattr(screening, "check_as_of", lambda *args: checks.append(args) or real(*args))
+    chunk = [Item(p.name, "native", p.read_text()) for p in sorted(PATIENTS.glob("*.json"))]
+    rows, errors, _ = screen_chunk(chunk, None, report_cases.AS_OF, "reference")
+    assert not errors and len(rows) > len(chunk) and len(checks) == len(chunk)
