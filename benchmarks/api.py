@@ -337,6 +337,7 @@ def run_profile(args) -> None:
     os.environ.update(SCREENER_INSTANCE_PATH=str(instance), SCREENER_TOKEN_RATE_PER_MINUTE=str(10**9))
     os.environ.pop("DATABASE_URL", None)
     try:
+        from screener import service
         from screener.audit import Accounts
         from screener.audit._chain import canonical
         from screener.audit._group_commit import prepare
@@ -405,7 +406,7 @@ def run_profile(args) -> None:
         reports = [screen(r, trial, as_of, engine) for r in records]
         texts = [r.model_dump_json() for r in reports]
         with app.app_context():
-            cache, committer = get_token_cache(), get_committer()
+            cache, committer, store = get_token_cache(), get_committer(), get_store()
         reference = get_evaluator("reference")
         judged = [_judged(r, trial, as_of, engine) for r in records]
         log = logging.getLogger("screener.api")
@@ -430,6 +431,7 @@ def run_profile(args) -> None:
             "recording (prepare + group commit wait)": lambda i, b: committer.record(
                 records[i % 7], [reports[i % 7]], actor="a", channel="api"
             ),
+            "approval standing (reads the trail)": lambda i, b: service.standings(store, [reports[i % 7]]),
             "logging one line": lambda i, b: log.info("screening %s %s in %.1f ms", "x" * 32, "t=eligible", 1.0),
         }
         m = max(50, n // 2)
@@ -450,6 +452,7 @@ def run_profile(args) -> None:
         for _ in range(m):
             b"".join(app(dict(health, **{"wsgi.input": io.BytesIO()}), lambda *a: None))
         print(f"  {'Flask alone: GET /healthz (thread CPU)':<42} {(time.thread_time() - own) / m * 1e6:>8,.0f} µs")
+        _flask_against_bare(app, base, bodies, engine, m)
         for name, step in parts.items():
             _timed(5, bodies, step)
             print(f"  {name:<42} {_timed(m, bodies, step):>8,.0f} µs")
@@ -460,6 +463,67 @@ def run_profile(args) -> None:
         )
     finally:
         shutil.rmtree(instance, ignore_errors=True)
+
+
+def _flask_against_bare(app, base: dict, bodies: list[bytes], engine: str, m: int) -> None:
+    """The hot route through Flask against a bare WSGI callable doing the same work (the token cache and rate count,
+    reading and validating the body, screening, recording through the group commit and waiting for it, the
+    approval standing, the same response bytes, one log line): what Flask and the route's glue cost a request. Both
+    recorded, alternating in chunks, thread CPU of the request (the writer's is the same for both)."""
+    import io
+    import logging
+    from datetime import date
+
+    from screener import service
+    from screener.web.api import _screened
+    from screener.web.storage import get_committer, get_store, get_token_cache
+
+    with app.app_context():
+        cache, committer, store = get_token_cache(), get_committer(), get_store()
+    log = logging.getLogger("screener.api")
+    statuses: list[str] = []
+    as_of, trial = date(2026, 11, 22), PATH.split("/")[4]
+
+    def bare(environ, start_response):
+        started = time.perf_counter()
+        principal = cache.principal(environ["HTTP_AUTHORIZATION"].removeprefix("Bearer "))
+        committer.take(principal.via, 10**9, 60)
+        body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        record, imported = service.read(body, service.Content.NATIVE, as_of)
+        screened = service.screen_and_record(record, as_of, channel=service.Channel.API, actor=principal.username,
+                                             recorder=committer, engine=engine, trial=trial, texts=True)
+        (standing,) = service.standings(store, screened.reports)
+        payload = _screened(screened.ids[0], screened.texts[0], imported, screened.screening_number,
+                            standing).encode()
+        log.info("screening %s %s in %.1f ms", screened.ids[0], f"{trial}={screened.reports[0].verdict}",
+                 (time.perf_counter() - started) * 1000)
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]
+
+    def once(handler, body):
+        environ = dict(base, CONTENT_LENGTH=str(len(body)), **{"wsgi.input": io.BytesIO(body)})
+        chunks = handler(environ, lambda status, headers, exc=None: statuses.append(status))
+        out = b"".join(chunks)
+        getattr(chunks, "close", lambda: None)()
+        return out
+
+    def report(answer: bytes) -> bytes:  # the answer without its screening id and number (new for each call)
+        return answer[answer.index(b'"report":'):answer.index(b',"screening_number"')]
+
+    assert report(once(bare, bodies[0])) == report(once(app, bodies[0]))  # the same answer
+    spent = {"flask": 0.0, "bare": 0.0}
+    for start in range(0, m, 25):
+        for name, handler in (("flask", app), ("bare", bare)):
+            own = time.thread_time()
+            for i in range(start, min(m, start + 25)):
+                once(handler, bodies[i % len(bodies)])
+            spent[name] += time.thread_time() - own
+    if any(not s.startswith("200") for s in statuses):
+        raise SystemExit(f"a request failed: {sorted(set(statuses))}")
+    flask, bare_us = (spent[k] / m * 1e6 for k in ("flask", "bare"))
+    print(f"  {'hot route through Flask (thread CPU)':<42} {flask:>8,.0f} µs")
+    print(f"  {'the same work, bare WSGI (thread CPU)':<42} {bare_us:>8,.0f} µs  "
+          f"(Flask and the route's glue: {flask - bare_us:,.0f} µs)")
 
 
 def _export(ref: str) -> Path:

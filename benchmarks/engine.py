@@ -1,20 +1,29 @@
 """Engine vs reference evaluator on the same records, in one run: evaluation alone, and end to end.
 
-    python -m benchmarks.engine [--records N]
+    python -m benchmarks.engine [--records N] [--before REF [--rounds 2]]
 
 Prints screenings per second for each backend and their ratio. End to end = parse + validate + derive facts +
-evaluate + full report, single process (one core).
+evaluate + full report, single process (one core); "outcome" = the same judgement as a batch row uses it
+(screen_outcome: verdict, criteria, candidate, what to record; no reason or evidence worded unless read).
+--before REF runs this same benchmark file on that git revision's code and on this tree's, each in its own
+process, alternating for --rounds rounds, and prints both (before/after in one run on a shared machine).
 """
 import argparse
+import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 
 from screener.engine import get_evaluator
 from screener.engine.compile import compiled
 from screener.facts.derive import derive
 from screener.rules import load_rule_sets, load_tables
-from screener.screening import parse_record, screen
+from screener.screening import parse_record, screen, screen_outcome
 
 from .records import AS_OF, generated_records
 
@@ -30,7 +39,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--trial", default="NCT06674265")
+    parser.add_argument("--before", metavar="REF", help="also run this git revision's code, alternating")
+    parser.add_argument("--rounds", type=int, default=2, help="with --before: runs of each, alternating")
     args = parser.parse_args()
+    if args.before:
+        _before_after(args)
+        return
 
     texts = generated_records(args.records)
     rule_set = compiled(load_rule_sets()[args.trial])
@@ -59,6 +73,7 @@ def main() -> None:
             evaluation[name] += time.process_time() - began
     end_to_end = {name: 0.0 for name in ENGINES}
     wall = {name: 0.0 for name in ENGINES}
+    outcome = {name: 0.0 for name in ENGINES}
     for start in range(0, len(texts), CHUNK):
         for name in ENGINES:
             began, began_wall = time.process_time(), time.perf_counter()
@@ -66,25 +81,63 @@ def main() -> None:
                 screen(parse_record(text), args.trial, AS_OF, name)
             end_to_end[name] += time.process_time() - began
             wall[name] += time.perf_counter() - began_wall
+            began = time.process_time()
+            for text in texts[start : start + CHUNK]:
+                _batch_row(screen_outcome(parse_record(text), args.trial, AS_OF, name))
+            outcome[name] += time.process_time() - began
 
     n = args.records
+    rows = {"evaluation only": evaluation, "end to end (1 core)": end_to_end, "end to end, wall": wall,
+            "outcome (batch row)": outcome}
     print(f"{'(CPU time)':24}{'reference':>12}{'durable':>12}   durable time / reference time")
-    print(
-        f"{'evaluation only':24}{_rate(n, evaluation['reference']):>12}{_rate(n, evaluation['durable']):>12}"
-        f"   {evaluation['durable'] / evaluation['reference']:.2f}x"
-    )
-    print(
-        f"{'end to end (1 core)':24}{_rate(n, end_to_end['reference']):>12}{_rate(n, end_to_end['durable']):>12}"
-        f"   {end_to_end['durable'] / end_to_end['reference']:.2f}x"
-    )
-    print(
-        f"{'end to end, wall':24}{_rate(n, wall['reference']):>12}{_rate(n, wall['durable']):>12}"
-        f"   {wall['durable'] / wall['reference']:.2f}x"
-    )
+    for label, seconds in rows.items():
+        print(f"{label:24}{_rate(n, seconds['reference']):>12}{_rate(n, seconds['durable']):>12}"
+              f"   {seconds['durable'] / seconds['reference']:.2f}x")
     print(
         f"durable: {1e6 * end_to_end['durable'] / n:.0f} us of CPU a screening; "
         f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}"
     )
+    figures = {f"{part} {name}": round(n / seconds[name]) for part, seconds in
+               (("evaluation", evaluation), ("end to end", end_to_end), ("outcome", outcome)) for name in ENGINES}
+    print("FIGURES " + json.dumps({**figures, "load": [round(v, 2) for v in os.getloadavg()]}))
+
+
+def _batch_row(outcome) -> None:
+    """What batch.screen_chunk reads of a candidate's outcome: what to record next (a revision before words only
+    when read has it from the report it built)."""
+    if outcome.candidate:
+        _ = outcome.to_settle if hasattr(type(outcome), "to_settle") else outcome.report.to_settle
+
+
+def _before_after(args) -> None:
+    """This benchmark file on REF's code and on this tree's, each in a fresh process, alternating."""
+    root = Path(__file__).resolve().parent.parent
+    folder = Path(tempfile.mkdtemp(prefix="screener-before-"))
+    try:
+        archive = subprocess.run(["git", "-C", str(root), "archive", args.before], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        shutil.copy(Path(__file__), folder / "benchmarks" / "engine.py")  # the same measurement, the old code
+        trees = {f"before ({args.before})": folder, "after (this tree)": root}
+        results: dict[str, list[dict]] = {label: [] for label in trees}
+        for _ in range(args.rounds):
+            for label, tree in trees.items():
+                done = subprocess.run(
+                    [sys.executable, "-m", "benchmarks.engine", "--records", str(args.records), "--trial", args.trial],
+                    cwd=tree, capture_output=True, text=True, check=True,
+                    env=dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1"),
+                )
+                line = [x for x in done.stdout.splitlines() if x.startswith("FIGURES ")][-1]
+                results[label].append(json.loads(line.removeprefix("FIGURES ")))
+                print(label, line.removeprefix("FIGURES "), flush=True)
+        print(f"screenings/s of CPU in each run, {args.records:,} records; load: 1-min average at each run's end")
+        for key in results[next(iter(trees))][0]:
+            print(f"{key:24}" + "   ".join(
+                f"{label.split()[0]} " + " / ".join(
+                    str(r[key][0]) if key == "load" else f"{r[key]:,}" for r in runs)
+                for label, runs in results.items()))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from typing import Iterator
 
 from . import config
 from .bulk_export import LineError, export_files, is_export, patient_count, read_export
-from .candidates import open_items
 from .facts.catalogue import record_value_kinds
 from .model.flat import ValueKind, flat_value, set_path
 from .model.verdict import Verdict
@@ -173,6 +172,7 @@ def screen_chunk(
             errors.append([item.source, *json.loads(item.payload)])
             continue
         try:
+            checked = item.kind not in ("bulk", "fhir")
             if item.kind == "bulk":
                 record, _ = service.read(item.payload, service.Content.FHIR, as_of)
             elif item.kind == "fhir":
@@ -181,8 +181,9 @@ def screen_chunk(
                 text = csv_row_to_record(json.loads(item.payload)) if item.kind == "csv" else item.payload
                 # check_as_of: born-after-it errors join the field errors, one error row each
                 record, _ = service.read(text, service.Content.NATIVE, as_of, check_as_of=True)
-            # No report's explanation text for a row that shows none: the full report only for a candidate.
-            outcomes = service.outcomes(record, as_of, engine, trials)
+            # Outcomes: no explanation text is worded (a candidate's row says only what to record next); a native
+            # record was checked against the as-of date on reading, so not a second time.
+            outcomes = service.outcomes(record, as_of, engine, trials, checked=checked)
         except InvalidRecord as exc:  # a malformed record is a row of errors.csv, never the end of the run
             errors.extend([item.source, e.field, e.message] for e in exc.errors)
             continue
@@ -200,18 +201,17 @@ def screen_chunk(
                     draft[outcome.trial_id],
                 ]
             )
-            if outcome.report is not None:
-                report = outcome.report
+            if outcome.candidate:  # what to record next, without the report's reasons and evidence words
                 candidates.append(
                     [
                         item.source,
                         record.record_id or item.record_id,
                         record.screening_number or "",
-                        report.trial_id,
-                        report.verdict,
-                        open_items(report),
-                        "; ".join(report.to_settle),
-                        draft[report.trial_id],
+                        outcome.trial_id,
+                        outcome.verdict,
+                        outcome.open_items,
+                        "; ".join(outcome.to_settle),
+                        draft[outcome.trial_id],
                     ]
                 )
     return rows, errors, candidates

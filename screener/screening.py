@@ -1,6 +1,7 @@
 """Screen a patient record against a trial's rule set: validate, derive facts, evaluate, explain."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Iterable, NamedTuple
 
 from pydantic import ValidationError
@@ -386,8 +387,10 @@ def _clears_to_eligible(
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a batch row needs of a screening (batch.RESULT_COLUMNS), without the report's explanation text; the
-    full report only for a candidate, whose row lists what to record next (candidates.csv)."""
+    """A screening as data: the verdict, the failing and unknown criteria, the eligible-from day, whether it is a
+    candidate, and what to record next (each to-do's instruction), from the judgement alone. Its explanation text
+    (each criterion's reason and evidence words) is worded only when `report` is read: a batch row shows none, and a
+    candidate's row only what to record (candidates.csv)."""
 
     trial_id: str
     verdict: Verdict
@@ -396,7 +399,7 @@ class Outcome:
     eligible_from: date | None
     complete: bool
     candidate: bool
-    report: Report | None
+    judged: "_Judged" = field(repr=False, compare=False)
 
     @property
     def rank(self) -> tuple:
@@ -405,9 +408,51 @@ class Outcome:
             self.verdict,
             self.candidate,
             self.complete,
-            len(self.unknown) if self.verdict == Verdict.INCOMPLETE else 0,
+            self.open_items,
             self.trial_id,
         )
+
+    @property
+    def open_items(self) -> int:
+        """candidates.open_items, without a report."""
+        return len(self.unknown) if self.verdict == Verdict.INCOMPLETE else 0
+
+    @property
+    def to_settle(self) -> list[str]:
+        """The report's to_settle (what to record next), from the to-dos alone: no reason or evidence is worded."""
+        j = self.judged
+        return _to_settle(
+            [_steps(c, j.facts, j.statuses[c.id], j.clearing.get(c.id)) for c in j.rule_set.criteria]
+        )
+
+    @property
+    def report(self) -> Report | None:
+        """A candidate's full report, worded when first read (None for any other screening)."""
+        return self.worded() if self.candidate else None
+
+    def worded(self) -> Report:
+        """The full report, screen()'s, worded on the first call and kept."""
+        return self._worded
+
+    @cached_property
+    def _worded(self) -> Report:
+        j = self.judged
+        return build_report(j.rule_set, j.facts, j.statuses, j.clearing, j.as_of, j.engine, j.clears_on, j.waited,
+                            warnings_for(j.record))
+
+
+class _Judged(NamedTuple):
+    """What _judged found, kept by an Outcome so that its report can be worded later, if it is read."""
+
+    record: PatientRecord
+    as_of: date
+    rule_set: CompiledRuleSet
+    facts: dict[AnyFactKey, Fact]
+    statuses: dict[str, Status]
+    clearing: "dict[str, Clearing | None]"
+    clears_on: date | None
+    waited: dict[str, Status] | None
+    engine: str
 
 
 def screen_outcome(
@@ -417,19 +462,15 @@ def screen_outcome(
     engine: str | None = None,
     checked: bool = False,
 ) -> Outcome:
-    """screen() for population pre-screening: the same judgement (facts, both evaluators, the clearing day), the
-    report built only for a candidate. tests/test_screen_outcome.py holds it to screen() on every pinned case."""
+    """screen() for population pre-screening: the same judgement (facts, both evaluators, the clearing day), no
+    sentence worded unless its report is read. tests/test_screen_outcome.py holds it to screen() on every pinned
+    case."""
     as_of = as_of or today()
     rule_set, facts, statuses, clearing, clears_on, waited, engine = _judged(record, trial, as_of, engine, checked)
     complete = _claims_eligibility(rule_set.rule_set)
     counts = _counts(statuses)
     verdict = _verdict(counts, complete)
     candidate = candidate_by_verdict(verdict, lambda: _disease_present(rule_set, facts))
-    report = (
-        build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings_for(record))
-        if candidate
-        else None
-    )
     expired = _expired(statuses, waited, clearing)
     eligible = clears_on is not None and _clears_to_eligible(counts, expired, complete, waited)
     return Outcome(
@@ -440,15 +481,25 @@ def screen_outcome(
         clears_on if eligible else None,
         complete,
         candidate,
-        report,
+        _Judged(record, as_of, rule_set, facts, statuses, clearing, clears_on, waited, engine),
     )
 
 
-def screen_all_outcomes(record: PatientRecord, as_of: date, engine: str | None = None) -> list[Outcome]:
+def screen_outcomes(
+    record: PatientRecord, trials: Iterable[str], as_of: date, engine: str | None = None, checked: bool = False
+) -> list[Outcome]:
+    """An outcome per trial, in the order given. checked: check_as_of already ran on this record and date (the
+    batch reads a native record with it)."""
+    if not checked:
+        check_as_of(record, as_of)  # once, not once per trial
+    return [screen_outcome(record, trial, as_of, engine, checked=True) for trial in trials]
+
+
+def screen_all_outcomes(
+    record: PatientRecord, as_of: date, engine: str | None = None, checked: bool = False
+) -> list[Outcome]:
     """screen_all's order (candidates first), as outcomes."""
-    check_as_of(record, as_of)  # once, not once per trial
-    outcomes = (screen_outcome(record, trial, as_of, engine, checked=True) for trial in load_rule_sets())
-    return sorted(outcomes, key=lambda o: o.rank)
+    return sorted(screen_outcomes(record, load_rule_sets(), as_of, engine, checked), key=lambda o: o.rank)
 
 
 def _disease_present(rule_set: CompiledRuleSet, facts: dict[AnyFactKey, Fact]) -> bool:
@@ -462,6 +513,19 @@ def _disease_present(rule_set: CompiledRuleSet, facts: dict[AnyFactKey, Fact]) -
                     if value is not None and leaf.holds(value) is True:
                         return True
     return False
+
+
+def _steps(criterion: CompiledCriterion, facts: dict[AnyFactKey, Fact], status: Status, cleared: "Clearing | None"):
+    """A criterion's to-dos. An unknown criterion says what settles it; so does a fail that waiting turns into an
+    unknown, at once: during a transfusion window, the day to repeat the count is known now."""
+    if status == Status.UNKNOWN or (cleared and not cleared.passes):
+        return todos.criterion_steps(criterion, facts, status == Status.UNKNOWN)
+    return []
+
+
+def _to_settle(steps: list[list]) -> list[str]:
+    """The report's to_settle: every criterion's to-dos in order, each instruction once."""
+    return list(dict.fromkeys(s.text for criterion in steps for s in criterion))
 
 
 def _criteria(n: int) -> str:
@@ -494,13 +558,7 @@ def build_report(
         status = statuses[criterion.id]
         evidence = _evidence(leaves, facts, said)
         cleared = clearing.get(criterion.id)
-        # An unknown criterion says what settles it; so does a fail that waiting turns into an unknown, at once:
-        # during a transfusion window, the day to repeat the count is known now.
-        steps = (
-            todos.criterion_steps(criterion, facts, status == Status.UNKNOWN)
-            if status == Status.UNKNOWN or (cleared and not cleared.passes)
-            else []
-        )
+        steps = _steps(criterion, facts, status, cleared)
         results.append(
             {
                 **fixed,
@@ -517,7 +575,7 @@ def build_report(
     complete = _claims_eligibility(meta)
     verdict = _verdict(counts, complete)
     fails = [r for r in results if r["status"] == Status.FAIL]
-    to_settle = list(dict.fromkeys(item for r in results for item in r["to_settle"]))
+    to_settle = _to_settle([r["to_do"] for r in results])
     encoded = f"PARTIAL, {_criteria(len(results))} encoded"
     summary = {
         Verdict.ELIGIBLE: "every criterion passes",

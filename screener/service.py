@@ -21,7 +21,7 @@ from .screening import (
     screen,
     screen_all,
     screen_all_outcomes,
-    screen_outcome,
+    screen_outcomes,
 )
 
 if TYPE_CHECKING:
@@ -91,11 +91,14 @@ def reports(
     return screen_all(record, as_of, engine, trials)
 
 
-def outcomes(record: PatientRecord, as_of: date, engine: str | None, trials: list[str] | None) -> list[Outcome]:
-    """reports() for population pre-screening: the same judgement, the full report only for a candidate."""
+def outcomes(
+    record: PatientRecord, as_of: date, engine: str | None, trials: list[str] | None, *, checked: bool = False
+) -> list[Outcome]:
+    """reports() for population pre-screening: the same judgement, no sentence worded unless a report is read.
+    checked: the record was read with check_as_of against this as-of date (read(..., check_as_of=True))."""
     if trials is None:
-        return screen_all_outcomes(record, as_of, engine)
-    return [screen_outcome(record, t, as_of, engine) for t in trials]
+        return screen_all_outcomes(record, as_of, engine, checked)
+    return screen_outcomes(record, trials, as_of, engine, checked)
 
 
 class Recorder(Protocol):

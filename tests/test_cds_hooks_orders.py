@@ -54,6 +54,19 @@ def test_an_unrelated_draft_order_gives_no_card(ehr):
     assert _sign(ehr, "acetaminophen", "161") == []
 
 
+def test_the_screening_with_an_order_is_worded_only_for_a_card(ehr, monkeypatch):
+    """The screening with the draft order is triage: its reasons are worded only for a trial it makes a criterion
+    fail in, whose card cites one. The hook's own screening is recorded, so its reports are worded (once per trial)."""
+    from .test_screen_outcome import counting
+
+    calls = counting(monkeypatch)
+    assert _sign(ehr, "acetaminophen", "161") == []
+    recorded = calls.count("reason")
+    calls.clear()
+    assert len(_sign(ehr, "fluconazole", "4450")) == 1
+    assert calls.count("reason") > recorded > 0  # the same recorded screening, and the one worded for the card
+
+
 def test_a_draft_order_that_would_exclude_an_enrolled_child_is_critical(tmp_path):
     """The EHR's patient is linked to their screening number at the first call; once the screening log records them
     enrolled in NCT06674265, a draft fluconazole order gives a critical card naming the enrolment."""

@@ -311,3 +311,33 @@ def test_an_amendment_re_screens_stored_records_accepted_before_a_check_was_adde
     store.record(record, [report], actor="user:test", channel="api")
     rescreened, impacts = amendment_impact(store, load_rule_sets()["NCT06674265"])
     assert rescreened == 1 and impacts == []
+
+
+def test_the_walk_for_dates_after_today_visits_every_field_that_can_hold_a_date_or_a_model():
+    """dates_after skips fields whose annotation is plainly scalar (decided once per class): every field of the record's
+    models whose type mentions a date, a model or a list is still visited."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from screener.facts.plausibility import _walked
+    from screener.model.record import PatientRecord
+
+    def parts(annotation):
+        yield annotation
+        for arg in typing.get_args(annotation):
+            yield from parts(arg)
+
+    seen, todo, dated = set(), [PatientRecord], 0
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            types = [t for t in parts(info.annotation) if isinstance(t, type)]
+            if any(issubclass(t, (date, BaseModel)) for t in types):
+                assert name in _walked(model), (model.__name__, name)
+                dated += any(issubclass(t, date) for t in types)
+            todo += [t for t in types if issubclass(t, BaseModel)]
+    assert dated >= 10  # birth, weight and height dates, observations, history, assessments

@@ -67,10 +67,13 @@ def order_cards(bundle: dict, draft_orders: dict | None, candidates: list[Report
             record, _ = service.read(with_order, service.Content.FHIR, as_of)
         except InvalidRecord:
             continue  # an order that cannot be read says nothing either way; the screening stands as answered
-        after = {r.trial_id: r for r in service.reports(record, as_of, engine, trials=trials)}
+        # Outcomes: a report is worded only for a trial the order makes a criterion fail in (its card cites it).
+        after = {o.trial_id: o for o in service.outcomes(record, as_of, engine, trials)}
         for before in candidates:
             failed = {c.id for c in before.criteria if c.status is Status.FAIL}
-            for criterion in after[before.trial_id].criteria:
+            if set(after[before.trial_id].failing) <= failed:
+                continue
+            for criterion in after[before.trial_id].worded().criteria:
                 if criterion.status is Status.FAIL and criterion.id not in failed:
                     cards.append(_card(_drug(order), before, criterion, before.trial_id in enrolled))
     return cards

@@ -3,7 +3,9 @@ confirm), as data. The limits and the reason for each are data too (criteria/tab
 values_to_confirm.yaml); this module only applies them, and wording/plausibility.py words what it finds.
 """
 from datetime import date, timedelta
-from typing import Iterator
+from functools import lru_cache
+from types import UnionType
+from typing import Annotated, Iterator, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -54,10 +56,36 @@ def slip_row(table: ImpossibleTable, test: object, unit: object, value: object) 
                 None)
 
 
+_SCALARS = (str, int, float, type(None))  # bool is an int; a str Enum or Literal is a str
+
+
+def _may_hold(annotation) -> bool:
+    """Whether a field so annotated can hold a date, a model or a list: anything not plainly a scalar can."""
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return False
+    if origin is Annotated:
+        return _may_hold(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return any(_may_hold(arg) for arg in get_args(annotation))
+    return not (isinstance(annotation, type) and issubclass(annotation, _SCALARS))
+
+
+@lru_cache(maxsize=None)
+def _walked(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a model class that dates_after visits, in declaration order (the instance dict's): once per
+    class, from the schema's annotations (profiled: visiting every field of every observation was most of the
+    ~40 µs walk)."""
+    return tuple(name for name, info in model.model_fields.items() if _may_hold(info.annotation))
+
+
 def dates_after(model: BaseModel, now: date, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
     """The path of every date in a record after `now`: the schema's own fields, so a date field added later is
-    checked too. Read from the instances' dicts (pydantic's own iteration took ~200 µs a record, profiled)."""
-    for name, value in model.__dict__.items():
+    checked too. Read from the instances' dicts (pydantic's own iteration took ~200 µs a record, profiled), only the
+    fields whose type can hold a date or a model."""
+    fields = model.__dict__
+    for name in _walked(type(model)):
+        value = fields[name]
         if isinstance(value, date):
             if value > now:
                 yield (*path, name)
