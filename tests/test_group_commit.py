@@ -8,7 +8,7 @@ import threading
 import time
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from screener.audit import AuditEvent, Screening
 from screener.audit._group_commit import GroupCommit, prepare
@@ -150,3 +150,25 @@ def test_a_writer_killed_mid_batch_loses_no_acknowledged_screening(store, databa
     record, report = _screened()
     GroupCommit(store).record(record, [report], actor="after", channel="api")
     assert store.verify().ok
+
+
+def test_the_next_screening_number_is_read_from_an_index_not_a_sort_of_every_number(store):
+    """Migration 0014: next_numbers runs under the chain's lock for every screening sent without a number; ordered
+    by length then number, it sorted every stored number until an index served that order (issue 29)."""
+    from screener.audit._group_commit import next_numbers
+
+    record, report = _screened()
+    committer = GroupCommit(store)
+    for _ in range(3):
+        committer.record(record, [report], actor="api:sam", channel="api", assign_number=True)
+    with store.engine.connect() as connection:
+        assert next_numbers(connection, 2) == ["SCR-0004", "SCR-0005"]
+        query = ("SELECT screening_number FROM screenings WHERE screening_number IS NOT NULL "
+                 "ORDER BY length(screening_number) DESC, screening_number DESC LIMIT 1")
+        if connection.dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in connection.execute(text("EXPLAIN QUERY PLAN " + query)))
+            assert "ix_screenings_number_order" in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            connection.execute(text("SET enable_seqscan = off"))  # a table this small is otherwise scanned
+            plan = " ".join(connection.execute(text("EXPLAIN " + query)).scalars())
+            assert "ix_screenings_number_order" in plan and "Sort" not in plan, plan
