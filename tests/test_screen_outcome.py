@@ -45,14 +45,15 @@ def counting(monkeypatch) -> list[str]:
 def test_the_batch_words_no_reason_even_for_its_candidates(monkeypatch):
     """Batch pre-screening writes verdicts, criterion ids and what to record next: it never words a reason or an
     evidence, not even for a candidate's row (its to_record comes from the to-dos alone)."""
-    from screener.batch import Item, screen_chunk
+    from screener.batch import CANDIDATE_COLUMNS, Item, screen_chunk
 
     from .helpers import PATIENTS
 
     calls = counting(monkeypatch)
     chunk = [Item(p.name, "native", p.read_text()) for p in sorted(PATIENTS.glob("*.json"))]
     rows, errors, candidates = screen_chunk(chunk, None, report_cases.AS_OF, "durable")
-    assert not errors and len(rows) > len(candidates) > 0 and any(c[-1] for c in candidates)
+    to_record = CANDIDATE_COLUMNS.index("to_record")
+    assert not errors and len(rows) > len(candidates) > 0 and any(c[to_record] for c in candidates)
     assert calls == []
     # the same records read as reports do word them: the counter sees the entry points the reports use
     screen(parse_record(chunk[0].payload), rows[0][3], report_cases.AS_OF)
