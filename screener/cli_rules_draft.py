@@ -47,7 +47,8 @@ def draft_command(study, out):
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError("--output", exc.strerror or "cannot be written") from None
-    click.echo(f"Wrote the draft rule set to {out}: review it before use (`screener rules lint {out}`).", err=True)
+    click.echo(f"Wrote the draft rule set to {out}: review it before use (`screener rules lint --allow-draft {out}`; "
+               "`screener rules status` after it is in the criteria folder).", err=True)
 
 
 @rules_group.command("check-source")
