@@ -12,6 +12,21 @@ from ._structured import Ages, ages, sexes
 _HEADERS = {"inclusion": "Inclusion Criteria", "exclusion": "Exclusion Criteria", "unclassified": "Before the headers"}
 _LETTER = {"inclusion": "I", "exclusion": "E", "unclassified": "U"}
 _ALTERNATIVES = re.compile(r"\b(?:one of|any of|either|at least one|or|any)\b")
+# The only headings (a parent bullet, a free sub-heading) whose sub-points are drafted: a plain organ-function or
+# laboratory heading, which adds nothing to its sub-points' meaning. Any other words above a threshold (a cohort, a
+# donor, "the following are not exclusions", "patients with marrow involvement only") may restrict or invert it.
+_SYSTEM = (r"(?:bone marrow|marrow|hematologic|haematologic|hematopoietic|haematopoietic|organ|end[- ]organ|renal|"
+           r"kidney|hepatic|liver|laboratory|lab)")
+_PLAIN_HEADING = re.compile(
+    r"^(?:(?:the )?(?:patients?|subjects?|participants?)(?: must)? (?:have|has|with) )?"
+    r"(?:adequate|inadequate|insufficient|sufficient|normal|abnormal)?\s*" + _SYSTEM
+    + r"(?:(?:,| and|, and) " + _SYSTEM + r")*"
+    r"(?: (?:function|values|parameters|requirements|tests))?"
+    r"(?:,? (?:defined as|as defined by|as defined below|as follows|within \d+ days prior to enrollment))?"
+    r"(?: the following)?\s*:?$")
+# An alternative written across items: "... or" closing one item, "OR ..." opening the next, or "OR" alone.
+_OR_AFTER = re.compile(r"\b(?:or|and/or|either)\s*[.;:,]?$")
+_OR_BEFORE = re.compile(r"^(?:or|and/or)\b")
 _DRAFTED_DEFAULT = "Chosen by `screener rules draft`, not by the source: the registry states none. Review it."
 
 
@@ -57,6 +72,48 @@ def _years(bounds: tuple[int | None, int | None]) -> str:
     if low is not None and high is not None:
         return f"{low} to {high} years"
     return f"at least {low} years" if low is not None else f"at most {high} years"
+
+
+def _plain_words(text: str) -> str:
+    return " ".join(unescaped(text).lower().split())
+
+
+def _beside_or(items: list[Item], index: int) -> bool:
+    """Whether an "or" joins the item to the sibling before or after it (the same parent, section and group)."""
+    item = items[index]
+
+    def sibling(other: int) -> Item | None:
+        if 0 <= other < len(items):
+            candidate = items[other]
+            if (candidate.parent, candidate.section, candidate.group) == (item.parent, item.section, item.group):
+                return candidate
+        return None
+
+    before, after = sibling(index - 1), sibling(index + 1)
+    words = _plain_words(item.text)
+    return bool(_OR_BEFORE.search(words) or _OR_AFTER.search(words)
+                or (before is not None and _OR_AFTER.search(_plain_words(before.text)))
+                or (after is not None and _OR_BEFORE.search(_plain_words(after.text))))
+
+
+def _in_context(reading: Reading, above: list[tuple[str, str]], beside_or: bool) -> Reading:
+    """A drafted reading kept only when nothing around the item may change what it means."""
+    for what, words in above:
+        plain = _plain_words(words)
+        if _ALTERNATIVES.search(plain):
+            # Sub-points of "one of the following" are alternatives: each drafted as a criterion of its own would
+            # require (or exclude on) every one of them.
+            return Reading("unencoded-alternatives", f"Not drafted: {what} above it may make its sub-points "
+                           "alternatives (one of, any of, either, or); a reviewer encodes them together.",
+                           reading.matched)
+        if not _PLAIN_HEADING.match(plain):
+            return Reading("unencoded-context", f"Not drafted: it stands under {what}, whose words may restrict it to "
+                           "some patients (a cohort, a donor) or turn its meaning round (exceptions, 'not'); a "
+                           "reviewer reads the two together.", reading.matched)
+    if beside_or:
+        return Reading("unencoded-alternatives", "Not drafted: an 'or' joins it to the item before or after it, so it "
+                       "may be one of alternatives; a reviewer encodes them together.", reading.matched)
+    return reading
 
 
 class MissingVersion(ValueError, ScreenerError):
@@ -136,19 +193,24 @@ class _Builder:
                 position = f"{_HEADERS[item.section]}, item {counters[item.section]}"
             ids.append(ident)
             section = f"{_HEADERS[item.section]} {item.number}" if item.number else position
-            parent = items[item.parent] if item.parent is not None else None
-            criteria.append(self.item(item, ident, parent, ids[item.parent] if item.parent is not None else None,
-                                      section))
+            above: list[tuple[str, str]] = []
+            up = item.parent
+            while up is not None:
+                above.append((ids[up], items[up].text))
+                up = items[up].parent
+            if item.group is not None:
+                above.append((f"the sub-heading '{item.group}'", item.group))
+            criteria.append(self.item(item, ident, above, _beside_or(items, len(ids) - 1), section))
         return criteria
 
-    def item(self, item: Item, ident: str, above: Item | None, parent: str | None, section: str) -> dict[str, Any]:
+    def item(self, item: Item, ident: str, above: list[tuple[str, str]], beside_or: bool,
+             section: str) -> dict[str, Any]:
+        """above: (what, words) of every heading over the item, nearest first (parents, then its group)."""
+        parent = above[0][0] if above and item.parent is not None else None
         reading = read_item(item.text, item.section, self.ages.population)
-        drafted = reading.logic is not None or reading.attestation is not None
-        if above is not None and drafted and _ALTERNATIVES.search(unescaped(above.text).lower()):
-            # Sub-points of "one of the following" are alternatives: each drafted as a criterion of its own would
-            # require (or exclude on) every one of them.
-            reading = Reading("unencoded-alternatives", f"Not drafted: its parent {parent} may make its sub-points "
-                              "alternatives (one of, any of, either, or); a reviewer encodes them together.")
+        drafted = reading.logic is not None or reading.attestation is not None or reading.age_bounds is not None
+        if drafted:
+            reading = _in_context(reading, above, beside_or)
         criterion: dict[str, Any] = {
             "id": ident, "kind": item.section, "title": _title(item.text), "registry_number": item.number,
             "source_text": item.text, "citation": self.citation(section),

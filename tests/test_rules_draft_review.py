@@ -1,0 +1,90 @@
+"""Hostile review of `screener rules draft` (issue 28): registry texts whose structure changes what a threshold means.
+
+Each case is words a registry record holds; the test says what must (not) come out. A drafted threshold that the
+words around it restrict (a cohort, a donor), turn round (exceptions) or make one of alternatives is wrong even
+when the item alone reads cleanly: those stay placeholders.
+"""
+import json
+
+import pytest
+import yaml
+
+from screener.authoring.draft import draft_rule_file
+
+
+def _study(eligibility: str, minimum: str = "2 Years", maximum: str = "21 Years") -> str:
+    return json.dumps({
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT99999999", "briefTitle": "review"},
+            "eligibilityModule": {"eligibilityCriteria": eligibility, "sex": "ALL", "minimumAge": minimum,
+                                  "maximumAge": maximum},
+        },
+        "derivedSection": {"miscInfoModule": {"versionHolder": "2024-01-01"}},
+    })
+
+
+def _criteria(eligibility: str, **ages: str) -> list[dict]:
+    return yaml.safe_load(draft_rule_file(_study(eligibility, **ages), "x.json"))["criteria"]
+
+
+def _by_text(eligibility: str, **ages: str) -> dict[str, dict]:
+    return {c["source_text"]: c for c in _criteria(eligibility, **ages) if c["id"] not in ("NCT99999999-AGE",)}
+
+
+def test_a_threshold_under_an_alternatives_grandparent_is_not_drafted():
+    criteria = _by_text("Inclusion Criteria:\n\n* Patients must meet one of the following:\n"
+                        "  * Adequate organ function defined as:\n    * ANC ≥ 1000/µL\n"
+                        "  * Bone marrow involvement with:\n    * ANC ≥ 500/µL\n")
+    for words in ("ANC ≥ 1000/µL", "ANC ≥ 500/µL"):
+        assert criteria[words].get("unencoded") is True and "logic" not in criteria[words]
+    assert criteria["ANC ≥ 1000/µL"]["draft"]["pattern"] == "unencoded-alternatives"
+
+
+def test_a_plain_organ_function_parent_still_drafts_its_sub_points():
+    criteria = _by_text("Inclusion Criteria:\n\n* Patients must have adequate organ function defined as:\n"
+                        "  * Absolute neutrophil count (ANC) ≥ 750/µL\n"
+                        "  * Total bilirubin ≤ 1.5 x upper limit of normal (ULN) for age\n\n"
+                        "Exclusion Criteria:\n\n* Inadequate bone marrow function, defined as:\n"
+                        "  * Platelets < 50,000/µL\n")
+    assert criteria["Absolute neutrophil count (ANC) ≥ 750/µL"]["logic"] == {
+        "field": "lab.anc", "op": "ge", "value": 750, "unit": "/uL"}
+    assert criteria["Total bilirubin ≤ 1.5 x upper limit of normal (ULN) for age"]["logic"] == {
+        "field": "lab.bilirubin", "op": "le", "multiple": 1.5, "of": "uln"}
+    assert criteria["Platelets < 50,000/µL"]["logic"] == {
+        "field": "lab.platelets", "op": "lt", "value": 50000, "unit": "/uL"}
+
+
+@pytest.mark.parametrize("heading", [
+    "The following are NOT exclusions:",
+    "Exceptions: patients with the following are eligible:",
+    "Patients with marrow involvement only:",
+    "For patients enrolled on Part B:",
+    "Donor:",
+])
+@pytest.mark.parametrize("as_parent", [True, False])
+def test_a_threshold_under_a_heading_that_may_restrict_or_invert_it_is_not_drafted(heading, as_parent):
+    above = f"* {heading}\n  * " if as_parent else f"{heading}\n\n* "
+    text = f"Inclusion Criteria:\n\n* Relapsed tumour\n\nExclusion Criteria:\n\n{above}Hemoglobin < 8 g/dL\n"
+    criterion = _by_text(text)["Hemoglobin < 8 g/dL"]
+    assert criterion.get("unencoded") is True and "logic" not in criterion
+    assert criterion["draft"]["pattern"] in ("unencoded-context", "unencoded-alternatives")
+
+
+@pytest.mark.parametrize("text, alternatives", [
+    ("* Creatinine ≤ 1.5 x ULN\n* OR creatinine clearance ≥ 70 mL/min/1.73 m2\n", ["Creatinine ≤ 1.5 x ULN"]),
+    ("* Bilirubin ≤ 1.5 x ULN or\n* ALT ≤ 5 x ULN\n", ["ALT ≤ 5 x ULN"]),
+    ("* Platelets ≥ 100,000/µL\n\nOR\n\n* Platelets ≥ 75,000/µL\n",
+     ["Platelets ≥ 100,000/µL", "Platelets ≥ 75,000/µL"]),
+    ("* ANC ≥ 1000/µL\n\n  OR\n\n* Platelets ≥ 75,000/µL\n", ["Platelets ≥ 75,000/µL"]),
+    ("* Either:\n* ANC ≥ 1000/µL\n", ["ANC ≥ 1000/µL"]),
+])
+def test_a_threshold_joined_to_its_neighbour_by_or_is_not_drafted(text, alternatives):
+    criteria = _by_text("Inclusion Criteria:\n\n" + text)
+    for words in alternatives:
+        assert criteria[words].get("unencoded") is True, words
+        assert criteria[words]["draft"]["pattern"] == "unencoded-alternatives"
+
+
+def test_neighbours_without_or_are_still_drafted():
+    criteria = _by_text("Inclusion Criteria:\n\n* Orchid tumour\n* ANC ≥ 1000/µL\n* Major organ function\n")
+    assert criteria["ANC ≥ 1000/µL"]["logic"] == {"field": "lab.anc", "op": "ge", "value": 1000, "unit": "/uL"}
