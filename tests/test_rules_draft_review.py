@@ -88,3 +88,38 @@ def test_a_threshold_joined_to_its_neighbour_by_or_is_not_drafted(text, alternat
 def test_neighbours_without_or_are_still_drafted():
     criteria = _by_text("Inclusion Criteria:\n\n* Orchid tumour\n* ANC ≥ 1000/µL\n* Major organ function\n")
     assert criteria["ANC ≥ 1000/µL"]["logic"] == {"field": "lab.anc", "op": "ge", "value": 1000, "unit": "/uL"}
+
+
+def test_roman_upper_case_bracketed_and_symbol_markers_each_start_an_item():
+    from screener.authoring.draft._split import split
+
+    items = split("Exclusion Criteria:\n\n* Patients with:\n  i. ANC < 500/µL\n  ii. Platelets < 20,000/µL\n"
+                  "  iii. Bilirubin > 3 mg/dL\n  A. Hemoglobin < 7 g/dL\n  B) ALT > 10 x ULN\n(1) ANC < 200/µL\n"
+                  "(b) Bilirubin > 5 mg/dL\no ALT > 20 x ULN\n– Hemoglobin < 6 g/dL\n· AST > 20 x ULN\n")
+    assert [(i.number, i.text) for i in items] == [
+        (None, "Patients with:"), ("i", "ANC < 500/µL"), ("ii", "Platelets < 20,000/µL"),
+        ("iii", "Bilirubin > 3 mg/dL"), ("A", "Hemoglobin < 7 g/dL"), ("B", "ALT > 10 x ULN"),
+        ("1", "ANC < 200/µL"), ("b", "Bilirubin > 5 mg/dL"), (None, "ALT > 20 x ULN"),
+        (None, "Hemoglobin < 6 g/dL"), (None, "AST > 20 x ULN"),
+    ]
+    assert [i.parent for i in items] == [None, 0, 0, 0, 0, 0, None, None, None, None, None]
+
+
+def test_a_header_naming_its_section_with_more_words_switches_the_section_and_drafts_nothing_under_it():
+    criteria = _by_text("Inclusion Criteria:\n\n* Platelets ≥ 100 x 10^9/L\n\nExclusion Criteria:\n\n"
+                        "* Active infection\n\nDonor Exclusion Criteria:\n\n* Hemoglobin < 11 g/dL\n\n"
+                        "Inclusion criteria for Part B\n\n"
+                        "* ANC ≥ 500/µL\n\nInclusion and Exclusion Criteria:\n\n* ANC ≥ 600/µL\n")
+    assert criteria["Platelets ≥ 100 x 10^9/L"]["logic"]["value"] == 100
+    donor = criteria["Hemoglobin < 11 g/dL"]
+    assert (donor["kind"], donor["group"], donor.get("unencoded")) == ("exclusion", "Donor Exclusion Criteria:", True)
+    part_b = criteria["ANC ≥ 500/µL"]
+    assert (part_b["kind"], part_b.get("unencoded")) == ("inclusion", True)
+    assert criteria["ANC ≥ 600/µL"]["kind"] == "unclassified"
+
+
+def test_a_wrapped_line_that_mentions_inclusion_criteria_is_not_a_header():
+    criteria = _by_text("Inclusion Criteria:\n\n  -  Patients must meet all of the\n"
+                        "     inclusion criteria listed above\n\nExclusion Criteria:\n\n  -  ANC < 500/µL\n")
+    assert criteria["ANC < 500/µL"]["kind"] == "exclusion"
+    assert criteria["ANC < 500/µL"]["logic"] == {"field": "lab.anc", "op": "lt", "value": 500, "unit": "/uL"}

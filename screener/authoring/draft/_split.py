@@ -19,8 +19,15 @@ _HEADER = re.compile(
 )
 # marker: a symbol bullet, a number with "." or ")" (markdown may escape the dot), the registry's "3-" style, or a
 # single letter with "." or ")".
-_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[*•+]|-(?=\s)|\\-(?=\s)|(?P<num>\d{1,3})(?:\\?[.)]|-)|"
-                     r"(?P<letter>[a-z])[.)])[ \t]+(?P<rest>\S.*)$")
+_ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,3}|I{1,3}|IV|VI{0,3}|IX|XI{0,3})"
+_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[*•+·▪◦○●■►–—o]|-(?=\s)|\\-(?=\s)|"
+                     r"(?P<num>\d{1,3})(?:\\?[.)]|-)|"
+                     r"\\?\((?:(?P<pnum>\d{1,3})|(?P<proman>" + _ROMAN + r")|(?P<pletter>[A-Za-z]))\\?\)|"
+                     r"(?P<roman>" + _ROMAN + r")[.)]|(?P<letter>[A-Za-z])[.)])[ \t]+(?P<rest>\S.*)$")
+# A line that names a section with more words ("Donor Exclusion Criteria:", "Inclusion criteria for Part B"): it
+# switches the section (both words or neither: nothing says which) and stands over the items as their sub-heading.
+_QUALIFIED_HEADER = re.compile(r"\b(?:(?P<inclusion>inclusion)|(?P<exclusion>exclusion|ineligibility)|eligibility)"
+                               r"\s+criteri(?:a|on)\b", re.IGNORECASE)
 # The next item of a "5- ... 6- ..." line: its number follows on from the previous one, after a sentence's end.
 _INLINE_DASHED = re.compile(r"(?<=[.;:!?)])[ \t]+(\d{1,3})-[ \t]+(?=\S)")
 
@@ -97,6 +104,16 @@ def split(text: str) -> list[Item]:
             group, stack = None, []
             blank_before = False
             continue
+        qualified = _QUALIFIED_HEADER.search(raw)
+        if qualified and (blank_before or open_item is None) and len(raw.strip()) <= 100 and not _BULLET.match(raw) \
+                and (raw.rstrip().endswith(":") or (len(raw.split()) <= 8 and not raw.rstrip().endswith("."))):
+            close()
+            both = bool(re.search(r"inclusion", raw, re.I)) and bool(re.search(r"exclusion|ineligib", raw, re.I))
+            section = ("unclassified" if both or not (qualified.group("inclusion") or qualified.group("exclusion"))
+                       else "inclusion" if qualified.group("inclusion") else "exclusion")
+            group, stack = raw.strip(), []
+            blank_before = False
+            continue
         bullet = _BULLET.match(raw)
         if bullet:
             close()
@@ -107,8 +124,9 @@ def split(text: str) -> list[Item]:
             printed = bullet.group("num")
             if printed is not None:
                 printed += "-" if bullet.group("marker").endswith("-") else ""
-            elif bullet.group("letter"):
-                printed = bullet.group("letter")
+            else:
+                printed = next((bullet.group(name) for name in ("pnum", "proman", "pletter", "roman", "letter")
+                                if bullet.group(name)), None)
             open_item = [section, printed, bullet.group("rest"), indent, parent, group, number, []]
             stack.append((indent, number))
             blank_before = False
