@@ -60,6 +60,7 @@ def test_a_plain_organ_function_parent_still_drafts_its_sub_points():
     "Patients with marrow involvement only:",
     "For patients enrolled on Part B:",
     "Donor:",
+    "Laboratory values within 7 days prior to enrollment:",  # a shorter lookback than the draft's default
 ])
 @pytest.mark.parametrize("as_parent", [True, False])
 def test_a_threshold_under_a_heading_that_may_restrict_or_invert_it_is_not_drafted(heading, as_parent):
@@ -123,3 +124,12 @@ def test_a_wrapped_line_that_mentions_inclusion_criteria_is_not_a_header():
                         "     inclusion criteria listed above\n\nExclusion Criteria:\n\n  -  ANC < 500/µL\n")
     assert criteria["ANC < 500/µL"]["kind"] == "exclusion"
     assert criteria["ANC < 500/µL"]["logic"] == {"field": "lab.anc", "op": "lt", "value": 500, "unit": "/uL"}
+
+
+def test_a_header_written_as_a_bullet_or_with_a_trailing_dash_switches_the_section():
+    criteria = _by_text("Inclusion Criteria -\n\n* ANC ≥ 500/µL\n* Exclusion Criteria:\n  * Platelets < 50,000/µL\n")
+    assert criteria["ANC ≥ 500/µL"]["kind"] == "inclusion"
+    excluded = criteria["Platelets < 50,000/µL"]
+    assert (excluded["kind"], "parent" in excluded) == ("exclusion", False)
+    assert excluded["logic"] == {"field": "lab.platelets", "op": "lt", "value": 50000, "unit": "/uL"}
+    assert not any(c["source_text"].startswith("Exclusion Criteria") for c in criteria.values())

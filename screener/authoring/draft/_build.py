@@ -22,7 +22,7 @@ _PLAIN_HEADING = re.compile(
     r"(?:adequate|inadequate|insufficient|sufficient|normal|abnormal)?\s*" + _SYSTEM
     + r"(?:(?:,| and|, and) " + _SYSTEM + r")*"
     r"(?: (?:function|values|parameters|requirements|tests))?"
-    r"(?:,? (?:defined as|as defined by|as defined below|as follows|within \d+ days prior to enrollment))?"
+    r"(?:,? (?:defined as|as defined by|as defined below|as follows))?"
     r"(?: the following)?\s*:?$")
 # An alternative written across items: "... or" closing one item, "OR ..." opening the next, or "OR" alone.
 _OR_AFTER = re.compile(r"\b(?:or|and/or|either)\s*[.;:,]?$")

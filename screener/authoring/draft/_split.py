@@ -14,7 +14,7 @@ Section = str  # "inclusion", "exclusion" or "unclassified"
 
 _HEADER = re.compile(
     r"^\s*(?:\*\*|#+\s*)?(?:key\s+|main\s+|general\s+)?(inclusion|exclusion|ineligibility)\s+criteria"
-    r"\s*(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$",
+    r"\s*(?:\*\*)?\s*[:.\-–—]?\s*(?:\*\*)?\s*$",
     re.IGNORECASE,
 )
 # marker: a symbol bullet, a number with "." or ")" (markdown may escape the dot), the registry's "3-" style, or a
@@ -96,7 +96,10 @@ def split(text: str) -> list[Item]:
         if not raw.strip():
             blank_before = True
             continue
-        header = _HEADER.match(raw)
+        bullet = _BULLET.match(raw)
+        # A header written as a bullet ("* Exclusion Criteria:") is still a header: its items are not its sub-points
+        # in the section above it.
+        header = _HEADER.match(bullet.group("rest") if bullet else raw)
         if header:
             close()
             word = header.group(1).lower()
