@@ -133,3 +133,16 @@ def test_a_header_written_as_a_bullet_or_with_a_trailing_dash_switches_the_secti
     assert (excluded["kind"], "parent" in excluded) == ("exclusion", False)
     assert excluded["logic"] == {"field": "lab.platelets", "op": "lt", "value": 50000, "unit": "/uL"}
     assert not any(c["source_text"].startswith("Exclusion Criteria") for c in criteria.values())
+
+
+@pytest.mark.parametrize("words, days", [
+    ("Laboratory values must be obtained within 7 days prior to enrollment", 7),
+    ("All labs within 72 hours of enrollment", 2),  # whole days on the strict side
+    ("Blood counts within the last 10 days", 10),
+    ("Chemotherapy within 3 days", 14),  # no laboratory words: the default stands
+    ("Laboratory tests within 21 days", 14),  # longer than the default: the default stands
+])
+def test_a_window_the_text_sets_for_labs_shortens_the_drafts_lookback(words, days):
+    data = yaml.safe_load(draft_rule_file(_study(f"Inclusion Criteria:\n\n* ANC ≥ 500/µL\n* {words}\n"), "x.json"))
+    assert data["lookback"]["labs_days"] == days
+    assert (f"labs_days {days}" in data["lookback"]["rationale"]) is (days != 14)

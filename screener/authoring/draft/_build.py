@@ -5,7 +5,7 @@ from typing import Any
 
 from ...model.ctgov import Study
 from ...model.errors import ScreenerError
-from ._patterns import Reading, mentions_age, read_item, unescaped
+from ._patterns import Reading, mentions_age, plain_words, read_item, unescaped
 from ._split import Item, split
 from ._structured import Ages, ages, sexes
 
@@ -27,6 +27,15 @@ _PLAIN_HEADING = re.compile(
 # An alternative written across items: "... or" closing one item, "OR ..." opening the next, or "OR" alone.
 _OR_AFTER = re.compile(r"\b(?:or|and/or|either)\s*[.;:,]?$")
 _OR_BEFORE = re.compile(r"^(?:or|and/or)\b")
+# A window the text sets for when labs are drawn ("laboratory values obtained within 7 days prior to enrollment",
+# "within 72 hours"): a drafted lab rule that took a value older than that would pass on a value the protocol does
+# not accept. Any such words shorten the draft's lookback (a wrong match only shortens it: more unknowns, never a
+# pass).
+_LAB_WINDOW = re.compile(
+    r"\b(?:lab|labs|laborator\w*|blood counts?|cbc|hematolog\w*|chemistr\w*|tests?|values?|obtained|performed|drawn)"
+    r"\b[^.;]{0,120}?\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+)?(?P<n>\d{1,3})\s*"
+    r"(?P<unit>days?|hours?|hrs?|h|weeks?)\b")
+_LABS_DAYS = 14
 _DRAFTED_DEFAULT = "Chosen by `screener rules draft`, not by the source: the registry states none. Review it."
 
 
@@ -114,6 +123,25 @@ def _in_context(reading: Reading, above: list[tuple[str, str]], beside_or: bool)
         return Reading("unencoded-alternatives", "Not drafted: an 'or' joins it to the item before or after it, so it "
                        "may be one of alternatives; a reviewer encodes them together.", reading.matched)
     return reading
+
+
+def _lookback(eligibility: str) -> dict[str, Any]:
+    """The draft's lookback: its defaults, the labs' window shortened to the shortest the text states for them."""
+    windows = []
+    for match in _LAB_WINDOW.finditer(plain_words(eligibility)):
+        n, unit = int(match.group("n")), match.group("unit")
+        # In whole days on the strict side: 72 hours is 2 days (a value 3 calendar days old may be 80 hours old).
+        days = n * 7 if unit.startswith("week") else n if unit.startswith("day") else max(1, n // 24 - 1)
+        windows.append((max(1, days), match.group(0)))
+    rationale = _DRAFTED_DEFAULT
+    labs = _LABS_DAYS
+    if windows and min(windows)[0] < _LABS_DAYS:
+        labs, words = min(windows)
+        rationale = (f"labs_days {labs}: the eligibility text says '{words}' (the shortest window it states near "
+                     "laboratory words, in whole days on the strict side); check which tests it covers. The other "
+                     "windows: " + _DRAFTED_DEFAULT)
+    return {"labs_days": labs, "imaging_days": 42, "findings_days": 14, "attestations_days": 14,
+            "rationale": rationale}
 
 
 class MissingVersion(ValueError, ScreenerError):
@@ -289,8 +317,7 @@ def build(study: Study, path: str) -> dict[str, Any]:
         + "; ".join(c for c in context if c) + ("." if any(context) else ""),
         "source_record": path,
         "population": {"min_age_years": low, "max_age_years": high, "sexes": sexes(module)},
-        "lookback": {"labs_days": 14, "imaging_days": 42, "findings_days": 14, "attestations_days": 14,
-                     "rationale": _DRAFTED_DEFAULT},
+        "lookback": _lookback(module.eligibilityCriteria),
         "enrolment": {"waivers": "none", "waiver_policy": "No criterion may be waived. " + _DRAFTED_DEFAULT,
                       "registration_window_days": 7, "rationale": _DRAFTED_DEFAULT},
         "coverage": {"complete": False, "statement": (

@@ -47,6 +47,11 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def plain_words(text: str) -> str:
+    """The words as the templates read them (lower case, one spelling of each symbol)."""
+    return _plain(text)
+
+
 # --- comparators, numbers, units -------------------------------------------------------------------------------------
 _COMPARATORS = {
     "greater than or equal to": "ge", "less than or equal to": "le", "more than or equal to": "ge",
