@@ -146,3 +146,18 @@ def test_a_window_the_text_sets_for_labs_shortens_the_drafts_lookback(words, day
     data = yaml.safe_load(draft_rule_file(_study(f"Inclusion Criteria:\n\n* ANC ≥ 500/µL\n* {words}\n"), "x.json"))
     assert data["lookback"]["labs_days"] == days
     assert (f"labs_days {days}" in data["lookback"]["rationale"]) is (days != 14)
+
+
+def test_outline_numbers_are_sub_points_of_the_item_their_prefix_numbers():
+    from screener.authoring.draft._split import split
+
+    items = split("Inclusion Criteria:\n\n1. Relapsed tumour\n2. One of the following:\n2.1. ANC ≥ 750/µL\n"
+                  "2.2. Platelets ≥ 75,000/µL\n3. Adequate organ function:\n3.1 Bilirubin ≤ 1.5 x ULN\n"
+                  "4. Total bilirubin ≤\n1.5 x ULN\n")
+    assert [(i.number, i.text, i.parent) for i in items] == [
+        ("1", "Relapsed tumour", None), ("2", "One of the following:", None), ("2.1", "ANC ≥ 750/µL", 1),
+        ("2.2", "Platelets ≥ 75,000/µL", 1), ("3", "Adequate organ function:", None),
+        ("3.1", "Bilirubin ≤ 1.5 x ULN", 4), ("4", "Total bilirubin ≤\n1.5 x ULN", None),
+    ]
+    criteria = _by_text("Inclusion Criteria:\n\n1. One of the following:\n1.1. ANC ≥ 750/µL\n1.2. ANC ≥ 500/µL\n")
+    assert criteria["ANC ≥ 750/µL"]["draft"]["pattern"] == "unencoded-alternatives"

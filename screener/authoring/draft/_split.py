@@ -28,6 +28,9 @@ _BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[*•+·▪◦○●■►�
 # switches the section (both words or neither: nothing says which) and stands over the items as their sub-heading.
 _QUALIFIED_HEADER = re.compile(r"\b(?:(?P<inclusion>inclusion)|(?P<exclusion>exclusion|ineligibility)|eligibility)"
                                r"\s+criteri(?:a|on)\b", re.IGNORECASE)
+# An outline number ("2.1.", "3.2") under a numbered item: a sub-point of the item its prefix numbers. Read only where
+# the numbering goes on (x.1 under a printed x, x.2 after x.1), so that a wrapped "1.5 x ULN" stays words.
+_OUTLINE = re.compile(r"^(?P<indent>[ \t]*)(?P<outline>\d{1,3}(?:\.\d{1,3})+)\.?[ \t]+(?P<rest>\S.*)$")
 # The next item of a "5- ... 6- ..." line: its number follows on from the previous one, after a sentence's end.
 _INLINE_DASHED = re.compile(r"(?<=[.;:!?)])[ \t]+(\d{1,3})-[ \t]+(?=\S)")
 
@@ -74,6 +77,7 @@ def split(text: str) -> list[Item]:
     group: str | None = None
     blank_before = False
     stack: list[tuple[int, int]] = []  # (indent, line) of the bullets a deeper one may hang under
+    outline: dict[str, int] = {}  # the current top-level numbered item and its outline sub-points: number -> line
 
     def close():
         nonlocal open_item
@@ -104,7 +108,7 @@ def split(text: str) -> list[Item]:
             close()
             word = header.group(1).lower()
             section = "inclusion" if word == "inclusion" else "exclusion"
-            group, stack = None, []
+            group, stack, outline = None, [], {}
             blank_before = False
             continue
         qualified = _QUALIFIED_HEADER.search(raw)
@@ -114,10 +118,25 @@ def split(text: str) -> list[Item]:
             both = bool(re.search(r"inclusion", raw, re.I)) and bool(re.search(r"exclusion|ineligib", raw, re.I))
             section = ("unclassified" if both or not (qualified.group("inclusion") or qualified.group("exclusion"))
                        else "inclusion" if qualified.group("inclusion") else "exclusion")
-            group, stack = raw.strip(), []
+            group, stack, outline = raw.strip(), [], {}
             blank_before = False
             continue
-        bullet = _BULLET.match(raw)
+        sub = _OUTLINE.match(raw)
+        if sub:
+            *head, last = sub.group("outline").split(".")
+            prefix = ".".join(head)
+            follows = last == "1" or f"{prefix}.{int(last) - 1}" in outline
+            if prefix in outline and follows:
+                close()
+                indent = _indent(sub.group("indent"))
+                while stack and stack[-1][0] >= indent:
+                    stack.pop()
+                open_item = [section, sub.group("outline"), sub.group("rest"), indent, outline[prefix], group, number,
+                             []]
+                outline[sub.group("outline")] = number
+                stack.append((indent, number))
+                blank_before = False
+                continue
         if bullet:
             close()
             indent = _indent(bullet.group("indent"))
@@ -131,6 +150,8 @@ def split(text: str) -> list[Item]:
                 printed = next((bullet.group(name) for name in ("pnum", "proman", "pletter", "roman", "letter")
                                 if bullet.group(name)), None)
             open_item = [section, printed, bullet.group("rest"), indent, parent, group, number, []]
+            if bullet.group("num") is not None and parent is None:
+                outline = {bullet.group("num"): number}
             stack.append((indent, number))
             blank_before = False
             continue
