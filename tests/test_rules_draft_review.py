@@ -75,7 +75,7 @@ def test_a_threshold_under_a_heading_that_may_restrict_or_invert_it_is_not_draft
     ("* Creatinine ≤ 1.5 x ULN\n* OR creatinine clearance ≥ 70 mL/min/1.73 m2\n", ["Creatinine ≤ 1.5 x ULN"]),
     ("* Bilirubin ≤ 1.5 x ULN or\n* ALT ≤ 5 x ULN\n", ["ALT ≤ 5 x ULN"]),
     ("* Platelets ≥ 100,000/µL\n\nOR\n\n* Platelets ≥ 75,000/µL\n",
-     ["Platelets ≥ 100,000/µL", "Platelets ≥ 75,000/µL"]),
+     ["Platelets ≥ 100,000/µL\n\nOR", "Platelets ≥ 75,000/µL"]),  # the lone OR joins the item above
     ("* ANC ≥ 1000/µL\n\n  OR\n\n* Platelets ≥ 75,000/µL\n", ["Platelets ≥ 75,000/µL"]),
     ("* Either:\n* ANC ≥ 1000/µL\n", ["ANC ≥ 1000/µL"]),
 ])
@@ -83,7 +83,8 @@ def test_a_threshold_joined_to_its_neighbour_by_or_is_not_drafted(text, alternat
     criteria = _by_text("Inclusion Criteria:\n\n" + text)
     for words in alternatives:
         assert criteria[words].get("unencoded") is True, words
-        assert criteria[words]["draft"]["pattern"] == "unencoded-alternatives"
+        # a neighbour's "or" (alternatives), or its own (the joined lone OR: or-and-list)
+        assert criteria[words]["draft"]["pattern"] in ("unencoded-alternatives", "unencoded-or-and-list")
 
 
 def test_neighbours_without_or_are_still_drafted():
@@ -161,3 +162,44 @@ def test_outline_numbers_are_sub_points_of_the_item_their_prefix_numbers():
     ]
     criteria = _by_text("Inclusion Criteria:\n\n1. One of the following:\n1.1. ANC ≥ 750/µL\n1.2. ANC ≥ 500/µL\n")
     assert criteria["ANC ≥ 750/µL"]["draft"]["pattern"] == "unencoded-alternatives"
+
+
+def _loads(eligibility: str) -> list[dict]:
+    from pathlib import Path
+
+    from screener.rules._load import parse_rule_set
+
+    text = draft_rule_file(_study(eligibility), "x.json")
+    parse_rule_set(text, Path("x.yaml"))  # the draft loads: no item shorter than a criterion's source words
+    return [c for c in yaml.safe_load(text)["criteria"] if c["id"] != "NCT99999999-AGE"]
+
+
+def test_a_lone_or_between_bullets_joins_the_item_above_so_the_draft_loads_and_the_or_is_read():
+    eligibility = "Inclusion Criteria:\n\n* ANC ≥ 1000/µL\n\nOR\n\n* Platelets ≥ 75,000/µL\n* OR\n* Hb ≥ 8 g/dL\n"
+    criteria = _loads(eligibility)
+    assert [c["source_text"] for c in criteria] == ["ANC ≥ 1000/µL\n\nOR", "Platelets ≥ 75,000/µL\n* OR",
+                                                    "Hb ≥ 8 g/dL"]
+    assert all(c.get("unencoded") is True for c in criteria)
+    assert all(c["source_text"] in eligibility for c in criteria)
+
+
+def test_a_short_first_item_of_its_section_keeps_the_line_above_it():
+    criteria = _loads("Inclusion Criteria:\n\n* ANC ≥ 1000/µL\n\nExclusion Criteria:\n\n* NA\n")
+    assert criteria[-1]["source_text"] == "Exclusion Criteria:\n\n* NA"
+    assert criteria[-1]["kind"] == "exclusion" and criteria[-1]["unencoded"] is True
+
+
+def test_blank_lines_inside_an_item_stay_in_its_words():
+    eligibility = ("Inclusion Criteria:\n\n  -  Relapsed solid tumour that is\n\n     refractory to therapy\n\n"
+                   "  -  None\n")
+    criteria = _loads(eligibility)
+    assert criteria[0]["source_text"] == "Relapsed solid tumour that is\n\n     refractory to therapy"
+
+
+@pytest.mark.parametrize("eligibility", ["* ", "Inclusion Criteria:\n\n*   \n", "NA"])
+def test_a_text_without_an_item_to_draft_is_refused_naming_the_field(eligibility):
+    from screener.authoring.draft import DraftInputError
+
+    with pytest.raises(DraftInputError) as caught:
+        draft_rule_file(_study(eligibility), "x.json")
+    assert caught.value.errors[0].field == "protocolSection.eligibilityModule.eligibilityCriteria"

@@ -153,6 +153,15 @@ class MissingVersion(ValueError, ScreenerError):
         super().__init__(f"{self.field}: required, the record's data version dates the draft")
 
 
+class NothingToDraft(ValueError, ScreenerError):
+    """An eligibility text without a single item a criterion can quote (at least 3 characters with words)."""
+
+    field = "protocolSection.eligibilityModule.eligibilityCriteria"
+
+    def __init__(self):
+        super().__init__(f"{self.field}: holds no criterion to draft (no item of at least 3 characters with words)")
+
+
 class _Builder:
     def __init__(self, study: Study, path: str):
         self.study, self.path = study, path
@@ -206,6 +215,8 @@ class _Builder:
 
     def items(self) -> list[dict[str, Any]]:
         items = split(self.study.eligibility.eligibilityCriteria)
+        if not items or any(len(item.text) < 3 for item in items):
+            raise NothingToDraft()
         ids: list[str] = []
         counters: dict[str, int] = {}
         children: dict[int, int] = {}

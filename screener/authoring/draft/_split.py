@@ -44,6 +44,7 @@ class Item:
     parent: int | None  # index of the item this one is a sub-point of (while splitting: its line)
     group: str | None  # the sub-heading it stands under, as printed
     line: int  # 1-based line of the source where it starts
+    end: int = 0  # 1-based line of the source where it ends
 
 
 def _has_words(text: str) -> bool:
@@ -88,18 +89,22 @@ def split(text: str) -> list[Item]:
         open_item = None
         if not _has_words(body):
             return
+        pieces = [(number, body)]
         if number is not None and number.endswith("-"):
-            pieces = _split_inline(number[:-1], body)
-        else:
-            pieces = [(number, body)]
+            inline = _split_inline(number[:-1], body)
+            if all(len(piece) >= _SHORTEST for _, piece in inline):
+                pieces = inline
         for num, piece in pieces:
             if _has_words(piece):
-                items.append(Item(sect, num, piece, indent, parent, grp, line))
+                items.append(Item(sect, num, piece, indent, parent, grp, line, line + len(more)))
 
+    blanks: list[str] = []  # the blank lines since the last line with text, as they are
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             blank_before = True
+            blanks.append(raw)
             continue
+        between, blanks = blanks, []
         bullet = _BULLET.match(raw)
         # A header written as a bullet ("* Exclusion Criteria:") is still a header: its items are not its sub-points
         # in the section above it.
@@ -159,7 +164,8 @@ def split(text: str) -> list[Item]:
         indent = _indent(raw)
         continues = open_item is not None and (not blank_before or indent > open_item[3])
         if continues and open_item is not None:
-            open_item[7].append(raw)
+            # The blank lines inside an item are part of its words: its text stays a slice of the source.
+            open_item[7].extend([*between, raw])
         elif stripped.endswith(":") and section != "unclassified" and _has_words(stripped):
             close()
             group, stack = stripped, []
@@ -170,7 +176,50 @@ def split(text: str) -> list[Item]:
             open_item = [section, None, raw, indent, None, group, number, []]
         blank_before = False
     close()
-    return _fix_parents(items)
+    return _fix_parents(_join_short(items, lines))
+
+
+_SHORTEST = 3  # a rule file's source words have at least this many characters
+_CONNECTIVE = re.compile(r"^(?:or|and|and/or)$", re.IGNORECASE)
+
+
+def _join_short(items: list[Item], lines: list[str]) -> list[Item]:
+    """An item too short to be a criterion's source words ("OR" alone between two bullets) joined to the item before
+    it (or, when it comes first, after it) as one slice of the source, so that nothing is lost and the "or" is read
+    with its neighbours. Sub-points of a joined item hang under the item it joined."""
+    items = list(items)
+    moved: dict[int, int] = {}  # an item's line -> the line of the item it was joined to
+    index = 0
+    while index < len(items):
+        item = items[index]
+        if len(item.text) >= _SHORTEST and not _CONNECTIVE.match(item.text):
+            index += 1
+            continue
+        pair = None
+        for first, second in ((index - 1, index), (index, index + 1)):
+            if 0 <= first and second < len(items):
+                a, b = items[first], items[second]
+                if (a.section, a.group) == (b.section, b.group) and a.end < b.line and b.end >= b.line:
+                    pair = first, second
+                    break
+        if pair is None:
+            # Nothing to join in its section ("Exclusion Criteria:" then "NA"): its words with the line above them.
+            above = next((n for n in range(item.line - 1, 0, -1) if lines[n - 1].strip()), item.line)
+            text = "\n".join(lines[above - 1:item.end]).strip()
+            items[index] = Item(item.section, item.number, text, item.indent, item.parent, item.group, item.line,
+                                item.end)
+            index += 1
+            continue
+        a, b = items[pair[0]], items[pair[1]]
+        last = lines[a.end - 1]
+        text = (a.text + last[len(last.rstrip()):] + "\n" + "\n".join(lines[a.end:b.end])).rstrip()
+        items[pair[0]:pair[1] + 1] = [Item(a.section, a.number, text, a.indent, a.parent, a.group, a.line, b.end)]
+        moved[b.line] = a.line
+        index = pair[0]
+    return [item if item.parent not in moved else
+            Item(item.section, item.number, item.text, item.indent, moved[item.parent], item.group, item.line,
+                 item.end)
+            for item in items]
 
 
 def _fix_parents(items: list[Item]) -> list[Item]:
@@ -181,6 +230,6 @@ def _fix_parents(items: list[Item]) -> list[Item]:
         first_on_line.setdefault(item.line, index)
     return [
         Item(item.section, item.number, item.text, item.indent,
-             first_on_line.get(item.parent) if item.parent is not None else None, item.group, item.line)
+             first_on_line.get(item.parent) if item.parent is not None else None, item.group, item.line, item.end)
         for item in items
     ]
