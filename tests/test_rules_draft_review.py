@@ -203,3 +203,20 @@ def test_a_text_without_an_item_to_draft_is_refused_naming_the_field(eligibility
     with pytest.raises(DraftInputError) as caught:
         draft_rule_file(_study(eligibility), "x.json")
     assert caught.value.errors[0].field == "protocolSection.eligibilityModule.eligibilityCriteria"
+
+
+@pytest.mark.parametrize("maximum", ["24 Months", "12 Months", "0 Months", "0 Days", "52 Weeks"])
+def test_a_maximum_age_in_months_weeks_or_days_is_not_drafted_as_completed_years(maximum):
+    # "24 Months" admits up to the day before 25 months; age_years <= 2 would admit a child of 35 months.
+    (age,) = [c for c in _criteria("Inclusion Criteria:\n\n* Relapsed tumour\n", minimum="0 Years", maximum=maximum)
+              if c["id"] == "NCT99999999-AGE"]
+    assert age.get("unencoded") is True and "logic" not in age
+    assert age["draft"]["pattern"] == "unencoded-age-unit"
+
+
+@pytest.mark.parametrize("minimum, years", [("24 Months", 2), ("12 Months", 1), ("0 Days", 0), ("3 Years", 3)])
+def test_a_minimum_age_in_whole_years_of_months_is_still_drafted(minimum, years):
+    (age,) = [c for c in _criteria("Inclusion Criteria:\n\n* Relapsed tumour\n", minimum=minimum, maximum="16 Years")
+              if c["id"] == "NCT99999999-AGE"]
+    assert age["logic"] == {"all": [{"field": "age_years", "op": "ge", "value": years, "unit": "years"},
+                                    {"field": "age_years", "op": "le", "value": 16, "unit": "years"}]}

@@ -193,9 +193,10 @@ class _Builder:
         else:
             criterion["title"] = "Age limits not in whole years"
             criterion["interpretation"] = (
-                "Not drafted: a bound is not whole years, and rules read age in completed years (the record schema has "
-                "no finer age field), so no rule says exactly what the record says. The population covers the "
-                "completed years around it; a reviewer encodes the age limit.")
+                "Not drafted: a bound is not whole years (or is a maximum in months, weeks or days, which admits a "
+                "child up to the day before the next such unit), and rules read age in completed years (the record "
+                "schema has no finer age field), so no rule says exactly what the record says. The population covers "
+                "the completed years around it; a reviewer encodes the age limit.")
             criterion["unencoded"] = True
             criterion["draft"] = {"pattern": "unencoded-age-unit", "matched": ", ".join(quoted)}
         return criterion
