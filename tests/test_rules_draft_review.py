@@ -220,3 +220,13 @@ def test_a_minimum_age_in_whole_years_of_months_is_still_drafted(minimum, years)
               if c["id"] == "NCT99999999-AGE"]
     assert age["logic"] == {"all": [{"field": "age_years", "op": "ge", "value": years, "unit": "years"},
                                     {"field": "age_years", "op": "le", "value": 16, "unit": "years"}]}
+
+
+def test_a_plain_sub_heading_does_not_undo_the_cohort_or_donor_heading_above_it():
+    criteria = _by_text("Inclusion Criteria:\n\n* Relapsed tumour\n\nDonor Exclusion Criteria:\n\nHematologic:\n\n"
+                        "* Hemoglobin < 11 g/dL\n\nExclusion Criteria:\n\nFor patients on Part B:\n\nHematologic:\n\n"
+                        "* ANC < 500/µL\n\nExclusion Criteria:\n\nHematologic:\n\n* ANC < 400/µL\n")
+    for words in ("Hemoglobin < 11 g/dL", "ANC < 500/µL"):
+        assert criteria[words]["group"] == "Hematologic:"
+        assert criteria[words]["draft"]["pattern"] == "unencoded-context", words
+    assert criteria["ANC < 400/µL"]["logic"] == {"field": "lab.anc", "op": "lt", "value": 400, "unit": "/uL"}

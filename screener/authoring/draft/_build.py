@@ -238,8 +238,7 @@ class _Builder:
             while up is not None:
                 above.append((ids[up], items[up].text))
                 up = items[up].parent
-            if item.group is not None:
-                above.append((f"the sub-heading '{item.group}'", item.group))
+            above += [(f"the heading '{heading}'", heading) for heading in reversed(item.headings)]
             criteria.append(self.item(item, ident, above, _beside_or(items, len(ids) - 1), section))
         return criteria
 

@@ -8,7 +8,7 @@ where the numbering continues. Text before any header is kept as unclassified: n
 An item's text is the source slice after its marker, with markdown escapes as they are.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Section = str  # "inclusion", "exclusion" or "unclassified"
 
@@ -45,6 +45,9 @@ class Item:
     group: str | None  # the sub-heading it stands under, as printed
     line: int  # 1-based line of the source where it starts
     end: int = 0  # 1-based line of the source where it ends
+    # Every sub-heading and qualified header above it since its section's header ("Donor Exclusion Criteria:",
+    # then "Hematologic:"): a later one does not undo what an earlier one says of the items under both.
+    headings: tuple[str, ...] = ()
 
 
 def _has_words(text: str) -> bool:
@@ -72,10 +75,12 @@ def _split_inline(number: str, text: str) -> list[tuple[str, str]]:
 def split(text: str) -> list[Item]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     items: list[Item] = []
-    # An item being built: [section, number, first line's text, indent, parent, group, line, continuation lines]
+    # An item being built: [section, number, first line's text, indent, parent, group, line, continuation lines,
+    # headings]
     open_item: list | None = None
     section: Section = "unclassified"
     group: str | None = None
+    headings: list[str] = []
     blank_before = False
     stack: list[tuple[int, int]] = []  # (indent, line) of the bullets a deeper one may hang under
     outline: dict[str, int] = {}  # the current top-level numbered item and its outline sub-points: number -> line
@@ -84,7 +89,7 @@ def split(text: str) -> list[Item]:
         nonlocal open_item
         if open_item is None:
             return
-        sect, number, first, indent, parent, grp, line, more = open_item
+        sect, number, first, indent, parent, grp, line, more, heads = open_item
         body = "\n".join([first, *more]).strip()
         open_item = None
         if not _has_words(body):
@@ -96,7 +101,7 @@ def split(text: str) -> list[Item]:
                 pieces = inline
         for num, piece in pieces:
             if _has_words(piece):
-                items.append(Item(sect, num, piece, indent, parent, grp, line, line + len(more)))
+                items.append(Item(sect, num, piece, indent, parent, grp, line, line + len(more), heads))
 
     blanks: list[str] = []  # the blank lines since the last line with text, as they are
     for number, raw in enumerate(lines, start=1):
@@ -113,7 +118,7 @@ def split(text: str) -> list[Item]:
             close()
             word = header.group(1).lower()
             section = "inclusion" if word == "inclusion" else "exclusion"
-            group, stack, outline = None, [], {}
+            group, stack, outline, headings = None, [], {}, []
             blank_before = False
             continue
         qualified = _QUALIFIED_HEADER.search(raw)
@@ -123,7 +128,7 @@ def split(text: str) -> list[Item]:
             both = bool(re.search(r"inclusion", raw, re.I)) and bool(re.search(r"exclusion|ineligib", raw, re.I))
             section = ("unclassified" if both or not (qualified.group("inclusion") or qualified.group("exclusion"))
                        else "inclusion" if qualified.group("inclusion") else "exclusion")
-            group, stack, outline = raw.strip(), [], {}
+            group, stack, outline, headings = raw.strip(), [], {}, [raw.strip()]
             blank_before = False
             continue
         sub = _OUTLINE.match(raw)
@@ -137,7 +142,7 @@ def split(text: str) -> list[Item]:
                 while stack and stack[-1][0] >= indent:
                     stack.pop()
                 open_item = [section, sub.group("outline"), sub.group("rest"), indent, outline[prefix], group, number,
-                             []]
+                             [], tuple(headings)]
                 outline[sub.group("outline")] = number
                 stack.append((indent, number))
                 blank_before = False
@@ -154,7 +159,7 @@ def split(text: str) -> list[Item]:
             else:
                 printed = next((bullet.group(name) for name in ("pnum", "proman", "pletter", "roman", "letter")
                                 if bullet.group(name)), None)
-            open_item = [section, printed, bullet.group("rest"), indent, parent, group, number, []]
+            open_item = [section, printed, bullet.group("rest"), indent, parent, group, number, [], tuple(headings)]
             if bullet.group("num") is not None and parent is None:
                 outline = {bullet.group("num"): number}
             stack.append((indent, number))
@@ -169,11 +174,12 @@ def split(text: str) -> list[Item]:
         elif stripped.endswith(":") and section != "unclassified" and _has_words(stripped):
             close()
             group, stack = stripped, []
+            headings.append(stripped)
         else:
             # A free paragraph: its own item (a record without bullets is one item per paragraph).
             close()
             stack = []
-            open_item = [section, None, raw, indent, None, group, number, []]
+            open_item = [section, None, raw, indent, None, group, number, [], tuple(headings)]
         blank_before = False
     close()
     return _fix_parents(_join_short(items, lines))
@@ -199,26 +205,24 @@ def _join_short(items: list[Item], lines: list[str]) -> list[Item]:
         for first, second in ((index - 1, index), (index, index + 1)):
             if 0 <= first and second < len(items):
                 a, b = items[first], items[second]
-                if (a.section, a.group) == (b.section, b.group) and a.end < b.line and b.end >= b.line:
+                if (a.section, a.group, a.headings) == (b.section, b.group, b.headings) and a.end < b.line <= b.end:
                     pair = first, second
                     break
         if pair is None:
             # Nothing to join in its section ("Exclusion Criteria:" then "NA"): its words with the line above them.
             above = next((n for n in range(item.line - 1, 0, -1) if lines[n - 1].strip()), item.line)
             text = "\n".join(lines[above - 1:item.end]).strip()
-            items[index] = Item(item.section, item.number, text, item.indent, item.parent, item.group, item.line,
-                                item.end)
+            items[index] = replace(item, text=text)
             index += 1
             continue
         a, b = items[pair[0]], items[pair[1]]
         last = lines[a.end - 1]
         text = (a.text + last[len(last.rstrip()):] + "\n" + "\n".join(lines[a.end:b.end])).rstrip()
-        items[pair[0]:pair[1] + 1] = [Item(a.section, a.number, text, a.indent, a.parent, a.group, a.line, b.end)]
+        items[pair[0]:pair[1] + 1] = [replace(a, text=text, end=b.end)]
         moved[b.line] = a.line
         index = pair[0]
     return [item if item.parent not in moved else
-            Item(item.section, item.number, item.text, item.indent, moved[item.parent], item.group, item.line,
-                 item.end)
+            replace(item, parent=moved[item.parent])
             for item in items]
 
 
@@ -229,7 +233,6 @@ def _fix_parents(items: list[Item]) -> list[Item]:
     for index, item in enumerate(items):
         first_on_line.setdefault(item.line, index)
     return [
-        Item(item.section, item.number, item.text, item.indent,
-             first_on_line.get(item.parent) if item.parent is not None else None, item.group, item.line, item.end)
+        replace(item, parent=first_on_line.get(item.parent) if item.parent is not None else None)
         for item in items
     ]
