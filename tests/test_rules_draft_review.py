@@ -41,7 +41,8 @@ def test_a_threshold_under_an_alternatives_grandparent_is_not_drafted():
 
 
 def test_a_plain_organ_function_parent_still_drafts_its_sub_points():
-    criteria = _by_text("Inclusion Criteria:\n\n* Patients must have adequate organ function defined as:\n"
+    criteria = _by_text("Inclusion Criteria:\n\nPatients must meet all of the following criteria:\n\n"
+                        "* Patients must have adequate organ function defined as:\n"
                         "  * Absolute neutrophil count (ANC) ≥ 750/µL\n"
                         "  * Total bilirubin ≤ 1.5 x upper limit of normal (ULN) for age\n\n"
                         "Exclusion Criteria:\n\n* Inadequate bone marrow function, defined as:\n"

@@ -23,7 +23,10 @@ _PLAIN_HEADING = re.compile(
     + r"(?:(?:,| and|, and) " + _SYSTEM + r")*"
     r"(?: (?:function|values|parameters|requirements|tests))?"
     r"(?:,? (?:defined as|as defined by|as defined below|as follows))?"
-    r"(?: the following)?\s*:?$")
+    r"(?: the following)?\s*:?$"
+    # "must meet all of the following": each sub-point required, as if it stood alone
+    r"|^(?:(?:the )?(?:patients?|subjects?|participants?|children) )?(?:must )?(?:meet|fulfil|fulfill|satisfy|have) "
+    r"all (?:of )?the following(?: criteria| requirements)?\s*:?$")
 # An alternative written across items: "... or" closing one item, "OR ..." opening the next, or "OR" alone.
 _OR_AFTER = re.compile(r"\b(?:or|and/or|either)\s*[.;:,]?$")
 _OR_BEFORE = re.compile(r"^(?:or|and/or)\b")
