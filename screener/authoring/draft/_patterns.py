@@ -62,7 +62,8 @@ _COMPARATORS = {
     ">=": "ge", "<=": "le", ">": "gt", "<": "lt",
 }
 _CMP = "(?P<cmp>" + "|".join(re.escape(c) for c in sorted(_COMPARATORS, key=len, reverse=True)) + ")"
-_NUMBER = r"(?P<number>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+# Bounded (no threshold has more digits): an unbounded run backtracked quadratically on an item of many digits.
+_NUMBER = r"(?P<number>\d{1,3}(?:,\d{3}){1,3}|\d{1,7}(?:\.\d{1,4})?)"
 _END = r"\s*[.;]?$"
 
 # Unit spellings (lower case, spaces removed) to the lab catalogue's codes; only these are read.
@@ -152,7 +153,7 @@ def _lab(plain: str, section: str) -> Reading | None:
                 f"Drafted from '{multiple.group(0)}': {LABS[lab].description} {op} {value} × ULN (the reporting lab's "
                 "upper limit, else the default table's by age)" + _section_words(section),
                 multiple.group(0), {"field": f"lab.{lab}", "op": op, "multiple": value, "of": "uln"})
-        single = re.match(head + r"(?P<unit>[a-z0-9/^().*% ]+?)" + _END, plain)
+        single = re.match(head + r"(?P<unit>[a-z0-9/^().*% ]{1,60}?)" + _END, plain)
         if single:
             spelled = single.group("unit").strip()
             unit = _UNITS.get(spelled.replace(" ", ""))
@@ -311,8 +312,9 @@ _AGE_MAX = re.compile(r"^(?:ages?d?\s*:?\s*)?(?:(?:<=|up to|at most)\s*(?P<a>\d{
 _AGE_EXCLUDED = re.compile(r"^(?:ages?d?\s*)?(?:less than|<|under|below|younger than)\s*(?P<lo>\d{1,3})(?:" + _YEARS
                            + r")?\s*(?:or|and)\s*(?:over|above|greater than|>|older than)\s*(?P<hi>\d{1,3})" + _YEARS
                            + _END)
-_MENTIONS_AGE = re.compile(r"\bage[sd]?\b[^.;]{0,40}\d+\s*(?:years?|months?)\b"
-                           r"|\d+\s*(?:years?|months?) (?:of age|old)\b|\d+\s*(?:-|to)\s*\d+\s*years\b")
+# Numbers bounded and starting at a word boundary: "\d+" tried at every digit of a long run was quadratic.
+_MENTIONS_AGE = re.compile(r"\bage[sd]?\b[^.;]{0,40}?\b\d{1,3}\s*(?:years?|months?)\b"
+                           r"|\b\d{1,3}\s*(?:years?|months?) (?:of age|old)\b|\b\d{1,3}\s*(?:-|to)\s*\d{1,3}\s*years\b")
 
 
 def _stated_ages(plain: str, section: str) -> tuple[int | None, int | None] | None:
