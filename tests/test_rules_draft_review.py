@@ -231,3 +231,19 @@ def test_a_plain_sub_heading_does_not_undo_the_cohort_or_donor_heading_above_it(
         assert criteria[words]["group"] == "Hematologic:"
         assert criteria[words]["draft"]["pattern"] == "unencoded-context", words
     assert criteria["ANC < 400/µL"]["logic"] == {"field": "lab.anc", "op": "lt", "value": 400, "unit": "/uL"}
+
+
+@pytest.mark.parametrize("words, section, logic", [
+    ("ANC ≥ 1.0 × 10⁹/L", "inclusion", {"field": "lab.anc", "op": "ge", "value": 1, "unit": "10*9/L"}),
+    ("Platelets ≥ 75 x 10³/µL", "inclusion", {"field": "lab.platelets", "op": "ge", "value": 75, "unit": "10*3/uL"}),
+    ("Platelets < 50×10⁹/L", "exclusion", {"field": "lab.platelets", "op": "lt", "value": 50, "unit": "10*9/L"}),
+])
+def test_a_power_of_ten_in_superscript_is_read_as_the_power(words, section, logic):
+    header = "Inclusion Criteria:\n\n" + ("" if section == "inclusion" else "* Relapsed\n\nExclusion Criteria:\n\n")
+    assert _by_text(f"{header}* {words}\n")[words]["logic"] == logic
+
+
+def test_a_power_written_flat_stays_unread():
+    # "109/L" may be 10^9/L with the superscript lost, or a number: never guessed.
+    criterion = _by_text("Inclusion Criteria:\n\n* Platelets ≥ 100 x 109/L\n")["Platelets ≥ 100 x 109/L"]
+    assert criterion.get("unencoded") is True

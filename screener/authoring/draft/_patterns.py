@@ -41,7 +41,8 @@ def unescaped(text: str) -> str:
 
 def _plain(text: str) -> str:
     """Lower case, symbols spelled one way, whitespace collapsed: what the templates match."""
-    text = unescaped(text)
+    # "10⁹" is 10^9, not 109: the power read before superscript digits become plain ones.
+    text = unescaped(text).replace("10⁹", "10^9").replace("10³", "10^3")
     for symbol, plain in _SYMBOLS.items():
         text = text.replace(symbol, plain)
     return re.sub(r"\s+", " ", text).strip().lower()
