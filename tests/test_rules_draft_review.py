@@ -247,3 +247,12 @@ def test_a_power_written_flat_stays_unread():
     # "109/L" may be 10^9/L with the superscript lost, or a number: never guessed.
     criterion = _by_text("Inclusion Criteria:\n\n* Platelets ≥ 100 x 109/L\n")["Platelets ≥ 100 x 109/L"]
     assert criterion.get("unencoded") is True
+
+
+@pytest.mark.parametrize("words, logic", [
+    ("Platelet count \\>= 100,000/mm^3", {"field": "lab.platelets", "op": "ge", "value": 100000, "unit": "/mm3"}),
+    ("ANC ≥ 750/mm\\^3", {"field": "lab.anc", "op": "ge", "value": 750, "unit": "/mm3"}),
+    ("Platelets ≥ 100 x 10^3/mm^3", {"field": "lab.platelets", "op": "ge", "value": 100, "unit": "10*3/mm3"}),
+])
+def test_per_cubic_millimetre_written_with_a_caret_is_read(words, logic):
+    assert _by_text(f"Inclusion Criteria:\n\n* {words}\n")[words]["logic"] == logic

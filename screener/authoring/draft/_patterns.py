@@ -70,7 +70,8 @@ _END = r"\s*[.;]?$"
 # Unit spellings (lower case, spaces removed) to the lab catalogue's codes; only these are read.
 _UNITS = {
     "/ul": "/uL", "/mcl": "/uL", "permicroliter": "/uL", "/microliter": "/uL", "cells/ul": "/uL",
-    "/mm3": "/mm3", "cells/mm3": "/mm3", "/cumm": "/mm3",
+    "/mm3": "/mm3", "cells/mm3": "/mm3", "/cumm": "/mm3", "/mm^3": "/mm3", "cells/mm^3": "/mm3",
+    "x10^3/mm^3": "10*3/mm3",
     "x10^9/l": "10*9/L", "x10(9)/l": "10*9/L", "x109/l": None, "10^9/l": "10*9/L", "x10e9/l": "10*9/L",
     "x10^3/ul": "10*3/uL", "10^3/ul": "10*3/uL", "k/ul": "K/uL", "x10^3/mm3": "10*3/mm3",
     "g/dl": "g/dL", "gm/dl": "g/dL", "g/deciliter": "g/dL", "gramsperdeciliter": "g/dL", "gr/dl": "g/dL",
