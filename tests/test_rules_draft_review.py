@@ -256,3 +256,9 @@ def test_a_power_written_flat_stays_unread():
 ])
 def test_per_cubic_millimetre_written_with_a_caret_is_read(words, logic):
     assert _by_text(f"Inclusion Criteria:\n\n* {words}\n")[words]["logic"] == logic
+
+
+def test_words_after_a_header_on_its_line_are_an_item_of_that_section():
+    criteria = _loads("Inclusion Criteria: Relapsed neuroblastoma\n\n* ANC ≥ 500/µL\n\nExclusion Criteria: None\n")
+    assert [(c["kind"], c["source_text"]) for c in criteria] == [
+        ("inclusion", "Relapsed neuroblastoma"), ("inclusion", "ANC ≥ 500/µL"), ("exclusion", "None")]

@@ -24,6 +24,10 @@ _BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[*•+·▪◦○●■►�
                      r"(?P<num>\d{1,3})(?:\\?[.)]|-)|"
                      r"\\?\((?:(?P<pnum>\d{1,3})|(?P<proman>" + _ROMAN + r")|(?P<pletter>[A-Za-z]))\\?\)|"
                      r"(?P<roman>" + _ROMAN + r")[.)]|(?P<letter>[A-Za-z])[.)])[ \t]+(?P<rest>\S.*)$")
+# A header with the section's first words after it on the same line ("Exclusion Criteria: None").
+_HEADER_INLINE = re.compile(
+    r"^\s*(?:\*\*|#+\s*)?(?:key\s+|main\s+|general\s+)?(inclusion|exclusion|ineligibility)\s+criteria"
+    r"\s*(?:\*\*)?\s*:\s*(?:\*\*)?[ \t]*(?P<rest>\S.*)$", re.IGNORECASE)
 # A line that names a section with more words ("Donor Exclusion Criteria:", "Inclusion criteria for Part B"): it
 # switches the section (both words or neither: nothing says which) and stands over the items as their sub-heading.
 _QUALIFIED_HEADER = re.compile(r"\b(?:(?P<inclusion>inclusion)|(?P<exclusion>exclusion|ineligibility)|eligibility)"
@@ -119,6 +123,14 @@ def split(text: str) -> list[Item]:
             word = header.group(1).lower()
             section = "inclusion" if word == "inclusion" else "exclusion"
             group, stack, outline, headings = None, [], {}, []
+            blank_before = False
+            continue
+        inline = None if bullet else _HEADER_INLINE.match(raw)
+        if inline and _has_words(inline.group("rest")):
+            close()
+            section = "inclusion" if inline.group(1).lower() == "inclusion" else "exclusion"
+            group, stack, outline, headings = None, [], {}, []
+            open_item = [section, None, inline.group("rest"), _indent(raw), None, None, number, [], ()]
             blank_before = False
             continue
         qualified = _QUALIFIED_HEADER.search(raw)
