@@ -262,3 +262,12 @@ def test_words_after_a_header_on_its_line_are_an_item_of_that_section():
     criteria = _loads("Inclusion Criteria: Relapsed neuroblastoma\n\n* ANC ≥ 500/µL\n\nExclusion Criteria: None\n")
     assert [(c["kind"], c["source_text"]) for c in criteria] == [
         ("inclusion", "Relapsed neuroblastoma"), ("inclusion", "ANC ≥ 500/µL"), ("exclusion", "None")]
+
+
+def test_a_heading_no_item_stands_under_is_an_item_of_its_own():
+    criteria = _loads("Inclusion Criteria:\n\nAll patients must sign consent:\n\nExclusion Criteria:\n\nFor Part B:\n\n"
+                      "Hematologic:\n\n* ANC < 500/µL\n\nDonor Inclusion Criteria:\n")
+    assert [(c["kind"], c["source_text"]) for c in criteria] == [
+        ("inclusion", "All patients must sign consent:"), ("exclusion", "ANC < 500/µL"),
+        ("inclusion", "Donor Inclusion Criteria:")]
+    assert criteria[1]["draft"]["pattern"] == "unencoded-context"  # under "For Part B:" and "Hematologic:"

@@ -85,6 +85,19 @@ def split(text: str) -> list[Item]:
     section: Section = "unclassified"
     group: str | None = None
     headings: list[str] = []
+    # The sub-headings and qualified headers no item has stood under yet, each as the item its words would make.
+    waiting: list[Item] = []
+
+    def settle_heading(new: Item | None) -> None:
+        """Headings no item stood under before the next header or the end ("All patients must consent:" right
+        before "Exclusion Criteria:") are items of their own: their words are not lost. A heading followed by
+        another ("For Part B:", then "Hematologic:") still stands over the items under both."""
+        close()
+        if new is not None:
+            waiting.append(new)
+            return
+        items.extend(waiting)
+        waiting.clear()
     blank_before = False
     stack: list[tuple[int, int]] = []  # (indent, line) of the bullets a deeper one may hang under
     outline: dict[str, int] = {}  # the current top-level numbered item and its outline sub-points: number -> line
@@ -106,6 +119,7 @@ def split(text: str) -> list[Item]:
         for num, piece in pieces:
             if _has_words(piece):
                 items.append(Item(sect, num, piece, indent, parent, grp, line, line + len(more), heads))
+                waiting.clear()
 
     blanks: list[str] = []  # the blank lines since the last line with text, as they are
     for number, raw in enumerate(lines, start=1):
@@ -119,7 +133,7 @@ def split(text: str) -> list[Item]:
         # in the section above it.
         header = _HEADER.match(bullet.group("rest") if bullet else raw)
         if header:
-            close()
+            settle_heading(None)
             word = header.group(1).lower()
             section = "inclusion" if word == "inclusion" else "exclusion"
             group, stack, outline, headings = None, [], {}, []
@@ -127,7 +141,7 @@ def split(text: str) -> list[Item]:
             continue
         inline = None if bullet else _HEADER_INLINE.match(raw)
         if inline and _has_words(inline.group("rest")):
-            close()
+            settle_heading(None)
             section = "inclusion" if inline.group(1).lower() == "inclusion" else "exclusion"
             group, stack, outline, headings = None, [], {}, []
             open_item = [section, None, inline.group("rest"), _indent(raw), None, None, number, [], ()]
@@ -136,10 +150,11 @@ def split(text: str) -> list[Item]:
         qualified = _QUALIFIED_HEADER.search(raw)
         if qualified and (blank_before or open_item is None) and len(raw.strip()) <= 100 and not _BULLET.match(raw) \
                 and (raw.rstrip().endswith(":") or (len(raw.split()) <= 8 and not raw.rstrip().endswith("."))):
-            close()
             both = bool(re.search(r"inclusion", raw, re.I)) and bool(re.search(r"exclusion|ineligib", raw, re.I))
             section = ("unclassified" if both or not (qualified.group("inclusion") or qualified.group("exclusion"))
                        else "inclusion" if qualified.group("inclusion") else "exclusion")
+            settle_heading(None)  # a header: what waited in the section above is settled there
+            settle_heading(Item(section, None, raw.strip(), _indent(raw), None, None, number, number))
             group, stack, outline, headings = raw.strip(), [], {}, [raw.strip()]
             blank_before = False
             continue
@@ -184,7 +199,7 @@ def split(text: str) -> list[Item]:
             # The blank lines inside an item are part of its words: its text stays a slice of the source.
             open_item[7].extend([*between, raw])
         elif stripped.endswith(":") and section != "unclassified" and _has_words(stripped):
-            close()
+            settle_heading(Item(section, None, stripped, indent, None, group, number, number, tuple(headings)))
             group, stack = stripped, []
             headings.append(stripped)
         else:
@@ -193,7 +208,7 @@ def split(text: str) -> list[Item]:
             stack = []
             open_item = [section, None, raw, indent, None, group, number, [], tuple(headings)]
         blank_before = False
-    close()
+    settle_heading(None)
     return _fix_parents(_join_short(items, lines))
 
 
