@@ -271,3 +271,15 @@ def test_a_heading_no_item_stands_under_is_an_item_of_its_own():
         ("inclusion", "All patients must sign consent:"), ("exclusion", "ANC < 500/µL"),
         ("inclusion", "Donor Inclusion Criteria:")]
     assert criteria[1]["draft"]["pattern"] == "unencoded-context"  # under "For Part B:" and "Hematologic:"
+
+
+@pytest.mark.parametrize("words, section", [
+    ("At least 0 days since chemotherapy", "inclusion"),  # within_days 0 made a draft that does not load
+    ("Platelets ≥ 1 x ULN", "inclusion"),
+    ("Hemoglobin ≥ 1.5 x ULN", "inclusion"),
+    ("ANC < 1 x ULN", "exclusion"),
+])
+def test_degenerate_washouts_and_count_multiples_of_uln_are_placeholders(words, section):
+    header = "Inclusion Criteria:\n\n" + ("" if section == "inclusion" else "* Relapsed\n\nExclusion Criteria:\n\n")
+    (criterion,) = [c for c in _loads(f"{header}* {words}\n") if c["source_text"] == words]
+    assert criterion.get("unencoded") is True and "logic" not in criterion

@@ -143,6 +143,11 @@ def _lab(plain: str, section: str) -> Reading | None:
             op = _COMPARATORS[multiple.group("cmp")]
             if op not in ("ge", "gt", "le", "lt"):
                 return None
+            if lab in _HIGHER_IS_BETTER:
+                # A count or hemoglobin is held to a number, never to a multiple of its upper limit: such words are
+                # a slip (of LLN, of the analyte) that a reviewer reads.
+                return _slip(lab, multiple.group(0), "as a multiple of its upper limit of normal, which such "
+                             "thresholds never are")
             if not _direction_ok(lab, op, section):
                 return _wrong_direction(lab, section, multiple.group(0))
             value = _number(multiple.group("number"))
@@ -252,6 +257,8 @@ def _washout(plain: str, section: str) -> Reading | None:
     for name, since_pattern, none_within, within, since, words, more in _WASHOUTS:
         if section == "inclusion" and (match := since_pattern.match(plain)):
             days = int(match.group("days"))
+            if days < 1:
+                return None  # "at least 0 days" is no window: nothing to draft
             return Reading(
                 f"washout-since-{name}", f"Drafted from '{match.group(0)}': not within the last {days} days of "
                 f"{words} (day -{days} and earlier pass)." + more, match.group(0),
