@@ -283,3 +283,29 @@ def test_degenerate_washouts_and_count_multiples_of_uln_are_placeholders(words, 
     header = "Inclusion Criteria:\n\n" + ("" if section == "inclusion" else "* Relapsed\n\nExclusion Criteria:\n\n")
     (criterion,) = [c for c in _loads(f"{header}* {words}\n") if c["source_text"] == words]
     assert criterion.get("unencoded") is True and "logic" not in criterion
+
+
+@pytest.mark.parametrize("breaks", ["\x85", "\u2028", "\u2029"])
+def test_words_holding_a_character_yaml_reads_as_a_line_break_come_back_as_they_are(breaks):
+    # A NEL is what a cp1252 ellipsis becomes when mis-decoded: in a block scalar YAML gave it back as "\n".
+    eligibility = f"Inclusion Criteria:\n\n* Relapsed tumour{breaks}of the\n  brain\n* ANC ≥ 500/µL\n"
+    criteria = _loads(eligibility)
+    assert criteria[0]["source_text"] == f"Relapsed tumour{breaks}of the\n  brain"
+
+
+def test_a_record_with_crlf_line_endings_matches_its_draft_until_it_changes(tmp_path):
+    from click.testing import CliRunner
+
+    from screener.cli import main
+
+    study = tmp_path / "study.json"
+    study.write_text(_study("Inclusion Criteria:\r\n\r\n  -  Relapsed tumour of the\r\n     brain\r\n"
+                            "  -  ANC >= 500/uL\r\n"), encoding="utf-8")
+    rule_file = tmp_path / "draft.yaml"
+    run = CliRunner().invoke
+    assert run(main, ["rules", "draft", str(study), "-o", str(rule_file)]).exit_code == 0
+    result = run(main, ["rules", "check-source", str(rule_file)])
+    assert result.exit_code == 0, result.output  # the multi-line item was reported as drift right after drafting
+    study.write_text(study.read_text(encoding="utf-8").replace("brain", "spine"), encoding="utf-8")
+    result = run(main, ["rules", "check-source", str(rule_file)])
+    assert result.exit_code == 1 and "NCT99999999-I1" in result.output
