@@ -309,3 +309,11 @@ def test_a_record_with_crlf_line_endings_matches_its_draft_until_it_changes(tmp_
     study.write_text(study.read_text(encoding="utf-8").replace("brain", "spine"), encoding="utf-8")
     result = run(main, ["rules", "check-source", str(rule_file)])
     assert result.exit_code == 1 and "NCT99999999-I1" in result.output
+
+
+def test_short_headers_inclusion_and_exclusions_switch_the_section():
+    criteria = _loads("Inclusion:\n\n* ANC ≥ 500/µL\n\nExclusions:\n\n* ANC < 400/µL\n\n"
+                      "Exclusion Criterion:\n* Pregnant\n")
+    assert [(c["kind"], c["source_text"]) for c in criteria] == [
+        ("inclusion", "ANC ≥ 500/µL"), ("exclusion", "ANC < 400/µL"), ("exclusion", "Pregnant")]
+    assert criteria[1]["logic"] == {"field": "lab.anc", "op": "lt", "value": 400, "unit": "/uL"}

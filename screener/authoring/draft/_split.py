@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 Section = str  # "inclusion", "exclusion" or "unclassified"
 
 _HEADER = re.compile(
-    r"^\s*(?:\*\*|#+\s*)?(?:key\s+|main\s+|general\s+)?(inclusion|exclusion|ineligibility)\s+criteria"
+    r"^\s*(?:\*\*|#+\s*)?(?:key\s+|main\s+|general\s+)?(inclusion|exclusion|ineligibility)(?:\s+criteri(?:a|on)|s)?"
     r"\s*(?:\*\*)?\s*[:.\-–—]?\s*(?:\*\*)?\s*$",
     re.IGNORECASE,
 )
