@@ -46,13 +46,15 @@ def test_a_plain_organ_function_parent_still_drafts_its_sub_points():
                         "  * Absolute neutrophil count (ANC) ≥ 750/µL\n"
                         "  * Total bilirubin ≤ 1.5 x upper limit of normal (ULN) for age\n\n"
                         "Exclusion Criteria:\n\n* Inadequate bone marrow function, defined as:\n"
-                        "  * Platelets < 50,000/µL\n")
+                        "  * Platelets < 50,000/µL\n\nHaematological:\n\n* Hemoglobin < 8 g/dL\n")
     assert criteria["Absolute neutrophil count (ANC) ≥ 750/µL"]["logic"] == {
         "field": "lab.anc", "op": "ge", "value": 750, "unit": "/uL"}
     assert criteria["Total bilirubin ≤ 1.5 x upper limit of normal (ULN) for age"]["logic"] == {
         "field": "lab.bilirubin", "op": "le", "multiple": 1.5, "of": "uln"}
     assert criteria["Platelets < 50,000/µL"]["logic"] == {
         "field": "lab.platelets", "op": "lt", "value": 50000, "unit": "/uL"}
+    assert criteria["Hemoglobin < 8 g/dL"]["logic"] == {
+        "field": "lab.hemoglobin", "op": "lt", "value": 8, "unit": "g/dL"}
 
 
 @pytest.mark.parametrize("heading", [

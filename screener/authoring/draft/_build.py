@@ -15,7 +15,7 @@ _ALTERNATIVES = re.compile(r"\b(?:one of|any of|either|at least one|or|any)\b")
 # The only headings (a parent bullet, a free sub-heading) whose sub-points are drafted: a plain organ-function or
 # laboratory heading, which adds nothing to its sub-points' meaning. Any other words above a threshold (a cohort, a
 # donor, "the following are not exclusions", "patients with marrow involvement only") may restrict or invert it.
-_SYSTEM = (r"(?:bone marrow|marrow|hematologic|haematologic|hematopoietic|haematopoietic|organ|end[- ]organ|renal|"
+_SYSTEM = (r"(?:bone marrow|marrow|ha?ematologic(?:al)?|ha?ematopoietic|organ|end[- ]organ|renal|"
            r"kidney|hepatic|liver|laboratory|lab)")
 _PLAIN_HEADING = re.compile(
     r"^(?:(?:the )?(?:patients?|subjects?|participants?)(?: must)? (?:have|has|with) )?"
