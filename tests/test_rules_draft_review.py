@@ -143,6 +143,7 @@ def test_a_header_written_as_a_bullet_or_with_a_trailing_dash_switches_the_secti
     ("Laboratory values must be obtained within 7 days prior to enrollment", 7),
     ("All labs within 72 hours of enrollment", 2),  # whole days on the strict side
     ("Blood counts within the last 10 days", 10),
+    ("All baseline studies must be done within 5 days of enrollment", 5),
     ("Chemotherapy within 3 days", 14),  # no laboratory words: the default stands
     ("Laboratory tests within 21 days", 14),  # longer than the default: the default stands
 ])

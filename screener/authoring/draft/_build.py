@@ -35,7 +35,8 @@ _OR_BEFORE = re.compile(r"^(?:or|and/or)\b")
 # not accept. Any such words shorten the draft's lookback (a wrong match only shortens it: more unknowns, never a
 # pass).
 _LAB_WINDOW = re.compile(
-    r"\b(?:lab|labs|laborator\w*|blood counts?|cbc|hematolog\w*|chemistr\w*|tests?|values?|obtained|performed|drawn)"
+    r"\b(?:lab|labs|laborator\w*|blood counts?|cbc|hematolog\w*|chemistr\w*|tests?|values?|obtained|performed|drawn|"
+    r"done|studies|evaluations?|assessments?)"
     r"\b[^.;]{0,120}?\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+)?(?P<n>\d{1,3})\s*"
     r"(?P<unit>days?|hours?|hrs?|h|weeks?)\b")
 _LABS_DAYS = 14
