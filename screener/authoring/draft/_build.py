@@ -281,13 +281,19 @@ class _Builder:
         assert stated is not None
         structured = self.ages.rule_bounds if self.ages.exact else None
         words = f"'{reading.matched}' ({_years(stated)})"
+        if structured == stated and item.section == "exclusion":
+            # "Over 85" read on the strict side excludes from the day after the 85th birthday; the structured maximum
+            # (ClinicalTrials.gov's convention) admits until the day before the 86th. Not drafted either way.
+            return Reading("unencoded-age-exclusion", f"Not drafted: {ident} states {words} as an exclusion; read on "
+                           "the strict side, an age 'over' or 'above' the bound excludes from the day after that "
+                           "birthday, while the structured maximum admits the whole year (ClinicalTrials.gov's "
+                           f"convention), which {self.trial}-AGE encodes. A reviewer decides which reading the "
+                           "protocol means.", reading.matched)
         if structured == stated:
             logic = _age_logic(stated)
             assert logic is not None
-            # An exclusion's condition is being outside the ages: the same bounds, negated.
             return Reading("age-bullet", f"Drafted from {words}: agrees with the structured age fields (criterion "
-                           f"{self.trial}-AGE).", reading.matched,
-                           logic if item.section == "inclusion" else {"not": logic})
+                           f"{self.trial}-AGE).", reading.matched, logic)
         said = (f"the structured fields say {_years(structured)}" if structured and structured != (None, None) else
                 "the structured fields give no age limit in whole years")
         if structured is not None and all(s is None or s == t for s, t in zip(stated, structured, strict=True)):
