@@ -193,12 +193,16 @@ def test_nct05013879_footnote_digits_are_never_thresholds_and_the_age_bullets_ar
     for ident in ("NCT05013879-E2", "NCT05013879-E3"):
         assert criteria[ident]["unencoded"] is True
         assert criteria[ident]["draft"]["pattern"] == "unencoded-footnote"
-    # Both age bullets say 50-85, as the structured fields do: the same bounds (the exclusion as its negation).
+    # Both age bullets say 50-85, as the structured fields do. The inclusion is drafted with the same bounds; the
+    # exclusion "age less than 50 years or over 85 years" is not: read on the strict side, "over 85" excludes from
+    # the day after the 85th birthday, where the structured maximum admits the whole 85th year.
     age = {"all": [{"field": "age_years", "op": "ge", "value": 50, "unit": "years"},
                    {"field": "age_years", "op": "le", "value": 85, "unit": "years"}]}
     assert criteria["NCT05013879-AGE"]["logic"] == age
     assert criteria["NCT05013879-I2"]["logic"] == age
-    assert criteria["NCT05013879-E4"]["logic"] == {"not": age}
+    assert criteria["NCT05013879-E4"]["unencoded"] is True and "logic" not in criteria["NCT05013879-E4"]
+    assert criteria["NCT05013879-E4"]["draft"]["pattern"] == "unencoded-age-exclusion"
+    assert "strict side" in criteria["NCT05013879-E4"]["interpretation"]
     assert data["registry_record"]["version_date"].isoformat() == "2024-12-19"
     assert re.fullmatch(r"[0-9a-f]{64}", data["registry_record"]["eligibility_sha256"])
 

@@ -35,6 +35,11 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _lines(text: str) -> str:
+    # The drafter splits a "\r\n" or "\r" record into lines and quotes them joined by "\n": the same words.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def source_words(path: Path) -> str:
     """What a rule set may quote from a source record: a study JSON's eligibility text and structured fields, any
     other file's text."""
@@ -65,9 +70,9 @@ def check_rule_set(rule_set: RuleSet, repo_root: Path) -> list[Drift]:
             drifts.append(Drift(None, "the eligibility text's SHA-256 differs from the one drafted from"))
         if study.version_date != record.version_date:
             drifts.append(Drift(None, "the record's data version (versionHolder) differs from the one drafted from"))
-        quotable = study_file_text(path)
+        quotable = _lines(study_file_text(path))
         drifts.extend(Drift(c.id, "its words are no longer in the record's eligibility text or structured fields")
-                      for c in rule_set.criteria if c.source_text not in quotable)
+                      for c in rule_set.criteria if _lines(c.source_text) not in quotable)
         return drifts
     path = _resolve(rule_set.source_record, repo_root)
     try:

@@ -14,7 +14,7 @@ from ...model.ctgov import Study
 from ...model.errors import FieldError, InvalidRecord, ScreenerError, field_errors
 from ...model.json_text import load_json
 from ...model.validate import validate_data
-from ._build import MissingVersion, build, eligibility_sha256, source_text
+from ._build import MissingVersion, NothingToDraft, build, eligibility_sha256, source_text
 from ._structured import AgeFieldError
 from ._write import to_yaml
 
@@ -44,7 +44,7 @@ def draft_rule_file(raw: str | bytes, path: str) -> str:
     study = read_study(raw)
     try:
         data = build(study, path)
-    except (AgeFieldError, MissingVersion) as exc:
+    except (AgeFieldError, MissingVersion, NothingToDraft) as exc:
         raise DraftInputError([FieldError((exc.field,), str(exc).split(": ", 1)[1])]) from None
     heading = [
         f"DRAFT rule set for {study.nct_id}, written by `screener rules draft` from {path}",

@@ -41,10 +41,16 @@ def unescaped(text: str) -> str:
 
 def _plain(text: str) -> str:
     """Lower case, symbols spelled one way, whitespace collapsed: what the templates match."""
-    text = unescaped(text)
+    # "10⁹" is 10^9, not 109: the power read before superscript digits become plain ones.
+    text = unescaped(text).replace("10⁹", "10^9").replace("10³", "10^3")
     for symbol, plain in _SYMBOLS.items():
         text = text.replace(symbol, plain)
     return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def plain_words(text: str) -> str:
+    """The words as the templates read them (lower case, one spelling of each symbol)."""
+    return _plain(text)
 
 
 # --- comparators, numbers, units -------------------------------------------------------------------------------------
@@ -57,13 +63,15 @@ _COMPARATORS = {
     ">=": "ge", "<=": "le", ">": "gt", "<": "lt",
 }
 _CMP = "(?P<cmp>" + "|".join(re.escape(c) for c in sorted(_COMPARATORS, key=len, reverse=True)) + ")"
-_NUMBER = r"(?P<number>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+# Bounded (no threshold has more digits): an unbounded run backtracked quadratically on an item of many digits.
+_NUMBER = r"(?P<number>\d{1,3}(?:,\d{3}){1,3}|\d{1,7}(?:\.\d{1,4})?)"
 _END = r"\s*[.;]?$"
 
 # Unit spellings (lower case, spaces removed) to the lab catalogue's codes; only these are read.
 _UNITS = {
     "/ul": "/uL", "/mcl": "/uL", "permicroliter": "/uL", "/microliter": "/uL", "cells/ul": "/uL",
-    "/mm3": "/mm3", "cells/mm3": "/mm3", "/cumm": "/mm3",
+    "/mm3": "/mm3", "cells/mm3": "/mm3", "/cumm": "/mm3", "/mm^3": "/mm3", "cells/mm^3": "/mm3",
+    "x10^3/mm^3": "10*3/mm3",
     "x10^9/l": "10*9/L", "x10(9)/l": "10*9/L", "x109/l": None, "10^9/l": "10*9/L", "x10e9/l": "10*9/L",
     "x10^3/ul": "10*3/uL", "10^3/ul": "10*3/uL", "k/ul": "K/uL", "x10^3/mm3": "10*3/mm3",
     "g/dl": "g/dL", "gm/dl": "g/dL", "g/deciliter": "g/dL", "gramsperdeciliter": "g/dL", "gr/dl": "g/dL",
@@ -135,6 +143,11 @@ def _lab(plain: str, section: str) -> Reading | None:
             op = _COMPARATORS[multiple.group("cmp")]
             if op not in ("ge", "gt", "le", "lt"):
                 return None
+            if lab in _HIGHER_IS_BETTER:
+                # A count or hemoglobin is held to a number, never to a multiple of its upper limit: such words are
+                # a slip (of LLN, of the analyte) that a reviewer reads.
+                return _slip(lab, multiple.group(0), "as a multiple of its upper limit of normal, which such "
+                             "thresholds never are")
             if not _direction_ok(lab, op, section):
                 return _wrong_direction(lab, section, multiple.group(0))
             value = _number(multiple.group("number"))
@@ -147,7 +160,7 @@ def _lab(plain: str, section: str) -> Reading | None:
                 f"Drafted from '{multiple.group(0)}': {LABS[lab].description} {op} {value} × ULN (the reporting lab's "
                 "upper limit, else the default table's by age)" + _section_words(section),
                 multiple.group(0), {"field": f"lab.{lab}", "op": op, "multiple": value, "of": "uln"})
-        single = re.match(head + r"(?P<unit>[a-z0-9/^().*% ]+?)" + _END, plain)
+        single = re.match(head + r"(?P<unit>[a-z0-9/^().*% ]{1,60}?)" + _END, plain)
         if single:
             spelled = single.group("unit").strip()
             unit = _UNITS.get(spelled.replace(" ", ""))
@@ -244,6 +257,8 @@ def _washout(plain: str, section: str) -> Reading | None:
     for name, since_pattern, none_within, within, since, words, more in _WASHOUTS:
         if section == "inclusion" and (match := since_pattern.match(plain)):
             days = int(match.group("days"))
+            if days < 1:
+                return None  # "at least 0 days" is no window: nothing to draft
             return Reading(
                 f"washout-since-{name}", f"Drafted from '{match.group(0)}': not within the last {days} days of "
                 f"{words} (day -{days} and earlier pass)." + more, match.group(0),
@@ -306,8 +321,9 @@ _AGE_MAX = re.compile(r"^(?:ages?d?\s*:?\s*)?(?:(?:<=|up to|at most)\s*(?P<a>\d{
 _AGE_EXCLUDED = re.compile(r"^(?:ages?d?\s*)?(?:less than|<|under|below|younger than)\s*(?P<lo>\d{1,3})(?:" + _YEARS
                            + r")?\s*(?:or|and)\s*(?:over|above|greater than|>|older than)\s*(?P<hi>\d{1,3})" + _YEARS
                            + _END)
-_MENTIONS_AGE = re.compile(r"\bage[sd]?\b[^.;]{0,40}\d+\s*(?:years?|months?)\b"
-                           r"|\d+\s*(?:years?|months?) (?:of age|old)\b|\d+\s*(?:-|to)\s*\d+\s*years\b")
+# Numbers bounded and starting at a word boundary: "\d+" tried at every digit of a long run was quadratic.
+_MENTIONS_AGE = re.compile(r"\bage[sd]?\b[^.;]{0,40}?\b\d{1,3}\s*(?:years?|months?)\b"
+                           r"|\b\d{1,3}\s*(?:years?|months?) (?:of age|old)\b|\b\d{1,3}\s*(?:-|to)\s*\d{1,3}\s*years\b")
 
 
 def _stated_ages(plain: str, section: str) -> tuple[int | None, int | None] | None:

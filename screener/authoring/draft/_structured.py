@@ -1,8 +1,9 @@
 """The registry's structured age and sex fields: population bounds, and an age rule only where it is exact.
 
 A rule reads age_years, the age in completed years on the as-of date; ClinicalTrials.gov's "16 Years" maximum
-admits a child up to the day before the 17th birthday, which is exactly age_years <= 16. A bound in months that is
-not whole years ("6 Months"), or in weeks, days, hours or minutes, cannot be said in completed years: the age
+admits a child up to the day before the 17th birthday, which is exactly age_years <= 16. A minimum in months that is
+not whole years ("6 Months"), a maximum in any unit but years ("24 Months" admits up to the day before 25 months),
+or a bound in weeks, days, hours or minutes, cannot be said in completed years: the age
 criterion is then a placeholder and says so, and the population (a pre-filter) is widened to the completed years
 that cover it, never narrowed.
 """
@@ -53,7 +54,7 @@ class Ages:
         return (self.minimum.whole_years if self.minimum else None, self.maximum.whole_years if self.maximum else None)
 
 
-def _bound(text: str | None, field: str) -> Bound | None:
+def _bound(text: str | None, field: str, maximum: bool) -> Bound | None:
     if text is None or text == "N/A":
         return None
     match = _AGE.match(text)
@@ -61,7 +62,13 @@ def _bound(text: str | None, field: str) -> Bound | None:
         raise AgeFieldError(field)
     value, unit = float(match.group("value")), match.group("unit").rstrip("s")
     years = value / _PER_YEAR[unit]
-    whole = int(years) if (value == 0 or (unit in ("Year", "Month") and years.is_integer())) else None
+    # A minimum of 24 Months is exactly age_years >= 2. A maximum is not: "24 Months" admits a child up to the day
+    # before 25 months, while age_years <= 2 admits one up to the day before 36 months (and "0 Days" only the first
+    # day, not the first year). Only a maximum in years says what age_years <= N says.
+    if maximum:
+        whole = int(years) if unit == "Year" else None
+    else:
+        whole = int(years) if (value == 0 or (unit in ("Year", "Month") and years.is_integer())) else None
     covering = int(years)
     if covering > NO_MAXIMUM:
         raise AgeFieldError(field)
@@ -69,8 +76,8 @@ def _bound(text: str | None, field: str) -> Bound | None:
 
 
 def ages(eligibility: EligibilityModule) -> Ages:
-    return Ages(_bound(eligibility.minimumAge, "protocolSection.eligibilityModule.minimumAge"),
-                _bound(eligibility.maximumAge, "protocolSection.eligibilityModule.maximumAge"))
+    return Ages(_bound(eligibility.minimumAge, "protocolSection.eligibilityModule.minimumAge", maximum=False),
+                _bound(eligibility.maximumAge, "protocolSection.eligibilityModule.maximumAge", maximum=True))
 
 
 def sexes(eligibility: EligibilityModule) -> list[str]:
