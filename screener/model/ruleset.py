@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from ._base import StrictModel
+from .language import Language
 
 Op = Literal["lt", "le", "gt", "ge", "eq", "ne"]
 OrderOp = Literal["lt", "le", "gt", "ge"]
@@ -166,6 +167,17 @@ class DraftMark(StrictModel):
     matched: str | None = Field(default=None, description="the words of the source text the pattern read")
 
 
+TranslatedLanguage = Literal["fa"]  # English is the rule file's own language; every other is a translation
+
+
+class CriterionWords(StrictModel):
+    """A criterion's title and interpretation note in another language, written per criterion by a person (issue
+    30). The registry's verbatim words (source_text) stay in the source's language and are never translated here."""
+
+    title: Annotated[str, Field(min_length=2, max_length=120)]
+    interpretation: Annotated[str, Field(min_length=2)] | None = None
+
+
 AttestationName = Literal[
     "guardian_consent_signed", "life_expectancy_at_least_6_months", "able_to_comply", "no_emergency_condition"
 ]
@@ -194,6 +206,8 @@ class Criterion(StrictModel):
     group: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
         default=None, description="the free sub-heading the item stands under in its section, as printed")
     draft: DraftMark | None = Field(default=None, description="present while the criterion is as drafted, unreviewed")
+    translations: dict[TranslatedLanguage, CriterionWords] | None = Field(default=None, description=(
+        "the title and interpretation note in each language the rule set declares besides English"))
 
     @model_validator(mode="after")
     def _logic_or_attestation(self):
@@ -308,6 +322,32 @@ class RuleSet(StrictModel):
     registry_record: RegistryRecord | None = None
     references: list[str] = []
     criteria: Annotated[list[Criterion], Field(min_length=1)]
+    languages: list[Language] | None = Field(default=None, description=(
+        "the languages the rule set's titles and notes are written in (English always); a rule set that declares "
+        "another must give every criterion's title, and every interpretation note, in it"))
+
+    @model_validator(mode="after")
+    def _declared_languages_complete(self):
+        declared = set(self.languages or ["en"])
+        if "en" not in declared:
+            raise ValueError("languages: English is the rule file's own language and is always declared")
+        for criterion in self.criteria:
+            given = set(criterion.translations or {})
+            undeclared = sorted(given - declared)
+            if undeclared:
+                raise ValueError(f"criterion {criterion.id}: translations in {', '.join(undeclared)}, which the rule "
+                                 "set does not declare in languages")
+            for language in sorted(declared - {"en"}):
+                words = (criterion.translations or {}).get(language)  # type: ignore[call-overload]
+                if words is None:
+                    raise ValueError(f"criterion {criterion.id}: no {language} title (the rule set declares "
+                                     f"{language})")
+                if criterion.interpretation is not None and words.interpretation is None:
+                    raise ValueError(f"criterion {criterion.id}: no {language} interpretation note (the rule set "
+                                     f"declares {language})")
+                if criterion.interpretation is None and words.interpretation is not None:
+                    raise ValueError(f"criterion {criterion.id}: a {language} interpretation note with no English one")
+        return self
 
     @model_validator(mode="after")
     def _parents_come_first(self):
@@ -339,8 +379,8 @@ class RuleSet(StrictModel):
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_LATER_RULE_SET_FIELDS = ("registry_record",)
-_LATER_CRITERION_FIELDS = ("unencoded", "parent", "group")
+_LATER_RULE_SET_FIELDS = ("registry_record", "languages")
+_LATER_CRITERION_FIELDS = ("unencoded", "parent", "group", "translations")
 
 
 def _drop_unset(data: dict, names: tuple[str, ...]) -> None:
