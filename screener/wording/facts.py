@@ -48,6 +48,9 @@ class Style:
     text: Callable[[str], str] = str
     # A number as English formats it (1,234.5), as the language writes it (۱٬۲۳۴٫۵).
     num: Callable[[str], str] = str
+    # What separates the items of a list, and the clauses of a run of reasons (Persian: "، " and "؛ ").
+    comma: str = ", "
+    semicolon: str = "; "
 
     def say(self, msgid: str, **fill) -> str:
         """A sentence of the reasons catalogue with its named placeholders filled."""
@@ -93,6 +96,7 @@ def reader(language: Language = DEFAULT_LANGUAGE) -> Style:
         language=language,
         text=translations("reasons", language).gettext,
         num=persian_number if language == "fa" else str,
+        **(dict(comma="، ", semicolon="؛ ") if language == "fa" else {}),
     )
 
 
@@ -116,6 +120,8 @@ _SCANS = {"largest_lesion": N_("MRI or CT with a lesion measurement"), "mibg": N
           "fdg_pet": N_("FDG-PET")}
 _CLASSES = {"systemic_corticosteroid": N_("a systemic corticosteroid"),
             "cyp3a4_modulator": N_("a CYP3A4 inhibitor or inducer")}
+# A drafted placeholder's words, wherever it shows (the compiled rule's text, the reason, the instruction).
+NOT_ENCODED = N_("not encoded yet: review the draft")
 # Words data elsewhere gives as codes: a CYP3A4 strength and role (facts/entries.Ingredient), a size measured.
 WORDS_OF_CODES = (
     N_("strong"), N_("moderate"), N_("weak"), N_("inhibitor"), N_("inducer"), N_("weight"), N_("height"),
@@ -156,8 +162,8 @@ def _age(months: int, st: Style = EVIDENCE) -> str:
     return st.say("%(months)s months", months=_n(months, st))
 
 
-def _unique(texts) -> str:
-    return "; ".join(dict.fromkeys(texts))
+def _unique(texts, st: Style = EVIDENCE) -> str:
+    return st.semicolon.join(dict.fromkeys(texts))
 
 
 # --- where a value was read ------------------------------------------------------------------------------------------
@@ -297,7 +303,7 @@ def listed(texts: list[str], st: Style = EVIDENCE) -> str:
     more = ""
     if len(texts) > SHOWN_ENTRIES:
         more = st.say("; and %(count)s more", count=_n(len(texts) - SHOWN_ENTRIES, st))
-    return "; ".join(texts[:SHOWN_ENTRIES]) + more
+    return st.semicolon.join(texts[:SHOWN_ENTRIES]) + more
 
 
 # --- medication entries --------------------------------------------------------------------------------------------
@@ -318,7 +324,7 @@ def recognition(seen: e.Recognition, st: Style = EVIDENCE) -> str:
             text = st.say("%(name)s, %(strength)s CYP3A4 %(role)s", name=text, strength=st.text(strength),
                           role=st.text(role))
         parts.append(text)
-    return f"{seen.name} → " + "; ".join(parts)
+    return f"{seen.name} → " + st.semicolon.join(parts)
 
 
 def course(c: e.Course, st: Style = EVIDENCE) -> str:
@@ -381,12 +387,13 @@ def entry(label: e.EntryLabel, st: Style = EVIDENCE) -> str:
 def not_recognised(why: e.NotRecognised, st: Style = EVIDENCE) -> str:
     if isinstance(why, e.CodeDisagrees):
         return st.say("RxNorm %(rxnorm)s is %(coded)s but the name %(name)s reads as %(named)s: check the entry",
-                      rxnorm=why.rxnorm, coded=", ".join(why.coded), name=repr(why.name), named=", ".join(why.named))
+                      rxnorm=why.rxnorm, coded=st.comma.join(why.coded), name=repr(why.name),
+                      named=st.comma.join(why.named))
     if isinstance(why, e.DoseInstructionOnly):
         text = st.say("%(name)s is a strength or dose instruction, not a medication name", name=repr(why.name))
     elif why.parts:
         text = st.say("%(parts)s in %(name)s is not a recognised medication name",
-                      parts=", ".join(repr(part) for part in why.parts), name=repr(why.name))
+                      parts=st.comma.join(repr(part) for part in why.parts), name=repr(why.name))
     else:
         text = st.say("%(name)s is not a recognised medication name", name=repr(why.name))
     return st.say("%(text)s (nor is RxNorm %(rxnorm)s)", text=text, rxnorm=why.rxnorm) if why.rxnorm else text
@@ -427,7 +434,7 @@ def doubt(d: e.EntryDoubt, st: Style = EVIDENCE) -> str:
     if isinstance(d, e.NoEquivalence):
         return st.say("%(ingredients)s is a systemic corticosteroid with no prednisone equivalence in the table, so "
                       "whether the dose reaches %(threshold)s mg/kg/day cannot be judged (%(course)s)",
-                      ingredients=", ".join(d.ingredients), threshold=st.num(f"{d.threshold:g}"),
+                      ingredients=st.comma.join(d.ingredients), threshold=st.num(f"{d.threshold:g}"),
                       course=course(d.course, st))
     if isinstance(d, e.RouteUnclassifiable):
         return st.say("route of %(name)s recorded as %(route)s: systemic or not cannot be told (%(course)s)",
@@ -547,7 +554,7 @@ _WHY: dict[type, Callable] = {
     ),
     r.SameDayTransplants: lambda w, st: st.say(
         "transplants of different types (%(kinds)s) recorded on the same day, %(day)s",
-        kinds=", ".join(_code(kind, st) for kind in w.kinds), day=st.day(w.day),
+        kinds=st.comma.join(_code(kind, st) for kind in w.kinds), day=st.day(w.day),
     ),
     r.DiseaseStatusNotRecorded: lambda w, st: st.say("disease status not recorded"),
     r.StatusAmbiguous: lambda w, st: st.say(
@@ -558,13 +565,10 @@ _WHY: dict[type, Callable] = {
     r.NotConfirmedOnTissue: lambda w, st: st.say(
         "not confirmed by pathology (a diagnosis without tissue, e.g. on imaging alone)"
     ),
-    r.EntriesUncertain: lambda w, st: _unique(doubt(d, st) for d in w.doubts),
+    r.EntriesUncertain: lambda w, st: _unique((doubt(d, st) for d in w.doubts), st),
     r.NotEncoded: lambda w, st: st.text(NOT_ENCODED),
 }
 
-
-# A drafted placeholder's words, wherever it shows (the compiled rule's text, the reason, the instruction).
-NOT_ENCODED = N_("not encoded yet: review the draft")
 
 
 # --- what settles it -------------------------------------------------------------------------------------------------
@@ -578,7 +582,7 @@ def _record_lab(s: r.RecordLab, st: Style) -> str:
     lab, days = st.text(spec.description), _n(s.limit_days, st)
     if s.units and shown:
         return st.say("record %(lab)s (%(units)s) dated within the last %(days)s days", lab=lab,
-                      units=", ".join(shown), days=days)
+                      units=st.comma.join(shown), days=days)
     return st.say("record %(lab)s dated within the last %(days)s days", lab=lab, days=days)
 
 
@@ -631,7 +635,7 @@ _SETTLE: dict[type, Callable] = {
     ),
     # Each once as the style says it: the evidence tells two entries' actions apart by their record path; a reader,
     # who sees no paths, is not told the same thing twice.
-    r.SettleEntries: lambda s, st: _unique(entry_action(a, st) for a in s.actions),
+    r.SettleEntries: lambda s, st: _unique((entry_action(a, st) for a in s.actions), st),
     r.ReviewDraft: lambda s, st: st.say(
         "have a reviewer encode this criterion from its source words (the rule set is a draft); no record data "
         "settles it until then"
@@ -654,7 +658,7 @@ _SHOWN: dict[type, Callable] = {
     p.Years: lambda s, st: st.say("%(years)s years", years=_n(s.years, st)),
     p.Measured: measured,
     p.MultipleOfLimit: _multiple,
-    p.DrawnAfterTransfusion: lambda s, st: f"{measured(s.measured, st)}; {transfusion_note(s, st)}",
+    p.DrawnAfterTransfusion: lambda s, st: f"{measured(s.measured, st)}{st.semicolon}{transfusion_note(s, st)}",
     RecordedValue: _recorded,
     p.ScanFinding: _scan,
     p.TransplantDone: lambda s, st: st.say("yes (%(basis)s)", basis=basis(s, st)),
@@ -674,6 +678,6 @@ _SHOWN: dict[type, Callable] = {
     ),
     e.ClearingUnknown: lambda s, st: st.say(
         "%(entry)s; clearing date unknown: %(doubts)s", entry=entry(s.label, st),
-        doubts=_unique(doubt(d, st) for d in s.doubts),
+        doubts=_unique((doubt(d, st) for d in s.doubts), st),
     ),
 }

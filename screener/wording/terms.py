@@ -7,6 +7,7 @@ there, never a second copy of the data; tests/test_fact_words_fa.py holds every 
 """
 import typing
 from collections.abc import Iterator
+from pathlib import Path
 
 from ..facts.catalogue import catalogue
 from ..model.labs import LABS, TRANSFUSION_WORDS
@@ -30,3 +31,25 @@ def _terms() -> Iterator[str]:
             yield spec.label
     yield from TRANSFUSION_WORDS.values()
     yield from typing.get_args(Route)  # a medication's route, shown as its code in English
+
+
+# The modules whose sentences are msgids of the reasons catalogue (marked say(...) or N_(...)), under screener/.
+REASONS_SOURCES = ("wording",)
+REASONS_KEYWORDS = {"say": None, "N_": None}
+
+
+def reasons_msgids() -> list[str]:
+    """Every msgid of the reasons catalogue: the sentences marked in REASONS_SOURCES and the words of data."""
+    from babel.messages.extract import extract_from_dir, extract_from_file
+
+    package = Path(__file__).resolve().parent.parent
+    found: list[str] = []
+    for source in REASONS_SOURCES:
+        path = package / source
+        messages = (
+            (m[2] for m in extract_from_dir(str(path), keywords=REASONS_KEYWORDS, comment_tags=()))
+            if path.is_dir()
+            else (m[1] for m in extract_from_file("python", str(path), keywords=REASONS_KEYWORDS))
+        )
+        found.extend(m for m in messages if isinstance(m, str))
+    return list(dict.fromkeys(found + data_terms()))
