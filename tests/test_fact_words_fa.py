@@ -45,11 +45,16 @@ def _facts(record: dict, *keys) -> dict:
 def _persian(text: str) -> str:
     """A Persian text: every placeholder filled, no English word order left, digits Persian outside Latin tokens."""
     assert text and "%(" not in text and "%s" not in text, text
-    bare = text
-    for kept in LATIN_KEPT:
-        bare = bare.replace(kept, "")
+    bare = _bare(text)
     assert not re.search(r"[0-9]", bare), text
     assert not ENGLISH.search(bare), text
+    return text
+
+
+def _bare(text: str) -> str:
+    """The text without the Latin script a Persian chart keeps."""
+    for kept in LATIN_KEPT:
+        text = text.replace(kept, "")
     return text
 
 
@@ -206,3 +211,55 @@ def test_the_evidence_stays_english_whatever_the_reader_reads(eligible_json):
     assert why == ("the Platelet count of 2026-11-18 was drawn 2 days after a platelet transfusion on 2026-11-16: it "
                    "may be transfusion-supported")
     assert shown.startswith("142 10*3/uL (= 142,000 /uL)")
+
+
+def test_every_fact_of_the_pinned_screenings_reads_in_persian():
+    """The report snapshot's records (demo patients, golden cases, generated records): every fact's reading, reason
+    and instruction in Persian, every word looked up found in the catalogue."""
+    from dataclasses import replace
+
+    from screener.screening import _judge, compiled, rule_set_for
+    from screener.wording.catalogues import translations
+    from tests import report_cases
+
+    catalogue_fa, translated, absent = translations("reasons", "fa"), set(_po()), set()
+
+    def text(msgid: str) -> str:
+        if msgid not in translated:
+            absent.add(msgid)
+        return catalogue_fa.gettext(msgid)
+
+    checked, kinds = replace(FA, text=text), set()
+    for _, record, trial, as_of in report_cases.cases():
+        facts, _, _ = _judge(parse_record(record), compiled(rule_set_for(trial)), as_of, "reference")
+        for fact in facts.values():
+            kinds |= {type(part).__name__ for part in (fact.shown, fact.why, fact.settle) if part is not None}
+            for part in (words.display(fact, checked), words.missing(fact, checked),
+                         fact.settle and words.settle(fact.settle, checked)):
+                assert not part or ("%(" not in part and not ENGLISH.search(_bare(part))), part
+    assert not absent
+    assert len(kinds) > 40, kinds  # readings, reasons and instructions of most kinds, not a few
+
+
+def test_the_words_no_pinned_screening_shows(eligible_json):
+    from screener.facts import provenance as p
+    from screener.facts import reasons as r
+
+    assert words.why(r.LimitDiffersBySex("other"), FA) == (
+        "حد سنی/جنسی بر حسب جنس متفاوت است و جنس ثبت‌شده در پرونده دیگر است"
+    )
+    assert _persian(words.why(r.NoCreatinineLimitUnderOneMonth(), FA)).startswith("برای سن کمتر از ۱ ماه")
+    assert words.why(r.NotEncoded("c1"), FA) == "هنوز کدگذاری نشده است: پیش‌نویس را بازبینی کنید"
+    assert words.settle(r.RecordSex(), FA) == "جنس بیمار را ثبت کنید"
+    assert _persian(words.settle(r.ReviewDraft("c1"), FA)).startswith("این معیار باید توسط یک بازبین")
+    assert _persian(words.shown(p.Ongoing(), FA)).startswith("در تاریخ مبنای غربالگری ادامه دارد")
+    assert words.limit_basis(p.ReportingLabLimit(), FA) == "حد بالای طبیعی آزمایشگاه گزارش‌دهنده"
+    assert words.limit_basis(p.DefaultUln(40, "U/L", "Lexicomp"), FA) == "ULN پیش‌فرض ۴۰ U/L (Lexicomp)"
+    assert words.limit_basis(p.CogMaximum(0.7, "female", 30, False), FA) == (
+        "حداکثر COG ۰٫۷ mg/dL برای جنس مؤنث از سن ۲ سال؛ ردیف تأییدنشده"
+    )
+    assert words.limit_basis(p.CogMaximum(0.7, "female", 30, False), words.READER) == (
+        "COG maximum 0.7 mg/dL for female from 2 years; UNVERIFIED row"
+    )
+    assert _persian(words.caveat(p.DefaultLimitCaveat(40, "U/L"), FA)).startswith("ULN ۴۰ U/L مقدار پیش‌فرض")
+    assert _persian(words.caveat(p.UnverifiedRowCaveat(0.7, 6), FA)).startswith("حد COG ۰٫۷ mg/dL از سن ۶ ماه")
