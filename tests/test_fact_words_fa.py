@@ -8,10 +8,10 @@ import pytest
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from screener.facts.catalogue import catalogue
+from screener.facts.catalogue import catalogue, category_words
 from screener.facts.derive import derive
 from screener.facts.keys import DaysSinceFact, Event, LabFact, RecordFact, TransfusionFreeFact
-from screener.model.labs import UNIT_LABELS
+from screener.model.labs import LAB_LABELS, TRANSFUSION_WORDS, UNIT_LABELS
 from screener.model.language import persian_digits
 from screener.model.ruleset import Lookback
 from screener.rules import load_tables
@@ -93,6 +93,7 @@ def test_the_words_of_data_are_msgids_not_a_second_copy_of_the_data():
         assert {w for w in (info.words.label, info.words.yes, info.words.no, info.words.ask, info.words.attested)
                 if w} <= terms
         assert {info.value_words(code) for code in info.categories} <= terms
+    assert set(category_words().values()) | set(TRANSFUSION_WORDS.values()) | set(LAB_LABELS.values()) <= terms
     # Every field's label reads in Persian (an abbreviation such as ANC may stay as it is).
     unchanged = [info.label for info in catalogue().values() if words.label_of(info, FA) == info.label]
     assert sorted(unchanged) == ["AGC", "ALT", "ANC", "AST", "INR", "PTT"]
@@ -140,7 +141,7 @@ def test_a_too_old_value(eligible_json):
     english, persian = _both(fact, "missing")
     assert english == ("too old: the last Platelet count (1 Oct 2026) is 52 days before 22 Nov 2026; this rule set "
                        "uses values up to 14 days old")
-    assert _persian(persian) == ("بیش از حد قدیمی: آخرین شمارش پلاکت (۹ مهر ۱۴۰۵)، ۵۲ روز پیش از ۱ آذر ۱۴۰۵ است؛ "
+    assert _persian(persian) == ("قدیمی‌تر از حد مجاز: آخرین شمارش پلاکت (۹ مهر ۱۴۰۵)، ۵۲ روز پیش از ۱ آذر ۱۴۰۵ است؛ "
                                  "این مجموعه قواعد مقادیر حداکثر ۱۴ روزه را می‌پذیرد")
     english, persian = _both(fact, "settle")
     assert "dated within the last 14 days" in english
@@ -168,7 +169,7 @@ def test_a_medication_window_with_a_concurrent_steroid_sum(eligible_json):
     assert "hydrocortisone 0.30 + dexamethasone 0.27 = 0.57 mg/kg/day prednisone-equivalent" in english
     _persian(persian)
     assert "hydrocortisone ۰٫۳۰ + dexamethasone ۰٫۲۷ = ۰٫۵۷ mg/kg/day معادل پردنیزون" in persian
-    assert persian.startswith("۲ مورد کورتیکواستروئید سیستمیک با هم از ۱۹ آبان ۱۴۰۵ تا ۱ آذر ۱۴۰۵")
+    assert persian.startswith("مجموع ۲ مورد کورتیکواستروئید سیستمیک از ۱۹ آبان ۱۴۰۵ تا ۱ آذر ۱۴۰۵")
     assert "وریدی (IV)" in persian and "خوراکی" in persian and "(به‌تنهایی کمتر از ۰٫۵)" in persian
     assert "۰٫۵)؛ dexamethasone" in persian  # the entries listed with the Persian semicolon
 
