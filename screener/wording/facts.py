@@ -36,7 +36,7 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # a style is one object: hashed by identity, cheaply, in the cached wordings
 class Style:
     """How dates, units, numbers, record paths and words read."""
 
@@ -54,12 +54,14 @@ class Style:
 
     def say(self, msgid: str, **fill) -> str:
         """A sentence of the reasons catalogue with its named placeholders filled."""
-        return self.text(msgid) % fill
+        words = msgid if self.text is str else self.text(msgid)  # English: the msgid, looked up nowhere
+        return words % fill if fill else words
 
     def qty(self, number: str, unit: str) -> str:
         """A number and its unit (units stay as charts write them, in Latin script)."""
         shown = self.unit(unit)
-        number = self.num(number)
+        if self.num is not str:
+            number = self.num(number)
         return f"{number} {shown}" if shown else number
 
     def path(self, text: str) -> str:
@@ -153,7 +155,7 @@ def _code(code: str, st: Style) -> str:
 
 
 def _n(number: object, st: Style) -> str:
-    return st.num(str(number))
+    return str(number) if st.num is str else st.num(str(number))
 
 
 def _age(months: int, st: Style = EVIDENCE) -> str:
@@ -180,7 +182,7 @@ def evidence(fact: Fact) -> tuple[str | None, str | None, str | None]:
     return (
         None if s is None else _SHOWN[type(s)](s, EVIDENCE),
         None if src is None else _SOURCE[type(src)](src, EVIDENCE),
-        None if w is None else _WHY[type(w)](w, EVIDENCE),
+        None if w is None else _why(w, EVIDENCE),
     )
 
 
@@ -461,7 +463,7 @@ def entry_action(a: e.EntrySettle, st: Style = EVIDENCE) -> str:
 # --- why unknown -----------------------------------------------------------------------------------------------------
 def missing(fact: Fact, st: Style = EVIDENCE) -> str | None:
     w = fact.why
-    return None if w is None else _WHY[type(w)](w, st)
+    return None if w is None else _why(w, st)
 
 
 def why(w: r.Why, st: Style = EVIDENCE, labelled: bool = True) -> str:
@@ -472,7 +474,7 @@ def why(w: r.Why, st: Style = EVIDENCE, labelled: bool = True) -> str:
             return st.say("none recorded on or before %(as_of)s", as_of=st.day(w.as_of))
         if type(w) in _PREDICATE:
             return _worded(_PREDICATE, w, st)
-    return _worded(_WHY, w, st)
+    return _why(w, st)
 
 
 def subject(w: r.Why, st: Style = EVIDENCE) -> str | None:
@@ -508,6 +510,18 @@ def _worded(table: dict[type, Callable], data, st: Style) -> str:
     if words is None:
         raise TypeError(f"no words for {type(data).__name__}")
     return words(data, st)
+
+
+# A screening's reasons and instructions recur (the same lab not recorded, the same lab to record, across criteria,
+# trials and records): each worded once a style, as the cached entries are (a sentence costs more than its key's hash).
+@lru_cache(maxsize=8192)
+def _why(w: r.Why, st: Style) -> str:
+    return _worded(_WHY, w, st)
+
+
+@lru_cache(maxsize=8192)
+def _settle(s: r.Settle, st: Style) -> str:
+    return _worded(_SETTLE, s, st)
 
 
 def _transfusion_supported(w: r.TransfusionSupported, st: Style) -> str:
@@ -573,7 +587,7 @@ _WHY: dict[type, Callable] = {
 
 # --- what settles it -------------------------------------------------------------------------------------------------
 def settle(s: r.Settle, st: Style = EVIDENCE) -> str:
-    return _worded(_SETTLE, s, st)
+    return _settle(s, st)
 
 
 def _record_lab(s: r.RecordLab, st: Style) -> str:
@@ -643,13 +657,16 @@ _SETTLE: dict[type, Callable] = {
 }
 
 
+_YES_NO = {True: N_("yes"), False: N_("no")}
+
+
 def _as_recorded(s: p.AsRecorded, st: Style) -> str:
     value = s.value
     if isinstance(value, bool):
-        return st.say("yes") if value else st.say("no")
+        return _YES_NO[value] if st.text is str else st.text(_YES_NO[value])
     if isinstance(value, str):
-        return _code(value, st)
-    return st.num(str(value))
+        return value if st.text is str else _code(value, st)
+    return _n(value, st)
 
 
 # Dispatched on the type (a chain of isinstance tests was a tenth of a screening's wording, profiled).
