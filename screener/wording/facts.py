@@ -125,7 +125,7 @@ _CLASSES = {"systemic_corticosteroid": N_("a systemic corticosteroid"),
 # A drafted placeholder's words, wherever it shows (the compiled rule's text, the reason, the instruction).
 NOT_ENCODED = N_("not encoded yet: review the draft")
 # Words data elsewhere gives as codes: a CYP3A4 strength and role (facts/entries.Ingredient), a size measured.
-WORDS_OF_CODES = (
+_CODE_WORDS = (  # marked for the catalogue only: each is looked up where its code is shown
     N_("strong"), N_("moderate"), N_("weak"), N_("inhibitor"), N_("inducer"), N_("weight"), N_("height"),
 )
 
