@@ -10,10 +10,14 @@ from datetime import date
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from pydantic import ValidationError
+
+from .config import Engine
 from .model.errors import FieldError, InvalidRecord, ScreenerError
 from .model.language import DEFAULT_LANGUAGE, Language
 from .model.record import PatientRecord
 from .model.report import Report
+from .rules import load_rule_sets
 from .screening import (
     Outcome,
     UnknownTrial,
@@ -187,12 +191,15 @@ def worded(row, language: Language) -> Worded:
     stored = report_of(row)
     if language == DEFAULT_LANGUAGE:
         return Worded(stored, DEFAULT_LANGUAGE, True)
-    try:
-        outcome = screen_outcome(record_of(row), row.trial_id, date.fromisoformat(row.as_of), row.engine,
-                                 checked=True)  # judged as stored, as an amendment's impact does
-        report = outcome.worded(language)
-    except (ScreenerError, KeyError, ValueError):  # the trial or engine is gone, the record no longer reads
+    if row.trial_id not in load_rule_sets() or stored.engine not in set(Engine):  # the trial or evaluator is gone
         return Worded(stored, DEFAULT_LANGUAGE, False)
+    try:
+        record = record_of(row)
+    except ValidationError:  # a record stored under an older schema: only its stored words are true
+        return Worded(stored, DEFAULT_LANGUAGE, False)
+    # Judged as stored (its record, as-of date, trial and evaluator), as an amendment's impact does.
+    report = screen_outcome(record, row.trial_id, date.fromisoformat(row.as_of), stored.engine,
+                            checked=True).worded(language)
     if _same_result(stored, report):
         return Worded(report, language, True)
     return Worded(stored, DEFAULT_LANGUAGE, False)
