@@ -302,7 +302,7 @@ def _days(fact: Fact) -> int:
 
 def _days_words(key: DaysSinceFact, leaves, language: Language):
     w, style = sentences(language), _fact_words(language)
-    event = events.noun(key.event)
+    event = events.noun(key.event, language)
     (first, first_good), single = leaves[0], len(leaves) == 1
     # An exclusion window ("within the last N days"): the sentence a coordinator says.
     exclusion_window = single and first.op == "lt" and not first_good

@@ -313,3 +313,29 @@ def test_the_openapi_document_describes_accept_language_on_the_screening_operati
         assert header["name"] == "Accept-Language" and not header["required"]
         assert "fa" in header["description"] and "English" in header["description"]
         assert operation["responses"]["200"]["headers"]["Content-Language"]["schema"]["enum"] == ["en", "fa"]
+
+
+def test_every_sentence_of_the_reasons_has_its_persian_in_the_catalogue():
+    from babel.messages.extract import extract_from_file
+    from babel.messages.pofile import read_po
+
+    from screener.model.verdict import DRAFT_LABEL, Verdict
+    from screener.wording.catalogues import catalogue_path
+
+    from .helpers import REPO
+
+    with catalogue_path("reasons", "fa").open("rb") as po:
+        persian = {(m.id[0] if isinstance(m.id, tuple) else m.id, m.context): m.string for m in read_po(po)
+                   if m.id and not m.fuzzy and (all(m.string) if isinstance(m.id, tuple) else m.string)}
+    keywords = {"say": None, "count": (1, 2), "N_": None}
+    sources = ["explain.py", "todos.py", "screening.py", "model/verdict.py", "wording/sentences.py",
+               "wording/events.py"]
+    found = [(message[0] if isinstance(message, tuple) else message, None) for source in sources
+             for _, message, _, _ in extract_from_file("python", REPO / "screener" / source, keywords=keywords)]
+    assert len(found) > 80
+    # Words chosen from data, and the punctuation and joins Sentences reads itself.
+    found += [(label, None) for label in [v.label for v in Verdict] + [DRAFT_LABEL]]
+    found += [("; ", "between the clauses of a list"), (", ", "between the items of a list")]
+    found += [(m, None) for m in ("%(first)s and %(then)s", "%(first)s or %(last)s", "%(first)s; or %(then)s",
+                                  "%(first)s or %(then)s")]
+    assert [message for message in found if message not in persian] == []

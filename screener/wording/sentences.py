@@ -26,7 +26,8 @@ class Sentences:
     """say(msgid, **values): the sentence in this language with its placeholders filled; count(...) for a sentence
     whose words depend on a number; day and number spell a date or a number for this reader."""
 
-    __slots__ = ("language", "persian", "_gettext", "_ngettext", "semicolon", "comma", "_both", "_either", "_any_route")
+    __slots__ = ("language", "persian", "_gettext", "_ngettext", "semicolon", "comma", "_both", "_either",
+                 "_any_route", "_one_of")
 
     def __init__(self, language: Language):
         catalogue = translations("reasons", language)
@@ -39,12 +40,20 @@ class Sentences:
         self._both = catalogue.gettext("%(first)s and %(then)s")
         self._either = catalogue.gettext("%(first)s or %(last)s")
         self._any_route = catalogue.gettext("%(first)s; or %(then)s")
+        self._one_of = catalogue.gettext("%(first)s or %(then)s")
 
     def both(self, items: list[str]) -> str:
         """Every item needed: "a and b and c"."""
         text = items[0]
         for item in items[1:]:
             text = self._both % {"first": text, "then": item}
+        return text
+
+    def one_of(self, items: list[str]) -> str:
+        """Any one of a few words: "moderate or strong"."""
+        text = items[0]
+        for item in items[1:]:
+            text = self._one_of % {"first": text, "then": item}
         return text
 
     def any_route(self, routes: list[str]) -> str:
