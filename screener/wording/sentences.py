@@ -44,24 +44,15 @@ class Sentences:
 
     def both(self, items: list[str]) -> str:
         """Every item needed: "a and b and c"."""
-        text = items[0]
-        for item in items[1:]:
-            text = self._both % {"first": text, "then": item}
-        return text
+        return _joined(self._both, items)
 
     def one_of(self, items: list[str]) -> str:
         """Any one of a few words: "moderate or strong"."""
-        text = items[0]
-        for item in items[1:]:
-            text = self._one_of % {"first": text, "then": item}
-        return text
+        return _joined(self._one_of, items)
 
     def any_route(self, routes: list[str]) -> str:
         """Any one of several routes, each a whole instruction: "a; or b; or c"."""
-        text = routes[0]
-        for route in routes[1:]:
-            text = self._any_route % {"first": text, "then": route}
-        return text
+        return _joined(self._any_route, routes)
 
     def either(self, items: list[str]) -> str:
         """Any one item: "a, b or c" (each item once)."""
@@ -91,6 +82,14 @@ class Sentences:
 
     def day(self, day: date | None) -> str:
         return when_in(day, self.language)
+
+
+def _joined(template: str, items: list[str]) -> str:
+    """Items joined two at a time by a template with %(first)s and %(then)s."""
+    text = items[0]
+    for item in items[1:]:
+        text = template % {"first": text, "then": item}
+    return text
 
 
 @cache
