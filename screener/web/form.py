@@ -456,7 +456,8 @@ def result(request_id: str):
         record=record_of(rows[0]),
         voids=voids,
         corrected=corrected,
-        not_reworded={row.id for row in rows if not worded[row.id].reworded},  # the page says these stay English
+        # Screenings whose rule set changed since: shown as stored (English), for the page to say so.
+        not_reworded={row.id for row in rows if not worded[row.id].reworded},
         standings=dict(zip((r.trial_id for _, r in pairs), service.standings(get_store(), [r for _, r in pairs]),
                            strict=True)),
     )
