@@ -127,7 +127,7 @@ def test_on_a_persian_page_every_date_is_typed_in_the_solar_hijri_calendar_by_de
     for name in DATE_INPUTS:
         control = _input(page, name)
         assert 'type="text" dir="ltr" placeholder="۱۴۰۵/۰۹/۰۱"' in control, name
-        named = r'aria-describedby="f-[\w-]+-calendar"[^>]*> <span[^>]*>هجری شمسی \(سال/ماه/روز\)</span>$'
+        named = r'aria-describedby="f-[\w-]+-calendar"[^>]*> <span[^>]*>هجری شمسی، سال/ماه/روز</span>$'
         assert re.search(named, control), name
     choice = re.search(r'<fieldset class="choices"><legend>تقویم تاریخ‌های این فرم</legend>.*?</fieldset>', page,
                        re.S)[0]
@@ -143,9 +143,26 @@ def test_the_gregorian_calendar_chosen_on_a_persian_page(site):
     with _page("gregorian"):
         page = client.get(f"/screen?trial={TRIAL}&calendar=gregorian").get_data(as_text=True)
     assert 'placeholder="۲۰۲۶/۱۱/۲۲"' in _input(page, "demographics.birth_date")
-    assert _input(page, "demographics.birth_date").endswith(">میلادی (سال/ماه/روز)</span>")
+    assert _input(page, "demographics.birth_date").endswith(">میلادی، سال/ماه/روز</span>")
     assert re.search(r'name="calendar" value="gregorian" checked', page)
     assert _shown(page, "as_of") == "۲۰۲۶/۱۱/۲۲"
+
+
+@freeze_time("2026-11-22")
+def test_the_paper_worksheet_names_the_forms_calendar(site):
+    client = authorised(site, "screener")  # a token issued on the frozen day
+    with _page("solar_hijri"):
+        form = client.get(f"/screen?trial={TRIAL}&calendar=gregorian").get_data(as_text=True)
+        link = re.search(r'href="(/screen/worksheet[^"]*)"', form)[1].replace("&amp;", "&")
+        assert link == f"/screen/worksheet?trial={TRIAL}&calendar=gregorian"
+        paper = client.get(link).get_data(as_text=True)
+        assert "year-month-day" not in paper
+        assert '____ / __ / __</span> <span class="small">(میلادی، سال/ماه/روز)' in paper
+        assert "Date<br><span class=\"small\">هجری شمسی، سال/ماه/روز<" in client.get(
+            f"/screen/worksheet?trial={TRIAL}").get_data(as_text=True)
+    with _page("iso"):
+        paper = client.get(f"/screen/worksheet?trial={TRIAL}").get_data(as_text=True)
+    assert '____ - __ - __</span> <span class="small">(year-month-day)' in paper and "سال" not in paper
 
 
 # --- reading what was typed ----------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def _(message: str, language: Language) -> str:
 
 # Every message of this module once, so the catalogue's coverage test can list them (tests/test_calendar_input.py).
 NAMES: dict[Calendar, str] = {"solar_hijri": "Solar Hijri", "gregorian": "Gregorian"}
-EXAMPLES: dict[Calendar, date] = {"solar_hijri": date(2026, 11, 22), "gregorian": date(2026, 11, 22)}
+EXAMPLE = date(2026, 11, 22)  # the placeholder: ۱۴۰۵/۰۹/۰۱ or ۲۰۲۶/۱۱/۲۲
 CHOICE_LEGEND = "Calendar of the dates on this form"
 EXPECTED = "year/month/day"
 ERRORS: dict[tuple[Calendar, str], str] = {
@@ -92,12 +92,13 @@ class DateInputs:
 
     @property
     def placeholder(self) -> str:
-        return self.shown(EXAMPLES[self.calendar]) if self.calendar else ""
+        return self.shown(EXAMPLE) if self.calendar else ""
 
     @property
     def label(self) -> str:
         """The words beside each date input: the calendar and the order of its parts (هجری شمسی، سال/ماه/روز)."""
-        return f"{self.name} ({_(EXPECTED, self.language)})" if self.calendar else ""
+        comma = "، " if self.language == "fa" else ", "
+        return f"{self.name}{comma}{_(EXPECTED, self.language)}" if self.calendar else ""
 
     @property
     def legend(self) -> str:

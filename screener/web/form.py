@@ -353,6 +353,7 @@ def worksheet():
         trials=trials,
         sections=form_sections(trials),
         paper_rows={name: max(rows, PAPER_ROWS) for name, rows in HISTORY_ROWS.items()},
+        dates=date_inputs(request.args),
     )
 
 
