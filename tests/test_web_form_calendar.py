@@ -414,3 +414,14 @@ def test_every_calendar_word_has_its_persian_in_the_calendar_catalogue():
         assert catalogue.get(message) and catalogue[message] != message, message
         assert calendar_input._(message, "fa") == catalogue[message]  # the compiled .mo says the same
         assert calendar_input._(message, "en") == message
+
+
+def test_the_year_errors_say_the_plausible_years_the_model_holds():
+    from screener.model.calendars import CalendarDateError
+
+    for language, words in (("en", ("1300 and 1499", "1900 and 2100")), ("fa", ("۱۳۰۰ و ۱۴۹۹", "۱۹۰۰ و ۲۱۰۰"))):
+        for calendar, years in zip(("solar_hijri", "gregorian"), words, strict=True):
+            inputs = calendar_input.DateInputs(language, calendar)
+            message = inputs.error(CalendarDateError(calendar, "year"))
+            assert message and years in message and "{" not in message
+    assert calendar_input.DateInputs("fa", None).error(ValueError("not a calendar's")) is None

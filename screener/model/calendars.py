@@ -23,7 +23,7 @@ YEARS: dict[Calendar, range] = {"solar_hijri": range(1300, 1500), "gregorian": r
 EXPECTED_FORM = "year/month/day"  # with /, - or . between the parts, a four-digit year first
 # A four-digit year, then month and day of one or two digits, one separator throughout, spaces around it allowed.
 _TYPED = re.compile(r"([0-9]{4})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})")
-_NAMES: dict[Calendar, str] = {"solar_hijri": "Solar Hijri", "gregorian": "Gregorian"}
+NAMES: dict[Calendar, str] = {"solar_hijri": "Solar Hijri", "gregorian": "Gregorian"}  # in English
 Problem = Literal["form", "year", "day"]
 
 
@@ -37,7 +37,7 @@ class CalendarDateError(ValueError):
         self.calendar, self.problem = calendar, problem
 
     def __str__(self) -> str:
-        name, years = _NAMES[self.calendar], YEARS[self.calendar]
+        name, years = NAMES[self.calendar], YEARS[self.calendar]
         if self.problem == "year":
             return f"must be a {name} date with a year from {years.start} to {years.stop - 1}"
         if self.problem == "day":

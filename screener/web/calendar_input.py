@@ -16,7 +16,7 @@ from datetime import date
 
 from flask import current_app
 
-from ..model.calendars import CALENDARS, Calendar, CalendarDateError, is_calendar, read_date, typed
+from ..model.calendars import CALENDARS, NAMES, YEARS, Calendar, CalendarDateError, is_calendar, read_date, typed
 from ..model.dates import parse_date
 from ..model.language import DEFAULT_LANGUAGE, Language, persian_digits
 from ..wording.catalogues import translations
@@ -40,8 +40,8 @@ def _(message: str, language: Language) -> str:
     return translations("calendar", language).gettext(message)
 
 
-# Every message of this module once, so the catalogue's coverage test can list them (tests/test_calendar_input.py).
-NAMES: dict[Calendar, str] = {"solar_hijri": "Solar Hijri", "gregorian": "Gregorian"}
+# Every message of this module once, so the catalogue's coverage test can list them (tests/test_web_form_calendar.py);
+# the calendars' names are model/calendars.py's.
 EXAMPLE = date(2026, 11, 22)  # the placeholder: ۱۴۰۵/۰۹/۰۱ or ۲۰۲۶/۱۱/۲۲
 CHOICE_LEGEND = "Calendar of the dates on this form"
 EXPECTED = "year/month/day"
@@ -51,10 +51,10 @@ ERRORS: dict[tuple[Calendar, str], str] = {
     ("solar_hijri", "day"): "Not a day of the Solar Hijri calendar: check the month and the day (year/month/day).",
     ("gregorian", "day"): "Not a day of the Gregorian calendar: check the month and the day (year/month/day).",
     ("solar_hijri", "year"): (
-        "A Solar Hijri year is between 1300 and 1499: for a Gregorian date, choose the Gregorian calendar above."
+        "A Solar Hijri year is between {first} and {last}: for a Gregorian date, choose the Gregorian calendar above."
     ),
     ("gregorian", "year"): (
-        "A Gregorian year is between 1900 and 2100: for a Solar Hijri date, choose the Solar Hijri calendar above."
+        "A Gregorian year is between {first} and {last}: for a Solar Hijri date, choose the Solar Hijri calendar above."
     ),
 }
 MESSAGES: tuple[str, ...] = (*NAMES.values(), CHOICE_LEGEND, EXPECTED, *ERRORS.values())
@@ -76,7 +76,11 @@ class DateInputs:
         (the form keeps its own words for those)."""
         if not isinstance(exc, CalendarDateError):
             return None
-        return _(ERRORS[exc.calendar, exc.problem], self.language)
+        years = YEARS[exc.calendar]  # the plausible years, as model/calendars.py holds them
+        first, last = str(years.start), str(years.stop - 1)
+        if self.language == "fa":
+            first, last = persian_digits(first), persian_digits(last)
+        return _(ERRORS[exc.calendar, exc.problem], self.language).format(first=first, last=last)
 
     def shown(self, day: date) -> str:
         """A day as this page's input holds it: ISO for a native input, else year/month/day in the calendar (in
