@@ -14,6 +14,7 @@ from typing import Literal, get_args
 
 import jdatetime
 
+from .errors import ScreenerError
 from .language import western_digits
 
 Calendar = Literal["solar_hijri", "gregorian"]
@@ -27,7 +28,7 @@ NAMES: dict[Calendar, str] = {"solar_hijri": "Solar Hijri", "gregorian": "Gregor
 Problem = Literal["form", "year", "day"]
 
 
-class CalendarDateError(ValueError):
+class CalendarDateError(ScreenerError, ValueError):
     """A typed date this calendar cannot read. Names the calendar and the form it expects, never the value:
     problem is "form" (not year/month/day), "year" (outside the calendar's plausible years, likely the other
     calendar's) or "day" (no such day in that month of that year)."""
