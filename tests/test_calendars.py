@@ -56,6 +56,7 @@ def test_a_day_the_gregorian_calendar_does_not_have_is_refused(text):
     "۱۴۰۵/۰۹/۰۱",  # Persian digits
     "١٤٠٥/٠٩/٠١",  # Arabic-Indic digits
     "۱۴۰۵-09-۰۱",  # mixed, as a keyboard switched mid-date types it
+    "\u200f۱۴۰۵/۰۹/۰۱\u200f", "\u202b1405/09/01\u202c", "\u2067۱۴۰۵\u200c/۰۹/۰۱\u2069",  # bidi marks, pasted
 ])
 def test_any_digits_and_any_of_the_three_separators(text):
     assert read_date(text, "solar_hijri") == D(2026, 11, 22)

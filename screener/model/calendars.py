@@ -10,6 +10,7 @@ by arithmetic of our own; Persian and Arabic-Indic digits read as ASCII (model/l
 """
 import datetime as dt
 import re
+import unicodedata
 from typing import Literal, get_args
 
 import jdatetime
@@ -46,15 +47,22 @@ class CalendarDateError(ScreenerError, ValueError):
         return f"must be a {name} date written {EXPECTED_FORM}"
 
 
+def _visible(text: str) -> str:
+    """Without Unicode's invisible format characters (category Cf): the right-to-left and left-to-right marks and
+    embeddings a date copied from a Persian document carries, a zero-width non-joiner; none changes a digit."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf") if not text.isascii() else text
+
+
 def is_calendar(value: object) -> bool:
     return value in CALENDARS
 
 
 def read_date(text: str, calendar: Calendar) -> dt.date:
-    """The Gregorian day a date typed in calendar names (year/month/day; separator /, - or .; any decimal digits).
+    """The Gregorian day a date typed in calendar names (year/month/day; separator /, - or .; any decimal digits;
+    invisible direction marks ignored).
     CalendarDateError when it is not written so, its year is outside YEARS[calendar], or the day does not exist
     (1404/12/30: 1404 is not a leap year; 1405/07/31: the second half-year's months have 30 days)."""
-    found = _TYPED.fullmatch(western_digits(text.strip())) if isinstance(text, str) else None
+    found = _TYPED.fullmatch(western_digits(_visible(text).strip())) if isinstance(text, str) else None
     if found is None:
         raise CalendarDateError(calendar, "form")
     year, month, day = int(found[1]), int(found[3]), int(found[4])
