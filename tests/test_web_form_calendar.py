@@ -112,7 +112,7 @@ def test_an_english_page_keeps_the_native_date_inputs(site):
     client = authorised(site, "screener")  # a token issued on the frozen day
     with _page("iso"):
         page = client.get(f"/screen?trial={TRIAL}").get_data(as_text=True)
-    assert 'name="calendar"' not in page and "calendar-name" not in page
+    assert 'name="calendar"' not in page and "calendar-name" not in page and 'value="calendar:' not in page
     for name in DATE_INPUTS:
         assert 'type="date"' in _input(page, name), name
     assert _shown(page, "as_of") == "2026-11-22"
@@ -236,6 +236,30 @@ def test_a_form_is_read_in_the_calendar_it_names_whatever_the_page_language_has_
     assert _rows(client, response)[0].as_of == "2026-11-22"
     record = client.get(response.headers["Location"] + "/record.json").get_json()
     assert record["demographics"]["birth_date"] == "2018-03-14"
+
+
+@freeze_time("2026-12-06")
+def test_switching_the_calendar_rewrites_the_dates_typed_so_far_and_screens_nothing(site):
+    client = authorised(site, "screener")  # a token issued on the frozen day
+    typed_in = {"as_of": "۱۴۰۵/۰۹/۱۵", "demographics.birth_date": "1399/12/30", "lab.platelets.date": "1404/12/29",
+                "lab.platelets.value": "150", "demographics.weight_date": "1404/12/30"}  # not a day: kept as typed
+    before = _stored(client)
+    with _page("solar_hijri"):
+        form = client.get(f"/screen?trial={TRIAL}").get_data(as_text=True)
+        assert '<button type="submit" name="action" value="calendar:gregorian" formnovalidate>' \
+               "نمایش تاریخ‌های واردشده به میلادی</button>" in form
+        response = client.post("/screen", data={"trial": TRIAL, "calendar": "solar_hijri",
+                                                "action": "calendar:gregorian", **typed_in})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and _stored(client) == before and 'class="error"' not in page
+    assert [_shown(page, name) for name in typed_in] == ["۲۰۲۶/۱۲/۰۶", "۲۰۲۱/۰۳/۲۰", "۲۰۲۶/۰۳/۲۰", "150", "1404/12/30"]
+    assert re.search(r'name="calendar" value="gregorian" checked', page)
+    assert 'value="calendar:solar_hijri"' in page and 'placeholder="۲۰۲۶/۱۱/۲۲"' in page
+    back = {name: _shown(page, name) for name in typed_in}
+    with _page("gregorian"):
+        again = client.post("/screen", data={"trial": TRIAL, "calendar": "gregorian",
+                                             "action": "calendar:solar_hijri", **back}).get_data(as_text=True)
+    assert [_shown(again, name) for name in typed_in] == ["۱۴۰۵/۰۹/۱۵", "۱۳۹۹/۱۲/۳۰", "۱۴۰۴/۱۲/۲۹", "150", "1404/12/30"]
 
 
 # --- a form filled in from a stored record or a kept draft --------------------------------------------------------

@@ -11,7 +11,7 @@ by arithmetic of our own; Persian and Arabic-Indic digits read as ASCII (model/l
 import datetime as dt
 import re
 import unicodedata
-from typing import Literal, get_args
+from typing import Literal, TypeGuard, get_args
 
 import jdatetime
 
@@ -53,7 +53,7 @@ def _visible(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Cf") if not text.isascii() else text
 
 
-def is_calendar(value: object) -> bool:
+def is_calendar(value: object) -> TypeGuard[Calendar]:
     return value in CALENDARS
 
 

@@ -44,6 +44,8 @@ def _(message: str, language: Language) -> str:
 # the calendars' names are model/calendars.py's.
 EXAMPLE = date(2026, 11, 22)  # the placeholder: ۱۴۰۵/۰۹/۰۱ or ۲۰۲۶/۱۱/۲۲
 CHOICE_LEGEND = "Calendar of the dates on this form"
+SWITCH: dict[Calendar, str] = {"solar_hijri": "Show the dates typed so far in Solar Hijri",
+                               "gregorian": "Show the dates typed so far in Gregorian"}
 EXPECTED = "year/month/day"
 ERRORS: dict[tuple[Calendar, str], str] = {
     ("solar_hijri", "form"): "Enter a Solar Hijri date as year/month/day.",
@@ -57,7 +59,7 @@ ERRORS: dict[tuple[Calendar, str], str] = {
         "A Gregorian year is between {first} and {last}: for a Solar Hijri date, choose the Solar Hijri calendar above."
     ),
 }
-MESSAGES: tuple[str, ...] = (*NAMES.values(), CHOICE_LEGEND, EXPECTED, *ERRORS.values())
+MESSAGES: tuple[str, ...] = (*NAMES.values(), CHOICE_LEGEND, *SWITCH.values(), EXPECTED, *ERRORS.values())
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,14 @@ class DateInputs:
         return _(CHOICE_LEGEND, self.language)
 
     @property
+    def switch(self) -> tuple[Calendar, str] | None:
+        """The other calendar and the words of the button that rewrites the dates typed so far in it."""
+        if self.calendar is None:
+            return None
+        other = next(calendar for calendar in CALENDARS if calendar != self.calendar)
+        return other, _(SWITCH[other], self.language)
+
+    @property
     def choices(self) -> list[tuple[str, str]]:
         return [(calendar, _(NAMES[calendar], self.language)) for calendar in CALENDARS]
 
@@ -130,6 +140,12 @@ def typed_in(values) -> DateInputs:
     page's language is by the time it arrives."""
     chosen = values.get(CALENDAR_FIELD)
     return DateInputs(page_language(), chosen if is_calendar(chosen) else None)
+
+
+def switched(values, names: list[str], calendar: Calendar) -> dict[str, str]:
+    """The form's values with its dates (among names) rewritten in calendar, now the form's: the switch between
+    calendars keeps what was typed."""
+    return in_page_calendar(values, names, DateInputs(page_language(), calendar))
 
 
 def in_page_calendar(values, names: list[str], inputs: DateInputs) -> dict[str, str]:

@@ -10,6 +10,7 @@ from ..audit import ledger, record_of, report_of
 from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import catalogue, record_value_kinds
 from ..facts.medications import suggested_names
+from ..model.calendars import is_calendar
 from ..model.children import screening_number_problem, void_words
 from ..model.dates import today
 from ..model.errors import InvalidRecord, ScreenerError
@@ -21,7 +22,7 @@ from ..rules import load_rule_sets, load_tables
 from ..screening import rank
 from ..wording.plausibility import question_for
 from .auth import sees_everything, signed_in
-from .calendar_input import date_inputs, in_page_calendar, typed_in
+from .calendar_input import date_inputs, in_page_calendar, switched, typed_in
 from .drafts import draft_token, drafts
 from .form_spec import HISTORY_ROWS, InputKind, form_sections
 from .glance import by_status, count, glance, readable, worklist
@@ -371,6 +372,10 @@ def screen_submit():
         if name in HISTORY_ROWS:
             copy[f"rows.{name}"] = str(rows_for(form, name) + 1)
         return _render(trial, copy)
+    if verb == "calendar" and is_calendar(name):  # "calendar:<calendar>": the dates typed so far, shown in it
+        sections = form_sections(trials)
+        rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
+        return _render(trial, switched(form, _date_names(sections, rows), name))
     builder = _Builder(form, form_sections(trials))
     record_json = builder.build()
     correcting = _correction(form, trial, builder.errors)
