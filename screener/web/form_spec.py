@@ -204,7 +204,9 @@ def _column_kind(annotation) -> InputKind:
     types = {typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a for a in args}
     if bool in types:
         return InputKind.SELECT
-    if datetime.date in types:
+    # a subclass test, not datetime.date in types: a frozen clock (freezegun) replaces datetime.date, and a history
+    # list's date columns read then became text inputs, their typed dates passed to the record unread
+    if any(isinstance(t, type) and issubclass(t, datetime.date) for t in types):
         return InputKind.DATE
     return InputKind.NUMBER if types & {int, float} else InputKind.TEXT
 
