@@ -38,6 +38,8 @@ INVESTIGATORS = frozenset({"investigator"})
 ROUTE_ROLES = {
     "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC,
     "openapi.openapi_json": PUBLIC, "openapi.docs": PUBLIC, "auth.login": PUBLIC, "auth.login_submit": PUBLIC,
+    # The language switch on every page, the sign-in page's too (it stores the account's choice when signed in).
+    "language.switch": PUBLIC,
     "auth.logout": ANYONE, "auth.password": ANYONE, "auth.password_submit": ANYONE,
     "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE, "api.trial_approvals": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,

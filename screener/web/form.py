@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from .. import service
 from ..audit import ledger, record_of, report_of
-from ..explain import plain, registry_label, spell_dates
+from ..explain import plain, registry_label
 from ..facts.catalogue import catalogue, record_value_kinds
 from ..facts.medications import suggested_names
 from ..model.children import screening_number_problem, void_words
@@ -33,7 +33,6 @@ bp.add_app_template_global(verdict_view)  # every page shows verdicts through th
 bp.add_app_template_global(glance)  # a report's summary on every page that shows one: result and audit views
 bp.add_app_template_global(by_status)
 bp.add_app_template_global(registry_label)  # "Exclusion 3- (the registry's second list)", as the CLI says it
-bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people read them (24 Nov 2026); JSON keeps ISO
 bp.add_app_template_filter(plain, "plain")  # the same, and no repository file paths (those stay in the JSON)
 bp.add_app_template_filter(readable, "readable")  # interpretation notes: plain, and no repository file names
 bp.add_app_template_filter(void_words, "void_words")  # a void's reason as the void form offers it
