@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from flask import Blueprint, Flask, current_app, g, redirect, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, lazy_gettext
 from flask_babel import gettext as _gettext
 from markupsafe import Markup
 
@@ -29,6 +29,15 @@ _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
 
 def _machine_request() -> bool:
     return request.path.startswith(("/api/", "/fhir/", "/cds-services")) or request.authorization is not None
+
+
+# The roles as a reader reads them (the stored role names stay English: they are codes).
+ROLE_WORDS = {"screener": lazy_gettext("screener"), "investigator": lazy_gettext("investigator"),
+              "auditor": lazy_gettext("auditor"), "admin": lazy_gettext("admin")}
+
+
+def role_words(role: str) -> str:
+    return str(ROLE_WORDS.get(role, role))
 
 
 def choose_language() -> Language:
@@ -115,6 +124,15 @@ def words(text: object) -> str | Markup:
     return translated
 
 
+def in_english(text: object) -> str | Markup:
+    """Words that stay in the source's language (a registry's verbatim English, a trial's registered title): marked
+    lang="en" dir="ltr" on a page in another language, as they are on an English one."""
+    text = "" if text is None else str(text)
+    if page_language() == DEFAULT_LANGUAGE or not text:
+        return text
+    return Markup('<span lang="en" dir="ltr">{}</span>').format(text)
+
+
 def other_languages() -> list[tuple[str, str]]:
     """The switch's choices: each language named in its own words."""
     return [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
@@ -129,7 +147,7 @@ def init_app(app: Flask) -> None:
                            ("unreviewed_notice", unreviewed_notice), ("languages", other_languages)):
         app.add_template_global(function, name)
     for name, function in (("digits", digits), ("dates", shown_date), ("numeric_date", numeric_date),
-                           ("words", words)):
+                           ("words", words), ("role", role_words), ("en", in_english)):
         app.add_template_filter(function, name)
     app.register_blueprint(bp)
 
