@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..model.api import Problem, ProblemItem
 from ..model.errors import FieldError
+from .i18n import N_
 
 log = logging.getLogger("screener.web")
 PROBLEM_JSON = "application/problem+json"
@@ -27,12 +28,6 @@ _PAGES = {
                                          "id.")),
     503: (_l("The service cannot reach its database"), _l("Nothing was saved; try again in a few minutes.")),
 }
-
-
-def N_(text: str) -> str:  # noqa: N802 (gettext's own name for it)
-    """Marks words for the catalogue without translating them here: the problem+json body stays English, and the
-    HTML page shows them in the reader's language (the `words` filter)."""
-    return text
 
 
 # The titles and details a person may read on an error page (werkzeug's names of the statuses among them).

@@ -31,6 +31,12 @@ def _machine_request() -> bool:
     return request.path.startswith(("/api/", "/fhir/", "/cds-services")) or request.authorization is not None
 
 
+def N_(text: str) -> str:  # noqa: N802 (gettext's own name for it)
+    """Marks words for the catalogue without translating them where they are written: words kept in data (a problem's
+    title, a form's label) are shown in the reader's language by the `words` filter, and stay English in JSON."""
+    return text
+
+
 # The roles as a reader reads them (the stored role names stay English: they are codes).
 ROLE_WORDS = {"screener": lazy_gettext("screener"), "investigator": lazy_gettext("investigator"),
               "auditor": lazy_gettext("auditor"), "admin": lazy_gettext("admin")}
