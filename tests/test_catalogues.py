@@ -10,7 +10,15 @@ from screener.wording.catalogues import DOMAINS, CatalogueReview, catalogue_path
 def _po_messages(domain: str, language: str) -> dict:
     with catalogue_path(domain, language).open("rb") as po:
         catalog = read_po(po)
-    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    messages = {}
+    for m in catalog:
+        if not m.id or not m.string or m.fuzzy:
+            continue
+        if isinstance(m.id, tuple):  # a plural: the .mo keeps each form under (singular, index)
+            messages.update({(m.id[0], index): form for index, form in enumerate(m.string)})
+        else:
+            messages[m.id] = m.string
+    return messages
 
 
 def test_every_domain_has_a_persian_catalogue_compiled_from_its_po():
