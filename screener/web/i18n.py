@@ -46,6 +46,17 @@ def role_words(role: str) -> str:
     return str(ROLE_WORDS.get(role, role))
 
 
+# The channels a screening came through (audit/_models.py Screening.channel), as the provenance names them.
+# English pages show the stored value itself, as they always have.
+CHANNEL_WORDS = {"form": lazy_gettext("form"), "api": lazy_gettext("api"), "cli": lazy_gettext("cli"),
+                 "batch": lazy_gettext("batch"), "cds-hooks": lazy_gettext("cds-hooks"),
+                 "verify": lazy_gettext("verify")}
+
+
+def channel_words(channel: str) -> str:
+    return str(CHANNEL_WORDS.get(channel, channel))
+
+
 def choose_language() -> Language:
     """The reader's language for this request: account preference > cookie > Accept-Language > English."""
     if _machine_request():
@@ -153,7 +164,7 @@ def init_app(app: Flask) -> None:
                            ("unreviewed_notice", unreviewed_notice), ("languages", other_languages)):
         app.add_template_global(function, name)
     for name, function in (("digits", digits), ("dates", shown_date), ("numeric_date", numeric_date),
-                           ("words", words), ("role", role_words), ("en", in_english)):
+                           ("words", words), ("role", role_words), ("channel", channel_words), ("en", in_english)):
         app.add_template_filter(function, name)
     app.register_blueprint(bp)
 
