@@ -141,6 +141,15 @@ def words(text: object) -> str | Markup:
     return translated
 
 
+def translated(text: object) -> str:
+    """Words kept in data, in the reader's language when a catalogue has them, else as they are, with no markup (for
+    places markup cannot go: an SVG's text, an attribute)."""
+    text = "" if text is None else str(text)
+    if page_language() == DEFAULT_LANGUAGE or not text or "%" in text:
+        return text
+    return _gettext(text)
+
+
 def in_english(text: object) -> str | Markup:
     """Words that stay in the source's language (a registry's verbatim English, a trial's registered title): marked
     lang="en" dir="ltr" on a page in another language, as they are on an English one."""
@@ -164,7 +173,7 @@ def init_app(app: Flask) -> None:
                            ("unreviewed_notice", unreviewed_notice), ("languages", other_languages)):
         app.add_template_global(function, name)
     for name, function in (("digits", digits), ("dates", shown_date), ("numeric_date", numeric_date),
-                           ("words", words), ("role", role_words), ("channel", channel_words), ("en", in_english)):
+                           ("words", words), ("translated", translated), ("role", role_words), ("channel", channel_words), ("en", in_english)):
         app.add_template_filter(function, name)
     app.register_blueprint(bp)
 
