@@ -65,7 +65,8 @@ def flow(log) -> Flow:
     """Lay out a ScreeningLog; every count comes from it, criteria named by title and id."""
     not_counted = [f"{n} {NOT_COUNTED[k]}" for k, n in sorted(log.not_counted.items())]
     screened = Box(MAIN_X, 16, MAIN_W, N_("Children screened"), log.screened, "neutral",
-                   [log.trial_id, N_("each child counted once:"), N_("latest screening, not voided"), N_("or corrected")])
+                   [log.trial_id, N_("each child counted once:"), N_("latest screening, not voided"),
+                    N_("or corrected")])
     tally = [f"{log.screenings} screenings recorded; not counted:"] + (_entries_plain(not_counted) or ["    none"])
     y = screened.y + screened.height + 24
     exits = []
@@ -86,8 +87,9 @@ def flow(log) -> Flow:
     words = [(OUTCOMES[k], log.outcomes[k]) for k in OUTCOMES if log.outcomes[k]]
     words += [(f"not enrolled: {NOT_ENROLLED_REASONS[k]}", n) for k, n in sorted(log.not_enrolled.items())]
     words += [("no outcome recorded yet", log.outcomes["none"])] if log.outcomes["none"] else []
-    outcomes = Box(MAIN_X, eligible.y + eligible.height + 24, SIDE_X + SIDE_W - MAIN_X, N_("Outcomes recorded"), recorded,
-                   "neutral", [N_("the latest outcome of each child counted above:")] + _entries(words) + tally)
+    outcomes = Box(MAIN_X, eligible.y + eligible.height + 24, SIDE_X + SIDE_W - MAIN_X, N_("Outcomes recorded"),
+                   recorded, "neutral",
+                   [N_("the latest outcome of each child counted above:")] + _entries(words) + tally)
     return Flow(screened, eligible, exits, note, outcomes)
 
 

@@ -156,7 +156,8 @@ def init_app(app: Flask) -> None:
         # Every write is one transaction: failing here means nothing was written.
         log.error("database error %s", exc.kind)
         return problem(
-            503, N_("Database Unavailable"), N_("the service cannot reach its database; nothing was written; try again later")
+            503, N_("Database Unavailable"),
+            N_("the service cannot reach its database; nothing was written; try again later"),
         )
 
     @app.errorhandler(Exception)

@@ -24,6 +24,7 @@ from .auth import sees_everything, signed_in
 from .drafts import draft_token, drafts
 from .form_spec import HISTORY_ROWS, InputKind, form_sections
 from .glance import by_status, count, glance, readable, worklist
+from .i18n import N_
 from .prefill import form_values
 from .storage import get_store
 from .verdicts import verdict_view
@@ -41,14 +42,14 @@ ALL = "all"
 PAPER_ROWS = 4  # blank rows a worksheet gives each history list (more than the form starts with: no "add a row")
 _PLAIN = [
     (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
-    (re.compile(r"^Input should be a valid (number|integer).*"), "Enter a number."),
-    (re.compile(r"^Input should be a valid date.*"), "Enter a date."),
+    (re.compile(r"^Input should be a valid (number|integer).*"), N_("Enter a number.")),
+    (re.compile(r"^Input should be a valid date.*"), N_("Enter a date.")),
     (re.compile(r"^Input should be greater than or equal to (.*)"), r"Must be at least \1."),
     (re.compile(r"^Input should be greater than (.*)"), r"Must be more than \1."),
     (re.compile(r"^Input should be less than or equal to (.*)"), r"Must be at most \1."),
     (re.compile(r"^Input should be less than (.*)"), r"Must be less than \1."),
     (re.compile(r"^Input should be (.*)"), r"Must be \1."),
-    (re.compile(r"^Field required$"), "Required."),
+    (re.compile(r"^Field required$"), N_("Required.")),
 ]
 
 

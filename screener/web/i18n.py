@@ -150,6 +150,14 @@ def translated(text: object) -> str:
     return _gettext(text)
 
 
+def lang_attribute(text: object) -> Markup:
+    """ lang="en" for an element whose words no catalogue translated, on a page in another language (an SVG's text,
+    where no <span> can carry it)."""
+    text = "" if text is None else str(text)
+    english = translated(text) == text and _LATIN.search(text) and not _ARABIC_SCRIPT.search(text)
+    return Markup(' lang="en"') if page_language() != DEFAULT_LANGUAGE and english else Markup("")
+
+
 def in_english(text: object) -> str | Markup:
     """Words that stay in the source's language (a registry's verbatim English, a trial's registered title): marked
     lang="en" dir="ltr" on a page in another language, as they are on an English one."""
@@ -173,7 +181,9 @@ def init_app(app: Flask) -> None:
                            ("unreviewed_notice", unreviewed_notice), ("languages", other_languages)):
         app.add_template_global(function, name)
     for name, function in (("digits", digits), ("dates", shown_date), ("numeric_date", numeric_date),
-                           ("words", words), ("translated", translated), ("role", role_words), ("channel", channel_words), ("en", in_english)):
+                           ("words", words), ("translated", translated), ("lang_attribute", lang_attribute),
+                           ("role", role_words),
+                           ("channel", channel_words), ("en", in_english)):
         app.add_template_filter(function, name)
     app.register_blueprint(bp)
 
