@@ -6,6 +6,7 @@ match of the browser's Accept-Language, else English. The JSON API and FHIR stay
 (issue 30 point 4: the API's reasons are worded by the service, never by these catalogues).
 """
 import re
+from collections.abc import Callable
 from datetime import date
 
 from flask import Blueprint, Flask, current_app, g, redirect, request, session
@@ -177,14 +178,16 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DOMAIN", ";".join(DOMAINS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     Babel(app, locale_selector=choose_language)
-    for name, function in (("page_language", page_language), ("page_direction", page_direction),
-                           ("unreviewed_notice", unreviewed_notice), ("languages", other_languages)):
+    globals_: dict[str, Callable[[], object]] = {
+        "page_language": page_language, "page_direction": page_direction, "unreviewed_notice": unreviewed_notice,
+        "languages": other_languages}
+    for name, function in globals_.items():
         app.add_template_global(function, name)
-    for name, function in (("digits", digits), ("dates", shown_date), ("numeric_date", numeric_date),
-                           ("words", words), ("translated", translated), ("lang_attribute", lang_attribute),
-                           ("role", role_words),
-                           ("channel", channel_words), ("en", in_english)):
-        app.add_template_filter(function, name)
+    filters: dict[str, Callable[..., object]] = {
+        "digits": digits, "dates": shown_date, "numeric_date": numeric_date, "words": words, "translated": translated,
+        "lang_attribute": lang_attribute, "role": role_words, "channel": channel_words, "en": in_english}
+    for name, filter_ in filters.items():
+        app.add_template_filter(filter_, name)
     app.register_blueprint(bp)
 
 
