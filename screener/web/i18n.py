@@ -133,6 +133,8 @@ def words(text: object) -> str | Markup:
     """Words from outside the templates (an error's detail, a report's words) in the reader's language when a
     catalogue has them; on a Persian page, English that none has is marked lang="en", so screen readers and the
     coverage test know it for what it is."""
+    if isinstance(text, Markup):  # already the template's own words, translated there
+        return text
     text = "" if text is None else str(text)
     if page_language() == DEFAULT_LANGUAGE or not text:
         return text
