@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from .. import service
 from ..audit import ledger, record_of
-from ..explain import plain, registry_label, spell_dates
+from ..explain import plain, registry_label
 from ..facts.catalogue import catalogue, record_value_kinds
 from ..facts.medications import suggested_names
 from ..model.calendars import is_calendar
@@ -26,6 +26,7 @@ from .calendar_input import date_inputs, in_page_calendar, switched, typed_in
 from .drafts import draft_token, drafts
 from .form_spec import HISTORY_ROWS, InputKind, form_sections
 from .glance import by_status, count, glance, readable, worklist
+from .i18n import N_
 from .prefill import form_values
 from .reader_language import page_language
 from .storage import get_store
@@ -36,7 +37,6 @@ bp.add_app_template_global(verdict_view)  # every page shows verdicts through th
 bp.add_app_template_global(glance)  # a report's summary on every page that shows one: result and audit views
 bp.add_app_template_global(by_status)
 bp.add_app_template_global(registry_label)  # "Exclusion 3- (the registry's second list)", as the CLI says it
-bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people read them (24 Nov 2026); JSON keeps ISO
 bp.add_app_template_filter(plain, "plain")  # the same, and no repository file paths (those stay in the JSON)
 bp.add_app_template_filter(readable, "readable")  # interpretation notes: plain, and no repository file names
 bp.add_app_template_filter(void_words, "void_words")  # a void's reason as the void form offers it
@@ -45,14 +45,14 @@ ALL = "all"
 PAPER_ROWS = 4  # blank rows a worksheet gives each history list (more than the form starts with: no "add a row")
 _PLAIN = [
     (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
-    (re.compile(r"^Input should be a valid (number|integer).*"), "Enter a number."),
-    (re.compile(r"^Input should be a valid date.*"), "Enter a date."),
+    (re.compile(r"^Input should be a valid (number|integer).*"), N_("Enter a number.")),
+    (re.compile(r"^Input should be a valid date.*"), N_("Enter a date.")),
     (re.compile(r"^Input should be greater than or equal to (.*)"), r"Must be at least \1."),
     (re.compile(r"^Input should be greater than (.*)"), r"Must be more than \1."),
     (re.compile(r"^Input should be less than or equal to (.*)"), r"Must be at most \1."),
     (re.compile(r"^Input should be less than (.*)"), r"Must be less than \1."),
     (re.compile(r"^Input should be (.*)"), r"Must be \1."),
-    (re.compile(r"^Field required$"), "Required."),
+    (re.compile(r"^Field required$"), N_("Required.")),
 ]
 
 
