@@ -167,3 +167,14 @@ def test_every_shipped_rule_set_declaring_persian_is_complete():
         rule_set = load_rule_set(path)
         if rule_set.languages and "fa" in rule_set.languages:
             assert all((c.translations or {}).get("fa") for c in rule_set.criteria), path.name
+
+
+def test_rules_diff_shows_a_changed_persian_title_and_note():
+    from screener.authoring.diff import diff
+
+    amended = load_rule_set(REPO / "seeds" / "examples" / "NCT06674265-amended.yaml")
+    (e7,) = [c for c in diff(load_rule_set(NCT), amended) if c.id == "NCT06674265-E7"]
+    old, new = e7.fields["title (fa)"]
+    assert old is not None and new is not None and "۷ روز" in old and "۱۴ روز" in new
+    assert "EXAMPLE AMENDMENT" in (e7.fields["interpretation (fa)"][1] or "")
+    assert not [c for c in diff(load_rule_set(NCT), load_rule_set(NCT))]
