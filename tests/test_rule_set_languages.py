@@ -178,3 +178,22 @@ def test_rules_diff_shows_a_changed_persian_title_and_note():
     assert old is not None and new is not None and "۷ روز" in old and "۱۴ روز" in new
     assert "EXAMPLE AMENDMENT" in (e7.fields["interpretation (fa)"][1] or "")
     assert not [c for c in diff(load_rule_set(NCT), load_rule_set(NCT))]
+
+
+def test_the_review_page_shows_the_persian_title_and_note_beside_the_english(tmp_path):
+    from screener.audit import Accounts
+    from screener.web.storage import get_store
+
+    from .helpers import make_app, signed_in_browser
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        Accounts(get_store()).create_user("ivy", "investigator", "a long enough password", "test")
+    browser, _ = signed_in_browser(app, "ivy", "a long enough password")
+    page = browser.get("/rules/NCT06674265").get_data(as_text=True)
+    rule_set = load_rule_set(NCT)
+    e7 = next(c for c in rule_set.criteria if c.id == "NCT06674265-E7")
+    fa = (e7.translations or {})["fa"]
+    assert f'<span class="translated" lang="fa" dir="rtl">{fa.title}</span>' in page
+    assert f'<p class="translated" lang="fa" dir="rtl">{(fa.interpretation or "").strip()}</p>' in page
+    assert e7.title in page  # the English stays, beside it
