@@ -37,11 +37,13 @@ from .facts.reasons import (
 )
 from .model.fields import FieldType
 from .model.labs import LAB_LABELS, LABS, unit_label
+from .model.language import DEFAULT_LANGUAGE, Language
 from .wording import events
 from .wording import facts as fact_words
 from .wording.dates import when
-from .wording.facts import READER
-from .wording.ops import OP_SYMBOLS, OP_WORDS
+from .wording.facts import READER, Style
+from .wording.ops import OP_SYMBOLS
+from .wording.sentences import N_, Sentences, sentences
 from .wording.text import plain, spell_dates
 from .wording.thresholds import after_number
 
@@ -52,7 +54,6 @@ MEETS, FAILS, UNKNOWN = "✔", "✘", "?"
 # In a criterion that passes, a part that does not hold (or is not known) lies on a route the criterion did not need
 # ("pathology confirms it, or marrow tumour cells with raised catecholamines"): it is marked as not needed, never ✘.
 NOT_NEEDED = "–"
-_NOT_NEEDED_WORDS = "not needed: another route holds"
 
 # Views onto the field catalogue, where each field declares its words once (screener/model/fields.py): category
 # codes in the words a chart uses, each category's label, each yes/no fact's (when true, when false, what to record),
@@ -76,22 +77,29 @@ _NUMBER_LABELS = {
 }
 
 # --- a fact's words, as people read them ----------------------------------------------------------------------
-def _shown(fact: Fact) -> str:
-    return fact_words.display(fact, READER) or ""
+def _fact_words(language: Language) -> Style:
+    """The style of a fact's own words (wording/facts.py: what it shows, why it is missing, where it was read) in
+    this reader's sentences: the one place a reason asks for them, so the facts' Persian words (a language-aware
+    style, on its own branch) replace these here alone. Until then a Persian sentence carries them in English."""
+    return READER
 
 
-def _missing(fact: Fact) -> str:
-    return fact_words.missing(fact, READER) or ""
+def _shown(fact: Fact, style: Style = READER) -> str:
+    return fact_words.display(fact, style) or ""
 
 
-def _why(fact: Fact, description: str | None) -> str:
+def _missing(fact: Fact, style: Style = READER) -> str:
+    return fact_words.missing(fact, style) or ""
+
+
+def _why(fact: Fact, description: str | None, style: Style = READER) -> str:
     """Why the fact is unknown, said after a label naming the same field: without naming it again."""
     why: Why | None = fact.why
     if why is not None and description is not None:
         subject = fact_words.subject(why)
         if subject is not None and subject.lower() == description.lower():
-            return fact_words.why(why, READER, labelled=False)
-    return _missing(fact)
+            return fact_words.why(why, style, labelled=False)
+    return _missing(fact, style)
 
 
 def _upper_first(text: str) -> str:
@@ -138,35 +146,50 @@ def _mark(good: bool | None) -> str:
     return UNKNOWN if good is None else MEETS if good else FAILS
 
 
-def _requirement(leaf: Leaf, good_when_holds: bool) -> tuple[str, str, str, str]:
-    """What the rule needs of the value: the operator in words, the threshold as the rule file states it, its
-    number, and what follows the number (its unit, "× ULN")."""
+# What the rule needs of a value, by the operator the patient's side of it reads (a translator words each whole).
+_NEEDS = {
+    "lt": N_("less than %(threshold)s"),
+    "le": N_("at most %(threshold)s"),
+    "gt": N_("more than %(threshold)s"),
+    "ge": N_("at least %(threshold)s"),
+}
+
+
+def _requirement(leaf: Leaf, good_when_holds: bool, w: Sentences) -> tuple[str, str, str, str]:
+    """What the rule needs of the value: the operator, the threshold as the rule file states it, its number, and
+    what follows the number (its unit, "× ULN")."""
     op = leaf.op if good_when_holds else NEGATED_OP[leaf.op]
     said = leaf.stated
     if said is None:
-        return OP_WORDS.get(op, OP_SYMBOLS[op]), str(leaf.value), str(leaf.value), ""
+        return op, w.number(str(leaf.value)), w.number(str(leaf.value)), ""
     after = after_number(said, unit_label)
-    return OP_WORDS.get(op, OP_SYMBOLS[op]), said.number + after, said.number, after
+    number = w.number(said.number)
+    return op, number + after, number, after
 
 
-def _need(leaves) -> str:
+def _need(leaves, w: Sentences) -> str:
     """" — needs at least 50,000 /µL", or a range: " — needs 1 to 2.5 × ULN"."""
-    needs: dict[str, tuple[str, str, str, str]] = {}
+    needs: dict[tuple[str, str], tuple[str, str, str, str]] = {}
     for leaf, good in leaves:  # "≥ 70" and "not < 70" read alike
-        words, threshold, number, after = _requirement(leaf, good)
-        needs.setdefault(f"{words} {threshold}", (words, threshold, number, after))
+        op, threshold, number, after = _requirement(leaf, good, w)
+        needs.setdefault((op, threshold), (op, threshold, number, after))
     parts = list(needs.values())
-    if len(parts) == 2 and parts[0][0] == "at least" and parts[1][0] == "at most":
+    if len(parts) == 2 and parts[0][0] == "ge" and parts[1][0] == "le":
         (_, low, low_number, low_unit), (_, high, _, unit) = parts
-        return f" — needs {low_number if unit and low_unit == unit else low} to {high}"
-    return " — needs " + " and ".join(needs)
+        return w.say(" — needs %(low)s to %(high)s", low=low_number if unit and low_unit == unit else low, high=high)
+    phrases = [
+        w.say(_NEEDS[op], threshold=threshold) if op in _NEEDS else f"{OP_SYMBOLS[op]} {threshold}"
+        for op, threshold, _, _ in parts
+    ]
+    return w.say(" — needs %(requirement)s", requirement=w.both(phrases))
 
 
-def _dated(fact: Fact) -> str:
-    return f" on {when(fact.date)}" if fact.date else ""
+def _dated(fact: Fact, w: Sentences) -> str:
+    return w.say(" on %(date)s", date=w.day(fact.date)) if fact.date else ""
 
 
-def _number_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
+def _number_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]], language: Language):
+    w, style = sentences(language), _fact_words(language)
     base = key.slot
     lab = key.lab if isinstance(key, (LabFact, LabMultipleFact)) else None
     info = info_for(key)
@@ -177,53 +200,59 @@ def _number_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
     is_lab = lab in LABS
     # "Worst CTCAE v5.0 grade, renal: 0", not "… renal 0"
     labelled = label if is_lab or base == "age_years" else label + ":"
-    need = _need(leaves)
+    need = _need(leaves, w)
     multiple = isinstance(key, LabMultipleFact)
     description = info.description if info else None
 
     def words(fact: Fact) -> str:
         if fact.value is None:
-            shown = f" {_shown(fact)}" + _dated(fact) if fact.shown else ""
+            shown = f" {_shown(fact, style)}" + _dated(fact, w) if fact.shown else ""
             if is_lab and isinstance(fact.why, LabNotRecorded):
-                why = fact_words.why(fact.why, READER, labelled=False)  # "Platelets: none recorded on or before …"
+                why = fact_words.why(fact.why, style, labelled=False)  # "Platelets: none recorded on or before …"
             else:
-                why = _why(fact, description)
-            return f"{label}{shown}: {why}"
-        value = _shown(fact)
+                why = _why(fact, description, style)
+            return w.say("%(label)s%(shown)s: %(why)s", label=label, shown=shown, why=why)
+        value = _shown(fact, style)
         source = fact.source
         if multiple and isinstance(source, provenance.AgainstLimit):
-            value += f" (limit: {fact_words.limit_basis(source.limit, READER)})"
+            value = w.say("%(value)s (limit: %(limit)s)", value=value,
+                          limit=fact_words.limit_basis(source.limit, style))
         scan = source.modality if isinstance(source, provenance.EntryPath) else None
-        dated = f" ({scan.upper()}, {when(fact.date)})" if scan in ("mri", "ct") else _dated(fact)
-        return f"{labelled} {value}{dated}{need}"
+        dated = (w.say(" (%(scan)s, %(date)s)", scan=scan.upper(), date=w.day(fact.date)) if scan in ("mri", "ct")
+                 else _dated(fact, w))
+        return w.say("%(label)s %(value)s%(dated)s%(need)s", label=labelled, value=value, dated=dated, need=need)
 
     return words
 
 
-def _boolean_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
+def _boolean_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]], language: Language):
+    w, style = sentences(language), _fact_words(language)
     description = entry_for(key).description
     name = key.slot  # a catalogue field's slot is its name
-    yes, no, _ = _BOOLEANS.get(name, (_upper_first(description) + ": yes", _upper_first(description) + ": no", ""))
+    subject = _upper_first(description)
+    yes, no, _ = _BOOLEANS.get(name, (w.say("%(subject)s: yes", subject=subject),
+                                      w.say("%(subject)s: no", subject=subject), ""))
 
     def words(fact: Fact) -> str:
         if fact.value is None:
-            return f"{_upper_first(description)}: {_why(fact, description)}"
+            return w.say("%(label)s: %(text)s", label=subject, text=_why(fact, description, style))
         text = yes if fact.value == 1 else no
         shown = fact.shown
         # What it was derived from, as the derivation says (its data, not the fact's name).
         if isinstance(shown, provenance.TransplantDone):
-            return f"{text}, most recent {when(fact.date)}"
+            return w.say("%(text)s, most recent %(date)s", text=text, date=w.day(fact.date))
         if isinstance(shown, provenance.HistoryReviewedNone):
-            return f"{text} (transplant history reviewed)"
+            return w.say("%(text)s (transplant history reviewed)", text=text)
         basis = fact_words.basis(shown) if shown is not None else None
         if basis:
-            text += f" ({basis})"  # "(disease status: relapsed)"
-        return text + _dated(fact)
+            text = w.say("%(text)s (%(basis)s)", text=text, basis=basis)  # "(disease status: relapsed)"
+        return text + _dated(fact, w)
 
     return words
 
 
-def _category_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
+def _category_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]], language: Language):
+    w, style = sentences(language), _fact_words(language)
     info = info_for(key)
     name = key.slot  # a catalogue field's slot is its name
     if info is not None and info.type is FieldType.ATTESTATION:
@@ -231,37 +260,38 @@ def _category_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
 
         def attestation(fact: Fact) -> str:
             if fact.value is None:
-                return f"Investigator has not yet attested that {attested}" + (
-                    f" ({_missing(fact)})" if not isinstance(fact.why, NotAssessed) else ""
-                )
-            return (
-                f"Investigator attests{_dated(fact)} that {attested}"
-                if fact.value == "yes"
-                else f"Investigator answers no{_dated(fact)}: {attested}"
-            )
+                if isinstance(fact.why, NotAssessed):
+                    return w.say("Investigator has not yet attested that %(attested)s", attested=attested)
+                return w.say("Investigator has not yet attested that %(attested)s (%(missing)s)", attested=attested,
+                             missing=_missing(fact, style))
+            if fact.value == "yes":
+                if fact.date:
+                    return w.say("Investigator attests on %(date)s that %(attested)s", date=w.day(fact.date),
+                                 attested=attested)
+                return w.say("Investigator attests that %(attested)s", attested=attested)
+            if fact.date:
+                return w.say("Investigator answers no on %(date)s: %(attested)s", date=w.day(fact.date),
+                             attested=attested)
+            return w.say("Investigator answers no: %(attested)s", attested=attested)
 
         return attestation
     label = _CATEGORY_LABELS.get(name, _upper_first(info.description) if info else name)
     wanted = [leaf.value for leaf, good in leaves if (leaf.op == "eq") == good]
     refused = [leaf.value for leaf, good in leaves if (leaf.op == "eq") != good]
-    needs = " — needs " + _or([category(v) for v in wanted]) if wanted else ""
-    excluded = " — excluded if " + _or([category(v) for v in refused]) if refused else ""
+    needs = w.say(" — needs %(categories)s", categories=w.either([category(v) for v in wanted])) if wanted else ""
+    excluded = (w.say(" — excluded if %(categories)s", categories=w.either([category(v) for v in refused]))
+                if refused else "")
     description = info.description if info else name
 
     def words(fact: Fact) -> str:
         if fact.value is None:
-            return f"{label}: {_why(fact, description)}"
-        text = f"{label}: {category(fact.value)}" + _dated(fact)
+            return w.say("%(label)s: %(text)s", label=label, text=_why(fact, description, style))
+        text = w.say("%(label)s: %(text)s", label=label, text=category(fact.value)) + _dated(fact, w)
         if wanted and not (len(wanted) == 1 and fact.value == wanted[0]):
             text += needs
         return text + excluded
 
     return words
-
-
-def _or(words: list[str]) -> str:
-    words = list(dict.fromkeys(words))
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _days(fact: Fact) -> int:
@@ -270,24 +300,30 @@ def _days(fact: Fact) -> int:
     return int(fact.value)
 
 
-def _days_words(key: DaysSinceFact, leaves):
-    event = events.noun(key.event)
+def _days_words(key: DaysSinceFact, leaves, language: Language):
+    w, style = sentences(language), _fact_words(language)
+    event = events.noun(key.event, language)
     (first, first_good), single = leaves[0], len(leaves) == 1
     # An exclusion window ("within the last N days"): the sentence a coordinator says.
     exclusion_window = single and first.op == "lt" and not first_good
     needs = []
     for leaf, good in leaves:
+        days = w.number(float(leaf.value))
         if leaf.value == config.NEVER_DAYS:
-            needs.append("needs one on record" if good else "needs none on record")
+            needs.append(w.say("needs one on record") if good else w.say("needs none on record"))
         elif leaf.op == "lt":
-            needs.append(f"needs one within {leaf.value:g} days" if good else f"needs {leaf.value:g} days without")
+            needs.append(w.say("needs one within %(days)s days", days=days) if good
+                         else w.say("needs %(days)s days without", days=days))
         else:
-            needs.append(
-                f"needs at least {leaf.value:g} days since" if good else f"needs one within {leaf.value:g} days"
-            )
-    need = "; ".join(needs)
+            needs.append(w.say("needs at least %(days)s days since", days=days) if good
+                         else w.say("needs one within %(days)s days", days=days))
+    need = w.semicolon.join(needs)
     # A window that must hold (an inclusion: "transplant within the last 8 days") closes; one that must not, clears.
-    closing = "the window closes" if first_good and first.op == "lt" else "clears"
+    closing = (N_("; the window closes on %(date)s") if first_good and first.op == "lt"
+               else N_("; clears on %(date)s"))
+
+    def cleared(fact: Fact, message: str = N_("; clears on %(date)s")) -> str:
+        return w.say(message, date=w.day(fact.clears_on))
 
     def words(fact: Fact) -> str:
         source, shown = fact.source, fact.shown
@@ -297,43 +333,49 @@ def _days_words(key: DaysSinceFact, leaves):
         counted = fact.value not in (None, 0, config.NEVER_DAYS)
         if entry is not None and counted and single:
             said = (
-                fact_words.counted_entry(entry, READER, reading=False)
+                fact_words.counted_entry(entry, style, reading=False)
                 if isinstance(entry, CountedEntry)
-                else _shown(fact)
+                else _shown(fact, style)
             )
             window, days = first.value, _days(fact)
-            clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on and days < window else ""
-            return (f"{_upper_first(said)} — last taken {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
-                    f"(needs {window:g} days without{clears})")
+            clears = cleared(fact) if fact.clears_on and days < window else ""
+            return w.count("%(entry)s — last taken %(date)s, %(n)s day ago (needs %(window)s days without%(clears)s)",
+                           "%(entry)s — last taken %(date)s, %(n)s days ago (needs %(window)s days without%(clears)s)",
+                           days, entry=_upper_first(said), date=w.day(fact.date), window=w.number(float(window)),
+                           clears=clears)
         if exclusion_window and counted:
             window, days = first.value, _days(fact)
             if days >= window:
-                return f"No {event} since {when(fact.date)} ({days} days; needs {window:g})"
-            clears = f"; clears on {when(fact.clears_on)}" if fact.clears_on else ""
-            return (
-                f"{_upper_first(event)} on {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago "
-                f"(needs {window:g} days without{clears})"
-            )
+                return w.say("No %(event)s since %(date)s (%(days)s days; needs %(window)s)", event=event,
+                             date=w.day(fact.date), days=w.number(days), window=w.number(float(window)))
+            clears = cleared(fact) if fact.clears_on else ""
+            return w.count("%(event)s on %(date)s, %(n)s day ago (needs %(window)s days without%(clears)s)",
+                           "%(event)s on %(date)s, %(n)s days ago (needs %(window)s days without%(clears)s)",
+                           days, event=_upper_first(event), date=w.day(fact.date), window=w.number(float(window)),
+                           clears=clears)
         if fact.value is None:
-            return f"{_upper_first(event)}: {_missing(fact)}"
+            return w.say("%(label)s: %(text)s", label=_upper_first(event), text=_missing(fact, style))
         if fact.value == config.NEVER_DAYS:
             good = all(leaf.holds(fact.value) == g for leaf, g in leaves)
             # "none recorded (… reviewed)" folds into the sentence; any other reading (the medication vocabulary's
             # "no entry counts (2 reviewed: …)") follows it whole.
             text = (
-                f"No {event} recorded ({fact_words.basis(shown)})"
+                w.say("No %(event)s recorded (%(basis)s)", event=event, basis=fact_words.basis(shown))
                 if isinstance(shown, provenance.NoEvent)
-                else f"No {event}: {_shown(fact)}"
+                else w.say("No %(event)s: %(shown)s", event=event, shown=_shown(fact, style))
             )
-            return text + ("" if good else f" — {need}")
+            return text if good else w.say("%(text)s — %(need)s", text=text, need=need)
         if fact.value == 0:
             if entry is not None:
                 # The entry (or the entries whose daily doses add up) and the day's sum: why it counts.
-                return f"{_upper_first(_shown(fact))} — {need}"
-            return f"{_upper_first(event)}: ongoing (clears only after it stops) — {need}"
+                return w.say("%(text)s — %(need)s", text=_upper_first(_shown(fact, style)), need=need)
+            return w.say("%(event)s: ongoing (clears only after it stops) — %(need)s", event=_upper_first(event),
+                         need=need)
         days = _days(fact)
-        clears = f"; {closing} on {when(fact.clears_on)}" if fact.clears_on else ""
-        return f"Last {event} {when(fact.date)}, {days} day{'s' if days != 1 else ''} ago ({need}{clears})"
+        clears = cleared(fact, closing) if fact.clears_on else ""
+        return w.count("Last %(event)s %(date)s, %(n)s day ago (%(need)s%(clears)s)",
+                       "Last %(event)s %(date)s, %(n)s days ago (%(need)s%(clears)s)",
+                       days, event=event, date=w.day(fact.date), need=need, clears=clears)
 
     return words
 
@@ -342,21 +384,24 @@ def _lab_name(lab: str) -> str:
     return LAB_LABELS.get(lab, LABS[lab].description if lab in LABS else lab)
 
 
-def _transfusion_free_words(key: TransfusionFreeFact, leaves):
+def _transfusion_free_words(key: TransfusionFreeFact, leaves, language: Language):
     """Whether a count was drawn late enough after a transfusion to be the patient's own."""
+    w, style = sentences(language), _fact_words(language)
     name = _lab_name(key.lab)
 
     def words(fact: Fact) -> str:
         if fact.value is None:
-            return f"{name}: {_missing(fact)}"
+            return w.say("%(label)s: %(text)s", label=name, text=_missing(fact, style))
         drawn = fact.shown
-        note = fact_words.transfusion_note(drawn, READER) if isinstance(drawn, provenance.DrawnAfterTransfusion) else ""
-        return f"{name} of {when(fact.date)}: {note} — must be drawn at least {key.days} days after a transfusion"
+        note = fact_words.transfusion_note(drawn, style) if isinstance(drawn, provenance.DrawnAfterTransfusion) else ""
+        return w.say("%(lab)s of %(date)s: %(note)s — must be drawn at least %(days)s days after a transfusion",
+                     lab=name, date=w.day(fact.date), note=note, days=w.number(key.days))
 
     return words
 
 
-def _recorded_words(key: RecordedFact, leaves):
+def _recorded_words(key: RecordedFact, leaves, language: Language):
+    w, style = sentences(language), _fact_words(language)
     inner_key = key.of
     if isinstance(inner_key, LabFact):
         name = _lab_name(inner_key.lab)
@@ -367,32 +412,42 @@ def _recorded_words(key: RecordedFact, leaves):
         recorded = fact.shown
         inner = recorded.inner if isinstance(recorded, RecordedValue) else None
         if fact.value:
-            return f"{name} recorded: {_shown(inner) if inner else ''}"
-        return f"{name}: no usable value" + (f" ({_missing(inner)})" if inner else "")
+            return w.say("%(name)s recorded: %(value)s", name=name, value=_shown(inner, style) if inner else "")
+        if inner:
+            return w.say("%(name)s: no usable value (%(missing)s)", name=name, missing=_missing(inner, style))
+        return w.say("%(name)s: no usable value", name=name)
 
     return words
 
 
-def _unencoded_words(fact: Fact) -> str:
+def _unencoded_words(key: AnyFactKey, leaves, language: Language):
     """A drafted placeholder: the report says it is not encoded yet, and to review the draft."""
-    return _upper_first(_missing(fact))
+    style = _fact_words(language)
+
+    def words(fact: Fact) -> str:
+        return _upper_first(_missing(fact, style))
+
+    return words
 
 
-def _unknown_fact_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
+def _unknown_fact_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]], language: Language):
+    w, style = sentences(language), _fact_words(language)
     rule = leaves[0][0].text  # a fact this module does not know yet: the rule's own words and the derivation's
 
     def words(fact: Fact) -> str:
-        return f"{rule}: {_missing(fact) if fact.value is None else _shown(fact)}"
+        return w.say("%(label)s: %(text)s", label=rule,
+                     text=_missing(fact, style) if fact.value is None else _shown(fact, style))
 
     return words
 
 
 class _Clause:
-    """One fact's sentence in one criterion: its wording prepared from the comparisons on it, each with its polarity."""
+    """One fact's sentence in one criterion, in one language: its wording prepared from the comparisons on it, each
+    with its polarity."""
 
     __slots__ = ("key", "leaves", "category", "wanted", "refused", "words", "said")
 
-    def __init__(self, key: AnyFactKey, leaves: list[tuple[Leaf, bool]]):
+    def __init__(self, key: AnyFactKey, leaves: list[tuple[Leaf, bool]], language: Language = DEFAULT_LANGUAGE):
         info = info_for(key)
         self.key, self.leaves = key, tuple(leaves)
         # The sentence for each shared Fact (one the derivation hands to every record with that value), worded
@@ -402,21 +457,21 @@ class _Clause:
         self.wanted = [leaf.value for leaf, g in leaves if (leaf.op == "eq") == g]
         self.refused = [leaf.value for leaf, g in leaves if (leaf.op == "eq") != g]
         if isinstance(key, DaysSinceFact):
-            self.words = _days_words(key, leaves)
+            self.words = _days_words(key, leaves, language)
         elif isinstance(key, TransfusionFreeFact):
-            self.words = _transfusion_free_words(key, leaves)
+            self.words = _transfusion_free_words(key, leaves, language)
         elif isinstance(key, RecordedFact):
-            self.words = _recorded_words(key, leaves)
+            self.words = _recorded_words(key, leaves, language)
         elif isinstance(key, UnencodedFact):
-            self.words = _unencoded_words
+            self.words = _unencoded_words(key, leaves, language)
         elif self.category:
-            self.words = _category_words(key, leaves)
+            self.words = _category_words(key, leaves, language)
         elif info is not None and info.type is FieldType.BOOLEAN:
-            self.words = _boolean_words(key, leaves)
+            self.words = _boolean_words(key, leaves, language)
         elif info is not None or isinstance(key, (LabFact, LabMultipleFact)) or key.slot in _NUMBER_LABELS:
-            self.words = _number_words(key, leaves)
+            self.words = _number_words(key, leaves, language)
         else:
-            self.words = _unknown_fact_words(key, leaves)
+            self.words = _unknown_fact_words(key, leaves, language)
 
     def __call__(self, fact: Fact) -> str:
         """The sentence with its mark, for this fact's value."""
@@ -437,13 +492,13 @@ class _Clause:
         return f"{self.words(fact)} {_mark(good)}"
 
 
-def clause(key: AnyFactKey, fact: Fact, leaves: list[tuple[Leaf, bool]]) -> str:
+def clause(key: AnyFactKey, fact: Fact, leaves: list[tuple[Leaf, bool]], language: Language = DEFAULT_LANGUAGE) -> str:
     """One fact's sentence with its mark; key: a fact key (facts/keys.py); leaves: the comparisons on it, each with
     its polarity."""
-    return _Clause(key, leaves)(fact)
+    return _Clause(key, leaves, language)(fact)
 
 
-def _clauses(criterion: CompiledCriterion) -> tuple[tuple[_Clause, tuple], ...]:
+def _clauses(criterion: CompiledCriterion, language: Language) -> tuple[tuple[_Clause, tuple], ...]:
     """The criterion's clauses in order, each with the lab keys whose missing value makes it redundant (see reason)."""
     polarity = _polarities(criterion.tree, not criterion.is_exclusion, {})
     by_fact: dict = {}
@@ -452,44 +507,48 @@ def _clauses(criterion: CompiledCriterion) -> tuple[tuple[_Clause, tuple], ...]:
     labs = tuple(k for k in by_fact if isinstance(k, (LabFact, LabMultipleFact)))
     # "Is X recorded" beside a comparison on X says nothing the comparison's clause does not ("none recorded").
     return tuple(
-        (_Clause(key, leaves), labs if isinstance(key, TransfusionFreeFact) else ())
+        (_Clause(key, leaves, language), labs if isinstance(key, TransfusionFreeFact) else ())
         for key, leaves in by_fact.items()
         if not (isinstance(key, RecordedFact) and key.of in by_fact)
     )
 
 
-_PLANS: dict[int, tuple[CompiledCriterion, tuple]] = {}
+_PLANS: dict[tuple[int, Language], tuple[CompiledCriterion, tuple]] = {}
 
 
-def _plan(criterion: CompiledCriterion) -> tuple[tuple[_Clause, tuple], ...]:
-    """The criterion's prepared clauses, once per compiled criterion (keyed by identity, holding a reference so the
-    id cannot be reused, as engine.compile.compiled does)."""
-    entry = _PLANS.get(id(criterion))
+def _plan(criterion: CompiledCriterion, language: Language) -> tuple[tuple[_Clause, tuple], ...]:
+    """The criterion's prepared clauses, once per compiled criterion and language (keyed by identity, holding a
+    reference so the id cannot be reused, as engine.compile.compiled does)."""
+    entry = _PLANS.get((id(criterion), language))
     if entry is None:
-        entry = _PLANS[id(criterion)] = (criterion, _clauses(criterion))
+        entry = _PLANS[(id(criterion), language)] = (criterion, _clauses(criterion, language))
     return entry[1]
 
 
-def reason(status: str, criterion: CompiledCriterion, facts: Mapping[AnyFactKey, Fact]) -> str:
+def reason(
+    status: str, criterion: CompiledCriterion, facts: Mapping[AnyFactKey, Fact], language: Language = DEFAULT_LANGUAGE
+) -> str:
     """The criterion's reason: one clause per fact it uses (for a fail, the facts that make it fail)."""
     clauses = []
-    for prepared, labs in _plan(criterion):
+    for prepared, labs in _plan(criterion, language):
         fact = facts[prepared.key]
         # "Drawn late enough after a transfusion?" says nothing when the count itself is missing for the same reason.
         if labs and fact.value is None and any(facts[k].value is None and facts[k].why == fact.why for k in labs):
             continue
         clauses.append(prepared(fact))
+    w = sentences(language)
     if status == "fail":
         failing = [text for text in clauses if text.endswith(FAILS)]
-        return "; ".join(failing or clauses)
+        return w.semicolon.join(failing or clauses)
     if status == "unknown":
         open_items = [text for text in clauses if text.endswith(UNKNOWN)]
         settled = [text for text in clauses if not text.endswith(UNKNOWN)]
-        return "; ".join(open_items + settled)
+        return w.semicolon.join(open_items + settled)
     # A pass: what holds first, then the parts of routes it did not need, each said to be not needed.
     holding = [text for text in clauses if text.endswith(MEETS)]
-    spare = [f"{text[:-1]}({_NOT_NEEDED_WORDS}) {NOT_NEEDED}" for text in clauses if not text.endswith(MEETS)]
-    return "; ".join(holding + spare)
+    spare = [w.say("%(clause)s(not needed: another route holds) %(mark)s", clause=text[:-1], mark=NOT_NEEDED)
+             for text in clauses if not text.endswith(MEETS)]
+    return w.semicolon.join(holding + spare)
 
 
 # --- what to record ------------------------------------------------------------------------------------------------
@@ -501,19 +560,21 @@ _ACTION_FIELDS: dict[type, str] = {
 
 
 @lru_cache(maxsize=4096)
-def instruction(settle: Settle) -> str:
+def instruction(settle: Settle, language: Language = DEFAULT_LANGUAGE) -> str:
     """What settles an unknown fact, as an instruction to a coordinator: no record paths, units as written."""
+    w = sentences(language)
     key = settle.field.name if isinstance(settle, RecordField) else _ACTION_FIELDS.get(type(settle))
     if key is not None:
         info = catalogue()[key]
         if info.type is FieldType.ATTESTATION and info.words.attested:
-            return f"Ask the investigator to attest whether {info.words.attested}"
+            return w.say("Ask the investigator to attest whether %(attested)s", attested=info.words.attested)
         if key in _BOOLEANS:
-            return f"Record {_BOOLEANS[key][2]}"
+            return w.say("Record %(what)s", what=_BOOLEANS[key][2])
         if key in _CATEGORY_LABELS:
             categories = [category(c) for c in info.categories]
-            return f"Record {_lower_first(_CATEGORY_LABELS[key])}: {_or(categories)}"
-        return f"Record the {info.description}"
+            return w.say("Record %(label)s: %(categories)s", label=_lower_first(_CATEGORY_LABELS[key]),
+                         categories=w.either(categories))
+        return w.say("Record the %(description)s", description=info.description)
     if isinstance(settle, RecordHistory):
-        return f"Record the {fact_words.HISTORY[settle.history]} (or that there were none)"
-    return _upper_first(fact_words.settle(settle, READER))
+        return w.say("Record the %(history)s (or that there were none)", history=fact_words.HISTORY[settle.history])
+    return _upper_first(fact_words.settle(settle, _fact_words(language)))

@@ -17,15 +17,17 @@ from .facts.keys import AnyFactKey
 from .model.dates import parse_date, today
 from .model.errors import FieldError, InvalidRecord, ScreenerError, field_errors, render_path, validation_message
 from .model.json_text import load_json
+from .model.language import DEFAULT_LANGUAGE, Language
 from .model.record import PatientRecord
 from .model.report import Coverage, CriterionResult, Evidence, InputWarning, Recruitment, Report
-from .model.ruleset import RuleSet
+from .model.ruleset import CriterionWords, RuleSet
 from .model.trusted import trusted
 from .model.validate import validate_data
 from .model.verdict import Status, Verdict
 from .rules import load_rule_sets, load_tables
 from .wording import facts as words
 from .wording.plausibility import as_of_problem, impossible_values, slip_for, values_to_confirm
+from .wording.sentences import sentences
 
 
 class UnknownTrial(KeyError, ScreenerError):
@@ -284,6 +286,7 @@ class _Parts:
             "rule_set_digest": rule_set.digest,
             "rule_set_status": meta.status,
         }
+        self._translated: dict[Language, list[dict[str, Any]]] = {}
         # Validated here, once per rule set, and shared by its reports (frozen models).
         self.coverage = Coverage.model_validate(
             {
@@ -294,6 +297,27 @@ class _Parts:
                 "unknown_from_source": list(meta.coverage.unknown_from_source),
             }
         )
+
+
+    def fixed(self, language: Language) -> list[dict[str, Any]]:
+        """Each criterion's fixed fields in a reader's language: its title and interpretation note as the rule file
+        writes them in that language (the registry's verbatim words, the citation and the basis stay as the source
+        gives them); a rule set that declares no such language keeps its English ones."""
+        if language == DEFAULT_LANGUAGE:
+            return [fixed for _, fixed, _ in self.criteria]
+        found = self._translated.get(language)
+        if found is None:
+            found = self._translated[language] = [
+                {**fixed, **({"title": said.title, "interpretation": said.interpretation or fixed["interpretation"]}
+                             if (said := _translated_words(criterion, language)) else {})}
+                for criterion, fixed, _ in self.criteria
+            ]
+        return found
+
+
+def _translated_words(criterion: CompiledCriterion, language: Language) -> CriterionWords | None:
+    """The criterion's title and note as its rule file writes them in this language, if it does."""
+    return next((words for lang, words in (criterion.criterion.translations or {}).items() if lang == language), None)
 
 
 _PARTS: dict[int, tuple[CompiledRuleSet, _Parts]] = {}
@@ -430,9 +454,14 @@ class Outcome:
         """A candidate's full report, worded when first read (None for any other screening)."""
         return self.worded() if self.candidate else None
 
-    def worded(self) -> Report:
-        """The full report, screen()'s, worded on the first call and kept."""
-        return self._worded
+    def worded(self, language: Language = DEFAULT_LANGUAGE) -> Report:
+        """The full report, screen()'s, worded on the first call and kept; in another language (the same judgement,
+        its sentences in the reader's words), worded each time it is asked for."""
+        if language == DEFAULT_LANGUAGE:
+            return self._worded
+        j = self.judged
+        return build_report(j.rule_set, j.facts, j.statuses, j.clearing, j.as_of, j.engine, j.clears_on, j.waited,
+                            warnings_for(j.record), language)
 
     @cached_property
     def _worded(self) -> Report:
@@ -515,21 +544,18 @@ def _disease_present(rule_set: CompiledRuleSet, facts: dict[AnyFactKey, Fact]) -
     return False
 
 
-def _steps(criterion: CompiledCriterion, facts: dict[AnyFactKey, Fact], status: Status, cleared: "Clearing | None"):
+def _steps(criterion: CompiledCriterion, facts: dict[AnyFactKey, Fact], status: Status, cleared: "Clearing | None",
+           language: Language = DEFAULT_LANGUAGE):
     """A criterion's to-dos. An unknown criterion says what settles it; so does a fail that waiting turns into an
     unknown, at once: during a transfusion window, the day to repeat the count is known now."""
     if status == Status.UNKNOWN or (cleared and not cleared.passes):
-        return todos.criterion_steps(criterion, facts, status == Status.UNKNOWN)
+        return todos.criterion_steps(criterion, facts, status == Status.UNKNOWN, language)
     return []
 
 
 def _to_settle(steps: list[list]) -> list[str]:
     """The report's to_settle: every criterion's to-dos in order, each instruction once."""
     return list(dict.fromkeys(s.text for criterion in steps for s in criterion))
-
-
-def _criteria(n: int) -> str:
-    return f"{n} criterion" if n == 1 else f"{n} criteria"
 
 
 def build_report(
@@ -542,8 +568,13 @@ def build_report(
     clears_on: date | None = None,
     waited: dict[str, Status] | None = None,
     warnings: list[InputWarning] | None = None,
+    language: Language = DEFAULT_LANGUAGE,
 ) -> Report:
     """The report, built from parts the compiler and the derivation already checked, not validated a second time.
+
+    language: the reader's language of its sentences (reasons, instructions, summary, verdict line, the criteria's
+    titles and notes); everything else (statuses, evidence, dates, to-do kinds) is the same in every language, and
+    what is stored is always English.
 
     clearing: each failing criterion's first day it clears by waiting alone (None if waiting does not clear it).
     clears_on and waited: the day every fail clears by waiting alone, and the statuses the same record gets on
@@ -552,18 +583,19 @@ def build_report(
     still; model.trusted builds the same instances in ~55 µs (tests/test_report_trusted.py holds them to the schema).
     """
     parts = _parts(rule_set)
+    w = sentences(language)
     said: dict[AnyFactKey, tuple] = {}
     results: list[dict[str, Any]] = []
-    for criterion, fixed, leaves in parts.criteria:
+    for (criterion, _, leaves), fixed in zip(parts.criteria, parts.fixed(language), strict=True):
         status = statuses[criterion.id]
         evidence = _evidence(leaves, facts, said)
         cleared = clearing.get(criterion.id)
-        steps = _steps(criterion, facts, status, cleared)
+        steps = _steps(criterion, facts, status, cleared, language)
         results.append(
             {
                 **fixed,
                 "status": status,
-                "reason": explain.reason(status, criterion, facts),
+                "reason": explain.reason(status, criterion, facts, language),
                 "evidence": evidence,
                 "to_settle": [s.text for s in steps],
                 "eligible_from": cleared.day if cleared and cleared.passes else None,
@@ -576,37 +608,44 @@ def build_report(
     verdict = _verdict(counts, complete)
     fails = [r for r in results if r["status"] == Status.FAIL]
     to_settle = _to_settle([r["to_do"] for r in results])
-    encoded = f"PARTIAL, {_criteria(len(results))} encoded"
-    summary = {
-        Verdict.ELIGIBLE: "every criterion passes",
-        Verdict.NO_KNOWN_EXCLUSION: f"no known exclusion — {encoded}; the source's other criteria are not known, so "
-        "eligibility cannot be judged here" if not meta.coverage.complete else
-        "no known exclusion — every criterion passes under DRAFT RULES nobody has reviewed, so eligibility cannot "
-        "be judged here",
-        Verdict.INELIGIBLE: f"{_criteria(counts[Status.FAIL])} {'fails' if counts[Status.FAIL] == 1 else 'fail'} "
-        f"({', '.join(r['id'] for r in fails)})",
-        Verdict.INCOMPLETE: f"no criterion fails; {_criteria(counts[Status.UNKNOWN])} cannot be judged yet",
-    }[verdict]
+    encoded = w.count("PARTIAL, %(n)s criterion encoded", "PARTIAL, %(n)s criteria encoded", len(results))
+    if verdict == Verdict.ELIGIBLE:
+        summary = w.say("every criterion passes")
+    elif verdict == Verdict.NO_KNOWN_EXCLUSION:
+        summary = (
+            w.say("no known exclusion — %(encoded)s; the source's other criteria are not known, so eligibility cannot "
+                  "be judged here", encoded=encoded) if not meta.coverage.complete else
+            w.say("no known exclusion — every criterion passes under DRAFT RULES nobody has reviewed, so eligibility "
+                  "cannot be judged here")
+        )
+    elif verdict == Verdict.INELIGIBLE:
+        summary = w.count("%(n)s criterion fails (%(ids)s)", "%(n)s criteria fail (%(ids)s)", counts[Status.FAIL],
+                          ids=w.comma.join(r["id"] for r in fails))
+    else:
+        summary = w.count("no criterion fails; %(n)s criterion cannot be judged yet",
+                          "no criterion fails; %(n)s criteria cannot be judged yet", counts[Status.UNKNOWN])
     if not meta.coverage.complete and verdict != Verdict.NO_KNOWN_EXCLUSION:
-        summary += f" — {encoded}; the source leaves others unknown"
+        summary += w.say(" — %(encoded)s; the source leaves others unknown", encoded=encoded)
     if meta.status == "draft" and verdict != Verdict.NO_KNOWN_EXCLUSION:
-        summary += " — under DRAFT RULES nobody has reviewed"
+        summary += w.say(" — under DRAFT RULES nobody has reviewed")
     eligible_from, no_fail_from, to_repeat, expired = None, None, [], []
     if clears_on is not None and waited is not None:  # judged again on clears_on (_judged)
         expired = _expired(statuses, waited, clearing)
+        by = w.stated_day(clears_on)
         to_repeat = [
-            f"{r['id']} ({r['title']}): its data will be too old by {clears_on}" for r in results if r["id"] in expired
+            w.say("%(id)s (%(title)s): its data will be too old by %(date)s", id=r["id"], title=r["title"], date=by)
+            for r in results if r["id"] in expired
         ]
         if _clears_to_eligible(counts, expired, complete, waited):
             eligible_from = clears_on
-            summary += f"; every fail clears by waiting: eligible from {clears_on} if nothing else changes"
+            summary += w.say("; every fail clears by waiting: eligible from %(date)s if nothing else changes", date=by)
         elif Status.FAIL not in waited.values():  # a limit crossed while waiting (an age) gives no such day
             no_fail_from = clears_on
             open_items = list(waited.values()).count(Status.UNKNOWN)
-            summary += (f"; no failing criterion from {clears_on}; "
-                        f"{open_items} item{'s' if open_items != 1 else ''} still to record")
+            summary += w.count("; no failing criterion from %(date)s; %(n)s item still to record",
+                               "; no failing criterion from %(date)s; %(n)s items still to record", open_items, date=by)
             if expired:
-                summary += f" (to repeat by then: {', '.join(expired)})"
+                summary += w.say(" (to repeat by then: %(ids)s)", ids=w.comma.join(expired))
     return trusted(
         Report,
         {
@@ -614,7 +653,7 @@ def build_report(
             "engine": engine,
             "as_of": as_of,
             "verdict": verdict,
-            "verdict_text": verdict.line(len(results), meta.status == "draft", meta.coverage.complete),
+            "verdict_text": verdict.line(len(results), meta.status == "draft", meta.coverage.complete, w),
             "summary": summary,
             "counts": counts,
             "criteria": [trusted(CriterionResult, r) for r in results],
@@ -625,7 +664,7 @@ def build_report(
             "coverage": parts.coverage,
             "warnings": list(warnings or ()),  # its own list: screen_all shares one among its reports
             "to_do": todos.report_todos(
-                results, [(r["id"], clears_on) for r in results if r["id"] in expired] if clears_on else []
+                results, [(r["id"], clears_on) for r in results if r["id"] in expired] if clears_on else [], language
             ),
         },
     )

@@ -10,9 +10,14 @@ from datetime import date
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from pydantic import ValidationError
+
+from .config import Engine
 from .model.errors import FieldError, InvalidRecord, ScreenerError
+from .model.language import DEFAULT_LANGUAGE, Language
 from .model.record import PatientRecord
 from .model.report import Report
+from .rules import load_rule_sets
 from .screening import (
     Outcome,
     UnknownTrial,
@@ -21,6 +26,7 @@ from .screening import (
     screen,
     screen_all,
     screen_all_outcomes,
+    screen_outcome,
     screen_outcomes,
 )
 
@@ -113,13 +119,15 @@ class Recorder(Protocol):
 @dataclass(frozen=True)
 class Screened:
     """A screening recorded: the request's id, each report's screening id, the reports (and their JSON when the
-    channel asked for it: serialised once, stored and answered)."""
+    channel asked for it: serialised once, stored and answered). answered: the same reports worded in the reader's
+    language when that is not English (what is stored is always English); None: the stored ones are the answer."""
 
     request_id: str
     ids: list[str]
     reports: list[Report]
     texts: list[str] | None = None
     screening_number: str | None = None
+    answered: list[Report] | None = None
 
     def by_trial(self) -> dict[str, str]:
         return {r.trial_id: i for r, i in zip(self.reports, self.ids, strict=True)}
@@ -138,11 +146,20 @@ def screen_and_record(
     texts: bool = False,
     corrects: str | None = None,
     correction_reason: str | None = None,
+    language: Language = DEFAULT_LANGUAGE,
 ) -> Screened:
     """Screen and record; nothing is answered unless it is recorded (a StoreError propagates). A record without a
     screening number gets the next free one. corrects: the id of the screening this one corrects (NotFound when
-    there is none), with the reason."""
-    done = reports(record, as_of, engine, trial=trial, trials=trials)
+    there is none), with the reason. language: the reader's language of the answer's sentences (Screened.answered);
+    the reports stored are English whatever it is."""
+    answered = None
+    if language == DEFAULT_LANGUAGE:
+        done = reports(record, as_of, engine, trial=trial, trials=trials)
+    else:  # one judgement, worded twice: English to store, the reader's language to answer
+        judged = outcomes(record, as_of, engine, [trial] if trial is not None else trials)
+        if trial is None:
+            judged.sort(key=lambda o: o.rank)  # reports()' order: candidates first (candidates.rank)
+        done, answered = [o.worded() for o in judged], [o.worded(language) for o in judged]
     serialised = [r.model_dump_json() for r in done] if texts else None
     try:
         stored = recorder.record(record, done, actor=actor, channel=channel.value, report_texts=serialised,
@@ -151,7 +168,49 @@ def screen_and_record(
         if corrects is None:
             raise
         raise NotFound(corrects) from None
-    return Screened(stored.request_id, stored.ids, done, serialised, stored.screening_number)
+    return Screened(stored.request_id, stored.ids, done, serialised, stored.screening_number, answered)
+
+
+@dataclass(frozen=True)
+class Worded:
+    """A stored screening's report for a reader: in their language when it could be worded so (reworded), else the
+    stored English report (reworded False: re-screening the stored record no longer gives the stored result, so the
+    rule set or the derivation changed since, and the stored words are the only true ones)."""
+
+    report: Report
+    language: Language
+    reworded: bool
+
+
+def worded(row, language: Language) -> Worded:
+    """A stored screening (an audit row) in the reader's language: the stored record re-screened on its as-of date
+    against its trial with the engine it was screened with, worded in that language, and kept only if its verdict,
+    every criterion's status and eligible_from are the stored report's; else the stored report, flagged."""
+    from .audit import record_of, report_of
+
+    stored = report_of(row)
+    if language == DEFAULT_LANGUAGE:
+        return Worded(stored, DEFAULT_LANGUAGE, True)
+    if row.trial_id not in load_rule_sets() or stored.engine not in set(Engine):  # the trial or evaluator is gone
+        return Worded(stored, DEFAULT_LANGUAGE, False)
+    try:
+        record = record_of(row)
+    except ValidationError:  # a record stored under an older schema: only its stored words are true
+        return Worded(stored, DEFAULT_LANGUAGE, False)
+    # Judged as stored (its record, as-of date, trial and evaluator), as an amendment's impact does.
+    report = screen_outcome(record, row.trial_id, date.fromisoformat(row.as_of), stored.engine,
+                            checked=True).worded(language)
+    if _same_result(stored, report):
+        return Worded(report, language, True)
+    return Worded(stored, DEFAULT_LANGUAGE, False)
+
+
+def _same_result(stored: Report, report: Report) -> bool:
+    return (
+        report.verdict == stored.verdict
+        and report.eligible_from == stored.eligible_from
+        and [(c.id, c.status) for c in report.criteria] == [(c.id, c.status) for c in stored.criteria]
+    )
 
 
 class Refusal(Enum):

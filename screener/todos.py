@@ -30,8 +30,10 @@ from .facts.reasons import (
     SettleEntries,
 )
 from .model.fields import FieldType
+from .model.language import DEFAULT_LANGUAGE, Language
 from .model.report import Step, Todo, TodoKind
 from .model.trusted import trusted
+from .wording.sentences import sentences
 
 _TESTS = (RecordLab, RecordUln, RecordScan)
 _HISTORIES = (RecordHistory, RecordImaging, ChooseSameDayTransplant, SettleEntries)
@@ -55,10 +57,10 @@ def kind(settle: Settle) -> tuple[TodoKind, date | None]:
 
 
 @lru_cache(maxsize=4096)
-def step(settle: Settle) -> Step:
+def step(settle: Settle, language: Language = DEFAULT_LANGUAGE) -> Step:
     """The action as a to-do (frozen, so shared: the same action words the same in every report)."""
     what, day = kind(settle)
-    return trusted(Step, {"kind": what, "text": instruction(settle), "date": day, "routes": []})
+    return trusted(Step, {"kind": what, "text": instruction(settle, language), "date": day, "routes": []})
 
 
 # A need is what one part of the tree still asks for: its routes, any one of which settles it, each the steps it
@@ -66,17 +68,17 @@ def step(settle: Settle) -> Step:
 _Need = tuple[tuple[Step, ...], ...]
 
 
-def _needs(tree, good: bool, facts: Mapping[AnyFactKey, Fact]) -> list[_Need] | None:
+def _needs(tree, good: bool, facts: Mapping[AnyFactKey, Fact], language: Language) -> list[_Need] | None:
     if isinstance(tree, Leaf):
         fact = facts[tree.fact]
         if fact.value is None:
-            return [((step(fact.settle),) if fact.settle is not None else (),)]
+            return [((step(fact.settle, language),) if fact.settle is not None else (),)]
         return [] if tree.holds(fact.value) == good else None
     if not isinstance(tree, Node):
         raise TypeError(f"not a condition: {tree!r}")
     if tree.op == "not":
-        return _needs(tree.children[0], not good, facts)
-    parts = [_needs(child, good, facts) for child in tree.children]
+        return _needs(tree.children[0], not good, facts, language)
+    parts = [_needs(child, good, facts, language) for child in tree.children]
     if (tree.op == "all") == good:  # every part is needed
         if any(part is None for part in parts):
             return None
@@ -95,19 +97,22 @@ def _lower_first(text: str) -> str:
     return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
-def _either(routes: list[tuple[Step, ...]]) -> Step:
+def _either(routes: list[tuple[Step, ...]], language: Language) -> Step:
+    w = sentences(language)
     kinds = [s.kind for route in routes for s in route]  # a mixed either goes where its first route's step does
     days = {s.date for route in routes for s in route}
-    said = "; or ".join(" and ".join(_lower_first(s.text) for s in route) for route in routes)
+    said = w.say("Either %(routes)s (any one settles it)", routes=w.any_route(
+        [w.both([_lower_first(s.text) for s in route]) for route in routes]
+    ))
     return trusted(Step, {
         "kind": kinds[0],
-        "text": f"Either {said} (any one settles it)",
+        "text": said,
         "date": days.pop() if len(days) == 1 else None,
         "routes": [[s.text for s in route] for route in routes],
     })
 
 
-def _steps(needs: list[_Need]) -> list[Step]:
+def _steps(needs: list[_Need], language: Language) -> list[Step]:
     out: list[Step] = []
     for need in needs:
         routes = [route for route in need if route]
@@ -118,29 +123,34 @@ def _steps(needs: list[_Need]) -> list[Step]:
         out.extend(common)
         rest = [tuple(s for s in route if s not in common) for route in routes]
         if len(rest) > 1 and all(rest):  # else what every route shares settles it alone
-            out.append(_either(rest))
+            out.append(_either(rest, language))
     return list({s.text: s for s in out}.values())
 
 
-def criterion_steps(criterion: CompiledCriterion, facts: Mapping[AnyFactKey, Fact], open_: bool) -> list[Step]:
+def criterion_steps(
+    criterion: CompiledCriterion, facts: Mapping[AnyFactKey, Fact], open_: bool, language: Language = DEFAULT_LANGUAGE
+) -> list[Step]:
     """The to-dos of an open criterion (open_), or of a fail that waiting turns open (each missing value's action)."""
     flat = list(
         {
             s.text: s
             for leaf in criterion.leaves
             if facts[leaf.fact].value is None and (settle := facts[leaf.fact].settle) is not None
-            for s in (step(settle),)
+            for s in (step(settle, language),)
         }.values()
     )
     if not open_:
         return flat
-    needs = _needs(criterion.tree, not criterion.is_exclusion, facts)
-    steps = _steps(needs) if needs else []
+    needs = _needs(criterion.tree, not criterion.is_exclusion, facts, language)
+    steps = _steps(needs, language) if needs else []
     return steps or flat  # the tree always has a need when the criterion is open; never an empty list if not
 
 
-def report_todos(results: list[dict], to_repeat: list[tuple[str, date]]) -> list[Todo]:
+def report_todos(
+    results: list[dict], to_repeat: list[tuple[str, date]], language: Language = DEFAULT_LANGUAGE
+) -> list[Todo]:
     """Each criterion's steps once, with the criteria they settle; then what to repeat by the day every fail clears."""
+    w = sentences(language)
     todos: dict[tuple, dict] = {}
     for r in results:
         for s in r["to_do"]:
@@ -148,7 +158,8 @@ def report_todos(results: list[dict], to_repeat: list[tuple[str, date]]) -> list
             todos.setdefault(key, {"kind": s.kind, "text": s.text, "date": s.date, "routes": s.routes,
                                    "criteria": []})["criteria"].append(r["id"])
     for criterion_id, day in to_repeat:
-        text = f"Repeat by {day.isoformat()} what this criterion is judged on: its data will be too old by then"
+        text = w.say("Repeat by %(date)s what this criterion is judged on: its data will be too old by then",
+                     date=w.stated_day(day))
         todos.setdefault(("repeat_by", text, day), {"kind": "repeat_by", "text": text, "date": day, "routes": [],
                                                     "criteria": []})["criteria"].append(criterion_id)
     return [trusted(Todo, t) for t in todos.values()]

@@ -8,9 +8,21 @@ from screener.wording.catalogues import DOMAINS, CatalogueReview, catalogue_path
 
 
 def _po_messages(domain: str, language: str) -> dict:
+    """The .po's translated messages keyed as a compiled catalogue keys them: a plural's forms by (msgid, index), a
+    message with a context by "context\x04msgid"."""
     with catalogue_path(domain, language).open("rb") as po:
         catalog = read_po(po)
-    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    messages: dict = {}
+    for m in catalog:
+        if not m.id or not m.string or m.fuzzy:
+            continue
+        msgid = m.id[0] if isinstance(m.id, tuple) else m.id
+        key = f"{m.context}\x04{msgid}" if m.context else msgid
+        if isinstance(m.id, tuple):
+            messages.update({(key, i): form for i, form in enumerate(m.string)})
+        else:
+            messages[key] = m.string
+    return messages
 
 
 def test_every_domain_has_a_persian_catalogue_compiled_from_its_po():

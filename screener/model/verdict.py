@@ -6,11 +6,34 @@ and what a Python caller prints keep the same strings. In strict pydantic models
 only a member does.
 """
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .fields import value_words
 
 DRAFT_LABEL = "DRAFT RULES"  # every output of a screening under a rule set still marked status: draft says it
+
+
+class Sayer(Protocol):
+    """Words a sentence in the reader's language (wording.sentences.Sentences; English as written by default)."""
+
+    def say(self, msgid: str, /, **values) -> str: ...
+
+    def count(self, singular: str, plural: str, n: int, /, **values) -> str: ...
+
+
+class _English:
+    """The sentences as written: English is the catalogues' source language."""
+
+    @staticmethod
+    def say(msgid: str, /, **values) -> str:
+        return msgid % values
+
+    @staticmethod
+    def count(singular: str, plural: str, n: int, /, **values) -> str:
+        return (singular if n == 1 else plural) % {"n": n, **values}
+
+
+ENGLISH = _English()
 
 
 class _Word(StrEnum):
@@ -71,15 +94,19 @@ class Verdict(_Word):
         """The verdict in running text and in choices: "no known exclusion"."""
         return value_words(self.value)
 
-    def line(self, criteria: int, draft: bool = False, complete: bool = False) -> str:
+    def line(self, criteria: int, draft: bool = False, complete: bool = False, words: Sayer = ENGLISH) -> str:
         """The verdict line (Report.verdict_text): the label; for a partial rule set also how many criteria it
         encodes, so the line never claims more than was judged. draft: screened under a rule set still marked
         draft (issue 28): the line opens with DRAFT RULES, and a passing one under a complete draft (complete) says
-        why it is not an eligibility result."""
+        why it is not an eligibility result. words: the reader's language (the labels are msgids of the reasons
+        catalogue too)."""
         if draft:
             if self is Verdict.NO_KNOWN_EXCLUSION and complete:
-                return f"{DRAFT_LABEL} — NO KNOWN EXCLUSION (unreviewed rules: not an eligibility result)"
-            return f"{DRAFT_LABEL} — {self.line(criteria)}"
+                return words.say("%(draft)s — NO KNOWN EXCLUSION (unreviewed rules: not an eligibility result)",
+                                 draft=words.say(DRAFT_LABEL))
+            return words.say("%(draft)s — %(line)s", draft=words.say(DRAFT_LABEL),
+                             line=self.line(criteria, words=words))
         if self is not Verdict.NO_KNOWN_EXCLUSION:
-            return self.label
-        return f"{self.label}, {criteria} criteri{'on' if criteria == 1 else 'a'} encoded"
+            return words.say(self.label)
+        return words.count("%(label)s, %(n)s criterion encoded", "%(label)s, %(n)s criteria encoded", criteria,
+                           label=words.say(self.label))

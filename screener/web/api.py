@@ -2,6 +2,7 @@
 import json
 import logging
 import time
+from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, Response, current_app, request, url_for
@@ -29,6 +30,7 @@ from ..rules import load_rule_sets, load_tables
 from ..wording.plausibility import as_of_problem
 from .auth import signed_in
 from .errors import problem
+from .reader_language import reasons_language
 from .storage import get_committer, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -203,6 +205,7 @@ def _screening(answer, trial: str | None = None, *, read=_read_record, channel=s
     """Read, screen and record through the service; answer(screened, imported) -> (response body, verdicts).
     read(as_of) -> (record, FHIR import view or None, a refusal response or None): a new body kind is a reader."""
     started = time.perf_counter()
+    language = reasons_language()
     try:
         as_of = _as_of()
         record, imported, refusal = read(as_of)
@@ -212,18 +215,20 @@ def _screening(answer, trial: str | None = None, *, read=_read_record, channel=s
         # Answered only once the batch holding these screenings is committed (audit/_group_commit.py).
         screened = service.screen_and_record(
             record, as_of, channel=channel, actor=signed_in().actor, recorder=get_committer(),
-            engine=current_app.config["SCREENER_ENGINE"], trial=trial, texts=True,
+            engine=current_app.config["SCREENER_ENGINE"], trial=trial, texts=True, language=language,
         )
     except ScreenerError as exc:
         refused = service.refusal(exc)
         if refused is None:
             raise
         return _REFUSALS[refused.reason](refused)
+    if screened.answered is not None:  # the reader's language answered; the English reports were stored
+        screened = replace(screened, texts=[r.model_dump_json() for r in screened.answered])
     body, verdicts = answer(screened, imported)
     # Pseudonymous ids, trial and outcome only: never a value from the record.
     log.info("screening %s %s in %.1f ms", screened.request_id if trial is None else screened.ids[0], verdicts,
              (time.perf_counter() - started) * 1000)
-    return Response(body, mimetype="application/json")
+    return Response(body, mimetype="application/json", headers={"Content-Language": language})
 
 
 def _invalid(refused):

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from pydantic import ValidationError
 
 from .. import service
-from ..audit import ledger, record_of, report_of
+from ..audit import ledger, record_of
 from ..explain import plain, registry_label, spell_dates
 from ..facts.catalogue import catalogue, record_value_kinds
 from ..facts.medications import suggested_names
@@ -25,6 +25,7 @@ from .drafts import draft_token, drafts
 from .form_spec import HISTORY_ROWS, InputKind, form_sections
 from .glance import by_status, count, glance, readable, worklist
 from .prefill import form_values
+from .reader_language import page_language
 from .storage import get_store
 from .verdicts import verdict_view
 
@@ -437,7 +438,9 @@ def _request_rows(request_id: str):
 @bp.get("/results/<request_id>")
 def result(request_id: str):
     rows = _request_rows(request_id)
-    pairs = sorted(((row, report_of(row)) for row in rows), key=lambda p: rank(p[1]))
+    # The reports in the page's language (the print page is this page printed); stored English if not re-wordable.
+    worded = {row.id: service.worded(row, page_language()) for row in rows}
+    pairs = sorted(((row, worded[row.id].report) for row in rows), key=lambda p: rank(p[1]))
     everything = worklist(report for _, report in pairs) if len(pairs) > 1 else []
     found = ledger(get_store(), rows)  # a voided screening offers no correction or second void
     voids, corrected = found.voids, {row.id for row in rows if found.superseded(row.id)}  # nor a corrected one
@@ -453,6 +456,8 @@ def result(request_id: str):
         record=record_of(rows[0]),
         voids=voids,
         corrected=corrected,
+        # Screenings whose rule set changed since: shown as stored (English), for the page to say so.
+        not_reworded={row.id for row in rows if not worded[row.id].reworded},
         standings=dict(zip((r.trial_id for _, r in pairs), service.standings(get_store(), [r for _, r in pairs]),
                            strict=True)),
     )

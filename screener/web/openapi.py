@@ -45,6 +45,24 @@ _AS_OF = {
     "schema": {"type": "string", "format": "date"},
 }
 _TRIAL_ID = {"name": "trial_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_ACCEPT_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "description": "The language of the reports' reasons only: `fa` (or fa-IR, ...) preferred to English words each "
+    "criterion's reason and title, to_settle, the to-dos' text, to_repeat, the summary and verdict_text in Persian "
+    "(Solar Hijri dates and Persian digits inside those sentences). Everything else stays English and ISO: field "
+    "names, codes, statuses, verdicts, evidence, dates, errors. Absent, `en`, any other language or a malformed "
+    "header: English. The screening recorded is English whatever was asked.",
+    "schema": {"type": "string"},
+    "example": "fa",
+}
+_CONTENT_LANGUAGE = {
+    "Content-Language": {
+        "description": "The language of the reports' reasons: `fa` or `en` (see the Accept-Language parameter).",
+        "schema": {"type": "string", "enum": ["en", "fa"]},
+    }
+}
 _SCREENING_NUMBER_QUERY = {
     "name": "screening_number",
     "in": "query",
@@ -103,7 +121,7 @@ def _screen_operation(summary: str, response: str, parameters: list) -> dict:
             },
         },
         "responses": {
-            "200": _ok({"$ref": f"#/components/schemas/{response}"}),
+            "200": {**_ok({"$ref": f"#/components/schemas/{response}"}), "headers": _CONTENT_LANGUAGE},
             "404": _error("Unknown trial"),
             "413": _error("Body larger than the limit"),
             "415": _error("Unsupported content type"),
@@ -297,12 +315,12 @@ def openapi_document() -> dict:
             },
             "/api/v1/trials/{trial_id}/screen": {
                 "post": _screen_operation("Screen a record against one trial", "ScreenResponse",
-                                          [_TRIAL_ID, _AS_OF, _SCREENING_NUMBER_QUERY])
+                                          [_TRIAL_ID, _AS_OF, _SCREENING_NUMBER_QUERY, _ACCEPT_LANGUAGE])
             },
             "/api/v1/screen": {
                 "post": _screen_operation(
                     "Screen a record against every trial, best prospects first", "ScreenAllResponse",
-                    [_AS_OF, _SCREENING_NUMBER_QUERY]
+                    [_AS_OF, _SCREENING_NUMBER_QUERY, _ACCEPT_LANGUAGE]
                 )
             },
             "/api/v1/patients/{screening_number}": {

@@ -2,6 +2,8 @@
 for the reasons."""
 from ..facts.keys import Event
 from ..model.fields import value_words
+from ..model.language import DEFAULT_LANGUAGE, Language
+from .sentences import N_, sentences
 
 
 def _dose(event: Event) -> str:
@@ -26,14 +28,33 @@ def describe(event: Event) -> str:
     return f"{event.transplant} stem-cell transplant"
 
 
-def noun(event: Event) -> str:
-    """The event as the reasons name it ("platelet transfusion", "chemotherapy course")."""
+_TRANSFUSIONS = {  # each product's transfusion whole, for a translator
+    "platelets": N_("platelet transfusion"),
+    "red_cells": N_("red cells transfusion"),
+    "plasma": N_("plasma transfusion"),
+    "any": N_("transfusion"),
+}
+_TRANSPLANTS = {
+    "autologous": N_("autologous stem-cell transplant"),
+    "allogeneic": N_("allogeneic stem-cell transplant"),
+    "haploidentical": N_("haploidentical stem-cell transplant"),
+}
+_STRENGTHS = {"strong": N_("strong"), "moderate": N_("moderate"), "weak": N_("weak")}
+
+
+def noun(event: Event, language: Language = DEFAULT_LANGUAGE) -> str:
+    """The event as the reasons name it ("platelet transfusion", "chemotherapy course"), in the reader's words."""
+    w = sentences(language)
     if event.transfusion:
-        return "transfusion" if event.transfusion == "any" else f"{_product(event.transfusion)} transfusion"
+        return w.say(_TRANSFUSIONS[event.transfusion])
     if event.transplant:
-        return f"{event.transplant} stem-cell transplant"
+        return w.say(_TRANSPLANTS[event.transplant])
     if event.chemotherapy_end:
-        return "chemotherapy course"
+        return w.say("chemotherapy course")
     if event.medication_class == "cyp3a4_modulator":
-        return f"{' or '.join(event.strengths)} CYP3A4 inhibitor or inducer"
-    return "systemic corticosteroid" + _dose(event)
+        strengths = [w.say(_STRENGTHS[s]) for s in event.strengths]
+        return w.say("%(strengths)s CYP3A4 inhibitor or inducer", strengths=w.one_of(strengths))
+    dose = event.min_prednisone_mg_kg_day
+    if dose:
+        return w.say("systemic corticosteroid at ≥ %(dose)s mg/kg/day prednisone-equivalent", dose=w.number(dose))
+    return w.say("systemic corticosteroid")
