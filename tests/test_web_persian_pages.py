@@ -67,10 +67,25 @@ class _Visible(HTMLParser):
             self.text.append(data)
 
 
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+# The source's own words quoted in a Persian note («…»), or a term glossed in English in brackets after its Persian:
+# they stay in the source's language.
+_QUOTED = re.compile(r"«[^»]*»|\([A-Za-z][A-Za-z '’-]*\)")
+_LATIN_RUN = re.compile(r"(?<![\w/.])[A-Za-z][A-Za-z'’-]*(?: +[A-Za-z][A-Za-z'’-]*)+(?![\w/.])")
+
+
+def _persian_text(node: str) -> str:
+    """A Persian sentence keeps the Latin terms charts keep (a drug, a unit, a file: one word or a path each) and may
+    quote the source's English words; an English phrase of two words or more inside it is not Persian."""
+    node = _QUOTED.sub(" ", node)
+    runs = _LATIN_RUN.findall(node)
+    return " ".join(runs)
+
+
 def _english_left(page: str) -> list[str]:
     parser = _Visible()
     parser.feed(page)
-    text = " ".join(parser.text)
+    text = " ".join(_persian_text(node) if _ARABIC_SCRIPT.search(node) else node for node in parser.text)
     # ids and codes (NCT06674265, IRCT…N1, SCR-0042, hex ids), abbreviations, the signed-in account's name
     text = re.sub(r"\b([A-Z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*|[0-9a-f]{8,}|[A-Z]{2,})\b", " ", text)
     text = re.sub(r"(user:)?parisa(\.\w+)?", " ", text)  # the accounts' names, as actors too
