@@ -194,7 +194,37 @@ def test_each_entry_shows_what_it_was_recognised_as(eligible_json):
     assert "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone" in display(got[STEROID])
     assert "Cerebyx → fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer" in display(got[CYP])
     assert "Zofran → ondansetron, not a corticosteroid" in display(got[STEROID])
-    assert "Zofran → ondansetron, not a strong or moderate CYP3A4 inhibitor or inducer" in display(got[CYP])
+    assert "Zofran → ondansetron, not in the CYP3A4 inhibitor and inducer table" in display(got[CYP])
+
+
+WEAK_TOO = DaysSinceFact(Event(medication_class="cyp3a4_modulator", cyp3a4_strengths=("moderate", "strong", "weak")), 7)
+
+
+def test_a_window_counts_only_the_strengths_it_names(eligible_json):
+    # fosaprepitant is tabled weak (clinical-facts.md): only a window that names weak counts it
+    eligible_json["history"]["medications"] = [{"name": "fosaprepitant", "route": "iv", "start": "2026-11-20",
+                                                "end": "2026-11-20"}]
+    got = derive(parse_record(json.dumps(eligible_json)), AS_OF, [CYP, WEAK_TOO], LOOKBACK, load_tables())
+    assert got[WEAK_TOO].value == 2
+    assert got[CYP].value >= 1_000_000
+    assert "fosaprepitant → fosaprepitant, weak CYP3A4 inhibitor" in display(got[CYP])
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("dexamethasone", "dexamethasone, systemic corticosteroid, 6.67 × prednisone, moderate CYP3A4 inducer"),
+    ("rifabutin", "rifabutin, moderate CYP3A4 inducer"),
+    ("phenobarbital", "phenobarbital, strong CYP3A4 inducer"),  # UpToDate's grade, stronger than FDA's moderate
+])
+def test_a_drug_either_cited_source_grades_a_modulator_counts(eligible_json, name, shown):
+    got = facts(eligible_json, {"name": name, "route": "oral", "dose": 0.01, "dose_unit": "mg/kg/day",
+                                "start": "2026-11-20"})
+    assert got[CYP].value == 0 and shown in display(got[CYP])
+
+
+def test_levetiracetam_is_not_a_cyp3a4_modulator(eligible_json):
+    got = facts(eligible_json, {"name": "levetiracetam", "route": "oral", "start": "2026-11-20"})
+    assert got[CYP].value >= 1_000_000
+    assert "levetiracetam → levetiracetam, not in the CYP3A4 inhibitor and inducer table" in display(got[CYP])
 
 
 def test_steroid_in_a_combination_product_has_no_dose_of_its_own(eligible_json):
@@ -221,15 +251,16 @@ def test_a_steroid_written_with_a_dose_instruction_beside_another_drug_is_a_comb
 
 # Each kind of name through the channels: (name, rxnorm, E7 status, E8 status, words the E7/E8 reasons carry)
 CHANNEL_CASES = [
-    ("Decadron", None, "fail", "pass", "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"),  # brand
-    ("dexamethasone sodium phosphate", None, "fail", "pass", "→ dexamethasone"),  # salt
+    # dexamethasone is a moderate CYP3A4 inducer too (UpToDate, clinical-facts.md): E8 fails beside E7
+    ("Decadron", None, "fail", "fail", "Decadron → dexamethasone, systemic corticosteroid, 6.67 × prednisone"),  # brand
+    ("dexamethasone sodium phosphate", None, "fail", "fail", "→ dexamethasone"),  # salt
     ("St. John's Wort", None, "pass", "fail", "→ st. john's wort, strong CYP3A4 inducer"),  # spelling
     ("Kaletra", None, "pass", "fail", "ritonavir, strong CYP3A4 inhibitor"),  # combination
     ("fosphenytoin", None, "pass", "fail", "fosphenytoin (prodrug of phenytoin), strong CYP3A4 inducer"),  # prodrug
     ("Simvistatin 10 MG", "316672", "pass", "pass", "Simvistatin 10 MG → simvastatin"),  # coded
     ("Zorbexal", None, "unknown", "unknown", "Record the generic name of Zorbexal"),  # unknown
     # issue 22: PJP prophylaxis and the usual antibiotics by their ward names, and a dose instruction in the name
-    ("TMP-SMX", None, "pass", "pass", "TMP-SMX → trimethoprim; sulfamethoxazole, not a strong"),
+    ("TMP-SMX", None, "pass", "pass", "TMP-SMX → trimethoprim; sulfamethoxazole, not in the CYP3A4"),
     ("sulfamethoxazole / trimethoprim", None, "pass", "pass", "→ sulfamethoxazole; trimethoprim"),
     ("co-trimoxazole 240 mg/5 mL, 5 mL twice daily Sat/Sun", None, "pass", "pass", "→ sulfamethoxazole; trimethoprim"),
     ("pip-tazo", None, "pass", "pass", "pip-tazo → piperacillin; tazobactam"),

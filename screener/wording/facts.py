@@ -366,7 +366,7 @@ def entry(label: e.EntryLabel, st: Style = EVIDENCE) -> str:
         return st.say("%(entry)s, not a corticosteroid", entry=seen)
     if isinstance(label, e.NotCountedModulator):
         return seen if label.listed else st.say(
-            "%(entry)s, not a strong or moderate CYP3A4 inhibitor or inducer", entry=seen)
+            "%(entry)s, not in the CYP3A4 inhibitor and inducer table", entry=seen)
     if isinstance(label, e.NotSystemic):
         return st.say("%(entry)s, %(route)s: not systemic", entry=seen, route=route(label.route, st))
     if isinstance(label, e.WithoutEquivalence):
