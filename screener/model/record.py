@@ -57,6 +57,33 @@ class Diagnosis(StrictModel):
             },
         ),
     ] = Field(None, description="primary diagnosis")
+    # A glioma's WHO CNS5 (2021) integrated diagnosis, made on tissue: a trial may admit some grade 3-4 types only
+    # (IRCT20170122032121N7), and "high-grade glioma" alone does not say which.
+    glioma_type: Annotated[
+        Literal[
+            "astrocytoma_idh_mutant",
+            "oligodendroglioma_idh_mutant",
+            "glioblastoma_idh_wildtype",
+            "diffuse_midline_glioma",
+            "diffuse_hemispheric_glioma",
+            "diffuse_pediatric_hgg_idh_wildtype",
+            "other_type",
+        ]
+        | None,
+        Words(
+            label="WHO CNS5 glioma type",
+            values={
+                "astrocytoma_idh_mutant": "astrocytoma, IDH-mutant",
+                "oligodendroglioma_idh_mutant": "oligodendroglioma, IDH-mutant",
+                "glioblastoma_idh_wildtype": "glioblastoma, IDH-wildtype",
+                "diffuse_midline_glioma": "diffuse midline glioma",
+                "diffuse_hemispheric_glioma": "diffuse hemispheric glioma",
+                "diffuse_pediatric_hgg_idh_wildtype": "diffuse paediatric-type high-grade glioma, IDH-wildtype",
+                "other_type": "another glioma type",
+            },
+            fhir=False,
+        ),
+    ] = Field(None, description="WHO CNS5 (2021) integrated diagnosis of the glioma")
     pathology_confirmed: Annotated[
         bool | None,
         Words(

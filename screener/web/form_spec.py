@@ -50,6 +50,7 @@ _LAYOUT: tuple[tuple[ChartSection, tuple[str | None, ...]], ...] = (
         ChartSection.DIAGNOSIS,
         (
             "diagnosis.primary",
+            "diagnosis.glioma_type",
             "diagnosis.pathology_confirmed",
             "diagnosis.disease_status",
             "diagnosis.risk_group",
