@@ -88,8 +88,10 @@ def test_platelets_pass_and_fail_with_value_unit_date_and_threshold(eligible_jso
 def test_steroid_window_in_words_at_its_edges(eligible_json):
     # The drug, what it was recognised as, its dose and prednisone equivalent, the route and the dates.
     assert _criterion(eligible_json, "NCT06674265-E7").reason == (
-        "Dexamethasone → dexamethasone, systemic corticosteroid, 6.67 × prednisone: 0.15 mg/kg/day = 1.00 mg/kg/day "
-        "prednisone-equivalent, oral, 20 Oct 2026 to 24 Oct 2026 (other entries: ondansetron → ondansetron, not a "
+        # dexamethasone is also a moderate CYP3A4 inducer (criteria/tables/cyp3a4.yaml): its recognition says so
+        "Dexamethasone → dexamethasone, systemic corticosteroid, 6.67 × prednisone, moderate CYP3A4 inducer: "
+        "0.15 mg/kg/day = 1.00 mg/kg/day prednisone-equivalent, oral, 20 Oct 2026 to 24 Oct 2026 (other entries: "
+        "ondansetron → ondansetron, not a "
         "corticosteroid) — last taken 24 Oct 2026, 29 days ago (needs 7 days without) ✔")
     steroid = eligible_json["history"]["medications"][1]
     steroid["end"] = "2026-11-15"  # 7 days before: clears that day
@@ -142,8 +144,11 @@ def test_yes_no_categories_and_attestations_in_words(eligible_json):
     assert e14.to_settle == ["Ask the investigator to attest whether the patient is able to comply with the protocol"]
     eligible_json["findings"]["other_trial_participation"] = None
     e12 = _criterion(eligible_json, "NCT06674265-E12")
-    assert e12.reason == "Taking part in another clinical trial: not recorded ?"
-    assert e12.to_settle == ["Record whether the patient takes part in another clinical trial"]
+    assert e12.reason == "Taking part in any other clinical trial, of any kind: not recorded ?"
+    assert e12.to_settle == [
+        "Record whether the patient takes part in any other clinical trial, of any kind "
+        "(interventional or observational)"
+    ]
 
 
 def test_too_old_default_uln_and_unverified_row_are_kept(eligible_json):

@@ -356,12 +356,14 @@ class Findings(StrictModel):
     )
     other_trial_participation: Annotated[
         bool | None,
+        # Any other clinical trial, current: the exclusion's words name no kind of trial (NCT06674265 E12). The
+        # stored field keeps its name; its question was widened from "another clinical trial" to say so.
         yes_no(
-            "Taking part in another clinical trial",
-            "Not taking part in another clinical trial",
-            "whether the patient takes part in another clinical trial",
+            "Taking part in another clinical trial (any kind)",
+            "Not taking part in any other clinical trial",
+            "whether the patient takes part in any other clinical trial, of any kind (interventional or observational)",
         ),
-    ] = Field(None, description="taking part in another clinical trial")
+    ] = Field(None, description="taking part in any other clinical trial, of any kind")
     ctcae_grades: OrganToxicity = OrganToxicity()
     assessed_on: IsoDate | None = Field(None, description="date these findings were assessed")
 
