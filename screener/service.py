@@ -184,8 +184,10 @@ class Worded:
 
 def worded(row, language: Language) -> Worded:
     """A stored screening (an audit row) in the reader's language: the stored record re-screened on its as-of date
-    against its trial with the engine it was screened with, worded in that language, and kept only if its verdict,
-    every criterion's status and eligible_from are the stored report's; else the stored report, flagged."""
+    against its trial with the engine it was screened with, worded in that language, and kept only if it was judged
+    under the same rule set (its digest: another version may give the same statuses with other thresholds in its
+    words) and its verdict, every criterion's status and eligible_from are the stored report's; else the stored
+    report, flagged."""
     from .audit import record_of, report_of
 
     stored = report_of(row)
@@ -200,7 +202,7 @@ def worded(row, language: Language) -> Worded:
     # Judged as stored (its record, as-of date, trial and evaluator), as an amendment's impact does.
     report = screen_outcome(record, row.trial_id, date.fromisoformat(row.as_of), stored.engine,
                             checked=True).worded(language)
-    if _same_result(stored, report):
+    if report.rule_set_digest == stored.rule_set_digest and _same_result(stored, report):
         return Worded(report, language, True)
     return Worded(stored, DEFAULT_LANGUAGE, False)
 

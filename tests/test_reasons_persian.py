@@ -214,7 +214,7 @@ def test_a_stored_screening_is_reworded_in_persian_when_rescreening_gives_the_st
     assert english.reworded and english.report == Report.model_validate_json(row.report_json)
 
 
-@pytest.mark.parametrize("change", ["verdict", "status", "eligible_from", "trial", "engine", "record"])
+@pytest.mark.parametrize("change", ["verdict", "status", "eligible_from", "trial", "engine", "record", "rule_set"])
 def test_a_stored_screening_whose_result_changed_since_stays_in_stored_english_flagged(change):
     text = (PATIENTS / "ineligible-waiting.json").read_text()
     stored = screen(parse_record(text), NCT, AS_OF)
@@ -229,6 +229,9 @@ def test_a_stored_screening_whose_result_changed_since_stays_in_stored_english_f
         data["eligible_from"] = "2026-11-30"
     elif change == "engine":
         data["engine"] = "an evaluator no longer offered"
+    elif change == "rule_set":  # screened under another version of the rule set: the same statuses, other words
+        data["rule_set_digest"] = "sha256:" + "0" * 64
+        data["rule_set_version"] = "0.0.1"
     elif change == "trial":
         trial = "NCT00000000"  # a trial no longer loaded
     changed = Report.model_validate_json(json.dumps(data))
@@ -316,26 +319,21 @@ def test_the_openapi_document_describes_accept_language_on_the_screening_operati
 
 
 def test_every_sentence_of_the_reasons_has_its_persian_in_the_catalogue():
-    from babel.messages.extract import extract_from_file
+    """The reasons, to-dos, summary and verdict line say only msgids the extraction finds (REASONS_SOURCES), and
+    each has its Persian, plurals and list punctuation included."""
     from babel.messages.pofile import read_po
 
     from screener.model.verdict import DRAFT_LABEL, Verdict
     from screener.wording.catalogues import catalogue_path
+    from screener.wording.terms import REASONS_SOURCES, reasons_messages
 
-    from .helpers import REPO
-
+    assert {"explain.py", "todos.py", "screening.py", "model/verdict.py", "wording"} <= set(REASONS_SOURCES)
     with catalogue_path("reasons", "fa").open("rb") as po:
-        persian = {(m.id[0] if isinstance(m.id, tuple) else m.id, m.context): m.string for m in read_po(po)
+        persian = {(m.id, m.context) for m in read_po(po)
                    if m.id and not m.fuzzy and (all(m.string) if isinstance(m.id, tuple) else m.string)}
-    keywords = {"say": None, "count": (1, 2), "N_": None}
-    sources = ["explain.py", "todos.py", "screening.py", "model/verdict.py", "wording/sentences.py",
-               "wording/events.py"]
-    found = [(message[0] if isinstance(message, tuple) else message, None) for source in sources
-             for _, message, _, _ in extract_from_file("python", REPO / "screener" / source, keywords=keywords)]
-    assert len(found) > 80
-    # Words chosen from data, and the punctuation and joins Sentences reads itself.
-    found += [(label, None) for label in [v.label for v in Verdict] + [DRAFT_LABEL]]
-    found += [("; ", "between the clauses of a list"), (", ", "between the items of a list")]
-    found += [(m, None) for m in ("%(first)s and %(then)s", "%(first)s or %(last)s", "%(first)s; or %(then)s",
-                                  "%(first)s or %(then)s")]
+    found = reasons_messages()
+    assert len(found) > 390
+    for message in [(v.label, None) for v in Verdict] + [(DRAFT_LABEL, None), ("; ", "between the clauses of a list"),
+                                                         ("%(first)s; or %(then)s", None)]:
+        assert message in found
     assert [message for message in found if message not in persian] == []
