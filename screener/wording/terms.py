@@ -32,8 +32,29 @@ def _terms() -> Iterator[str]:
             yield spec.label
     yield from TRANSFUSION_WORDS.values()
     yield from typing.get_args(Route)  # a medication's route, shown as its code in English
+    yield from _limit_sources()
     yield from (verdict.label for verdict in Verdict)  # the verdict line's words, chosen from the verdict
     yield DRAFT_LABEL
+
+
+def _limit_sources() -> Iterator[str]:
+    """What a limit a rule file states itself is ("the trial's stated ULN for ALT"): a reason says it after the
+    limit, so it is a word of data like a lab's name (every rule set, drafts too)."""
+    from ..rules import load_rule_sets
+
+    def walk(node) -> Iterator[str]:
+        if isinstance(node, dict):
+            of = node.get("of")
+            if isinstance(of, dict) and isinstance(of.get("source"), str):
+                yield of["source"]
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    for rule_set in load_rule_sets(allow_draft=True).values():
+        yield from walk(rule_set.model_dump(mode="json")["criteria"])
 
 
 # The modules whose sentences are msgids of the reasons catalogue, under screener/: a sentence said whole (say, N_,
@@ -60,7 +81,7 @@ def reasons_messages() -> list[Message]:
             if path.is_dir()
             else ((m[1], m[3]) for m in extract_from_file("python", str(path), keywords=REASONS_KEYWORDS))
         )
-        found.extend((_message(m), context) for m, context in messages if _message(m) is not None)
+        found.extend((message, context) for m, context in messages if (message := _message(m)) is not None)
     found += [(term, None) for term in data_terms()]
     return list(dict.fromkeys(found))
 

@@ -45,7 +45,7 @@ def after_number(s: Stated, unit: Callable[[str], str] = str, words: Sentences |
         if words is None:
             return f"{text} × {limit} (= {canonical}; limit: {of.source})"
         return text + words.say(" × %(limit)s (= %(canonical)s; limit: %(source)s)", limit=limit,
-                                canonical=canonical, source=of.source)
+                                canonical=canonical, source=words.word(of.source))
     return text + (words.say(s.then) if words is not None and s.then else s.then)
 
 
