@@ -25,7 +25,7 @@ from .report_cases import AS_OF, cases
 NCT = "NCT06674265"
 SCREEN = f"/api/v1/trials/{NCT}/screen?as_of=2026-11-22"
 _WORDED = {"reason", "summary", "verdict_text", "to_settle", "to_repeat", "text", "title", "interpretation",
-           "routes"}  # what a language changes; everything else is the same data in every language
+           "routes", "message"}  # what a language changes; everything else is the same data in every language
 
 
 def _both(text: str, trial, as_of: date) -> tuple[Report, Report]:
@@ -225,6 +225,7 @@ def _reader_strings(report: Report, titles: bool):
     """Every string a Persian reader reads in a report (the evidence, for auditors, stays English)."""
     yield report.summary
     yield report.verdict_text
+    yield from (warning.message for warning in report.warnings)
     yield from report.to_settle
     yield from report.to_repeat
     for todo in report.to_do:
