@@ -80,3 +80,20 @@ def test_dates_in_free_text_in_the_reader_s_calendar():
     assert spell_dates("2026-03-21", "fa") == f"{persian_digits('1')} فروردین {persian_digits('1405')}"  # Nowruz
     assert plain("value dated 2026-11-22 (observations[0].value)") == "value dated 22 Nov 2026"
     assert plain("2026-11-22 (observations[0].value)", "fa") == "۱ آذر ۱۴۰۵"
+
+
+def test_a_threshold_s_unit_that_is_a_word_reads_in_persian_and_a_symbol_stays_latin():
+    from screener.model.labs import unit_label
+
+    fa = sentences("fa")
+    assert after_number(Stated("19", "years"), unit_label) == " years"
+    assert after_number(Stated("19", "years"), unit_label, fa) == " سال"
+    assert after_number(Stated("10", "mm"), unit_label, fa) == " mm"
+    assert after_number(Stated("50000", "/uL"), unit_label, fa) == " /µL"
+
+
+def test_no_persian_report_of_the_demo_patients_shows_an_english_unit_word():
+    for patient in ("eligible", "incomplete", "ineligible-waiting"):
+        text = (PATIENTS / f"{patient}.json").read_text()
+        report = screen_outcome(parse_record(text), "NCT06674265", AS_OF).worded("fa")
+        assert not [c.reason for c in report.criteria if " years" in c.reason or " months" in c.reason]

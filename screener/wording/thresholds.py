@@ -3,6 +3,7 @@ worded here for its text and for the reasons."""
 from dataclasses import dataclass
 from typing import Callable
 
+from ..model.language import DEFAULT_LANGUAGE
 from .numbers import threshold as fmt_threshold
 from .sentences import N_, Sentences
 
@@ -36,6 +37,8 @@ def stated(s: Stated, unit: Callable[[str], str] = str) -> str:
 def after_number(s: Stated, unit: Callable[[str], str] = str, words: Sentences | None = None) -> str:
     """What follows the threshold's number: its unit, " × ULN", or the stated limit. words: the reader's sentences
     (its numbers and the limit's sentence in the reader's language); None: the comparison's own text, English."""
+    if words is not None and words.language != DEFAULT_LANGUAGE:  # a unit that is a word is said in the reader's
+        unit = _in_words(unit, words)
     text = _unit(s.unit, unit)
     if isinstance(s.then, LimitOf):
         of = s.then
@@ -51,6 +54,12 @@ def after_number(s: Stated, unit: Callable[[str], str] = str, words: Sentences |
 
 # What a multiple multiplies (the compiler's Stated.then), each a msgid said where the threshold is worded.
 MULTIPLES = {"uln": N_(" × ULN"), "age_sex_max": N_(" × age/sex maximum")}
+# Units a rule file may state that are words, not symbols (charts keep symbols in Latin script, never words).
+_WORD_UNITS = {"years": N_("years"), "months": N_("months"), "days": N_("days")}
+
+
+def _in_words(unit: Callable[[str], str], words: Sentences) -> Callable[[str], str]:
+    return lambda code: words.say(_WORD_UNITS[code]) if code in _WORD_UNITS else unit(code)
 
 
 def _unit(code: str | None, unit: Callable[[str], str]) -> str:
