@@ -189,11 +189,15 @@ def worded(row, language: Language) -> Worded:
     words) and its verdict, every criterion's status and eligible_from are the stored report's; else the stored
     report, flagged."""
     from .audit import record_of, report_of
+    from .engine.compile import compiled
 
     stored = report_of(row)
     if language == DEFAULT_LANGUAGE:
         return Worded(stored, DEFAULT_LANGUAGE, True)
-    if row.trial_id not in load_rule_sets() or stored.engine not in set(Engine):  # the trial or evaluator is gone
+    rule_sets = load_rule_sets()
+    if row.trial_id not in rule_sets or stored.engine not in set(Engine):  # the trial or evaluator is gone
+        return Worded(stored, DEFAULT_LANGUAGE, False)
+    if compiled(rule_sets[row.trial_id]).digest != stored.rule_set_digest:  # screened under another version
         return Worded(stored, DEFAULT_LANGUAGE, False)
     try:
         record = record_of(row)
@@ -202,7 +206,7 @@ def worded(row, language: Language) -> Worded:
     # Judged as stored (its record, as-of date, trial and evaluator), as an amendment's impact does.
     report = screen_outcome(record, row.trial_id, date.fromisoformat(row.as_of), stored.engine,
                             checked=True).worded(language)
-    if report.rule_set_digest == stored.rule_set_digest and _same_result(stored, report):
+    if _same_result(stored, report):
         return Worded(report, language, True)
     return Worded(stored, DEFAULT_LANGUAGE, False)
 
