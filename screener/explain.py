@@ -121,12 +121,22 @@ def category(value, language: Language = DEFAULT_LANGUAGE) -> str:
     return _category(value, _fact_words(language))
 
 
-def registry_label(kind: str, number: str | None) -> str:
+def registry_label(kind: str, number: str | None, language: Language = DEFAULT_LANGUAGE) -> str:
     """The registry's own item number, readable: its second list ("3-" to "16-") is a list, not a typo."""
+    if language != DEFAULT_LANGUAGE:
+        w = sentences(language)
+        label = w.say(_KINDS.get(kind, kind))
+        if not number:
+            return label
+        said = w.say("%(kind)s %(number)s", kind=label, number=w.number(number))
+        return w.say("%(label)s (the registry's second list)", label=said) if number.endswith("-") else said
     if not number:
         return kind.capitalize()
     second = " (the registry's second list)" if number.endswith("-") else ""
     return f"{kind.capitalize()} {number}{second}"
+
+
+_KINDS = {"inclusion": N_("Inclusion"), "exclusion": N_("Exclusion"), "unclassified": N_("Unclassified")}
 
 
 def citation(reference: str, section: str) -> str:

@@ -97,3 +97,13 @@ def test_no_persian_report_of_the_demo_patients_shows_an_english_unit_word():
         text = (PATIENTS / f"{patient}.json").read_text()
         report = screen_outcome(parse_record(text), "NCT06674265", AS_OF).worded("fa")
         assert not [c.reason for c in report.criteria if " years" in c.reason or " months" in c.reason]
+
+
+def test_the_registry_s_item_number_in_persian_and_english_as_before():
+    from screener.explain import registry_label
+
+    assert registry_label("exclusion", "3") == "Exclusion 3" and registry_label("inclusion", None) == "Inclusion"
+    assert registry_label("exclusion", "3-") == "Exclusion 3- (the registry's second list)"
+    assert registry_label("exclusion", "3", "fa") == "معیار خروج ۳"
+    assert registry_label("inclusion", None, "fa") == "معیار ورود"
+    assert registry_label("exclusion", "3-", "fa") == "معیار خروج ۳- (فهرست دوم در سامانه ثبت کارآزمایی)"
