@@ -462,15 +462,18 @@ def rules_group():
 def lint_command(files):
     """Report every problem in the rule files (default: all of criteria/, and its medication tables). A rule set
     still marked status: draft is refused for screening: reported with the criteria still marked draft, and a
-    problem unless --allow-draft."""
+    problem unless --allow-draft. Warnings (a translated title or note that may not be one: no letter of its
+    language, the English words copied, other numbers than the English) are shown and do not fail."""
     from .authoring.lint import lint_paths
     from .authoring.lint_tables import lint_tables
     from .rules import RuleSetError, draft_rules_allowed, load_rule_set, rule_set_files
 
     paths = [Path(f) for f in files] or rule_set_files()
-    problems = lint_paths(paths) + ([] if files else lint_tables())
-    for problem in problems:
+    found = lint_paths(paths) + ([] if files else lint_tables())
+    for problem in found:
         click.echo(str(problem))
+    problems = [p for p in found if not p.warning]
+    warnings = len(found) - len(problems)
     drafts = 0
     for path in paths:
         try:
@@ -486,6 +489,7 @@ def lint_command(files):
     tables = "" if files else " and the medication tables"
     refused = 0 if draft_rules_allowed() else drafts
     click.echo(f"{len(paths)} rule files{tables}, {len(problems)} problems"
+               + (f", {warnings} warning{'s' if warnings != 1 else ''} (not failing)" if warnings else "")
                + (f", {drafts} draft{'s' if drafts != 1 else ''} refused for screening" if refused else ""),
                err=bool(problems or refused))
     sys.exit(1 if problems or refused else 0)

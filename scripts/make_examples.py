@@ -97,6 +97,14 @@ def amended() -> str:
         r"\g<1>      EXAMPLE AMENDMENT: read as a 14-day washout, clearing 14 days after the last such dose.\n",
         block,
     )
+    # The Persian title and note say the same reading as the English ones (issue 30), so they are amended alike.
+    block = _once(r"در ۷ روز گذشته", "در ۱۴ روز گذشته", block)
+    block = _once(
+        r"^(        interpretation: >\n(?:          .*\n)+)",
+        r"\g<1>          اصلاحیه نمونه (EXAMPLE AMENDMENT): به‌صورت دوره پاک‌سازی ۱۴ روزه خوانده می‌شود که ۱۴ روز پس از"
+        r" آخرین چنین دوزی برطرف می‌شود.\n",
+        block,
+    )
     return text[: e7.start()] + block + text[e7.end() :]
 
 

@@ -9,8 +9,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.group import Group
 from fhir.resources.R4B.researchstudy import ResearchStudy
+from fhirpathpy.models import models
 
 from screener.authoring.fhir_publish import (
     CRITERION_EXTENSION,
@@ -330,3 +332,30 @@ def _extension(element: dict, url: str, suffix: bool = False) -> dict:
 
 def _parts(characteristic: dict) -> dict:
     return {part["url"]: part for part in _extension(characteristic, CRITERION_EXTENSION)["extension"]}
+
+
+def test_the_persian_title_travels_as_the_translation_extension_on_code_text():
+    """A rule set declaring Persian (issue 30): each characteristic's code.text, the English title, carries the
+    Persian title in FHIR's translation extension, which R4 reads as the same element's words in fa."""
+    rule_set = load_rule_sets()["NCT06674265"]
+    _, group = _resources(json.loads(_exported("NCT06674265")))
+    assert len(group["characteristic"]) == len(rule_set.criteria)
+    for criterion, published in zip(rule_set.criteria, group["characteristic"], strict=True):
+        assert published["code"]["text"] == criterion.title
+        (translation,) = published["code"]["_text"]["extension"]
+        assert translation == {"url": "http://hl7.org/fhir/StructureDefinition/translation", "extension": [
+            {"url": "lang", "valueCode": "fa"}, {"url": "content", "valueString": criterion.translations["fa"].title},
+        ]}
+        concept = CodeableConcept.model_validate(published["code"])
+        assert concept.text__ext.extension[0].extension[1].valueString == criterion.translations["fa"].title
+    # As a FHIR client reads it: the R4 model makes FHIRPath see a primitive's extensions.
+    found = fhirpathpy.evaluate(group, "characteristic.code.text.extension('http://hl7.org/fhir/StructureDefinition/"
+                                       "translation').extension('content').value", {}, models["r4"])
+    assert found == [c.translations["fa"].title for c in rule_set.criteria]
+
+
+def test_a_rule_set_without_translations_publishes_no_translation_extension():
+    for trial_id, rule_set in load_rule_sets().items():
+        if not rule_set.languages:
+            _, group = _resources(json.loads(_exported(trial_id)))
+            assert all("_text" not in c["code"] for c in group["characteristic"]), trial_id

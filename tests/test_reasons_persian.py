@@ -158,8 +158,15 @@ def test_persian_titles_and_notes_come_from_the_rule_file():
         assert fa.interpretation == (f"یادداشت تفسیر {i}" if en.interpretation else None)
         assert fa.source_text == en.source_text  # the registry's verbatim words stay in the source's language
     # Without Persian in the rule file, the English title stands in a Persian report.
-    _, plain = _demo("ineligible-waiting")
+    for criterion in data["criteria"]:
+        del criterion["translations"]
+    del data["languages"]
+    _, plain = _demo("ineligible-waiting", type(rule_set).model_validate_json(json.dumps(data)))
     assert [c.title for c in plain.criteria] == [c.title for c in english.criteria]
+    assert [c.interpretation for c in plain.criteria] == [c.interpretation for c in english.criteria]
+    # The shipped rule file's own Persian (issue 30, NCT06674265 2.4.0) is what a Persian report shows.
+    _, shipped = _demo("ineligible-waiting")
+    assert [c.title for c in shipped.criteria] == [(c.translations or {})["fa"].title for c in rule_set.criteria]
 
 
 # --- no English left in a Persian reader's words ----------------------------------------------------------------

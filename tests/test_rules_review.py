@@ -246,12 +246,12 @@ def test_cds_hooks_cards_under_draft_rules_say_so(drafts, eligible_record):
 
 
 def test_a_draft_cannot_be_approved(drafts):
-    result = run(main, ["rules", "approve", TRIAL, "--version", "2.3.0", "--from", "2026-11-01",
+    result = run(main, ["rules", "approve", TRIAL, "--version", "2.4.0", "--from", "2026-11-01",
                         "--reference", "REC 1"])
     # Loading for approval is loading for screening: refused while the draft is loaded ...
     assert result.exit_code == 2 and "Draft rules refused" in result.output
     allow_draft_rules(True)  # ... and refused as a draft when drafts are allowed
-    result = run(main, ["rules", "approve", TRIAL, "--version", "2.3.0", "--from", "2026-11-01",
+    result = run(main, ["rules", "approve", TRIAL, "--version", "2.4.0", "--from", "2026-11-01",
                         "--reference", "REC 1"])
     assert result.exit_code == 2 and "--version: is a draft" in result.output
 

@@ -36,7 +36,7 @@ def test_each_keeps_the_bases_callers_catch_it_by():
             "UnknownTrial": KeyError, "EngineDisagreement": RuntimeError, "EngineFault": RuntimeError,
             "InputError": click.ClickException, "StoreUnavailable": click.ClickException,
             "MigrationFailed": SQLAlchemyError, "RecordingFailed": SQLAlchemyError,
-            "StoreTooNew": classes["StoreError"]}
+            "StoreTooNew": classes["StoreError"], "CalendarDateError": ValueError}
     assert {name: cls for name, cls in kept.items() if not issubclass(classes[name], cls)} == {}
 
 

@@ -101,7 +101,7 @@ def test_report_is_identical_whichever_engine(eligible_json, engine):
 
 def test_report_names_rule_set_version_and_digest(eligible_record):
     report = screen(eligible_record, "NCT06674265", AS_OF)
-    assert report.rule_set_version == "2.3.0" and report.rule_set_digest.startswith("sha256:")
+    assert report.rule_set_version == "2.4.0" and report.rule_set_digest.startswith("sha256:")
     assert report.coverage.complete and report.coverage.criteria_by_attestation == 4
 
 

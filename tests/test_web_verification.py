@@ -117,7 +117,8 @@ def test_a_signable_child_shows_every_criterion_with_its_box_and_the_sign_form(s
     assert meaning(TRIAL, VERSION) in page
     assert 'name="password" type="password" autocomplete="current-password" required' in page
     assert 'name="meaning_confirmed" value="yes" required' in page and 'name="challenge" value="' in page
-    assert page.count('name="csrf_token"') == 2  # the sign form's and the sign-out form's
+    # the sign form's, the sign-out form's and the language switch's (on every page, issue 30)
+    assert page.count('name="csrf_token"') == 3
     assert 'id="deviation-form"' not in page and 'id="blockers"' not in page
 
 

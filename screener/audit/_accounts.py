@@ -36,6 +36,7 @@ class Principal:
     via: str  # "session" or "token:<id>"
     session_generation: int = 0
     must_change_password: bool = False
+    language: str | None = None  # the pages' language the user chose (None: the browser's)
 
     @property
     def actor(self) -> str:
@@ -47,7 +48,8 @@ class AccountError(ValueError, ScreenerError):
 
 
 def _session_principal(user: User) -> Principal:
-    return Principal(user.username, user.role, "session", user.session_generation, user.must_change_password)
+    return Principal(user.username, user.role, "session", user.session_generation, user.must_change_password,
+                     user.language)
 
 
 def _token_hash(secret: str) -> str:
@@ -172,6 +174,14 @@ class Accounts:
             raise AccountError("the current password is wrong")
         user = self._change(username, actor, "user.password_changed", lambda user: _set_password(user, new, False))
         return _session_principal(user)
+
+    def set_language(self, username: str, language: str) -> None:
+        """The pages' language the user chose. A display preference, like the session generation not part of the
+        row the trail accounts for: it opens nothing and changes no screening."""
+        with self.store.sessions.begin() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is not None:
+                user.language = language
 
     def end_sessions(self, username: str) -> None:
         """Invalidate every session cookie issued to the user so far (sign-out, password change)."""

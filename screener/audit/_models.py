@@ -181,6 +181,8 @@ class User(Base):
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
     # Set for a password someone else saw (the generated first admin's): replaced at first sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # The pages' language the user chose (en, fa); None: the browser's Accept-Language decides (migration 0015).
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class ApiToken(Base):

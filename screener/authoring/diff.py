@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 
 from ..engine.compile import compiled, describe
-from ..model.ruleset import RuleSet
+from ..model.ruleset import Criterion, RuleSet
 
 
 @dataclass
@@ -41,7 +41,8 @@ def rule_set_diff(old: RuleSet, new: RuleSet) -> dict[str, tuple[str | None, str
 
 def diff(old: RuleSet, new: RuleSet) -> list[CriterionChange]:
     """Criteria added, removed or changed (logic in plain words, source text, interpretation, kind, title,
-    registry number, basis, citation); rule_set_diff covers the rest of the file."""
+    registry number, basis, citation, and the title and note in each other language); rule_set_diff covers the rest
+    of the file."""
     before = {c.id: c for c in compiled(old).criteria}
     after = {c.id: c for c in compiled(new).criteria}
     changes = []
@@ -62,6 +63,7 @@ def diff(old: RuleSet, new: RuleSet) -> list[CriterionChange]:
                 ("title", lambda c: c.criterion.title),
                 ("basis", lambda c: c.criterion.basis),
                 ("registry_number", lambda c: c.criterion.registry_number),
+                *_translated_fields(a.criterion, b.criterion),
             ):
                 if get(a) != get(b):
                     fields[name] = (get(a), get(b))
@@ -69,3 +71,16 @@ def diff(old: RuleSet, new: RuleSet) -> list[CriterionChange]:
                 changes.append(CriterionChange(cid, "changed", fields))
     order = {c.id: i for i, c in enumerate(new.criteria)} | {c.id: 1000 + i for i, c in enumerate(old.criteria)}
     return sorted(changes, key=lambda c: order[c.id])
+
+
+def _translated_fields(*criteria: Criterion):
+    """(name, getter) of the title and note in each language either version translates them into: a reviewer
+    approving a version reads the words a Persian reader will read."""
+    languages = sorted({language for c in criteria for language in (c.translations or {})})
+    for language in languages:
+        def words(c, language=language):
+            return (c.criterion.translations or {}).get(language)
+
+        yield f"title ({language})", lambda c, words=words: getattr(words(c), "title", None)
+        yield f"interpretation ({language})", lambda c, words=words: (
+            (getattr(words(c), "interpretation", None) or "").strip() or None)

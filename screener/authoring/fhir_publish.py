@@ -26,6 +26,7 @@ RULE_SET_EXTENSION = f"{CANONICAL_BASE}/StructureDefinition/rule-set"
 # Group.characteristic.description of FHIR 6 in R4, as usdm4-fhir and the M11 tools read it.
 R6_DESCRIPTION = "http://hl7.org/fhir/6.0/StructureDefinition/extension-Group.characteristic.description"
 DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -166,7 +167,7 @@ def characteristic(criterion: Criterion, rule_set: RuleSet) -> dict[str, Any]:
         notes.append("Interpretation: " + " ".join(criterion.interpretation.split()))
     description = criterion.source_text + "".join(f"\n\n{note}" for note in notes)
     return {
-        "code": {"coding": coding, "text": criterion.title},
+        "code": {"coding": coding, "text": criterion.title, **_translated_title(criterion)},
         **value,
         "exclude": criterion.kind == "exclusion",
         "extension": [
@@ -174,6 +175,21 @@ def characteristic(criterion: Criterion, rule_set: RuleSet) -> dict[str, Any]:
             _criterion_extension(criterion, notes),
         ],
     }
+
+
+def _translated_title(criterion: Criterion) -> dict[str, Any]:
+    """The title in each other language the rule set gives (issue 30), as FHIR's translation extension on the
+    element holding the English title, code.text. The description (the source's verbatim English words and the
+    notes) carries none: a Persian text there would not be a translation of the element it sat on."""
+    if not criterion.translations:
+        return {}
+    return {"_text": {"extension": [
+        {"url": TRANSLATION, "extension": [
+            {"url": "lang", "valueCode": language},
+            {"url": "content", "valueString": words.title},
+        ]}
+        for language, words in sorted(criterion.translations.items())
+    ]}}
 
 
 def age_range(criterion: Criterion, rule_set: RuleSet) -> tuple[int | None, int | None] | None:

@@ -1,5 +1,7 @@
 """`screener rules lint`: every problem in a rule file, each with its line and path, not just the first."""
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,7 +10,8 @@ from pydantic import ValidationError
 
 from .. import config
 from ..facts.keys import AnyFactKey
-from ..model.ruleset import NO_AGE_LIMIT, Criterion, RuleSet
+from ..model.language import LANGUAGES, western_digits
+from ..model.ruleset import NO_AGE_LIMIT, Criterion, RuleSet, language_gaps, language_gaps_message
 from ..model.validate import validate_data
 from ..rules import SafeLoader, safe_load, validation_problems, yaml_to_json
 from .draft import DraftInputError
@@ -25,9 +28,10 @@ class Problem:
     line: int | None
     path: str
     message: str
+    warning: bool = False  # worth a look (a translation that may not be one), yet the rule file is usable
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line or 0}: {self.path}: {self.message}"
+        return f"{self.file}:{self.line or 0}: {self.path}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 def _line_index(text: str) -> dict[str, int]:
@@ -127,6 +131,7 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
             except ValidationError:
                 pass
         source_record = data.get("source_record") if isinstance(data, dict) else None
+        found = _placed_language_gaps(data, criteria, found)
 
     source = None
     if isinstance(source_record, str):
@@ -183,6 +188,7 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
         found.extend((f"criteria[{i}].unencoded", "coverage.complete is true, yet this criterion is an unencoded "
                       "placeholder: encode it, or say the coverage is partial")
                      for i, c in criteria if c.unencoded)
+    warnings = [w for i, criterion in criteria for w in _translation_warnings(criterion, f"criteria[{i}]")]
     if len(fact_names) > MAX_FACTS_PER_RULE_SET:
         found.append(
             (
@@ -190,7 +196,62 @@ def lint_text(text: str, file: str, repo_root: Path | None = None) -> list[Probl
                 f"{len(fact_names)} distinct facts; durable-rules holds at most {MAX_FACTS_PER_RULE_SET} per record",
             )
         )
-    return [Problem(file, _line_for(lines, p), p, m) for p, m in found]
+    return ([Problem(file, _line_for(lines, p), p, m) for p, m in found]
+            + [Problem(file, _line_for(lines, p), p, m, warning=True) for p, m in warnings])
+
+
+def _placed_language_gaps(data, criteria: list[tuple[int, Criterion]], found: list[tuple[str, str]]):
+    """The rule set's language check, whose one message stands at the top level, shown instead at each criterion
+    (and language) it concerns."""
+    languages = data.get("languages") if isinstance(data, dict) else None
+    if languages is not None and not (isinstance(languages, list) and all(x in LANGUAGES for x in languages)):
+        return found  # the languages field's own error is reported; a check against it would only add noise
+    gaps = language_gaps(languages, [criterion for _, criterion in criteria])
+    if not gaps:
+        return found
+    whole = language_gaps_message(gaps)
+    placed = [(gap.path if gap.criterion is None else f"criteria[{criteria[gap.criterion][0]}].{gap.path}",
+               gap.message) for gap in gaps]
+    return [(path, message) for path, message in found if message != whole] + placed
+
+
+# The letters a translation's title must contain to be in its language at all.
+_LETTERS = {"fa": "ARABIC LETTER"}
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+def _numbers(text: str) -> Counter[str]:
+    """The numbers a text states, whatever its digits and separators (Persian ٫ decimal, ٬ thousands)."""
+    text = western_digits(text).replace("\u066b", ".").replace("\u066c", ",")
+    return Counter(n.replace(",", "") for n in _NUMBER.findall(text))
+
+
+def _translation_warnings(criterion: Criterion, path: str) -> list[tuple[str, str]]:
+    """A translated title or note that may not be one: no letter of its language, the English words copied, or
+    numbers (thresholds, day counts) that are not the English ones."""
+    warnings = []
+    for language, words in (criterion.translations or {}).items():
+        at = f"{path}.translations.{language}"
+        letters = _LETTERS[language]
+        if not any(unicodedata.name(ch, "").startswith(letters) for ch in words.title):
+            warnings.append((f"{at}.title", f"criterion {criterion.id}: the {language} title has no "
+                             f"{language} letters"))
+        if " ".join(words.title.split()) == " ".join(criterion.title.split()):
+            warnings.append((f"{at}.title", f"criterion {criterion.id}: the {language} title is the English one"))
+        pairs = [("title", criterion.title, words.title)]
+        if criterion.interpretation and words.interpretation:
+            pairs.append(("interpretation", criterion.interpretation, words.interpretation))
+            if " ".join(words.interpretation.split()) == " ".join(criterion.interpretation.split()):
+                warnings.append((f"{at}.interpretation", f"criterion {criterion.id}: the {language} "
+                                 "interpretation note is the English one"))
+        for name, english, translated in pairs:
+            if _numbers(english) != _numbers(translated):
+                missing = sorted((_numbers(english) - _numbers(translated)).elements())
+                extra = sorted((_numbers(translated) - _numbers(english)).elements())
+                warnings.append((f"{at}.{name}", f"criterion {criterion.id}: the {language} {name} states other "
+                                 f"numbers than the English one (missing {', '.join(missing) or 'none'}; "
+                                 f"not in the English {', '.join(extra) or 'none'})"))
+    return warnings
 
 
 def lint_paths(paths: list[Path]) -> list[Problem]:

@@ -2,7 +2,7 @@
 import hashlib
 import json
 from datetime import date
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, NamedTuple, Union
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
@@ -223,6 +223,50 @@ class Criterion(StrictModel):
         return self
 
 
+class LanguageGap(NamedTuple):
+    """Where a rule set's declared languages are not complete: `screener rules lint` shows each at its place."""
+
+    criterion: int | None  # the index in criteria, None for the rule set's languages list itself
+    path: str  # below the criterion (translations.fa.title), or "languages"
+    message: str
+
+
+def language_gaps(languages: list[Language] | None, criteria: list[Criterion]) -> list[LanguageGap]:
+    """Every way the criteria miss a declared language, or hold words in an undeclared one (issue 30): a Persian
+    reader must never meet an English title or note in a rule set that says it speaks Persian, nor a Persian note
+    written beside no English one."""
+    gaps: list[LanguageGap] = []
+    declared = set(languages or ["en"])
+    if "en" not in declared:
+        gaps.append(LanguageGap(None, "languages", "languages: English is the rule file's own language and is "
+                                                   "always declared"))
+    if languages is not None and len(languages) != len(declared):
+        gaps.append(LanguageGap(None, "languages", "languages: a language is declared twice"))
+    for i, criterion in enumerate(criteria):
+        given = criterion.translations or {}
+        undeclared = sorted(set(given) - declared)
+        if undeclared:
+            gaps.append(LanguageGap(i, "translations", f"criterion {criterion.id}: translations in "
+                                    f"{', '.join(undeclared)}, which the rule set does not declare in languages"))
+        for language in sorted(declared - {"en"}):
+            words = given.get(language)  # type: ignore[call-overload]
+            if words is None:
+                gaps.append(LanguageGap(i, f"translations.{language}", f"criterion {criterion.id}: no {language} "
+                                        f"title (the rule set declares {language})"))
+            elif criterion.interpretation is not None and words.interpretation is None:
+                gaps.append(LanguageGap(i, f"translations.{language}", f"criterion {criterion.id}: no {language} "
+                                        f"interpretation note (the rule set declares {language})"))
+            elif criterion.interpretation is None and words.interpretation is not None:
+                gaps.append(LanguageGap(i, f"translations.{language}.interpretation", f"criterion {criterion.id}: "
+                                        f"a {language} interpretation note with no English one"))
+    return gaps
+
+
+def language_gaps_message(gaps: list[LanguageGap]) -> str:
+    shown = "; ".join(gap.message for gap in gaps[:3])
+    return shown + (f"; and {len(gaps) - 3} more (screener rules lint lists them)" if len(gaps) > 3 else "")
+
+
 NO_AGE_LIMIT = 120  # max_age_years when the source gives no upper age limit
 
 
@@ -328,25 +372,9 @@ class RuleSet(StrictModel):
 
     @model_validator(mode="after")
     def _declared_languages_complete(self):
-        declared = set(self.languages or ["en"])
-        if "en" not in declared:
-            raise ValueError("languages: English is the rule file's own language and is always declared")
-        for criterion in self.criteria:
-            given = set(criterion.translations or {})
-            undeclared = sorted(given - declared)
-            if undeclared:
-                raise ValueError(f"criterion {criterion.id}: translations in {', '.join(undeclared)}, which the rule "
-                                 "set does not declare in languages")
-            for language in sorted(declared - {"en"}):
-                words = (criterion.translations or {}).get(language)  # type: ignore[call-overload]
-                if words is None:
-                    raise ValueError(f"criterion {criterion.id}: no {language} title (the rule set declares "
-                                     f"{language})")
-                if criterion.interpretation is not None and words.interpretation is None:
-                    raise ValueError(f"criterion {criterion.id}: no {language} interpretation note (the rule set "
-                                     f"declares {language})")
-                if criterion.interpretation is None and words.interpretation is not None:
-                    raise ValueError(f"criterion {criterion.id}: a {language} interpretation note with no English one")
+        gaps = language_gaps(self.languages, self.criteria)
+        if gaps:
+            raise ValueError(language_gaps_message(gaps))
         return self
 
     @model_validator(mode="after")

@@ -93,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         form,
         health,
+        i18n,
         input_guard,
         openapi,
         verification,
@@ -100,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     errors.init_app(app)
     auth.init_app(app)
+    i18n.init_app(app)  # the pages' language (after sign-in, whose account preference it reads first)
     input_guard.init_app(app)  # after sign-in checks, before any handler reads the request
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API takes no cookies; browsers' form posts are what CSRF attacks

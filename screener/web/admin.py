@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..audit import ROLES, AccountError
 from .auth import accounts, signed_in
+from .i18n import N_
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 _DONE = "admin_done"  # the last action's outcome, in words with no secret in them, shown once by the next GET
@@ -75,7 +76,7 @@ def set_role(username: str):
 @bp.post("/users/<username>/password")
 def reset_password(username: str):
     if username == signed_in().username:  # it would sign this admin out with a password only this page shows
-        return _page("Your own password is changed on the Change password page, with your current one.", status=422)
+        return _page(N_("Your own password is changed on the Change password page, with your current one."), status=422)
     try:
         password = accounts().reset_password(username, signed_in().actor)
     except AccountError as exc:

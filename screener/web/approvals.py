@@ -12,6 +12,7 @@ from ..model.approvals import ApprovalRequest
 from ..model.errors import InvalidRecord
 from ..rules import load_rule_sets
 from .auth import signed_in
+from .i18n import N_
 from .storage import get_store
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
@@ -35,7 +36,7 @@ def index():
 def record() -> Response | WerkzeugResponse:
     trial_id = request.form.get("trial_id", "")
     if trial_id not in load_rule_sets():
-        return _page({"trial_id": "Choose a trial from the list."}, status=422)
+        return _page({"trial_id": N_("Choose a trial from the list.")}, status=422)
     data = {name: value.strip() for name in _FIELDS if (value := request.form.get(name, "")).strip()}
     try:
         entry = service.record_approval(get_store(), trial_id, service.read_request(ApprovalRequest, json.dumps(data)),

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns, a Flask Response's base
 
@@ -38,6 +39,8 @@ INVESTIGATORS = frozenset({"investigator"})
 ROUTE_ROLES = {
     "static": PUBLIC, "health.healthz": PUBLIC, "health.readyz": PUBLIC,
     "openapi.openapi_json": PUBLIC, "openapi.docs": PUBLIC, "auth.login": PUBLIC, "auth.login_submit": PUBLIC,
+    # The language switch on every page, the sign-in page's too (it stores the account's choice when signed in).
+    "language.switch": PUBLIC,
     "auth.logout": ANYONE, "auth.password": ANYONE, "auth.password_submit": ANYONE,
     "api.trials": ANYONE, "api.trial": ANYONE, "api.fields": ANYONE, "api.trial_approvals": ANYONE,
     "api.screen_one": SCREENERS, "api.screen_every_trial": SCREENERS,
@@ -284,7 +287,8 @@ def login_submit():
     locked = limits.locked_for(username, client)
     if locked:
         return _refused(
-            f"Too many failed attempts for this username from here: wait {int(locked // 60) + 1} minutes.",
+            _("Too many failed attempts for this username from here: wait %(minutes)s minutes.",
+              minutes=int(locked // 60) + 1),
             locked,
             target,
         )
@@ -302,11 +306,11 @@ def login_submit():
     for what, limit in budgets:
         wait = limits.take(what, limit, 60, prune=what == "signin:all")
         if wait:
-            return _refused("Too many sign-in attempts: wait a minute and try again.", wait, target)
+            return _refused(_("Too many sign-in attempts: wait a minute and try again."), wait, target)
     with _hashing_slot(known) as slot:
         if not slot:
             # 429, not 503: the service is up; what is refused is one more sign-in while others are being checked.
-            return _refused("Too many sign-ins at this moment: try again in a second.", 1, target)
+            return _refused(_("Too many sign-ins at this moment: try again in a second."), 1, target)
         principal = accounts().authenticate(username, password)
     if principal is None:
         limits.failed(
@@ -320,7 +324,7 @@ def login_submit():
         # wrong field, and the trail is append-only and exported to auditors.
         who = username if accounts().exists(username) else UNKNOWN_USER
         get_store().note(f"login:{who}", "login.failed", who, {})
-        return Response(render_template("login.html", error="Wrong username or password.", next=target), status=401)
+        return Response(render_template("login.html", error=_("Wrong username or password."), next=target), status=401)
     limits.succeeded(username, client)
     # A form kept from this browser when its session ended opens again, for the user who typed it only.
     kept = kept_for(principal.username, session.get(KEPT))
@@ -361,12 +365,12 @@ def password_submit():
     principal = signed_in()
     wait = Limits(get_store()).take(f"password:{principal.username}", 5, 60)
     if wait:
-        return _password_page("Too many attempts: wait a minute.", 429)
+        return _password_page(_("Too many attempts: wait a minute."), 429)
     if request.form.get("new_password", "") != request.form.get("repeat_password", ""):
-        return _password_page("The two new passwords differ.", 422)
+        return _password_page(_("The two new passwords differ."), 422)
     with _hashing_slot() as slot:
         if not slot:
-            return _password_page("Too many sign-ins at this moment: try again in a second.", 429)
+            return _password_page(_("Too many sign-ins at this moment: try again in a second."), 429)
         try:
             changed = accounts().change_password(
                 principal.username,

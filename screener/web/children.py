@@ -14,6 +14,7 @@ from ..model.dates import today
 from ..model.errors import ScreenerError, field_errors
 from ..rules import load_rule_sets
 from .auth import sees_everything, signed_in
+from .i18n import N_
 from .storage import get_store
 
 bp = Blueprint("children", __name__)
@@ -74,7 +75,7 @@ def outcome_submit(number: str):
     except ValidationError as exc:
         return _child_page(number, _form_errors(exc), form, 422)
     if outcome.trial_id not in load_rule_sets():
-        return _child_page(number, {"trial_id": "Choose a trial."}, form, 422)
+        return _child_page(number, {"trial_id": N_("Choose a trial.")}, form, 422)
     try:
         service.record_outcome(get_store(), number, outcome, actor=signed_in().actor, sees=_sees())
     except ScreenerError as exc:
@@ -85,7 +86,7 @@ def outcome_submit(number: str):
             abort(404)
         if refused.reason is service.Refusal.INVALID:
             return _child_page(number, {e.field: e.message for e in refused.errors}, form, 422)
-        return _child_page(number, {"(form)": "The outcome could not be recorded. Nothing was saved; try again."},
+        return _child_page(number, {"(form)": N_("The outcome could not be recorded. Nothing was saved; try again.")},
                            form, 503)
     return redirect(url_for("children.child", number=number), code=303)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ..audit import NOT_COUNTED
 from ..model.children import NOT_ENROLLED_REASONS, OUTCOMES
+from .i18n import N_
 from .verdicts import verdict_view
 
 LINE = 17  # px between text lines (12.5 px type)
@@ -63,30 +64,32 @@ def _entries(pairs: list[tuple[str, int]]) -> list[str]:
 def flow(log) -> Flow:
     """Lay out a ScreeningLog; every count comes from it, criteria named by title and id."""
     not_counted = [f"{n} {NOT_COUNTED[k]}" for k, n in sorted(log.not_counted.items())]
-    screened = Box(MAIN_X, 16, MAIN_W, "Children screened", log.screened, "neutral",
-                   [log.trial_id, "each child counted once:", "latest screening, not voided", "or corrected"])
+    screened = Box(MAIN_X, 16, MAIN_W, N_("Children screened"), log.screened, "neutral",
+                   [log.trial_id, N_("each child counted once:"), N_("latest screening, not voided"),
+                    N_("or corrected")])
     tally = [f"{log.screenings} screenings recorded; not counted:"] + (_entries_plain(not_counted) or ["    none"])
     y = screened.y + screened.height + 24
     exits = []
     failing = [(f"{log.titles.get(cid, cid)} ({cid})", log.ineligible_by_first_fail[cid])
                for cid in log.order if log.ineligible_by_first_fail[cid]]
-    boxes = [("ineligible", log.ineligible, ["by first failing criterion, in protocol order:"] + _entries(failing))]
+    boxes = [("ineligible", log.ineligible, [N_("by first failing criterion, in protocol order:")] + _entries(failing))]
     boxes += [(verdict, n, []) for verdict, n in sorted(log.other.items())]
-    boxes.append(("incomplete", log.incomplete, ["by open item (a screening counts under each of its items):"]
+    boxes.append(("incomplete", log.incomplete, [N_("by open item (a screening counts under each of its items):")]
                   + _entries(log.incomplete_by_item.most_common())))
     for verdict, count, lines in boxes:
         view = verdict_view(verdict)
         box = Box(SIDE_X, y, SIDE_W, view.words.capitalize(), count, view.tone, lines)
         exits.append(box)
         y += box.height + 16
-    eligible = Box(MAIN_X, y + 8, MAIN_W, "Eligible", log.eligible, "pass", ["every criterion passes"])
-    note = "adds up" if log.adds_up() else "DOES NOT ADD UP"
+    eligible = Box(MAIN_X, y + 8, MAIN_W, N_("Eligible"), log.eligible, "pass", [N_("every criterion passes")])
+    note = N_("adds up") if log.adds_up() else N_("DOES NOT ADD UP")
     recorded = sum(n for k, n in log.outcomes.items() if k != "none")
     words = [(OUTCOMES[k], log.outcomes[k]) for k in OUTCOMES if log.outcomes[k]]
     words += [(f"not enrolled: {NOT_ENROLLED_REASONS[k]}", n) for k, n in sorted(log.not_enrolled.items())]
     words += [("no outcome recorded yet", log.outcomes["none"])] if log.outcomes["none"] else []
-    outcomes = Box(MAIN_X, eligible.y + eligible.height + 24, SIDE_X + SIDE_W - MAIN_X, "Outcomes recorded", recorded,
-                   "neutral", ["the latest outcome of each child counted above:"] + _entries(words) + tally)
+    outcomes = Box(MAIN_X, eligible.y + eligible.height + 24, SIDE_X + SIDE_W - MAIN_X, N_("Outcomes recorded"),
+                   recorded, "neutral",
+                   [N_("the latest outcome of each child counted above:")] + _entries(words) + tally)
     return Flow(screened, eligible, exits, note, outcomes)
 
 

@@ -4,27 +4,37 @@ import logging
 import uuid
 
 from flask import Flask, Response, g, render_template, request, session
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ..model.api import Problem, ProblemItem
 from ..model.errors import FieldError
+from .i18n import N_
 
 log = logging.getLogger("screener.web")
 PROBLEM_JSON = "application/problem+json"
 # What a person reads, by status: a heading and what to do next; the problem's own detail follows.
 _PAGES = {
-    400: ("The request could not be used", "Go back, reload the page and try again."),
-    403: ("This page is not open to your role",
-          "The links above are the pages your role opens; ask an administrator if you need more."),
-    404: ("Page not found", "There is no such page, or no screening with that id that you may see. Check the address "
-                            "or use the links above."),
-    405: ("This page cannot be used that way", "Use the links above."),
-    413: ("The upload is too large", "Send a smaller file."),
-    422: ("Part of the request could not be used", "Go back, correct what is named above and try again."),
-    429: ("Too many requests", "Wait a minute and try again."),
-    500: ("Something went wrong", "Whoever runs this service finds the cause in its log under this incident id."),
-    503: ("The service cannot reach its database", "Nothing was saved; try again in a few minutes."),
+    400: (_l("The request could not be used"), _l("Go back, reload the page and try again.")),
+    403: (_l("This page is not open to your role"),
+          _l("The links above are the pages your role opens; ask an administrator if you need more.")),
+    404: (_l("Page not found"), _l("There is no such page, or no screening with that id that you may see. Check the "
+                                   "address or use the links above.")),
+    405: (_l("This page cannot be used that way"), _l("Use the links above.")),
+    413: (_l("The upload is too large"), _l("Send a smaller file.")),
+    422: (_l("Part of the request could not be used"), _l("Go back, correct what is named above and try again.")),
+    429: (_l("Too many requests"), _l("Wait a minute and try again.")),
+    500: (_l("Something went wrong"), _l("Whoever runs this service finds the cause in its log under this incident "
+                                         "id.")),
+    503: (_l("The service cannot reach its database"), _l("Nothing was saved; try again in a few minutes.")),
 }
+
+
+# The titles and details a person may read on an error page (werkzeug's names of the statuses among them).
+_PAGE_WORDS = (N_("Bad Request"), N_("Unauthorized"), N_("Forbidden"), N_("Not Found"), N_("Method Not Allowed"),
+               N_("Request Entity Too Large"), N_("Unprocessable Entity"), N_("Too Many Requests"),
+               N_("Internal Server Error"), N_("Service Unavailable"), N_("no such resource"),
+               N_("method not allowed on this resource"))
 
 
 _PROBES = ("/healthz", "/readyz")  # asked by machines (orchestrators, load balancers), whatever they accept
@@ -112,16 +122,16 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc):
         return problem(
             400,
-            "CSRF Check Failed",
-            "the form was not submitted from this service's own page, or it expired; reload the form",
+            N_("CSRF Check Failed"),
+            N_("the form was not submitted from this service's own page, or it expired; reload the form"),
         )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         words: dict[int | None, str] = {
             413: f"the body is larger than the {app.config['MAX_CONTENT_LENGTH']:,}-byte limit",
-            404: "no such resource",
-            405: "method not allowed on this resource",
+            404: N_("no such resource"),
+            405: N_("method not allowed on this resource"),
         }
         detail = words.get(exc.code, exc.description or exc.name)
         return problem(exc.code or 500, exc.name, detail)
@@ -133,9 +143,9 @@ def init_app(app: Flask) -> None:
         # Logged by the engine with the incident id (criterion ids only); nothing is reported or stored.
         return problem(
             500,
-            "Screening Refused",
-            "the two rule evaluators disagreed on this record, so no result is "
-            "given and nothing was recorded; quote the incident id",
+            N_("Screening Refused"),
+            N_("the two rule evaluators disagreed on this record, so no result is given and nothing was recorded; "
+               "quote the incident id"),
             incident_id=exc.incident_id,
         )
 
@@ -146,7 +156,8 @@ def init_app(app: Flask) -> None:
         # Every write is one transaction: failing here means nothing was written.
         log.error("database error %s", exc.kind)
         return problem(
-            503, "Database Unavailable", "the service cannot reach its database; nothing was written; try again later"
+            503, N_("Database Unavailable"),
+            N_("the service cannot reach its database; nothing was written; try again later"),
         )
 
     @app.errorhandler(Exception)
@@ -157,6 +168,6 @@ def init_app(app: Flask) -> None:
         return problem(
             500,
             "Internal Server Error",
-            "the screening could not be completed; quote the incident id",
+            N_("the screening could not be completed; quote the incident id"),
             incident_id=incident,
         )

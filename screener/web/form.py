@@ -7,11 +7,12 @@ from pydantic import ValidationError
 
 from .. import service
 from ..audit import ledger, record_of
-from ..explain import plain, registry_label, spell_dates
+from ..explain import plain, registry_label
 from ..facts.catalogue import catalogue, record_value_kinds
 from ..facts.medications import suggested_names
+from ..model.calendars import is_calendar
 from ..model.children import screening_number_problem, void_words
-from ..model.dates import parse_date, today
+from ..model.dates import today
 from ..model.errors import InvalidRecord, ScreenerError
 from ..model.fields import FieldType
 from ..model.flat import ValueKind, flat_value, set_path
@@ -21,9 +22,11 @@ from ..rules import load_rule_sets, load_tables
 from ..screening import rank
 from ..wording.plausibility import question_for
 from .auth import sees_everything, signed_in
+from .calendar_input import date_inputs, in_page_calendar, switched, typed_in
 from .drafts import draft_token, drafts
 from .form_spec import HISTORY_ROWS, InputKind, form_sections
 from .glance import by_status, count, glance, readable, worklist
+from .i18n import N_
 from .prefill import form_values
 from .reader_language import page_language
 from .storage import get_store
@@ -34,7 +37,6 @@ bp.add_app_template_global(verdict_view)  # every page shows verdicts through th
 bp.add_app_template_global(glance)  # a report's summary on every page that shows one: result and audit views
 bp.add_app_template_global(by_status)
 bp.add_app_template_global(registry_label)  # "Exclusion 3- (the registry's second list)", as the CLI says it
-bp.add_app_template_filter(spell_dates, "dates")  # reports' dates as people read them (24 Nov 2026); JSON keeps ISO
 bp.add_app_template_filter(plain, "plain")  # the same, and no repository file paths (those stay in the JSON)
 bp.add_app_template_filter(readable, "readable")  # interpretation notes: plain, and no repository file names
 bp.add_app_template_filter(void_words, "void_words")  # a void's reason as the void form offers it
@@ -43,14 +45,14 @@ ALL = "all"
 PAPER_ROWS = 4  # blank rows a worksheet gives each history list (more than the form starts with: no "add a row")
 _PLAIN = [
     (re.compile(r"^birth date is after the as-of date (.*)"), r"The date of birth is after the screening date (\1)."),
-    (re.compile(r"^Input should be a valid (number|integer).*"), "Enter a number."),
-    (re.compile(r"^Input should be a valid date.*"), "Enter a date."),
+    (re.compile(r"^Input should be a valid (number|integer).*"), N_("Enter a number.")),
+    (re.compile(r"^Input should be a valid date.*"), N_("Enter a date.")),
     (re.compile(r"^Input should be greater than or equal to (.*)"), r"Must be at least \1."),
     (re.compile(r"^Input should be greater than (.*)"), r"Must be more than \1."),
     (re.compile(r"^Input should be less than or equal to (.*)"), r"Must be at most \1."),
     (re.compile(r"^Input should be less than (.*)"), r"Must be less than \1."),
     (re.compile(r"^Input should be (.*)"), r"Must be \1."),
-    (re.compile(r"^Field required$"), "Required."),
+    (re.compile(r"^Field required$"), N_("Required.")),
 ]
 
 
@@ -77,6 +79,7 @@ class _Builder:
 
     def __init__(self, form, sections):
         self.form, self.sections = form, sections
+        self.dates = typed_in(form)  # in the calendar the form names (a Persian page's), else ISO
         self.errors: dict[str, str] = {}
         self.lab_of_observation: list[str] = []
         self.row_of: dict[tuple[str, int], int] = {}
@@ -101,9 +104,9 @@ class _Builder:
             return number
         if kind is InputKind.DATE:
             try:
-                return parse_date(raw).isoformat()
-            except ValueError:
-                self.errors[name] = "Enter a date (YYYY-MM-DD) between 1900 and 2200."
+                return self.dates.read(raw).isoformat()
+            except ValueError as exc:
+                self.errors[name] = self.dates.error(exc) or "Enter a date (YYYY-MM-DD) between 1900 and 2200."
                 return None
         info = catalogue().get(path)
         attestation = info is not None and info.type is FieldType.ATTESTATION
@@ -181,6 +184,17 @@ def rows_for(form, name: str) -> int:
         return HISTORY_ROWS[name]
 
 
+def _date_names(sections, rows) -> list[str]:
+    """Every date input of the form: each is typed in the form's calendar."""
+    names = ["as_of"]
+    for section in sections:
+        names += [f.name for f in section.inputs if f.kind is InputKind.DATE]
+        names += [f"lab.{lab.lab}.date" for lab in section.labs]
+        names += [f"history.{h.name}.{i}.{c.name}" for h in section.histories for i in range(rows.get(h.name, 0))
+                  for c in h.columns if c.kind is InputKind.DATE]
+    return names
+
+
 def _labels(sections, rows) -> dict[str, str]:
     """The words a coordinator sees beside each input, for the error summary."""
     labels = {"as_of": "Screening date", "screening_number": "Screening number",
@@ -238,16 +252,18 @@ def _render(
     labels = _labels(sections, rows)
     place = {name: i for i, name in enumerate(labels)}  # the summary lists problems in the form's own order
     errors = dict(sorted((errors or {}).items(), key=lambda item: place.get(item[0], len(place))))
+    dates = date_inputs(form)
     page = render_template(
         "form/form.html",
         trial=trial,
         trials=trials,
         sections=sections,
-        values=form,
+        values=in_page_calendar(form, _date_names(sections, rows), dates),
+        dates=dates,
         rows=rows,
         errors=errors,
         field_id=_field_id,
-        today=today().isoformat(),
+        today=dates.shown(today()),
         questions=questions or {},
         unconfirmed=[name for name in (questions or {}) if not _confirmed(form, name)],
         rule_sets=load_rule_sets(),
@@ -339,6 +355,7 @@ def worksheet():
         trials=trials,
         sections=form_sections(trials),
         paper_rows={name: max(rows, PAPER_ROWS) for name, rows in HISTORY_ROWS.items()},
+        dates=date_inputs(request.args),
     )
 
 
@@ -356,6 +373,10 @@ def screen_submit():
         if name in HISTORY_ROWS:
             copy[f"rows.{name}"] = str(rows_for(form, name) + 1)
         return _render(trial, copy)
+    if verb == "calendar" and is_calendar(name):  # "calendar:<calendar>": the dates typed so far, shown in it
+        sections = form_sections(trials)
+        rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}
+        return _render(trial, switched(form, _date_names(sections, rows), name))
     builder = _Builder(form, form_sections(trials))
     record_json = builder.build()
     correcting = _correction(form, trial, builder.errors)
@@ -368,10 +389,10 @@ def screen_submit():
             builder.errors["screening_number"] = problem[:1].upper() + problem[1:] + "."
     as_of_raw = (form.get("as_of") or "").strip()
     try:
-        as_of = parse_date(as_of_raw)
-    except ValueError:
+        as_of = builder.dates.read(as_of_raw)
+    except ValueError as exc:
         as_of = None
-        builder.errors["as_of"] = "Enter the screening date (YYYY-MM-DD)."
+        builder.errors["as_of"] = builder.dates.error(exc) or "Enter the screening date (YYYY-MM-DD)."
     # Every problem in one round trip: the form's own (not a number, not a date), the record schema's, and the
     # checks across fields (born after the screening date, an end before its start).
     errors = dict(builder.errors)

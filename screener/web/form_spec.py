@@ -26,6 +26,7 @@ from ..model.fields import Section as ChartSection
 from ..model.labs import LABS, unit_choices
 from ..model.record import ChemotherapyCourse, Imaging, Medication, Sex, Transfusion, Transplant
 from ..rules import load_rule_sets
+from .i18n import N_
 
 # The order a coordinator reads a chart in. Each field and lab declares its section (screener/model/fields.py,
 # model/labs.py); here a section lists what it shows that is not such a fact (the patient's inputs, when a block was
@@ -123,7 +124,7 @@ class LabInput:
     @property
     def unit_options(self) -> tuple[tuple[str, str], ...]:
         # No preselected unit when there is a choice: 142 read as /uL instead of 10*3/uL is another patient.
-        return self.units if len(self.units) == 1 else (("", "— unit —"),) + self.units
+        return self.units if len(self.units) == 1 else (("", N_("— unit —")),) + self.units
 
 
 @dataclass
@@ -150,8 +151,8 @@ class Section:
         return not (self.inputs or self.labs or self.histories)
 
 
-_YES_NO = (("", "not recorded"), ("yes", "yes"), ("no", "no"))
-_ATTEST = (("not_assessed", "not assessed"), ("yes", "yes"), ("no", "no"))
+_YES_NO = (("", N_("not recorded")), ("yes", N_("yes")), ("no", N_("no")))
+_ATTEST = (("not_assessed", N_("not assessed")), ("yes", N_("yes")), ("no", N_("no")))
 
 
 def _record_input(key: str) -> Input:
@@ -163,10 +164,10 @@ def _record_input(key: str) -> Input:
         return Input(key, label, InputKind.SELECT, _YES_NO)
     if info.type is FieldType.CATEGORY:
         words = tuple((c, category_word(c)) for c in info.categories)
-        return Input(key, label, InputKind.SELECT, (("", "not recorded"),) + words)
+        return Input(key, label, InputKind.SELECT, (("", N_("not recorded")),) + words)
     if info.choices:  # a grade: pick among the values the schema allows, never type one it refuses
         grades = tuple((str(v), str(v)) for v in info.choices)
-        return Input(key, label, InputKind.SELECT, (("", "not recorded"),) + grades)
+        return Input(key, label, InputKind.SELECT, (("", N_("not recorded")),) + grades)
     return Input(key, label, InputKind.NUMBER)
 
 
@@ -204,7 +205,9 @@ def _column_kind(annotation) -> InputKind:
     types = {typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a for a in args}
     if bool in types:
         return InputKind.SELECT
-    if datetime.date in types:
+    # a subclass test, not datetime.date in types: a frozen clock (freezegun) replaces datetime.date, and a history
+    # list's date columns read then became text inputs, their typed dates passed to the record unread
+    if any(isinstance(t, type) and issubclass(t, datetime.date) for t in types):
         return InputKind.DATE
     return InputKind.NUMBER if types & {int, float} else InputKind.TEXT
 
@@ -220,47 +223,52 @@ def _history_columns(name: str) -> list[Input]:
         options = _literal_options(info.annotation, words)
         kind = InputKind.SELECT if options else _column_kind(info.annotation)
         if kind is InputKind.SELECT and not options:
-            options = (("", "—"), ("yes", "yes"), ("no", "no"))
+            options = (("", "—"), ("yes", N_("yes")), ("no", N_("no")))
         columns.append(Input(column, label, kind, options))
     return columns
 
 
+# The sections' titles (model/fields.py Section), for the catalogue: the form shows them in the reader's language.
+_SECTION_WORDS = (N_("Patient"), N_("Diagnosis and disease status"), N_("Imaging"), N_("Prior therapy and transplants"),
+                  N_("Transfusions"), N_("Laboratory values"), N_("Organ function"), N_("Medications"), N_("Findings"),
+                  N_("Investigator attestations"))
+
 SECTION_NOTES: dict[str, str] = {  # by title
-    ChartSection.LABS: "The most recent result on or before the screening date.",
-    ChartSection.ORGAN_FUNCTION: "The most recent result on or before the screening date.",
-    ChartSection.ATTESTATIONS: "The investigator's judgement; not assessed counts as unknown.",
+    ChartSection.LABS: N_("The most recent result on or before the screening date."),
+    ChartSection.ORGAN_FUNCTION: N_("The most recent result on or before the screening date."),
+    ChartSection.ATTESTATIONS: N_("The investigator's judgement; not assessed counts as unknown."),
 }
 
 
 # Inputs that are not facts themselves: the patient's identity and when a block of the chart was written.
 _PATIENT = {
     "record_id": Input(
-        "record_id", "Other pseudonymous id (optional, another system's; no names or MRNs)", InputKind.TEXT
+        "record_id", N_("Other pseudonymous id (optional, another system's; no names or MRNs)"), InputKind.TEXT
     ),
-    "demographics.birth_date": Input("demographics.birth_date", "Date of birth", InputKind.DATE, required=True),
+    "demographics.birth_date": Input("demographics.birth_date", N_("Date of birth"), InputKind.DATE, required=True),
     # No default: a sex the coordinator did not choose would silently pick a creatinine limit.
     "demographics.sex": Input(
         "demographics.sex",
-        "Sex",
+        N_("Sex"),
         InputKind.SELECT,
-        (("", "— choose —"),) + tuple((sex, category_word(sex)) for sex in typing.get_args(Sex)),
+        (("", N_("— choose —")),) + tuple((sex, category_word(sex)) for sex in typing.get_args(Sex)),
         required=True,
     ),
-    "demographics.weight_kg": Input("demographics.weight_kg", "Weight (kg)", InputKind.NUMBER),
-    "demographics.weight_date": Input("demographics.weight_date", "Weight measured on", InputKind.DATE),
-    "demographics.height_cm": Input("demographics.height_cm", "Height (cm)", InputKind.NUMBER),
-    "demographics.height_date": Input("demographics.height_date", "Height measured on", InputKind.DATE),
+    "demographics.weight_kg": Input("demographics.weight_kg", N_("Weight (kg)"), InputKind.NUMBER),
+    "demographics.weight_date": Input("demographics.weight_date", N_("Weight measured on"), InputKind.DATE),
+    "demographics.height_cm": Input("demographics.height_cm", N_("Height (cm)"), InputKind.NUMBER),
+    "demographics.height_date": Input("demographics.height_date", N_("Height measured on"), InputKind.DATE),
     "findings.assessed_on": Input(
         "findings.assessed_on",
-        "Date these findings were assessed",
+        N_("Date these findings were assessed"),
         InputKind.DATE,
-        hint="Without it the findings below count as not recorded.",
+        hint=N_("Without it the findings below count as not recorded."),
     ),
     "attestations.assessed_on": Input(
         "attestations.assessed_on",
-        "Date the investigator signed these attestations",
+        N_("Date the investigator signed these attestations"),
         InputKind.DATE,
-        hint="Without it the attestations count as not assessed.",
+        hint=N_("Without it the attestations count as not assessed."),
     ),
 }
 

@@ -15,6 +15,7 @@ from datetime import date
 from ..explain import plain, registry_label, spell_dates
 from ..model.report import CriterionResult, Report
 from ..model.verdict import Status, Verdict
+from .i18n import N_
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,11 @@ class Group:
 # The actions a to-do can ask for, in the order a coordinator works through them: what has a date first (re-screen,
 # repeat on or after), then whom to ask, then what to record.
 _GROUPS = (
-    ("dates", "On or after a date: wait, repeat, re-screen"),
-    ("investigator", "Ask the investigator"),
-    ("tests", "Record a test or scan (dated within the rule set's window)"),
-    ("histories", "Record or complete a history: imaging, transfusions, medications, treatment"),
-    ("chart", "Record from the chart"),
+    ("dates", N_("On or after a date: wait, repeat, re-screen")),
+    ("investigator", N_("Ask the investigator")),
+    ("tests", N_("Record a test or scan (dated within the rule set's window)")),
+    ("histories", N_("Record or complete a history: imaging, transfusions, medications, treatment")),
+    ("chart", N_("Record from the chart")),
 )
 _HEADING = dict(_GROUPS)
 # Each to-do's kind (model/report.TodoKind) names its group; a kind a later version stored lands in the last group.
@@ -262,14 +263,14 @@ def glance(report: Report) -> Glance:
 def by_status(criteria: list[CriterionResult]) -> list[tuple[str, list[CriterionResult]]]:
     """The full table's rows: failing first, then open, then passing; the registry's order within each."""
     groups = (
-        (Status.FAIL, "Fails"),
-        (Status.UNKNOWN, "Cannot be judged yet"),
-        (Status.PASS, "Passes"),
+        (Status.FAIL, N_("Fails")),
+        (Status.UNKNOWN, N_("Cannot be judged yet")),
+        (Status.PASS, N_("Passes")),
     )
     known = [(words, [c for c in criteria if c.status == status]) for status, words in groups]
     # A status a later version stored: still listed, never dropped.
     other = [c for c in criteria if c.status not in (Status.FAIL, Status.UNKNOWN, Status.PASS)]
-    return [(words, rows) for words, rows in known + [("Other", other)] if rows]
+    return [(words, rows) for words, rows in known + [(N_("Other"), other)] if rows]
 
 
 # Interpretation notes are written for reviewers of the rule set and name the repository's files; plain() drops a

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from ..model.fields import value_words
 from ..model.verdict import Verdict
+from .i18n import N_
 
 
 @dataclass(frozen=True)
@@ -11,6 +12,12 @@ class VerdictView:
     tone: str  # the CSS tone: pass, fail, unknown or partial (words and a symbol carry it too, never colour alone)
     words: str  # in running text and choices: "no known exclusion"
 
+
+# The verdicts' and statuses' words as pages show them (model/verdict.py), for the web catalogue: the `words` filter
+# shows them in the reader's language; the JSON, the CLI and the exports keep them as they are.
+_PAGE_WORDS = (N_("ELIGIBLE"), N_("INELIGIBLE"), N_("INCOMPLETE"), N_("NO KNOWN EXCLUSION — PARTIAL"), N_("eligible"),
+               N_("ineligible"), N_("incomplete"), N_("no known exclusion"), N_("Eligible"), N_("Ineligible"),
+               N_("Incomplete"), N_("No known exclusion"), N_("PASS"), N_("FAIL"), N_("UNKNOWN"))
 
 # A verdict stored by a later version, which this one does not know, is shown by its name and never in the
 # eligible tone.
