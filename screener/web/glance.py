@@ -12,10 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext, ngettext
+
 from ..explain import plain, registry_label, spell_dates
 from ..model.report import CriterionResult, Report
 from ..model.verdict import Status, Verdict
-from .i18n import N_
+from ..wording.dates import when_in
+from .i18n import N_, digits, page_language
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,14 @@ _KIND_GROUP = {
 }
 
 
+def _day(day) -> str:
+    """A date in the page's language and calendar (a stored report's ISO text too)."""
+    return when_in(date.fromisoformat(day) if isinstance(day, str) else day, page_language())
+
+
 def _repeat_by(day) -> str:
-    return f"Repeat by {spell_dates(day)} what this criterion is judged on: today's values will be too old by then"
+    return gettext("Repeat by %(day)s what this criterion is judged on: today's values will be too old by then",
+                   day=_day(day))
 
 
 def _todos(report: Report) -> Iterable[tuple[str, str, list[CriterionResult]]]:
@@ -152,20 +161,21 @@ def _waits(report: Report) -> Iterable[tuple[str, list[CriterionResult]]]:
     clearing = [c for c in fails if c.eligible_from is not None]
     if report.eligible_from is not None:
         yield (
-            f"Screen again on or after {spell_dates(report.eligible_from)}: every fail clears by waiting then "
-            "(eligible if nothing else changes)",
+            gettext("Screen again on or after %(day)s: every fail clears by waiting then (eligible if nothing else "
+                    "changes)", day=_day(report.eligible_from)),
             clearing,
         )
         return
     if report.no_fail_from is not None:
         yield (
-            f"Screen again on or after {spell_dates(report.no_fail_from)}, once the other to-dos are done: by then no "
-            "criterion fails, if nothing else changes",
+            gettext("Screen again on or after %(day)s, once the other to-dos are done: by then no criterion fails, if "
+                    "nothing else changes", day=_day(report.no_fail_from)),
             fails,
         )
         return
     for day in sorted({c.eligible_from for c in clearing if c.eligible_from is not None}):
-        yield f"Wait: passes by waiting alone from {spell_dates(day)}", [c for c in clearing if c.eligible_from == day]
+        yield (gettext("Wait: passes by waiting alone from %(day)s", day=_day(day)),
+               [c for c in clearing if c.eligible_from == day])
 
 
 def worklist(reports: Iterable[Report]) -> list[Group]:
@@ -203,10 +213,6 @@ def settled(groups: list[Group]) -> int:
     return len({(n.trial_id, n.id) for g in groups for t in g.todos for n in t.settles})
 
 
-def criteria_word(n: int) -> str:
-    return f"{n} criteri{'on' if n == 1 else 'a'}"
-
-
 @dataclass
 class Glance:
     """One trial's summary: the verdict in words, its failing and open criteria by title, its worklist."""
@@ -223,34 +229,46 @@ class Glance:
 
 
 def _sentence(report: Report, fails: list[Named], unknowns: list[Named]) -> str:
-    total = len(report.criteria)
+    """The verdict in a sentence, in the page's language (whole sentences from the web catalogue)."""
+    total, failing, open_ = (digits(n) for n in (len(report.criteria), len(fails), len(unknowns)))
+    n_total = len(report.criteria)
     try:
         verdict = Verdict(report.verdict)
     except ValueError:  # a verdict a later version stored: no words beyond its name, never eligible's
-        return "This version does not know this verdict: read each criterion below."
-    words = {
-        Verdict.ELIGIBLE: f"Every criterion passes ({total} of {total}).",
-        Verdict.NO_KNOWN_EXCLUSION: f"Every encoded criterion passes ({total} of {total}); the source's other "
-        "criteria are not encoded, so eligibility cannot be judged here." if not report.coverage.complete else
-        f"Every criterion passes ({total} of {total}) under DRAFT RULES nobody has reviewed, so eligibility cannot "
-        "be judged here.",
-        Verdict.INELIGIBLE: f"{len(fails)} of {criteria_word(total)} fail{'s' if len(fails) == 1 else ''}: "
-        + "; ".join(n.title for n in fails)
-        + "."
-        + (f" {len(unknowns)} more cannot be judged yet." if unknowns else ""),
-        Verdict.INCOMPLETE: f"No criterion fails; {len(unknowns)} of {criteria_word(total)} cannot be judged yet.",
-    }[verdict]
+        return gettext("This version does not know this verdict: read each criterion below.")
+    if verdict is Verdict.ELIGIBLE:
+        words = gettext("Every criterion passes (%(num)s of %(total)s).", num=total, total=total)
+    elif verdict is Verdict.NO_KNOWN_EXCLUSION and not report.coverage.complete:
+        words = gettext("Every encoded criterion passes (%(num)s of %(total)s); the source's other criteria are not "
+                        "encoded, so eligibility cannot be judged here.", num=total, total=total)
+    elif verdict is Verdict.NO_KNOWN_EXCLUSION:
+        words = gettext("Every criterion passes (%(num)s of %(total)s) under DRAFT RULES nobody has reviewed, so "
+                        "eligibility cannot be judged here.", num=total, total=total)
+    elif verdict is Verdict.INELIGIBLE:
+        titles = gettext("; ").join(n.title for n in fails)
+        words = ngettext("%(fails)s of %(total)s criteria fails: %(titles)s.",
+                         "%(fails)s of %(total)s criteria fail: %(titles)s.", len(fails),
+                         fails=failing, total=total, titles=titles) if n_total != 1 else \
+            gettext("%(fails)s of 1 criterion fails: %(titles)s.", fails=failing, titles=titles)
+        if unknowns:
+            words += " " + gettext("%(num)s more cannot be judged yet.", num=open_)
+    else:
+        words = ngettext("No criterion fails; %(open)s of %(total)s criterion cannot be judged yet.",
+                         "No criterion fails; %(open)s of %(total)s criteria cannot be judged yet.", n_total,
+                         open=open_, total=total)
     if not report.coverage.complete and verdict is not Verdict.NO_KNOWN_EXCLUSION:
-        words += f" Partial rule set: {criteria_word(total)} encoded; the source leaves others unknown."
+        words += " " + ngettext("Partial rule set: %(total)s criterion encoded; the source leaves others unknown.",
+                                "Partial rule set: %(total)s criteria encoded; the source leaves others unknown.",
+                                n_total, total=total)
     said = verdict is Verdict.NO_KNOWN_EXCLUSION and report.coverage.complete  # its own words say draft already
     if report.rule_set_status == "draft" and not said:
-        words += " Screened under DRAFT RULES nobody has reviewed."
+        words += " " + gettext("Screened under DRAFT RULES nobody has reviewed.")
     if report.eligible_from is not None:
-        words += f" Every fail clears by waiting: eligible from {spell_dates(report.eligible_from)} if nothing else " \
-            "changes."
+        words += " " + gettext("Every fail clears by waiting: eligible from %(day)s if nothing else changes.",
+                               day=when_in(report.eligible_from, page_language()))
     elif report.no_fail_from is not None:
-        words += f" No criterion fails from {spell_dates(report.no_fail_from)} if nothing else changes; the to-dos " \
-            "below are still needed."
+        words += " " + gettext("No criterion fails from %(day)s if nothing else changes; the to-dos below are still "
+                               "needed.", day=when_in(report.no_fail_from, page_language()))
     return words
 
 
@@ -281,5 +299,23 @@ _FACTS_FILE = re.compile(r"\bclinical-facts\.md\b")
 
 def readable(text: str | None) -> str:
     """A note as people read it: plain(), and no repository file names."""
-    text = _TABLE_FILE.sub(lambda m: f"the rule set's {m[1].replace('_', ' ')} table", plain(text))
-    return _FACTS_FILE.sub("the project's clinical reference", text)
+    text = plain(text)
+    # In the note's own language: an English note (a stored report, read by an auditor on a Persian page) stays
+    # English; a Persian one keeps a table's name as one Latin term.
+    persian = _ARABIC_SCRIPT.search(text) is not None
+    say = gettext if persian else _as_written
+
+    def table(m: re.Match) -> str:
+        return say(_TABLE_WORDS, table=m[1] if persian else m[1].replace("_", " "))
+
+    text = _TABLE_FILE.sub(table, text)
+    return _FACTS_FILE.sub(lambda m: say(_FACTS_WORDS), text)
+
+
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+_TABLE_WORDS = N_("the rule set's %(table)s table")
+_FACTS_WORDS = N_("the project's clinical reference")
+
+
+def _as_written(msgid: str, **values: str) -> str:
+    return msgid % values if values else msgid
