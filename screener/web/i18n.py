@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, request, session
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_babel import gettext as _gettext
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from ..model.language import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, RIGHT_TO_LEFT, Language, persian_digits
 from ..wording.catalogues import CATALOGUE_DIR, DOMAINS, unreviewed
@@ -197,17 +198,23 @@ def init_app(app: Flask) -> None:
 def switch():
     """The language switch on every page: the cookie always, and the account's preference when signed in; back to
     the page it was pressed on (a path on this service only)."""
-    from .auth import accounts, safe_next
+    from .auth import safe_next
     from .errors import problem
 
     chosen = request.form.get("language", "")
     if chosen not in LANGUAGES:
         return problem(400, "Bad Request", "language must be one of " + ", ".join(LANGUAGES))
+    return remember_language(redirect(safe_next(request.form.get("next")) or "/"), chosen)
+
+
+def remember_language(response: Response, chosen: str) -> Response:
+    """The switch's choice kept: in the lang cookie always, and as the account's preference when signed in."""
+    from .auth import accounts
+
     if session.get("user"):
         principal = accounts().user(session["user"])
         if principal is not None and session.get("generation") == principal.session_generation:
             accounts().set_language(principal.username, chosen)
-    response = redirect(safe_next(request.form.get("next")) or "/")
     response.set_cookie(COOKIE, chosen, max_age=COOKIE_DAYS * 86400, secure=current_app.config["SESSION_COOKIE_SECURE"],
                         httponly=True, samesite="Lax")
     return response
