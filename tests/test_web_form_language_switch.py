@@ -76,3 +76,12 @@ def test_an_unknown_language_is_not_a_switch(coordinator):
     sent = client.post("/screen", data={"trial": TRIAL, "as_of": "2026-11-22", "action": "language:de"})
     assert sent.status_code == 422  # sent as a screening, refused for what it lacks
     assert "lang=" not in sent.headers.get("Set-Cookie", "") and _stored(app) == 0
+
+
+def test_a_label_the_form_capitalises_from_a_data_word_reads_in_persian(coordinator):
+    _, client = coordinator
+    page = client.get(f"/screen?trial={TRIAL}", headers={"Accept-Language": "fa"}).get_data(as_text=True)
+    assert "تشخیص پاتولوژیک تأیید شده" in page  # the catalogue's "pathological diagnosis confirmed"
+    assert "Pathological diagnosis confirmed" not in page
+    english = client.get(f"/screen?trial={TRIAL}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Pathological diagnosis confirmed" in english

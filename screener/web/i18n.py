@@ -130,6 +130,18 @@ def numeric_date(value: object) -> str | Markup:
                                                                        numeric_in(day, language))
 
 
+def _lookup(text: str) -> str:
+    """text in the reader's language; a label the form capitalised from a data word ("Pathological diagnosis
+    confirmed", the catalogue's "pathological diagnosis confirmed") is found by its data word's msgid."""
+    translated = _gettext(text)
+    if translated == text and text[:1].isupper() and not text[1:2].isupper():
+        lowered = text[:1].lower() + text[1:]
+        found = _gettext(lowered)
+        if found != lowered:
+            return found
+    return translated
+
+
 def words(text: object) -> str | Markup:
     """Words from outside the templates (an error's detail, a report's words) in the reader's language when a
     catalogue has them; on a Persian page, English that none has is marked lang="en", so screen readers and the
@@ -139,7 +151,7 @@ def words(text: object) -> str | Markup:
     text = "" if text is None else str(text)
     if page_language() == DEFAULT_LANGUAGE or not text:
         return text
-    translated = _gettext(text) if "%" not in text else text
+    translated = _lookup(text) if "%" not in text else text
     if translated == text and _LATIN.search(text) and not _ARABIC_SCRIPT.search(text):
         return Markup('<span lang="en" dir="ltr">{}</span>').format(text)
     return translated
@@ -151,7 +163,7 @@ def translated(text: object) -> str:
     text = "" if text is None else str(text)
     if page_language() == DEFAULT_LANGUAGE or not text or "%" in text:
         return text
-    return _gettext(text)
+    return _lookup(text)
 
 
 def lang_attribute(text: object) -> Markup:
