@@ -12,13 +12,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import has_app_context
 from flask_babel import gettext, ngettext
 
 from ..explain import plain, registry_label, spell_dates
+from ..model.dates import parse_date
+from ..model.language import DEFAULT_LANGUAGE, Language, persian_digits
 from ..model.report import CriterionResult, Report
 from ..model.verdict import Status, Verdict
 from ..wording.dates import when_in
-from .i18n import N_, digits, page_language
+from .i18n import N_
+from .reader_language import page_language
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,24 @@ _KIND_GROUP = {
 }
 
 
+def _language() -> Language:
+    """The page's language; English where there is no page (a worklist composed outside a request)."""
+    return page_language() if has_app_context() else DEFAULT_LANGUAGE
+
+
 def _day(day) -> str:
-    """A date in the page's language and calendar (a stored report's ISO text too)."""
-    return when_in(date.fromisoformat(day) if isinstance(day, str) else day, page_language())
+    """A day in the page's words: English as the report spells it (27 Nov 2026), Persian in Solar Hijri."""
+    language = _language()
+    if language == DEFAULT_LANGUAGE:
+        return spell_dates(day)
+    try:
+        return when_in(day if isinstance(day, date) else parse_date(str(day)), language)
+    except ValueError:
+        return spell_dates(day)
+
+
+def _n(number: int) -> str:
+    return persian_digits(str(number)) if _language() == "fa" else str(number)
 
 
 def _repeat_by(day) -> str:
@@ -174,8 +193,8 @@ def _waits(report: Report) -> Iterable[tuple[str, list[CriterionResult]]]:
         )
         return
     for day in sorted({c.eligible_from for c in clearing if c.eligible_from is not None}):
-        yield (gettext("Wait: passes by waiting alone from %(day)s", day=_day(day)),
-               [c for c in clearing if c.eligible_from == day])
+        yield gettext("Wait: passes by waiting alone from %(day)s", day=_day(day)), [
+            c for c in clearing if c.eligible_from == day]
 
 
 def worklist(reports: Iterable[Report]) -> list[Group]:
@@ -213,6 +232,10 @@ def settled(groups: list[Group]) -> int:
     return len({(n.trial_id, n.id) for g in groups for t in g.todos for n in t.settles})
 
 
+def criteria_word(n: int) -> str:
+    return ngettext("%(count)s criterion", "%(count)s criteria", n, count=_n(n))
+
+
 @dataclass
 class Glance:
     """One trial's summary: the verdict in words, its failing and open criteria by title, its worklist."""
@@ -229,47 +252,44 @@ class Glance:
 
 
 def _sentence(report: Report, fails: list[Named], unknowns: list[Named]) -> str:
-    """The verdict in a sentence, in the page's language (whole sentences from the web catalogue)."""
-    total, failing, open_ = (digits(n) for n in (len(report.criteria), len(fails), len(unknowns)))
-    n_total = len(report.criteria)
+    """The verdict in one sentence, in the page's language (the web catalogue's words; English as before)."""
+    total, passed = _n(len(report.criteria)), _n(len(report.criteria))
     try:
         verdict = Verdict(report.verdict)
     except ValueError:  # a verdict a later version stored: no words beyond its name, never eligible's
         return gettext("This version does not know this verdict: read each criterion below.")
+    criteria = criteria_word(len(report.criteria))
     if verdict is Verdict.ELIGIBLE:
-        words = gettext("Every criterion passes (%(num)s of %(total)s).", num=total, total=total)
+        words = [gettext("Every criterion passes (%(passed)s of %(total)s).", passed=passed, total=total)]
     elif verdict is Verdict.NO_KNOWN_EXCLUSION and not report.coverage.complete:
-        words = gettext("Every encoded criterion passes (%(num)s of %(total)s); the source's other criteria are not "
-                        "encoded, so eligibility cannot be judged here.", num=total, total=total)
+        words = [gettext("Every encoded criterion passes (%(passed)s of %(total)s); the source's other criteria are "
+                         "not encoded, so eligibility cannot be judged here.", passed=passed, total=total)]
     elif verdict is Verdict.NO_KNOWN_EXCLUSION:
-        words = gettext("Every criterion passes (%(num)s of %(total)s) under DRAFT RULES nobody has reviewed, so "
-                        "eligibility cannot be judged here.", num=total, total=total)
+        words = [gettext("Every criterion passes (%(passed)s of %(total)s) under DRAFT RULES nobody has reviewed, so "
+                         "eligibility cannot be judged here.", passed=passed, total=total)]
     elif verdict is Verdict.INELIGIBLE:
-        titles = gettext("; ").join(n.title for n in fails)
-        words = ngettext("%(fails)s of %(total)s criteria fails: %(titles)s.",
-                         "%(fails)s of %(total)s criteria fail: %(titles)s.", len(fails),
-                         fails=failing, total=total, titles=titles) if n_total != 1 else \
-            gettext("%(fails)s of 1 criterion fails: %(titles)s.", fails=failing, titles=titles)
+        separator = "؛ " if _language() == "fa" else "; "
+        words = [ngettext("%(count)s of %(criteria)s fails: %(titles)s.", "%(count)s of %(criteria)s fail: %(titles)s.",
+                          len(fails), count=_n(len(fails)), criteria=criteria,
+                          titles=separator.join(n.title for n in fails))]
         if unknowns:
-            words += " " + gettext("%(num)s more cannot be judged yet.", num=open_)
+            words.append(gettext("%(num)s more cannot be judged yet.", num=_n(len(unknowns))))
     else:
-        words = ngettext("No criterion fails; %(open)s of %(total)s criterion cannot be judged yet.",
-                         "No criterion fails; %(open)s of %(total)s criteria cannot be judged yet.", n_total,
-                         open=open_, total=total)
+        words = [gettext("No criterion fails; %(num)s of %(criteria)s cannot be judged yet.", num=_n(len(unknowns)),
+                         criteria=criteria)]
     if not report.coverage.complete and verdict is not Verdict.NO_KNOWN_EXCLUSION:
-        words += " " + ngettext("Partial rule set: %(total)s criterion encoded; the source leaves others unknown.",
-                                "Partial rule set: %(total)s criteria encoded; the source leaves others unknown.",
-                                n_total, total=total)
+        words.append(gettext("Partial rule set: %(criteria)s encoded; the source leaves others unknown.",
+                             criteria=criteria))
     said = verdict is Verdict.NO_KNOWN_EXCLUSION and report.coverage.complete  # its own words say draft already
     if report.rule_set_status == "draft" and not said:
-        words += " " + gettext("Screened under DRAFT RULES nobody has reviewed.")
+        words.append(gettext("Screened under DRAFT RULES nobody has reviewed."))
     if report.eligible_from is not None:
-        words += " " + gettext("Every fail clears by waiting: eligible from %(day)s if nothing else changes.",
-                               day=when_in(report.eligible_from, page_language()))
+        words.append(gettext("Every fail clears by waiting: eligible from %(day)s if nothing else changes.",
+                             day=_day(report.eligible_from)))
     elif report.no_fail_from is not None:
-        words += " " + gettext("No criterion fails from %(day)s if nothing else changes; the to-dos below are still "
-                               "needed.", day=when_in(report.no_fail_from, page_language()))
-    return words
+        words.append(gettext("No criterion fails from %(day)s if nothing else changes; the to-dos below are still "
+                             "needed.", day=_day(report.no_fail_from)))
+    return " ".join(words)
 
 
 def glance(report: Report) -> Glance:
