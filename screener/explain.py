@@ -41,7 +41,7 @@ from .model.language import DEFAULT_LANGUAGE, Language
 from .wording import events
 from .wording import facts as fact_words
 from .wording.dates import when
-from .wording.facts import READER, Style
+from .wording.facts import READER, Style, label_of, reader
 from .wording.ops import OP_SYMBOLS
 from .wording.sentences import N_, Sentences, sentences
 from .wording.text import plain, spell_dates
@@ -78,10 +78,16 @@ _NUMBER_LABELS = {
 
 # --- a fact's words, as people read them ----------------------------------------------------------------------
 def _fact_words(language: Language) -> Style:
-    """The style of a fact's own words (wording/facts.py: what it shows, why it is missing, where it was read) in
-    this reader's sentences: the one place a reason asks for them, so the facts' Persian words (a language-aware
-    style, on its own branch) replace these here alone. Until then a Persian sentence carries them in English."""
-    return READER
+    """The style of a fact's own words (wording/facts.py: what it shows, why it is missing, where it was read) and of
+    the words of data a reason shows (labels, category and yes/no words), in this reader's language: READER for
+    English (no lookup), the reasons catalogue's words for any other."""
+    return reader(language)
+
+
+def _category(value, style: Style = READER) -> str:
+    """A category value's words (one code reads alike everywhere) in the reader's language."""
+    word = category_word(value)
+    return word if style.text is str else style.text(word)
 
 
 def _shown(fact: Fact, style: Style = READER) -> str:
@@ -111,16 +117,26 @@ def _lower_first(text: str) -> str:
     return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
-def category(value) -> str:
-    return category_word(value)
+def category(value, language: Language = DEFAULT_LANGUAGE) -> str:
+    return _category(value, _fact_words(language))
 
 
-def registry_label(kind: str, number: str | None) -> str:
+def registry_label(kind: str, number: str | None, language: Language = DEFAULT_LANGUAGE) -> str:
     """The registry's own item number, readable: its second list ("3-" to "16-") is a list, not a typo."""
+    if language != DEFAULT_LANGUAGE:
+        w = sentences(language)
+        label = w.say(_KINDS.get(kind, kind))
+        if not number:
+            return label
+        said = w.say("%(kind)s %(number)s", kind=label, number=w.number(number))
+        return w.say("%(label)s (the registry's second list)", label=said) if number.endswith("-") else said
     if not number:
         return kind.capitalize()
     second = " (the registry's second list)" if number.endswith("-") else ""
     return f"{kind.capitalize()} {number}{second}"
+
+
+_KINDS = {"inclusion": N_("Inclusion"), "exclusion": N_("Exclusion"), "unclassified": N_("Unclassified")}
 
 
 def citation(reference: str, section: str) -> str:
@@ -162,7 +178,7 @@ def _requirement(leaf: Leaf, good_when_holds: bool, w: Sentences) -> tuple[str, 
     said = leaf.stated
     if said is None:
         return op, w.number(str(leaf.value)), w.number(str(leaf.value)), ""
-    after = after_number(said, unit_label)
+    after = after_number(said, unit_label, w)
     number = w.number(said.number)
     return op, number + after, number, after
 
@@ -194,9 +210,11 @@ def _number_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]], language: La
     lab = key.lab if isinstance(key, (LabFact, LabMultipleFact)) else None
     info = info_for(key)
     if lab in LABS:
-        label = LAB_LABELS.get(lab, LABS[lab].description)
+        label = style.text(LAB_LABELS.get(lab, LABS[lab].description))
+    elif base in _NUMBER_LABELS:
+        label = style.text(_NUMBER_LABELS[base])
     else:
-        label = _NUMBER_LABELS.get(base, _upper_first(info.description) if info else leaves[0][0].text)
+        label = _upper_first(style.text(info.description)) if info else leaves[0][0].text
     is_lab = lab in LABS
     # "Worst CTCAE v5.0 grade, renal: 0", not "… renal 0"
     labelled = label if is_lab or base == "age_years" else label + ":"
@@ -229,9 +247,11 @@ def _boolean_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]], language: L
     w, style = sentences(language), _fact_words(language)
     description = entry_for(key).description
     name = key.slot  # a catalogue field's slot is its name
-    subject = _upper_first(description)
-    yes, no, _ = _BOOLEANS.get(name, (w.say("%(subject)s: yes", subject=subject),
-                                      w.say("%(subject)s: no", subject=subject), ""))
+    subject = _upper_first(style.text(description))
+    if name in _BOOLEANS:
+        yes, no = (style.text(words) for words in _BOOLEANS[name][:2])
+    else:
+        yes, no = w.say("%(subject)s: yes", subject=subject), w.say("%(subject)s: no", subject=subject)
 
     def words(fact: Fact) -> str:
         if fact.value is None:
@@ -243,7 +263,7 @@ def _boolean_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]], language: L
             return w.say("%(text)s, most recent %(date)s", text=text, date=w.day(fact.date))
         if isinstance(shown, provenance.HistoryReviewedNone):
             return w.say("%(text)s (transplant history reviewed)", text=text)
-        basis = fact_words.basis(shown) if shown is not None else None
+        basis = fact_words.basis(shown, style) if shown is not None else None
         if basis:
             text = w.say("%(text)s (%(basis)s)", text=text, basis=basis)  # "(disease status: relapsed)"
         return text + _dated(fact, w)
@@ -256,7 +276,7 @@ def _category_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]], language: 
     info = info_for(key)
     name = key.slot  # a catalogue field's slot is its name
     if info is not None and info.type is FieldType.ATTESTATION:
-        attested = info.words.attested or info.description
+        attested = style.text(info.words.attested or info.description)
 
         def attestation(fact: Fact) -> str:
             if fact.value is None:
@@ -275,18 +295,19 @@ def _category_words(key: AnyFactKey, leaves: list[tuple[Leaf, bool]], language: 
             return w.say("Investigator answers no: %(attested)s", attested=attested)
 
         return attestation
-    label = _CATEGORY_LABELS.get(name, _upper_first(info.description) if info else name)
+    label = label_of(info, style) if info is not None else name
     wanted = [leaf.value for leaf, good in leaves if (leaf.op == "eq") == good]
     refused = [leaf.value for leaf, good in leaves if (leaf.op == "eq") != good]
-    needs = w.say(" — needs %(categories)s", categories=w.either([category(v) for v in wanted])) if wanted else ""
-    excluded = (w.say(" — excluded if %(categories)s", categories=w.either([category(v) for v in refused]))
-                if refused else "")
+    needs = (w.say(" — needs %(categories)s", categories=w.either([_category(v, style) for v in wanted]))
+             if wanted else "")
+    excluded = (w.say(" — excluded if %(categories)s",
+                      categories=w.either([_category(v, style) for v in refused])) if refused else "")
     description = info.description if info else name
 
     def words(fact: Fact) -> str:
         if fact.value is None:
             return w.say("%(label)s: %(text)s", label=label, text=_why(fact, description, style))
-        text = w.say("%(label)s: %(text)s", label=label, text=category(fact.value)) + _dated(fact, w)
+        text = w.say("%(label)s: %(text)s", label=label, text=_category(fact.value, style)) + _dated(fact, w)
         if wanted and not (len(wanted) == 1 and fact.value == wanted[0]):
             text += needs
         return text + excluded
@@ -360,7 +381,7 @@ def _days_words(key: DaysSinceFact, leaves, language: Language):
             # "none recorded (… reviewed)" folds into the sentence; any other reading (the medication vocabulary's
             # "no entry counts (2 reviewed: …)") follows it whole.
             text = (
-                w.say("No %(event)s recorded (%(basis)s)", event=event, basis=fact_words.basis(shown))
+                w.say("No %(event)s recorded (%(basis)s)", event=event, basis=fact_words.basis(shown, style))
                 if isinstance(shown, provenance.NoEvent)
                 else w.say("No %(event)s: %(shown)s", event=event, shown=_shown(fact, style))
             )
@@ -380,14 +401,14 @@ def _days_words(key: DaysSinceFact, leaves, language: Language):
     return words
 
 
-def _lab_name(lab: str) -> str:
-    return LAB_LABELS.get(lab, LABS[lab].description if lab in LABS else lab)
+def _lab_name(lab: str, style: Style = READER) -> str:
+    return style.text(LAB_LABELS.get(lab, LABS[lab].description)) if lab in LABS else lab
 
 
 def _transfusion_free_words(key: TransfusionFreeFact, leaves, language: Language):
     """Whether a count was drawn late enough after a transfusion to be the patient's own."""
     w, style = sentences(language), _fact_words(language)
-    name = _lab_name(key.lab)
+    name = _lab_name(key.lab, style)
 
     def words(fact: Fact) -> str:
         if fact.value is None:
@@ -404,9 +425,9 @@ def _recorded_words(key: RecordedFact, leaves, language: Language):
     w, style = sentences(language), _fact_words(language)
     inner_key = key.of
     if isinstance(inner_key, LabFact):
-        name = _lab_name(inner_key.lab)
+        name = _lab_name(inner_key.lab, style)
     else:
-        name = _upper_first(entry_for(inner_key).description)
+        name = _upper_first(style.text(entry_for(inner_key).description))
 
     def words(fact: Fact) -> str:
         recorded = fact.shown
@@ -562,19 +583,21 @@ _ACTION_FIELDS: dict[type, str] = {
 @lru_cache(maxsize=4096)
 def instruction(settle: Settle, language: Language = DEFAULT_LANGUAGE) -> str:
     """What settles an unknown fact, as an instruction to a coordinator: no record paths, units as written."""
-    w = sentences(language)
+    w, style = sentences(language), _fact_words(language)
     key = settle.field.name if isinstance(settle, RecordField) else _ACTION_FIELDS.get(type(settle))
     if key is not None:
         info = catalogue()[key]
         if info.type is FieldType.ATTESTATION and info.words.attested:
-            return w.say("Ask the investigator to attest whether %(attested)s", attested=info.words.attested)
+            return w.say("Ask the investigator to attest whether %(attested)s",
+                         attested=style.text(info.words.attested))
         if key in _BOOLEANS:
-            return w.say("Record %(what)s", what=_BOOLEANS[key][2])
+            return w.say("Record %(what)s", what=style.text(_BOOLEANS[key][2]))
         if key in _CATEGORY_LABELS:
-            categories = [category(c) for c in info.categories]
-            return w.say("Record %(label)s: %(categories)s", label=_lower_first(_CATEGORY_LABELS[key]),
+            categories = [_category(c, style) for c in info.categories]
+            return w.say("Record %(label)s: %(categories)s", label=_lower_first(label_of(info, style)),
                          categories=w.either(categories))
-        return w.say("Record the %(description)s", description=info.description)
+        return w.say("Record the %(description)s", description=style.text(info.description))
     if isinstance(settle, RecordHistory):
-        return w.say("Record the %(history)s (or that there were none)", history=fact_words.HISTORY[settle.history])
-    return _upper_first(fact_words.settle(settle, _fact_words(language)))
+        return w.say("Record the %(history)s (or that there were none)",
+                     history=style.text(fact_words.HISTORY[settle.history]))
+    return _upper_first(fact_words.settle(settle, style))

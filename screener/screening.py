@@ -164,10 +164,12 @@ def _screen(
     return build_report(rule_set, facts, statuses, clearing, as_of, engine, clears_on, waited, warnings)
 
 
-def warnings_for(record: PatientRecord) -> list[InputWarning]:
-    """The report's warnings: values a real child can have but that are usually a slip, screened as given."""
+def warnings_for(record: PatientRecord, language: Language = DEFAULT_LANGUAGE) -> list[InputWarning]:
+    """The report's warnings: values a real child can have but that are usually a slip, screened as given (their
+    questions in the reader's language)."""
     return [
-        InputWarning(field=w.field, message=w.message) for w in values_to_confirm(record, load_tables().to_confirm)
+        InputWarning(field=w.field, message=w.message)
+        for w in values_to_confirm(record, load_tables().to_confirm, language)
     ]
 
 
@@ -461,7 +463,7 @@ class Outcome:
             return self._worded
         j = self.judged
         return build_report(j.rule_set, j.facts, j.statuses, j.clearing, j.as_of, j.engine, j.clears_on, j.waited,
-                            warnings_for(j.record), language)
+                            warnings_for(j.record, language), language)
 
     @cached_property
     def _worded(self) -> Report:

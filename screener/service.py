@@ -184,14 +184,20 @@ class Worded:
 
 def worded(row, language: Language) -> Worded:
     """A stored screening (an audit row) in the reader's language: the stored record re-screened on its as-of date
-    against its trial with the engine it was screened with, worded in that language, and kept only if its verdict,
-    every criterion's status and eligible_from are the stored report's; else the stored report, flagged."""
+    against its trial with the engine it was screened with, worded in that language, and kept only if it was judged
+    under the same rule set (its digest: another version may give the same statuses with other thresholds in its
+    words) and its verdict, every criterion's status and eligible_from are the stored report's; else the stored
+    report, flagged."""
     from .audit import record_of, report_of
+    from .engine.compile import compiled
 
     stored = report_of(row)
     if language == DEFAULT_LANGUAGE:
         return Worded(stored, DEFAULT_LANGUAGE, True)
-    if row.trial_id not in load_rule_sets() or stored.engine not in set(Engine):  # the trial or evaluator is gone
+    rule_sets = load_rule_sets()
+    if row.trial_id not in rule_sets or stored.engine not in set(Engine):  # the trial or evaluator is gone
+        return Worded(stored, DEFAULT_LANGUAGE, False)
+    if compiled(rule_sets[row.trial_id]).digest != stored.rule_set_digest:  # screened under another version
         return Worded(stored, DEFAULT_LANGUAGE, False)
     try:
         record = record_of(row)

@@ -51,6 +51,9 @@ def test_the_form_a_result_and_its_print_in_persian(persian, server, patient):  
     assert page.locator("html").get_attribute("lang") == "fa"
     page.check(f"#t-{NCT}")
     page.click("main form[method=get] button[type=submit]")
+    # The demo records' dates are Gregorian: typed so on the Persian form with the Gregorian calendar chosen (Solar
+    # Hijri typing, the form's default, is tests/test_browser_e2e_persian.py's).
+    page.check('[name="calendar"][value="gregorian"]')
     page.fill('[name="as_of"]', "2026-11-22")
     fill(page, CHART_DATES | form_fields(json.loads((PATIENTS / patient).read_text())))
     assert page.locator("#unreviewed-translation").is_visible()

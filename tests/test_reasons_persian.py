@@ -11,9 +11,10 @@ from types import SimpleNamespace
 import pytest
 
 from screener import service
+from screener.model.labs import LAB_LABELS, UNIT_LABELS
 from screener.model.language import persian_digits
 from screener.model.report import Report
-from screener.rules import load_rule_sets
+from screener.rules import load_rule_sets, load_tables
 from screener.screening import parse_record, screen, screen_outcome
 from screener.wording.dates import when_in
 from screener.wording.sentences import sentences
@@ -24,7 +25,7 @@ from .report_cases import AS_OF, cases
 NCT = "NCT06674265"
 SCREEN = f"/api/v1/trials/{NCT}/screen?as_of=2026-11-22"
 _WORDED = {"reason", "summary", "verdict_text", "to_settle", "to_repeat", "text", "title", "interpretation",
-           "routes"}  # what a language changes; everything else is the same data in every language
+           "routes", "message"}  # what a language changes; everything else is the same data in every language
 
 
 def _both(text: str, trial, as_of: date) -> tuple[Report, Report]:
@@ -168,15 +169,113 @@ def test_persian_titles_and_notes_come_from_the_rule_file():
     assert [c.title for c in shipped.criteria] == [(c.translations or {})["fa"].title for c in rule_set.criteria]
 
 
-def test_every_pinned_demo_and_golden_case_is_the_same_report_in_persian():
-    checked = 0
+# --- no English left in a Persian reader's words ----------------------------------------------------------------
+# The Latin script a Persian chart keeps, as single tokens: unit labels and lab abbreviations (model/labs.py, those
+# written in capitals), and the abbreviations and scale names clinicians write in Latin script whatever the
+# language (grading, scans, limits, genes, codes, routes). Nothing here is a word of a sentence.
+_ABBREVIATIONS = {"CTCAE", "MIBG", "FDG", "PET", "MRI", "CT", "ULN", "COG", "IV", "RxNorm", "HIV", "MYCN", "Lansky",
+                  "Karnofsky", "GFR", "SpO"}
+_KEPT = (_ABBREVIATIONS | {token for label in UNIT_LABELS.values() for token in label.split()}
+         | {label for label in LAB_LABELS.values() if label.isupper()})
+_PUNCTUATION = "()[]{}:;,.،؛?!\"«»—–✔✘…=+×≥≤<>/"
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def _allowed_phrases(record_text: str, trial: str) -> list[str]:
+    """Latin-script phrases a Persian report shows as they are, for one screening: the record's own medication
+    entries as entered and the ingredient names the vocabulary reads them as (drug names), the citations of the
+    ULN table's rows (model/tables.UlnRow.source: a citation, like a criterion's), the trial's and criteria's ids;
+    and, while a rule set declares no Persian, its English titles (the rule file gives no other)."""
+    from screener.facts.drug_names import vocabulary
+
+    tables = load_tables()
+    record = parse_record(record_text)
+    names = [entry.name for entry in record.history.medications or []] if record.history else []
+    words = vocabulary(tables.medications)
+    ingredients = [i for name in names for i in words.resolve(name).ingredients]
+    rule_set = load_rule_sets()[trial]
+    phrases = names + ingredients + [row.source.strip() for row in tables.uln.rows] + [trial]
+    phrases += [c.id for c in rule_set.criteria]
+    if "fa" not in (rule_set.languages or []):
+        phrases += [c.title for c in rule_set.criteria]
+    return sorted(set(phrases), key=len, reverse=True)
+
+
+def _english_runs(text: str, allowed: list[str]) -> list[str]:
+    """Runs of two or more English words in a Persian text, once the allowed phrases and kept tokens are set aside
+    (matched without regard to case: a chart writes predniSONE or Prednisone)."""
+    for phrase in allowed:
+        text = re.sub(re.escape(phrase), " § ", text, flags=re.IGNORECASE)
+    runs: list[str] = []
+    run: list[str] = []
+
+    def flush():
+        if len(run) >= 2:
+            runs.append(" ".join(run))
+        run.clear()
+
+    for token in text.split():
+        bare = token.strip(_PUNCTUATION)
+        if token[0] in _PUNCTUATION:  # "(Inadequate" starts a run of its own
+            flush()
+        if _WORD.fullmatch(bare) and bare not in _KEPT and bare.split("-")[0] not in _KEPT:
+            run.append(bare)
+        else:
+            flush()
+        if token[-1] in _PUNCTUATION:  # "Platelets:" ends one
+            flush()
+    flush()
+    return runs
+
+
+def _reader_strings(report: Report, titles: bool):
+    """Every string a Persian reader reads in a report (the evidence, for auditors, stays English)."""
+    yield report.summary
+    yield report.verdict_text
+    yield from (warning.message for warning in report.warnings)
+    yield from report.to_settle
+    yield from report.to_repeat
+    for todo in report.to_do:
+        yield todo.text
+        yield from (step for route in todo.routes for step in route)
+    for criterion in report.criteria:
+        yield criterion.reason
+        yield from criterion.to_settle
+        yield from (step.text for step in criterion.to_do)
+        if titles:
+            yield criterion.title
+
+
+def test_the_english_finder_finds_english_and_spares_what_charts_keep():
+    allowed = _allowed_phrases((PATIENTS / "eligible.json").read_text(), NCT)
+    assert _english_runs("Platelets: not recorded ?", allowed) == ["not recorded"]
+    assert _english_runs("پلاکت ۱۴۲ ×10³/µL — لازم: at least 50,000 /µL ✔", allowed) == ["at least"]
+    assert _english_runs("ALT ۳۸ U/L مورخ ۲۷ آبان ۱۴۰۵؛ بدترین گرید CTCAE v5.0، کلیوی", allowed) == []
+    assert _english_runs("آخرین 18F-FDG PET بیماری جاذب (avid)؛ I-123 MIBG", allowed) == []
+    assert _english_runs("NCT06674265-E2 (Inadequate liver function): ...", []) == ["Inadequate liver function"]
+    medicated = json.loads((PATIENTS / "eligible.json").read_text())
+    medicated["history"]["medications"] = [
+        {"name": "Dexamethasone sodium phosphate 4 mg IV", "route": "iv", "start": "2026-11-01"}]
+    with_drug = _allowed_phrases(json.dumps(medicated), NCT)
+    said = "Dexamethasone sodium phosphate 4 mg IV → dexamethasone، کورتیکواستروئید سیستمیک"
+    assert _english_runs(said, with_drug) == []  # the entry as entered, and the drug it reads as
+    assert _english_runs(said, allowed) == ["sodium phosphate"]  # another record's: only the drug's name is kept
+
+
+def test_every_pinned_demo_and_golden_case_is_the_same_report_in_persian_with_no_english_sentence_left():
+    checked, english_left = 0, []
+    declares = {trial: "fa" in (rule_set.languages or []) for trial, rule_set in load_rule_sets().items()}
     for name, text, trial, as_of in cases():
         if name.startswith("generated/"):
             break
         english, persian = _both(text, trial, as_of)
         _assert_same_report(english, persian)
+        allowed = _allowed_phrases(text, trial)
+        english_left += [(name, run, said) for said in _reader_strings(persian, declares[trial])
+                         for run in _english_runs(said, allowed)]
         checked += 1
     assert checked > 100
+    assert english_left == []
 
 
 def test_english_through_the_catalogue_is_the_pinned_english():
@@ -221,7 +320,7 @@ def test_a_stored_screening_is_reworded_in_persian_when_rescreening_gives_the_st
     assert english.reworded and english.report == Report.model_validate_json(row.report_json)
 
 
-@pytest.mark.parametrize("change", ["verdict", "status", "eligible_from", "trial", "engine", "record"])
+@pytest.mark.parametrize("change", ["verdict", "status", "eligible_from", "trial", "engine", "record", "rule_set"])
 def test_a_stored_screening_whose_result_changed_since_stays_in_stored_english_flagged(change):
     text = (PATIENTS / "ineligible-waiting.json").read_text()
     stored = screen(parse_record(text), NCT, AS_OF)
@@ -236,6 +335,9 @@ def test_a_stored_screening_whose_result_changed_since_stays_in_stored_english_f
         data["eligible_from"] = "2026-11-30"
     elif change == "engine":
         data["engine"] = "an evaluator no longer offered"
+    elif change == "rule_set":  # screened under another version of the rule set: the same statuses, other words
+        data["rule_set_digest"] = "sha256:" + "0" * 64
+        data["rule_set_version"] = "0.0.1"
     elif change == "trial":
         trial = "NCT00000000"  # a trial no longer loaded
     changed = Report.model_validate_json(json.dumps(data))
@@ -323,26 +425,21 @@ def test_the_openapi_document_describes_accept_language_on_the_screening_operati
 
 
 def test_every_sentence_of_the_reasons_has_its_persian_in_the_catalogue():
-    from babel.messages.extract import extract_from_file
+    """The reasons, to-dos, summary and verdict line say only msgids the extraction finds (REASONS_SOURCES), and
+    each has its Persian, plurals and list punctuation included."""
     from babel.messages.pofile import read_po
 
     from screener.model.verdict import DRAFT_LABEL, Verdict
     from screener.wording.catalogues import catalogue_path
+    from screener.wording.terms import REASONS_SOURCES, reasons_messages
 
-    from .helpers import REPO
-
+    assert {"explain.py", "todos.py", "screening.py", "model/verdict.py", "wording"} <= set(REASONS_SOURCES)
     with catalogue_path("reasons", "fa").open("rb") as po:
-        persian = {(m.id[0] if isinstance(m.id, tuple) else m.id, m.context): m.string for m in read_po(po)
+        persian = {(m.id, m.context) for m in read_po(po)
                    if m.id and not m.fuzzy and (all(m.string) if isinstance(m.id, tuple) else m.string)}
-    keywords = {"say": None, "count": (1, 2), "N_": None}
-    sources = ["explain.py", "todos.py", "screening.py", "model/verdict.py", "wording/sentences.py",
-               "wording/events.py"]
-    found = [(message[0] if isinstance(message, tuple) else message, None) for source in sources
-             for _, message, _, _ in extract_from_file("python", REPO / "screener" / source, keywords=keywords)]
-    assert len(found) > 80
-    # Words chosen from data, and the punctuation and joins Sentences reads itself.
-    found += [(label, None) for label in [v.label for v in Verdict] + [DRAFT_LABEL]]
-    found += [("; ", "between the clauses of a list"), (", ", "between the items of a list")]
-    found += [(m, None) for m in ("%(first)s and %(then)s", "%(first)s or %(last)s", "%(first)s; or %(then)s",
-                                  "%(first)s or %(then)s")]
+    found = reasons_messages()
+    assert len(found) > 390
+    for message in [(v.label, None) for v in Verdict] + [(DRAFT_LABEL, None), ("; ", "between the clauses of a list"),
+                                                         ("%(first)s; or %(then)s", None)]:
+        assert message in found
     assert [message for message in found if message not in persian] == []

@@ -40,7 +40,7 @@ from ..wording.events import describe as event_words
 from ..wording.facts import NOT_ENCODED
 from ..wording.numbers import threshold as _fmt
 from ..wording.ops import OP_SYMBOLS
-from ..wording.thresholds import LimitOf, Stated, stated
+from ..wording.thresholds import MULTIPLES, LimitOf, Stated, stated
 
 Where = tuple[str | int, ...]  # a place in the rule file, as in model/errors.FieldError
 NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
@@ -254,7 +254,7 @@ class _Compiler:
                 then=LimitOf(node.of.value, node.of.unit, threshold, info.unit or "", node.of.source),
             )
             return Leaf(info.key, node.op, threshold, f"{info.description} {words} {stated(said)}", said)
-        said = Stated(f"{node.multiple:g}", then=" × ULN" if node.of == "uln" else " × age/sex maximum")
+        said = Stated(f"{node.multiple:g}", then=MULTIPLES["uln" if node.of == "uln" else "age_sex_max"])
         return Leaf(
             LabMultipleFact(info.key.lab, node.of),
             node.op,

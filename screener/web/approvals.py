@@ -12,6 +12,7 @@ from ..model.approvals import ApprovalRequest
 from ..model.errors import InvalidRecord
 from ..rules import load_rule_sets
 from .auth import signed_in
+from .calendar_input import calendar_problem, date_inputs
 from .i18n import N_
 from .storage import get_store
 
@@ -23,7 +24,8 @@ _FIELDS = ("version", "approved_from", "reference", "kind")
 def _page(errors: dict | None = None, failed_trial: str | None = None, status: int = 200) -> Response:
     trials = [service.approvals_of(get_store(), trial_id) for trial_id in load_rule_sets()]
     page = render_template("approvals.html", trials=trials, titles={t: r.title for t, r in load_rule_sets().items()},
-                           errors=errors or {}, failed_trial=failed_trial, done=session.pop(_DONE, None))
+                           errors=errors or {}, failed_trial=failed_trial, done=session.pop(_DONE, None),
+                           dates=date_inputs({}))
     return Response(page, status=status)
 
 
@@ -38,6 +40,9 @@ def record() -> Response | WerkzeugResponse:
     if trial_id not in load_rule_sets():
         return _page({"trial_id": N_("Choose a trial from the list.")}, status=422)
     data = {name: value.strip() for name in _FIELDS if (value := request.form.get(name, "")).strip()}
+    problem = calendar_problem(request.form, data, "approved_from")  # a Persian page's date, now ISO
+    if problem is not None:
+        return _page(problem, trial_id, status=422)
     try:
         entry = service.record_approval(get_store(), trial_id, service.read_request(ApprovalRequest, json.dumps(data)),
                                         actor=signed_in().actor)

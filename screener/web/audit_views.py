@@ -12,6 +12,7 @@ from ..model.dates import parse_date, today
 from ..rules import load_rule_sets
 from .api import trial_detail, trial_summaries
 from .auth import sees_everything, signed_in
+from .calendar_input import calendar_problem, date_inputs
 from .consort import WIDTH as FLOW_WIDTH
 from .consort import flow
 from .storage import get_store
@@ -25,8 +26,11 @@ def _filters() -> tuple[dict, str | None]:
     values = {"trial": request.args.get("trial") or None, "verdict": request.args.get("verdict") or None,
               "from": request.args.get("from") or None, "to": request.args.get("to") or None}
     error = None
-    for key in ("from", "to"):
-        if raw := values[key]:
+    for key in ("from", "to"):  # typed in the calendar the filter names (a Persian page's): ISO first
+        problem = calendar_problem(request.args, values, key)
+        if problem is not None:
+            error, values[key] = f"'{key}': {problem[key]}", None
+        elif raw := values[key]:
             try:
                 values[key] = parse_date(raw).isoformat()
             except ValueError:
@@ -80,6 +84,7 @@ def screenings():
         error=error,
         trials=list(load_rule_sets()),
         verdicts=verdicts(),
+        dates=date_inputs(request.args),
     )
 
 
@@ -142,6 +147,7 @@ def log_page():
         query=query,
         flow=flow(log),
         flow_width=FLOW_WIDTH,
+        dates=date_inputs(request.args),
     )
 
 

@@ -11,8 +11,10 @@ overlap, so it cannot read as a day in the other either).
 The words (calendar names, placeholders, errors) are the `calendar` gettext domain's
 (screener/translations/<language>/LC_MESSAGES/calendar.po).
 """
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import current_app
 
@@ -92,6 +94,13 @@ class DateInputs:
         text = typed(day, self.calendar)
         return persian_digits(text) if self.language == "fa" else text
 
+    def shown_iso(self, text: str | None) -> str:
+        """A stored ISO day (a filter's, a kept value's) as this page's input holds it; anything else as it is."""
+        try:
+            return self.shown(parse_date(text)) if text else ""
+        except ValueError:
+            return text or ""
+
     @property
     def name(self) -> str:
         return _(NAMES[self.calendar], self.language) if self.calendar else ""
@@ -140,6 +149,23 @@ def typed_in(values) -> DateInputs:
     page's language is by the time it arrives."""
     chosen = values.get(CALENDAR_FIELD)
     return DateInputs(page_language(), chosen if is_calendar(chosen) else None)
+
+
+def calendar_problem(values, data: MutableMapping[str, Any], name: str) -> dict[str, str] | None:
+    """A small form's date field (an outcome's, an approval's, a filter's) typed in the calendar the form's calendar
+    field names (a Persian page's), rewritten in data as the ISO day it names before anything reads or stores it;
+    {name: the error in the page's words} when it does not read (the field named, the value not echoed), else None.
+    A form without a calendar field (an English page's native input) posts ISO: its date is left as it is, for the
+    schema that reads it to judge as before."""
+    dates = typed_in(values)
+    text = (data.get(name) or "").strip()
+    if dates.calendar is None or not text:
+        return None
+    try:
+        data[name] = dates.read(text).isoformat()
+    except CalendarDateError as exc:
+        return {name: dates.error(exc) or ""}
+    return None
 
 
 def switched(values, names: list[str], calendar: Calendar) -> dict[str, str]:

@@ -14,6 +14,7 @@ from ..model.dates import today
 from ..model.errors import ScreenerError, field_errors
 from ..rules import load_rule_sets
 from .auth import sees_everything, signed_in
+from .calendar_input import calendar_problem, date_inputs
 from .i18n import N_
 from .storage import get_store
 
@@ -49,7 +50,7 @@ def _child_page(number: str, errors: dict | None = None, values=None, status: in
     return render_template(
         "children/child.html", child=child, by_trial=by_trial, outcomes=OUTCOMES,
         not_enrolled=NOT_ENROLLED_REASONS, errors=errors or {},
-        values=values or {}, trials=load_rule_sets(),
+        values=values or {}, trials=load_rule_sets(), dates=date_inputs(values or {}),
     ), status
 
 
@@ -70,6 +71,9 @@ def outcome_submit(number: str):
     form = request.form
     data = {key: value.strip() for key in ("trial_id", "outcome", "date", "reason", "note", "study_number")
             if (value := form.get(key, "")).strip()}
+    problem = calendar_problem(form, data, "date")  # a Persian page's date, typed in its calendar, now ISO
+    if problem is not None:
+        return _child_page(number, problem, form, 422)
     try:
         outcome = OutcomeRequest.model_validate(data)
     except ValidationError as exc:

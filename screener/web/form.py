@@ -3,6 +3,7 @@ import math
 import re
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from pydantic import ValidationError
 
 from .. import service
@@ -16,6 +17,7 @@ from ..model.dates import today
 from ..model.errors import InvalidRecord, ScreenerError
 from ..model.fields import FieldType
 from ..model.flat import ValueKind, flat_value, set_path
+from ..model.language import LANGUAGES
 from ..model.record import Observation
 from ..model.validate import validate_data
 from ..rules import load_rule_sets, load_tables
@@ -26,7 +28,7 @@ from .calendar_input import date_inputs, in_page_calendar, switched, typed_in
 from .drafts import draft_token, drafts
 from .form_spec import HISTORY_ROWS, InputKind, form_sections
 from .glance import by_status, count, glance, readable, worklist
-from .i18n import N_
+from .i18n import N_, remember_language
 from .prefill import form_values
 from .reader_language import page_language
 from .storage import get_store
@@ -373,6 +375,9 @@ def screen_submit():
         if name in HISTORY_ROWS:
             copy[f"rows.{name}"] = str(rows_for(form, name) + 1)
         return _render(trial, copy)
+    if verb == "language" and name in LANGUAGES:  # the switch on the form: what is typed, in the other language
+        with force_locale(name):
+            return remember_language(_render(trial, form), name)
     if verb == "calendar" and is_calendar(name):  # "calendar:<calendar>": the dates typed so far, shown in it
         sections = form_sections(trials)
         rows = {h.name: rows_for(form, h.name) for s in sections for h in s.histories}

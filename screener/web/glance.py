@@ -12,10 +12,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import has_app_context
+from flask_babel import gettext, ngettext
+
 from ..explain import plain, registry_label, spell_dates
+from ..model.dates import parse_date
+from ..model.language import DEFAULT_LANGUAGE, Language, persian_digits
 from ..model.report import CriterionResult, Report
 from ..model.verdict import Status, Verdict
+from ..wording.dates import when_in
 from .i18n import N_
+from .reader_language import page_language
 
 
 @dataclass(frozen=True)
@@ -80,8 +87,29 @@ _KIND_GROUP = {
 }
 
 
+def _language() -> Language:
+    """The page's language; English where there is no page (a worklist composed outside a request)."""
+    return page_language() if has_app_context() else DEFAULT_LANGUAGE
+
+
+def _day(day) -> str:
+    """A day in the page's words: English as the report spells it (27 Nov 2026), Persian in Solar Hijri."""
+    language = _language()
+    if language == DEFAULT_LANGUAGE:
+        return spell_dates(day)
+    try:
+        return when_in(day if isinstance(day, date) else parse_date(str(day)), language)
+    except ValueError:
+        return spell_dates(day)
+
+
+def _n(number: int) -> str:
+    return persian_digits(str(number)) if _language() == "fa" else str(number)
+
+
 def _repeat_by(day) -> str:
-    return f"Repeat by {spell_dates(day)} what this criterion is judged on: today's values will be too old by then"
+    return gettext("Repeat by %(day)s what this criterion is judged on: today's values will be too old by then",
+                   day=_day(day))
 
 
 def _todos(report: Report) -> Iterable[tuple[str, str, list[CriterionResult]]]:
@@ -152,20 +180,21 @@ def _waits(report: Report) -> Iterable[tuple[str, list[CriterionResult]]]:
     clearing = [c for c in fails if c.eligible_from is not None]
     if report.eligible_from is not None:
         yield (
-            f"Screen again on or after {spell_dates(report.eligible_from)}: every fail clears by waiting then "
-            "(eligible if nothing else changes)",
+            gettext("Screen again on or after %(day)s: every fail clears by waiting then (eligible if nothing else "
+                    "changes)", day=_day(report.eligible_from)),
             clearing,
         )
         return
     if report.no_fail_from is not None:
         yield (
-            f"Screen again on or after {spell_dates(report.no_fail_from)}, once the other to-dos are done: by then no "
-            "criterion fails, if nothing else changes",
+            gettext("Screen again on or after %(day)s, once the other to-dos are done: by then no criterion fails, if "
+                    "nothing else changes", day=_day(report.no_fail_from)),
             fails,
         )
         return
     for day in sorted({c.eligible_from for c in clearing if c.eligible_from is not None}):
-        yield f"Wait: passes by waiting alone from {spell_dates(day)}", [c for c in clearing if c.eligible_from == day]
+        yield gettext("Wait: passes by waiting alone from %(day)s", day=_day(day)), [
+            c for c in clearing if c.eligible_from == day]
 
 
 def worklist(reports: Iterable[Report]) -> list[Group]:
@@ -204,7 +233,7 @@ def settled(groups: list[Group]) -> int:
 
 
 def criteria_word(n: int) -> str:
-    return f"{n} criteri{'on' if n == 1 else 'a'}"
+    return ngettext("%(count)s criterion", "%(count)s criteria", n, count=_n(n))
 
 
 @dataclass
@@ -223,35 +252,44 @@ class Glance:
 
 
 def _sentence(report: Report, fails: list[Named], unknowns: list[Named]) -> str:
-    total = len(report.criteria)
+    """The verdict in one sentence, in the page's language (the web catalogue's words; English as before)."""
+    total, passed = _n(len(report.criteria)), _n(len(report.criteria))
     try:
         verdict = Verdict(report.verdict)
     except ValueError:  # a verdict a later version stored: no words beyond its name, never eligible's
-        return "This version does not know this verdict: read each criterion below."
-    words = {
-        Verdict.ELIGIBLE: f"Every criterion passes ({total} of {total}).",
-        Verdict.NO_KNOWN_EXCLUSION: f"Every encoded criterion passes ({total} of {total}); the source's other "
-        "criteria are not encoded, so eligibility cannot be judged here." if not report.coverage.complete else
-        f"Every criterion passes ({total} of {total}) under DRAFT RULES nobody has reviewed, so eligibility cannot "
-        "be judged here.",
-        Verdict.INELIGIBLE: f"{len(fails)} of {criteria_word(total)} fail{'s' if len(fails) == 1 else ''}: "
-        + "; ".join(n.title for n in fails)
-        + "."
-        + (f" {len(unknowns)} more cannot be judged yet." if unknowns else ""),
-        Verdict.INCOMPLETE: f"No criterion fails; {len(unknowns)} of {criteria_word(total)} cannot be judged yet.",
-    }[verdict]
+        return gettext("This version does not know this verdict: read each criterion below.")
+    criteria = criteria_word(len(report.criteria))
+    if verdict is Verdict.ELIGIBLE:
+        words = [gettext("Every criterion passes (%(passed)s of %(total)s).", passed=passed, total=total)]
+    elif verdict is Verdict.NO_KNOWN_EXCLUSION and not report.coverage.complete:
+        words = [gettext("Every encoded criterion passes (%(passed)s of %(total)s); the source's other criteria are "
+                         "not encoded, so eligibility cannot be judged here.", passed=passed, total=total)]
+    elif verdict is Verdict.NO_KNOWN_EXCLUSION:
+        words = [gettext("Every criterion passes (%(passed)s of %(total)s) under DRAFT RULES nobody has reviewed, so "
+                         "eligibility cannot be judged here.", passed=passed, total=total)]
+    elif verdict is Verdict.INELIGIBLE:
+        separator = "؛ " if _language() == "fa" else "; "
+        words = [ngettext("%(count)s of %(criteria)s fails: %(titles)s.", "%(count)s of %(criteria)s fail: %(titles)s.",
+                          len(fails), count=_n(len(fails)), criteria=criteria,
+                          titles=separator.join(n.title for n in fails))]
+        if unknowns:
+            words.append(gettext("%(num)s more cannot be judged yet.", num=_n(len(unknowns))))
+    else:
+        words = [gettext("No criterion fails; %(num)s of %(criteria)s cannot be judged yet.", num=_n(len(unknowns)),
+                         criteria=criteria)]
     if not report.coverage.complete and verdict is not Verdict.NO_KNOWN_EXCLUSION:
-        words += f" Partial rule set: {criteria_word(total)} encoded; the source leaves others unknown."
+        words.append(gettext("Partial rule set: %(criteria)s encoded; the source leaves others unknown.",
+                             criteria=criteria))
     said = verdict is Verdict.NO_KNOWN_EXCLUSION and report.coverage.complete  # its own words say draft already
     if report.rule_set_status == "draft" and not said:
-        words += " Screened under DRAFT RULES nobody has reviewed."
+        words.append(gettext("Screened under DRAFT RULES nobody has reviewed."))
     if report.eligible_from is not None:
-        words += f" Every fail clears by waiting: eligible from {spell_dates(report.eligible_from)} if nothing else " \
-            "changes."
+        words.append(gettext("Every fail clears by waiting: eligible from %(day)s if nothing else changes.",
+                             day=_day(report.eligible_from)))
     elif report.no_fail_from is not None:
-        words += f" No criterion fails from {spell_dates(report.no_fail_from)} if nothing else changes; the to-dos " \
-            "below are still needed."
-    return words
+        words.append(gettext("No criterion fails from %(day)s if nothing else changes; the to-dos below are still "
+                             "needed.", day=_day(report.no_fail_from)))
+    return " ".join(words)
 
 
 def glance(report: Report) -> Glance:
@@ -281,5 +319,23 @@ _FACTS_FILE = re.compile(r"\bclinical-facts\.md\b")
 
 def readable(text: str | None) -> str:
     """A note as people read it: plain(), and no repository file names."""
-    text = _TABLE_FILE.sub(lambda m: f"the rule set's {m[1].replace('_', ' ')} table", plain(text))
-    return _FACTS_FILE.sub("the project's clinical reference", text)
+    text = plain(text)
+    # In the note's own language: an English note (a stored report, read by an auditor on a Persian page) stays
+    # English; a Persian one keeps a table's name as one Latin term.
+    persian = _ARABIC_SCRIPT.search(text) is not None
+    say = gettext if persian else _as_written
+
+    def table(m: re.Match) -> str:
+        return say(_TABLE_WORDS, table=m[1] if persian else m[1].replace("_", " "))
+
+    text = _TABLE_FILE.sub(table, text)
+    return _FACTS_FILE.sub(lambda m: say(_FACTS_WORDS), text)
+
+
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+_TABLE_WORDS = N_("the rule set's %(table)s table")
+_FACTS_WORDS = N_("the project's clinical reference")
+
+
+def _as_written(msgid: str, **values: str) -> str:
+    return msgid % values if values else msgid

@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, request, session
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_babel import gettext as _gettext
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from ..model.language import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, RIGHT_TO_LEFT, Language, persian_digits
 from ..wording.catalogues import CATALOGUE_DIR, DOMAINS, unreviewed
@@ -129,6 +130,18 @@ def numeric_date(value: object) -> str | Markup:
                                                                        numeric_in(day, language))
 
 
+def _lookup(text: str) -> str:
+    """text in the reader's language; a label the form capitalised from a data word ("Pathological diagnosis
+    confirmed", the catalogue's "pathological diagnosis confirmed") is found by its data word's msgid."""
+    translated = _gettext(text)
+    if translated == text and text[:1].isupper() and not text[1:2].isupper():
+        lowered = text[:1].lower() + text[1:]
+        found = _gettext(lowered)
+        if found != lowered:
+            return found
+    return translated
+
+
 def words(text: object) -> str | Markup:
     """Words from outside the templates (an error's detail, a report's words) in the reader's language when a
     catalogue has them; on a Persian page, English that none has is marked lang="en", so screen readers and the
@@ -138,7 +151,7 @@ def words(text: object) -> str | Markup:
     text = "" if text is None else str(text)
     if page_language() == DEFAULT_LANGUAGE or not text:
         return text
-    translated = _gettext(text) if "%" not in text else text
+    translated = _lookup(text) if "%" not in text else text
     if translated == text and _LATIN.search(text) and not _ARABIC_SCRIPT.search(text):
         return Markup('<span lang="en" dir="ltr">{}</span>').format(text)
     return translated
@@ -150,7 +163,7 @@ def translated(text: object) -> str:
     text = "" if text is None else str(text)
     if page_language() == DEFAULT_LANGUAGE or not text or "%" in text:
         return text
-    return _gettext(text)
+    return _lookup(text)
 
 
 def lang_attribute(text: object) -> Markup:
@@ -197,17 +210,23 @@ def init_app(app: Flask) -> None:
 def switch():
     """The language switch on every page: the cookie always, and the account's preference when signed in; back to
     the page it was pressed on (a path on this service only)."""
-    from .auth import accounts, safe_next
+    from .auth import safe_next
     from .errors import problem
 
     chosen = request.form.get("language", "")
     if chosen not in LANGUAGES:
         return problem(400, "Bad Request", "language must be one of " + ", ".join(LANGUAGES))
+    return remember_language(redirect(safe_next(request.form.get("next")) or "/"), chosen)
+
+
+def remember_language(response: Response, chosen: str) -> Response:
+    """The switch's choice kept: in the lang cookie always, and as the account's preference when signed in."""
+    from .auth import accounts
+
     if session.get("user"):
         principal = accounts().user(session["user"])
         if principal is not None and session.get("generation") == principal.session_generation:
             accounts().set_language(principal.username, chosen)
-    response = redirect(safe_next(request.form.get("next")) or "/")
     response.set_cookie(COOKIE, chosen, max_age=COOKIE_DAYS * 86400, secure=current_app.config["SESSION_COOKIE_SECURE"],
                         httponly=True, samesite="Lax")
     return response

@@ -15,8 +15,13 @@ def _product(product: str) -> str:
     return "platelet" if product == "platelets" else value_words(product)
 
 
-def describe(event: Event) -> str:
-    """The event in the words of the compiled comparison ("platelet transfusion within the last 7 days")."""
+def describe(event: Event, language: Language = DEFAULT_LANGUAGE) -> str:
+    """The event in the words of the compiled comparison ("platelet transfusion within the last 7 days"); in another
+    language, as the reasons name it (noun), a chemotherapy course's end said so."""
+    if language != DEFAULT_LANGUAGE:
+        if event.chemotherapy_end and not event.transfusion and not event.transplant:
+            return sentences(language).say("end of a chemotherapy course")
+        return noun(event, language)
     if event.transfusion:
         return f"{_product(event.transfusion)} transfusion"
     if event.medication_class == "systemic_corticosteroid":

@@ -1,4 +1,4 @@
-"""Comparison operators in symbols and in words: the compiled comparisons' text and the reasons' requirements."""
+"""Comparison operators in symbols: the compiled comparisons' text and the reasons' requirements (a requirement in
+words is a whole sentence of the reasons catalogue: explain._NEEDS)."""
 
 OP_SYMBOLS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
-OP_WORDS = {"lt": "less than", "le": "at most", "gt": "more than", "ge": "at least"}

@@ -1,44 +1,55 @@
 """The words for implausible values (facts/plausibility.py finds them): each a FieldError naming the field and the
 likely slip, never the value given, so it can travel into problem responses, the CLI's errors and the form without
-echoing a record."""
+echoing a record. The questions a report's warnings ask are said in the reader's language (reasons catalogue); the
+refusals (problem responses, the CLI) stay English, as the API does."""
 from datetime import date
 
 from ..facts.plausibility import as_of_too_far, dates_after, first_row, lab_rows, slip_row
 from ..model.dates import today
 from ..model.errors import FieldError
 from ..model.labs import LAB_LABELS, LABS, unit_label
+from ..model.language import DEFAULT_LANGUAGE, Language
 from ..model.record import Observation, PatientRecord
 from ..model.tables import ConfirmTable, ImpossibleTable, Tables, ValueLimit
+from .facts import reader
+from .sentences import Sentences, sentences
 
 
-def _number(value: float) -> str:
-    return f"{value:,.10g}"
+def _number(value: float, w: Sentences) -> str:
+    return w.number(f"{value:,.10g}")
 
 
-def _bounds(row: ValueLimit) -> str:
+def _bounds(row: ValueLimit, w: Sentences) -> str:
     unit = unit_label(row.unit)
     low, high = row.more_than, row.less_than
     if low is not None and high is not None:
-        return f"above {_number(low)} and below {_number(high)} {unit}"
+        return w.say("above %(low)s and below %(high)s %(unit)s", low=_number(low, w), high=_number(high, w),
+                     unit=unit)
     if low is not None:
-        return f"above {_number(low)} {unit}"
+        return w.say("above %(low)s %(unit)s", low=_number(low, w), unit=unit)
     if high is not None:
-        return f"below {_number(high)} {unit}"
+        return w.say("below %(high)s %(unit)s", high=_number(high, w), unit=unit)
     raise ValueError("a value-limit row without a bound")  # the table's model refuses one (model/tables.py)
 
 
-def _lab(row: ValueLimit) -> str:
-    return f"{LAB_LABELS.get(row.lab, LABS[row.lab].description)} {_bounds(row)}"
+def _lab(row: ValueLimit, w: Sentences) -> str:
+    label = LAB_LABELS.get(row.lab, LABS[row.lab].description)
+    return w.say("%(lab)s %(bounds)s", lab=reader(w.language).text(label), bounds=_bounds(row, w))
 
 
-def impossible_message(row: ValueLimit, unit: str) -> str:
-    slip = f"; did you mean {unit_label(row.did_you_mean)}?" if row.did_you_mean else ""
-    return f"{_lab(row)}: no living child has this value given in {unit_label(unit)}{slip}"
+def impossible_message(row: ValueLimit, unit: str, language: Language = DEFAULT_LANGUAGE) -> str:
+    w = sentences(language)
+    slip = w.say("; did you mean %(unit)s?", unit=unit_label(row.did_you_mean)) if row.did_you_mean else ""
+    return w.say("%(lab)s: no living child has this value given in %(unit)s%(slip)s", lab=_lab(row, w),
+                 unit=unit_label(unit), slip=slip)
 
 
-def confirm_message(row: ValueLimit, unit: str) -> str:
-    slip = f" (did you mean {unit_label(row.did_you_mean)}?)" if row.did_you_mean else ""
-    return f"{_lab(row)}: possible, but usually a slip{slip}; check the value"
+def confirm_message(row: ValueLimit, unit: str, language: Language = DEFAULT_LANGUAGE) -> str:
+    """The question a possible but unusual value asks; in the reader's language where it reaches a report (its
+    warnings)."""
+    w = sentences(language)
+    slip = w.say(" (did you mean %(unit)s?)", unit=unit_label(row.did_you_mean)) if row.did_you_mean else ""
+    return w.say("%(lab)s: possible, but usually a slip%(slip)s; check the value", lab=_lab(row, w), slip=slip)
 
 
 def _lab_errors(record: PatientRecord, rows: list[ValueLimit], message) -> list[FieldError]:
@@ -79,9 +90,10 @@ def impossible_values(record: PatientRecord, tables: Tables, as_of: date | None 
     return errors + _lab_errors(record, table.labs, impossible_message)
 
 
-def values_to_confirm(record: PatientRecord, table: ConfirmTable) -> list[FieldError]:
+def values_to_confirm(record: PatientRecord, table: ConfirmTable,
+                      language: Language = DEFAULT_LANGUAGE) -> list[FieldError]:
     """Values a real child can have that are usually a slip, each with the question to ask (never refused)."""
-    return _lab_errors(record, table.labs, confirm_message)
+    return _lab_errors(record, table.labs, lambda row, unit: confirm_message(row, unit, language))
 
 
 def question_for(obs: Observation, table: ConfirmTable) -> str | None:

@@ -69,6 +69,10 @@ class Sentences:
     def say(self, msgid: str, /, **values) -> str:
         return self._gettext(msgid) % values
 
+    def word(self, msgid: str) -> str:
+        """Words of data (a msgid not written in code, so it may hold a %) in this language, as they are."""
+        return self._gettext(msgid)
+
     def count(self, singular: str, plural: str, n: int, /, **values) -> str:
         """A sentence with a number in it (n: the number, also given to the placeholders as %(n)s, spelt for the
         reader)."""

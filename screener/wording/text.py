@@ -9,7 +9,8 @@ from datetime import date
 from functools import lru_cache
 
 from ..model.labs import LABS, UNIT_LABELS, unit_label
-from .dates import when
+from ..model.language import DEFAULT_LANGUAGE, Language
+from .dates import when, when_in
 
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _UNIT_AFTER_NUMBER = re.compile(
@@ -24,11 +25,13 @@ _FILE_PATH = re.compile(r"[;,]?\s*see (?:criteria|seeds)/\S+\.(?:yaml|md)|\s*\((
 _UNIT_CODES = set(UNIT_LABELS) | {code for spec in LABS.values() for code in spec.units}
 
 
-def spell_dates(text) -> str:
-    """Every ISO date in a text (or a date itself) as people read it; the JSON the text comes from keeps ISO."""
+def spell_dates(text, language: Language = DEFAULT_LANGUAGE) -> str:
+    """Every ISO date in a text (or a date itself) as people read it, in the reader's language and calendar (Persian:
+    Solar Hijri, Persian digits); the JSON the text comes from keeps ISO."""
+    day = when if language == DEFAULT_LANGUAGE else (lambda d: when_in(d, language))
     if isinstance(text, date):
-        return when(text)
-    return _ISO_DATE.sub(lambda m: when(date(int(m[1]), int(m[2]), int(m[3]))), str(text or ""))
+        return day(text)
+    return _ISO_DATE.sub(lambda m: day(date(int(m[1]), int(m[2]), int(m[3]))), str(text or ""))
 
 
 def _unit_list(match: re.Match) -> str:
@@ -40,16 +43,17 @@ def _unit_list(match: re.Match) -> str:
     return f" ({', '.join(labels)})" if labels else ""
 
 
-def plain(text: str | None) -> str:
-    """A message as people read it: dates spelt out, units as written, no record or file paths."""
-    return _plain(text) if text else ""
+def plain(text: str | None, language: Language = DEFAULT_LANGUAGE) -> str:
+    """A message as people read it: dates spelt out (in the reader's calendar), units as written, no record or file
+    paths. Its words are the message's own: a Persian reader's messages are worded in Persian where they are made."""
+    return _plain(text, language) if text else ""
 
 
 @lru_cache(maxsize=4096)
-def _plain(text: str) -> str:
+def _plain(text: str, language: Language = DEFAULT_LANGUAGE) -> str:
     text = _FILE_PATH.sub("", text)
     text = _RECORD_PATH.sub("", text)
     text = re.sub(r" \(([^()]*)\)", _unit_list, text)
     text = _UNIT_AFTER_NUMBER.sub(lambda m: " " + unit_label(m[1]) if unit_label(m[1]) else "", text)
-    text = spell_dates(text)
+    text = spell_dates(text, language)
     return re.sub(r"\s{2,}", " ", text).replace(" ;", ";").strip()

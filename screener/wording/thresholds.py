@@ -3,7 +3,9 @@ worded here for its text and for the reasons."""
 from dataclasses import dataclass
 from typing import Callable
 
+from ..model.language import DEFAULT_LANGUAGE
 from .numbers import threshold as fmt_threshold
+from .sentences import N_, Sentences
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,32 @@ def stated(s: Stated, unit: Callable[[str], str] = str) -> str:
     return s.number + after_number(s, unit)
 
 
-def after_number(s: Stated, unit: Callable[[str], str] = str) -> str:
-    """What follows the threshold's number: its unit, " × ULN", or the stated limit."""
+def after_number(s: Stated, unit: Callable[[str], str] = str, words: Sentences | None = None) -> str:
+    """What follows the threshold's number: its unit, " × ULN", or the stated limit. words: the reader's sentences
+    (its numbers and the limit's sentence in the reader's language); None: the comparison's own text, English."""
+    if words is not None and words.language != DEFAULT_LANGUAGE:  # a unit that is a word is said in the reader's
+        unit = _in_words(unit, words)
     text = _unit(s.unit, unit)
     if isinstance(s.then, LimitOf):
         of = s.then
-        limit = fmt_threshold(of.value) + _unit(of.unit, unit)
-        canonical = fmt_threshold(of.threshold) + _unit(of.canonical_unit, unit)
-        return f"{text} × {limit} (= {canonical}; limit: {of.source})"
-    return text + s.then
+        number = fmt_threshold if words is None else (lambda n: words.number(fmt_threshold(n)))
+        limit = number(of.value) + _unit(of.unit, unit)
+        canonical = number(of.threshold) + _unit(of.canonical_unit, unit)
+        if words is None:
+            return f"{text} × {limit} (= {canonical}; limit: {of.source})"
+        return text + words.say(" × %(limit)s (= %(canonical)s; limit: %(source)s)", limit=limit,
+                                canonical=canonical, source=words.word(of.source))
+    return text + (words.say(s.then) if words is not None and s.then else s.then)
+
+
+# What a multiple multiplies (the compiler's Stated.then), each a msgid said where the threshold is worded.
+MULTIPLES = {"uln": N_(" × ULN"), "age_sex_max": N_(" × age/sex maximum")}
+# Units a rule file may state that are words, not symbols (charts keep symbols in Latin script, never words).
+_WORD_UNITS = {"years": N_("years"), "months": N_("months"), "days": N_("days")}
+
+
+def _in_words(unit: Callable[[str], str], words: Sentences) -> Callable[[str], str]:
+    return lambda code: words.say(_WORD_UNITS[code]) if code in _WORD_UNITS else unit(code)
 
 
 def _unit(code: str | None, unit: Callable[[str], str]) -> str:
