@@ -16,11 +16,11 @@ from screener.wording.dates import when
 
 from .helpers import PATIENTS
 from .test_browser import CHART_DATES, PASSWORD, SHOTS, browser, fill, form_fields, server  # noqa: F401 (fixtures)
+from .test_browser_persian import shots_at_each_width
 from .test_web_persian_pages import _LATIN_RUN, _QUOTED
 
 NCT = "NCT06674265"
 AS_OF = date(2026, 11, 22)
-WIDTHS = {"desktop": 1280, "390": 390}
 _PERSIAN_LETTER = "[\u0600-\u06FF]"
 _ABBREVIATION = re.compile(r"[A-Z0-9][A-Z0-9-]*")  # FDG PET, CTCAE: terms a Persian chart keeps in Latin script
 
@@ -48,12 +48,7 @@ def _solar_hijri(fields: dict[str, str]) -> dict[str, str]:
 
 
 def _shots(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for label, width in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"e2e-{name}-{label}.png"), full_page=True)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, label)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    shots_at_each_width(page, f"e2e-{name}")
 
 
 # A cell's text without what is marked as English (the registry's place, quoted source words) and without the

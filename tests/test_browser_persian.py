@@ -28,13 +28,18 @@ def persian(browser, server):  # noqa: F811
     context.close()
 
 
-def _shots(page, name: str) -> None:
+def shots_at_each_width(page, name: str) -> None:
+    """Screenshots at desktop and phone width (kept to be looked at); nothing may scroll sideways at either."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"fa-{name}-{label}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, label)
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _shots(page, name: str) -> None:
+    shots_at_each_width(page, f"fa-{name}")
 
 
 def _persian_font_used(page) -> bool:
