@@ -368,7 +368,7 @@ def test_the_result_page_shows_a_stored_screening_in_the_pages_language(client, 
 
 
 def test_the_page_language_is_english_without_flask_babel(app):
-    from screener.web.reader_language import page_language
+    from screener.web.i18n import page_language
 
     with app.test_request_context("/", headers={"Accept-Language": "fa"}):
         if "babel" not in app.extensions:

@@ -16,26 +16,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import current_app
-
 from ..model.calendars import CALENDARS, NAMES, YEARS, Calendar, CalendarDateError, is_calendar, read_date, typed
 from ..model.dates import parse_date
-from ..model.language import DEFAULT_LANGUAGE, Language, persian_digits
+from ..model.language import Language, persian_digits
 from ..wording.catalogues import translations
+from .i18n import page_language
 
 CALENDAR_FIELD = "calendar"
 DEFAULT_CALENDAR: dict[Language, Calendar] = {"fa": "solar_hijri"}  # a language absent here keeps native ISO inputs
 
 
-def page_language() -> Language:
-    """The page's language as Flask-Babel chose it for this request (English while no locale is chosen): the one
-    place the form asks, so the locale choice (account, cookie, Accept-Language) stays Flask-Babel's."""
-    if "babel" not in current_app.extensions:
-        return DEFAULT_LANGUAGE
-    from flask_babel import get_locale
-
-    locale = get_locale()
-    return "fa" if locale is not None and locale.language == "fa" else DEFAULT_LANGUAGE
 
 
 def _(message: str, language: Language) -> str:

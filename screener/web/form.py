@@ -28,9 +28,8 @@ from .calendar_input import date_inputs, in_page_calendar, switched, typed_in
 from .drafts import draft_token, drafts
 from .form_spec import HISTORY_ROWS, InputKind, form_sections
 from .glance import by_status, count, glance, readable, worklist
-from .i18n import N_, remember_language
+from .i18n import N_, page_language, remember_language
 from .prefill import form_values
-from .reader_language import page_language
 from .storage import get_store
 from .verdicts import verdict_view
 

@@ -21,8 +21,7 @@ from ..model.language import DEFAULT_LANGUAGE, Language, persian_digits
 from ..model.report import CriterionResult, Report
 from ..model.verdict import Status, Verdict
 from ..wording.dates import when_in
-from .i18n import N_
-from .reader_language import page_language
+from .i18n import N_, page_language
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,10 @@ def choose_language() -> Language:
 
 
 def page_language() -> Language:
-    """The language this request's page is in (Flask-Babel asks choose_language once and keeps it)."""
+    """The language this request's page is in (Flask-Babel asks choose_language once and keeps it); English in an
+    app without Flask-Babel. The one place the web layer asks."""
+    if "babel" not in current_app.extensions:
+        return DEFAULT_LANGUAGE
     locale = get_locale()
     language = locale.language if locale is not None else DEFAULT_LANGUAGE
     return language if language in LANGUAGES else DEFAULT_LANGUAGE  # type: ignore[return-value]

@@ -1,18 +1,8 @@
-"""The language a reader asked for: of a page (the locale Flask-Babel chose for the request) and of the API's
-reasons (Accept-Language). English unless Persian was asked for; nothing else is offered."""
-from flask import current_app, request
+"""The language of the API's reasons, from Accept-Language (a page's language is i18n.page_language). English
+unless Persian was asked for; nothing else is offered."""
+from flask import request
 
 from ..model.language import DEFAULT_LANGUAGE, Language
-
-
-def page_language() -> Language:
-    """The page's language: Flask-Babel's locale for this request when the app has Flask-Babel, else English."""
-    if "babel" not in current_app.extensions:
-        return DEFAULT_LANGUAGE
-    from flask_babel import get_locale  # type: ignore[import-untyped]  # only where the app initialised it
-
-    locale = get_locale()
-    return "fa" if locale is not None and locale.language == "fa" else DEFAULT_LANGUAGE
 
 
 def reasons_language() -> Language:
