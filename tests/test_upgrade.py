@@ -21,7 +21,7 @@ from .helpers import PATIENTS, REPO, make_app
 STORES = REPO / "tests" / "fixtures" / "stores"
 RELEASES = sorted(path.stem for path in STORES.glob("*.sqlite3"))
 # The schema of each landing.
-RELEASED_SCHEMAS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0010", "0012", "0014"]
+RELEASED_SCHEMAS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0010", "0012", "0014", "0015"]
 FIRST_WITH_ACCOUNTS = "0002"  # migration 0002 brought users and API tokens
 WITH_ACCOUNTS = [release for release in RELEASES if release >= FIRST_WITH_ACCOUNTS]
 KEY = "fixture-stores-audit-key-not-a-secret"  # scripts/make-release-stores made every fixture chain with it
