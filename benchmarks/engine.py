@@ -4,7 +4,8 @@
 
 Prints screenings per second for each backend and their ratio. End to end = parse + validate + derive facts +
 evaluate + full report, single process (one core); "outcome" = the same judgement as a batch row uses it
-(screen_outcome: verdict, criteria, candidate, what to record; no reason or evidence worded unless read).
+(screen_outcome: verdict, criteria, candidate, what to record; no reason or evidence worded unless read);
+"Persian" = end to end with the report worded for a Persian reader (the same judgement, Outcome.worded("fa")).
 --before REF runs this same benchmark file on that git revision's code and on this tree's, each in its own
 process, alternating for --rounds rounds, and prints both (before/after in one run on a shared machine).
 """
@@ -24,6 +25,12 @@ from screener.engine.compile import compiled
 from screener.facts.derive import derive
 from screener.rules import load_rule_sets, load_tables
 from screener.screening import parse_record, screen, screen_outcome
+
+try:  # revisions before the Persian words (issue 30) have no reader's language: their run skips that row
+    from screener.model.language import LANGUAGES
+    PERSIAN: str | None = "fa" if "fa" in LANGUAGES else None
+except ImportError:
+    PERSIAN = None
 
 from .records import AS_OF, generated_records
 
@@ -74,6 +81,7 @@ def main() -> None:
     end_to_end = {name: 0.0 for name in ENGINES}
     wall = {name: 0.0 for name in ENGINES}
     outcome = {name: 0.0 for name in ENGINES}
+    persian = {name: 0.0 for name in ENGINES}
     for start in range(0, len(texts), CHUNK):
         for name in ENGINES:
             began, began_wall = time.process_time(), time.perf_counter()
@@ -85,10 +93,17 @@ def main() -> None:
             for text in texts[start : start + CHUNK]:
                 _batch_row(screen_outcome(parse_record(text), args.trial, AS_OF, name))
             outcome[name] += time.process_time() - began
+            if PERSIAN is not None:  # a Persian reader's report: the same judgement, its words in Persian
+                began = time.process_time()
+                for text in texts[start : start + CHUNK]:
+                    screen_outcome(parse_record(text), args.trial, AS_OF, name).worded(PERSIAN)
+                persian[name] += time.process_time() - began
 
     n = args.records
     rows = {"evaluation only": evaluation, "end to end (1 core)": end_to_end, "end to end, wall": wall,
             "outcome (batch row)": outcome}
+    if PERSIAN is not None:
+        rows["end to end, Persian"] = persian
     print(f"{'(CPU time)':24}{'reference':>12}{'durable':>12}   durable time / reference time")
     for label, seconds in rows.items():
         print(f"{label:24}{_rate(n, seconds['reference']):>12}{_rate(n, seconds['durable']):>12}"
@@ -98,7 +113,8 @@ def main() -> None:
         f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}"
     )
     figures = {f"{part} {name}": round(n / seconds[name]) for part, seconds in
-               (("evaluation", evaluation), ("end to end", end_to_end), ("outcome", outcome)) for name in ENGINES}
+               (("evaluation", evaluation), ("end to end", end_to_end), ("outcome", outcome))
+               + ((("Persian", persian),) if PERSIAN is not None else ()) for name in ENGINES}
     print("FIGURES " + json.dumps({**figures, "load": [round(v, 2) for v in os.getloadavg()]}))
 
 
