@@ -27,8 +27,8 @@ from screener.rules import load_rule_sets, load_tables
 from screener.screening import parse_record, screen, screen_outcome
 
 try:  # revisions before the Persian words (issue 30) have no reader's language: their run skips that row
-    from screener.model.language import LANGUAGES
-    PERSIAN: str | None = "fa" if "fa" in LANGUAGES else None
+    from screener.model.language import LANGUAGES, Language
+    PERSIAN: "Language | None" = "fa" if "fa" in LANGUAGES else None
 except ImportError:
     PERSIAN = None
 
