@@ -47,6 +47,7 @@ from .entries import (
     UnrecognisedEntry,
     WithoutEquivalence,
 )
+from .fast_init import fast_init
 from .provenance import EntryPath
 from .reasons import EntriesUncertain, SettleEntries
 
@@ -99,6 +100,7 @@ def _days_since(end: date | None, as_of: date) -> int:
     return 0 if end is None or end > as_of else (as_of - end).days
 
 
+@fast_init
 @dataclass(frozen=True)
 class Uncertain:
     """An entry that may count for the window: why it is uncertain and what to record."""
@@ -262,6 +264,7 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
     return found
 
 
+@fast_init
 @dataclass(frozen=True)
 class DailyDose:
     """One systemic entry's prednisone-equivalent mg/kg/day over its course."""
@@ -279,6 +282,7 @@ class DailyDose:
         return self.med.end is None or self.med.end > as_of
 
 
+@fast_init
 @dataclass(frozen=True)
 class ExposureRun:
     """Consecutive days whose summed dose reaches the threshold: one event of the window. end is its last day, or
