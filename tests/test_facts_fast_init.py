@@ -27,7 +27,7 @@ def test_every_frozen_fact_class_has_the_fast_init_with_the_dataclass_signature(
     assert len(classes) > 90
     for cls in classes:
         assert cls.__init__.__qualname__ == f"{cls.__qualname__}.__init__"
-        assert cls.__init__.__code__.co_filename == "<string>"
+        assert cls.__init__.__code__.co_filename == "<fast_init>"
         params = list(inspect.signature(cls).parameters.values())
         assert [p.name for p in params] == [f.name for f in dataclasses.fields(cls)]
         for p, f in zip(params, dataclasses.fields(cls)):
