@@ -7,7 +7,7 @@ as-of date A when A - E < N days; it clears on E + N.
 """
 import math
 from datetime import date, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Sequence
 
@@ -110,6 +110,23 @@ __all__ = ["Fact", "completed_years", "completed_months", "mosteller_bsa", "deri
 
 def _missing(why: Why, settle: Settle) -> Fact:
     return Fact(None, why=why, settle=settle)
+
+
+@lru_cache(maxsize=1024)
+def _lab_missing(lab: str, as_of: date, limit: int, later: date | None) -> Fact:
+    """No usable value of a lab, not even a too old one: the same Fact for every record so on that date, made once
+    and shared (its words and evidence are made once too)."""
+    settle = RecordLab(lab, limit, units=True)
+    # A retrospective screening leaves out what was measured after its date, and says so: "none recorded" would
+    # read as if the value had never been entered.
+    why = LabAfterAsOf(lab, later, as_of) if later else LabNotRecorded(lab, as_of)
+    return Fact(None, why=why, settle=settle, shared=True)
+
+
+@lru_cache(maxsize=256)
+def _no_scan(kind: ScanKind, earliest: date, as_of: date, lookback_days: int) -> Fact:
+    """No scan of the kind within the lookback: the same Fact for every record so on that date, made once and shared."""
+    return Fact(None, why=NoScan(kind, earliest, as_of), settle=RecordScan(kind, lookback_days), shared=True)
 
 
 def completed_years(birth: date, on: date) -> int:
@@ -227,15 +244,7 @@ class _Deriver:
         best = self._newest.get(lab)
         limit = self.lookback.labs_days
         if best is None:
-            settle = RecordLab(lab, limit, units=True)
-            later = self._first_after.get(lab)
-            # A retrospective screening leaves out what was measured after its date, and says so: "none recorded"
-            # would read as if the value had never been entered.
-            result: Fact | tuple[int, Observation] = (
-                _missing(LabAfterAsOf(lab, later, self.as_of), settle)
-                if later
-                else _missing(LabNotRecorded(lab, self.as_of), settle)
-            )
+            result: Fact | tuple[int, Observation] = _lab_missing(lab, self.as_of, limit, self._first_after.get(lab))
         elif (self.as_of - best[1].date).days > limit:
             obs = best[1]
             result = Fact(
@@ -398,7 +407,7 @@ class _Deriver:
                 if found is None or scan.date >= found[1].date:
                     found = (index, scan)
         if found is None:
-            return _missing(NoScan(kind, earliest, self.as_of), RecordScan(kind, self.lookback.imaging_days))
+            return _no_scan(kind, earliest, self.as_of, self.lookback.imaging_days)
         index, scan = found
         value = getattr(scan, attribute)
         source = EntryPath("imaging", index, scan.modality)
