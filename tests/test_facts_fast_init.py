@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from screener.facts.fact import Fact
-from screener.facts.fast_init import fast_init
+from screener.facts.fast_init import fast_init, replaced
 from screener.facts.provenance import Measured, ObservationPath
 
 MODULES = ["fact", "provenance", "entries", "reasons", "medications"]
@@ -30,7 +30,7 @@ def test_every_frozen_fact_class_has_the_fast_init_with_the_dataclass_signature(
         assert cls.__init__.__code__.co_filename == "<fast_init>"
         params = list(inspect.signature(cls).parameters.values())
         assert [p.name for p in params] == [f.name for f in dataclasses.fields(cls)]
-        for p, f in zip(params, dataclasses.fields(cls)):
+        for p, f in zip(params, dataclasses.fields(cls), strict=True):
             assert p.default == (inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
 
 
@@ -78,3 +78,20 @@ def test_only_plain_frozen_dataclasses_are_accepted():
     for cls in (Mutable, Factory, Checked):
         with pytest.raises(TypeError):
             fast_init(cls)
+
+
+def test_replaced_is_dataclasses_replace():
+    fact = Fact(1.5, Measured(1.5, "mg/dL"), "mg/dL", date(2026, 11, 22), shared=True)
+    for changes in ({"value": None}, {"shown": None, "unit": None}, {}):
+        made = replaced(fact, **changes)
+        assert repr(made) == repr(dataclasses.replace(fact, **changes))
+        assert made.shared == dataclasses.replace(fact, **changes).shared
+    with pytest.raises(TypeError):
+        replaced(fact, colour="red")
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+
+    with pytest.raises(TypeError):
+        replaced(Plain(1), a=2)
