@@ -432,15 +432,19 @@ def test_non_systemic_entries_are_not_added(eligible_json):
     assert got[STEROID].value >= 1_000_000
 
 
-def test_exposure_runs_cut_at_every_change_of_the_sum():
-    from screener.facts.medications import DailyDose, exposure_runs
+def _daily(path, mg, start, end=None):
+    from screener.facts.medications import DailyDose
     from screener.model.record import Medication
 
-    def dose(path, mg, start, end=None):
-        med = Medication(name="prednisone", route="oral", dose=mg, dose_unit="mg/kg/day",
-                         start=date.fromisoformat(start), end=date.fromisoformat(end) if end else None)
-        return DailyDose(path, med, mg, path)
+    med = Medication(name="prednisone", route="oral", dose=mg, dose_unit="mg/kg/day",
+                     start=date.fromisoformat(start), end=date.fromisoformat(end) if end else None)
+    return DailyDose(path, med, mg, path)
 
+
+def test_exposure_runs_cut_at_every_change_of_the_sum():
+    from screener.facts.medications import exposure_runs
+
+    dose = _daily
     dosed = [dose("a", 0.3, "2000-01-01", "2026-11-20"), dose("b", 0.3, "2026-11-03", "2026-11-05"),
              dose("c", 0.25, "2026-11-05", "2026-11-08"), dose("d", 0.6, "2026-11-21")]
     runs = exposure_runs(dosed, 0.5, AS_OF)
@@ -454,3 +458,17 @@ def test_exposure_runs_cut_at_every_change_of_the_sum():
     said = entry(runs[0].label)
     assert "from 2026-11-03 to 2026-11-08: on 2026-11-08, prednisone 0.30 + prednisone 0.25 = 0.55" in said
     assert exposure_runs(dosed, 0.9, AS_OF) == []  # the most on any day is 0.85 (a, b and c on 5 Nov)
+
+
+def test_exposure_runs_shortcut_when_every_dose_together_stays_below_the_threshold():
+    # exposure_runs answers at once when even the sum of every entry is below the threshold; at the boundary
+    # (a sum equal to it after rounding) the days are still added up.
+    from screener.facts.medications import exposure_runs
+
+    together = [_daily("a", 0.3, "2026-11-01", "2026-11-10"), _daily("b", 0.2, "2026-11-05", "2026-11-06")]
+    assert [(r.start, r.end) for r in exposure_runs(together, 0.5, AS_OF)] == [
+        (date(2026, 11, 5), date(2026, 11, 6))]
+    assert exposure_runs(together, 0.5000001, AS_OF) == []
+    apart = [_daily("a", 0.3, "2026-11-01", "2026-11-02"), _daily("b", 0.3, "2026-11-05", "2026-11-06")]
+    assert exposure_runs(apart, 0.5, AS_OF) == []  # 0.6 in all, never on one day
+    assert exposure_runs([], 0.5, AS_OF) == []

@@ -6,9 +6,8 @@ Window semantics (one definition, used everywhere): an event on day E is "within
 as-of date A when A - E < N days; it clears on E + N.
 """
 import math
-from dataclasses import replace
 from datetime import date, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Sequence
 
@@ -21,6 +20,7 @@ from ..model.tables import Tables
 from .catalogue import FieldInfo, catalogue
 from .entries import SizeProblem
 from .fact import Fact, RecordedValue
+from .fast_init import replaced
 from .keys import (
     AnyFactKey,
     DaysSinceFact,
@@ -33,7 +33,7 @@ from .keys import (
     TransfusionFreeFact,
     UnencodedFact,
 )
-from .medications import Uncertain, cyp3a4_exposures, steroid_exposures
+from .medications import Entry, Uncertain, cyp3a4_exposures, mosteller_bsa, read_entries, steroid_exposures
 from .provenance import (
     AgainstLimit,
     AsRecorded,
@@ -112,6 +112,23 @@ def _missing(why: Why, settle: Settle) -> Fact:
     return Fact(None, why=why, settle=settle)
 
 
+@lru_cache(maxsize=1024)
+def _lab_missing(lab: str, as_of: date, limit: int, later: date | None) -> Fact:
+    """No usable value of a lab, not even a too old one: the same Fact for every record so on that date, made once
+    and shared (its words and evidence are made once too)."""
+    settle = RecordLab(lab, limit, units=True)
+    # A retrospective screening leaves out what was measured after its date, and says so: "none recorded" would
+    # read as if the value had never been entered.
+    why = LabAfterAsOf(lab, later, as_of) if later else LabNotRecorded(lab, as_of)
+    return Fact(None, why=why, settle=settle, shared=True)
+
+
+@lru_cache(maxsize=256)
+def _no_scan(kind: ScanKind, earliest: date, as_of: date, lookback_days: int) -> Fact:
+    """No scan of the kind within the lookback: the same Fact for every record so on that date, made once and shared."""
+    return Fact(None, why=NoScan(kind, earliest, as_of), settle=RecordScan(kind, lookback_days), shared=True)
+
+
 def completed_years(birth: date, on: date) -> int:
     """Age in completed years: a birthday counts from its own day (29 February counts from 1 March in common years)."""
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
@@ -119,11 +136,6 @@ def completed_years(birth: date, on: date) -> int:
 
 def completed_months(birth: date, on: date) -> int:
     return (on.year - birth.year) * 12 + (on.month - birth.month) - (on.day < birth.day)
-
-
-def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
-    """Body surface area, m² (Mosteller RD, N Engl J Med 1987;317:1098)."""
-    return math.sqrt(height_cm * weight_kg / 3600)
 
 
 _Limit = tuple[float, LimitBasis, DefaultLimitCaveat | UnverifiedRowCaveat | None]  # limit, its basis, caveat
@@ -145,6 +157,7 @@ class _Deriver:
         self.record, self.as_of, self.lookback, self.tables = record, as_of, lookback, tables
         self._latest: dict[str, Fact | tuple[int, Observation]] = {}
         self._blocks: dict[Block, "date | Callable[[RecordFact], Why]"] = {}
+        self._entries: tuple[Entry, ...] | None = None
         # One pass over the observations: the most recent of each lab on or before the as-of date. Several on
         # that date: the one listed last wins (a correction is entered after the value it corrects).
         self._newest: dict[str, tuple[int, Observation]] = {}
@@ -231,15 +244,7 @@ class _Deriver:
         best = self._newest.get(lab)
         limit = self.lookback.labs_days
         if best is None:
-            settle = RecordLab(lab, limit, units=True)
-            later = self._first_after.get(lab)
-            # A retrospective screening leaves out what was measured after its date, and says so: "none recorded"
-            # would read as if the value had never been entered.
-            result: Fact | tuple[int, Observation] = (
-                _missing(LabAfterAsOf(lab, later, self.as_of), settle)
-                if later
-                else _missing(LabNotRecorded(lab, self.as_of), settle)
-            )
+            result: Fact | tuple[int, Observation] = _lab_missing(lab, self.as_of, limit, self._first_after.get(lab))
         elif (self.as_of - best[1].date).days > limit:
             obs = best[1]
             result = Fact(
@@ -297,13 +302,13 @@ class _Deriver:
         product = RAISED_BY_TRANSFUSION[lab]
         transfusions = self.record.history.transfusions
         if transfusions is None:
-            return replace(
+            return replaced(
                 fact, value=None, why=TransfusionHistoryUnknown(lab, drawn), settle=RecordHistory("transfusions")
             )
         before = [t.date for t in transfusions if t.product == product and t.date <= drawn]
         if before and (drawn - max(before)).days < days:
             last = max(before)
-            return replace(
+            return replaced(
                 fact,
                 value=None,
                 why=TransfusionSupported(lab, drawn, (drawn - last).days, product, last),
@@ -316,7 +321,7 @@ class _Deriver:
             if not before
             else DrawnAfterTransfusion(fact.shown, product, days, max(before), (drawn - max(before)).days)
         )
-        return replace(fact, value=1, shown=shown, unit=None)
+        return replaced(fact, value=1, shown=shown, unit=None)
 
     def recorded(self, key: RecordedFact) -> Fact:
         """Whether a usable value is recorded: never unknown, so a criterion can say what absence means."""
@@ -402,7 +407,7 @@ class _Deriver:
                 if found is None or scan.date >= found[1].date:
                     found = (index, scan)
         if found is None:
-            return _missing(NoScan(kind, earliest, self.as_of), RecordScan(kind, self.lookback.imaging_days))
+            return _no_scan(kind, earliest, self.as_of, self.lookback.imaging_days)
         index, scan = found
         value = getattr(scan, attribute)
         source = EntryPath("imaging", index, scan.modality)
@@ -540,6 +545,12 @@ class _Deriver:
         fact = self._event_days(self.record.history.medications, "medications", found.events, window, found.uncertain)
         return found.explain(fact, self.as_of, window)
 
+    def medication_entries(self) -> tuple[Entry, ...]:
+        """The record's medication entries as every medication window reads them, read once."""
+        if self._entries is None:
+            self._entries = read_entries(self)
+        return self._entries
+
     # --- dispatch -------------------------------------------------------------------------------------------------
     def derived(self, key: DerivedFact) -> Fact:
         return _DERIVED[key](self)
@@ -581,7 +592,7 @@ _DERIVED: dict[DerivedFact, Callable[[_Deriver], Fact]] = {
     DerivedFact("history.haploidentical_hsct"): partial(_Deriver.transplant_ever, kind="haploidentical"),
 }
 # Each method takes its own kind of key: the table pairs them, so the key reaching one is of its type.
-_BY_KIND: dict[type, Callable[[_Deriver, Any], Fact]] = {
+_BY_KIND: dict[type, Callable[..., Fact]] = {  # (deriver, key), key also by name
     RecordFact: _Deriver.record_field,
     DerivedFact: _Deriver.derived,
     LabFact: _Deriver.lab_fact,
@@ -633,11 +644,9 @@ def _step(key: AnyFactKey) -> Callable[[_Deriver], Fact]:
     """How one fact is derived, decided once per key instead of per record."""
     if isinstance(key, RecordFact):
         return _record_step(key)
-    return partial(_call, _BY_KIND[type(key)], key)
-
-
-def _call(method, argument, deriver: _Deriver) -> Fact:
-    return method(deriver, argument)
+    if isinstance(key, DerivedFact):
+        return _DERIVED[key]
+    return partial(_BY_KIND[type(key)], key=key)  # the method itself, no frame of ours around it
 
 
 _STEPS: dict[AnyFactKey, Callable[[_Deriver], Fact]] = {}
@@ -673,6 +682,6 @@ def derive(
         if isinstance(value, float):
             rounded = round(value, config.DECIMALS)
             if rounded != value:
-                fact = replace(fact, value=rounded)
+                fact = replaced(fact, value=rounded)
         facts[key] = fact
     return facts

@@ -5,9 +5,11 @@ from datetime import date
 from typing import Literal
 
 from ..model.report import UnknownReason
+from .fast_init import fast_init
 from .provenance import EntryPath
 
 
+@fast_init
 @dataclass(frozen=True)
 class Course:
     """An entry's start and end as of the screening date (an end after it: still going on then)."""
@@ -17,6 +19,7 @@ class Course:
     as_of: date
 
 
+@fast_init
 @dataclass(frozen=True)
 class Ingredient:
     """One ingredient of a recognised entry: its active moiety and the classes that moiety is in."""
@@ -27,6 +30,7 @@ class Ingredient:
     cyp3a4: tuple[str, str] | None = None  # (strength, role)
 
 
+@fast_init
 @dataclass(frozen=True)
 class Recognition:
     """What an entry's name was recognised as (e.g. Decadron as dexamethasone, a corticosteroid)."""
@@ -35,6 +39,7 @@ class Recognition:
     ingredients: tuple[Ingredient, ...]
 
 
+@fast_init
 @dataclass(frozen=True)
 class RouteReading:
     """The route judged by: the one the dose form in the name states when the record says other or unknown."""
@@ -47,6 +52,7 @@ MedicationClass = Literal["systemic_corticosteroid", "cyp3a4_modulator"]
 
 
 # --- why a name was not recognised (facts/drug_names.py) ----------------------------------------------------------
+@fast_init
 @dataclass(frozen=True)
 class DoseInstructionOnly:
     """The name is only a strength or a dose instruction."""
@@ -55,6 +61,7 @@ class DoseInstructionOnly:
     rxnorm: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class UnknownName:
     """The name (or the parts listed) is not a recognised medication name."""
@@ -64,6 +71,7 @@ class UnknownName:
     rxnorm: str | None = None  # an RxNorm code not in the table either
 
 
+@fast_init
 @dataclass(frozen=True)
 class CodeDisagrees:
     """The RxNorm code and the name read as different ingredients."""
@@ -78,17 +86,20 @@ NotRecognised = DoseInstructionOnly | UnknownName | CodeDisagrees
 
 
 # --- how an entry reads in the list of entries reviewed -----------------------------------------------------------
+@fast_init
 @dataclass(frozen=True)
 class UnrecognisedEntry:
     name: str
     course: Course
 
 
+@fast_init
 @dataclass(frozen=True)
 class NotCorticosteroid:
     seen: Recognition
 
 
+@fast_init
 @dataclass(frozen=True)
 class NotCountedModulator:
     """Recognised, and not a CYP3A4 modulator of a strength the window counts."""
@@ -97,29 +108,34 @@ class NotCountedModulator:
     listed: bool  # a listed modulator of another strength: its recognition already says which
 
 
+@fast_init
 @dataclass(frozen=True)
 class NotSystemic:
     seen: Recognition
     route: RouteReading
 
 
+@fast_init
 @dataclass(frozen=True)
 class WithoutEquivalence:
     seen: Recognition
 
 
+@fast_init
 @dataclass(frozen=True)
 class RouteUnclear:
     seen: Recognition
     route: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class DoseUnknownEntry:
     seen: Recognition
     route: RouteReading
 
 
+@fast_init
 @dataclass(frozen=True)
 class CountedCourse:
     """An entry that counts for the window as it is (no dose threshold): its route and course."""
@@ -129,6 +145,7 @@ class CountedCourse:
     course: Course
 
 
+@fast_init
 @dataclass(frozen=True)
 class DosedEntry:
     """A systemic corticosteroid entry with its prednisone-equivalent mg/kg/day; below: the threshold it stays
@@ -143,6 +160,7 @@ class DosedEntry:
     below: float | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class SummedRun:
     """Several entries whose daily doses add up to the threshold over a run of days (the sum of its last day)."""
@@ -160,6 +178,7 @@ EntryLabel = (UnrecognisedEntry | NotCorticosteroid | NotCountedModulator | NotS
 
 
 # --- why an entry leaves the window open --------------------------------------------------------------------------
+@fast_init
 @dataclass(frozen=True)
 class EntryNotRecognised:
     """Whether the entry is in the class is unknown: its name was not recognised."""
@@ -170,6 +189,7 @@ class EntryNotRecognised:
     code: UnknownReason = "unrecognised"
 
 
+@fast_init
 @dataclass(frozen=True)
 class NoEquivalence:
     """A systemic corticosteroid without a cited prednisone equivalence, against a dose threshold."""
@@ -180,6 +200,7 @@ class NoEquivalence:
     code: UnknownReason = "dose_unknown"
 
 
+@fast_init
 @dataclass(frozen=True)
 class RouteUnclassifiable:
     name: str
@@ -188,6 +209,7 @@ class RouteUnclassifiable:
     code: UnknownReason = "unclassifiable"
 
 
+@fast_init
 @dataclass(frozen=True)
 class CombinationDose:
     """A combination product's dose is not the corticosteroid's own."""
@@ -195,11 +217,13 @@ class CombinationDose:
     name: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class DoseNotRecorded:
     name: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class SizeProblem:
     """Why the weight or height is not usable: not recorded, undated, after the as-of date, or too old."""
@@ -211,6 +235,7 @@ class SizeProblem:
     limit: int | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class SizeNotUsable:
     """The weight (per kg) or height (from mg/m2/day) a dose conversion needs is not usable."""
@@ -222,6 +247,7 @@ class SizeNotUsable:
 DoseProblem = CombinationDose | DoseNotRecorded | SizeNotUsable
 
 
+@fast_init
 @dataclass(frozen=True)
 class DoseUnknown:
     problem: DoseProblem
@@ -234,12 +260,14 @@ EntryDoubt = EntryNotRecognised | NoEquivalence | RouteUnclassifiable | DoseUnkn
 
 
 # --- what to record to settle an entry ------------------------------------------------------------------------------
+@fast_init
 @dataclass(frozen=True)
 class RecordGenericName:
     name: str
     path: EntryPath
 
 
+@fast_init
 @dataclass(frozen=True)
 class AskDoseBelow:
     name: str
@@ -247,12 +275,14 @@ class AskDoseBelow:
     path: EntryPath
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordRoute:
     name: str
     path: EntryPath
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordDose:
     name: str
@@ -263,6 +293,7 @@ EntrySettle = RecordGenericName | AskDoseBelow | RecordRoute | RecordDose
 
 
 # --- how a medication window's known value reads --------------------------------------------------------------------
+@fast_init
 @dataclass(frozen=True)
 class CountedEntry:
     """The deciding entry (or summed run), the window's own reading, and every entry reviewed."""
@@ -272,11 +303,13 @@ class CountedEntry:
     reviewed: tuple[EntryLabel, ...]
 
 
+@fast_init
 @dataclass(frozen=True)
 class NoEntryCounts:
     reviewed: tuple[EntryLabel, ...]
 
 
+@fast_init
 @dataclass(frozen=True)
 class ClearingUnknown:
     """A counted entry lies in the window, so it holds; uncertain entries leave the day it clears unknown."""

@@ -5,6 +5,7 @@ from datetime import date as _Date  # the Fact field named `date` hides the type
 
 from ..model.report import UnknownReason
 from .entries import ClearingUnknown, CountedEntry, NoEntryCounts
+from .fast_init import fast_init
 from .provenance import (
     AsRecorded,
     DaysBefore,
@@ -24,6 +25,7 @@ from .provenance import (
 from .reasons import Settle, Why
 
 
+@fast_init
 @dataclass(frozen=True)
 class Fact:
     value: float | str | None  # what the evaluators see: numbers, 1/0 for booleans, category names; None = unknown
@@ -44,6 +46,7 @@ class Fact:
         return self.why.code if self.why is not None else None
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordedValue:
     """Whether a usable value is recorded: the fact it is about."""

@@ -4,7 +4,8 @@ Three outcomes per entry, never two: recognised and in a class, recognised and i
 An entry that is not recognised, or whose route or dose cannot settle a class criterion, is "uncertain": the
 criterion stays unknown while it could matter, and the report names the entry and what to record.
 """
-from dataclasses import dataclass, field, replace
+import math
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -47,6 +48,7 @@ from .entries import (
     UnrecognisedEntry,
     WithoutEquivalence,
 )
+from .fast_init import fast_init, replaced
 from .provenance import EntryPath
 from .reasons import EntriesUncertain, SettleEntries
 
@@ -95,10 +97,16 @@ def recognised_as(name: str, found: Resolution, tables) -> Recognition:
     return Recognition(name, tuple(shown))
 
 
+def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
+    """Body surface area, m² (Mosteller RD, N Engl J Med 1987;317:1098)."""
+    return math.sqrt(height_cm * weight_kg / 3600)
+
+
 def _days_since(end: date | None, as_of: date) -> int:
     return 0 if end is None or end > as_of else (as_of - end).days
 
 
+@fast_init
 @dataclass(frozen=True)
 class Uncertain:
     """An entry that may count for the window: why it is uncertain and what to record."""
@@ -144,7 +152,7 @@ class Exposures:
                 # A counted entry already lies in the window: the criterion holds whatever the uncertain ones
                 # are; only the day it clears is unknown, so no clearing date is given.
                 days, path = min(certain, key=_first)
-                return replace(
+                return replaced(
                     fact,
                     value=days,
                     shown=ClearingUnknown(self.labels[path], why.doubts),
@@ -153,11 +161,11 @@ class Exposures:
                     settle=None,
                     clears_on=None,
                 )
-            return replace(fact, why=why, settle=settle)
+            return replaced(fact, why=why, settle=settle)
         if fact.source in self.labels:
-            return replace(fact, shown=CountedEntry(self.labels[fact.source], fact.shown, tuple(self.reviewed)))
+            return replaced(fact, shown=CountedEntry(self.labels[fact.source], fact.shown, tuple(self.reviewed)))
         if self.reviewed:
-            return replace(fact, shown=NoEntryCounts(tuple(self.reviewed)))
+            return replaced(fact, shown=NoEntryCounts(tuple(self.reviewed)))
         return fact
 
 
@@ -167,15 +175,25 @@ def _first(item: tuple[int, EntryPath]) -> tuple[int, str]:
     return item[0], str(item[1].index)
 
 
+Entry = tuple[EntryPath, Medication, Course, Resolution, tuple[str, ...], Recognition | None]
+
+
+def read_entries(deriver) -> tuple[Entry, ...]:
+    """Every entry with its path, course, resolution, active ingredients and recognition (None: not recognised):
+    the same for every window, so read once per record and screening date (the deriver keeps it)."""
+    view = built_once(deriver.tables, _Entries).view
+    return tuple(
+        (EntryPath("medications", i), med, Course(med.start, med.end, deriver.as_of), *view(med.name, med.rxnorm))
+        for i, med in enumerate(deriver.record.history.medications or ())
+    )
+
+
 def _recognised_entries(deriver, found: Exposures, question: MedicationClass):
     """Each recognised entry: path, entry, course, active ingredients, what it was recognised as.
 
     The others are doubted in found: whether they are in the class is unknown.
     """
-    view = built_once(deriver.tables, _Entries).view
-    for i, med in enumerate(deriver.record.history.medications or ()):
-        path, course = EntryPath("medications", i), Course(med.start, med.end, deriver.as_of)
-        rec, active, seen_as = view(med.name, med.rxnorm)
+    for path, med, course, rec, active, seen_as in deriver.medication_entries():
         if seen_as is not None:
             yield path, med, course, rec, active, seen_as
         else:
@@ -254,7 +272,7 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
             raise ValueError("a dose without its amount and unit")
         shown = DosedEntry(seen_as, med.dose, med.dose_unit, dose, reading, course)
         dosed.append(DailyDose(path, med, dose, shown))
-        found.reviewed.append(shown if dose >= min_dose else replace(shown, below=min_dose))
+        found.reviewed.append(shown if dose >= min_dose else replaced(shown, below=min_dose))
     if min_dose is not None:
         for run in exposure_runs(dosed, min_dose, deriver.as_of):
             found.events.append((run.path, run.start, run.end))
@@ -262,6 +280,7 @@ def steroid_exposures(deriver, min_dose: float | None) -> Exposures:
     return found
 
 
+@fast_init
 @dataclass(frozen=True)
 class DailyDose:
     """One systemic entry's prednisone-equivalent mg/kg/day over its course."""
@@ -279,6 +298,7 @@ class DailyDose:
         return self.med.end is None or self.med.end > as_of
 
 
+@fast_init
 @dataclass(frozen=True)
 class ExposureRun:
     """Consecutive days whose summed dose reaches the threshold: one event of the window. end is its last day, or
@@ -296,6 +316,10 @@ def exposure_runs(dosed: list[DailyDose], threshold: float, as_of: date) -> list
     The sum changes only where an entry starts or ends, so it is evaluated once per stretch between those days,
     not per calendar day: a course begun years ago costs no more than one begun last week.
     """
+    if round(sum(d.mg_kg_day for d in dosed), 9) < threshold:
+        # Doses are positive (dose, factor, weight and height are), so no day's sum exceeds the sum of every
+        # entry, and rounding keeps that order: no day reaches the threshold.
+        return []
     changes = {d.med.start for d in dosed if d.med.start <= as_of}
     changes |= {d.med.end + timedelta(days=1) for d in dosed if d.med.end is not None and d.med.end < as_of}
     firsts = sorted(changes)
@@ -338,8 +362,6 @@ def cyp3a4_exposures(deriver, strengths: set[str]) -> Exposures:
 
 def prednisone_mg_kg_day(deriver, med: Medication, factor: float) -> float | DoseProblem:
     """Prednisone-equivalent mg/kg/day, or why it cannot be computed."""
-    from .derive import mosteller_bsa  # derive imports this module: a top-level import would be circular
-
     if med.dose is None:
         return DoseNotRecorded(med.name)
     if med.dose_unit == "mg/kg/day":

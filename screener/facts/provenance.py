@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from .fast_init import fast_init
+
 History = Literal["transfusions", "transplants", "chemotherapy", "medications", "imaging"]
 
 
 # --- where a value was read --------------------------------------------------------------------------------------
+@fast_init
 @dataclass(frozen=True)
 class FieldPath:
     """A field at its record path ("diagnosis.disease_status"), with the value shown beside it when that says more
@@ -20,6 +23,7 @@ class FieldPath:
     value: date | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class ObservationPath:
     """observations[index]; origin and test when the value is used (a too-old one is named by its index only)."""
@@ -29,6 +33,7 @@ class ObservationPath:
     test: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class EntryPath:
     """One entry of a history list: history.medications[2]; a scan also names its modality."""
@@ -38,11 +43,13 @@ class EntryPath:
     modality: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class ReportingLabLimit:
     """The upper limit of normal the reporting lab gave with the value (reference_high)."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class DefaultUln:
     """The project's default upper limit of normal (criteria/tables/uln_defaults.yaml), with its source and how far
@@ -54,6 +61,7 @@ class DefaultUln:
     verification: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class CogMaximum:
     """The COG age/sex creatinine maximum (criteria/tables/creatinine_max_cog.yaml)."""
@@ -67,6 +75,7 @@ class CogMaximum:
 LimitBasis = ReportingLabLimit | DefaultUln | CogMaximum
 
 
+@fast_init
 @dataclass(frozen=True)
 class AgainstLimit:
     """A lab value held against a limit: the observation and where the limit came from."""
@@ -79,6 +88,7 @@ Source = FieldPath | ObservationPath | EntryPath | AgainstLimit
 
 
 # --- what a known value was derived from ---------------------------------------------------------------------
+@fast_init
 @dataclass(frozen=True)
 class AsRecorded:
     """The value as the record holds it (a category, a yes/no, a count)."""
@@ -86,11 +96,13 @@ class AsRecorded:
     value: bool | str | int | float
 
 
+@fast_init
 @dataclass(frozen=True)
 class Years:
     years: int
 
 
+@fast_init
 @dataclass(frozen=True)
 class Measured:
     """A lab value as reported, and in the canonical unit when that differs."""
@@ -101,6 +113,7 @@ class Measured:
     canonical_unit: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class DefaultLimitCaveat:
     """The limit is the project's default, not the reporting lab's."""
@@ -109,6 +122,7 @@ class DefaultLimitCaveat:
     unit: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class UnverifiedRowCaveat:
     """The COG limit comes from a table row not checked against a public copy."""
@@ -117,6 +131,7 @@ class UnverifiedRowCaveat:
     from_months: int
 
 
+@fast_init
 @dataclass(frozen=True)
 class MultipleOfLimit:
     measured: Measured
@@ -126,6 +141,7 @@ class MultipleOfLimit:
     caveat: DefaultLimitCaveat | UnverifiedRowCaveat | None
 
 
+@fast_init
 @dataclass(frozen=True)
 class DrawnAfterTransfusion:
     """A count independent of transfusion: none of the product in the days before it, or the last one long enough
@@ -138,22 +154,26 @@ class DrawnAfterTransfusion:
     days_after: int | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class ScanFinding:
     avid: bool | None = None
     largest_lesion_mm: float | None = None
 
 
+@fast_init
 @dataclass(frozen=True)
 class TransplantDone:
     """A transplant of the asked type is on record (the fact's date is the most recent)."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class HistoryReviewedNone:
     """The history list is recorded and holds nothing that counts."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class DiseaseStatusReading:
     """Newly diagnosed or not, read off the recorded disease status."""
@@ -161,11 +181,13 @@ class DiseaseStatusReading:
     status: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class PathologyConfirmed:
     pass
 
 
+@fast_init
 @dataclass(frozen=True)
 class NoEvent:
     """No such event in a reviewed history list."""
@@ -173,11 +195,13 @@ class NoEvent:
     history: History
 
 
+@fast_init
 @dataclass(frozen=True)
 class Ongoing:
     """The event goes on on the as-of date."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class DaysBefore:
     days: int

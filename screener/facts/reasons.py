@@ -8,6 +8,7 @@ from typing import Literal
 
 from ..model.report import UnknownReason
 from .entries import EntryDoubt, EntrySettle
+from .fast_init import fast_init
 from .keys import FieldKey, RecordFact
 from .provenance import History
 
@@ -16,12 +17,14 @@ ScanKind = Literal["largest_lesion", "mibg", "fdg_pet"]
 
 
 # --- why unknown --------------------------------------------------------------------------------------------------
+@fast_init
 @dataclass(frozen=True)
 class NotRecorded:
     field: FieldKey
     code: UnknownReason = "not_recorded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class NotAssessed:
     """An attestation the investigator has not assessed yet."""
@@ -30,6 +33,7 @@ class NotAssessed:
     code: UnknownReason = "not_assessed"
 
 
+@fast_init
 @dataclass(frozen=True)
 class AssessmentUndated:
     field: RecordFact
@@ -37,6 +41,7 @@ class AssessmentUndated:
     code: UnknownReason = "undated"
 
 
+@fast_init
 @dataclass(frozen=True)
 class AssessmentAfterAsOf:
     field: RecordFact
@@ -46,6 +51,7 @@ class AssessmentAfterAsOf:
     code: UnknownReason = "after_as_of"
 
 
+@fast_init
 @dataclass(frozen=True)
 class AssessmentTooOld:
     field: RecordFact
@@ -57,6 +63,7 @@ class AssessmentTooOld:
     code: UnknownReason = "too_old"
 
 
+@fast_init
 @dataclass(frozen=True)
 class LabNotRecorded:
     lab: str
@@ -64,6 +71,7 @@ class LabNotRecorded:
     code: UnknownReason = "not_recorded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class LabAfterAsOf:
     """The only results are dated after the screening date (a retrospective screening leaves them out)."""
@@ -74,6 +82,7 @@ class LabAfterAsOf:
     code: UnknownReason = "after_as_of"
 
 
+@fast_init
 @dataclass(frozen=True)
 class LabTooOld:
     lab: str
@@ -84,6 +93,7 @@ class LabTooOld:
     code: UnknownReason = "too_old"
 
 
+@fast_init
 @dataclass(frozen=True)
 class TransfusionHistoryUnknown:
     """Whether a count is independent of transfusion cannot be told without the transfusion history."""
@@ -93,6 +103,7 @@ class TransfusionHistoryUnknown:
     code: UnknownReason = "not_recorded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class TransfusionSupported:
     lab: str
@@ -103,6 +114,7 @@ class TransfusionSupported:
     code: UnknownReason = "transfusion_supported"
 
 
+@fast_init
 @dataclass(frozen=True)
 class NoUln:
     """No reporting lab's range and no default upper limit of normal at this age."""
@@ -111,23 +123,27 @@ class NoUln:
     code: UnknownReason = "no_limit"
 
 
+@fast_init
 @dataclass(frozen=True)
 class LimitDiffersBySex:
     sex: str
     code: UnknownReason = "no_limit"
 
 
+@fast_init
 @dataclass(frozen=True)
 class NoCreatinineLimitUnderOneMonth:
     code: UnknownReason = "no_limit"
 
 
+@fast_init
 @dataclass(frozen=True)
 class HistoryNotRecorded:
     history: History
     code: UnknownReason = "not_recorded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class NoScan:
     kind: ScanKind
@@ -136,6 +152,7 @@ class NoScan:
     code: UnknownReason = "not_recorded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class SameDayTransplants:
     kinds: tuple[str, ...]
@@ -143,11 +160,13 @@ class SameDayTransplants:
     code: UnknownReason = "not_recorded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class DiseaseStatusNotRecorded:
     code: UnknownReason = "not_recorded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class StatusAmbiguous:
     """The disease status does not say whether this is the first diagnosis or a recurrence."""
@@ -156,16 +175,19 @@ class StatusAmbiguous:
     code: UnknownReason = "not_recorded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class PathologyNotRecorded:
     code: UnknownReason = "not_recorded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class NotConfirmedOnTissue:
     code: UnknownReason = "not_recorded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class NotEncoded:
     """A drafted criterion that no rule encodes yet: nothing recorded can settle it."""
@@ -174,6 +196,7 @@ class NotEncoded:
     code: UnknownReason = "not_encoded"
 
 
+@fast_init
 @dataclass(frozen=True)
 class EntriesUncertain:
     """Medication entries that leave a window open, each with its doubt (the first one's code is the fact's)."""
@@ -192,11 +215,13 @@ Why = (NotRecorded | NotAssessed | AssessmentUndated | AssessmentAfterAsOf | Ass
 
 
 # --- what settles it ------------------------------------------------------------------------------------------------
+@fast_init
 @dataclass(frozen=True)
 class RecordField:
     field: FieldKey
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordAssessment:
     """Record the field with its block's assessment date, recent enough."""
@@ -206,6 +231,7 @@ class RecordAssessment:
     limit_days: int
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordLab:
     lab: str
@@ -213,6 +239,7 @@ class RecordLab:
     units: bool  # name the accepted units (none of it is recorded yet)
 
 
+@fast_init
 @dataclass(frozen=True)
 class RepeatLab:
     lab: str
@@ -221,57 +248,68 @@ class RepeatLab:
     product: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordUln:
     lab: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordSex:
     pass
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordHistory:
     history: History
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordImaging:
     pass
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordScan:
     kind: ScanKind
     days: int
 
 
+@fast_init
 @dataclass(frozen=True)
 class ChooseSameDayTransplant:
     pass
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordDiseaseStatus:
     pass
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordFirstOrRecurrence:
     pass
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordPathology:
     pass
 
 
+@fast_init
 @dataclass(frozen=True)
 class RecordPathologyOnTissue:
     pass
 
 
+@fast_init
 @dataclass(frozen=True)
 class ReviewDraft:
     """Only a reviewer can settle a placeholder: by encoding the criterion from its source words."""
@@ -279,6 +317,7 @@ class ReviewDraft:
     criterion: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class SettleEntries:
     """Each uncertain medication entry's own action."""
