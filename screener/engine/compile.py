@@ -44,7 +44,7 @@ from ..wording.thresholds import MULTIPLES, LimitOf, Stated, stated
 
 Where = tuple[str | int, ...]  # a place in the rule file, as in model/errors.FieldError
 NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
-_ORDERED = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+ORDERED = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 
 class CompileError(ValueError, ScreenerError):
@@ -75,7 +75,7 @@ class Leaf:
             return actual != self.value
         if isinstance(actual, str) or isinstance(self.value, str):
             raise TypeError(f"ordered comparison on a category: {self.fact}")
-        return _ORDERED[self.op](actual, self.value)
+        return ORDERED[self.op](actual, self.value)
 
 
 @dataclass(frozen=True)
