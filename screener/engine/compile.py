@@ -6,6 +6,7 @@ evaluated.
 """
 import operator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .. import config
 from ..facts.catalogue import catalogue
@@ -90,11 +91,12 @@ class CompiledCriterion:
     tree: "Node | Leaf"
     leaves: tuple[Leaf, ...]
 
-    @property
+    # Cached: read dozens of times a screening (evaluation, clearing, the report), each a property call before.
+    @cached_property
     def id(self) -> str:
         return self.criterion.id
 
-    @property
+    @cached_property
     def is_exclusion(self) -> bool:
         return self.criterion.kind == "exclusion"
 
