@@ -58,6 +58,13 @@ def test_large_formulas_split_to_the_rule_limit():
         assert _node_count(part) <= MAX_NODES_PER_RULE
 
 
+def test_a_formula_within_the_rule_limit_is_one_rule_ors_and_all():
+    leaves = [Leaf(f"x{i}", "lt", 1.0, "") for i in range(4)]
+    tree = Node("any", (Node("all", leaves[:2]), Node("all", leaves[2:])))
+    formula = _Kleene({leaf.fact: leaf.fact for leaf in leaves}).T(tree)
+    assert formula[0] == "or" and _split(formula) == [formula]
+
+
 @pytest.mark.parametrize("tiny_or_huge", [1e-05, 1e-06, 1e+08, 0.0])
 def test_numbers_python_writes_with_an_exponent_reach_the_engine(tiny_or_huge):
     # Regression: durable-rules' JSON reader refused 1e-05 and 1e+16 (error 204); numbers now go as micro-units.

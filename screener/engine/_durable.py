@@ -9,7 +9,9 @@ How a rule set becomes durable-rules rules, and why:
   comparison, which is exactly the Kleene behaviour of a missing value. Every fact carries every slot, None
   for missing: an absent field behaves differently from None in durable-rules.
 - A rule may hold at most 15 AND/OR nodes (MAX_SEQUENCE_EXPRESSIONS = 32 in rete.c, two per node; measured).
-  Formulas are split at top-level ORs into separate rules, distributing further only where a rule is too big.
+  A formula within that limit is one rule, ORs and all; a larger one is split at its top-level ORs into separate
+  rules, distributing further only where a rule is still too big. Fewer, larger rules cost the C engine less per
+  fact (NCT06674265: 62 rules instead of 88 when every top-level OR was split, ~10 us less a record, measured).
 - A sentinel rule fires for every record. delete_state on a session in which no rule fired segfaults the process,
   and a session never deleted counts towards the 1,024 live sessions per ruleset after which every assert raises
   MemoryError: the sentinel makes deletion always safe, and its absence is an engine fault, not a pass.
@@ -136,10 +138,10 @@ def _node_count(formula) -> int:
 
 def _split(formula) -> list:
     """Disjuncts small enough for one durable-rules rule each, whose OR is the formula."""
-    if formula[0] == "or":
-        return [rule for part in formula[1] for rule in _split(part)]
     if _node_count(formula) <= MAX_NODES_PER_RULE:
         return [formula]
+    if formula[0] == "or":
+        return [rule for part in formula[1] for rule in _split(part)]
     if formula[0] == "and":
         for i, part in enumerate(formula[1]):
             if part[0] == "or":  # distribute: (a or b) and rest -> (a and rest) or (b and rest)
