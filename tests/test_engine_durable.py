@@ -2,7 +2,7 @@
 import pytest
 
 from screener.engine import get_evaluator
-from screener.engine._durable import MAX_NODES_PER_RULE, _Kleene, _node_count, _split
+from screener.engine._durable import MAX_NODES_PER_RULE, _Kleene, _node_count, _split, to_micro
 from screener.engine.compile import Leaf, Node, compiled
 from screener.facts.keys import LabFact
 from screener.rules import load_rule_sets
@@ -58,6 +58,13 @@ def test_large_formulas_split_to_the_rule_limit():
         assert _node_count(part) <= MAX_NODES_PER_RULE
 
 
+def test_a_formula_within_the_rule_limit_is_one_rule_ors_and_all():
+    leaves = [Leaf(f"x{i}", "lt", 1.0, "") for i in range(4)]
+    tree = Node("any", (Node("all", leaves[:2]), Node("all", leaves[2:])))
+    formula = _Kleene({leaf.fact: leaf.fact for leaf in leaves}).T(tree)
+    assert formula[0] == "or" and _split(formula) == [formula]
+
+
 @pytest.mark.parametrize("tiny_or_huge", [1e-05, 1e-06, 1e+08, 0.0])
 def test_numbers_python_writes_with_an_exponent_reach_the_engine(tiny_or_huge):
     # Regression: durable-rules' JSON reader refused 1e-05 and 1e+16 (error 204); numbers now go as micro-units.
@@ -92,3 +99,16 @@ def test_a_fired_rule_is_read_by_its_name_and_an_unknown_name_is_a_fault(monkeyp
         messages[:] = ['{"sentinel":{"m":{}}}', unknown]
         with pytest.raises(_durable.EngineFault):
             _durable.DurableEvaluator._fire(prepared, {"sid": "0"})
+
+
+@pytest.mark.parametrize("number", [0, 1, 7, 49_999, 50_000, 10**9, -(10**9)])
+def test_an_integer_becomes_the_same_micro_units_as_its_float(number):
+    # Integers (days, 1/0) take a shorter path than floats; both must land on the same micro-units.
+    assert to_micro(number) == to_micro(float(number)) == number * 10**6
+    assert type(to_micro(number)) is int
+
+
+@pytest.mark.parametrize("number", [10**9 + 1, -(10**9) - 1, 10**16, 1e9 + 1, float("inf"), float("nan"), 0.1234567])
+def test_a_number_out_of_range_or_off_the_grid_is_refused(number):
+    with pytest.raises(ValueError):
+        to_micro(number)

@@ -23,7 +23,7 @@ class Evaluator(Protocol):
         """Status of every criterion, by criterion id."""
 
 
-_EVALUATORS: dict[Engine, Evaluator] = {}
+_EVALUATORS: dict[str, Evaluator] = {}  # by Engine, a StrEnum: its plain name finds it too
 
 
 def _engine(name: str) -> Engine:
@@ -36,6 +36,9 @@ def _engine(name: str) -> Engine:
 
 def get_evaluator(name: str) -> Evaluator:
     """The process-wide evaluator of that name (durable-rules' host is process-global, so one instance)."""
+    evaluator = _EVALUATORS.get(name)
+    if evaluator is not None:
+        return evaluator
     engine = _engine(name)
     if engine not in _EVALUATORS:
         if engine is Engine.REFERENCE:
@@ -73,10 +76,13 @@ def evaluate_checked(
     defect in one of them, and a report built on it could show a child eligible who is not.
     """
     global disagreements
-    statuses = get_evaluator(name).evaluate(rule_set, values)
-    if _engine(name) is Engine.REFERENCE:
+    evaluator, reference_evaluator = get_evaluator(name), get_evaluator(Engine.REFERENCE)
+    statuses = evaluator.evaluate(rule_set, values)
+    if evaluator is reference_evaluator:
         return statuses
-    reference = get_evaluator(Engine.REFERENCE).evaluate(rule_set, values)
+    reference = reference_evaluator.evaluate(rule_set, values)
+    if reference == statuses:  # the same criteria, each with the same status
+        return statuses
     differing = sorted(c for c in statuses.keys() | reference.keys() if statuses.get(c) != reference.get(c))
     if differing:
         disagreements += 1

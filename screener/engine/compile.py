@@ -6,6 +6,7 @@ evaluated.
 """
 import operator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .. import config
 from ..facts.catalogue import catalogue
@@ -44,7 +45,7 @@ from ..wording.thresholds import MULTIPLES, LimitOf, Stated, stated
 
 Where = tuple[str | int, ...]  # a place in the rule file, as in model/errors.FieldError
 NEGATED_OP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
-_ORDERED = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+ORDERED = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 
 class CompileError(ValueError, ScreenerError):
@@ -75,7 +76,7 @@ class Leaf:
             return actual != self.value
         if isinstance(actual, str) or isinstance(self.value, str):
             raise TypeError(f"ordered comparison on a category: {self.fact}")
-        return _ORDERED[self.op](actual, self.value)
+        return ORDERED[self.op](actual, self.value)
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,12 @@ class CompiledCriterion:
     tree: "Node | Leaf"
     leaves: tuple[Leaf, ...]
 
-    @property
+    # Cached: read dozens of times a screening (evaluation, clearing, the report), each a property call before.
+    @cached_property
     def id(self) -> str:
         return self.criterion.id
 
-    @property
+    @cached_property
     def is_exclusion(self) -> bool:
         return self.criterion.kind == "exclusion"
 
