@@ -218,3 +218,53 @@ def test_a_number_assigned_under_the_lock_is_covered_by_the_content_hash(store):
             row.screening_number = "SCR-0002"
             assert screening_content_hash(row) != row.content_hash
         session.rollback()
+
+
+def test_approvals_seen_are_read_again_once_another_writer_appended(store, monkeypatch):
+    """The web app's approval standings read the trail's approvals once and keep them while its group commit finds
+    only its own events on the chain; an approval recorded elsewhere (another process, or this one outside the
+    group commit) is read by the first screening committed after it."""
+    from screener.audit import _approvals
+    from screener.audit._approvals import ApprovalsSeen, add_approval
+
+    reads = []
+    read = _approvals.approvals
+    monkeypatch.setattr(_approvals, "approvals", lambda *a: reads.append(a) or read(*a))
+    record, report = _screened()
+    committer = GroupCommit(store)
+    seen = ApprovalsSeen(store, committer)
+    committer.record(record, [report], actor="api:sam", channel="api")
+    assert seen(report.trial_id) == [] and len(reads) == 1
+    for _ in range(3):
+        committer.record(record, [report], actor="api:sam", channel="api")
+        assert seen(report.trial_id) == [] and len(reads) == 1  # only this writer's events since: not read again
+    approval = add_approval(store, trial_id=report.trial_id, kind="approved", version=report.rule_set_version,
+                            digest=report.rule_set_digest, approved_from="2026-01-01", reference="REC 1", actor="admin")
+    committer.record(record, [report], actor="api:sam", channel="api")
+    assert [row.id for row in seen(report.trial_id)] == [approval.id] and len(reads) == 2
+    committer.record(record, [report], actor="api:sam", channel="api")
+    assert len(seen(report.trial_id)) == 1 and len(reads) == 2
+    assert store.verify().ok
+
+
+def test_a_failed_batch_leaves_the_approvals_seen_to_be_read_again(store):
+    """Whatever a failed batch left, the writer no longer knows the chain's head as its own."""
+    from screener.audit import StoreError
+    from screener.audit._approvals import ApprovalsSeen
+
+    record, report = _screened()
+
+    def fail(batch):
+        raise RuntimeError("the disk is gone")
+
+    committer = GroupCommit(store)
+    seen = ApprovalsSeen(store, committer)
+    committer.record(record, [report], actor="api:sam", channel="api")
+    seen(report.trial_id)
+    generation = committer.generation
+    committer._before_commit = fail
+    with pytest.raises(StoreError):
+        committer.record(record, [report], actor="api:sam", channel="api")
+    committer._before_commit = None
+    committer.record(record, [report], actor="api:sam", channel="api")
+    assert committer.generation == generation + 1

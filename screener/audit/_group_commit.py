@@ -30,7 +30,7 @@ from ..model.errors import ScreenerError
 from ._chain import GENESIS, canonical, event_hash, screening_content
 from ._errors import store_boundary
 from ._models import AuditEvent, Screening
-from ._store import _now, engine_version
+from ._store import CHAIN_HEAD, _now, engine_version
 
 # A batch is everything queued when the writer looks, up to this many submits (bounds one transaction's size).
 MAX_BATCH = 256
@@ -92,7 +92,6 @@ class Recorded(NamedTuple):
 
 # The writer's statements, built once: building them in every batch was about as much CPU as running them (a
 # select with its ordering ~120 µs of next_numbers' ~160 µs, thread CPU, load ~4).
-_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
 _HIGHEST_NUMBER = (
     select(Screening.screening_number).where(Screening.screening_number.is_not(None))
     .order_by(func.length(Screening.screening_number).desc(), Screening.screening_number.desc()).limit(1)
@@ -157,11 +156,22 @@ def prepare(record, reports, *, actor: str, channel: str, corrects: str | None =
                       correction_reason=correction_reason, assign_number=assign)
 
 
-def append(connection, key: bytes, submissions: list[Submission], now) -> list[Submission]:
+@dataclass
+class Heads:
+    """The chain's head hash as append found it (under the lock) and as it left it."""
+
+    before: str | None = None
+    after: str | None = None
+
+
+def append(connection, key: bytes, submissions: list[Submission], now, heads: Heads | None = None) -> list[Submission]:
     """Append the submissions' screenings and their events to the chain, in order, in the caller's transaction
-    (which must hold the chain's lock). Returns the submissions refused: a correction of an unknown screening."""
-    head = connection.execute(_HEAD).first()
+    (which must hold the chain's lock). Returns the submissions refused: a correction of an unknown screening.
+    heads: filled with the head hash before and after."""
+    head = connection.execute(CHAIN_HEAD).first()
     seq, previous = (head.seq, head.hash) if head else (0, GENESIS)
+    if heads is not None:
+        heads.before = previous
     screenings, events, refused = [], [], []
     batch_ids = set()
     wanted = sum(1 for submission in submissions if submission.assign_number and submission.rows)
@@ -204,6 +214,8 @@ def append(connection, key: bytes, submissions: list[Submission], now) -> list[S
             if rows:
                 connection.execute(_INSERT_SCREENINGS, rows)
         connection.execute(_INSERT_EVENTS, events)
+    if heads is not None:
+        heads.after = previous
     return refused
 
 
@@ -220,6 +232,11 @@ class GroupCommit:
         self._pid = os.getpid()
         self._lock_fd: int | None = None
         self.batches = self.committed = 0  # counts for the benchmark
+        # Counts the batches that found an event this writer did not append (another process's, or this process's
+        # outside the group commit: an approval, a void) since its own last batch: what this process has read of the
+        # trail (ApprovalsSeen) is kept while it stays the same. Raised before the batch's futures are resolved.
+        self.generation = 0
+        self._own_head: str | None = None  # the head this writer's last committed batch left
 
     def record(self, record, reports, *, actor: str, channel: str, corrects: str | None = None,
                report_texts: list[str] | None = None, correction_reason: str | None = None,
@@ -253,6 +270,7 @@ class GroupCommit:
             if self._pid != os.getpid():  # forked: the parent's thread (and what it held) does not exist here
                 self._pid, self._thread, self._queue = os.getpid(), None, queue.SimpleQueue()
                 self._lock_fd = None  # a file lock is per open file: the child takes its own
+                self._own_head = None  # the parent's writes are another process's now
             if submission is not None:
                 self._queue.put(submission)
             if self._thread is None:
@@ -303,10 +321,11 @@ class GroupCommit:
             if lock is not None:
                 fcntl.flock(lock, fcntl.LOCK_EX)
             engine = self.store.engine if batch or self.meter is None else self.store.counters
+            heads = Heads()
             with engine.begin() as connection:
                 if batch:
                     self.store.lock_chain(connection)
-                    refused = append(connection, self.store.key, batch, _now)
+                    refused = append(connection, self.store.key, batch, _now, heads)
                 else:
                     refused = []
                     self.meter.unsynced(connection)
@@ -315,6 +334,7 @@ class GroupCommit:
                 if self._before_commit is not None and batch:
                     self._before_commit(batch)
         except BaseException as exc:  # noqa: BLE001 - whatever stopped the commit, no request may be told it succeeded
+            self._own_head = None  # not known what the chain holds now: the next batch counts as after another's
             failure = exc if isinstance(exc, SQLAlchemyError) else RecordingFailed(type(exc).__name__)
             for submission in batch:
                 submission.future.set_exception(failure)
@@ -325,6 +345,10 @@ class GroupCommit:
             if lock is not None:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         self.batches += bool(batch)
+        if batch:
+            if heads.before != self._own_head:
+                self.generation += 1
+            self._own_head = heads.after
         refused_ids = {id(submission) for submission in refused}
         for submission in batch:
             if id(submission) in refused_ids:
