@@ -268,3 +268,33 @@ def test_a_failed_batch_leaves_the_approvals_seen_to_be_read_again(store):
     committer._before_commit = None
     committer.record(record, [report], actor="api:sam", channel="api")
     assert committer.generation == generation + 1
+
+
+def test_the_highest_number_is_read_again_only_after_another_writer_appended(store):
+    """The writer keeps the highest screening number it stored with the chain's head it left; a screening recorded
+    by another writer in between (here the store's own, one transaction per screening) is found by its head."""
+    from sqlalchemy import event
+
+    from screener.audit._group_commit import _HIGHEST_NUMBER
+
+    reads = []
+
+    @event.listens_for(store.engine, "before_execute")
+    def count(_connection, statement, *_args):
+        if statement is _HIGHEST_NUMBER:
+            reads.append(statement)
+
+    record, report = _screened()
+    committer = GroupCommit(store)
+    numbers = [committer.record(record, [report], actor="api:sam", channel="api", assign_number=True).screening_number]
+    numbers.append(store.record(record, [report], actor="cli", channel="cli", assign_number=True).screening_number)
+    for _ in range(3):
+        numbers.append(committer.record(record, [report], actor="api:sam", channel="api",
+                                        assign_number=True).screening_number)
+    given = record.model_copy(update={"screening_number": "SCR-0500"})
+    numbers.append(committer.record(given, [report], actor="api:sam", channel="api").screening_number)
+    numbers.append(committer.record(record, [report], actor="api:sam", channel="api",
+                                    assign_number=True).screening_number)
+    assert numbers == ["SCR-0001", "SCR-0002", "SCR-0003", "SCR-0004", "SCR-0005", "SCR-0500", "SCR-0501"]
+    assert len(reads) == 3  # the first batch; the store's own (no cache); the first batch after it
+    assert store.verify().ok

@@ -26,6 +26,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..model.children import SCREENING_NUMBER
 from ..model.errors import ScreenerError
 from ._chain import GENESIS, canonical, event_hash, screening_content
 from ._errors import store_boundary
@@ -104,9 +105,20 @@ _INSERT_SCREENINGS, _INSERT_EVENTS = insert(Screening), insert(AuditEvent)
 def next_numbers(connection, count: int) -> list[str]:
     """The next `count` free screening numbers (SCR-0001 on): one past the highest stored, which the caller reads
     under the chain's lock. Ordered by length first, so SCR-10000 follows SCR-9999."""
-    highest = connection.execute(_HIGHEST_NUMBER).scalar()
+    return _numbers_after(connection.execute(_HIGHEST_NUMBER).scalar(), count)
+
+
+def _numbers_after(highest: str | None, count: int) -> list[str]:
     start = int(highest[4:]) + 1 if highest else 1
     return [f"SCR-{n:04d}" for n in range(start, start + count)]
+
+
+def _highest(numbers: list[str]) -> str | None:
+    """The highest of screening numbers in _HIGHEST_NUMBER's order, when every one has the form a number is given
+    in (SCR- and 4 or 5 digits, where that order is the same in Python and in any collation); None otherwise."""
+    if not all(SCREENING_NUMBER.fullmatch(number) for number in numbers):
+        return None
+    return max(numbers, key=lambda number: (len(number), number), default=None)
 
 
 def _content_hash_parts(row: dict) -> tuple:
@@ -158,10 +170,14 @@ def prepare(record, reports, *, actor: str, channel: str, corrects: str | None =
 
 @dataclass
 class Heads:
-    """The chain's head hash as append found it (under the lock) and as it left it."""
+    """The chain's head hash as append found it (under the lock) and as it left it. And the highest screening number
+    stored when the head was `numbered`, which the caller keeps between batches: read again (under the lock) only
+    when the head found is another (another writer appended, which may have stored numbers), or it is not known."""
 
     before: str | None = None
     after: str | None = None
+    numbered: str | None = None
+    highest: str | None = None
 
 
 def append(connection, key: bytes, submissions: list[Submission], now, heads: Heads | None = None) -> list[Submission]:
@@ -170,12 +186,16 @@ def append(connection, key: bytes, submissions: list[Submission], now, heads: He
     heads: filled with the head hash before and after."""
     head = connection.execute(CHAIN_HEAD).first()
     seq, previous = (head.seq, head.hash) if head else (0, GENESIS)
+    known = heads is not None and heads.numbered == previous
+    highest = heads.highest if heads is not None and known else None
     if heads is not None:
         heads.before = previous
     screenings, events, refused = [], [], []
     batch_ids = set()
     wanted = sum(1 for submission in submissions if submission.assign_number and submission.rows)
-    numbers = iter(next_numbers(connection, wanted) if wanted else [])
+    if wanted and not known:
+        highest, known = connection.execute(_HIGHEST_NUMBER).scalar(), True
+    numbers = iter(_numbers_after(highest, wanted) if wanted else [])
     for submission in submissions:
         if submission.corrects is not None and submission.corrects not in batch_ids and connection.execute(
                 _SCREENING_BY_ID, {"id": submission.corrects}).first() is None:
@@ -216,6 +236,11 @@ def append(connection, key: bytes, submissions: list[Submission], now, heads: He
         connection.execute(_INSERT_EVENTS, events)
     if heads is not None:
         heads.after = previous
+        stored = [row["screening_number"] for row in screenings if row["screening_number"] is not None]
+        highest = _highest([*stored, *([highest] if highest else [])]) if known else None
+        # Kept only when known and of the usual form (else read again next time).
+        heads.numbered = previous if highest is not None else None
+        heads.highest = highest
     return refused
 
 
@@ -237,6 +262,7 @@ class GroupCommit:
         # trail (ApprovalsSeen) is kept while it stays the same. Raised before the batch's futures are resolved.
         self.generation = 0
         self._own_head: str | None = None  # the head this writer's last committed batch left
+        self._numbered: tuple[str | None, str | None] = (None, None)  # Heads.numbered and .highest after it
 
     def record(self, record, reports, *, actor: str, channel: str, corrects: str | None = None,
                report_texts: list[str] | None = None, correction_reason: str | None = None,
@@ -271,6 +297,7 @@ class GroupCommit:
                 self._pid, self._thread, self._queue = os.getpid(), None, queue.SimpleQueue()
                 self._lock_fd = None  # a file lock is per open file: the child takes its own
                 self._own_head = None  # the parent's writes are another process's now
+                self._numbered = (None, None)
             if submission is not None:
                 self._queue.put(submission)
             if self._thread is None:
@@ -321,7 +348,7 @@ class GroupCommit:
             if lock is not None:
                 fcntl.flock(lock, fcntl.LOCK_EX)
             engine = self.store.engine if batch or self.meter is None else self.store.counters
-            heads = Heads()
+            heads = Heads(numbered=self._numbered[0], highest=self._numbered[1])
             with engine.begin() as connection:
                 if batch:
                     self.store.lock_chain(connection)
@@ -335,6 +362,7 @@ class GroupCommit:
                     self._before_commit(batch)
         except BaseException as exc:  # noqa: BLE001 - whatever stopped the commit, no request may be told it succeeded
             self._own_head = None  # not known what the chain holds now: the next batch counts as after another's
+            self._numbered = (None, None)
             failure = exc if isinstance(exc, SQLAlchemyError) else RecordingFailed(type(exc).__name__)
             for submission in batch:
                 submission.future.set_exception(failure)
@@ -349,6 +377,7 @@ class GroupCommit:
             if heads.before != self._own_head:
                 self.generation += 1
             self._own_head = heads.after
+            self._numbered = (heads.numbered, heads.highest)
         refused_ids = {id(submission) for submission in refused}
         for submission in batch:
             if id(submission) in refused_ids:
