@@ -128,7 +128,7 @@ def _content_hash_parts(row: dict) -> tuple:
     content = screening_content(SimpleNamespace(**row, recorded_at=_LATER))
     later = sorted((content.find(placeholder), name, placeholder) for name, placeholder in _FILLED_LATER.items()
                    if name == "recorded_at" or row["screening_number"] == _NUMBER_LATER)
-    if any(at < 0 or content.count(placeholder) != 1 for at, _, placeholder in later):
+    if any(at < 0 or content.rfind(placeholder) != at for at, _, placeholder in later):  # once, and only once
         raise ValueError("a stored field holds a control character")
     ends = [at for at, _, _ in later[1:]] + [len(content)]
     tails = tuple((name, content[at + len(placeholder):end])
