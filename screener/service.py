@@ -455,14 +455,15 @@ def approval_history(store, trial_id: str) -> "list[ApprovalView]":
     return [_view(row) for row in approvals(store, trial_id)]
 
 
-def recorded_approvals(store, trial_id: str) -> "list[ApprovalView]":
-    """approval_history(), also of a trial no longer loaded: its stored screenings' approvals still count."""
-    try:
-        return approval_history(store, trial_id)
-    except UnknownTrial:
+def recorded_approvals(store, trial_id: str, read=None) -> "list[ApprovalView]":
+    """approval_history(), also of a trial no longer loaded: its stored screenings' approvals still count (so the
+    rule sets are not loaded to ask). read(trial_id): the rows as the caller keeps them (audit.ApprovalsSeen);
+    default a read of the trail."""
+    if read is None:
         from .audit import approvals
 
         return [_view(row) for row in approvals(store, trial_id)]
+    return [_view(row) for row in read(trial_id)]
 
 
 def _view(row) -> "ApprovalView":
@@ -502,18 +503,19 @@ def record_approval(store, trial_id: str, request, *, actor: str) -> "ApprovalVi
                               reference=request.reference, actor=actor))
 
 
-def standings(store, reports: list) -> "list[Standing]":
+def standings(store, reports: list, approvals=None) -> "list[Standing]":
     """For each report (or stored screening row: the same four fields): whether its rule set is the approved version
     in force at the site on its as-of date. Read now from the trail (not stored in the report, whose content is
     pinned): an approval recorded later with an earlier approved-from date changes the answer for screenings as of
-    the days it covers."""
+    the days it covers. approvals(trial_id): the trail's approval rows as the caller keeps them (the web app's
+    audit.ApprovalsSeen, current as of the screening's commit); default read here."""
     from .model.approvals import standing
 
     histories: dict[str, list] = {}
     found = []
     for report in reports:
         if report.trial_id not in histories:
-            histories[report.trial_id] = recorded_approvals(store, report.trial_id)
+            histories[report.trial_id] = recorded_approvals(store, report.trial_id, approvals)
         as_of = report.as_of if isinstance(report.as_of, date) else date.fromisoformat(report.as_of)
         found.append(standing(histories[report.trial_id], report.rule_set_version, report.rule_set_digest, as_of))
     return found

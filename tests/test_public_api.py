@@ -28,6 +28,8 @@ def test_the_package_exports_exactly_these_names():
         "void", "add_outcome", "monthly_csv", "NOT_COUNTED", "sponsor_csv", "Drafts", "ROLES",
         # Rule-set versions in force at the site (issue 26): approvals appended with their chain events.
         "add_approval", "approvals",
+        # The web app's approvals per process, kept while its group commit finds no other writer's event (issue 29).
+        "ApprovalsSeen",
         # Enrolment-day eligibility verification (issue 26): signatures and deviations with their chain events, and
         # each child's standing in the screening log and the sponsor export.
         "add_verification", "add_deviation", "verifications", "verification", "deviations", "ChallengeUsed",

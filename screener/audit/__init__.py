@@ -106,6 +106,7 @@ _LAZY = {
     "verification_standings": "._verifications",
     "UNVERIFIED_ENROLMENT": "._verifications",
     "approvals": "._approvals",
+    "ApprovalsSeen": "._approvals",
     "add_rule_set_review": "._reviews",
     "rule_set_reviews": "._reviews",
 }

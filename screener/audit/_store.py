@@ -22,6 +22,10 @@ from ._schema import schema_problems
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _ADVISORY_LOCK = 727_361  # PostgreSQL: one writer of the chain at a time
+# The chain's head, read by every writer: one statement object, built once. Built anew it cost about as much CPU as
+# running it, and a statement equal to the one SQLAlchemy compiled first, but another object, has its result columns
+# matched to the compiled ones again on every execution.
+CHAIN_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
 
 
 @lru_cache(maxsize=4)
@@ -162,7 +166,7 @@ class AuditStore:
     def _append(
         self, session: Session, actor: str, action: str, subject: str, details: dict, recorded_at: str
     ) -> AuditEvent:
-        head = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+        head = session.execute(CHAIN_HEAD).first()
         seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
         details_json = canonical(details)
         entry = AuditEvent(

@@ -31,7 +31,7 @@ from ..wording.plausibility import as_of_problem
 from .auth import signed_in
 from .errors import problem
 from .reader_language import reasons_language
-from .storage import get_committer, get_store
+from .storage import get_approvals_seen, get_committer, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("screener.api")
@@ -360,7 +360,7 @@ def screen_one(trial_id: str):
 
     def answer(screened, imported):
         (screening_id,), (text,), (report,) = screened.ids, screened.texts, screened.reports
-        (standing,) = service.standings(get_store(), screened.reports)
+        (standing,) = service.standings(get_store(), screened.reports, get_approvals_seen())
         return (_screened(screening_id, text, imported, screened.screening_number, standing),
                 f"{trial_id}={report.verdict}")
 
@@ -372,7 +372,7 @@ def screen_every_trial():
     def answer(screened, imported):
         verdicts = ",".join(f"{r.trial_id}={r.verdict}" for r in screened.reports)
         standings = dict(zip((r.trial_id for r in screened.reports),
-                             service.standings(get_store(), screened.reports), strict=True))
+                             service.standings(get_store(), screened.reports, get_approvals_seen()), strict=True))
         return (_screened_all(screened.request_id, screened.by_trial(), screened.texts, imported,
                               screened.screening_number, standings), verdicts)
 

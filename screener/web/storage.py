@@ -4,7 +4,15 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..audit import AuditStore, GroupCommit, TokenCache, TokenMeter, open_store, report_access_problems
+from ..audit import (
+    ApprovalsSeen,
+    AuditStore,
+    GroupCommit,
+    TokenCache,
+    TokenMeter,
+    open_store,
+    report_access_problems,
+)
 
 
 def get_store() -> AuditStore:
@@ -31,3 +39,12 @@ def get_token_cache() -> TokenCache:
         cache = current_app.extensions.setdefault(
             "token_cache", TokenCache(get_store(), current_app.config["TOKEN_CACHE_SECONDS"]))
     return cache
+
+
+def get_approvals_seen() -> ApprovalsSeen:
+    """The approvals this process has read, kept while its group commit finds no other writer's event (a recorded
+    screening's approval standing reads no trail when nothing was appended elsewhere since)."""
+    seen = current_app.extensions.get("approvals_seen")
+    if seen is None:
+        seen = current_app.extensions.setdefault("approvals_seen", ApprovalsSeen(get_store(), get_committer()))
+    return seen
