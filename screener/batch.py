@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -321,7 +321,7 @@ def run_batch(
     # The total only feeds a progress bar: counting is a pass over the whole input, made only when one is shown.
     shown = sys.stderr.isatty() if progress is None else progress
     total = _count_items(input_path) if shown else None
-    verdicts: dict[str, Counter] = {}
+    verdicts: defaultdict[str, Counter] = defaultdict(Counter)  # not a Counter built for every row to find one
     candidates: Counter = Counter()
     buckets = _CandidateBuckets(out_dir / ".candidates.tmp")
     records = malformed = screenings = 0
@@ -358,7 +358,7 @@ def run_batch(
             malformed += len({e[0] for e in errs})
             screenings += len(rows)
             for row in rows:
-                verdicts.setdefault(row[_R_TRIAL], Counter())[row[_R_VERDICT]] += 1
+                verdicts[row[_R_TRIAL]][row[_R_VERDICT]] += 1
             bar.update(count)
     buckets.write(out_dir / "candidates.csv")
     summary = BatchSummary(
