@@ -148,7 +148,7 @@ def _dates_after(model: BaseModel, now: date, path: tuple[str | int, ...], found
                         row = item.__dict__
                         for part in dated:
                             day = row[part]
-                            if day is not None and day > now:
+                            if isinstance(day, date) and day > now:  # as the walk reads any field
                                 found.append((*path, name, i, part))
                     else:
                         _dates_after(item, now, (*path, name, i), found)
