@@ -267,19 +267,36 @@ _EVIDENCE: dict[tuple[int, int], tuple[Leaf, Fact, Evidence]] = {}
 # Bounded, least recently used dropped first; an entry holds its criterion and facts, so no id in a key is reused
 # while it is there.
 _RESULTS_MEMO = 4096
-_RESULTS: "OrderedDict[tuple, tuple[CompiledCriterion, list[Fact], dict[str, Any], CriterionResult]]" = OrderedDict()
+_RESULTS: "OrderedDict[_Key, tuple[_Key, CompiledCriterion, list[Fact], dict[str, Any], CriterionResult]]" = (
+    OrderedDict()
+)
+
+
+class _Key:
+    """A result's key with its hash worked out once: hashing a fact hashes each of its fields, nested, and a lookup
+    and an insertion would each do it again."""
+
+    __slots__ = ("parts", "_hash")
+
+    def __init__(self, parts: tuple):
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.parts == other.parts
 
 
 def _shape(fact: Fact) -> object:
-    """What of a fact its words read, as a key: a shared Fact (one frozen object for every record with that value)
-    by identity; any other by all its fields (a Fact and what it holds are frozen dataclasses, equal when every field
-    is; `shared`, the one field left out of equality, no word reads), with the types of the two values whose type is
-    not fixed by their field: Fact.value (1/0 for yes/no, numbers, category names) and an AsRecorded value (True,
-    1 and 1.0 are equal keys but read "yes", "1" and "1.0"). Every other number in a fact has one type by its field:
-    the strict schema's for what a record gives, int for the day and month counts the derivation computes (as the
-    wording layer's own caches, keyed by the same dataclasses, already rely on)."""
-    if fact.shared:
-        return id(fact)
+    """What of a fact its words read, as a key (a shared Fact, one frozen object for every record with that value,
+    is keyed by its identity where the key is made): all its fields (a Fact and what it holds are frozen
+    dataclasses, equal when every field is; `shared`, the one field left out of equality, no word reads), with the
+    types of the two values whose type is not fixed by their field: Fact.value (1/0 for yes/no, numbers, category
+    names) and an AsRecorded value (True, 1 and 1.0 are equal keys but read "yes", "1" and "1.0"). Every other number
+    in a fact has one type by its field: the strict schema's for what a record gives, int for the day and month
+    counts the derivation computes (as the wording layer's own caches, keyed by the same dataclasses, rely on)."""
     shown = fact.shown
     return fact, type(fact.value), type(shown.value) if type(shown) is AsRecorded else None
 
@@ -616,15 +633,16 @@ def build_report(
     results: list[dict[str, Any]] = []
     criteria: list[CriterionResult] = []
     for (criterion, _, leaves, keys), fixed in zip(parts.criteria, parts.fixed(language), strict=True):
-        status = statuses[criterion.id]
-        cleared = clearing.get(criterion.id)
+        cid = fixed["id"]
+        status = statuses[cid]
+        cleared = clearing.get(cid)
         read = [facts[key] for key in keys]
-        memo = (id(criterion), language, status, cleared, *map(_shape, read))
+        memo = _Key((id(criterion), language, status, cleared, *[id(f) if f.shared else _shape(f) for f in read]))
         found = _RESULTS.get(memo)
         if found is not None:
-            _RESULTS.move_to_end(memo)
-            results.append(found[2])
-            criteria.append(found[3])
+            _RESULTS.move_to_end(found[0])  # the stored key: found by identity, not compared again
+            results.append(found[3])
+            criteria.append(found[4])
             continue
         steps = _steps(criterion, facts, status, cleared, language)
         result = {
@@ -639,7 +657,7 @@ def build_report(
         made = trusted(CriterionResult, result)
         if len(_RESULTS) >= _RESULTS_MEMO:
             _RESULTS.popitem(last=False)
-        _RESULTS[memo] = (criterion, read, result, made)
+        _RESULTS[memo] = (memo, criterion, read, result, made)
         results.append(result)
         criteria.append(made)
     counts = _counts(statuses)
