@@ -3,6 +3,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from threading import Lock
 from typing import Any, Iterable, NamedTuple
 
 from pydantic import ValidationError
@@ -270,6 +271,9 @@ _RESULTS_MEMO = 4096
 _RESULTS: "OrderedDict[_Key, tuple[_Key, CompiledCriterion, list[Fact], dict[str, Any], CriterionResult]]" = (
     OrderedDict()
 )
+# The web app screens on several threads: a lookup and its move, an eviction and its insertion, each under the lock
+# (the key's hash and equality are Python code, so another thread can run inside any one of them).
+_RESULTS_LOCK = Lock()
 
 
 class _Key:
@@ -638,9 +642,11 @@ def build_report(
         cleared = clearing.get(cid)
         read = [facts[key] for key in keys]
         memo = _Key((id(criterion), language, status, cleared, *[id(f) if f.shared else _shape(f) for f in read]))
-        found = _RESULTS.get(memo)
+        with _RESULTS_LOCK:
+            found = _RESULTS.get(memo)
+            if found is not None:
+                _RESULTS.move_to_end(found[0])  # the stored key: found by identity, not compared again
         if found is not None:
-            _RESULTS.move_to_end(found[0])  # the stored key: found by identity, not compared again
             results.append(found[3])
             criteria.append(found[4])
             continue
@@ -655,9 +661,10 @@ def build_report(
             "to_do": steps,
         }
         made = trusted(CriterionResult, result)
-        if len(_RESULTS) >= _RESULTS_MEMO:
-            _RESULTS.popitem(last=False)
-        _RESULTS[memo] = (memo, criterion, read, result, made)
+        with _RESULTS_LOCK:
+            if len(_RESULTS) >= _RESULTS_MEMO:
+                _RESULTS.popitem(last=False)
+            _RESULTS[memo] = (memo, criterion, read, result, made)
         results.append(result)
         criteria.append(made)
     counts = _counts(statuses)
