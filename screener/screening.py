@@ -1,7 +1,9 @@
 """Screen a patient record against a trial's rule set: validate, derive facts, evaluate, explain."""
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from threading import Lock
 from typing import Any, Iterable, NamedTuple
 
 from pydantic import ValidationError
@@ -14,6 +16,7 @@ from .facts.derive import derive
 from .facts.drug_names import vocabulary
 from .facts.fact import Fact
 from .facts.keys import AnyFactKey
+from .facts.provenance import AsRecorded
 from .model.dates import parse_date, today
 from .model.errors import FieldError, InvalidRecord, ScreenerError, field_errors, render_path, validation_message
 from .model.json_text import load_json
@@ -260,6 +263,49 @@ def _evidence(leaves: tuple[Leaf, ...], facts: dict[AnyFactKey, Fact], said: dic
 _EVIDENCE_MEMO = 8192
 _EVIDENCE: dict[tuple[int, int], tuple[Leaf, Fact, Evidence]] = {}
 
+# A criterion's result (its reason, evidence and to-dos in a reader's language) is made from the criterion, its
+# status, its clearing day, the language and the facts of its own comparisons, nothing else: explain.reason,
+# _evidence and _steps read only facts[leaf.fact] for the criterion's leaves (and the rule set's fixed parts, the
+# reasons catalogue). So a result is made once per shape and shared by the reports with that shape (frozen models).
+# Bounded, least recently used dropped first; an entry holds its criterion and facts, so no id in a key is reused
+# while it is there.
+_RESULTS_MEMO = 4096
+_RESULTS: "OrderedDict[_Key, tuple[_Key, CompiledCriterion, list[Fact], dict[str, Any], CriterionResult]]" = (
+    OrderedDict()
+)
+# The web app screens on several threads: a lookup and its move, an eviction and its insertion, each under the lock
+# (the key's hash and equality are Python code, so another thread can run inside any one of them).
+_RESULTS_LOCK = Lock()
+
+
+class _Key:
+    """A result's key with its hash worked out once: hashing a fact hashes each of its fields, nested, and a lookup
+    and an insertion would each do it again."""
+
+    __slots__ = ("parts", "_hash")
+
+    def __init__(self, parts: tuple):
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.parts == other.parts
+
+
+def _shape(fact: Fact) -> object:
+    """What of a fact its words read, as a key (a shared Fact, one frozen object for every record with that value,
+    is keyed by its identity where the key is made): all its fields (a Fact and what it holds are frozen
+    dataclasses, equal when every field is; `shared`, the one field left out of equality, no word reads), with the
+    types of the two values whose type is not fixed by their field: Fact.value (1/0 for yes/no, numbers, category
+    names) and an AsRecorded value (True, 1 and 1.0 are equal keys but read "yes", "1" and "1.0"). Every other number
+    in a fact has one type by its field: the strict schema's for what a record gives, int for the day and month
+    counts the derivation computes (as the wording layer's own caches, keyed by the same dataclasses, rely on)."""
+    shown = fact.shown
+    return fact, type(fact.value), type(shown.value) if type(shown) is AsRecorded else None
+
 
 class _Parts:
     """What a rule set's reports share, prepared once per compiled rule set: each criterion's fixed fields and its
@@ -280,7 +326,8 @@ class _Parts:
                 "interpretation": c.interpretation,
                 "attestation": c.attestation is not None,
             }
-            self.criteria.append((criterion, fixed, tuple(dict.fromkeys(criterion.leaves))))
+            leaves = tuple(dict.fromkeys(criterion.leaves))
+            self.criteria.append((criterion, fixed, leaves, tuple(dict.fromkeys(leaf.fact for leaf in leaves))))
         meta = rule_set.rule_set
         self.report = {
             "trial_id": meta.trial_id,
@@ -308,13 +355,13 @@ class _Parts:
         writes them in that language (the registry's verbatim words, the citation and the basis stay as the source
         gives them); a rule set that declares no such language keeps its English ones."""
         if language == DEFAULT_LANGUAGE:
-            return [fixed for _, fixed, _ in self.criteria]
+            return [fixed for _, fixed, _, _ in self.criteria]
         found = self._translated.get(language)
         if found is None:
             found = self._translated[language] = [
                 {**fixed, **({"title": said.title, "interpretation": said.interpretation or fixed["interpretation"]}
                              if (said := _translated_words(criterion, language)) else {})}
-                for criterion, fixed, _ in self.criteria
+                for criterion, fixed, _, _ in self.criteria
             ]
         return found
 
@@ -590,22 +637,38 @@ def build_report(
     w = sentences(language)
     said: dict[AnyFactKey, tuple] = {}
     results: list[dict[str, Any]] = []
-    for (criterion, _, leaves), fixed in zip(parts.criteria, parts.fixed(language), strict=True):
-        status = statuses[criterion.id]
-        evidence = _evidence(leaves, facts, said)
-        cleared = clearing.get(criterion.id)
+    criteria: list[CriterionResult] = []
+    for (criterion, _, leaves, keys), fixed in zip(parts.criteria, parts.fixed(language), strict=True):
+        cid = fixed["id"]
+        status = statuses[cid]
+        cleared = clearing.get(cid)
+        read = [facts[key] for key in keys]
+        memo = _Key((id(criterion), language, status, cleared, *[id(f) if f.shared else _shape(f) for f in read]))
+        with _RESULTS_LOCK:
+            found = _RESULTS.get(memo)
+            if found is not None:
+                _RESULTS.move_to_end(found[0])  # the stored key: found by identity, not compared again
+        if found is not None:
+            results.append(found[3])
+            criteria.append(found[4])
+            continue
         steps = _steps(criterion, facts, status, cleared, language)
-        results.append(
-            {
-                **fixed,
-                "status": status,
-                "reason": explain.reason(status, criterion, facts, language),
-                "evidence": evidence,
-                "to_settle": [s.text for s in steps],
-                "eligible_from": cleared.day if cleared and cleared.passes else None,
-                "to_do": steps,
-            }
-        )
+        result = {
+            **fixed,
+            "status": status,
+            "reason": explain.reason(status, criterion, facts, language),
+            "evidence": _evidence(leaves, facts, said),
+            "to_settle": [s.text for s in steps],
+            "eligible_from": cleared.day if cleared and cleared.passes else None,
+            "to_do": steps,
+        }
+        made = trusted(CriterionResult, result)
+        with _RESULTS_LOCK:
+            if len(_RESULTS) >= _RESULTS_MEMO:
+                _RESULTS.popitem(last=False)
+            _RESULTS[memo] = (memo, criterion, read, result, made)
+        results.append(result)
+        criteria.append(made)
     counts = _counts(statuses)
     meta = rule_set.rule_set
     complete = _claims_eligibility(meta)
@@ -660,7 +723,7 @@ def build_report(
             "verdict_text": verdict.line(len(results), meta.status == "draft", meta.coverage.complete, w),
             "summary": summary,
             "counts": counts,
-            "criteria": [trusted(CriterionResult, r) for r in results],
+            "criteria": criteria,
             "to_settle": to_settle,
             "eligible_from": eligible_from,
             "no_fail_from": no_fail_from,

@@ -57,12 +57,15 @@ def test_an_unrelated_draft_order_gives_no_card(ehr):
 def test_the_screening_with_an_order_is_worded_only_for_a_card(ehr, monkeypatch):
     """The screening with the draft order is triage: its reasons are worded only for a trial it makes a criterion
     fail in, whose card cites one. The hook's own screening is recorded, so its reports are worded (once per trial)."""
+    from screener import screening
+
     from .test_screen_outcome import counting
 
     calls = counting(monkeypatch)
     assert _sign(ehr, "acetaminophen", "161") == []
     recorded = calls.count("reason")
     calls.clear()
+    screening._RESULTS.clear()  # worded afresh, not served from the first call's memo of worded criteria
     assert len(_sign(ehr, "fluconazole", "4450")) == 1
     assert calls.count("reason") > recorded > 0  # the same recorded screening, and the one worded for the card
 

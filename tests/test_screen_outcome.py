@@ -26,10 +26,14 @@ def test_outcomes_agree_with_full_reports():
 
 def counting(monkeypatch) -> list[str]:
     """Counts every call of the entry points that word a report's explanation text: a criterion's reason and an
-    evidence's value and source words."""
-    from screener import explain
+    evidence's value and source words. The memo of worded criteria starts empty (screening._RESULTS: a result worded
+    by an earlier test would be served, not worded)."""
+    from collections import OrderedDict
+
+    from screener import explain, screening
     from screener.wording import facts as words
 
+    monkeypatch.setattr(screening, "_RESULTS", OrderedDict())
     calls: list[str] = []
     for module, name in ((explain, "reason"), (words, "evidence")):
         original = getattr(module, name)
