@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from screener.model.ctgov import Study
-from screener.model.dates import _strict
+from screener.model.dates import _strict, _strict_in_range
 from screener.model.errors import field_errors
 from screener.model.record import ChemotherapyCourse, PatientRecord
 from screener.model.ruleset import Criterion
@@ -21,8 +21,9 @@ _PYTHON_MODE_DIFFERS = {"date", "datetime", "time", "timedelta", "tuple", "set",
 def _refusing_types(schema) -> set[str]:
     found = set()
     if isinstance(schema, dict):
-        if schema.get("type") == "function-before" and schema.get("function", {}).get("function") is _strict:
-            return found  # an IsoDate: the string is parsed before the strict date check, in either mode
+        before = schema.get("type") == "function-before"
+        if before and schema.get("function", {}).get("function") in (_strict, _strict_in_range):
+            return found  # an IsoDate or RecordDate: the string is parsed before the strict date check, either mode
         if isinstance(schema.get("type"), str) and schema["type"] in _PYTHON_MODE_DIFFERS:
             found.add(schema["type"])
         for value in schema.values():
