@@ -15,7 +15,7 @@ from .engine.compile import CompiledCriterion, CompiledRuleSet, Leaf, compiled
 from .facts.derive import derive
 from .facts.drug_names import vocabulary
 from .facts.fact import Fact
-from .facts.keys import AnyFactKey, LabFact, LabMultipleFact
+from .facts.keys import AnyFactKey
 from .facts.provenance import AsRecorded
 from .model.dates import parse_date, today
 from .model.errors import FieldError, InvalidRecord, ScreenerError, field_errors, render_path, validation_message
@@ -307,20 +307,12 @@ def _shape(fact: Fact) -> object:
     return fact, type(fact.value), type(shown.value) if type(shown) is AsRecorded else None
 
 
-# A lab value is a number on a fine scale with its own date: a record's measured value (not a shared Fact) is new in
-# nearly every record (generated records: criteria reading one were served from the memo ~0-13% of the time), so a
-# criterion reading one is worded afresh, with no key made (hashing the value, its date and source words) and no
-# entry to push a shared one out. Decided by what the criterion reads, never by what happened before.
-_MEASURED = (LabFact, LabMultipleFact)
-
-
 class _Parts:
     """What a rule set's reports share, prepared once per compiled rule set: each criterion's fixed fields and its
     comparisons each once (a comparison used in two branches is shown once), the rule set's fixed fields."""
 
     def __init__(self, rule_set: CompiledRuleSet):
         self.criteria = []
-        self.measured: list[tuple[AnyFactKey, ...]] = []  # each criterion's lab values (see _MEASURED)
         for criterion in rule_set.criteria:
             c = criterion.criterion
             fixed = {
@@ -335,9 +327,7 @@ class _Parts:
                 "attestation": c.attestation is not None,
             }
             leaves = tuple(dict.fromkeys(criterion.leaves))
-            keys = tuple(dict.fromkeys(leaf.fact for leaf in leaves))
-            self.criteria.append((criterion, fixed, leaves, keys))
-            self.measured.append(tuple(key for key in keys if isinstance(key, _MEASURED)))
+            self.criteria.append((criterion, fixed, leaves, tuple(dict.fromkeys(leaf.fact for leaf in leaves))))
         meta = rule_set.rule_set
         self.report = {
             "trial_id": meta.trial_id,
@@ -648,23 +638,20 @@ def build_report(
     said: dict[AnyFactKey, tuple] = {}
     results: list[dict[str, Any]] = []
     criteria: list[CriterionResult] = []
-    for (criterion, _, leaves, keys), measured, fixed in zip(parts.criteria, parts.measured, parts.fixed(language),
-                                                              strict=True):
+    for (criterion, _, leaves, keys), fixed in zip(parts.criteria, parts.fixed(language), strict=True):
         cid = fixed["id"]
         status = statuses[cid]
         cleared = clearing.get(cid)
-        memo = None
-        if all(facts[key].shared for key in measured):
-            read = [facts[key] for key in keys]
-            memo = _Key((id(criterion), language, status, cleared, *[id(f) if f.shared else _shape(f) for f in read]))
-            with _RESULTS_LOCK:
-                found = _RESULTS.get(memo)
-                if found is not None:
-                    _RESULTS.move_to_end(found[0])  # the stored key: found by identity, not compared again
+        read = [facts[key] for key in keys]
+        memo = _Key((id(criterion), language, status, cleared, *[id(f) if f.shared else _shape(f) for f in read]))
+        with _RESULTS_LOCK:
+            found = _RESULTS.get(memo)
             if found is not None:
-                results.append(found[3])
-                criteria.append(found[4])
-                continue
+                _RESULTS.move_to_end(found[0])  # the stored key: found by identity, not compared again
+        if found is not None:
+            results.append(found[3])
+            criteria.append(found[4])
+            continue
         steps = _steps(criterion, facts, status, cleared, language)
         result = {
             **fixed,
@@ -676,11 +663,10 @@ def build_report(
             "to_do": steps,
         }
         made = trusted(CriterionResult, result)
-        if memo is not None:
-            with _RESULTS_LOCK:
-                if len(_RESULTS) >= _RESULTS_MEMO:
-                    _RESULTS.popitem(last=False)
-                _RESULTS[memo] = (memo, criterion, read, result, made)
+        with _RESULTS_LOCK:
+            if len(_RESULTS) >= _RESULTS_MEMO:
+                _RESULTS.popitem(last=False)
+            _RESULTS[memo] = (memo, criterion, read, result, made)
         results.append(result)
         criteria.append(made)
     counts = _counts(statuses)
