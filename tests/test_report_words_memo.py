@@ -104,3 +104,25 @@ def test_the_memo_is_bounded(monkeypatch):
     for _, text, trial, as_of in islice(cases(), 30):
         _report(_judged(parse_record(text), trial, as_of, "durable"))
         assert len(screening._RESULTS) <= 5
+
+
+def test_a_zero_with_a_sign_reads_as_zero_and_shares_no_words(monkeypatch):
+    """Regression (review of the memo): JSON keeps -0.0, which equals 0.0 and hashes alike, so a child measuring
+    -0.0 first had another child's 0.0 worded "-0" from the memo. The record reads -0.0 as 0, so neither says -0."""
+    import json
+
+    monkeypatch.setattr(screening, "_RESULTS", OrderedDict())
+    base = json.loads((PATIENTS / "eligible.json").read_text())
+    worded = []
+    for zero in (-0.0, 0.0):
+        record = json.loads(json.dumps(base))
+        for scan in record["history"]["imaging"]:
+            scan["largest_lesion_mm"] = zero
+        parsed = parse_record(json.dumps(record))
+        assert all(str(scan.largest_lesion_mm) == "0.0" for scan in parsed.history.imaging)
+        report = _report(_judged(parsed, NCT, AS_OF, "durable"))
+        worded.append(report.model_dump_json())
+        lesion = [e for c in report.criteria for e in c.evidence if "lesion" in e.fact]
+        assert lesion and all(not str(e.value).startswith("-") for e in lesion)
+        assert all("-0 mm" not in c.reason for c in report.criteria)
+    assert worded[0] == worded[1]

@@ -5,7 +5,7 @@ A value of None means "not recorded", which screening reports as unknown. An emp
 """
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .. import config
 from ._base import StrictModel
@@ -18,6 +18,15 @@ from .text import FreeText
 Sex = Literal["female", "male", "other", "unknown"]
 Attestation = Literal["yes", "no", "not_assessed"]
 Grade = Annotated[int, Field(ge=0, le=5)]
+
+
+def _zero_without_sign(value: float) -> float:
+    """JSON keeps the sign of a zero (-0.0), which no measurement has: read as 0, so a report never says "-0" and
+    two records measuring zero are the same value wherever values are compared or kept (the words' memo)."""
+    return value + 0.0
+
+
+Measured = Annotated[float, AfterValidator(_zero_without_sign)]  # a value that may be zero
 
 
 class Demographics(StrictModel):
@@ -143,7 +152,7 @@ class Observation(StrictModel):
 
     test: Annotated[str, Field(min_length=1, max_length=64)]
     unit: Annotated[str, Field(min_length=1, max_length=32)]
-    value: float
+    value: Measured
     date: RecordDate
     reference_high: Annotated[float, Field(gt=0)] | None = None
     source: Annotated[FreeText, Field(max_length=200)] | None = None
@@ -232,7 +241,7 @@ class Imaging(StrictModel):
     ]
     date: RecordDate
     largest_lesion_mm: Annotated[
-        Annotated[float, Field(ge=0, le=1000)] | None, Words(label="Largest lesion (mm)")
+        Annotated[Measured, Field(ge=0, le=1000)] | None, Words(label="Largest lesion (mm)")
     ] = None
     avid: Annotated[bool | None, Words(label="Avid on this scan")] = None
 
