@@ -8,6 +8,7 @@ validates each record here and screens through outcomes()."""
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum, StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
@@ -447,12 +448,11 @@ def with_screening_number(record: PatientRecord, number: str | None, where: str 
 def approval_history(store, trial_id: str) -> "list[ApprovalView]":
     """A trial's approvals and withdrawals in the order the trail recorded them (UnknownTrial for no such trial;
     a draft's history reads too: reading it screens nothing)."""
-    from .audit import approvals
     from .rules import load_rule_sets
 
     if trial_id not in load_rule_sets(allow_draft=True):
         raise UnknownTrial(trial_id)
-    return [_view(row) for row in approvals(store, trial_id)]
+    return recorded_approvals(store, trial_id)
 
 
 def recorded_approvals(store, trial_id: str, read=None) -> "list[ApprovalView]":
@@ -462,7 +462,7 @@ def recorded_approvals(store, trial_id: str, read=None) -> "list[ApprovalView]":
     if read is None:
         from .audit import approvals
 
-        return [_view(row) for row in approvals(store, trial_id)]
+        read = partial(approvals, store)
     return [_view(row) for row in read(trial_id)]
 
 

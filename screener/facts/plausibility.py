@@ -52,7 +52,11 @@ _BY_LAB: dict[int, tuple[list[ValueLimit], dict[str, tuple[ValueLimit, ...]]]] =
 
 def first_row(rows: list[ValueLimit], obs: Observation) -> ValueLimit | None:
     """The first row an observation falls in, if any."""
-    for row in _by_lab(rows).get(lab_of(obs.test).name, ()):
+    return _first_of(_by_lab(rows), obs)
+
+
+def _first_of(by_lab: dict[str, tuple[ValueLimit, ...]], obs: Observation) -> ValueLimit | None:
+    for row in by_lab.get(lab_of(obs.test).name, ()):
         if holds(row, obs.value, obs.unit):
             return row
     return None
@@ -63,10 +67,8 @@ def lab_rows(record: PatientRecord, rows: list[ValueLimit]) -> list[tuple[int, O
     by_lab = _by_lab(rows)
     found = []
     for index, obs in enumerate(record.observations):
-        for row in by_lab.get(lab_of(obs.test).name, ()):
-            if holds(row, obs.value, obs.unit):
-                found.append((index, obs, row))
-                break
+        if (row := _first_of(by_lab, obs)) is not None:
+            found.append((index, obs, row))
     return found
 
 
